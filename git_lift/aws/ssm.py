@@ -1,0 +1,144 @@
+"""Parameter Store: `/<env>/<service>/<KEY>` SecureStrings. Takes its client; returns data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from git_lift.aws.clients import translate_errors
+
+PAGE = 10  # the most GetParametersByPath, GetParameters and DeleteParameters take at once
+STANDARD_LIMIT = 4096
+ADVANCED_LIMIT = 8192
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    value: str
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    modified: datetime | None
+    modified_by: str
+    value: str | None  # None unless values were asked for
+
+
+def prefix(env: str, service: str) -> str:
+    return f"/{env}/{service}"
+
+
+def chunks(items: list[str], size: int = PAGE) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ParameterStore:
+    def __init__(self, client: Any, env: str, service: str, kms_key: str) -> None:
+        self._client = client
+        self.path = prefix(env, service)
+        self._kms_key = kms_key
+
+    def name(self, key: str) -> str:
+        return f"{self.path}/{key}"
+
+    def _key(self, name: str) -> str:
+        return name.rsplit("/", 1)[-1]
+
+    def read(self) -> dict[str, Parameter]:
+        """Every key with its decrypted value: ceil(N/10) GetParametersByPath calls."""
+        found: dict[str, Parameter] = {}
+        kwargs: dict[str, Any] = {
+            "Path": self.path,
+            "Recursive": False,
+            "WithDecryption": True,
+            "MaxResults": PAGE,
+        }
+        with translate_errors(f"reading {self.path}"):
+            while True:
+                page = self._client.get_parameters_by_path(**kwargs)
+                for item in page["Parameters"]:
+                    key = self._key(item["Name"])
+                    found[key] = Parameter(key, item["Value"], int(item["Version"]))
+                if not page.get("NextToken"):
+                    return found
+                kwargs["NextToken"] = page["NextToken"]
+
+    def names(self) -> dict[str, int]:
+        """Every key and its version, without values: DescribeParameters pages only."""
+        found: dict[str, int] = {}
+        kwargs: dict[str, Any] = {
+            "ParameterFilters": [{"Key": "Path", "Option": "OneLevel", "Values": [self.path]}],
+            "MaxResults": 50,
+        }
+        with translate_errors(f"listing {self.path}"):
+            while True:
+                page = self._client.describe_parameters(**kwargs)
+                for item in page["Parameters"]:
+                    found[self._key(item["Name"])] = int(item.get("Version", 0))
+                if not page.get("NextToken"):
+                    return found
+                kwargs["NextToken"] = page["NextToken"]
+
+    def versions(self, keys: Iterable[str]) -> dict[str, int]:
+        """Current versions of some keys (absent keys are left out), without decrypting."""
+        found: dict[str, int] = {}
+        with translate_errors(f"reading versions under {self.path}"):
+            for group in chunks(sorted(set(keys))):
+                page = self._client.get_parameters(
+                    Names=[self.name(key) for key in group], WithDecryption=False
+                )
+                for item in page["Parameters"]:
+                    found[self._key(item["Name"])] = int(item["Version"])
+        return found
+
+    def put(self, key: str, value: str, *, advanced: bool) -> int:
+        with translate_errors(f"writing {self.name(key)}"):
+            answer = self._client.put_parameter(
+                Name=self.name(key),
+                Value=value,
+                Type="SecureString",
+                KeyId=self._kms_key,
+                Overwrite=True,
+                Tier="Advanced" if advanced else "Standard",
+            )
+        return int(answer["Version"])
+
+    def delete(self, keys: list[str]) -> None:
+        with translate_errors(f"deleting under {self.path}"):
+            for group in chunks(keys):
+                self._client.delete_parameters(Names=[self.name(key) for key in group])
+
+    def history(self, key: str, *, with_values: bool) -> list[HistoryEntry]:
+        entries: list[HistoryEntry] = []
+        kwargs: dict[str, Any] = {"Name": self.name(key), "WithDecryption": with_values}
+        with translate_errors(f"reading the history of {self.name(key)}"):
+            while True:
+                page = self._client.get_parameter_history(**kwargs)
+                entries.extend(
+                    HistoryEntry(
+                        version=int(item["Version"]),
+                        modified=item.get("LastModifiedDate"),
+                        modified_by=str(item.get("LastModifiedUser", "")),
+                        value=item["Value"] if with_values else None,
+                    )
+                    for item in page["Parameters"]
+                )
+                if not page.get("NextToken"):
+                    return entries
+                kwargs["NextToken"] = page["NextToken"]
+
+    def value_at(self, key: str, version: int) -> str:
+        with translate_errors(f"reading {self.name(key)} version {version}"):
+            answer = self._client.get_parameter(
+                Name=f"{self.name(key)}:{version}", WithDecryption=True
+            )
+        return str(answer["Parameter"]["Value"])
+
+    def arn(self, key: str, region: str, account: str) -> str:
+        return f"arn:aws:ssm:{region}:{account}:parameter{self.name(key)}"

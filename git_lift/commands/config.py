@@ -1,0 +1,326 @@
+"""`git lift config`: a service's environment config in Parameter Store."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from git_lift import envfile, proc, ui
+from git_lift.commands import config_apply
+from git_lift.commands.config_apply import Target
+from git_lift.commands.context import Context
+from git_lift.commands.editor import edit_text
+from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.plan import MASK, KeyCheck, check_keys
+from git_lift.settings import ServiceSettings
+
+
+def target(ctx: Context, env: str) -> Target:
+    environment = ctx.environment(env)
+    service = ctx.service()
+    return Target(env, service.name, environment.confirm, ctx.store(env, service.name))
+
+
+def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
+    """Keys the service's env.sample names (work tree); [] when it has none."""
+    path = ctx.env_sample_path(service)
+    if not path.exists():
+        return []
+    parsed = envfile.parse(path.read_text(encoding="utf-8"))
+    if parsed.problems:
+        raise ValidationError(
+            f"{service.env_sample} is malformed: "
+            + "; ".join(problem.render(service.env_sample) for problem in parsed.problems),
+            hint=f"fix {service.env_sample} (one KEY=example per line)",
+        )
+    return parsed.keys
+
+
+def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
+    lines = [
+        f"# Config of {t.service} in {t.env} ({t.store.path}/ in Parameter Store).",
+        "# One KEY=value a line; delete a line to remove that key. Lines starting with # are",
+        "# ignored. Save and close to review the changes before anything is written;",
+        "# an empty file aborts.",
+        "",
+        envfile.render(values).rstrip("\n"),
+    ]
+    if missing:
+        lines += ["", "# Named in env.sample but not in the store: uncomment and set them."]
+        lines += [f"# {key}=" for key in missing]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def parse_edited(ctx: Context, t: Target, text: str) -> dict[str, str]:
+    if not [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]:
+        raise LiftError("aborted: the file is empty; nothing was written")
+    parsed = envfile.parse(text)
+    if parsed.problems:
+        config_apply.save_resume(ctx, t, f"{config_apply.RAW_MARKER}\n{text}")
+        raise ValidationError(
+            "the edited config has problems, nothing was written: "
+            + "; ".join(problem.render("line") for problem in parsed.problems),
+            hint=f"fix them with: {t.resume_hint}",
+        )
+    return parsed.as_dict()
+
+
+def edit(ctx: Context, env: str, *, resume: bool, show_values: bool, advanced: bool) -> int:
+    t = target(ctx, env)
+    base = t.store.read()
+    values = {key: p.value for key, p in base.items()}
+    if resume:
+        text = config_apply.load_resume(ctx, t, values)
+    else:
+        missing = [key for key in sample_keys(ctx, ctx.service()) if key not in values]
+        text = editor_text(t, values, missing)
+    edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.service}.env")
+    desired = parse_edited(ctx, t, edited)
+    return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not envfile.is_valid_key(key):
+            raise UsageError(
+                f"{key!r} is not a valid key name",
+                hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
+            )
+        if not sep:
+            value = ui.prompt_secret(key)
+        values[key] = value
+    return values
+
+
+def set_values(
+    ctx: Context, env: str, assignments: Sequence[str], *, advanced: bool, show_values: bool
+) -> int:
+    changes = parse_assignments(assignments)  # validated before any AWS call
+    t = target(ctx, env)
+    base = t.store.read()
+    desired = {key: p.value for key, p in base.items()} | changes
+    return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
+
+
+def unset(ctx: Context, env: str, keys: Sequence[str]) -> int:
+    for key in keys:
+        if not envfile.is_valid_key(key):
+            raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
+    t = target(ctx, env)
+    base = t.store.read()
+    unknown = sorted(set(keys) - set(base))
+    if unknown:
+        ui.warn(f"not set in {env}: {', '.join(unknown)}")
+    desired = {key: p.value for key, p in base.items() if key not in keys}
+    return config_apply.apply(ctx, t, base, desired)
+
+
+def read_import(path: str, fmt: str) -> dict[str, str]:
+    try:
+        text = os.fdopen(os.dup(0)).read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {path}: {exc.strerror}", hint="name a readable file"
+        ) from exc
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{path} is not valid JSON: {exc}", hint="fix the file") from exc
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ValidationError(
+                f"{path} must be a JSON object of strings", hint='{"KEY": "value"}'
+            )
+        bad = [key for key in data if not envfile.is_valid_key(key)]
+        if bad:
+            raise ValidationError(
+                f"invalid key names in {path}: {', '.join(bad)}", hint="rename them"
+            )
+        return dict(data)
+    parsed = envfile.parse(text)
+    if parsed.problems:
+        raise ValidationError(
+            f"{path} has problems: " + "; ".join(p.render(path) for p in parsed.problems),
+            hint="fix the file; one KEY=value a line",
+        )
+    return parsed.as_dict()
+
+
+def import_values(
+    ctx: Context, env: str, path: str, fmt: str, *, replace: bool, advanced: bool
+) -> int:
+    incoming = read_import(path, fmt)
+    t = target(ctx, env)
+    base = t.store.read()
+    desired = incoming if replace else {key: p.value for key, p in base.items()} | incoming
+    return config_apply.apply(ctx, t, base, desired, advanced=advanced)
+
+
+def restore(ctx: Context, env: str, spec: str) -> int:
+    key, _, version = spec.partition("@")
+    if not envfile.is_valid_key(key) or not version.isdigit():
+        raise UsageError(
+            f"{spec!r} is not KEY@VERSION",
+            hint="see versions with: git lift config history KEY -e ENV",
+        )
+    t = target(ctx, env)
+    base = t.store.read()
+    old_value = t.store.value_at(key, int(version))
+    desired = {k: p.value for k, p in base.items()} | {key: old_value}
+    return config_apply.apply(ctx, t, base, desired)
+
+
+def show(ctx: Context, env: str, *, show_values: bool) -> int:
+    t = target(ctx, env)
+    params = t.store.read()
+    if ctx.options.output == "json":
+        ui.out(
+            json.dumps(
+                {
+                    key: {"version": p.version, "value": p.value if show_values else MASK}
+                    for key, p in sorted(params.items())
+                },
+                indent=2,
+            )
+        )
+        return 0
+    if not params:
+        ui.info(f"no config for {t.service} in {env} ({t.store.path}/)")
+    for key, p in sorted(params.items()):
+        ui.out(f"{key}={envfile.quote(p.value) if show_values else MASK}  (v{p.version})")
+    return 0
+
+
+def get(ctx: Context, env: str, key: str) -> int:
+    t = target(ctx, env)
+    params = t.store.read()
+    if key not in params:
+        raise LiftError(
+            f"{key} is not set for {t.service} in {env}",
+            hint=f"set it with: git lift config set -e {env} {key}=VALUE",
+        )
+    ui.out(params[key].value)
+    return 0
+
+
+def export(ctx: Context, env: str, fmt: str) -> int:
+    values = {key: p.value for key, p in target(ctx, env).store.read().items()}
+    ui.out(
+        json.dumps(values, indent=2, sort_keys=True)
+        if fmt == "json"
+        else envfile.render(values).rstrip("\n")
+    )
+    return 0
+
+
+def run_with_config(ctx: Context, env: str, command: Sequence[str]) -> int:
+    if not command:
+        raise UsageError("no command to run", hint=f"git lift config exec -e {env} -- COMMAND ARGS")
+    values = {key: p.value for key, p in target(ctx, env).store.read().items()}
+    return proc.run_interactive(list(command), env=proc.clean_env(values))
+
+
+def history(ctx: Context, env: str, key: str, *, show_values: bool) -> int:
+    t = target(ctx, env)
+    entries = t.store.history(key, with_values=show_values)
+    if not entries:
+        raise LiftError(f"{key} has no history in {env}", hint=f"git lift config show -e {env}")
+    for entry in sorted(entries, key=lambda e: e.version, reverse=True):
+        when = entry.modified.strftime("%Y-%m-%d %H:%M") if entry.modified else "?"
+        value = repr(entry.value) if entry.value is not None else MASK
+        ui.out(f"{key}@{entry.version}  {when}  {entry.modified_by or '-'}  {value}")
+    return 0
+
+
+def diff(ctx: Context, envs: Sequence[str]) -> int:
+    if len(envs) != 2:
+        raise UsageError(
+            "config diff compares two environments",
+            hint="git lift config diff -e staging -e production",
+        )
+    service = ctx.service()
+    first, second = (ctx.store(ctx.environment(e).name, service.name).names() for e in envs)
+    only_first, only_second = sorted(set(first) - set(second)), sorted(set(second) - set(first))
+    if ctx.options.output == "json":
+        ui.out(
+            json.dumps(
+                {f"only_in_{envs[0]}": only_first, f"only_in_{envs[1]}": only_second}, indent=2
+            )
+        )
+    else:
+        for key in only_first:
+            ui.out(f"< {key}  (only in {envs[0]})")
+        for key in only_second:
+            ui.out(f"> {key}  (only in {envs[1]})")
+        if not only_first and not only_second:
+            ui.info(f"{envs[0]} and {envs[1]} have the same keys")
+    return 1 if only_first or only_second else 0
+
+
+def check_environments(
+    ctx: Context, service: str, envs: Sequence[str], required: list[str]
+) -> list[KeyCheck]:
+    """Names only, environments in parallel; a failure of one is reported with the others."""
+    ctx.clients.ssm  # noqa: B018 - build the client once, before the threads share it
+
+    def one(env: str) -> KeyCheck:
+        try:
+            return check_keys(env, required, ctx.store(env, service).names())
+        except LiftError as exc:
+            return KeyCheck(env, [], [], error=exc.message)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(envs))) as pool:
+        return list(pool.map(one, envs))
+
+
+def report_checks(checks: Sequence[KeyCheck], service: str, *, strict: bool, output: str) -> int:
+    if output == "json":
+        ui.out(
+            json.dumps(
+                [
+                    {
+                        "environment": c.env,
+                        "service": service,
+                        "missing": c.missing,
+                        "extra": c.extra,
+                        "error": c.error,
+                    }
+                    for c in checks
+                ],
+                indent=2,
+            )
+        )
+    for c in checks:
+        if c.error:
+            ui.error(f"{c.env}: cannot check {service}: {c.error}")
+            continue
+        if c.missing:
+            ui.error(
+                f"{c.env}: env.sample names keys missing from {service}'s config: {', '.join(c.missing)}",
+                hint=f"git lift config set -e {c.env} {' '.join(k + '=...' for k in c.missing)}"
+                f"  (or: git lift config edit -e {c.env})",
+            )
+        if c.extra:
+            (ui.error if strict else ui.warn)(
+                f"{c.env}: {service}'s config has keys env.sample does not name: {', '.join(c.extra)}"
+            )
+            ui.hint(
+                f"add them to env.sample, or: git lift config unset -e {c.env} {' '.join(c.extra)}"
+            )
+        if c.ok and not c.extra and output != "json":
+            ui.info(f"{c.env}: ok")
+    failed = any(not c.ok or (strict and c.extra) for c in checks)
+    return 1 if failed else 0
+
+
+def check(ctx: Context, envs: Sequence[str], *, strict: bool) -> int:
+    service = ctx.service()
+    names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
+    checks = check_environments(ctx, service.name, names, sample_keys(ctx, service))
+    return report_checks(checks, service.name, strict=strict, output=ctx.options.output)

@@ -1,0 +1,87 @@
+"""What every command needs: the repository, merged settings, the service, AWS clients.
+
+Built by cli.py; AWS clients are created on first use so that commands and hooks that never
+reach AWS never import boto3.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_lift import settings as settings_module
+from git_lift.repo import Repo, read_config_file
+from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Settings
+
+if TYPE_CHECKING:
+    from git_lift.aws.clients import Clients
+    from git_lift.aws.ssm import ParameterStore
+
+GITLIFT_FILE = ".gitlift"
+
+
+@dataclass
+class Options:
+    """Global flags."""
+
+    service: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    yes: bool = False
+    output: str = "text"
+
+
+@dataclass
+class Context:
+    repo: Repo
+    settings: Settings
+    options: Options
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @cached_property
+    def clients(self) -> Clients:
+        from git_lift.aws.clients import Clients
+
+        return Clients(self.settings)
+
+    def relative_cwd(self) -> str:
+        try:
+            return self.cwd.resolve().relative_to(self.repo.workdir).as_posix()
+        except ValueError:
+            return "."
+
+    def service(self) -> ServiceSettings:
+        return self.settings.service(self.options.service, self.relative_cwd())
+
+    def environment(self, name: str) -> EnvironmentSettings:
+        return self.settings.environment(name)
+
+    def store(self, env: str, service: str) -> ParameterStore:
+        from git_lift.aws.ssm import ParameterStore
+
+        return ParameterStore(self.clients.ssm, env, service, self.settings.kms_key)
+
+    def env_sample_path(self, service: ServiceSettings) -> Path:
+        return self.repo.workdir / service.env_sample
+
+
+def load_settings(repo: Repo, options: Options) -> Settings:
+    gitlift_path = repo.workdir / GITLIFT_FILE
+    gitlift = read_config_file(gitlift_path) if gitlift_path.exists() else []
+    return settings_module.build(
+        gitlift=[Entry(e.name, e.value) for e in gitlift],
+        repo_config=[Entry(e.name, e.value) for e in repo.config_entries("lift.")],
+        environ=os.environ,
+        flags={"region": options.region, "profile": options.profile},
+        remote_url=repo.remote_url(),
+        top_folder=repo.workdir.name,
+        default_branch=repo.default_branch(),
+    )
+
+
+def load(options: Options) -> Context:
+    repo = Repo.discover()
+    return Context(repo=repo, settings=load_settings(repo, options), options=options)

@@ -1,0 +1,72 @@
+"""The git-commit-like editor step, shared by `config edit` and `service edit`.
+
+The text may hold secrets: it lives in a private 0700 folder as a 0600 file and is removed
+on every way out, Ctrl-C and SIGTERM included.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from git_lift import proc
+from git_lift.errors import LiftError
+from git_lift.repo import Repo
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, created so from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupt_on_termination() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt so cleanup code runs for them too."""
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def private_file(filename: str, text: str) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="git-lift-"))  # mkdtemp makes it 0700
+    path = folder / filename
+    try:
+        with interrupt_on_termination():
+            write_private(path, text)
+            yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def edit_text(repo: Repo, text: str, filename: str) -> str:
+    """Open `text` in the user's git editor and return what they saved."""
+    editor = repo.editor()
+    with private_file(filename, text) as path:
+        # Like git, run the editor through the shell so `core.editor = code --wait` works;
+        # the file name travels as an argument, never inside the command string.
+        code = proc.run_interactive(["sh", "-c", f'{editor} "$@"', editor, str(path)])
+        if code != 0:
+            raise LiftError(
+                f"the editor ({editor}) exited with code {code}; nothing was changed",
+                hint="fix the editor (git config core.editor) and run the command again",
+            )
+        return path.read_text(encoding="utf-8")

@@ -1,0 +1,136 @@
+"""env.sample and dotenv parsing and lint; pure (python-dotenv's parser underneath)."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from dotenv.parser import parse_stream
+
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Shapes of real credentials that must never be committed in an example file.
+SECRET_SHAPES = (
+    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key block"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
+    (re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"), "a Slack token"),
+)
+HIGH_ENTROPY_MIN_LENGTH = 32
+HIGH_ENTROPY_BITS_PER_CHAR = 4.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def render(self, filename: str) -> str:
+        return f"{filename}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    entries: tuple[Entry, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [entry.key for entry in self.entries]
+
+    def as_dict(self) -> dict[str, str]:
+        return {entry.key: entry.value for entry in self.entries}
+
+
+def is_valid_key(key: str) -> bool:
+    return bool(KEY_PATTERN.match(key))
+
+
+def _normalise(text: str) -> str:
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def _start_line(original_line: int, original_text: str) -> int:
+    # dotenv attributes the blank lines before a binding to it; point at the binding itself.
+    return original_line + len(original_text) - len(original_text.lstrip("\n"))
+
+
+def parse(text: str) -> EnvFile:
+    """Parse dotenv text; syntax problems are reported, not raised, each with its line."""
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for binding in parse_stream(io.StringIO(_normalise(text))):
+        line = _start_line(binding.original.line, binding.original.string)
+        if binding.error:
+            shown = binding.original.string.strip().splitlines()[0][:60]
+            problems.append(Problem(line, f"not a KEY=value line: {shown!r}"))
+            continue
+        if binding.key is None:
+            continue
+        if not is_valid_key(binding.key):
+            problems.append(
+                Problem(line, f"{binding.key!r} is not a valid name ([A-Za-z_][A-Za-z0-9_]*)")
+            )
+            continue
+        entries.append(Entry(binding.key, binding.value or "", line))
+    counts = Counter(entry.key for entry in entries)
+    for key, count in counts.items():
+        if count > 1:
+            lines = [entry.line for entry in entries if entry.key == key]
+            for line in lines[1:]:
+                problems.append(Problem(line, f"{key} is defined again (first on line {lines[0]})"))
+    problems.sort(key=lambda problem: problem.line)
+    return EnvFile(tuple(entries), tuple(problems))
+
+
+def shannon_bits_per_char(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def secret_shape(value: str) -> str | None:
+    """Name the kind of credential a value looks like, or None."""
+    for pattern, what in SECRET_SHAPES:
+        if pattern.search(value):
+            return what
+    for token in re.findall(r"[A-Za-z0-9+/=_\-]{%d,}" % HIGH_ENTROPY_MIN_LENGTH, value):
+        has_classes = sum(bool(re.search(cls, token)) for cls in ("[a-z]", "[A-Z]", "[0-9]"))
+        if has_classes >= 3 and shannon_bits_per_char(token) >= HIGH_ENTROPY_BITS_PER_CHAR:
+            return "a long random token"
+    return None
+
+
+def lint_sample(text: str) -> EnvFile:
+    """Parse an env.sample and add the committed-file rule: example values only."""
+    parsed = parse(text)
+    extra = [
+        Problem(entry.line, f"{entry.key} has a value that looks like {what}; use an example")
+        for entry in parsed.entries
+        if (what := secret_shape(entry.value))
+    ]
+    if not extra:
+        return parsed
+    problems = sorted((*parsed.problems, *extra), key=lambda problem: problem.line)
+    return EnvFile(parsed.entries, tuple(problems))
+
+
+def quote(value: str) -> str:
+    """Render a value so that `parse` reads it back unchanged."""
+    if value and re.fullmatch(r"[A-Za-z0-9_./:@,+-]*", value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def render(values: dict[str, str]) -> str:
+    return "".join(f"{key}={quote(value)}\n" for key, value in sorted(values.items()))

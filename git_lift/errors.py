@@ -1,0 +1,42 @@
+"""One exception family, and the one place that turns it into exit codes."""
+
+from __future__ import annotations
+
+OK = 0
+FAILED = 1
+USAGE = 2
+INTERNAL = 3
+INTERRUPTED = 130
+
+
+class LiftError(Exception):
+    """A failure the user can act on: printed as `error:` plus an optional `hint:`."""
+
+    exit_code = FAILED
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(LiftError):
+    """The command was called wrongly or where it cannot work (bad flag, not a repo)."""
+
+    exit_code = USAGE
+
+
+class ValidationError(LiftError):
+    """Input or state does not pass a check (missing config, malformed file)."""
+
+
+class AwsError(LiftError):
+    """AWS refused or failed a request after retries."""
+
+
+class Conflict(LiftError):
+    """Someone else changed what we were about to write; nothing was written."""
+
+
+class DeployFailed(LiftError):
+    """A deploy did not reach a healthy state."""

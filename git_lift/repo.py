@@ -1,0 +1,193 @@
+"""All git access through pygit2: discovery, HEAD, dirtiness, remotes, blobs, tags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from git_lift import proc
+from git_lift.errors import LiftError, UsageError, ValidationError
+
+ZERO_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    name: str
+    value: str
+
+
+def read_config_file(path: Path) -> list[ConfigEntry]:
+    """Entries of a git-config-syntax file such as .gitlift; malformed -> error with its line."""
+    try:
+        config = pygit2.Config(str(path))
+        return [ConfigEntry(entry.name, entry.value or "") for entry in config]
+    except (pygit2.GitError, ValueError) as exc:
+        where = str(exc).split("(in ", 1)[-1].rstrip(")") if "(in " in str(exc) else str(path)
+        raise UsageError(
+            f"{path.name} is malformed at {where}: {str(exc).split('(in ')[0].strip()}",
+            hint=f"fix the line, then check it with: git config -f {path.name} --list",
+        ) from exc
+
+
+class Repo:
+    def __init__(self, repository: pygit2.Repository) -> None:
+        self._repo = repository
+
+    @classmethod
+    def discover(cls, start: str | None = None) -> Repo:
+        # Inside a hook git exports GIT_DIR; honour it so linked worktrees resolve correctly.
+        git_dir = os.environ.get("GIT_DIR")
+        try:
+            if git_dir:
+                return cls(pygit2.Repository(git_dir))
+            found = pygit2.discover_repository(start or os.getcwd())
+        except pygit2.GitError as exc:
+            raise UsageError(str(exc)) from exc
+        if found is None:
+            raise UsageError(
+                f"not a git repository (or any parent): {start or os.getcwd()}",
+                hint="run git lift inside a clone of your service (or `git init` one)",
+            )
+        return cls(pygit2.Repository(found))
+
+    @property
+    def workdir(self) -> Path:
+        if self._repo.workdir is None:
+            raise UsageError(
+                "this repository has no work tree (bare)",
+                hint="run git lift from a clone with a work tree",
+            )
+        return Path(self._repo.workdir).resolve()
+
+    @property
+    def git_dir(self) -> Path:
+        return Path(self._repo.path).resolve()
+
+    @property
+    def common_dir(self) -> Path:
+        """The folder shared by all worktrees (hooks, config live there)."""
+        commondir = self.git_dir / "commondir"
+        if commondir.exists():
+            return (self.git_dir / commondir.read_text().strip()).resolve()
+        return self.git_dir
+
+    def head_sha(self) -> str:
+        if self._repo.head_is_unborn:
+            raise ValidationError(
+                "this repository has no commits yet",
+                hint="commit your service first: git add -A && git commit -m 'Initial commit'",
+            )
+        return str(self._repo.head.target)
+
+    def branch(self) -> str | None:
+        """The current branch's short name, or None on a detached HEAD."""
+        if self._repo.head_is_detached:
+            return None
+        return self._repo.head.shorthand if not self._repo.head_is_unborn else None
+
+    def head_ref(self) -> str | None:
+        if self._repo.head_is_detached or self._repo.head_is_unborn:
+            return None
+        return self._repo.head.name
+
+    def dirty_files(self) -> list[str]:
+        """Tracked files that differ from HEAD (untracked files do not count)."""
+        status = self._repo.status(untracked_files="no")
+        return sorted(path for path, flags in status.items() if flags != pygit2.GIT_STATUS_CURRENT)
+
+    def remote_url(self, name: str = "origin") -> str | None:
+        try:
+            return str(self._repo.remotes[name].url)
+        except (KeyError, IndexError):
+            return None
+
+    def default_branch(self) -> str:
+        """origin/HEAD's target, else main or master when one exists, else main."""
+        try:
+            target = self._repo.references["refs/remotes/origin/HEAD"].target
+            return str(target).removeprefix("refs/remotes/origin/")
+        except KeyError:
+            pass
+        for candidate in ("main", "master"):
+            if f"refs/heads/{candidate}" in self._repo.references:
+                return candidate
+        return "main"
+
+    def resolve(self, revision: str) -> str:
+        """A commit's full sha from any revision (branch, tag, sha prefix)."""
+        try:
+            obj = self._repo.revparse_single(revision)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError) as exc:
+            raise UsageError(
+                f"unknown revision {revision!r}", hint="name a branch, tag or commit that exists"
+            ) from exc
+        return str(commit.id)
+
+    def full_ref(self, revision: str) -> str | None:
+        """The full ref name of a branch or tag name (`main` -> `refs/heads/main`)."""
+        for candidate in (revision, f"refs/heads/{revision}", f"refs/tags/{revision}"):
+            if candidate in self._repo.references:
+                return candidate
+        return None
+
+    def read_file_at(self, commit_sha: str, path: str) -> str | None:
+        """A file's text as committed, or None when it is not there."""
+        tree = self._repo[commit_sha].peel(pygit2.Tree)
+        try:
+            entry = tree[path]
+        except KeyError:
+            return None
+        blob = self._repo[entry.id]
+        return (
+            blob.data.decode("utf-8", errors="replace") if isinstance(blob, pygit2.Blob) else None
+        )
+
+    def read_staged_file(self, path: str) -> str | None:
+        """A file's text as staged in the index, or None when it is not staged."""
+        index = self._repo.index
+        index.read()
+        try:
+            entry = index[path]
+        except KeyError:
+            return None
+        blob = self._repo[entry.id]
+        return (
+            blob.data.decode("utf-8", errors="replace") if isinstance(blob, pygit2.Blob) else None
+        )
+
+    def staged_paths(self) -> list[str]:
+        """Paths whose staged content differs from HEAD (added, modified or renamed)."""
+        index = self._repo.index
+        index.read()
+        if self._repo.head_is_unborn:
+            return sorted(entry.path for entry in index)
+        diff = self._repo.diff(self._repo.head.peel(pygit2.Tree), index, cached=True)
+        return sorted(
+            delta.new_file.path for delta in diff.deltas if delta.status != pygit2.GIT_DELTA_DELETED
+        )
+
+    def config_entries(self, prefix: str) -> list[ConfigEntry]:
+        """Entries of the repository's git config (all levels) under a prefix such as `lift.`."""
+        return [
+            ConfigEntry(entry.name, entry.value or "")
+            for entry in self._repo.config
+            if entry.name.startswith(prefix)
+        ]
+
+    def git(self, *args: str, check: bool = True) -> proc.Result:
+        """Run the git program in this work tree, outside any hook's GIT_* variables."""
+        return proc.run(
+            ["git", *args], cwd=str(self.workdir), env=proc.clean_env(drop_git=True), check=check
+        )
+
+    def editor(self) -> str:
+        """The editor git itself would use (GIT_EDITOR, core.editor, VISUAL, EDITOR, vi)."""
+        result = self.git("var", "GIT_EDITOR", check=False)
+        if result.returncode != 0 or not result.stdout.strip():
+            raise LiftError("git found no editor", hint="git config --global core.editor nano")
+        return result.stdout.strip()

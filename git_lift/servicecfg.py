@@ -1,0 +1,411 @@
+"""The service config document: one JSON object per service and environment; pure.
+
+`parse` turns a document into typed dataclasses or raises a ServiceConfigError that names every
+problem with its JSON path, so the editor loop can show them all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+
+from git_lift.errors import ValidationError
+from git_lift.jsoncheck import Checker, kind
+
+# AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
+# Linux platform 1.4.0, which LATEST is.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# The values CloudWatch Logs accepts for RetentionInDays.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+# An ALB listener rule holds at most five condition values (hosts, paths and source IPs).
+MAX_RULE_CONDITION_VALUES = 5
+OPEN_TO_ALL = ("0.0.0.0/0",)
+
+_HOST = re.compile(r"^[A-Za-z0-9*?]([A-Za-z0-9*?.-]{0,126}[A-Za-z0-9*?])?$")
+_FILE_SYSTEM = re.compile(r"^fs-[0-9a-f]{8,40}$")
+_ACCESS_POINT = re.compile(r"^fsap-[0-9a-f]{8,40}$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
+
+
+@dataclass(frozen=True)
+class HttpInterface:
+    container_port: int = 80
+    internal: bool = False
+    hostnames: tuple[str, ...] = ()
+    path_patterns: tuple[str, ...] = ()
+    health_check_path: str = "/"
+    restrict_access_to: tuple[str, ...] = OPEN_TO_ALL
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    min: int = 1
+    max: int = 4
+    cpu_target: int = 60
+
+
+@dataclass(frozen=True)
+class EfsVolume:
+    file_system_id: str
+    container_path: str
+    root_directory: str = "/"
+    access_point_id: str | None = None
+    read_only: bool = False
+    # The file system's mount-target security group; the service stack opens NFS on it.
+    security_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Logging:
+    driver: str = "awslogs"  # "awslogs" or "none"
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class Deployment:
+    circuit_breaker_rollback: bool = True
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    command: tuple[str, ...] | None = None
+    cpu: int = 256
+    memory: int = 512
+    desired_count: int = 1
+    http_interface: HttpInterface | None = None  # None: a background worker, no load balancer
+    autoscaling: Autoscaling | None = None
+    volumes: tuple[EfsVolume, ...] = ()
+    logging: Logging = field(default_factory=Logging)
+    deployment: Deployment = field(default_factory=Deployment)
+    ecs_exec: bool = True
+
+
+class ServiceConfigError(ValidationError):
+    """The document does not describe a valid service; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = [f"service config has {len(problems)} {noun}:"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))
+        self.problems = problems
+
+
+def default_document(service: str, env: str) -> dict[str, object]:
+    """A public HTTP service on port 80; production gets two tasks and longer log retention."""
+    production = env == "production"
+    cfg = ServiceConfig(
+        desired_count=2 if production else 1,
+        http_interface=HttpInterface(),
+        logging=Logging(retention_days=90 if production else 30),
+    )
+    return to_document(cfg)
+
+
+def to_document(cfg: ServiceConfig) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "command": list(cfg.command) if cfg.command is not None else None,
+        "cpu": cfg.cpu,
+        "memory": cfg.memory,
+        "desired_count": cfg.desired_count,
+    }
+    if cfg.http_interface is not None:
+        h = cfg.http_interface
+        doc["http_interface"] = {
+            "container_port": h.container_port,
+            "internal": h.internal,
+            "hostnames": list(h.hostnames),
+            "path_patterns": list(h.path_patterns),
+            "health_check_path": h.health_check_path,
+            "restrict_access_to": list(h.restrict_access_to),
+        }
+    if cfg.autoscaling is not None:
+        a = cfg.autoscaling
+        doc["autoscaling"] = {"min": a.min, "max": a.max, "cpu_target": a.cpu_target}
+    doc["volumes"] = [
+        {
+            "file_system_id": v.file_system_id,
+            "container_path": v.container_path,
+            "root_directory": v.root_directory,
+            "access_point_id": v.access_point_id,
+            "read_only": v.read_only,
+            "security_group_id": v.security_group_id,
+        }
+        for v in cfg.volumes
+    ]
+    doc["logging"] = {"driver": cfg.logging.driver, "retention_days": cfg.logging.retention_days}
+    d = cfg.deployment
+    doc["deployment"] = {
+        "circuit_breaker_rollback": d.circuit_breaker_rollback,
+        "minimum_healthy_percent": d.minimum_healthy_percent,
+        "maximum_percent": d.maximum_percent,
+    }
+    doc["ecs_exec"] = cfg.ecs_exec
+    return doc
+
+
+def render_diff(
+    old: dict[str, object] | None,
+    new: dict[str, object],
+    *,
+    old_label: str = "stored",
+    new_label: str = "edited",
+) -> list[str]:
+    """Unified diff of the pretty JSON; keys sorted so that key order never shows as a change."""
+
+    def pretty(doc: dict[str, object] | None) -> list[str]:
+        return [] if doc is None else json.dumps(doc, indent=2, sort_keys=True).splitlines()
+
+    return list(
+        difflib.unified_diff(
+            pretty(old),
+            pretty(new),
+            fromfile="/dev/null" if old is None else old_label,
+            tofile=new_label,
+            lineterm="",
+        )
+    )
+
+
+def fargate_memory_text(cpu: int) -> str:
+    """The memory choices for a Fargate cpu value, as a person would write them."""
+    values = FARGATE_MEMORY[cpu]
+    if len(values) <= 4:
+        return ", ".join(str(v) for v in values)
+    return f"{values[0]}-{values[-1]} in steps of {values[1] - values[0]}"
+
+
+def parse(doc: object) -> ServiceConfig:
+    """Validate a document; every problem is collected before raising ServiceConfigError."""
+    c = Checker()
+    obj = c.fields(doc, "$", _TOP_FIELDS, required=("cpu", "memory"))
+    if obj is None:
+        raise ServiceConfigError(c.problems)
+    cfg = ServiceConfig(
+        command=c.command(obj, "$.command"),
+        cpu=c.integer(obj, "cpu", "$", 256, 256, 16384),
+        memory=c.integer(obj, "memory", "$", 512, 512, 122880),
+        desired_count=c.integer(obj, "desired_count", "$", 1, 0, 1000),
+        http_interface=c.optional(obj, "http_interface", _http_interface),
+        autoscaling=c.optional(obj, "autoscaling", _autoscaling),
+        volumes=_volumes(c, obj.get("volumes", []), "$.volumes"),
+        logging=_logging(c, obj.get("logging", {}), "$.logging"),
+        deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
+        ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
+    )
+    _check_cross_fields(c, cfg)
+    if c.problems:
+        raise ServiceConfigError(c.problems)
+    return cfg
+
+
+_TOP_FIELDS = (
+    "command",
+    "cpu",
+    "memory",
+    "desired_count",
+    "http_interface",
+    "autoscaling",
+    "volumes",
+    "logging",
+    "deployment",
+    "ecs_exec",
+)
+
+
+def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | None:
+    known = (
+        "container_port",
+        "internal",
+        "hostnames",
+        "path_patterns",
+        "health_check_path",
+        "restrict_access_to",
+    )
+    obj = c.fields(value, path, known, required=("container_port",))
+    if obj is None:
+        return None
+    h = HttpInterface(
+        container_port=c.integer(obj, "container_port", path, 80, 1, 65535),
+        internal=c.boolean(obj, "internal", path, False),
+        hostnames=c.strings(obj, "hostnames", path, ()),
+        path_patterns=c.strings(obj, "path_patterns", path, ()),
+        health_check_path=c.string(obj, "health_check_path", path, "/"),
+        restrict_access_to=c.strings(obj, "restrict_access_to", path, OPEN_TO_ALL),
+    )
+    for i, host in enumerate(h.hostnames):
+        if not _HOST.match(host):
+            c.add(f"{path}.hostnames[{i}]", f"{host!r} is not a host name (letters, digits, -, .)")
+    for i, pattern in enumerate(h.path_patterns):
+        if not pattern.startswith("/") or len(pattern) > 128:
+            c.add(f"{path}.path_patterns[{i}]", f"{pattern!r} must start with / (128 chars max)")
+    if not h.health_check_path.startswith("/"):
+        c.add(f"{path}.health_check_path", f"{h.health_check_path!r} must start with /")
+    for i, cidr in enumerate(h.restrict_access_to):
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            c.add(f"{path}.restrict_access_to[{i}]", f"{cidr!r} is not a CIDR like 10.0.0.0/8")
+    if not h.restrict_access_to:
+        c.add(f"{path}.restrict_access_to", 'is empty; use ["0.0.0.0/0"] to allow everyone')
+    return h
+
+
+def _autoscaling(c: Checker, value: object, path: str) -> Autoscaling | None:
+    obj = c.fields(value, path, ("min", "max", "cpu_target"), required=("min", "max"))
+    if obj is None:
+        return None
+    a = Autoscaling(
+        min=c.integer(obj, "min", path, 1, 0, 1000),
+        max=c.integer(obj, "max", path, 4, 1, 1000),
+        cpu_target=c.integer(obj, "cpu_target", path, 60, 1, 100),
+    )
+    if a.min > a.max:
+        c.add(f"{path}.min", f"{a.min} is greater than max ({a.max})")
+    return a
+
+
+def _volumes(c: Checker, value: object, path: str) -> tuple[EfsVolume, ...]:
+    if not isinstance(value, list):
+        c.add(path, f"expected an array, got {kind(value)}")
+        return ()
+    volumes = tuple(v for i, item in enumerate(value) if (v := _volume(c, item, f"{path}[{i}]")))
+    paths = [v.container_path for v in volumes]
+    for dup in sorted({p for p in paths if paths.count(p) > 1}):
+        c.add(path, f"container_path {dup!r} is mounted more than once")
+    return volumes
+
+
+def _volume(c: Checker, value: object, path: str) -> EfsVolume | None:
+    known = (
+        "file_system_id",
+        "container_path",
+        "root_directory",
+        "access_point_id",
+        "read_only",
+        "security_group_id",
+    )
+    obj = c.fields(value, path, known, required=("file_system_id", "container_path"))
+    if obj is None:
+        return None
+    v = EfsVolume(
+        file_system_id=c.string(obj, "file_system_id", path, ""),
+        container_path=c.string(obj, "container_path", path, "/"),
+        root_directory=c.string(obj, "root_directory", path, "/"),
+        access_point_id=c.string_or_null(obj, "access_point_id", path),
+        read_only=c.boolean(obj, "read_only", path, False),
+        security_group_id=c.string_or_null(obj, "security_group_id", path),
+    )
+    c.pattern(f"{path}.file_system_id", v.file_system_id, _FILE_SYSTEM, "fs-0123456789abcdef0")
+    c.pattern(f"{path}.access_point_id", v.access_point_id, _ACCESS_POINT, "fsap-0123456789abcdef0")
+    c.pattern(f"{path}.security_group_id", v.security_group_id, _SECURITY_GROUP, "sg-0123abcd")
+    if not v.container_path.startswith("/"):
+        c.add(f"{path}.container_path", f"{v.container_path!r} must be an absolute path")
+    if v.access_point_id and v.root_directory != "/":
+        # ECS refuses a root directory other than / when an access point sets it.
+        c.add(f"{path}.root_directory", "must be / when access_point_id is set")
+    return v
+
+
+def _logging(c: Checker, value: object, path: str) -> Logging:
+    obj = c.fields(value, path, ("driver", "retention_days"))
+    if obj is None:
+        return Logging()
+    log = Logging(
+        driver=c.string(obj, "driver", path, "awslogs"),
+        retention_days=c.integer(obj, "retention_days", path, 30, 1, 3653),
+    )
+    if log.driver not in ("awslogs", "none"):
+        c.add(f"{path}.driver", f"{log.driver!r} is not one of awslogs, none")
+    if log.retention_days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        c.add(f"{path}.retention_days", f"{log.retention_days} is not one of {allowed}")
+    return log
+
+
+def _deployment(c: Checker, value: object, path: str) -> Deployment:
+    known = ("circuit_breaker_rollback", "minimum_healthy_percent", "maximum_percent")
+    obj = c.fields(value, path, known)
+    if obj is None:
+        return Deployment()
+    d = Deployment(
+        circuit_breaker_rollback=c.boolean(obj, "circuit_breaker_rollback", path, True),
+        minimum_healthy_percent=c.integer(obj, "minimum_healthy_percent", path, 100, 0, 100),
+        maximum_percent=c.integer(obj, "maximum_percent", path, 200, 100, 200),
+    )
+    if d.maximum_percent <= d.minimum_healthy_percent:
+        # ECS could neither start a new task nor stop an old one: the deploy would stall.
+        c.add(f"{path}.maximum_percent", "must be greater than minimum_healthy_percent")
+    return d
+
+
+def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
+    # Skipped where a field already failed, so that one mistake reads as one problem.
+    if c.failed("$.cpu", "$.memory"):
+        pass
+    elif cfg.cpu not in FARGATE_MEMORY:
+        valid = ", ".join(str(v) for v in FARGATE_MEMORY)
+        c.add("$.cpu", f"{cfg.cpu} is not a Fargate cpu value (valid: {valid})")
+    elif cfg.memory not in FARGATE_MEMORY[cfg.cpu]:
+        c.add(
+            "$.memory",
+            f"{cfg.memory} is not a valid Fargate memory for cpu {cfg.cpu} "
+            f"(valid: {fargate_memory_text(cfg.cpu)})",
+        )
+    a = cfg.autoscaling
+    checkable = not c.failed("$.desired_count", "$.autoscaling")
+    if a is not None and checkable and not a.min <= cfg.desired_count <= a.max:
+        c.add("$.desired_count", f"{cfg.desired_count} is outside autoscaling {a.min}-{a.max}")
+    h = cfg.http_interface
+    if h is not None and rule_condition_values(h) > MAX_RULE_CONDITION_VALUES:
+        c.add(
+            "$.http_interface",
+            "hostnames, path_patterns and restrict_access_to hold "
+            f"{rule_condition_values(h)} values; a load balancer rule takes at most "
+            f"{MAX_RULE_CONDITION_VALUES}",
+        )
+
+
+def rule_condition_values(h: HttpInterface) -> int:
+    """How many condition values the service's listener rule holds (an empty rule gets /*)."""
+    ips = 0 if h.restrict_access_to == OPEN_TO_ALL else len(h.restrict_access_to)
+    catch_all = 0 if h.hostnames or h.path_patterns else 1
+    return len(h.hostnames) + len(h.path_patterns) + ips + catch_all

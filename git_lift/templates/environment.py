@@ -1,0 +1,388 @@
+"""The environment stack `lift-<env>`: network, ECS cluster, shared load balancer; pure.
+
+Service stacks find what they need through the exports named by `export_name`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from troposphere import (
+    AWSObject,
+    Export,
+    GetAtt,
+    GetAZs,
+    Join,
+    Output,
+    Ref,
+    Select,
+    Sub,
+    Tags,
+    Template,
+    ec2,
+    ecs,
+    events,
+)
+from troposphere import elasticloadbalancingv2 as elb
+
+from git_lift.errors import ValidationError
+
+# Export keys: the contract with templates/service.py and the env record.
+VPC_ID = "VpcId"
+VPC_CIDR = "VpcCidr"
+PUBLIC_SUBNETS = "PublicSubnets"
+PRIVATE_SUBNETS = "PrivateSubnets"
+TASK_SUBNETS = "TaskSubnets"  # private with NAT, else public (tasks need a route to ECR)
+ASSIGN_PUBLIC_IP = "AssignPublicIp"
+CLUSTER_NAME = "ClusterName"
+CLUSTER_ARN = "ClusterArn"
+LOAD_BALANCER_DNS = "LoadBalancerDns"
+HTTP_LISTENER = "HttpListenerArn"
+HTTPS_LISTENER = "HttpsListenerArn"
+LISTENER = "ListenerArn"  # where public services add rules: HTTPS when there is a certificate
+LOAD_BALANCER_SG = "LoadBalancerSecurityGroupId"
+INTERNAL_LISTENER = "InternalListenerArn"
+INTERNAL_LOAD_BALANCER_SG = "InternalLoadBalancerSecurityGroupId"
+INTERNAL_LOAD_BALANCER_DNS = "InternalLoadBalancerDns"
+NOTIFICATION_TOPIC = "NotificationTopicArn"
+
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+_SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class EnvironmentParams:
+    region: str = "eu-west-1"
+    vpc_cidr: str = "10.0.0.0/16"
+    public_subnet_cidrs: tuple[str, str] = ("10.0.0.0/22", "10.0.4.0/22")
+    private_subnet_cidrs: tuple[str, str] = ("10.0.16.0/20", "10.0.32.0/20")
+    nat: bool = True  # tasks in private subnets behind one NAT gateway; off: public IPs
+    certificate_arn: str | None = None  # ACM: HTTPS listener, HTTP redirects to it
+    notification_topic_arn: str | None = None  # SNS: failed ECS deployments are sent there
+    internal_load_balancer: bool = False  # a second ALB, inside the VPC, for internal services
+
+
+@dataclass(frozen=True)
+class _Network:
+    vpc: AWSObject
+    public: list[AWSObject]
+    private: list[AWSObject]
+
+
+def export_name(env: str, key: str) -> str:
+    return f"lift-{env}-{key}"
+
+
+def cluster_name(env: str) -> str:
+    return f"lift-{env}"
+
+
+def check_params(params: EnvironmentParams) -> None:
+    """Raise ValidationError naming every bad CIDR or ARN, before CloudFormation would."""
+    problems: list[str] = []
+    vpc = _network(params.vpc_cidr, "vpc_cidr", problems)
+    subnets = {
+        f"{kind}_subnet_cidrs[{i}]": cidr
+        for kind, cidrs in (
+            ("public", params.public_subnet_cidrs),
+            ("private", params.private_subnet_cidrs),
+        )
+        for i, cidr in enumerate(cidrs)
+    }
+    parsed = {name: _network(cidr, name, problems) for name, cidr in subnets.items()}
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for name, net in parsed.items():
+        if net is None:
+            continue
+        if vpc is not None and not net.subnet_of(vpc):
+            problems.append(f"{name}: {net} is not inside the VPC {vpc}")
+        problems += [f"{name}: {net} overlaps {other}" for other, o in seen if net.overlaps(o)]
+        seen.append((name, net))
+    if params.certificate_arn and not _ACM_ARN.match(params.certificate_arn):
+        problems.append(f"certificate_arn: {params.certificate_arn!r} is not an ACM ARN")
+    if params.notification_topic_arn and not _SNS_ARN.match(params.notification_topic_arn):
+        problems.append(
+            f"notification_topic_arn: {params.notification_topic_arn!r} is not an SNS ARN"
+        )
+    if problems:
+        raise ValidationError("environment settings are not valid:\n  " + "\n  ".join(problems))
+
+
+def _network(cidr: str, name: str, problems: list[str]) -> ipaddress.IPv4Network | None:
+    try:
+        net = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as e:
+        problems.append(f"{name}: {cidr!r} is not an IPv4 CIDR ({e})")
+        return None
+    if not 16 <= net.prefixlen <= 28:  # the sizes a VPC or subnet may have
+        problems.append(f"{name}: {cidr} must be between /16 and /28")
+    return net
+
+
+def environment_template(env: str, params: EnvironmentParams) -> Template:
+    t = Template(Description=f"git lift environment {env}: network, ECS cluster, load balancer")
+    net = _add_network(t, env, params)
+    cluster = t.add_resource(_cluster(env))
+    listener, http_listener, https_listener = _add_public_load_balancer(t, env, params, net)
+    if params.internal_load_balancer:
+        _add_internal_load_balancer(t, env, net)
+    if params.notification_topic_arn:
+        t.add_resource(_deployment_failures_rule(env, params.notification_topic_arn))
+        _export(t, env, NOTIFICATION_TOPIC, params.notification_topic_arn)
+    _export(t, env, VPC_ID, Ref(net.vpc))
+    _export(t, env, VPC_CIDR, params.vpc_cidr)
+    _export(t, env, PUBLIC_SUBNETS, Join(",", [Ref(s) for s in net.public]))
+    _export(t, env, PRIVATE_SUBNETS, Join(",", [Ref(s) for s in net.private]))
+    task_subnets = net.private if params.nat else net.public
+    _export(t, env, TASK_SUBNETS, Join(",", [Ref(s) for s in task_subnets]))
+    _export(t, env, ASSIGN_PUBLIC_IP, "DISABLED" if params.nat else "ENABLED")
+    _export(t, env, CLUSTER_NAME, Ref(cluster))
+    _export(t, env, CLUSTER_ARN, GetAtt(cluster, "Arn"))
+    _export(t, env, LISTENER, Ref(listener))
+    _export(t, env, HTTP_LISTENER, Ref(http_listener))
+    if https_listener is not None:
+        _export(t, env, HTTPS_LISTENER, Ref(https_listener))
+    return t
+
+
+def _export(t: Template, env: str, key: str, value: object) -> None:
+    t.add_output(Output(key, Value=value, Export=Export(export_name(env, key))))
+
+
+def _tags(env: str, name: str) -> Tags:
+    return Tags({"Name": name, "lift:environment": env})
+
+
+def _add_network(t: Template, env: str, p: EnvironmentParams) -> _Network:
+    vpc = t.add_resource(
+        ec2.VPC(
+            "Vpc",
+            CidrBlock=p.vpc_cidr,
+            EnableDnsSupport=True,
+            EnableDnsHostnames=True,
+            Tags=_tags(env, f"lift-{env}"),
+        )
+    )
+    gateway = t.add_resource(ec2.InternetGateway("InternetGateway", Tags=_tags(env, f"lift-{env}")))
+    attachment = t.add_resource(
+        ec2.VPCGatewayAttachment(
+            "InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(gateway)
+        )
+    )
+    public = [_subnet(t, env, vpc, "Public", i, c) for i, c in enumerate(p.public_subnet_cidrs)]
+    private = [_subnet(t, env, vpc, "Private", i, c) for i, c in enumerate(p.private_subnet_cidrs)]
+    public_routes = _route_table(t, env, vpc, "Public", public)
+    t.add_resource(
+        ec2.Route(
+            "PublicDefaultRoute",
+            RouteTableId=Ref(public_routes),
+            DestinationCidrBlock="0.0.0.0/0",
+            GatewayId=Ref(gateway),
+            DependsOn=attachment.title,
+        )
+    )
+    private_routes = _route_table(t, env, vpc, "Private", private)
+    if p.nat:
+        # One NAT gateway, not one per zone: half the cost, for a small team's traffic.
+        eip = t.add_resource(
+            ec2.EIP(
+                "NatAddress",
+                Domain="vpc",
+                DependsOn=attachment.title,
+                Tags=_tags(env, f"lift-{env}"),
+            )
+        )
+        nat = t.add_resource(
+            ec2.NatGateway(
+                "NatGateway",
+                AllocationId=GetAtt(eip, "AllocationId"),
+                SubnetId=Ref(public[0]),
+                Tags=_tags(env, f"lift-{env}"),
+            )
+        )
+        t.add_resource(
+            ec2.Route(
+                "PrivateDefaultRoute",
+                RouteTableId=Ref(private_routes),
+                DestinationCidrBlock="0.0.0.0/0",
+                NatGatewayId=Ref(nat),
+            )
+        )
+    return _Network(vpc, public, private)
+
+
+def _subnet(t: Template, env: str, vpc: AWSObject, kind: str, i: int, cidr: str) -> AWSObject:
+    return t.add_resource(
+        ec2.Subnet(
+            f"{kind}Subnet{i + 1}",
+            VpcId=Ref(vpc),
+            CidrBlock=cidr,
+            AvailabilityZone=Select(i, GetAZs("")),
+            Tags=_tags(env, f"lift-{env}-{kind.lower()}-{i + 1}"),
+        )
+    )
+
+
+def _route_table(
+    t: Template, env: str, vpc: AWSObject, kind: str, subnets: list[AWSObject]
+) -> AWSObject:
+    table = t.add_resource(
+        ec2.RouteTable(
+            f"{kind}RouteTable", VpcId=Ref(vpc), Tags=_tags(env, f"lift-{env}-{kind.lower()}")
+        )
+    )
+    for i, subnet in enumerate(subnets):
+        t.add_resource(
+            ec2.SubnetRouteTableAssociation(
+                f"{kind}Subnet{i + 1}RouteTable", RouteTableId=Ref(table), SubnetId=Ref(subnet)
+            )
+        )
+    return table
+
+
+def _cluster(env: str) -> ecs.Cluster:
+    return ecs.Cluster(
+        "Cluster",
+        ClusterName=cluster_name(env),
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
+        CapacityProviders=["FARGATE", "FARGATE_SPOT"],
+        DefaultCapacityProviderStrategy=[
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1)
+        ],
+        Tags=_tags(env, cluster_name(env)),
+    )
+
+
+def _add_public_load_balancer(
+    t: Template, env: str, p: EnvironmentParams, net: _Network
+) -> tuple[AWSObject, AWSObject, AWSObject | None]:
+    """The shared internet-facing ALB; returns (listener for rules, HTTP, HTTPS listener)."""
+    ports = [80, 443] if p.certificate_arn else [80]
+    sg = t.add_resource(
+        ec2.SecurityGroup(
+            "LoadBalancerSecurityGroup",
+            GroupDescription=f"git lift {env}: public load balancer",
+            VpcId=Ref(net.vpc),
+            Tags=_tags(env, f"lift-{env}-alb"),
+            SecurityGroupIngress=[
+                ec2.SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=port,
+                    ToPort=port,
+                    CidrIp="0.0.0.0/0",
+                    Description="the internet",
+                )
+                for port in ports
+            ],
+        )
+    )
+    lb = t.add_resource(_load_balancer("LoadBalancer", env, "internet-facing", sg, net.public))
+    _export(t, env, LOAD_BALANCER_SG, Ref(sg))
+    _export(t, env, LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
+    if not p.certificate_arn:
+        http = t.add_resource(_listener("HttpListener", lb, 80, [_not_found()]))
+        return http, http, None
+    https = t.add_resource(
+        _listener(
+            "HttpsListener",
+            lb,
+            443,
+            [_not_found()],
+            Protocol="HTTPS",
+            SslPolicy=SSL_POLICY,
+            Certificates=[elb.Certificate(CertificateArn=p.certificate_arn)],
+        )
+    )
+    redirect = elb.Action(
+        Type="redirect",
+        RedirectConfig=elb.RedirectConfig(Protocol="HTTPS", Port="443", StatusCode="HTTP_301"),
+    )
+    http = t.add_resource(_listener("HttpListener", lb, 80, [redirect]))
+    return https, http, https
+
+
+def _add_internal_load_balancer(t: Template, env: str, net: _Network) -> None:
+    sg = t.add_resource(
+        ec2.SecurityGroup(
+            "InternalLoadBalancerSecurityGroup",
+            GroupDescription=f"git lift {env}: internal load balancer",
+            VpcId=Ref(net.vpc),
+            Tags=_tags(env, f"lift-{env}-internal-alb"),
+            SecurityGroupIngress=[
+                ec2.SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=80,
+                    ToPort=80,
+                    CidrIp=GetAtt(net.vpc, "CidrBlock"),
+                    Description="the VPC",
+                )
+            ],
+        )
+    )
+    lb = t.add_resource(_load_balancer("InternalLoadBalancer", env, "internal", sg, net.private))
+    listener = t.add_resource(_listener("InternalListener", lb, 80, [_not_found()]))
+    _export(t, env, INTERNAL_LOAD_BALANCER_SG, Ref(sg))
+    _export(t, env, INTERNAL_LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
+    _export(t, env, INTERNAL_LISTENER, Ref(listener))
+
+
+def _load_balancer(
+    title: str, env: str, scheme: str, sg: AWSObject, subnets: list[AWSObject]
+) -> elb.LoadBalancer:
+    return elb.LoadBalancer(
+        title,
+        Type="application",
+        Scheme=scheme,
+        Subnets=[Ref(s) for s in subnets],
+        SecurityGroups=[Ref(sg)],
+        # Requests with malformed headers are dropped rather than passed to the services.
+        LoadBalancerAttributes=[
+            elb.LoadBalancerAttributes(
+                Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
+            )
+        ],
+        Tags=_tags(env, f"lift-{env}"),
+    )
+
+
+def _listener(
+    title: str, lb: AWSObject, port: int, actions: list[elb.Action], **extra: object
+) -> elb.Listener:
+    props: dict[str, object] = {"Protocol": "HTTP", **extra}
+    return elb.Listener(title, LoadBalancerArn=Ref(lb), Port=port, DefaultActions=actions, **props)
+
+
+def _not_found() -> elb.Action:
+    return elb.Action(
+        Type="fixed-response",
+        FixedResponseConfig=elb.FixedResponseConfig(
+            StatusCode="404",
+            ContentType="text/plain",
+            MessageBody="no service matches this request",
+        ),
+    )
+
+
+def _deployment_failures_rule(env: str, topic_arn: str) -> events.Rule:
+    """Failed deployments of this cluster's services go to the topic.
+
+    The topic's policy must let events.amazonaws.com publish; it is not this stack's to change.
+    """
+    service_arns = Sub(
+        f"arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}"
+        f":service/{cluster_name(env)}/"
+    )
+    return events.Rule(
+        "DeploymentFailures",
+        Description=f"git lift {env}: failed ECS deployments",
+        EventPattern={
+            "source": ["aws.ecs"],
+            "detail-type": ["ECS Deployment State Change"],
+            "resources": [{"prefix": service_arns}],
+            "detail": {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
+        },
+        Targets=[events.Target(Id="NotificationTopic", Arn=topic_arn)],
+    )
