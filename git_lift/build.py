@@ -242,7 +242,7 @@ def detect_builder(preference: str = "auto", *, stream: bool = False) -> Builder
             return DockerBuilder(stream=stream)
         raise LiftError(
             f"cannot build with docker: {problem}",
-            hint="start the docker daemon, or build with buildah: git config lift.builder auto",
+            hint="start the docker daemon, or build with buildah: git config lift.builder buildah",
         )
     if preference in ("buildah", "podman"):
         if proc.which(preference) is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dotenv.parser import parse_stream
 
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Shapes of real credentials that must never be committed in an example file.
 SECRET_SHAPES = (
@@ -53,7 +53,7 @@ class EnvFile:
 
 
 def is_valid_key(key: str) -> bool:
-    return bool(KEY_PATTERN.match(key))
+    return bool(KEY_PATTERN.fullmatch(key))
 
 
 def _normalise(text: str) -> str:

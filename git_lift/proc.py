@@ -108,15 +108,18 @@ def start_background(
     log_path: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a long-running server process detached from our stdin."""
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115
     try:
         return subprocess.Popen(
             list(args),
             env=dict(env) if env is not None else None,
             stdin=subprocess.DEVNULL,
-            stdout=log,
+            stdout=log if log is not None else subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     except FileNotFoundError as exc:
         raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
+    finally:
+        if log is not None:
+            log.close()  # the child holds its own descriptor

@@ -2,11 +2,11 @@
 
 Import the fixtures into a test module (or a conftest) to use them:
 
-    from tests.image_support import buildah_root, local_registry, scratch_image  # noqa: F401
+    from tests.image_support import buildah_root, buildah_storage, local_registry  # noqa: F401
 
 `local_registry` is Debian's docker-registry on a free loopback port, one per session;
-`buildah_root` points GIT_LIFT_BUILDAH_ROOT at a session temp folder. Both skip the test, with
-the reason, when the tool is absent (`.ci/run` installs both).
+`buildah_root` points GIT_LIFT_BUILDAH_ROOT at a session temp folder (import `buildah_storage`
+with it). Both skip the test, with the reason, when the tool is absent (`.ci/run` installs both).
 """
 
 from __future__ import annotations
@@ -32,15 +32,19 @@ needs_registry = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def buildah_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private buildah storage root for the session, exported as GIT_LIFT_BUILDAH_ROOT so
-    that `git lift` subprocesses started by tests use it too."""
+def buildah_storage(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One buildah storage root for the whole session: layers are reused between tests."""
     if not HAVE_BUILDAH:
         pytest.skip("buildah is not installed (apt-get install buildah)")
-    root = str(tmp_path_factory.mktemp("buildah"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(ROOT_VARIABLE, root)
-        yield root
+    return str(tmp_path_factory.mktemp("buildah"))
+
+
+@pytest.fixture
+def buildah_root(buildah_storage: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's buildah root, exported as GIT_LIFT_BUILDAH_ROOT for this test so that
+    `detect_builder()` and `git lift` subprocesses use it (conftest clears GIT_LIFT_* first)."""
+    monkeypatch.setenv(ROOT_VARIABLE, buildah_storage)
+    return buildah_storage
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "x"}).encode()
 class TokenRegistry(BaseHTTPRequestHandler):
     token_queries: list[str] = []  # noqa: RUF012 - shared with the test on purpose
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -124,9 +124,8 @@ class TokenRegistry(BaseHTTPRequestHandler):
             self._send(200, json.dumps({"token": "tok"}).encode())
             return
         if self.headers.get("Authorization") != "Bearer tok":
-            port = self.server.server_address[1]
             challenge = (
-                f'Bearer realm="http://127.0.0.1:{port}/token",service="reg",'
+                f'Bearer realm="http://{self.headers["Host"]}/token",service="reg",'
                 'scope="repository:team/api:pull"'
             )
             self._send(401, b"{}", {"WWW-Authenticate": challenge})
@@ -171,7 +170,9 @@ def test_bearer_challenge_is_answered_with_a_token(token_registry: str) -> None:
 
 def test_wrong_credentials_are_reported(token_registry: str) -> None:
     with pytest.raises(LiftError, match="refused access \\(401") as caught:
-        manifest_digest(token_registry, "team/api", "v1", auth=RegistryAuth("ci", "no"), insecure=True)
+        manifest_digest(
+            token_registry, "team/api", "v1", auth=RegistryAuth("ci", "no"), insecure=True
+        )
     assert caught.value.hint is not None and token_registry in caught.value.hint
 
 
@@ -216,3 +217,26 @@ def test_missing_registry_binary_says_how_to_install(
         start_registry(str(tmp_path / "data"))
     assert caught.value.hint == "apt-get install docker-registry"
     assert not os.path.exists(tmp_path / "data")
+
+
+@needs_registry
+def test_a_taken_port_is_refused(tmp_path: Path, local_registry: RegistryHandle) -> None:  # noqa: F811
+    port = int(local_registry.address.rsplit(":", 1)[1])
+    with pytest.raises(LiftError, match=f"127.0.0.1:{port} is already in use"):
+        start_registry(str(tmp_path / "second"), port)
+
+
+def test_a_registry_that_dies_is_reported_with_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin" / "docker-registry"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'configuration error: boom' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    with pytest.raises(LiftError, match="docker-registry exited with code 3") as caught:
+        start_registry(str(tmp_path / "data"), sleep=lambda _: None)
+    assert "configuration error: boom" in caught.value.message
+    assert caught.value.hint == f"see {tmp_path / 'data' / 'registry.log'}"
+    log = (tmp_path / "data" / "registry.log").read_text()
+    assert log.count("boom") == 3, "a registry that dies at once is retried on fresh ports"

@@ -90,21 +90,27 @@ def start_registry(
     binary = find_registry_binary()
     if binary is None:
         raise LiftError("docker-registry is not installed", hint=INSTALL_HINT)
+    if port and not _port_free(port):
+        raise LiftError(
+            f"cannot start docker-registry: 127.0.0.1:{port} is already in use",
+            hint="pick another port, or stop what listens there",
+        )
     os.makedirs(data_dir, exist_ok=True)
     # A free port can be taken between our probe and the registry's bind: try a few.
-    for attempt in range(1 if port else PORT_ATTEMPTS):
+    attempts_left = 1 if port else PORT_ATTEMPTS
+    while True:
+        attempts_left -= 1
         handle = _launch(binary, data_dir, port or _free_port())
         try:
             _wait_ready(handle, timeout, sleep)
         except _ExitedEarly:
-            if attempt + 1 >= (1 if port else PORT_ATTEMPTS):
+            if attempts_left == 0:
                 raise
         except BaseException:
             handle.stop()
             raise
         else:
             return handle
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _launch(binary: str, data_dir: str, port: int) -> RegistryHandle:
@@ -162,7 +168,7 @@ def _wait_ready(handle: RegistryHandle, timeout: float, sleep: Callable[[float],
             )
         try:
             with opener.open(url, timeout=1.0) as reply:
-                if reply.status == 200:
+                if reply.status == 200 and handle.process.poll() is None:
                     return
         except (urllib.error.URLError, OSError):
             pass
@@ -172,6 +178,15 @@ def _wait_ready(handle: RegistryHandle, timeout: float, sleep: Callable[[float],
                 hint=f"see {handle.log_path}",
             )
         sleep(POLL)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _free_port() -> int:

@@ -1,0 +1,29 @@
+# `make demo`: a real end-to-end ship on this machine's sandbox. `make test`: the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench man
+
+$(BIN)/git-lift: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(BIN)/git-lift
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run.sh
+
+test: $(BIN)/git-lift
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 -q
+
+lint: $(BIN)/git-lift
+	$(BIN)/ruff check git_lift tests bench
+	$(BIN)/ruff format --check git_lift tests bench
+	$(BIN)/mypy
+
+bench: $(BIN)/git-lift
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+
+man: $(BIN)/git-lift
+	$(BIN)/python -m git_lift.manpage > man/man1/git-lift.1

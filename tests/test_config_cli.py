@@ -1,0 +1,244 @@
+"""`git lift config ...` run through git as a subprocess against moto's server over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers import GitRepo, Lift, editor_script
+
+
+def ssm() -> Any:
+    return boto3.client("ssm", region_name="eu-west-1")
+
+
+def put(key: str, value: str, env: str = "staging") -> None:
+    ssm().put_parameter(Name=f"/{env}/payments-api/{key}", Value=value, Type="SecureString",
+                        Overwrite=True)
+
+
+def stored(env: str = "staging") -> dict[str, str]:
+    params = ssm().get_parameters_by_path(Path=f"/{env}/payments-api", WithDecryption=True)
+    return {p["Name"].rsplit("/", 1)[1]: p["Value"] for p in params["Parameters"]}
+
+
+def test_edit_shows_a_masked_diff_applies_and_check_passes(aws: Any, lift: Lift, repo: GitRepo,
+                                                            tmp_path: Path) -> None:
+    put("DATABASE_URL", "postgres://old-secret")
+    editor = editor_script(tmp_path, (
+        "sed -i 's|^DATABASE_URL=.*|DATABASE_URL=postgres://new-secret|' \"$file\"\n"
+        "sed -i 's|^# API_TOKEN=|API_TOKEN=tok-secret|' \"$file\""
+    ))
+    result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
+    assert result.returncode == 0, result.stderr
+    assert "~ DATABASE_URL = ******** -> ********" in result.stderr
+    assert "+ API_TOKEN = ********" in result.stderr
+    assert "secret" not in result.stdout + result.stderr
+    assert stored() == {"DATABASE_URL": "postgres://new-secret", "API_TOKEN": "tok-secret"}
+    assert lift("config", "check").returncode == 1  # production still lacks both keys
+    check = lift("config", "check", "-e", "staging")
+    assert check.returncode == 0, check.stderr
+    assert "staging: ok" in check.stderr
+
+
+def test_editor_file_has_placeholders_is_private_and_is_removed(aws: Any, lift: Lift,
+                                                                tmp_path: Path) -> None:
+    record = tmp_path / "record"
+    editor = editor_script(tmp_path, (
+        f'echo "$file" > {record}\n'
+        f'stat -c %a "$file" >> {record}\n'
+        f'stat -c %a "$(dirname "$file")" >> {record}\n'
+        f'cat "$file" >> {record}'
+    ))
+    result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
+    assert result.returncode == 0
+    assert "no changes" in result.stderr
+    path, file_mode, folder_mode, *content = record.read_text().splitlines()
+    assert (file_mode, folder_mode) == ("600", "700")
+    assert "# DATABASE_URL=" in content and "# API_TOKEN=" in content
+    assert not Path(path).exists() and not Path(path).parent.exists()
+
+
+def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reapplies(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    put("DATABASE_URL", "one")
+    put("API_TOKEN", "tok")
+    # While the editor is open, a teammate changes DATABASE_URL.
+    teammate = (
+        "python - <<'PY'\nimport boto3\nboto3.client('ssm', region_name='eu-west-1').put_parameter("
+        "Name='/staging/payments-api/DATABASE_URL', Value='theirs', Type='SecureString', "
+        "Overwrite=True)\nPY"
+    )
+    editor = editor_script(tmp_path, teammate + "\nsed -i 's|^DATABASE_URL=.*|DATABASE_URL=mine|' \"$file\"")
+    result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
+    assert result.returncode == 1
+    assert "changed in staging since you started: DATABASE_URL" in result.stderr
+    assert "--resume" in result.stderr
+    assert stored()["DATABASE_URL"] == "theirs"
+    resume_file = next((lift.cwd / ".git" / "lift").iterdir())
+    assert oct(resume_file.stat().st_mode & 0o777) == "0o600"
+    keep = editor_script(tmp_path, ":")
+    resumed = lift("config", "edit", "-e", "staging", "--resume", env={"GIT_EDITOR": keep})
+    assert resumed.returncode == 0, resumed.stderr
+    assert stored() == {"DATABASE_URL": "mine", "API_TOKEN": "tok"}
+    assert not resume_file.exists()
+
+
+def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(aws: Any, lift: Lift,
+                                                             tmp_path: Path) -> None:
+    put("DATABASE_URL", "top-secret")
+    record = tmp_path / "record"
+    editor = editor_script(tmp_path, f'echo "$file" > {record}\nsleep 30')
+    process = subprocess.Popen(
+        ["git", "lift", "config", "edit", "-e", "staging"], cwd=lift.cwd, text=True,
+        env={**os.environ, "GIT_EDITOR": editor}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while not record.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    edit_file = Path(record.read_text().strip())
+    assert edit_file.exists()
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "top-secret" not in stderr
+    assert not edit_file.exists() and not edit_file.parent.exists()
+
+
+def test_editor_failure_changes_nothing(aws: Any, lift: Lift, tmp_path: Path) -> None:
+    put("DATABASE_URL", "one")
+    editor = editor_script(tmp_path, "echo 'DATABASE_URL=two' > \"$file\"\nexit 3")
+    result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
+    assert result.returncode == 1
+    assert "exited with code 3" in result.stderr
+    assert stored() == {"DATABASE_URL": "one"}
+
+
+def test_malformed_edit_is_kept_for_resume(aws: Any, lift: Lift, tmp_path: Path) -> None:
+    editor = editor_script(tmp_path, "echo 'this is not a pair' >> \"$file\"\necho 'GOOD=1' >> \"$file\"")
+    result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
+    assert result.returncode == 1
+    assert "not a KEY=value line" in result.stderr and "--resume" in result.stderr
+    fix = editor_script(tmp_path, "sed -i '/this is not a pair/d' \"$file\"")
+    resumed = lift("config", "edit", "-e", "staging", "--resume", env={"GIT_EDITOR": fix})
+    assert resumed.returncode == 0, resumed.stderr
+    assert stored() == {"GOOD": "1"}
+
+
+def test_production_needs_typed_name_or_yes(aws: Any, lift: Lift) -> None:
+    refused = lift("config", "set", "-e", "production", "API_TOKEN=x")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert stored("production") == {}
+    assert lift("config", "set", "-e", "production", "API_TOKEN=x", "--yes").returncode == 0
+    assert stored("production") == {"API_TOKEN": "x"}
+
+
+def test_set_unset_show_get_export_import_history_restore(aws: Any, lift: Lift,
+                                                          tmp_path: Path) -> None:
+    assert lift("config", "set", "-e", "staging", "A=1", "B=two words").returncode == 0
+    assert lift("config", "set", "-e", "staging", "A=2").returncode == 0
+    shown = lift("config", "show", "-e", "staging")
+    assert shown.stdout.splitlines() == ["A=********  (v2)", "B=********  (v1)"]
+    assert lift("config", "get", "-e", "staging", "B").stdout == "two words\n"
+    exported = json.loads(lift("config", "export", "-e", "staging", "--format", "json").stdout)
+    assert exported == {"A": "2", "B": "two words"}
+    history = lift("config", "history", "-e", "staging", "A").stdout.splitlines()
+    assert [line.split()[0] for line in history] == ["A@2", "A@1"]
+    assert lift("config", "restore", "-e", "staging", "A@1").returncode == 0
+    assert stored()["A"] == "1"
+    assert lift("config", "unset", "-e", "staging", "B").returncode == 0
+    dotenv = tmp_path / "in.env"
+    dotenv.write_text("C='x y'\nD=4\n")
+    assert lift("config", "import", "-e", "staging", str(dotenv)).returncode == 0
+    assert stored() == {"A": "1", "C": "x y", "D": "4"}
+    out = lift("config", "exec", "-e", "staging", "--", "sh", "-c", 'echo "$C/$D"')
+    assert out.stdout == "x y/4\n"
+
+
+def test_check_reports_missing_and_extra_together_as_json(aws: Any, lift: Lift) -> None:
+    put("DATABASE_URL", "x")
+    put("OLD_FLAG", "1")
+    result = lift("config", "check", "-e", "staging", "--output", "json")
+    assert result.returncode == 1
+    [report] = json.loads(result.stdout)
+    assert report["missing"] == ["API_TOKEN"] and report["extra"] == ["OLD_FLAG"]
+    text = lift("config", "check", "-e", "staging")
+    assert "git lift config set -e staging API_TOKEN=..." in text.stderr
+    assert "OLD_FLAG" in text.stderr and "warning:" in text.stderr
+
+
+def test_diff_between_environments(aws: Any, lift: Lift) -> None:
+    put("SHARED", "1")
+    put("SHARED", "1", env="production")
+    put("ONLY_STAGING", "1")
+    result = lift("config", "diff", "-e", "staging", "-e", "production")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["< ONLY_STAGING  (only in staging)"]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["config", "set", "-e", "staging", "1BAD=x"], 2, "not a valid key name"),
+    (["config", "show", "-e", "prod"], 2, "unknown environment 'prod'"),
+    (["config", "set", "-e", "staging", "BIG=" + "x" * 4097], 1, "BIG (4097 bytes)"),
+    (["config", "set", "-e", "staging", "EMPTY="], 1, "empty value"),
+    (["config", "restore", "-e", "staging", "A@one"], 2, "KEY@VERSION"),
+    (["config", "nonsense"], 2, "No such command"),
+])
+def test_bad_input_gets_error_hint_and_exit_code(aws: Any, lift: Lift, args: list[str], code: int,
+                                                 message: str) -> None:
+    result = lift(*args)
+    assert result.returncode == code
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: ") and message in result.stderr
+    assert any(line.startswith("hint: ") for line in lines)
+    assert stored() == {}
+
+
+def test_large_value_fits_the_advanced_tier(aws: Any, lift: Lift) -> None:
+    result = lift("config", "set", "-e", "staging", "BIG=" + "x" * 5000, "--tier", "advanced")
+    assert result.returncode == 0, result.stderr
+    assert len(stored()["BIG"]) == 5000
+
+
+def test_missing_credentials(lift: Lift, tmp_path: Path) -> None:
+    result = lift("config", "show", "-e", "staging", env={"AWS_DEFAULT_REGION": "eu-west-1"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no AWS credentials found")
+    assert "hint:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_outside_a_repository_and_without_commits(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "plain"
+    elsewhere.mkdir()
+    result = Lift(elsewhere)("config", "show", "-e", "staging")
+    assert result.returncode == 2 and "not a git repository" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    (empty / ".gitlift").write_text("[lift\n\tregion = eu-west-1\n")
+    bad = Lift(empty)("config", "show", "-e", "staging")
+    assert bad.returncode == 2 and ".gitlift is malformed" in bad.stderr and "line 1" in bad.stderr
+
+
+def test_works_from_a_subfolder_of_a_multi_service_repo(aws: Any, tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "mono", files={
+        ".gitlift": '[service "api"]\n\tpath = services/api\n[service "worker"]\n\tpath = services/worker\n',
+        "services/api/env.sample": "API_ONLY=x\n",
+        "services/worker/env.sample": "QUEUE=x\n",
+    })
+    Lift(repo.path / "services" / "worker")("config", "set", "-e", "staging", "QUEUE=q")
+    assert ssm().get_parameter(Name="/staging/worker/QUEUE")["Parameter"]["Value"] == "q"
+    at_root = Lift(repo.path)("config", "check", "-e", "staging")
+    assert at_root.returncode == 2 and "-s NAME" in at_root.stderr
+    ok = Lift(repo.path)("config", "check", "-e", "staging", "-s", "worker")
+    assert ok.returncode == 0, ok.stderr

@@ -1,0 +1,77 @@
+"""The Parameter Store layer against moto in-process, counting the requests it makes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from git_lift.aws.ssm import ParameterStore
+
+
+@pytest.fixture
+def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Counter[str]]]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("ssm", region_name="eu-west-1")
+        calls: Counter[str] = Counter()
+        client.meta.events.register(
+            "before-call.*.*", lambda model, **_: calls.update([model.name])
+        )
+        yield client, calls
+
+
+def fill(client: Any, count: int, prefix: str = "/staging/api") -> None:
+    for n in range(count):
+        client.put_parameter(Name=f"{prefix}/KEY_{n:03}", Value=f"secret-{n}", Type="SecureString")
+
+
+def test_reading_n_keys_takes_ceil_n_over_10_requests_and_nothing_else(ssm: Any) -> None:
+    client, calls = ssm
+    fill(client, 25)
+    fill(client, 3, prefix="/staging/other")  # another service's keys are not read
+    calls.clear()
+    values = ParameterStore(client, "staging", "api", "alias/aws/ssm").read()
+    assert len(values) == 25
+    assert values["KEY_007"].value == "secret-7" and values["KEY_007"].version == 1
+    assert calls == Counter({"GetParametersByPath": 3})
+
+
+def test_names_never_decrypt(ssm: Any) -> None:
+    client, calls = ssm
+    fill(client, 12)
+    calls.clear()
+    names = ParameterStore(client, "staging", "api", "alias/aws/ssm").names()
+    assert sorted(names) == [f"KEY_{n:03}" for n in range(12)]
+    assert set(calls) == {"DescribeParameters"}
+
+
+def test_versions_of_some_keys_in_groups_of_ten(ssm: Any) -> None:
+    client, calls = ssm
+    fill(client, 15)
+    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    store.put("KEY_001", "changed", advanced=False)
+    calls.clear()
+    versions = store.versions([f"KEY_{n:03}" for n in range(15)] + ["ABSENT"])
+    assert versions["KEY_001"] == 2 and versions["KEY_002"] == 1 and "ABSENT" not in versions
+    assert calls == Counter({"GetParameters": 2})
+
+
+def test_put_is_a_securestring_with_the_configured_key_and_history_is_kept(ssm: Any) -> None:
+    client, _ = ssm
+    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    store.put("TOKEN", "one", advanced=False)
+    store.put("TOKEN", "two", advanced=False)
+    described = client.describe_parameters()["Parameters"][0]
+    assert described["Type"] == "SecureString"
+    assert [e.version for e in store.history("TOKEN", with_values=False)] == [1, 2]
+    assert all(e.value is None for e in store.history("TOKEN", with_values=False))
+    assert store.value_at("TOKEN", 1) == "one"
+    store.delete(["TOKEN"])
+    assert store.read() == {}
