@@ -80,17 +80,8 @@ class Checker:
             self.add(f"{path}.{key}[{i}]", f"expected a string, got {kind(value[i])}")
         return default if bad else tuple(value)
 
-    def command(self, obj: dict[str, object], path: str) -> tuple[str, ...] | None:
-        value = obj.get("command")
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
-            self.add(path, 'expected null or an array of strings like ["gunicorn", "app"]')
-            return None
-        return tuple(value)
-
     def pattern(self, path: str, value: str | None, regex: re.Pattern[str], example: str) -> None:
-        if value is not None and not regex.match(value):
+        if value is not None and not self.failed(path) and not regex.match(value):
             self.add(path, f"{value!r} does not look like {example}")
 
     def optional(

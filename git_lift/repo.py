@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,13 @@ def read_config_file(path: Path) -> list[ConfigEntry]:
         config = pygit2.Config(str(path))
         return [ConfigEntry(entry.name, entry.value or "") for entry in config]
     except (pygit2.GitError, ValueError) as exc:
-        where = str(exc).split("(in ", 1)[-1].rstrip(")") if "(in " in str(exc) else str(path)
+        text = str(exc)
+        line = re.search(r":(\d+)(, column \d+)?\)\s*$", text)
+        what = re.sub(r"^failed to parse config file: ", "", text.split(" (in ")[0]).strip()
+        where = f" at line {line.group(1)}" if line else ""
         raise UsageError(
-            f"{path.name} is malformed at {where}: {str(exc).split('(in ')[0].strip()}",
-            hint=f"fix the line, then check it with: git config -f {path.name} --list",
+            f"{path.name} is malformed{where}: {what}",
+            hint=f"fix it, then check it with: git config -f {path.name} --list",
         ) from exc
 
 
@@ -179,10 +183,11 @@ class Repo:
             if entry.name.startswith(prefix)
         ]
 
-    def git(self, *args: str, check: bool = True) -> proc.Result:
+    def git(self, *args: str, check: bool = True, input_text: str | None = None) -> proc.Result:
         """Run the git program in this work tree, outside any hook's GIT_* variables."""
         return proc.run(
-            ["git", *args], cwd=str(self.workdir), env=proc.clean_env(drop_git=True), check=check
+            ["git", *args], cwd=str(self.workdir), env=proc.clean_env(drop_git=True), check=check,
+            input_text=input_text,
         )
 
     def editor(self) -> str:

@@ -10,7 +10,7 @@ import difflib
 import ipaddress
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -28,30 +28,10 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
 }
 
 # The values CloudWatch Logs accepts for RetentionInDays.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# fmt: off
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+# fmt: on
 
 # An ALB listener rule holds at most five condition values (hosts, paths and source IPs).
 MAX_RULE_CONDITION_VALUES = 5
@@ -141,45 +121,17 @@ def default_document(service: str, env: str) -> dict[str, object]:
 
 
 def to_document(cfg: ServiceConfig) -> dict[str, object]:
-    doc: dict[str, object] = {
-        "command": list(cfg.command) if cfg.command is not None else None,
-        "cpu": cfg.cpu,
-        "memory": cfg.memory,
-        "desired_count": cfg.desired_count,
-    }
-    if cfg.http_interface is not None:
-        h = cfg.http_interface
-        doc["http_interface"] = {
-            "container_port": h.container_port,
-            "internal": h.internal,
-            "hostnames": list(h.hostnames),
-            "path_patterns": list(h.path_patterns),
-            "health_check_path": h.health_check_path,
-            "restrict_access_to": list(h.restrict_access_to),
-        }
-    if cfg.autoscaling is not None:
-        a = cfg.autoscaling
-        doc["autoscaling"] = {"min": a.min, "max": a.max, "cpu_target": a.cpu_target}
-    doc["volumes"] = [
-        {
-            "file_system_id": v.file_system_id,
-            "container_path": v.container_path,
-            "root_directory": v.root_directory,
-            "access_point_id": v.access_point_id,
-            "read_only": v.read_only,
-            "security_group_id": v.security_group_id,
-        }
-        for v in cfg.volumes
-    ]
-    doc["logging"] = {"driver": cfg.logging.driver, "retention_days": cfg.logging.retention_days}
-    d = cfg.deployment
-    doc["deployment"] = {
-        "circuit_breaker_rollback": d.circuit_breaker_rollback,
-        "minimum_healthy_percent": d.minimum_healthy_percent,
-        "maximum_percent": d.maximum_percent,
-    }
-    doc["ecs_exec"] = cfg.ecs_exec
-    return doc
+    # Absent, not null: the document says "no load balancer" by leaving http_interface out.
+    return {k: _plain(v) for k, v in asdict(cfg).items() if v is not None or k == "command"}
+
+
+def _plain(value: object) -> object:
+    """Tuples become lists, so that a document compares equal to its JSON round trip."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def render_diff(
@@ -216,11 +168,11 @@ def fargate_memory_text(cpu: int) -> str:
 def parse(doc: object) -> ServiceConfig:
     """Validate a document; every problem is collected before raising ServiceConfigError."""
     c = Checker()
-    obj = c.fields(doc, "$", _TOP_FIELDS, required=("cpu", "memory"))
+    obj = c.fields(doc, "$", _names(ServiceConfig), required=("cpu", "memory"))
     if obj is None:
         raise ServiceConfigError(c.problems)
     cfg = ServiceConfig(
-        command=c.command(obj, "$.command"),
+        command=_command(c, obj.get("command"), "$.command"),
         cpu=c.integer(obj, "cpu", "$", 256, 256, 16384),
         memory=c.integer(obj, "memory", "$", 512, 512, 122880),
         desired_count=c.integer(obj, "desired_count", "$", 1, 0, 1000),
@@ -237,30 +189,22 @@ def parse(doc: object) -> ServiceConfig:
     return cfg
 
 
-_TOP_FIELDS = (
-    "command",
-    "cpu",
-    "memory",
-    "desired_count",
-    "http_interface",
-    "autoscaling",
-    "volumes",
-    "logging",
-    "deployment",
-    "ecs_exec",
-)
+def _names(cls: type) -> tuple[str, ...]:
+    """The document's field names are the dataclass's: one list to keep up to date."""
+    return tuple(f.name for f in fields(cls))
+
+
+def _command(c: Checker, value: object, path: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    c.add(path, f'expected null or an array of strings like ["gunicorn", "app"], got {kind(value)}')
+    return None
 
 
 def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | None:
-    known = (
-        "container_port",
-        "internal",
-        "hostnames",
-        "path_patterns",
-        "health_check_path",
-        "restrict_access_to",
-    )
-    obj = c.fields(value, path, known, required=("container_port",))
+    obj = c.fields(value, path, _names(HttpInterface), required=("container_port",))
     if obj is None:
         return None
     h = HttpInterface(
@@ -290,7 +234,7 @@ def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | Non
 
 
 def _autoscaling(c: Checker, value: object, path: str) -> Autoscaling | None:
-    obj = c.fields(value, path, ("min", "max", "cpu_target"), required=("min", "max"))
+    obj = c.fields(value, path, _names(Autoscaling), required=("min", "max"))
     if obj is None:
         return None
     a = Autoscaling(
@@ -315,15 +259,8 @@ def _volumes(c: Checker, value: object, path: str) -> tuple[EfsVolume, ...]:
 
 
 def _volume(c: Checker, value: object, path: str) -> EfsVolume | None:
-    known = (
-        "file_system_id",
-        "container_path",
-        "root_directory",
-        "access_point_id",
-        "read_only",
-        "security_group_id",
-    )
-    obj = c.fields(value, path, known, required=("file_system_id", "container_path"))
+    required = ("file_system_id", "container_path")
+    obj = c.fields(value, path, _names(EfsVolume), required=required)
     if obj is None:
         return None
     v = EfsVolume(
@@ -346,7 +283,7 @@ def _volume(c: Checker, value: object, path: str) -> EfsVolume | None:
 
 
 def _logging(c: Checker, value: object, path: str) -> Logging:
-    obj = c.fields(value, path, ("driver", "retention_days"))
+    obj = c.fields(value, path, _names(Logging))
     if obj is None:
         return Logging()
     log = Logging(
@@ -362,8 +299,7 @@ def _logging(c: Checker, value: object, path: str) -> Logging:
 
 
 def _deployment(c: Checker, value: object, path: str) -> Deployment:
-    known = ("circuit_breaker_rollback", "minimum_healthy_percent", "maximum_percent")
-    obj = c.fields(value, path, known)
+    obj = c.fields(value, path, _names(Deployment))
     if obj is None:
         return Deployment()
     d = Deployment(
@@ -378,18 +314,9 @@ def _deployment(c: Checker, value: object, path: str) -> Deployment:
 
 
 def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
-    # Skipped where a field already failed, so that one mistake reads as one problem.
-    if c.failed("$.cpu", "$.memory"):
-        pass
-    elif cfg.cpu not in FARGATE_MEMORY:
-        valid = ", ".join(str(v) for v in FARGATE_MEMORY)
-        c.add("$.cpu", f"{cfg.cpu} is not a Fargate cpu value (valid: {valid})")
-    elif cfg.memory not in FARGATE_MEMORY[cfg.cpu]:
-        c.add(
-            "$.memory",
-            f"{cfg.memory} is not a valid Fargate memory for cpu {cfg.cpu} "
-            f"(valid: {fargate_memory_text(cfg.cpu)})",
-        )
+    # Each check is skipped where a field already failed: one mistake reads as one problem.
+    if not c.failed("$.cpu", "$.memory"):
+        _check_fargate(c, cfg.cpu, cfg.memory)
     a = cfg.autoscaling
     checkable = not c.failed("$.desired_count", "$.autoscaling")
     if a is not None and checkable and not a.min <= cfg.desired_count <= a.max:
@@ -401,6 +328,18 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
             "hostnames, path_patterns and restrict_access_to hold "
             f"{rule_condition_values(h)} values; a load balancer rule takes at most "
             f"{MAX_RULE_CONDITION_VALUES}",
+        )
+
+
+def _check_fargate(c: Checker, cpu: int, memory: int) -> None:
+    if cpu not in FARGATE_MEMORY:
+        valid = ", ".join(str(v) for v in FARGATE_MEMORY)
+        c.add("$.cpu", f"{cpu} is not a Fargate cpu value (valid: {valid})")
+    elif memory not in FARGATE_MEMORY[cpu]:
+        c.add(
+            "$.memory",
+            f"{memory} is not a valid Fargate memory for cpu {cpu} "
+            f"(valid: {fargate_memory_text(cpu)})",
         )
 
 

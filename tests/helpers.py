@@ -38,6 +38,7 @@ class GitRepo:
             repo.write(name, text)
         repo.commit("Initial commit")
         if origin is not None:
+            origin.parent.mkdir(parents=True, exist_ok=True)
             run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], cwd=path.parent)
             repo.git("remote", "add", "origin", str(origin))
             repo.git("push", "-q", "origin", "main")

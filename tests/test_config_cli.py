@@ -98,8 +98,10 @@ def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(aws: Any, lift: Lif
     put("DATABASE_URL", "top-secret")
     record = tmp_path / "record"
     editor = editor_script(tmp_path, f'echo "$file" > {record}\nsleep 30')
+    # git-lift itself, not through git: a terminal's Ctrl-C would also stop the git wrapper,
+    # and it is git-lift's own exit code and cleanup that are under test.
     process = subprocess.Popen(
-        ["git", "lift", "config", "edit", "-e", "staging"], cwd=lift.cwd, text=True,
+        ["git-lift", "config", "edit", "-e", "staging"], cwd=lift.cwd, text=True,
         env={**os.environ, "GIT_EDITOR": editor}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,
     )
@@ -237,7 +239,8 @@ def test_works_from_a_subfolder_of_a_multi_service_repo(aws: Any, tmp_path: Path
         "services/worker/env.sample": "QUEUE=x\n",
     })
     Lift(repo.path / "services" / "worker")("config", "set", "-e", "staging", "QUEUE=q")
-    assert ssm().get_parameter(Name="/staging/worker/QUEUE")["Parameter"]["Value"] == "q"
+    queue = ssm().get_parameter(Name="/staging/worker/QUEUE", WithDecryption=True)
+    assert queue["Parameter"]["Value"] == "q"
     at_root = Lift(repo.path)("config", "check", "-e", "staging")
     assert at_root.returncode == 2 and "-s NAME" in at_root.stderr
     ok = Lift(repo.path)("config", "check", "-e", "staging", "-s", "worker")

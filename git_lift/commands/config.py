@@ -23,12 +23,8 @@ def target(ctx: Context, env: str) -> Target:
     return Target(env, service.name, environment.confirm, ctx.store(env, service.name))
 
 
-def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
-    """Keys the service's env.sample names (work tree); [] when it has none."""
-    path = ctx.env_sample_path(service)
-    if not path.exists():
-        return []
-    parsed = envfile.parse(path.read_text(encoding="utf-8"))
+def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
+    parsed = envfile.parse(text)
     if parsed.problems:
         raise ValidationError(
             f"{service.env_sample} is malformed: "
@@ -36,6 +32,14 @@ def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
             hint=f"fix {service.env_sample} (one KEY=example per line)",
         )
     return parsed.keys
+
+
+def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
+    """Keys the service's env.sample names (work tree); [] when it has none."""
+    path = ctx.env_sample_path(service)
+    if not path.exists():
+        return []
+    return sample_keys_from_text(service, path.read_text(encoding="utf-8"))
 
 
 def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
@@ -53,12 +57,14 @@ def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def parse_edited(ctx: Context, t: Target, text: str) -> dict[str, str]:
-    if not [
-        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]:
-        raise LiftError("aborted: the file is empty; nothing was written")
+def parse_edited(ctx: Context, t: Target, text: str, current: dict[str, str]) -> dict[str, str]:
     parsed = envfile.parse(text)
+    if current and not parsed.entries and not parsed.problems:
+        # As git aborts on an empty commit message; removing every key is `config unset`'s job.
+        raise LiftError(
+            "aborted: the file is empty; nothing was written",
+            hint=f"to remove keys, use: git lift config unset -e {t.env} KEY...",
+        )
     if parsed.problems:
         config_apply.save_resume(ctx, t, f"{config_apply.RAW_MARKER}\n{text}")
         raise ValidationError(
@@ -79,7 +85,7 @@ def edit(ctx: Context, env: str, *, resume: bool, show_values: bool, advanced: b
         missing = [key for key in sample_keys(ctx, ctx.service()) if key not in values]
         text = editor_text(t, values, missing)
     edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.service}.env")
-    desired = parse_edited(ctx, t, edited)
+    desired = parse_edited(ctx, t, edited, values)
     return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
 
 

@@ -124,6 +124,7 @@ def _network(cidr: str, name: str, problems: list[str]) -> ipaddress.IPv4Network
 
 def environment_template(env: str, params: EnvironmentParams) -> Template:
     t = Template(Description=f"git lift environment {env}: network, ECS cluster, load balancer")
+    t.set_version("2010-09-09")
     net = _add_network(t, env, params)
     cluster = t.add_resource(_cluster(env))
     listener, http_listener, https_listener = _add_public_load_balancer(t, env, params, net)
@@ -261,24 +262,7 @@ def _add_public_load_balancer(
 ) -> tuple[AWSObject, AWSObject, AWSObject | None]:
     """The shared internet-facing ALB; returns (listener for rules, HTTP, HTTPS listener)."""
     ports = [80, 443] if p.certificate_arn else [80]
-    sg = t.add_resource(
-        ec2.SecurityGroup(
-            "LoadBalancerSecurityGroup",
-            GroupDescription=f"git lift {env}: public load balancer",
-            VpcId=Ref(net.vpc),
-            Tags=_tags(env, f"lift-{env}-alb"),
-            SecurityGroupIngress=[
-                ec2.SecurityGroupRule(
-                    IpProtocol="tcp",
-                    FromPort=port,
-                    ToPort=port,
-                    CidrIp="0.0.0.0/0",
-                    Description="the internet",
-                )
-                for port in ports
-            ],
-        )
-    )
+    sg = t.add_resource(_ingress_group("LoadBalancer", env, "public", net.vpc, ports, "0.0.0.0/0"))
     lb = t.add_resource(_load_balancer("LoadBalancer", env, "internet-facing", sg, net.public))
     _export(t, env, LOAD_BALANCER_SG, Ref(sg))
     _export(t, env, LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
@@ -305,28 +289,31 @@ def _add_public_load_balancer(
 
 
 def _add_internal_load_balancer(t: Template, env: str, net: _Network) -> None:
+    vpc_cidr = GetAtt(net.vpc, "CidrBlock")
     sg = t.add_resource(
-        ec2.SecurityGroup(
-            "InternalLoadBalancerSecurityGroup",
-            GroupDescription=f"git lift {env}: internal load balancer",
-            VpcId=Ref(net.vpc),
-            Tags=_tags(env, f"lift-{env}-internal-alb"),
-            SecurityGroupIngress=[
-                ec2.SecurityGroupRule(
-                    IpProtocol="tcp",
-                    FromPort=80,
-                    ToPort=80,
-                    CidrIp=GetAtt(net.vpc, "CidrBlock"),
-                    Description="the VPC",
-                )
-            ],
-        )
+        _ingress_group("InternalLoadBalancer", env, "internal", net.vpc, [80], vpc_cidr)
     )
     lb = t.add_resource(_load_balancer("InternalLoadBalancer", env, "internal", sg, net.private))
     listener = t.add_resource(_listener("InternalListener", lb, 80, [_not_found()]))
     _export(t, env, INTERNAL_LOAD_BALANCER_SG, Ref(sg))
     _export(t, env, INTERNAL_LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
     _export(t, env, INTERNAL_LISTENER, Ref(listener))
+
+
+def _ingress_group(
+    prefix: str, env: str, kind: str, vpc: AWSObject, ports: list[int], cidr: object
+) -> ec2.SecurityGroup:
+    """The security group of a load balancer: the listener ports, open to `cidr`."""
+    return ec2.SecurityGroup(
+        f"{prefix}SecurityGroup",
+        GroupDescription=f"git lift {env}: {kind} load balancer",
+        VpcId=Ref(vpc),
+        Tags=_tags(env, f"lift-{env}-{kind}-alb"),
+        SecurityGroupIngress=[
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr)
+            for port in ports
+        ],
+    )
 
 
 def _load_balancer(

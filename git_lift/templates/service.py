@@ -1,0 +1,385 @@
+"""The service stack `lift-<env>-<service>`: task definition, roles, ECS service; pure.
+
+The image and the secrets are inputs: the caller reads the image from the running task
+definition, so that an infrastructure change never rolls the code back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from troposphere import (
+    AWSObject,
+    GetAtt,
+    ImportValue,
+    Join,
+    Output,
+    Ref,
+    Split,
+    Tags,
+    Template,
+    applicationautoscaling,
+    ec2,
+    ecs,
+    logs,
+)
+from troposphere import elasticloadbalancingv2 as elb
+
+from git_lift.errors import ValidationError
+from git_lift.servicecfg import OPEN_TO_ALL, Autoscaling, EfsVolume, HttpInterface, ServiceConfig
+from git_lift.templates import environment as envt
+from git_lift.templates import service_iam as roles
+
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NFS_PORT = 2049
+
+
+def task_family(env: str, service: str) -> str:
+    return f"{env}-{service}"
+
+
+def log_group_name(env: str, service: str) -> str:
+    return f"/lift/{env}/{service}"
+
+
+def listener_priority(service: str, http: HttpInterface) -> int:
+    """A rule priority (1-50000) that is the same in every environment and every render.
+
+    Rules with both hostnames and paths come first, then rules with one of them, then the
+    catch-all; inside a tier, a hash of the service name keeps services apart.
+    """
+    tier = 2 - bool(http.hostnames) - bool(http.path_patterns)
+    digest = int.from_bytes(hashlib.sha256(service.encode()).digest()[:8], "big")
+    return tier * 10000 + 1 + digest % 9999
+
+
+def service_template(
+    env: str,
+    service: str,
+    cfg: ServiceConfig,
+    *,
+    image: str,
+    secrets: dict[str, str],
+    region: str,
+    account_id: str,
+    kms_key_arn: str | None,
+    container: str | None = None,
+) -> Template:
+    """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
+    (not an alias) or None for the AWS managed key, which needs no grant."""
+    _check_secrets(roles.parameter_prefix_arn(env, service, region, account_id), secrets)
+    name = container or service
+    t = Template(Description=f"git lift service {service} in environment {env}")
+    t.set_version("2010-09-09")
+    log_group = None
+    if cfg.logging.driver == "awslogs":
+        log_group = t.add_resource(_log_group(env, service, cfg.logging.retention_days))
+    execution_role = t.add_resource(
+        roles.execution_role(env, service, image, log_group, region, account_id, kms_key_arn)
+    )
+    task_role = t.add_resource(roles.task_role(cfg, region, account_id))
+    task_def = t.add_resource(
+        ecs.TaskDefinition(
+            "TaskDefinition",
+            Family=task_family(env, service),
+            Cpu=str(cfg.cpu),
+            Memory=str(cfg.memory),
+            NetworkMode="awsvpc",
+            RequiresCompatibilities=["FARGATE"],
+            ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+            TaskRoleArn=GetAtt(task_role, "Arn"),
+            ContainerDefinitions=[_container(name, cfg, image, secrets, log_group, region)],
+            Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
+            Tags=_tags(env, service),
+        )
+    )
+    sg = t.add_resource(_security_group(env, service, cfg))
+    _add_efs_ingress(t, cfg.volumes, sg)
+    svc = _service(env, service, cfg, task_def, sg)
+    if cfg.http_interface is not None:
+        _add_http(t, env, service, name, cfg.http_interface, svc)
+    t.add_resource(svc)
+    if cfg.autoscaling is not None:
+        _add_autoscaling(t, env, service, cfg.autoscaling, svc)
+    _outputs(t, svc, task_def, execution_role, task_role, log_group)
+    return t
+
+
+def _log_group(env: str, service: str, retention_days: int) -> logs.LogGroup:
+    # Explicit: the logs go with the stack, so that `service create` can run again after a delete.
+    return logs.LogGroup(
+        "LogGroup",
+        LogGroupName=log_group_name(env, service),
+        RetentionInDays=retention_days,
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    )
+
+
+def _service(
+    env: str, service: str, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObject
+) -> ecs.Service:
+    network = ecs.AwsvpcConfiguration(
+        Subnets=Split(",", _import(env, envt.TASK_SUBNETS)),
+        SecurityGroups=[Ref(sg)],
+        AssignPublicIp=_import(env, envt.ASSIGN_PUBLIC_IP),
+    )
+    return ecs.Service(
+        "Service",
+        ServiceName=service,
+        Cluster=_import(env, envt.CLUSTER_NAME),
+        TaskDefinition=Ref(task_def),
+        DesiredCount=cfg.desired_count,
+        CapacityProviderStrategy=[
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1)
+        ],
+        DeploymentConfiguration=_deployment(cfg),
+        NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=network),
+        EnableExecuteCommand=cfg.ecs_exec,
+        EnableECSManagedTags=True,
+        PropagateTags="SERVICE",
+        Tags=_tags(env, service),
+    )
+
+
+def _check_secrets(prefix: str, secrets: dict[str, str]) -> None:
+    problems = [
+        f"{key}: not an environment variable name" for key in secrets if not _ENV_VAR.match(key)
+    ]
+    problems += [
+        f"{key}: {arn} is not under {prefix}"
+        for key, arn in secrets.items()
+        if not arn.startswith(prefix)
+    ]
+    if problems:
+        raise ValidationError("secrets the task could not read:\n  " + "\n  ".join(problems))
+
+
+def _import(env: str, key: str) -> ImportValue:
+    return ImportValue(envt.export_name(env, key))
+
+
+def _tags(env: str, service: str) -> Tags:
+    return Tags({"lift:environment": env, "lift:service": service})
+
+
+def _container(
+    name: str,
+    cfg: ServiceConfig,
+    image: str,
+    secrets: dict[str, str],
+    log_group: AWSObject | None,
+    region: str,
+) -> ecs.ContainerDefinition:
+    props: dict[str, object] = {
+        "Secrets": [ecs.Secret(Name=k, ValueFrom=secrets[k]) for k in sorted(secrets)],
+        "MountPoints": [
+            ecs.MountPoint(
+                SourceVolume=_volume_name(i), ContainerPath=v.container_path, ReadOnly=v.read_only
+            )
+            for i, v in enumerate(cfg.volumes)
+        ],
+    }
+    if cfg.command is not None:
+        props["Command"] = list(cfg.command)
+    if cfg.http_interface is not None:
+        port = cfg.http_interface.container_port
+        props["PortMappings"] = [ecs.PortMapping(ContainerPort=port, Protocol="tcp")]
+    if log_group is not None:
+        props["LogConfiguration"] = ecs.LogConfiguration(
+            LogDriver="awslogs",
+            Options={
+                "awslogs-group": Ref(log_group),
+                "awslogs-region": region,
+                "awslogs-stream-prefix": name,
+            },
+        )
+    return ecs.ContainerDefinition(Name=name, Image=image, Essential=True, **props)
+
+
+def _volume_name(i: int) -> str:
+    return f"efs-{i + 1}"
+
+
+def _volume(i: int, v: EfsVolume) -> ecs.Volume:
+    auth = ecs.AuthorizationConfig(IAM="ENABLED")
+    if v.access_point_id:
+        auth.AccessPointId = v.access_point_id
+    return ecs.Volume(
+        Name=_volume_name(i),
+        EFSVolumeConfiguration=ecs.EFSVolumeConfiguration(
+            FilesystemId=v.file_system_id,
+            RootDirectory=v.root_directory,
+            TransitEncryption="ENABLED",
+            AuthorizationConfig=auth,
+        ),
+    )
+
+
+def _security_group(env: str, service: str, cfg: ServiceConfig) -> ec2.SecurityGroup:
+    ingress = []
+    if cfg.http_interface is not None:
+        h = cfg.http_interface
+        lb_sg = envt.INTERNAL_LOAD_BALANCER_SG if h.internal else envt.LOAD_BALANCER_SG
+        ingress.append(
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp",
+                FromPort=h.container_port,
+                ToPort=h.container_port,
+                SourceSecurityGroupId=_import(env, lb_sg),
+                Description="the load balancer",
+            )
+        )
+    return ec2.SecurityGroup(
+        "SecurityGroup",
+        GroupDescription=f"git lift {env}: tasks of {service}",
+        VpcId=_import(env, envt.VPC_ID),
+        SecurityGroupIngress=ingress,
+        Tags=Tags({"Name": f"lift-{env}-{service}"}) + _tags(env, service),
+    )
+
+
+def _add_efs_ingress(t: Template, volumes: tuple[EfsVolume, ...], sg: AWSObject) -> None:
+    """Open NFS from the tasks on each file system's security group (once per group)."""
+    groups = sorted({v.security_group_id for v in volumes if v.security_group_id})
+    for i, group in enumerate(groups):
+        t.add_resource(
+            ec2.SecurityGroupIngress(
+                f"EfsIngress{i + 1}",
+                GroupId=group,
+                IpProtocol="tcp",
+                FromPort=NFS_PORT,
+                ToPort=NFS_PORT,
+                SourceSecurityGroupId=Ref(sg),
+                Description="git lift tasks",
+            )
+        )
+
+
+def _deployment(cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
+    d = cfg.deployment
+    return ecs.DeploymentConfiguration(
+        DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(
+            Enable=True, Rollback=d.circuit_breaker_rollback
+        ),
+        MinimumHealthyPercent=d.minimum_healthy_percent,
+        MaximumPercent=d.maximum_percent,
+    )
+
+
+def _add_http(
+    t: Template, env: str, service: str, container: str, h: HttpInterface, svc: ecs.Service
+) -> None:
+    target_group = t.add_resource(
+        elb.TargetGroup(
+            "TargetGroup",
+            TargetType="ip",
+            Protocol="HTTP",
+            Port=h.container_port,
+            VpcId=_import(env, envt.VPC_ID),
+            HealthCheckPath=h.health_check_path,
+            Matcher=elb.Matcher(HttpCode="200-399"),
+            HealthCheckIntervalSeconds=15,
+            HealthyThresholdCount=2,
+            UnhealthyThresholdCount=3,
+            # The default 300 s drain makes every deploy wait five minutes for nothing.
+            TargetGroupAttributes=[
+                elb.TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")
+            ],
+            Tags=_tags(env, service),
+        )
+    )
+    listener = envt.INTERNAL_LISTENER if h.internal else envt.LISTENER
+    rule = t.add_resource(
+        elb.ListenerRule(
+            "ListenerRule",
+            ListenerArn=_import(env, listener),
+            Priority=listener_priority(service, h),
+            Conditions=_conditions(h),
+            Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
+        )
+    )
+    svc.LoadBalancers = [
+        ecs.LoadBalancer(
+            ContainerName=container,
+            ContainerPort=h.container_port,
+            TargetGroupArn=Ref(target_group),
+        )
+    ]
+    svc.HealthCheckGracePeriodSeconds = 60
+    # ECS refuses a target group that no listener uses yet.
+    svc.DependsOn = [rule.title]
+
+
+def _conditions(h: HttpInterface) -> list[elb.Condition]:
+    conditions = []
+    if h.hostnames:
+        conditions.append(
+            elb.Condition(
+                Field="host-header", HostHeaderConfig=elb.HostHeaderConfig(Values=list(h.hostnames))
+            )
+        )
+    if h.path_patterns or not h.hostnames:
+        paths = list(h.path_patterns) or ["/*"]
+        conditions.append(
+            elb.Condition(
+                Field="path-pattern", PathPatternConfig=elb.PathPatternConfig(Values=paths)
+            )
+        )
+    if h.restrict_access_to != OPEN_TO_ALL:
+        conditions.append(
+            elb.Condition(
+                Field="source-ip",
+                SourceIpConfig=elb.SourceIpConfig(Values=list(h.restrict_access_to)),
+            )
+        )
+    return conditions
+
+
+def _add_autoscaling(t: Template, env: str, service: str, a: Autoscaling, svc: ecs.Service) -> None:
+    target = t.add_resource(
+        applicationautoscaling.ScalableTarget(
+            "ScalableTarget",
+            MinCapacity=a.min,
+            MaxCapacity=a.max,
+            ServiceNamespace="ecs",
+            ScalableDimension="ecs:service:DesiredCount",
+            ResourceId=Join("/", ["service", _import(env, envt.CLUSTER_NAME), GetAtt(svc, "Name")]),
+        )
+    )
+    tracking = applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
+        PredefinedMetricSpecification=applicationautoscaling.PredefinedMetricSpecification(
+            PredefinedMetricType="ECSServiceAverageCPUUtilization"
+        ),
+        TargetValue=float(a.cpu_target),
+        # Scale out fast, in slowly: a traffic spike should not flap the task count.
+        ScaleOutCooldown=60,
+        ScaleInCooldown=300,
+    )
+    t.add_resource(
+        applicationautoscaling.ScalingPolicy(
+            "CpuScalingPolicy",
+            PolicyName=f"{env}-{service}-cpu",
+            PolicyType="TargetTrackingScaling",
+            ScalingTargetId=Ref(target),
+            TargetTrackingScalingPolicyConfiguration=tracking,
+        )
+    )
+
+
+def _outputs(
+    t: Template,
+    svc: AWSObject,
+    task_def: AWSObject,
+    execution_role: AWSObject,
+    task_role: AWSObject,
+    log_group: AWSObject | None,
+) -> None:
+    t.add_output(Output("ServiceArn", Value=Ref(svc)))
+    t.add_output(Output("ServiceName", Value=GetAtt(svc, "Name")))
+    t.add_output(Output("TaskDefinitionArn", Value=Ref(task_def)))
+    t.add_output(Output("ExecutionRoleArn", Value=GetAtt(execution_role, "Arn")))
+    t.add_output(Output("TaskRoleArn", Value=GetAtt(task_role, "Arn")))
+    if log_group is not None:
+        t.add_output(Output("LogGroupName", Value=Ref(log_group)))

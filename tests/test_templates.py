@@ -1,0 +1,572 @@
+"""Templates: cfn-lint clean for a matrix of configs, golden files, and created in moto.
+
+Golden files live in tests/golden/. After an intended template change, regenerate them with
+    GIT_LIFT_UPDATE_GOLDEN=1 python -m pytest tests/test_templates.py
+and review the diff like any other change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from git_lift import servicecfg as sc
+from git_lift.errors import ValidationError
+from git_lift.templates import to_json, to_yaml
+from git_lift.templates.environment import EnvironmentParams, check_params, environment_template
+from git_lift.templates.service import listener_priority, service_template
+
+# Read at import: the autouse fixture in conftest.py clears GIT_LIFT_* before each test.
+UPDATE_GOLDEN = os.environ.get("GIT_LIFT_UPDATE_GOLDEN") == "1"
+GOLDEN = Path(__file__).parent / "golden"
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+CERT = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0b5e9a3c-1f2d-4e5f-8a9b-0c1d2e3f4a5b"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:lift-alerts"
+KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@sha256:" + "a" * 64
+
+BASE = sc.parse(sc.default_document("api", "staging"))
+assert BASE.http_interface is not None
+HTTP = BASE.http_interface
+
+ENVIRONMENTS = {
+    "default-nat": EnvironmentParams(),
+    "no-nat": EnvironmentParams(nat=False),
+    "https": EnvironmentParams(certificate_arn=CERT),
+    "everything": EnvironmentParams(
+        region="us-east-1",
+        vpc_cidr="172.20.0.0/16",
+        public_subnet_cidrs=("172.20.0.0/24", "172.20.1.0/24"),
+        private_subnet_cidrs=("172.20.128.0/18", "172.20.192.0/18"),
+        nat=False,
+        certificate_arn=CERT.replace(REGION, "us-east-1"),
+        notification_topic_arn=TOPIC.replace(REGION, "us-east-1"),
+        internal_load_balancer=True,
+    ),
+}
+
+EFS = (
+    sc.EfsVolume("fs-0123456789abcdef0", "/data", security_group_id="sg-0123456789abcdef0"),
+    sc.EfsVolume(
+        "fs-0123456789abcdef1",
+        "/shared",
+        access_point_id="fsap-0123456789abcdef0",
+        read_only=True,
+        security_group_id="sg-0123456789abcdef0",
+    ),
+)
+SERVICES = {
+    "http-public": BASE,
+    "http-public-autoscaling": dataclasses.replace(
+        BASE, desired_count=2, autoscaling=sc.Autoscaling(min=2, max=8, cpu_target=60)
+    ),
+    "http-internal": dataclasses.replace(
+        BASE,
+        http_interface=dataclasses.replace(
+            HTTP,
+            internal=True,
+            container_port=8080,
+            hostnames=("api.internal.example.com",),
+            path_patterns=("/v1/*",),
+            restrict_access_to=("10.0.0.0/8",),
+        ),
+    ),
+    "worker": dataclasses.replace(BASE, http_interface=None, command=("python", "-m", "worker")),
+    "worker-autoscaling-no-logs-no-exec": dataclasses.replace(
+        BASE,
+        http_interface=None,
+        autoscaling=sc.Autoscaling(min=0, max=3, cpu_target=80),
+        logging=sc.Logging(driver="none"),
+        ecs_exec=False,
+    ),
+    "efs": dataclasses.replace(BASE, volumes=EFS),
+    "large": dataclasses.replace(BASE, cpu=16384, memory=122880),
+}
+
+
+def secrets_for(service: str, *keys: str) -> dict[str, str]:
+    return {k: f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/staging/{service}/{k}" for k in keys}
+
+
+def render_service(cfg: sc.ServiceConfig, service: str = "api", **overrides: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "image": IMAGE,
+        "secrets": secrets_for(service, "DATABASE_URL", "API_KEY"),
+        "region": REGION,
+        "account_id": ACCOUNT,
+        "kms_key_arn": KMS_KEY,
+    }
+    kwargs.update(overrides)
+    rendered: dict[str, Any] = json.loads(
+        to_json(service_template("staging", service, cfg, **kwargs))
+    )
+    return rendered
+
+
+def render_env(params: EnvironmentParams, env: str = "staging") -> dict[str, Any]:
+    rendered: dict[str, Any] = json.loads(to_json(environment_template(env, params)))
+    return rendered
+
+
+def lint(text: str, region: str) -> list[str]:
+    from cfnlint.api import ManualArgs
+    from cfnlint.api import lint as cfn_lint
+
+    # The default rule set: every error (E) and warning (W) rule.
+    return [str(m) for m in cfn_lint(text, config=ManualArgs(regions=[region]))]
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    (resource,) = resources(template, kind).values()
+    props: dict[str, Any] = resource["Properties"]
+    return props
+
+
+# --- cfn-lint ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environment_templates_are_cfn_lint_clean(name: str) -> None:
+    params = ENVIRONMENTS[name]
+    assert lint(to_json(environment_template("staging", params)), params.region) == []
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_templates_are_cfn_lint_clean(name: str) -> None:
+    cfg = SERVICES[name]
+    template = service_template(
+        "staging",
+        "api",
+        cfg,
+        image=IMAGE,
+        secrets=secrets_for("api", "DATABASE_URL"),
+        region=REGION,
+        account_id=ACCOUNT,
+        kms_key_arn=KMS_KEY,
+    )
+    assert lint(to_json(template), REGION) == []
+
+
+def test_yaml_rendering_is_lint_clean_too() -> None:
+    text = to_yaml(environment_template("staging", ENVIRONMENTS["https"]))
+    assert text.startswith("AWSTemplateFormatVersion: '2010-09-09'")
+    assert lint(text, REGION) == []
+
+
+def test_lint_is_not_vacuous() -> None:
+    broken = render_env(EnvironmentParams())
+    broken["Resources"]["Vpc"]["Properties"]["CidrBlock"] = "10.0.0.0/33"
+    broken["Parameters"] = {"Unused": {"Type": "String"}}
+    found = lint(json.dumps(broken), REGION)
+    assert any("E3" in m for m in found) and any("W2001" in m for m in found)
+
+
+# --- golden files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [
+        ("environment-https.json", lambda: environment_template("staging", ENVIRONMENTS["https"])),
+        (
+            "service-http.json",
+            lambda: service_template(
+                "staging",
+                "api",
+                SERVICES["http-public-autoscaling"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL", "API_KEY"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=KMS_KEY,
+            ),
+        ),
+    ],
+)
+def test_golden(name: str, render: Any) -> None:
+    text = to_json(render()) + "\n"
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"missing {path}: run GIT_LIFT_UPDATE_GOLDEN=1 pytest {__file__}"
+    assert text == path.read_text(), f"{name} changed: review, then GIT_LIFT_UPDATE_GOLDEN=1"
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+def test_environment_network_spans_two_zones() -> None:
+    t = render_env(EnvironmentParams())
+    subnets = resources(t, "AWS::EC2::Subnet")
+    assert sorted(subnets) == ["PrivateSubnet1", "PrivateSubnet2", "PublicSubnet1", "PublicSubnet2"]
+    zones = {json.dumps(s["Properties"]["AvailabilityZone"]) for s in subnets.values()}
+    assert zones == {json.dumps({"Fn::Select": [i, {"Fn::GetAZs": ""}]}) for i in (0, 1)}
+    assert only(t, "AWS::EC2::VPC")["CidrBlock"] == "10.0.0.0/16"
+    assert len(resources(t, "AWS::EC2::NatGateway")) == 1
+    assert t["Outputs"]["AssignPublicIp"]["Value"] == "DISABLED"
+    assert "Private" in json.dumps(t["Outputs"]["TaskSubnets"]["Value"])
+
+
+def test_without_nat_tasks_run_in_public_subnets_with_public_ips() -> None:
+    t = render_env(EnvironmentParams(nat=False))
+    assert not resources(t, "AWS::EC2::NatGateway") and not resources(t, "AWS::EC2::EIP")
+    assert t["Outputs"]["AssignPublicIp"]["Value"] == "ENABLED"
+    assert "Private" not in json.dumps(t["Outputs"]["TaskSubnets"]["Value"])
+
+
+def test_cluster_has_fargate_spot_and_container_insights() -> None:
+    cluster = only(render_env(EnvironmentParams()), "AWS::ECS::Cluster")
+    assert cluster["ClusterName"] == "lift-staging"
+    assert cluster["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
+
+
+def test_http_only_environment_has_one_listener_that_services_use() -> None:
+    t = render_env(EnvironmentParams())
+    (listener,) = resources(t, "AWS::ElasticLoadBalancingV2::Listener")
+    assert t["Outputs"]["ListenerArn"]["Value"] == {"Ref": listener}
+    assert "HttpsListenerArn" not in t["Outputs"]
+
+
+def test_https_environment_redirects_http() -> None:
+    t = render_env(ENVIRONMENTS["https"])
+    listeners = resources(t, "AWS::ElasticLoadBalancingV2::Listener")
+    https = listeners["HttpsListener"]["Properties"]
+    assert https["Certificates"] == [{"CertificateArn": CERT}]
+    (redirect,) = listeners["HttpListener"]["Properties"]["DefaultActions"]
+    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert t["Outputs"]["ListenerArn"]["Value"] == {"Ref": "HttpsListener"}
+    ingress = only(t, "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
+    assert [r["FromPort"] for r in ingress] == [80, 443]
+
+
+def test_outputs_are_exported_under_the_environment_name() -> None:
+    t = render_env(ENVIRONMENTS["everything"], env="prod")
+    exports = {k: o["Export"]["Name"] for k, o in t["Outputs"].items()}
+    assert all(name == f"lift-prod-{key}" for key, name in exports.items())
+    for key in (
+        "VpcId",
+        "PublicSubnets",
+        "PrivateSubnets",
+        "TaskSubnets",
+        "ClusterName",
+        "ListenerArn",
+        "HttpListenerArn",
+        "HttpsListenerArn",
+        "LoadBalancerSecurityGroupId",
+        "InternalListenerArn",
+        "InternalLoadBalancerSecurityGroupId",
+        "NotificationTopicArn",
+    ):
+        assert key in exports
+
+
+def test_notification_topic_receives_failed_deployments() -> None:
+    rule = only(render_env(ENVIRONMENTS["everything"]), "AWS::Events::Rule")
+    assert rule["Targets"][0]["Arn"] == ENVIRONMENTS["everything"].notification_topic_arn
+    assert rule["EventPattern"]["detail"] == {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (EnvironmentParams(vpc_cidr="10.0.0.0/33"), "vpc_cidr: '10.0.0.0/33' is not an IPv4"),
+        (EnvironmentParams(vpc_cidr="10.0.0.0/8"), "vpc_cidr: 10.0.0.0/8 must be between"),
+        (
+            EnvironmentParams(public_subnet_cidrs=("10.1.0.0/24", "10.0.4.0/22")),
+            "public_subnet_cidrs[0]: 10.1.0.0/24 is not inside the VPC 10.0.0.0/16",
+        ),
+        (
+            EnvironmentParams(private_subnet_cidrs=("10.0.0.0/20", "10.0.32.0/20")),
+            "private_subnet_cidrs[0]: 10.0.0.0/20 overlaps public_subnet_cidrs[0]",
+        ),
+        (EnvironmentParams(certificate_arn="my-cert"), "certificate_arn: 'my-cert' is not an"),
+        (EnvironmentParams(notification_topic_arn="t"), "notification_topic_arn: 't' is not an"),
+    ],
+)
+def test_check_params_names_the_bad_setting(params: EnvironmentParams, expected: str) -> None:
+    with pytest.raises(ValidationError, match="environment settings are not valid") as info:
+        check_params(params)
+    assert f"\n  {expected}" in info.value.message
+
+
+def test_default_params_are_valid() -> None:
+    for params in ENVIRONMENTS.values():
+        check_params(params)
+
+
+# --- service -------------------------------------------------------------------------------
+
+
+def test_service_names_follow_the_conventions() -> None:
+    t = render_service(BASE)
+    service = only(t, "AWS::ECS::Service")
+    assert service["ServiceName"] == "api"
+    assert service["Cluster"] == {"Fn::ImportValue": "lift-staging-ClusterName"}
+    assert service["DeploymentConfiguration"] == {
+        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        "MaximumPercent": 200,
+        "MinimumHealthyPercent": 100,
+    }
+    task = only(t, "AWS::ECS::TaskDefinition")
+    assert task["Family"] == "staging-api"
+    assert (task["Cpu"], task["Memory"], task["RequiresCompatibilities"]) == (
+        "256",
+        "512",
+        ["FARGATE"],
+    )
+    log_group = only(t, "AWS::Logs::LogGroup")
+    assert (log_group["LogGroupName"], log_group["RetentionInDays"]) == ("/lift/staging/api", 30)
+
+
+def test_container_gets_the_image_the_secrets_and_the_port() -> None:
+    (container,) = only(render_service(BASE), "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    assert container["Name"] == "api" and container["Image"] == IMAGE
+    assert [s["Name"] for s in container["Secrets"]] == ["API_KEY", "DATABASE_URL"]
+    assert container["PortMappings"] == [{"ContainerPort": 80, "Protocol": "tcp"}]
+    assert container["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "LogGroup"}
+    assert "Command" not in container
+
+
+def test_container_name_can_differ_from_the_service() -> None:
+    t = render_service(BASE, container="web")
+    assert only(t, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]["Name"] == "web"
+    assert only(t, "AWS::ECS::Service")["LoadBalancers"][0]["ContainerName"] == "web"
+
+
+def policy_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][role]["Properties"].get("Policies", [])
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_execution_role_reads_only_this_services_parameters() -> None:
+    statements = policy_statements(render_service(BASE), "ExecutionRole")
+    by_action = {json.dumps(s["Action"]): s for s in statements}
+    ssm = by_action['"ssm:GetParameters"']
+    assert ssm["Resource"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/staging/api/*"
+    kms = by_action['"kms:Decrypt"']
+    assert kms["Resource"] == KMS_KEY
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"ssm.{REGION}.amazonaws.com"}}
+    ecr = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert ecr[0]["Resource"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/api"
+    assert not any(
+        s["Resource"] == "*" and s["Action"] != "ecr:GetAuthorizationToken" for s in statements
+    )
+
+
+def test_managed_kms_key_and_foreign_registry_need_no_statements() -> None:
+    t = render_service(BASE, kms_key_arn=None, image="registry.example.com/api@sha256:" + "b" * 64)
+    actions = json.dumps([s["Action"] for s in policy_statements(t, "ExecutionRole")])
+    assert "kms:" not in actions and "ecr:" not in actions
+
+
+def test_secrets_outside_the_service_prefix_are_refused() -> None:
+    secrets = secrets_for("other", "TOKEN") | {"bad-name": secrets_for("api", "X")["X"]}
+    with pytest.raises(ValidationError) as info:
+        render_service(BASE, secrets=secrets)
+    assert (
+        "TOKEN: arn:aws:ssm:eu-west-1:123456789012:parameter/staging/other/TOKEN is not under"
+        in (info.value.message)
+    )
+    assert "bad-name: not an environment variable name" in info.value.message
+
+
+def test_task_role_allows_ecs_exec_only_when_asked() -> None:
+    with_exec = json.dumps(policy_statements(render_service(BASE), "TaskRole"))
+    assert "ssmmessages:CreateControlChannel" in with_exec
+    no_exec = render_service(dataclasses.replace(BASE, ecs_exec=False))
+    assert policy_statements(no_exec, "TaskRole") == []
+    assert only(no_exec, "AWS::ECS::Service")["EnableExecuteCommand"] is False
+
+
+def test_public_http_service_gets_a_catch_all_rule_on_the_shared_listener() -> None:
+    t = render_service(BASE)
+    rule = only(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    assert rule["ListenerArn"] == {"Fn::ImportValue": "lift-staging-ListenerArn"}
+    assert rule["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}
+    ]
+    assert rule["Priority"] == listener_priority("api", HTTP)
+    assert 20001 <= rule["Priority"] <= 30000
+    target_group = only(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert (target_group["TargetType"], target_group["HealthCheckPath"]) == ("ip", "/")
+    service = t["Resources"]["Service"]
+    assert service["DependsOn"] == ["ListenerRule"]
+    (ingress,) = only(t, "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
+    assert ingress["SourceSecurityGroupId"] == {
+        "Fn::ImportValue": "lift-staging-LoadBalancerSecurityGroupId"
+    }
+
+
+def test_internal_service_uses_the_internal_listener_and_its_conditions() -> None:
+    t = render_service(SERVICES["http-internal"])
+    rule = only(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    assert rule["ListenerArn"] == {"Fn::ImportValue": "lift-staging-InternalListenerArn"}
+    assert [c["Field"] for c in rule["Conditions"]] == ["host-header", "path-pattern", "source-ip"]
+    assert rule["Conditions"][2]["SourceIpConfig"] == {"Values": ["10.0.0.0/8"]}
+    assert rule["Priority"] <= 10000
+    (ingress,) = only(t, "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
+    assert ingress["FromPort"] == 8080
+
+
+def test_listener_priority_is_deterministic_and_tiered() -> None:
+    assert listener_priority("api", HTTP) == listener_priority("api", HTTP)
+    assert listener_priority("api", HTTP) != listener_priority("web", HTTP)
+    host = dataclasses.replace(HTTP, hostnames=("a.com",))
+    both = dataclasses.replace(host, path_patterns=("/x",))
+    names = [f"service-{i}" for i in range(200)]
+    assert max(listener_priority(n, both) for n in names) < min(
+        listener_priority(n, host) for n in names
+    )
+    assert max(listener_priority(n, host) for n in names) < min(
+        listener_priority(n, HTTP) for n in names
+    )
+    assert all(1 <= listener_priority(n, h) <= 50000 for n in names for h in (HTTP, host, both))
+
+
+def test_worker_has_no_load_balancer_parts() -> None:
+    t = render_service(SERVICES["worker"])
+    assert not resources(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert not resources(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    service = only(t, "AWS::ECS::Service")
+    assert "LoadBalancers" not in service and "DependsOn" not in t["Resources"]["Service"]
+    assert only(t, "AWS::EC2::SecurityGroup")["SecurityGroupIngress"] == []
+    (container,) = only(t, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    assert container["Command"] == ["python", "-m", "worker"] and "PortMappings" not in container
+
+
+def test_logging_none_has_no_log_group() -> None:
+    t = render_service(SERVICES["worker-autoscaling-no-logs-no-exec"])
+    assert not resources(t, "AWS::Logs::LogGroup")
+    assert "LogConfiguration" not in only(t, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]
+
+
+def test_autoscaling_tracks_cpu() -> None:
+    t = render_service(SERVICES["http-public-autoscaling"])
+    target = only(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 8)
+    assert target["ResourceId"]["Fn::Join"][1][1] == {"Fn::ImportValue": "lift-staging-ClusterName"}
+    policy = only(t, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["TargetValue"] == 60.0
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+    }
+    assert not resources(render_service(BASE), "AWS::ApplicationAutoScaling::ScalableTarget")
+
+
+def test_efs_volumes_mount_with_iam_and_open_nfs_once_per_group() -> None:
+    t = render_service(SERVICES["efs"])
+    task = only(t, "AWS::ECS::TaskDefinition")
+    first, second = task["Volumes"]
+    assert first["EFSVolumeConfiguration"]["TransitEncryption"] == "ENABLED"
+    assert second["EFSVolumeConfiguration"]["AuthorizationConfig"] == {
+        "AccessPointId": "fsap-0123456789abcdef0",
+        "IAM": "ENABLED",
+    }
+    mounts = task["ContainerDefinitions"][0]["MountPoints"]
+    assert [(m["ContainerPath"], m["ReadOnly"]) for m in mounts] == [
+        ("/data", False),
+        ("/shared", True),
+    ]
+    (ingress,) = resources(t, "AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["FromPort"] == 2049
+    efs = [
+        s
+        for s in policy_statements(t, "TaskRole")
+        if "elasticfilesystem:ClientMount" in s["Action"]
+    ]
+    assert [s["Action"] for s in efs] == [
+        ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        ["elasticfilesystem:ClientMount"],
+    ]
+
+
+# --- moto ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from moto import mock_aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # moto skips ApplicationAutoScaling resources
+def test_stacks_create_in_moto(moto_aws: None) -> None:
+    import boto3
+
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    cert = boto3.client("acm", region_name=REGION).request_certificate(DomainName="example.com")
+    params = EnvironmentParams(
+        certificate_arn=cert["CertificateArn"],
+        notification_topic_arn=TOPIC,
+        internal_load_balancer=True,
+    )
+    env_outputs = create_stack(cfn, "lift-staging", environment_template("staging", params))
+    assert env_outputs["ClusterName"] == "lift-staging"
+    assert env_outputs["AssignPublicIp"] == "DISABLED"
+    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    assert exports["lift-staging-ListenerArn"] == env_outputs["HttpsListenerArn"]
+
+    # The EFS ingress rule needs its security group to exist.
+    group = boto3.client("ec2", region_name=REGION).create_security_group(
+        GroupName="efs", Description="efs", VpcId=env_outputs["VpcId"]
+    )["GroupId"]
+    efs = (sc.EfsVolume("fs-0123456789abcdef0", "/data", security_group_id=group),)
+    configs = {
+        "api": SERVICES["http-public-autoscaling"],
+        "internal": SERVICES["http-internal"],
+        "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
+    }
+    for service, cfg in configs.items():
+        template = service_template(
+            "staging",
+            service,
+            cfg,
+            image=IMAGE,
+            secrets=secrets_for(service, "DATABASE_URL"),
+            region=REGION,
+            account_id=ACCOUNT,
+            kms_key_arn=KMS_KEY,
+        )
+        outputs = create_stack(cfn, f"lift-staging-{service}", template)
+        assert outputs["ServiceName"] == service
+        assert outputs["TaskDefinitionArn"].endswith(f":task-definition/staging-{service}:1")
+
+    ecs = boto3.client("ecs", region_name=REGION)
+    services = ecs.describe_services(cluster="lift-staging", services=list(configs))["services"]
+    assert sorted(s["serviceName"] for s in services) == sorted(configs)
+    task = ecs.describe_task_definition(taskDefinition="staging-api")["taskDefinition"]
+    assert task["containerDefinitions"][0]["image"] == IMAGE
+    assert [s["name"] for s in task["containerDefinitions"][0]["secrets"]] == ["DATABASE_URL"]
+
+
+def create_stack(cfn: Any, name: str, template: Any) -> dict[str, str]:
+    cfn.create_stack(
+        StackName=name, TemplateBody=to_json(template), Capabilities=["CAPABILITY_IAM"]
+    )
+    (stack,) = cfn.describe_stacks(StackName=name)["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
