@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 MASK = "********"
 
@@ -89,3 +90,37 @@ def check_keys(env: str, required: list[str], present: set[str] | dict[str, int]
         missing=sorted(set(required) - set(present)),
         extra=sorted(set(present) - set(required)),
     )
+
+
+def secrets_for(keys: list[str], arn_of: dict[str, str]) -> list[dict[str, str]]:
+    """A container's `secrets` list: one entry per env.sample key, valueFrom its parameter ARN."""
+    return [{"name": key, "valueFrom": arn_of[key]} for key in sorted(keys)]
+
+
+def with_image_and_secrets(
+    definition: dict[str, Any], container: str, image: str, secrets: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A copy of a task definition whose service container runs `image` with `secrets`."""
+    containers = [dict(c) for c in definition.get("containerDefinitions", [])]
+    names = [c.get("name") for c in containers]
+    index = names.index(container) if container in names else (0 if len(containers) == 1 else -1)
+    if index < 0:
+        raise ValueError(f"no container named {container!r} (have: {', '.join(map(str, names))})")
+    containers[index] = {**containers[index], "image": image, "secrets": secrets}
+    return {**definition, "containerDefinitions": containers}
+
+
+def task_definition_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a new revision changes, for display: image and secret names, never values."""
+    lines: list[tuple[str, str]] = []
+    old_by_name = {c.get("name"): c for c in old.get("containerDefinitions", [])}
+    for container in new.get("containerDefinitions", []):
+        before = old_by_name.get(container.get("name"), {})
+        if before.get("image") != container.get("image"):
+            lines.append(("change", f"~ {container.get('name')} image {before.get('image')}"))
+            lines.append(("change", f"    -> {container.get('image')}"))
+        old_secrets = {s["name"] for s in before.get("secrets", []) or []}
+        new_secrets = {s["name"] for s in container.get("secrets", []) or []}
+        lines += [("add", f"+ secret {name}") for name in sorted(new_secrets - old_secrets)]
+        lines += [("remove", f"- secret {name}") for name in sorted(old_secrets - new_secrets)]
+    return lines

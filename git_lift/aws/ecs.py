@@ -1,0 +1,166 @@
+"""ECS: services, task definitions, deployments, stopped tasks. Takes its client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from git_lift.aws.clients import translate_errors
+from git_lift.errors import LiftError
+
+# Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
+REGISTER_FIELDS = (
+    "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
+    "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory", "pidMode",
+    "ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
+    "runtimePlatform",
+)
+
+
+def cluster_name(env: str) -> str:
+    return f"lift-{env}"
+
+
+def family(env: str, service: str) -> str:
+    return f"{env}-{service}"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    status: str  # PRIMARY | ACTIVE | INACTIVE
+    task_definition: str
+    rollout_state: str  # IN_PROGRESS | COMPLETED | FAILED
+    reason: str
+    desired: int
+    running: int
+    pending: int
+    failed_tasks: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    arn: str
+    task_definition: str
+    desired: int
+    running: int
+    deployments: list[Deployment]
+    events: list[Event] = field(default_factory=list)  # oldest first
+    rollback_on_failure: bool = False
+
+    @property
+    def account(self) -> str:
+        return self.arn.split(":")[4]
+
+    def deployment(self, deployment_id: str) -> Deployment | None:
+        return next((d for d in self.deployments if d.id == deployment_id), None)
+
+    @property
+    def primary(self) -> Deployment | None:
+        return next((d for d in self.deployments if d.status == "PRIMARY"), None)
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    arn: str
+    reason: str
+    containers: list[str]
+
+
+def _deployment(raw: dict[str, Any]) -> Deployment:
+    return Deployment(
+        id=str(raw.get("id", "")),
+        status=str(raw.get("status", "")),
+        task_definition=str(raw.get("taskDefinition", "")),
+        rollout_state=str(raw.get("rolloutState", "COMPLETED")),
+        reason=str(raw.get("rolloutStateReason", "")),
+        desired=int(raw.get("desiredCount", 0)),
+        running=int(raw.get("runningCount", 0)),
+        pending=int(raw.get("pendingCount", 0)),
+        failed_tasks=int(raw.get("failedTasks", 0)),
+    )
+
+
+class Ecs:
+    def __init__(self, client: Any, env: str, service: str) -> None:
+        self._client = client
+        self.cluster = cluster_name(env)
+        self.service = service
+        self.env = env
+
+    def describe(self) -> ServiceState:
+        with translate_errors(f"describing {self.service} in {self.cluster}"):
+            try:
+                answer = self._client.describe_services(cluster=self.cluster, services=[self.service])
+            except self._client.exceptions.ClusterNotFoundException as exc:
+                raise LiftError(
+                    f"there is no ECS cluster {self.cluster}",
+                    hint=f"create the environment: git lift env create -e {self.env}",
+                ) from exc
+        found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
+        if not found:
+            raise LiftError(
+                f"there is no ECS service {self.service} in cluster {self.cluster}",
+                hint=f"create it: git lift service create -e {self.env}",
+            )
+        raw = found[0]
+        breaker = raw.get("deploymentConfiguration", {}).get("deploymentCircuitBreaker", {})
+        return ServiceState(
+            arn=str(raw["serviceArn"]),
+            task_definition=str(raw.get("taskDefinition", "")),
+            desired=int(raw.get("desiredCount", 0)),
+            running=int(raw.get("runningCount", 0)),
+            deployments=[_deployment(d) for d in raw.get("deployments", [])],
+            events=[Event(str(e.get("id", "")), str(e.get("message", "")))
+                    for e in reversed(raw.get("events", []))],
+            rollback_on_failure=bool(breaker.get("enable") and breaker.get("rollback")),
+        )
+
+    def task_definition(self, arn: str) -> dict[str, Any]:
+        with translate_errors(f"reading task definition {arn}"):
+            answer = self._client.describe_task_definition(taskDefinition=arn)
+        return dict(answer["taskDefinition"])
+
+    def register(self, definition: dict[str, Any]) -> str:
+        body = {key: definition[key] for key in REGISTER_FIELDS if definition.get(key)}
+        with translate_errors(f"registering a revision of {definition.get('family')}"):
+            answer = self._client.register_task_definition(**body)
+        return str(answer["taskDefinition"]["taskDefinitionArn"])
+
+    def deregister(self, arn: str) -> None:
+        with translate_errors(f"deregistering {arn}"):
+            self._client.deregister_task_definition(taskDefinition=arn)
+
+    def deploy(self, task_definition_arn: str) -> None:
+        with translate_errors(f"updating {self.service} in {self.cluster}"):
+            self._client.update_service(
+                cluster=self.cluster, service=self.service, taskDefinition=task_definition_arn
+            )
+
+    def stopped_tasks(self, started_by_deployment: str | None = None) -> list[StoppedTask]:
+        with translate_errors(f"listing stopped tasks of {self.service}"):
+            arns = self._client.list_tasks(
+                cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
+            ).get("taskArns", [])
+            if not arns:
+                return []
+            tasks = self._client.describe_tasks(cluster=self.cluster, tasks=arns[:100])["tasks"]
+        return [
+            StoppedTask(
+                arn=str(task["taskArn"]),
+                reason=str(task.get("stoppedReason", "")),
+                containers=[
+                    f"{c.get('name')}: {c.get('reason') or 'exit code ' + str(c.get('exitCode'))}"
+                    for c in task.get("containers", [])
+                    if c.get("reason") or c.get("exitCode") not in (None, 0)
+                ],
+            )
+            for task in tasks
+            if started_by_deployment is None or task.get("startedBy") == started_by_deployment
+        ]

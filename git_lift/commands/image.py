@@ -1,0 +1,82 @@
+"""The image for a commit: reuse `<service>:<sha>` when the registry has it, else build and push.
+
+Where images go: `lift.registry` (any OCI registry; the sandbox sets GIT_LIFT_REGISTRY to its
+local one), else the account's ECR, whose repository `<service>` is created on first push.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_lift import registry, ui
+from git_lift.commands.context import Context
+from git_lift.errors import LiftError
+from git_lift.registry import RegistryAuth
+from git_lift.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Image:
+    repository_uri: str  # registry/repository
+    tag: str
+    digest: str
+    built: bool
+
+    @property
+    def pinned(self) -> str:
+        """What a task definition runs: by digest, never by a mutable tag."""
+        return f"{self.repository_uri}@{self.digest}"
+
+
+def _destination(ctx: Context, service: ServiceSettings) -> tuple[str, RegistryAuth | None]:
+    if ctx.settings.registry:
+        return f"{ctx.settings.registry.rstrip('/')}/{service.name}", None
+    from git_lift.aws.ecr import Ecr
+
+    ecr = Ecr(ctx.clients.ecr)
+    uri = ecr.ensure_repository(service.name)
+    return uri, registry.auth_from_ecr_token(ecr.authorization_token())
+
+
+def ensure_image(ctx: Context, service: ServiceSettings, sha: str, tag: str,
+                 build_args: dict[str, str], root: Path) -> Image:
+    """`root` holds the files to build from: an exported commit, or the work tree."""
+    repository_uri, auth = _destination(ctx, service)
+    ref = registry.parse_image(f"{repository_uri}:{tag}")
+    insecure = registry.is_loopback(ref.registry)
+    existing = registry.manifest_digest(ref.registry, ref.repository, tag, auth=auth,
+                                        insecure=insecure)
+    if existing:
+        ui.info(f"image {repository_uri}:{tag} exists ({existing[:19]}); not rebuilding")
+        return Image(repository_uri, tag, existing, built=False)
+    from git_lift.build import detect_builder
+
+    builder = detect_builder(ctx.settings.builder, stream=not ctx.options.output == "json")
+    uri = f"{repository_uri}:{tag}"
+    ui.info(f"building {uri} with {builder.name}")
+    labels = {"org.opencontainers.image.revision": sha}
+    source = ctx.repo.remote_url()
+    if source:
+        labels["org.opencontainers.image.source"] = source
+    dockerfile = root / service.dockerfile
+    if not dockerfile.exists():
+        raise LiftError(f"there is no {service.dockerfile} at {sha[:12]}",
+                        hint="commit a Dockerfile, or set dockerfile in .gitlift, or pass --image")
+    builder.build(str(root / service.context), str(dockerfile), uri, build_args, labels)
+    ui.info(f"pushing {uri}")
+    digest = builder.push(uri, insecure_registry=insecure, auth=auth)
+    return Image(repository_uri, tag, digest, built=True)
+
+
+def given_image(uri: str) -> Image:
+    """`--image URI`: an image built elsewhere (CI); pinned by the digest the registry reports."""
+    ref = registry.parse_image(uri)
+    if ref.digest:
+        return Image(f"{ref.registry}/{ref.repository}", ref.tag or "", ref.digest, built=False)
+    digest = registry.manifest_digest(ref.registry, ref.repository, ref.tag or "latest",
+                                      insecure=registry.is_loopback(ref.registry))
+    if digest is None:
+        raise LiftError(f"the registry has no image {uri}",
+                        hint="push it first, or pass the image by digest (uri@sha256:...)")
+    return Image(f"{ref.registry}/{ref.repository}", ref.tag or "latest", digest, built=False)

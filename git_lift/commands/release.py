@@ -1,0 +1,65 @@
+"""Release records: an annotated tag `lift/<env>/<service>/<n>` and the same record in DynamoDB.
+
+The tag body is in git trailer form and never holds a value: image, task definition, the
+parameter versions the release ran with (ECS cannot pin them, so drift is shown against
+these), who deployed, and for a rollback the release it undid.
+"""
+
+from __future__ import annotations
+
+from git_lift import ui
+from git_lift.aws.store import Release
+from git_lift.commands.context import Context
+from git_lift.errors import LiftError
+
+
+def tag_name(env: str, service: str, number: int) -> str:
+    return f"lift/{env}/{service}/{number}"
+
+
+def tag_message(release: Release) -> str:
+    versions = " ".join(f"{k}={v}" for k, v in sorted(release.config_versions.items()))
+    trailers = [
+        f"Image: {release.image}",
+        f"Task-Definition: {release.task_definition}",
+        f"Config-Versions: {versions or '-'}",
+        f"Deployed-By: {release.deployed_by}",
+    ]
+    if release.rolled_back_from is not None:
+        trailers.append(f"Rolled-Back-From: {release.rolled_back_from}")
+    return f"Release {release.number} of {release.service} to {release.env}\n\n" + "\n".join(trailers) + "\n"
+
+
+def deployer(ctx: Context) -> str:
+    name = ctx.repo.git("config", "user.name", check=False).stdout.strip() or "unknown"
+    email = ctx.repo.git("config", "user.email", check=False).stdout.strip()
+    return f"{name} <{email}>" if email else name
+
+
+def record(ctx: Context, release: Release) -> str:
+    """Store the release, tag the commit, push the tag; return the tag's name."""
+    from git_lift.aws.store import Store
+
+    Store(ctx.clients.dynamodb).put_release(release)
+    name = tag_name(release.env, release.service, release.number)
+    result = ctx.repo.git("tag", "-a", "-F", "-", name, release.commit, check=False,
+                          input_text=tag_message(release))
+    if result.returncode != 0:
+        ui.warn(f"could not create tag {name}: {result.stderr.strip()}")
+        return name
+    if ctx.settings.push_tags and ctx.repo.remote_url() is not None:
+        pushed = ctx.repo.git("push", "--no-verify", "-q", "origin", f"refs/tags/{name}", check=False)
+        if pushed.returncode != 0:
+            ui.warn(f"could not push tag {name}: {pushed.stderr.strip().splitlines()[-1:]}")
+            ui.hint(f"push it later: git push origin {name}")
+    return name
+
+
+def require_release(ctx: Context, env: str, service: str, number: int) -> Release:
+    from git_lift.aws.store import Store
+
+    found = Store(ctx.clients.dynamodb).release(env, service, number)
+    if found is None:
+        raise LiftError(f"there is no release {number} of {service} in {env}",
+                        hint=f"list them: git lift history -e {env}")
+    return found

@@ -1,0 +1,137 @@
+"""Roll a task definition out under the deploy lock, roll back on failure, record the release.
+
+Shared by `ship` (a new image) and `rollback` (an earlier release's task definition).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from git_lift import ui
+from git_lift.aws.ecs import Ecs, ServiceState
+from git_lift.aws.store import Release, Store
+from git_lift.commands.context import Context
+from git_lift.commands.deploy import Watch, rollback, short
+from git_lift.commands.image import Image
+from git_lift.commands.release import deployer, record
+from git_lift.errors import DeployFailed
+from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
+from git_lift.settings import ServiceSettings
+
+LOCK_MARGIN = 5 * 60
+
+
+def lock_owner() -> str:
+    user = os.environ.get("USER") or "someone"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
+
+
+@contextmanager
+def deploy_lock(store: Store, env: str, service: str, ttl: float) -> Iterator[None]:
+    """Held for the whole deploy; released on every way out, Ctrl-C included."""
+    owner = lock_owner()
+    store.acquire_lock(env, service, owner, ttl)
+    try:
+        yield
+    finally:
+        store.release_lock(env, service, owner)
+
+
+def poll_interval(ctx: Context) -> float:
+    return float(ctx.settings.lift.get("pollinterval", "1"))
+
+
+def deploy_and_wait(ctx: Context, ecs: Ecs, state: ServiceState, arn: str, timeout: float,
+                    *, fresh: bool) -> None:
+    watch = Watch(ecs, interval=poll_interval(ctx))
+    watch.prime(state)
+    ecs.deploy(arn)
+    ui.info(f"deploying {short(arn)} to {ecs.service} in {ecs.cluster}")
+    try:
+        watch.until_done(arn, timeout)
+    except DeployFailed as failure:
+        ui.error(f"deploy failed: {failure.message}")
+        rollback(watch, arn, state.task_definition, timeout, discard=fresh)
+        raise DeployFailed(
+            f"{short(arn)} did not start; {ecs.service} is back on {short(state.task_definition)}",
+            hint=f"see why above, and the logs: git lift logs -e {ecs.env}",
+        ) from failure
+    except KeyboardInterrupt:
+        ui.warn(f"interrupted: ECS goes on rolling out {short(arn)}; the lock is released. "
+                f"Watch it with: git lift status -e {ecs.env}")
+        raise
+
+
+def roll_out(ctx: Context, service: ServiceSettings, env: str, sha: str, image: Image,
+             versions: dict[str, int], wait: bool, timeout: float) -> int:
+    ecs = Ecs(ctx.clients.ecs, env, service.name)
+    state = ecs.describe()
+    current = ecs.task_definition(state.task_definition)
+    region, account = state.arn.split(":")[3:5]
+    params = ctx.store(env, service.name)
+    secrets = secrets_for(list(versions), {k: params.arn(k, region, account) for k in versions})
+    try:
+        new = with_image_and_secrets(current, service.container, image.pinned, secrets)
+    except ValueError as exc:
+        raise DeployFailed(str(exc), hint="set container in .gitlift to the container's name") from exc
+    changes = task_definition_changes(current, new)
+    ui.info(f"{service.name} in {env}: {short(state.task_definition)} ->")
+    ui.diff_lines(changes or [("change", "(same image and secrets: a fresh deployment)")])
+    store = Store(ctx.clients.dynamodb)
+    with deploy_lock(store, env, service.name, timeout + LOCK_MARGIN):
+        arn = ecs.register(new)
+        if not wait:
+            ecs.deploy(arn)
+            ui.info(f"deploying {short(arn)}; not waiting (no release is recorded). "
+                    f"Watch it with: git lift status -e {env}")
+            return 0
+        deploy_and_wait(ctx, ecs, state, arn, timeout, fresh=True)
+        release = Release(
+            number=store.next_release_number(env, service.name), env=env, service=service.name,
+            commit=sha, image=image.pinned, task_definition=arn, deployed_by=deployer(ctx),
+            deployed_at=time.time(), config_versions=versions,
+        )
+        tag = record(ctx, release)
+    ui.info(f"released {service.name} {sha[:12]} to {env}: release {release.number} ({tag})")
+    return 0
+
+
+def roll_back(ctx: Context, service: ServiceSettings, env: str, to: int | None, timeout: float) -> int:
+    store = Store(ctx.clients.dynamodb)
+    releases = store.releases(env, service.name, limit=100)
+    if not releases:
+        raise DeployFailed(f"{service.name} has no releases in {env} to roll back",
+                           hint=f"ship one: git lift ship -e {env}")
+    current = releases[0]
+    if to is None:
+        earlier = [r for r in releases[1:] if r.task_definition != current.task_definition]
+        if not earlier:
+            raise DeployFailed(f"release {current.number} is the only one of {service.name} in {env}",
+                               hint="there is nothing earlier to go back to")
+        target = earlier[0]
+    else:
+        found = [r for r in releases if r.number == to]
+        if not found:
+            raise DeployFailed(f"there is no release {to} of {service.name} in {env}",
+                               hint=f"list them: git lift history -e {env}")
+        target = found[0]
+    ecs = Ecs(ctx.clients.ecs, env, service.name)
+    state = ecs.describe()
+    ui.info(f"rolling {service.name} in {env} back from release {current.number} to release "
+            f"{target.number} ({target.commit[:12]}, {short(target.task_definition)})")
+    with deploy_lock(store, env, service.name, timeout + LOCK_MARGIN):
+        deploy_and_wait(ctx, ecs, state, target.task_definition, timeout, fresh=False)
+        release = Release(
+            number=store.next_release_number(env, service.name), env=env, service=service.name,
+            commit=target.commit, image=target.image, task_definition=target.task_definition,
+            deployed_by=deployer(ctx), deployed_at=time.time(),
+            config_versions=target.config_versions, rolled_back_from=current.number,
+        )
+        tag = record(ctx, release)
+    ui.info(f"rolled back: release {release.number} runs {target.commit[:12]} ({tag})")
+    return 0
