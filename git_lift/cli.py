@@ -329,3 +329,259 @@ def config_exec(ctx: click.Context, env: str, command_args: tuple[str, ...], **v
     from git_lift.commands import config as command
 
     return command.run_with_config(context(ctx, values), env, command_args)
+
+
+timeout_option = click.option(
+    "--timeout", type=float, default=15 * 60, show_default=True,
+    help="Seconds to wait for the deployment before rolling back.",
+)
+
+
+@cli.command("ship")
+@click.option("-e", "--env", "env", help="Environment; by default the one the ref maps to.")
+@click.option("--ref", help="Commit, branch or tag to ship (default: HEAD).")
+@click.option("--image", help="Deploy an image built elsewhere (CI) instead of building.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
+@click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
+@click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
+@timeout_option
+@global_options
+@click.pass_context
+def ship(ctx: click.Context, env: str | None, ref: str | None, image: str | None,
+         build_args: tuple[str, ...], no_wait: bool, allow_dirty: bool, timeout: float,
+         **values: Any) -> int:
+    """Build, push and deploy a commit; wait until it runs; roll back if it does not.
+
+    \b
+    Example:
+      git lift ship -e staging
+      git lift ship --ref v1.4.0 --yes        # CI, after a tag push
+    """
+    from git_lift.commands import ship as command
+
+    request = command.ShipRequest(env=env, ref=ref, image=image, build_args=build_args,
+                                  wait=not no_wait, timeout=timeout, allow_dirty=allow_dirty)
+    return command.ship(context(ctx, values), request)
+
+
+@cli.command("rollback")
+@env_option
+@click.option("--to", "to", type=int, help="Release number (default: the one before).")
+@timeout_option
+@global_options
+@click.pass_context
+def rollback(ctx: click.Context, env: str, to: int | None, timeout: float, **values: Any) -> int:
+    """Redeploy an earlier release and record it as a new release.
+
+    \b
+    Example:
+      git lift rollback -e production
+      git lift rollback -e production --to 12
+    """
+    from git_lift.commands import rollout as command
+
+    lift_ctx = context(ctx, values)
+    env_name = lift_ctx.environment(env).name
+    return command.roll_back(lift_ctx, lift_ctx.service(), env_name, to, timeout)
+
+
+@cli.command("status")
+@click.option("-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default.")
+@global_options
+@click.pass_context
+def status(ctx: click.Context, envs: tuple[str, ...], **values: Any) -> int:
+    """What runs where: release, commit, image, tasks, commits not deployed, config drift.
+
+    \b
+    Example:
+      git lift status
+      git lift status -e production --output json
+    """
+    from git_lift.commands import status as command
+
+    return command.status(context(ctx, values), envs)
+
+
+@cli.command("history")
+@env_option
+@global_options
+@click.pass_context
+def history(ctx: click.Context, env: str, **values: Any) -> int:
+    """Releases of the service in an environment, newest first.
+
+    \b
+    Example:
+      git lift history -e production
+    """
+    from git_lift.commands import status as command
+
+    return command.history(context(ctx, values), env)
+
+
+@cli.command("unlock")
+@env_option
+@global_options
+@click.pass_context
+def unlock(ctx: click.Context, env: str, **values: Any) -> int:
+    """Remove a stale deploy lock (a ship that was killed without cleaning up).
+
+    \b
+    Example:
+      git lift unlock -e staging
+    """
+    from git_lift.commands import status as command
+
+    return command.unlock(context(ctx, values), env)
+
+
+@cli.group("sandbox", invoke_without_command=True)
+@click.option("--detach", is_flag=True, help="Run in the background and return.")
+@click.option("--port", type=int, default=0, help="Port for the AWS emulator (default: free).")
+@click.option("--no-registry", is_flag=True, help="Do not start the local image registry.")
+@click.pass_context
+def sandbox(ctx: click.Context, detach: bool, port: int, no_registry: bool) -> int:
+    """A local AWS emulator (moto + ECS rollouts) and image registry: no AWS account needed.
+
+    \b
+    Example:
+      git lift sandbox --detach
+      eval "$(git lift sandbox env)"
+      git lift ship -e staging
+    """
+    if ctx.invoked_subcommand is not None:
+        return 0
+    from git_lift.commands import sandbox as command
+
+    run = command.detach if detach else command.serve
+    return run(ui.out, port=port, registry=not no_registry)
+
+
+@sandbox.command("stop")
+def sandbox_stop() -> int:
+    """Stop the sandbox and its registry.
+
+    \b
+    Example:
+      git lift sandbox stop
+    """
+    from git_lift.commands import sandbox as command
+
+    return command.stop(ui.out)
+
+
+@sandbox.command("reset")
+def sandbox_reset() -> int:
+    """Forget every AWS resource, rollout and request count the sandbox holds.
+
+    \b
+    Example:
+      git lift sandbox reset
+    """
+    from git_lift.commands import sandbox as command
+
+    return command.reset(ui.out)
+
+
+@sandbox.command("env")
+def sandbox_env() -> int:
+    """Print the variables that point git lift at the running sandbox.
+
+    \b
+    Example:
+      eval "$(git lift sandbox env)"
+    """
+    from git_lift.commands import sandbox as command
+
+    return command.env(ui.out)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def hooks() -> None:
+    """git lift's git hooks in this repository: config checked before a commit or push leaves.
+
+    \b
+    Example:
+      git lift hooks install
+    """
+
+
+@hooks.command("install")
+@global_options
+@click.pass_context
+def hooks_install(ctx: click.Context, /, **values: Any) -> int:
+    """Install the pre-commit and pre-push hooks; an existing hook is chained, never lost.
+
+    \b
+    Example:
+      git lift hooks install
+    """
+    from git_lift.commands import hooks as command
+
+    return command.install(context(ctx, values).repo)
+
+
+@hooks.command("uninstall")
+@global_options
+@click.pass_context
+def hooks_uninstall(ctx: click.Context, /, **values: Any) -> int:
+    """Remove git lift's hooks and put back the hooks they displaced.
+
+    \b
+    Example:
+      git lift hooks uninstall
+    """
+    from git_lift.commands import hooks as command
+
+    return command.uninstall(context(ctx, values).repo)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def hook() -> None:
+    """Entry points the installed hooks run (GIT_LIFT_SKIP_HOOKS=1 skips them).
+
+    \b
+    Example:
+      git lift hook pre-commit
+    """
+
+
+@hook.command("pre-commit")
+@click.argument("files", nargs=-1)
+@global_options
+@click.pass_context
+def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any) -> int:
+    """Lint staged env.sample files; check the keys they add exist in the store.
+
+    \b
+    Example:
+      git lift hook pre-commit
+    """
+    from git_lift.commands import hook_checks as command
+
+    return 0 if command.skipped() else command.pre_commit(context(ctx, values), files)
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@click.option("--from-pre-commit", is_flag=True, help="Read the ref the pre-commit framework sets.")
+@global_options
+@click.pass_context
+def hook_pre_push(
+    ctx: click.Context, /, remote: str | None, url: str | None, from_pre_commit: bool, **values: Any
+) -> int:
+    """Check the config of each environment the pushed refs map to (refs on stdin, as git
+    gives them); release those with deployOnPush.
+
+    \b
+    Example:
+      echo "refs/heads/main $(git rev-parse HEAD) refs/heads/main $(git rev-parse @{u})" |
+        git lift hook pre-push origin
+    """
+    import sys
+
+    from git_lift.commands import hook_checks as command
+
+    if command.skipped():
+        return 0
+    return command.pre_push_entry(context(ctx, values), sys.stdin, framework=from_pre_commit)

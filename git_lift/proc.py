@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -86,7 +87,7 @@ def run_streaming(
     env: Mapping[str, str] | None = None,
     input_text: str | None = None,
 ) -> Result:
-    """Run a long program (a build) letting its output through; capture nothing but the code."""
+    """Run a long program (a build) showing its output on stderr (progress, not data)."""
     try:
         completed = subprocess.run(
             list(args),
@@ -95,6 +96,7 @@ def run_streaming(
             input=input_text,
             text=True,
             check=False,
+            stdout=sys.stderr,
         )
     except FileNotFoundError as exc:
         raise LiftError(f"{args[0]} is not installed or not on PATH") from exc

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from git_lift import envfile, proc, ui
 from git_lift.commands import config_apply
@@ -15,6 +16,8 @@ from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.plan import MASK, KeyCheck, check_keys
 from git_lift.settings import ServiceSettings
+
+MAX_PARALLEL = 16  # stores asked at once by a check
 
 
 def target(ctx: Context, env: str) -> Target:
@@ -269,23 +272,53 @@ def diff(ctx: Context, envs: Sequence[str]) -> int:
     return 1 if only_first or only_second else 0
 
 
+@dataclass(frozen=True)
+class CheckTarget:
+    """Keys an env.sample names, against one environment's store of one service."""
+
+    env: str
+    service: str
+    required: list[str]
+    only_required: bool = False  # ask about these keys alone (GetParameters); no extras
+
+
+def check_targets(ctx: Context, targets: Sequence[CheckTarget]) -> list[KeyCheck]:
+    """Names only, all targets in parallel; a failure of one is reported with the others.
+    Building the client (no region, unknown profile) fails for all and raises."""
+    ctx.clients.ssm  # noqa: B018 - build the client once, before the threads share it
+
+    def one(t: CheckTarget) -> KeyCheck:
+        store = ctx.store(t.env, t.service)
+        try:
+            if t.only_required:
+                present = store.versions(t.required)
+                return KeyCheck(t.env, sorted(set(t.required) - set(present)), [])
+            return check_keys(t.env, t.required, store.names())
+        except LiftError as exc:
+            return KeyCheck(t.env, [], [], error=exc.message)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(targets)))) as pool:
+        return list(pool.map(one, targets))
+
+
 def check_environments(
     ctx: Context, service: str, envs: Sequence[str], required: list[str]
 ) -> list[KeyCheck]:
     """Names only, environments in parallel; a failure of one is reported with the others."""
-    ctx.clients.ssm  # noqa: B018 - build the client once, before the threads share it
-
-    def one(env: str) -> KeyCheck:
-        try:
-            return check_keys(env, required, ctx.store(env, service).names())
-        except LiftError as exc:
-            return KeyCheck(env, [], [], error=exc.message)
-
-    with ThreadPoolExecutor(max_workers=max(1, len(envs))) as pool:
-        return list(pool.map(one, envs))
+    return check_targets(ctx, [CheckTarget(env, service, required) for env in envs])
 
 
-def report_checks(checks: Sequence[KeyCheck], service: str, *, strict: bool, output: str) -> int:
+def report_checks(
+    checks: Sequence[KeyCheck],
+    service: str,
+    *,
+    strict: bool,
+    output: str,
+    sample: str = "env.sample",
+    fix_flags: str = "",
+) -> int:
+    """Missing keys fail, extra keys warn (fail if strict). `fix_flags` goes into the fix
+    commands (` -s api` in a multi-service repo); `sample` names the file in messages."""
     if output == "json":
         ui.out(
             json.dumps(
@@ -308,16 +341,19 @@ def report_checks(checks: Sequence[KeyCheck], service: str, *, strict: bool, out
             continue
         if c.missing:
             ui.error(
-                f"{c.env}: env.sample names keys missing from {service}'s config: {', '.join(c.missing)}",
-                hint=f"git lift config set -e {c.env} {' '.join(k + '=...' for k in c.missing)}"
-                f"  (or: git lift config edit -e {c.env})",
+                f"{c.env}: {sample} names keys missing from {service}'s config: "
+                f"{', '.join(c.missing)}",
+                hint=f"git lift config set{fix_flags} -e {c.env} "
+                f"{' '.join(k + '=...' for k in c.missing)}"
+                f"  (or: git lift config edit{fix_flags} -e {c.env})",
             )
         if c.extra:
             (ui.error if strict else ui.warn)(
-                f"{c.env}: {service}'s config has keys env.sample does not name: {', '.join(c.extra)}"
+                f"{c.env}: {service}'s config has keys {sample} does not name: {', '.join(c.extra)}"
             )
             ui.hint(
-                f"add them to env.sample, or: git lift config unset -e {c.env} {' '.join(c.extra)}"
+                f"add them to {sample}, or: "
+                f"git lift config unset{fix_flags} -e {c.env} {' '.join(c.extra)}"
             )
         if c.ok and not c.extra and output != "json":
             ui.info(f"{c.env}: ok")

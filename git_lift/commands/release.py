@@ -31,9 +31,9 @@ def tag_message(release: Release) -> str:
 
 
 def deployer(ctx: Context) -> str:
-    name = ctx.repo.git("config", "user.name", check=False).stdout.strip() or "unknown"
-    email = ctx.repo.git("config", "user.email", check=False).stdout.strip()
-    return f"{name} <{email}>" if email else name
+    """Who ships, as git names the committer (honours GIT_COMMITTER_* like a commit does)."""
+    ident = ctx.repo.git("var", "GIT_COMMITTER_IDENT", check=False).stdout.strip()
+    return ident.rsplit(" ", 2)[0] if ident else "unknown"
 
 
 def record(ctx: Context, release: Release) -> str:

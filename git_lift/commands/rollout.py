@@ -122,6 +122,9 @@ def roll_back(ctx: Context, service: ServiceSettings, env: str, to: int | None, 
         target = found[0]
     ecs = Ecs(ctx.clients.ecs, env, service.name)
     state = ecs.describe()
+    if target.task_definition == state.task_definition:
+        ui.info(f"release {target.number} ({short(target.task_definition)}) is what runs already")
+        return 0
     ui.info(f"rolling {service.name} in {env} back from release {current.number} to release "
             f"{target.number} ({target.commit[:12]}, {short(target.task_definition)})")
     with deploy_lock(store, env, service.name, timeout + LOCK_MARGIN):

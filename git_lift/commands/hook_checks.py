@@ -1,0 +1,324 @@
+"""`git lift hook pre-commit|pre-push`: what the installed hooks run. Names only, never a value.
+
+boto3 is imported (through commands.config) only once there is something to ask the store, so
+a hook with nothing to check makes no AWS request and never loads it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, TextIO, cast
+
+from git_lift import envfile, ui
+from git_lift.commands import hooks
+from git_lift.commands.context import Context
+from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
+from git_lift.plan import KeyCheck
+from git_lift.repo import ZERO_SHA
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+
+if TYPE_CHECKING:
+    ShipFromHook = Callable[[Context, str, str, str], int]
+
+SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
+SAMPLE_NAME = "env.sample"
+
+
+def skipped(environ: Mapping[str, str] = os.environ) -> bool:
+    """GIT_LIFT_SKIP_HOOKS=1: CI checkouts and scripts that must not be stopped."""
+    return environ.get(SKIP_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """One line git gives a pre-push hook: `<local ref> <local sha> <remote ref> <remote sha>`."""
+
+    local_ref: str
+    local_sha: str
+    remote_ref: str
+    remote_sha: str
+
+    @property
+    def deleted(self) -> bool:
+        return self.local_sha == ZERO_SHA
+
+    @property
+    def short(self) -> str:
+        return self.remote_ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
+
+
+def parse_pushed(text: str) -> list[PushedRef]:
+    pushed = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.rsplit(maxsplit=3)
+        if len(parts) != 4:
+            raise UsageError(
+                f"unexpected pre-push input: {line!r}",
+                hint="git gives pre-push hooks `<local ref> <local sha> <remote ref> <remote sha>`",
+            )
+        pushed.append(PushedRef(*parts))
+    return pushed
+
+
+def framework_pushed(environ: Mapping[str, str]) -> list[PushedRef]:
+    """The one ref the pre-commit framework passes its pre-push hooks (its first, if any)."""
+    remote_ref = environ.get("PRE_COMMIT_REMOTE_BRANCH")
+    local = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if not remote_ref or not local:
+        return []
+    local_ref = environ.get("PRE_COMMIT_LOCAL_BRANCH", local)
+    return [PushedRef(local_ref, local, remote_ref, environ.get("PRE_COMMIT_FROM_REF", ZERO_SHA))]
+
+
+@dataclass(frozen=True)
+class Check:
+    """The keys of one env.sample (staged, or at a pushed commit) against one store."""
+
+    env: EnvironmentSettings
+    service: ServiceSettings
+    keys: tuple[str, ...]
+
+
+def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> list[KeyCheck]:
+    """All checks at once, in parallel. `incremental` asks about the keys alone (GetParameters)."""
+    from git_lift.commands.config import CheckTarget, check_targets  # imports boto3: only now
+
+    targets = [
+        CheckTarget(c.env.name, c.service.name, list(c.keys), only_required=incremental)
+        for c in checks
+    ]
+    try:
+        return check_targets(ctx, targets)
+    except LiftError as exc:  # no client at all: no region, an unknown profile
+        return [KeyCheck(c.env.name, [], [], error=exc.message) for c in checks]
+
+
+def unverified(check: Check, error: str, *, stage: str, strict: bool) -> bool:
+    """A store that cannot be asked (no credentials, no network): say what happens and why.
+    Returns True when that stops the commit or push."""
+    env, service = check.env.name, check.service.name
+    if stage == "push" and check.env.confirm:
+        why = f"{env} has confirm = true: a push that cannot be verified is refused"
+    elif strict:
+        why = f"lift.hooks.strict is true: the {stage} is refused"
+    else:
+        ui.warn(f"{env}: cannot check {service}'s config: {error}")
+        ui.hint(
+            f"the {stage} goes ahead unchecked (lift.hooks.strict is not set); "
+            f"check later with: git lift config check -e {env}"
+        )
+        return False
+    ui.error(
+        f"{env}: cannot check {service}'s config: {error}",
+        hint=f"{why}; see why with: git lift config check -e {env} "
+        f"(or skip once: git {stage} --no-verify)",
+    )
+    return True
+
+
+def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], stage: str) -> bool:
+    """Every missing key of every environment, with its fix; True when something blocks."""
+    from git_lift.commands.config import report_checks
+
+    failed = False
+    several = len(ctx.settings.services) > 1
+    for check, result in zip(checks, results, strict=True):
+        if result.error:
+            failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
+            continue
+        failed |= bool(
+            report_checks(
+                [result],
+                check.service.name,
+                strict=False,
+                output="text",
+                sample=check.service.env_sample,
+                fix_flags=f" -s {check.service.name}" if several else "",
+            )
+        )
+    return failed
+
+
+# pre-commit
+
+
+def staged_samples(
+    ctx: Context, files: Sequence[str]
+) -> list[tuple[str, ServiceSettings | None, str]]:
+    """(path, its service or None, staged text) of each env.sample being committed."""
+    by_path = {
+        PurePosixPath(svc.env_sample).as_posix(): svc for svc in ctx.settings.services.values()
+    }
+    candidates = (
+        [PurePosixPath(name).as_posix() for name in files]
+        if files
+        else [
+            path
+            for path in ctx.repo.staged_paths()
+            if path in by_path or PurePosixPath(path).name == SAMPLE_NAME
+        ]
+    )
+    found = []
+    for path in candidates:
+        text = ctx.repo.read_staged_file(path)
+        if text is not None:
+            found.append((path, by_path.get(path), text))
+    return found
+
+
+def added_keys(ctx: Context, path: str, keys: Sequence[str]) -> list[str]:
+    """Keys the staged file names that HEAD's version of it does not."""
+    try:
+        before = ctx.repo.read_file_at(ctx.repo.head_sha(), path)
+    except ValidationError:  # the first commit
+        before = None
+    old = set(envfile.parse(before).keys) if before else set()
+    return [key for key in dict.fromkeys(keys) if key not in old]
+
+
+def commit_environments(ctx: Context) -> list[EnvironmentSettings]:
+    """Where a commit here is headed: the environments the current branch maps to; for a branch
+    that maps to none (a feature branch, a rebase's detached HEAD), the default branch's."""
+    ref = ctx.repo.head_ref()
+    envs = ctx.settings.environments_for_ref(ref) if ref else []
+    return envs or ctx.settings.environments_for_ref(f"refs/heads/{ctx.repo.default_branch()}")
+
+
+def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
+    """Lint each staged env.sample and ask the store about the keys it adds (names only)."""
+    staged = staged_samples(ctx, files)
+    if not staged:
+        return OK
+    failed = False
+    checks: list[Check] = []
+    envs = commit_environments(ctx)
+    for path, service, text in staged:
+        parsed = envfile.lint_sample(text)
+        for problem in parsed.problems:
+            ui.error(problem.render(path))
+        if parsed.problems:
+            ui.hint(f"fix {path}: one KEY=example a line, with example values, never secrets")
+            failed = True
+        added = added_keys(ctx, path, parsed.keys) if service is not None else []
+        if service is not None and added and envs:
+            ui.info(f"git lift: {path} adds {', '.join(added)}; checking {_names(envs)}")
+            checks += [Check(env, service, tuple(added)) for env in envs]
+    if checks:
+        failed |= report(ctx, checks, run_checks(ctx, checks, incremental=True), "commit")
+    return FAILED if failed else OK
+
+
+# pre-push
+
+
+def push_checks(
+    ctx: Context, targets: Sequence[tuple[PushedRef, EnvironmentSettings, str]]
+) -> tuple[list[Check], bool]:
+    """The checks a push needs: every service's env.sample at each pushed commit, against each
+    environment its ref maps to. Also whether a committed env.sample is malformed."""
+    checks: dict[tuple[str, str, tuple[str, ...]], Check] = {}
+    malformed = False
+    for ref, env, commit in targets:
+        ui.info(f"git lift: {ref.short} ({commit[:12]}) goes to {env.name}; checking its config")
+        for service in ctx.settings.services.values():
+            text = ctx.repo.read_file_at(commit, service.env_sample)
+            if text is None:
+                continue
+            parsed = envfile.parse(text)
+            for problem in parsed.problems:
+                ui.error(f"{problem.render(service.env_sample)} (at {commit[:12]})")
+                malformed = True
+            keys = tuple(dict.fromkeys(parsed.keys))
+            checks.setdefault((env.name, service.name, keys), Check(env, service, keys))
+    return list(checks.values()), malformed
+
+
+def pre_push(ctx: Context, pushed: Sequence[PushedRef], *, framework: bool = False) -> int:
+    """Check the config of every environment the pushed refs map to, then release the ones
+    with deployOnPush; the push goes on only when all of it succeeded."""
+    targets = [
+        (ref, env, ctx.repo.resolve(ref.local_sha))
+        for ref in pushed
+        if not ref.deleted
+        for env in ctx.settings.environments_for_ref(ref.remote_ref)
+    ]
+    if not targets:
+        return OK
+    checks, failed = push_checks(ctx, targets)
+    if checks:
+        failed |= report(ctx, checks, run_checks(ctx, checks, incremental=False), "push")
+    if failed:
+        return FAILED
+    releases = [target for target in targets if target[1].deploy_on_push]
+    if framework:
+        if releases and not _own_hook_installed(ctx):
+            ui.hint(
+                f"{_names([env for _, env, _ in releases])} releases on push, which needs git "
+                "lift's own pre-push hook (the pre-commit framework's sees one ref): "
+                "git lift hooks install"
+            )
+        return OK
+    return release(ctx, releases)
+
+
+def pre_push_entry(ctx: Context, stdin: TextIO, *, framework: bool) -> int:
+    pushed = framework_pushed(os.environ) if framework else parse_pushed(stdin.read())
+    return pre_push(ctx, pushed, framework=framework)
+
+
+def release(ctx: Context, releases: Sequence[tuple[PushedRef, EnvironmentSettings, str]]) -> int:
+    """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
+    ship = ship_from_hook()
+    for ref, env, commit in releases:
+        for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):
+            ui.info(
+                f"git lift: releasing {service.name} to {env.name}: "
+                f"commit {commit[:12]} ({ref.remote_ref})"
+            )
+            if ship is None:
+                ui.info(
+                    f"git lift: would release {service.name} to {env.name} at {commit[:12]}, "
+                    "but this version has no `git lift ship`; the push goes ahead"
+                )
+                continue
+            one = replace(ctx, options=replace(ctx.options, service=service.name, yes=True))
+            try:
+                code = ship(one, env.name, commit, ref.remote_ref)
+            except LiftError as exc:
+                ui.error(exc.message, hint=exc.hint)
+                code = exc.exit_code
+            if code != OK:
+                ui.error(
+                    f"the release of {service.name} to {env.name} failed, so the push is "
+                    f"stopped: {ref.short} does not reach the remote",
+                    hint="fix it and push again (git push --no-verify pushes without releasing)",
+                )
+                return code
+    return OK
+
+
+def ship_from_hook() -> ShipFromHook | None:
+    """`commands.ship.ship_from_hook`, or None in a version without `git lift ship`."""
+    try:
+        module = importlib.import_module("git_lift.commands.ship")
+    except ModuleNotFoundError as exc:
+        if exc.name != "git_lift.commands.ship":
+            raise
+        return None
+    found = getattr(module, "ship_from_hook", None)
+    return cast("ShipFromHook", found) if callable(found) else None
+
+
+def _own_hook_installed(ctx: Context) -> bool:
+    folder = ctx.repo.hooks_dir()
+    return any(hooks.is_ours(folder / name) for name in ("pre-push", "pre-push.legacy"))
+
+
+def _names(envs: Sequence[EnvironmentSettings]) -> str:
+    return ", ".join(dict.fromkeys(env.name for env in envs)) or "no environment"

@@ -1,0 +1,413 @@
+"""The sandbox: moto's AWS emulator on 127.0.0.1, with request counts and ECS rollouts.
+
+Clients point at it with AWS_ENDPOINT_URL=<url>, region eu-west-1 and any credentials
+(AWS_ACCESS_KEY_ID=testing). On top of moto's server it adds:
+
+- `GET /_lift/requests`: how many requests each "service.Action" got, e.g.
+  {"ssm.GetParametersByPath": 2}; `POST /_lift/requests/reset` zeroes the counts.
+- `POST /_lift/reset`: empties moto, the rollout simulator and the counts.
+  moto's own `POST /moto-api/reset` works too and resets the simulator along with moto.
+- `GET /_lift/health`: {"status": "ok", "pid": ...} (how `git lift sandbox stop` knows
+  that the process it is about to stop is this server).
+- ECS services that deploy like real ECS: see git_lift.sandbox.rollout.
+
+Run it with `python -m git_lift.sandbox.server --port N`; it prints "ready URL" once serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from git_lift.errors import LiftError
+
+try:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import BaseWSGIServer, make_server
+except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
+    raise LiftError(
+        "the sandbox needs moto[server], which is not installed",
+        hint="pip install 'git-lift[sandbox]'",
+    ) from exc
+
+from git_lift.sandbox.rollout import RolloutSimulator
+
+DEFAULT_REGION = "eu-west-1"
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_RPC_V2_OPERATION = re.compile(r"^/service/[^/]+/operation/([^/]+)$")
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """What one HTTP request asks AWS for, as far as counting and ECS hooks need."""
+
+    service: str
+    action: str
+    region: str
+    access_key: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}.{self.action}"
+
+
+def identify(environ: Environ, body: bytes) -> AwsCall:
+    """Name a request "service.Action" from its signature and X-Amz-Target, form or path."""
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    credential = environ.get("HTTP_AUTHORIZATION", "")
+    if "X-Amz-Credential" in query:  # a presigned URL
+        credential = "Credential=" + query["X-Amz-Credential"][0]
+    match = _CREDENTIAL.search(credential)
+    access_key, region, service = match.groups() if match else ("", DEFAULT_REGION, "unknown")
+
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    path = environ.get("PATH_INFO", "")
+    action = ""
+    if "." in target:
+        action = target.rsplit(".", 1)[1]
+    elif environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+    if not action:
+        action = query.get("Action", [""])[0]
+    if not action and (rpc := _RPC_V2_OPERATION.match(path)):
+        action = rpc.group(1)
+    if not action:
+        action = f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
+    return AwsCall(service=service, action=action, region=region, access_key=access_key)
+
+
+class RequestCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class LiftApplication:
+    """WSGI middleware around moto's server app: counts, control endpoints, ECS hooks."""
+
+    def __init__(
+        self,
+        moto_app: WsgiApp,
+        simulator: RolloutSimulator,
+        counter: RequestCounter,
+        reset_all: Callable[[], None],
+    ) -> None:
+        self.moto_app = moto_app
+        self.simulator = simulator
+        self.counter = counter
+        self.reset_all = reset_all
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith("/_lift/"):
+            return self._control(method, path, start_response)
+        if path.startswith("/moto-api/"):
+            if method == "POST" and path.rstrip("/") == "/moto-api/reset":
+                with self.simulator.lock:
+                    status, headers, out = _call(self.moto_app, environ)
+                    self.simulator.reset()
+                return _respond(start_response, status, headers, out)
+            return self.moto_app(environ, start_response)
+        body = _read_body(environ)
+        call = identify(environ, body)
+        self.counter.add(call.key)
+        if call.service == "ecs":
+            return self._ecs(call, environ, body, start_response)
+        if call.service == "cloudformation":
+            with self.simulator.lock:
+                status, headers, out = _call(self.moto_app, environ)
+                self.simulator.stacks_changed(_account(environ, call.access_key), call.region)
+            return _respond(start_response, status, headers, out)
+        return self.moto_app(environ, start_response)
+
+    def _control(self, method: str, path: str, start_response: StartResponse) -> list[bytes]:
+        route = (method, path.rstrip("/"))
+        if route == ("GET", "/_lift/requests"):
+            return _json_response(start_response, "200 OK", self.counter.snapshot())
+        if route == ("POST", "/_lift/requests/reset"):
+            self.counter.reset()
+            return _json_response(start_response, "200 OK", {"status": "ok"})
+        if route == ("POST", "/_lift/reset"):
+            self.reset_all()
+            return _json_response(start_response, "200 OK", {"status": "ok"})
+        if route == ("GET", "/_lift/health"):
+            return _json_response(start_response, "200 OK", {"status": "ok", "pid": os.getpid()})
+        return _json_response(start_response, "404 Not Found", {"error": f"no route {path}"})
+
+    def _ecs(
+        self, call: AwsCall, environ: Environ, body: bytes, start_response: StartResponse
+    ) -> list[bytes]:
+        params = _json_object(body)
+        account = _account(environ, call.access_key)
+        simulator = self.simulator
+        with simulator.lock:
+            if call.action == "DescribeServices":
+                simulator.services_described(account, call.region, params)
+            status, headers, out = _call(self.moto_app, environ)
+            if not status.startswith("200"):
+                return _respond(start_response, status, headers, out)
+            if call.action in ("CreateService", "UpdateService"):
+                created = call.action == "CreateService"
+                written = simulator.service_written(account, call.region, params, created=created)
+                if written is not None:
+                    out = self._render_service(environ, *written) or out
+            elif call.action == "DeleteService":
+                simulator.service_deleted(account, call.region, params)
+            elif call.action == "ListTasks":
+                listed = _json_object(out)
+                arns = listed.get("taskArns") or []
+                listed["taskArns"] = simulator.visible_task_arns(account, call.region, params, arns)
+                out = json.dumps(listed).encode()
+        return _respond(start_response, status, headers, out)
+
+    def _render_service(self, environ: Environ, cluster: str, service_arn: str) -> bytes | None:
+        """Serialise the service again after the simulator changed it, as moto would."""
+        target_prefix = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[0]
+        body = json.dumps({"cluster": cluster, "services": [service_arn], "include": ["TAGS"]})
+        describe = {k: v for k, v in environ.items() if not k.startswith("werkzeug.")}
+        describe.update(
+            {
+                "wsgi.input": io.BytesIO(body.encode()),
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_X_AMZ_TARGET": f"{target_prefix}.DescribeServices",
+            }
+        )
+        status, _, out = _call(self.moto_app, describe)
+        services = _json_object(out).get("services") or []
+        if not status.startswith("200") or not services:
+            return None
+        return json.dumps({"service": services[0]}).encode()
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class SandboxServer:
+    """moto's server plus the git lift additions, serving from a thread of this process."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False):
+        self._host = host
+        self._port = port
+        self._log_requests = log_requests
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self.simulator = RolloutSimulator()
+        self._counter = RequestCounter()
+
+    def start(self) -> None:
+        if self._server is not None:
+            raise LiftError(f"the sandbox server is already serving at {self.url}")
+        app = LiftApplication(
+            DomainDispatcherApplication(create_backend_app),
+            self.simulator,
+            self._counter,
+            self.reset,
+        )
+        handler = MotoRequestHandler if self._log_requests else _QuietRequestHandler
+        listener = _listen(self._host, self._port)
+        try:
+            server = make_server(
+                self._host,
+                self._port,
+                app,
+                threaded=True,
+                request_handler=handler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # werkzeug serves from its own duplicate of the descriptor
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="git-lift-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise LiftError("the sandbox server is not started")
+        return f"http://{self._host}:{self._server.server_address[1]}"
+
+    def reset(self) -> None:
+        """Forget every AWS resource, every rollout and every count."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        with self.simulator.lock:
+            moto_api_backend.reset()
+            self.simulator.reset()
+        self._counter.reset()
+
+    def request_counts(self) -> dict[str, int]:
+        return self._counter.snapshot()
+
+    def reset_counts(self) -> None:
+        self._counter.reset()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket; werkzeug would call sys.exit() itself when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise LiftError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="pick another port with --port, or 0 for any free one",
+        ) from exc
+    return listener
+
+
+# WSGI plumbing ------------------------------------------------------------------------------
+
+
+def _read_body(environ: Environ) -> bytes:
+    """Read the request body and put it back so that moto can read it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _call(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI app to completion: (status, headers, body)."""
+    captured: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"], captured["headers"] = status, headers
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return captured["status"], captured["headers"], b"".join(chunks)
+
+
+def _respond(
+    start_response: StartResponse, status: str, headers: list[tuple[str, str]], body: bytes
+) -> list[bytes]:
+    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    start_response(status, [*kept, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _json_response(start_response: StartResponse, status: str, data: object) -> list[bytes]:
+    body = json.dumps(data).encode()
+    return _respond(start_response, status, [("Content-Type", "application/json")], body)
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _account(environ: Environ, access_key: str) -> str:
+    """The account moto files this request under (same order of precedence as moto)."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return str(environ["HTTP_X_MOTO_ACCOUNT_ID"])
+    if not access_key:
+        return str(DEFAULT_ACCOUNT_ID)
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+# Entry point --------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m git_lift.sandbox.server",
+        description="Serve git lift's local AWS emulator (moto) until SIGTERM or Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
+    parser.add_argument("--log-requests", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    server = SandboxServer(args.host, args.port, log_requests=args.log_requests)
+    try:
+        server.start()
+    except LiftError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    print(f"ready {server.url}", flush=True)
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

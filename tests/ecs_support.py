@@ -1,0 +1,38 @@
+"""ECS services in the sandbox for ship tests, created as `git lift service create` would.
+
+moto never rolls deployments out; the sandbox's rollout simulator (git_lift.sandbox.rollout)
+does, driven by DescribeServices calls, so these tests exercise real ECS API shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+PLACEHOLDER_IMAGE = "public.ecr.aws/lift/placeholder:latest"
+
+
+def create_service(env: str, service: str = "payments-api", *, rollback: bool = True,
+                   desired: int = 2) -> str:
+    ecs: Any = boto3.client("ecs", region_name="eu-west-1")
+    ecs.create_cluster(clusterName=f"lift-{env}")
+    definition = ecs.register_task_definition(
+        family=f"{env}-{service}",
+        containerDefinitions=[{"name": service, "image": PLACEHOLDER_IMAGE, "memory": 512,
+                               "essential": True}],
+        requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=f"lift-{env}", serviceName=service, taskDefinition=definition,
+        desiredCount=desired, launchType="FARGATE",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": rollback}},
+    )
+    return str(definition)
+
+
+def running_task_definition(env: str, service: str = "payments-api") -> dict[str, Any]:
+    ecs: Any = boto3.client("ecs", region_name="eu-west-1")
+    arn = ecs.describe_services(cluster=f"lift-{env}", services=[service])["services"][0][
+        "taskDefinition"]
+    return dict(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])

@@ -1,0 +1,238 @@
+"""`git lift ship` end to end: real git, buildah building a real image, a real registry,
+moto's server over HTTP, and the sandbox's ECS rollout simulator (moto does not roll out)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from git_lift.aws.store import Store
+from git_lift.sandbox.local_registry import RegistryHandle
+from tests.ecs_support import create_service, running_task_definition
+from tests.helpers import GitRepo, Lift
+from tests.image_support import (  # noqa: F401  (fixtures)
+    buildah_root,
+    buildah_storage,
+    local_registry,
+    needs_buildah,
+    needs_registry,
+)
+from git_lift import registry
+
+pytestmark = [needs_buildah, needs_registry]
+
+
+@pytest.fixture
+def shipping(aws: Any, repo: GitRepo, local_registry: RegistryHandle, buildah_root: str,
+             monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A service with a Dockerfile, its config set in staging, ECS services in both envs."""
+    monkeypatch.setenv("GIT_LIFT_REGISTRY", local_registry.address)
+    monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
+    repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
+    repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
+    repo.commit("Add Dockerfile")
+    repo.git("push", "-q", "origin", "main")
+    create_service("staging")
+    create_service("production")
+    for env in ("staging", "production"):
+        boto3.client("ssm", region_name="eu-west-1").put_parameter(
+            Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString")
+    return repo
+
+
+def store() -> Store:
+    return Store(boto3.client("dynamodb", region_name="eu-west-1"))
+
+
+def built(stderr: str) -> bool:
+    return any(line.startswith("building ") for line in stderr.splitlines())
+
+
+def remote_tags(repo: GitRepo) -> list[str]:
+    out = repo.git("ls-remote", "--tags", "origin").stdout
+    return sorted(line.split("refs/tags/")[1] for line in out.splitlines() if "^{}" not in line)
+
+
+def test_ship_builds_pushes_deploys_by_digest_waits_and_records(shipping: GitRepo, lift: Lift,
+                                                                 local_registry: RegistryHandle) -> None:
+    sha = shipping.head()
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 0, result.stderr
+    assert "building" in result.stderr and "2/2 running" in result.stderr
+    assert "released payments-api" in result.stderr and "release 1" in result.stderr
+    assert "secret" not in result.stdout + result.stderr.replace("+ secret DATABASE_URL", "")
+    digest = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
+    container = running_task_definition("staging")["containerDefinitions"][0]
+    assert container["image"] == f"{local_registry.address}/payments-api@{digest}"
+    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom":
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/DATABASE_URL"}]
+    tag = "lift/staging/payments-api/1"
+    assert shipping.git("rev-list", "-n1", tag).stdout.strip() == sha
+    body = shipping.git("tag", "-l", "--format=%(contents)", tag).stdout
+    assert body.startswith("Release 1 of payments-api to staging")
+    assert f"Image: {local_registry.address}/payments-api@{digest}" in body
+    assert "Config-Versions: DATABASE_URL=1" in body and "Deployed-By: Test Dev" in body
+    assert "postgres://secret" not in body
+    assert tag in remote_tags(shipping)
+    [release] = store().releases("staging", "payments-api")
+    assert (release.number, release.commit) == (1, sha)
+
+
+def test_second_ship_of_a_commit_reuses_its_image(shipping: GitRepo, lift: Lift) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    again = lift("ship", "-e", "staging")
+    assert again.returncode == 0, again.stderr
+    assert "exists" in again.stderr and not built(again.stderr)
+    assert "release 2" in again.stderr
+
+
+def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(shipping: GitRepo, lift: Lift) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    good = running_task_definition("staging")["taskDefinitionArn"]
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString")
+    shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
+    shipping.commit("Break the service on purpose")
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "Essential container in task exited" in result.stderr
+    assert "ECS is rolling back" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-2].startswith("error: ")
+    assert "released" not in result.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == good
+    assert shipping.git("tag", "-l", "lift/*").stdout.split() == ["lift/staging/payments-api/1"]
+    assert store().lock("staging", "payments-api") is None
+
+
+def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(aws: Any, shipping: GitRepo,
+                                                                      lift: Lift) -> None:
+    ecs = boto3.client("ecs", region_name="eu-west-1")
+    ecs.update_service(cluster="lift-staging", service="payments-api", deploymentConfiguration={
+        "deploymentCircuitBreaker": {"enable": True, "rollback": False}})
+    before = running_task_definition("staging")["taskDefinitionArn"]
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString")
+    shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
+    shipping.commit("Break it")
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "rolling back to" in result.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == before
+
+
+def test_timeout_rolls_back(shipping: GitRepo, lift: Lift) -> None:
+    before = running_task_definition("staging")["taskDefinitionArn"]
+    result = lift("ship", "-e", "staging", "--timeout", "0")
+    assert result.returncode == 1
+    assert "timed out" in result.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == before
+
+
+def test_missing_config_stops_before_any_build(shipping: GitRepo, lift: Lift,
+                                               local_registry: RegistryHandle) -> None:
+    shipping.write("env.sample", "DATABASE_URL=x\nNEW_KEY=example\n")
+    shipping.commit("Need a new key")
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "NEW_KEY" in result.stderr and "git lift config set -e staging NEW_KEY=..." in result.stderr
+    assert not built(result.stderr)
+    assert registry.manifest_digest(local_registry.address, "payments-api", shipping.head(),
+                                    insecure=True) is None
+
+
+def test_dirty_tree_is_refused(shipping: GitRepo, lift: Lift) -> None:
+    shipping.write("app.txt", "uncommitted\n")
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1 and "uncommitted changes: app.txt" in result.stderr
+    assert "hint: commit or stash" in result.stderr
+
+
+def test_lock_contention_between_two_ships(shipping: GitRepo, lift: Lift) -> None:
+    store().acquire_lock("staging", "payments-api", "alice@laptop", ttl=600)
+    blocked = lift("ship", "-e", "staging")
+    assert blocked.returncode == 1
+    assert "being deployed by alice@laptop" in blocked.stderr
+    assert "git lift unlock -e staging" in blocked.stderr
+    assert lift("unlock", "-e", "staging").returncode == 0
+    assert lift("ship", "-e", "staging").returncode == 0
+
+
+def test_ctrl_c_while_waiting_releases_the_lock(shipping: GitRepo, lift: Lift) -> None:
+    env = {**os.environ, "GIT_LIFT_POLL_INTERVAL": "1"}
+    process = subprocess.Popen(["git-lift", "ship", "-e", "staging"], cwd=lift.cwd, env=env,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               start_new_session=True)
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("deploying"):
+            break
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)
+    rest = process.stderr.read()
+    process.wait(timeout=30)
+    assert process.returncode == 130, "".join(lines) + rest
+    assert "the lock is released" in rest
+    assert store().lock("staging", "payments-api") is None
+
+
+def test_production_needs_a_pushed_commit_and_confirmation(shipping: GitRepo, lift: Lift) -> None:
+    unconfirmed = lift("ship", "-e", "production")
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    shipping.write("app.txt", "v2\n")
+    shipping.commit("Not pushed yet")
+    unpushed = lift("ship", "-e", "production", "--yes")
+    assert unpushed.returncode == 1 and "not on the remote" in unpushed.stderr
+
+
+def test_status_shows_the_release_undeployed_commits_and_config_drift(shipping: GitRepo,
+                                                                      lift: Lift) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    shipping.write("app.txt", "v2\n")
+    shipping.commit("Second change")
+    lift("config", "set", "-e", "staging", "DATABASE_URL=postgres://rotated")
+    result = lift("status", "-e", "staging")
+    assert result.returncode == 0, result.stderr
+    assert "release 1" in result.stdout and "Add Dockerfile" in result.stdout
+    assert "1 commit(s) not deployed yet" in result.stdout
+    assert "config changed since the release: ~DATABASE_URL" in result.stdout
+    history = lift("history", "-e", "staging")
+    assert history.stdout.split()[0] == "1"
+
+
+def test_rollback_redeploys_an_earlier_release(shipping: GitRepo, lift: Lift) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    first = running_task_definition("staging")["taskDefinitionArn"]
+    shipping.write("app.txt", "v2\n")
+    shipping.commit("v2")
+    assert lift("ship", "-e", "staging").returncode == 0
+    result = lift("rollback", "-e", "staging")
+    assert result.returncode == 0, result.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == first
+    body = shipping.git("tag", "-l", "--format=%(contents)", "lift/staging/payments-api/3").stdout
+    assert "Rolled-Back-From: 2" in body
+
+
+def test_image_built_elsewhere_is_deployed_by_digest(shipping: GitRepo, lift: Lift,
+                                                     local_registry: RegistryHandle) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0  # pushes <sha>
+    uri = f"{local_registry.address}/payments-api:{shipping.head()}"
+    result = lift("ship", "-e", "staging", "--image", uri)
+    assert result.returncode == 0, result.stderr
+    assert not built(result.stderr)
+    assert "@sha256:" in running_task_definition("staging")["containerDefinitions"][0]["image"]
+
+
+def test_no_wait_starts_the_deployment_and_records_nothing(shipping: GitRepo, lift: Lift) -> None:
+    result = lift("ship", "-e", "staging", "--no-wait")
+    assert result.returncode == 0, result.stderr
+    assert "not waiting" in result.stderr
+    assert shipping.git("tag", "-l", "lift/*").stdout == ""
