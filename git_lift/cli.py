@@ -585,3 +585,40 @@ def hook_pre_push(
     if command.skipped():
         return 0
     return command.pre_push_entry(context(ctx, values), sys.stdin, framework=from_pre_commit)
+
+
+@cli.command("logs")
+@env_option
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new events.")
+@click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
+@global_options
+@click.pass_context
+def logs(ctx: click.Context, env: str, follow: bool, since: str, **values: Any) -> int:
+    """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
+
+    \b
+    Example:
+      git lift logs -e staging --since 1h
+      git lift logs -e production -f
+    """
+    from git_lift.commands import logs as command
+
+    return command.logs(context(ctx, values), env, since, follow)
+
+
+@cli.command("shell", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
+@env_option
+@click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
+@global_options
+@click.pass_context
+def shell(ctx: click.Context, env: str, command_args: tuple[str, ...], **values: Any) -> int:
+    """A shell (or COMMAND) in a running task, through ECS Exec.
+
+    \b
+    Example:
+      git lift shell -e staging
+      git lift shell -e staging -- python manage.py shell
+    """
+    from git_lift.commands import logs as command
+
+    return command.shell(context(ctx, values), env, command_args)

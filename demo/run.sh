@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The whole git lift story on this machine's sandbox, with real commands and their real output:
+# a service repo with a bare origin, config, a commit refused by the hook and fixed, a ship to
+# staging, a release to production by pushing a tag, a broken release rolled back, status and
+# history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+work="${DEMO_DIR:-$here/.demo}"
+rm -rf "$work"
+mkdir -p "$work"
+export XDG_STATE_HOME="$work/state" XDG_CACHE_HOME="$work/cache"
+export GIT_CONFIG_GLOBAL="$work/gitconfig" GIT_CONFIG_NOSYSTEM=1
+export GIT_LIFT_BUILDAH_ROOT="$work/buildah" GIT_LIFT_POLL_INTERVAL=0.2
+git config --global user.name "Dana Developer"
+git config --global user.email "dana@example.com"
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+
+bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
+say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain"; }
+run() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+# A step that must fail, as the story says it does (a refused commit, a broken release).
+refused() {
+  printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$*" "$plain"
+  if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
+}
+
+say "Start the sandbox: moto's AWS emulator, the ECS rollout simulator and a local registry"
+git lift sandbox --detach
+trap 'git lift sandbox stop >/dev/null 2>&1 || true' EXIT
+eval "$(git lift sandbox env)"
+
+say "A service repository with a bare origin (a Dockerfile that builds offline)"
+git init -q --bare "$work/remote/payments-api.git"
+mkdir "$work/payments-api" && cd "$work/payments-api"
+git init -q
+git remote add origin "$work/remote/payments-api.git"
+printf 'FROM scratch\nCOPY app.txt /app.txt\n' > Dockerfile
+echo "payments-api v1" > app.txt
+printf 'DATABASE_URL=postgres://localhost/payments\nLOG_LEVEL=info\n' > env.sample
+git add . && git commit -q -m "payments-api: first version" && git push -q origin main
+
+say "Environments and the service's ECS infrastructure"
+if git lift env -h >/dev/null 2>&1 && git lift service -h >/dev/null 2>&1; then
+  run git lift env create -e staging --yes
+  run git lift env create -e production --yes
+  run git lift service create -e staging --yes
+  run git lift service create -e production --yes
+else
+  python3 "$here/demo/create_services.py" payments-api staging production
+fi
+
+say "Hooks, and the config each environment needs"
+run git lift hooks install
+run git lift config set -e staging DATABASE_URL=postgres://staging-db/payments LOG_LEVEL=debug
+run git lift config set -e production --yes DATABASE_URL=postgres://prod-db/payments LOG_LEVEL=info
+run git lift config check
+
+say "A commit whose env.sample names a key the store lacks is refused"
+echo "PAYMENT_PROVIDER_KEY=example" >> env.sample
+git add env.sample
+refused git commit -q -m "Use the payment provider"
+run git lift config set -e staging PAYMENT_PROVIDER_KEY=pk_staging_123
+run git lift config set -e production --yes PAYMENT_PROVIDER_KEY=pk_live_456
+run git commit -q -m "Use the payment provider"
+run git push -q origin main
+
+say "Ship the commit to staging: build, push, deploy by digest, wait, tag"
+if ! command -v buildah >/dev/null && ! command -v podman >/dev/null && ! docker info >/dev/null 2>&1; then
+  echo "demo: no image builder (buildah, podman or docker with a daemon) is installed;"
+  echo "demo: install one (apt-get install buildah docker-registry) to see images built and pushed."
+  echo "demo: meanwhile ship deploys a prebuilt image with --image, and the tag releases are skipped."
+  run git lift ship -e staging --image "public.ecr.aws/docker/library/busybox@sha256:$(printf '%064d' 1)"
+  run git lift status
+  exit 0
+fi
+run git lift ship -e staging
+run git tag -l "lift/*"
+
+say "Release to production by pushing a tag (the pre-push hook ships it first)"
+run git tag -a v1.0.0 -m "v1.0.0"
+run git push origin v1.0.0
+run git ls-remote --tags origin
+
+say "A broken release is rolled back and exits 1 (the sandbox crashes tasks whose config has LIFT_SANDBOX_CRASH)"
+run git lift config set -e staging LIFT_SANDBOX_CRASH=1
+run git lift config set -e production --yes LIFT_SANDBOX_CRASH=1
+echo "LIFT_SANDBOX_CRASH=0" >> env.sample
+echo "payments-api v2" > app.txt
+git add . && git commit -q -m "v2: crashes at start" && git push -q origin main
+refused git lift ship -e staging
+
+say "The same broken commit tagged for production: the release fails, so the tag is not pushed"
+run git tag -a v1.1.0 -m "v1.1.0"
+refused git push origin v1.1.0
+run git ls-remote --tags origin "v*"
+
+say "What runs where"
+run git lift status
+run git lift history -e staging
+run git lift history -e production
+echo
+echo "demo: done; everything above ran against the local sandbox, not AWS"

@@ -1,0 +1,68 @@
+"""`git lift logs` (CloudWatch) and `git lift shell` (ECS Exec into a running task)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+
+from git_lift import proc, ui
+from git_lift.aws.clients import translate_errors
+from git_lift.aws.ecs import cluster_name
+from git_lift.aws.logs import Logs
+from git_lift.commands.context import Context
+from git_lift.errors import LiftError, UsageError
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(text: str) -> float:
+    """`10m`, `2h`, `1d` -> seconds."""
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if not match:
+        raise UsageError(f"--since {text!r} is not a duration", hint="use e.g. 30s, 10m, 2h or 1d")
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def logs(ctx: Context, env: str, since: str, follow: bool,
+         sleep: Callable[[float], None] = time.sleep) -> int:
+    service = ctx.service().name
+    source = Logs(ctx.clients.logs, ctx.environment(env).name, service)
+    start = int((time.time() - parse_since(since)) * 1000)
+    seen: set[str] = set()
+    while True:
+        for event in source.events(start):
+            if event.event_id in seen:
+                continue
+            seen.add(event.event_id)
+            stamp = time.strftime("%H:%M:%S", time.localtime(event.timestamp / 1000))
+            ui.out(f"{stamp} {event.stream.rsplit('/', 1)[-1][:12]} {event.message.rstrip()}")
+            start = max(start, event.timestamp)
+        if not follow:
+            return 0
+        sleep(2.0)
+
+
+def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
+    """ECS Exec needs AWS's session-manager-plugin, as `aws ecs execute-command` does."""
+    plugin = proc.which("session-manager-plugin")
+    if plugin is None:
+        raise LiftError("ECS Exec needs AWS's session-manager-plugin, which is not installed",
+                        hint="install it: https://docs.aws.amazon.com/systems-manager/latest/"
+                             "userguide/session-manager-working-with-install-plugin.html")
+    service = ctx.service()
+    cluster = cluster_name(ctx.environment(env).name)
+    client = ctx.clients.ecs
+    with translate_errors(f"opening a shell in {service.name}"):
+        tasks = client.list_tasks(cluster=cluster, serviceName=service.name,
+                                  desiredStatus="RUNNING").get("taskArns", [])
+        if not tasks:
+            raise LiftError(f"{service.name} has no running task in {env}",
+                            hint=f"see why: git lift status -e {env}")
+        session = client.execute_command(
+            cluster=cluster, task=tasks[0], container=service.container, interactive=True,
+            command=" ".join(command) or "/bin/sh",
+        )["session"]
+    region = client.meta.region_name
+    return proc.run_interactive([plugin, json.dumps(session), region, "StartSession"])

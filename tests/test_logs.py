@@ -1,0 +1,42 @@
+"""`git lift logs` and `git lift shell` against moto's server."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+
+from tests.helpers import Lift
+
+
+def test_logs_prints_recent_events_of_the_service_group(aws: Any, lift: Lift) -> None:
+    logs = boto3.client("logs", region_name="eu-west-1")
+    logs.create_log_group(logGroupName="/lift/staging/payments-api")
+    logs.create_log_stream(logGroupName="/lift/staging/payments-api", logStreamName="app/web/abc123")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName="/lift/staging/payments-api", logStreamName="app/web/abc123",
+                        logEvents=[{"timestamp": now - 5000, "message": "listening on :8080"},
+                                   {"timestamp": now - 1000, "message": "GET /health 200"}])
+    result = lift("logs", "-e", "staging", "--since", "1h")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == ["listening on :8080", "GET /health 200"]
+
+
+def test_logs_without_a_log_group_names_the_fix(aws: Any, lift: Lift) -> None:
+    result = lift("logs", "-e", "staging")
+    assert result.returncode == 1
+    assert "no log group /lift/staging/payments-api" in result.stderr
+    assert "hint: " in result.stderr
+
+
+def test_bad_since_is_a_usage_error(aws: Any, lift: Lift) -> None:
+    result = lift("logs", "-e", "staging", "--since", "yesterday")
+    assert result.returncode == 2 and "not a duration" in result.stderr
+
+
+def test_shell_without_the_session_manager_plugin(aws: Any, lift: Lift) -> None:
+    result = lift("shell", "-e", "staging")
+    assert result.returncode == 1
+    assert "session-manager-plugin" in result.stderr and "hint: install it" in result.stderr
