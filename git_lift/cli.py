@@ -7,12 +7,15 @@ to do never import boto3.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from git_lift import ui
-from git_lift.commands.context import Context, Options, load
+from git_lift.options import Options
+
+if TYPE_CHECKING:
+    from git_lift.commands.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -38,7 +41,7 @@ def global_options(func: F) -> F:
     return func
 
 
-def merge_options(ctx: click.Context, values: dict[str, Any]) -> Options:
+def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
     options: Options = ctx.ensure_object(Options)
     for name in ("service", "region", "profile", "yes", "output"):
         value = values.pop(name, None)
@@ -50,7 +53,9 @@ def merge_options(ctx: click.Context, values: dict[str, Any]) -> Options:
     return options
 
 
-def context(ctx: click.Context, values: dict[str, Any]) -> Context:
+def context(ctx: click.Context, /, values: dict[str, Any]) -> Context:
+    from git_lift.commands.context import load  # pygit2 is not needed for --help
+
     return load(merge_options(ctx, values))
 
 
@@ -73,7 +78,7 @@ format_option = click.option(
 @global_options
 @click.version_option(package_name="git-lift", message="git lift %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, **values: Any) -> None:
+def cli(ctx: click.Context, /, **values: Any) -> None:
     """Ship dockerized services to AWS ECS with git.
 
     \b
@@ -103,7 +108,8 @@ def config() -> None:
 @global_options
 @click.pass_context
 def config_edit(
-    ctx: click.Context, env: str, resume: bool, show_values: bool, tier: str, **values: Any
+    ctx: click.Context,
+    /, env: str, resume: bool, show_values: bool, tier: str, **values: Any
 ) -> int:
     """Edit config in your git editor, review a masked diff, confirm, apply.
 
@@ -127,7 +133,7 @@ def config_edit(
 @show_values_option
 @global_options
 @click.pass_context
-def config_show(ctx: click.Context, env: str, show_values: bool, **values: Any) -> int:
+def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: Any) -> int:
     """List keys with versions; values masked unless --show-values.
 
     \b
@@ -144,7 +150,7 @@ def config_show(ctx: click.Context, env: str, show_values: bool, **values: Any) 
 @click.argument("key")
 @global_options
 @click.pass_context
-def config_get(ctx: click.Context, env: str, key: str, **values: Any) -> int:
+def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
     """Print one value.
 
     \b
@@ -165,6 +171,7 @@ def config_get(ctx: click.Context, env: str, key: str, **values: Any) -> int:
 @click.pass_context
 def config_set(
     ctx: click.Context,
+    /,
     env: str,
     assignments: tuple[str, ...],
     tier: str,
@@ -190,7 +197,7 @@ def config_set(
 @click.argument("keys", nargs=-1, required=True)
 @global_options
 @click.pass_context
-def config_unset(ctx: click.Context, env: str, keys: tuple[str, ...], **values: Any) -> int:
+def config_unset(ctx: click.Context, /, env: str, keys: tuple[str, ...], **values: Any) -> int:
     """Remove keys.
 
     \b
@@ -209,7 +216,7 @@ def config_unset(ctx: click.Context, env: str, keys: tuple[str, ...], **values: 
 @click.option("--strict", is_flag=True, help="Keys in the store but not in env.sample are errors.")
 @global_options
 @click.pass_context
-def config_check(ctx: click.Context, envs: tuple[str, ...], strict: bool, **values: Any) -> int:
+def config_check(ctx: click.Context, /, envs: tuple[str, ...], strict: bool, **values: Any) -> int:
     """env.sample against the store: missing keys fail, extra keys warn. Never decrypts.
 
     \b
@@ -226,7 +233,7 @@ def config_check(ctx: click.Context, envs: tuple[str, ...], strict: bool, **valu
 @click.option("-e", "--env", "envs", multiple=True, required=True, help="Two environments.")
 @global_options
 @click.pass_context
-def config_diff(ctx: click.Context, envs: tuple[str, ...], **values: Any) -> int:
+def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
     """Keys present in one environment and not the other (names only).
 
     \b
@@ -244,7 +251,7 @@ def config_diff(ctx: click.Context, envs: tuple[str, ...], **values: Any) -> int
 @show_values_option
 @global_options
 @click.pass_context
-def config_history(ctx: click.Context, env: str, key: str, show_values: bool, **values: Any) -> int:
+def config_history(ctx: click.Context, /, env: str, key: str, show_values: bool, **values: Any) -> int:
     """Versions of one key, newest first.
 
     \b
@@ -261,7 +268,7 @@ def config_history(ctx: click.Context, env: str, key: str, show_values: bool, **
 @click.argument("spec", metavar="KEY@VERSION")
 @global_options
 @click.pass_context
-def config_restore(ctx: click.Context, env: str, spec: str, **values: Any) -> int:
+def config_restore(ctx: click.Context, /, env: str, spec: str, **values: Any) -> int:
     """Set a key back to the value it had at a version (a new version is written).
 
     \b
@@ -278,7 +285,7 @@ def config_restore(ctx: click.Context, env: str, spec: str, **values: Any) -> in
 @format_option
 @global_options
 @click.pass_context
-def config_export(ctx: click.Context, env: str, fmt: str, **values: Any) -> int:
+def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> int:
     """Print all values as dotenv or JSON (this prints secrets).
 
     \b
@@ -299,7 +306,8 @@ def config_export(ctx: click.Context, env: str, fmt: str, **values: Any) -> int:
 @global_options
 @click.pass_context
 def config_import(
-    ctx: click.Context, env: str, path: str, fmt: str, replace: bool, tier: str, **values: Any
+    ctx: click.Context,
+    /, env: str, path: str, fmt: str, replace: bool, tier: str, **values: Any
 ) -> int:
     """Set keys from a dotenv or JSON file, through the same diff and confirmation.
 
@@ -319,7 +327,7 @@ def config_import(
 @click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND...")
 @global_options
 @click.pass_context
-def config_exec(ctx: click.Context, env: str, command_args: tuple[str, ...], **values: Any) -> int:
+def config_exec(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any) -> int:
     """Run a command locally with the environment's config in its environment.
 
     \b
@@ -347,7 +355,7 @@ timeout_option = click.option(
 @timeout_option
 @global_options
 @click.pass_context
-def ship(ctx: click.Context, env: str | None, ref: str | None, image: str | None,
+def ship(ctx: click.Context, /, env: str | None, ref: str | None, image: str | None,
          build_args: tuple[str, ...], no_wait: bool, allow_dirty: bool, timeout: float,
          **values: Any) -> int:
     """Build, push and deploy a commit; wait until it runs; roll back if it does not.
@@ -370,7 +378,7 @@ def ship(ctx: click.Context, env: str | None, ref: str | None, image: str | None
 @timeout_option
 @global_options
 @click.pass_context
-def rollback(ctx: click.Context, env: str, to: int | None, timeout: float, **values: Any) -> int:
+def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **values: Any) -> int:
     """Redeploy an earlier release and record it as a new release.
 
     \b
@@ -389,7 +397,7 @@ def rollback(ctx: click.Context, env: str, to: int | None, timeout: float, **val
 @click.option("-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default.")
 @global_options
 @click.pass_context
-def status(ctx: click.Context, envs: tuple[str, ...], **values: Any) -> int:
+def status(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
     """What runs where: release, commit, image, tasks, commits not deployed, config drift.
 
     \b
@@ -406,7 +414,7 @@ def status(ctx: click.Context, envs: tuple[str, ...], **values: Any) -> int:
 @env_option
 @global_options
 @click.pass_context
-def history(ctx: click.Context, env: str, **values: Any) -> int:
+def history(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Releases of the service in an environment, newest first.
 
     \b
@@ -422,7 +430,7 @@ def history(ctx: click.Context, env: str, **values: Any) -> int:
 @env_option
 @global_options
 @click.pass_context
-def unlock(ctx: click.Context, env: str, **values: Any) -> int:
+def unlock(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Remove a stale deploy lock (a ship that was killed without cleaning up).
 
     \b
@@ -439,7 +447,7 @@ def unlock(ctx: click.Context, env: str, **values: Any) -> int:
 @click.option("--port", type=int, default=0, help="Port for the AWS emulator (default: free).")
 @click.option("--no-registry", is_flag=True, help="Do not start the local image registry.")
 @click.pass_context
-def sandbox(ctx: click.Context, detach: bool, port: int, no_registry: bool) -> int:
+def sandbox(ctx: click.Context, /, detach: bool, port: int, no_registry: bool) -> int:
     """A local AWS emulator (moto + ECS rollouts) and image registry: no AWS account needed.
 
     \b
@@ -593,7 +601,7 @@ def hook_pre_push(
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
 @global_options
 @click.pass_context
-def logs(ctx: click.Context, env: str, follow: bool, since: str, **values: Any) -> int:
+def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
     """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
 
     \b
@@ -611,7 +619,7 @@ def logs(ctx: click.Context, env: str, follow: bool, since: str, **values: Any) 
 @click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
 @global_options
 @click.pass_context
-def shell(ctx: click.Context, env: str, command_args: tuple[str, ...], **values: Any) -> int:
+def shell(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any) -> int:
     """A shell (or COMMAND) in a running task, through ECS Exec.
 
     \b
@@ -622,3 +630,261 @@ def shell(ctx: click.Context, env: str, command_args: tuple[str, ...], **values:
     from git_lift.commands import logs as command
 
     return command.shell(context(ctx, values), env, command_args)
+
+
+stack_timeout_option = click.option("--timeout", type=float, default=45 * 60, show_default=True,
+                              help="Seconds to wait for CloudFormation.")
+image_option = click.option("--image", metavar="URI",
+                            help="Image to run instead of the running one (or the placeholder).")
+resume_option = click.option("--resume", is_flag=True,
+                             help="Continue an edit that was not applied.")
+doc_version_option = click.option("--version", "version", type=int, metavar="N",
+                                  help="A saved version (default: the newest).")
+ENV_FLAGS = ("vpc_cidr", "public_subnets", "private_subnets", "nat", "certificate_arn",
+             "notification_topic_arn", "internal_load_balancer", "timeout")
+
+
+def environment_options(func: F) -> F:
+    """Settings of `env create|update`; those not given are asked (create) or kept (update)."""
+    options = [
+        click.option("--vpc-cidr", help="VPC range, e.g. 10.0.0.0/16."),
+        click.option("--public-subnets", metavar="CIDR,CIDR", help="Two public subnets."),
+        click.option("--private-subnets", metavar="CIDR,CIDR", help="Two private subnets."),
+        click.option("--nat/--no-nat", default=None, help="Tasks behind a NAT gateway."),
+        click.option("--certificate-arn", help="ACM certificate: HTTPS ('' removes it)."),
+        click.option("--notification-topic-arn", help="SNS topic for failed deployments."),
+        click.option("--internal-load-balancer/--no-internal-load-balancer", default=None,
+                     help="A second load balancer, inside the VPC."),
+        stack_timeout_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.group("env", context_settings=CONTEXT_SETTINGS)
+def env_group() -> None:
+    """Environments: network, ECS cluster lift-ENV, load balancer (stack lift-ENV).
+
+    \b
+    Example:
+      git lift env create -e staging --yes
+      git lift env show -e staging
+    """
+
+
+@env_group.command("create")
+@env_option
+@environment_options
+@global_options
+@click.pass_context
+def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Create an environment: change set, confirm, stream stack events. Asks on a terminal.
+
+    \b
+    Example:
+      git lift env create -e staging
+      git lift env create -e production --no-nat --certificate-arn arn:aws:acm:... --yes
+    """
+    from git_lift.commands import infra_env as command
+
+    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    return command.create(context(ctx, values), env, flags)
+
+
+@env_group.command("update")
+@env_option
+@environment_options
+@global_options
+@click.pass_context
+def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Change an environment's settings (or apply git lift's newer template) by change set.
+
+    \b
+    Example:
+      git lift env update -e staging --certificate-arn arn:aws:acm:eu-west-1:...
+    """
+    from git_lift.commands import infra_env as command
+
+    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    return command.update(context(ctx, values), env, flags)
+
+
+@env_group.command("show")
+@env_option
+@global_options
+@click.pass_context
+def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """An environment's settings, stack status and load balancer.
+
+    \b
+    Example:
+      git lift env show -e staging --output json
+    """
+    from git_lift.commands import infra_env as command
+
+    return command.show(context(ctx, values), env)
+
+
+@env_group.command("list")
+@global_options
+@click.pass_context
+def env_list(ctx: click.Context, /, **values: Any) -> int:
+    """Environments: created ones, and those .gitlift declares that are not created yet.
+
+    \b
+    Example:
+      git lift env list
+    """
+    from git_lift.commands import infra_env as command
+
+    return command.list_environments(context(ctx, values))
+
+
+@cli.group("service", context_settings=CONTEXT_SETTINGS)
+def service_group() -> None:
+    """A service's config (versioned JSON in DynamoDB) and its stack lift-ENV-SERVICE.
+
+    \b
+    Example:
+      git lift service create -e staging
+      git lift service edit -e staging
+    """
+
+
+@service_group.command("create")
+@env_option
+@image_option
+@stack_timeout_option
+@resume_option
+@global_options
+@click.pass_context
+def service_create(ctx: click.Context, /, env: str, image: str | None, timeout: float,
+                   resume: bool, **values: Any) -> int:
+    """Edit a new service config, review, save version 1 and create the service's stack.
+
+    \b
+    Example:
+      git lift service create -e staging
+      git lift -s worker service create -e staging --yes
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.create(context(ctx, values), env, options, resume=resume)
+
+
+@service_group.command("edit")
+@env_option
+@image_option
+@stack_timeout_option
+@resume_option
+@global_options
+@click.pass_context
+def service_edit(ctx: click.Context, /, env: str, image: str | None, timeout: float,
+                 resume: bool, **values: Any) -> int:
+    """Edit the service config in your editor, review the diff, save version N+1, apply.
+
+    \b
+    Example:
+      git lift service edit -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.edit(context(ctx, values), env, options, resume=resume)
+
+
+@service_group.command("update")
+@env_option
+@image_option
+@stack_timeout_option
+@global_options
+@click.pass_context
+def service_update(ctx: click.Context, /, env: str, image: str | None, timeout: float,
+                   **values: Any) -> int:
+    """Apply the stored config again (keeps the running image; secrets from env.sample).
+
+    \b
+    Example:
+      git lift service update -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.update(context(ctx, values), env, options)
+
+
+@service_group.command("show")
+@env_option
+@doc_version_option
+@global_options
+@click.pass_context
+def service_show(ctx: click.Context, /, env: str, version: int | None, **values: Any) -> int:
+    """Print the service config (the newest version, or --version N).
+
+    \b
+    Example:
+      git lift service show -e staging --version 2
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.show(context(ctx, values), env, version)
+
+
+@service_group.command("history")
+@env_option
+@global_options
+@click.pass_context
+def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Saved versions of the service config, newest first, with author and time.
+
+    \b
+    Example:
+      git lift service history -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.history(context(ctx, values), env)
+
+
+@service_group.command("template")
+@env_option
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
+              show_default=True)
+@doc_version_option
+@global_options
+@click.pass_context
+def service_template(ctx: click.Context, /, env: str, fmt: str, version: int | None,
+                     **values: Any) -> int:
+    """Print the CloudFormation template the service config renders to, for review.
+
+    \b
+    Example:
+      git lift service template -e staging --format yaml
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.template(context(ctx, values), env, fmt, version)
+
+
+@cli.command("iam-policy")
+@env_option
+@click.option("--for", "audience", type=click.Choice(["developer", "ci", "admin"]),
+              default="developer", show_default=True,
+              help="ci: ship and checks; developer: also config, logs, shell, services; "
+                   "admin: also env create/update.")
+@click.option("--account", help="AWS account id (default: the caller's, from STS).")
+@global_options
+@click.pass_context
+def iam_policy(ctx: click.Context, /, env: str, audience: str, account: str | None,
+               **values: Any) -> int:
+    """Print a least-privilege IAM policy (JSON) for what git lift does in ENV.
+
+    \b
+    Example:
+      git lift iam-policy -e staging --for ci > ci-policy.json
+    """
+    from git_lift.commands import iam_policy as command
+
+    return command.print_policy(context(ctx, values), env, audience, account)

@@ -207,9 +207,9 @@ def build(
     for name, value in environ.items():
         if name.startswith("GIT_LIFT_"):
             lift[name.removeprefix("GIT_LIFT_").lower().replace("_", "")] = value
-    for key, value in flags.items():
-        if value is not None:
-            lift[key.lower()] = value
+    for key, flag in flags.items():
+        if flag is not None:
+            lift[key.lower()] = flag
 
     service_settings = {
         svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())

@@ -109,6 +109,9 @@ def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(shipping: Git
     assert running_task_definition("staging")["taskDefinitionArn"] == good
     assert shipping.git("tag", "-l", "lift/*").stdout.split() == ["lift/staging/payments-api/1"]
     assert store().lock("staging", "payments-api") is None
+    history = lift("history", "-e", "staging").stdout.splitlines()
+    assert history[0].split()[0] == "2" and history[0].endswith("(failed)")
+    assert "release 1" in lift("status", "-e", "staging").stdout
 
 
 def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(aws: Any, shipping: GitRepo,
@@ -155,7 +158,7 @@ def test_dirty_tree_is_refused(shipping: GitRepo, lift: Lift) -> None:
 
 
 def test_lock_contention_between_two_ships(shipping: GitRepo, lift: Lift) -> None:
-    store().acquire_lock("staging", "payments-api", "alice@laptop", ttl=600)
+    store().begin_release("staging", "payments-api", "alice@laptop", ttl=600)
     blocked = lift("ship", "-e", "staging")
     assert blocked.returncode == 1
     assert "being deployed by alice@laptop" in blocked.stderr

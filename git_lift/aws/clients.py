@@ -23,6 +23,13 @@ RETRY_CONFIG = botocore.config.Config(
     connect_timeout=5,
     read_timeout=30,
 )
+# Hooks run while someone waits on `git commit`/`git push`: without a network, fail in seconds
+# (standard mode's 8 attempts back off for most of a minute) and say so.
+HOOK_CONFIG = RETRY_CONFIG.merge(
+    botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+    )
+)
 
 CREDENTIALS_HINT = (
     "configure credentials: `aws configure`, `aws sso login --profile NAME` with "
@@ -33,8 +40,9 @@ CREDENTIALS_HINT = (
 class Clients:
     """Builds each AWS client once, on first use, from the settings' profile and region."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config: botocore.config.Config = RETRY_CONFIG) -> None:
         self._settings = settings
+        self._config = config
         self._session: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -48,7 +56,9 @@ class Clients:
                             profile_name=self._settings.profile,
                             region_name=self._settings.region,
                         )
-                    self._clients[service] = self._session.client(service, config=RETRY_CONFIG)
+                    self._clients[service] = self._session.client(
+                        service, config=self._config  # type: ignore[call-overload]
+                    )
             return self._clients[service]
 
     def __getattr__(self, service: str) -> Any:

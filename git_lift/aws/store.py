@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from git_lift.aws.clients import translate_errors
-from git_lift.errors import LiftError
+from git_lift.errors import Conflict, LiftError
 
 TABLE = "git-lift"
 T = TypeVar("T")
@@ -31,6 +31,11 @@ class Release:
     deployed_at: float
     config_versions: dict[str, int] = field(default_factory=dict)
     rolled_back_from: int | None = None
+    outcome: str = "released"  # or "failed" (rolled back) or "unverified" (--no-wait)
+
+    @property
+    def released(self) -> bool:
+        return self.outcome == "released"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,34 @@ class Lock:
 
 class LockHeld(LiftError):
     pass
+
+
+@dataclass(frozen=True)
+class EnvironmentRecord:
+    """What `git lift env create` made: the stack, its outputs and the settings it used."""
+
+    name: str
+    region: str
+    account: str
+    stack: str
+    params: dict[str, Any]
+    outputs: dict[str, str]
+    created_by: str
+    created_at: float
+    updated_by: str
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ServiceDocument:
+    """One saved version of a service's config document."""
+
+    env: str
+    service: str
+    version: int
+    doc: dict[str, Any]
+    author: str
+    saved_at: float
 
 
 def _release_pk(env: str, service: str) -> str:
@@ -79,29 +112,58 @@ class Store:
             TableName=TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
 
-    # Releases -------------------------------------------------------------------------------
+    # Releases and the deploy lock --------------------------------------------------------
+    # One "head" item per environment and service holds the release counter and the lock, so
+    # a deploy costs two DynamoDB requests: begin (lock + number) and finish (record + unlock).
 
-    def next_release_number(self, env: str, service: str) -> int:
-        """An atomic counter: two ships never get the same number."""
-        answer = self._call(lambda: self._client.update_item(
-            TableName=TABLE,
-            Key={"pk": {"S": _release_pk(env, service)}, "sk": {"S": "counter"}},
-            UpdateExpression="ADD #n :one",
-            ExpressionAttributeNames={"#n": "n"},
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="UPDATED_NEW",
-        ))
+    def _head(self, env: str, service: str) -> dict[str, Any]:
+        return {"pk": {"S": _release_pk(env, service)}, "sk": {"S": "counter"}}
+
+    def begin_release(self, env: str, service: str, owner: str, ttl: float) -> int:
+        """Take the deploy lock and the next release number in one conditional write."""
+        now = self._clock()
+        try:
+            answer = self._call(lambda: self._client.update_item(
+                TableName=TABLE,
+                Key=self._head(env, service),
+                UpdateExpression="SET #o = :owner, expires = :expires ADD #n :one",
+                ConditionExpression="attribute_not_exists(#o) OR expires < :now",
+                ExpressionAttributeNames={"#o": "owner", "#n": "n"},
+                ExpressionAttributeValues={":owner": {"S": owner}, ":one": {"N": "1"},
+                                           ":expires": {"N": str(now + ttl)},
+                                           ":now": {"N": str(now)}},
+                ReturnValues="UPDATED_NEW",
+            ))
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            held = self.lock(env, service)
+            who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
+            raise LockHeld(
+                f"{service} in {env} is being deployed by {who}",
+                hint=f"wait for it, or if it is stale: git lift unlock -e {env}",
+            ) from exc
         return int(answer["Attributes"]["n"]["N"])
 
-    def put_release(self, release: Release) -> None:
-        self._call(lambda: self._client.put_item(TableName=TABLE, Item={
-            "pk": {"S": _release_pk(release.env, release.service)},
-            "sk": {"S": f"{release.number:010d}"},
-            "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
-        }))
+    def finish_release(self, release: Release, owner: str) -> None:
+        """Store the release record (whatever its outcome) and drop our lock, atomically."""
+        self._call(lambda: self._client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {
+                "pk": {"S": _release_pk(release.env, release.service)},
+                "sk": {"S": f"{release.number:010d}"},
+                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
+            }}},
+            {"Update": {
+                "TableName": TABLE, "Key": self._head(release.env, release.service),
+                "UpdateExpression": "REMOVE #o, expires",
+                "ConditionExpression": "#o = :owner",
+                "ExpressionAttributeNames": {"#o": "owner"},
+                "ExpressionAttributeValues": {":owner": {"S": owner}},
+            }},
+        ]))
 
     def releases(self, env: str, service: str, limit: int = 50) -> list[Release]:
-        """Newest first."""
+        """Newest first, failed attempts included (see Release.outcome)."""
         answer = self._call(lambda: self._client.query(
             TableName=TABLE,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
@@ -112,62 +174,125 @@ class Store:
         ))
         return [Release(**json.loads(item["doc"]["S"])) for item in answer.get("Items", [])]
 
-    def release(self, env: str, service: str, number: int) -> Release | None:
-        answer = self._call(lambda: self._client.get_item(
-            TableName=TABLE,
-            Key={"pk": {"S": _release_pk(env, service)}, "sk": {"S": f"{number:010d}"}},
-        ))
-        item = answer.get("Item")
-        return Release(**json.loads(item["doc"]["S"])) if item else None
-
-    # Locks ----------------------------------------------------------------------------------
-
-    def acquire_lock(self, env: str, service: str, owner: str, ttl: float) -> None:
-        """A conditional write: succeeds when no lock exists or the existing one expired."""
-        now = self._clock()
-        key = {"pk": {"S": f"lock#{env}#{service}"}, "sk": {"S": "lock"}}
-
-        def put() -> None:
-            self._client.put_item(
-                TableName=TABLE,
-                Item={**key, "owner": {"S": owner}, "expires": {"N": str(now + ttl)}},
-                ConditionExpression="attribute_not_exists(pk) OR expires < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-
-        try:
-            self._call(put)
-        except LiftError as exc:
-            if "ConditionalCheckFailed" not in exc.message:
-                raise
-            held = self.lock(env, service)
-            who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
-            raise LockHeld(
-                f"{service} in {env} is being deployed by {who}",
-                hint=f"wait for it, or if it is stale: git lift unlock -e {env}",
-            ) from exc
-
     def lock(self, env: str, service: str) -> Lock | None:
         answer = self._call(lambda: self._client.get_item(
-            TableName=TABLE, Key={"pk": {"S": f"lock#{env}#{service}"}, "sk": {"S": "lock"}},
-        ))
-        item = answer.get("Item")
-        return Lock(item["owner"]["S"], float(item["expires"]["N"])) if item else None
+            TableName=TABLE, Key=self._head(env, service)))
+        item = answer.get("Item", {})
+        if "owner" not in item:
+            return None
+        return Lock(item["owner"]["S"], float(item["expires"]["N"]))
 
     def release_lock(self, env: str, service: str, owner: str | None) -> bool:
-        """Remove the lock (only ours unless owner is None); True when one was removed."""
-        extra: dict[str, Any] = {}
+        """Drop the lock (only ours unless owner is None); True when one was dropped."""
+        condition: dict[str, Any] = {
+            "ConditionExpression": "attribute_exists(#o)",
+            "ExpressionAttributeNames": {"#o": "owner"},
+        }
         if owner is not None:
-            extra = {"ConditionExpression": "#o = :owner",
-                     "ExpressionAttributeNames": {"#o": "owner"},
-                     "ExpressionAttributeValues": {":owner": {"S": owner}}}
+            condition = {"ConditionExpression": "#o = :owner",
+                         "ExpressionAttributeNames": {"#o": "owner"},
+                         "ExpressionAttributeValues": {":owner": {"S": owner}}}
         try:
-            answer = self._call(lambda: self._client.delete_item(
-                TableName=TABLE, Key={"pk": {"S": f"lock#{env}#{service}"}, "sk": {"S": "lock"}},
-                ReturnValues="ALL_OLD", **extra,
+            self._call(lambda: self._client.update_item(
+                TableName=TABLE, Key=self._head(env, service),
+                UpdateExpression="REMOVE #o, expires", **condition,
             ))
         except LiftError as exc:
             if "ConditionalCheckFailed" in exc.message:
                 return False
             raise
-        return bool(answer.get("Attributes"))
+        return True
+
+    # Environments ---------------------------------------------------------------------------
+
+    def put_environment(self, record: EnvironmentRecord, *, create: bool) -> None:
+        """`create` writes only when no record exists: one environment, created once."""
+        extra: dict[str, Any] = {}
+        if create:
+            extra = {"ConditionExpression": "attribute_not_exists(pk)"}
+        try:
+            self._call(lambda: self._client.put_item(TableName=TABLE, Item={
+                "pk": {"S": "environment"}, "sk": {"S": record.name},
+                "doc": {"S": json.dumps(asdict(record), sort_keys=True)},
+            }, **extra))
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            raise Conflict(f"environment {record.name} was created by someone else meanwhile",
+                           hint=f"see it: git lift env show -e {record.name}") from exc
+
+    def environment(self, env: str) -> EnvironmentRecord | None:
+        answer = self._call(lambda: self._client.get_item(
+            TableName=TABLE, Key={"pk": {"S": "environment"}, "sk": {"S": env}},
+        ))
+        item = answer.get("Item")
+        return EnvironmentRecord(**json.loads(item["doc"]["S"])) if item else None
+
+    def environments(self) -> list[EnvironmentRecord]:
+        """Every environment record, by name."""
+        records: list[EnvironmentRecord] = []
+        kwargs: dict[str, Any] = {"TableName": TABLE, "KeyConditionExpression": "pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": {"S": "environment"}}}
+        while True:
+            page = self._call(lambda: self._client.query(**kwargs))
+            records += [EnvironmentRecord(**json.loads(i["doc"]["S"])) for i in page["Items"]]
+            if not page.get("LastEvaluatedKey"):
+                return records
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # Service config documents ---------------------------------------------------------------
+
+    def service_documents(self, env: str, service: str, limit: int = 100) -> list[ServiceDocument]:
+        """Saved versions, newest first."""
+        answer = self._call(lambda: self._client.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+            ExpressionAttributeValues={":pk": {"S": _service_pk(env, service)}, ":v": {"S": "v"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        ))
+        return [ServiceDocument(**json.loads(item["doc"]["S"])) for item in answer["Items"]]
+
+    def service_document(self, env: str, service: str,
+                         version: int | None = None) -> ServiceDocument | None:
+        """One version, or the newest when `version` is None; None when there is none."""
+        if version is None:
+            newest = self.service_documents(env, service, limit=1)
+            return newest[0] if newest else None
+        answer = self._call(lambda: self._client.get_item(
+            TableName=TABLE,
+            Key={"pk": {"S": _service_pk(env, service)}, "sk": {"S": _version_sk(version)}},
+        ))
+        item = answer.get("Item")
+        return ServiceDocument(**json.loads(item["doc"]["S"])) if item else None
+
+    def save_service_document(self, document: ServiceDocument) -> None:
+        """Write version N+1 only if nobody wrote it first: a concurrent edit is refused."""
+        item = {
+            "pk": {"S": _service_pk(document.env, document.service)},
+            "sk": {"S": _version_sk(document.version)},
+            "doc": {"S": json.dumps(asdict(document), sort_keys=True)},
+        }
+        try:
+            self._call(lambda: self._client.put_item(
+                TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)",
+            ))
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            theirs = self.service_document(document.env, document.service, document.version)
+            who = f" by {theirs.author}" if theirs else ""
+            raise Conflict(
+                f"version {document.version} of {document.service}'s config in {document.env} "
+                f"was saved{who} while you edited; nothing was saved",
+                hint=f"reapply your edit on theirs: git lift service edit -e {document.env} "
+                     f"-s {document.service} --resume",
+            ) from exc
+
+
+def _service_pk(env: str, service: str) -> str:
+    return f"service#{env}#{service}"
+
+
+def _version_sk(version: int) -> str:
+    return f"v{version:010d}"

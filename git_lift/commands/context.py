@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from git_lift import settings as settings_module
 from git_lift.repo import Repo, read_config_file
+from git_lift.options import Options
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:
@@ -21,17 +22,6 @@ if TYPE_CHECKING:
     from git_lift.aws.ssm import ParameterStore
 
 GITLIFT_FILE = ".gitlift"
-
-
-@dataclass
-class Options:
-    """Global flags."""
-
-    service: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    yes: bool = False
-    output: str = "text"
 
 
 @dataclass

@@ -31,7 +31,6 @@ class Watch:
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
         self.seen_events.update(e.id for e in state.events)
-        self.seen_tasks.update(t.arn for t in self.ecs.stopped_tasks())
 
     def _news(self, state: ServiceState) -> bool:
         fresh = [e for e in state.events if e.id not in self.seen_events]
@@ -40,8 +39,9 @@ class Watch:
             ui.info(f"  event: {event.message}")
         return bool(fresh)
 
-    def _stopped_reasons(self) -> None:
-        for task in self.ecs.stopped_tasks():
+    def _stopped_reasons(self, deployment_id: str) -> None:
+        """Why the tasks of this deployment stopped (ECS tags them with startedBy = its id)."""
+        for task in self.ecs.stopped_tasks(started_by_deployment=deployment_id):
             if task.arn in self.seen_tasks:
                 continue
             self.seen_tasks.add(task.arn)
@@ -59,13 +59,12 @@ class Watch:
             changed = self._news(state)
             ours = next((d for d in state.deployments if d.task_definition == task_definition), None)
             if ours is None:
-                self._stopped_reasons()
                 raise DeployFailed(f"ECS replaced the deployment of {short(task_definition)}")
             if ours.failed_tasks > failed_seen:
                 failed_seen = ours.failed_tasks
-                self._stopped_reasons()
+                self._stopped_reasons(ours.id)
             if ours.rollout_state == "FAILED":
-                self._stopped_reasons()
+                self._stopped_reasons(ours.id)
                 raise DeployFailed(ours.reason or f"the deployment of {short(task_definition)} failed")
             progress = f"{ours.running}/{ours.desired} running, {ours.pending} pending"
             if progress != last_progress:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from git_lift import ui
 from git_lift.aws.store import Release
 from git_lift.commands.context import Context
-from git_lift.errors import LiftError
 
 
 def tag_name(env: str, service: str, number: int) -> str:
@@ -36,11 +35,8 @@ def deployer(ctx: Context) -> str:
     return ident.rsplit(" ", 2)[0] if ident else "unknown"
 
 
-def record(ctx: Context, release: Release) -> str:
-    """Store the release, tag the commit, push the tag; return the tag's name."""
-    from git_lift.aws.store import Store
-
-    Store(ctx.clients.dynamodb).put_release(release)
+def record_tag(ctx: Context, release: Release) -> str:
+    """Tag the released commit and push the tag; return the tag's name."""
     name = tag_name(release.env, release.service, release.number)
     result = ctx.repo.git("tag", "-a", "-F", "-", name, release.commit, check=False,
                           input_text=tag_message(release))
@@ -53,13 +49,3 @@ def record(ctx: Context, release: Release) -> str:
             ui.warn(f"could not push tag {name}: {pushed.stderr.strip().splitlines()[-1:]}")
             ui.hint(f"push it later: git push origin {name}")
     return name
-
-
-def require_release(ctx: Context, env: str, service: str, number: int) -> Release:
-    from git_lift.aws.store import Store
-
-    found = Store(ctx.clients.dynamodb).release(env, service, number)
-    if found is None:
-        raise LiftError(f"there is no release {number} of {service} in {env}",
-                        hint=f"list them: git lift history -e {env}")
-    return found

@@ -53,8 +53,8 @@ def undeployed(ctx: Context, env: str, commit: str) -> int | None:
 
 def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
     try:
-        releases = Store(ctx.clients.dynamodb).releases(env, service, limit=1)
-        latest: Release | None = releases[0] if releases else None
+        releases = Store(ctx.clients.dynamodb).releases(env, service, limit=20)
+        latest: Release | None = next((r for r in releases if r.released), None)
         state = Ecs(ctx.clients.ecs, env, service).describe()
         primary = state.primary
         names = ctx.store(env, service).names()
@@ -122,7 +122,10 @@ def history(ctx: Context, env: str) -> int:
         ui.info(f"no releases of {service} in {env} yet")
     for r in releases:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.deployed_at))
-        note = f"  (rollback of {r.rolled_back_from})" if r.rolled_back_from is not None else ""
+        notes = [] if r.released else [r.outcome]
+        if r.rolled_back_from is not None:
+            notes.append(f"rollback of {r.rolled_back_from}")
+        note = f"  ({', '.join(notes)})" if notes else ""
         ui.out(f"{r.number:>4}  {r.commit[:12]}  {when}  {r.deployed_by}{note}")
     return 0
 

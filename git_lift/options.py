@@ -1,0 +1,14 @@
+"""Global flags, kept apart from the context so that parsing them imports nothing heavy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Options:
+    service: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    yes: bool = False
+    output: str = "text"
