@@ -38,11 +38,17 @@ def peer_bin(name: str, program: str) -> Path | None:
     venv = VENVS / name
     if not (venv / "bin" / program).exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PEERS[name]],
-                                   capture_output=True, text=True, check=False)
+        installed = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", PEERS[name]],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if installed.returncode != 0:
-            print(f"bench: could not install {PEERS[name]}: {installed.stderr[-300:]}",
-                  file=sys.stderr)
+            print(
+                f"bench: could not install {PEERS[name]}: {installed.stderr[-300:]}",
+                file=sys.stderr,
+            )
             return None
     return venv / "bin" / program
 
@@ -82,7 +88,9 @@ def help_rows() -> list[Row]:
     ]
     cloudlift = peer_bin("cloudlift", "cloudlift")
     if cloudlift:
-        rows.append(("cold --help", "cloudlift --help", "-", ms(median_seconds([str(cloudlift), "--help"]))))
+        rows.append(
+            ("cold --help", "cloudlift --help", "-", ms(median_seconds([str(cloudlift), "--help"])))
+        )
     return rows
 
 
@@ -93,8 +101,13 @@ def make_repo(folder: Path, files: dict[str, str]) -> Path:
     repo.mkdir()
     for name, text in files.items():
         (repo / name).write_text(text)
-    for args in (["init", "-q", "-b", "main"], ["remote", "add", "origin", str(remote)],
-                 ["add", "."], ["commit", "-q", "-m", "bench"], ["push", "-q", "origin", "main"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", str(remote)],
+        ["add", "."],
+        ["commit", "-q", "-m", "bench"],
+        ["push", "-q", "origin", "main"],
+    ):
         subprocess.run(["git", *args], cwd=repo, check=True)
     return repo
 
@@ -102,13 +115,23 @@ def make_repo(folder: Path, files: dict[str, str]) -> Path:
 def config_rows(server: Any, repo: Path) -> list[Row]:
     ssm = boto3.client("ssm", region_name=REGION)
     for n in range(KEYS):
-        ssm.put_parameter(Name=f"/staging/{SERVICE}/KEY_{n:03}", Value=f"value-{n}",
-                          Type="SecureString", Overwrite=True)
+        ssm.put_parameter(
+            Name=f"/staging/{SERVICE}/KEY_{n:03}",
+            Value=f"value-{n}",
+            Type="SecureString",
+            Overwrite=True,
+        )
     rows: list[Row] = []
-    for label, args in ((f"read {KEYS} keys", ["config", "export", "-e", "staging"]),
-                        (f"check {KEYS} keys", ["config", "check", "-e", "staging"])):
-        counts, elapsed = counted(server, lambda args=args: subprocess.run(
-            ["git", "lift", *args], cwd=repo, capture_output=True, check=True))
+    for label, args in (
+        (f"read {KEYS} keys", ["config", "export", "-e", "staging"]),
+        (f"check {KEYS} keys", ["config", "check", "-e", "staging"]),
+    ):
+        counts, elapsed = counted(
+            server,
+            lambda args=args: subprocess.run(
+                ["git", "lift", *args], cwd=repo, capture_output=True, check=True
+            ),
+        )
         rows.append((label, f"git lift {' '.join(args[:2])}", describe(counts), ms(elapsed)))
     python = peer_bin("cloudlift", "python")
     if python:
@@ -117,15 +140,23 @@ def config_rows(server: Any, repo: Path) -> list[Row]:
             TableName="environment_configurations",
             KeySchema=[{"AttributeName": "environment", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "environment", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST")
-        table.put_item(Item={"environment": "staging",
-                             "configuration": {"staging": {"region": REGION}}})
-        code = ("from cloudlift.config.parameter_store import ParameterStore\n"
-                f"c, _ = ParameterStore('{SERVICE}', 'staging').get_existing_config()\n"
-                f"assert len(c) == {KEYS}, len(c)\n")
-        counts, elapsed = counted(server, lambda: subprocess.run(
-            [str(python), "-c", code], capture_output=True, check=True))
-        rows.append((f"read {KEYS} keys", "cloudlift get_existing_config", describe(counts), ms(elapsed)))
+            BillingMode="PAY_PER_REQUEST",
+        )
+        table.put_item(
+            Item={"environment": "staging", "configuration": {"staging": {"region": REGION}}}
+        )
+        code = (
+            "from cloudlift.config.parameter_store import ParameterStore\n"
+            f"c, _ = ParameterStore('{SERVICE}', 'staging').get_existing_config()\n"
+            f"assert len(c) == {KEYS}, len(c)\n"
+        )
+        counts, elapsed = counted(
+            server,
+            lambda: subprocess.run([str(python), "-c", code], capture_output=True, check=True),
+        )
+        rows.append(
+            (f"read {KEYS} keys", "cloudlift get_existing_config", describe(counts), ms(elapsed))
+        )
     return rows
 
 
@@ -133,18 +164,40 @@ def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
     from tests.ecs_support import create_service
 
     create_service("staging", SERVICE)
-    subprocess.run(["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True,
-                   check=True)  # builds and pushes the image once
-    counts, elapsed = counted(server, lambda: subprocess.run(
-        ["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True, check=True))
+    subprocess.run(
+        ["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True, check=True
+    )  # builds and pushes the image once
+    counts, elapsed = counted(
+        server,
+        lambda: subprocess.run(
+            ["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True, check=True
+        ),
+    )
     rows: list[Row] = [("ship, image exists", "git lift ship", describe(counts), ms(elapsed))]
     ecs = peer_bin("ecs-deploy", "ecs")
     if ecs:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        counts, elapsed = counted(server, lambda: subprocess.run(
-            [str(ecs), "deploy", "lift-staging", SERVICE, "--tag", sha, "--timeout", "120",
-             "--region", REGION], capture_output=True, check=True))
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        counts, elapsed = counted(
+            server,
+            lambda: subprocess.run(
+                [
+                    str(ecs),
+                    "deploy",
+                    "lift-staging",
+                    SERVICE,
+                    "--tag",
+                    sha,
+                    "--timeout",
+                    "120",
+                    "--region",
+                    REGION,
+                ],
+                capture_output=True,
+                check=True,
+            ),
+        )
         rows.append(("ship, image exists", "ecs deploy --tag", describe(counts), ms(elapsed)))
     return rows
 
@@ -152,7 +205,7 @@ def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
 def print_table(rows: list[Row]) -> None:
     headers = ("measure", "tool", "AWS requests", "wall")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(4)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*headers))
     print(line.format(*("-" * w for w in widths)))
     for row in rows:
@@ -168,18 +221,30 @@ def main() -> int:
     server.start()
     work = Path(tempfile.mkdtemp(prefix="git-lift-bench-"))
     registry = start_registry(str(work / "registry"))
-    os.environ.update({
-        "AWS_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-        "GIT_LIFT_REGISTRY": registry.address, "GIT_LIFT_BUILDAH_ROOT": str(work / "buildah"),
-        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@x",
-        "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "b@x",
-    })
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": server.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "GIT_LIFT_REGISTRY": registry.address,
+            "GIT_LIFT_BUILDAH_ROOT": str(work / "buildah"),
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_AUTHOR_NAME": "Bench",
+            "GIT_AUTHOR_EMAIL": "b@x",
+            "GIT_COMMITTER_NAME": "Bench",
+            "GIT_COMMITTER_EMAIL": "b@x",
+        }
+    )
     try:
-        repo = make_repo(work, {
-            "Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n", "app.txt": "bench\n",
-            "env.sample": "".join(f"KEY_{n:03}=example\n" for n in range(KEYS)),
-        })
+        repo = make_repo(
+            work,
+            {
+                "Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n",
+                "app.txt": "bench\n",
+                "env.sample": "".join(f"KEY_{n:03}=example\n" for n in range(KEYS)),
+            },
+        )
         rows = help_rows() + config_rows(server, repo)
         try:
             from bench.hooks import rows as hook_rows

@@ -15,12 +15,20 @@ def main(service: str, envs: list[str]) -> int:
         definition = ecs.register_task_definition(
             family=f"{env}-{service}",
             containerDefinitions=[{"name": service, "image": "placeholder:latest", "memory": 512}],
-            requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
         )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_service(
-            cluster=f"lift-{env}", serviceName=service, taskDefinition=definition,
-            desiredCount=2, launchType="FARGATE",
-            deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+            cluster=f"lift-{env}",
+            serviceName=service,
+            taskDefinition=definition,
+            desiredCount=2,
+            launchType="FARGATE",
+            deploymentConfiguration={
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True}
+            },
         )
         print(f"created cluster lift-{env} and service {service}")
     return 0

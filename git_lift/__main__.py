@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: log, don't dump
+    except Exception as exc:
         from git_lift.crash import report
 
         return report(exc)

@@ -103,7 +103,7 @@ def secret_shape(value: str) -> str | None:
     for pattern, what in SECRET_SHAPES:
         if pattern.search(value):
             return what
-    for token in re.findall(r"[A-Za-z0-9+/=_\-]{%d,}" % HIGH_ENTROPY_MIN_LENGTH, value):
+    for token in re.findall(rf"[A-Za-z0-9+/=_\-]{{{HIGH_ENTROPY_MIN_LENGTH},}}", value):
         has_classes = sum(bool(re.search(cls, token)) for cls in ("[a-z]", "[A-Z]", "[0-9]"))
         if has_classes >= 3 and shannon_bits_per_char(token) >= HIGH_ENTROPY_BITS_PER_CHAR:
             return "a long random token"

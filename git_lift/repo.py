@@ -153,8 +153,7 @@ class Repo:
 
     def read_staged_file(self, path: str) -> str | None:
         """A file's text as staged in the index, or None when it is not staged."""
-        index = self._repo.index
-        index.read()
+        index = self.staged_index()
         try:
             entry = index[path]
         except KeyError:
@@ -166,14 +165,30 @@ class Repo:
 
     def staged_paths(self) -> list[str]:
         """Paths whose staged content differs from HEAD (added, modified or renamed)."""
-        index = self._repo.index
-        index.read()
+        index = self.staged_index()
         if self._repo.head_is_unborn:
             return sorted(entry.path for entry in index)
-        diff = self._repo.diff(self._repo.head.peel(pygit2.Tree), index, cached=True)
+        diff = self._repo.head.peel(pygit2.Tree).diff_to_index(index)
         return sorted(
             delta.new_file.path for delta in diff.deltas if delta.status != pygit2.GIT_DELTA_DELETED
         )
+
+    def staged_index(self) -> pygit2.Index:
+        """The index being committed. Inside a pre-commit hook git names it in GIT_INDEX_FILE:
+        `git commit -a` and `git commit PATH` stage into a temporary index, not .git/index."""
+        path = os.environ.get("GIT_INDEX_FILE")
+        index: pygit2.Index
+        if path:
+            index = pygit2.Index(os.path.abspath(path))  # relative to the hook's cwd, the top
+        else:
+            index = self._repo.index
+            index.read()
+        return index
+
+    def hooks_dir(self) -> Path:
+        """Where git looks for hooks: core.hooksPath if set, else the common git dir's hooks/."""
+        found = self.git("rev-parse", "--git-path", "hooks").stdout.strip()
+        return (self.workdir / found).resolve()
 
     def config_entries(self, prefix: str) -> list[ConfigEntry]:
         """Entries of the repository's git config (all levels) under a prefix such as `lift.`."""
@@ -186,7 +201,10 @@ class Repo:
     def git(self, *args: str, check: bool = True, input_text: str | None = None) -> proc.Result:
         """Run the git program in this work tree, outside any hook's GIT_* variables."""
         return proc.run(
-            ["git", *args], cwd=str(self.workdir), env=proc.clean_env(drop_git=True), check=check,
+            ["git", *args],
+            cwd=str(self.workdir),
+            env=proc.clean_env(drop_git=True),
+            check=check,
             input_text=input_text,
         )
 

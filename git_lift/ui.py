@@ -73,3 +73,8 @@ def prompt_secret(key: str) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     return str(click.prompt(f"{key}", hide_input=True, err=True))
+
+
+def ask(question: str, default: str) -> str:
+    """A line of text, `default` when the answer is empty (terminal prompts only)."""
+    return str(click.prompt(question, default=default, err=True, show_default=bool(default)))

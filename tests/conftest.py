@@ -63,7 +63,9 @@ def aws(sandbox_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[obj
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     """A service repository `payments-api` with a bare origin and one commit pushed."""
-    return GitRepo.create(tmp_path / "payments-api", origin=tmp_path / "remote" / "payments-api.git")
+    return GitRepo.create(
+        tmp_path / "payments-api", origin=tmp_path / "remote" / "payments-api.git"
+    )
 
 
 @pytest.fixture

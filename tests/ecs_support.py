@@ -13,20 +13,30 @@ import boto3
 PLACEHOLDER_IMAGE = "public.ecr.aws/lift/placeholder:latest"
 
 
-def create_service(env: str, service: str = "payments-api", *, rollback: bool = True,
-                   desired: int = 2) -> str:
+def create_service(
+    env: str, service: str = "payments-api", *, rollback: bool = True, desired: int = 2
+) -> str:
     ecs: Any = boto3.client("ecs", region_name="eu-west-1")
     ecs.create_cluster(clusterName=f"lift-{env}")
     definition = ecs.register_task_definition(
         family=f"{env}-{service}",
-        containerDefinitions=[{"name": service, "image": PLACEHOLDER_IMAGE, "memory": 512,
-                               "essential": True}],
-        requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        containerDefinitions=[
+            {"name": service, "image": PLACEHOLDER_IMAGE, "memory": 512, "essential": True}
+        ],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
     )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(
-        cluster=f"lift-{env}", serviceName=service, taskDefinition=definition,
-        desiredCount=desired, launchType="FARGATE",
-        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": rollback}},
+        cluster=f"lift-{env}",
+        serviceName=service,
+        taskDefinition=definition,
+        desiredCount=desired,
+        launchType="FARGATE",
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": True, "rollback": rollback}
+        },
     )
     return str(definition)
 
@@ -34,5 +44,6 @@ def create_service(env: str, service: str = "payments-api", *, rollback: bool = 
 def running_task_definition(env: str, service: str = "payments-api") -> dict[str, Any]:
     ecs: Any = boto3.client("ecs", region_name="eu-west-1")
     arn = ecs.describe_services(cluster=f"lift-{env}", services=[service])["services"][0][
-        "taskDefinition"]
+        "taskDefinition"
+    ]
     return dict(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])

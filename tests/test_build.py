@@ -59,8 +59,8 @@ def layer_files(registry: str, repository: str, digest: str) -> dict[str, bytes]
 @needs_registry
 def test_build_and_push_then_read_the_image_back(
     tmp_path: Path,
-    buildah_root: str,  # noqa: F811
-    local_registry: RegistryHandle,  # noqa: F811
+    buildah_root: str,
+    local_registry: RegistryHandle,
 ) -> None:
     context, dockerfile = write_scratch_context(
         tmp_path / "ctx",
@@ -91,8 +91,8 @@ def test_build_and_push_then_read_the_image_back(
 @needs_registry
 def test_push_with_credentials_sends_the_password_on_stdin(
     tmp_path: Path,
-    buildah_root: str,  # noqa: F811
-    local_registry: RegistryHandle,  # noqa: F811
+    buildah_root: str,
+    local_registry: RegistryHandle,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[list[str], str | None]] = []
@@ -120,7 +120,7 @@ def test_push_with_credentials_sends_the_password_on_stdin(
 
 
 @needs_buildah
-def test_build_failure_shows_the_last_lines(tmp_path: Path, buildah_root: str) -> None:  # noqa: F811
+def test_build_failure_shows_the_last_lines(tmp_path: Path, buildah_root: str) -> None:
     context, dockerfile = write_scratch_context(tmp_path / "ctx", {}, ("COPY missing.txt /",))
     with pytest.raises(LiftError) as caught:
         BuildahBuilder(buildah_root).build(context, dockerfile, "localhost/broken:1", {}, {})
@@ -131,7 +131,7 @@ def test_build_failure_shows_the_last_lines(tmp_path: Path, buildah_root: str) -
 @needs_buildah
 def test_streamed_build_failure_points_at_the_output(
     tmp_path: Path,
-    buildah_root: str,  # noqa: F811
+    buildah_root: str,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     context, dockerfile = write_scratch_context(tmp_path / "ctx", {}, ("COPY missing.txt /",))

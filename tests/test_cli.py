@@ -28,9 +28,15 @@ def all_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[s
 
 
 @pytest.mark.parametrize("command", all_commands(cli), ids=" ".join)
-def test_every_command_has_help_with_an_example_and_is_in_the_readme(command: tuple[str, ...]) -> None:
-    result = subprocess.run([sys.executable, "-m", "git_lift", *command, "-h"],
-                            capture_output=True, text=True, check=False)
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(
+    command: tuple[str, ...],
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "git_lift", *command, "-h"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage: git lift " + " ".join(command) in result.stdout
     assert "Example:" in result.stdout
@@ -38,18 +44,29 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(command: tu
 
 
 def test_dash_h_through_git(tmp_path: Path) -> None:
-    result = subprocess.run(["git", "lift", "-h"], cwd=tmp_path, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["git", "lift", "-h"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "Usage: git lift" in result.stdout
 
 
 def test_dash_dash_help_through_git_opens_the_man_page(tmp_path: Path) -> None:
     # git turns `git lift --help` into `git help lift`, which runs `man git-lift`.
     man = ROOT / "man"
-    result = subprocess.run(["git", "lift", "--help"], cwd=tmp_path, capture_output=True, text=True,
-                            env={"PATH": subprocess.os.environ["PATH"], "MANPATH": f"{man}:",
-                                 "MANPAGER": "cat", "PAGER": "cat", "HOME": str(tmp_path)},
-                            check=False)
+    result = subprocess.run(
+        ["git", "lift", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": subprocess.os.environ["PATH"],
+            "MANPATH": f"{man}:",
+            "MANPAGER": "cat",
+            "PAGER": "cat",
+            "HOME": str(tmp_path),
+        },
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "git-lift - ship dockerized services" in result.stdout
     assert "git lift config edit" in result.stdout
@@ -68,14 +85,17 @@ def test_help_and_a_usage_error_do_not_import_boto3() -> None:
         "heavy = [m for m in ('boto3', 'botocore', 'troposphere', 'moto') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_usage_error_is_one_line_with_a_hint(tmp_path: Path) -> None:
-    result = subprocess.run(["git", "lift", "config", "show"], cwd=tmp_path, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        ["git", "lift", "config", "show"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == "error: Missing option '-e' / '--env'."
     assert result.stderr.splitlines()[1].startswith("hint: ")

@@ -21,8 +21,9 @@ def ssm() -> Any:
 
 
 def put(key: str, value: str, env: str = "staging") -> None:
-    ssm().put_parameter(Name=f"/{env}/payments-api/{key}", Value=value, Type="SecureString",
-                        Overwrite=True)
+    ssm().put_parameter(
+        Name=f"/{env}/payments-api/{key}", Value=value, Type="SecureString", Overwrite=True
+    )
 
 
 def stored(env: str = "staging") -> dict[str, str]:
@@ -30,13 +31,17 @@ def stored(env: str = "staging") -> dict[str, str]:
     return {p["Name"].rsplit("/", 1)[1]: p["Value"] for p in params["Parameters"]}
 
 
-def test_edit_shows_a_masked_diff_applies_and_check_passes(aws: Any, lift: Lift, repo: GitRepo,
-                                                            tmp_path: Path) -> None:
+def test_edit_shows_a_masked_diff_applies_and_check_passes(
+    aws: Any, lift: Lift, repo: GitRepo, tmp_path: Path
+) -> None:
     put("DATABASE_URL", "postgres://old-secret")
-    editor = editor_script(tmp_path, (
-        "sed -i 's|^DATABASE_URL=.*|DATABASE_URL=postgres://new-secret|' \"$file\"\n"
-        "sed -i 's|^# API_TOKEN=|API_TOKEN=tok-secret|' \"$file\""
-    ))
+    editor = editor_script(
+        tmp_path,
+        (
+            "sed -i 's|^DATABASE_URL=.*|DATABASE_URL=postgres://new-secret|' \"$file\"\n"
+            "sed -i 's|^# API_TOKEN=|API_TOKEN=tok-secret|' \"$file\""
+        ),
+    )
     result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
     assert result.returncode == 0, result.stderr
     assert "~ DATABASE_URL = ******** -> ********" in result.stderr
@@ -49,15 +54,19 @@ def test_edit_shows_a_masked_diff_applies_and_check_passes(aws: Any, lift: Lift,
     assert "staging: ok" in check.stderr
 
 
-def test_editor_file_has_placeholders_is_private_and_is_removed(aws: Any, lift: Lift,
-                                                                tmp_path: Path) -> None:
+def test_editor_file_has_placeholders_is_private_and_is_removed(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
     record = tmp_path / "record"
-    editor = editor_script(tmp_path, (
-        f'echo "$file" > {record}\n'
-        f'stat -c %a "$file" >> {record}\n'
-        f'stat -c %a "$(dirname "$file")" >> {record}\n'
-        f'cat "$file" >> {record}'
-    ))
+    editor = editor_script(
+        tmp_path,
+        (
+            f'echo "$file" > {record}\n'
+            f'stat -c %a "$file" >> {record}\n'
+            f'stat -c %a "$(dirname "$file")" >> {record}\n'
+            f'cat "$file" >> {record}'
+        ),
+    )
     result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
     assert result.returncode == 0
     assert "no changes" in result.stderr
@@ -78,7 +87,9 @@ def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reap
         "Name='/staging/payments-api/DATABASE_URL', Value='theirs', Type='SecureString', "
         "Overwrite=True)\nPY"
     )
-    editor = editor_script(tmp_path, teammate + "\nsed -i 's|^DATABASE_URL=.*|DATABASE_URL=mine|' \"$file\"")
+    editor = editor_script(
+        tmp_path, teammate + "\nsed -i 's|^DATABASE_URL=.*|DATABASE_URL=mine|' \"$file\""
+    )
     result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
     assert result.returncode == 1
     assert "changed in staging since you started: DATABASE_URL" in result.stderr
@@ -93,16 +104,21 @@ def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reap
     assert not resume_file.exists()
 
 
-def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(aws: Any, lift: Lift,
-                                                             tmp_path: Path) -> None:
+def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
     put("DATABASE_URL", "top-secret")
     record = tmp_path / "record"
     editor = editor_script(tmp_path, f'echo "$file" > {record}\nsleep 30')
     # git-lift itself, not through git: a terminal's Ctrl-C would also stop the git wrapper,
     # and it is git-lift's own exit code and cleanup that are under test.
     process = subprocess.Popen(
-        ["git-lift", "config", "edit", "-e", "staging"], cwd=lift.cwd, text=True,
-        env={**os.environ, "GIT_EDITOR": editor}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        ["git-lift", "config", "edit", "-e", "staging"],
+        cwd=lift.cwd,
+        text=True,
+        env={**os.environ, "GIT_EDITOR": editor},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     deadline = time.monotonic() + 20
@@ -127,7 +143,9 @@ def test_editor_failure_changes_nothing(aws: Any, lift: Lift, tmp_path: Path) ->
 
 
 def test_malformed_edit_is_kept_for_resume(aws: Any, lift: Lift, tmp_path: Path) -> None:
-    editor = editor_script(tmp_path, "echo 'this is not a pair' >> \"$file\"\necho 'GOOD=1' >> \"$file\"")
+    editor = editor_script(
+        tmp_path, "echo 'this is not a pair' >> \"$file\"\necho 'GOOD=1' >> \"$file\""
+    )
     result = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": editor})
     assert result.returncode == 1
     assert "not a KEY=value line" in result.stderr and "--resume" in result.stderr
@@ -145,8 +163,9 @@ def test_production_needs_typed_name_or_yes(aws: Any, lift: Lift) -> None:
     assert stored("production") == {"API_TOKEN": "x"}
 
 
-def test_set_unset_show_get_export_import_history_restore(aws: Any, lift: Lift,
-                                                          tmp_path: Path) -> None:
+def test_set_unset_show_get_export_import_history_restore(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
     assert lift("config", "set", "-e", "staging", "A=1", "B=two words").returncode == 0
     assert lift("config", "set", "-e", "staging", "A=2").returncode == 0
     shown = lift("config", "show", "-e", "staging")
@@ -188,16 +207,20 @@ def test_diff_between_environments(aws: Any, lift: Lift) -> None:
     assert result.stdout.splitlines() == ["< ONLY_STAGING  (only in staging)"]
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["config", "set", "-e", "staging", "1BAD=x"], 2, "not a valid key name"),
-    (["config", "show", "-e", "prod"], 2, "unknown environment 'prod'"),
-    (["config", "set", "-e", "staging", "BIG=" + "x" * 4097], 1, "BIG (4097 bytes)"),
-    (["config", "set", "-e", "staging", "EMPTY="], 1, "empty value"),
-    (["config", "restore", "-e", "staging", "A@one"], 2, "KEY@VERSION"),
-    (["config", "nonsense"], 2, "No such command"),
-])
-def test_bad_input_gets_error_hint_and_exit_code(aws: Any, lift: Lift, args: list[str], code: int,
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["config", "set", "-e", "staging", "1BAD=x"], 2, "not a valid key name"),
+        (["config", "show", "-e", "prod"], 2, "unknown environment 'prod'"),
+        (["config", "set", "-e", "staging", "BIG=" + "x" * 4097], 1, "BIG (4097 bytes)"),
+        (["config", "set", "-e", "staging", "EMPTY="], 1, "empty value"),
+        (["config", "restore", "-e", "staging", "A@one"], 2, "KEY@VERSION"),
+        (["config", "nonsense"], 2, "No such command"),
+    ],
+)
+def test_bad_input_gets_error_hint_and_exit_code(
+    aws: Any, lift: Lift, args: list[str], code: int, message: str
+) -> None:
     result = lift(*args)
     assert result.returncode == code
     lines = result.stderr.splitlines()
@@ -233,11 +256,17 @@ def test_outside_a_repository_and_without_commits(tmp_path: Path) -> None:
 
 
 def test_works_from_a_subfolder_of_a_multi_service_repo(aws: Any, tmp_path: Path) -> None:
-    repo = GitRepo.create(tmp_path / "mono", files={
-        ".gitlift": '[service "api"]\n\tpath = services/api\n[service "worker"]\n\tpath = services/worker\n',
-        "services/api/env.sample": "API_ONLY=x\n",
-        "services/worker/env.sample": "QUEUE=x\n",
-    })
+    repo = GitRepo.create(
+        tmp_path / "mono",
+        files={
+            ".gitlift": (
+                '[service "api"]\n\tpath = services/api\n'
+                '[service "worker"]\n\tpath = services/worker\n'
+            ),
+            "services/api/env.sample": "API_ONLY=x\n",
+            "services/worker/env.sample": "QUEUE=x\n",
+        },
+    )
     Lift(repo.path / "services" / "worker")("config", "set", "-e", "staging", "QUEUE=q")
     queue = ssm().get_parameter(Name="/staging/worker/QUEUE", WithDecryption=True)
     assert queue["Parameter"]["Value"] == "q"

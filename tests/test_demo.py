@@ -13,14 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("buildah") is None or shutil.which("docker-registry") is None,
-                    reason="the demo builds with buildah and pushes to Debian's docker-registry")
+@pytest.mark.skipif(
+    shutil.which("buildah") is None or shutil.which("docker-registry") is None,
+    reason="the demo builds with buildah and pushes to Debian's docker-registry",
+)
 def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GIT_LIFT_"))}
-    result = subprocess.run(["bash", str(ROOT / "demo" / "run.sh")], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**env, "DEMO_DIR": str(tmp_path / "demo")}, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        ["bash", str(ROOT / "demo" / "run.sh")],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**env, "DEMO_DIR": str(tmp_path / "demo")},
+        timeout=300,
+        check=False,
+    )
     out = result.stdout
     assert result.returncode == 0, out[-4000:]
     assert "This is NOT AWS" in out

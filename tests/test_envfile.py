@@ -19,7 +19,9 @@ def test_parses_export_quotes_comments_crlf_and_bom() -> None:
 def test_reports_every_problem_with_its_line() -> None:
     parsed = envfile.parse("A=1\nnot a pair\n1BAD=2\nA=3\n")
     assert [(p.line, p.message.split(" ")[0]) for p in parsed.problems] == [
-        (2, "not"), (3, "'1BAD'"), (4, "A"),
+        (2, "not"),
+        (3, "'1BAD'"),
+        (4, "A"),
     ]
     assert "first on line 1" in parsed.problems[2].message
 

@@ -13,11 +13,18 @@ from tests.helpers import Lift
 def test_logs_prints_recent_events_of_the_service_group(aws: Any, lift: Lift) -> None:
     logs = boto3.client("logs", region_name="eu-west-1")
     logs.create_log_group(logGroupName="/lift/staging/payments-api")
-    logs.create_log_stream(logGroupName="/lift/staging/payments-api", logStreamName="app/web/abc123")
+    logs.create_log_stream(
+        logGroupName="/lift/staging/payments-api", logStreamName="app/web/abc123"
+    )
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName="/lift/staging/payments-api", logStreamName="app/web/abc123",
-                        logEvents=[{"timestamp": now - 5000, "message": "listening on :8080"},
-                                   {"timestamp": now - 1000, "message": "GET /health 200"}])
+    logs.put_log_events(
+        logGroupName="/lift/staging/payments-api",
+        logStreamName="app/web/abc123",
+        logEvents=[
+            {"timestamp": now - 5000, "message": "listening on :8080"},
+            {"timestamp": now - 1000, "message": "GET /health 200"},
+        ],
+    )
     result = lift("logs", "-e", "staging", "--since", "1h")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

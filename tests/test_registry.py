@@ -180,7 +180,7 @@ def test_wrong_credentials_are_reported(token_registry: str) -> None:
 
 
 @needs_registry
-def test_unknown_tag_has_no_digest(local_registry: RegistryHandle) -> None:  # noqa: F811
+def test_unknown_tag_has_no_digest(local_registry: RegistryHandle) -> None:
     assert manifest_digest(local_registry.address, "nothing/here", "v1", insecure=True) is None
 
 
@@ -220,7 +220,7 @@ def test_missing_registry_binary_says_how_to_install(
 
 
 @needs_registry
-def test_a_taken_port_is_refused(tmp_path: Path, local_registry: RegistryHandle) -> None:  # noqa: F811
+def test_a_taken_port_is_refused(tmp_path: Path, local_registry: RegistryHandle) -> None:
     port = int(local_registry.address.rsplit(":", 1)[1])
     with pytest.raises(LiftError, match=f"127.0.0.1:{port} is already in use"):
         start_registry(str(tmp_path / "second"), port)

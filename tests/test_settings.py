@@ -7,23 +7,36 @@ from git_lift.errors import UsageError
 from git_lift.settings import Entry
 
 
-def build(gitlift: list[tuple[str, str]] = (), repo: list[tuple[str, str]] = (),  # type: ignore[assignment]
-          environ: dict[str, str] | None = None, flags: dict[str, str | None] | None = None,
-          remote: str | None = "git@github.com:acme/payments-api.git") -> settings.Settings:
+def build(
+    gitlift: list[tuple[str, str]] = (),
+    repo: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    environ: dict[str, str] | None = None,
+    flags: dict[str, str | None] | None = None,
+    remote: str | None = "git@github.com:acme/payments-api.git",
+) -> settings.Settings:
     return settings.build(
-        gitlift=[Entry(k, v) for k, v in gitlift], repo_config=[Entry(k, v) for k, v in repo],
-        environ=environ or {}, flags=flags or {}, remote_url=remote, top_folder="Folder_Name",
+        gitlift=[Entry(k, v) for k, v in gitlift],
+        repo_config=[Entry(k, v) for k, v in repo],
+        environ=environ or {},
+        flags=flags or {},
+        remote_url=remote,
+        top_folder="Folder_Name",
         default_branch="main",
     )
 
 
-@pytest.mark.parametrize(("remote", "expected"), [
-    ("git@github.com:acme/payments-api.git", "payments-api"),
-    ("https://github.com/acme/PaymentsAPI.git", "payments-api"),
-    ("ssh://git@host/acme/Billing_Worker", "billing-worker"),
-    (None, "folder-name"),
-])
-def test_service_name_is_inferred_from_remote_then_folder(remote: str | None, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("git@github.com:acme/payments-api.git", "payments-api"),
+        ("https://github.com/acme/PaymentsAPI.git", "payments-api"),
+        ("ssh://git@host/acme/Billing_Worker", "billing-worker"),
+        (None, "folder-name"),
+    ],
+)
+def test_service_name_is_inferred_from_remote_then_folder(
+    remote: str | None, expected: str
+) -> None:
     assert list(build(remote=remote).services) == [expected]
 
 
@@ -38,7 +51,11 @@ def test_defaults_map_default_branch_to_staging_and_v_tags_to_production() -> No
 
 
 def test_precedence_flags_over_env_over_repo_config_over_gitlift() -> None:
-    gitlift = [("lift.region", "eu-west-1"), ("lift.builder", "buildah"), ("lift.kmskey", "alias/a")]
+    gitlift = [
+        ("lift.region", "eu-west-1"),
+        ("lift.builder", "buildah"),
+        ("lift.kmskey", "alias/a"),
+    ]
     repo = [("lift.region", "us-east-1"), ("lift.builder", "podman")]
     s = build(gitlift, repo, environ={"GIT_LIFT_REGION": "eu-central-1"}, flags={"region": None})
     assert (s.region, s.builder, s.kms_key) == ("eu-central-1", "podman", "alias/a")
@@ -46,13 +63,18 @@ def test_precedence_flags_over_env_over_repo_config_over_gitlift() -> None:
 
 
 def test_environments_and_services_from_gitlift() -> None:
-    s = build([
-        ("service.api.path", "services/api"), ("service.worker.path", "services/worker"),
-        ("service.worker.envsample", "services/worker/.env.sample"),
-        ("env.staging.ref", "refs/heads/main"), ("env.staging.ref", "refs/heads/release/*"),
-        ("env.production.ref", "refs/tags/v*"), ("env.production.confirm", "true"),
-        ("lift.hooks.strict", "yes"),
-    ])
+    s = build(
+        [
+            ("service.api.path", "services/api"),
+            ("service.worker.path", "services/worker"),
+            ("service.worker.envsample", "services/worker/.env.sample"),
+            ("env.staging.ref", "refs/heads/main"),
+            ("env.staging.ref", "refs/heads/release/*"),
+            ("env.production.ref", "refs/tags/v*"),
+            ("env.production.confirm", "true"),
+            ("lift.hooks.strict", "yes"),
+        ]
+    )
     assert s.services["api"].env_sample == "services/api/env.sample"
     assert s.services["worker"].env_sample == "services/worker/.env.sample"
     assert s.services["api"].dockerfile == "services/api/Dockerfile"

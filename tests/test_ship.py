@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from git_lift import registry
 from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import create_service, running_task_definition
@@ -24,14 +24,18 @@ from tests.image_support import (  # noqa: F401  (fixtures)
     needs_buildah,
     needs_registry,
 )
-from git_lift import registry
 
 pytestmark = [needs_buildah, needs_registry]
 
 
 @pytest.fixture
-def shipping(aws: Any, repo: GitRepo, local_registry: RegistryHandle, buildah_root: str,
-             monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+def shipping(
+    aws: Any,
+    repo: GitRepo,
+    local_registry: RegistryHandle,
+    buildah_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GitRepo:
     """A service with a Dockerfile, its config set in staging, ECS services in both envs."""
     monkeypatch.setenv("GIT_LIFT_REGISTRY", local_registry.address)
     monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
@@ -43,7 +47,8 @@ def shipping(aws: Any, repo: GitRepo, local_registry: RegistryHandle, buildah_ro
     create_service("production")
     for env in ("staging", "production"):
         boto3.client("ssm", region_name="eu-west-1").put_parameter(
-            Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString")
+            Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString"
+        )
     return repo
 
 
@@ -60,8 +65,9 @@ def remote_tags(repo: GitRepo) -> list[str]:
     return sorted(line.split("refs/tags/")[1] for line in out.splitlines() if "^{}" not in line)
 
 
-def test_ship_builds_pushes_deploys_by_digest_waits_and_records(shipping: GitRepo, lift: Lift,
-                                                                 local_registry: RegistryHandle) -> None:
+def test_ship_builds_pushes_deploys_by_digest_waits_and_records(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
     sha = shipping.head()
     result = lift("ship", "-e", "staging")
     assert result.returncode == 0, result.stderr
@@ -71,8 +77,14 @@ def test_ship_builds_pushes_deploys_by_digest_waits_and_records(shipping: GitRep
     digest = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
     container = running_task_definition("staging")["containerDefinitions"][0]
     assert container["image"] == f"{local_registry.address}/payments-api@{digest}"
-    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom":
-        "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/DATABASE_URL"}]
+    assert container["secrets"] == [
+        {
+            "name": "DATABASE_URL",
+            "valueFrom": (
+                "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/DATABASE_URL"
+            ),
+        }
+    ]
     tag = "lift/staging/payments-api/1"
     assert shipping.git("rev-list", "-n1", tag).stdout.strip() == sha
     body = shipping.git("tag", "-l", "--format=%(contents)", tag).stdout
@@ -93,11 +105,14 @@ def test_second_ship_of_a_commit_reuses_its_image(shipping: GitRepo, lift: Lift)
     assert "release 2" in again.stderr
 
 
-def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(shipping: GitRepo, lift: Lift) -> None:
+def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(
+    shipping: GitRepo, lift: Lift
+) -> None:
     assert lift("ship", "-e", "staging").returncode == 0
     good = running_task_definition("staging")["taskDefinitionArn"]
     boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString")
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
+    )
     shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
     shipping.commit("Break the service on purpose")
     result = lift("ship", "-e", "staging")
@@ -114,14 +129,19 @@ def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(shipping: Git
     assert "release 1" in lift("status", "-e", "staging").stdout
 
 
-def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(aws: Any, shipping: GitRepo,
-                                                                      lift: Lift) -> None:
+def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(
+    aws: Any, shipping: GitRepo, lift: Lift
+) -> None:
     ecs = boto3.client("ecs", region_name="eu-west-1")
-    ecs.update_service(cluster="lift-staging", service="payments-api", deploymentConfiguration={
-        "deploymentCircuitBreaker": {"enable": True, "rollback": False}})
+    ecs.update_service(
+        cluster="lift-staging",
+        service="payments-api",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}},
+    )
     before = running_task_definition("staging")["taskDefinitionArn"]
     boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString")
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
+    )
     shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
     shipping.commit("Break it")
     result = lift("ship", "-e", "staging")
@@ -138,16 +158,23 @@ def test_timeout_rolls_back(shipping: GitRepo, lift: Lift) -> None:
     assert running_task_definition("staging")["taskDefinitionArn"] == before
 
 
-def test_missing_config_stops_before_any_build(shipping: GitRepo, lift: Lift,
-                                               local_registry: RegistryHandle) -> None:
+def test_missing_config_stops_before_any_build(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
     shipping.write("env.sample", "DATABASE_URL=x\nNEW_KEY=example\n")
     shipping.commit("Need a new key")
     result = lift("ship", "-e", "staging")
     assert result.returncode == 1
-    assert "NEW_KEY" in result.stderr and "git lift config set -e staging NEW_KEY=..." in result.stderr
+    assert (
+        "NEW_KEY" in result.stderr and "git lift config set -e staging NEW_KEY=..." in result.stderr
+    )
     assert not built(result.stderr)
-    assert registry.manifest_digest(local_registry.address, "payments-api", shipping.head(),
-                                    insecure=True) is None
+    assert (
+        registry.manifest_digest(
+            local_registry.address, "payments-api", shipping.head(), insecure=True
+        )
+        is None
+    )
 
 
 def test_dirty_tree_is_refused(shipping: GitRepo, lift: Lift) -> None:
@@ -169,9 +196,15 @@ def test_lock_contention_between_two_ships(shipping: GitRepo, lift: Lift) -> Non
 
 def test_ctrl_c_while_waiting_releases_the_lock(shipping: GitRepo, lift: Lift) -> None:
     env = {**os.environ, "GIT_LIFT_POLL_INTERVAL": "1"}
-    process = subprocess.Popen(["git-lift", "ship", "-e", "staging"], cwd=lift.cwd, env=env,
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["git-lift", "ship", "-e", "staging"],
+        cwd=lift.cwd,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     assert process.stderr is not None
     lines = []
     for line in process.stderr:
@@ -196,8 +229,9 @@ def test_production_needs_a_pushed_commit_and_confirmation(shipping: GitRepo, li
     assert unpushed.returncode == 1 and "not on the remote" in unpushed.stderr
 
 
-def test_status_shows_the_release_undeployed_commits_and_config_drift(shipping: GitRepo,
-                                                                      lift: Lift) -> None:
+def test_status_shows_the_release_undeployed_commits_and_config_drift(
+    shipping: GitRepo, lift: Lift
+) -> None:
     assert lift("ship", "-e", "staging").returncode == 0
     shipping.write("app.txt", "v2\n")
     shipping.commit("Second change")
@@ -224,8 +258,9 @@ def test_rollback_redeploys_an_earlier_release(shipping: GitRepo, lift: Lift) ->
     assert "Rolled-Back-From: 2" in body
 
 
-def test_image_built_elsewhere_is_deployed_by_digest(shipping: GitRepo, lift: Lift,
-                                                     local_registry: RegistryHandle) -> None:
+def test_image_built_elsewhere_is_deployed_by_digest(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
     assert lift("ship", "-e", "staging").returncode == 0  # pushes <sha>
     uri = f"{local_registry.address}/payments-api:{shipping.head()}"
     result = lift("ship", "-e", "staging", "--image", uri)

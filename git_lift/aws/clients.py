@@ -57,7 +57,8 @@ class Clients:
                             region_name=self._settings.region,
                         )
                     self._clients[service] = self._session.client(
-                        service, config=self._config  # type: ignore[call-overload]
+                        service,
+                        config=self._config,  # type: ignore[call-overload]
                     )
             return self._clients[service]
 

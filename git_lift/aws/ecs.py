@@ -10,9 +10,21 @@ from git_lift.errors import LiftError
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
 REGISTER_FIELDS = (
-    "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
-    "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory", "pidMode",
-    "ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
     "runtimePlatform",
 )
 
@@ -97,7 +109,9 @@ class Ecs:
     def describe(self) -> ServiceState:
         with translate_errors(f"describing {self.service} in {self.cluster}"):
             try:
-                answer = self._client.describe_services(cluster=self.cluster, services=[self.service])
+                answer = self._client.describe_services(
+                    cluster=self.cluster, services=[self.service]
+                )
             except self._client.exceptions.ClusterNotFoundException as exc:
                 raise LiftError(
                     f"there is no ECS cluster {self.cluster}",
@@ -117,8 +131,10 @@ class Ecs:
             desired=int(raw.get("desiredCount", 0)),
             running=int(raw.get("runningCount", 0)),
             deployments=[_deployment(d) for d in raw.get("deployments", [])],
-            events=[Event(str(e.get("id", "")), str(e.get("message", "")))
-                    for e in reversed(raw.get("events", []))],
+            events=[
+                Event(str(e.get("id", "")), str(e.get("message", "")))
+                for e in reversed(raw.get("events", []))
+            ],
             rollback_on_failure=bool(breaker.get("enable") and breaker.get("rollback")),
         )
 

@@ -41,8 +41,12 @@ class Logs:
                         hint=f"the service stack creates it: git lift service create -e {self.env}",
                     ) from exc
                 for raw in page.get("events", []):
-                    yield LogEvent(int(raw["timestamp"]), str(raw.get("logStreamName", "")),
-                                   str(raw.get("message", "")), str(raw.get("eventId", "")))
+                    yield LogEvent(
+                        int(raw["timestamp"]),
+                        str(raw.get("logStreamName", "")),
+                        str(raw.get("message", "")),
+                        str(raw.get("eventId", "")),
+                    )
                 if not page.get("nextToken"):
                     return
                 kwargs["nextToken"] = page["nextToken"]

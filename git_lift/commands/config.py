@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from git_lift import envfile, proc, ui
 from git_lift.commands import config_apply
@@ -132,7 +133,7 @@ def unset(ctx: Context, env: str, keys: Sequence[str]) -> int:
 
 def read_import(path: str, fmt: str) -> dict[str, str]:
     try:
-        text = os.fdopen(os.dup(0)).read() if path == "-" else open(path, encoding="utf-8").read()
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(
             f"cannot read {path}: {exc.strerror}", hint="name a readable file"

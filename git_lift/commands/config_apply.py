@@ -50,7 +50,7 @@ def save_changes(ctx: Context, target: Target, writes: dict[str, str], removes: 
 
 
 def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
-    """The text to reopen in the editor: raw as saved, or the saved changes replayed on `current`."""
+    """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
     path = resume_path(ctx, target)
     if not path.exists():
         raise UsageError(

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_lift import settings as settings_module
-from git_lift.repo import Repo, read_config_file
 from git_lift.options import Options
+from git_lift.repo import Repo, read_config_file
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:

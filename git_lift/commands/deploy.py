@@ -57,7 +57,9 @@ class Watch:
             state = self.ecs.describe()
             self.requests += 1
             changed = self._news(state)
-            ours = next((d for d in state.deployments if d.task_definition == task_definition), None)
+            ours = next(
+                (d for d in state.deployments if d.task_definition == task_definition), None
+            )
             if ours is None:
                 raise DeployFailed(f"ECS replaced the deployment of {short(task_definition)}")
             if ours.failed_tasks > failed_seen:
@@ -65,16 +67,23 @@ class Watch:
                 self._stopped_reasons(ours.id)
             if ours.rollout_state == "FAILED":
                 self._stopped_reasons(ours.id)
-                raise DeployFailed(ours.reason or f"the deployment of {short(task_definition)} failed")
+                raise DeployFailed(
+                    ours.reason or f"the deployment of {short(task_definition)} failed"
+                )
             progress = f"{ours.running}/{ours.desired} running, {ours.pending} pending"
             if progress != last_progress:
                 ui.info(f"  {short(task_definition)}: {progress} ({ours.rollout_state})")
                 last_progress, changed = progress, True
-            if (ours.rollout_state == "COMPLETED" and ours.status == "PRIMARY"
-                    and ours.running >= ours.desired):
+            if (
+                ours.rollout_state == "COMPLETED"
+                and ours.status == "PRIMARY"
+                and ours.running >= ours.desired
+            ):
                 return
             if self.clock() >= deadline:
-                raise DeployFailed(f"timed out after {timeout:.0f}s waiting for {short(task_definition)}")
+                raise DeployFailed(
+                    f"timed out after {timeout:.0f}s waiting for {short(task_definition)}"
+                )
             interval = self.interval if changed else min(MAX_INTERVAL, interval * 1.5)
             self.sleep(min(interval, max(0.0, deadline - self.clock())))
 

@@ -87,8 +87,10 @@ class Check:
 
 def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> list[KeyCheck]:
     """All checks at once, in parallel. `incremental` asks about the keys alone (GetParameters)."""
-    from git_lift.commands.config import CheckTarget, check_targets  # imports boto3: only now
+    from git_lift.aws.clients import HOOK_CONFIG, Clients  # imports boto3: only now
+    from git_lift.commands.config import CheckTarget, check_targets
 
+    ctx.clients = Clients(ctx.settings, HOOK_CONFIG)  # someone waits: fail fast without network
     targets = [
         CheckTarget(c.env.name, c.service.name, list(c.keys), only_required=incremental)
         for c in checks

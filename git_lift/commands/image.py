@@ -6,6 +6,8 @@ local one), else the account's ECR, whose repository `<service>` is created on f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,31 +41,42 @@ def _destination(ctx: Context, service: ServiceSettings) -> tuple[str, RegistryA
     return uri, registry.auth_from_ecr_token(ecr.authorization_token())
 
 
-def ensure_image(ctx: Context, service: ServiceSettings, sha: str, tag: str,
-                 build_args: dict[str, str], root: Path) -> Image:
-    """`root` holds the files to build from: an exported commit, or the work tree."""
+def ensure_image(
+    ctx: Context,
+    service: ServiceSettings,
+    sha: str,
+    tag: str,
+    build_args: dict[str, str],
+    files: Callable[[], AbstractContextManager[Path]],
+) -> Image:
+    """The registry's `<service>:<tag>`, else one built from `files()` (entered only then:
+    exporting a commit costs time that a reused image does not need) and pushed."""
     repository_uri, auth = _destination(ctx, service)
     ref = registry.parse_image(f"{repository_uri}:{tag}")
     insecure = registry.is_loopback(ref.registry)
-    existing = registry.manifest_digest(ref.registry, ref.repository, tag, auth=auth,
-                                        insecure=insecure)
+    existing = registry.manifest_digest(
+        ref.registry, ref.repository, tag, auth=auth, insecure=insecure
+    )
     if existing:
         ui.info(f"image {repository_uri}:{tag} exists ({existing[:19]}); not rebuilding")
         return Image(repository_uri, tag, existing, built=False)
     from git_lift.build import detect_builder
 
-    builder = detect_builder(ctx.settings.builder, stream=not ctx.options.output == "json")
+    builder = detect_builder(ctx.settings.builder, stream=ctx.options.output != "json")
     uri = f"{repository_uri}:{tag}"
-    ui.info(f"building {uri} with {builder.name}")
     labels = {"org.opencontainers.image.revision": sha}
     source = ctx.repo.remote_url()
     if source:
         labels["org.opencontainers.image.source"] = source
-    dockerfile = root / service.dockerfile
-    if not dockerfile.exists():
-        raise LiftError(f"there is no {service.dockerfile} at {sha[:12]}",
-                        hint="commit a Dockerfile, or set dockerfile in .gitlift, or pass --image")
-    builder.build(str(root / service.context), str(dockerfile), uri, build_args, labels)
+    with files() as root:
+        dockerfile = root / service.dockerfile
+        if not dockerfile.exists():
+            raise LiftError(
+                f"there is no {service.dockerfile} at {sha[:12]}",
+                hint="commit a Dockerfile, or set dockerfile in .gitlift, or pass --image",
+            )
+        ui.info(f"building {uri} with {builder.name}")
+        builder.build(str(root / service.context), str(dockerfile), uri, build_args, labels)
     ui.info(f"pushing {uri}")
     digest = builder.push(uri, insecure_registry=insecure, auth=auth)
     return Image(repository_uri, tag, digest, built=True)
@@ -74,9 +87,15 @@ def given_image(uri: str) -> Image:
     ref = registry.parse_image(uri)
     if ref.digest:
         return Image(f"{ref.registry}/{ref.repository}", ref.tag or "", ref.digest, built=False)
-    digest = registry.manifest_digest(ref.registry, ref.repository, ref.tag or "latest",
-                                      insecure=registry.is_loopback(ref.registry))
+    digest = registry.manifest_digest(
+        ref.registry,
+        ref.repository,
+        ref.tag or "latest",
+        insecure=registry.is_loopback(ref.registry),
+    )
     if digest is None:
-        raise LiftError(f"the registry has no image {uri}",
-                        hint="push it first, or pass the image by digest (uri@sha256:...)")
+        raise LiftError(
+            f"the registry has no image {uri}",
+            hint="push it first, or pass the image by digest (uri@sha256:...)",
+        )
     return Image(f"{ref.registry}/{ref.repository}", ref.tag or "latest", digest, built=False)

@@ -25,8 +25,9 @@ def parse_since(text: str) -> float:
     return int(match.group(1)) * UNITS[match.group(2)]
 
 
-def logs(ctx: Context, env: str, since: str, follow: bool,
-         sleep: Callable[[float], None] = time.sleep) -> int:
+def logs(
+    ctx: Context, env: str, since: str, follow: bool, sleep: Callable[[float], None] = time.sleep
+) -> int:
     service = ctx.service().name
     source = Logs(ctx.clients.logs, ctx.environment(env).name, service)
     start = int((time.time() - parse_since(since)) * 1000)
@@ -48,20 +49,28 @@ def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
     """ECS Exec needs AWS's session-manager-plugin, as `aws ecs execute-command` does."""
     plugin = proc.which("session-manager-plugin")
     if plugin is None:
-        raise LiftError("ECS Exec needs AWS's session-manager-plugin, which is not installed",
-                        hint="install it: https://docs.aws.amazon.com/systems-manager/latest/"
-                             "userguide/session-manager-working-with-install-plugin.html")
+        raise LiftError(
+            "ECS Exec needs AWS's session-manager-plugin, which is not installed",
+            hint="install it: https://docs.aws.amazon.com/systems-manager/latest/"
+            "userguide/session-manager-working-with-install-plugin.html",
+        )
     service = ctx.service()
     cluster = cluster_name(ctx.environment(env).name)
     client = ctx.clients.ecs
     with translate_errors(f"opening a shell in {service.name}"):
-        tasks = client.list_tasks(cluster=cluster, serviceName=service.name,
-                                  desiredStatus="RUNNING").get("taskArns", [])
+        tasks = client.list_tasks(
+            cluster=cluster, serviceName=service.name, desiredStatus="RUNNING"
+        ).get("taskArns", [])
         if not tasks:
-            raise LiftError(f"{service.name} has no running task in {env}",
-                            hint=f"see why: git lift status -e {env}")
+            raise LiftError(
+                f"{service.name} has no running task in {env}",
+                hint=f"see why: git lift status -e {env}",
+            )
         session = client.execute_command(
-            cluster=cluster, task=tasks[0], container=service.container, interactive=True,
+            cluster=cluster,
+            task=tasks[0],
+            container=service.container,
+            interactive=True,
             command=" ".join(command) or "/bin/sh",
         )["session"]
     region = client.meta.region_name

@@ -26,7 +26,11 @@ def tag_message(release: Release) -> str:
     ]
     if release.rolled_back_from is not None:
         trailers.append(f"Rolled-Back-From: {release.rolled_back_from}")
-    return f"Release {release.number} of {release.service} to {release.env}\n\n" + "\n".join(trailers) + "\n"
+    return (
+        f"Release {release.number} of {release.service} to {release.env}\n\n"
+        + "\n".join(trailers)
+        + "\n"
+    )
 
 
 def deployer(ctx: Context) -> str:
@@ -38,13 +42,16 @@ def deployer(ctx: Context) -> str:
 def record_tag(ctx: Context, release: Release) -> str:
     """Tag the released commit and push the tag; return the tag's name."""
     name = tag_name(release.env, release.service, release.number)
-    result = ctx.repo.git("tag", "-a", "-F", "-", name, release.commit, check=False,
-                          input_text=tag_message(release))
+    result = ctx.repo.git(
+        "tag", "-a", "-F", "-", name, release.commit, check=False, input_text=tag_message(release)
+    )
     if result.returncode != 0:
         ui.warn(f"could not create tag {name}: {result.stderr.strip()}")
         return name
     if ctx.settings.push_tags and ctx.repo.remote_url() is not None:
-        pushed = ctx.repo.git("push", "--no-verify", "-q", "origin", f"refs/tags/{name}", check=False)
+        pushed = ctx.repo.git(
+            "push", "--no-verify", "-q", "origin", f"refs/tags/{name}", check=False
+        )
         if pushed.returncode != 0:
             ui.warn(f"could not push tag {name}: {pushed.stderr.strip().splitlines()[-1:]}")
             ui.hint(f"push it later: git push origin {name}")

@@ -18,14 +18,14 @@ import json
 import os
 import shlex
 import signal
+import site
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +58,17 @@ class SandboxState:
     registry_pid: int | None = None
     registry_address: str | None = None
 
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
+    def to_json(self) -> str:
+        ports = {"port": int(self.url.rsplit(":", 1)[1])}
+        if self.registry_address:
+            ports["registry_port"] = int(self.registry_address.rsplit(":", 1)[1])
+        return json.dumps({**asdict(self), **ports}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> SandboxState:
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def state_dir(environ: dict[str, str] | None = None) -> Path:
@@ -97,10 +105,13 @@ def serve(
     _refuse_if_running(directory)
     from git_lift.sandbox.server import SandboxServer
 
+    # SIGTERM (from `git lift sandbox stop`) ends the serving like Ctrl-C, from the start on.
+    stopping = threading.Event()
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     server = SandboxServer(port=port)
-    server.start()
     handle = None
     try:
+        server.start()
         handle = _start_registry(echo, directory) if registry else None
         state = SandboxState(
             pid=os.getpid(),
@@ -112,12 +123,14 @@ def serve(
         _write_state(directory, state)
         _announce(echo, state, directory)
         echo("Serving until Ctrl-C.")
-        _wait_for_stop_signal()
+        with contextlib.suppress(KeyboardInterrupt):
+            stopping.wait()
     finally:
         if handle is not None:
             handle.stop()
         server.stop()
         _remove_state(directory, pid=os.getpid())
+        signal.signal(signal.SIGTERM, previous_handler)
     echo("sandbox stopped")
     return 0
 
@@ -138,11 +151,9 @@ def detach(
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "sandbox.log"
     log.write_text("")
-    package_parent = str(Path(git_lift.__file__).resolve().parent.parent)
-    python_path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
     server = proc.start_background(
         [sys.executable, "-m", "git_lift.sandbox.server", "--port", str(port)],
-        env=proc.clean_env({"PYTHONPATH": python_path}),
+        env=proc.clean_env(_child_python_path()),
         log_path=str(log),
     )
     try:
@@ -220,8 +231,7 @@ def _state_path(directory: Path) -> Path:
 
 def _read_state(directory: Path) -> SandboxState | None:
     try:
-        data = json.loads(_state_path(directory).read_text())
-        return SandboxState(**data)
+        return SandboxState.from_json(_state_path(directory).read_text())
     except FileNotFoundError:
         return None
     except (ValueError, TypeError) as exc:
@@ -235,7 +245,7 @@ def _write_state(directory: Path, state: SandboxState) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = _state_path(directory)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(state), indent=2) + "\n")
+    temporary.write_text(state.to_json())
     temporary.replace(path)
 
 
@@ -266,6 +276,17 @@ def _refuse_if_running(directory: Path) -> None:
 
 
 # Processes and HTTP -------------------------------------------------------------------------
+
+
+def _child_python_path() -> dict[str, str]:
+    """PYTHONPATH for the server process: this git_lift, when it is a checkout (not installed)."""
+    parent = Path(git_lift.__file__).resolve().parent.parent
+    installed = [*site.getsitepackages(), site.getusersitepackages()]
+    if any(Path(path).resolve() == parent for path in installed):
+        return {}
+    return {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(parent), os.environ.get("PYTHONPATH")]))
+    }
 
 
 def _require_moto_server() -> None:
@@ -336,17 +357,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _wait_for_stop_signal() -> None:
-    stopping = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
-    try:
-        stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # Registry -----------------------------------------------------------------------------------

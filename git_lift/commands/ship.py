@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +36,17 @@ class ShipRequest:
     from_hook: bool = False
 
 
-def resolve_environment(ctx: Context, requested: str | None, ref: str | None) -> EnvironmentSettings:
+def resolve_environment(
+    ctx: Context, requested: str | None, ref: str | None
+) -> EnvironmentSettings:
     if requested:
         return ctx.environment(requested)
     full = ctx.repo.full_ref(ref) if ref else ctx.repo.head_ref()
     if full is None:
-        raise UsageError("cannot tell the environment of a detached HEAD or a bare commit",
-                         hint="name it: git lift ship -e staging")
+        raise UsageError(
+            "cannot tell the environment of a detached HEAD or a bare commit",
+            hint="name it: git lift ship -e staging",
+        )
     mapped = ctx.settings.environments_for_ref(full)
     if len(mapped) != 1:
         which = ", ".join(e.name for e in mapped) if mapped else "no environment"
@@ -54,11 +60,15 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
         return sha
     listed = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
     if not allow_dirty:
-        raise ValidationError(f"the work tree has uncommitted changes: {listed}",
-                              hint="commit or stash them (or --allow-dirty for a test build)")
+        raise ValidationError(
+            f"the work tree has uncommitted changes: {listed}",
+            hint="commit or stash them (or --allow-dirty for a test build)",
+        )
     if confirm:
-        raise ValidationError("a dirty build is never shipped to an environment with confirm",
-                              hint="commit your changes and ship the commit")
+        raise ValidationError(
+            "a dirty build is never shipped to an environment with confirm",
+            hint="commit your changes and ship the commit",
+        )
     digest = hashlib.sha256(ctx.repo.git("diff", "HEAD").stdout.encode()).hexdigest()[:12]
     return f"{sha}-dirty-{digest}"
 
@@ -66,8 +76,10 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
 def require_pushed(ctx: Context, sha: str, env: str) -> None:
     remotes = ctx.repo.git("branch", "-r", "--contains", sha, check=False).stdout.strip()
     if not remotes:
-        raise ValidationError(f"{sha[:12]} is not on the remote; {env} only runs pushed commits",
-                              hint="git push, then ship again")
+        raise ValidationError(
+            f"{sha[:12]} is not on the remote; {env} only runs pushed commits",
+            hint="git push, then ship again",
+        )
 
 
 def check_config(ctx: Context, service: ServiceSettings, env: str, sha: str) -> dict[str, int]:
@@ -84,29 +96,35 @@ def check_config(ctx: Context, service: ServiceSettings, env: str, sha: str) -> 
     return {key: names[key] for key in keys}
 
 
-def confirm(ctx: Context, environment: EnvironmentSettings, service: str, sha: str,
-            from_hook: bool) -> None:
+def confirm(
+    ctx: Context, environment: EnvironmentSettings, service: str, sha: str, from_hook: bool
+) -> None:
     if not environment.confirm or ctx.options.yes or from_hook:
         return
     if not ui.interactive():
-        raise UsageError(f"shipping to {environment.name} needs confirmation and there is no terminal",
-                         hint="pass --yes to confirm")
+        raise UsageError(
+            f"shipping to {environment.name} needs confirmation and there is no terminal",
+            hint="pass --yes to confirm",
+        )
     ui.info(f"About to ship {service} {sha[:12]} to {environment.name}.")
     if not ui.confirm_by_typing(environment.name):
         raise LiftError("not confirmed; nothing was deployed")
 
 
-def build_context(ctx: Context, sha: str, tag: str) -> tempfile.TemporaryDirectory[str] | None:
-    """The commit's files (not the work tree's), so what ships is exactly what was committed."""
+@contextmanager
+def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
+    """The commit's files (not the work tree's), so what ships is exactly what was committed;
+    the work tree itself for an --allow-dirty build."""
     if "-dirty-" in tag:
-        return None
-    folder = tempfile.TemporaryDirectory(prefix="git-lift-build-")
-    archive = Path(folder.name) / "commit.tar"
-    ctx.repo.git("archive", "--format=tar", "-o", str(archive), sha)
-    with tarfile.open(archive) as tar:
-        tar.extractall(Path(folder.name) / "tree", filter="data")
-    archive.unlink()
-    return folder
+        yield ctx.repo.workdir
+        return
+    with tempfile.TemporaryDirectory(prefix="git-lift-build-") as folder:
+        archive = Path(folder) / "commit.tar"
+        ctx.repo.git("archive", "--format=tar", "-o", str(archive), sha)
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(folder) / "tree", filter="data")
+        archive.unlink()
+        yield Path(folder) / "tree"
 
 
 def ship(ctx: Context, request: ShipRequest) -> int:
@@ -114,27 +132,30 @@ def ship(ctx: Context, request: ShipRequest) -> int:
     sha = ctx.repo.resolve(request.ref) if request.ref else ctx.repo.head_sha()
     environment = resolve_environment(ctx, request.env, request.ref)
     env = environment.name
-    tag = sha if request.image or request.from_hook else image_tag(ctx, sha, request.allow_dirty, environment.confirm)
+    tag = (
+        sha
+        if request.image or request.from_hook
+        else image_tag(ctx, sha, request.allow_dirty, environment.confirm)
+    )
     if environment.confirm and not request.from_hook:
         require_pushed(ctx, sha, env)
     build_args = dict(arg.partition("=")[::2] for arg in request.build_args)
     versions = check_config(ctx, service, env, sha)
     confirm(ctx, environment, service.name, sha, request.from_hook)
-    image = given_image(request.image) if request.image else build_image(ctx, service, sha, tag, build_args)
+    image = (
+        given_image(request.image)
+        if request.image
+        else build_image(ctx, service, sha, tag, build_args)
+    )
     from git_lift.commands.rollout import roll_out
 
     return roll_out(ctx, service, env, sha, image, versions, request.wait, request.timeout)
 
 
-def build_image(ctx: Context, service: ServiceSettings, sha: str, tag: str,
-                build_args: dict[str, str]) -> Image:
-    folder = build_context(ctx, sha, tag)
-    try:
-        root = Path(folder.name) / "tree" if folder is not None else ctx.repo.workdir
-        return ensure_image(ctx, service, sha, tag, build_args, root)
-    finally:
-        if folder is not None:
-            folder.cleanup()
+def build_image(
+    ctx: Context, service: ServiceSettings, sha: str, tag: str, build_args: dict[str, str]
+) -> Image:
+    return ensure_image(ctx, service, sha, tag, build_args, lambda: commit_files(ctx, sha, tag))
 
 
 def ship_from_hook(ctx: Context, env: str, sha: str, ref: str) -> int:

@@ -59,21 +59,37 @@ def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
         primary = state.primary
         names = ctx.store(env, service).names()
     except LiftError as exc:
-        return EnvStatus(env, service, None, None, None, None, None, None, None, None, None, None,
-                         [], error=exc.message)
+        return EnvStatus(
+            env,
+            service,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+            error=exc.message,
+        )
     subject = None
     if latest:
         shown = ctx.repo.git("log", "-1", "--format=%s", latest.commit, check=False)
         subject = shown.stdout.strip() or None
     return EnvStatus(
-        env=env, service=service,
+        env=env,
+        service=service,
         release=latest.number if latest else None,
         commit=latest.commit if latest else None,
         subject=subject,
         image=latest.image if latest else None,
         deployed_by=latest.deployed_by if latest else None,
         deployed_at=latest.deployed_at if latest else None,
-        running=state.running, desired=state.desired,
+        running=state.running,
+        desired=state.desired,
         rollout=primary.rollout_state if primary else None,
         undeployed_commits=undeployed(ctx, env, latest.commit) if latest else None,
         config_drift=drift(latest.config_versions, names) if latest else [],

@@ -24,6 +24,8 @@ Rules
 - Breaking a release on purpose: a container whose `environment` or `secrets` has an entry
   named LIFT_SANDBOX_CRASH (any value) exits with code 1 as it starts: stopCode
   EssentialContainerExited, stoppedReason "Essential container in task exited".
+  With desiredCount 1 a crashing release fails on the 5th DescribeServices, a missing
+  parameter on the 3rd (with a circuit breaker; see below).
 - Failed tasks count in the deployment's failedTasks and are replaced. When the service's
   deploymentConfiguration.deploymentCircuitBreaker is enabled and failedTasks reaches
   max(2, desiredCount / 2) (real ECS: max(3, ...)), the deployment gets rolloutState FAILED,
@@ -36,8 +38,13 @@ Rules
 - Stopped tasks stay listed: ListTasks(desiredStatus="STOPPED") and DescribeTasks show
   stoppedReason, stopCode and containers[].exitCode. ListTasks honours serviceName and
   defaults to desiredStatus RUNNING, as ECS does (moto ignores both).
+- Scaling (UpdateService desiredCount) starts or stops tasks of the PRIMARY deployment, and
+  DeleteService stops the service's tasks.
 - CloudFormation-created services are adopted the first time DescribeServices names them;
-  their DeploymentConfiguration and LaunchType are read from the stack's template.
+  their DeploymentConfiguration and LaunchType are read from the stack's template, and a
+  stack update that gives the service another task definition starts a deployment.
+- A deployment's rolloutState, rolloutStateReason, failedTasks, counts and timestamps, the
+  service events and the tasks have the shapes of the ECS API (boto3 parses them as usual).
 """
 
 from __future__ import annotations
@@ -45,25 +52,30 @@ from __future__ import annotations
 import copy
 import datetime
 import math
-import sys
 import threading
-import types
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from moto.core.utils import pascal_to_camelcase, remap_nested_keys, utcnow
-from moto.ecs.exceptions import TaskDefinitionNotFoundException
-from moto.ecs.models import Container, Task, ecs_backends
+from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
-from moto.ssm.models import ssm_backends
 
-CRASH_SWITCH = "LIFT_SANDBOX_CRASH"
+from git_lift.sandbox import ecs_tasks
+from git_lift.sandbox.moto_state import (
+    camel_keys,
+    ecs_backend,
+    find_service,
+    merge,
+    repair_task_definitions,
+    rolling_update,
+    stack_resource,
+    stack_task_definition,
+)
+
 MIN_FAILED_TASKS = 2
 MAX_FAILED_TASKS = 200
 EVENTS_KEPT = 100
-PENDING_STATES = ("PROVISIONING", "PENDING")
 
 DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -100,26 +112,28 @@ class RolloutSimulator:
         self, account: str, region: str, params: Mapping[str, Any], *, created: bool
     ) -> tuple[str, str] | None:
         """After a successful CreateService/UpdateService; returns (cluster, service ARN)."""
-        backend = ecs_backends[account][region]
+        backend = ecs_backend(account, region)
         name_key = "serviceName" if created else "service"
-        service = _find_service(backend, params.get("cluster"), str(params.get(name_key, "")))
-        if service is None or not _rolling_update(service):
+        service = find_service(backend, params.get("cluster"), str(params.get(name_key, "")))
+        if service is None or not rolling_update(service):
             return None
+        primary_before = service.deployments[0].get("_lift_id") if service.deployments else None
         tracked = self._reconcile(account, region, backend, service)
         if params.get("deploymentConfiguration"):
-            tracked.config = _merge(tracked.config, params["deploymentConfiguration"])
+            tracked.config = merge(tracked.config, params["deploymentConfiguration"])
             service.deployment_configuration = copy.deepcopy(tracked.config)
-        if params.get("forceNewDeployment") and not created:
+        unchanged = service.deployments and service.deployments[0]["_lift_id"] == primary_before
+        if params.get("forceNewDeployment") and unchanged:
             self._start_deployment(tracked, str(service.task_definition))
         self._refresh(backend, tracked)
         return str(service.cluster_name), str(service.arn)
 
     def services_described(self, account: str, region: str, params: Mapping[str, Any]) -> None:
         """Before DescribeServices: adopt new services, then move each named one a step."""
-        backend = ecs_backends[account][region]
+        backend = ecs_backend(account, region)
         for name in params.get("services") or []:
-            service = _find_service(backend, params.get("cluster"), str(name))
-            if service is None or not _rolling_update(service):
+            service = find_service(backend, params.get("cluster"), str(name))
+            if service is None or not rolling_update(service):
                 continue
             if service.status != "ACTIVE":
                 self._drain_deleted(backend, service)
@@ -129,32 +143,20 @@ class RolloutSimulator:
             self._refresh(backend, tracked)
 
     def service_deleted(self, account: str, region: str, params: Mapping[str, Any]) -> None:
-        backend = ecs_backends[account][region]
-        service = _find_service(backend, params.get("cluster"), str(params.get("service", "")))
+        backend = ecs_backend(account, region)
+        service = find_service(backend, params.get("cluster"), str(params.get("service", "")))
         if service is not None:
             self._drain_deleted(backend, service)
 
     def stacks_changed(self, account: str, region: str) -> None:
-        """After a CloudFormation request: repair the task definitions a stack update wrote.
-
-        moto registers a stack update's task definition with the template's PascalCase keys
-        ("Image", "Secrets"), which DescribeTaskDefinition then drops; a stack create gets
-        camelCase keys. Give both the keys the ECS API uses.
-        """
-        backend = ecs_backends[account][region]
-        for revisions in backend.task_definitions.values():
-            for task_definition in revisions.values():
-                definitions = task_definition.container_definitions
-                if any(key[:1].isupper() for d in definitions for key in d):
-                    task_definition.container_definitions = remap_nested_keys(
-                        definitions, pascal_to_camelcase
-                    )
+        """After a CloudFormation request (see moto_state.repair_task_definitions)."""
+        repair_task_definitions(account, region)
 
     def visible_task_arns(
         self, account: str, region: str, params: Mapping[str, Any], arns: Iterable[str]
     ) -> list[str]:
         """ListTasks as ECS filters it: by serviceName, and desiredStatus RUNNING by default."""
-        backend = ecs_backends[account][region]
+        backend = ecs_backend(account, region)
         tasks: dict[str, Any] = {}
         for cluster_tasks in backend.tasks.values():
             tasks.update(cluster_tasks)
@@ -183,38 +185,37 @@ class RolloutSimulator:
         if tracked.from_stack:
             # moto does not update a service when only a Ref it uses changed (a stack update
             # that registers a new task definition); CloudFormation does, so follow the stack.
-            named = _stack_task_definition(account, region, service)
+            named = stack_task_definition(account, region, service)
             if named and named != tracked.stack_task_definition:
                 service.task_definition = tracked.stack_task_definition = named
-        if service.task_definition:
-            # moto stores what UpdateService was given ("family:3"); ECS answers with the ARN.
-            service.task_definition = backend.describe_task_definition(
-                str(service.task_definition)
-            ).arn
+        for deployment in service.deployments:  # forceNewDeployment makes moto rename one
+            deployment["id"] = deployment["_lift_id"]
+        # moto stores what UpdateService was given ("family:3"); ECS answers with the ARN.
+        task_definition = ecs_tasks.find_task_definition(backend, service.task_definition)
+        if task_definition is not None:
+            service.task_definition = task_definition.arn
         primary = service.deployments[0] if service.deployments else None
         if service.task_definition and (
             primary is None or primary["taskDefinition"] != service.task_definition
         ):
             self._start_deployment(tracked, str(service.task_definition))
-        elif primary is not None:
-            primary["id"] = primary.get("_lift_id", primary["id"])  # undo moto's forced rename
         return tracked
 
     def _adopt(self, account: str, region: str, service: Any) -> _Tracked:
         config = copy.deepcopy(DEFAULT_DEPLOYMENT_CONFIGURATION)
-        found = _stack_resource(account, region, service)
+        found = stack_resource(account, region, service)
         template_properties = found[1] if found else {}
         if isinstance(template_properties.get("DeploymentConfiguration"), dict):
-            config = _merge(config, _camel_keys(template_properties["DeploymentConfiguration"]))
+            config = merge(config, camel_keys(template_properties["DeploymentConfiguration"]))
         if isinstance(template_properties.get("LaunchType"), str):
             service.launch_type = template_properties["LaunchType"]
         existing = getattr(service, "deployment_configuration", None)
         if isinstance(existing, dict):
-            config = _merge(config, existing)
+            config = merge(config, existing)
         service.deployment_configuration = copy.deepcopy(config)
         tracked = _Tracked(service=service, config=config, from_stack=found is not None)
         if found is not None:
-            tracked.stack_task_definition = _stack_task_definition(account, region, service)
+            tracked.stack_task_definition = stack_task_definition(account, region, service)
         for deployment in service.deployments:
             deployment["id"] = deployment["_lift_id"] = _deployment_id()  # 19 digits, as ECS
             state = "completed" if deployment["rolloutState"] == "COMPLETED" else "in progress"
@@ -258,10 +259,13 @@ class RolloutSimulator:
         if not service.deployments:
             return
         log = _EventLog(service)
-        tasks = _service_tasks(backend, service)
+        tasks = ecs_tasks.service_tasks(backend, service)
         for task in tasks:
-            if task.last_status in PENDING_STATES:
-                self._advance(account, region, backend, service, task, log.now)
+            failed = task.last_status in ecs_tasks.PENDING_STATES and ecs_tasks.advance(
+                task, backend, account, region, log.now
+            )
+            if failed:
+                _count_failure(service, task)
         primary = service.deployments[0]
         if self._circuit_breaker_trips(tracked, primary):
             self._fail(tracked, primary, log)
@@ -272,51 +276,6 @@ class RolloutSimulator:
         if primary["rolloutState"] == "IN_PROGRESS" and primary["_lift_id"] in tracked.launched:
             self._complete_if_ready(backend, tracked, primary, log)
         log.flush()
-
-    def _advance(
-        self,
-        account: str,
-        region: str,
-        backend: Any,
-        service: Any,
-        task: Any,
-        now: datetime.datetime,
-    ) -> None:
-        task_definition = _task_definition(backend, task.task_definition_arn)
-        definitions = task_definition.container_definitions if task_definition else []
-        if task.last_status == "PROVISIONING":
-            missing = _missing_parameters(definitions, account, region)
-            if missing:
-                reason = (
-                    "ResourceInitializationError: unable to pull secrets or registry auth: "
-                    "execution resource retrieval failed: unable to retrieve secrets from ssm: "
-                    "service call has been retried 1 time(s): invalid ssm parameters: "
-                    + " ".join(missing)
-                )
-                _stop_task(task, now, reason, "TaskFailedToStart")
-                _count_failure(service, task)
-                return
-            task.last_status = "PENDING"
-            task.pull_started_at = now
-            return
-        crashing = [c["name"] for c in definitions if _crashes(c)]
-        if crashing:
-            task.started_at = now
-            _stop_task(
-                task,
-                now,
-                "Essential container in task exited",
-                "EssentialContainerExited",
-                exit_codes={name: 1 for name in crashing},
-            )
-            _count_failure(service, task)
-            return
-        task.last_status = "RUNNING"
-        task.started_at = task.connectivity_at = task.pull_stopped_at = now
-        task.connectivity = "CONNECTED"
-        task.health_status = "UNKNOWN"
-        for container in task.containers:
-            container.last_status = "RUNNING"
 
     def _circuit_breaker_trips(self, tracked: _Tracked, primary: dict[str, Any]) -> bool:
         breaker = tracked.config.get("deploymentCircuitBreaker") or {}
@@ -362,18 +321,21 @@ class RolloutSimulator:
         primary["desiredCount"] = service.desired_count
         live = [
             t
-            for t in _service_tasks(backend, service)
+            for t in ecs_tasks.service_tasks(backend, service)
             if t.started_by == primary["id"] and t.desired_status == "RUNNING"
         ]
         missing = service.desired_count - len(live)
-        if missing > 0 and _task_definition(backend, primary["taskDefinition"]) is not None:
-            started = [_launch_task(backend, service, primary, log.now) for _ in range(missing)]
+        if (
+            missing > 0
+            and ecs_tasks.find_task_definition(backend, primary["taskDefinition"]) is not None
+        ):
+            started = [ecs_tasks.launch(backend, service, primary, log.now) for _ in range(missing)]
             log.add(_tasks_message("has started {n} tasks:", started))
         elif missing < 0:
             surplus = sorted(live, key=lambda t: t.last_status == "RUNNING")[:-missing]
             reason = f"Scaling activity initiated by (deployment {primary['id']})"
             for task in surplus:
-                _stop_task(task, log.now, reason, "ServiceSchedulerInitiated", exit_codes=0)
+                ecs_tasks.stop(task, log.now, reason, "ServiceSchedulerInitiated", exit_codes=0)
             log.add(_tasks_message("has stopped {n} running tasks:", surplus))
         tracked.launched.add(primary["_lift_id"])
 
@@ -381,17 +343,17 @@ class RolloutSimulator:
         self, backend: Any, tracked: _Tracked, primary: dict[str, Any], log: _EventLog
     ) -> None:
         service = tracked.service
-        tasks = _service_tasks(backend, service)
+        tasks = ecs_tasks.service_tasks(backend, service)
         mine = [t for t in tasks if t.started_by == primary["id"]]
         running = sum(1 for t in mine if t.last_status == "RUNNING")
-        pending = sum(1 for t in mine if t.last_status in PENDING_STATES)
+        pending = sum(1 for t in mine if t.last_status in ecs_tasks.PENDING_STATES)
         if running < primary["desiredCount"] or pending:
             return
         old_ids = {d["id"] for d in service.deployments[1:]}
         retired = [t for t in tasks if t.started_by in old_ids and t.desired_status == "RUNNING"]
         reason = f"Scaling activity initiated by (deployment {primary['id']})"
         for task in retired:
-            _stop_task(task, log.now, reason, "ServiceSchedulerInitiated", exit_codes=0)
+            ecs_tasks.stop(task, log.now, reason, "ServiceSchedulerInitiated", exit_codes=0)
         if retired:
             log.add(_tasks_message("has stopped {n} running tasks:", retired))
         del service.deployments[1:]
@@ -404,26 +366,26 @@ class RolloutSimulator:
     def _refresh(self, backend: Any, tracked: _Tracked) -> None:
         """Recompute the counts ECS reports from the tasks that exist."""
         service = tracked.service
-        tasks = _service_tasks(backend, service)
+        tasks = ecs_tasks.service_tasks(backend, service)
         for deployment in service.deployments:
             mine = [t for t in tasks if t.started_by == deployment["id"]]
             deployment["runningCount"] = sum(1 for t in mine if t.last_status == "RUNNING")
-            pending = sum(1 for t in mine if t.last_status in PENDING_STATES)
+            pending = sum(1 for t in mine if t.last_status in ecs_tasks.PENDING_STATES)
             not_started = deployment["_lift_id"] not in tracked.launched
             if not_started and deployment["rolloutState"] == "IN_PROGRESS":
                 pending = int(deployment["desiredCount"])
             deployment["pendingCount"] = pending
         service.running_count = sum(d["runningCount"] for d in service.deployments)
         service.pending_count = sum(d["pendingCount"] for d in service.deployments)
-        _refresh_cluster(backend, str(service.cluster_name))
+        ecs_tasks.refresh_cluster(backend, str(service.cluster_name))
 
     def _drain_deleted(self, backend: Any, service: Any) -> None:
         now = utcnow()
-        for task in _service_tasks(backend, service):
+        for task in ecs_tasks.service_tasks(backend, service):
             if task.desired_status == "RUNNING":
-                _stop_task(task, now, "Service was deleted", "ServiceSchedulerInitiated", 0)
+                ecs_tasks.stop(task, now, "Service was deleted", "ServiceSchedulerInitiated", 0)
         service.running_count = service.pending_count = 0
-        _refresh_cluster(backend, str(service.cluster_name))
+        ecs_tasks.refresh_cluster(backend, str(service.cluster_name))
 
 
 class _EventLog:
@@ -453,85 +415,6 @@ def _deployment_id() -> str:
     return f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
 
 
-# Tasks ---------------------------------------------------------------------------------------
-
-
-def _launch_task(
-    backend: Any, service: Any, deployment: dict[str, Any], now: datetime.datetime
-) -> Any:
-    task_definition = backend.describe_task_definition(deployment["taskDefinition"])
-    cluster = backend.clusters[service.cluster_name]
-    # Real tasks get an ENI; a sandbox task needs none, so moto is shown a view of the task
-    # definition without awsvpc and creates no EC2 resources.
-    view = types.SimpleNamespace(
-        arn=task_definition.arn,
-        network_mode=None,
-        container_definitions=task_definition.container_definitions,
-    )
-    task: Any = Task(
-        cluster=cluster,
-        task_definition=view,  # type: ignore[arg-type]
-        container_instance_arn=None,
-        resource_requirements=None,
-        backend=backend,
-        group=f"service:{service.name}",
-        launch_type=service.launch_type or "FARGATE",
-        started_by=deployment["id"],
-        platform_version=service.platform_version,
-    )
-    task._transitions = []  # moto's own task state machine must not move our tasks
-    task.id = uuid.uuid4().hex  # ECS task ids are 32 hex digits
-    task.last_status = "PROVISIONING"
-    task.created_at = now
-    task.cpu = task_definition.cpu
-    task.memory = task_definition.memory
-    task.availability_zone = f"{service.region_name}a"
-    task.platform_family = "Linux"
-    task.containers = [
-        _container(task, definition, view) for definition in view.container_definitions
-    ]
-    backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
-    return task
-
-
-def _container(task: Any, definition: Mapping[str, Any], view: Any) -> Any:
-    container: Any = cast(Any, Container)(view)  # moto marks it abstract for CloudFormation
-    container.container_arn = (
-        f"arn:aws:ecs:{task.region_name}:{task._account_id}:container/"
-        f"{task.cluster_name}/{task.id}/{uuid.uuid4()}"
-    )
-    container.task_arn = task.task_arn
-    container.name = definition.get("name")
-    container.image = definition.get("image")
-    container.cpu = definition.get("cpu", 0)
-    container.memory = definition.get("memory")
-    container.last_status = "PENDING"
-    container.exitCode = None
-    container.reason = None
-    container.health_status = "UNKNOWN"
-    return container
-
-
-def _stop_task(
-    task: Any,
-    now: datetime.datetime,
-    reason: str,
-    stop_code: str,
-    exit_codes: int | Mapping[str, int] | None = None,
-) -> None:
-    task.last_status = "STOPPED"
-    task.desired_status = "STOPPED"
-    task.stopped_reason = reason
-    task.stop_code = stop_code
-    task.stopping_at = task.stopped_at = task.execution_stopped_at = now
-    for container in task.containers:
-        container.last_status = "STOPPED"
-        if isinstance(exit_codes, int):
-            container.exitCode = exit_codes
-        elif exit_codes is not None and container.name in exit_codes:
-            container.exitCode = exit_codes[container.name]
-
-
 def _count_failure(service: Any, task: Any) -> None:
     for deployment in service.deployments:
         if deployment["id"] == task.started_by:
@@ -539,141 +422,6 @@ def _count_failure(service: Any, task: Any) -> None:
             deployment["updatedAt"] = task.stopped_at
 
 
-def _service_tasks(backend: Any, service: Any) -> list[Any]:
-    group = f"service:{service.name}"
-    tasks = backend.tasks.get(service.cluster_name, {}).values()
-    return [t for t in tasks if getattr(t, "group", None) == group]
-
-
-def _refresh_cluster(backend: Any, cluster_name: str) -> None:
-    cluster = backend.clusters.get(cluster_name)
-    if cluster is None:
-        return
-    tasks = list(backend.tasks.get(cluster_name, {}).values())
-    cluster.running_tasks_count = sum(1 for t in tasks if t.last_status == "RUNNING")
-    cluster.pending_tasks_count = sum(1 for t in tasks if t.last_status in PENDING_STATES)
-
-
 def _tasks_message(template: str, tasks: list[Any]) -> str:
     listed = " ".join(f"(task {t.id})" for t in tasks)
     return f"{template.format(n=len(tasks))} {listed}."
-
-
-# Task definition rules -----------------------------------------------------------------------
-
-
-def _crashes(container_definition: Mapping[str, Any]) -> bool:
-    entries = list(container_definition.get("environment") or [])
-    entries += list(container_definition.get("secrets") or [])
-    return any(entry.get("name") == CRASH_SWITCH for entry in entries)
-
-
-def _missing_parameters(
-    container_definitions: Iterable[Mapping[str, Any]], account: str, region: str
-) -> list[str]:
-    missing = []
-    for definition in container_definitions:
-        for secret in definition.get("secrets") or []:
-            value_from = str(secret.get("valueFrom", ""))
-            where = _parameter_location(value_from, account, region)
-            if where is not None and not _parameter_exists(*where):
-                missing.append(value_from)
-    return missing
-
-
-def _parameter_location(value_from: str, account: str, region: str) -> tuple[str, str, str] | None:
-    """(account, region, name) of an SSM parameter reference; None for other services."""
-    if not value_from.startswith("arn:"):
-        return account, region, value_from
-    parts = value_from.split(":", 5)
-    if len(parts) < 6 or parts[2] != "ssm" or not parts[5].startswith("parameter"):
-        return None
-    name = parts[5][len("parameter") :]
-    if name.count("/") == 1:  # "parameter/NAME" names the flat parameter "NAME"
-        name = name[1:]
-    return parts[4], parts[3], name
-
-
-def _parameter_exists(account: str, region: str, name: str) -> bool:
-    try:
-        backend = ssm_backends[account][region]
-    except KeyError:
-        return False
-    return backend.get_parameter(name.split(":")[0]) is not None
-
-
-# moto lookups --------------------------------------------------------------------------------
-
-
-def _task_definition(backend: Any, arn: str | None) -> Any:
-    """The task definition, or None when there is none (a service without one, or deleted)."""
-    if not arn:
-        return None
-    try:
-        return backend.describe_task_definition(arn)
-    except TaskDefinitionNotFoundException:
-        return None
-
-
-def _find_service(backend: Any, cluster: object, name_or_arn: str) -> Any:
-    cluster_name = str(cluster or "default").split("/")[-1]
-    return backend.services.get(f"{cluster_name}:{name_or_arn.split('/')[-1]}")
-
-
-def _rolling_update(service: Any) -> bool:
-    """Only the ECS deployment controller rolls deployments; CODE_DEPLOY/EXTERNAL do not."""
-    return bool((service.deployment_controller or {}).get("type", "ECS") == "ECS")
-
-
-def _stack_resource(account: str, region: str, service: Any) -> tuple[Any, dict[str, Any]] | None:
-    """The stack that created `service` and the resource's template Properties, if any."""
-    # moto imports a backend on its first request: without it, no stack exists. (Importing it
-    # here would add a second to the sandbox's start.)
-    models = sys.modules.get("moto.cloudformation.models")
-    if models is None:
-        return None
-    try:
-        stacks = list(models.cloudformation_backends[account][region].stacks.values())
-    except KeyError:
-        return None
-    for stack in stacks:
-        parsed = getattr(stack.resource_map, "_parsed_resources", {})
-        for logical_id, resource in list(parsed.items()):
-            if resource is service:
-                resource_json = stack.template_dict.get("Resources", {}).get(logical_id, {})
-                properties = resource_json.get("Properties", {})
-                return stack, properties if isinstance(properties, dict) else {}
-    return None
-
-
-def _stack_task_definition(account: str, region: str, service: Any) -> str | None:
-    """The task definition ARN the service's stack template names now."""
-    found = _stack_resource(account, region, service)
-    if found is None:
-        return None
-    stack, properties = found
-    value = properties.get("TaskDefinition")
-    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
-        parsed = getattr(stack.resource_map, "_parsed_resources", {})
-        arn = getattr(parsed.get(value["Ref"]), "arn", None)
-        return arn if isinstance(arn, str) else None
-    return value if isinstance(value, str) else None
-
-
-def _camel_keys(value: Any) -> Any:
-    """CloudFormation's PascalCase properties as the ECS API's camelCase, "true" as True."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _camel_keys(v) for k, v in value.items()}
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
-
-
-def _merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(dict(base))
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
