@@ -274,3 +274,21 @@ def test_works_from_a_subfolder_of_a_multi_service_repo(aws: Any, tmp_path: Path
     assert at_root.returncode == 2 and "-s NAME" in at_root.stderr
     ok = Lift(repo.path)("config", "check", "-e", "staging", "-s", "worker")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_partial_failure_names_written_and_unwritten_keys_and_keeps_the_rest(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    # A real Parameter Store refusal: a parameter at its 100-version limit whose oldest
+    # version carries a label cannot take a 101st version (ParameterMaxVersionLimitExceeded).
+    for n in range(100):
+        put("ZZ_FULL", f"v{n}")
+    ssm().label_parameter_version(Name="/staging/payments-api/ZZ_FULL", ParameterVersion=1,
+                                  Labels=["pinned"])
+    result = lift("config", "set", "-e", "staging", "AA_FIRST=1", "ZZ_FULL=new")
+    assert result.returncode == 1
+    assert "written: AA_FIRST; not written: ZZ_FULL" in result.stderr
+    assert "--resume" in result.stderr
+    assert stored()["AA_FIRST"] == "1" and stored()["ZZ_FULL"] == "v99"
+    kept = next((lift.cwd / ".git" / "lift").iterdir()).read_text()
+    assert "ZZ_FULL=new" in kept and "AA_FIRST" not in kept

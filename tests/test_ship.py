@@ -274,3 +274,26 @@ def test_no_wait_starts_the_deployment_and_records_nothing(shipping: GitRepo, li
     assert result.returncode == 0, result.stderr
     assert "not waiting" in result.stderr
     assert shipping.git("tag", "-l", "lift/*").stdout == ""
+
+
+def test_detached_head_needs_an_environment(shipping: GitRepo, lift: Lift) -> None:
+    shipping.git("checkout", "-q", "--detach")
+    result = lift("ship")
+    assert result.returncode == 2
+    assert "detached HEAD" in result.stderr and "git lift ship -e staging" in result.stderr
+
+
+def test_a_branch_that_maps_to_no_environment(shipping: GitRepo, lift: Lift) -> None:
+    shipping.git("checkout", "-q", "-b", "feature/x")
+    result = lift("ship")
+    assert result.returncode == 2
+    assert "refs/heads/feature/x maps to no environment" in result.stderr
+
+
+def test_a_repository_without_commits(aws: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    result = Lift(empty)("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "no commits yet" in result.stderr and "hint: " in result.stderr
