@@ -41,21 +41,21 @@ echo "payments-api v1" > app.txt
 printf 'DATABASE_URL=postgres://localhost/payments\nLOG_LEVEL=info\n' > env.sample
 git add . && git commit -q -m "payments-api: first version" && git push -q origin main
 
-say "Environments and the service's ECS infrastructure"
-if git lift env -h >/dev/null 2>&1 && git lift service -h >/dev/null 2>&1; then
-  run git lift env create -e staging --yes
-  run git lift env create -e production --yes
-  run git lift service create -e staging --yes
-  run git lift service create -e production --yes
-else
-  python3 "$here/demo/create_services.py" payments-api staging production
-fi
+say "Environments: network, ECS cluster and load balancer, as CloudFormation stacks"
+run git lift env create -e staging --yes
+run git lift env create -e production --yes
 
 say "Hooks, and the config each environment needs"
 run git lift hooks install
 run git lift config set -e staging DATABASE_URL=postgres://staging-db/payments LOG_LEVEL=debug
 run git lift config set -e production --yes DATABASE_URL=postgres://prod-db/payments LOG_LEVEL=info
 run git lift config check
+
+say "The service's infrastructure: its config document (the editor accepts the default) and stack"
+export GIT_EDITOR=true
+run git lift service create -e staging --yes
+run git lift service create -e production --yes
+unset GIT_EDITOR
 
 say "A commit whose env.sample names a key the store lacks is refused"
 echo "PAYMENT_PROVIDER_KEY=example" >> env.sample

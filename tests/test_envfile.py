@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from git_lift import envfile
@@ -53,6 +53,7 @@ printable = st.text(
 keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
 
 
+@settings(deadline=None)  # no wall-clock limit: the suite runs on 2 shared cores
 @given(st.dictionaries(keys, printable, max_size=8))
 def test_render_then_parse_gives_the_same_values(values: dict[str, str]) -> None:
     assert envfile.parse(envfile.render(values)).as_dict() == values

@@ -159,7 +159,6 @@ def build_image(
 
 
 def ship_from_hook(ctx: Context, env: str, sha: str, ref: str) -> int:
-    """Release a pushed ref (the pre-push hook): no prompt, the push itself is the confirmation."""
-    service = ctx.service()
-    ui.info(f"releasing {service.name} {sha[:12]} ({ref}) to {env}")
+    """Release a pushed ref (the pre-push hook, which has announced `ref`): no prompt, the push
+    itself is the confirmation."""
     return ship(ctx, ShipRequest(env=env, ref=sha, from_hook=True))

@@ -47,6 +47,7 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
         hint="pip install 'git-lift[sandbox]'",
     ) from exc
 
+from git_lift.sandbox import cloudformation
 from git_lift.sandbox.rollout import RolloutSimulator
 
 DEFAULT_REGION = "eu-west-1"
@@ -151,7 +152,9 @@ class LiftApplication:
         if call.service == "cloudformation":
             with self.simulator.lock:
                 status, headers, out = _call(self.moto_app, environ)
-                self.simulator.stacks_changed(_account(environ, call.access_key), call.region)
+                account = _account(environ, call.access_key)
+                cloudformation.repair(account, call.region)
+                self.simulator.stacks_changed(account, call.region)
             return _respond(start_response, status, headers, out)
         return self.moto_app(environ, start_response)
 

@@ -1,0 +1,290 @@
+"""CloudFormation: stacks, change sets, stack events and outputs. Takes its client and `sleep`.
+
+Every stack change goes through a change set, so that what is shown and confirmed is exactly
+what runs. Waiting is polling with backoff; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from git_lift.aws.clients import translate_errors
+from git_lift.errors import AwsError, LiftError
+
+CAPABILITIES = ["CAPABILITY_IAM"]
+SUCCESS = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
+# A failed create leaves a stack that can only be deleted.
+DEAD = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"})
+# Resource events that only say a failure elsewhere stopped this resource.
+_CANCELLED = ("Resource creation cancelled", "Resource update cancelled")
+_NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+MIN_INTERVAL = 2.0
+MAX_INTERVAL = 10.0
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # Add | Modify | Remove | Import | Dynamic
+    logical_id: str
+    resource_type: str
+    replacement: str = ""  # True | False | Conditional ("" when not a Modify)
+
+    @property
+    def kind(self) -> str:
+        """What happens to the resource, in the words the plan shows."""
+        if self.action == "Add":
+            return "added"
+        if self.action == "Remove":
+            return "removed"
+        if self.action == "Modify" and self.replacement == "True":
+            return "replaced"
+        if self.action == "Modify" and self.replacement == "Conditional":
+            return "may be replaced"
+        return "modified"
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    id: str
+    stack_name: str
+    creates_stack: bool
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    id: str
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str
+    timestamp: datetime | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status.endswith("_FAILED")
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    id: str
+    status: str
+    reason: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def settled(self) -> bool:
+        return not self.status.endswith("_IN_PROGRESS")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in SUCCESS
+
+    @property
+    def reviewing(self) -> bool:
+        """A stack that a CREATE change set made and nobody executed: it has no resources."""
+        return self.status == "REVIEW_IN_PROGRESS"
+
+
+class StackFailed(LiftError):
+    """A stack change ended in a state other than *_COMPLETE."""
+
+
+def change_set_name(clock: Callable[[], float] = time.time) -> str:
+    return time.strftime("git-lift-%Y%m%d-%H%M%S", time.gmtime(clock()))
+
+
+def root_cause(events: list[StackEvent]) -> StackEvent | None:
+    """The first failure (oldest first), not the cancellations it caused."""
+    failures = [e for e in events if e.failed and e.reason]
+    real = [e for e in failures if not e.reason.startswith(_CANCELLED)]
+    found = real or failures
+    return found[0] if found else None
+
+
+class CloudFormation:
+    def __init__(
+        self,
+        client: Any,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+        self._clock = clock
+
+    @property
+    def region(self) -> str:
+        return str(self._client.meta.region_name)
+
+    def stack(self, name: str) -> Stack | None:
+        with translate_errors(f"describing stack {name}"):
+            try:
+                answer = self._client.describe_stacks(StackName=name)
+            except self._client.exceptions.ClientError as exc:
+                if "does not exist" in str(exc):
+                    return None
+                raise
+        raw = answer["Stacks"][0]
+        return Stack(
+            name=str(raw["StackName"]),
+            id=str(raw["StackId"]),
+            status=str(raw["StackStatus"]),
+            reason=str(raw.get("StackStatusReason", "") or ""),
+            outputs={
+                str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in raw.get("Outputs") or []
+            },
+        )
+
+    def template(self, name: str) -> str:
+        """The stack's current template, as CloudFormation keeps it."""
+        with translate_errors(f"reading the template of {name}"):
+            body = self._client.get_template(StackName=name)["TemplateBody"]
+        # boto3 parses a JSON template into a dict; YAML stays text.
+        return body if isinstance(body, str) else json.dumps(body, indent=2, sort_keys=True)
+
+    # Change sets ------------------------------------------------------------------------------
+
+    def create_change_set(
+        self, stack_name: str, body: str, *, create: bool, tags: dict[str, str], timeout: float
+    ) -> ChangeSet:
+        """Create a change set and wait until CloudFormation has computed it.
+
+        An update that changes nothing gives an empty ChangeSet (already deleted)."""
+        with translate_errors(f"creating a change set for {stack_name}"):
+            answer = self._client.create_change_set(
+                StackName=stack_name,
+                ChangeSetName=change_set_name(),
+                ChangeSetType="CREATE" if create else "UPDATE",
+                TemplateBody=body,
+                Capabilities=CAPABILITIES,
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            )
+        change_set_id = str(answer["Id"])
+        status, reason = self._wait_for_change_set(change_set_id, timeout)
+        if status == "FAILED" and any(text in reason for text in _NO_CHANGES):
+            self.delete_change_set(change_set_id)
+            return ChangeSet(change_set_id, stack_name, create)
+        if status != "CREATE_COMPLETE":
+            self.delete_change_set(change_set_id)
+            raise AwsError(f"CloudFormation refused the change to {stack_name}: {reason}")
+        return ChangeSet(change_set_id, stack_name, create, list(self._changes(change_set_id)))
+
+    def _wait_for_change_set(self, change_set_id: str, timeout: float) -> tuple[str, str]:
+        deadline = self._clock() + timeout
+        interval = MIN_INTERVAL / 2
+        while True:
+            with translate_errors("describing a change set"):
+                answer = self._client.describe_change_set(ChangeSetName=change_set_id)
+            status = str(answer.get("Status", ""))
+            if status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE", "DELETE_FAILED"):
+                return status, str(answer.get("StatusReason", "") or "")
+            if self._clock() >= deadline:
+                raise AwsError(f"CloudFormation did not compute the change set in {timeout:.0f}s")
+            self._sleep(interval)
+            interval = min(MAX_INTERVAL, interval * 1.5)
+
+    def _changes(self, change_set_id: str) -> Iterator[Change]:
+        kwargs: dict[str, Any] = {"ChangeSetName": change_set_id}
+        with translate_errors("reading a change set"):
+            while True:
+                page = self._client.describe_change_set(**kwargs)
+                for item in page.get("Changes", []):
+                    rc = item.get("ResourceChange", {})
+                    yield Change(
+                        action=str(rc.get("Action", "")),
+                        logical_id=str(rc.get("LogicalResourceId", "")),
+                        resource_type=str(rc.get("ResourceType", "")),
+                        replacement=str(rc.get("Replacement", "") or ""),
+                    )
+                if not page.get("NextToken"):
+                    return
+                kwargs["NextToken"] = page["NextToken"]
+
+    def delete_change_set(self, change_set_id: str) -> None:
+        with translate_errors("deleting a change set"):
+            self._client.delete_change_set(ChangeSetName=change_set_id)
+
+    def execute(self, change_set: ChangeSet) -> None:
+        with translate_errors(f"executing the change set of {change_set.stack_name}"):
+            self._client.execute_change_set(ChangeSetName=change_set.id)
+
+    # Events -----------------------------------------------------------------------------------
+
+    def latest_event_ids(self, stack_name: str) -> list[str]:
+        """The newest events' ids (one page): what `events_since` should treat as history."""
+        with translate_errors(f"reading the events of {stack_name}"):
+            page = self._client.describe_stack_events(StackName=stack_name)
+        return [str(raw["EventId"]) for raw in page.get("StackEvents", [])]
+
+    def events_since(self, stack_name: str, seen: set[str]) -> list[StackEvent]:
+        """Events not in `seen`, oldest first; pages stop at the first event already seen."""
+        fresh: list[StackEvent] = []
+        kwargs: dict[str, Any] = {"StackName": stack_name}
+        with translate_errors(f"reading the events of {stack_name}"):
+            while True:
+                page = self._client.describe_stack_events(**kwargs)
+                for raw in page.get("StackEvents", []):
+                    if str(raw["EventId"]) in seen:
+                        return fresh[::-1]
+                    fresh.append(_event(raw))
+                if not page.get("NextToken"):
+                    return fresh[::-1]
+                kwargs["NextToken"] = page["NextToken"]
+
+    def wait(
+        self,
+        stack_name: str,
+        seen: set[str],
+        on_event: Callable[[StackEvent], None],
+        timeout: float,
+    ) -> tuple[Stack, list[StackEvent]]:
+        """Poll until the stack settles; report each new event once. Returns the stack and
+        every event of this change (oldest first). Raises AwsError on timeout."""
+        deadline = self._clock() + timeout
+        interval = MIN_INTERVAL
+        events: list[StackEvent] = []
+        while True:
+            fresh = self.events_since(stack_name, seen)
+            for event in fresh:
+                seen.add(event.id)
+                events.append(event)
+                on_event(event)
+            stack = self.stack(stack_name)
+            if stack is None:
+                raise StackFailed(f"stack {stack_name} disappeared while changing")
+            if stack.settled:
+                for event in self.events_since(stack_name, seen):  # the last ones, if any
+                    seen.add(event.id)
+                    events.append(event)
+                    on_event(event)
+                return stack, events
+            if self._clock() >= deadline:
+                raise AwsError(
+                    f"stopped waiting for {stack_name} after {timeout:.0f}s "
+                    f"({stack.status}); CloudFormation goes on",
+                    hint=f"watch it: aws cloudformation describe-stacks --stack-name {stack_name}",
+                )
+            interval = MIN_INTERVAL if fresh else min(MAX_INTERVAL, interval * 1.5)
+            self._sleep(min(interval, max(0.0, deadline - self._clock())))
+
+
+def _event(raw: dict[str, Any]) -> StackEvent:
+    return StackEvent(
+        id=str(raw["EventId"]),
+        logical_id=str(raw.get("LogicalResourceId", "")),
+        resource_type=str(raw.get("ResourceType", "")),
+        status=str(raw.get("ResourceStatus", "")),
+        reason=str(raw.get("ResourceStatusReason", "") or ""),
+        timestamp=raw.get("Timestamp"),
+    )

@@ -1,0 +1,317 @@
+"""`git lift env create|update|show|list`: the environment stack `lift-<env>` and its record."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from git_lift import ui
+from git_lift.aws.cfn import CloudFormation
+from git_lift.aws.store import EnvironmentRecord, Store
+from git_lift.commands.context import Context
+from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.errors import LiftError, UsageError
+from git_lift.templates.environment import (
+    LOAD_BALANCER_DNS,
+    EnvironmentParams,
+    check_params,
+    cluster_name,
+)
+
+
+@dataclass(frozen=True)
+class EnvFlags:
+    """What the command line says; None leaves a setting as it is (or asks, on create)."""
+
+    vpc_cidr: str | None = None
+    public_subnets: tuple[str, str] | None = None
+    private_subnets: tuple[str, str] | None = None
+    nat: bool | None = None
+    certificate_arn: str | None = None  # "" removes it
+    notification_topic_arn: str | None = None  # "" removes it
+    internal_load_balancer: bool | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def stack_name(env: str) -> str:
+    return f"lift-{env}"
+
+
+def parse_pair(value: str, option: str) -> tuple[str, str]:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise UsageError(
+            f"{option} takes two CIDRs, one per availability zone: {value!r}",
+            hint=f"{option} 10.0.0.0/22,10.0.4.0/22",
+        )
+    return parts[0], parts[1]
+
+
+def default_subnets(vpc_cidr: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """Subnets that fit a VPC: two small public ones in its first sixteenth, two private ones
+    of a sixteenth each after it (10.0.0.0/16 -> the defaults). None when it is too small."""
+    try:
+        vpc = ipaddress.IPv4Network(vpc_cidr, strict=True)
+    except ValueError:
+        return None
+    if vpc.prefixlen > 22:
+        return None
+    sixteenths = list(vpc.subnets(prefixlen_diff=4))
+    public = list(sixteenths[0].subnets(prefixlen_diff=2))
+    return (str(public[0]), str(public[1])), (str(sixteenths[1]), str(sixteenths[2]))
+
+
+def apply_flags(base: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
+    """`base` with the flags given; a new VPC range brings new default subnets."""
+    changes: dict[str, Any] = {}
+    if flags.vpc_cidr is not None and flags.vpc_cidr != base.vpc_cidr:
+        changes["vpc_cidr"] = flags.vpc_cidr
+        derived = default_subnets(flags.vpc_cidr)
+        if derived is not None:
+            changes["public_subnet_cidrs"], changes["private_subnet_cidrs"] = derived
+    if flags.public_subnets is not None:
+        changes["public_subnet_cidrs"] = flags.public_subnets
+    if flags.private_subnets is not None:
+        changes["private_subnet_cidrs"] = flags.private_subnets
+    if flags.nat is not None:
+        changes["nat"] = flags.nat
+    if flags.certificate_arn is not None:
+        changes["certificate_arn"] = flags.certificate_arn or None
+    if flags.notification_topic_arn is not None:
+        changes["notification_topic_arn"] = flags.notification_topic_arn or None
+    if flags.internal_load_balancer is not None:
+        changes["internal_load_balancer"] = flags.internal_load_balancer
+    return dataclasses.replace(base, **changes)
+
+
+def ask_params(params: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
+    """On a terminal, ask for each setting the flags leave open; the defaults work."""
+    if flags.vpc_cidr is None:
+        vpc = ui.ask("VPC CIDR", params.vpc_cidr)
+        params = apply_flags(params, EnvFlags(vpc_cidr=vpc))
+    if flags.public_subnets is None:
+        answer = ui.ask("Public subnets (two zones)", ",".join(params.public_subnet_cidrs))
+        params = dataclasses.replace(
+            params, public_subnet_cidrs=parse_pair(answer, "public subnets")
+        )
+    if flags.private_subnets is None:
+        answer = ui.ask("Private subnets (two zones)", ",".join(params.private_subnet_cidrs))
+        params = dataclasses.replace(
+            params, private_subnet_cidrs=parse_pair(answer, "private subnets")
+        )
+    if flags.nat is None:
+        answer = ui.ask("NAT gateway, so tasks run in private subnets (yes/no)", "yes")
+        params = dataclasses.replace(params, nat=answer.strip().lower() in ("y", "yes", "true"))
+    if flags.certificate_arn is None:
+        cert = ui.ask("ACM certificate ARN for HTTPS (empty: HTTP only)", "")
+        params = dataclasses.replace(params, certificate_arn=cert.strip() or None)
+    if flags.notification_topic_arn is None:
+        topic = ui.ask("SNS topic ARN for failed deployments (empty: none)", "")
+        params = dataclasses.replace(params, notification_topic_arn=topic.strip() or None)
+    return params
+
+
+def params_to_dict(params: EnvironmentParams) -> dict[str, Any]:
+    return dataclasses.asdict(params)
+
+
+def params_from_dict(raw: dict[str, Any]) -> EnvironmentParams:
+    known = {f.name for f in dataclasses.fields(EnvironmentParams)}
+    values: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known
+    }
+    return EnvironmentParams(**values)
+
+
+def template_body(env: str, params: EnvironmentParams) -> str:
+    from git_lift.templates.environment import environment_template
+
+    # Compact: CloudFormation takes at most 51,200 bytes of template in a request.
+    document = environment_template(env, params).to_dict()
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
+
+
+def author(ctx: Context) -> str:
+    from git_lift.commands.release import deployer
+
+    return deployer(ctx)
+
+
+def deploy(
+    ctx: Context, env: str, params: EnvironmentParams, timeout: float
+) -> tuple[CloudFormation, dict[str, str]]:
+    check_params(params)
+    cfn = CloudFormation(ctx.clients.cloudformation)
+    change = StackChange(
+        name=stack_name(env),
+        body=template_body(env, params),
+        tags={"lift:environment": env},
+        environment=ctx.environment(env),
+        timeout=timeout,
+    )
+    stack = change_stack(ctx, cfn, change)
+    return cfn, stack.outputs if stack is not None else {}
+
+
+def create(ctx: Context, env: str, flags: EnvFlags) -> int:
+    env = ctx.environment(env).name
+    store = Store(ctx.clients.dynamodb)
+    existing = store.environment(env)
+    if existing is not None:
+        raise LiftError(
+            f"environment {env} exists (stack {existing.stack} in {existing.region}, "
+            f"created by {existing.created_by})",
+            hint=f"change it with: git lift env update -e {env}",
+        )
+    cfn = CloudFormation(ctx.clients.cloudformation)
+    stack = cfn.stack(stack_name(env))
+    if stack is not None and not stack.reviewing:
+        raise LiftError(
+            f"stack {stack.name} exists ({stack.status}) but git lift has no record of it",
+            hint=f"adopt it with: git lift env update -e {env}",
+        )
+    params = apply_flags(EnvironmentParams(region=cfn.region), flags)
+    if ui.interactive() and not ctx.options.yes:
+        params = ask_params(params, flags)
+    check_params(params)
+    from git_lift.aws.identity import account_id
+
+    account = account_id(ctx.clients.sts)
+    _, outputs = deploy(ctx, env, params, flags.timeout)
+    now, who = time.time(), author(ctx)
+    record = EnvironmentRecord(
+        name=env,
+        region=params.region,
+        account=account,
+        stack=stack_name(env),
+        params=params_to_dict(params),
+        outputs=outputs,
+        created_by=who,
+        created_at=now,
+        updated_by=who,
+        updated_at=now,
+    )
+    store.put_environment(record, create=True)
+    ui.info(f"environment {env} is ready: cluster {cluster_name(env)}")
+    if outputs.get(LOAD_BALANCER_DNS):
+        ui.info(f"load balancer: {outputs[LOAD_BALANCER_DNS]}")
+    ui.hint(f"next: git lift service create -e {env}")
+    return 0
+
+
+def update(ctx: Context, env: str, flags: EnvFlags) -> int:
+    env = ctx.environment(env).name
+    store = Store(ctx.clients.dynamodb)
+    record = store.environment(env)
+    if record is None:
+        ui.warn(f"git lift has no record of {env}; using the flags and the defaults")
+        cfn = CloudFormation(ctx.clients.cloudformation)
+        base = EnvironmentParams(region=cfn.region)
+    else:
+        base = params_from_dict(record.params)
+    params = apply_flags(base, flags)
+    _, outputs = deploy(ctx, env, params, flags.timeout)
+    who, now = author(ctx), time.time()
+    if record is None:
+        from git_lift.aws.identity import account_id
+
+        account = account_id(ctx.clients.sts)
+        record = EnvironmentRecord(
+            env, params.region, account, stack_name(env), {}, {}, who, now, who, now
+        )
+    updated = dataclasses.replace(
+        record,
+        params=params_to_dict(params),
+        outputs=outputs or record.outputs,
+        updated_by=who,
+        updated_at=now,
+    )
+    store.put_environment(updated, create=False)
+    ui.info(f"environment {env} is up to date")
+    return 0
+
+
+def when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def require_record(ctx: Context, env: str) -> EnvironmentRecord:
+    record = Store(ctx.clients.dynamodb).environment(env)
+    if record is None:
+        raise LiftError(
+            f"environment {env} has not been created", hint=f"git lift env create -e {env}"
+        )
+    return record
+
+
+def show(ctx: Context, env: str) -> int:
+    env = ctx.environment(env).name
+    record = require_record(ctx, env)
+    stack = CloudFormation(ctx.clients.cloudformation).stack(record.stack)
+    status = stack.status if stack is not None else "MISSING"
+    if ctx.options.output == "json":
+        ui.out(json.dumps({**dataclasses.asdict(record), "status": status}, indent=2))
+        return 0
+    params = params_from_dict(record.params)
+    ui.out(f"environment {env}: stack {record.stack} {status}")
+    ui.out(f"  region        {record.region} (account {record.account})")
+    ui.out(f"  cluster       {cluster_name(env)}")
+    ui.out(f"  vpc           {params.vpc_cidr}, NAT {'on' if params.nat else 'off'}")
+    ui.out(f"  public        {', '.join(params.public_subnet_cidrs)}")
+    ui.out(f"  private       {', '.join(params.private_subnet_cidrs)}")
+    ui.out(f"  https         {params.certificate_arn or 'off'}")
+    ui.out(f"  notifications {params.notification_topic_arn or 'off'}")
+    if record.outputs.get(LOAD_BALANCER_DNS):
+        ui.out(f"  load balancer {record.outputs[LOAD_BALANCER_DNS]}")
+    ui.out(f"  created       {when(record.created_at)} by {record.created_by}")
+    ui.out(f"  updated       {when(record.updated_at)} by {record.updated_by}")
+    return 0
+
+
+def list_environments(ctx: Context) -> int:
+    records = {r.name: r for r in Store(ctx.clients.dynamodb).environments()}
+    names = sorted(set(records) | set(ctx.settings.environments))
+    if ctx.options.output == "json":
+        found = [dataclasses.asdict(records[n]) for n in names if n in records]
+        ui.out(json.dumps(found, indent=2))
+        return 0
+    for name in names:
+        record = records.get(name)
+        if record is None:
+            ui.out(f"{name:<16} not created  (git lift env create -e {name})")
+        else:
+            ui.out(
+                f"{name:<16} {record.region:<14} {record.stack:<24} "
+                f"updated {when(record.updated_at)} by {record.updated_by}"
+            )
+    return 0
+
+
+def flags(
+    *,
+    vpc_cidr: str | None,
+    public_subnets: str | None,
+    private_subnets: str | None,
+    nat: bool | None,
+    certificate_arn: str | None,
+    notification_topic_arn: str | None,
+    internal_load_balancer: bool | None,
+    timeout: float,
+) -> EnvFlags:
+    """The command line's values, checked before anything reaches AWS."""
+    return EnvFlags(
+        vpc_cidr=vpc_cidr,
+        public_subnets=parse_pair(public_subnets, "--public-subnets") if public_subnets else None,
+        private_subnets=(
+            parse_pair(private_subnets, "--private-subnets") if private_subnets else None
+        ),
+        nat=nat,
+        certificate_arn=certificate_arn,
+        notification_topic_arn=notification_topic_arn,
+        internal_load_balancer=internal_load_balancer,
+        timeout=timeout,
+    )

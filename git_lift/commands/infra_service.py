@@ -1,0 +1,322 @@
+"""`git lift service create|update|edit|show|history|template`: a service's config document,
+versioned in DynamoDB, and the stack `lift-<env>-<service>` rendered from it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from git_lift import servicecfg, ui
+from git_lift.aws.cfn import DEAD, CloudFormation
+from git_lift.aws.store import EnvironmentRecord, ServiceDocument, Store
+from git_lift.commands import infra_service_edit as editing
+from git_lift.commands.context import Context
+from git_lift.commands.infra_env import author, require_record, when
+from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.errors import LiftError, ValidationError
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+
+# What a new service runs until its first `git lift ship`: a small public image that answers
+# HTTP on port 80. Pass --image to start from your own.
+PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable-alpine"
+
+
+@dataclass(frozen=True)
+class Target:
+    env: str
+    service: ServiceSettings
+    environment: EnvironmentSettings
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def stack(self) -> str:
+        return f"lift-{self.env}-{self.service.name}"
+
+    def command(self, verb: str, extra: str = "") -> str:
+        return f"git lift service {verb} -e {self.env} -s {self.name}{extra}"
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    image: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def target(ctx: Context, env: str) -> Target:
+    environment = ctx.environment(env)
+    return Target(environment.name, ctx.service(), environment)
+
+
+def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
+    """The image the service runs now (its task definition's container), None before the
+    stack has created the service."""
+    stack = cfn.stack(t.stack)
+    if stack is None or stack.reviewing or stack.status in DEAD:
+        return None
+    from git_lift.aws.ecs import Ecs
+
+    ecs = Ecs(ctx.clients.ecs, t.env, t.name)
+    definition = ecs.task_definition(ecs.describe().task_definition)
+    containers = definition.get("containerDefinitions", [])
+    named = [c for c in containers if c.get("name") == t.service.container]
+    chosen = named or (containers if len(containers) == 1 else [])
+    if not chosen:
+        raise LiftError(
+            f"the task definition of {t.name} has no container named {t.service.container}",
+            hint="set container in .gitlift to the container's name",
+        )
+    return str(chosen[0]["image"])
+
+
+def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
+    """env.sample's keys as parameter ARNs; with `check`, every key must be in the store."""
+    from git_lift.commands.config import sample_keys
+
+    keys = sample_keys(ctx, t.service)
+    store = ctx.store(t.env, t.name)
+    if check and keys:
+        missing = sorted(set(keys) - set(store.names()))
+        if missing:
+            raise ValidationError(
+                f"{t.env} lacks config that env.sample names: {', '.join(missing)}; "
+                "the service's tasks could not start",
+                hint=f"git lift config set -e {t.env} {' '.join(k + '=...' for k in missing)}",
+            )
+    return {key: store.arn(key, record.region, record.account) for key in keys}
+
+
+def render(
+    ctx: Context,
+    t: Target,
+    cfg: servicecfg.ServiceConfig,
+    cfn: CloudFormation,
+    image: str | None,
+    *,
+    check: bool,
+) -> Any:
+    """The service's template: the running image (or `image`), env.sample's secrets."""
+    from git_lift.aws.identity import key_arn
+    from git_lift.templates.service import service_template
+
+    record = require_record(ctx, t.env)
+    chosen = image or running_image(ctx, t, cfn)
+    if chosen is None:
+        ui.info(f"{t.name} does not run in {t.env} yet: the stack starts {PLACEHOLDER_IMAGE}")
+        chosen = PLACEHOLDER_IMAGE
+    kms = key_arn(ctx.clients.kms, ctx.settings.kms_key)
+    return service_template(
+        t.env,
+        t.name,
+        cfg,
+        image=chosen,
+        secrets=secrets(ctx, t, record, check=check),
+        region=record.region,
+        account_id=record.account,
+        kms_key_arn=kms,
+        container=t.service.container,
+    )
+
+
+def deploy_stack(
+    ctx: Context,
+    t: Target,
+    cfg: servicecfg.ServiceConfig,
+    options: DeployOptions,
+    save: Callable[[], None] | None = None,
+    *,
+    check: bool = True,
+) -> None:
+    cfn = CloudFormation(ctx.clients.cloudformation)
+    template = render(ctx, t, cfg, cfn, options.image, check=check)
+    body = json.dumps(template.to_dict(), separators=(",", ":"), sort_keys=True)
+    change = StackChange(
+        name=t.stack,
+        body=body,
+        tags={"lift:environment": t.env, "lift:service": t.name},
+        environment=t.environment,
+        timeout=options.timeout,
+    )
+    stack = change_stack(ctx, cfn, change, save=save)
+    if stack is not None and stack.outputs.get("TaskDefinitionArn"):
+        task_definition = stack.outputs["TaskDefinitionArn"].rsplit("/", 1)[-1]
+        ui.info(f"{t.name} in {t.env}: ECS service {t.name} in lift-{t.env}, {task_definition}")
+
+
+def stored(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument | None:
+    return Store(ctx.clients.dynamodb).service_document(t.env, t.name, version)
+
+
+def header(t: Target, current: ServiceDocument | None) -> list[str]:
+    if current is None:
+        return [f"New service config of {t.name} in {t.env} (the defaults)."]
+    return [
+        f"Service config of {t.name} in {t.env}, version {current.version} "
+        f"(saved by {current.author}, {when(current.saved_at)})."
+    ]
+
+
+def apply(
+    ctx: Context,
+    t: Target,
+    current: ServiceDocument | None,
+    edited: editing.Edited,
+    options: DeployOptions,
+    resume_command: str,
+) -> int:
+    """Diff against the stored version, confirm, save version N+1, change the stack."""
+    if current is not None and current.doc == edited.doc:
+        ui.info(f"no changes to {t.name}'s config in {t.env}")
+        editing.discard(ctx, t.env, t.name)
+        return 0
+    old_label = f"version {current.version}" if current else "new"
+    ui.info(f"Changes to {t.name}'s config in {t.env}:")
+    diff = servicecfg.render_diff(current.doc if current else None, edited.doc, old_label=old_label)
+    ui.diff_lines([(_diff_kind(line), line) for line in diff])
+    version = (current.version if current else 0) + 1
+    document = ServiceDocument(t.env, t.name, version, edited.doc, author(ctx), time.time())
+    saved: list[int] = []
+
+    def save() -> None:
+        Store(ctx.clients.dynamodb).save_service_document(document)
+        saved.append(version)
+        editing.discard(ctx, t.env, t.name)
+        ui.info(f"saved version {version} of {t.name}'s config in {t.env}")
+
+    try:
+        deploy_stack(ctx, t, edited.cfg, options, save=save, check=False)
+    except BaseException as exc:
+        if not saved:
+            editing.keep(ctx, t.env, t.name, edited.text)
+        if isinstance(exc, LiftError) and "--resume" not in (exc.hint or ""):
+            after = (
+                f"version {version} is saved; once fixed: {t.command('update')}"
+                if saved
+                else f"your edit is kept: {resume_command}"
+            )
+            exc.hint = f"{exc.hint}; {after}" if exc.hint else after
+        raise
+    return 0
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("+++", "---", "@@")):
+        return "hint"
+    return {"+": "add", "-": "remove"}.get(line[:1], "")
+
+
+def before_editing(ctx: Context, t: Target) -> None:
+    """What would make the edit fail after the editor closes: no environment, missing config."""
+    secrets(ctx, t, require_record(ctx, t.env), check=True)
+
+
+def create(ctx: Context, env: str, options: DeployOptions, *, resume: bool) -> int:
+    t = target(ctx, env)
+    current = stored(ctx, t)
+    if current is not None:
+        raise LiftError(
+            f"{t.name} in {t.env} has a config already (version {current.version})",
+            hint=f"change it with: {t.command('edit')} (or apply it: {t.command('update')})",
+        )
+    before_editing(ctx, t)
+    resume_command = t.command("create", " --resume")
+    if resume:
+        text = editing.kept_text(ctx, t.env, t.name, t.command("create"))
+    else:
+        text = editing.editor_text(servicecfg.default_document(t.name, t.env), header(t, None))
+    edited = editing.edit_loop(ctx, t.env, t.name, text, resume_command)
+    return apply(ctx, t, None, edited, options, resume_command)
+
+
+def edit(ctx: Context, env: str, options: DeployOptions, *, resume: bool) -> int:
+    t = target(ctx, env)
+    current = stored(ctx, t)
+    if current is None and not resume:
+        raise LiftError(
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+        )
+    before_editing(ctx, t)
+    resume_command = t.command("edit", " --resume")
+    if resume:
+        text = editing.kept_text(ctx, t.env, t.name, t.command("edit"))
+    else:
+        assert current is not None
+        text = editing.editor_text(current.doc, header(t, current))
+    edited = editing.edit_loop(ctx, t.env, t.name, text, resume_command)
+    return apply(ctx, t, current, edited, options, resume_command)
+
+
+def require_document(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument:
+    found = stored(ctx, t, version)
+    if found is None:
+        if version is not None:
+            raise LiftError(
+                f"{t.name} has no config version {version} in {t.env}",
+                hint=f"list them: {t.command('history')}",
+            )
+        raise LiftError(
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+        )
+    return found
+
+
+def update(ctx: Context, env: str, options: DeployOptions) -> int:
+    """Apply the stored config again, with the running image and env.sample's keys as now."""
+    t = target(ctx, env)
+    current = require_document(ctx, t)
+    ui.info(f"applying version {current.version} of {t.name}'s config in {t.env}")
+    deploy_stack(ctx, t, servicecfg.parse(current.doc), options)
+    return 0
+
+
+def show(ctx: Context, env: str, version: int | None) -> int:
+    t = target(ctx, env)
+    document = require_document(ctx, t, version)
+    if ctx.options.output == "json":
+        ui.out(json.dumps(asdict(document), indent=2, sort_keys=True))
+        return 0
+    ui.info(
+        f"{t.name} in {t.env}: version {document.version}, "
+        f"saved by {document.author} ({when(document.saved_at)})"
+    )
+    ui.out(json.dumps(document.doc, indent=2, sort_keys=True))
+    return 0
+
+
+def history(ctx: Context, env: str) -> int:
+    t = target(ctx, env)
+    documents = Store(ctx.clients.dynamodb).service_documents(t.env, t.name)
+    if not documents:
+        raise LiftError(
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+        )
+    if ctx.options.output == "json":
+        rows = [{k: v for k, v in asdict(d).items() if k != "doc"} for d in documents]
+        ui.out(json.dumps(rows, indent=2, sort_keys=True))
+        return 0
+    for d in documents:
+        ui.out(f"v{d.version:<4} {when(d.saved_at)}  {d.author}")
+    return 0
+
+
+def template(ctx: Context, env: str, fmt: str, version: int | None) -> int:
+    from git_lift.templates import to_json, to_yaml
+
+    t = target(ctx, env)
+    found = stored(ctx, t, version)
+    if found is None and version is not None:
+        require_document(ctx, t, version)
+    if found is None:
+        ui.info(f"{t.name} has no service config in {t.env}: rendering the defaults")
+        doc: dict[str, Any] = servicecfg.default_document(t.name, t.env)
+    else:
+        doc = found.doc
+    cfn = CloudFormation(ctx.clients.cloudformation)
+    rendered = render(ctx, t, servicecfg.parse(doc), cfn, None, check=False)
+    ui.out((to_yaml(rendered) if fmt == "yaml" else to_json(rendered)).rstrip("\n"))
+    return 0

@@ -1,0 +1,110 @@
+"""The editor step of `service create|edit`: a JSON document with # comments, validated with
+the JSON path of every problem; an invalid edit is reopened with the problems as comments
+(on a terminal) or kept for `--resume`, as git keeps a failed commit message."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_lift import servicecfg, ui
+from git_lift.commands.context import Context
+from git_lift.commands.editor import edit_text, write_private
+from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.servicecfg import ServiceConfig, ServiceConfigError
+
+PROBLEM_PREFIX = "#!"
+
+
+@dataclass(frozen=True)
+class Edited:
+    doc: dict[str, object]
+    cfg: ServiceConfig
+    text: str  # what the user saved, to keep if applying it fails
+
+
+def editor_text(doc: dict[str, object], header: list[str]) -> str:
+    intro = [
+        *header,
+        "# JSON; lines starting with # are ignored. Save and close to review the changes",
+        "# before anything is saved; an empty file aborts. Fields are described in the",
+        '# README ("Service config"). Leave out http_interface for a worker.',
+    ]
+    return (
+        "\n".join(f"# {h}" if not h.startswith("#") else h for h in intro)
+        + "\n"
+        + (json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    )
+
+
+def without_comments(text: str) -> str:
+    """Comment lines become empty lines, so JSON error positions still match the file.
+    A JSON line never starts with # (strings cannot hold a raw newline)."""
+    return "\n".join("" if line.lstrip().startswith("#") else line for line in text.split("\n"))
+
+
+def with_problems(text: str, problems: list[str]) -> str:
+    """The text with the previous problem comments replaced by these."""
+    kept = [line for line in text.split("\n") if not line.startswith(PROBLEM_PREFIX)]
+    noun = "problem" if len(problems) == 1 else "problems"
+    block = [f"{PROBLEM_PREFIX} {len(problems)} {noun} to fix, then save again:"]
+    block += [f"{PROBLEM_PREFIX}   {p}" for p in problems]
+    return "\n".join([*block, *kept])
+
+
+def parse_text(text: str) -> tuple[dict[str, object], ServiceConfig]:
+    """The document and its config; ServiceConfigError lists every problem."""
+    body = without_comments(text)
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ServiceConfigError([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
+    cfg = servicecfg.parse(doc)  # an array or a number fails here, with its path
+    assert isinstance(doc, dict)
+    return doc, cfg
+
+
+def resume_path(ctx: Context, env: str, service: str) -> Path:
+    return ctx.repo.git_dir / "lift" / f"service-edit-{env}-{service}.json"
+
+
+def keep(ctx: Context, env: str, service: str, text: str) -> Path:
+    path = resume_path(ctx, env, service)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    write_private(path, text)
+    return path
+
+
+def kept_text(ctx: Context, env: str, service: str, command: str) -> str:
+    path = resume_path(ctx, env, service)
+    if not path.exists():
+        raise UsageError(
+            f"there is no unfinished edit of {service} in {env}", hint=f"start one: {command}"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def discard(ctx: Context, env: str, service: str) -> None:
+    resume_path(ctx, env, service).unlink(missing_ok=True)
+
+
+def edit_loop(ctx: Context, env: str, service: str, text: str, resume_command: str) -> Edited:
+    """Edit until the document is valid; an empty file aborts."""
+    while True:
+        edited = edit_text(ctx.repo, text, f"LIFT_SERVICE_{env}_{service}.json")
+        if not without_comments(edited).strip():
+            raise LiftError("aborted: the file is empty; nothing was saved")
+        try:
+            doc, cfg = parse_text(edited)
+        except ServiceConfigError as exc:
+            text = with_problems(edited, exc.problems)
+            if ui.interactive():
+                ui.error(exc.message)
+                if ui.confirm("Reopen the editor to fix them?"):
+                    continue
+            keep(ctx, env, service, text)
+            raise ValidationError(
+                f"{exc.message}\nnothing was saved", hint=f"fix them with: {resume_command}"
+            ) from exc
+        return Edited(doc, cfg, edited)

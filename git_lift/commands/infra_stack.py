@@ -1,0 +1,208 @@
+"""Change a stack the way `env` and `service` do: change set -> show -> confirm -> execute ->
+stream events until the stack settles -> the failing resource's reason when it failed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from git_lift import ui
+from git_lift.aws.cfn import (
+    DEAD,
+    ChangeSet,
+    CloudFormation,
+    Stack,
+    StackEvent,
+    StackFailed,
+    root_cause,
+)
+from git_lift.commands.context import Context
+from git_lift.errors import LiftError, UsageError
+from git_lift.settings import EnvironmentSettings
+
+CHANGE_SET_TIMEOUT = 10 * 60
+DEFAULT_TIMEOUT = 45 * 60
+
+# How each kind of change is drawn, in the order the plan lists them.
+_KINDS = {
+    "added": ("+", "add"),
+    "modified": ("~", "change"),
+    "may be replaced": ("?", "change"),
+    "replaced": ("-/+", "remove"),
+    "removed": ("-", "remove"),
+}
+_SUMMARY_WORDS = {
+    "added": "to add",
+    "modified": "to modify",
+    "may be replaced": "may be replaced",
+    "replaced": "to replace",
+    "removed": "to remove",
+}
+
+
+@dataclass(frozen=True)
+class StackChange:
+    name: str
+    body: str
+    tags: dict[str, str]
+    environment: EnvironmentSettings  # whose `confirm` setting applies
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def render_changes(change_set: ChangeSet) -> list[tuple[str, str]]:
+    """The plan's lines, each with its colour kind; pure."""
+    width = max((len(c.logical_id) for c in change_set.changes), default=0)
+    lines: list[tuple[str, str]] = []
+    for kind, (symbol, colour) in _KINDS.items():
+        for change in sorted(change_set.changes, key=lambda c: c.logical_id):
+            if change.kind == kind:
+                note = f"  ({kind})" if kind in ("replaced", "may be replaced") else ""
+                text = f"{symbol:>3} {change.logical_id:<{width}}  {change.resource_type}{note}"
+                lines.append((colour, text))
+    return lines
+
+
+def summary(change_set: ChangeSet) -> str:
+    counts = {kind: sum(c.kind == kind for c in change_set.changes) for kind in _KINDS}
+    return ", ".join(f"{n} {_SUMMARY_WORDS[kind]}" for kind, n in counts.items() if n)
+
+
+def confirm(ctx: Context, environment: EnvironmentSettings, stack: str) -> None:
+    """--yes confirms; otherwise ask on a terminal (typing the name where `confirm = true`).
+    Infrastructure changes never proceed unasked: without a terminal they need --yes."""
+    if ctx.options.yes:
+        return
+    if not ui.interactive():
+        raise UsageError(
+            f"changing stack {stack} needs confirmation and there is no terminal to ask",
+            hint="review the changes above, then run the command again with --yes",
+        )
+    confirmed = (
+        ui.confirm_by_typing(environment.name)
+        if environment.confirm
+        else ui.confirm(f"Apply these changes to {stack}?")
+    )
+    if not confirmed:
+        raise LiftError(f"not confirmed; {stack} was not changed")
+
+
+def current_stack(cfn: CloudFormation, name: str) -> Stack | None:
+    """The stack, or None when there is none to update (or only an unexecuted change set)."""
+    stack = cfn.stack(name)
+    if stack is None or stack.reviewing:
+        return None
+    if stack.status in DEAD:
+        raise LiftError(
+            f"stack {name} is {stack.status}: its creation failed and it can only be deleted",
+            hint=f"delete it, then run the command again: "
+            f"aws cloudformation delete-stack --stack-name {name}",
+        )
+    if not stack.settled:
+        raise LiftError(
+            f"stack {name} is busy ({stack.status})",
+            hint=f"wait for it: aws cloudformation wait stack-update-complete --stack-name {name}",
+        )
+    return stack
+
+
+def change_stack(
+    ctx: Context,
+    cfn: CloudFormation,
+    change: StackChange,
+    *,
+    save: Callable[[], None] | None = None,
+) -> Stack | None:
+    """Create or update the stack; `save` runs after the confirmation, before anything changes
+    (a refusal there deletes the change set). Returns the settled stack (None: no stack and
+    nothing to create)."""
+    existing = current_stack(cfn, change.name)
+    verb = "create" if existing is None else "update"
+    ui.info(f"computing the change set to {verb} stack {change.name}")
+    change_set = cfn.create_change_set(
+        change.name,
+        change.body,
+        create=existing is None,
+        tags=change.tags,
+        timeout=CHANGE_SET_TIMEOUT,
+    )
+    if change_set.empty:
+        ui.info(f"no changes to stack {change.name}")
+        if save is not None:
+            confirm(ctx, change.environment, change.name)
+            save()
+        return existing
+    ui.info(f"Changes to stack {change.name} ({summary(change_set)}):")
+    ui.diff_lines(render_changes(change_set))
+    try:
+        confirm(ctx, change.environment, change.name)
+        if save is not None:
+            save()
+    except BaseException:
+        cfn.delete_change_set(change_set.id)
+        raise
+    return execute_and_watch(cfn, change_set, change.timeout)
+
+
+def execute_and_watch(cfn: CloudFormation, change_set: ChangeSet, timeout: float) -> Stack:
+    name = change_set.stack_name
+    seen = set(cfn.latest_event_ids(name))
+    cfn.execute(change_set)
+    progress = Progress(name, {c.logical_id for c in change_set.changes})
+    try:
+        stack, events = cfn.wait(name, seen, progress.event, timeout)
+    except KeyboardInterrupt:
+        ui.warn(
+            f"interrupted: CloudFormation goes on changing {name}; watch it with: "
+            f"aws cloudformation describe-stack-events --stack-name {name}"
+        )
+        raise
+    if stack.succeeded:
+        ui.info(f"{name}: {stack.status} ({progress.elapsed()})")
+        return stack
+    raise failure(stack, events)
+
+
+def failure(stack: Stack, events: list[StackEvent]) -> StackFailed:
+    cause = root_cause(events)
+    where = f"{cause.logical_id} ({cause.resource_type}): {cause.reason}" if cause else ""
+    message = f"{stack.name} is {stack.status}: " + (where or stack.reason or "no reason given")
+    if stack.status in DEAD:
+        hint = (
+            "nothing was created; fix the cause, delete the stack "
+            f"(aws cloudformation delete-stack --stack-name {stack.name}) and run it again"
+        )
+    else:
+        hint = "the stack is back as it was; fix the cause and run the command again"
+    return StackFailed(message, hint=hint)
+
+
+class Progress:
+    """Prints each resource as it settles, then a progress line `[done/total] ...`."""
+
+    def __init__(
+        self, stack: str, resources: set[str], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stack = stack
+        self.resources = resources
+        self.done: set[str] = set()
+        self._clock = clock
+        self._started = clock()
+
+    def elapsed(self) -> str:
+        seconds = int(self._clock() - self._started)
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+
+    def event(self, event: StackEvent) -> None:
+        own = event.logical_id == self.stack
+        line = f"  {event.status:<28} {event.resource_type:<44} {event.logical_id}"
+        if event.reason and event.reason != "User Initiated":
+            line += f": {event.reason}"
+        if event.status.endswith("_IN_PROGRESS") and not own:
+            ui.detail(line)
+            return
+        ui.info(line)
+        if not own and event.logical_id in self.resources:
+            self.done.add(event.logical_id)
+            total = len(self.resources)
+            ui.info(f"  [{len(self.done)}/{total}] {self.stack} ({self.elapsed()})")

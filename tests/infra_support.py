@@ -1,0 +1,89 @@
+"""Helpers for the `env`/`service`/`iam-policy` tests: the sandbox's change-set repair, stack
+reads and an editor that rewrites the service document with Python."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def change_sets(aws: Any) -> Iterator[Any]:
+    """The `aws` sandbox; its server repairs moto's change-set bookkeeping after each
+    CloudFormation request (git_lift.sandbox.cloudformation)."""
+    yield aws
+
+
+def client(name: str) -> Any:
+    return boto3.client(name, region_name=REGION)
+
+
+def stack(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return found
+
+
+def outputs(name: str) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in stack(name).get("Outputs") or []}
+
+
+def template_text(name: str) -> str:
+    body = client("cloudformation").get_template(StackName=name)["TemplateBody"]
+    return body if isinstance(body, str) else json.dumps(body)
+
+
+def lint(text: str) -> list[str]:
+    from cfnlint.api import ManualArgs
+    from cfnlint.api import lint as cfn_lint
+
+    return [str(m) for m in cfn_lint(text, config=ManualArgs(regions=[REGION]))]
+
+
+def documents(env: str, service: str) -> list[dict[str, Any]]:
+    items = client("dynamodb").query(
+        TableName="git-lift",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"service#{env}#{service}"}},
+    )["Items"]
+    return [json.loads(item["doc"]["S"]) for item in items]
+
+
+def put_config(env: str, service: str, **values: str) -> None:
+    for key, value in values.items():
+        client("ssm").put_parameter(
+            Name=f"/{env}/{service}/{key}", Value=value, Type="SecureString", Overwrite=True
+        )
+
+
+def doc_editor(
+    folder: Path,
+    change: dict[str, Any],
+    name: str = "doc-editor.py",
+    remove: tuple[str, ...] = (),
+) -> str:
+    """A GIT_EDITOR that merges `change` into the JSON document and drops the `remove` keys
+    (the # comments go too), and records what it was shown in `<name>.seen`."""
+    script = folder / name
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path).read()\n"
+        f"open({str(script) + '.seen'!r}, 'w').write(text)\n"
+        "body = '\\n'.join(l for l in text.split('\\n') if not l.lstrip().startswith('#'))\n"
+        "doc = json.loads(body)\n"
+        f"doc.update(json.loads({json.dumps(json.dumps(change))}))\n"
+        f"for key in {list(remove)!r}:\n"
+        "    doc.pop(key, None)\n"
+        "open(path, 'w').write(json.dumps(doc, indent=2))\n"
+    )
+    script.chmod(0o755)
+    return str(script)

@@ -1,0 +1,83 @@
+"""Release by pushing a tag, end to end: the installed pre-push hook ships the pushed commit
+with the real `git lift ship` (buildah, a real registry, moto's server and the sandbox's ECS
+rollout simulator) and lets the tag reach the remote only when the release succeeded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from git_lift.sandbox.local_registry import RegistryHandle
+from tests.ecs_support import create_service, running_task_definition
+from tests.helpers import GitRepo, Lift
+from tests.image_support import (  # noqa: F401  (fixtures)
+    buildah_root,
+    buildah_storage,
+    local_registry,
+    needs_buildah,
+    needs_registry,
+)
+from tests.test_hooks import push, put, remote_has
+
+pytestmark = [needs_buildah, needs_registry]
+
+
+@pytest.fixture
+def releasing(
+    aws: Any,
+    repo: GitRepo,
+    lift: Lift,
+    local_registry: RegistryHandle,
+    buildah_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GitRepo:
+    """A service with a Dockerfile, config in both environments, hooks installed."""
+    monkeypatch.setenv("GIT_LIFT_REGISTRY", local_registry.address)
+    monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
+    repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
+    repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
+    repo.commit("Add Dockerfile")
+    for env in ("staging", "production"):
+        create_service(env)
+        put("DATABASE_URL", env)
+    assert lift("hooks", "install").returncode == 0
+    assert push(repo, "main").returncode == 0
+    return repo
+
+
+def test_pushing_a_release_tag_ships_it_before_the_tag_reaches_the_remote(
+    releasing: GitRepo,
+) -> None:
+    sha = releasing.head()
+    releasing.git("tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    result = push(releasing, "v1.0.0")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"releasing payments-api to production: commit {sha[:12]} (refs/tags/v1.0.0)"
+        in result.stderr
+    )
+    assert remote_has(releasing, "refs/tags/v1.0.0")
+    assert remote_has(releasing, "refs/tags/lift/production/payments-api/1")
+    image = running_task_definition("production")["containerDefinitions"][0]["image"]
+    assert "@sha256:" in image
+
+
+def test_a_release_that_fails_keeps_its_tag_off_the_remote(releasing: GitRepo) -> None:
+    good = running_task_definition("production")["taskDefinitionArn"]
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/production/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
+    )
+    put("LIFT_SANDBOX_CRASH")
+    releasing.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
+    releasing.commit("Break the service on purpose")
+    assert push(releasing, "main").returncode == 0
+    releasing.git("tag", "v1.1.0")
+    result = push(releasing, "v1.1.0")
+    assert result.returncode != 0
+    assert (
+        "the release of payments-api to production failed, so the push is stopped" in result.stderr
+    )
+    assert not remote_has(releasing, "refs/tags/v1.1.0")
+    assert running_task_definition("production")["taskDefinitionArn"] == good
