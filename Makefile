@@ -23,7 +23,7 @@ lint: $(BIN)/git-lift
 	$(BIN)/mypy
 
 bench: $(BIN)/git-lift
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.run
 
 man: $(BIN)/git-lift
 	$(BIN)/python -m git_lift.manpage > man/man1/git-lift.1

@@ -7,17 +7,15 @@
     environment: environments are checked concurrently, so two take about the time of one.
 
 `rows(server)` is called by bench/run.py with the environment already pointing at its
-sandbox; `python bench/hooks.py` starts its own sandbox and prints the same rows.
+sandbox; `python -m bench.hooks` starts its own sandbox and prints the same rows.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,23 +24,14 @@ from typing import Any
 
 import boto3
 
-ROOT = Path(__file__).resolve().parent.parent
-REGION = "eu-west-1"
+from bench.common import REGION, Row, describe, make_repo, ms, print_table, sandbox
+
 KEYS = 200
 RUNS = 7
-
-Row = tuple[str, str, str, str]  # measure, tool, AWS requests, wall time
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True)
-
-
-def make_repo(folder: Path, name: str, files: dict[str, str]) -> Path:
-    """A repository with one commit pushed to a bare origin (the tests' helper)."""
-    from tests.helpers import GitRepo
-
-    return GitRepo.create(folder / name, origin=folder / "remote" / f"{name}.git", files=files).path
 
 
 def put(ssm: Any, env: str, service: str, keys: list[str]) -> None:
@@ -66,15 +55,6 @@ def timed(
         times.append(time.perf_counter() - start)
         counts = server.request_counts()
     return counts, statistics.median(times)
-
-
-def describe(counts: dict[str, int]) -> str:
-    parts = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sorted(counts.items()))
-    return f"{sum(counts.values())} ({parts})" if counts else "0"
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
 
 
 def commit_rows(server: Any, folder: Path, ssm: Any) -> list[Row]:
@@ -148,32 +128,8 @@ def rows(server: Any) -> list[Row]:
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from git_lift.sandbox.server import SandboxServer
-
-    server = SandboxServer()
-    server.start()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": server.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "GIT_CONFIG_GLOBAL": "/dev/null",
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "b@x",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "b@x",
-        }
-    )
-    try:
-        table = rows(server)
-    finally:
-        server.stop()
-    headers = ("measure", "tool", "AWS requests", "wall")
-    widths = [max(len(row[i]) for row in [headers, *table]) for i in range(4)]
-    for row in [headers, tuple("-" * width for width in widths), *table]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    with sandbox() as server:
+        print_table(rows(server))
     return 0
 
 

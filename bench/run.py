@@ -1,6 +1,6 @@
 """git lift's numbers, side by side with peers on the same emulator. Prints a table.
 
-    python bench/run.py            (or: make bench)
+    python -m bench.run            (or: make bench)
 
 Peers are installed from PyPI into their own venvs under bench/.venvs/ on first run:
 cloudlift 2.1.1 and ecs-deploy 1.17.0. Everything runs against one sandbox server in this
@@ -10,7 +10,6 @@ Nothing here asserts a time: the table is for people to read.
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
@@ -23,14 +22,12 @@ from typing import Any
 
 import boto3
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import REGION, ROOT, Row, describe, make_repo, ms, print_table, sandbox
+
 VENVS = ROOT / "bench" / ".venvs"
 PEERS = {"cloudlift": "cloudlift==2.1.1", "ecs-deploy": "ecs-deploy==1.17.0"}
 SERVICE = "bench-svc"
 KEYS = 200
-REGION = "eu-west-1"
-
-Row = tuple[str, str, str, str]  # measure, tool, requests, wall time
 
 
 def peer_bin(name: str, program: str) -> Path | None:
@@ -62,22 +59,12 @@ def median_seconds(command: Sequence[str], runs: int = 5, **kwargs: Any) -> floa
     return statistics.median(times)
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
-
-
 def counted(server: Any, action: Callable[[], Any]) -> tuple[dict[str, int], float]:
     server.reset_counts()
     start = time.perf_counter()
     action()
     elapsed = time.perf_counter() - start
     return server.request_counts(), elapsed
-
-
-def describe(counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    parts = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sorted(counts.items()))
-    return f"{total} ({parts})" if counts else "0"
 
 
 def help_rows() -> list[Row]:
@@ -92,24 +79,6 @@ def help_rows() -> list[Row]:
             ("cold --help", "cloudlift --help", "-", ms(median_seconds([str(cloudlift), "--help"])))
         )
     return rows
-
-
-def make_repo(folder: Path, files: dict[str, str]) -> Path:
-    repo = folder / SERVICE
-    remote = folder / "remote" / f"{SERVICE}.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    repo.mkdir()
-    for name, text in files.items():
-        (repo / name).write_text(text)
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["remote", "add", "origin", str(remote)],
-        ["add", "."],
-        ["commit", "-q", "-m", "bench"],
-        ["push", "-q", "origin", "main"],
-    ):
-        subprocess.run(["git", *args], cwd=repo, check=True)
-    return repo
 
 
 def config_rows(server: Any, repo: Path) -> list[Row]:
@@ -209,61 +178,30 @@ def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
     return rows
 
 
-def print_table(rows: list[Row]) -> None:
-    headers = ("measure", "tool", "AWS requests", "wall")
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(4)]
-    line = "  ".join(f"{{:<{w}}}" for w in widths)
-    print(line.format(*headers))
-    print(line.format(*("-" * w for w in widths)))
-    for row in rows:
-        print(line.format(*row))
-
-
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
+    from bench.hooks import rows as hook_rows
     from git_lift.sandbox.local_registry import start_registry
-    from git_lift.sandbox.server import SandboxServer
 
-    server = SandboxServer()
-    server.start()
     work = Path(tempfile.mkdtemp(prefix="git-lift-bench-"))
     registry = start_registry(str(work / "registry"))
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": server.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "GIT_LIFT_REGISTRY": registry.address,
-            "GIT_LIFT_BUILDAH_ROOT": str(work / "buildah"),
-            "GIT_CONFIG_GLOBAL": "/dev/null",
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "b@x",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "b@x",
-        }
-    )
+    build_root = str(work / "buildah")
     try:
-        repo = make_repo(
-            work,
-            {
-                "Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n",
-                "app.txt": "bench\n",
-                "env.sample": "".join(f"KEY_{n:03}=example\n" for n in range(KEYS)),
-            },
-        )
-        rows = help_rows() + config_rows(server, repo)
-        try:
-            from bench.hooks import rows as hook_rows
-
-            rows += hook_rows(server)
-        except ImportError:
-            pass
-        rows += ship_rows(server, repo, registry.address)
-        print_table(rows)
+        with sandbox(
+            GIT_LIFT_REGISTRY=registry.address, GIT_LIFT_BUILDAH_ROOT=build_root
+        ) as server:
+            repo = make_repo(
+                work,
+                SERVICE,
+                {
+                    "Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n",
+                    "app.txt": "bench\n",
+                    "env.sample": "".join(f"KEY_{n:03}=example\n" for n in range(KEYS)),
+                },
+            )
+            rows = help_rows() + config_rows(server, repo) + hook_rows(server)
+            print_table(rows + ship_rows(server, repo, registry.address))
     finally:
         registry.stop()
-        server.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

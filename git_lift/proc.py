@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from git_lift.errors import LiftError
+
+Process = subprocess.Popen[bytes]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,19 @@ def which(program: str) -> str | None:
     return shutil.which(program)
 
 
+@contextmanager
+def _starting(args: Sequence[str]) -> Iterator[None]:
+    """A program that is not there is the user's to install, not a crash."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
+
+
+def _env(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    return dict(env) if env is not None else None
+
+
 def run(
     args: Sequence[str],
     *,
@@ -49,18 +67,17 @@ def run(
 ) -> Result:
     """Run a program and capture its output; raise LiftError when it fails and `check`."""
     try:
-        completed = subprocess.run(
-            list(args),
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            input=input_text,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
+        with _starting(args):
+            completed = subprocess.run(
+                list(args),
+                cwd=cwd,
+                env=_env(env),
+                input=input_text,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired as exc:
         raise LiftError(f"{args[0]} did not finish within {timeout:.0f}s") from exc
     result = Result(completed.returncode, completed.stdout, completed.stderr)
@@ -74,10 +91,8 @@ def run_interactive(
     args: Sequence[str], *, cwd: str | None = None, env: Mapping[str, str] | None = None
 ) -> int:
     """Run a program attached to the terminal (an editor, a user's command); return its code."""
-    try:
-        return subprocess.call(list(args), cwd=cwd, env=dict(env) if env is not None else None)
-    except FileNotFoundError as exc:
-        raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
+    with _starting(args):
+        return subprocess.call(list(args), cwd=cwd, env=_env(env))
 
 
 def run_streaming(
@@ -88,18 +103,16 @@ def run_streaming(
     input_text: str | None = None,
 ) -> Result:
     """Run a long program (a build) showing its output on stderr (progress, not data)."""
-    try:
+    with _starting(args):
         completed = subprocess.run(
             list(args),
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_env(env),
             input=input_text,
             text=True,
             check=False,
             stdout=sys.stderr,
         )
-    except FileNotFoundError as exc:
-        raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
     return Result(completed.returncode, "", "")
 
 
@@ -108,20 +121,46 @@ def start_background(
     *,
     env: Mapping[str, str] | None = None,
     log_path: str | None = None,
-) -> subprocess.Popen[bytes]:
+) -> Process:
     """Start a long-running server process detached from our stdin."""
     log = open(log_path, "ab") if log_path else None  # noqa: SIM115
     try:
-        return subprocess.Popen(
-            list(args),
-            env=dict(env) if env is not None else None,
-            stdin=subprocess.DEVNULL,
-            stdout=log if log is not None else subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise LiftError(f"{args[0]} is not installed or not on PATH") from exc
+        with _starting(args):
+            return subprocess.Popen(
+                list(args),
+                env=_env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log if log is not None else subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
     finally:
         if log is not None:
             log.close()  # the child holds its own descriptor
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists (reaping it first when it is our own finished child)."""
+    with suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def terminate(pid: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    """SIGTERM, wait up to `timeout` for the process to go, then SIGKILL."""
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            return
+        sleep(0.05)

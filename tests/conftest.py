@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from git_lift.sandbox.server import SandboxServer
 from tests.helpers import GitRepo, Lift
 
 FAKE_AWS = {
@@ -38,9 +39,7 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[object]:
-    from git_lift.sandbox.server import SandboxServer
-
+def sandbox_server() -> Iterator[SandboxServer]:
     server = SandboxServer()
     server.start()
     yield server
@@ -48,11 +47,8 @@ def sandbox_server() -> Iterator[object]:
 
 
 @pytest.fixture
-def aws(sandbox_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def aws(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
     """A clean moto server over real HTTP, with fake credentials exported for subprocesses."""
-    from git_lift.sandbox.server import SandboxServer
-
-    assert isinstance(sandbox_server, SandboxServer)
     sandbox_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox_server.url)
     for name, value in FAKE_AWS.items():

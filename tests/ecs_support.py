@@ -47,3 +47,19 @@ def running_task_definition(env: str, service: str = "payments-api") -> dict[str
         "taskDefinition"
     ]
     return dict(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])
+
+
+def make_shippable(repo: Any, registry_address: str, monkeypatch: Any) -> None:
+    """A Dockerfile that builds offline, DATABASE_URL in env.sample and in both stores, and
+    ECS services in staging and production; images go to the test registry."""
+    monkeypatch.setenv("GIT_LIFT_REGISTRY", registry_address)
+    monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
+    repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
+    repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
+    repo.commit("Add Dockerfile")
+    ssm: Any = boto3.client("ssm", region_name="eu-west-1")
+    for env in ("staging", "production"):
+        create_service(env)
+        ssm.put_parameter(
+            Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString"
+        )

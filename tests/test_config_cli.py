@@ -283,8 +283,9 @@ def test_partial_failure_names_written_and_unwritten_keys_and_keeps_the_rest(
     # version carries a label cannot take a 101st version (ParameterMaxVersionLimitExceeded).
     for n in range(100):
         put("ZZ_FULL", f"v{n}")
-    ssm().label_parameter_version(Name="/staging/payments-api/ZZ_FULL", ParameterVersion=1,
-                                  Labels=["pinned"])
+    ssm().label_parameter_version(
+        Name="/staging/payments-api/ZZ_FULL", ParameterVersion=1, Labels=["pinned"]
+    )
     result = lift("config", "set", "-e", "staging", "AA_FIRST=1", "ZZ_FULL=new")
     assert result.returncode == 1
     assert "written: AA_FIRST; not written: ZZ_FULL" in result.stderr

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import create_service, running_task_definition
+from tests.ecs_support import make_shippable, running_task_definition
 from tests.helpers import GitRepo, Lift
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -33,15 +33,8 @@ def releasing(
     buildah_root: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> GitRepo:
-    """A service with a Dockerfile, config in both environments, hooks installed."""
-    monkeypatch.setenv("GIT_LIFT_REGISTRY", local_registry.address)
-    monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
-    repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
-    repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
-    repo.commit("Add Dockerfile")
-    for env in ("staging", "production"):
-        create_service(env)
-        put("DATABASE_URL", env)
+    """A service ready to ship (see ecs_support.make_shippable), hooks installed."""
+    make_shippable(repo, local_registry.address, monkeypatch)
     assert lift("hooks", "install").returncode == 0
     assert push(repo, "main").returncode == 0
     return repo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -20,12 +20,10 @@ BREAKER_ROLLBACK = {"deploymentCircuitBreaker": {"enable": True, "rollback": Tru
 BREAKER_ONLY = {"deploymentCircuitBreaker": {"enable": True, "rollback": False}}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+@pytest.fixture
+def server(sandbox_server: SandboxServer) -> SandboxServer:
+    """The session's sandbox (tests/conftest.py): moto's state is per process anyway."""
+    return sandbox_server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,10 @@ from git_lift.sandbox.server import SandboxServer, identify
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+@pytest.fixture
+def server(sandbox_server: SandboxServer) -> SandboxServer:
+    """The session's sandbox (tests/conftest.py): moto's state is per process anyway."""
+    return sandbox_server
 
 
 @pytest.fixture

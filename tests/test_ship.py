@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,7 +16,7 @@ import pytest
 from git_lift import registry
 from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import create_service, running_task_definition
+from tests.ecs_support import make_shippable, running_task_definition
 from tests.helpers import GitRepo, Lift
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -36,19 +37,9 @@ def shipping(
     buildah_root: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> GitRepo:
-    """A service with a Dockerfile, its config set in staging, ECS services in both envs."""
-    monkeypatch.setenv("GIT_LIFT_REGISTRY", local_registry.address)
-    monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
-    repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
-    repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
-    repo.commit("Add Dockerfile")
+    """A service ready to ship (see ecs_support.make_shippable), pushed to its origin."""
+    make_shippable(repo, local_registry.address, monkeypatch)
     repo.git("push", "-q", "origin", "main")
-    create_service("staging")
-    create_service("production")
-    for env in ("staging", "production"):
-        boto3.client("ssm", region_name="eu-west-1").put_parameter(
-            Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString"
-        )
     return repo
 
 

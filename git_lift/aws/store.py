@@ -6,6 +6,7 @@ account needs no setup step.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -81,8 +82,12 @@ def _release_pk(env: str, service: str) -> str:
 
 
 class Store:
-    def __init__(self, client: Any, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        client: Any,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
         self._clock = clock
         self._sleep = sleep
@@ -97,17 +102,20 @@ class Store:
                 return action()
 
     def _create_table(self) -> None:
-        try:
+        # Someone else may create it at the same moment: that is as good.
+        with contextlib.suppress(self._client.exceptions.ResourceInUseException):
             self._client.create_table(
                 TableName=TABLE,
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                      {"AttributeName": "sk", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                           {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
                 BillingMode="PAY_PER_REQUEST",
             )
-        except self._client.exceptions.ResourceInUseException:
-            pass  # someone else created it at the same moment
         self._client.get_waiter("table_exists").wait(
             TableName=TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
@@ -123,22 +131,29 @@ class Store:
         """Take the deploy lock and the next release number in one conditional write."""
         now = self._clock()
         try:
-            answer = self._call(lambda: self._client.update_item(
-                TableName=TABLE,
-                Key=self._head(env, service),
-                UpdateExpression="SET #o = :owner, expires = :expires ADD #n :one",
-                ConditionExpression="attribute_not_exists(#o) OR expires < :now",
-                ExpressionAttributeNames={"#o": "owner", "#n": "n"},
-                ExpressionAttributeValues={":owner": {"S": owner}, ":one": {"N": "1"},
-                                           ":expires": {"N": str(now + ttl)},
-                                           ":now": {"N": str(now)}},
-                ReturnValues="UPDATED_NEW",
-            ))
+            answer = self._call(
+                lambda: self._client.update_item(
+                    TableName=TABLE,
+                    Key=self._head(env, service),
+                    UpdateExpression="SET #o = :owner, expires = :expires ADD #n :one",
+                    ConditionExpression="attribute_not_exists(#o) OR expires < :now",
+                    ExpressionAttributeNames={"#o": "owner", "#n": "n"},
+                    ExpressionAttributeValues={
+                        ":owner": {"S": owner},
+                        ":one": {"N": "1"},
+                        ":expires": {"N": str(now + ttl)},
+                        ":now": {"N": str(now)},
+                    },
+                    ReturnValues="UPDATED_NEW",
+                )
+            )
         except LiftError as exc:
             if "ConditionalCheckFailed" not in exc.message:
                 raise
             held = self.lock(env, service)
-            who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
+            who = (
+                f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
+            )
             raise LockHeld(
                 f"{service} in {env} is being deployed by {who}",
                 hint=f"wait for it, or if it is stale: git lift unlock -e {env}",
@@ -147,36 +162,53 @@ class Store:
 
     def finish_release(self, release: Release, owner: str) -> None:
         """Store the release record (whatever its outcome) and drop our lock, atomically."""
-        self._call(lambda: self._client.transact_write_items(TransactItems=[
-            {"Put": {"TableName": TABLE, "Item": {
-                "pk": {"S": _release_pk(release.env, release.service)},
-                "sk": {"S": f"{release.number:010d}"},
-                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
-            }}},
-            {"Update": {
-                "TableName": TABLE, "Key": self._head(release.env, release.service),
-                "UpdateExpression": "REMOVE #o, expires",
-                "ConditionExpression": "#o = :owner",
-                "ExpressionAttributeNames": {"#o": "owner"},
-                "ExpressionAttributeValues": {":owner": {"S": owner}},
-            }},
-        ]))
+        self._call(
+            lambda: self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": TABLE,
+                            "Item": {
+                                "pk": {"S": _release_pk(release.env, release.service)},
+                                "sk": {"S": f"{release.number:010d}"},
+                                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": TABLE,
+                            "Key": self._head(release.env, release.service),
+                            "UpdateExpression": "REMOVE #o, expires",
+                            "ConditionExpression": "#o = :owner",
+                            "ExpressionAttributeNames": {"#o": "owner"},
+                            "ExpressionAttributeValues": {":owner": {"S": owner}},
+                        }
+                    },
+                ]
+            )
+        )
 
     def releases(self, env: str, service: str, limit: int = 50) -> list[Release]:
         """Newest first, failed attempts included (see Release.outcome)."""
-        answer = self._call(lambda: self._client.query(
-            TableName=TABLE,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
-            ExpressionAttributeValues={":pk": {"S": _release_pk(env, service)},
-                                       ":zero": {"S": "0"}},
-            ScanIndexForward=False,
-            Limit=limit,
-        ))
+        answer = self._call(
+            lambda: self._client.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
+                ExpressionAttributeValues={
+                    ":pk": {"S": _release_pk(env, service)},
+                    ":zero": {"S": "0"},
+                },
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+        )
         return [Release(**json.loads(item["doc"]["S"])) for item in answer.get("Items", [])]
 
     def lock(self, env: str, service: str) -> Lock | None:
-        answer = self._call(lambda: self._client.get_item(
-            TableName=TABLE, Key=self._head(env, service)))
+        answer = self._call(
+            lambda: self._client.get_item(TableName=TABLE, Key=self._head(env, service))
+        )
         item = answer.get("Item", {})
         if "owner" not in item:
             return None
@@ -189,14 +221,20 @@ class Store:
             "ExpressionAttributeNames": {"#o": "owner"},
         }
         if owner is not None:
-            condition = {"ConditionExpression": "#o = :owner",
-                         "ExpressionAttributeNames": {"#o": "owner"},
-                         "ExpressionAttributeValues": {":owner": {"S": owner}}}
+            condition = {
+                "ConditionExpression": "#o = :owner",
+                "ExpressionAttributeNames": {"#o": "owner"},
+                "ExpressionAttributeValues": {":owner": {"S": owner}},
+            }
         try:
-            self._call(lambda: self._client.update_item(
-                TableName=TABLE, Key=self._head(env, service),
-                UpdateExpression="REMOVE #o, expires", **condition,
-            ))
+            self._call(
+                lambda: self._client.update_item(
+                    TableName=TABLE,
+                    Key=self._head(env, service),
+                    UpdateExpression="REMOVE #o, expires",
+                    **condition,
+                )
+            )
         except LiftError as exc:
             if "ConditionalCheckFailed" in exc.message:
                 return False
@@ -211,28 +249,43 @@ class Store:
         if create:
             extra = {"ConditionExpression": "attribute_not_exists(pk)"}
         try:
-            self._call(lambda: self._client.put_item(TableName=TABLE, Item={
-                "pk": {"S": "environment"}, "sk": {"S": record.name},
-                "doc": {"S": json.dumps(asdict(record), sort_keys=True)},
-            }, **extra))
+            self._call(
+                lambda: self._client.put_item(
+                    TableName=TABLE,
+                    Item={
+                        "pk": {"S": "environment"},
+                        "sk": {"S": record.name},
+                        "doc": {"S": json.dumps(asdict(record), sort_keys=True)},
+                    },
+                    **extra,
+                )
+            )
         except LiftError as exc:
             if "ConditionalCheckFailed" not in exc.message:
                 raise
-            raise Conflict(f"environment {record.name} was created by someone else meanwhile",
-                           hint=f"see it: git lift env show -e {record.name}") from exc
+            raise Conflict(
+                f"environment {record.name} was created by someone else meanwhile",
+                hint=f"see it: git lift env show -e {record.name}",
+            ) from exc
 
     def environment(self, env: str) -> EnvironmentRecord | None:
-        answer = self._call(lambda: self._client.get_item(
-            TableName=TABLE, Key={"pk": {"S": "environment"}, "sk": {"S": env}},
-        ))
+        answer = self._call(
+            lambda: self._client.get_item(
+                TableName=TABLE,
+                Key={"pk": {"S": "environment"}, "sk": {"S": env}},
+            )
+        )
         item = answer.get("Item")
         return EnvironmentRecord(**json.loads(item["doc"]["S"])) if item else None
 
     def environments(self) -> list[EnvironmentRecord]:
         """Every environment record, by name."""
         records: list[EnvironmentRecord] = []
-        kwargs: dict[str, Any] = {"TableName": TABLE, "KeyConditionExpression": "pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": {"S": "environment"}}}
+        kwargs: dict[str, Any] = {
+            "TableName": TABLE,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "environment"}},
+        }
         while True:
             page = self._call(lambda: self._client.query(**kwargs))
             records += [EnvironmentRecord(**json.loads(i["doc"]["S"])) for i in page["Items"]]
@@ -244,25 +297,33 @@ class Store:
 
     def service_documents(self, env: str, service: str, limit: int = 100) -> list[ServiceDocument]:
         """Saved versions, newest first."""
-        answer = self._call(lambda: self._client.query(
-            TableName=TABLE,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
-            ExpressionAttributeValues={":pk": {"S": _service_pk(env, service)}, ":v": {"S": "v"}},
-            ScanIndexForward=False,
-            Limit=limit,
-        ))
+        answer = self._call(
+            lambda: self._client.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+                ExpressionAttributeValues={
+                    ":pk": {"S": _service_pk(env, service)},
+                    ":v": {"S": "v"},
+                },
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+        )
         return [ServiceDocument(**json.loads(item["doc"]["S"])) for item in answer["Items"]]
 
-    def service_document(self, env: str, service: str,
-                         version: int | None = None) -> ServiceDocument | None:
+    def service_document(
+        self, env: str, service: str, version: int | None = None
+    ) -> ServiceDocument | None:
         """One version, or the newest when `version` is None; None when there is none."""
         if version is None:
             newest = self.service_documents(env, service, limit=1)
             return newest[0] if newest else None
-        answer = self._call(lambda: self._client.get_item(
-            TableName=TABLE,
-            Key={"pk": {"S": _service_pk(env, service)}, "sk": {"S": _version_sk(version)}},
-        ))
+        answer = self._call(
+            lambda: self._client.get_item(
+                TableName=TABLE,
+                Key={"pk": {"S": _service_pk(env, service)}, "sk": {"S": _version_sk(version)}},
+            )
+        )
         item = answer.get("Item")
         return ServiceDocument(**json.loads(item["doc"]["S"])) if item else None
 
@@ -274,9 +335,13 @@ class Store:
             "doc": {"S": json.dumps(asdict(document), sort_keys=True)},
         }
         try:
-            self._call(lambda: self._client.put_item(
-                TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)",
-            ))
+            self._call(
+                lambda: self._client.put_item(
+                    TableName=TABLE,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            )
         except LiftError as exc:
             if "ConditionalCheckFailed" not in exc.message:
                 raise
@@ -286,7 +351,7 @@ class Store:
                 f"version {document.version} of {document.service}'s config in {document.env} "
                 f"was saved{who} while you edited; nothing was saved",
                 hint=f"reapply your edit on theirs: git lift service edit -e {document.env} "
-                     f"-s {document.service} --resume",
+                f"-s {document.service} --resume",
             ) from exc
 
 

@@ -1,6 +1,6 @@
 """What every command needs: the repository, merged settings, the service, AWS clients.
 
-Built by cli.py; AWS clients are created on first use so that commands and hooks that never
+Built by the cli package; AWS clients are created on first use so that commands and hooks that never
 reach AWS never import boto3.
 """
 

@@ -19,7 +19,6 @@ import os
 import shlex
 import signal
 import site
-import subprocess
 import sys
 import threading
 import time
@@ -160,7 +159,7 @@ def detach(
         url = _wait_until_ready(server, log, timeout, sleep)
         handle = _start_registry(echo, directory) if registry else None
     except BaseException:
-        _terminate(server.pid, STOP_TIMEOUT, sleep)
+        proc.terminate(server.pid, STOP_TIMEOUT, sleep)
         raise
     state = SandboxState(
         pid=server.pid,
@@ -189,7 +188,7 @@ def stop(
     if state is None:
         raise LiftError("no sandbox is running", hint=START_HINT)
     if _answers(state):
-        _terminate(state.pid, timeout, sleep)
+        proc.terminate(state.pid, timeout, sleep)
         echo(f"stopped the sandbox at {state.url}")
     else:
         echo(f"the sandbox at {state.url} had already stopped; cleaned up after it")
@@ -315,9 +314,7 @@ def _answers(state: SandboxState) -> bool:
     return isinstance(health, dict) and health.get("pid") == state.pid
 
 
-def _wait_until_ready(
-    server: subprocess.Popen[bytes], log: Path, timeout: float, sleep: Sleep
-) -> str:
+def _wait_until_ready(server: proc.Process, log: Path, timeout: float, sleep: Sleep) -> str:
     deadline = time.monotonic() + timeout
     while True:
         for line in log.read_text(errors="replace").splitlines():
@@ -331,32 +328,6 @@ def _wait_until_ready(
                 f"the sandbox server was not ready within {timeout:.0f}s", hint=f"see {log}"
             )
         sleep(POLL_INTERVAL)
-
-
-def _terminate(pid: int, timeout: float, sleep: Sleep) -> None:
-    """SIGTERM, wait up to `timeout`, then SIGKILL."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            return
-        sleep(POLL_INTERVAL)
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child: reap it
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # Registry -----------------------------------------------------------------------------------

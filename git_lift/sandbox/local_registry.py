@@ -6,11 +6,8 @@ loopback addresses only.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -50,11 +47,11 @@ class RegistryHandle:
     pid: int
     data_dir: str
     log_path: str
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    process: proc.Process | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         if self.process is not None:
-            _stop_child(self.process)
+            proc.terminate(self.process.pid, STOP_TIMEOUT)
         else:
             stop_pid(self.pid)
 
@@ -126,28 +123,8 @@ def _launch(binary: str, data_dir: str, port: int) -> RegistryHandle:
 
 def stop_pid(pid: int) -> None:
     """Stop a registry started earlier (maybe by another git lift process): TERM, then KILL."""
-    if not _is_registry(pid):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + STOP_TIMEOUT
-        time.sleep(POLL)
-
-
-def _stop_child(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    if _is_registry(pid):
+        proc.terminate(pid, STOP_TIMEOUT)
 
 
 class _ExitedEarly(LiftError):
@@ -196,22 +173,6 @@ def _free_port() -> int:
         return port
 
 
-def _alive(pid: int) -> bool:
-    try:
-        finished, _ = os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-        if finished == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _is_registry(pid: int) -> bool:
     """Guard against a recycled pid: on Linux, check the command line before signalling."""
     try:
@@ -219,7 +180,7 @@ def _is_registry(pid: int) -> bool:
             cmdline = handle.read()
     except FileNotFoundError:
         # No such process, or no /proc at all (macOS): then trust the caller's pid.
-        return not os.path.isdir("/proc/self") and _alive(pid)
+        return not os.path.isdir("/proc/self") and proc.alive(pid)
     except OSError:
         return False
     return any(name.encode() in cmdline for name in CANDIDATES)

@@ -1,0 +1,66 @@
+"""What the benchmark scripts share: the sandbox they run against, repositories, the table."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "eu-west-1"
+
+Row = tuple[str, str, str, str]  # measure, tool, AWS requests, wall time
+
+
+@contextmanager
+def sandbox(**extra: str) -> Iterator[Any]:
+    """A SandboxServer in this process, with the environment pointing every tool at it."""
+    sys.path.insert(0, str(ROOT))
+    from git_lift.sandbox.server import SandboxServer
+
+    server = SandboxServer()
+    server.start()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": server.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_AUTHOR_NAME": "Bench",
+            "GIT_AUTHOR_EMAIL": "b@x",
+            "GIT_COMMITTER_NAME": "Bench",
+            "GIT_COMMITTER_EMAIL": "b@x",
+            **extra,
+        }
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_repo(folder: Path, name: str, files: dict[str, str]) -> Path:
+    """A repository with one commit pushed to a bare origin (the tests' helper)."""
+    from tests.helpers import GitRepo
+
+    return GitRepo.create(folder / name, origin=folder / "remote" / f"{name}.git", files=files).path
+
+
+def describe(counts: dict[str, int]) -> str:
+    parts = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sorted(counts.items()))
+    return f"{sum(counts.values())} ({parts})" if counts else "0"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("measure", "tool", "AWS requests", "wall")
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(4)]
+    for row in [headers, tuple("-" * width for width in widths), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

@@ -1,0 +1,10 @@
+"""click commands: parse, build the context, call commands.*, return an exit code.
+
+One module per group of commands. Command modules of git_lift.commands are imported inside
+each command, so that `--help` and hooks with nothing to do never import boto3.
+"""
+
+from git_lift.cli import config, hooks, infra, release, sandbox  # noqa: F401  (registers)
+from git_lift.cli.base import cli
+
+__all__ = ["cli"]

@@ -1,0 +1,74 @@
+"""The top-level `git lift` group and what every command shares: global options, the
+environment option, and building the context a command runs with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from git_lift import ui
+from git_lift.options import Options
+
+if TYPE_CHECKING:
+    from git_lift.commands.context import Context
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def global_options(func: F) -> F:
+    """Options accepted before or after the command name (`git lift -s api config show`)."""
+    options = [
+        click.option("-s", "--service", help="Service name (multi-service repos)."),
+        click.option("--profile", help="AWS profile."),
+        click.option("--region", help="AWS region."),
+        click.option(
+            "--yes", is_flag=True, default=None, help="Do not prompt; confirms production."
+        ),
+        click.option("--output", type=click.Choice(["text", "json"]), help="Output format."),
+        click.option(
+            "-q", "--quiet", "verbosity", flag_value=-1, default=None, help="Less output."
+        ),
+        click.option("-v", "--verbose", "verbosity", flag_value=1, help="More output."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
+    options: Options = ctx.ensure_object(Options)
+    for name in ("service", "region", "profile", "yes", "output"):
+        value = values.pop(name, None)
+        if value is not None:
+            setattr(options, name, value)
+    verbosity = values.pop("verbosity", None)
+    if verbosity is not None:
+        ui.set_verbosity(verbosity)
+    return options
+
+
+def context(ctx: click.Context, /, values: dict[str, Any]) -> Context:
+    from git_lift.commands.context import load  # pygit2 is not needed for --help
+
+    return load(merge_options(ctx, values))
+
+
+env_option = click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@global_options
+@click.version_option(package_name="git-lift", message="git lift %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, /, **values: Any) -> None:
+    """Ship dockerized services to AWS ECS with git.
+
+    \b
+    Example:
+      git lift config edit -e staging
+      git lift config check
+    """
+    merge_options(ctx, values)

@@ -1,0 +1,274 @@
+"""`git lift config ...`: a service's config in Parameter Store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, env_option, global_options
+
+show_values_option = click.option(
+    "--show-values", is_flag=True, help="Show values (masked by default)."
+)
+tier_option = click.option(
+    "--tier",
+    type=click.Choice(["standard", "advanced"]),
+    default="standard",
+    help="Parameter tier: advanced allows values up to 8 KB.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
+)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def config() -> None:
+    """A service's environment config in Parameter Store (/ENV/SERVICE/KEY).
+
+    \b
+    Example:
+      git lift config edit -e staging
+      git lift config set -e staging LOG_LEVEL=debug
+    """
+
+
+@config.command("edit")
+@env_option
+@click.option("--resume", is_flag=True, help="Continue an edit whose apply failed or was refused.")
+@show_values_option
+@tier_option
+@global_options
+@click.pass_context
+def config_edit(
+    ctx: click.Context, /, env: str, resume: bool, show_values: bool, tier: str, **values: Any
+) -> int:
+    """Edit config in your git editor, review a masked diff, confirm, apply.
+
+    \b
+    Example:
+      git lift config edit -e staging
+    """
+    from git_lift.commands import config as command
+
+    return command.edit(
+        context(ctx, values),
+        env,
+        resume=resume,
+        show_values=show_values,
+        advanced=tier == "advanced",
+    )
+
+
+@config.command("show")
+@env_option
+@show_values_option
+@global_options
+@click.pass_context
+def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: Any) -> int:
+    """List keys with versions; values masked unless --show-values.
+
+    \b
+    Example:
+      git lift config show -e staging --output json
+    """
+    from git_lift.commands import config as command
+
+    return command.show(context(ctx, values), env, show_values=show_values)
+
+
+@config.command("get")
+@env_option
+@click.argument("key")
+@global_options
+@click.pass_context
+def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
+    """Print one value.
+
+    \b
+    Example:
+      git lift config get -e staging DATABASE_URL
+    """
+    from git_lift.commands import config as command
+
+    return command.get(context(ctx, values), env, key)
+
+
+@config.command("set")
+@env_option
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@tier_option
+@show_values_option
+@global_options
+@click.pass_context
+def config_set(
+    ctx: click.Context,
+    /,
+    env: str,
+    assignments: tuple[str, ...],
+    tier: str,
+    show_values: bool,
+    **values: Any,
+) -> int:
+    """Set keys. A bare KEY prompts for its value without echo (or reads a line of stdin).
+
+    \b
+    Example:
+      git lift config set -e staging LOG_LEVEL=debug WORKERS=4
+      git lift config set -e staging API_TOKEN        # prompts
+    """
+    from git_lift.commands import config as command
+
+    return command.set_values(
+        context(ctx, values), env, assignments, advanced=tier == "advanced", show_values=show_values
+    )
+
+
+@config.command("unset")
+@env_option
+@click.argument("keys", nargs=-1, required=True)
+@global_options
+@click.pass_context
+def config_unset(ctx: click.Context, /, env: str, keys: tuple[str, ...], **values: Any) -> int:
+    """Remove keys.
+
+    \b
+    Example:
+      git lift config unset -e staging OLD_FLAG
+    """
+    from git_lift.commands import config as command
+
+    return command.unset(context(ctx, values), env, keys)
+
+
+@config.command("check")
+@click.option(
+    "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
+)
+@click.option("--strict", is_flag=True, help="Keys in the store but not in env.sample are errors.")
+@global_options
+@click.pass_context
+def config_check(ctx: click.Context, /, envs: tuple[str, ...], strict: bool, **values: Any) -> int:
+    """env.sample against the store: missing keys fail, extra keys warn. Never decrypts.
+
+    \b
+    Example:
+      git lift config check
+      git lift config check -e production --output json
+    """
+    from git_lift.commands import config as command
+
+    return command.check(context(ctx, values), envs, strict=strict)
+
+
+@config.command("diff")
+@click.option("-e", "--env", "envs", multiple=True, required=True, help="Two environments.")
+@global_options
+@click.pass_context
+def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
+    """Keys present in one environment and not the other (names only).
+
+    \b
+    Example:
+      git lift config diff -e staging -e production
+    """
+    from git_lift.commands import config as command
+
+    return command.diff(context(ctx, values), envs)
+
+
+@config.command("history")
+@env_option
+@click.argument("key")
+@show_values_option
+@global_options
+@click.pass_context
+def config_history(
+    ctx: click.Context, /, env: str, key: str, show_values: bool, **values: Any
+) -> int:
+    """Versions of one key, newest first.
+
+    \b
+    Example:
+      git lift config history -e staging DATABASE_URL
+    """
+    from git_lift.commands import config as command
+
+    return command.history(context(ctx, values), env, key, show_values=show_values)
+
+
+@config.command("restore")
+@env_option
+@click.argument("spec", metavar="KEY@VERSION")
+@global_options
+@click.pass_context
+def config_restore(ctx: click.Context, /, env: str, spec: str, **values: Any) -> int:
+    """Set a key back to the value it had at a version (a new version is written).
+
+    \b
+    Example:
+      git lift config restore -e staging DATABASE_URL@3
+    """
+    from git_lift.commands import config as command
+
+    return command.restore(context(ctx, values), env, spec)
+
+
+@config.command("export")
+@env_option
+@format_option
+@global_options
+@click.pass_context
+def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> int:
+    """Print all values as dotenv or JSON (this prints secrets).
+
+    \b
+    Example:
+      git lift config export -e staging --format json > staging.json
+    """
+    from git_lift.commands import config as command
+
+    return command.export(context(ctx, values), env, fmt)
+
+
+@config.command("import")
+@env_option
+@click.argument("path", metavar="FILE|-")
+@format_option
+@click.option("--replace", is_flag=True, help="Remove keys the file does not name.")
+@tier_option
+@global_options
+@click.pass_context
+def config_import(
+    ctx: click.Context, /, env: str, path: str, fmt: str, replace: bool, tier: str, **values: Any
+) -> int:
+    """Set keys from a dotenv or JSON file, through the same diff and confirmation.
+
+    \b
+    Example:
+      git lift config import -e staging .env.staging
+    """
+    from git_lift.commands import config as command
+
+    return command.import_values(
+        context(ctx, values), env, path, fmt, replace=replace, advanced=tier == "advanced"
+    )
+
+
+@config.command("exec", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
+@env_option
+@click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND...")
+@global_options
+@click.pass_context
+def config_exec(
+    ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any
+) -> int:
+    """Run a command locally with the environment's config in its environment.
+
+    \b
+    Example:
+      git lift config exec -e staging -- python manage.py migrate
+    """
+    from git_lift.commands import config as command
+
+    return command.run_with_config(context(ctx, values), env, command_args)

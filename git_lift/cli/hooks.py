@@ -1,0 +1,101 @@
+"""`git lift hooks install|uninstall` and the `git lift hook ...` entry points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, global_options
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def hooks() -> None:
+    """git lift's git hooks in this repository: config checked before a commit or push leaves.
+
+    \b
+    Example:
+      git lift hooks install
+    """
+
+
+@hooks.command("install")
+@global_options
+@click.pass_context
+def hooks_install(ctx: click.Context, /, **values: Any) -> int:
+    """Install the pre-commit and pre-push hooks; an existing hook is chained, never lost.
+
+    \b
+    Example:
+      git lift hooks install
+    """
+    from git_lift.commands import hooks as command
+
+    return command.install(context(ctx, values).repo)
+
+
+@hooks.command("uninstall")
+@global_options
+@click.pass_context
+def hooks_uninstall(ctx: click.Context, /, **values: Any) -> int:
+    """Remove git lift's hooks and put back the hooks they displaced.
+
+    \b
+    Example:
+      git lift hooks uninstall
+    """
+    from git_lift.commands import hooks as command
+
+    return command.uninstall(context(ctx, values).repo)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def hook() -> None:
+    """Entry points the installed hooks run (GIT_LIFT_SKIP_HOOKS=1 skips them).
+
+    \b
+    Example:
+      git lift hook pre-commit
+    """
+
+
+@hook.command("pre-commit")
+@click.argument("files", nargs=-1)
+@global_options
+@click.pass_context
+def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any) -> int:
+    """Lint staged env.sample files; check the keys they add exist in the store.
+
+    \b
+    Example:
+      git lift hook pre-commit
+    """
+    from git_lift.commands import hook_checks as command
+
+    return 0 if command.skipped() else command.pre_commit(context(ctx, values), files)
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@click.option("--from-pre-commit", is_flag=True, help="Read the ref the pre-commit framework sets.")
+@global_options
+@click.pass_context
+def hook_pre_push(
+    ctx: click.Context, /, remote: str | None, url: str | None, from_pre_commit: bool, **values: Any
+) -> int:
+    """Check the config of each environment the pushed refs map to (refs on stdin, as git
+    gives them); release those with deployOnPush.
+
+    \b
+    Example:
+      echo "refs/heads/main $(git rev-parse HEAD) refs/heads/main $(git rev-parse @{u})" |
+        git lift hook pre-push origin
+    """
+    import sys
+
+    from git_lift.commands import hook_checks as command
+
+    if command.skipped():
+        return 0
+    return command.pre_push_entry(context(ctx, values), sys.stdin, framework=from_pre_commit)

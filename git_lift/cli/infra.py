@@ -1,0 +1,296 @@
+"""`git lift env ...`, `git lift service ...` and `git lift iam-policy`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from git_lift.cli.base import CONTEXT_SETTINGS, F, cli, context, env_option, global_options
+
+stack_timeout_option = click.option(
+    "--timeout",
+    type=float,
+    default=45 * 60,
+    show_default=True,
+    help="Seconds to wait for CloudFormation.",
+)
+image_option = click.option(
+    "--image", metavar="URI", help="Image to run instead of the running one (or the placeholder)."
+)
+resume_option = click.option(
+    "--resume", is_flag=True, help="Continue an edit that was not applied."
+)
+doc_version_option = click.option(
+    "--version", "version", type=int, metavar="N", help="A saved version (default: the newest)."
+)
+ENV_FLAGS = (
+    "vpc_cidr",
+    "public_subnets",
+    "private_subnets",
+    "nat",
+    "certificate_arn",
+    "notification_topic_arn",
+    "internal_load_balancer",
+    "timeout",
+)
+
+
+def environment_options(func: F) -> F:
+    """Settings of `env create|update`; those not given are asked (create) or kept (update)."""
+    options = [
+        click.option("--vpc-cidr", help="VPC range, e.g. 10.0.0.0/16."),
+        click.option("--public-subnets", metavar="CIDR,CIDR", help="Two public subnets."),
+        click.option("--private-subnets", metavar="CIDR,CIDR", help="Two private subnets."),
+        click.option("--nat/--no-nat", default=None, help="Tasks behind a NAT gateway."),
+        click.option("--certificate-arn", help="ACM certificate: HTTPS ('' removes it)."),
+        click.option("--notification-topic-arn", help="SNS topic for failed deployments."),
+        click.option(
+            "--internal-load-balancer/--no-internal-load-balancer",
+            default=None,
+            help="A second load balancer, inside the VPC.",
+        ),
+        stack_timeout_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.group("env", context_settings=CONTEXT_SETTINGS)
+def env_group() -> None:
+    """Environments: network, ECS cluster lift-ENV, load balancer (stack lift-ENV).
+
+    \b
+    Example:
+      git lift env create -e staging --yes
+      git lift env show -e staging
+    """
+
+
+@env_group.command("create")
+@env_option
+@environment_options
+@global_options
+@click.pass_context
+def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Create an environment: change set, confirm, stream stack events. Asks on a terminal.
+
+    \b
+    Example:
+      git lift env create -e staging
+      git lift env create -e production --no-nat --certificate-arn arn:aws:acm:... --yes
+    """
+    from git_lift.commands import infra_env as command
+
+    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    return command.create(context(ctx, values), env, flags)
+
+
+@env_group.command("update")
+@env_option
+@environment_options
+@global_options
+@click.pass_context
+def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Change an environment's settings (or apply git lift's newer template) by change set.
+
+    \b
+    Example:
+      git lift env update -e staging --certificate-arn arn:aws:acm:eu-west-1:...
+    """
+    from git_lift.commands import infra_env as command
+
+    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    return command.update(context(ctx, values), env, flags)
+
+
+@env_group.command("show")
+@env_option
+@global_options
+@click.pass_context
+def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """An environment's settings, stack status and load balancer.
+
+    \b
+    Example:
+      git lift env show -e staging --output json
+    """
+    from git_lift.commands import infra_env as command
+
+    return command.show(context(ctx, values), env)
+
+
+@env_group.command("list")
+@global_options
+@click.pass_context
+def env_list(ctx: click.Context, /, **values: Any) -> int:
+    """Environments: created ones, and those .gitlift declares that are not created yet.
+
+    \b
+    Example:
+      git lift env list
+    """
+    from git_lift.commands import infra_env as command
+
+    return command.list_environments(context(ctx, values))
+
+
+@cli.group("service", context_settings=CONTEXT_SETTINGS)
+def service_group() -> None:
+    """A service's config (versioned JSON in DynamoDB) and its stack lift-ENV-SERVICE.
+
+    \b
+    Example:
+      git lift service create -e staging
+      git lift service edit -e staging
+    """
+
+
+@service_group.command("create")
+@env_option
+@image_option
+@stack_timeout_option
+@resume_option
+@global_options
+@click.pass_context
+def service_create(
+    ctx: click.Context, /, env: str, image: str | None, timeout: float, resume: bool, **values: Any
+) -> int:
+    """Edit a new service config, review, save version 1 and create the service's stack.
+
+    \b
+    Example:
+      git lift service create -e staging
+      git lift -s worker service create -e staging --yes
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.create(context(ctx, values), env, options, resume=resume)
+
+
+@service_group.command("edit")
+@env_option
+@image_option
+@stack_timeout_option
+@resume_option
+@global_options
+@click.pass_context
+def service_edit(
+    ctx: click.Context, /, env: str, image: str | None, timeout: float, resume: bool, **values: Any
+) -> int:
+    """Edit the service config in your editor, review the diff, save version N+1, apply.
+
+    \b
+    Example:
+      git lift service edit -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.edit(context(ctx, values), env, options, resume=resume)
+
+
+@service_group.command("update")
+@env_option
+@image_option
+@stack_timeout_option
+@global_options
+@click.pass_context
+def service_update(
+    ctx: click.Context, /, env: str, image: str | None, timeout: float, **values: Any
+) -> int:
+    """Apply the stored config again (keeps the running image; secrets from env.sample).
+
+    \b
+    Example:
+      git lift service update -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=image, timeout=timeout)
+    return command.update(context(ctx, values), env, options)
+
+
+@service_group.command("show")
+@env_option
+@doc_version_option
+@global_options
+@click.pass_context
+def service_show(ctx: click.Context, /, env: str, version: int | None, **values: Any) -> int:
+    """Print the service config (the newest version, or --version N).
+
+    \b
+    Example:
+      git lift service show -e staging --version 2
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.show(context(ctx, values), env, version)
+
+
+@service_group.command("history")
+@env_option
+@global_options
+@click.pass_context
+def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Saved versions of the service config, newest first, with author and time.
+
+    \b
+    Example:
+      git lift service history -e staging
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.history(context(ctx, values), env)
+
+
+@service_group.command("template")
+@env_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True
+)
+@doc_version_option
+@global_options
+@click.pass_context
+def service_template(
+    ctx: click.Context, /, env: str, fmt: str, version: int | None, **values: Any
+) -> int:
+    """Print the CloudFormation template the service config renders to, for review.
+
+    \b
+    Example:
+      git lift service template -e staging --format yaml
+    """
+    from git_lift.commands import infra_service as command
+
+    return command.template(context(ctx, values), env, fmt, version)
+
+
+@cli.command("iam-policy")
+@env_option
+@click.option(
+    "--for",
+    "audience",
+    type=click.Choice(["developer", "ci", "admin"]),
+    default="developer",
+    show_default=True,
+    help="ci: ship and checks; developer: also config, logs, shell, services; "
+    "admin: also env create/update.",
+)
+@click.option("--account", help="AWS account id (default: the caller's, from STS).")
+@global_options
+@click.pass_context
+def iam_policy(
+    ctx: click.Context, /, env: str, audience: str, account: str | None, **values: Any
+) -> int:
+    """Print a least-privilege IAM policy (JSON) for what git lift does in ENV.
+
+    \b
+    Example:
+      git lift iam-policy -e staging --for ci > ci-policy.json
+    """
+    from git_lift.commands import iam_policy as command
+
+    return command.print_policy(context(ctx, values), env, audience, account)

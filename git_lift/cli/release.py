@@ -1,0 +1,169 @@
+"""`git lift ship`, `rollback`, `status`, `history`, `unlock`, `logs`, `shell`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, env_option, global_options
+
+timeout_option = click.option(
+    "--timeout",
+    type=float,
+    default=15 * 60,
+    show_default=True,
+    help="Seconds to wait for the deployment before rolling back.",
+)
+
+
+@cli.command("ship")
+@click.option("-e", "--env", "env", help="Environment; by default the one the ref maps to.")
+@click.option("--ref", help="Commit, branch or tag to ship (default: HEAD).")
+@click.option("--image", help="Deploy an image built elsewhere (CI) instead of building.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
+@click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
+@click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
+@timeout_option
+@global_options
+@click.pass_context
+def ship(
+    ctx: click.Context,
+    /,
+    env: str | None,
+    ref: str | None,
+    image: str | None,
+    build_args: tuple[str, ...],
+    no_wait: bool,
+    allow_dirty: bool,
+    timeout: float,
+    **values: Any,
+) -> int:
+    """Build, push and deploy a commit; wait until it runs; roll back if it does not.
+
+    \b
+    Example:
+      git lift ship -e staging
+      git lift ship --ref v1.4.0 --yes        # CI, after a tag push
+    """
+    from git_lift.commands import ship as command
+
+    request = command.ShipRequest(
+        env=env,
+        ref=ref,
+        image=image,
+        build_args=build_args,
+        wait=not no_wait,
+        timeout=timeout,
+        allow_dirty=allow_dirty,
+    )
+    return command.ship(context(ctx, values), request)
+
+
+@cli.command("rollback")
+@env_option
+@click.option("--to", "to", type=int, help="Release number (default: the one before).")
+@timeout_option
+@global_options
+@click.pass_context
+def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **values: Any) -> int:
+    """Redeploy an earlier release and record it as a new release.
+
+    \b
+    Example:
+      git lift rollback -e production
+      git lift rollback -e production --to 12
+    """
+    from git_lift.commands import rollout as command
+
+    lift_ctx = context(ctx, values)
+    env_name = lift_ctx.environment(env).name
+    return command.roll_back(lift_ctx, lift_ctx.service(), env_name, to, timeout)
+
+
+@cli.command("status")
+@click.option(
+    "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
+)
+@global_options
+@click.pass_context
+def status(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
+    """What runs where: release, commit, image, tasks, commits not deployed, config drift.
+
+    \b
+    Example:
+      git lift status
+      git lift status -e production --output json
+    """
+    from git_lift.commands import status as command
+
+    return command.status(context(ctx, values), envs)
+
+
+@cli.command("history")
+@env_option
+@global_options
+@click.pass_context
+def history(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Releases of the service in an environment, newest first.
+
+    \b
+    Example:
+      git lift history -e production
+    """
+    from git_lift.commands import status as command
+
+    return command.history(context(ctx, values), env)
+
+
+@cli.command("unlock")
+@env_option
+@global_options
+@click.pass_context
+def unlock(ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Remove a stale deploy lock (a ship that was killed without cleaning up).
+
+    \b
+    Example:
+      git lift unlock -e staging
+    """
+    from git_lift.commands import status as command
+
+    return command.unlock(context(ctx, values), env)
+
+
+@cli.command("logs")
+@env_option
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new events.")
+@click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
+@global_options
+@click.pass_context
+def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
+    """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
+
+    \b
+    Example:
+      git lift logs -e staging --since 1h
+      git lift logs -e production -f
+    """
+    from git_lift.commands import logs as command
+
+    return command.logs(context(ctx, values), env, since, follow)
+
+
+@cli.command("shell", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
+@env_option
+@click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
+@global_options
+@click.pass_context
+def shell(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any) -> int:
+    """A shell (or COMMAND) in a running task, through ECS Exec.
+
+    \b
+    Example:
+      git lift shell -e staging
+      git lift shell -e staging -- python manage.py shell
+    """
+    from git_lift.commands import logs as command
+
+    return command.shell(context(ctx, values), env, command_args)
