@@ -293,3 +293,20 @@ def test_partial_failure_names_written_and_unwritten_keys_and_keeps_the_rest(
     assert stored()["AA_FIRST"] == "1" and stored()["ZZ_FULL"] == "v99"
     kept = next((lift.cwd / ".git" / "lift").iterdir()).read_text()
     assert "ZZ_FULL=new" in kept and "AA_FIRST" not in kept
+
+
+def test_throttling_is_retried_and_persistent_throttling_is_a_clear_error(
+    aws: Any, lift: Lift
+) -> None:
+    put("DATABASE_URL", "x")
+    aws.throttle("ssm.GetParametersByPath", 2)
+    aws.reset_counts()
+    shown = lift("config", "show", "-e", "staging")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("DATABASE_URL=")
+    assert aws.request_counts()["ssm.GetParametersByPath"] == 3  # two refused, one answered
+    aws.throttle("ssm.GetParametersByPath", 100)
+    refused = lift("config", "show", "-e", "staging", env={"AWS_MAX_ATTEMPTS": "2"})
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: AWS kept throttling while reading")
+    assert "hint: wait a minute" in refused.stderr and "Traceback" not in refused.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,12 @@ class Clients:
 
     def __init__(self, settings: Settings, config: botocore.config.Config = RETRY_CONFIG) -> None:
         self._settings = settings
+        attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+        if attempts.isdigit():  # the AWS SDKs' own knob wins over our default
+            retry_mode = botocore.config.Config(
+                retries={"mode": "standard", "max_attempts": int(attempts)}
+            )
+            config = config.merge(retry_mode)
         self._config = config
         self._session: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}

@@ -117,6 +117,30 @@ class RequestCounter:
             self._counts.clear()
 
 
+class Throttle:
+    """Fault injection: the next N requests of an action are refused as AWS refuses them when
+    the account's rate is exceeded (`POST /_lift/throttle/ssm.GetParametersByPath?count=N`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._left: Counter[str] = Counter()
+
+    def arm(self, key: str, count: int) -> None:
+        with self._lock:
+            self._left[key] = count
+
+    def take(self, key: str) -> bool:
+        with self._lock:
+            if self._left[key] <= 0:
+                return False
+            self._left[key] -= 1
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._left.clear()
+
+
 class LiftApplication:
     """WSGI middleware around moto's server app: counts, control endpoints, ECS hooks."""
 
@@ -126,7 +150,9 @@ class LiftApplication:
         simulator: RolloutSimulator,
         counter: RequestCounter,
         reset_all: Callable[[], None],
+        throttle: Throttle,
     ) -> None:
+        self.throttle = throttle
         self.moto_app = moto_app
         self.simulator = simulator
         self.counter = counter
@@ -136,7 +162,7 @@ class LiftApplication:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith("/_lift/"):
-            return self._control(method, path, start_response)
+            return self._control(method, path, environ.get("QUERY_STRING", ""), start_response)
         if path.startswith("/moto-api/"):
             if method == "POST" and path.rstrip("/") == "/moto-api/reset":
                 with self.simulator.lock:
@@ -147,6 +173,12 @@ class LiftApplication:
         body = _read_body(environ)
         call = identify(environ, body)
         self.counter.add(call.key)
+        if self.throttle.take(call.key):
+            return _json_response(
+                start_response,
+                "400 Bad Request",
+                {"__type": "ThrottlingException", "message": "Rate exceeded (sandbox)"},
+            )
         if call.service == "ecs":
             return self._ecs(call, environ, body, start_response)
         if call.service == "cloudformation":
@@ -158,7 +190,9 @@ class LiftApplication:
             return _respond(start_response, status, headers, out)
         return self.moto_app(environ, start_response)
 
-    def _control(self, method: str, path: str, start_response: StartResponse) -> list[bytes]:
+    def _control(
+        self, method: str, path: str, environ_query: str, start_response: StartResponse
+    ) -> list[bytes]:
         route = (method, path.rstrip("/"))
         if route == ("GET", "/_lift/requests"):
             return _json_response(start_response, "200 OK", self.counter.snapshot())
@@ -167,6 +201,10 @@ class LiftApplication:
             return _json_response(start_response, "200 OK", {"status": "ok"})
         if route == ("POST", "/_lift/reset"):
             self.reset_all()
+            return _json_response(start_response, "200 OK", {"status": "ok"})
+        if method == "POST" and route[1].startswith("/_lift/throttle/"):
+            count = int(parse_qs(environ_query).get("count", ["1"])[0])
+            self.throttle.arm(route[1].removeprefix("/_lift/throttle/"), count)
             return _json_response(start_response, "200 OK", {"status": "ok"})
         if route == ("GET", "/_lift/health"):
             return _json_response(start_response, "200 OK", {"status": "ok", "pid": os.getpid()})
@@ -232,6 +270,7 @@ class SandboxServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.simulator = RolloutSimulator()
+        self._throttle = Throttle()
         self._counter = RequestCounter()
 
     def start(self) -> None:
@@ -242,6 +281,7 @@ class SandboxServer:
             self.simulator,
             self._counter,
             self.reset,
+            self._throttle,
         )
         handler = MotoRequestHandler if self._log_requests else _QuietRequestHandler
         listener = _listen(self._host, self._port)
@@ -285,6 +325,11 @@ class SandboxServer:
             moto_api_backend.reset()
             self.simulator.reset()
         self._counter.reset()
+        self._throttle.reset()
+
+    def throttle(self, action: str, count: int) -> None:
+        """Refuse the next `count` requests of "service.Action" with ThrottlingException."""
+        self._throttle.arm(action, count)
 
     def request_counts(self) -> dict[str, int]:
         return self._counter.snapshot()
