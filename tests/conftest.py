@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from git_lift.sandbox.server import SandboxServer
@@ -54,6 +55,21 @@ def aws(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     for name, value in FAKE_AWS.items():
         monkeypatch.setenv(name, value)
     yield sandbox_server
+
+
+@pytest.fixture
+def server(sandbox_server: SandboxServer) -> SandboxServer:
+    """The session's sandbox, for tests that talk to it directly (not through env vars)."""
+    return sandbox_server
+
+
+@pytest.fixture
+def session(server: SandboxServer) -> boto3.session.Session:
+    """A boto3 session with fake credentials, on a freshly reset sandbox."""
+    server.reset()
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
+    )
 
 
 @pytest.fixture

@@ -21,22 +21,6 @@ BREAKER_ONLY = {"deploymentCircuitBreaker": {"enable": True, "rollback": False}}
 
 
 @pytest.fixture
-def server(sandbox_server: SandboxServer) -> SandboxServer:
-    """The session's sandbox (tests/conftest.py): moto's state is per process anyway."""
-    return sandbox_server
-
-
-@pytest.fixture
-def session(server: SandboxServer) -> boto3.session.Session:
-    server.reset()
-    return boto3.session.Session(
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="eu-west-1",
-    )
-
-
-@pytest.fixture
 def ecs(server: SandboxServer, session: boto3.session.Session) -> Any:
     client = session.client("ecs", endpoint_url=server.url)
     client.create_cluster(clusterName=CLUSTER)

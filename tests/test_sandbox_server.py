@@ -23,20 +23,6 @@ from git_lift.sandbox.server import SandboxServer, identify
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def server(sandbox_server: SandboxServer) -> SandboxServer:
-    """The session's sandbox (tests/conftest.py): moto's state is per process anyway."""
-    return sandbox_server
-
-
-@pytest.fixture
-def session(server: SandboxServer) -> boto3.session.Session:
-    server.reset()
-    return boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
-    )
-
-
 def http(url: str, method: str = "GET") -> Any:
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
     with urllib.request.urlopen(request, timeout=5) as response:

@@ -47,6 +47,15 @@ def store() -> Store:
     return Store(boto3.client("dynamodb", region_name="eu-west-1"))
 
 
+def break_next_release(repo: GitRepo) -> None:
+    """Commit a release whose tasks crash at start (the sandbox's LIFT_SANDBOX_CRASH switch)."""
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
+    )
+    repo.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
+    repo.commit("Break the service on purpose")
+
+
 def built(stderr: str) -> bool:
     return any(line.startswith("building ") for line in stderr.splitlines())
 
@@ -101,11 +110,7 @@ def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(
 ) -> None:
     assert lift("ship", "-e", "staging").returncode == 0
     good = running_task_definition("staging")["taskDefinitionArn"]
-    boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
-    )
-    shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
-    shipping.commit("Break the service on purpose")
+    break_next_release(shipping)
     result = lift("ship", "-e", "staging")
     assert result.returncode == 1
     assert "Essential container in task exited" in result.stderr
@@ -130,11 +135,7 @@ def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}},
     )
     before = running_task_definition("staging")["taskDefinitionArn"]
-    boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
-    )
-    shipping.write("env.sample", "DATABASE_URL=x\nLIFT_SANDBOX_CRASH=1\n")
-    shipping.commit("Break it")
+    break_next_release(shipping)
     result = lift("ship", "-e", "staging")
     assert result.returncode == 1
     assert "rolling back to" in result.stderr

@@ -101,6 +101,20 @@ class Store:
                 self._create_table()
                 return action()
 
+    def _newest(self, pk: str, sk_prefix: str, limit: int) -> list[dict[str, Any]]:
+        """The JSON documents of one partition whose sort keys start with a prefix, newest
+        (highest sort key) first."""
+        answer = self._call(
+            lambda: self._client.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+        )
+        return [json.loads(item["doc"]["S"]) for item in answer.get("Items", [])]
+
     def _create_table(self) -> None:
         # Someone else may create it at the same moment: that is as good.
         with contextlib.suppress(self._client.exceptions.ResourceInUseException):
@@ -191,19 +205,7 @@ class Store:
 
     def releases(self, env: str, service: str, limit: int = 50) -> list[Release]:
         """Newest first, failed attempts included (see Release.outcome)."""
-        answer = self._call(
-            lambda: self._client.query(
-                TableName=TABLE,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
-                ExpressionAttributeValues={
-                    ":pk": {"S": _release_pk(env, service)},
-                    ":zero": {"S": "0"},
-                },
-                ScanIndexForward=False,
-                Limit=limit,
-            )
-        )
-        return [Release(**json.loads(item["doc"]["S"])) for item in answer.get("Items", [])]
+        return [Release(**doc) for doc in self._newest(_release_pk(env, service), "0", limit)]
 
     def lock(self, env: str, service: str) -> Lock | None:
         answer = self._call(
@@ -297,19 +299,9 @@ class Store:
 
     def service_documents(self, env: str, service: str, limit: int = 100) -> list[ServiceDocument]:
         """Saved versions, newest first."""
-        answer = self._call(
-            lambda: self._client.query(
-                TableName=TABLE,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
-                ExpressionAttributeValues={
-                    ":pk": {"S": _service_pk(env, service)},
-                    ":v": {"S": "v"},
-                },
-                ScanIndexForward=False,
-                Limit=limit,
-            )
-        )
-        return [ServiceDocument(**json.loads(item["doc"]["S"])) for item in answer["Items"]]
+        return [
+            ServiceDocument(**doc) for doc in self._newest(_service_pk(env, service), "v", limit)
+        ]
 
     def service_document(
         self, env: str, service: str, version: int | None = None
