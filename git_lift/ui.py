@@ -8,7 +8,36 @@ import sys
 import click
 
 COLOURS = {"add": "green", "change": "yellow", "remove": "red", "hint": "yellow"}
+CLEAR_LINE = "\r\033[K"
 _verbosity = 0
+_live_line: str | None = None  # the progress line a terminal shows under the messages
+
+
+def _emit(text: str) -> None:
+    """One message line on stderr, kept above a live progress line if one is showing."""
+    if _live_line is None:
+        click.echo(text, err=True)
+        return
+    click.echo(f"{CLEAR_LINE}{text}", err=True)
+    click.echo(_live_line, err=True, nl=False)
+
+
+def progress(text: str) -> None:
+    """A line that a terminal rewrites in place; elsewhere (CI logs) a plain line."""
+    global _live_line
+    if not sys.stderr.isatty():
+        _emit(text)
+        return
+    _live_line = text
+    click.echo(f"{CLEAR_LINE}{text}", err=True, nl=False)
+
+
+def progress_done() -> None:
+    """Leave the last progress line on screen and go on below it."""
+    global _live_line
+    if _live_line is not None:
+        _live_line = None
+        click.echo("", err=True)
 
 
 def set_verbosity(level: int) -> None:
@@ -23,31 +52,32 @@ def out(text: str = "") -> None:
 
 def info(text: str) -> None:
     if _verbosity >= 0:
-        click.echo(text, err=True)
+        _emit(text)
 
 
 def detail(text: str) -> None:
     if _verbosity > 0:
-        click.echo(text, err=True)
+        _emit(text)
 
 
 def warn(text: str) -> None:
-    click.echo(f"warning: {text}", err=True)
+    _emit(f"warning: {text}")
 
 
 def error(message: str, hint: str | None = None) -> None:
-    click.echo(f"error: {message}", err=True)
+    progress_done()
+    _emit(f"error: {message}")
     if hint:
-        click.echo(click.style(f"hint: {hint}", fg=COLOURS["hint"]), err=True)
+        _emit(click.style(f"hint: {hint}", fg=COLOURS["hint"]))
 
 
 def hint(text: str) -> None:
-    click.echo(click.style(f"hint: {text}", fg=COLOURS["hint"]), err=True)
+    _emit(click.style(f"hint: {text}", fg=COLOURS["hint"]))
 
 
 def diff_lines(lines: list[tuple[str, str]]) -> None:
     for kind, text in lines:
-        click.echo(click.style(f"  {text}", fg=COLOURS.get(kind)), err=True)
+        _emit(click.style(f"  {text}", fg=COLOURS.get(kind)))
 
 
 def interactive() -> bool:

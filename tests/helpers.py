@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,3 +112,42 @@ def editor_script(folder: Path, body: str) -> str:
     script.write_text('#!/bin/sh\nset -e\nfile="$1"\n' + body + "\n")
     script.chmod(0o755)
     return str(script)
+
+
+def run_in_terminal(
+    args: list[str],
+    cwd: Path,
+    answers: list[tuple[str, str]],
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> tuple[int, str]:
+    """Run a command on a real pseudo-terminal, typing each answer once its prompt appears;
+    return the exit code and everything the terminal showed."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the command, with the pty as its terminal
+        os.chdir(cwd)
+        os.execvpe(args[0], args, {**os.environ, **(env or {})})
+    shown, answered_up_to, pending = b"", 0, list(answers)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+        if pending and pending[0][0].encode() in shown[answered_up_to:]:
+            answered_up_to = len(shown)
+            os.write(fd, (pending.pop(0)[1] + "\n").encode())
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")

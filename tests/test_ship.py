@@ -17,7 +17,7 @@ from git_lift import registry
 from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable, running_task_definition
-from tests.helpers import GitRepo, Lift
+from tests.helpers import GitRepo, Lift, run_in_terminal
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
     buildah_storage,
@@ -289,3 +289,12 @@ def test_a_repository_without_commits(aws: Any, tmp_path: Path) -> None:
     result = Lift(empty)("ship", "-e", "staging")
     assert result.returncode == 1
     assert "no commits yet" in result.stderr and "hint: " in result.stderr
+
+
+def test_on_a_terminal_the_progress_line_is_rewritten_in_place(shipping: GitRepo) -> None:
+    code, shown = run_in_terminal(["git", "lift", "ship", "-e", "staging"], shipping.path, [])
+    assert code == 0, shown
+    assert "\r\x1b[K  staging-payments-api:2: 2/2 running, 0 pending (COMPLETED)" in shown
+    # events still get lines of their own above it
+    assert "\r\x1b[K  event: (service payments-api) has reached a steady state." in shown
+    assert "released payments-api" in shown

@@ -51,6 +51,12 @@ class Watch:
 
     def until_done(self, task_definition: str, timeout: float) -> None:
         """Return when `task_definition` runs at the desired count; raise DeployFailed if not."""
+        try:
+            self._wait(task_definition, timeout)
+        finally:
+            ui.progress_done()
+
+    def _wait(self, task_definition: str, timeout: float) -> None:
         deadline = self.clock() + timeout
         interval, last_progress, failed_seen = self.interval, "", 0
         while True:
@@ -72,7 +78,7 @@ class Watch:
                 )
             progress = f"{ours.running}/{ours.desired} running, {ours.pending} pending"
             if progress != last_progress:
-                ui.info(f"  {short(task_definition)}: {progress} ({ours.rollout_state})")
+                ui.progress(f"  {short(task_definition)}: {progress} ({ours.rollout_state})")
                 last_progress, changed = progress, True
             if (
                 ours.rollout_state == "COMPLETED"
