@@ -42,7 +42,7 @@ def test_staging_asks_yes_or_no(aws: Any, repo: GitRepo) -> None:
         repo.path,
         answers=[("Apply to staging? [y/N]", "n")],
     )
-    assert code == 1 and stored("staging") == {}
+    assert code == 1 and "not confirmed" in shown and stored("staging") == {}
     code, _ = run_in_terminal(
         ["git", "lift", "config", "set", "-e", "staging", "LOG_LEVEL=debug"],
         repo.path,
