@@ -110,7 +110,7 @@ class Repo:
             return None
 
     def default_branch(self) -> str:
-        """origin/HEAD's target, else main or master when one exists, else main."""
+        """origin/HEAD's target, else main or master when one exists, else HEAD's branch."""
         try:
             target = self._repo.references["refs/remotes/origin/HEAD"].target
             return str(target).removeprefix("refs/remotes/origin/")
@@ -119,7 +119,10 @@ class Repo:
         for candidate in ("main", "master"):
             if f"refs/heads/{candidate}" in self._repo.references:
                 return candidate
-        return "main"
+        # A repository without commits yet: the branch HEAD will be born on.
+        head = self._repo.references.get("HEAD")
+        target = str(head.target) if head is not None else ""
+        return target.removeprefix("refs/heads/") if target.startswith("refs/heads/") else "main"
 
     def resolve(self, revision: str) -> str:
         """A commit's full sha from any revision (branch, tag, sha prefix)."""

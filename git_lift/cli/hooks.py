@@ -1,4 +1,4 @@
-"""`git lift hooks install|uninstall` and the `git lift hook ...` entry points."""
+"""`git lift init`, `git lift hooks install|uninstall` and the `git lift hook ...` entry points."""
 
 from __future__ import annotations
 
@@ -99,3 +99,18 @@ def hook_pre_push(
     if command.skipped():
         return 0
     return command.pre_push_entry(context(ctx, values), sys.stdin, framework=from_pre_commit)
+
+
+@cli.command("init")
+@global_options
+@click.pass_context
+def init(ctx: click.Context, /, **values: Any) -> int:
+    """Start using git lift here: write .gitlift and env.sample if absent, install the hooks.
+
+    \b
+    Example:
+      git lift init
+    """
+    from git_lift.commands import init as command
+
+    return command.init(context(ctx, values))
