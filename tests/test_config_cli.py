@@ -310,3 +310,14 @@ def test_throttling_is_retried_and_persistent_throttling_is_a_clear_error(
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: AWS kept throttling while reading")
     assert "hint: wait a minute" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_malformed_env_sample_is_reported_with_its_lines(
+    aws: Any, lift: Lift, repo: GitRepo
+) -> None:
+    repo.write("env.sample", "GOOD=1\nthis line is wrong\n2BAD=x\n")
+    result = lift("config", "check", "-e", "staging")
+    assert result.returncode == 1
+    assert "env.sample:2: not a KEY=value line" in result.stderr
+    assert "env.sample:3: '2BAD' is not a valid name" in result.stderr
+    assert "hint: " in result.stderr

@@ -298,3 +298,10 @@ def test_on_a_terminal_the_progress_line_is_rewritten_in_place(shipping: GitRepo
     # events still get lines of their own above it
     assert "\r\x1b[K  event: (service payments-api) has reached a steady state." in shown
     assert "released payments-api" in shown
+
+
+def test_production_from_a_repository_without_a_remote(shipping: GitRepo, lift: Lift) -> None:
+    shipping.git("remote", "remove", "origin")
+    result = lift("ship", "-e", "production", "--yes")
+    assert result.returncode == 1
+    assert "has no remote" in result.stderr and "hint: git remote add origin" in result.stderr

@@ -74,6 +74,12 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
 
 
 def require_pushed(ctx: Context, sha: str, env: str) -> None:
+    """Environments with `confirm` run only what the team can see: commits a remote has."""
+    if ctx.repo.remote_url() is None:
+        raise ValidationError(
+            f"this repository has no remote; {env} only runs pushed commits",
+            hint="git remote add origin URL && git push -u origin HEAD",
+        )
     remotes = ctx.repo.git("branch", "-r", "--contains", sha, check=False).stdout.strip()
     if not remotes:
         raise ValidationError(
