@@ -1,25 +1,17 @@
-"""Helpers for the `env`/`service`/`iam-policy` tests: the sandbox's change-set repair, stack
-reads and an editor that rewrites the service document with Python."""
+"""Helpers for the `env`/`service`/`iam-policy` tests (which run on the `aws` sandbox, whose
+server repairs moto's change-set bookkeeping): stack reads and an editor that rewrites the
+service document with Python."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
 REGION = "eu-west-1"
-
-
-@pytest.fixture
-def change_sets(aws: Any) -> Iterator[Any]:
-    """The `aws` sandbox; its server repairs moto's change-set bookkeeping after each
-    CloudFormation request (git_lift.sandbox.cloudformation)."""
-    yield aws
 
 
 def client(name: str) -> Any:

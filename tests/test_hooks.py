@@ -486,31 +486,3 @@ def test_pushed_refs_are_parsed_as_git_gives_them() -> None:
         }
     ) == [PushedRef("refs/heads/x", sha, "refs/heads/main", zero)]
     assert framework_pushed({}) == []
-
-
-def test_without_ship_the_hook_says_what_it_would_release_and_blocks_nothing(
-    aws: Any, repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import importlib
-
-    from git_lift.commands import hook_checks
-    from git_lift.commands.context import load
-    from git_lift.options import Options
-    from git_lift.repo import ZERO_SHA
-
-    real_import = importlib.import_module
-
-    def without_ship(name: str, package: str | None = None) -> Any:
-        if name == "git_lift.commands.ship":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return real_import(name, package)
-
-    monkeypatch.setattr(hook_checks.importlib, "import_module", without_ship)
-    monkeypatch.chdir(repo.path)
-    put_all(STAGING_KEYS, "production")
-    sha = repo.head()
-    pushed = [hook_checks.PushedRef("refs/tags/v1.0", sha, "refs/tags/v1.0", ZERO_SHA)]
-    assert hook_checks.pre_push(load(Options()), pushed) == 0
-    err = capsys.readouterr().err
-    assert f"releasing payments-api to production: commit {sha[:12]} (refs/tags/v1.0)" in err
-    assert f"would release payments-api to production at {sha[:12]}" in err

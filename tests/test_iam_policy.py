@@ -19,9 +19,8 @@ import pytest
 
 from git_lift.commands.iam_policy import Scope, policy
 from tests.helpers import Lift, editor_script
-from tests.infra_support import change_sets, put_config
+from tests.infra_support import put_config
 
-__all__ = ["change_sets"]
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -71,14 +70,14 @@ def run(lift: Lift, *args: str, editor: str = "true") -> None:
 
 
 def test_every_call_of_a_representative_run_is_allowed(
-    change_sets: Any, lift: Lift, tmp_path: Path
+    aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
     run(lift, "env", "create", "-e", "staging", "--yes")
-    admin_calls = as_actions(change_sets.request_counts())
-    change_sets.reset_counts()
+    admin_calls = as_actions(aws.request_counts())
+    aws.reset_counts()
 
     put_config("staging", "payments-api", DATABASE_URL="x", API_TOKEN="y")
-    change_sets.reset_counts()
+    aws.reset_counts()
     more = editor_script(tmp_path, 'sed -i \'s/"desired_count": 1/"desired_count": 2/\' "$file"')
     for args in (
         ("config", "set", "-e", "staging", "LOG_LEVEL=debug"),
@@ -109,12 +108,28 @@ def test_every_call_of_a_representative_run_is_allowed(
     ):
         run(lift, *args)
     run(lift, "service", "edit", "-e", "staging", "--yes", editor=more)
-    developer_calls = as_actions(change_sets.request_counts())
+    developer_calls = as_actions(aws.request_counts())
+
+    # What a CI job does with the ci policy: check the config, ship a new image.
+    aws.reset_counts()
+    run(lift, "config", "check", "-e", "staging")
+    run(
+        lift,
+        "ship",
+        "-e",
+        "staging",
+        "--yes",
+        "--image",
+        "registry.example.com/api@sha256:" + "b" * 64,
+    )
+    ci_calls = as_actions(aws.request_counts())
 
     admin = policy("admin", SCOPE)
     developer = policy("developer", SCOPE)
     assert {a for a in admin_calls if not allowed(admin, a)} == set()
     assert {a for a in developer_calls if not allowed(developer, a)} == set()
+    assert {a for a in ci_calls if not allowed(policy("ci", SCOPE), a)} == set()
+    assert "ecs:UpdateService" in ci_calls
     # The run did exercise the stacks and the store, not just a few reads.
     assert {
         "cloudformation:ExecuteChangeSet",
@@ -215,7 +230,7 @@ def test_a_custom_kms_key_is_granted_through_ssm_only() -> None:
     assert "ConfigKey" not in json.dumps(policy("developer", SCOPE))
 
 
-def test_the_command_prints_the_policy_for_the_repos_services(change_sets: Any, lift: Lift) -> None:
+def test_the_command_prints_the_policy_for_the_repos_services(aws: Any, lift: Lift) -> None:
     result = lift("iam-policy", "-e", "staging", "--for", "ci")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)

@@ -10,7 +10,6 @@ import pytest
 
 from tests.helpers import GitRepo, Lift, editor_script
 from tests.infra_support import (
-    change_sets,
     client,
     doc_editor,
     documents,
@@ -21,7 +20,6 @@ from tests.infra_support import (
     template_text,
 )
 
-__all__ = ["change_sets"]  # the fixture, imported for pytest
 
 NO_EDIT = "true"  # an editor that saves the document as it is
 
@@ -37,7 +35,7 @@ def create_service(lift: Lift, *args: str) -> Any:
 
 
 def test_env_create_shows_the_change_set_records_the_env_and_refuses_a_second_create(
-    change_sets: Any, lift: Lift
+    aws: Any, lift: Lift
 ) -> None:
     result = lift("env", "create", "-e", "staging", "--yes", "--no-nat")
     assert result.returncode == 0, result.stderr
@@ -62,7 +60,7 @@ def test_env_create_shows_the_change_set_records_the_env_and_refuses_a_second_cr
     assert listed[1].startswith("staging") and "lift-staging" in listed[1]
 
 
-def test_env_update_changes_only_what_the_flags_say(change_sets: Any, lift: Lift) -> None:
+def test_env_update_changes_only_what_the_flags_say(aws: Any, lift: Lift) -> None:
     create_env(lift)
     result = lift("env", "update", "-e", "staging", "--yes", "--no-nat")
     assert result.returncode == 0, result.stderr
@@ -74,7 +72,7 @@ def test_env_update_changes_only_what_the_flags_say(change_sets: Any, lift: Lift
     assert unchanged.returncode == 0 and "no changes to stack lift-staging" in unchanged.stderr
 
 
-def test_stack_changes_need_yes_without_a_terminal(change_sets: Any, lift: Lift) -> None:
+def test_stack_changes_need_yes_without_a_terminal(aws: Any, lift: Lift) -> None:
     result = lift("env", "create", "-e", "staging")
     assert result.returncode == 2
     assert "needs confirmation and there is no terminal" in result.stderr
@@ -91,14 +89,14 @@ def test_stack_changes_need_yes_without_a_terminal(change_sets: Any, lift: Lift)
     ],
 )
 def test_bad_environment_settings_are_refused_before_any_stack(
-    change_sets: Any, lift: Lift, args: list[str], message: str
+    aws: Any, lift: Lift, args: list[str], message: str
 ) -> None:
     result = lift("env", "create", "-e", "staging", "--yes", *args)
     assert result.returncode in (1, 2) and message in result.stderr
-    assert "cloudformation.CreateChangeSet" not in change_sets.request_counts()
+    assert "cloudformation.CreateChangeSet" not in aws.request_counts()
 
 
-def test_service_needs_the_environment_and_its_config_first(change_sets: Any, lift: Lift) -> None:
+def test_service_needs_the_environment_and_its_config_first(aws: Any, lift: Lift) -> None:
     no_env = lift("service", "create", "-e", "staging", "--yes", env={"GIT_EDITOR": NO_EDIT})
     assert no_env.returncode == 1
     assert "hint: git lift env create -e staging" in no_env.stderr
@@ -110,7 +108,7 @@ def test_service_needs_the_environment_and_its_config_first(change_sets: Any, li
 
 
 def test_create_then_edit_makes_versions_1_and_2_and_ship_deploys_into_the_service(
-    change_sets: Any, lift: Lift, repo: GitRepo, tmp_path: Path
+    aws: Any, lift: Lift, repo: GitRepo, tmp_path: Path
 ) -> None:
     create_env(lift)
     created = create_service(lift)
@@ -169,7 +167,7 @@ def test_create_then_edit_makes_versions_1_and_2_and_ship_deploys_into_the_servi
 
 
 def test_an_invalid_edit_is_kept_with_its_problems_and_resumed(
-    change_sets: Any, lift: Lift, tmp_path: Path
+    aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
     create_env(lift)
     assert create_service(lift).returncode == 0
@@ -194,7 +192,7 @@ def test_an_invalid_edit_is_kept_with_its_problems_and_resumed(
 
 
 def test_a_concurrent_save_is_refused_and_the_edit_kept(
-    change_sets: Any, lift: Lift, tmp_path: Path
+    aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
     create_env(lift)
     assert create_service(lift).returncode == 0
@@ -220,9 +218,7 @@ def test_a_concurrent_save_is_refused_and_the_edit_kept(
     assert '"desired_count": 3' in kept.read_text()
 
 
-def test_update_applies_the_stored_config_and_template_prints_yaml(
-    change_sets: Any, lift: Lift
-) -> None:
+def test_update_applies_the_stored_config_and_template_prints_yaml(aws: Any, lift: Lift) -> None:
     create_env(lift)
     missing = lift("service", "update", "-e", "staging", "--yes")
     assert missing.returncode == 1 and "service create -e staging" in missing.stderr
@@ -237,7 +233,7 @@ def test_update_applies_the_stored_config_and_template_prints_yaml(
     assert absent.returncode == 1 and "service history" in absent.stderr
 
 
-def test_each_service_of_a_repo_gets_its_own_stack(change_sets: Any, tmp_path: Path) -> None:
+def test_each_service_of_a_repo_gets_its_own_stack(aws: Any, tmp_path: Path) -> None:
     repo = GitRepo.create(
         tmp_path / "mono",
         files={

@@ -17,8 +17,14 @@ from botocore.stub import ANY, Stubber
 
 from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, StackEvent, root_cause
 from git_lift.commands import infra_env, infra_service_edit
-from git_lift.commands.infra_stack import Progress, failure, render_changes, summary
-from git_lift.errors import AwsError, UsageError
+from git_lift.commands.infra_stack import (
+    Progress,
+    current_stack,
+    failure,
+    render_changes,
+    summary,
+)
+from git_lift.errors import AwsError, LiftError, UsageError
 from git_lift.servicecfg import ServiceConfigError, default_document
 from git_lift.templates.environment import EnvironmentParams
 
@@ -250,6 +256,16 @@ def test_the_root_cause_is_the_first_failure_not_the_cancellations() -> None:
     assert "delete-stack --stack-name lift-staging" in (error.hint or "")
     rolled_back = failure(Stack("lift-staging", STACK_ID, "UPDATE_ROLLBACK_COMPLETE"), events)
     assert "back as it was" in (rolled_back.hint or "")
+    stuck = failure(Stack("lift-staging", STACK_ID, "UPDATE_ROLLBACK_FAILED"), events)
+    assert "continue-update-rollback --stack-name lift-staging" in (stuck.hint or "")
+
+
+def test_a_stack_stuck_in_a_failed_rollback_is_refused_with_the_fix(stubbed: Any) -> None:
+    cfn, stubber, _ = stubbed
+    stubber.add_response("describe_stacks", stack_answer("UPDATE_ROLLBACK_FAILED"))
+    with pytest.raises(LiftError, match="lift-staging is UPDATE_ROLLBACK_FAILED") as info:
+        current_stack(cfn, "lift-staging")
+    assert "continue-update-rollback --stack-name lift-staging" in (info.value.hint or "")
 
 
 def test_plan_lists_added_modified_replaced_and_removed() -> None:

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import envfile, proc, ui
 from git_lift.commands import config_apply
 from git_lift.commands.config_apply import Target
-from git_lift.commands.context import Context
+from git_lift.commands.context import Context, in_parallel
 from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.plan import MASK, KeyCheck, check_keys
 from git_lift.settings import ServiceSettings
-
-MAX_PARALLEL = 16  # stores asked at once by a check
 
 
 def target(ctx: Context, env: str) -> Target:
@@ -298,8 +295,7 @@ def check_targets(ctx: Context, targets: Sequence[CheckTarget]) -> list[KeyCheck
         except LiftError as exc:
             return KeyCheck(t.env, [], [], error=exc.message)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(targets)))) as pool:
-        return list(pool.map(one, targets))
+    return in_parallel(targets, one)
 
 
 def check_environments(

@@ -7,10 +7,12 @@ reach AWS never import boto3.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from git_lift import settings as settings_module
 from git_lift.options import Options
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from git_lift.aws.ssm import ParameterStore
 
 GITLIFT_FILE = ".gitlift"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -75,3 +79,13 @@ def load_settings(repo: Repo, options: Options) -> Settings:
 def load(options: Options) -> Context:
     repo = Repo.discover()
     return Context(repo=repo, settings=load_settings(repo, options), options=options)
+
+
+MAX_PARALLEL = 16  # environments or stores asked at once
+
+
+def in_parallel(items: Sequence[T], work: Callable[[T], R]) -> list[R]:
+    """Environments are independent: ask AWS about all of them at the same time (boto3
+    clients are thread-safe; Clients builds each one once, under a lock)."""
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(items)))) as pool:
+        return list(pool.map(work, items))

@@ -6,12 +6,11 @@ a hook with nothing to check makes no AWS request and never loads it.
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TextIO
 
 from git_lift import envfile, ui
 from git_lift.commands import hooks
@@ -20,9 +19,6 @@ from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import EnvironmentSettings, ServiceSettings
-
-if TYPE_CHECKING:
-    ShipFromHook = Callable[[Context, str, str, str], int]
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -276,22 +272,19 @@ def pre_push_entry(ctx: Context, stdin: TextIO, *, framework: bool) -> int:
 
 def release(ctx: Context, releases: Sequence[tuple[PushedRef, EnvironmentSettings, str]]) -> int:
     """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
-    ship = ship_from_hook()
+    if not releases:
+        return OK
+    from git_lift.commands.ship import ship_from_hook  # builds and deploys: imports boto3
+
     for ref, env, commit in releases:
         for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):
             ui.info(
                 f"git lift: releasing {service.name} to {env.name}: "
                 f"commit {commit[:12]} ({ref.remote_ref})"
             )
-            if ship is None:
-                ui.info(
-                    f"git lift: would release {service.name} to {env.name} at {commit[:12]}, "
-                    "but this version has no `git lift ship`; the push goes ahead"
-                )
-                continue
             one = replace(ctx, options=replace(ctx.options, service=service.name, yes=True))
             try:
-                code = ship(one, env.name, commit, ref.remote_ref)
+                code = ship_from_hook(one, env.name, commit, ref.remote_ref)
             except LiftError as exc:
                 ui.error(exc.message, hint=exc.hint)
                 code = exc.exit_code
@@ -303,18 +296,6 @@ def release(ctx: Context, releases: Sequence[tuple[PushedRef, EnvironmentSetting
                 )
                 return code
     return OK
-
-
-def ship_from_hook() -> ShipFromHook | None:
-    """`commands.ship.ship_from_hook`, or None in a version without `git lift ship`."""
-    try:
-        module = importlib.import_module("git_lift.commands.ship")
-    except ModuleNotFoundError as exc:
-        if exc.name != "git_lift.commands.ship":
-            raise
-        return None
-    found = getattr(module, "ship_from_hook", None)
-    return cast("ShipFromHook", found) if callable(found) else None
 
 
 def _own_hook_installed(ctx: Context) -> bool:

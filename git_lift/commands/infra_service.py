@@ -83,10 +83,12 @@ def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) 
     if check and keys:
         missing = sorted(set(keys) - set(store.names()))
         if missing:
+            several = f" -s {t.name}" if len(ctx.settings.services) > 1 else ""
             raise ValidationError(
                 f"{t.env} lacks config that env.sample names: {', '.join(missing)}; "
                 "the service's tasks could not start",
-                hint=f"git lift config set -e {t.env} {' '.join(k + '=...' for k in missing)}",
+                hint=f"git lift config set{several} -e {t.env} "
+                f"{' '.join(k + '=...' for k in missing)}",
             )
     return {key: store.arn(key, record.region, record.account) for key in keys}
 
@@ -308,9 +310,7 @@ def template(ctx: Context, env: str, fmt: str, version: int | None) -> int:
     from git_lift.templates import to_json, to_yaml
 
     t = target(ctx, env)
-    found = stored(ctx, t, version)
-    if found is None and version is not None:
-        require_document(ctx, t, version)
+    found = stored(ctx, t) if version is None else require_document(ctx, t, version)
     if found is None:
         ui.info(f"{t.name} has no service config in {t.env}: rendering the defaults")
         doc: dict[str, Any] = servicecfg.default_document(t.name, t.env)

@@ -23,6 +23,8 @@ from git_lift.settings import EnvironmentSettings
 
 CHANGE_SET_TIMEOUT = 10 * 60
 DEFAULT_TIMEOUT = 45 * 60
+# An update whose rollback failed: settled, yet no change set can update it.
+STUCK = "UPDATE_ROLLBACK_FAILED"
 
 # How each kind of change is drawn, in the order the plan lists them.
 _KINDS = {
@@ -98,6 +100,8 @@ def current_stack(cfn: CloudFormation, name: str) -> Stack | None:
             hint=f"delete it, then run the command again: "
             f"aws cloudformation delete-stack --stack-name {name}",
         )
+    if stack.status == STUCK:
+        raise LiftError(f"stack {name} is {STUCK}", hint=continue_rollback_hint(name))
     if not stack.settled:
         raise LiftError(
             f"stack {name} is busy ({stack.status})",
@@ -172,9 +176,19 @@ def failure(stack: Stack, events: list[StackEvent]) -> StackFailed:
             "nothing was created; fix the cause, delete the stack "
             f"(aws cloudformation delete-stack --stack-name {stack.name}) and run it again"
         )
+    elif stack.status == STUCK:
+        hint = continue_rollback_hint(stack.name)
     else:
         hint = "the stack is back as it was; fix the cause and run the command again"
     return StackFailed(message, hint=hint)
+
+
+def continue_rollback_hint(name: str) -> str:
+    return (
+        "CloudFormation could not roll the update back and changes nothing until it can; "
+        "fix what blocked it, then: aws cloudformation continue-update-rollback "
+        f"--stack-name {name}"
+    )
 
 
 class Progress:

@@ -10,7 +10,7 @@ from typing import Any
 from git_lift import ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Release, Store
-from git_lift.commands.context import Context
+from git_lift.commands.context import Context, in_parallel
 from git_lift.errors import LiftError
 
 
@@ -99,7 +99,7 @@ def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
 def status(ctx: Context, envs: tuple[str, ...]) -> int:
     service = ctx.service().name
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    rows = [env_status(ctx, env, service) for env in names]
+    rows = in_parallel(names, lambda env: env_status(ctx, env, service))
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(row) for row in rows], indent=2))
         return 0
