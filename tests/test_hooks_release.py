@@ -4,13 +4,10 @@ rollout simulator) and lets the tag reach the remote only when the release succe
 
 from __future__ import annotations
 
-from typing import Any
-
 import boto3
 import pytest
 
-from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import make_shippable, running_task_definition
+from tests.ecs_support import running_task_definition
 from tests.helpers import GitRepo, Lift
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -20,24 +17,16 @@ from tests.image_support import (  # noqa: F401  (fixtures)
     needs_registry,
 )
 from tests.test_hooks import push, put, remote_has
+from tests.test_ship import shipping  # noqa: F401  (fixture)
 
 pytestmark = [needs_buildah, needs_registry]
 
 
 @pytest.fixture
-def releasing(
-    aws: Any,
-    repo: GitRepo,
-    lift: Lift,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
-    """A service ready to ship (see ecs_support.make_shippable), hooks installed."""
-    make_shippable(repo, local_registry.address, monkeypatch)
+def releasing(shipping: GitRepo, lift: Lift) -> GitRepo:
+    """A service ready to ship and pushed (test_ship's fixture), with the hooks installed."""
     assert lift("hooks", "install").returncode == 0
-    assert push(repo, "main").returncode == 0
-    return repo
+    return shipping
 
 
 def test_pushing_a_release_tag_ships_it_before_the_tag_reaches_the_remote(

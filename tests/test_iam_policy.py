@@ -21,7 +21,6 @@ from git_lift.commands.iam_policy import Scope, policy
 from tests.helpers import Lift, editor_script
 from tests.infra_support import put_config
 
-
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SCOPE = Scope("staging", ("payments-api",), "eu-west-1", "123456789012")

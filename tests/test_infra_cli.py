@@ -20,7 +20,6 @@ from tests.infra_support import (
     template_text,
 )
 
-
 NO_EDIT = "true"  # an editor that saves the document as it is
 
 

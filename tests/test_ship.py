@@ -18,6 +18,7 @@ from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable, running_task_definition
 from tests.helpers import GitRepo, Lift, run_in_terminal
+from tests.test_build import layer_files
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
     buildah_storage,
@@ -305,3 +306,21 @@ def test_production_from_a_repository_without_a_remote(shipping: GitRepo, lift: 
     result = lift("ship", "-e", "production", "--yes")
     assert result.returncode == 1
     assert "has no remote" in result.stderr and "hint: git remote add origin" in result.stderr
+
+
+def test_a_named_ref_ships_that_commit_whatever_the_work_tree_holds(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
+    shipping.write("Dockerfile", "FROM scratch\nCOPY . /src/\n")  # the whole context
+    shipping.commit("Ship the whole folder")
+    sha = shipping.head()
+    shipping.write("app.txt", "work in progress\n")  # uncommitted: not part of the image
+    shipping.write("notes.txt", "untracked\n")  # untracked: not part of the image either
+    result = lift("ship", "-e", "staging", "--ref", "main", "--build-arg", "FLAVOUR=plain")
+    assert result.returncode == 0, result.stderr
+    digest = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
+    assert digest is not None
+    files = layer_files(local_registry.address, "payments-api", digest)
+    assert files["src/app.txt"] == b"v1\n" and "src/notes.txt" not in files
+    bad = lift("ship", "-e", "staging", "--ref", "main", "--build-arg", "NOVALUE")
+    assert bad.returncode == 2 and "is not K=V" in bad.stderr

@@ -73,6 +73,16 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
     return f"{sha}-dirty-{digest}"
 
 
+def parse_build_args(items: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--build-arg {item!r} is not K=V", hint="--build-arg VERSION=1.2")
+        pairs[key] = value
+    return pairs
+
+
 def require_pushed(ctx: Context, sha: str, env: str) -> None:
     """Environments with `confirm` run only what the team can see: commits a remote has."""
     if ctx.repo.remote_url() is None:
@@ -138,14 +148,13 @@ def ship(ctx: Context, request: ShipRequest) -> int:
     sha = ctx.repo.resolve(request.ref) if request.ref else ctx.repo.head_sha()
     environment = resolve_environment(ctx, request.env, request.ref)
     env = environment.name
-    tag = (
-        sha
-        if request.image or request.from_hook
-        else image_tag(ctx, sha, request.allow_dirty, environment.confirm)
-    )
+    # Images are built from the commit, so uncommitted changes only matter when you ship the
+    # commit you are on: refusing them then keeps you from believing they were shipped.
+    ships_head = request.ref is None and not request.image
+    tag = image_tag(ctx, sha, request.allow_dirty, environment.confirm) if ships_head else sha
     if environment.confirm and not request.from_hook:
         require_pushed(ctx, sha, env)
-    build_args = dict(arg.partition("=")[::2] for arg in request.build_args)
+    build_args = parse_build_args(request.build_args)
     versions = check_config(ctx, service, env, sha)
     confirm(ctx, environment, service.name, sha, request.from_hook)
     image = (
