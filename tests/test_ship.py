@@ -324,3 +324,26 @@ def test_a_named_ref_ships_that_commit_whatever_the_work_tree_holds(
     assert files["src/app.txt"] == b"v1\n" and "src/notes.txt" not in files
     bad = lift("ship", "-e", "staging", "--ref", "main", "--build-arg", "NOVALUE")
     assert bad.returncode == 2 and "is not K=V" in bad.stderr
+
+
+def test_when_the_rollback_fails_too_ship_says_the_service_may_be_down(
+    shipping: GitRepo, lift: Lift
+) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0  # release 1 needs DATABASE_URL
+    boto3.client("ecs", region_name="eu-west-1").update_service(
+        cluster="lift-staging",
+        service="payments-api",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}},
+    )
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    ssm.delete_parameter(Name="/staging/payments-api/DATABASE_URL")  # release 1 cannot start now
+    ssm.put_parameter(
+        Name="/staging/payments-api/LIFT_SANDBOX_CRASH", Value="1", Type="SecureString"
+    )
+    shipping.write("env.sample", "LIFT_SANDBOX_CRASH=1\n")
+    shipping.commit("Crash, and drop DATABASE_URL")
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "invalid ssm parameters" in result.stderr  # why the old revision could not start
+    assert "did not finish either" in result.stderr
+    assert "may be down" in result.stderr

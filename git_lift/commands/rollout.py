@@ -46,7 +46,15 @@ def deploy_and_wait(
         watch.until_done(arn, timeout)
     except DeployFailed as failure:
         ui.error(f"deploy failed: {failure.message}")
-        rollback(watch, arn, state.task_definition, timeout, discard=fresh)
+        try:
+            rollback(watch, arn, state.task_definition, timeout, discard=fresh)
+        except DeployFailed as stuck:
+            raise DeployFailed(
+                f"{short(arn)} did not start, and going back to {short(state.task_definition)} "
+                f"did not finish either: {stuck.message}",
+                hint=f"{ecs.service} may be down: git lift status -e {ecs.env}, "
+                f"then git lift rollback -e {ecs.env} --to N",
+            ) from failure
         raise DeployFailed(
             f"{short(arn)} did not start; {ecs.service} is back on {short(state.task_definition)}",
             hint=f"see why above, and the logs: git lift logs -e {ecs.env}",
