@@ -31,7 +31,7 @@ class Image:
         return f"{self.repository_uri}@{self.digest}"
 
 
-def _destination(ctx: Context, service: ServiceSettings) -> tuple[str, RegistryAuth | None]:
+def destination(ctx: Context, service: ServiceSettings) -> tuple[str, RegistryAuth | None]:
     if ctx.settings.registry:
         return f"{ctx.settings.registry.rstrip('/')}/{service.name}", None
     from git_lift.aws.ecr import Ecr
@@ -51,7 +51,7 @@ def ensure_image(
 ) -> Image:
     """The registry's `<service>:<tag>`, else one built from `files()` (entered only then:
     exporting a commit costs time that a reused image does not need) and pushed."""
-    repository_uri, auth = _destination(ctx, service)
+    repository_uri, auth = destination(ctx, service)
     ref = registry.parse_image(f"{repository_uri}:{tag}")
     insecure = registry.is_loopback(ref.registry)
     existing = registry.manifest_digest(
