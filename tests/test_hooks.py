@@ -112,7 +112,7 @@ def test_a_commit_without_env_sample_makes_no_request_and_starts_no_python(
 @pytest.mark.parametrize(
     "case", ["nothing staged", "a changed value", "push of an unmapped branch", "push deleting"]
 )
-def test_the_hook_entry_with_nothing_to_ask_does_not_import_boto3(
+def test_the_hook_entry_with_nothing_to_ask_imports_no_aws_library(
     aws: Any, repo: GitRepo, case: str
 ) -> None:
     if case == "a changed value":
@@ -133,7 +133,8 @@ def test_the_hook_entry_with_nothing_to_ask_does_not_import_boto3(
         "import io, sys\nfrom git_lift.__main__ import main\n"
         f"sys.stdin = io.StringIO({stdin!r})\n"
         f"code = main({argv!r})\n"
-        "print(code, sorted(m for m in ('boto3', 'botocore') if m in sys.modules))\n"
+        "heavy = ('boto3', 'botocore', 'troposphere', 'moto')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
     )
     aws.reset_counts()
     result = run([sys.executable, "-c", code], repo.path)

@@ -18,7 +18,8 @@ import pytest
 from git_lift.commands import sandbox as sandbox_command
 from git_lift.errors import LiftError
 from git_lift.sandbox import local_registry
-from git_lift.sandbox.server import SandboxServer, identify
+from git_lift.sandbox.server import SandboxServer
+from git_lift.sandbox.wsgi import identify
 
 REPO = Path(__file__).resolve().parent.parent
 

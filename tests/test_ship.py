@@ -18,7 +18,6 @@ from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable, running_task_definition
 from tests.helpers import GitRepo, Lift, run_in_terminal
-from tests.test_build import layer_files
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
     buildah_storage,
@@ -26,6 +25,7 @@ from tests.image_support import (  # noqa: F401  (fixtures)
     needs_buildah,
     needs_registry,
 )
+from tests.test_build import layer_files
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -35,6 +35,22 @@ def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
     return parsed.keys
 
 
+def require_keys(
+    ctx: Context, service: str, env: str, keys: list[str], consequence: str
+) -> dict[str, int]:
+    """The store's versions of `keys` (names only); a key it lacks stops what was about to
+    happen, with the command that sets it."""
+    names = ctx.store(env, service).names()
+    missing = sorted(set(keys) - set(names))
+    if missing:
+        raise ValidationError(
+            f"{env} lacks config that env.sample names: {', '.join(missing)}; {consequence}",
+            hint=f"git lift config set{ctx.service_flag(service)} -e {env} "
+            f"{' '.join(k + '=...' for k in missing)}",
+        )
+    return {key: names[key] for key in keys}
+
+
 def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
     """Keys the service's env.sample names (work tree); [] when it has none."""
     path = ctx.env_sample_path(service)

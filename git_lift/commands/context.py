@@ -58,6 +58,10 @@ class Context:
 
         return ParameterStore(self.clients.ssm, env, service, self.settings.kms_key)
 
+    def service_flag(self, service: str) -> str:
+        """` -s NAME` for fix commands, needed only when the repository has several services."""
+        return f" -s {service}" if len(self.settings.services) > 1 else ""
+
     def env_sample_path(self, service: ServiceSettings) -> Path:
         return self.repo.workdir / service.env_sample
 

@@ -125,7 +125,6 @@ def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], s
     from git_lift.commands.config import report_checks
 
     failed = False
-    several = len(ctx.settings.services) > 1
     for check, result in zip(checks, results, strict=True):
         if result.error:
             failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
@@ -137,7 +136,7 @@ def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], s
                 strict=False,
                 output="text",
                 sample=check.service.env_sample,
-                fix_flags=f" -s {check.service.name}" if several else "",
+                fix_flags=ctx.service_flag(check.service.name),
             )
         )
     return failed

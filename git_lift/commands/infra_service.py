@@ -16,7 +16,7 @@ from git_lift.commands import infra_service_edit as editing
 from git_lift.commands.context import Context
 from git_lift.commands.infra_env import author, require_record, when
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
-from git_lift.errors import LiftError, ValidationError
+from git_lift.errors import LiftError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
@@ -76,20 +76,12 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
 
 def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
     """env.sample's keys as parameter ARNs; with `check`, every key must be in the store."""
-    from git_lift.commands.config import sample_keys
+    from git_lift.commands.config import require_keys, sample_keys
 
     keys = sample_keys(ctx, t.service)
     store = ctx.store(t.env, t.name)
     if check and keys:
-        missing = sorted(set(keys) - set(store.names()))
-        if missing:
-            several = f" -s {t.name}" if len(ctx.settings.services) > 1 else ""
-            raise ValidationError(
-                f"{t.env} lacks config that env.sample names: {', '.join(missing)}; "
-                "the service's tasks could not start",
-                hint=f"git lift config set{several} -e {t.env} "
-                f"{' '.join(k + '=...' for k in missing)}",
-            )
+        require_keys(ctx, t.name, t.env, keys, "the service's tasks could not start")
     return {key: store.arn(key, record.region, record.account) for key in keys}
 
 

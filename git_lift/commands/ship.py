@@ -102,14 +102,7 @@ def check_config(ctx: Context, service: ServiceSettings, env: str, sha: str) -> 
     """env.sample at the commit against the store (names only); returns parameter versions."""
     text = ctx.repo.read_file_at(sha, service.env_sample) or ""
     keys = config_command.sample_keys_from_text(service, text)
-    names = ctx.store(env, service.name).names()
-    missing = sorted(set(keys) - set(names))
-    if missing:
-        raise ValidationError(
-            f"{env} lacks config that env.sample names: {', '.join(missing)}; nothing was built",
-            hint=f"git lift config set -e {env} {' '.join(k + '=...' for k in missing)}",
-        )
-    return {key: names[key] for key in keys}
+    return config_command.require_keys(ctx, service.name, env, keys, "nothing was built")
 
 
 def confirm(

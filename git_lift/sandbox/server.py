@@ -20,15 +20,11 @@ import argparse
 import io
 import json
 import os
-import re
 import signal
 import socket
 import sys
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
 from git_lift.errors import LiftError
@@ -49,96 +45,20 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
 
 from git_lift.sandbox import cloudformation
 from git_lift.sandbox.rollout import RolloutSimulator
-
-DEFAULT_REGION = "eu-west-1"
-
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
-_RPC_V2_OPERATION = re.compile(r"^/service/[^/]+/operation/([^/]+)$")
-
-
-@dataclass(frozen=True)
-class AwsCall:
-    """What one HTTP request asks AWS for, as far as counting and ECS hooks need."""
-
-    service: str
-    action: str
-    region: str
-    access_key: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.service}.{self.action}"
-
-
-def identify(environ: Environ, body: bytes) -> AwsCall:
-    """Name a request "service.Action" from its signature and X-Amz-Target, form or path."""
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    credential = environ.get("HTTP_AUTHORIZATION", "")
-    if "X-Amz-Credential" in query:  # a presigned URL
-        credential = "Credential=" + query["X-Amz-Credential"][0]
-    match = _CREDENTIAL.search(credential)
-    access_key, region, service = match.groups() if match else ("", DEFAULT_REGION, "unknown")
-
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    path = environ.get("PATH_INFO", "")
-    action = ""
-    if "." in target:
-        action = target.rsplit(".", 1)[1]
-    elif environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
-    if not action:
-        action = query.get("Action", [""])[0]
-    if not action and (rpc := _RPC_V2_OPERATION.match(path)):
-        action = rpc.group(1)
-    if not action:
-        action = f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
-    return AwsCall(service=service, action=action, region=region, access_key=access_key)
-
-
-class RequestCounter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def add(self, key: str) -> None:
-        with self._lock:
-            self._counts[key] += 1
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(sorted(self._counts.items()))
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-
-class Throttle:
-    """Fault injection: the next N requests of an action are refused as AWS refuses them when
-    the account's rate is exceeded (`POST /_lift/throttle/ssm.GetParametersByPath?count=N`)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._left: Counter[str] = Counter()
-
-    def arm(self, key: str, count: int) -> None:
-        with self._lock:
-            self._left[key] = count
-
-    def take(self, key: str) -> bool:
-        with self._lock:
-            if self._left[key] <= 0:
-                return False
-            self._left[key] -= 1
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._left.clear()
+from git_lift.sandbox.wsgi import (
+    AwsCall,
+    Environ,
+    RequestCounter,
+    StartResponse,
+    Throttle,
+    WsgiApp,
+    identify,
+    json_object,
+    json_response,
+    read_body,
+    respond,
+    run_app,
+)
 
 
 class LiftApplication:
@@ -166,15 +86,15 @@ class LiftApplication:
         if path.startswith("/moto-api/"):
             if method == "POST" and path.rstrip("/") == "/moto-api/reset":
                 with self.simulator.lock:
-                    status, headers, out = _call(self.moto_app, environ)
+                    status, headers, out = run_app(self.moto_app, environ)
                     self.simulator.reset()
-                return _respond(start_response, status, headers, out)
+                return respond(start_response, status, headers, out)
             return self.moto_app(environ, start_response)
-        body = _read_body(environ)
+        body = read_body(environ)
         call = identify(environ, body)
         self.counter.add(call.key)
         if self.throttle.take(call.key):
-            return _json_response(
+            return json_response(
                 start_response,
                 "400 Bad Request",
                 {"__type": "ThrottlingException", "message": "Rate exceeded (sandbox)"},
@@ -183,11 +103,11 @@ class LiftApplication:
             return self._ecs(call, environ, body, start_response)
         if call.service == "cloudformation":
             with self.simulator.lock:
-                status, headers, out = _call(self.moto_app, environ)
+                status, headers, out = run_app(self.moto_app, environ)
                 account = _account(environ, call.access_key)
                 cloudformation.repair(account, call.region)
                 self.simulator.stacks_changed(account, call.region)
-            return _respond(start_response, status, headers, out)
+            return respond(start_response, status, headers, out)
         return self.moto_app(environ, start_response)
 
     def _control(
@@ -195,33 +115,37 @@ class LiftApplication:
     ) -> list[bytes]:
         route = (method, path.rstrip("/"))
         if route == ("GET", "/_lift/requests"):
-            return _json_response(start_response, "200 OK", self.counter.snapshot())
+            return json_response(start_response, "200 OK", self.counter.snapshot())
         if route == ("POST", "/_lift/requests/reset"):
             self.counter.reset()
-            return _json_response(start_response, "200 OK", {"status": "ok"})
+            return json_response(start_response, "200 OK", {"status": "ok"})
         if route == ("POST", "/_lift/reset"):
             self.reset_all()
-            return _json_response(start_response, "200 OK", {"status": "ok"})
+            return json_response(start_response, "200 OK", {"status": "ok"})
         if method == "POST" and route[1].startswith("/_lift/throttle/"):
-            count = int(parse_qs(environ_query).get("count", ["1"])[0])
+            count_text = parse_qs(environ_query).get("count", ["1"])[0]
+            if not count_text.isdigit():
+                error = {"error": f"count must be a whole number, not {count_text!r}"}
+                return json_response(start_response, "400 Bad Request", error)
+            count = int(count_text)
             self.throttle.arm(route[1].removeprefix("/_lift/throttle/"), count)
-            return _json_response(start_response, "200 OK", {"status": "ok"})
+            return json_response(start_response, "200 OK", {"status": "ok"})
         if route == ("GET", "/_lift/health"):
-            return _json_response(start_response, "200 OK", {"status": "ok", "pid": os.getpid()})
-        return _json_response(start_response, "404 Not Found", {"error": f"no route {path}"})
+            return json_response(start_response, "200 OK", {"status": "ok", "pid": os.getpid()})
+        return json_response(start_response, "404 Not Found", {"error": f"no route {path}"})
 
     def _ecs(
         self, call: AwsCall, environ: Environ, body: bytes, start_response: StartResponse
     ) -> list[bytes]:
-        params = _json_object(body)
+        params = json_object(body)
         account = _account(environ, call.access_key)
         simulator = self.simulator
         with simulator.lock:
             if call.action == "DescribeServices":
                 simulator.services_described(account, call.region, params)
-            status, headers, out = _call(self.moto_app, environ)
+            status, headers, out = run_app(self.moto_app, environ)
             if not status.startswith("200"):
-                return _respond(start_response, status, headers, out)
+                return respond(start_response, status, headers, out)
             if call.action in ("CreateService", "UpdateService"):
                 created = call.action == "CreateService"
                 written = simulator.service_written(account, call.region, params, created=created)
@@ -230,11 +154,11 @@ class LiftApplication:
             elif call.action == "DeleteService":
                 simulator.service_deleted(account, call.region, params)
             elif call.action == "ListTasks":
-                listed = _json_object(out)
+                listed = json_object(out)
                 arns = listed.get("taskArns") or []
                 listed["taskArns"] = simulator.visible_task_arns(account, call.region, params, arns)
                 out = json.dumps(listed).encode()
-        return _respond(start_response, status, headers, out)
+        return respond(start_response, status, headers, out)
 
     def _render_service(self, environ: Environ, cluster: str, service_arn: str) -> bytes | None:
         """Serialise the service again after the simulator changed it, as moto would."""
@@ -248,8 +172,8 @@ class LiftApplication:
                 "HTTP_X_AMZ_TARGET": f"{target_prefix}.DescribeServices",
             }
         )
-        status, _, out = _call(self.moto_app, describe)
-        services = _json_object(out).get("services") or []
+        status, _, out = run_app(self.moto_app, describe)
+        services = json_object(out).get("services") or []
         if not status.startswith("200") or not services:
             return None
         return json.dumps({"service": services[0]}).encode()
@@ -353,62 +277,6 @@ def _listen(host: str, port: int) -> socket.socket:
             hint="pick another port with --port, or 0 for any free one",
         ) from exc
     return listener
-
-
-# WSGI plumbing ------------------------------------------------------------------------------
-
-
-def _read_body(environ: Environ) -> bytes:
-    """Read the request body and put it back so that moto can read it again."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length <= 0:
-        return b""
-    body: bytes = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _call(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Run a WSGI app to completion: (status, headers, body)."""
-    captured: dict[str, Any] = {}
-    chunks: list[bytes] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"], captured["headers"] = status, headers
-        return chunks.append
-
-    result = app(environ, start_response)
-    try:
-        chunks.extend(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return captured["status"], captured["headers"], b"".join(chunks)
-
-
-def _respond(
-    start_response: StartResponse, status: str, headers: list[tuple[str, str]], body: bytes
-) -> list[bytes]:
-    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
-    start_response(status, [*kept, ("Content-Length", str(len(body)))])
-    return [body]
-
-
-def _json_response(start_response: StartResponse, status: str, data: object) -> list[bytes]:
-    body = json.dumps(data).encode()
-    return _respond(start_response, status, [("Content-Type", "application/json")], body)
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _account(environ: Environ, access_key: str) -> str:
