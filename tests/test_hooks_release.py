@@ -4,6 +4,8 @@ rollout simulator) and lets the tag reach the remote only when the release succe
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 
@@ -30,10 +32,11 @@ def releasing(shipping: GitRepo, lift: Lift) -> GitRepo:
 
 
 def test_pushing_a_release_tag_ships_it_before_the_tag_reaches_the_remote(
-    releasing: GitRepo,
+    releasing: GitRepo, aws: Any
 ) -> None:
     sha = releasing.head()
     releasing.git("tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    aws.reset_counts()
     result = push(releasing, "v1.0.0")
     assert result.returncode == 0, result.stderr
     assert (
@@ -44,6 +47,8 @@ def test_pushing_a_release_tag_ships_it_before_the_tag_reaches_the_remote(
     assert remote_has(releasing, "refs/tags/lift/production/payments-api/1")
     image = running_task_definition("production")["containerDefinitions"][0]["image"]
     assert "@sha256:" in image
+    # The hook's config check and the release share one listing of the names (one page).
+    assert aws.request_counts()["ssm.DescribeParameters"] == 1
 
 
 def test_a_release_that_fails_keeps_its_tag_off_the_remote(releasing: GitRepo) -> None:

@@ -40,7 +40,7 @@ def require_keys(
 ) -> dict[str, int]:
     """The store's versions of `keys` (names only); a key it lacks stops what was about to
     happen, with the command that sets it."""
-    names = ctx.store(env, service).names()
+    names = ctx.parameter_names(env, service)
     missing = sorted(set(keys) - set(names))
     if missing:
         raise ValidationError(
@@ -268,7 +268,7 @@ def diff(ctx: Context, envs: Sequence[str]) -> int:
             hint="git lift config diff -e staging -e production",
         )
     service = ctx.service()
-    first, second = (ctx.store(ctx.environment(e).name, service.name).names() for e in envs)
+    first, second = (ctx.parameter_names(ctx.environment(e).name, service.name) for e in envs)
     only_first, only_second = sorted(set(first) - set(second)), sorted(set(second) - set(first))
     if ctx.options.output == "json":
         ui.out(
@@ -307,7 +307,7 @@ def check_targets(ctx: Context, targets: Sequence[CheckTarget]) -> list[KeyCheck
             if t.only_required:
                 present = store.versions(t.required)
                 return KeyCheck(t.env, sorted(set(t.required) - set(present)), [])
-            return check_keys(t.env, t.required, store.names())
+            return check_keys(t.env, t.required, ctx.parameter_names(t.env, t.service))
         except LiftError as exc:
             return KeyCheck(t.env, [], [], error=exc.message)
 

@@ -34,6 +34,7 @@ class Context:
     settings: Settings
     options: Options
     cwd: Path = field(default_factory=Path.cwd)
+    _names: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def clients(self) -> Clients:
@@ -61,6 +62,15 @@ class Context:
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
         return f" -s {service}" if len(self.settings.services) > 1 else ""
+
+    def parameter_names(self, env: str, service: str) -> dict[str, int]:
+        """A service's parameter names and versions (never values), listed once per command:
+        the pre-push hook checks an environment and then releases to it, and the release
+        must not list the same names again. Nothing that lists names also writes them."""
+        key = (env, service)
+        if key not in self._names:
+            self._names[key] = self.store(env, service).names()
+        return self._names[key]
 
     def env_sample_path(self, service: ServiceSettings) -> Path:
         return self.repo.workdir / service.env_sample

@@ -57,7 +57,7 @@ def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
         latest: Release | None = next((r for r in releases if r.released), None)
         state = Ecs(ctx.clients.ecs, env, service).describe()
         primary = state.primary
-        names = ctx.store(env, service).names()
+        names = ctx.parameter_names(env, service)
     except LiftError as exc:
         return EnvStatus(
             env,
