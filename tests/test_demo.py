@@ -39,3 +39,36 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "v1.1.0 does not reach the remote" in out
     assert "refs/tags/v1.1.0" not in out.split("git ls-remote --tags origin v*")[-1]
     assert "drift     config changed since the release: +LIFT_SANDBOX_CRASH" in out
+
+
+@pytest.mark.slow
+def test_without_an_image_builder_the_demo_says_so_and_deploys_a_prebuilt_image(
+    tmp_path: Path,
+) -> None:
+    # A PATH where buildah and podman do not exist (and docker, if any, has no daemon).
+    hidden = {"buildah", "podman"}
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            target = bin_dir / name
+            if name not in hidden and not target.exists():
+                target.symlink_to(Path(folder) / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GIT_LIFT_"))}
+    env.update({"PATH": str(bin_dir), "DEMO_DIR": str(tmp_path / "demo")})
+    result = subprocess.run(
+        ["bash", str(ROOT / "demo" / "run.sh")],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-4000:]
+    assert "no image builder (buildah, podman or docker with a daemon) is installed" in out
+    assert "released payments-api" in out and "release 1 (lift/staging/payments-api/1)" in out
