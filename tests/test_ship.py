@@ -347,3 +347,29 @@ def test_when_the_rollback_fails_too_ship_says_the_service_may_be_down(
     assert "invalid ssm parameters" in result.stderr  # why the old revision could not start
     assert "did not finish either" in result.stderr
     assert "may be down" in result.stderr
+
+
+def test_two_ships_at_once_the_second_is_refused_with_who_holds_the_lock(
+    shipping: GitRepo, lift: Lift
+) -> None:
+    slow = {**os.environ, "GIT_LIFT_POLL_INTERVAL": "1"}
+    first = subprocess.Popen(
+        ["git", "lift", "ship", "-e", "staging"],
+        cwd=lift.cwd,
+        env=slow,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert first.stderr is not None
+    for line in first.stderr:
+        if line.startswith("deploying"):
+            break
+    second = lift("ship", "-e", "staging")
+    rest = first.stderr.read()
+    assert first.wait(timeout=60) == 0, rest
+    assert second.returncode == 1
+    assert "payments-api in staging is being deployed by" in second.stderr
+    assert "git lift unlock -e staging" in second.stderr
+    assert "released payments-api" in rest
+    assert lift("ship", "-e", "staging").returncode == 0  # free again once the first is done
