@@ -321,3 +321,13 @@ def test_a_malformed_env_sample_is_reported_with_its_lines(
     assert "env.sample:2: not a KEY=value line" in result.stderr
     assert "env.sample:3: '2BAD' is not a valid name" in result.stderr
     assert "hint: " in result.stderr
+
+
+def test_set_reads_only_the_keys_it_changes(aws: Any, lift: Lift) -> None:
+    for n in range(25):
+        put(f"KEY_{n:02}", "x")
+    aws.reset_counts()
+    assert lift("config", "set", "-e", "staging", "KEY_07=y").returncode == 0
+    # the value before (to diff), its version again just before writing, the write
+    assert aws.request_counts() == {"ssm.GetParameters": 2, "ssm.PutParameter": 1}
+    assert stored()["KEY_07"] == "y" and stored()["KEY_08"] == "x"

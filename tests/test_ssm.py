@@ -75,3 +75,13 @@ def test_put_is_a_securestring_with_the_configured_key_and_history_is_kept(ssm: 
     assert store.value_at("TOKEN", 1) == "one"
     store.delete(["TOKEN"])
     assert store.read() == {}
+
+
+def test_read_keys_decrypts_only_the_keys_asked_for(ssm: Any) -> None:
+    client, calls = ssm
+    fill(client, 25)
+    calls.clear()
+    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    found = store.read_keys(["KEY_003", "ABSENT"])
+    assert list(found) == ["KEY_003"] and found["KEY_003"].value == "secret-3"
+    assert calls == Counter({"GetParameters": 1})

@@ -85,17 +85,30 @@ class ParameterStore:
                     return found
                 kwargs["NextToken"] = page["NextToken"]
 
-    def versions(self, keys: Iterable[str]) -> dict[str, int]:
-        """Current versions of some keys (absent keys are left out), without decrypting."""
-        found: dict[str, int] = {}
-        with translate_errors(f"reading versions under {self.path}"):
+    def _get(self, keys: Iterable[str], *, decrypt: bool) -> list[dict[str, Any]]:
+        """GetParameters in groups of ten; keys the store lacks are left out."""
+        found: list[dict[str, Any]] = []
+        with translate_errors(f"reading keys under {self.path}"):
             for group in chunks(sorted(set(keys))):
                 page = self._client.get_parameters(
-                    Names=[self.name(key) for key in group], WithDecryption=False
+                    Names=[self.name(key) for key in group], WithDecryption=decrypt
                 )
-                for item in page["Parameters"]:
-                    found[self._key(item["Name"])] = int(item["Version"])
+                found.extend(page["Parameters"])
         return found
+
+    def versions(self, keys: Iterable[str]) -> dict[str, int]:
+        """Current versions of some keys (absent keys are left out), without decrypting."""
+        return {
+            self._key(item["Name"]): int(item["Version"]) for item in self._get(keys, decrypt=False)
+        }
+
+    def read_keys(self, keys: Iterable[str]) -> dict[str, Parameter]:
+        """Some keys with their values (absent keys are left out): what a change touches,
+        without decrypting the rest of the service's config."""
+        return {
+            (key := self._key(item["Name"])): Parameter(key, item["Value"], int(item["Version"]))
+            for item in self._get(keys, decrypt=True)
+        }
 
     def put(self, key: str, value: str, *, advanced: bool) -> int:
         with translate_errors(f"writing {self.name(key)}"):

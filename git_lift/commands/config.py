@@ -126,7 +126,7 @@ def set_values(
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
     t = target(ctx, env)
-    base = t.store.read()
+    base = t.store.read_keys(changes)
     desired = {key: p.value for key, p in base.items()} | changes
     return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
 
@@ -136,7 +136,7 @@ def unset(ctx: Context, env: str, keys: Sequence[str]) -> int:
         if not envfile.is_valid_key(key):
             raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
     t = target(ctx, env)
-    base = t.store.read()
+    base = t.store.read_keys(keys)
     unknown = sorted(set(keys) - set(base))
     if unknown:
         ui.warn(f"not set in {env}: {', '.join(unknown)}")
@@ -180,7 +180,8 @@ def import_values(
 ) -> int:
     incoming = read_import(path, fmt)
     t = target(ctx, env)
-    base = t.store.read()
+    # Merging touches the file's keys only; replacing compares against every key.
+    base = t.store.read() if replace else t.store.read_keys(incoming)
     desired = incoming if replace else {key: p.value for key, p in base.items()} | incoming
     return config_apply.apply(ctx, t, base, desired, advanced=advanced)
 
@@ -193,7 +194,7 @@ def restore(ctx: Context, env: str, spec: str) -> int:
             hint="see versions with: git lift config history KEY -e ENV",
         )
     t = target(ctx, env)
-    base = t.store.read()
+    base = t.store.read_keys([key])
     old_value = t.store.value_at(key, int(version))
     desired = {k: p.value for k, p in base.items()} | {key: old_value}
     return config_apply.apply(ctx, t, base, desired)
