@@ -85,12 +85,21 @@ class StoppedTask:
     containers: list[str]
 
 
-def _deployment(raw: dict[str, Any]) -> Deployment:
+def _rollout_state(raw: dict[str, Any], alone: bool) -> str:
+    """ECS reports rolloutState for services with the ECS deployment controller; without it,
+    a deployment is done only once it is the service's only one, at its desired count."""
+    if "rolloutState" in raw:
+        return str(raw["rolloutState"])
+    settled = alone and int(raw.get("runningCount", 0)) >= int(raw.get("desiredCount", 0))
+    return "COMPLETED" if settled else "IN_PROGRESS"
+
+
+def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
     return Deployment(
         id=str(raw.get("id", "")),
         status=str(raw.get("status", "")),
         task_definition=str(raw.get("taskDefinition", "")),
-        rollout_state=str(raw.get("rolloutState", "COMPLETED")),
+        rollout_state=_rollout_state(raw, alone),
         reason=str(raw.get("rolloutStateReason", "")),
         desired=int(raw.get("desiredCount", 0)),
         running=int(raw.get("runningCount", 0)),
@@ -130,7 +139,10 @@ class Ecs:
             task_definition=str(raw.get("taskDefinition", "")),
             desired=int(raw.get("desiredCount", 0)),
             running=int(raw.get("runningCount", 0)),
-            deployments=[_deployment(d) for d in raw.get("deployments", [])],
+            deployments=[
+                parse_deployment(d, alone=len(raw.get("deployments", [])) == 1)
+                for d in raw.get("deployments", [])
+            ],
             events=[
                 Event(str(e.get("id", "")), str(e.get("message", "")))
                 for e in reversed(raw.get("events", []))
