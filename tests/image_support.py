@@ -11,6 +11,9 @@ with it). Both skip the test, with the reason, when the tool is absent (`.ci/run
 
 from __future__ import annotations
 
+import gzip
+import io
+import tarfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pytest
 
 from git_lift import proc
 from git_lift.build import ROOT_VARIABLE, BuildahBuilder
+from git_lift.registry import blob, manifest
 from git_lift.sandbox.local_registry import RegistryHandle, find_registry_binary, start_registry
 
 HAVE_BUILDAH = proc.which("buildah") is not None
@@ -89,3 +93,19 @@ def scratch_image(
     uri = f"{registry}/{repository}:{tag}"
     builder.build(context_dir, dockerfile, uri, {}, dict(labels or {}))
     return builder.push(uri, insecure_registry=True, auth=None)
+
+
+def layer_files(registry: str, repository: str, digest: str) -> dict[str, bytes]:
+    """Every regular file of every layer, fetched through the registry API."""
+    found = manifest(registry, repository, digest, insecure=True)
+    assert found is not None
+    files: dict[str, bytes] = {}
+    for layer in found["layers"]:
+        data = blob(registry, repository, layer["digest"], insecure=True)
+        assert data is not None
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as archive:
+            for member in archive.getmembers():
+                extracted = archive.extractfile(member)
+                if extracted is not None:
+                    files[member.name.lstrip("./")] = extracted.read()
+    return files

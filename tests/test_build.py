@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
 import stat
-import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,11 +17,12 @@ from git_lift.build import (
     detect_builder,
 )
 from git_lift.errors import LiftError, UsageError
-from git_lift.registry import RegistryAuth, blob, image_config, manifest, manifest_digest
+from git_lift.registry import RegistryAuth, image_config, manifest_digest
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.image_support import (  # noqa: F401
     buildah_root,
     buildah_storage,
+    layer_files,
     local_registry,
     needs_buildah,
     needs_registry,
@@ -34,22 +32,6 @@ from tests.image_support import (  # noqa: F401
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 SOURCE = "https://git.example.com/acme/payments-api"
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def layer_files(registry: str, repository: str, digest: str) -> dict[str, bytes]:
-    """Every regular file of every layer, fetched through the registry API."""
-    found = manifest(registry, repository, digest, insecure=True)
-    assert found is not None
-    files: dict[str, bytes] = {}
-    for layer in found["layers"]:
-        data = blob(registry, repository, layer["digest"], insecure=True)
-        assert data is not None
-        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as archive:
-            for member in archive.getmembers():
-                extracted = archive.extractfile(member)
-                if extracted is not None:
-                    files[member.name.lstrip("./")] = extracted.read()
-    return files
 
 
 # -- real buildah, real registry --------------------------------------------------------------

@@ -21,11 +21,11 @@ from tests.helpers import GitRepo, Lift, run_in_terminal
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
     buildah_storage,
+    layer_files,
     local_registry,
     needs_buildah,
     needs_registry,
 )
-from tests.test_build import layer_files
 
 pytestmark = [needs_buildah, needs_registry]
 
