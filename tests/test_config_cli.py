@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -109,25 +110,36 @@ def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
 ) -> None:
     put("DATABASE_URL", "top-secret")
     record = tmp_path / "record"
-    editor = editor_script(tmp_path, f'echo "$file" > {record}\nsleep 30')
-    # git-lift itself, not through git: a terminal's Ctrl-C would also stop the git wrapper,
-    # and it is git-lift's own exit code and cleanup that are under test.
-    process = subprocess.Popen(
-        ["git-lift", "config", "edit", "-e", "staging"],
-        cwd=lift.cwd,
-        text=True,
-        env={**os.environ, "GIT_EDITOR": editor},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    # The editor says where the file is (atomically, so the test never reads half a line),
+    # then waits as a person in an editor does.
+    editor = editor_script(
+        tmp_path, f'echo "$file" > {record}.tmp\nmv {record}.tmp {record}\nexec sleep 30'
     )
-    deadline = time.monotonic() + 20
+    # git-lift itself, not through git: a terminal's Ctrl-C would also stop the git wrapper,
+    # and it is git-lift's own exit code and cleanup that are under test. Its output goes to
+    # a file: a pipe would also wait for the editor, which is not what is measured here.
+    errors = tmp_path / "stderr"
+    with errors.open("w") as stderr_file:
+        process = subprocess.Popen(
+            ["git-lift", "config", "edit", "-e", "staging"],
+            cwd=lift.cwd,
+            env={**os.environ, "GIT_EDITOR": editor},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_file,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
     while not record.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     edit_file = Path(record.read_text().strip())
-    assert edit_file.exists()
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-    _, stderr = process.communicate(timeout=20)
+    assert edit_file.is_file()
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        process.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # nothing of the test outlives it
+    stderr = errors.read_text()
     assert process.returncode == 130
     assert "interrupted" in stderr and "top-secret" not in stderr
     assert not edit_file.exists() and not edit_file.parent.exists()
