@@ -4,6 +4,7 @@ everything else to stderr so that `git lift config export > .env` stays clean.""
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
@@ -108,3 +109,8 @@ def prompt_secret(key: str) -> str:
 def ask(question: str, default: str) -> str:
     """A line of text, `default` when the answer is empty (terminal prompts only)."""
     return str(click.prompt(question, default=default, err=True, show_default=bool(default)))
+
+
+def when(timestamp: float) -> str:
+    """A moment as every listing shows it: local time to the minute."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))

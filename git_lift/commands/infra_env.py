@@ -14,6 +14,7 @@ from git_lift.aws.cfn import CloudFormation
 from git_lift.aws.store import EnvironmentRecord, Store
 from git_lift.commands.context import Context
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
 from git_lift.templates.environment import (
     LOAD_BALANCER_DNS,
@@ -135,12 +136,6 @@ def template_body(env: str, params: EnvironmentParams) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
-def author(ctx: Context) -> str:
-    from git_lift.commands.release import deployer
-
-    return deployer(ctx)
-
-
 def deploy(
     ctx: Context, env: str, params: EnvironmentParams, timeout: float
 ) -> tuple[CloudFormation, dict[str, str]]:
@@ -182,7 +177,7 @@ def create(ctx: Context, env: str, flags: EnvFlags) -> int:
 
     account = account_id(ctx.clients.sts)
     _, outputs = deploy(ctx, env, params, flags.timeout)
-    now, who = time.time(), author(ctx)
+    now, who = time.time(), deployer(ctx)
     record = EnvironmentRecord(
         name=env,
         region=params.region,
@@ -215,7 +210,7 @@ def update(ctx: Context, env: str, flags: EnvFlags) -> int:
         base = params_from_dict(record.params)
     params = apply_flags(base, flags)
     _, outputs = deploy(ctx, env, params, flags.timeout)
-    who, now = author(ctx), time.time()
+    who, now = deployer(ctx), time.time()
     if record is None:
         from git_lift.aws.identity import account_id
 
@@ -233,10 +228,6 @@ def update(ctx: Context, env: str, flags: EnvFlags) -> int:
     store.put_environment(updated, create=False)
     ui.info(f"environment {env} is up to date")
     return 0
-
-
-def when(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
 def require_record(ctx: Context, env: str) -> EnvironmentRecord:
@@ -267,8 +258,8 @@ def show(ctx: Context, env: str) -> int:
     ui.out(f"  notifications {params.notification_topic_arn or 'off'}")
     if record.outputs.get(LOAD_BALANCER_DNS):
         ui.out(f"  load balancer {record.outputs[LOAD_BALANCER_DNS]}")
-    ui.out(f"  created       {when(record.created_at)} by {record.created_by}")
-    ui.out(f"  updated       {when(record.updated_at)} by {record.updated_by}")
+    ui.out(f"  created       {ui.when(record.created_at)} by {record.created_by}")
+    ui.out(f"  updated       {ui.when(record.updated_at)} by {record.updated_by}")
     return 0
 
 
@@ -286,7 +277,7 @@ def list_environments(ctx: Context) -> int:
         else:
             ui.out(
                 f"{name:<16} {record.region:<14} {record.stack:<24} "
-                f"updated {when(record.updated_at)} by {record.updated_by}"
+                f"updated {ui.when(record.updated_at)} by {record.updated_by}"
             )
     return 0
 

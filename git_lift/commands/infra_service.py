@@ -14,8 +14,9 @@ from git_lift.aws.cfn import DEAD, CloudFormation
 from git_lift.aws.store import EnvironmentRecord, ServiceDocument, Store
 from git_lift.commands import infra_service_edit as editing
 from git_lift.commands.context import Context
-from git_lift.commands.infra_env import author, require_record, when
+from git_lift.commands.infra_env import require_record
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.commands.release import deployer
 from git_lift.errors import LiftError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 
@@ -151,7 +152,7 @@ def header(t: Target, current: ServiceDocument | None) -> list[str]:
         return [f"New service config of {t.name} in {t.env} (the defaults)."]
     return [
         f"Service config of {t.name} in {t.env}, version {current.version} "
-        f"(saved by {current.author}, {when(current.saved_at)})."
+        f"(saved by {current.author}, {ui.when(current.saved_at)})."
     ]
 
 
@@ -173,7 +174,7 @@ def apply(
     diff = servicecfg.render_diff(current.doc if current else None, edited.doc, old_label=old_label)
     ui.diff_lines([(_diff_kind(line), line) for line in diff])
     version = (current.version if current else 0) + 1
-    document = ServiceDocument(t.env, t.name, version, edited.doc, author(ctx), time.time())
+    document = ServiceDocument(t.env, t.name, version, edited.doc, deployer(ctx), time.time())
     saved: list[int] = []
 
     def save() -> None:
@@ -276,7 +277,7 @@ def show(ctx: Context, env: str, version: int | None) -> int:
         return 0
     ui.info(
         f"{t.name} in {t.env}: version {document.version}, "
-        f"saved by {document.author} ({when(document.saved_at)})"
+        f"saved by {document.author} ({ui.when(document.saved_at)})"
     )
     ui.out(json.dumps(document.doc, indent=2, sort_keys=True))
     return 0
@@ -294,7 +295,7 @@ def history(ctx: Context, env: str) -> int:
         ui.out(json.dumps(rows, indent=2, sort_keys=True))
         return 0
     for d in documents:
-        ui.out(f"v{d.version:<4} {when(d.saved_at)}  {d.author}")
+        ui.out(f"v{d.version:<4} {ui.when(d.saved_at)}  {d.author}")
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -114,11 +113,10 @@ def render_status(row: EnvStatus) -> str:
         return f"{head}\n  unavailable: {row.error}"
     if row.release is None:
         return f"{head}\n  no release yet ({row.running}/{row.desired} running)"
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.deployed_at or 0))
     lines = [
         f"{head}  release {row.release}  {(row.commit or '')[:12]} {row.subject or ''}".rstrip(),
         f"  image     {row.image}",
-        f"  deployed  {when} by {row.deployed_by}",
+        f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
     ]
     if row.undeployed_commits:
@@ -137,12 +135,11 @@ def history(ctx: Context, env: str) -> int:
     if not releases:
         ui.info(f"no releases of {service} in {env} yet")
     for r in releases:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.deployed_at))
         notes = [] if r.released else [r.outcome]
         if r.rolled_back_from is not None:
             notes.append(f"rollback of {r.rolled_back_from}")
         note = f"  ({', '.join(notes)})" if notes else ""
-        ui.out(f"{r.number:>4}  {r.commit[:12]}  {when}  {r.deployed_by}{note}")
+        ui.out(f"{r.number:>4}  {r.commit[:12]}  {ui.when(r.deployed_at)}  {r.deployed_by}{note}")
     return 0
 
 
