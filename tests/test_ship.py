@@ -373,3 +373,17 @@ def test_two_ships_at_once_the_second_is_refused_with_who_holds_the_lock(
     assert "git lift unlock -e staging" in second.stderr
     assert "released payments-api" in rest
     assert lift("ship", "-e", "staging").returncode == 0  # free again once the first is done
+
+
+def test_production_on_a_terminal_asks_for_its_name(shipping: GitRepo) -> None:
+    prompt = "Type the environment's name (production)"
+    code, shown = run_in_terminal(
+        ["git", "lift", "ship", "-e", "production"], shipping.path, [(prompt, "staging")]
+    )
+    assert code == 1 and "not confirmed; nothing was deployed" in shown
+    assert "building" not in shown
+    code, shown = run_in_terminal(
+        ["git", "lift", "ship", "-e", "production"], shipping.path, [(prompt, "production")]
+    )
+    assert code == 0, shown
+    assert "About to ship payments-api" in shown and "release 1" in shown

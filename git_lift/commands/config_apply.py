@@ -8,6 +8,7 @@ from pathlib import Path
 
 from git_lift import envfile, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
+from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
 from git_lift.commands.editor import write_private
 from git_lift.errors import Conflict, LiftError, UsageError, ValidationError
@@ -100,21 +101,6 @@ def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
         )
 
 
-def confirm(ctx: Context, target: Target) -> None:
-    if ctx.options.yes:
-        return
-    if target.confirm:
-        if not ui.interactive():
-            raise UsageError(
-                f"{target.env} needs confirmation and there is no terminal to ask",
-                hint="pass --yes to confirm non-interactively",
-            )
-        if not ui.confirm_by_typing(target.env):
-            raise LiftError("not confirmed; nothing was written")
-    elif ui.interactive() and not ui.confirm(f"Apply to {target.env}?"):
-        raise LiftError("not confirmed; nothing was written")
-
-
 def check_conflicts(target: Target, plan: ConfigPlan, base: dict[str, Parameter]) -> list[str]:
     now = target.store.versions(plan.touched)
     return [
@@ -141,7 +127,14 @@ def apply(
         check_sizes(plan, advanced)
         ui.info(f"Changes to {target.service} in {target.env} ({plan.summary()}):")
         ui.diff_lines(render_config_plan(plan, show_values=show_values))
-        confirm(ctx, target)
+        confirm(
+            ctx,
+            target.env,
+            typed=target.confirm,
+            what=f"writing to {target.env}",
+            refused="nothing was written",
+            question=f"Apply to {target.env}?",
+        )
         conflicts = check_conflicts(target, plan, base)
         if conflicts:
             raise Conflict(

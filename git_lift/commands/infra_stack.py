@@ -17,8 +17,9 @@ from git_lift.aws.cfn import (
     StackFailed,
     root_cause,
 )
+from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
-from git_lift.errors import LiftError, UsageError
+from git_lift.errors import LiftError
 from git_lift.settings import EnvironmentSettings
 
 CHANGE_SET_TIMEOUT = 10 * 60
@@ -70,23 +71,17 @@ def summary(change_set: ChangeSet) -> str:
     return ", ".join(f"{n} {_SUMMARY_WORDS[kind]}" for kind, n in counts.items() if n)
 
 
-def confirm(ctx: Context, environment: EnvironmentSettings, stack: str) -> None:
-    """--yes confirms; otherwise ask on a terminal (typing the name where `confirm = true`).
-    Infrastructure changes never proceed unasked: without a terminal they need --yes."""
-    if ctx.options.yes:
-        return
-    if not ui.interactive():
-        raise UsageError(
-            f"changing stack {stack} needs confirmation and there is no terminal to ask",
-            hint="review the changes above, then run the command again with --yes",
-        )
-    confirmed = (
-        ui.confirm_by_typing(environment.name)
-        if environment.confirm
-        else ui.confirm(f"Apply these changes to {stack}?")
+def confirm_change(ctx: Context, environment: EnvironmentSettings, stack: str) -> None:
+    """Infrastructure changes never proceed unasked: without a terminal they need --yes."""
+    confirm(
+        ctx,
+        environment.name,
+        typed=environment.confirm,
+        what=f"changing stack {stack}",
+        refused=f"{stack} was not changed",
+        question=f"Apply these changes to {stack}?",
+        unattended=False,
     )
-    if not confirmed:
-        raise LiftError(f"not confirmed; {stack} was not changed")
 
 
 def current_stack(cfn: CloudFormation, name: str) -> Stack | None:
@@ -133,13 +128,13 @@ def change_stack(
     if change_set.empty:
         ui.info(f"no changes to stack {change.name}")
         if save is not None:
-            confirm(ctx, change.environment, change.name)
+            confirm_change(ctx, change.environment, change.name)
             save()
         return existing
     ui.info(f"Changes to stack {change.name} ({summary(change_set)}):")
     ui.diff_lines(render_changes(change_set))
     try:
-        confirm(ctx, change.environment, change.name)
+        confirm_change(ctx, change.environment, change.name)
         if save is not None:
             save()
     except BaseException:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from git_lift import ui
 from git_lift.commands import config as config_command
+from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
 from git_lift.commands.image import Image, ensure_image, given_image
-from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.errors import UsageError, ValidationError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 DEFAULT_TIMEOUT = 15 * 60
@@ -105,21 +106,6 @@ def check_config(ctx: Context, service: ServiceSettings, env: str, sha: str) -> 
     return config_command.require_keys(ctx, service.name, env, keys, "nothing was built")
 
 
-def confirm(
-    ctx: Context, environment: EnvironmentSettings, service: str, sha: str, from_hook: bool
-) -> None:
-    if not environment.confirm or ctx.options.yes or from_hook:
-        return
-    if not ui.interactive():
-        raise UsageError(
-            f"shipping to {environment.name} needs confirmation and there is no terminal",
-            hint="pass --yes to confirm",
-        )
-    ui.info(f"About to ship {service} {sha[:12]} to {environment.name}.")
-    if not ui.confirm_by_typing(environment.name):
-        raise LiftError("not confirmed; nothing was deployed")
-
-
 @contextmanager
 def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
     """The commit's files (not the work tree's), so what ships is exactly what was committed;
@@ -149,7 +135,9 @@ def ship(ctx: Context, request: ShipRequest) -> int:
         require_pushed(ctx, sha, env)
     build_args = parse_build_args(request.build_args)
     versions = check_config(ctx, service, env, sha)
-    confirm(ctx, environment, service.name, sha, request.from_hook)
+    if environment.confirm and not request.from_hook:  # the pushed tag is the confirmation
+        ui.info(f"About to ship {service.name} {sha[:12]} to {env}.")
+        confirm(ctx, env, typed=True, what=f"shipping to {env}", refused="nothing was deployed")
     image = (
         given_image(request.image)
         if request.image
