@@ -171,7 +171,8 @@ class Ecs:
                 cluster=self.cluster, service=self.service, taskDefinition=task_definition_arn
             )
 
-    def stopped_tasks(self, started_by_deployment: str | None = None) -> list[StoppedTask]:
+    def stopped_tasks(self, deployment_id: str) -> list[StoppedTask]:
+        """Tasks of one deployment that stopped (ECS tags them with startedBy = its id)."""
         with translate_errors(f"listing stopped tasks of {self.service}"):
             arns = self._client.list_tasks(
                 cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
@@ -190,5 +191,5 @@ class Ecs:
                 ],
             )
             for task in tasks
-            if started_by_deployment is None or task.get("startedBy") == started_by_deployment
+            if task.get("startedBy") == deployment_id
         ]

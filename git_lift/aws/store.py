@@ -86,11 +86,9 @@ class Store:
         self,
         client: Any,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._clock = clock
-        self._sleep = sleep
 
     def _call(self, action: Callable[[], T]) -> T:
         """Run a request; create the table and retry once when it does not exist yet."""

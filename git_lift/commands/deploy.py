@@ -26,7 +26,6 @@ class Watch:
     interval: float = 1.0
     seen_events: set[str] = field(default_factory=set)
     seen_tasks: set[str] = field(default_factory=set)
-    requests: int = 0
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
@@ -40,8 +39,8 @@ class Watch:
         return bool(fresh)
 
     def _stopped_reasons(self, deployment_id: str) -> None:
-        """Why the tasks of this deployment stopped (ECS tags them with startedBy = its id)."""
-        for task in self.ecs.stopped_tasks(started_by_deployment=deployment_id):
+        """Why the tasks of this deployment stopped, each told once."""
+        for task in self.ecs.stopped_tasks(deployment_id):
             if task.arn in self.seen_tasks:
                 continue
             self.seen_tasks.add(task.arn)
@@ -61,18 +60,17 @@ class Watch:
         interval, last_progress, failed_seen = self.interval, "", 0
         while True:
             state = self.ecs.describe()
-            self.requests += 1
             changed = self._news(state)
             ours = next(
                 (d for d in state.deployments if d.task_definition == task_definition), None
             )
             if ours is None:
                 raise DeployFailed(f"ECS replaced the deployment of {short(task_definition)}")
-            if ours.failed_tasks > failed_seen:
+            # Ask why tasks stopped once per poll that saw new failures, or the end of the rollout.
+            if ours.failed_tasks > failed_seen or ours.rollout_state == "FAILED":
                 failed_seen = ours.failed_tasks
                 self._stopped_reasons(ours.id)
             if ours.rollout_state == "FAILED":
-                self._stopped_reasons(ours.id)
                 raise DeployFailed(
                     ours.reason or f"the deployment of {short(task_definition)} failed"
                 )
