@@ -83,6 +83,11 @@ def parse(text: str) -> EnvFile:
             )
             continue
         entries.append(Entry(binding.key, binding.value or "", line))
+    return _with_duplicates(entries, problems)
+
+
+def _with_duplicates(entries: list[Entry], problems: list[Problem]) -> EnvFile:
+    """Add a problem for each key defined again, and order the problems by line."""
     counts = Counter(entry.key for entry in entries)
     for key, count in counts.items():
         if count > 1:
@@ -124,13 +129,48 @@ def lint_sample(text: str) -> EnvFile:
     return EnvFile(parsed.entries, tuple(problems))
 
 
+DOUBLE_QUOTE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+
+
+def _unquoted_safe(value: str) -> bool:
+    """What dotenv reads back as it is without quotes: one line, no edge spaces, no comment."""
+    return (
+        bool(value)
+        and value == value.strip()
+        and not re.search(r"[\r\n]|\s#", value)
+        and value[0] not in "'\"#"
+    )
+
+
 def quote(value: str) -> str:
-    """Render a value so that `parse` reads it back unchanged."""
+    """Render a value on one line so that dotenv (and `parse_lines`) reads it back unchanged.
+
+    Single quotes by default: dotenv expands no variables in them. A value that ends in a
+    backslash goes without quotes where it can, because dotenv's quoted-value pattern takes
+    an escaped backslash before the closing quote for an escaped quote and reads on; a value
+    with a line break needs double quotes, the only ones with escapes for it."""
     if value and re.fullmatch(r"[A-Za-z0-9_./:@,+-]*", value):
         return value
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
+    one_line = not re.search(r"[\r\n]", value)
+    if value.endswith("\\") and _unquoted_safe(value):
+        return value
+    if one_line and not value.endswith("\\"):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return '"' + "".join(DOUBLE_QUOTE_ESCAPES.get(char, char) for char in value) + '"'
 
 
 def render(values: dict[str, str]) -> str:
+    """One `KEY=value` a line, sorted: the text `config edit` opens and `export` prints."""
     return "".join(f"{key}={quote(value)}\n" for key, value in sorted(values.items()))
+
+
+def parse_lines(text: str) -> EnvFile:
+    """Parse text in which every binding stands on one line (what `render` writes and the
+    editor asks for), each line apart, so that no value can run into the next line."""
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(_normalise(text).split("\n"), start=1):
+        parsed = parse(line)
+        entries += [Entry(e.key, e.value, number) for e in parsed.entries]
+        problems += [Problem(number, p.message) for p in parsed.problems]
+    return _with_duplicates(entries, problems)

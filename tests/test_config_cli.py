@@ -343,3 +343,14 @@ def test_set_reads_only_the_keys_it_changes(aws: Any, lift: Lift) -> None:
     # the value before (to diff), its version again just before writing, the write
     assert aws.request_counts() == {"ssm.GetParameters": 2, "ssm.PutParameter": 1}
     assert stored()["KEY_07"] == "y" and stored()["KEY_08"] == "x"
+
+
+def test_edit_reads_back_any_value_unchanged(aws: Any, lift: Lift, tmp_path: Path) -> None:
+    put("A_PATH", "C:\\dir\\")  # a trailing backslash, before a quoted value
+    put("B_NOTE", "it's 'quoted'")
+    put("C_PEM", "-----BEGIN KEY-----\nabc\\\n-----END KEY-----\\")
+    result = lift(
+        "config", "edit", "-e", "staging", env={"GIT_EDITOR": editor_script(tmp_path, ":")}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no changes" in result.stderr

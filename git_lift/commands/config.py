@@ -62,9 +62,9 @@ def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
 def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
     lines = [
         f"# Config of {t.service} in {t.env} ({t.store.path}/ in Parameter Store).",
-        "# One KEY=value a line; delete a line to remove that key. Lines starting with # are",
-        "# ignored. Save and close to review the changes before anything is written;",
-        "# an empty file aborts.",
+        "# One KEY=value a line (a line break in a value: \\n inside double quotes); delete a",
+        "# line to remove that key. Lines starting with # are ignored. Save and close to review",
+        "# the changes before anything is written; an empty file aborts.",
         "",
         envfile.render(values).rstrip("\n"),
     ]
@@ -75,7 +75,7 @@ def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
 
 
 def parse_edited(ctx: Context, t: Target, text: str, current: dict[str, str]) -> dict[str, str]:
-    parsed = envfile.parse(text)
+    parsed = envfile.parse_lines(text)
     if current and not parsed.entries and not parsed.problems:
         # As git aborts on an empty commit message; removing every key is `config unset`'s job.
         raise LiftError(

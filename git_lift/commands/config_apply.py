@@ -68,7 +68,7 @@ def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
         for key in line.removeprefix(REMOVED_PREFIX).split()
     }
     merged = {key: value for key, value in current.items() if key not in removed}
-    merged.update(envfile.parse(text).as_dict())
+    merged.update(envfile.parse_lines(text).as_dict())
     return envfile.render(merged)
 
 
