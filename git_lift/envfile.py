@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 from collections import Counter
@@ -10,7 +11,12 @@ from dataclasses import dataclass
 
 from dotenv.parser import parse_stream
 
+from git_lift.jsoncheck import kind
+
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The key of a `KEY=...` line whose value dotenv cannot read: named, the value never shown.
+KEY_BEFORE_VALUE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 # Shapes of real credentials that must never be committed in an example file.
 SECRET_SHAPES = (
@@ -72,18 +78,79 @@ def parse(text: str) -> EnvFile:
     for binding in parse_stream(io.StringIO(_normalise(text))):
         line = _start_line(binding.original.line, binding.original.string)
         if binding.error:
-            shown = binding.original.string.strip().splitlines()[0][:60]
-            problems.append(Problem(line, f"not a KEY=value line: {shown!r}"))
+            problems.append(Problem(line, _unreadable(binding.original.string)))
+        elif binding.key is None:
             continue
-        if binding.key is None:
-            continue
-        if not is_valid_key(binding.key):
-            problems.append(
-                Problem(line, f"{binding.key!r} is not a valid name ([A-Za-z_][A-Za-z0-9_]*)")
-            )
-            continue
-        entries.append(Entry(binding.key, binding.value or "", line))
+        elif binding.value is None:
+            # A bare word is no binding here: it may be half of a value split over two lines.
+            problems.append(Problem(line, "not a KEY=value line (no '=')"))
+        elif not is_valid_key(binding.key):
+            problems.append(Problem(line, _invalid_name(binding.key)))
+        else:
+            entries.append(Entry(binding.key, binding.value, line))
     return _with_duplicates(entries, problems)
+
+
+# Problems never quote the line: what is not a key may be (part of) a secret value.
+def _unreadable(original: str) -> str:
+    named = KEY_BEFORE_VALUE.match(original)
+    if named is None:
+        return "not a KEY=value line"
+    return (
+        f"not a KEY=value line: the value of {named.group(1)} cannot be read "
+        "(a quote left open, or text after the closing quote?)"
+    )
+
+
+def _invalid_name(name: str) -> str:
+    why = "starts with a digit" if name[:1].isdigit() else "has a character other than A-Z, 0-9, _"
+    return f"not a valid key name: it {why} ([A-Za-z_][A-Za-z0-9_]*)"
+
+
+def parse_json(text: str) -> EnvFile:
+    """Parse a JSON object of "KEY": "value" pairs, each problem with its line, as `parse`
+    reports dotenv's; duplicate keys are problems, not silently the last one."""
+    text = text.removeprefix("\ufeff")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # The decoder's message may end in a quote of the input (`Invalid \escape: 'x'`).
+        reason = exc.msg.split(":")[0]
+        return EnvFile((), (Problem(exc.lineno, f"not valid JSON: {reason} (column {exc.colno})"),))
+    if not isinstance(data, dict):
+        return EnvFile((), (Problem(1, 'expected a JSON object of "KEY": "value" pairs'),))
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for key, value, line in _json_members(text):
+        if not is_valid_key(key):
+            problems.append(Problem(line, _invalid_name(key)))
+        elif not isinstance(value, str):
+            problems.append(Problem(line, f"{key}: expected a string, got {kind(value)}"))
+        else:
+            entries.append(Entry(key, value, line))
+    return _with_duplicates(entries, problems)
+
+
+def _json_members(text: str) -> list[tuple[str, object, int]]:
+    """The members of a valid JSON object in order, repeats included, with their key's line."""
+    decoder = json.JSONDecoder()
+    members = []
+    pos = _skip_space(text, 0) + 1  # past "{"
+    while text[pos := _skip_space(text, pos)] == '"':
+        line = text.count("\n", 0, pos) + 1
+        key, pos = decoder.raw_decode(text, pos)  # a JSON string: the key
+        pos = _skip_space(text, pos) + 1  # past ":"
+        value, pos = decoder.raw_decode(text, _skip_space(text, pos))
+        members.append((str(key), value, line))
+        pos = _skip_space(text, pos)
+        if text[pos] == ",":
+            pos += 1
+    return members
+
+
+def _skip_space(text: str, pos: int) -> int:
+    found = JSON_SPACE.match(text, pos)
+    return found.end() if found else pos
 
 
 def _with_duplicates(entries: list[Entry], problems: list[Problem]) -> EnvFile:

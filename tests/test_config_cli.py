@@ -331,7 +331,7 @@ def test_a_malformed_env_sample_is_reported_with_its_lines(
     result = lift("config", "check", "-e", "staging")
     assert result.returncode == 1
     assert "env.sample:2: not a KEY=value line" in result.stderr
-    assert "env.sample:3: '2BAD' is not a valid name" in result.stderr
+    assert "env.sample:3: not a valid key name: it starts with a digit" in result.stderr
     assert "hint: " in result.stderr
 
 

@@ -181,7 +181,7 @@ def test_lint_problems_are_all_reported_with_lines_without_aws(
     result = commit(hooked, "Broken sample")
     assert result.returncode == 1
     assert "env.sample:3: API_TOKEN is defined again (first on line 2)" in result.stderr
-    assert "env.sample:4: '1BAD' is not a valid name" in result.stderr
+    assert "env.sample:4: not a valid key name: it starts with a digit" in result.stderr
     assert "env.sample:5: AWS_KEY has a value that looks like an AWS access key id" in result.stderr
 
 

@@ -108,11 +108,12 @@ def edit(ctx: Context, env: str, *, resume: bool, show_values: bool, advanced: b
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for item in assignments:
+    for number, item in enumerate(assignments, start=1):
         key, sep, value = item.partition("=")
         if not envfile.is_valid_key(key):
+            # Not quoted: a value given without its `KEY=` would be echoed into logs.
             raise UsageError(
-                f"{key!r} is not a valid key name",
+                f"argument {number} is not KEY=VALUE or KEY (not shown: it may be a value)",
                 hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
             )
         if not sep:
@@ -151,26 +152,13 @@ def read_import(path: str, fmt: str) -> dict[str, str]:
         raise UsageError(
             f"cannot read {path}: {exc.strerror}", hint="name a readable file"
         ) from exc
-    if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"{path} is not valid JSON: {exc}", hint="fix the file") from exc
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise ValidationError(
-                f"{path} must be a JSON object of strings", hint='{"KEY": "value"}'
-            )
-        bad = [key for key in data if not envfile.is_valid_key(key)]
-        if bad:
-            raise ValidationError(
-                f"invalid key names in {path}: {', '.join(bad)}", hint="rename them"
-            )
-        return dict(data)
-    parsed = envfile.parse(text)
+    parsed = envfile.parse_json(text) if fmt == "json" else envfile.parse(text)
     if parsed.problems:
         raise ValidationError(
             f"{path} has problems: " + "; ".join(p.render(path) for p in parsed.problems),
-            hint="fix the file; one KEY=value a line",
+            hint='fix the file: one object of "KEY": "value" pairs'
+            if fmt == "json"
+            else "fix the file; one KEY=value a line",
         )
     return parsed.as_dict()
 
