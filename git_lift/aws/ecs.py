@@ -165,11 +165,23 @@ class Ecs:
         with translate_errors(f"deregistering {arn}"):
             self._client.deregister_task_definition(taskDefinition=arn)
 
-    def deploy(self, task_definition_arn: str) -> None:
+    def deploy(self, task_definition_arn: str) -> str | None:
+        """Start a deployment of `task_definition_arn`; return the id of the PRIMARY deployment
+        UpdateService reports (the one this call created), None if it reports none."""
         with translate_errors(f"updating {self.service} in {self.cluster}"):
-            self._client.update_service(
+            answer = self._client.update_service(
                 cluster=self.cluster, service=self.service, taskDefinition=task_definition_arn
             )
+        deployments = answer.get("service", {}).get("deployments", [])
+        primary = [d for d in deployments if d.get("status") == "PRIMARY"]
+        return str(primary[0]["id"]) if primary and primary[0].get("id") else None
+
+    def image(self, task_definition_arn: str, container: str) -> str | None:
+        """The image `container` runs in a task definition (the only container's if one)."""
+        containers = self.task_definition(task_definition_arn).get("containerDefinitions", [])
+        named = [c for c in containers if c.get("name") == container]
+        chosen = named or (containers if len(containers) == 1 else [])
+        return str(chosen[0].get("image")) if chosen else None
 
     def stopped_tasks(self, deployment_id: str) -> list[StoppedTask]:
         """Tasks of one deployment that stopped (ECS tags them with startedBy = its id)."""

@@ -32,7 +32,10 @@ class Release:
     deployed_at: float
     config_versions: dict[str, int] = field(default_factory=dict)
     rolled_back_from: int | None = None
-    outcome: str = "released"  # or "failed" (rolled back) or "unverified" (--no-wait)
+    # or "failed" (rolled back), "unverified" (--no-wait), "superseded" (another deploy
+    # replaced it before it completed)
+    outcome: str = "released"
+    dirty: str | None = None  # the diff's hash for an --allow-dirty build of `commit`
 
     @property
     def released(self) -> bool:
@@ -47,6 +50,14 @@ class Lock:
 
 class LockHeld(LiftError):
     pass
+
+
+class LockLost(LiftError):
+    """Our deploy lock was removed (`unlock --force`) or taken by `holder` while we held it."""
+
+    def __init__(self, message: str, holder: str | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -173,33 +184,54 @@ class Store:
         return int(answer["Attributes"]["n"]["N"])
 
     def finish_release(self, release: Release, owner: str) -> None:
-        """Store the release record (whatever its outcome) and drop our lock, atomically."""
-        self._call(
-            lambda: self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": TABLE,
-                            "Item": {
-                                "pk": {"S": _release_pk(release.env, release.service)},
-                                "sk": {"S": f"{release.number:010d}"},
-                                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
-                            },
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": TABLE,
-                            "Key": self._head(release.env, release.service),
-                            "UpdateExpression": "REMOVE #o, expires",
-                            "ConditionExpression": "#o = :owner",
-                            "ExpressionAttributeNames": {"#o": "owner"},
-                            "ExpressionAttributeValues": {":owner": {"S": owner}},
-                        }
-                    },
-                ]
+        """Store the release record (whatever its outcome) and drop our lock, atomically.
+
+        When the lock is no longer ours the record is stored anyway (its number is ours) and
+        LockLost names whoever holds the lock now."""
+        try:
+            self._call(
+                lambda: self._client.transact_write_items(
+                    TransactItems=[
+                        {"Put": self._release_item(release)},
+                        {
+                            "Update": {
+                                "TableName": TABLE,
+                                "Key": self._head(release.env, release.service),
+                                "UpdateExpression": "REMOVE #o, expires",
+                                "ConditionExpression": "#o = :owner",
+                                "ExpressionAttributeNames": {"#o": "owner"},
+                                "ExpressionAttributeValues": {":owner": {"S": owner}},
+                            }
+                        },
+                    ]
+                )
             )
-        )
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            self.put_release(release)
+            held = self.lock(release.env, release.service)
+            raise LockLost(
+                f"the deploy lock of {release.service} in {release.env} was "
+                + (f"taken by {held.owner}" if held else "removed")
+                + " while this ship held it",
+                holder=held.owner if held else None,
+                hint=f"see what runs now: git lift status -e {release.env}",
+            ) from exc
+
+    def put_release(self, release: Release) -> None:
+        """Store a release record under its (already reserved) number; the lock is untouched."""
+        self._call(lambda: self._client.put_item(**self._release_item(release)))
+
+    def _release_item(self, release: Release) -> dict[str, Any]:
+        return {
+            "TableName": TABLE,
+            "Item": {
+                "pk": {"S": _release_pk(release.env, release.service)},
+                "sk": {"S": f"{release.number:010d}"},
+                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
+            },
+        }
 
     def releases(self, env: str, service: str, limit: int = 50) -> list[Release]:
         """Newest first, failed attempts included (see Release.outcome)."""
@@ -343,6 +375,53 @@ class Store:
                 hint=f"reapply your edit on theirs: git lift service edit -e {document.env} "
                 f"-s {document.service} --resume",
             ) from exc
+
+    # Config writers' lease ------------------------------------------------------------------
+    # Parameter Store has no conditional put: writers of one environment's service config take
+    # this short lease around their version re-check and writes, so two never interleave.
+
+    def take_config_lease(self, env: str, service: str, owner: str, ttl: float) -> bool:
+        """Take (or renew, if ours) the lease; False when someone else holds it unexpired."""
+        now = self._clock()
+        try:
+            self._call(
+                lambda: self._client.put_item(
+                    TableName=TABLE,
+                    Item={
+                        **_lease_key(env, service),
+                        "owner": {"S": owner},
+                        "expires": {"N": str(now + ttl)},
+                    },
+                    ConditionExpression="attribute_not_exists(pk) OR expires < :now OR #o = :me",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":now": {"N": str(now)}, ":me": {"S": owner}},
+                )
+            )
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            return False
+        return True
+
+    def release_config_lease(self, env: str, service: str, owner: str) -> None:
+        """Drop the lease if it is still ours (an expired one may have passed to another)."""
+        try:
+            self._call(
+                lambda: self._client.delete_item(
+                    TableName=TABLE,
+                    Key=_lease_key(env, service),
+                    ConditionExpression="#o = :me",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":me": {"S": owner}},
+                )
+            )
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+
+
+def _lease_key(env: str, service: str) -> dict[str, Any]:
+    return {"pk": {"S": f"config#{env}#{service}"}, "sk": {"S": "lease"}}
 
 
 def _service_pk(env: str, service: str) -> str:

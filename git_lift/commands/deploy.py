@@ -3,6 +3,8 @@
 Success means the new deployment reached COMPLETED with the desired count running, never
 less (ecs-deploy's "Deployment successful" while ECS had rolled back is the lesson).
 Polling backs off from `lift.pollInterval` (1 s) to 5 s: at most one DescribeServices a second.
+A ship only ever rolls back what it started: a deployment it did not create becoming PRIMARY
+(another ship after `unlock --force`, the console) stops the watch with Superseded instead.
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_lift import ui
-from git_lift.aws.ecs import Ecs, ServiceState
-from git_lift.errors import DeployFailed
+from git_lift.aws.ecs import Deployment, Ecs, ServiceState
+from git_lift.errors import AwsError, DeployFailed, LiftError
 
 MAX_INTERVAL = 5.0
+# DescribeServices failures in a row (each already retried by botocore) before the watch
+# gives up and says what ECS was last doing.
+LOST_POLLS = 3
+
+
+class Superseded(LiftError):
+    """A deployment this ship did not start became PRIMARY; nothing is rolled back."""
+
+
+class WatchLost(LiftError):
+    """AWS stopped answering while we watched; ECS goes on without us."""
 
 
 @dataclass
@@ -26,10 +39,65 @@ class Watch:
     interval: float = 1.0
     seen_events: set[str] = field(default_factory=set)
     seen_tasks: set[str] = field(default_factory=set)
+    before: Deployment | None = None  # the PRIMARY deployment before ours
+    last: str = ""  # what ECS was last seen doing, for messages when we stop watching
+    lost: int = 0
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
         self.seen_events.update(e.id for e in state.events)
+        self.before = state.primary
+        self._saw(state)
+
+    def _saw(self, state: ServiceState) -> None:
+        primary = state.primary
+        if primary is not None:
+            self.last = (
+                f"{short(primary.task_definition)} {primary.running}/{primary.desired} "
+                f"running, {primary.rollout_state}"
+            )
+
+    def describe(self, waiting_for: str) -> ServiceState:
+        """DescribeServices, tolerating LOST_POLLS - 1 failures in a row."""
+        while True:
+            try:
+                state = self.ecs.describe()
+            except AwsError as exc:
+                self.lost += 1
+                if self.lost >= LOST_POLLS:
+                    raise WatchLost(
+                        f"lost touch with AWS while waiting for {short(waiting_for)} "
+                        f"({exc.message}); ECS goes on without git lift, last seen: "
+                        f"{self.last or 'nothing yet'}",
+                        hint=f"see what runs: git lift status -e {self.ecs.env}",
+                    ) from exc
+                ui.warn(f"  cannot reach ECS ({exc.message}); asking again")
+                self.sleep(MAX_INTERVAL)
+                continue
+            self.lost = 0
+            self._saw(state)
+            return state
+
+    def _is_ecs_rollback(self, deployment: Deployment) -> bool:
+        """ECS's circuit breaker brings the deployment before ours back (same id, or at
+        least the same task definition): following it is not undoing someone else's work."""
+        before = self.before
+        return before is not None and (
+            deployment.id == before.id or deployment.task_definition == before.task_definition
+        )
+
+    def check_primary(self, state: ServiceState, ours: Deployment | None) -> None:
+        """Raise Superseded when the PRIMARY deployment is neither ours nor ECS's rollback."""
+        primary = state.primary
+        if primary is None or self._is_ecs_rollback(primary):
+            return
+        if ours is not None and primary.id == ours.id:
+            return
+        raise Superseded(
+            f"ECS now deploys {short(primary.task_definition)}, which this ship did not "
+            f"start; nothing was rolled back",
+            hint=f"see what runs: git lift status -e {self.ecs.env}",
+        )
 
     def _news(self, state: ServiceState) -> bool:
         fresh = [e for e in state.events if e.id not in self.seen_events]
@@ -48,22 +116,30 @@ class Watch:
             for container in task.containers:
                 ui.info(f"    {container}")
 
-    def until_done(self, task_definition: str, timeout: float) -> None:
-        """Return when `task_definition` runs at the desired count; raise DeployFailed if not."""
+    def until_done(
+        self, task_definition: str, timeout: float, deployment_id: str | None = None
+    ) -> None:
+        """Return when `task_definition` runs at the desired count; raise DeployFailed if not,
+        Superseded if a deployment we did not start took over, WatchLost if AWS is gone."""
         try:
-            self._wait(task_definition, timeout)
+            self._wait(task_definition, timeout, deployment_id)
         finally:
             ui.progress_done()
 
-    def _wait(self, task_definition: str, timeout: float) -> None:
+    def _wait(self, task_definition: str, timeout: float, deployment_id: str | None) -> None:
         deadline = self.clock() + timeout
         interval, last_progress, failed_seen = self.interval, "", 0
         while True:
-            state = self.ecs.describe()
+            state = self.describe(task_definition)
             changed = self._news(state)
-            ours = next(
-                (d for d in state.deployments if d.task_definition == task_definition), None
+            ours = (
+                state.deployment(deployment_id)
+                if deployment_id
+                else next(
+                    (d for d in state.deployments if d.task_definition == task_definition), None
+                )
             )
+            self.check_primary(state, ours)
             if ours is None:
                 raise DeployFailed(f"ECS replaced the deployment of {short(task_definition)}")
             # Ask why tasks stopped once per poll that saw new failures, or the end of the rollout.
@@ -96,15 +172,21 @@ def short(task_definition_arn: str) -> str:
     return task_definition_arn.rsplit("/", 1)[-1]
 
 
-def rollback(watch: Watch, failed: str, previous: str, timeout: float, *, discard: bool) -> None:
-    """Bring `previous` back: follow ECS's circuit-breaker rollback, or start one ourselves."""
-    state = watch.ecs.describe()
+def rollback(
+    watch: Watch, failed: str, ours: str | None, previous: str, timeout: float, *, discard: bool
+) -> None:
+    """Bring `previous` back: follow ECS's circuit-breaker rollback, or start one ourselves,
+    but only over our own deployment `ours`: never undo one that someone else started."""
+    state = watch.describe(previous)
     primary = state.primary
     if primary is not None and primary.task_definition == previous:
         ui.info(f"ECS is rolling back to {short(previous)}")
+        following: str | None = primary.id
     else:
+        if primary is not None and ours is not None and primary.id != ours:
+            watch.check_primary(state, None)
         ui.info(f"rolling back to {short(previous)}")
-        watch.ecs.deploy(previous)
-    watch.until_done(previous, timeout)
+        following = watch.ecs.deploy(previous)
+    watch.until_done(previous, timeout, following)
     if discard:  # a revision that never ran is not left behind as a rollback target
         watch.ecs.deregister(failed)

@@ -1,34 +1,65 @@
 """Roll a task definition out under the deploy lock, roll back on failure, record the release.
 
 Shared by `ship` (a new image) and `rollback` (an earlier release's task definition).
+SIGTERM and SIGHUP act as Ctrl-C while the lock is held: the lock is released and ECS's state
+is told. A record that cannot be written is kept in `.git/lift/` for `ship --record-only`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 
 from git_lift import ui
 from git_lift.aws.ecs import Ecs, ServiceState
-from git_lift.aws.store import Release, Store
+from git_lift.aws.store import LockLost, Release, Store
 from git_lift.commands.context import Context
-from git_lift.commands.deploy import Watch, rollback, short
+from git_lift.commands.deploy import Superseded, Watch, rollback, short
+from git_lift.commands.editor import interrupt_on_termination
 from git_lift.commands.image import Image
 from git_lift.commands.release import deployer, record_tag, tag_name
-from git_lift.errors import DeployFailed
+from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
 from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
 from git_lift.settings import ServiceSettings
 
 LOCK_MARGIN = 5 * 60
+# Writing the record after a deploy: rounds of botocore's own retries, with a pause between
+# them that doubles from lift.pollInterval up to MAX_RECORD_PAUSE (minutes in all, bounded).
+RECORD_ROUNDS = 6
+MAX_RECORD_PAUSE = 30.0
+OWNER = re.compile(r"^(?P<user>.*)@(?P<host>\S+) pid (?P<pid>\d+) ")
+# What an exception while the lock is held means for the release record.
+OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
+    (DeployFailed, "failed"),
+    (Superseded, "superseded"),
+    (KeyboardInterrupt, "interrupted"),
+)
 
 
 def lock_owner() -> str:
     user = os.environ.get("USER") or "someone"
     return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
+
+
+def holder_alive(owner: str) -> bool | None:
+    """Whether a lock holder's process lives: known only for holders on this host."""
+    found = OWNER.match(owner)
+    if found is None or found["host"] != socket.gethostname():
+        return None
+    try:
+        os.kill(int(found["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process, alive
+        return True
+    return True
 
 
 def poll_interval(ctx: Context) -> float:
@@ -40,14 +71,14 @@ def deploy_and_wait(
 ) -> None:
     watch = Watch(ecs, interval=poll_interval(ctx))
     watch.prime(state)
-    ecs.deploy(arn)
+    ours = ecs.deploy(arn)
     ui.info(f"deploying {short(arn)} to {ecs.service} in {ecs.cluster}")
     try:
-        watch.until_done(arn, timeout)
+        watch.until_done(arn, timeout, ours)
     except DeployFailed as failure:
         ui.error(f"deploy failed: {failure.message}")
         try:
-            rollback(watch, arn, state.task_definition, timeout, discard=fresh)
+            rollback(watch, arn, ours, state.task_definition, timeout, discard=fresh)
         except DeployFailed as stuck:
             raise DeployFailed(
                 f"{short(arn)} did not start, and going back to {short(state.task_definition)} "
@@ -61,8 +92,8 @@ def deploy_and_wait(
         ) from failure
     except KeyboardInterrupt:
         ui.warn(
-            f"interrupted: ECS goes on rolling out {short(arn)}; the lock is released. "
-            f"Watch it with: git lift status -e {ecs.env}"
+            f"interrupted: ECS goes on rolling out {short(arn)} (last seen: {watch.last}); "
+            f"the lock is released. Watch it with: git lift status -e {ecs.env}"
         )
         raise
 
@@ -81,29 +112,117 @@ def release(
     """Under the lock: `prepare` the task definition, deploy it, record the outcome.
 
     The lock and the release number come in one DynamoDB write, the record and the unlock in
-    another. A failed deploy is recorded as such (history shows it; no tag is made); an
-    interruption or an AWS error records nothing and just drops the lock.
+    another, whatever happened: a failed deploy is recorded as failed, an interrupted or
+    unwatchable one as interrupted or unverified (history shows them; only a release is
+    tagged). SIGTERM and SIGHUP count as Ctrl-C from the moment the lock is taken.
     """
     store = Store(ctx.clients.dynamodb)
     owner = lock_owner()
-    number = store.begin_release(ecs.env, ecs.service, owner, timeout + LOCK_MARGIN)
-    try:
-        arn = prepare()
-        if wait:
-            deploy_and_wait(ctx, ecs, state, arn, timeout, fresh=fresh)
-        else:
-            ecs.deploy(arn)
-    except DeployFailed:
-        store.finish_release(replace(draft(number, arn), outcome="failed"), owner)
-        raise
-    except BaseException:
-        store.release_lock(ecs.env, ecs.service, owner)
-        raise
-    done = replace(draft(number, arn), outcome="released" if wait else "unverified")
-    store.finish_release(done, owner)
-    if done.released:
+    with interrupt_on_termination():
+        number = store.begin_release(ecs.env, ecs.service, owner, timeout + LOCK_MARGIN)
+        arn: str | None = None
+        try:
+            arn = prepare()
+            if wait:
+                deploy_and_wait(ctx, ecs, state, arn, timeout, fresh=fresh)
+            else:
+                ecs.deploy(arn)
+        except BaseException as stopped:
+            give_up(ctx, store, owner, ecs, draft(number, arn) if arn else None, stopped)
+            raise
+        done = replace(draft(number, arn), outcome="released" if wait else "unverified")
+        try:
+            keep_record(ctx, store, done, owner, rounds=RECORD_ROUNDS)
+        except LockLost as lost:
+            ui.warn(f"{lost.message}; release {done.number} ran and is recorded")
+    if done.released and not done.dirty:
         record_tag(ctx, done)
     return done
+
+
+def outcome_of(stopped: BaseException) -> str:
+    """An AWS error or a lost watch leaves ECS doing what it does: unverified."""
+    return next((o for kind, o in OUTCOMES if isinstance(stopped, kind)), "unverified")
+
+
+def give_up(
+    ctx: Context,
+    store: Store,
+    owner: str,
+    ecs: Ecs,
+    drafted: Release | None,
+    stopped: BaseException,
+) -> None:
+    """Record how a deploy ended and drop the lock; a Ctrl-C does not wait for AWS long."""
+    try:
+        if drafted is None:
+            store.release_lock(ecs.env, ecs.service, owner)
+            return
+        rounds = 1 if isinstance(stopped, KeyboardInterrupt) else RECORD_ROUNDS
+        keep_record(ctx, store, replace(drafted, outcome=outcome_of(stopped)), owner, rounds)
+    except LockLost as lost:
+        if isinstance(stopped, Superseded):  # the reason it was superseded: say that first
+            raise LockLost(f"{lost.message}: {stopped.message}", lost.holder, lost.hint) from lost
+        ui.warn(lost.message)
+    except LiftError as unrecorded:
+        ui.warn(unrecorded.message)
+        if unrecorded.hint:
+            ui.hint(unrecorded.hint)
+
+
+def keep_record(ctx: Context, store: Store, record: Release, owner: str, rounds: int) -> None:
+    """Write the record and drop the lock, trying `rounds` times; when AWS never takes it,
+    keep the record for `git lift ship --record-only` and say so. LockLost passes through."""
+    pause = poll_interval(ctx)
+    for round_ in range(1, rounds + 1):
+        try:
+            store.finish_release(record, owner)
+        except AwsError as exc:
+            if round_ == rounds:
+                raise unrecorded(ctx, store, record, owner, exc) from exc
+            ui.warn(f"could not record release {record.number} yet ({exc.message}); retrying")
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_RECORD_PAUSE)
+        else:
+            return
+
+
+def unrecorded(ctx: Context, store: Store, record: Release, owner: str, exc: AwsError) -> LiftError:
+    """The error for a record AWS would not take, kept locally; drops the lock if it can."""
+    path = pending_path(ctx, record.env, record.service)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(record), sort_keys=True) + "\n")
+    try:
+        store.release_lock(record.env, record.service, owner)
+        lock = ""
+    except LiftError:
+        lock = f"; the deploy lock is still held: git lift unlock -e {record.env}"
+    what = "is running in" if record.released else f"({record.outcome}) of {record.service} in"
+    return LiftError(
+        f"release {record.number} {what} {record.env} but could not be recorded: {exc.message}",
+        hint=f"record it when AWS answers: git lift ship --record-only -e {record.env}{lock}",
+    )
+
+
+def pending_path(ctx: Context, env: str, service: str) -> Path:
+    return ctx.repo.git_dir / "lift" / f"unrecorded-{env}-{service}.json"
+
+
+def record_only(ctx: Context, service: ServiceSettings, env: str) -> int:
+    """`git lift ship --record-only`: write the record a ship could not (kept by it)."""
+    path = pending_path(ctx, env, service.name)
+    if not path.exists():
+        raise ValidationError(
+            f"no unrecorded release of {service.name} in {env} on this machine",
+            hint=f"see what runs: git lift status -e {env}",
+        )
+    record = Release(**json.loads(path.read_text()))
+    Store(ctx.clients.dynamodb).put_release(record)
+    path.unlink()
+    if record.released and not record.dirty:
+        record_tag(ctx, record)
+    ui.info(f"recorded release {record.number} of {service.name} in {env} ({record.outcome})")
+    return 0
 
 
 def roll_out(
@@ -115,9 +234,15 @@ def roll_out(
     versions: dict[str, int],
     wait: bool,
     timeout: float,
+    *,
+    state: ServiceState | None = None,
+    dirty: str | None = None,
 ) -> int:
+    """Deploy `image`; `state` is the service as the ship checked it before building, good
+    enough when nothing was built meanwhile; `dirty` the diff hash of an --allow-dirty build."""
     ecs = Ecs(ctx.clients.ecs, env, service.name)
-    state = ecs.describe()
+    if state is None or image.built:
+        state = ecs.describe()
     current = ecs.task_definition(state.task_definition)
     region, account = state.arn.split(":")[3:5]
     params = ctx.store(env, service.name)
@@ -145,6 +270,7 @@ def roll_out(
             deployed_by=deployer(ctx),
             deployed_at=time.time(),
             config_versions=versions,
+            dirty=dirty,
         )
 
     done = release(
@@ -163,10 +289,10 @@ def roll_out(
             f"is recorded as unverified. Watch it with: git lift status -e {env}"
         )
         return 0
-    ui.info(
-        f"released {service.name} {sha[:12]} to {env}: release {done.number} "
-        f"({tag_name(env, service.name, done.number)})"
+    recorded = (
+        f"dirty build {dirty}, not tagged" if dirty else tag_name(env, service.name, done.number)
     )
+    ui.info(f"released {service.name} {sha[:12]} to {env}: release {done.number} ({recorded})")
     return 0
 
 
