@@ -13,6 +13,16 @@ from git_lift import proc
 from git_lift.errors import LiftError, UsageError, ValidationError
 
 ZERO_SHA = "0" * 40
+# Credentials a remote URL may carry: `scheme://user:token@host/...` (all of the user info
+# goes: a token may be the user name) and scp-like `user:password@host:path` (a bare `git@`
+# is kept: it is no secret).
+URL_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+SCP_PASSWORD = re.compile(r"^[^/:@]+:[^/]*@(?=[^/:]+:)")
+
+
+def redact_url(url: str) -> str:
+    """A remote URL without the credentials it may hold, fit to print, record or label."""
+    return SCP_PASSWORD.sub("", URL_USERINFO.sub(r"\1", url))
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,16 @@ def read_config_file(path: Path) -> list[ConfigEntry]:
             f"{path.name} is malformed{where}: {what}",
             hint=f"fix it, then check it with: git config -f {path.name} --list",
         ) from exc
+
+
+def parse_config_list(output: str) -> list[ConfigEntry]:
+    """`git config --list -z` output: `name\nvalue` records separated by NUL."""
+    entries = []
+    for record in output.split("\0"):
+        if record:
+            name, _, value = record.partition("\n")
+            entries.append(ConfigEntry(name, value))
+    return entries
 
 
 class Repo:
@@ -104,8 +124,10 @@ class Repo:
         return sorted(path for path, flags in status.items() if flags != pygit2.GIT_STATUS_CURRENT)
 
     def remote_url(self, name: str = "origin") -> str | None:
+        """The remote's URL without credentials (see redact_url): git lift prints it, labels
+        images with it and names services after it, and needs the credentials for none."""
         try:
-            return str(self._repo.remotes[name].url)
+            return redact_url(str(self._repo.remotes[name].url))
         except (KeyError, IndexError):
             return None
 
@@ -143,16 +165,87 @@ class Repo:
         return None
 
     def read_file_at(self, commit_sha: str, path: str) -> str | None:
-        """A file's text as committed, or None when it is not there."""
+        """A file's text as committed, or None when it is not there. A committed symlink is
+        refused: its target is a path on the reader's machine, not the commit's content."""
         tree = self._repo[commit_sha].peel(pygit2.Tree)
         try:
             entry = tree[path]
         except KeyError:
             return None
+        if entry.filemode == pygit2.GIT_FILEMODE_LINK:
+            raise ValidationError(
+                f"{path} is a symbolic link at {commit_sha[:12]}",
+                hint=f"commit {path} as a regular file",
+            )
         blob = self._repo[entry.id]
         return (
             blob.data.decode("utf-8", errors="replace") if isinstance(blob, pygit2.Blob) else None
         )
+
+    def default_branch_tip(self) -> str | None:
+        """The default branch as the remote has it (origin's remote-tracking branch), else the
+        local one; None before its first commit. Its .gitlift holds the trusted release policy."""
+        branch = self.default_branch()
+        for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
+            reference = self._repo.references.get(ref)
+            if reference is not None:
+                return str(reference.peel(pygit2.Commit).id)
+        return None
+
+    def config_file_at(self, commit_sha: str, path: str) -> list[ConfigEntry]:
+        """Entries of a git-config-syntax file as committed (empty when it is not there)."""
+        if self.read_file_at(commit_sha, path) is None:
+            return []
+        result = self.git("config", "--blob", f"{commit_sha}:{path}", "--list", "-z", check=False)
+        if result.returncode != 0:
+            raise UsageError(
+                f"{path} at {commit_sha[:12]} is malformed: {result.stderr.strip()}",
+                hint=f"fix {path} on that branch and push the fix",
+            )
+        return parse_config_list(result.stdout)
+
+    def contained(self, relative: str, root: Path | None = None) -> Path:
+        """`root/relative` with symlinks resolved, refused unless it stays inside `root` (the
+        work tree by default): a committed symlink must not lead a build or a read outside."""
+        top = (root or self.workdir).resolve()
+        path = (top / relative).resolve()
+        if path != top and top not in path.parents:
+            raise ValidationError(
+                f"{relative} leads outside the repository (to {path})",
+                hint=f"make {relative} a path inside the repository, not a link out of it",
+            )
+        return path
+
+    def export_tree(self, commit_sha: str, destination: Path) -> None:
+        """Write a commit's files (not the work tree's) under `destination`, as `git archive`
+        would; symlinks are kept only when, fully resolved, they stay inside it."""
+        top = destination.resolve()
+        links: list[tuple[str, Path]] = []
+        self._export(self._repo[commit_sha].peel(pygit2.Tree), top, "", links)
+        for shown, link in links:
+            if link.resolve() != top and top not in link.resolve().parents:
+                raise ValidationError(
+                    f"{shown} is a symbolic link out of the repository ({os.readlink(link)})",
+                    hint=f"commit {shown} as a file or a link inside the repository",
+                )
+
+    def _export(
+        self, tree: pygit2.Tree, folder: Path, prefix: str, links: list[tuple[str, Path]]
+    ) -> None:
+        folder.mkdir(exist_ok=True)
+        for entry in tree:
+            target = folder / str(entry.name)
+            shown = prefix + str(entry.name)
+            if entry.filemode == pygit2.GIT_FILEMODE_TREE:
+                self._export(self._repo[entry.id].peel(pygit2.Tree), target, shown + "/", links)
+            elif entry.filemode == pygit2.GIT_FILEMODE_LINK:
+                target.symlink_to(os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data))
+                links.append((shown, target))
+            elif entry.filemode in (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE):
+                target.write_bytes(self._repo[entry.id].peel(pygit2.Blob).data)
+                executable = entry.filemode == pygit2.GIT_FILEMODE_BLOB_EXECUTABLE
+                target.chmod(0o755 if executable else 0o644)
+            # Submodules (commit entries) are not part of the commit's files, as in git archive.
 
     def read_staged_file(self, path: str) -> str | None:
         """A file's text as staged in the index, or None when it is not staged."""

@@ -2,21 +2,52 @@
 
 Pure: callers pass in the entries read by repo.py and the process environment.
 Precedence: flags > GIT_LIFT_* > the repo's git config (lift.*) > .gitlift > defaults.
+
+Trust (README "Security model"): a committed .gitlift is input from whoever committed it.
+- Release policy (which refs map to an environment, deployOnPush) comes from the .gitlift of
+  the default branch as the remote has it (`policy`) and the user's own git config
+  (`lift.env.NAME.ref`, ...), never from the work tree or the commit being pushed; a commit
+  may only add `confirm`, never remove it.
+- Credentials and destinations (TRUSTED_ONLY) come from the user's git config, GIT_LIFT_*
+  variables and flags; from .gitlift only once the user trusted that exact file (`git lift
+  trust`), else the command stops before doing anything.
+- Every path resolves inside the repository; names and numbers are validated here.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from git_lift import names
 from git_lift.errors import UsageError
 
 DEFAULT_KMS_KEY = "alias/aws/ssm"
 TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0", ""}
+# What a committed .gitlift may name, by section (keys lower-case, as git config reports them).
+LIFT_KEYS = {
+    "region",
+    "builder",
+    "registry",
+    "kmskey",
+    "profile",
+    "pushtags",
+    "pollinterval",
+    "hooks.strict",
+}
+SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
+ENV_KEYS = {"ref", "deployonpush", "confirm"}
+# Settings that choose credentials or where images and secrets go.
+TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile": "lift.profile"}
+BUILDERS = {"auto", "docker", "buildah", "podman"}
+REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
+POLL_INTERVAL_RANGE = (0.01, 60.0)
 
 
 @dataclass(frozen=True)
@@ -60,10 +91,11 @@ class Settings:
     services: dict[str, ServiceSettings]
     environments: dict[str, EnvironmentSettings]
     lift: dict[str, str] = field(default_factory=dict)
+    poll_interval: float = 1.0
 
     def environment(self, name: str) -> EnvironmentSettings:
         try:
-            return self.environments[name]
+            return self.environments[names.environment(name)]
         except KeyError:
             known = ", ".join(sorted(self.environments)) or "none"
             raise UsageError(
@@ -125,17 +157,6 @@ def infer_service_name(remote_url: str | None, top_folder: str) -> str:
     return name
 
 
-def parse_bool(key: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in TRUE_WORDS:
-        return True
-    if lowered in FALSE_WORDS:
-        return False
-    raise UsageError(
-        f"{key} = {value!r} is not a boolean", hint=f"set {key} to true or false in .gitlift"
-    )
-
-
 def _split(name: str) -> tuple[str, str | None, str]:
     section, _, rest = name.partition(".")
     if "." in rest:
@@ -144,24 +165,53 @@ def _split(name: str) -> tuple[str, str | None, str]:
     return section, None, rest.lower()
 
 
-def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
-    path = str(PurePosixPath(keys.get("path", ".")))
-    if path.startswith("..") or PurePosixPath(path).is_absolute():
-        raise UsageError(
-            f"service {name!r} has path {path!r} outside the repository",
-            hint="give a path relative to the repository's top",
-        )
+def _unknown(what: str, key: str, known: Iterable[str]) -> UsageError:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return UsageError(
+        f".gitlift has an unknown {what} {key!r}",
+        hint=f"{guess}known: {', '.join(sorted(known))}",
+    )
 
-    def inside(file: str) -> str:
-        return str(PurePosixPath(path) / file)
+
+def inside_repository(key: str, value: str) -> str:
+    """A path from a committed file, normalised; refused when it could leave the repository
+    (absolute, `..`, `~`). Symlinks are resolved where the path is used (repo.contained)."""
+    if not value or "\0" in value or "\\" in value:
+        raise UsageError(f"{key} = {value!r} is not a usable path", hint="give a relative path")
+    normal = posixpath.normpath(value)
+    if (
+        PurePosixPath(normal).is_absolute()
+        or normal == ".."
+        or normal.startswith("../")
+        or normal.startswith("~")
+    ):
+        raise UsageError(
+            f"{key} = {value!r} is outside the repository",
+            hint="give a path relative to the repository's top, inside it",
+        )
+    return normal
+
+
+def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
+    service_name = names.service(spinal_case(name) or name)
+    for key in keys:
+        if key not in SERVICE_KEYS:
+            raise _unknown(f'key in [service "{name}"]:', key, SERVICE_KEYS)
+    path = inside_repository(f"service.{name}.path", keys.get("path", "."))
+
+    def setting(key: str, default: str) -> str:
+        if key not in keys:
+            return default
+        return inside_repository(f"service.{name}.{key}", keys[key])
 
     return ServiceSettings(
-        name=spinal_case(name) or name,
+        name=service_name,
         path=path,
-        dockerfile=keys.get("dockerfile", inside("Dockerfile")),
-        context=keys.get("context", path),
-        env_sample=keys.get("envsample", inside("env.sample")),
-        container=keys.get("container", spinal_case(name) or name),
+        dockerfile=setting("dockerfile", posixpath.normpath(posixpath.join(path, "Dockerfile"))),
+        context=setting("context", path),
+        env_sample=setting("envsample", posixpath.normpath(posixpath.join(path, "env.sample"))),
+        container=keys.get("container", service_name),
     )
 
 
@@ -174,42 +224,189 @@ def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]
     }
 
 
+EnvKeys = dict[str, dict[str, list[str]]]
+
+
+def _read_gitlift(
+    entries: Iterable[Entry],
+) -> tuple[dict[str, str], dict[str, dict[str, str]], EnvKeys]:
+    """A .gitlift's [lift], [service] and [env] sections; unknown names are errors."""
+    lift: dict[str, str] = {}
+    services: dict[str, dict[str, str]] = {}
+    environments: EnvKeys = {}
+    for entry in entries:
+        section, subsection, key = _split(entry.name)
+        if section == "lift":
+            name = key if subsection is None else f"{subsection.lower()}.{key}"
+            if name not in LIFT_KEYS:
+                raise _unknown("key in [lift]:", name, LIFT_KEYS)
+            lift[name] = entry.value
+        elif section == "service" and subsection:
+            services.setdefault(subsection, {})[key] = entry.value
+        elif section == "env" and subsection:
+            if key not in ENV_KEYS:
+                raise _unknown(f'key in [env "{subsection}"]:', key, ENV_KEYS)
+            environments.setdefault(names.environment(subsection), {}).setdefault(key, []).append(
+                entry.value
+            )
+        else:
+            raise UsageError(
+                f".gitlift has an unknown entry {entry.name!r}",
+                hint='sections are [lift], [service "NAME"] and [env "NAME"]',
+            )
+    return lift, services, environments
+
+
+def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
+    return {
+        name: EnvironmentSettings(
+            name=name,
+            refs=tuple(values.get("ref", [])),
+            deploy_on_push=parse_bool(
+                f"env.{name}.deployOnPush", values.get("deployonpush", ["false"])[-1]
+            ),
+            confirm=parse_bool(f"env.{name}.confirm", values.get("confirm", ["false"])[-1]),
+        )
+        for name, values in keys.items()
+    }
+
+
+def release_policy(
+    policy: Iterable[Entry], own: EnvKeys, default_branch: str
+) -> dict[str, EnvironmentSettings]:
+    """Environments as the trusted .gitlift (the default branch's, as the remote has it)
+    declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
+    _, _, trusted = _read_gitlift(policy)
+    merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
+    for name, values in own.items():
+        merged.setdefault(name, {}).update(values)
+    return _environments(merged) or _default_environments(default_branch)
+
+
+def _with_proposed(
+    trusted: dict[str, EnvironmentSettings], proposed: dict[str, EnvironmentSettings]
+) -> dict[str, EnvironmentSettings]:
+    """The work tree's .gitlift may declare environments and ask for confirmation; which refs
+    release where stays the trusted policy's."""
+    merged = dict(trusted)
+    for name, env in proposed.items():
+        if name in merged:
+            if env.confirm and not merged[name].confirm:
+                merged[name] = EnvironmentSettings(
+                    name, merged[name].refs, merged[name].deploy_on_push, confirm=True
+                )
+        else:
+            merged[name] = EnvironmentSettings(name, (), deploy_on_push=False, confirm=env.confirm)
+    return merged
+
+
+def policy_changes(
+    trusted: Mapping[str, EnvironmentSettings], proposed: Iterable[Entry]
+) -> list[str]:
+    """What a proposed .gitlift (a pushed commit's, the work tree's) would change in the
+    release policy: said as a warning, never acted on."""
+    _, _, keys = _read_gitlift(proposed)
+    changes = []
+    for name, env in sorted(_environments(keys).items()):
+        now = trusted.get(name)
+        if now is None:
+            if env.refs or env.deploy_on_push:
+                changes.append(f"declares {name} with ref {', '.join(env.refs) or '-'}")
+            continue
+        if set(env.refs) != set(now.refs):
+            changes.append(
+                f"maps {name} to {', '.join(env.refs) or 'nothing'} "
+                f"(trusted: {', '.join(now.refs) or 'nothing'})"
+            )
+        if env.deploy_on_push != now.deploy_on_push:
+            changes.append(f"sets {name}'s deployOnPush to {str(env.deploy_on_push).lower()}")
+        if now.confirm and not env.confirm:
+            changes.append(f"removes {name}'s confirm")
+    return changes
+
+
+def parse_bool(key: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise UsageError(
+        f"{key} = {value!r} is not a boolean", hint=f"set {key} to true or false in .gitlift"
+    )
+
+
+def parse_number(key: str, value: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:  # NaN fails too
+        raise UsageError(
+            f"{key} = {value!r} is not a number from {low:g} to {high:g}",
+            hint=f"set {key} to a number in that range (or remove it)",
+        )
+    return number
+
+
+def _region(value: str | None) -> str | None:
+    if value is not None and not REGION.fullmatch(value):
+        raise UsageError(
+            f"{value!r} is not an AWS region", hint="name one like eu-west-1 or us-east-1"
+        )
+    return value
+
+
+def _untrusted(gitlift: Mapping[str, str], trusted_sources: Mapping[str, str]) -> UsageError:
+    found = [f"{TRUSTED_ONLY[key]} = {gitlift[key]}" for key in TRUSTED_ONLY if key in gitlift]
+    first = next(key for key in TRUSTED_ONLY if key in gitlift and key not in trusted_sources)
+    return UsageError(
+        f".gitlift sets {', '.join(found)}, which git lift takes from a committed file only "
+        "once you trust it",
+        hint=f"review .gitlift, then: git lift trust (or set it yourself: "
+        f"git config {TRUSTED_ONLY[first]} VALUE)",
+    )
+
+
 def build(
     *,
     gitlift: Iterable[Entry],
+    policy: Iterable[Entry],
     repo_config: Iterable[Entry],
     environ: Mapping[str, str],
     flags: Mapping[str, str | None],
     remote_url: str | None,
     top_folder: str,
     default_branch: str,
+    gitlift_trusted: bool = False,
+    check_trust: bool = True,
 ) -> Settings:
-    lift: dict[str, str] = {}
-    services: dict[str, dict[str, str]] = {}
-    environments: dict[str, dict[str, list[str]]] = {}
-    for entry in gitlift:
-        section, subsection, key = _split(entry.name)
-        if section == "lift":
-            lift[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
-        elif section == "service" and subsection:
-            services.setdefault(subsection, {})[key] = entry.value
-        elif section == "env" and subsection:
-            environments.setdefault(subsection, {}).setdefault(key, []).append(entry.value)
-        else:
-            raise UsageError(
-                f".gitlift has an unknown entry {entry.name!r}",
-                hint='sections are [lift], [service "NAME"] and [env "NAME"]',
-            )
+    """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc)."""
+    committed, services, proposed_envs = _read_gitlift(gitlift)
+    own: dict[str, str] = {}  # the user's: git config, variables, flags
+    own_envs: EnvKeys = {}
     for entry in repo_config:
         section, subsection, key = _split(entry.name)
-        if section == "lift":
-            lift[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
+        if section != "lift":
+            continue
+        if subsection and subsection.lower().startswith("env."):
+            env_name = names.environment(subsection[len("env.") :])
+            own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
+        else:
+            own[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
     for name, value in environ.items():
         if name.startswith("GIT_LIFT_"):
-            lift[name.removeprefix("GIT_LIFT_").lower().replace("_", "")] = value
+            own[name.removeprefix("GIT_LIFT_").lower().replace("_", "")] = value
     for key, flag in flags.items():
         if flag is not None:
-            lift[key.lower()] = flag
+            own[key.lower()] = flag
+    if (
+        check_trust
+        and not gitlift_trusted
+        and any(key in committed and key not in own for key in TRUSTED_ONLY)
+    ):
+        raise _untrusted(committed, own)
+    lift = {**committed, **own}
 
     service_settings = {
         svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())
@@ -217,21 +414,13 @@ def build(
     if not service_settings:
         name = infer_service_name(remote_url, top_folder)
         service_settings = {name: _service(name, {"path": "."})}
-    env_settings = {
-        name: EnvironmentSettings(
-            name=name,
-            refs=tuple(keys.get("ref", [])),
-            deploy_on_push=parse_bool(
-                f"env.{name}.deployOnPush", keys.get("deployonpush", ["false"])[-1]
-            ),
-            confirm=parse_bool(f"env.{name}.confirm", keys.get("confirm", ["false"])[-1]),
-        )
-        for name, keys in environments.items()
-    } or _default_environments(default_branch)
+    trusted_envs = release_policy(policy, own_envs, default_branch)
     return Settings(
-        region=lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),
+        region=_region(
+            lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        ),
         profile=lift.get("profile"),
-        builder=lift.get("builder", "auto"),
+        builder=_builder(lift.get("builder", "auto")),
         registry=lift.get("registry"),
         kms_key=lift.get("kmskey", DEFAULT_KMS_KEY),
         push_tags=parse_bool("lift.pushTags", lift.get("pushtags", "true")),
@@ -239,6 +428,18 @@ def build(
             "lift.hooks.strict", lift.get("hooks.strict", lift.get("hooksstrict", "false"))
         ),
         services=service_settings,
-        environments=env_settings,
+        environments=_with_proposed(trusted_envs, _environments(proposed_envs)),
         lift=lift,
+        poll_interval=parse_number(
+            "lift.pollInterval", lift.get("pollinterval", "1"), *POLL_INTERVAL_RANGE
+        ),
     )
+
+
+def _builder(value: str) -> str:
+    if value not in BUILDERS:
+        raise UsageError(
+            f"lift.builder = {value!r} is not a builder",
+            hint=f"set it to one of: {', '.join(sorted(BUILDERS))}",
+        )
+    return value

@@ -13,9 +13,14 @@ def build(
     environ: dict[str, str] | None = None,
     flags: dict[str, str | None] | None = None,
     remote: str | None = "git@github.com:acme/payments-api.git",
+    policy: list[tuple[str, str]] | None = None,
+    trusted: bool = True,
 ) -> settings.Settings:
+    """`policy` (the default branch's .gitlift) is the work tree's unless given."""
     return settings.build(
         gitlift=[Entry(k, v) for k, v in gitlift],
+        policy=[Entry(k, v) for k, v in (gitlift if policy is None else policy)],
+        gitlift_trusted=trusted,
         repo_config=[Entry(k, v) for k, v in repo],
         environ=environ or {},
         flags=flags or {},

@@ -50,10 +50,10 @@ def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
     return options
 
 
-def context(ctx: click.Context, /, values: dict[str, Any]) -> Context:
+def context(ctx: click.Context, /, values: dict[str, Any], *, check_trust: bool = True) -> Context:
     from git_lift.commands.context import load  # pygit2 is not needed for --help
 
-    return load(merge_options(ctx, values))
+    return load(merge_options(ctx, values), check_trust=check_trust)
 
 
 env_option = click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")

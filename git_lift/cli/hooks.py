@@ -98,7 +98,28 @@ def hook_pre_push(
 
     if command.skipped():
         return 0
-    return command.pre_push_entry(context(ctx, values), sys.stdin, framework=from_pre_commit)
+    return command.pre_push_entry(
+        context(ctx, values), sys.stdin, framework=from_pre_commit, remote=remote
+    )
+
+
+@cli.command("trust")
+@global_options
+@click.pass_context
+def trust(ctx: click.Context, /, **values: Any) -> int:
+    """Honour this .gitlift's profile, registry and kmsKey (after you have reviewed them).
+
+    \b
+    A committed .gitlift is someone else's input: settings that choose credentials or where
+    images and secrets go are taken from it only once you trust that exact file.
+
+    \b
+    Example:
+      git lift trust
+    """
+    from git_lift.commands import trust as command
+
+    return command.trust(context(ctx, values, check_trust=False))
 
 
 @cli.command("init")

@@ -6,6 +6,7 @@ reach AWS never import boto3.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,26 +74,59 @@ class Context:
         return self._names[key]
 
     def env_sample_path(self, service: ServiceSettings) -> Path:
-        return self.repo.workdir / service.env_sample
+        return self.repo.contained(service.env_sample)
 
 
-def load_settings(repo: Repo, options: Options) -> Settings:
-    gitlift_path = repo.workdir / GITLIFT_FILE
-    gitlift = read_config_file(gitlift_path) if gitlift_path.exists() else []
+def work_tree_gitlift(repo: Repo) -> tuple[list[Entry], bytes]:
+    """The work tree's .gitlift (entries and raw bytes), which must be a file in the repo."""
+    path = repo.workdir / GITLIFT_FILE
+    if not path.exists() and not path.is_symlink():
+        return [], b""
+    repo.contained(GITLIFT_FILE)
+    return [Entry(e.name, e.value) for e in read_config_file(path)], path.read_bytes()
+
+
+def trusted_policy(repo: Repo) -> list[Entry]:
+    """The release policy's source: .gitlift on the default branch as the remote has it."""
+    tip = repo.default_branch_tip()
+    entries = repo.config_file_at(tip, GITLIFT_FILE) if tip else []
+    return [Entry(e.name, e.value) for e in entries]
+
+
+def trust_file(repo: Repo) -> Path:
+    return repo.git_dir / "lift" / "trusted-gitlift"
+
+
+def gitlift_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def is_trusted(repo: Repo, raw: bytes) -> bool:
+    """Whether the user ran `git lift trust` on exactly this .gitlift."""
+    path = trust_file(repo)
+    return path.exists() and gitlift_digest(raw) in path.read_text().split()
+
+
+def load_settings(repo: Repo, options: Options, *, check_trust: bool = True) -> Settings:
+    gitlift, raw = work_tree_gitlift(repo)
     return settings_module.build(
-        gitlift=[Entry(e.name, e.value) for e in gitlift],
+        gitlift=gitlift,
+        policy=trusted_policy(repo),
         repo_config=[Entry(e.name, e.value) for e in repo.config_entries("lift.")],
         environ=os.environ,
         flags={"region": options.region, "profile": options.profile},
         remote_url=repo.remote_url(),
         top_folder=repo.workdir.name,
         default_branch=repo.default_branch(),
+        gitlift_trusted=is_trusted(repo, raw),
+        check_trust=check_trust,
     )
 
 
-def load(options: Options) -> Context:
+def load(options: Options, *, check_trust: bool = True) -> Context:
     repo = Repo.discover()
-    return Context(repo=repo, settings=load_settings(repo, options), options=options)
+    settings = load_settings(repo, options, check_trust=check_trust)
+    return Context(repo=repo, settings=settings, options=options)
 
 
 MAX_PARALLEL = 16  # environments or stores asked at once

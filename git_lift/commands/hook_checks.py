@@ -7,6 +7,7 @@ a hook with nothing to check makes no AWS request and never loads it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -14,11 +15,11 @@ from typing import TextIO
 
 from git_lift import envfile, ui
 from git_lift.commands import hooks
-from git_lift.commands.context import Context
+from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
-from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, policy_changes
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -45,6 +46,11 @@ class PushedRef:
     @property
     def short(self) -> str:
         return self.remote_ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
+
+
+# A pushed ref, an environment it maps to, and the pushed commit.
+PushTarget = tuple[PushedRef, EnvironmentSettings, str]
+RELEASE_REMOTE = "origin"  # where release tags are pushed, and so where a push may release
 
 
 def parse_pushed(text: str) -> list[PushedRef]:
@@ -214,9 +220,7 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
 # pre-push
 
 
-def push_checks(
-    ctx: Context, targets: Sequence[tuple[PushedRef, EnvironmentSettings, str]]
-) -> tuple[list[Check], bool]:
+def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Check], bool]:
     """The checks a push needs: every service's env.sample at each pushed commit, against each
     environment its ref maps to. Also whether a committed env.sample is malformed."""
     checks: dict[tuple[str, str, tuple[str, ...]], Check] = {}
@@ -236,13 +240,54 @@ def push_checks(
     return list(checks.values()), malformed
 
 
-def pre_push(ctx: Context, pushed: Sequence[PushedRef], *, framework: bool = False) -> int:
+def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
+    """A pushed .gitlift that would change which refs release where is said, never obeyed:
+    release policy comes from the default branch as the remote has it."""
+    for commit in dict.fromkeys(ctx.repo.resolve(ref.local_sha) for ref in pushed):
+        entries = [Entry(e.name, e.value) for e in ctx.repo.config_file_at(commit, GITLIFT_FILE)]
+        for change in policy_changes(ctx.settings.environments, entries):
+            ui.warn(
+                f"{GITLIFT_FILE} at {commit[:12]} {change}; ignored: release policy is read "
+                f"from {ctx.repo.default_branch()} as the remote has it"
+            )
+            ui.hint("the change takes effect once it is merged into the default branch")
+
+
+def newest_per_environment(releases: Sequence[PushTarget]) -> list[PushTarget]:
+    """One release per environment: the newest tag (version order for `v1.2.3` names, else
+    the order git gave), so `git push --tags` never ends on an older release."""
+    chosen: dict[str, PushTarget] = {}
+    for target in sorted(releases, key=lambda t: _version_key(t[0].short)):
+        previous = chosen.get(target[1].name)
+        if previous is not None:
+            ui.info(
+                f"git lift: {previous[0].short} is not released to {target[1].name}: "
+                f"{target[0].short} is newer and is released instead"
+            )
+        chosen[target[1].name] = target
+    return list(chosen.values())
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    """`v1.10.0` -> (1, 1, 10, 0); a name that is no version sorts first, in the order given."""
+    match = re.fullmatch(r"v?(\d+(?:\.\d+)*)", name)
+    return (1, *map(int, match.group(1).split("."))) if match else (0,)
+
+
+def pre_push(
+    ctx: Context,
+    pushed: Sequence[PushedRef],
+    *,
+    framework: bool = False,
+    remote: str | None = None,
+) -> int:
     """Check the config of every environment the pushed refs map to, then release the ones
     with deployOnPush; the push goes on only when all of it succeeded."""
+    live = [ref for ref in pushed if not ref.deleted]
+    warn_policy_changes(ctx, live)
     targets = [
         (ref, env, ctx.repo.resolve(ref.local_sha))
-        for ref in pushed
-        if not ref.deleted
+        for ref in live
         for env in ctx.settings.environments_for_ref(ref.remote_ref)
     ]
     if not targets:
@@ -253,6 +298,13 @@ def pre_push(ctx: Context, pushed: Sequence[PushedRef], *, framework: bool = Fal
     if failed:
         return FAILED
     releases = [target for target in targets if target[1].deploy_on_push]
+    if releases and remote not in (None, RELEASE_REMOTE):
+        ui.warn(
+            f"{', '.join(t[0].short for t in releases)} not released: releases happen only on "
+            f"pushes to {RELEASE_REMOTE}, where they are recorded (this push goes to {remote})"
+        )
+        return OK
+    releases = newest_per_environment(releases)
     if framework:
         if releases and not _own_hook_installed(ctx):
             ui.hint(
@@ -264,12 +316,14 @@ def pre_push(ctx: Context, pushed: Sequence[PushedRef], *, framework: bool = Fal
     return release(ctx, releases)
 
 
-def pre_push_entry(ctx: Context, stdin: TextIO, *, framework: bool) -> int:
+def pre_push_entry(
+    ctx: Context, stdin: TextIO, *, framework: bool, remote: str | None = None
+) -> int:
     pushed = framework_pushed(os.environ) if framework else parse_pushed(stdin.read())
-    return pre_push(ctx, pushed, framework=framework)
+    return pre_push(ctx, pushed, framework=framework, remote=remote)
 
 
-def release(ctx: Context, releases: Sequence[tuple[PushedRef, EnvironmentSettings, str]]) -> int:
+def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
     """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
     if not releases:
         return OK

@@ -1,0 +1,51 @@
+"""`git lift trust`: accept the work tree's .gitlift settings that choose credentials or
+destinations (profile, registry, KMS key). A committed file is someone else's input, so git
+lift honours those only for the exact file the user reviewed: its SHA-256 is kept in
+`.git/lift/trusted-gitlift`, and any change to the file needs a new `git lift trust`.
+"""
+
+from __future__ import annotations
+
+from git_lift import settings, ui
+from git_lift.commands.confirmation import confirm
+from git_lift.commands.context import Context, gitlift_digest, trust_file, work_tree_gitlift
+from git_lift.commands.editor import write_private
+from git_lift.errors import OK, UsageError
+
+
+def trust(ctx: Context) -> int:
+    entries, raw = work_tree_gitlift(ctx.repo)
+    if not raw:
+        raise UsageError("there is no .gitlift to trust", hint="git lift init writes one")
+    sensitive = [e for e in entries if _key(e.name) in settings.TRUSTED_ONLY]
+    ui.info("These .gitlift settings choose credentials or where images and secrets go:")
+    for entry in sensitive:
+        ui.info(f"  {settings.TRUSTED_ONLY[_key(entry.name)]} = {entry.value}")
+    if not sensitive:
+        ui.info("  (none)")
+    for change in settings.policy_changes(ctx.settings.environments, entries):
+        ui.warn(
+            f".gitlift {change}: release policy is read from the default branch as the "
+            "remote has it, so this takes effect once merged there, trusted or not"
+        )
+    confirm(
+        ctx,
+        "trust",
+        typed=False,
+        what="trusting .gitlift",
+        refused="nothing was trusted",
+        question="Trust this .gitlift?",
+        unattended=False,
+    )
+    path = trust_file(ctx.repo)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    known = path.read_text().split() if path.exists() else []
+    digest = gitlift_digest(raw)
+    write_private(path, "\n".join(dict.fromkeys([*known, digest])) + "\n")
+    ui.info(f"trusted .gitlift ({digest[:12]}); a change to it needs git lift trust again")
+    return OK
+
+
+def _key(name: str) -> str:
+    section, _, rest = name.partition(".")
+    return rest.lower() if section == "lift" else ""

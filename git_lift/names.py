@@ -1,0 +1,71 @@
+"""Names that end up in AWS resource names, ARNs and parameter paths, validated before any
+request: an environment or service name such as `..`, `a/b` or `*` would otherwise write
+outside `/<env>/<service>/` or widen an IAM policy.
+
+The lengths come from the longest names derived from them: IAM role names
+(`lift-<env>-<service>-execution`, at most 64 characters) and the environment's load balancer
+and target groups (`lift-<env>-...`, at most 32).
+"""
+
+from __future__ import annotations
+
+import re
+
+from git_lift.errors import UsageError
+
+ENV_MAX = 20
+SERVICE_MAX = 28
+_NAME = r"[a-z0-9](?:[a-z0-9-]{{0,{inner}}}[a-z0-9])?"
+ENV_PATTERN = re.compile(_NAME.format(inner=ENV_MAX - 2))
+SERVICE_PATTERN = re.compile(_NAME.format(inner=SERVICE_MAX - 2))
+KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A parameter's full name, `/<env>/<service>/<KEY>`, is at most 1011 characters.
+KEY_MAX = 1011 - (ENV_MAX + SERVICE_MAX + 3)
+
+
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= 60 else name[:57] + "...")
+
+
+def environment(name: str) -> str:
+    if not ENV_PATTERN.fullmatch(name) or "--" in name:
+        raise UsageError(
+            f"{_shown(name)} is not a valid environment name",
+            hint=f"use lower-case letters, digits and single hyphens, at most {ENV_MAX} "
+            "characters (staging, production, qa-1)",
+        )
+    return name
+
+
+def service(name: str) -> str:
+    if not SERVICE_PATTERN.fullmatch(name) or "--" in name:
+        raise UsageError(
+            f"{_shown(name)} is not a valid service name",
+            hint=f"use lower-case letters, digits and single hyphens, at most {SERVICE_MAX} "
+            'characters; name it in .gitlift: [service "NAME"] path = .',
+        )
+    return name
+
+
+def is_key(key: str) -> bool:
+    return bool(KEY_PATTERN.fullmatch(key)) and len(key) <= KEY_MAX
+
+
+def key(name: str) -> str:
+    if not is_key(name):
+        raise UsageError(
+            f"{_shown(name)} is not a valid key name",
+            hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
+        )
+    return name
+
+
+def key_at_version(spec: str) -> tuple[str, int]:
+    """`KEY@VERSION` exactly: one @, a valid key, a positive decimal version."""
+    name, at, version = spec.partition("@")
+    if not at or not is_key(name) or not re.fullmatch(r"[1-9][0-9]{0,9}", version):
+        raise UsageError(
+            f"{_shown(spec)} is not KEY@VERSION",
+            hint="see versions with: git lift config history KEY -e ENV",
+        )
+    return name, int(version)

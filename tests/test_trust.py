@@ -1,0 +1,217 @@
+"""The trust model, attacked the way an audit did (issue 8): someone with push rights to a
+branch commits a hostile .gitlift, env.sample or symlink; the user then pushes, checks or ships.
+Nothing in the commit may choose release policy, credentials, destinations, or paths outside
+the repository; names are validated before any AWS request."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from git_lift.errors import ValidationError
+from git_lift.repo import Repo
+from tests.helpers import GitRepo, Lift
+from tests.test_hooks import push, put_all, remote_has
+
+HOSTILE_POLICY = (
+    '[env "production"]\n\tref = refs/heads/*\n\tdeployOnPush = true\n'
+    '[env "staging"]\n\tref = refs/heads/main\n'
+)
+
+
+def requests(aws: Any) -> dict[str, int]:
+    return {k: v for k, v in aws.request_counts().items() if v}
+
+
+def test_a_branch_cannot_release_itself_with_its_own_gitlift(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    assert lift("hooks", "install").returncode == 0
+    repo.git("checkout", "-q", "-b", "untrusted")
+    repo.write(".gitlift", HOSTILE_POLICY)
+    repo.commit("Release every branch to production", verify=False)
+    aws.reset_counts()
+    result = push(repo, "untrusted")
+    assert result.returncode == 0, result.stderr
+    assert "maps production to refs/heads/*" in result.stderr and "ignored" in result.stderr
+    assert "releasing" not in result.stderr
+    counts = requests(aws)
+    assert not any(action.startswith(("ecs.", "dynamodb.")) for action in counts), counts
+    assert not remote_has(repo, "refs/tags/lift/*")
+    # The work tree (on the branch) cannot make the branch ship to production either.
+    shipped = lift("ship", "--ref", "untrusted")
+    assert shipped.returncode == 2 and "maps to no environment" in shipped.stderr
+
+
+def test_a_branch_cannot_remove_confirm_from_production(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    repo.write(".gitlift", '[env "production"]\n\tref = refs/tags/v*\n\tconfirm = false\n')
+    repo.commit("No confirmation, please")
+    result = lift("ship", "-e", "production", "--ref", "HEAD")
+    # Not on the remote yet: the confirm environment's rule still applies.
+    assert result.returncode == 1 and "only runs pushed commits" in result.stderr
+
+
+def test_the_users_own_git_config_sets_release_policy(aws: Any, repo: GitRepo) -> None:
+    repo.git("config", "lift.env.staging.ref", "refs/heads/develop")
+    result = Lift(repo.path)("ship", "--ref", "main")  # main is no longer staging's
+    assert result.returncode == 2 and "maps to no environment" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("gitlift", "message"),
+    [
+        ('[service "api"]\n\tpath = .\n\tcontext = ../../../home\n', "outside the repository"),
+        ('[service "api"]\n\tpath = sub/../../etc\n', "outside the repository"),
+        ('[service "api"]\n\tpath = .\n\tdockerfile = /etc/passwd\n', "outside the repository"),
+        ('[service "api"]\n\tpath = .\n\tenvSample = ~/.aws/credentials\n', "outside the repo"),
+        ('[service ".."]\n\tpath = .\n', "not a valid service name"),
+        (f'[service "{"x" * 29}"]\n\tpath = .\n', "not a valid service name"),
+        ('[env "staging/../production"]\n\tref = refs/heads/main\n', "not a valid environment"),
+        ("[lift]\n\tpollInterval = -1\n", "lift.pollInterval = '-1' is not a number from"),
+        ("[lift]\n\tregion = not-a-region!!\n", "is not an AWS region"),
+        ("[lift]\n\tregoin = eu-west-1\n", "did you mean 'region'"),
+        ('[env "staging"]\n\trefs = refs/heads/main\n', "did you mean 'ref'"),
+        ('[service "api"]\n\tdockerfil = Dockerfile\n', "did you mean 'dockerfile'"),
+        ("[include]\n\tpath = /etc/gitconfig\n", "unknown entry 'include.path'"),
+    ],
+)
+def test_a_hostile_gitlift_is_refused_before_any_request(
+    aws: Any, repo: GitRepo, lift: Lift, gitlift: str, message: str
+) -> None:
+    repo.write(".gitlift", gitlift)
+    aws.reset_counts()
+    result = lift("config", "check", "-e", "staging")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "hint: " in result.stderr
+    assert requests(aws) == {}
+
+
+def test_a_symlinked_env_sample_cannot_read_outside_the_repository(
+    aws: Any, repo: GitRepo, lift: Lift, tmp_path: Path
+) -> None:
+    outside = tmp_path / "home" / "credentials"
+    outside.write_text("S3NT1NEL_SECRET=S3NT1NEL-value\n")
+    (repo.path / "env.sample").unlink()
+    (repo.path / "env.sample").symlink_to(outside)
+    result = lift("config", "check", "-e", "staging")
+    assert result.returncode == 1 and "leads outside the repository" in result.stderr
+    assert "S3NT1NEL" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "args"),
+    [
+        ("staging/../production", ["config", "set", "-e", "{env}", "PROBE=x"]),
+        ("a/b", ["config", "show", "-e", "{env}"]),
+        ("*", ["config", "check", "-e", "{env}"]),
+        ("..", ["ship", "-e", "{env}"]),
+        ("Staging", ["status", "-e", "{env}"]),
+    ],
+)
+def test_invalid_environment_names_are_refused_before_any_request(
+    aws: Any, lift: Lift, env: str, args: list[str]
+) -> None:
+    aws.reset_counts()
+    result = lift(*(arg.format(env=env) for arg in args))
+    assert result.returncode == 2 and "is not a valid environment name" in result.stderr
+    assert requests(aws) == {}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["config", "history", "../../production/payments-api/DATABASE_URL", "-e", "staging"],
+        ["config", "get", "-e", "staging", "A/B"],
+        ["config", "restore", "-e", "staging", "DATABASE_URL@1x"],
+        ["config", "restore", "-e", "staging", "DATABASE_URL@0"],
+        ["config", "restore", "-e", "staging", "A@B@1"],
+    ],
+)
+def test_invalid_keys_are_refused_before_any_request(aws: Any, lift: Lift, args: list[str]) -> None:
+    aws.reset_counts()
+    result = lift(*args)
+    assert result.returncode == 2 and result.stderr.startswith("error: "), result.stderr
+    assert requests(aws) == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("registry", "evil.example.com"), ("kmsKey", "arn:aws:kms:eu-west-1:999999999999:key/x")],
+)
+def test_credentials_and_destinations_need_trust(
+    aws: Any, repo: GitRepo, lift: Lift, key: str, value: str
+) -> None:
+    repo.write(".gitlift", f"[lift]\n\t{key} = {value}\n")
+    aws.reset_counts()
+    refused = lift("config", "set", "-e", "staging", "NEW=1")
+    assert refused.returncode == 2 and f"lift.{key} = {value}" in refused.stderr
+    assert "git lift trust" in refused.stderr and requests(aws) == {}
+    # The user's own git config is theirs to set.
+    repo.git("config", f"lift.{key}", value)
+    assert lift("config", "show", "-e", "staging").returncode == 0
+    repo.git("config", "--unset", f"lift.{key}")
+    # Trusted after review: exactly that file, until it changes.
+    no_terminal = lift("trust")
+    assert no_terminal.returncode == 2 and "--yes" in no_terminal.stderr
+    trusted = lift("trust", "--yes")
+    assert trusted.returncode == 0 and f"lift.{key} = {value}" in trusted.stderr
+    trust_file = repo.path / ".git" / "lift" / "trusted-gitlift"
+    assert (trust_file.stat().st_mode & 0o777) == 0o600
+    assert lift("config", "show", "-e", "staging").returncode == 0
+    repo.write(".gitlift", f"[lift]\n\t{key} = {value}-changed\n")
+    assert lift("config", "show", "-e", "staging").returncode == 2
+
+
+def test_a_profile_in_gitlift_does_not_switch_credentials(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    repo.write(".gitlift", "[lift]\n\tprofile = prod-admin\n")
+    result = lift("config", "show", "-e", "staging")
+    assert result.returncode == 2 and "lift.profile = prod-admin" in result.stderr
+
+
+def test_export_refuses_a_symlink_out_of_the_repository(repo: GitRepo, tmp_path: Path) -> None:
+    """The build context is the commit's files: a committed link out of them is refused
+    (it crashed with AbsoluteLinkError), one inside is kept."""
+    (repo.path / "inside").symlink_to("app.txt")
+    repo.commit("A link inside")
+    Repo.discover(str(repo.path)).export_tree(repo.head(), tmp_path / "ok")
+    assert os.readlink(tmp_path / "ok" / "inside") == "app.txt"
+    for name, target in [("abs", "/"), ("up", "../../.."), ("dot", ".")]:
+        (repo.path / name).symlink_to(target)
+        (repo.path / "via").unlink(missing_ok=True)
+        if name == "dot":  # resolves inside, yet `via/..` leaves: checked after resolving
+            (repo.path / "via").symlink_to("dot/..")
+        repo.commit(f"A link {name}")
+        with pytest.raises(ValidationError, match="symbolic link out of the repository"):
+            Repo.discover(str(repo.path)).export_tree(repo.head(), tmp_path / name)
+        repo.git("rm", "-q", name, *(["via"] if name == "dot" else []))
+        repo.commit(f"Remove {name}")
+
+
+def test_a_committed_symlink_is_not_read_as_a_file(repo: GitRepo) -> None:
+    (repo.path / "env.sample").unlink()
+    (repo.path / "env.sample").symlink_to("/etc/passwd")
+    repo.commit("Link env.sample out")
+    with pytest.raises(ValidationError, match="is a symbolic link"):
+        Repo.discover(str(repo.path)).read_file_at(repo.head(), "env.sample")
+
+
+def test_push_to_another_remote_never_releases(aws: Any, repo: GitRepo, lift: Lift) -> None:
+    put_all(["DATABASE_URL", "API_TOKEN"], env="production")
+    assert lift("hooks", "install").returncode == 0
+    fork = repo.path.parent / "fork.git"
+    repo.git("init", "-q", "--bare", str(fork))
+    repo.git("remote", "add", "my-fork", str(fork))
+    repo.git("tag", "v2.0.0")
+    aws.reset_counts()
+    result = repo.git("push", "-q", "my-fork", "v2.0.0", check=False)
+    assert result.returncode == 0, result.stderr
+    assert "not released: releases happen only on pushes to origin" in result.stderr
+    assert not any(action.startswith("ecs.") for action in requests(aws))
