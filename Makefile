@@ -2,6 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# checkov pins its own boto3 and many other packages: it gets a venv of its own, and a pinned
+# version, so that a new release's new checks change the tests only when we choose to.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_VERSION ?= 3.3.30
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
 .PHONY: demo test lint bench man
 
@@ -11,11 +16,16 @@ $(BIN)/git-lift: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
 demo: $(BIN)/git-lift
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run.sh
 
-test: $(BIN)/git-lift
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 -q
+test: $(BIN)/git-lift $(CHECKOV)
+	PATH="$(CURDIR)/$(BIN):$$PATH" CHECKOV="$(CURDIR)/$(CHECKOV)" $(BIN)/python -m pytest -n 2 -q
 
 lint: $(BIN)/git-lift
 	$(BIN)/ruff check git_lift tests bench

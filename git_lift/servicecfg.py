@@ -41,6 +41,8 @@ _HOST = re.compile(r"^[A-Za-z0-9*?]([A-Za-z0-9*?.-]{0,126}[A-Za-z0-9*?])?$")
 _FILE_SYSTEM = re.compile(r"^fs-[0-9a-f]{8,40}$")
 _ACCESS_POINT = re.compile(r"^fsap-[0-9a-f]{8,40}$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# CloudWatch Logs takes a key ARN, not an alias.
+_KMS_KEY = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class EfsVolume:
 class Logging:
     driver: str = "awslogs"  # "awslogs" or "none"
     retention_days: int = 30
+    # A customer-managed KMS key for the log group; None: CloudWatch Logs' own encryption.
+    kms_key_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,10 @@ def _logging(c: Checker, value: object, path: str) -> Logging:
     log = Logging(
         driver=c.string(obj, "driver", path, "awslogs"),
         retention_days=c.integer(obj, "retention_days", path, 30, 1, 3653),
+        kms_key_arn=c.string_or_null(obj, "kms_key_arn", path),
     )
+    example = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-..."
+    c.pattern(f"{path}.kms_key_arn", log.kms_key_arn, _KMS_KEY, example)
     if log.driver not in ("awslogs", "none"):
         c.add(f"{path}.driver", f"{log.driver!r} is not one of awslogs, none")
     if log.retention_days not in LOG_RETENTION_DAYS:

@@ -31,6 +31,7 @@ ACCOUNT = "123456789012"
 CERT = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0b5e9a3c-1f2d-4e5f-8a9b-0c1d2e3f4a5b"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:lift-alerts"
 KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efab-12ab-34cd-56ef-1234567890ab"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@sha256:" + "a" * 64
 
 BASE = sc.parse(sc.default_document("api", "staging"))
@@ -50,7 +51,9 @@ ENVIRONMENTS = {
         certificate_arn=CERT.replace(REGION, "us-east-1"),
         notification_topic_arn=TOPIC.replace(REGION, "us-east-1"),
         internal_load_balancer=True,
+        access_logs_bucket="acme-alb-logs",
     ),
+    "internal-no-access-logs": EnvironmentParams(internal_load_balancer=True),
 }
 
 EFS = (
@@ -88,6 +91,7 @@ SERVICES = {
         ecs_exec=False,
     ),
     "efs": dataclasses.replace(BASE, volumes=EFS),
+    "encrypted-logs": dataclasses.replace(BASE, logging=sc.Logging(kms_key_arn=LOGS_KEY)),
     "large": dataclasses.replace(BASE, cpu=16384, memory=122880),
 }
 
@@ -250,7 +254,46 @@ def test_https_environment_redirects_http() -> None:
     assert redirect["RedirectConfig"]["Protocol"] == "HTTPS"
     assert t["Outputs"]["ListenerArn"]["Value"] == {"Ref": "HttpsListener"}
     ingress = only(t, "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
-    assert [r["FromPort"] for r in ingress] == [80, 443]
+    assert [(r["FromPort"], r["Description"]) for r in ingress] == [
+        (80, "HTTP from anywhere"),
+        (443, "HTTPS from anywhere"),
+    ]
+
+
+def load_balancer_attributes(template: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        name: {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+        for name, lb in resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer").items()
+    }
+
+
+def test_access_logs_go_to_the_bucket_under_the_environment_and_scheme() -> None:
+    t = render_env(ENVIRONMENTS["everything"], env="prod")
+    attributes = load_balancer_attributes(t)
+    for name, scheme in (("LoadBalancer", "internet-facing"), ("InternalLoadBalancer", "internal")):
+        assert attributes[name]["access_logs.s3.enabled"] == "true"
+        assert attributes[name]["access_logs.s3.bucket"] == "acme-alb-logs"
+        assert attributes[name]["access_logs.s3.prefix"] == f"lift-prod/{scheme}"
+    default = load_balancer_attributes(render_env(ENVIRONMENTS["internal-no-access-logs"]))
+    assert not any("access_logs.s3.enabled" in a for a in default.values())
+
+
+def checkov_skips(template: dict[str, Any], resource: str) -> list[str]:
+    metadata = template["Resources"][resource].get("Metadata", {})
+    return [skip["id"] for skip in metadata.get("checkov", {}).get("skip", [])]
+
+
+def test_what_a_setting_leaves_off_is_skipped_in_the_template_with_why() -> None:
+    t = render_env(EnvironmentParams(internal_load_balancer=True))
+    assert checkov_skips(t, "LoadBalancer") == ["CKV_AWS_91"]
+    assert checkov_skips(t, "HttpListener") == ["CKV_AWS_2", "CKV_AWS_103"]
+    assert checkov_skips(t, "InternalListener") == ["CKV_AWS_2", "CKV_AWS_103"]
+    reason = t["Resources"]["LoadBalancer"]["Metadata"]["checkov"]["skip"][0]["comment"]
+    assert "--access-logs-bucket" in reason
+    https = render_env(ENVIRONMENTS["everything"])
+    assert checkov_skips(https, "LoadBalancer") == []
+    assert checkov_skips(https, "HttpListener") == []
+    assert checkov_skips(https, "LoadBalancerSecurityGroup") == ["CKV_AWS_260"]
 
 
 def test_outputs_are_exported_under_the_environment_name() -> None:
@@ -295,6 +338,10 @@ def test_notification_topic_receives_failed_deployments() -> None:
         ),
         (EnvironmentParams(certificate_arn="my-cert"), "certificate_arn: 'my-cert' is not an"),
         (EnvironmentParams(notification_topic_arn="t"), "notification_topic_arn: 't' is not an"),
+        (
+            EnvironmentParams(access_logs_bucket="s3://Logs"),
+            "access_logs_bucket: 's3://Logs' is not an S3 bucket name",
+        ),
     ],
 )
 def test_check_params_names_the_bad_setting(params: EnvironmentParams, expected: str) -> None:
@@ -330,6 +377,33 @@ def test_service_names_follow_the_conventions() -> None:
     )
     log_group = only(t, "AWS::Logs::LogGroup")
     assert (log_group["LogGroupName"], log_group["RetentionInDays"]) == ("/lift/staging/api", 30)
+
+
+def test_log_group_is_encrypted_with_the_configured_key() -> None:
+    t = render_service(SERVICES["encrypted-logs"])
+    assert only(t, "AWS::Logs::LogGroup")["KmsKeyId"] == LOGS_KEY
+    assert checkov_skips(t, "LogGroup") == []
+    default = render_service(BASE)
+    assert "KmsKeyId" not in only(default, "AWS::Logs::LogGroup")
+    assert checkov_skips(default, "LogGroup") == ["CKV_AWS_158"]
+
+
+def test_log_key_must_be_a_key_arn_from_the_services_region() -> None:
+    doc = sc.to_document(BASE)
+    doc["logging"] = {"kms_key_arn": "alias/logs"}
+    with pytest.raises(sc.ServiceConfigError) as info:
+        sc.parse(doc)
+    assert info.value.problems == [
+        "$.logging.kms_key_arn: 'alias/logs' does not look like "
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-..."
+    ]
+    elsewhere = dataclasses.replace(BASE, logging=sc.Logging(kms_key_arn=LOGS_KEY))
+    with pytest.raises(ValidationError) as refused:
+        render_service(elsewhere, region="us-east-1", secrets={})
+    assert refused.value.message == (
+        "logging.kms_key_arn: the key is in eu-west-1, the log group in us-east-1"
+    )
+    assert refused.value.hint == "git lift service edit -e staging: give a key from us-east-1"
 
 
 def test_container_gets_the_image_the_secrets_and_the_port() -> None:

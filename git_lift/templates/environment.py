@@ -28,6 +28,7 @@ from troposphere import (
 from troposphere import elasticloadbalancingv2 as elb
 
 from git_lift.errors import ValidationError
+from git_lift.templates import checks
 
 # Export keys: the contract with templates/service.py and the env record.
 VPC_ID = "VpcId"
@@ -49,8 +50,23 @@ INTERNAL_LOAD_BALANCER_DNS = "InternalLoadBalancerDns"
 NOTIFICATION_TOPIC = "NotificationTopicArn"
 
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+PROTOCOLS = {80: "HTTP", 443: "HTTPS"}
+
+# Why a template is excused from a check (see templates/checks.py).
+HTTP_ONLY = (
+    "no certificate_arn: this environment serves plain HTTP on port 80 "
+    "(git lift env update --certificate-arn ARN turns HTTPS on)"
+)
+REDIRECT_ONLY = "port 80 only redirects to HTTPS on port 443"
+INSIDE_VPC = "internal load balancer: reachable only from the VPC's own address range"
+NO_ACCESS_LOGS = (
+    "no access_logs_bucket: access logs are off "
+    "(git lift env update --access-logs-bucket BUCKET turns them on)"
+)
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
+# S3's rules for a bucket name: 3-63 lower-case letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,9 @@ class EnvironmentParams:
     certificate_arn: str | None = None  # ACM: HTTPS listener, HTTP redirects to it
     notification_topic_arn: str | None = None  # SNS: failed ECS deployments are sent there
     internal_load_balancer: bool = False  # a second ALB, inside the VPC, for internal services
+    # S3 bucket the load balancers write access logs to, under lift-<env>/; its policy must let
+    # the region's Elastic Load Balancing account write there.
+    access_logs_bucket: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,10 @@ def check_params(params: EnvironmentParams) -> None:
         problems.append(
             f"notification_topic_arn: {params.notification_topic_arn!r} is not an SNS ARN"
         )
+    if params.access_logs_bucket and not _BUCKET.match(params.access_logs_bucket):
+        problems.append(
+            f"access_logs_bucket: {params.access_logs_bucket!r} is not an S3 bucket name"
+        )
     if problems:
         raise ValidationError("environment settings are not valid:\n  " + "\n  ".join(problems))
 
@@ -129,7 +152,7 @@ def environment_template(env: str, params: EnvironmentParams) -> Template:
     cluster = t.add_resource(_cluster(env))
     listener, http_listener, https_listener = _add_public_load_balancer(t, env, params, net)
     if params.internal_load_balancer:
-        _add_internal_load_balancer(t, env, net)
+        _add_internal_load_balancer(t, env, params, net)
     if params.notification_topic_arn:
         t.add_resource(_deployment_failures_rule(env, params.notification_topic_arn))
         _export(t, env, NOTIFICATION_TOPIC, params.notification_topic_arn)
@@ -262,12 +285,17 @@ def _add_public_load_balancer(
 ) -> tuple[AWSObject, AWSObject, AWSObject | None]:
     """The shared internet-facing ALB; returns (listener for rules, HTTP, HTTPS listener)."""
     ports = [80, 443] if p.certificate_arn else [80]
-    sg = t.add_resource(_ingress_group("LoadBalancer", env, "public", net.vpc, ports, "0.0.0.0/0"))
-    lb = t.add_resource(_load_balancer("LoadBalancer", env, "internet-facing", sg, net.public))
+    sg = _ingress_group("LoadBalancer", env, "public", net.vpc, ports, ("0.0.0.0/0", "anywhere"))
+    t.add_resource(checks.skip(sg, checks.INGRESS_PORT_80_OPEN, _port_80_reason(p)))
+    lb = t.add_resource(
+        _load_balancer("LoadBalancer", env, "internet-facing", sg, net.public, p.access_logs_bucket)
+    )
     _export(t, env, LOAD_BALANCER_SG, Ref(sg))
     _export(t, env, LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
     if not p.certificate_arn:
-        http = t.add_resource(_listener("HttpListener", lb, 80, [_not_found()]))
+        http = t.add_resource(
+            _plain_http(_listener("HttpListener", lb, 80, [_not_found()]), HTTP_ONLY)
+        )
         return http, http, None
     https = t.add_resource(
         _listener(
@@ -288,51 +316,87 @@ def _add_public_load_balancer(
     return https, http, https
 
 
-def _add_internal_load_balancer(t: Template, env: str, net: _Network) -> None:
-    vpc_cidr = GetAtt(net.vpc, "CidrBlock")
+def _port_80_reason(p: EnvironmentParams) -> str:
+    return REDIRECT_ONLY if p.certificate_arn else HTTP_ONLY
+
+
+def _plain_http(listener: elb.Listener, reason: str) -> elb.Listener:
+    checks.skip(listener, checks.LISTENER_HTTPS, reason)
+    return checks.skip(listener, checks.LISTENER_TLS, reason)
+
+
+def _add_internal_load_balancer(t: Template, env: str, p: EnvironmentParams, net: _Network) -> None:
+    vpc_cidr = (GetAtt(net.vpc, "CidrBlock"), "the VPC")
     sg = t.add_resource(
         _ingress_group("InternalLoadBalancer", env, "internal", net.vpc, [80], vpc_cidr)
     )
-    lb = t.add_resource(_load_balancer("InternalLoadBalancer", env, "internal", sg, net.private))
-    listener = t.add_resource(_listener("InternalListener", lb, 80, [_not_found()]))
+    lb = t.add_resource(
+        _load_balancer(
+            "InternalLoadBalancer", env, "internal", sg, net.private, p.access_logs_bucket
+        )
+    )
+    listener = t.add_resource(
+        _plain_http(_listener("InternalListener", lb, 80, [_not_found()]), INSIDE_VPC)
+    )
     _export(t, env, INTERNAL_LOAD_BALANCER_SG, Ref(sg))
     _export(t, env, INTERNAL_LOAD_BALANCER_DNS, GetAtt(lb, "DNSName"))
     _export(t, env, INTERNAL_LISTENER, Ref(listener))
 
 
 def _ingress_group(
-    prefix: str, env: str, kind: str, vpc: AWSObject, ports: list[int], cidr: object
+    prefix: str, env: str, kind: str, vpc: AWSObject, ports: list[int], source: tuple[object, str]
 ) -> ec2.SecurityGroup:
-    """The security group of a load balancer: the listener ports, open to `cidr`."""
+    """The security group of a load balancer: the listener ports, open to `source`, a CIDR and
+    the words that describe it."""
+    cidr, described = source
     return ec2.SecurityGroup(
         f"{prefix}SecurityGroup",
         GroupDescription=f"git lift {env}: {kind} load balancer",
         VpcId=Ref(vpc),
         Tags=_tags(env, f"lift-{env}-{kind}-alb"),
         SecurityGroupIngress=[
-            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr)
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp",
+                FromPort=port,
+                ToPort=port,
+                CidrIp=cidr,
+                Description=f"{PROTOCOLS[port]} from {described}",
+            )
             for port in ports
         ],
     )
 
 
 def _load_balancer(
-    title: str, env: str, scheme: str, sg: AWSObject, subnets: list[AWSObject]
+    title: str,
+    env: str,
+    scheme: str,
+    sg: AWSObject,
+    subnets: list[AWSObject],
+    access_logs_bucket: str | None,
 ) -> elb.LoadBalancer:
-    return elb.LoadBalancer(
+    # Requests with malformed headers are dropped rather than passed to the services.
+    attributes = {"routing.http.drop_invalid_header_fields.enabled": "true"}
+    if access_logs_bucket:
+        attributes |= {
+            "access_logs.s3.enabled": "true",
+            "access_logs.s3.bucket": access_logs_bucket,
+            "access_logs.s3.prefix": f"lift-{env}/{scheme}",
+        }
+    lb = elb.LoadBalancer(
         title,
         Type="application",
         Scheme=scheme,
         Subnets=[Ref(s) for s in subnets],
         SecurityGroups=[Ref(sg)],
-        # Requests with malformed headers are dropped rather than passed to the services.
         LoadBalancerAttributes=[
-            elb.LoadBalancerAttributes(
-                Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
-            )
+            elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in attributes.items()
         ],
         Tags=_tags(env, f"lift-{env}"),
     )
+    if not access_logs_bucket:
+        checks.skip(lb, checks.LOAD_BALANCER_ACCESS_LOGS, NO_ACCESS_LOGS)
+    return lb
 
 
 def _listener(

@@ -27,12 +27,24 @@ from troposphere import (
 from troposphere import elasticloadbalancingv2 as elb
 
 from git_lift.errors import ValidationError
-from git_lift.servicecfg import OPEN_TO_ALL, Autoscaling, EfsVolume, HttpInterface, ServiceConfig
+from git_lift.servicecfg import (
+    OPEN_TO_ALL,
+    Autoscaling,
+    EfsVolume,
+    HttpInterface,
+    Logging,
+    ServiceConfig,
+)
+from git_lift.templates import checks
 from git_lift.templates import environment as envt
 from git_lift.templates import service_iam as roles
 
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NFS_PORT = 2049
+LOGS_UNKEYED = (
+    "no logging.kms_key_arn: CloudWatch Logs encrypts the logs with its own key "
+    "(git lift service edit sets a customer-managed one)"
+)
 
 
 def task_family(env: str, service: str) -> str:
@@ -74,7 +86,7 @@ def service_template(
     t.set_version("2010-09-09")
     log_group = None
     if cfg.logging.driver == "awslogs":
-        log_group = t.add_resource(_log_group(env, service, cfg.logging.retention_days))
+        log_group = t.add_resource(_log_group(env, service, cfg.logging, region))
     execution_role = t.add_resource(
         roles.execution_role(env, service, image, log_group, region, account_id, kms_key_arn)
     )
@@ -106,15 +118,26 @@ def service_template(
     return t
 
 
-def _log_group(env: str, service: str, retention_days: int) -> logs.LogGroup:
+def _log_group(env: str, service: str, log: Logging, region: str) -> logs.LogGroup:
     # Explicit: the logs go with the stack, so that `service create` can run again after a delete.
-    return logs.LogGroup(
+    group = logs.LogGroup(
         "LogGroup",
         LogGroupName=log_group_name(env, service),
-        RetentionInDays=retention_days,
+        RetentionInDays=log.retention_days,
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     )
+    if log.kms_key_arn is None:
+        return checks.skip(group, checks.LOG_GROUP_KMS, LOGS_UNKEYED)
+    # CloudWatch Logs refuses a key from another region, late, in the middle of a stack update.
+    key_region = log.kms_key_arn.split(":")[3]
+    if key_region != region:
+        raise ValidationError(
+            f"logging.kms_key_arn: the key is in {key_region}, the log group in {region}",
+            hint=f"git lift service edit -e {env}: give a key from {region}",
+        )
+    group.KmsKeyId = log.kms_key_arn
+    return group
 
 
 def _service(
