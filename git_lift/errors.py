@@ -34,6 +34,10 @@ class AwsError(LiftError):
     """AWS refused or failed a request after retries."""
 
 
+class Unreachable(AwsError):
+    """AWS could not be reached or did not answer (connection refused, cut or timed out)."""
+
+
 class Conflict(LiftError):
     """Someone else changed what we were about to write; nothing was written."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -12,7 +14,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from git_lift.errors import AwsError, LiftError
+from git_lift.errors import AwsError, LiftError, Unreachable
 
 if TYPE_CHECKING:
     from git_lift.settings import Settings
@@ -25,12 +27,18 @@ RETRY_CONFIG = botocore.config.Config(
     read_timeout=30,
 )
 # Hooks run while someone waits on `git commit`/`git push`: without a network, fail in seconds
-# (standard mode's 8 attempts back off for most of a minute) and say so.
+# (standard mode's 8 attempts back off for most of a minute) and say so. Two attempts of at
+# most 2 + 3 s each, and no attempt starts that could end after HOOK_BUDGET: AWS gets 10 s in all.
+HOOK_CONNECT_TIMEOUT, HOOK_READ_TIMEOUT, HOOK_BUDGET = 2, 3, 10.0
 HOOK_CONFIG = RETRY_CONFIG.merge(
     botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+        retries={"mode": "standard", "total_max_attempts": 2},
+        connect_timeout=HOOK_CONNECT_TIMEOUT,
+        read_timeout=HOOK_READ_TIMEOUT,
     )
 )
+# A connection that fails or goes silent: retried by botocore, then Unreachable.
+CONNECTION_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
 CREDENTIALS_HINT = (
     "configure credentials: `aws configure`, `aws sso login --profile NAME` with "
@@ -43,10 +51,12 @@ class Clients:
 
     def __init__(self, settings: Settings, config: botocore.config.Config = RETRY_CONFIG) -> None:
         self._settings = settings
+        # A hook's clients share one deadline, counted from the hook's first client.
+        self._deadline = time.monotonic() + HOOK_BUDGET if config is HOOK_CONFIG else None
         attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
-        if attempts.isdigit():  # the AWS SDKs' own knob wins over our default
+        if attempts.isdigit():  # the AWS SDKs' own knob (attempts in all, the first included)
             retry_mode = botocore.config.Config(
-                retries={"mode": "standard", "max_attempts": int(attempts)}
+                retries={"mode": "standard", "total_max_attempts": max(1, int(attempts))}
             )
             config = config.merge(retry_mode)
         self._config = config
@@ -63,11 +73,19 @@ class Clients:
                             profile_name=self._settings.profile,
                             region_name=self._settings.region,
                         )
-                    self._clients[service] = self._session.client(
+                    client = self._session.client(
                         service,
                         config=self._config,  # type: ignore[call-overload]
                     )
+                    self._watch(client)
+                    self._clients[service] = client
             return self._clients[service]
+
+    def _watch(self, client: Any) -> None:
+        events = client.meta.events
+        events.register_first("needs-retry.ssm.PutParameter", _put_landed_check(client))
+        if self._deadline is not None:
+            events.register_first("before-send", _deadline_check(self._deadline))
 
     def __getattr__(self, service: str) -> Any:
         if service.startswith("_"):
@@ -75,8 +93,57 @@ class Clients:
         return self._get(service)
 
 
+class Landed(Exception):
+    """A PutParameter whose answer was lost had been written: its version, not a retry."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def _put_landed_check(client: Any) -> Any:
+    """Before botocore retries a PutParameter whose connection failed, ask (one GetParameters)
+    whether the value is there already: a lost answer must not write a second version."""
+
+    def check(caught_exception: Exception | None, request_dict: dict[str, Any], **_: Any) -> None:
+        if not isinstance(caught_exception, CONNECTION_ERRORS):
+            return
+        sent = json.loads(request_dict.get("body") or b"{}")
+        try:
+            found = client.get_parameters(Names=[sent["Name"]], WithDecryption=True)
+        except (KeyError, *CONNECTION_ERRORS, botocore.exceptions.ClientError):
+            return  # unknown: botocore retries as it would have
+        for item in found["Parameters"]:
+            if item["Value"] == sent.get("Value"):
+                raise Landed(int(item["Version"]))
+
+    return check
+
+
+def _deadline_check(deadline: float) -> Any:
+    """Refuse to start an attempt that could end after `deadline`."""
+    longest = HOOK_CONNECT_TIMEOUT + HOOK_READ_TIMEOUT
+
+    def check(**_: Any) -> None:
+        if time.monotonic() + longest > deadline:
+            raise Unreachable(
+                f"AWS did not answer within {HOOK_BUDGET:.0f}s",
+                hint="check the network, the region and AWS_ENDPOINT_URL",
+            )
+
+    return check
+
+
 def _code(exc: botocore.exceptions.ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _unreachable(exc: Exception) -> str:
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError):
+        return "AWS did not answer in time"
+    if isinstance(exc, botocore.exceptions.ConnectionClosedError):
+        return "the connection to AWS was cut before it answered"
+    return f"cannot reach AWS ({exc})"
 
 
 @contextmanager
@@ -94,13 +161,9 @@ def translate_errors(doing: str = "") -> Iterator[None]:
             "no AWS region configured",
             hint="git config -f .gitlift lift.region eu-west-1 (or --region / AWS_REGION)",
         ) from exc
-    except (
-        botocore.exceptions.EndpointConnectionError,
-        botocore.exceptions.ConnectTimeoutError,
-        botocore.exceptions.ReadTimeoutError,
-    ) as exc:
-        raise AwsError(
-            f"cannot reach AWS{suffix}: {exc}",
+    except CONNECTION_ERRORS as exc:
+        raise Unreachable(
+            f"{_unreachable(exc)}{suffix}",
             hint="check the network, the region and AWS_ENDPOINT_URL",
         ) from exc
     except botocore.exceptions.ClientError as exc:

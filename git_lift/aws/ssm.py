@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from git_lift.aws.clients import translate_errors
+from git_lift.aws.clients import Landed, translate_errors
 
 PAGE = 10  # the most GetParametersByPath, GetParameters and DeleteParameters take at once
 STANDARD_LIMIT = 4096
@@ -111,15 +111,18 @@ class ParameterStore:
         }
 
     def put(self, key: str, value: str, *, advanced: bool) -> int:
-        with translate_errors(f"writing {self.name(key)}"):
-            answer = self._client.put_parameter(
-                Name=self.name(key),
-                Value=value,
-                Type="SecureString",
-                KeyId=self._kms_key,
-                Overwrite=True,
-                Tier="Advanced" if advanced else "Standard",
-            )
+        try:
+            with translate_errors(f"writing {self.name(key)}"):
+                answer = self._client.put_parameter(
+                    Name=self.name(key),
+                    Value=value,
+                    Type="SecureString",
+                    KeyId=self._kms_key,
+                    Overwrite=True,
+                    Tier="Advanced" if advanced else "Standard",
+                )
+        except Landed as landed:  # the answer was lost, the write was not: no second version
+            return landed.version
         return int(answer["Version"])
 
     def delete(self, keys: list[str]) -> None:

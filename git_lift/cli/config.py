@@ -17,6 +17,11 @@ tier_option = click.option(
     default="standard",
     help="Parameter tier: advanced allows values up to 8 KB.",
 )
+allow_removing_option = click.option(
+    "--allow-removing-required",
+    is_flag=True,
+    help="With --yes: allow removing keys env.sample names, or more than 3 keys at once.",
+)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
 )
@@ -36,27 +41,41 @@ def config() -> None:
 @config.command("edit")
 @env_option
 @click.option("--resume", is_flag=True, help="Continue an edit whose apply failed or was refused.")
+@click.option("--discard", is_flag=True, help="Drop the unfinished edit --resume would continue.")
 @show_values_option
 @tier_option
+@allow_removing_option
 @global_options
 @click.pass_context
 def config_edit(
-    ctx: click.Context, /, env: str, resume: bool, show_values: bool, tier: str, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    resume: bool,
+    discard: bool,
+    show_values: bool,
+    tier: str,
+    allow_removing_required: bool,
+    **values: Any,
 ) -> int:
     """Edit config in your git editor, review a masked diff, confirm, apply.
 
     \b
     Example:
       git lift config edit -e staging
+      git lift config edit -e staging --resume    # after a failed or interrupted apply
     """
     from git_lift.commands import config as command
 
+    if discard:
+        return command.discard(context(ctx, values), env)
     return command.edit(
         context(ctx, values),
         env,
         resume=resume,
         show_values=show_values,
         advanced=tier == "advanced",
+        allow_removing_required=allow_removing_required,
     )
 
 
@@ -127,10 +146,18 @@ def config_set(
 @config.command("unset")
 @env_option
 @click.argument("keys", nargs=-1, required=True)
+@allow_removing_option
 @global_options
 @click.pass_context
-def config_unset(ctx: click.Context, /, env: str, keys: tuple[str, ...], **values: Any) -> int:
-    """Remove keys.
+def config_unset(
+    ctx: click.Context,
+    /,
+    env: str,
+    keys: tuple[str, ...],
+    allow_removing_required: bool,
+    **values: Any,
+) -> int:
+    """Remove keys (their values are kept for `config restore --undo`).
 
     \b
     Example:
@@ -138,7 +165,9 @@ def config_unset(ctx: click.Context, /, env: str, keys: tuple[str, ...], **value
     """
     from git_lift.commands import config as command
 
-    return command.unset(context(ctx, values), env, keys)
+    return command.unset(
+        context(ctx, values), env, keys, allow_removing_required=allow_removing_required
+    )
 
 
 @config.command("check")
@@ -199,19 +228,29 @@ def config_history(
 
 @config.command("restore")
 @env_option
-@click.argument("spec", metavar="KEY@VERSION")
+@click.argument("spec", metavar="KEY@VERSION", required=False)
+@click.option("--undo", is_flag=True, help="Bring back the keys the last removals deleted.")
 @global_options
 @click.pass_context
-def config_restore(ctx: click.Context, /, env: str, spec: str, **values: Any) -> int:
-    """Set a key back to the value it had at a version (a new version is written).
+def config_restore(
+    ctx: click.Context, /, env: str, spec: str | None, undo: bool, **values: Any
+) -> int:
+    """Set a key back to the value it had at a version (a new version is written), or with
+    --undo set removed keys back to the values they had when they were removed.
 
     \b
     Example:
       git lift config restore -e staging DATABASE_URL@3
+      git lift config restore -e staging --undo
     """
     from git_lift.commands import config as command
+    from git_lift.errors import UsageError
 
-    return command.restore(context(ctx, values), env, spec)
+    if undo == (spec is not None):
+        raise UsageError("name KEY@VERSION or --undo", hint="git lift config restore -h")
+    if undo:
+        return command.restore_removed(context(ctx, values), env)
+    return command.restore(context(ctx, values), env, str(spec))
 
 
 @config.command("export")
@@ -237,10 +276,19 @@ def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> i
 @format_option
 @click.option("--replace", is_flag=True, help="Remove keys the file does not name.")
 @tier_option
+@allow_removing_option
 @global_options
 @click.pass_context
 def config_import(
-    ctx: click.Context, /, env: str, path: str, fmt: str, replace: bool, tier: str, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    path: str,
+    fmt: str,
+    replace: bool,
+    tier: str,
+    allow_removing_required: bool,
+    **values: Any,
 ) -> int:
     """Set keys from a dotenv or JSON file, through the same diff and confirmation.
 
@@ -251,7 +299,13 @@ def config_import(
     from git_lift.commands import config as command
 
     return command.import_values(
-        context(ctx, values), env, path, fmt, replace=replace, advanced=tier == "advanced"
+        context(ctx, values),
+        env,
+        path,
+        fmt,
+        replace=replace,
+        advanced=tier == "advanced",
+        allow_removing_required=allow_removing_required,
     )
 
 

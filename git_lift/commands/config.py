@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import envfile, proc, ui
-from git_lift.commands import config_apply
+from git_lift.commands import config_apply, config_state
 from git_lift.commands.config_apply import Target
 from git_lift.commands.context import Context, in_parallel
 from git_lift.commands.editor import edit_text
@@ -83,17 +83,54 @@ def parse_edited(ctx: Context, t: Target, text: str, current: dict[str, str]) ->
             hint=f"to remove keys, use: git lift config unset -e {t.env} KEY...",
         )
     if parsed.problems:
-        config_apply.save_resume(ctx, t, f"{config_apply.RAW_MARKER}\n{text}")
+        config_apply.save_raw(ctx, t, text)
         raise ValidationError(
             "the edited config has problems, nothing was written: "
-            + "; ".join(problem.render("line") for problem in parsed.problems),
+            + "; ".join(f"line {problem.line}: {problem.message}" for problem in parsed.problems),
             hint=f"fix them with: {t.resume_hint}",
         )
     return parsed.as_dict()
 
 
-def edit(ctx: Context, env: str, *, resume: bool, show_values: bool, advanced: bool) -> int:
+def removal(ctx: Context, allow_removing_required: bool) -> config_apply.Removal:
+    return config_apply.Removal(
+        frozenset(sample_keys(ctx, ctx.service())), allowed=allow_removing_required
+    )
+
+
+def writable_target(ctx: Context, env: str) -> Target:
+    """The target of a write command, after saying whether an unfinished edit is pending."""
     t = target(ctx, env)
+    config_apply.pending_notice(ctx, t)
+    return t
+
+
+def discard(ctx: Context, env: str) -> int:
+    t = target(ctx, env)
+    if not config_apply.pending_notice(ctx, t):
+        ui.info(f"no unfinished edit of {t.service} in {env}")
+        return 0
+    config_apply.discard_resume(ctx, t)
+    ui.info(f"discarded the unfinished edit of {t.service} in {env}")
+    return 0
+
+
+def edit(
+    ctx: Context,
+    env: str,
+    *,
+    resume: bool,
+    show_values: bool,
+    advanced: bool,
+    allow_removing_required: bool = False,
+) -> int:
+    t = target(ctx, env)
+    if not resume and config_apply.pending_notice(ctx, t):
+        # As git refuses a new rebase while one is in progress: one unfinished edit at a time.
+        raise LiftError(
+            f"finish or drop the unfinished edit of {t.service} in {env} first; nothing was opened",
+            hint=f"{t.resume_hint}   (or: git lift config edit -e {env} --discard)",
+        )
     base = t.store.read()
     values = {key: p.value for key, p in base.items()}
     if resume:
@@ -103,7 +140,16 @@ def edit(ctx: Context, env: str, *, resume: bool, show_values: bool, advanced: b
         text = editor_text(t, values, missing)
     edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.service}.env")
     desired = parse_edited(ctx, t, edited, values)
-    return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
+    return config_apply.apply(
+        ctx,
+        t,
+        base,
+        desired,
+        show_values=show_values,
+        advanced=advanced,
+        removal=removal(ctx, allow_removing_required),
+        resuming=resume,
+    )
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
@@ -126,23 +172,25 @@ def set_values(
     ctx: Context, env: str, assignments: Sequence[str], *, advanced: bool, show_values: bool
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
-    t = target(ctx, env)
+    t = writable_target(ctx, env)
     base = t.store.read_keys(changes)
     desired = {key: p.value for key, p in base.items()} | changes
     return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
 
 
-def unset(ctx: Context, env: str, keys: Sequence[str]) -> int:
+def unset(
+    ctx: Context, env: str, keys: Sequence[str], *, allow_removing_required: bool = False
+) -> int:
     for key in keys:
         if not envfile.is_valid_key(key):
             raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
-    t = target(ctx, env)
+    t = writable_target(ctx, env)
     base = t.store.read_keys(keys)
     unknown = sorted(set(keys) - set(base))
     if unknown:
         ui.warn(f"not set in {env}: {', '.join(unknown)}")
     desired = {key: p.value for key, p in base.items() if key not in keys}
-    return config_apply.apply(ctx, t, base, desired)
+    return config_apply.apply(ctx, t, base, desired, removal=removal(ctx, allow_removing_required))
 
 
 def read_import(path: str, fmt: str) -> dict[str, str]:
@@ -164,14 +212,39 @@ def read_import(path: str, fmt: str) -> dict[str, str]:
 
 
 def import_values(
-    ctx: Context, env: str, path: str, fmt: str, *, replace: bool, advanced: bool
+    ctx: Context,
+    env: str,
+    path: str,
+    fmt: str,
+    *,
+    replace: bool,
+    advanced: bool,
+    allow_removing_required: bool = False,
 ) -> int:
     incoming = read_import(path, fmt)
-    t = target(ctx, env)
+    t = writable_target(ctx, env)
     # Merging touches the file's keys only; replacing compares against every key.
     base = t.store.read() if replace else t.store.read_keys(incoming)
     desired = incoming if replace else {key: p.value for key, p in base.items()} | incoming
-    return config_apply.apply(ctx, t, base, desired, advanced=advanced)
+    return config_apply.apply(
+        ctx, t, base, desired, advanced=advanced, removal=removal(ctx, allow_removing_required)
+    )
+
+
+def restore_removed(ctx: Context, env: str) -> int:
+    """`restore --undo`: set the keys the last removals deleted back to their values."""
+    t = writable_target(ctx, env)
+    path = config_state.undo_path(ctx, t.env, t.service)
+    if not path.exists():
+        raise LiftError(
+            f"no removed values of {t.service} in {env} are kept",
+            hint=f"see old versions with: git lift config history -e {env} KEY",
+        )
+    saved = envfile.parse_lines(path.read_text(encoding="utf-8")).as_dict()
+    base = t.store.read_keys(saved)
+    code = config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | saved)
+    path.unlink()
+    return code
 
 
 def restore(ctx: Context, env: str, spec: str) -> int:
@@ -181,7 +254,7 @@ def restore(ctx: Context, env: str, spec: str) -> int:
             f"{spec!r} is not KEY@VERSION",
             hint="see versions with: git lift config history KEY -e ENV",
         )
-    t = target(ctx, env)
+    t = writable_target(ctx, env)
     base = t.store.read_keys([key])
     old_value = t.store.value_at(key, int(version))
     desired = {k: p.value for k, p in base.items()} | {key: old_value}

@@ -3,20 +3,25 @@ plan -> show masked diff -> confirm -> re-check versions -> write -> report."""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import envfile, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
+from git_lift.aws.store import Store
+from git_lift.commands import config_state as state
 from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
-from git_lift.commands.editor import write_private
 from git_lift.errors import Conflict, LiftError, UsageError, ValidationError
 from git_lift.plan import ConfigPlan, config_plan, render_config_plan
 
-RAW_MARKER = "# git-lift-resume: raw"
-CHANGES_MARKER = "# git-lift-resume: changes"
-REMOVED_PREFIX = "# removed:"
+MAX_QUIET_REMOVALS = 3  # removing more keys at once asks for the typed confirmation
+LEASE_TTL = 60.0  # seconds a writer holds the lease unless it renews it
+LEASE_WAIT = 90.0  # how long a writer waits for another one to finish
 
 
 @dataclass(frozen=True)
@@ -32,48 +37,61 @@ class Target:
 
 
 def resume_path(ctx: Context, target: Target) -> Path:
-    return ctx.repo.git_dir / "lift" / f"config-edit-{target.env}-{target.service}.env"
+    return state.pending_path(ctx, target.env, target.service)
 
 
-def save_resume(ctx: Context, target: Target, text: str) -> Path:
-    path = resume_path(ctx, target)
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    write_private(path, text)
-    return path
+def save_raw(ctx: Context, target: Target, text: str) -> None:
+    """Keep an edited text that could not be read, as `--resume` reopens it."""
+    with state.locked(ctx):
+        state.write_atomic(resume_path(ctx, target), f"{state.RAW_MARKER}\n{text}")
 
 
-def save_changes(ctx: Context, target: Target, writes: dict[str, str], removes: list[str]) -> Path:
+def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replace: bool) -> None:
     """Keep what was not applied, so `--resume` replays it on top of the store as it is then."""
-    header = [CHANGES_MARKER]
-    if removes:
-        header.append(f"{REMOVED_PREFIX} {' '.join(sorted(removes))}")
-    return save_resume(ctx, target, "\n".join(header) + "\n" + envfile.render(writes))
+    if not changes:
+        return
+    with state.locked(ctx):
+        kept = state.keep(resume_path(ctx, target), changes, replace=replace)
+    if not kept:
+        ui.warn(
+            "these changes were not kept: an earlier unfinished edit is pending; "
+            f"finish it first: {target.resume_hint}"
+        )
+
+
+def pending_notice(ctx: Context, target: Target) -> bool:
+    """Recover an apply that was killed, and warn when an unfinished edit is pending."""
+    state.recover_interrupted(ctx, target.env, target.service, target.resume_hint)
+    text = state.read_pending(resume_path(ctx, target))
+    if text is None:
+        return False
+    size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
+    ui.warn(
+        f"an unfinished edit of {target.service} in {target.env} is pending{size}: "
+        f"{target.resume_hint} (or --discard to drop it)"
+    )
+    return True
 
 
 def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
-    path = resume_path(ctx, target)
-    if not path.exists():
+    state.recover_interrupted(ctx, target.env, target.service, target.resume_hint)
+    text = state.read_pending(resume_path(ctx, target))
+    if text is None:
         raise UsageError(
             f"there is no unfinished edit of {target.service} in {target.env}",
             hint=f"start one with: git lift config edit -e {target.env}",
         )
-    text = path.read_text(encoding="utf-8")
-    if text.startswith(RAW_MARKER):
+    if text.startswith(state.RAW_MARKER):
         return text.split("\n", 1)[1] if "\n" in text else ""
-    removed = {
-        key
-        for line in text.splitlines()
-        if line.startswith(REMOVED_PREFIX)
-        for key in line.removeprefix(REMOVED_PREFIX).split()
-    }
-    merged = {key: value for key, value in current.items() if key not in removed}
-    merged.update(envfile.parse_lines(text).as_dict())
-    return envfile.render(merged)
+    changes = state.Changes.parse(text)
+    merged = {key: value for key, value in current.items() if key not in changes.removes}
+    return envfile.render(merged | changes.writes)
 
 
 def discard_resume(ctx: Context, target: Target) -> None:
-    resume_path(ctx, target).unlink(missing_ok=True)
+    with state.locked(ctx):
+        resume_path(ctx, target).unlink(missing_ok=True)
 
 
 def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
@@ -108,6 +126,40 @@ def check_conflicts(target: Target, plan: ConfigPlan, base: dict[str, Parameter]
     ]
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What a change may remove: env.sample's keys, and whether scripts may remove them."""
+
+    required: frozenset[str] = frozenset()
+    allowed: bool = False  # --allow-removing-required
+
+
+def confirm_change(ctx: Context, target: Target, plan: ConfigPlan, removal: Removal) -> None:
+    """The usual confirmation; removing env.sample's keys or more than a few keys at once
+    needs the environment's name typed, or --yes with --allow-removing-required."""
+    named = sorted(set(plan.removed) & removal.required)
+    risky = bool(named) or len(plan.removed) > MAX_QUIET_REMOVALS
+    if risky:
+        ui.warn(
+            f"this removes {len(plan.removed)} keys from {target.service} in {target.env}"
+            + (f", {len(named)} of them named in env.sample ({', '.join(named)})" if named else "")
+        )
+        if ctx.options.yes and not removal.allowed:
+            raise UsageError(
+                f"removing {len(plan.removed)} keys from {target.env} needs "
+                "--allow-removing-required with --yes; nothing was written",
+                hint="review the keys above, then add --allow-removing-required",
+            )
+    confirm(
+        ctx,
+        target.env,
+        typed=target.confirm or risky,
+        what=f"writing to {target.env}",
+        refused="nothing was written",
+        question=f"Apply to {target.env}?",
+    )
+
+
 def apply(
     ctx: Context,
     target: Target,
@@ -116,56 +168,114 @@ def apply(
     *,
     show_values: bool = False,
     advanced: bool = False,
+    removal: Removal = Removal(),
+    resuming: bool = False,
 ) -> int:
-    """Write `desired` over `base` (what was read before the user decided) after a confirm."""
+    """Write `desired` over `base` (what was read before the user decided) after a confirm.
+    `resuming`: the change is the pending edit itself, which it replaces or completes."""
     plan = config_plan({key: p.value for key, p in base.items()}, desired)
     if plan.empty:
         ui.info(f"no changes to {target.service} in {target.env}")
-        discard_resume(ctx, target)
+        if resuming:
+            discard_resume(ctx, target)
         return 0
+    left = state.Changes(dict(plan.writes), set(plan.removed))
     try:
         check_sizes(plan, advanced)
         ui.info(f"Changes to {target.service} in {target.env} ({plan.summary()}):")
         ui.diff_lines(render_config_plan(plan, show_values=show_values))
-        confirm(
-            ctx,
-            target.env,
-            typed=target.confirm,
-            what=f"writing to {target.env}",
-            refused="nothing was written",
-            question=f"Apply to {target.env}?",
-        )
-        conflicts = check_conflicts(target, plan, base)
-        if conflicts:
-            raise Conflict(
-                f"changed in {target.env} since you started: {', '.join(conflicts)}; "
-                "nothing was written",
-                hint=f"review and reapply your edit on the new values: {target.resume_hint}",
-            )
-    except LiftError:
-        save_changes(ctx, target, plan.writes, list(plan.removed))
+        confirm_change(ctx, target, plan, removal)
+        with writers_lease(ctx, target) as renew:
+            conflicts = check_conflicts(target, plan, base)  # under the lease: nobody writes now
+            if conflicts:
+                raise Conflict(
+                    f"changed in {target.env} since you started: {', '.join(conflicts)}; "
+                    "nothing was written",
+                    hint=f"review and reapply your edit on the new values: {target.resume_hint}",
+                )
+            write(ctx, target, plan, base, advanced, left, renew)
+    except BaseException:  # Ctrl-C and SIGTERM included: what is left is kept
+        keep_changes(ctx, target, left, replace=resuming)
         raise
-    write(ctx, target, plan, advanced)
-    discard_resume(ctx, target)
+    if resuming:
+        discard_resume(ctx, target)
     ui.info(f"{target.env}: {plan.summary()}")
     return 0
 
 
-def write(ctx: Context, target: Target, plan: ConfigPlan, advanced: bool) -> None:
+@contextmanager
+def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
+    """Hold the environment's config-writers lease (waiting, with bounded backoff, for another
+    writer to finish); yields a function that renews it during long writes."""
+    store = Store(ctx.clients.dynamodb)
+    owner = state.owner()
+    deadline = time.monotonic() + LEASE_WAIT
+    delay = 0.05
+    while not store.take_config_lease(target.env, target.service, owner, LEASE_TTL):
+        if time.monotonic() > deadline:
+            raise LiftError(
+                f"another config write to {target.service} in {target.env} did not finish "
+                f"within {LEASE_WAIT:.0f}s; nothing was written",
+                hint=f"run the command again (an abandoned lease expires in {LEASE_TTL:.0f}s)",
+            )
+        time.sleep(delay * (1 + random.random()))
+        delay = min(delay * 2, 1.0)
+    taken = time.monotonic()
+
+    def renew() -> None:
+        nonlocal taken
+        if time.monotonic() - taken > LEASE_TTL / 3:
+            store.take_config_lease(target.env, target.service, owner, LEASE_TTL)
+            taken = time.monotonic()
+
+    try:
+        yield renew
+    finally:
+        store.release_config_lease(target.env, target.service, owner)
+
+
+def write(
+    ctx: Context,
+    target: Target,
+    plan: ConfigPlan,
+    base: dict[str, Parameter],
+    advanced: bool,
+    left: state.Changes,
+    renew: Callable[[], None],
+) -> None:
+    """Write key by key, the journal on disk first; `left` shrinks as keys are written."""
+    journal = state.Journal.start(ctx, target.env, target.service, left)
     written: list[str] = []
-    pending = dict(plan.writes)
     try:
         for key, value in sorted(plan.writes.items()):
             target.store.put(key, value, advanced=advanced)
             written.append(key)
-            del pending[key]
+            del left.writes[key]
+            journal.done(key)
+            renew()
         if plan.removed:
-            target.store.delete(sorted(plan.removed))
+            removed = sorted(plan.removed)
+            path = state.save_undo(
+                ctx, target.env, target.service, {k: base[k].value for k in removed}
+            )
+            target.store.delete(removed)
+            left.removes.clear()
+            journal.done(*removed)
+            ui.info(
+                f"the removed values are kept in {path}; bring them back with: "
+                f"git lift config restore --undo -e {target.env} -s {target.service}"
+            )
     except LiftError as exc:
-        save_changes(ctx, target, pending, list(plan.removed))
-        done = ", ".join(written) or "none"
         raise LiftError(
-            f"{exc.message}; written: {done}; not written: "
-            f"{', '.join(sorted([*pending, *plan.removed]))}",
+            f"{exc.message}; written: {', '.join(written) or 'none'}; not written: "
+            f"{', '.join(sorted([*left.writes, *left.removes]))}",
             hint=f"retry the rest with: {target.resume_hint}",
         ) from exc
+    except BaseException:
+        ui.warn(
+            f"interrupted: written: {', '.join(written) or 'none'}; the rest is kept: "
+            f"{target.resume_hint}"
+        )
+        raise
+    finally:
+        journal.close()  # the caller keeps `left` as the pending edit

@@ -1,0 +1,190 @@
+"""What a config change leaves under `.git/lift/` (0600) so that nothing is lost:
+
+- the pending edit (`config-edit-ENV-SERVICE.env`): changes not applied yet, kept until
+  `config edit --resume` applies them or `--discard` drops them; a later failing write adds
+  its own unapplied changes to it, never replaces it;
+- the journal of an apply in flight (`config-apply-ENV-SERVICE.PID.json`), written before
+  the first write and updated after each: when its process is gone (kill -9, power cut),
+  the next command turns it into the pending edit and says so;
+- the values of removed keys (`config-undo-ENV-SERVICE.env`) for `config restore --undo`.
+
+Updates of these files by parallel processes are serialised with a lock on the folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_lift import envfile, ui
+from git_lift.commands.context import Context
+from git_lift.commands.editor import write_private
+
+RAW_MARKER = "# git-lift-resume: raw"
+CHANGES_MARKER = "# git-lift-resume: changes"
+REMOVED_PREFIX = "# removed:"
+
+
+@dataclass
+class Changes:
+    """Keys to write and keys to remove, not applied yet."""
+
+    writes: dict[str, str] = field(default_factory=dict)
+    removes: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.writes) + len(self.removes)
+
+    def then(self, newer: Changes) -> Changes:
+        """These changes followed by newer ones: the newer intention wins per key."""
+        writes = {k: v for k, v in self.writes.items() if k not in newer.removes} | newer.writes
+        return Changes(writes, (self.removes - set(newer.writes)) | newer.removes)
+
+    def render(self) -> str:
+        header = [CHANGES_MARKER]
+        if self.removes:
+            header.append(f"{REMOVED_PREFIX} {' '.join(sorted(self.removes))}")
+        return "\n".join(header) + "\n" + envfile.render(self.writes)
+
+    @classmethod
+    def parse(cls, text: str) -> Changes:
+        removes = {
+            key
+            for line in text.splitlines()
+            if line.startswith(REMOVED_PREFIX)
+            for key in line.removeprefix(REMOVED_PREFIX).split()
+        }
+        return cls(envfile.parse_lines(text).as_dict(), removes)
+
+
+def folder(ctx: Context) -> Path:
+    path = ctx.repo.git_dir / "lift"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+@contextmanager
+def locked(ctx: Context) -> Iterator[Path]:
+    """The state folder, locked against other git-lift processes of this repository."""
+    path = folder(ctx)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace a file in one step: a process killed meanwhile leaves the old or the new."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_private(partial, text)
+    os.replace(partial, path)
+
+
+def pending_path(ctx: Context, env: str, service: str) -> Path:
+    return folder(ctx) / f"config-edit-{env}-{service}.env"
+
+
+def undo_path(ctx: Context, env: str, service: str) -> Path:
+    return folder(ctx) / f"config-undo-{env}-{service}.env"
+
+
+def read_pending(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def keep(path: Path, changes: Changes, *, replace: bool) -> bool:
+    """Add unapplied changes to the pending edit (or replace it, for `--resume`); False when
+    the pending edit is raw text that cannot take them (it is left as it is)."""
+    existing = read_pending(path)
+    if replace or existing is None:
+        write_atomic(path, changes.render())
+        return True
+    if existing.startswith(RAW_MARKER):
+        return False
+    write_atomic(path, Changes.parse(existing).then(changes).render())
+    return True
+
+
+def save_undo(ctx: Context, env: str, service: str, values: dict[str, str]) -> Path:
+    """Keep removed keys' values (merged with earlier removals) before they are deleted."""
+    with locked(ctx):
+        path = undo_path(ctx, env, service)
+        earlier = envfile.parse_lines(path.read_text(encoding="utf-8")) if path.exists() else None
+        write_atomic(path, envfile.render((earlier.as_dict() if earlier else {}) | values))
+    return path
+
+
+@dataclass
+class Journal:
+    """The plan of one apply, on disk before its first write, shrinking as keys are written."""
+
+    path: Path
+    total: int
+    left: Changes
+
+    @classmethod
+    def start(cls, ctx: Context, env: str, service: str, changes: Changes) -> Journal:
+        path = folder(ctx) / f"config-apply-{env}-{service}.{os.getpid()}.json"
+        journal = cls(path, len(changes), Changes(dict(changes.writes), set(changes.removes)))
+        journal._save()
+        return journal
+
+    def _save(self) -> None:
+        document = {
+            "pid": os.getpid(),
+            "total": self.total,
+            "writes": self.left.writes,
+            "removes": sorted(self.left.removes),
+        }
+        write_atomic(self.path, json.dumps(document))
+
+    def done(self, *keys: str) -> None:
+        for key in keys:
+            self.left.writes.pop(key, None)
+            self.left.removes.discard(key)
+        self._save()
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def owner() -> str:
+    """Who holds the config writers' lease, as the deploy lock names its holder."""
+    user = os.environ.get("USER") or "someone"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(ctx: Context, env: str, service: str, resume_hint: str) -> None:
+    """Turn journals of dead processes into the pending edit, and say what happened."""
+    with locked(ctx) as path:
+        for journal in sorted(path.glob(f"config-apply-{env}-{service}.*.json")):
+            document = json.loads(journal.read_text(encoding="utf-8"))
+            if _alive(int(document["pid"])):
+                continue
+            left = Changes(document["writes"], set(document["removes"]))
+            keep(pending_path(ctx, env, service), left, replace=False)
+            journal.unlink()
+            total = int(document["total"])
+            ui.warn(
+                f"an apply to {service} in {env} was interrupted: {total - len(left)} of "
+                f"{total} written; the rest is kept: {resume_hint}"
+            )
