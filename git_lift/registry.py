@@ -33,7 +33,14 @@ INDEX_TYPES = (OCI_INDEX, DOCKER_MANIFEST_LIST)
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 TIMEOUT = 30.0
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# The parts of a reference as docker's grammar (distribution/reference) spells them: a
+# reference that fits can carry no newline, space or other text into a tag, label or log.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+REGISTRY = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REPOSITORY = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,9 @@ class _Response:
 
 
 def parse_image(uri: str) -> ImageRef:
-    """Split an image URI: `127.0.0.1:5000/api:abc`, `1234.dkr.ecr.../api@sha256:...`."""
-    rest, _, digest = uri.partition("@")
+    """Split an image URI: `127.0.0.1:5000/api:abc`, `1234.dkr.ecr.../api@sha256:...`;
+    anything that does not fit docker's reference grammar is refused."""
+    rest, at, digest = uri.partition("@")
     first, slash, remainder = rest.partition("/")
     if slash and ("." in first or ":" in first or first == "localhost"):
         registry, path = first, remainder
@@ -71,9 +79,18 @@ def parse_image(uri: str) -> ImageRef:
             path = f"library/{path}"
     name, colon, tag = path.rpartition(":")
     if not colon or "/" in tag:
-        name, tag = path, ""
-    if not name or not registry:
-        raise UsageError(f"not an image reference: {uri!r}", hint="use REGISTRY/REPOSITORY:TAG")
+        name, colon, tag = path, "", ""
+    if not (
+        REGISTRY.fullmatch(registry)
+        and REPOSITORY.fullmatch(name)
+        and (not colon or TAG.fullmatch(tag))
+        and (not at or DIGEST.fullmatch(digest))
+    ):
+        shown = repr(uri if len(uri) <= 100 else uri[:97] + "...")
+        raise UsageError(
+            f"not an image reference: {shown}",
+            hint="use REGISTRY/REPOSITORY:TAG or REGISTRY/REPOSITORY@sha256:<64 hex digits>",
+        )
     return ImageRef(registry, name, tag or None, digest or None)
 
 
@@ -120,7 +137,7 @@ def manifest_digest(
         if body is None:
             return None
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    if not DIGEST.match(digest):
+    if not DIGEST.fullmatch(digest):
         raise LiftError(f"registry {registry} answered an unexpected digest {digest!r}")
     return digest
 

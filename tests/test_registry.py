@@ -56,6 +56,29 @@ def test_parse_image(uri: str, expected: ImageRef) -> None:
 
 
 @pytest.mark.parametrize(
+    "uri",
+    [
+        "127.0.0.1:5000/api@sha256:" + "a" * 64 + "\nRolled-Back-From: 7",  # a forged trailer
+        "127.0.0.1:5000/api:v1\n",
+        "127.0.0.1:5000/api@sha256:" + "a" * 63,
+        "127.0.0.1:5000/api@sha256:" + "A" * 64,
+        "127.0.0.1:5000/api@latest",
+        "127.0.0.1:5000/Api:v1",
+        "127.0.0.1:5000/api:",
+        "127.0.0.1:5000/api:-v1",
+        "127.0.0.1:5000/api:" + "x" * 129,
+        "127.0.0.1:5000//api:v1",
+        "bad host.example/api:v1",
+        "api v1",
+        "",
+    ],
+)
+def test_parse_image_refuses_what_docker_would_not_read(uri: str) -> None:
+    with pytest.raises(UsageError, match="not an image reference"):
+        parse_image(uri)
+
+
+@pytest.mark.parametrize(
     ("registry", "loopback"),
     [
         ("127.0.0.1:5000", True),

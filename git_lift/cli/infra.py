@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from git_lift.cli.base import CONTEXT_SETTINGS, F, cli, context, env_option, global_options
+from git_lift.cli.release import checked_image
 
 stack_timeout_option = click.option(
     "--timeout",
@@ -16,7 +17,10 @@ stack_timeout_option = click.option(
     help="Seconds to wait for CloudFormation.",
 )
 image_option = click.option(
-    "--image", metavar="URI", help="Image to run instead of the running one (or the placeholder)."
+    "--image",
+    metavar="URI",
+    callback=checked_image,
+    help="Image to run instead of the running one (or the placeholder).",
 )
 resume_option = click.option(
     "--resume", is_flag=True, help="Continue an edit that was not applied."

@@ -17,10 +17,23 @@ timeout_option = click.option(
 )
 
 
+def checked_image(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--image` is checked as it is parsed: a bad one stops before any git or AWS request."""
+    if value is not None:
+        from git_lift.commands.image import given_reference
+
+        given_reference(value)
+    return value
+
+
 @cli.command("ship")
 @click.option("-e", "--env", "env", help="Environment; by default the one the ref maps to.")
 @click.option("--ref", help="Commit, branch or tag to ship (default: HEAD).")
-@click.option("--image", help="Deploy an image built elsewhere (CI) instead of building.")
+@click.option(
+    "--image",
+    callback=checked_image,
+    help="Deploy an image built elsewhere (CI), REPO:TAG or REPO@sha256:..., instead of building.",
+)
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
 @click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from git_lift import registry, ui
 from git_lift.commands.context import Context
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, UsageError
 from git_lift.registry import RegistryAuth
 from git_lift.settings import ServiceSettings
 
@@ -82,20 +82,31 @@ def ensure_image(
     return Image(repository_uri, tag, digest, built=True)
 
 
+def given_reference(uri: str) -> registry.ImageRef:
+    """`--image`: `REPO[:TAG]@sha256:<digest>` or `REPO:TAG`, checked before any request
+    (the CLI calls this as it parses the flag)."""
+    ref = registry.parse_image(uri)
+    if ref.tag is None and ref.digest is None:
+        raise UsageError(
+            f"--image {uri} names neither a tag nor a digest",
+            hint="pass REPOSITORY:TAG (resolved to its digest) or REPOSITORY@sha256:<digest>",
+        )
+    return ref
+
+
 def given_image(uri: str) -> Image:
     """`--image URI`: an image built elsewhere (CI); pinned by the digest the registry reports."""
-    ref = registry.parse_image(uri)
+    ref = given_reference(uri)
+    repository_uri = f"{ref.registry}/{ref.repository}"
     if ref.digest:
-        return Image(f"{ref.registry}/{ref.repository}", ref.tag or "", ref.digest, built=False)
+        return Image(repository_uri, ref.tag or "", ref.digest, built=False)
+    tag = ref.tag or ""  # given_reference: a tag when there is no digest
     digest = registry.manifest_digest(
-        ref.registry,
-        ref.repository,
-        ref.tag or "latest",
-        insecure=registry.is_loopback(ref.registry),
+        ref.registry, ref.repository, tag, insecure=registry.is_loopback(ref.registry)
     )
     if digest is None:
         raise LiftError(
             f"the registry has no image {uri}",
             hint="push it first, or pass the image by digest (uri@sha256:...)",
         )
-    return Image(f"{ref.registry}/{ref.repository}", ref.tag or "latest", digest, built=False)
+    return Image(repository_uri, tag, digest, built=False)
