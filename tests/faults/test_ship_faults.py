@@ -1,0 +1,251 @@
+"""Ships under faults: signals, kill -9, a throttled watch, a throttled record, an unlock race.
+
+Each test ships for real (git, buildah, a registry, moto's server with the rollout simulator),
+breaks the ship at a chosen point, then checks what the user was told, the lock, what ECS
+runs and what `status` says about it. The module prints the figures the README shows: false
+"released" claims, locks left without a word, and `status` wrong about what runs (all 0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from git_lift.sandbox.server import SandboxServer
+from tests.ecs_support import running_task_definition
+from tests.helpers import GitRepo, Lift
+from tests.image_support import (  # noqa: F401  (fixtures)
+    buildah_root,
+    buildah_storage,
+    local_registry,
+    needs_buildah,
+    needs_registry,
+)
+from tests.test_ship import shipping, store  # noqa: F401  (fixture)
+
+pytestmark = [needs_buildah, needs_registry]
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    false_released: int
+    silent_locks: int
+    status_wrong: int
+
+
+FIGURES: list[Outcome] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print the figures once the module's ships are done (shown whatever -s says)."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not FIGURES:
+        return
+    reporter.write_line("")
+    reporter.write_line("ship under faults: false 'released' / locks left silently / status wrong")
+    for o in FIGURES:
+        reporter.write_line(
+            f"  {o.scenario:<18} {o.false_released} / {o.silent_locks} / {o.status_wrong}"
+        )
+
+
+def running_image() -> str:
+    return str(running_task_definition("staging")["containerDefinitions"][0]["image"])
+
+
+def status_json(lift: Lift) -> dict[str, Any]:
+    result = lift("status", "-e", "staging", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout)[0])
+
+
+def judge(scenario: str, lift: Lift, told: str) -> dict[str, Any]:
+    """Tally one scenario: a "released" claim must match what ECS runs, a lock left behind
+    must have been mentioned, and status must say what runs; return status's JSON."""
+    row = status_json(lift)
+    image = running_image()
+    claimed = "released payments-api" in told
+    held = store().lock("staging", "payments-api")
+    status_right = row["running_image"] == image and (
+        row["image"] == image or row["mismatch"] is not None
+    )
+    FIGURES.append(
+        Outcome(
+            scenario,
+            int(claimed and row["image"] != image),
+            int(held is not None and "lock" not in told),
+            int(not status_right),
+        )
+    )
+    assert FIGURES[-1] == Outcome(scenario, 0, 0, 0), (told, row, image, held)
+    return row
+
+
+def start_ship(lift: Lift, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`git lift ship -e staging` in the background, returned once it has started deploying
+    (its first poll done; it polls once a second from then on)."""
+    process = subprocess.Popen(
+        ["git-lift", "ship", "-e", "staging"],
+        cwd=lift.cwd,
+        env={**os.environ, "GIT_LIFT_POLL_INTERVAL": "1", **(env or {})},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("deploying"):
+            return process
+    raise AssertionError(f"the ship never deployed (exit {process.wait()})")
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    assert process.stderr is not None
+    rest = process.stderr.read()
+    return process.wait(timeout=60), rest
+
+
+def second_commit(repo: GitRepo) -> None:
+    repo.write("app.txt", "v2\n")
+    repo.commit("v2")
+
+
+@pytest.fixture
+def released(shipping: GitRepo, lift: Lift) -> GitRepo:  # noqa: F811
+    """Release 1 runs; the work tree holds a second commit, not shipped yet."""
+    assert lift("ship", "-e", "staging").returncode == 0
+    second_commit(shipping)
+    return shipping
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_waiting_releases_the_lock_and_says_what_ecs_does(
+    released: GitRepo, lift: Lift, sig: signal.Signals
+) -> None:
+    process = start_ship(lift)
+    os.killpg(process.pid, sig)
+    code, told = finish(process)
+    assert code == 130, told
+    assert "interrupted: ECS goes on rolling out" in told and "last seen: " in told
+    assert "the lock is released" in told and "git lift status -e staging" in told
+    assert store().lock("staging", "payments-api") is None
+    row = judge(sig.name, lift, told)
+    assert row["release"] == 1 and "running release 2's image (interrupted)" in row["mismatch"]
+    history = lift("history", "-e", "staging").stdout.splitlines()
+    assert history[0].split()[0] == "2" and history[0].endswith("(interrupted)")
+
+
+def test_kill_9_leaves_a_lock_that_names_its_dead_holder_and_unlock_clears(
+    released: GitRepo, lift: Lift
+) -> None:
+    process = start_ship(lift)
+    os.killpg(process.pid, signal.SIGKILL)
+    finish(process)
+    blocked = lift("ship", "-e", "staging")
+    assert blocked.returncode == 1
+    assert f"being deployed by {os.environ.get('USER') or 'someone'}@" in blocked.stderr
+    assert f"pid {process.pid}" in blocked.stderr and "git lift unlock" in blocked.stderr
+    row = judge("kill -9", lift, blocked.stderr)
+    assert row["mismatch"].startswith("running an image no release recorded: ")
+    unlocked = lift("unlock", "-e", "staging")  # its process is gone: no --force needed
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert store().lock("staging", "payments-api") is None
+
+
+def test_a_watch_that_loses_aws_says_what_ecs_was_doing_and_releases_the_lock(
+    released: GitRepo, lift: Lift, aws: SandboxServer
+) -> None:
+    process = start_ship(lift, {"AWS_MAX_ATTEMPTS": "2", "GIT_LIFT_POLL_INTERVAL": "0.02"})
+    aws.throttle("ecs.DescribeServices", 1000)
+    code, told = finish(process)
+    aws.throttle("ecs.DescribeServices", 0)
+    assert code == 1, told
+    assert "error: lost touch with AWS while waiting for staging-payments-api:3" in told
+    assert "ECS goes on without git lift, last seen: staging-payments-api:3" in told
+    assert "hint: see what runs: git lift status -e staging" in told
+    assert "released payments-api" not in told
+    assert store().lock("staging", "payments-api") is None
+    judge("throttled describe", lift, told)
+
+
+def test_a_few_throttled_polls_do_not_stop_the_watch(
+    released: GitRepo, lift: Lift, aws: SandboxServer
+) -> None:
+    process = start_ship(lift, {"AWS_MAX_ATTEMPTS": "2", "GIT_LIFT_POLL_INTERVAL": "0.02"})
+    aws.throttle("ecs.DescribeServices", 2)
+    code, told = finish(process)
+    assert code == 0, told
+    assert "cannot reach ECS" in told and "released payments-api" in told
+    assert status_json(lift)["release"] == 2
+
+
+def test_a_record_aws_never_takes_is_kept_and_recorded_later(
+    released: GitRepo, lift: Lift, aws: SandboxServer
+) -> None:
+    aws.throttle("dynamodb.TransactWriteItems", 1000)
+    result = lift("ship", "-e", "staging", env={"AWS_MAX_ATTEMPTS": "2"})
+    aws.throttle("dynamodb.TransactWriteItems", 0)
+    assert result.returncode == 1, result.stderr
+    assert "could not record release 2 yet" in result.stderr  # it retried
+    assert "error: release 2 is running in staging but could not be recorded" in result.stderr
+    assert "hint: record it when AWS answers: git lift ship --record-only -e staging" in (
+        result.stderr
+    )
+    assert store().lock("staging", "payments-api") is None
+    row = judge("throttled record", lift, result.stderr)
+    assert "git lift ship --record-only -e staging" in row["mismatch"]
+    recorded = lift("ship", "-e", "staging", "--record-only")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "recorded release 2 of payments-api in staging (released)" in recorded.stderr
+    row = status_json(lift)
+    assert (row["release"], row["mismatch"]) == (2, None)
+    assert "lift/staging/payments-api/2" in released.git("tag", "-l").stdout
+
+
+def test_a_throttled_record_is_retried_until_it_is_written(
+    released: GitRepo, lift: Lift, aws: SandboxServer
+) -> None:
+    aws.throttle("dynamodb.TransactWriteItems", 6)  # more than botocore's own retries here
+    result = lift("ship", "-e", "staging", env={"AWS_MAX_ATTEMPTS": "2"})
+    assert result.returncode == 0, result.stderr
+    assert "could not record release 2 yet" in result.stderr and "release 2" in result.stderr
+    assert status_json(lift)["release"] == 2
+
+
+def test_unlock_race_the_first_ship_never_undoes_the_second(released: GitRepo, lift: Lift) -> None:
+    first = start_ship(lift)
+    os.killpg(first.pid, signal.SIGSTOP)  # A waits, holding the lock
+    try:
+        refused = lift("unlock", "-e", "staging")
+        assert refused.returncode == 1
+        assert "is locked by" in refused.stderr and "its process is running" in refused.stderr
+        assert "--force" in refused.stderr
+        forced = lift("unlock", "-e", "staging", "--force")
+        assert forced.returncode == 0 and "removing a live lock" in forced.stderr
+        second = lift("ship", "-e", "staging")
+        assert second.returncode == 0, second.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    seconds = running_image()
+    code, told = finish(first)
+    assert code == 1, told
+    assert "error: the deploy lock of payments-api in staging was removed while this ship" in (told)
+    assert "which this ship did not start; nothing was rolled back" in told
+    assert "Traceback" not in told and "rolling back" not in told
+    assert running_image() == seconds
+    row = judge("unlock race", lift, told)
+    assert (row["release"], row["mismatch"]) == (3, None)
+    history = lift("history", "-e", "staging").stdout.splitlines()
+    assert history[1].split()[0] == "2" and history[1].endswith("(superseded)")
