@@ -183,7 +183,9 @@ def test_lock_contention_between_two_ships(shipping: GitRepo, lift: Lift) -> Non
     assert blocked.returncode == 1
     assert "being deployed by alice@laptop" in blocked.stderr
     assert "git lift unlock -e staging" in blocked.stderr
-    assert lift("unlock", "-e", "staging").returncode == 0
+    live = lift("unlock", "-e", "staging")  # unexpired, held elsewhere: may be running
+    assert live.returncode == 1 and "unlock -e staging --force" in live.stderr
+    assert lift("unlock", "-e", "staging", "--force").returncode == 0
     assert lift("ship", "-e", "staging").returncode == 0
 
 

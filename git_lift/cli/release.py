@@ -37,6 +37,11 @@ def checked_image(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
 @click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
+@click.option(
+    "--record-only",
+    is_flag=True,
+    help="Only write the release record an earlier ship could not (it says when).",
+)
 @timeout_option
 @global_options
 @click.pass_context
@@ -49,6 +54,7 @@ def ship(
     build_args: tuple[str, ...],
     no_wait: bool,
     allow_dirty: bool,
+    record_only: bool,
     timeout: float,
     **values: Any,
 ) -> int:
@@ -58,8 +64,16 @@ def ship(
     Example:
       git lift ship -e staging
       git lift ship --ref v1.4.0 --yes        # CI, after a tag push
+      git lift ship -e staging --record-only  # after "could not be recorded"
     """
     from git_lift.commands import ship as command
+
+    if record_only:
+        from git_lift.commands.rollout import record_only as record
+
+        lift_ctx = context(ctx, values)
+        target = command.resolve_environment(lift_ctx, env, ref)
+        return record(lift_ctx, lift_ctx.service(), target.name)
 
     request = command.ShipRequest(
         env=env,
@@ -131,10 +145,18 @@ def history(ctx: click.Context, /, env: str, **values: Any) -> int:
 
 @cli.command("unlock")
 @env_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also remove a lock whose ship may still be running (it would race the next one).",
+)
 @global_options
 @click.pass_context
-def unlock(ctx: click.Context, /, env: str, **values: Any) -> int:
+def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
     """Remove a stale deploy lock (a ship that was killed without cleaning up).
+
+    A lock that has not expired is removed only when its ship's process is gone (checked on
+    the same host), or with --force.
 
     \b
     Example:
@@ -142,7 +164,7 @@ def unlock(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import status as command
 
-    return command.unlock(context(ctx, values), env)
+    return command.unlock(context(ctx, values), env, force)
 
 
 @cli.command("logs")

@@ -72,7 +72,7 @@ class Watch:
                         hint=f"see what runs: git lift status -e {self.ecs.env}",
                     ) from exc
                 ui.warn(f"  cannot reach ECS ({exc.message}); asking again")
-                self.sleep(MAX_INTERVAL)
+                self.sleep(self.interval * MAX_INTERVAL)  # 5 s at the default interval
                 continue
             self.lost = 0
             self._saw(state)

@@ -71,9 +71,11 @@ def deploy_and_wait(
 ) -> None:
     watch = Watch(ecs, interval=poll_interval(ctx))
     watch.prime(state)
-    ours = ecs.deploy(arn)
-    ui.info(f"deploying {short(arn)} to {ecs.service} in {ecs.cluster}")
+    ours: str | None = None
     try:
+        ours = ecs.deploy(arn)
+        watch.last = f"{short(arn)} deployment started, no task seen yet"
+        ui.info(f"deploying {short(arn)} to {ecs.service} in {ecs.cluster}")
         watch.until_done(arn, timeout, ours)
     except DeployFailed as failure:
         ui.error(f"deploy failed: {failure.message}")

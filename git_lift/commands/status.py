@@ -3,32 +3,53 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from git_lift import ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Release, Store
 from git_lift.commands.context import Context, in_parallel
-from git_lift.errors import LiftError
+from git_lift.commands.rollout import holder_alive, pending_path
+from git_lift.errors import LiftError, ValidationError
+from git_lift.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
 class EnvStatus:
     env: str
     service: str
-    release: int | None
-    commit: str | None
-    subject: str | None
-    image: str | None
-    deployed_by: str | None
-    deployed_at: float | None
-    running: int | None
-    desired: int | None
-    rollout: str | None
-    undeployed_commits: int | None
-    config_drift: list[str]
+    release: int | None = None
+    commit: str | None = None
+    subject: str | None = None
+    image: str | None = None
+    deployed_by: str | None = None
+    deployed_at: float | None = None
+    running: int | None = None
+    desired: int | None = None
+    rollout: str | None = None
+    undeployed_commits: int | None = None
+    config_drift: list[str] = field(default_factory=list)
     error: str | None = None
+    dirty: str | None = None  # the diff hash of an --allow-dirty build
+    running_image: str | None = None  # what ECS's PRIMARY task definition runs
+    mismatch: str | None = None  # set when that is not the release's image
+
+
+def digest(image: str | None) -> str:
+    return (image or "").rpartition("@")[2]
+
+
+def what_runs(releases: list[Release], latest: Release | None, image: str | None) -> str | None:
+    """None when ECS runs the newest release's image; else what it runs, said plainly."""
+    if image is None or (latest is not None and digest(latest.image) == digest(image)):
+        return None
+    match = next((r for r in releases if digest(r.image) == digest(image)), None)
+    if match is not None:
+        newest = f"release {latest.number}'s" if latest else "any release's"
+        return f"running release {match.number}'s image ({match.outcome}), not {newest}: {image}"
+    return f"running an image no release recorded: {image}" if releases else None
 
 
 def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
@@ -50,37 +71,27 @@ def undeployed(ctx: Context, env: str, commit: str) -> int | None:
     return None
 
 
-def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
+def env_status(ctx: Context, env: str, service: ServiceSettings) -> EnvStatus:
     try:
-        releases = Store(ctx.clients.dynamodb).releases(env, service, limit=20)
+        releases = Store(ctx.clients.dynamodb).releases(env, service.name, limit=20)
         latest: Release | None = next((r for r in releases if r.released), None)
-        state = Ecs(ctx.clients.ecs, env, service).describe()
+        ecs = Ecs(ctx.clients.ecs, env, service.name)
+        state = ecs.describe()
+        running = ecs.image(state.task_definition, service.container)
         primary = state.primary
-        names = ctx.parameter_names(env, service)
+        names = ctx.parameter_names(env, service.name)
     except LiftError as exc:
-        return EnvStatus(
-            env,
-            service,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            [],
-            error=exc.message,
-        )
+        return EnvStatus(env, service.name, error=exc.message)
     subject = None
     if latest:
         shown = ctx.repo.git("log", "-1", "--format=%s", latest.commit, check=False)
         subject = shown.stdout.strip() or None
+    mismatch = what_runs(releases, latest, running)
+    if mismatch and pending_path(ctx, env, service.name).exists():
+        mismatch += f" (its record was kept: git lift ship --record-only -e {env})"
     return EnvStatus(
         env=env,
-        service=service,
+        service=service.name,
         release=latest.number if latest else None,
         commit=latest.commit if latest else None,
         subject=subject,
@@ -92,11 +103,14 @@ def env_status(ctx: Context, env: str, service: str) -> EnvStatus:
         rollout=primary.rollout_state if primary else None,
         undeployed_commits=undeployed(ctx, env, latest.commit) if latest else None,
         config_drift=drift(latest.config_versions, names) if latest else [],
+        dirty=latest.dirty if latest else None,
+        running_image=running,
+        mismatch=mismatch,
     )
 
 
 def status(ctx: Context, envs: tuple[str, ...]) -> int:
-    service = ctx.service().name
+    service = ctx.service()
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
     rows = in_parallel(names, lambda env: env_status(ctx, env, service))
     if ctx.options.output == "json":
@@ -111,10 +125,15 @@ def render_status(row: EnvStatus) -> str:
     head = f"{row.env}: {row.service}"
     if row.error:
         return f"{head}\n  unavailable: {row.error}"
+    warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
     if row.release is None:
-        return f"{head}\n  no release yet ({row.running}/{row.desired} running)"
+        return "\n".join(
+            [f"{head}\n  no release yet ({row.running}/{row.desired} running)", *warning]
+        )
+    built = (row.commit or "")[:12] + (f"-dirty-{row.dirty}" if row.dirty else "")
     lines = [
-        f"{head}  release {row.release}  {(row.commit or '')[:12]} {row.subject or ''}".rstrip(),
+        f"{head}  release {row.release}  {built} {row.subject or ''}".rstrip(),
+        *warning,
         f"  image     {row.image}",
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
@@ -135,7 +154,7 @@ def history(ctx: Context, env: str) -> int:
     if not releases:
         ui.info(f"no releases of {service} in {env} yet")
     for r in releases:
-        notes = [] if r.released else [r.outcome]
+        notes = ([] if r.released else [r.outcome]) + ([f"dirty {r.dirty}"] if r.dirty else [])
         if r.rolled_back_from is not None:
             notes.append(f"rollback of {r.rolled_back_from}")
         note = f"  ({', '.join(notes)})" if notes else ""
@@ -143,14 +162,34 @@ def history(ctx: Context, env: str) -> int:
     return 0
 
 
-def unlock(ctx: Context, env: str) -> int:
+def unlock(ctx: Context, env: str, force: bool = False) -> int:
+    """Remove a deploy lock whose ship is gone: expired, or its process dead on this host.
+    A lock whose ship may be running needs --force."""
     service = ctx.service().name
+    env = ctx.environment(env).name
     store = Store(ctx.clients.dynamodb)
-    held = store.lock(ctx.environment(env).name, service)
+    held = store.lock(env, service)
     if held is None:
         ui.info(f"{service} in {env} is not locked")
         return 0
-    store.release_lock(env, service, None)
+    left = int(held.expires - time.time())
+    alive = holder_alive(held.owner)
+    if left > 0 and alive is not False:
+        risk = (
+            "a ship still running would go on and race the next one; neither rolls back the "
+            "other, but the release records may then not say what runs"
+        )
+        if not force:
+            how = "its process is running" if alive else "it may still be running elsewhere"
+            raise ValidationError(
+                f"{service} in {env} is locked by {held.owner} for {left}s more, and {how}",
+                hint=f"wait for it; if that ship is gone: git lift unlock -e {env} --force "
+                f"({risk})",
+            )
+        ui.warn(f"removing a live lock: {risk}")
+    if not store.release_lock(env, service, held.owner):  # taken over meanwhile: not ours to drop
+        ui.info(f"the deploy lock of {service} in {env} changed meanwhile; nothing removed")
+        return 1
     ui.info(f"removed the deploy lock of {service} in {env} (held by {held.owner})")
     return 0
 

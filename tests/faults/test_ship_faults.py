@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from git_lift.sandbox.server import SandboxServer
@@ -123,7 +122,7 @@ def second_commit(repo: GitRepo) -> None:
 
 
 @pytest.fixture
-def released(shipping: GitRepo, lift: Lift) -> GitRepo:  # noqa: F811
+def released(shipping: GitRepo, lift: Lift) -> GitRepo:
     """Release 1 runs; the work tree holds a second commit, not shipped yet."""
     assert lift("ship", "-e", "staging").returncode == 0
     second_commit(shipping)
