@@ -3,6 +3,7 @@ moto's server over HTTP, and the sandbox's ECS rollout simulator (moto does not 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -389,3 +390,80 @@ def test_production_on_a_terminal_asks_for_its_name(shipping: GitRepo) -> None:
     )
     assert code == 0, shown
     assert "About to ship payments-api" in shown and "release 1" in shown
+
+
+def test_a_dirty_build_is_recorded_as_dirty_and_never_tagged(shipping: GitRepo, lift: Lift) -> None:
+    shipping.write("app.txt", "uncommitted\n")
+    result = lift("ship", "-e", "staging", "--allow-dirty")
+    assert result.returncode == 0, result.stderr
+    [release] = store().releases("staging", "payments-api")
+    assert release.dirty is not None and len(release.dirty) == 12
+    assert f"release 1 (dirty build {release.dirty}, not tagged)" in result.stderr
+    assert shipping.git("tag", "-l", "lift/*").stdout == ""
+    assert lift("history", "-e", "staging").stdout.rstrip().endswith(f"(dirty {release.dirty})")
+    shown = lift("status", "-e", "staging").stdout
+    assert f"release 1  {shipping.head()[:12]}-dirty-{release.dirty}" in shown
+    assert json.loads(lift("status", "-e", "staging", "--output", "json").stdout)[0]["dirty"] == (
+        release.dirty
+    )
+
+
+def test_build_args_are_part_of_the_image(shipping: GitRepo, lift: Lift) -> None:
+    plain = lift("ship", "-e", "staging", "--build-arg", "FLAVOUR=plain")
+    assert plain.returncode == 0 and built(plain.stderr)
+    other = lift("ship", "-e", "staging", "--build-arg", "FLAVOUR=spicy")
+    assert other.returncode == 0, other.stderr
+    assert built(other.stderr) and "not rebuilding" not in other.stderr
+    again = lift("ship", "-e", "staging", "--build-arg", "FLAVOUR=plain")
+    assert again.returncode == 0 and not built(again.stderr) and "exists" in again.stderr
+    tags = {
+        line.split(":")[-1].split()[0]
+        for line in (plain.stderr + other.stderr).splitlines()
+        if line.startswith("pushing ")
+    }
+    assert len(tags) == 2 and all(f"{shipping.head()}-args-" in tag for tag in tags)
+
+
+def test_a_missing_ecs_service_stops_the_ship_before_any_build(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
+    boto3.client("ecs", region_name="eu-west-1").delete_service(
+        cluster="lift-staging", service="payments-api", force=True
+    )
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 1
+    assert "there is no ECS service payments-api in cluster lift-staging" in result.stderr
+    assert "git lift service create -e staging" in result.stderr
+    assert not built(result.stderr)
+    assert (
+        registry.manifest_digest(
+            local_registry.address, "payments-api", shipping.head(), insecure=True
+        )
+        is None
+    )
+
+
+def test_status_says_when_ecs_runs_an_image_no_release_recorded(
+    shipping: GitRepo, lift: Lift
+) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    ecs = boto3.client("ecs", region_name="eu-west-1")
+    definition = running_task_definition("staging")
+    container = {
+        **definition["containerDefinitions"][0],
+        "image": "elsewhere/api@sha256:" + "0" * 64,
+    }
+    arn = ecs.register_task_definition(
+        family=definition["family"],
+        containerDefinitions=[container],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="lift-staging", service="payments-api", taskDefinition=arn)
+    shown = lift("status", "-e", "staging").stdout
+    expected = "running an image no release recorded: elsewhere/api@sha256:" + "0" * 64
+    assert "release 1" in shown and expected in shown
+    [row] = json.loads(lift("status", "-e", "staging", "--output", "json").stdout)
+    assert row["mismatch"] == expected and row["running_image"].startswith("elsewhere/api@")

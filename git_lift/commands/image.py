@@ -6,6 +6,7 @@ local one), else the account's ECR, whose repository `<service>` is created on f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def ensure_image(
 ) -> Image:
     """The registry's `<service>:<tag>`, else one built from `files()` (entered only then:
     exporting a commit costs time that a reused image does not need) and pushed."""
+    tag = tagged_with_args(tag, build_args)
     repository_uri, auth = destination(ctx, service)
     ref = registry.parse_image(f"{repository_uri}:{tag}")
     insecure = registry.is_loopback(ref.registry)
@@ -92,6 +94,15 @@ def given_reference(uri: str) -> registry.ImageRef:
             hint="pass REPOSITORY:TAG (resolved to its digest) or REPOSITORY@sha256:<digest>",
         )
     return ref
+
+
+def tagged_with_args(tag: str, build_args: dict[str, str]) -> str:
+    """Build args are part of what an image is: `<tag>-args-<hash of the sorted K=V>`, so a
+    ship with other args builds anew instead of reusing the image built without them."""
+    if not build_args:
+        return tag
+    text = "\n".join(f"{key}={value}" for key, value in sorted(build_args.items()))
+    return f"{tag}-args-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def given_image(uri: str) -> Image:

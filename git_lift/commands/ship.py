@@ -135,6 +135,9 @@ def ship(ctx: Context, request: ShipRequest) -> int:
         require_pushed(ctx, sha, env)
     build_args = parse_build_args(request.build_args)
     versions = check_config(ctx, service, env, sha)
+    from git_lift.aws.ecs import Ecs  # no cluster or service: say so before building
+
+    state = Ecs(ctx.clients.ecs, env, service.name).describe()
     if environment.confirm and not request.from_hook:  # the pushed tag is the confirmation
         ui.info(f"About to ship {service.name} {sha[:12]} to {env}.")
         confirm(ctx, env, typed=True, what=f"shipping to {env}", refused="nothing was deployed")
@@ -145,7 +148,19 @@ def ship(ctx: Context, request: ShipRequest) -> int:
     )
     from git_lift.commands.rollout import roll_out
 
-    return roll_out(ctx, service, env, sha, image, versions, request.wait, request.timeout)
+    dirty = tag.partition("-dirty-")[2] or None
+    return roll_out(
+        ctx,
+        service,
+        env,
+        sha,
+        image,
+        versions,
+        request.wait,
+        request.timeout,
+        state=state,
+        dirty=dirty,
+    )
 
 
 def build_image(
