@@ -121,7 +121,7 @@ def test_a_value_given_without_its_key_is_not_echoed(aws: Any, lift: Lift, repo:
     aws.reset_counts()
     result = lift("config", "set", "-e", "staging", "A=1", SENTINEL)
     assert result.returncode == 2
-    assert "argument 2 is not KEY=VALUE or KEY" in result.stderr
+    assert "argument 2: not a valid key name, nor KEY=VALUE" in result.stderr
     assert leaks(repo, result) == [] and aws.request_counts() == {}
 
 

@@ -159,7 +159,8 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
         if not envfile.is_valid_key(key):
             # Not quoted: a value given without its `KEY=` would be echoed into logs.
             raise UsageError(
-                f"argument {number} is not KEY=VALUE or KEY (not shown: it may be a value)",
+                f"argument {number}: not a valid key name, nor KEY=VALUE"
+                " (not shown: it may hold a value)",
                 hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
             )
         if not sep:
