@@ -103,6 +103,32 @@ def hook_pre_push(
     )
 
 
+@cli.command("setup")
+@click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")
+@click.option(
+    "--from-file",
+    type=click.Path(dir_okay=False),
+    help="Values of missing keys from a dotenv or JSON file (instead of asking).",
+)
+@global_options
+@click.pass_context
+def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any) -> int:
+    """Create what ENV lacks for this service (environment, service, config), then ship.
+
+    \b
+    Idempotent: prints what it will create first; on a complete environment it just ships.
+    On a terminal it asks for each key env.sample names that the store lacks (hidden input).
+
+    \b
+    Example:
+      git lift setup -e staging
+      git lift setup -e production --from-file prod.env --yes
+    """
+    from git_lift.commands import setup as command
+
+    return command.setup(context(ctx, values), env, from_file=from_file)
+
+
 @cli.command("trust")
 @global_options
 @click.pass_context

@@ -73,6 +73,10 @@ class Context:
             self._names[key] = self.store(env, service).names()
         return self._names[key]
 
+    def forget_names(self) -> None:
+        """After this command wrote keys itself, the next check must list them again."""
+        self._names.clear()
+
     def env_sample_path(self, service: ServiceSettings) -> Path:
         return self.repo.contained(service.env_sample)
 
