@@ -17,13 +17,18 @@ from typing import Any
 import boto3
 import pytest
 
-from git_lift.commands.iam_policy import Scope, policy
+from git_lift.commands.iam_policy import Network, Scope, policy
 from tests.helpers import Lift, editor_script
 from tests.infra_support import put_config
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SCOPE = Scope("staging", ("payments-api",), "eu-west-1", "123456789012")
+LISTENER = (
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/lift-staging-alb"
+    "/50dc6c495c0c9188/f2f7dc8efc522ab2"
+)
+NETWORK = Network("vpc-0123456789abcdef0", (LISTENER,))
+SCOPE = Scope("staging", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK)
 # AWS allows these to everyone: no policy can grant or deny them.
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}
 # One API call, authorised as the item actions it carries.
@@ -38,7 +43,6 @@ COMPOSITE = {
 NO_RESOURCE_LEVEL = {
     "ssm:DescribeParameters",
     "ecr:GetAuthorizationToken",
-    "ecs:RegisterTaskDefinition",
     "ecs:DescribeTaskDefinition",
     "ecs:DeregisterTaskDefinition",
     "ecs:ListTasks",
@@ -204,12 +208,11 @@ def test_developers_do_not_change_environments() -> None:
 def test_resources_are_scoped_unless_aws_cannot(audience: str) -> None:
     document = policy(audience, SCOPE)
     for statement in document["Statement"]:
+        if statement["Effect"] == "Deny":
+            continue
         if statement["Resource"] == "*":
             unscoped = set(statement["Action"]) - NO_RESOURCE_LEVEL
-            assert all(
-                a.split(":")[0] in ("application-autoscaling",) or ":Describe" in a
-                for a in unscoped
-            ), statement["Sid"]
+            assert all(":Describe" in a for a in unscoped), statement["Sid"]
         else:
             assert all(":123456789012:" in r for r in statement["Resource"]), statement["Sid"]
     parameters = [r for s in document["Statement"] for r in s["Resource"] if ":parameter/" in r]
@@ -222,7 +225,7 @@ def test_resources_are_scoped_unless_aws_cannot(audience: str) -> None:
 def test_a_custom_kms_key_is_granted_through_ssm_only() -> None:
     developer = policy("developer", dataclasses.replace(SCOPE, kms_key_arn=KEY))
     (statement,) = [s for s in developer["Statement"] if s["Sid"] == "ConfigKey"]
-    assert statement["Resource"] == KEY
+    assert statement["Resource"] == [KEY]
     assert statement["Condition"] == {
         "StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}
     }
@@ -233,7 +236,238 @@ def test_the_command_prints_the_policy_for_the_repos_services(aws: Any, lift: Li
     result = lift("iam-policy", "-e", "staging", "--for", "ci")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    assert printed == policy("ci", SCOPE)
+    assert printed == policy("ci", dataclasses.replace(SCOPE, network=None))
     assert "IAM policy (ci) for payments-api in staging" in result.stderr
     explicit = lift("iam-policy", "-e", "staging", "--account", "210987654321")
     assert ":210987654321:" in explicit.stdout and ":123456789012:" not in explicit.stdout
+
+
+# --- what a request is allowed: IAM's evaluation, for the operators these policies use ------
+
+
+def _values(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def _holds(operator: str, key: str, wanted: Any, context: dict[str, Any]) -> bool:
+    if operator == "Null":
+        return (key not in context) == (str(wanted).lower() == "true")
+    if key not in context:
+        # ForAllValues holds on an absent key; every other operator fails.
+        return operator.startswith("ForAllValues:")
+    match = fnmatch.fnmatchcase if operator.endswith("Like") else str.__eq__
+    found = _values(context[key])
+    if operator.startswith("ForAllValues:"):
+        return all(any(match(v, w) for w in _values(wanted)) for v in found)
+    negated = "Not" in operator
+    hit = any(match(v, w) for v in found for w in _values(wanted))
+    return hit != negated
+
+
+def _applies(statement: dict[str, Any], action: str, arn: str, context: dict[str, Any]) -> bool:
+    resources = _values(statement["Resource"])
+    return (
+        any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
+        and any(fnmatch.fnmatchcase(arn, r) for r in resources)
+        and all(
+            _holds(operator, key, wanted, context)
+            for operator, keys in statement.get("Condition", {}).items()
+            for key, wanted in keys.items()
+        )
+    )
+
+
+def permits(document: dict[str, Any], action: str, arn: str, **context: Any) -> bool:
+    """Allowed by one statement and denied by none (condition keys as IAM names them)."""
+    context = {k.replace("__", "/").replace("_", ":", 1): v for k, v in context.items()}
+    applying = [s for s in document["Statement"] if _applies(s, action, arn, context)]
+    return any(s["Effect"] == "Allow" for s in applying) and not any(
+        s["Effect"] == "Deny" for s in applying
+    )
+
+
+ACCOUNT = "arn:aws:{}:eu-west-1:123456789012:{}"
+BOUNDARY = "arn:aws:iam::123456789012:policy/lift-staging-boundary"
+
+
+def role(name: str) -> str:
+    return f"arn:aws:iam::123456789012:role/{name}"
+
+
+@pytest.mark.parametrize("audience", ["developer", "admin"])
+def test_roles_are_created_only_under_the_environments_boundary(audience: str) -> None:
+    document = policy(audience, SCOPE)
+    task = role("lift-staging-payments-api-task")
+    tags = {
+        "aws_RequestTag__lift:environment": "staging",
+        "aws_RequestTag__lift:service": "payments-api",
+    }
+    assert permits(document, "iam:CreateRole", task, iam_PermissionsBoundary=BOUNDARY, **tags)
+    assert not permits(document, "iam:CreateRole", task, **tags)
+    admin_boundary = "arn:aws:iam::aws:policy/AdministratorAccess"
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"):
+        assert not permits(document, action, task, iam_PermissionsBoundary=admin_boundary, **tags)
+    assert permits(document, "iam:PutRolePolicy", task, iam_PermissionsBoundary=BOUNDARY)
+    assert not permits(document, "iam:PutRolePolicy", task)
+    assert not permits(
+        document, "iam:DeleteRolePermissionsBoundary", task, iam_PermissionsBoundary=BOUNDARY
+    )
+    # Only the service's two roles, never any other role of the account.
+    assert not permits(
+        document,
+        "iam:CreateRole",
+        role("lift-staging-payments-api-x"),
+        **tags,
+        iam_PermissionsBoundary=BOUNDARY,
+    )
+    assert not permits(document, "iam:AttachRolePolicy", task)
+
+
+def test_a_service_policy_never_matches_a_longer_named_services_roles() -> None:
+    api = dataclasses.replace(SCOPE, services=("api",))
+    passed = {"iam_PassedToService": "ecs-tasks.amazonaws.com"}
+    for audience in ("ci", "developer"):
+        document = policy(audience, api)
+        assert permits(document, "iam:PassRole", role("lift-staging-api-task"), **passed)
+        for other in ("lift-staging-api-gateway-task", "lift-staging-api-gateway-execution"):
+            assert not permits(document, "iam:PassRole", role(other), **passed)
+            assert not permits(document, "iam:DeleteRole", role(other))
+
+
+def test_staging_developers_cannot_touch_productions_network_or_scaling() -> None:
+    document = policy("developer", SCOPE)
+    group = ACCOUNT.format("ec2", "security-group/sg-0123")
+    staging_vpc = ACCOUNT.format("ec2", f"vpc/{NETWORK.vpc_id}")
+    production_vpc = ACCOUNT.format("ec2", "vpc/vpc-0fedcba987654321f")
+    ingress = "ec2:AuthorizeSecurityGroupIngress"
+    assert permits(document, ingress, group, ec2_Vpc=staging_vpc)
+    assert not permits(document, ingress, group, ec2_Vpc=production_vpc)
+    assert permits(document, "ec2:CreateSecurityGroup", staging_vpc)
+    assert not permits(document, "ec2:CreateSecurityGroup", production_vpc)
+
+    production_listener = LISTENER.replace("staging", "production")
+    assert permits(document, "elasticloadbalancing:CreateRule", LISTENER)
+    assert not permits(document, "elasticloadbalancing:CreateRule", production_listener)
+    rule = LISTENER.replace(":listener/", ":listener-rule/") + "/9683b2d02a6cabee"
+    production_rule = production_listener.replace(":listener/", ":listener-rule/") + "/1"
+    assert permits(document, "elasticloadbalancing:ModifyRule", rule)
+    assert not permits(document, "elasticloadbalancing:DeleteRule", production_rule)
+
+    production = {"aws_ResourceTag__lift:environment": "production"}
+    staging = {"aws_ResourceTag__lift:environment": "staging"}
+    retag = {"aws_RequestTag__lift:environment": "staging"}
+    target_group = ACCOUNT.format("elasticloadbalancing", "targetgroup/lift-api/0123")
+    target = ACCOUNT.format("application-autoscaling", "scalable-target/0123")
+    for action, arn in (
+        ("elasticloadbalancing:ModifyTargetGroup", target_group),
+        ("elasticloadbalancing:AddTags", target_group),
+        ("application-autoscaling:RegisterScalableTarget", target),
+        ("application-autoscaling:PutScalingPolicy", target),
+    ):
+        assert permits(document, action, arn, **staging), action
+        assert not permits(document, action, arn, **production, **retag), action
+    # New ones: tagged with the environment when created.
+    assert permits(document, "elasticloadbalancing:CreateTargetGroup", target_group, **retag)
+    assert not permits(document, "elasticloadbalancing:CreateTargetGroup", target_group)
+    assert permits(document, "application-autoscaling:RegisterScalableTarget", target, **retag)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_each_environment_writes_only_its_own_items(audience: str) -> None:
+    document = policy(audience, SCOPE)
+    table = ACCOUNT.format("dynamodb", "table/git-lift")
+    for action in ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"):
+        own = ["release#staging#payments-api"]
+        assert permits(document, action, table, dynamodb_LeadingKeys=own)
+        for theirs in ("release#production#payments-api", "release#staging#other"):
+            assert not permits(document, action, table, dynamodb_LeadingKeys=[theirs])
+        assert not permits(
+            document, action, table, dynamodb_LeadingKeys=[*own, "release#production#x"]
+        )
+        documents = ["service#staging#payments-api"]
+        assert permits(document, action, table, dynamodb_LeadingKeys=documents) == (
+            audience != "ci"
+        )
+        records = ["environment"]
+        assert permits(document, action, table, dynamodb_LeadingKeys=records) == (
+            audience == "admin"
+        )
+    assert permits(document, "dynamodb:GetItem", table, dynamodb_LeadingKeys=["environment"])
+    assert not permits(document, "dynamodb:Scan", table)
+
+
+def test_task_definitions_of_the_stack_can_be_tagged_when_created() -> None:
+    document = policy("developer", SCOPE)
+    revision = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
+    assert permits(document, "ecs:TagResource", revision, ecs_CreateAction="RegisterTaskDefinition")
+    assert permits(document, "ecs:RegisterTaskDefinition", revision)
+    other = ACCOUNT.format("ecs", "task-definition/production-payments-api:7")
+    assert not permits(document, "ecs:RegisterTaskDefinition", other)
+
+
+def test_service_roles_carry_the_boundary_that_admins_create() -> None:
+    from git_lift import servicecfg
+    from git_lift.templates import to_json
+    from git_lift.templates.service import service_template
+
+    cfg = servicecfg.parse(servicecfg.default_document("payments-api", "staging"))
+    rendered = json.loads(
+        to_json(
+            service_template(
+                "staging",
+                "payments-api",
+                cfg,
+                image="registry.example.com/api@sha256:" + "a" * 64,
+                secrets={},
+                region="eu-west-1",
+                account_id="123456789012",
+                kms_key_arn=None,
+            )
+        )
+    )
+    roles = {
+        r["Properties"]["RoleName"]: r["Properties"]
+        for r in rendered["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+    }
+    assert set(roles) == {"lift-staging-payments-api-task", "lift-staging-payments-api-execution"}
+    assert {r["PermissionsBoundary"] for r in roles.values()} == {BOUNDARY}
+    developer = policy("developer", SCOPE)
+    tags = {f"aws_RequestTag__{t['Key']}": t["Value"] for t in roles[next(iter(roles))]["Tags"]}
+    for name in roles:
+        assert permits(
+            developer, "iam:CreateRole", role(name), iam_PermissionsBoundary=BOUNDARY, **tags
+        )
+    admin = policy("admin", SCOPE)
+    assert permits(admin, "iam:CreatePolicy", BOUNDARY)
+    for change in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"):
+        assert not permits(admin, change, BOUNDARY)
+    assert not permits(developer, "iam:CreatePolicy", BOUNDARY)
+    # The boundary itself grants no IAM and nothing outside its environment.
+    boundary = json.dumps(policy("boundary", SCOPE))
+    assert '"iam:' not in boundary and "production" not in boundary
+    assert "parameter/staging/*" in boundary
+
+
+def test_the_command_prints_the_boundary_and_scopes_to_the_created_environment(
+    aws: Any, lift: Lift
+) -> None:
+    result = lift("iam-policy", "-e", "staging", "--for", "boundary")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == policy("boundary", SCOPE)
+    assert "aws iam create-policy --policy-name lift-staging-boundary" in result.stderr
+
+    before = lift("iam-policy", "-e", "staging", "--for", "developer")
+    assert "staging does not exist yet" in before.stderr
+    assert "ec2:CreateSecurityGroup" not in before.stdout
+    run(lift, "env", "create", "-e", "staging", "--yes")
+    after = lift("iam-policy", "-e", "staging", "--for", "developer")
+    assert after.returncode == 0, after.stderr
+    assert "does not exist yet" not in after.stderr
+    vpc = boto3.client("ec2", region_name="eu-west-1").describe_vpcs(
+        Filters=[{"Name": "tag:lift:environment", "Values": ["staging"]}]
+    )["Vpcs"][0]["VpcId"]
+    (create,) = [
+        s for s in json.loads(after.stdout)["Statement"] if s["Sid"] == "CreateSecurityGroups"
+    ]
+    assert f"arn:aws:ec2:eu-west-1:123456789012:vpc/{vpc}" in create["Resource"]

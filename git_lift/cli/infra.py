@@ -277,11 +277,11 @@ def service_template(
 @click.option(
     "--for",
     "audience",
-    type=click.Choice(["developer", "ci", "admin"]),
+    type=click.Choice(["developer", "ci", "admin", "boundary"]),
     default="developer",
     show_default=True,
     help="ci: ship and checks; developer: also config, logs, shell, services; "
-    "admin: also env create/update.",
+    "admin: also env create/update; boundary: the permissions boundary of task roles.",
 )
 @click.option("--account", help="AWS account id (default: the caller's, from STS).")
 @global_options

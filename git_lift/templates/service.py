@@ -90,7 +90,7 @@ def service_template(
     execution_role = t.add_resource(
         roles.execution_role(env, service, image, log_group, region, account_id, kms_key_arn)
     )
-    task_role = t.add_resource(roles.task_role(cfg, region, account_id))
+    task_role = t.add_resource(roles.task_role(env, service, cfg, region, account_id))
     task_def = t.add_resource(
         ecs.TaskDefinition(
             "TaskDefinition",
@@ -369,6 +369,8 @@ def _add_autoscaling(t: Template, env: str, service: str, a: Autoscaling, svc: e
             ServiceNamespace="ecs",
             ScalableDimension="ecs:service:DesiredCount",
             ResourceId=Join("/", ["service", _import(env, envt.CLUSTER_NAME), GetAtt(svc, "Name")]),
+            # The developer policy changes only scalable targets tagged with its environment.
+            Tags=_tags(env, service),
         )
     )
     tracking = applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
