@@ -8,10 +8,18 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+from git_lift.errors import ValidationError
 from git_lift.jsoncheck import kind
+
+# An env file is a list of names, not a data set: beyond these it is a mistake (and a
+# 5 MB env.sample once held a commit for minutes). 10,000 is Parameter Store's standard-tier
+# limit of parameters per account and region.
+MAX_BYTES = 1024 * 1024
+MAX_KEYS = 10_000
 
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The key of a `KEY=...` line whose value dotenv cannot read: named, the value never shown.
@@ -58,6 +66,36 @@ class EnvFile:
         return {entry.key: entry.value for entry in self.entries}
 
 
+def decode(data: bytes, name: str) -> str:
+    """An env file's text: UTF-8 (with or without a BOM), or UTF-16 with its BOM (what some
+    Windows editors save); anything else, or a file over MAX_BYTES, is an error naming it."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(
+            f"{name} is {len(data):,} bytes; env files are at most {MAX_BYTES:,}",
+            hint=f"keep {name} to the names the service needs, one KEY=example a line",
+        )
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            f"{name}:{line}: is not UTF-8 text",
+            hint=f"save {name} as UTF-8",
+        ) from None
+
+
+def read(path: Path, name: str | None = None) -> str:
+    """A file's text through `decode`, its size checked before it is read."""
+    shown = name or str(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise ValidationError(
+            f"{shown} is {path.stat().st_size:,} bytes; env files are at most {MAX_BYTES:,}",
+            hint=f"keep {shown} to the names the service needs, one KEY=example a line",
+        )
+    return decode(path.read_bytes(), shown)
+
+
 def is_valid_key(key: str) -> bool:
     return bool(KEY_PATTERN.fullmatch(key))
 
@@ -88,7 +126,10 @@ def parse(text: str) -> EnvFile:
             problems.append(Problem(line, _invalid_name(binding.key)))
         else:
             entries.append(Entry(binding.key, binding.value, line))
-    return _with_duplicates(entries, problems)
+            if len(entries) > MAX_KEYS:
+                problems.append(Problem(line, f"more than {MAX_KEYS:,} keys; the rest is not read"))
+                break
+    return _with_duplicates(entries[:MAX_KEYS], problems)
 
 
 # Problems never quote the line: what is not a key may be (part of) a secret value.

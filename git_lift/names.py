@@ -10,6 +10,7 @@ and target groups (`lift-<env>-...`, at most 32).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from git_lift.errors import UsageError
 
@@ -69,3 +70,17 @@ def key_at_version(spec: str) -> tuple[str, int]:
             hint="see versions with: git lift config history KEY -e ENV",
         )
     return name, int(version)
+
+
+def listed(items: Sequence[str], limit: int = 12) -> str:
+    """Names for a message: all of a short list; the first `limit` and a count of a long one,
+    so a 100,000-key env.sample does not print a megabyte line."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+
+
+def fix_assignments(keys: Sequence[str], limit: int = 12) -> str:
+    """`A=... B=...` for a hint's command line, shortened as `listed` shortens."""
+    shown = " ".join(f"{key}=..." for key in keys[:limit])
+    return shown + (f" ... ({len(keys) - limit} more)" if len(keys) > limit else "")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pygit2
 
-from git_lift import proc
+from git_lift import envfile, proc
 from git_lift.errors import LiftError, UsageError, ValidationError
 
 ZERO_SHA = "0" * 40
@@ -178,9 +178,11 @@ class Repo:
                 hint=f"commit {path} as a regular file",
             )
         blob = self._repo[entry.id]
-        return (
-            blob.data.decode("utf-8", errors="replace") if isinstance(blob, pygit2.Blob) else None
-        )
+        return envfile.decode(blob.data, path) if isinstance(blob, pygit2.Blob) else None
+
+    def is_ignored(self, path: str) -> bool:
+        """Whether git ignores a work-tree path (.gitignore, info/exclude, core.excludesFile)."""
+        return bool(self._repo.path_is_ignored(path))
 
     def default_branch_tip(self) -> str | None:
         """The default branch as the remote has it (origin's remote-tracking branch), else the
@@ -255,9 +257,7 @@ class Repo:
         except KeyError:
             return None
         blob = self._repo[entry.id]
-        return (
-            blob.data.decode("utf-8", errors="replace") if isinstance(blob, pygit2.Blob) else None
-        )
+        return envfile.decode(blob.data, path) if isinstance(blob, pygit2.Blob) else None
 
     def staged_paths(self) -> list[str]:
         """Paths whose staged content differs from HEAD (added, modified or renamed)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TextIO
 
-from git_lift import envfile, ui
+from git_lift import envfile, names, ui
 from git_lift.commands import hooks
 from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
@@ -210,7 +210,7 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
             failed = True
         added = added_keys(ctx, path, parsed.keys) if service is not None else []
         if service is not None and added and envs:
-            ui.info(f"git lift: {path} adds {', '.join(added)}; checking {_names(envs)}")
+            ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
             checks += [Check(env, service, tuple(added)) for env in envs]
     if checks:
         failed |= report(ctx, checks, run_checks(ctx, checks, incremental=True), "commit")

@@ -53,7 +53,11 @@ def write_env_sample(ctx: Context) -> bool:
         ui.info(f"{service.env_sample}: exists, left as it is")
         return False
     dotenv = path.parent / ".env"
-    keys = envfile.parse(dotenv.read_text(encoding="utf-8")).keys if dotenv.exists() else []
+    keys = envfile.parse(envfile.read(dotenv, ".env")).keys if dotenv.exists() else []
+    relative = dotenv.relative_to(ctx.repo.workdir).as_posix()
+    if dotenv.exists() and not ctx.repo.is_ignored(relative):
+        ui.warn(f"{relative} holds values and git does not ignore it: one `git add .` commits them")
+        ui.hint(f"echo {relative} >> .gitignore")
     path.write_text(SAMPLE_HEADER + "".join(f"{key}=\n" for key in keys), encoding="utf-8")
     source = f" with the {len(keys)} names in .env (not their values)" if keys else ""
     ui.info(f"{service.env_sample}: written{source}")

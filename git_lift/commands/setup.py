@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from git_lift import servicecfg, ui
+from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
 from git_lift.commands.context import GITLIFT_FILE, Context
@@ -36,7 +36,7 @@ class SetupPlan:
             "config: "
             + (
                 f"set {len(self.missing_keys)} keys env.sample names: "
-                f"{', '.join(self.missing_keys)}"
+                f"{names.listed(self.missing_keys)}"
                 if self.missing_keys
                 else "complete"
             ),
@@ -73,8 +73,7 @@ def plan(ctx: Context, env: str) -> SetupPlan:
 
 def set_missing_keys(ctx: Context, p: SetupPlan, from_file: str | None) -> None:
     if from_file is not None:
-        fmt = "json" if from_file.endswith(".json") else "dotenv"
-        config_command.import_values(ctx, p.env, from_file, fmt, replace=False, advanced=False)
+        config_command.import_values(ctx, p.env, from_file, None, replace=False, advanced=False)
     elif ui.interactive():
         ui.info(f"Type the value of each key for {p.env} (not shown):")
         config_command.set_values(
@@ -82,10 +81,10 @@ def set_missing_keys(ctx: Context, p: SetupPlan, from_file: str | None) -> None:
         )
     else:
         raise ValidationError(
-            f"{p.env} lacks config that env.sample names: {', '.join(p.missing_keys)}; "
+            f"{p.env} lacks config that env.sample names: {names.listed(p.missing_keys)}; "
             "there is no terminal to ask for the values",
             hint=f"git lift setup -e {p.env} --from-file FILE (dotenv or JSON), or: "
-            f"git lift config set -e {p.env} {' '.join(k + '=...' for k in p.missing_keys)}",
+            f"git lift config set -e {p.env} {names.fix_assignments(p.missing_keys)}",
         )
     ctx.forget_names()  # the ship's check must see the keys just written
 
