@@ -238,6 +238,33 @@ def test_detach_starts_and_stop_ends_the_registry(tmp_path: Path) -> None:
         http(f"http://{address}/v2/")
 
 
+@pytest.mark.skipif(
+    local_registry.find_registry_binary() is None, reason="docker-registry is not installed"
+)
+@pytest.mark.parametrize("then", ["detach", "stop"])
+def test_a_killed_sandbox_leaves_no_registry_behind(tmp_path: Path, then: str) -> None:
+    """kill -9 of the server used to leave its registry running: a second `--detach` started
+    another one on the same storage, and `stop` left the first."""
+    state = tmp_path / "git-lift"
+    out: list[str] = []
+    sandbox_command.detach(out.append, directory=state)
+    first = json.loads((state / "sandbox.json").read_text())
+    os.kill(first["pid"], signal.SIGKILL)
+    address = exported(out)["GIT_LIFT_REGISTRY"]
+    assert http(f"http://{address}/v2/") == {}  # the orphan still answers
+    try:
+        if then == "detach":
+            sandbox_command.detach(out.append, directory=state)
+        else:
+            sandbox_command.stop(out.append, directory=state)
+            assert "had already stopped; cleaned up after it" in out[-1]
+        with pytest.raises(urllib.error.URLError):
+            http(f"http://{address}/v2/")
+    finally:
+        if (state / "sandbox.json").exists():
+            sandbox_command.stop(out.append, directory=state)
+
+
 def test_foreground_sandbox_is_found_and_stopped_from_another_process(tmp_path: Path) -> None:
     state = tmp_path / "git-lift"
     script = (

@@ -187,13 +187,15 @@ def stop(
     state = _read_state(directory)
     if state is None:
         raise LiftError("no sandbox is running", hint=START_HINT)
-    if _answers(state):
+    answered = _answers(state)
+    if answered:
         proc.terminate(state.pid, timeout, sleep)
         echo(f"stopped the sandbox at {state.url}")
     else:
         echo(f"the sandbox at {state.url} had already stopped; cleaned up after it")
-    if state.registry_pid is not None and state.mode == "detached":
-        _stop_registry(state.registry_pid)
+    # A foreground sandbox stops its own registry, unless it was killed before it could.
+    if state.mode == "detached" or not answered:
+        _stop_orphans(state)
     _remove_state(directory, pid=state.pid)
     return 0
 
@@ -271,7 +273,8 @@ def _refuse_if_running(directory: Path) -> None:
             f"a sandbox is already running at {state.url} (pid {state.pid})",
             hint="git lift sandbox stop",
         )
-    _state_path(directory).unlink(missing_ok=True)  # left behind by a killed sandbox
+    _stop_orphans(state)  # left behind by a killed sandbox, with its registry still running
+    _state_path(directory).unlink(missing_ok=True)
 
 
 # Processes and HTTP -------------------------------------------------------------------------
@@ -346,10 +349,13 @@ def _start_registry(echo: Echo, directory: Path) -> RegistryHandle | None:
     return local_registry.start_registry(str(directory / "registry"), 0)
 
 
-def _stop_registry(pid: int) -> None:
-    from git_lift.sandbox import local_registry
+def _stop_orphans(state: SandboxState) -> None:
+    """The recorded registry, which outlives a server killed with -9 (stop_pid checks that
+    the pid still is a docker-registry before it signals it)."""
+    if state.registry_pid is not None:
+        from git_lift.sandbox import local_registry
 
-    local_registry.stop_pid(pid)
+        local_registry.stop_pid(state.registry_pid)
 
 
 def _announce(echo: Echo, state: SandboxState, directory: Path) -> None:
