@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from git_lift.commands.iam_policy import Network, Scope, policy
-from tests.helpers import Lift, editor_script
+from tests.helpers import Lift
 from tests.infra_support import put_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,6 @@ def test_every_call_of_a_representative_run_is_allowed(
 
     put_config("staging", "payments-api", DATABASE_URL="x", API_TOKEN="y")
     aws.reset_counts()
-    more = editor_script(tmp_path, 'sed -i \'s/"desired_count": 1/"desired_count": 2/\' "$file"')
     for args in (
         ("config", "set", "-e", "staging", "LOG_LEVEL=debug"),
         ("config", "show", "-e", "staging"),
@@ -110,7 +109,11 @@ def test_every_call_of_a_representative_run_is_allowed(
         ("history", "-e", "staging"),
     ):
         run(lift, *args)
-    run(lift, "service", "edit", "-e", "staging", "--yes", editor=more)
+    shown = lift("service", "show", "-e", "staging")
+    assert '"desired_count": 1' in shown.stdout, shown.stderr
+    edited = tmp_path / "service.json"
+    edited.write_text(shown.stdout.replace('"desired_count": 1', '"desired_count": 2'))
+    run(lift, "service", "edit", "-e", "staging", "--yes", "--file", str(edited))
     developer_calls = as_actions(aws.request_counts())
 
     # What a CI job does with the ci policy: check the config, ship a new image.
@@ -471,3 +474,46 @@ def test_the_command_prints_the_boundary_and_scopes_to_the_created_environment(
         s for s in json.loads(after.stdout)["Statement"] if s["Sid"] == "CreateSecurityGroups"
     ]
     assert f"arn:aws:ec2:eu-west-1:123456789012:vpc/{vpc}" in create["Resource"]
+
+
+class KeyRecorder:
+    """A DynamoDB client that records the partition keys of each request."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def __getattr__(self, operation: str) -> Any:
+        def call(**request: Any) -> dict[str, Any]:
+            items = [t for one in request.get("TransactItems", []) for t in one.values()]
+            keys = [
+                (i.get("Key") or i.get("Item"))["pk"]["S"]
+                for i in [request, *items]
+                if i.get("Key") or i.get("Item")
+            ]
+            self.calls.append((operation, keys))
+            return {"Attributes": {"n": {"N": "1"}}, "Items": []}
+
+        return call
+
+
+def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> None:
+    from git_lift.aws.store import Release, ServiceDocument, Store
+
+    client = KeyRecorder()
+    store = Store(client)
+    store.begin_release("staging", "payments-api", "me", 60)
+    release = Release(1, "staging", "payments-api", "c0ffee", "img", "td", "me", 0.0)
+    store.finish_release(release, "me")
+    store.release_lock("staging", "payments-api", None)
+    store.take_config_lease("staging", "payments-api", "me", 60)
+    store.release_config_lease("staging", "payments-api", "me")
+    store.save_service_document(ServiceDocument("staging", "payments-api", 2, {}, "me", 0.0))
+    table = ACCOUNT.format("dynamodb", "table/git-lift")
+    developer = policy("developer", SCOPE)
+    production = policy("developer", dataclasses.replace(SCOPE, env="production"))
+    assert len(client.calls) == 6
+    for operation, keys in client.calls:
+        action = "dynamodb:" + "".join(w.capitalize() for w in operation.split("_"))
+        for one in COMPOSITE.get(action, [action]):
+            assert permits(developer, one, table, dynamodb_LeadingKeys=keys), (one, keys)
+            assert not permits(production, one, table, dynamodb_LeadingKeys=keys), (one, keys)

@@ -160,12 +160,13 @@ def leading_keys(*keys: str) -> dict[str, Any]:
 def store(s: Scope, audience: str) -> list[Statement]:
     """The `git-lift` table, item by item: each environment and service has its partitions
     (store.py: `release#<env>#<service>` holds the counter, the lock and the releases,
-    `service#<env>#<service>` the service documents); environment records share one."""
+    `service#<env>#<service>` the service documents, `config#<env>#<service>` the config
+    writers' lease); environment records share one."""
     read = ["dynamodb:GetItem", "dynamodb:Query"]
     write = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     table = [s.arn("dynamodb", f"table/{TABLE}")]
     releases = [f"release#{s.env}#{svc}" for svc in s.services]
-    documents = [f"service#{s.env}#{svc}" for svc in s.services]
+    documents = [f"{kind}#{s.env}#{svc}" for kind in ("service", "config") for svc in s.services]
     own = releases + documents if audience != "ci" else releases
     statements = [
         allow("ReleaseTable", ["dynamodb:CreateTable", "dynamodb:DescribeTable"], table),
@@ -250,6 +251,7 @@ def observe(s: Scope) -> list[Statement]:
 STACK_ACTIONS = [
     "cloudformation:CreateChangeSet",
     "cloudformation:DeleteChangeSet",
+    "cloudformation:DeleteStack",  # a stack whose first change set is discarded, or deleted
     "cloudformation:DescribeChangeSet",
     "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStacks",
