@@ -16,6 +16,7 @@ import pytest
 
 from git_lift import registry
 from git_lift.aws.store import Store
+from git_lift.commands.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable, running_task_definition
 from tests.helpers import GitRepo, Lift, run_in_terminal
@@ -321,7 +322,8 @@ def test_a_named_ref_ships_that_commit_whatever_the_work_tree_holds(
     shipping.write("notes.txt", "untracked\n")  # untracked: not part of the image either
     result = lift("ship", "-e", "staging", "--ref", "main", "--build-arg", "FLAVOUR=plain")
     assert result.returncode == 0, result.stderr
-    digest = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
+    tag = tagged_with_args(sha, {"FLAVOUR": "plain"})  # build args are part of the image
+    digest = registry.manifest_digest(local_registry.address, "payments-api", tag, insecure=True)
     assert digest is not None
     files = layer_files(local_registry.address, "payments-api", digest)
     assert files["src/app.txt"] == b"v1\n" and "src/notes.txt" not in files
