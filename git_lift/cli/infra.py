@@ -36,6 +36,7 @@ ENV_FLAGS = (
     "certificate_arn",
     "notification_topic_arn",
     "internal_load_balancer",
+    "access_logs_bucket",
     "timeout",
 )
 
@@ -53,6 +54,11 @@ def environment_options(func: F) -> F:
             "--internal-load-balancer/--no-internal-load-balancer",
             default=None,
             help="A second load balancer, inside the VPC.",
+        ),
+        click.option(
+            "--access-logs-bucket",
+            metavar="BUCKET",
+            help="S3 bucket for the load balancers' access logs ('' turns them off).",
         ),
         stack_timeout_option,
     ]

@@ -35,6 +35,7 @@ class EnvFlags:
     certificate_arn: str | None = None  # "" removes it
     notification_topic_arn: str | None = None  # "" removes it
     internal_load_balancer: bool | None = None
+    access_logs_bucket: str | None = None  # "" turns access logs off
     timeout: float = DEFAULT_TIMEOUT
 
 
@@ -86,6 +87,8 @@ def apply_flags(base: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
         changes["notification_topic_arn"] = flags.notification_topic_arn or None
     if flags.internal_load_balancer is not None:
         changes["internal_load_balancer"] = flags.internal_load_balancer
+    if flags.access_logs_bucket is not None:
+        changes["access_logs_bucket"] = flags.access_logs_bucket or None
     return dataclasses.replace(base, **changes)
 
 
@@ -256,6 +259,7 @@ def show(ctx: Context, env: str) -> int:
     ui.out(f"  private       {', '.join(params.private_subnet_cidrs)}")
     ui.out(f"  https         {params.certificate_arn or 'off'}")
     ui.out(f"  notifications {params.notification_topic_arn or 'off'}")
+    ui.out(f"  access logs   {params.access_logs_bucket or 'off'}")
     if record.outputs.get(LOAD_BALANCER_DNS):
         ui.out(f"  load balancer {record.outputs[LOAD_BALANCER_DNS]}")
     ui.out(f"  created       {ui.when(record.created_at)} by {record.created_by}")
@@ -291,6 +295,7 @@ def flags(
     certificate_arn: str | None,
     notification_topic_arn: str | None,
     internal_load_balancer: bool | None,
+    access_logs_bucket: str | None,
     timeout: float,
 ) -> EnvFlags:
     """The command line's values, checked before anything reaches AWS."""
@@ -304,5 +309,6 @@ def flags(
         certificate_arn=certificate_arn,
         notification_topic_arn=notification_topic_arn,
         internal_load_balancer=internal_load_balancer,
+        access_logs_bucket=access_logs_bucket,
         timeout=timeout,
     )
