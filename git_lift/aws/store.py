@@ -380,8 +380,11 @@ class Store:
     # Parameter Store has no conditional put: writers of one environment's service config take
     # this short lease around their version re-check and writes, so two never interleave.
 
-    def take_config_lease(self, env: str, service: str, owner: str, ttl: float) -> bool:
-        """Take (or renew, if ours) the lease; False when someone else holds it unexpired."""
+    def take_config_lease(
+        self, env: str, service: str, owner: str, ttl: float, *, replacing: str = ""
+    ) -> bool:
+        """Take (or renew, if ours) the lease; False when someone else holds it unexpired.
+        `replacing` names a holder known to be gone, whose lease may be taken over."""
         now = self._clock()
         try:
             self._call(
@@ -392,9 +395,14 @@ class Store:
                         "owner": {"S": owner},
                         "expires": {"N": str(now + ttl)},
                     },
-                    ConditionExpression="attribute_not_exists(pk) OR expires < :now OR #o = :me",
+                    ConditionExpression="attribute_not_exists(pk) OR expires < :now "
+                    "OR #o = :me OR #o = :gone",
                     ExpressionAttributeNames={"#o": "owner"},
-                    ExpressionAttributeValues={":now": {"N": str(now)}, ":me": {"S": owner}},
+                    ExpressionAttributeValues={
+                        ":now": {"N": str(now)},
+                        ":me": {"S": owner},
+                        ":gone": {"S": replacing or owner},
+                    },
                 )
             )
         except LiftError as exc:
@@ -402,6 +410,13 @@ class Store:
                 raise
             return False
         return True
+
+    def config_lease_holder(self, env: str, service: str) -> str | None:
+        answer = self._call(
+            lambda: self._client.get_item(TableName=TABLE, Key=_lease_key(env, service))
+        )
+        item = answer.get("Item")
+        return str(item["owner"]["S"]) if item else None
 
     def release_config_lease(self, env: str, service: str, owner: str) -> None:
         """Drop the lease if it is still ours (an expired one may have passed to another)."""

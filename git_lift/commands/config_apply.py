@@ -3,6 +3,7 @@ plan -> show masked diff -> confirm -> re-check versions -> write -> report."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -211,7 +212,12 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     owner = state.owner()
     deadline = time.monotonic() + LEASE_WAIT
     delay = 0.05
-    while not store.take_config_lease(target.env, target.service, owner, LEASE_TTL):
+    gone = ""
+    while not store.take_config_lease(target.env, target.service, owner, LEASE_TTL, replacing=gone):
+        holder = store.config_lease_holder(target.env, target.service) or ""
+        if state.holder_gone(holder):  # a writer on this machine that died holding it
+            gone = holder
+            continue
         if time.monotonic() > deadline:
             raise LiftError(
                 f"another config write to {target.service} in {target.env} did not finish "
@@ -231,7 +237,10 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     try:
         yield renew
     finally:
-        store.release_config_lease(target.env, target.service, owner)
+        # Best effort: when AWS is unreachable the lease expires, or is taken over as ours is
+        # a dead process's; the write's own error is what the user must see.
+        with contextlib.suppress(LiftError):
+            store.release_config_lease(target.env, target.service, owner)
 
 
 def write(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -161,6 +162,15 @@ def owner() -> str:
     """Who holds the config writers' lease, as the deploy lock names its holder."""
     user = os.environ.get("USER") or "someone"
     return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
+
+
+OWNER = re.compile(r"^[^@]*@(?P<host>\S+) pid (?P<pid>\d+) ")
+
+
+def holder_gone(holder: str) -> bool:
+    """Whether a lease holder is a process on this machine that no longer runs."""
+    found = OWNER.match(holder)
+    return bool(found and found["host"] == socket.gethostname() and not _alive(int(found["pid"])))
 
 
 def _alive(pid: int) -> bool:

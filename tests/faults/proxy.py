@@ -11,6 +11,7 @@ Import the fixture into a test module (or a conftest) to use it:
     fault_proxy.add(Fault("cut", rate=0.2, seed=7))            # 20% of requests dropped
     fault_proxy.add(Fault("error", status=503, count=3))       # a burst of three 503s
     fault_proxy.add(Fault("stall"))                            # accepts, never answers
+    fault_proxy.add(Fault("lose", action="PutParameter"))      # done upstream, answer lost
 
 A fault's `action` matches the AWS API action (X-Amz-Target or the form's Action=); `after`
 lets that many matching requests through first; `count` bounds how many it hits; `sticky`
@@ -38,7 +39,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 
 @dataclass
 class Fault:
-    kind: Literal["cut", "error", "stall"]
+    kind: Literal["cut", "lose", "error", "stall"]  # lose: forwarded, answer cut
     action: str | None = None  # None: every request
     after: int = 0  # matching requests let through before the fault starts
     count: int | None = None  # how many requests it hits at most (None: no bound)
@@ -161,6 +162,8 @@ class FaultProxy:
                 else:
                     if fault.kind == "stall":
                         proxy.stopped.wait()
+                    elif fault.kind == "lose":
+                        proxy._forward(self.command, self.path, self.headers, body)
                     self.close_connection = True  # "cut": the connection ends, no answer
 
             def _reply(self, status: int, headers: Any, body: bytes) -> None:
