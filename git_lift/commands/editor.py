@@ -45,9 +45,29 @@ def interrupt_on_termination() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _gone(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
+
+
+def remove_stale_folders() -> None:
+    """A SIGKILL leaves no chance to clean up: remove our private folders (named with their
+    process id) whose process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob("git-lift-edit-*-*"):
+        if folder.stat().st_uid == os.getuid() and _gone(folder.name.split("-")[3]):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def private_file(filename: str, text: str) -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="git-lift-"))  # mkdtemp makes it 0700
+    remove_stale_folders()
+    # mkdtemp makes it 0700; the process id in the name tells a later run whether it is stale
+    folder = Path(tempfile.mkdtemp(prefix=f"git-lift-edit-{os.getpid()}-"))
     path = folder / filename
     try:
         with interrupt_on_termination():

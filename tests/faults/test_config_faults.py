@@ -329,3 +329,20 @@ def test_a_hook_on_a_silent_network_returns_within_seconds(
 def _git_lift_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     bin_dir = Path(__file__).resolve().parents[2] / ".venv" / "bin"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_a_killed_edit_leaves_no_private_file_behind_after_the_next_run(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = temp / f"git-lift-edit-{dead.pid}-x1"  # what a SIGKILLed edit leaves
+    stale.mkdir(mode=0o700)
+    (stale / "LIFT_CONFIG_staging_payments-api.env").write_text("SECRET=1\n")
+    alive = temp / f"git-lift-edit-{os.getpid()}-x2"  # another edit, still open
+    alive.mkdir(mode=0o700)
+    result = lift("config", "edit", "-e", "staging", env={"TMPDIR": str(temp), **KEEP})
+    assert result.returncode in (0, 1), result.stderr
+    assert not stale.exists() and alive.exists()
