@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, StackEvent, root_cause
+from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, Stack, StackEvent, root_cause
 from git_lift.commands import infra_env, infra_service_edit
 from git_lift.commands.infra_stack import (
     Progress,
@@ -170,8 +170,40 @@ def test_a_refused_change_set_is_deleted_and_its_reason_shown(stubbed: Any) -> N
         "describe_change_set", described("FAILED", "No export named lift-staging-VpcId found")
     )
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET_ID})
+    # The stack the CREATE change set made goes too, or the next create would never settle.
+    stubber.add_response("describe_stacks", stack_answer("REVIEW_IN_PROGRESS"))
+    stubber.add_response("delete_stack", {}, {"StackName": STACK_ID})
     with pytest.raises(AwsError, match="refused the change to lift-staging: No export named"):
         cfn.create_change_set("lift-staging", "{}", create=True, tags={}, timeout=60)
+
+
+def test_discarding_an_update_change_set_leaves_the_stack(stubbed: Any) -> None:
+    cfn, stubber, _ = stubbed
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET_ID})
+    cfn.discard(ChangeSet(CHANGE_SET_ID, "lift-staging", creates_stack=False))
+
+
+def test_a_stack_left_in_review_is_deleted_and_counts_as_absent(
+    stubbed: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfn, stubber, clock = stubbed
+    stubber.add_response("describe_stacks", stack_answer("REVIEW_IN_PROGRESS"))
+    stubber.add_response("delete_stack", {}, {"StackName": STACK_ID})
+    stubber.add_response("describe_stacks", stack_answer("DELETE_IN_PROGRESS"))
+    stubber.add_response("describe_stacks", stack_answer("DELETE_COMPLETE"))
+    assert current_stack(cfn, "lift-staging") is None
+    err = capsys.readouterr().err
+    assert "lift-staging is REVIEW_IN_PROGRESS" in err and "deleting it to create it anew" in err
+    assert clock.sleeps == [1.0]  # one wait while CloudFormation deleted it
+
+
+def test_a_stack_that_will_not_delete_is_an_error(stubbed: Any) -> None:
+    cfn, stubber, _ = stubbed
+    stubber.add_response("delete_stack", {}, {"StackName": STACK_ID})
+    stubber.add_response("describe_stacks", stack_answer("DELETE_IN_PROGRESS"))
+    stubber.add_response("describe_stacks", stack_answer("DELETE_FAILED"))
+    with pytest.raises(LiftError, match="could not delete stack lift-staging"):
+        cfn.delete_and_wait(Stack("lift-staging", STACK_ID, "REVIEW_IN_PROGRESS"), timeout=60)
 
 
 def test_missing_stack_is_none(stubbed: Any) -> None:

@@ -172,11 +172,12 @@ class CloudFormation:
             )
         change_set_id = str(answer["Id"])
         status, reason = self._wait_for_change_set(change_set_id, timeout)
+        computed = ChangeSet(change_set_id, stack_name, create)
         if status == "FAILED" and any(text in reason for text in _NO_CHANGES):
-            self.delete_change_set(change_set_id)
-            return ChangeSet(change_set_id, stack_name, create)
+            self.discard(computed)
+            return computed
         if status != "CREATE_COMPLETE":
-            self.delete_change_set(change_set_id)
+            self.discard(computed)
             raise AwsError(f"CloudFormation refused the change to {stack_name}: {reason}")
         return ChangeSet(change_set_id, stack_name, create, list(self._changes(change_set_id)))
 
@@ -215,9 +216,44 @@ class CloudFormation:
         with translate_errors("deleting a change set"):
             self._client.delete_change_set(ChangeSetName=change_set_id)
 
+    def discard(self, change_set: ChangeSet) -> None:
+        """Leave nothing behind of a change set that will not run: a CREATE change set made
+        its stack (REVIEW_IN_PROGRESS, no resources), which would block the next create."""
+        self.delete_change_set(change_set.id)
+        if change_set.creates_stack:
+            stack = self.stack(change_set.stack_name)
+            if stack is not None and stack.reviewing:
+                self.delete_stack(stack.id)
+
     def execute(self, change_set: ChangeSet) -> None:
         with translate_errors(f"executing the change set of {change_set.stack_name}"):
             self._client.execute_change_set(ChangeSetName=change_set.id)
+
+    # Deleting ---------------------------------------------------------------------------------
+
+    def delete_stack(self, stack_id: str) -> None:
+        """Ask CloudFormation to delete a stack, by id so that a newer namesake is safe."""
+        with translate_errors(f"deleting stack {stack_id}"):
+            self._client.delete_stack(StackName=stack_id)
+
+    def delete_and_wait(self, stack: Stack, timeout: float) -> None:
+        """Delete the stack and wait until it is gone (its id then answers DELETE_COMPLETE)."""
+        self.delete_stack(stack.id)
+        deadline = self._clock() + timeout
+        interval = MIN_INTERVAL / 2
+        while True:
+            current = self.stack(stack.id)
+            if current is None or current.status == "DELETE_COMPLETE":
+                return
+            if current.status == "DELETE_FAILED":
+                raise StackFailed(f"could not delete stack {stack.name}: {current.reason}")
+            if self._clock() >= deadline:
+                raise AwsError(
+                    f"stopped waiting for stack {stack.name} to be deleted after {timeout:.0f}s",
+                    hint=f"watch it: aws cloudformation describe-stacks --stack-name {stack.id}",
+                )
+            self._sleep(interval)
+            interval = min(MAX_INTERVAL, interval * 1.5)
 
     # Events -----------------------------------------------------------------------------------
 

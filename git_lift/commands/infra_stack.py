@@ -85,9 +85,18 @@ def confirm_change(ctx: Context, environment: EnvironmentSettings, stack: str) -
 
 
 def current_stack(cfn: CloudFormation, name: str) -> Stack | None:
-    """The stack, or None when there is none to update (or only an unexecuted change set)."""
+    """The stack, or None when there is none to update. A stack that an unexecuted CREATE
+    change set left (REVIEW_IN_PROGRESS, no resources) is deleted first: a new CREATE change
+    set next to it would never settle."""
     stack = cfn.stack(name)
-    if stack is None or stack.reviewing:
+    if stack is None:
+        return None
+    if stack.reviewing:
+        ui.info(
+            f"stack {name} is {stack.status}: a change set created it and was never executed, "
+            "so it has no resources; deleting it to create it anew"
+        )
+        cfn.delete_and_wait(stack, CHANGE_SET_TIMEOUT)
         return None
     if stack.status in DEAD:
         raise LiftError(
@@ -113,8 +122,8 @@ def change_stack(
     save: Callable[[], None] | None = None,
 ) -> Stack | None:
     """Create or update the stack; `save` runs after the confirmation, before anything changes
-    (a refusal there deletes the change set). Returns the settled stack (None: no stack and
-    nothing to create)."""
+    (a refusal there deletes the change set, and the stack a CREATE one made). Returns the
+    settled stack (None: no stack and nothing to create)."""
     existing = current_stack(cfn, change.name)
     verb = "create" if existing is None else "update"
     ui.info(f"computing the change set to {verb} stack {change.name}")
@@ -138,7 +147,7 @@ def change_stack(
         if save is not None:
             save()
     except BaseException:
-        cfn.delete_change_set(change_set.id)
+        cfn.discard(change_set)
         raise
     return execute_and_watch(cfn, change_set, change.timeout)
 
