@@ -72,7 +72,7 @@ def without_skips(template: dict[str, Any]) -> dict[str, Any]:
 
 def run_checkov(folder: Path, home: Path) -> list[dict[str, Any]]:
     if CHECKOV is None:
-        missing = "checkov is not installed: make .venv-checkov/bin/checkov"
+        missing = "checkov is not installed: make .venv-checkov/bin/checkov (or set CHECKOV)"
         if IN_CI:
             pytest.fail(missing)
         pytest.skip(missing)
