@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,17 +47,17 @@ FIGURES: list[Outcome] = []
 
 @pytest.fixture(scope="module", autouse=True)
 def figures(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Print the figures once the module's ships are done (shown whatever -s says)."""
+    """Print the figures once the module's ships are done, after pytest's own summary."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not FIGURES:
-        return
-    reporter.write_line("")
-    reporter.write_line("ship under faults: false 'released' / locks left silently / status wrong")
-    for o in FIGURES:
-        reporter.write_line(
+    lines = [
+        "ship under faults: false 'released' / locks left silently / status wrong",
+        *(
             f"  {o.scenario:<18} {o.false_released} / {o.silent_locks} / {o.status_wrong}"
-        )
+            for o in FIGURES
+        ),
+    ]
+    if FIGURES:
+        request.config.add_cleanup(lambda: print("\n" + "\n".join(lines), file=sys.__stderr__))
 
 
 def running_image() -> str:
@@ -129,7 +130,9 @@ def released(shipping: GitRepo, lift: Lift) -> GitRepo:
     return shipping
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
 def test_a_signal_while_waiting_releases_the_lock_and_says_what_ecs_does(
     released: GitRepo, lift: Lift, sig: signal.Signals
 ) -> None:
