@@ -597,6 +597,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         certificate_arn=cert["CertificateArn"],
         notification_topic_arn=TOPIC,
         internal_load_balancer=True,
+        access_logs_bucket="acme-alb-logs",
     )
     env_outputs = create_stack(cfn, "lift-staging", environment_template("staging", params))
     assert env_outputs["ClusterName"] == "lift-staging"
@@ -612,6 +613,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
     configs = {
         "api": SERVICES["http-public-autoscaling"],
         "internal": SERVICES["http-internal"],
+        "encrypted-logs": SERVICES["encrypted-logs"],
         "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
     }
     for service, cfg in configs.items():
