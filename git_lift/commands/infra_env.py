@@ -155,7 +155,8 @@ def deploy(
     return cfn, stack.outputs if stack is not None else {}
 
 
-def create(ctx: Context, env: str, flags: EnvFlags) -> int:
+def create(ctx: Context, env: str, flags: EnvFlags, *, ask: bool = True) -> int:
+    """`ask`: on a terminal, ask for the network's settings (setup takes the defaults)."""
     env = ctx.environment(env).name
     store = Store(ctx.clients.dynamodb)
     existing = store.environment(env)
@@ -173,7 +174,7 @@ def create(ctx: Context, env: str, flags: EnvFlags) -> int:
             hint=f"adopt it with: git lift env update -e {env}",
         )
     params = apply_flags(EnvironmentParams(region=cfn.region), flags)
-    if ui.interactive() and not ctx.options.yes:
+    if ask and ui.interactive() and not ctx.options.yes:
         params = ask_params(params, flags)
     check_params(params)
     from git_lift.aws.identity import account_id
