@@ -79,3 +79,22 @@ def doc_editor(
     )
     script.chmod(0o755)
     return str(script)
+
+
+def doc_file(
+    folder: Path,
+    doc: dict[str, Any],
+    change: dict[str, Any],
+    name: str = "service.json",
+    remove: tuple[str, ...] = (),
+) -> str:
+    """A `service create|edit --file`: `doc` with `change` merged in and `remove` left out."""
+    merged = {k: v for k, v in {**doc, **change}.items() if k not in remove}
+    path = folder / name
+    path.write_text(json.dumps(merged, indent=2))
+    return str(path)
+
+
+def newest_doc(env: str, service: str) -> dict[str, Any]:
+    found: dict[str, Any] = documents(env, service)[-1]["doc"]
+    return found

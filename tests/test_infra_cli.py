@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import GitRepo, Lift, editor_script
+from git_lift.servicecfg import default_document
+from tests.helpers import GitRepo, Lift, editor_script, run_in_terminal
 from tests.infra_support import (
     client,
     doc_editor,
+    doc_file,
     documents,
     lint,
+    newest_doc,
     outputs,
     put_config,
     stack,
@@ -31,6 +34,15 @@ def create_env(lift: Lift) -> None:
 def create_service(lift: Lift, *args: str) -> Any:
     put_config("staging", "payments-api", DATABASE_URL="postgres://x", API_TOKEN="t")
     return lift("service", "create", "-e", "staging", "--yes", *args, env={"GIT_EDITOR": NO_EDIT})
+
+
+def on_terminal(
+    lift: Lift, editor: str, *args: str, answers: list[tuple[str, str]] | None = None
+) -> tuple[int, str]:
+    """`git lift ARGS` on a pseudo-terminal, where the editor opens: exit code, output."""
+    return run_in_terminal(
+        ["git", "lift", *args], lift.cwd, answers or [], env={"GIT_EDITOR": editor}
+    )
 
 
 def test_env_create_shows_the_change_set_records_the_env_and_refuses_a_second_create(
@@ -131,13 +143,13 @@ def test_create_then_edit_makes_versions_1_and_2_and_ship_deploys_into_the_servi
     assert lint(template_text("lift-staging-payments-api")) == []
 
     editor = doc_editor(tmp_path, {"cpu": 512, "memory": 1024, "desired_count": 2})
-    edited = lift("service", "edit", "-e", "staging", "--yes", env={"GIT_EDITOR": editor})
-    assert edited.returncode == 0, edited.stderr
+    code, edited = on_terminal(lift, editor, "service", "edit", "-e", "staging", "--yes")
+    assert code == 0, edited
     seen = Path(editor + ".seen").read_text()
     assert "version 1 (saved by Test Dev" in seen
-    assert '-  "cpu": 256,' in edited.stderr and '+  "cpu": 512,' in edited.stderr
-    assert "--- version 1" in edited.stderr
-    assert "~ TaskDefinition" in edited.stderr and "saved version 2" in edited.stderr
+    assert '-  "cpu": 256,' in edited and '+  "cpu": 512,' in edited
+    assert "--- version 1" in edited
+    assert "~ TaskDefinition" in edited and "saved version 2" in edited
     versions = documents("staging", "payments-api")
     assert [d["version"] for d in versions] == [1, 2]
     assert versions[1]["doc"]["cpu"] == 512 and versions[1]["author"].startswith("Test Dev")
@@ -154,9 +166,11 @@ def test_create_then_edit_makes_versions_1_and_2_and_ship_deploys_into_the_servi
     assert shipped.returncode == 0, shipped.stderr
     task = ecs.describe_services(cluster="lift-staging", services=["payments-api"])["services"][0]
     assert task["taskDefinition"].endswith(":3")
-    editor = doc_editor(tmp_path, {"desired_count": 1}, name="second.py")
-    again = lift("service", "edit", "-e", "staging", "--yes", env={"GIT_EDITOR": editor})
+    # In a script (no terminal) the new config comes from --file.
+    second = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"desired_count": 1})
+    again = lift("service", "edit", "-e", "staging", "--yes", "--file", second)
     assert again.returncode == 0, again.stderr
+    assert "saved version 3" in again.stderr
     assert "does not run in staging yet" not in again.stderr
     rendered = json.loads(lift("service", "template", "-e", "staging").stdout)
     container = rendered["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
@@ -171,21 +185,29 @@ def test_an_invalid_edit_is_kept_with_its_problems_and_resumed(
     create_env(lift)
     assert create_service(lift).returncode == 0
     bad = doc_editor(tmp_path, {"cpu": 300, "memory": 512, "colour": "blue"}, name="bad.py")
-    result = lift("service", "edit", "-e", "staging", "--yes", env={"GIT_EDITOR": bad})
-    assert result.returncode == 1
-    assert "$.colour: unknown field" in result.stderr
-    assert "$.cpu: 300 is not a Fargate cpu value" in result.stderr
+    code, result = on_terminal(
+        lift, bad, "service", "edit", "-e", "staging", "--yes", answers=[("Reopen", "n")]
+    )
+    assert code == 1
+    assert "$.colour: unknown field" in result
+    assert "$.cpu: 300 is not a Fargate cpu value" in result
     assert "hint: fix them with: git lift service edit -e staging -s payments-api --resume" in (
-        result.stderr
+        result
     )
     kept = next((lift.cwd / ".git" / "lift").glob("service-edit-*"))
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
     assert kept.read_text().startswith("#! 2 problems to fix, then save again:")
     assert [d["version"] for d in documents("staging", "payments-api")] == [1]
 
+    # Without a terminal --resume takes the kept edit as it is: still invalid, still kept.
+    scripted = lift("service", "edit", "-e", "staging", "--yes", "--resume")
+    assert scripted.returncode == 1 and "$.colour: unknown field" in scripted.stderr
+    assert "hint: fix it on a terminal: git lift service edit" in scripted.stderr
+    assert kept.exists()
+
     fix = doc_editor(tmp_path, {"cpu": 512, "memory": 1024}, name="fix.py", remove=("colour",))
-    resumed = lift("service", "edit", "-e", "staging", "--yes", "--resume", env={"GIT_EDITOR": fix})
-    assert resumed.returncode == 0, resumed.stderr
+    code, resumed = on_terminal(lift, fix, "service", "edit", "-e", "staging", "--yes", "--resume")
+    assert code == 0, resumed
     assert not kept.exists()
     assert [d["version"] for d in documents("staging", "payments-api")] == [1, 2]
 
@@ -208,10 +230,10 @@ def test_a_concurrent_save_is_refused_and_the_edit_kept(
             'sed -i \'s/"desired_count": 1/"desired_count": 3/\' "$file"'
         ),
     )
-    result = lift("service", "edit", "-e", "staging", "--yes", env={"GIT_EDITOR": teammate})
-    assert result.returncode == 1
-    assert "version 2 of payments-api's config in staging was saved by Other" in result.stderr
-    assert "--resume" in result.stderr
+    code, result = on_terminal(lift, teammate, "service", "edit", "-e", "staging", "--yes")
+    assert code == 1
+    assert "version 2 of payments-api's config in staging was saved by Other" in result
+    assert "--resume" in result
     assert documents("staging", "payments-api")[1]["author"] == "Other"
     kept = next((lift.cwd / ".git" / "lift").glob("service-edit-*"))
     assert '"desired_count": 3' in kept.read_text()
@@ -244,13 +266,14 @@ def test_each_service_of_a_repo_gets_its_own_stack(aws: Any, tmp_path: Path) -> 
     put_config("staging", "worker", QUEUE="jobs")
     lift = Lift(repo.path)
     create_env(lift)
-    worker_doc = doc_editor(
-        tmp_path, {"command": ["python", "-m", "w"]}, remove=("http_interface",)
+    worker_doc = doc_file(
+        tmp_path,
+        default_document("worker", "staging"),
+        {"command": ["python", "-m", "w"]},
+        remove=("http_interface",),
     )
-    for name, editor in (("api", NO_EDIT), ("worker", worker_doc)):
-        result = Lift(repo.path / name)(
-            "service", "create", "-e", "staging", "--yes", env={"GIT_EDITOR": editor}
-        )
+    for name, file_args in (("api", []), ("worker", ["--file", worker_doc])):
+        result = Lift(repo.path / name)("service", "create", "-e", "staging", "--yes", *file_args)
         assert result.returncode == 0, result.stderr
     assert outputs("lift-staging-api")["ServiceName"] == "api"
     assert outputs("lift-staging-worker")["ServiceName"] == "worker"

@@ -146,8 +146,17 @@ def test_without_the_circuit_breaker_rollback_ship_rolls_back_itself(
 
 
 def test_timeout_rolls_back(shipping: GitRepo, lift: Lift) -> None:
+    # The smallest timeout there is (0 is refused) allows two polls, time for a healthy
+    # sandbox rollout to complete. Crashing tasks without a circuit breaker are replaced for
+    # ever, as ECS does: only the timeout ends this deployment.
+    boto3.client("ecs", region_name="eu-west-1").update_service(
+        cluster="lift-staging",
+        service="payments-api",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}},
+    )
     before = running_task_definition("staging")["taskDefinitionArn"]
-    result = lift("ship", "-e", "staging", "--timeout", "0")
+    break_next_release(shipping)
+    result = lift("ship", "-e", "staging", "--timeout", "1")
     assert result.returncode == 1
     assert "timed out" in result.stderr
     assert running_task_definition("staging")["taskDefinitionArn"] == before

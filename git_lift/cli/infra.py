@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import click
 
 from git_lift.cli.base import CONTEXT_SETTINGS, F, cli, context, env_option, global_options
 from git_lift.cli.release import checked_image
+from git_lift.errors import UsageError
 
 stack_timeout_option = click.option(
     "--timeout",
@@ -24,6 +27,13 @@ image_option = click.option(
 )
 resume_option = click.option(
     "--resume", is_flag=True, help="Continue an edit that was not applied."
+)
+file_option = click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="The service config as JSON (as `service show` prints it), instead of the editor.",
 )
 doc_version_option = click.option(
     "--version", "version", type=int, metavar="N", help="A saved version (default: the newest)."
@@ -162,22 +172,32 @@ def service_group() -> None:
 @image_option
 @stack_timeout_option
 @resume_option
+@file_option
 @global_options
 @click.pass_context
 def service_create(
-    ctx: click.Context, /, env: str, image: str | None, timeout: float, resume: bool, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    image: str | None,
+    timeout: float,
+    resume: bool,
+    file: Path | None,
+    **values: Any,
 ) -> int:
     """Edit a new service config, review, save version 1 and create the service's stack.
+
+    Without a terminal no editor opens: the default config is used, or --file's.
 
     \b
     Example:
       git lift service create -e staging
-      git lift -s worker service create -e staging --yes
+      git lift -s worker service create -e staging --yes --file worker.json
     """
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=image, timeout=timeout)
-    return command.create(context(ctx, values), env, options, resume=resume)
+    return command.create(context(ctx, values), env, options, resume=resume, file=file)
 
 
 @service_group.command("edit")
@@ -185,21 +205,32 @@ def service_create(
 @image_option
 @stack_timeout_option
 @resume_option
+@file_option
 @global_options
 @click.pass_context
 def service_edit(
-    ctx: click.Context, /, env: str, image: str | None, timeout: float, resume: bool, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    image: str | None,
+    timeout: float,
+    resume: bool,
+    file: Path | None,
+    **values: Any,
 ) -> int:
     """Edit the service config in your editor, review the diff, save version N+1, apply.
+
+    Without a terminal no editor opens: give the new config with --file.
 
     \b
     Example:
       git lift service edit -e staging
+      git lift service edit -e staging --yes --file service.json   # CI
     """
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=image, timeout=timeout)
-    return command.edit(context(ctx, values), env, options, resume=resume)
+    return command.edit(context(ctx, values), env, options, resume=resume, file=file)
 
 
 @service_group.command("update")
@@ -278,6 +309,16 @@ def service_template(
     return command.template(context(ctx, values), env, fmt, version)
 
 
+def checked_account(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Anything but 12 digits would put ARNs in the policy that match nothing."""
+    if value is not None and not re.fullmatch(r"[0-9]{12}", value):
+        raise UsageError(
+            f"--account {value!r} is not an AWS account id (12 digits)",
+            hint="e.g. --account 123456789012, or leave it out for the caller's account",
+        )
+    return value
+
+
 @cli.command("iam-policy")
 @env_option
 @click.option(
@@ -289,7 +330,11 @@ def service_template(
     help="ci: ship and checks; developer: also config, logs, shell, services; "
     "admin: also env create/update; boundary: the permissions boundary of task roles.",
 )
-@click.option("--account", help="AWS account id (default: the caller's, from STS).")
+@click.option(
+    "--account",
+    callback=checked_account,
+    help="AWS account id, 12 digits (default: the caller's, from STS).",
+)
 @global_options
 @click.pass_context
 def iam_policy(

@@ -7,13 +7,38 @@ from typing import Any
 import click
 
 from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.errors import UsageError
+
+# A deployment takes seconds to an hour; 0 or a negative number would time out at once and
+# roll back, and more than a day would hold the deploy lock past any sensible wait.
+MAX_TIMEOUT = 24 * 3600
+
+
+def checked_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not 1 <= value <= MAX_TIMEOUT:
+        raise UsageError(
+            f"--timeout {value:g} is out of range: give 1 to {MAX_TIMEOUT} seconds (24 hours)",
+            hint="leave it out for the default of 900 (15 minutes)",
+        )
+    return value
+
+
+def checked_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An empty --ref (an unset variable in a script) must not ship HEAD in its place."""
+    if value is not None and not value.strip():
+        raise UsageError(
+            "--ref is empty", hint="give a commit, branch or tag, or leave --ref out to ship HEAD"
+        )
+    return value
+
 
 timeout_option = click.option(
     "--timeout",
     type=float,
     default=15 * 60,
     show_default=True,
-    help="Seconds to wait for the deployment before rolling back.",
+    callback=checked_timeout,
+    help="Seconds to wait for the deployment before rolling back (1 to 86400).",
 )
 
 
@@ -28,7 +53,7 @@ def checked_image(ctx: click.Context, param: click.Parameter, value: str | None)
 
 @cli.command("ship")
 @click.option("-e", "--env", "env", help="Environment; by default the one the ref maps to.")
-@click.option("--ref", help="Commit, branch or tag to ship (default: HEAD).")
+@click.option("--ref", callback=checked_ref, help="Commit, branch or tag to ship (default: HEAD).")
 @click.option(
     "--image",
     callback=checked_image,

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from git_lift import servicecfg, ui
@@ -17,7 +18,7 @@ from git_lift.commands.context import Context
 from git_lift.commands.infra_env import require_record
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.commands.release import deployer
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, UsageError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
@@ -210,8 +211,46 @@ def before_editing(ctx: Context, t: Target) -> None:
     secrets(ctx, t, require_record(ctx, t.env), check=True)
 
 
-def create(ctx: Context, env: str, options: DeployOptions, *, resume: bool) -> int:
+def given_text(
+    ctx: Context, t: Target, verb: str, *, resume: bool, file: Path | None
+) -> str | None:
+    """The document --file or --resume gives; None when neither does."""
+    if file is not None and resume:
+        raise UsageError(
+            "--file and --resume do not go together",
+            hint=f"{t.command(verb, ' --file PATH')} or {t.command(verb, ' --resume')}",
+        )
+    if file is not None:
+        return editing.read_document(file)
+    if resume:
+        return editing.kept_text(ctx, t.env, t.name, t.command(verb))
+    return None
+
+
+def without_editor(
+    t: Target, text: str, resume_command: str, file: Path | None
+) -> editing.Edited | None:
+    """The document as it is when no editor opens, checked before any AWS request; None when
+    the editor opens. Without a terminal (CI, a pipe) an editor would wait for ever, and a
+    --file is never opened in one."""
+    if file is None and ui.interactive():
+        return None
+    fix = (
+        f"fix {file} and run the command again"
+        if file
+        else f"fix it on a terminal: {resume_command}"
+    )
+    return editing.as_given(text, fix)
+
+
+def create(
+    ctx: Context, env: str, options: DeployOptions, *, resume: bool, file: Path | None = None
+) -> int:
     t = target(ctx, env)
+    resume_command = t.command("create", " --resume")
+    given = given_text(ctx, t, "create", resume=resume, file=file)
+    text = given or editing.editor_text(servicecfg.default_document(t.name, t.env), header(t, None))
+    ready = without_editor(t, text, resume_command, file)
     current = stored(ctx, t)
     if current is not None:
         raise LiftError(
@@ -219,31 +258,40 @@ def create(ctx: Context, env: str, options: DeployOptions, *, resume: bool) -> i
             hint=f"change it with: {t.command('edit')} (or apply it: {t.command('update')})",
         )
     before_editing(ctx, t)
-    resume_command = t.command("create", " --resume")
-    if resume:
-        text = editing.kept_text(ctx, t.env, t.name, t.command("create"))
-    else:
-        text = editing.editor_text(servicecfg.default_document(t.name, t.env), header(t, None))
-    edited = editing.edit_loop(ctx, t.env, t.name, text, resume_command)
+    if ready is not None and given is None:
+        ui.info(
+            f"no terminal to edit in: {t.name} gets the default service config "
+            "(--file PATH gives your own)"
+        )
+    edited = ready or editing.edit_loop(ctx, t.env, t.name, text, resume_command)
     return apply(ctx, t, None, edited, options, resume_command)
 
 
-def edit(ctx: Context, env: str, options: DeployOptions, *, resume: bool) -> int:
+def edit(
+    ctx: Context, env: str, options: DeployOptions, *, resume: bool, file: Path | None = None
+) -> int:
     t = target(ctx, env)
+    resume_command = t.command("edit", " --resume")
+    given = given_text(ctx, t, "edit", resume=resume, file=file)
+    if given is None and not ui.interactive():
+        raise UsageError(
+            "service edit opens an editor and there is no terminal",
+            hint=f"give the new config as a file: {t.command('show')} > service.json, "
+            f"change it, then: {t.command('edit', ' --file service.json')}",
+        )
+    ready = without_editor(t, given, resume_command, file) if given is not None else None
     current = stored(ctx, t)
     if current is None and not resume:
         raise LiftError(
             f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
         )
     before_editing(ctx, t)
-    resume_command = t.command("edit", " --resume")
-    if resume:
-        text = editing.kept_text(ctx, t.env, t.name, t.command("edit"))
-    else:
-        assert current is not None
-        text = editing.editor_text(current.doc, header(t, current))
-    edited = editing.edit_loop(ctx, t.env, t.name, text, resume_command)
-    return apply(ctx, t, current, edited, options, resume_command)
+    if ready is None:
+        if given is None:
+            assert current is not None  # without --resume, checked above
+            given = editing.editor_text(current.doc, header(t, current))
+        ready = editing.edit_loop(ctx, t.env, t.name, given, resume_command)
+    return apply(ctx, t, current, ready, options, resume_command)
 
 
 def require_document(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument:

@@ -1,6 +1,8 @@
 """The editor step of `service create|edit`: a JSON document with # comments, validated with
 the JSON path of every problem; an invalid edit is reopened with the problems as comments
-(on a terminal) or kept for `--resume`, as git keeps a failed commit message."""
+(on a terminal) or kept for `--resume`, as git keeps a failed commit message. Without a
+terminal no editor opens (it would wait for ever): the document comes from --file, the
+defaults or the kept edit, validated the same way."""
 
 from __future__ import annotations
 
@@ -87,6 +89,32 @@ def kept_text(ctx: Context, env: str, service: str, command: str) -> str:
 
 def discard(ctx: Context, env: str, service: str) -> None:
     resume_path(ctx, env, service).unlink(missing_ok=True)
+
+
+def read_document(path: Path) -> str:
+    """The text of a --file: JSON, with # comment lines as in the editor."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte {exc.start})", hint="save it as UTF-8 JSON"
+        ) from exc
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {path}: {exc.strerror}", hint="check the path and its permissions"
+        ) from exc
+
+
+def as_given(text: str, fix_hint: str) -> Edited:
+    """A document that no editor opens (--file, the defaults, a kept edit without a
+    terminal), validated as an edited one is."""
+    if not without_comments(text).strip():
+        raise UsageError("the service config is empty; nothing was saved", hint=fix_hint)
+    try:
+        doc, cfg = parse_text(text)
+    except ServiceConfigError as exc:
+        raise ValidationError(f"{exc.message}\nnothing was saved", hint=fix_hint) from exc
+    return Edited(doc, cfg, text)
 
 
 def edit_loop(ctx: Context, env: str, service: str, text: str, resume_command: str) -> Edited:

@@ -15,14 +15,22 @@ from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Further back than a year is a typo (and past what a log group usually keeps); a huge number
+# would put the start before the epoch, which CloudWatch refuses.
+MAX_SINCE = 365 * 86400
 
 
 def parse_since(text: str) -> float:
-    """`10m`, `2h`, `1d` -> seconds."""
+    """`10m`, `2h`, `1d` -> seconds, at most a year."""
     match = re.fullmatch(r"(\d+)([smhd])", text.strip())
     if not match:
         raise UsageError(f"--since {text!r} is not a duration", hint="use e.g. 30s, 10m, 2h or 1d")
-    return int(match.group(1)) * UNITS[match.group(2)]
+    seconds = int(match.group(1)) * UNITS[match.group(2)]
+    if seconds > MAX_SINCE:
+        raise UsageError(
+            f"--since {text!r} is more than 365 days back", hint="use at most 365d, e.g. 30d"
+        )
+    return seconds
 
 
 def logs(
@@ -32,6 +40,7 @@ def logs(
     source = Logs(ctx.clients.logs, ctx.environment(env).name, service)
     start = int((time.time() - parse_since(since)) * 1000)
     seen: set[str] = set()
+    first = True
     while True:
         for event in source.events(start):
             if event.event_id in seen:
@@ -40,6 +49,9 @@ def logs(
             stamp = time.strftime("%H:%M:%S", time.localtime(event.timestamp / 1000))
             ui.out(f"{stamp} {event.stream.rsplit('/', 1)[-1][:12]} {event.message.rstrip()}")
             start = max(start, event.timestamp)
+        if first and not seen:  # an empty stdout alone reads like a broken command
+            ui.info(f"no log events in {source.group} since {ui.when(start / 1000)} ({since} ago)")
+        first = False
         if not follow:
             return 0
         sleep(2.0)
