@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from git_lift.errors import LiftError
 
@@ -90,9 +91,43 @@ def run(
 def run_interactive(
     args: Sequence[str], *, cwd: str | None = None, env: Mapping[str, str] | None = None
 ) -> int:
-    """Run a program attached to the terminal (an editor, a user's command); return its code."""
+    """Run a program attached to the terminal (an editor, a user's command); return its code.
+    When we are interrupted (Ctrl-C, SIGTERM, SIGHUP), the program and everything it started
+    end with us: an editor left behind would hold a terminal and a file that is gone."""
     with _starting(args):
-        return subprocess.call(list(args), cwd=cwd, env=_env(env))
+        child = subprocess.Popen(list(args), cwd=cwd, env=_env(env))
+    try:
+        return child.wait()
+    except BaseException:
+        end_tree(child.pid)
+        raise
+
+
+def descendants(pid: int) -> list[int]:
+    """Processes started by `pid`, at any depth (Linux's /proc; none elsewhere)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            # `pid (comm) state ppid ...`: comm may hold spaces and parentheses.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def end_tree(pid: int, timeout: float = 2.0) -> None:
+    """SIGTERM `pid` and its descendants (listed first: once `pid` is gone they are reparented
+    and can no longer be found), then SIGKILL whatever is left after `timeout`."""
+    tree = [pid, *descendants(pid)]
+    for member in tree:
+        with suppress(ProcessLookupError):
+            os.kill(member, signal.SIGTERM)
+    for member in tree:
+        terminate(member, timeout)
 
 
 def run_streaming(
