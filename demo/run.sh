@@ -3,6 +3,8 @@
 # a service repo with a bare origin, config, a commit refused by the hook and fixed, a ship to
 # staging, a release to production by pushing a tag, a broken release rolled back, status and
 # history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
+# The image part needs an image builder and Debian's docker-registry: as root with apt-get the
+# demo installs them, otherwise it says at the start and at the end that it skipped that part.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,6 +27,34 @@ refused() {
   printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$*" "$plain"
   if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
 }
+
+# What the image part lacks, as a sentence ("" when nothing).
+missing_for_images() {
+  local missing=()
+  command -v buildah >/dev/null || command -v podman >/dev/null || docker info >/dev/null 2>&1 ||
+    missing+=("no image builder (buildah, podman or docker with a daemon) is installed")
+  command -v docker-registry >/dev/null || command -v registry >/dev/null ||
+    missing+=("no docker-registry is installed")
+  local IFS=";"
+  printf '%s' "${missing[*]}" | sed 's/;/ and /'
+}
+enable="apt-get install buildah docker-registry"
+[ "$(id -u)" = 0 ] || enable="sudo $enable"
+skipped() {
+  echo "demo: $1 the image part (build, push, release by tag): $lacking."
+  echo "demo: to include it: $enable"
+}
+
+lacking=$(missing_for_images)
+if [ -n "$lacking" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "demo: $lacking; installing them: apt-get install -y buildah docker-registry"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq buildah docker-registry ||
+    { apt-get update -qq && apt-get install -y -qq buildah docker-registry; } ||
+    echo "demo: apt-get could not install buildah and docker-registry (see above)"
+  lacking=$(missing_for_images)
+fi
+[ -z "$lacking" ] || skipped "skipping"
 
 say "Start the sandbox: moto's AWS emulator, the ECS rollout simulator and a local registry"
 git lift sandbox --detach
@@ -67,12 +97,13 @@ run git commit -q -m "Use the payment provider"
 run git push -q origin main
 
 say "Ship the commit to staging: build, push, deploy by digest, wait, tag"
-if ! command -v buildah >/dev/null && ! command -v podman >/dev/null && ! docker info >/dev/null 2>&1; then
-  echo "demo: no image builder (buildah, podman or docker with a daemon) is installed;"
-  echo "demo: install one (apt-get install buildah docker-registry) to see images built and pushed."
-  echo "demo: meanwhile ship deploys a prebuilt image with --image, and the tag releases are skipped."
+if [ -n "$lacking" ]; then
+  echo "demo: without the image part, ship deploys a prebuilt image with --image."
   run git lift ship -e staging --image "public.ecr.aws/docker/library/busybox@sha256:$(printf '%064d' 1)"
   run git lift status
+  echo
+  skipped "skipped"
+  echo "demo: done; everything above ran against the local sandbox, not AWS"
   exit 0
 fi
 run git lift ship -e staging

@@ -41,12 +41,20 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "drift     config changed since the release: +LIFT_SANDBOX_CRASH" in out
 
 
+FAILING_APT = """#!/bin/sh
+echo "apt-get $*" >> "$APT_LOG"
+echo "E: Unable to locate package buildah" >&2
+exit 100
+"""
+
+
 @pytest.mark.slow
-def test_without_an_image_builder_the_demo_says_so_and_deploys_a_prebuilt_image(
+def test_without_buildah_and_a_registry_the_demo_says_so_at_start_and_end(
     tmp_path: Path,
 ) -> None:
-    # A PATH where buildah and podman do not exist (and docker, if any, has no daemon).
-    hidden = {"buildah", "podman"}
+    # A PATH without buildah, podman and docker-registry (docker, if any, has no daemon), and an
+    # apt-get that cannot install them: as root the demo tries it, and goes on without images.
+    hidden = {"buildah", "podman", "docker-registry", "registry", "apt-get"}
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for folder in os.environ["PATH"].split(os.pathsep):
@@ -56,8 +64,12 @@ def test_without_an_image_builder_the_demo_says_so_and_deploys_a_prebuilt_image(
             target = bin_dir / name
             if name not in hidden and not target.exists():
                 target.symlink_to(Path(folder) / name)
+    apt = bin_dir / "apt-get"
+    apt.write_text(FAILING_APT)
+    apt.chmod(0o755)
+    apt_log = tmp_path / "apt.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GIT_LIFT_"))}
-    env.update({"PATH": str(bin_dir), "DEMO_DIR": str(tmp_path / "demo")})
+    env.update({"PATH": str(bin_dir), "DEMO_DIR": str(tmp_path / "demo"), "APT_LOG": str(apt_log)})
     result = subprocess.run(
         ["bash", str(ROOT / "demo" / "run.sh")],
         cwd=ROOT,
@@ -70,5 +82,20 @@ def test_without_an_image_builder_the_demo_says_so_and_deploys_a_prebuilt_image(
     )
     out = result.stdout
     assert result.returncode == 0, out[-4000:]
-    assert "no image builder (buildah, podman or docker with a daemon) is installed" in out
+    lacking = (
+        "no image builder (buildah, podman or docker with a daemon) is installed"
+        " and no docker-registry is installed"
+    )
+    enable = "demo: to include it: " + ("" if os.geteuid() == 0 else "sudo ")
+    enable += "apt-get install buildah docker-registry"
+    before, _, after = out.partition("Start the sandbox")
+    assert f"demo: skipping the image part (build, push, release by tag): {lacking}." in before
+    assert enable in before
+    assert f"demo: skipped the image part (build, push, release by tag): {lacking}." in after
+    assert enable in after.split("What runs where")[-1]
+    if os.geteuid() == 0:
+        assert (
+            f"demo: {lacking}; installing them: apt-get install -y buildah docker-registry" in out
+        )
+        assert "apt-get install -y -qq buildah docker-registry" in apt_log.read_text()
     assert "released payments-api" in out and "release 1 (lift/staging/payments-api/1)" in out
