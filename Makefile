@@ -8,11 +8,23 @@ CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: demo test lint bench man
+.PHONY: demo test test-fast lint bench man
 
-$(BIN)/git-lift: pyproject.toml
+# The demo needs only the package and its sandbox extra; test, lint and bench add the test
+# extras (pytest, mypy, stubs, cfn-lint...) to the same venv. The second sentinel is older than
+# the first right after `make demo`, so make adds the test extras when they are first needed.
+# pip's editable installs skip data files: the man page is linked where man looks for it
+# (`share/man` beside the venv's bin on PATH), so that `git lift --help` finds it.
+SANDBOX := $(VENV)/.sandbox-installed
+
+$(SANDBOX): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --no-compile -e '.[sandbox]'
+	mkdir -p $(VENV)/share/man/man1
+	ln -sf "$(CURDIR)/man/man1/git-lift.1" $(VENV)/share/man/man1/git-lift.1
+	touch $@
+
+$(BIN)/git-lift: $(SANDBOX)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -21,8 +33,12 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
-demo: $(BIN)/git-lift
+demo: $(SANDBOX)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run.sh
+
+# The tests that need neither a built image nor the demo: .ci/run runs them with the oldest Python.
+test-fast: $(BIN)/git-lift
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 -q -m 'not slow'
 
 test: $(BIN)/git-lift $(CHECKOV)
 	PATH="$(CURDIR)/$(BIN):$$PATH" CHECKOV="$(CURDIR)/$(CHECKOV)" $(BIN)/python -m pytest -n 2 -q
