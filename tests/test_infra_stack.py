@@ -365,6 +365,7 @@ def test_flags_override_and_a_new_vpc_brings_its_subnets() -> None:
         certificate_arn="",
         notification_topic_arn=None,
         internal_load_balancer=None,
+        access_logs_bucket=None,
         timeout=60,
     )
     params = infra_env.apply_flags(base, flags)
