@@ -273,7 +273,12 @@ def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> i
 @config.command("import")
 @env_option
 @click.argument("path", metavar="FILE|-")
-@format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dotenv", "json"]),
+    help="The file's format (default: json for a .json file, else dotenv).",
+)
 @click.option("--replace", is_flag=True, help="Remove keys the file does not name.")
 @tier_option
 @allow_removing_option
@@ -284,7 +289,7 @@ def config_import(
     /,
     env: str,
     path: str,
-    fmt: str,
+    fmt: str | None,
     replace: bool,
     tier: str,
     allow_removing_required: bool,

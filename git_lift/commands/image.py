@@ -71,14 +71,16 @@ def ensure_image(
     if source:
         labels["org.opencontainers.image.source"] = source
     with files() as root:
-        dockerfile = root / service.dockerfile
-        if not dockerfile.exists():
+        # Both resolved inside the exported commit: a committed symlink cannot widen the build.
+        dockerfile = ctx.repo.contained(service.dockerfile, root)
+        context = ctx.repo.contained(service.context, root)
+        if not dockerfile.is_file():
             raise LiftError(
                 f"there is no {service.dockerfile} at {sha[:12]}",
                 hint="commit a Dockerfile, or set dockerfile in .gitlift, or pass --image",
             )
         ui.info(f"building {uri} with {builder.name}")
-        builder.build(str(root / service.context), str(dockerfile), uri, build_args, labels)
+        builder.build(str(context), str(dockerfile), uri, build_args, labels)
     ui.info(f"pushing {uri}")
     digest = builder.push(uri, insecure_registry=insecure, auth=auth)
     return Image(repository_uri, tag, digest, built=True)

@@ -7,7 +7,6 @@ or deployed for a ship that cannot succeed.
 from __future__ import annotations
 
 import hashlib
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,11 +113,7 @@ def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
         yield ctx.repo.workdir
         return
     with tempfile.TemporaryDirectory(prefix="git-lift-build-") as folder:
-        archive = Path(folder) / "commit.tar"
-        ctx.repo.git("archive", "--format=tar", "-o", str(archive), sha)
-        with tarfile.open(archive) as tar:
-            tar.extractall(Path(folder) / "tree", filter="data")
-        archive.unlink()
+        ctx.repo.export_tree(sha, Path(folder) / "tree")
         yield Path(folder) / "tree"
 
 
