@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_lift import envfile, proc, ui
+from git_lift import envfile, names, proc, ui
 from git_lift.commands import config_apply, config_state
 from git_lift.commands.config_apply import Target
 from git_lift.commands.context import Context, in_parallel
@@ -40,15 +40,15 @@ def require_keys(
 ) -> dict[str, int]:
     """The store's versions of `keys` (names only); a key it lacks stops what was about to
     happen, with the command that sets it."""
-    names = ctx.parameter_names(env, service)
-    missing = sorted(set(keys) - set(names))
+    present = ctx.parameter_names(env, service)
+    missing = sorted(set(keys) - set(present))
     if missing:
         raise ValidationError(
-            f"{env} lacks config that env.sample names: {', '.join(missing)}; {consequence}",
+            f"{env} lacks config that env.sample names: {names.listed(missing)}; {consequence}",
             hint=f"git lift config set{ctx.service_flag(service)} -e {env} "
-            f"{' '.join(k + '=...' for k in missing)}",
+            f"{names.fix_assignments(missing)}",
         )
-    return {key: names[key] for key in keys}
+    return {key: present[key] for key in keys}
 
 
 def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
@@ -56,7 +56,7 @@ def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
     path = ctx.env_sample_path(service)
     if not path.exists():
         return []
-    return sample_keys_from_text(service, path.read_text(encoding="utf-8"))
+    return sample_keys_from_text(service, envfile.read(path, service.env_sample))
 
 
 def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
@@ -194,9 +194,14 @@ def unset(
     return config_apply.apply(ctx, t, base, desired, removal=removal(ctx, allow_removing_required))
 
 
-def read_import(path: str, fmt: str) -> dict[str, str]:
+def read_import(path: str, fmt: str | None) -> dict[str, str]:
+    fmt = fmt or ("json" if path.lower().endswith(".json") else "dotenv")
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = (
+            envfile.decode(sys.stdin.buffer.read(), "stdin")
+            if path == "-"
+            else envfile.read(Path(path))
+        )
     except OSError as exc:
         raise UsageError(
             f"cannot read {path}: {exc.strerror}", hint="name a readable file"
@@ -216,7 +221,7 @@ def import_values(
     ctx: Context,
     env: str,
     path: str,
-    fmt: str,
+    fmt: str | None,
     *,
     replace: bool,
     advanced: bool,
@@ -249,15 +254,10 @@ def restore_removed(ctx: Context, env: str) -> int:
 
 
 def restore(ctx: Context, env: str, spec: str) -> int:
-    key, _, version = spec.partition("@")
-    if not envfile.is_valid_key(key) or not version.isdigit():
-        raise UsageError(
-            f"{spec!r} is not KEY@VERSION",
-            hint="see versions with: git lift config history KEY -e ENV",
-        )
+    key, version = names.key_at_version(spec)
     t = writable_target(ctx, env)
     base = t.store.read_keys([key])
-    old_value = t.store.value_at(key, int(version))
+    old_value = t.store.value_at(key, version)
     desired = {k: p.value for k, p in base.items()} | {key: old_value}
     return config_apply.apply(ctx, t, base, desired)
 
@@ -284,6 +284,7 @@ def show(ctx: Context, env: str, *, show_values: bool) -> int:
 
 
 def get(ctx: Context, env: str, key: str) -> int:
+    names.key(key)
     t = target(ctx, env)
     params = t.store.read()
     if key not in params:
@@ -313,6 +314,7 @@ def run_with_config(ctx: Context, env: str, command: Sequence[str]) -> int:
 
 
 def history(ctx: Context, env: str, key: str, *, show_values: bool) -> int:
+    names.key(key)
     t = target(ctx, env)
     entries = t.store.history(key, with_values=show_values)
     if not entries:
@@ -418,18 +420,19 @@ def report_checks(
         if c.missing:
             ui.error(
                 f"{c.env}: {sample} names keys missing from {service}'s config: "
-                f"{', '.join(c.missing)}",
+                f"{names.listed(c.missing)}",
                 hint=f"git lift config set{fix_flags} -e {c.env} "
-                f"{' '.join(k + '=...' for k in c.missing)}"
+                f"{names.fix_assignments(c.missing)}"
                 f"  (or: git lift config edit{fix_flags} -e {c.env})",
             )
         if c.extra:
             (ui.error if strict else ui.warn)(
-                f"{c.env}: {service}'s config has keys {sample} does not name: {', '.join(c.extra)}"
+                f"{c.env}: {service}'s config has keys {sample} does not name: "
+                f"{names.listed(c.extra)}"
             )
             ui.hint(
                 f"add them to {sample}, or: "
-                f"git lift config unset{fix_flags} -e {c.env} {' '.join(c.extra)}"
+                f"git lift config unset{fix_flags} -e {c.env} {' '.join(c.extra[:12])}"
             )
         if c.ok and not c.extra and output != "json":
             ui.info(f"{c.env}: ok")
@@ -439,6 +442,6 @@ def report_checks(
 
 def check(ctx: Context, envs: Sequence[str], *, strict: bool) -> int:
     service = ctx.service()
-    names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    checks = check_environments(ctx, service.name, names, sample_keys(ctx, service))
+    chosen = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
+    checks = check_environments(ctx, service.name, chosen, sample_keys(ctx, service))
     return report_checks(checks, service.name, strict=strict, output=ctx.options.output)
