@@ -317,3 +317,37 @@ def test_missing_moto_server_extras_point_at_the_install_command(tmp_path: Path)
     message, hint = result.stdout.splitlines()
     assert "moto[server]" in message
     assert hint == "pip install 'git-lift[sandbox]'"
+
+
+def test_parameter_store_pages_as_aws_does_and_lists_one_path_only(
+    server: SandboxServer, session: boto3.session.Session
+) -> None:
+    ssm = session.client("ssm", endpoint_url=server.url)
+    for n in range(120):
+        ssm.put_parameter(Name=f"/staging/api/KEY_{n:03}", Value="v", Type="SecureString")
+    for n in range(30):  # elsewhere: never listed, never a page of its own
+        ssm.put_parameter(Name=f"/staging/other/KEY_{n:03}", Value="v", Type="SecureString")
+        ssm.put_parameter(Name=f"/staging/api/deeper/KEY_{n:03}", Value="v", Type="String")
+    ssm.delete_parameter(Name="/staging/api/KEY_000")
+    ssm.delete_parameters(Names=["/staging/api/KEY_001"])
+    path_filter = [{"Key": "Path", "Option": "OneLevel", "Values": ["/staging/api"]}]
+    server.reset_counts()
+
+    described = ssm.get_paginator("describe_parameters").paginate(
+        ParameterFilters=path_filter, PaginationConfig={"PageSize": 50}
+    )
+    pages = [[item["Name"] for item in page["Parameters"]] for page in described]
+    by_path = ssm.get_paginator("get_parameters_by_path").paginate(
+        Path="/staging/api", PaginationConfig={"PageSize": 10}
+    )
+    values = [item["Name"] for page in by_path for item in page["Parameters"]]
+
+    wanted = [f"/staging/api/KEY_{n:03}" for n in range(2, 120)]
+    assert [len(page) for page in pages] == [50, 50, 18]  # AWS's 50 a page, not moto's 10
+    assert sorted(sum(pages, [])) == wanted and sorted(values) == wanted
+    # 118 keys: 3 pages of names, 12 of values; no empty page after a full one
+    assert server.request_counts() == {"ssm.DescribeParameters": 3, "ssm.GetParametersByPath": 12}
+    with pytest.raises(ssm.exceptions.ClientError, match="less than or equal to 50"):
+        ssm.describe_parameters(ParameterFilters=path_filter, MaxResults=51)
+    recursive = ssm.get_parameters_by_path(Path="/staging/api", Recursive=True, MaxResults=10)
+    assert len(recursive["Parameters"]) == 10  # other shapes are moto's own, unchanged

@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def ecs_backend(account: str, region: str) -> Any:
@@ -100,3 +102,141 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+# Parameter Store at scale ---------------------------------------------------------------------
+#
+# moto 5.2.5 answers DescribeParameters 10 at a time whatever MaxResults says (AWS: up to 50),
+# and both DescribeParameters and GetParametersByPath test every parameter of the account on
+# every page, so a check of N keys among many costs the sandbox O(N x all) and more requests
+# than AWS. The patch below keeps moto's data and changes three things only:
+#   - ParameterDict keeps an index of names by parent path (maintained where moto adds or
+#     removes a name: __setitem__, __delitem__, pop);
+#   - DescribeParameters honours MaxResults (1-50, ValidationException above, as AWS) and, for
+#     the one filter git lift sends (Path, OneLevel, one value), reads that path's names only;
+#   - GetParametersByPath, non-recursive and unfiltered, pages that path's names (MaxResults up
+#     to 10, as AWS and moto already check).
+# Both return a NextToken only when more names follow (moto also returned one after a full
+# last page). Anything else (recursive paths, other filters, /aws/... public parameters) goes
+# to moto's own code unchanged.
+
+DESCRIBE_MAX_RESULTS = 50
+_ssm_patched = False
+
+
+def _parent(name: str) -> str:
+    return name.rsplit("/", 1)[0] if "/" in name else ""
+
+
+def _by_path(parameters: Any) -> dict[str, dict[str, None]]:
+    """parent path -> names under it (insertion-ordered), built on first use."""
+    index: dict[str, dict[str, None]] | None = parameters.__dict__.get("_lift_by_path")
+    if index is None:
+        index = {}
+        for name in dict.keys(parameters):
+            index.setdefault(_parent(name), {})[name] = None
+        parameters.__dict__["_lift_by_path"] = index
+    return index
+
+
+def _one_level_path(filters: Any) -> str | None:
+    """The path of `[{"Key": "Path", "Option": "OneLevel", "Values": [path]}]`, else None."""
+    if not isinstance(filters, list) or len(filters) != 1:
+        return None
+    only = filters[0]
+    values = only.get("Values") or []
+    if only.get("Key") != "Path" or only.get("Option", "OneLevel") != "OneLevel":
+        return None
+    if len(values) != 1 or values[0].strip("/") == "" or values[0].startswith("/aws/"):
+        return None
+    return "/" + str(values[0]).strip("/")
+
+
+def _page(items: list[T], token: object, size: int) -> tuple[list[T], str | None]:
+    """One page of `items` from a NextToken (an offset, as moto's), and the next token."""
+    start = int(str(token or "0").strip() or "0")
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def patch_ssm() -> None:
+    """Install the Parameter Store patch described above (once per process)."""
+    global _ssm_patched
+    if _ssm_patched:
+        return
+    from moto.ssm import models, responses
+
+    _index_parameter_dict(models.ParameterDict)
+    _patch_by_path(models.SimpleSystemManagerBackend)
+    _patch_describe(responses.SimpleSystemManagerResponse, responses)
+    _ssm_patched = True
+
+
+def _index_parameter_dict(cls: Any) -> None:
+    def setitem(self: Any, key: str, value: Any) -> None:
+        if not dict.__contains__(self, key):
+            _by_path(self).setdefault(_parent(key), {})[key] = None
+        dict.__setitem__(self, key, value)
+
+    def delitem(self: Any, key: str) -> None:
+        dict.__delitem__(self, key)
+        _by_path(self).get(_parent(key), {}).pop(key, None)
+
+    def pop(self: Any, key: str, *default: Any) -> Any:
+        if dict.__contains__(self, key):
+            _by_path(self).get(_parent(key), {}).pop(key, None)
+        return dict.pop(self, key, *default)
+
+    cls.__setitem__, cls.__delitem__, cls.pop = setitem, delitem, pop
+
+
+def _patch_by_path(backend_cls: Any) -> None:
+    original = backend_cls.get_parameters_by_path
+
+    def get_parameters_by_path(
+        self: Any,
+        path: str,
+        recursive: bool,
+        filters: Any = None,
+        next_token: str | None = None,
+        max_results: int = 10,
+    ) -> tuple[list[Any], str | None]:
+        one_level = _one_level_path([{"Key": "Path", "Values": [path]}])
+        if recursive or filters or one_level is None or int(max_results) > 10:
+            return original(self, path, recursive, filters, next_token, max_results)  # type: ignore[no-any-return]
+        names = list(_by_path(self._parameters).get(one_level, ()))
+        page, token = _page(names, next_token, int(max_results))
+        return [self._parameters[name][-1] for name in page], token
+
+    backend_cls.get_parameters_by_path = get_parameters_by_path
+
+
+def _patch_describe(response_cls: Any, responses: Any) -> None:
+    def describe_parameters(self: Any) -> Any:
+        size = int(self._get_param("MaxResults", 10))
+        if not 1 <= size <= DESCRIBE_MAX_RESULTS:
+            raise responses.ValidationException(
+                f"1 validation error detected: Value '{size}' at 'maxResults' failed to "
+                f"satisfy constraint: Member must have value less than or equal to "
+                f"{DESCRIBE_MAX_RESULTS}"
+            )
+        filters = self._get_param("Filters")
+        parameter_filters = self._get_param("ParameterFilters")
+        backend = self.ssm_backend
+        path = None if filters else _one_level_path(parameter_filters)
+        if path is not None:
+            backend._validate_parameter_filters(parameter_filters, by_path=False)
+            listed = list(_by_path(backend._parameters).get(path, ()))
+            names, token = _page(listed, self._get_param("NextToken"), size)
+            found = [backend._parameters[name][-1] for name in names]
+        else:
+            everything = backend.describe_parameters(filters, parameter_filters)
+            found, token = _page(everything, self._get_param("NextToken"), size)
+        answer: dict[str, Any] = {
+            "Parameters": [item.describe_response_object(False) for item in found]
+        }
+        if token is not None:
+            answer["NextToken"] = token
+        return responses.ActionResult(answer)
+
+    response_cls.describe_parameters = describe_parameters

@@ -10,6 +10,8 @@ Clients point at it with AWS_ENDPOINT_URL=<url>, region eu-west-1 and any creden
 - `GET /_lift/health`: {"status": "ok", "pid": ...} (how `git lift sandbox stop` knows
   that the process it is about to stop is this server).
 - ECS services that deploy like real ECS: see git_lift.sandbox.rollout.
+- Parameter Store that pages as AWS does (DescribeParameters up to 50 a page, both listings
+  indexed by path): see git_lift.sandbox.moto_state.patch_ssm.
 
 Run it with `python -m git_lift.sandbox.server --port N`; it prints "ready URL" once serving.
 """
@@ -43,7 +45,7 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
         hint="pip install 'git-lift[sandbox]'",
     ) from exc
 
-from git_lift.sandbox import cloudformation
+from git_lift.sandbox import cloudformation, moto_state
 from git_lift.sandbox.rollout import RolloutSimulator
 from git_lift.sandbox.wsgi import (
     AwsCall,
@@ -200,6 +202,7 @@ class SandboxServer:
     def start(self) -> None:
         if self._server is not None:
             raise LiftError(f"the sandbox server is already serving at {self.url}")
+        moto_state.patch_ssm()  # Parameter Store pages and paths as AWS has them
         app = LiftApplication(
             DomainDispatcherApplication(create_backend_app),
             self.simulator,
