@@ -40,6 +40,7 @@ LIFT_KEYS = {
     "pushtags",
     "pollinterval",
     "hooks.strict",
+    "hooks.cachettl",
 }
 SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
 ENV_KEYS = {"ref", "deployonpush", "confirm"}
@@ -48,6 +49,7 @@ TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile":
 BUILDERS = {"auto", "docker", "buildah", "podman"}
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
 POLL_INTERVAL_RANGE = (0.01, 60.0)
+CACHE_TTL_RANGE = (0.0, 86400.0)  # seconds the pre-commit hook trusts listed names; 0: never
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Settings:
     environments: dict[str, EnvironmentSettings]
     lift: dict[str, str] = field(default_factory=dict)
     poll_interval: float = 1.0
+    hooks_cache_ttl: float = 900.0
 
     def environment(self, name: str) -> EnvironmentSettings:
         try:
@@ -432,6 +435,9 @@ def build(
         lift=lift,
         poll_interval=parse_number(
             "lift.pollInterval", lift.get("pollinterval", "1"), *POLL_INTERVAL_RANGE
+        ),
+        hooks_cache_ttl=parse_number(
+            "lift.hooks.cacheTtl", lift.get("hooks.cachettl", "900"), *CACHE_TTL_RANGE
         ),
     )
 

@@ -313,12 +313,14 @@ def test_throttling_is_retried_and_persistent_throttling_is_a_clear_error(
     put("DATABASE_URL", "x")
     aws.throttle("ssm.GetParametersByPath", 2)
     aws.reset_counts()
-    shown = lift("config", "show", "-e", "staging")
+    shown = lift("config", "show", "-e", "staging", "--show-values")  # values: by path
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("DATABASE_URL=")
     assert aws.request_counts()["ssm.GetParametersByPath"] == 3  # two refused, one answered
     aws.throttle("ssm.GetParametersByPath", 100)
-    refused = lift("config", "show", "-e", "staging", env={"AWS_MAX_ATTEMPTS": "2"})
+    refused = lift(
+        "config", "show", "-e", "staging", "--show-values", env={"AWS_MAX_ATTEMPTS": "2"}
+    )
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: AWS kept throttling while reading")
     assert "hint: wait a minute" in refused.stderr and "Traceback" not in refused.stderr

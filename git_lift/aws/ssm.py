@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,11 +22,24 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A key as DescribeParameters lists it: no value, nothing decrypted."""
+
+    key: str
+    version: int
+    modified: datetime | None
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     version: int
     modified: datetime | None
     modified_by: str
     value: str | None  # None unless values were asked for
+
+
+# Told what the store was seen to hold: (present keys and versions, absent keys, complete).
+NamesSeen = Callable[[dict[str, int], list[str], bool], None]
 
 
 def prefix(env: str, service: str) -> str:
@@ -39,10 +52,24 @@ def chunks(items: list[str], size: int = PAGE) -> Iterator[list[str]]:
 
 
 class ParameterStore:
-    def __init__(self, client: Any, env: str, service: str, kms_key: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        env: str,
+        service: str,
+        kms_key: str,
+        seen: NamesSeen | None = None,
+    ) -> None:
         self._client = client
         self.path = prefix(env, service)
         self._kms_key = kms_key
+        self._seen = seen  # the names cache: told every name listed, read, written or removed
+
+    def _saw(
+        self, present: dict[str, int], absent: Iterable[str] = (), *, complete: bool = False
+    ) -> None:
+        if self._seen is not None:
+            self._seen(present, sorted(set(absent) - set(present)), complete)
 
     def name(self, key: str) -> str:
         return f"{self.path}/{key}"
@@ -66,12 +93,18 @@ class ParameterStore:
                     key = self._key(item["Name"])
                     found[key] = Parameter(key, item["Value"], int(item["Version"]))
                 if not page.get("NextToken"):
+                    self._saw({key: p.version for key, p in found.items()}, complete=True)
                     return found
                 kwargs["NextToken"] = page["NextToken"]
 
     def names(self) -> dict[str, int]:
         """Every key and its version, without values: DescribeParameters pages only."""
-        found: dict[str, int] = {}
+        return {key: item.version for key, item in self.listing().items()}
+
+    def listing(self) -> dict[str, Listed]:
+        """Every key with its version and date, without values (and so without needing
+        kms:Decrypt): DescribeParameters pages of 50, the most AWS gives."""
+        found: dict[str, Listed] = {}
         kwargs: dict[str, Any] = {
             "ParameterFilters": [{"Key": "Path", "Option": "OneLevel", "Values": [self.path]}],
             "MaxResults": 50,
@@ -80,20 +113,37 @@ class ParameterStore:
             while True:
                 page = self._client.describe_parameters(**kwargs)
                 for item in page["Parameters"]:
-                    found[self._key(item["Name"])] = int(item.get("Version", 0))
+                    key = self._key(item["Name"])
+                    version = int(item.get("Version", 0))
+                    found[key] = Listed(key, version, item.get("LastModifiedDate"))
                 if not page.get("NextToken"):
+                    self._saw({key: item.version for key, item in found.items()}, complete=True)
                     return found
                 kwargs["NextToken"] = page["NextToken"]
+
+    def get(self, key: str) -> Parameter | None:
+        """One key's value: one GetParameter, whatever the size of the config; None if unset."""
+        with translate_errors(f"reading {self.name(key)}"):
+            try:
+                item = self._client.get_parameter(Name=self.name(key), WithDecryption=True)
+            except self._client.exceptions.ParameterNotFound:
+                self._saw({}, [key])
+                return None
+        found = item["Parameter"]
+        self._saw({key: int(found["Version"])})
+        return Parameter(key, found["Value"], int(found["Version"]))
 
     def _get(self, keys: Iterable[str], *, decrypt: bool) -> list[dict[str, Any]]:
         """GetParameters in groups of ten; keys the store lacks are left out."""
         found: list[dict[str, Any]] = []
+        asked = sorted(set(keys))
         with translate_errors(f"reading keys under {self.path}"):
-            for group in chunks(sorted(set(keys))):
+            for group in chunks(asked):
                 page = self._client.get_parameters(
                     Names=[self.name(key) for key in group], WithDecryption=decrypt
                 )
                 found.extend(page["Parameters"])
+        self._saw({self._key(item["Name"]): int(item["Version"]) for item in found}, asked)
         return found
 
     def versions(self, keys: Iterable[str]) -> dict[str, int]:
@@ -122,13 +172,16 @@ class ParameterStore:
                     Tier="Advanced" if advanced else "Standard",
                 )
         except Landed as landed:  # the answer was lost, the write was not: no second version
+            self._saw({key: landed.version})
             return landed.version
+        self._saw({key: int(answer["Version"])})
         return int(answer["Version"])
 
     def delete(self, keys: list[str]) -> None:
         with translate_errors(f"deleting under {self.path}"):
             for group in chunks(keys):
                 self._client.delete_parameters(Names=[self.name(key) for key in group])
+                self._saw({}, group)
 
     def history(self, key: str, *, with_values: bool) -> list[HistoryEntry]:
         entries: list[HistoryEntry] = []

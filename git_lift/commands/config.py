@@ -6,11 +6,13 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
 from git_lift.commands import config_apply, config_state
 from git_lift.commands.config_apply import Target
+from git_lift.commands.config_report import report_checks
 from git_lift.commands.context import Context, in_parallel
 from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
@@ -263,36 +265,40 @@ def restore(ctx: Context, env: str, spec: str) -> int:
 
 
 def show(ctx: Context, env: str, *, show_values: bool) -> int:
+    """Masked, it lists (DescribeParameters): names, versions and dates, nothing decrypted."""
     t = target(ctx, env)
-    params = t.store.read()
+    rows: dict[str, tuple[int, datetime | None, str | None]] = (
+        {key: (p.version, None, p.value) for key, p in t.store.read().items()}
+        if show_values
+        else {key: (i.version, i.modified, None) for key, i in t.store.listing().items()}
+    )
     if ctx.options.output == "json":
-        ui.out(
-            json.dumps(
-                {
-                    key: {"version": p.version, "value": p.value if show_values else MASK}
-                    for key, p in sorted(params.items())
-                },
-                indent=2,
-            )
-        )
+        ui.out(json.dumps({key: _shown(*row) for key, row in sorted(rows.items())}, indent=2))
         return 0
-    if not params:
+    if not rows:
         ui.info(f"no config for {t.service} in {env} ({t.store.path}/)")
-    for key, p in sorted(params.items()):
-        ui.out(f"{key}={envfile.quote(p.value) if show_values else MASK}  (v{p.version})")
+    for key, (version, _, value) in sorted(rows.items()):
+        ui.out(f"{key}={MASK if value is None else envfile.quote(value)}  (v{version})")
     return 0
+
+
+def _shown(version: int, modified: datetime | None, value: str | None) -> dict[str, object]:
+    shown: dict[str, object] = {"version": version, "value": MASK if value is None else value}
+    if modified is not None:
+        shown["modified"] = modified.isoformat()
+    return shown
 
 
 def get(ctx: Context, env: str, key: str) -> int:
     names.key(key)
     t = target(ctx, env)
-    params = t.store.read()
-    if key not in params:
+    found = t.store.get(key)  # one GetParameter: nothing else is read or decrypted
+    if found is None:
         raise LiftError(
             f"{key} is not set for {t.service} in {env}",
             hint=f"set it with: git lift config set -e {env} {key}=VALUE",
         )
-    ui.out(params[key].value)
+    ui.out(found.value)
     return 0
 
 
@@ -384,60 +390,6 @@ def check_environments(
 ) -> list[KeyCheck]:
     """Names only, environments in parallel; a failure of one is reported with the others."""
     return check_targets(ctx, [CheckTarget(env, service, required) for env in envs])
-
-
-def report_checks(
-    checks: Sequence[KeyCheck],
-    service: str,
-    *,
-    strict: bool,
-    output: str,
-    sample: str = "env.sample",
-    fix_flags: str = "",
-) -> int:
-    """Missing keys fail, extra keys warn (fail if strict). `fix_flags` goes into the fix
-    commands (` -s api` in a multi-service repo); `sample` names the file in messages."""
-    if output == "json":
-        ui.out(
-            json.dumps(
-                [
-                    {
-                        "environment": c.env,
-                        "service": service,
-                        "missing": c.missing,
-                        "extra": c.extra,
-                        "error": c.error,
-                    }
-                    for c in checks
-                ],
-                indent=2,
-            )
-        )
-    for c in checks:
-        if c.error:
-            ui.error(f"{c.env}: cannot check {service}: {c.error}")
-            continue
-        if c.missing:
-            ui.error(
-                f"{c.env}: {sample} names keys missing from {service}'s config: "
-                f"{names.listed(c.missing)}",
-                hint=f"git lift config set{fix_flags} -e {c.env} "
-                f"{names.fix_assignments(c.missing)}"
-                f"  (or: git lift config edit{fix_flags} -e {c.env})",
-            )
-        if c.extra:
-            (ui.error if strict else ui.warn)(
-                f"{c.env}: {service}'s config has keys {sample} does not name: "
-                f"{names.listed(c.extra)}"
-            )
-            ui.hint(
-                f"add them to {sample}, or: "
-                f"git lift config unset{fix_flags} -e {c.env} {' '.join(c.extra[:12])}"
-            )
-        if c.ok and not c.extra and output != "json":
-            ui.info(f"{c.env}: ok")
-    failed = any(not c.ok or (strict and c.extra) for c in checks)
-    return 1 if failed else 0
 
 
 def check(ctx: Context, envs: Sequence[str], *, strict: bool) -> int:

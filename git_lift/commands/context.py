@@ -23,6 +23,7 @@ from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Setti
 if TYPE_CHECKING:
     from git_lift.aws.clients import Clients
     from git_lift.aws.ssm import ParameterStore
+    from git_lift.commands.names_cache import NamesCache
 
 GITLIFT_FILE = ".gitlift"
 T = TypeVar("T")
@@ -55,10 +56,20 @@ class Context:
     def environment(self, name: str) -> EnvironmentSettings:
         return self.settings.environment(name)
 
+    @cached_property
+    def names_cache(self) -> NamesCache:
+        from git_lift.commands import names_cache
+
+        scope = names_cache.scope(self.settings.region, self.settings.profile, os.environ)
+        return names_cache.NamesCache(self.repo.git_dir / "lift", scope)
+
     def store(self, env: str, service: str) -> ParameterStore:
         from git_lift.aws.ssm import ParameterStore
 
-        return ParameterStore(self.clients.ssm, env, service, self.settings.kms_key)
+        def seen(present: dict[str, int], absent: list[str], complete: bool) -> None:
+            self.names_cache.record(env, service, present, absent=absent, complete=complete)
+
+        return ParameterStore(self.clients.ssm, env, service, self.settings.kms_key, seen)
 
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from git_lift import envfile, names, ui
 from git_lift.commands import hooks
+from git_lift.commands.config_report import report_checks
 from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
 from git_lift.plan import KeyCheck
@@ -128,8 +129,6 @@ def unverified(check: Check, error: str, *, stage: str, strict: bool) -> bool:
 
 def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], stage: str) -> bool:
     """Every missing key of every environment, with its fix; True when something blocks."""
-    from git_lift.commands.config import report_checks
-
     failed = False
     for check, result in zip(checks, results, strict=True):
         if result.error:
@@ -213,8 +212,28 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
             checks += [Check(env, service, tuple(added)) for env in envs]
     if checks:
-        failed |= report(ctx, checks, run_checks(ctx, checks, incremental=True), "commit")
+        failed |= report(ctx, checks, ask_unless_cached(ctx, checks), "commit")
     return FAILED if failed else OK
+
+
+def ask_unless_cached(ctx: Context, checks: Sequence[Check]) -> list[KeyCheck]:
+    """Keys the names cache saw in the store within lift.hooks.cacheTtl need no request (and
+    no boto3); the others are asked, one GetParameters per environment and ten keys."""
+    ttl = ctx.settings.hooks_cache_ttl
+    left = [
+        replace(c, keys=tuple(k for k in c.keys if k not in known))
+        for c in checks
+        for known in [ctx.names_cache.fresh(c.env.name, c.service.name, ttl) if ttl else {}]
+    ]
+    to_ask = [c for c in left if c.keys]
+    cached = sum(len(c.keys) for c in checks) - sum(len(c.keys) for c in to_ask)
+    if cached:
+        ui.info(
+            f"git lift: {cached} key(s) seen in the store within lift.hooks.cacheTtl "
+            f"({ttl:g}s); asking about {sum(len(c.keys) for c in to_ask)}"
+        )
+    answers = iter(run_checks(ctx, to_ask, incremental=True) if to_ask else [])
+    return [next(answers) if c.keys else KeyCheck(c.env.name, [], []) for c in left]
 
 
 # pre-push

@@ -280,7 +280,7 @@ def test_aws_max_attempts_1_makes_one_attempt(fault_proxy: FaultProxy, lift: Lif
     fault_proxy.add(Fault("error", status=503))
     result = lift("config", "show", "-e", "staging", env={"AWS_MAX_ATTEMPTS": "1"})
     assert result.returncode == 1
-    assert fault_proxy.count("GetParametersByPath") == 1
+    assert fault_proxy.count("DescribeParameters") == 1
 
 
 def test_emptying_an_environment_needs_confirmation_and_can_be_undone(aws: Any, lift: Lift) -> None:

@@ -1,0 +1,115 @@
+"""Reading only what is asked: the names cache the pre-commit hook reads first, `config get`
+as one request and a masked `config show` as a listing; request counts from the sandbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers import GitRepo, Lift, run
+from tests.test_hooks import add_keys, commit, put_all
+
+SENTINEL = "sentinel-value-7f3a"
+
+
+@pytest.fixture
+def hooked(repo: GitRepo, lift: Lift) -> GitRepo:
+    assert lift("hooks", "install").returncode == 0
+    return repo
+
+
+def in_process_hook(repo: GitRepo) -> tuple[str, list[str]]:
+    """The pre-commit hook run in one Python: its exit code and the AWS libraries it loaded."""
+    code = (
+        "import sys\nfrom git_lift.__main__ import main\n"
+        "code = main(['hook', 'pre-commit'])\n"
+        "heavy = ('boto3', 'botocore', 'troposphere', 'moto')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = run([sys.executable, "-c", code], repo.path, check=False)
+    exit_code, loaded = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    return exit_code, json.loads(loaded.replace("'", '"'))
+
+
+def test_a_commit_after_config_set_asks_nothing_and_loads_no_aws_library(
+    aws: Any, hooked: GitRepo, lift: Lift
+) -> None:
+    assert lift("config", "set", "-e", "staging", f"NEW_KEY={SENTINEL}").returncode == 0
+    add_keys(hooked, "NEW_KEY")
+    aws.reset_counts()
+    assert in_process_hook(hooked) == ("0", [])
+    done = commit(hooked, "Add NEW_KEY")
+    assert done.returncode == 0, done.stderr
+    assert "1 key(s) seen in the store within lift.hooks.cacheTtl (900s); asking about 0" in (
+        done.stderr
+    )
+    assert aws.request_counts() == {}
+    cached = (hooked.path / ".git" / "lift" / "names").rglob("*.json")
+    assert all(SENTINEL not in path.read_text() for path in cached)  # names, never values
+
+
+def test_only_the_keys_the_cache_lacks_are_asked_one_request_per_ten(
+    aws: Any, hooked: GitRepo, lift: Lift
+) -> None:
+    put_all(["DATABASE_URL", "API_TOKEN"])
+    assert lift("config", "check", "-e", "staging").returncode == 0  # lists: fills the cache
+    fresh = [f"KEY_{n:02}" for n in range(12)]
+    put_all(fresh)  # behind git lift's back: not in the cache
+    hooked.write("env.sample", "DATABASE_URL=x\n")
+    hooked.commit("Drop API_TOKEN", verify=False)
+    add_keys(hooked, "API_TOKEN", *fresh)
+    aws.reset_counts()
+    done = commit(hooked, "Add twelve keys")
+    assert done.returncode == 0, done.stderr
+    assert "asking about 12" in done.stderr
+    assert aws.request_counts() == {"ssm.GetParameters": 2}
+
+
+def test_a_stale_cache_is_asked_again_and_a_removed_key_is_not_trusted(
+    aws: Any, hooked: GitRepo, lift: Lift
+) -> None:
+    assert lift("config", "set", "-e", "staging", "NEW_KEY=v", "GONE_KEY=v").returncode == 0
+    hooked.git("config", "lift.hooks.cacheTtl", "0")
+    add_keys(hooked, "NEW_KEY")
+    aws.reset_counts()
+    assert commit(hooked, "Add NEW_KEY").returncode == 0
+    assert aws.request_counts() == {"ssm.GetParameters": 1}
+
+    hooked.git("config", "--unset", "lift.hooks.cacheTtl")
+    assert lift("config", "unset", "-e", "staging", "GONE_KEY").returncode == 0
+    add_keys(hooked, "GONE_KEY")
+    refused = commit(hooked, "Add GONE_KEY")
+    assert refused.returncode == 1 and "GONE_KEY" in refused.stderr
+
+
+def test_cache_ttl_must_be_a_number(aws: Any, hooked: GitRepo, lift: Lift) -> None:
+    hooked.git("config", "lift.hooks.cacheTtl", "soon")
+    result = lift("config", "check", "-e", "staging")
+    assert result.returncode == 2
+    assert "error: lift.hooks.cacheTtl = 'soon' is not a number from 0 to 86400" in result.stderr
+
+
+def test_config_get_is_one_request_and_show_lists_without_decrypting(aws: Any, lift: Lift) -> None:
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    for n in range(60):
+        ssm.put_parameter(
+            Name=f"/staging/payments-api/KEY_{n:02}", Value=f"v{n}", Type="SecureString"
+        )
+    aws.reset_counts()
+    got = lift("config", "get", "-e", "staging", "KEY_07")
+    assert got.returncode == 0 and got.stdout == "v7\n"
+    assert aws.request_counts() == {"ssm.GetParameter": 1}
+    absent = lift("config", "get", "-e", "staging", "ABSENT")
+    assert absent.returncode == 1 and "ABSENT is not set for payments-api" in absent.stderr
+
+    aws.reset_counts()
+    shown = lift("config", "show", "-e", "staging", "--output", "json")
+    assert shown.returncode == 0, shown.stderr
+    listed = json.loads(shown.stdout)
+    assert len(listed) == 60 and listed["KEY_07"]["value"] == "********"
+    assert listed["KEY_07"]["version"] == 1 and listed["KEY_07"]["modified"]
+    assert aws.request_counts() == {"ssm.DescribeParameters": 2}  # 50 a page, nothing decrypted
