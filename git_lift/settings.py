@@ -21,7 +21,7 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from git_lift import names
@@ -43,7 +43,9 @@ LIFT_KEYS = {
     "hooks.cachettl",
 }
 SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
-ENV_KEYS = {"ref", "deployonpush", "confirm"}
+ENV_KEYS = {"ref", "deployonpush", "confirm", "pinconfig", "requires", "failfast"}
+DEFAULT_FAIL_FAST = 3
+FAIL_FAST_RANGE = (1, 1000)
 # Settings that choose credentials or where images and secrets go.
 TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile": "lift.profile"}
 BUILDERS = {"auto", "docker", "buildah", "podman"}
@@ -76,6 +78,18 @@ class EnvironmentSettings:
     refs: tuple[str, ...]
     deploy_on_push: bool = False
     confirm: bool = False
+    pin_config: bool | None = None  # None: pinned where `confirm` is on
+    requires: str | None = None  # an environment that must have released the commit first
+    fail_fast: int | None = None  # None: DEFAULT_FAIL_FAST
+
+    @property
+    def pins_config(self) -> bool:
+        return self.confirm if self.pin_config is None else self.pin_config
+
+    @property
+    def fail_fast_after(self) -> int:
+        """Stopped tasks in a row of a new deployment after which a ship stops waiting."""
+        return DEFAULT_FAIL_FAST if self.fail_fast is None else self.fail_fast
 
     def matches(self, ref: str) -> bool:
         return any(fnmatch.fnmatchcase(ref, pattern) for pattern in self.refs)
@@ -269,6 +283,17 @@ def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
                 f"env.{name}.deployOnPush", values.get("deployonpush", ["false"])[-1]
             ),
             confirm=parse_bool(f"env.{name}.confirm", values.get("confirm", ["false"])[-1]),
+            pin_config=(
+                parse_bool(f"env.{name}.pinConfig", values["pinconfig"][-1])
+                if "pinconfig" in values
+                else None
+            ),
+            requires=names.environment(values["requires"][-1]) if "requires" in values else None,
+            fail_fast=(
+                int(parse_number(f"env.{name}.failFast", values["failfast"][-1], *FAIL_FAST_RANGE))
+                if "failfast" in values
+                else None
+            ),
         )
         for name, values in keys.items()
     }
@@ -289,17 +314,22 @@ def release_policy(
 def _with_proposed(
     trusted: dict[str, EnvironmentSettings], proposed: dict[str, EnvironmentSettings]
 ) -> dict[str, EnvironmentSettings]:
-    """The work tree's .gitlift may declare environments and ask for confirmation; which refs
-    release where stays the trusted policy's."""
+    """The work tree's .gitlift may declare environments, ask for confirmation, pinned config
+    or a gate, and tune failFast; which refs release where stays the trusted policy's, and
+    confirm, pinConfig and requires can only be made stricter."""
     merged = dict(trusted)
     for name, env in proposed.items():
-        if name in merged:
-            if env.confirm and not merged[name].confirm:
-                merged[name] = EnvironmentSettings(
-                    name, merged[name].refs, merged[name].deploy_on_push, confirm=True
-                )
-        else:
-            merged[name] = EnvironmentSettings(name, (), deploy_on_push=False, confirm=env.confirm)
+        if name not in merged:
+            merged[name] = replace(env, refs=(), deploy_on_push=False)
+            continue
+        now = merged[name]
+        merged[name] = replace(
+            now,
+            confirm=now.confirm or env.confirm,
+            pin_config=True if env.pin_config and not now.pins_config else now.pin_config,
+            requires=now.requires or env.requires,
+            fail_fast=now.fail_fast if env.fail_fast is None else env.fail_fast,
+        )
     return merged
 
 
@@ -325,6 +355,10 @@ def policy_changes(
             changes.append(f"sets {name}'s deployOnPush to {str(env.deploy_on_push).lower()}")
         if now.confirm and not env.confirm:
             changes.append(f"removes {name}'s confirm")
+        if now.requires and env.requires != now.requires:
+            changes.append(f"removes {name}'s requires = {now.requires}")
+        if now.pins_config and env.pin_config is False:
+            changes.append(f"turns {name}'s pinConfig off")
     return changes
 
 

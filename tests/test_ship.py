@@ -155,6 +155,7 @@ def test_timeout_rolls_back(shipping: GitRepo, lift: Lift) -> None:
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}},
     )
     before = running_task_definition("staging")["taskDefinitionArn"]
+    shipping.write(".gitlift", '[env "staging"]\n\tfailFast = 1000\n')  # fail fast waits less
     break_next_release(shipping)
     result = lift("ship", "-e", "staging", "--timeout", "1")
     assert result.returncode == 1

@@ -160,6 +160,18 @@ class ParameterStore:
             for item in self._get(keys, decrypt=True)
         }
 
+    def values_at(self, versions: dict[str, int]) -> dict[str, str]:
+        """The values of some keys at given versions (`NAME:VERSION` selectors), decrypted."""
+        found: dict[str, str] = {}
+        selectors = [f"{self.name(key)}:{version}" for key, version in sorted(versions.items())]
+        with translate_errors(f"reading keys under {self.path}"):
+            for group in chunks(selectors):
+                page = self._client.get_parameters(Names=group, WithDecryption=True)
+                found.update(
+                    {self._key(p["Name"]).split(":")[0]: p["Value"] for p in page["Parameters"]}
+                )
+        return found
+
     def put(self, key: str, value: str, *, advanced: bool) -> int:
         try:
             with translate_errors(f"writing {self.name(key)}"):

@@ -36,6 +36,10 @@ class Release:
     # replaced it before it completed)
     outcome: str = "released"
     dirty: str | None = None  # the diff's hash for an --allow-dirty build of `commit`
+    # Pinned config: each snapshot secret's ARN and the version id the task definition names.
+    pinned: dict[str, str] = field(default_factory=dict)
+    gate_skipped: str | None = None  # the reason given with --skip-gate
+    promoted_from: str | None = None  # "staging@4": the release whose image this one runs
 
     @property
     def released(self) -> bool:
@@ -46,6 +50,9 @@ class Release:
 class Lock:
     owner: str
     expires: float
+    previous: str | None = None  # what ran before the deployment in flight (`cancel`)
+    deploying: str | None = None  # the task definition in flight
+    number: int | None = None  # its release number
 
 
 class LockHeld(LiftError):
@@ -197,7 +204,7 @@ class Store:
                             "Update": {
                                 "TableName": TABLE,
                                 "Key": self._head(release.env, release.service),
-                                "UpdateExpression": "REMOVE #o, expires",
+                                "UpdateExpression": "REMOVE #o, expires, previous, deploying",
                                 "ConditionExpression": "#o = :owner",
                                 "ExpressionAttributeNames": {"#o": "owner"},
                                 "ExpressionAttributeValues": {":owner": {"S": owner}},
@@ -244,7 +251,42 @@ class Store:
         item = answer.get("Item", {})
         if "owner" not in item:
             return None
-        return Lock(item["owner"]["S"], float(item["expires"]["N"]))
+        return Lock(
+            item["owner"]["S"],
+            float(item["expires"]["N"]),
+            previous=item.get("previous", {}).get("S"),
+            deploying=item.get("deploying", {}).get("S"),
+            number=int(item["n"]["N"]) if "n" in item else None,
+        )
+
+    def note_deploying(
+        self, env: str, service: str, owner: str, previous: str, deploying: str
+    ) -> None:
+        """Write into our lock what is in flight, so `git lift cancel` can undo it."""
+        try:
+            self._call(
+                lambda: self._client.update_item(
+                    TableName=TABLE,
+                    Key=self._head(env, service),
+                    UpdateExpression="SET previous = :p, deploying = :d",
+                    ConditionExpression="#o = :owner",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={
+                        ":owner": {"S": owner},
+                        ":p": {"S": previous},
+                        ":d": {"S": deploying},
+                    },
+                )
+            )
+        except LiftError as exc:
+            if "ConditionalCheckFailed" not in exc.message:
+                raise
+            raise LockLost(
+                f"the deploy lock of {service} in {env} was removed before the deployment "
+                "started; nothing was deployed",
+                holder=None,
+                hint=f"see who deploys: git lift status -e {env}",
+            ) from exc
 
     def release_lock(self, env: str, service: str, owner: str | None) -> bool:
         """Drop the lock (only ours unless owner is None); True when one was dropped."""
@@ -263,7 +305,7 @@ class Store:
                 lambda: self._client.update_item(
                     TableName=TABLE,
                     Key=self._head(env, service),
-                    UpdateExpression="REMOVE #o, expires",
+                    UpdateExpression="REMOVE #o, expires, previous, deploying",
                     **condition,
                 )
             )

@@ -230,10 +230,19 @@ def config_history(
 @env_option
 @click.argument("spec", metavar="KEY@VERSION", required=False)
 @click.option("--undo", is_flag=True, help="Bring back the keys the last removals deleted.")
+@click.option(
+    "--release", "release", type=int, help="Put back the config release N ran (pinConfig)."
+)
 @global_options
 @click.pass_context
 def config_restore(
-    ctx: click.Context, /, env: str, spec: str | None, undo: bool, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    spec: str | None,
+    undo: bool,
+    release: int | None,
+    **values: Any,
 ) -> int:
     """Set a key back to the value it had at a version (a new version is written), or with
     --undo set removed keys back to the values they had when they were removed.
@@ -242,12 +251,19 @@ def config_restore(
     Example:
       git lift config restore -e staging DATABASE_URL@3
       git lift config restore -e staging --undo
+      git lift config restore -e production --release 12
     """
     from git_lift.commands import config as command
     from git_lift.errors import UsageError
 
-    if undo == (spec is not None):
-        raise UsageError("name KEY@VERSION or --undo", hint="git lift config restore -h")
+    if [undo, spec is not None, release is not None].count(True) != 1:
+        raise UsageError(
+            "name KEY@VERSION, --undo or --release N", hint="git lift config restore -h"
+        )
+    if release is not None:
+        from git_lift.commands.pinned import restore_release
+
+        return restore_release(context(ctx, values), env, release)
     if undo:
         return command.restore_removed(context(ctx, values), env)
     return command.restore(context(ctx, values), env, str(spec))

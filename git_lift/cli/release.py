@@ -133,6 +133,27 @@ def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **
     return command.roll_back(lift_ctx, lift_ctx.service(), env_name, to, timeout)
 
 
+@cli.command("cancel")
+@env_option
+@timeout_option
+@global_options
+@click.pass_context
+def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> int:
+    """Roll back the deployment a ship has in flight and release its lock.
+
+    From another terminal, or after Ctrl-C left ECS rolling out: a ship on this machine is
+    stopped (it records the release as interrupted), one elsewhere loses its lock, and what
+    ran before is deployed again and waited for.
+
+    \b
+    Example:
+      git lift cancel -e production
+    """
+    from git_lift.commands import cancel as command
+
+    return command.cancel(context(ctx, values), env, timeout)
+
+
 @cli.command("status")
 @click.option(
     "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."

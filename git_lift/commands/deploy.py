@@ -42,6 +42,8 @@ class Watch:
     before: Deployment | None = None  # the PRIMARY deployment before ours
     last: str = ""  # what ECS was last seen doing, for messages when we stop watching
     lost: int = 0
+    fail_fast: int = 0  # stop after this many tasks of ours stopped in a row (0: never)
+    last_reason: str = ""  # why the last task of ours stopped
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
@@ -115,6 +117,7 @@ class Watch:
             ui.info(f"  stopped task {task.arn.rsplit('/', 1)[-1]}: {task.reason}")
             for container in task.containers:
                 ui.info(f"    {container}")
+            self.last_reason = "; ".join([task.reason, *task.containers])
 
     def until_done(
         self, task_definition: str, timeout: float, deployment_id: str | None = None
@@ -129,6 +132,7 @@ class Watch:
     def _wait(self, task_definition: str, timeout: float, deployment_id: str | None) -> None:
         deadline = self.clock() + timeout
         interval, last_progress, failed_seen = self.interval, "", 0
+        streak = Streak(self.fail_fast)
         while True:
             state = self.describe(task_definition)
             changed = self._news(state)
@@ -150,6 +154,11 @@ class Watch:
                 raise DeployFailed(
                     ours.reason or f"the deployment of {short(task_definition)} failed"
                 )
+            if streak.broken(ours):
+                raise DeployFailed(
+                    f"{streak.count} tasks of {short(task_definition)} stopped in a row "
+                    f"(failFast); the last one: {self.last_reason or 'no reason given'}"
+                )
             progress = f"{ours.running}/{ours.desired} running, {ours.pending} pending"
             if progress != last_progress:
                 ui.progress(f"  {short(task_definition)}: {progress} ({ours.rollout_state})")
@@ -166,6 +175,24 @@ class Watch:
                 )
             interval = self.interval if changed else min(MAX_INTERVAL, interval * 1.5)
             self.sleep(min(interval, max(0.0, deadline - self.clock())))
+
+
+@dataclass
+class Streak:
+    """Tasks of one deployment that stopped since one last started running: a release whose
+    tasks all crash fails in seconds, not at the timeout (the circuit breaker waits longer)."""
+
+    limit: int
+    base: int = 0  # failed tasks counted when the running count last rose
+    running: int = 0
+    count: int = 0
+
+    def broken(self, deployment: Deployment) -> bool:
+        if deployment.running > self.running:
+            self.base = deployment.failed_tasks
+        self.running = deployment.running
+        self.count = deployment.failed_tasks - self.base
+        return self.limit > 0 and self.count >= self.limit
 
 
 def short(task_definition_arn: str) -> str:

@@ -16,10 +16,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from git_lift import ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release, Store
+from git_lift.commands import pinned
 from git_lift.commands.context import Context
 from git_lift.commands.deploy import Superseded, Watch, rollback, short
 from git_lift.commands.editor import interrupt_on_termination
@@ -69,7 +71,8 @@ def poll_interval(ctx: Context) -> float:
 def deploy_and_wait(
     ctx: Context, ecs: Ecs, state: ServiceState, arn: str, timeout: float, *, fresh: bool
 ) -> None:
-    watch = Watch(ecs, interval=poll_interval(ctx))
+    fail_fast = ctx.environment(ecs.env).fail_fast_after
+    watch = Watch(ecs, interval=poll_interval(ctx), fail_fast=fail_fast)
     watch.prime(state)
     ours: str | None = None
     try:
@@ -105,13 +108,13 @@ def release(
     ecs: Ecs,
     state: ServiceState,
     *,
-    prepare: Callable[[], str],
+    prepare: Callable[[int], str],
     draft: Callable[[int, str], Release],
     wait: bool,
     timeout: float,
     fresh: bool,
 ) -> Release:
-    """Under the lock: `prepare` the task definition, deploy it, record the outcome.
+    """Under the lock: `prepare` the task definition of release N, deploy it, record the outcome.
 
     The lock and the release number come in one DynamoDB write, the record and the unlock in
     another, whatever happened: a failed deploy is recorded as failed, an interrupted or
@@ -124,7 +127,8 @@ def release(
         number = store.begin_release(ecs.env, ecs.service, owner, timeout + LOCK_MARGIN)
         arn: str | None = None
         try:
-            arn = prepare()
+            arn = prepare(number)
+            store.note_deploying(ecs.env, ecs.service, owner, state.task_definition, arn)
             if wait:
                 deploy_and_wait(ctx, ecs, state, arn, timeout, fresh=fresh)
             else:
@@ -227,6 +231,17 @@ def record_only(ctx: Context, service: ServiceSettings, env: str) -> int:
     return 0
 
 
+def next_revision(
+    current: dict[str, Any], service: ServiceSettings, image: Image, secrets: list[dict[str, str]]
+) -> dict[str, Any]:
+    try:
+        return with_image_and_secrets(current, service.container, image.pinned, secrets)
+    except ValueError as exc:
+        raise DeployFailed(
+            str(exc), hint="set container in .gitlift to the container's name"
+        ) from exc
+
+
 def roll_out(
     ctx: Context,
     service: ServiceSettings,
@@ -239,27 +254,44 @@ def roll_out(
     *,
     state: ServiceState | None = None,
     dirty: str | None = None,
+    gate_skipped: str | None = None,
+    promoted_from: str | None = None,
 ) -> int:
     """Deploy `image`; `state` is the service as the ship checked it before building, good
-    enough when nothing was built meanwhile; `dirty` the diff hash of an --allow-dirty build."""
+    enough when nothing was built meanwhile; `dirty` the diff hash of an --allow-dirty build.
+    With pinned config the values are read first and snapshotted under the lock."""
     ecs = Ecs(ctx.clients.ecs, env, service.name)
     if state is None or image.built:
         state = ecs.describe()
     current = ecs.task_definition(state.task_definition)
     region, account = state.arn.split(":")[3:5]
     params = ctx.store(env, service.name)
-    secrets = secrets_for(list(versions), {k: params.arn(k, region, account) for k in versions})
-    try:
-        new = with_image_and_secrets(current, service.container, image.pinned, secrets)
-    except ValueError as exc:
-        raise DeployFailed(
-            str(exc), hint="set container in .gitlift to the container's name"
-        ) from exc
+    keys = list(versions)
+    new = next_revision(
+        current,
+        service,
+        image,
+        secrets_for(keys, {k: params.arn(k, region, account) for k in keys}),
+    )
+    values = (
+        pinned.read_values(ctx, env, service.name, versions)
+        if ctx.environment(env).pins_config
+        else None
+    )
     ui.info(f"{service.name} in {env}: {short(state.task_definition)} ->")
     ui.diff_lines(
         task_definition_changes(current, new)
         or [("change", "(same image and secrets: a fresh deployment)")]
     )
+    snapshot: dict[str, str] = {}
+
+    def prepare(number: int) -> str:
+        if values is None:
+            return ecs.register(new)
+        parts = pinned.pin(ctx, env, service.name, values, number)
+        snapshot.update({p.arn: p.version for p in parts})
+        refs = pinned.references(parts)
+        return ecs.register(next_revision(current, service, image, secrets_for(keys, refs)))
 
     def draft(number: int, arn: str) -> Release:
         return Release(
@@ -273,18 +305,22 @@ def roll_out(
             deployed_at=time.time(),
             config_versions=versions,
             dirty=dirty,
+            pinned=dict(snapshot),
+            gate_skipped=gate_skipped,
+            promoted_from=promoted_from,
         )
 
     done = release(
         ctx,
         ecs,
         state,
-        prepare=lambda: ecs.register(new),
+        prepare=prepare,
         draft=draft,
         wait=wait,
         timeout=timeout,
         fresh=True,
     )
+    report(ctx, done)
     if not wait:
         ui.info(
             f"deploying {short(done.task_definition)}; not waiting, so release {done.number} "
@@ -296,6 +332,12 @@ def roll_out(
     )
     ui.info(f"released {service.name} {sha[:12]} to {env}: release {done.number} ({recorded})")
     return 0
+
+
+def report(ctx: Context, done: Release) -> None:
+    """`--output json`: the release record on stdout, for CI."""
+    if ctx.options.output == "json":
+        ui.out(json.dumps(asdict(done), indent=2, sort_keys=True))
 
 
 def roll_back(
@@ -330,6 +372,8 @@ def roll_back(
     if target.task_definition == state.task_definition:
         ui.info(f"release {target.number} ({short(target.task_definition)}) is what runs already")
         return 0
+    if target.pinned:
+        pinned.require_kept(ctx, target)
     ui.info(
         f"rolling {service.name} in {env} back from release {current.number} to release "
         f"{target.number} ({target.commit[:12]}, {short(target.task_definition)})"
@@ -349,14 +393,23 @@ def roll_back(
         ctx,
         ecs,
         state,
-        prepare=lambda: target.task_definition,
+        prepare=lambda number: back_to(ctx, target, number),
         draft=draft,
         wait=True,
         timeout=timeout,
         fresh=False,
     )
+    report(ctx, done)
+    config = "code and config" if target.pinned else "code (config is not pinned)"
     ui.info(
-        f"rolled back: release {done.number} runs {target.commit[:12]} "
+        f"rolled back {config}: release {done.number} runs {target.commit[:12]} "
         f"({tag_name(env, service.name, done.number)})"
     )
     return 0
+
+
+def back_to(ctx: Context, target: Release, number: int) -> str:
+    """The task definition of a rollback: the target's own, its snapshot labelled anew."""
+    if target.pinned:
+        pinned.relabel(ctx, target, number)
+    return target.task_definition

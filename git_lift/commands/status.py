@@ -35,6 +35,7 @@ class EnvStatus:
     dirty: str | None = None  # the diff hash of an --allow-dirty build
     running_image: str | None = None  # what ECS's PRIMARY task definition runs
     mismatch: str | None = None  # set when that is not the release's image
+    pinned: bool | None = None  # the running release's config is a snapshot (pinConfig)
 
 
 def digest(image: str | None) -> str:
@@ -106,6 +107,7 @@ def env_status(ctx: Context, env: str, service: ServiceSettings) -> EnvStatus:
         dirty=latest.dirty if latest else None,
         running_image=running,
         mismatch=mismatch,
+        pinned=bool(latest.pinned) if latest else None,
     )
 
 
@@ -140,9 +142,16 @@ def render_status(row: EnvStatus) -> str:
     ]
     if row.undeployed_commits:
         lines.append(f"  behind    {row.undeployed_commits} commit(s) not deployed yet")
+    lines.append(f"  config    {PINNING[bool(row.pinned)]}")
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
     return "\n".join(lines)
+
+
+PINNING = {
+    True: "pinned: tasks run the release's snapshot; a ship carries the changes below",
+    False: "not pinned: a task that starts reads Parameter Store's newest values",
+}
 
 
 def history(ctx: Context, env: str) -> int:

@@ -7,6 +7,7 @@ moto is imported on first use: its ECS models pull in EC2's, half a second of st
 from __future__ import annotations
 
 import datetime
+import json
 import types
 import uuid
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,10 @@ SECRETS_FAILURE = (
     "service call has been retried 1 time(s): invalid ssm parameters: "
 )
 CRASH_FAILURE = "Essential container in task exited"
+ASM_FAILURE = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: "
+    "execution resource retrieval failed: unable to retrieve secret from asm: "
+)
 
 
 def launch(
@@ -76,6 +81,11 @@ def advance(task: Any, backend: Any, account: str, region: str, now: datetime.da
         if missing:
             stop(task, now, SECRETS_FAILURE + " ".join(missing), "TaskFailedToStart")
             return True
+        received, failures = secrets_manager_values(definitions)
+        if failures:
+            stop(task, now, ASM_FAILURE + failures[0], "TaskFailedToStart")
+            return True
+        task.lift_secrets = received
         task.last_status = "PENDING"
         task.pull_started_at = now
         return False
@@ -162,6 +172,48 @@ def missing_parameters(
             if where is not None and not _parameter_exists(*where):
                 missing.append(value_from)
     return missing
+
+
+def secrets_manager_values(
+    container_definitions: Iterable[Mapping[str, Any]],
+) -> tuple[dict[str, str], list[str]]:
+    """What the `secrets[]` naming Secrets Manager (`ARN[:json-key:[stage]:[version-id]]`)
+    resolve to at task start, as ECS resolves them, and why those that cannot be failed."""
+    received: dict[str, str] = {}
+    failures: list[str] = []
+    for definition in container_definitions:
+        for secret in definition.get("secrets") or []:
+            parts = str(secret.get("valueFrom", "")).split(":")
+            if len(parts) < 7 or parts[2] != "secretsmanager":
+                continue
+            key, stage, version = [*parts[7:], "", "", ""][:3]
+            try:
+                value = _secret_value(":".join(parts[:7]), parts[4], parts[3], stage, version, key)
+            except LookupError as missing:
+                failures.append(str(missing.args[0]))
+                continue
+            received[str(secret.get("name"))] = value
+    return received, failures
+
+
+def _secret_value(arn: str, account: str, region: str, stage: str, version: str, key: str) -> str:
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    try:
+        backend: Any = secretsmanager_backends[account][region]  # takes None for "not given"
+        answer = backend.get_secret_value(arn, version or None, stage or None)
+    except Exception as exc:  # moto's not-found errors have no common base worth naming
+        raise LookupError(f"failed to fetch secret {arn}: {exc}") from exc
+    text = str(answer.get("SecretString", ""))
+    if not key:
+        return text
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or key not in document:
+        raise LookupError(f"retrieved secret from Secrets Manager did not contain json key {key}")
+    return str(document[key])
 
 
 def _container(task: Any, definition: Mapping[str, Any], view: Any) -> Any:

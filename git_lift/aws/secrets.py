@@ -1,0 +1,122 @@
+"""Secrets Manager: the pinned config snapshot of a service, `lift/<env>/<service>`.
+
+Each release of an environment with `pinConfig` writes one new version of the secret (JSON, one
+field per env.sample key) labelled `lift-<n>`; its task definition names the version id, so a
+rollback runs the config its release ran. A snapshot over the 64 KB a secret holds is split:
+part 1 is `lift/<env>/<service>`, part k the secret `lift/<env>/<service>/<k>`.
+
+Secrets Manager allows 20 staging labels per secret (AWSCURRENT and AWSPREVIOUS among them) and
+removes unlabelled versions beyond 100 once they are a day old: the labels of the last
+LABEL_WINDOW releases are kept and older ones removed, so their versions age out as AWS does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from git_lift.aws.clients import translate_errors
+
+MAX_SECRET_BYTES = 65536
+LABEL_WINDOW = 15  # releases whose snapshot `rollback` may target
+LABEL_PREFIX = "lift-"
+
+
+def secret_name(env: str, service: str, part: int = 1) -> str:
+    base = f"lift/{env}/{service}"
+    return base if part == 1 else f"{base}/{part}"
+
+
+def label(number: int) -> str:
+    return f"{LABEL_PREFIX}{number}"
+
+
+def split(values: dict[str, str], limit: int = MAX_SECRET_BYTES) -> list[dict[str, str]]:
+    """Keys in order, into as few JSON documents of at most `limit` bytes as it takes."""
+    parts: list[dict[str, str]] = [{}]
+    for key in sorted(values):
+        candidate = {**parts[-1], key: values[key]}
+        if parts[-1] and len(json.dumps(candidate).encode()) > limit:
+            parts.append({key: values[key]})
+        else:
+            parts[-1] = candidate
+    return parts
+
+
+def value_from(arn: str, key: str, version: str) -> str:
+    """The task definition's reference to one key of one version (ECS's JSON-key syntax)."""
+    return f"{arn}:{key}::{version}"
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """One part of a snapshot: the secret's ARN, the version written and the keys it holds."""
+
+    arn: str
+    version: str
+    keys: tuple[str, ...]
+
+
+class Snapshots:
+    def __init__(self, client: Any, env: str, service: str) -> None:
+        self._client = client
+        self.env = env
+        self.service = service
+
+    def pin(self, values: dict[str, str], number: int) -> list[Pinned]:
+        """Write release `number`'s snapshot (a new version of each part, labelled)."""
+        return [
+            self._put(secret_name(self.env, self.service, index), part, number)
+            for index, part in enumerate(split(values), start=1)
+        ]
+
+    def _put(self, name: str, part: dict[str, str], number: int) -> Pinned:
+        body = json.dumps(part, sort_keys=True)
+        # Only our label: moving AWSCURRENT is of no use to tasks (they name version ids),
+        # and moto's AWSCURRENT move strips every other label from the version it leaves.
+        stages = [label(number)]
+        with translate_errors(f"writing the config snapshot {name}"):
+            try:
+                answer = self._client.put_secret_value(
+                    SecretId=name, SecretString=body, VersionStages=stages
+                )
+            except self._client.exceptions.ResourceNotFoundException:
+                self._client.create_secret(
+                    Name=name,
+                    Description=f"git lift: config snapshots of {self.service} in {self.env}",
+                    Tags=[{"Key": "lift:environment", "Value": self.env}],
+                )
+                answer = self._client.put_secret_value(
+                    SecretId=name, SecretString=body, VersionStages=stages
+                )
+        return Pinned(str(answer["ARN"]), str(answer["VersionId"]), tuple(sorted(part)))
+
+    def prune(self, arn: str, keep_from: int) -> None:
+        """Remove `lift-<n>` labels of releases before `keep_from` from one part."""
+        with translate_errors(f"pruning the labels of {arn}"):
+            stages = self._client.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
+            for version, labels in stages.items():
+                for old in labels:
+                    number = old.removeprefix(LABEL_PREFIX)
+                    if old != number and number.isdigit() and int(number) < keep_from:
+                        self._client.update_secret_version_stage(
+                            SecretId=arn, VersionStage=old, RemoveFromVersionId=version
+                        )
+
+    def add_label(self, arn: str, version: str, number: int) -> None:
+        with translate_errors(f"labelling a version of {arn}"):
+            self._client.update_secret_version_stage(
+                SecretId=arn, VersionStage=label(number), MoveToVersionId=version
+            )
+
+    def kept(self, arn: str, version: str) -> bool:
+        """Whether a version still carries a release's label: one without may age out."""
+        with translate_errors(f"reading {arn}"):
+            stages = self._client.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
+        return any(str(s).startswith(LABEL_PREFIX) for s in stages.get(version, []))
+
+    def values(self, arn: str, version: str) -> dict[str, str]:
+        with translate_errors(f"reading the config snapshot {arn}"):
+            answer = self._client.get_secret_value(SecretId=arn, VersionId=version)
+        return {str(k): str(v) for k, v in json.loads(answer["SecretString"]).items()}

@@ -1,0 +1,104 @@
+"""Pinned config: each release's config values, snapshotted into Secrets Manager.
+
+Parameter Store stays where people edit; with `pinConfig` the ship copies the values of the
+keys env.sample names, at the versions it checked, into a new version of `lift/<env>/<service>`
+(git_lift.aws.secrets) and the task definition names that version, so the release runs exactly
+that config, and a rollback brings it back with the code.
+"""
+
+from __future__ import annotations
+
+from git_lift import ui
+from git_lift.aws.secrets import LABEL_WINDOW, Pinned, Snapshots, value_from
+from git_lift.aws.store import Release
+from git_lift.commands.context import Context
+from git_lift.errors import DeployFailed, LiftError
+
+
+def snapshots(ctx: Context, env: str, service: str) -> Snapshots:
+    return Snapshots(ctx.clients.secretsmanager, env, service)
+
+
+def read_values(ctx: Context, env: str, service: str, versions: dict[str, int]) -> dict[str, str]:
+    """The values a release pins: each key at the version the ship checked."""
+    values = ctx.store(env, service).values_at(versions)
+    gone = sorted(set(versions) - set(values))
+    if gone:
+        raise DeployFailed(
+            f"config of {service} in {env} changed while shipping: {', '.join(gone)}",
+            hint=f"ship again: git lift ship -e {env}",
+        )
+    return values
+
+
+def pin(ctx: Context, env: str, service: str, values: dict[str, str], number: int) -> list[Pinned]:
+    """Write release `number`'s snapshot and drop the labels of releases out of the window."""
+    store = snapshots(ctx, env, service)
+    parts = store.pin(values, number)
+    for part in parts:
+        store.prune(part.arn, keep_from=number - LABEL_WINDOW + 1)
+    return parts
+
+
+def references(parts: list[Pinned]) -> dict[str, str]:
+    """KEY -> the task definition's valueFrom for it."""
+    return {key: value_from(p.arn, key, p.version) for p in parts for key in p.keys}
+
+
+def relabel(ctx: Context, target: Release, number: int) -> None:
+    """A rollback to `target` labels its snapshot with the new release too, so the snapshot
+    that runs stays inside the window however many releases ago it was written."""
+    store = snapshots(ctx, target.env, target.service)
+    for arn, version in target.pinned.items():
+        store.add_label(arn, version, number)
+
+
+def require_kept(ctx: Context, target: Release) -> None:
+    """Refuse a rollback to a release whose snapshot may be gone (beyond the window)."""
+    store = snapshots(ctx, target.env, target.service)
+    if all(store.kept(arn, version) for arn, version in target.pinned.items()):
+        return
+    raise DeployFailed(
+        f"release {target.number}'s config snapshot is beyond the rollback window (the last "
+        f"{LABEL_WINDOW} releases keep theirs), so its tasks might not start",
+        hint=f"put its config back, then ship its commit: git lift config restore -e "
+        f"{target.env} --release {target.number} && git lift ship -e {target.env} "
+        f"--ref {target.commit[:12]}",
+    )
+
+
+def values_of(ctx: Context, release: Release) -> dict[str, str]:
+    """The config values a pinned release ran with."""
+    if not release.pinned:
+        raise LiftError(
+            f"release {release.number} of {release.service} in {release.env} did not pin its "
+            "config (pinConfig was off), so its values were not kept",
+            hint=f"restore keys one by one: git lift config history -e {release.env} KEY, "
+            f"then git lift config restore -e {release.env} KEY@VERSION",
+        )
+    store = snapshots(ctx, release.env, release.service)
+    values: dict[str, str] = {}
+    for arn, version in release.pinned.items():
+        values |= store.values(arn, version)
+    return values
+
+
+def restore_release(ctx: Context, env: str, number: int) -> int:
+    """`config restore -e ENV --release N`: release N's values back into Parameter Store,
+    through the one apply path (diff, confirm, version check), so the next ship carries them.
+    Keys the store has and release N did not run with are left alone."""
+    from git_lift.aws.store import Store
+    from git_lift.commands import config, config_apply
+
+    t = config.writable_target(ctx, env)
+    found = [r for r in Store(ctx.clients.dynamodb).releases(t.env, t.service, 100)]
+    release = next((r for r in found if r.number == number), None)
+    if release is None:
+        raise LiftError(
+            f"there is no release {number} of {t.service} in {t.env}",
+            hint=f"list them: git lift history -e {t.env}",
+        )
+    values = values_of(ctx, release)
+    base = t.store.read_keys(values)
+    ui.info(f"config of release {number} ({release.commit[:12]}) -> {t.store.path}/")
+    return config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | values)
