@@ -99,6 +99,7 @@ def scopes() -> list[Scope]:
                 "123456789012",
                 kms_key_arn=key.format(p=p, r=region) if key else None,
                 network=network,
+                pins_config=listeners is not None,  # pinned config, with and without a key
             )
         )
     return found

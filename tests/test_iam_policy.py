@@ -155,6 +155,7 @@ def client_calls() -> set[str]:
         "logs": "logs",
         "ssm": "ssm",
         "store": "dynamodb",
+        "secrets": "secretsmanager",
     }
     found: set[tuple[str, str]] = set()
     for path in (ROOT / "git_lift").rglob("*.py"):
@@ -189,6 +190,25 @@ def test_ci_ships_but_reads_no_secret_and_changes_no_stack() -> None:
         assert action in ci
     for action in ("ssm:GetParameter", "ssm:PutParameter", "kms:", "cloudformation:", "logs:"):
         assert action not in ci
+
+
+def test_ci_reads_values_and_writes_its_snapshot_only_where_config_is_pinned() -> None:
+    pinning = policy("ci", dataclasses.replace(SCOPE, pins_config=True))
+    added = [s for s in pinning["Statement"] if s not in policy("ci", SCOPE)["Statement"]]
+    assert {a for s in added for a in s["Action"]} == {
+        "ssm:GetParameters",
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+    }
+    resources = {r for s in added for r in s["Resource"]}
+    assert resources == {
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/*",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lift/staging/payments-api-??????",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lift/staging/payments-api/*",
+    }
+    assert "secretsmanager:GetSecretValue" not in json.dumps(pinning)
 
 
 def test_developers_do_not_change_environments() -> None:

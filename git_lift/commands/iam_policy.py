@@ -3,7 +3,10 @@
 Audiences (each one includes the one before):
 - ci: ship (push the image to the service's repository, register its task definition family,
   update its ECS service, pass its two roles to ECS tasks, lock and record releases) and
-  config checks that read names only. It reads no secret value and changes no stack.
+  config checks that read names only. It changes no stack, and reads no secret value except
+  where the environment pins config: there the ship copies the service's values
+  (`ssm:GetParameters` with decryption on `/<env>/<service>/*`) into its own snapshot secret
+  `lift/<env>/<service>` (create, describe, put a version, move labels; never read it back).
 - developer: also config edits (values of its services' parameters only), logs, shell, and the
   service stacks (`service create|edit|update`) with what CloudFormation does on the caller's
   behalf for them. Roles: only the service's two roles (`lift-<env>-<service>-task|execution`),
@@ -66,6 +69,7 @@ class Scope:
     region: str
     account: str
     kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
+    pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
     network: Network | None = None  # None: the environment does not exist yet
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
@@ -149,6 +153,44 @@ def config_values(s: Scope) -> list[Statement]:
         )
         # `lift.kmsKey` may name an alias: git lift looks the key's ARN up for the task roles.
         statements.append(allow("ConfigKeyLookup", ["kms:DescribeKey"], s.kms_key_arn))
+    return statements
+
+
+SNAPSHOT_WRITES = [
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+]
+
+
+def snapshot_secrets(s: Scope) -> list[str]:
+    """`lift/<env>/<svc>` (ARNs end in -XXXXXX) and the parts of a split snapshot."""
+    return s.each("secretsmanager", "secret:lift/{env}/{svc}-??????") + s.each(
+        "secretsmanager", "secret:lift/{env}/{svc}/*"
+    )
+
+
+def pinned_config(s: Scope, audience: str) -> list[Statement]:
+    """Pinned config: the ship decrypts the keys it snapshots and writes and labels its own
+    secret (creating it on the first release); developers also read snapshots back
+    (`config restore --release N`). CI gets none of it where config is not pinned."""
+    if audience == "ci" and not s.pins_config:
+        return []
+    reads = ["secretsmanager:GetSecretValue"] if audience != "ci" else []
+    statements = [allow("ConfigSnapshots", SNAPSHOT_WRITES + reads, snapshot_secrets(s))]
+    if audience == "ci":
+        values = s.each("ssm", "parameter/{env}/{svc}/*")
+        statements.append(allow("PinnedConfigValues", ["ssm:GetParameters"], values))
+        if s.kms_key_arn:
+            statements.append(
+                allow(
+                    "PinnedConfigKey",
+                    ["kms:Decrypt"],
+                    s.kms_key_arn,
+                    Condition={"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}},
+                )
+            )
     return statements
 
 
@@ -543,7 +585,7 @@ def environment_stack(s: Scope) -> list[Statement]:
 
 
 def statements(audience: str, s: Scope) -> list[Statement]:
-    found = config_names(s) + ship(s) + store(s, audience)
+    found = config_names(s) + ship(s) + store(s, audience) + pinned_config(s, audience)
     if audience in ("developer", "admin"):
         found += config_values(s) + observe(s) + service_stacks(s)
     if audience == "admin":
@@ -583,6 +625,7 @@ def scope(ctx: Context, env: str, account: str | None) -> Scope:
         account=account or account_id(ctx.clients.sts),
         kms_key_arn=key_arn(ctx.clients.kms, ctx.settings.kms_key),
         network=network(record.outputs) if record else None,
+        pins_config=environment.pins_config,
     )
 
 
