@@ -180,6 +180,22 @@ class Repo:
         blob = self._repo[entry.id]
         return envfile.decode(blob.data, path) if isinstance(blob, pygit2.Blob) else None
 
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits; None when either is unknown here or they
+        share no history."""
+        try:
+            found = self._repo.merge_base(one, other)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return str(found) if found is not None else None
+
+    def blob_id_at(self, commit_sha: str, path: str) -> str | None:
+        """The id of a file's blob as committed (None when absent): equal ids, equal files."""
+        try:
+            return str(self._repo[commit_sha].peel(pygit2.Tree)[path].id)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+
     def is_ignored(self, path: str) -> bool:
         """Whether git ignores a work-tree path (.gitignore, info/exclude, core.excludesFile)."""
         return bool(self._repo.path_is_ignored(path))

@@ -224,21 +224,29 @@ def test_no_network_is_reported_within_seconds(
 def test_push_to_staging_with_a_key_missing_is_refused_then_goes_through(
     aws: Any, hooked: GitRepo, lift: Lift
 ) -> None:
-    put("DATABASE_URL")
+    put("DATABASE_URL")  # API_TOKEN, already on the remote's env.sample, is not this push's
     hooked.write("app.txt", "v2\n")
-    hooked.commit("Change the app")  # no env.sample change: nothing to check
+    hooked.commit("Change the app")
+    aws.reset_counts()
+    app_only = push(hooked, "main")
+    assert app_only.returncode == 0, app_only.stderr
+    assert "goes to staging; checked what it changes since" in app_only.stderr
+    assert aws.request_counts() == {}  # no env.sample changed: nothing to ask
+
+    add_keys(hooked, "NEW_KEY")
+    hooked.commit("Add NEW_KEY", verify=False)
     aws.reset_counts()
     refused = push(hooked, "main")
     assert refused.returncode != 0
-    assert "main" in refused.stderr and "goes to staging" in refused.stderr
+    assert "main" in refused.stderr and "env.sample adds NEW_KEY" in refused.stderr
     assert (
         "error: staging: env.sample names keys missing from payments-api's config: "
-        "API_TOKEN" in refused.stderr
+        "NEW_KEY" in refused.stderr
     )
-    assert set(aws.request_counts()) == {"ssm.DescribeParameters"}  # names only
+    assert aws.request_counts() == {"ssm.GetParameters": 1}  # the added key, names only
     assert hooked.git("rev-parse", "origin/main").stdout != hooked.head()
 
-    assert lift("config", "set", "-e", "staging", "API_TOKEN=tok").returncode == 0
+    assert lift("config", "set", "-e", "staging", "NEW_KEY=tok").returncode == 0
     allowed = push(hooked, "main")
     assert allowed.returncode == 0, allowed.stderr
     assert remote_has(hooked, "refs/heads/main")
@@ -332,11 +340,10 @@ def test_a_branch_and_a_tag_in_one_push_check_both_environments(
     hooked.git("tag", "v3.0")
     result = push(hooked, "main", "v3.0", env=env)
     assert result.returncode != 0
-    for environment in ("staging", "production"):
-        assert (
-            f"error: {environment}: env.sample names keys missing from payments-api's "
-            "config: API_TOKEN, DATABASE_URL, NEW_KEY" in result.stderr
-        )
+    missing = "env.sample names keys missing from payments-api's config:"
+    # the branch: the key its commits add; the release tag: everything env.sample names
+    assert f"error: staging: {missing} NEW_KEY\n" in result.stderr
+    assert f"error: production: {missing} API_TOKEN, DATABASE_URL, NEW_KEY" in result.stderr
     assert not record.exists()
 
 
@@ -345,8 +352,8 @@ def test_without_credentials_a_confirm_environment_fails_closed_others_go_ahead(
 ) -> None:
     env, record = fake_ship
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    hooked.write("app.txt", "v2\n")
-    hooked.commit("Change the app")
+    add_keys(hooked, "NEW_KEY")  # a key to ask about
+    hooked.commit("Add NEW_KEY", verify=False)
     staging = push(hooked, "main", env=env)
     assert staging.returncode == 0, staging.stderr
     assert (

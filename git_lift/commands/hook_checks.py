@@ -86,16 +86,20 @@ class Check:
     env: EnvironmentSettings
     service: ServiceSettings
     keys: tuple[str, ...]
+    added_only: bool = False  # the keys a push adds: asked about alone, no extras reported
 
 
 def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> list[KeyCheck]:
-    """All checks at once, in parallel. `incremental` asks about the keys alone (GetParameters)."""
+    """All checks at once, in parallel. `incremental` (or a check's `added_only`) asks about
+    the keys alone (GetParameters, ten at a time); otherwise the store is listed."""
     from git_lift.aws.clients import HOOK_CONFIG, Clients  # imports boto3: only now
     from git_lift.commands.config import CheckTarget, check_targets
 
     ctx.clients = Clients(ctx.settings, HOOK_CONFIG)  # someone waits: fail fast without network
     targets = [
-        CheckTarget(c.env.name, c.service.name, list(c.keys), only_required=incremental)
+        CheckTarget(
+            c.env.name, c.service.name, list(c.keys), only_required=incremental or c.added_only
+        )
         for c in checks
     ]
     try:
@@ -240,23 +244,67 @@ def ask_unless_cached(ctx: Context, checks: Sequence[Check]) -> list[KeyCheck]:
 
 
 def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Check], bool]:
-    """The checks a push needs: every service's env.sample at each pushed commit, against each
-    environment its ref maps to. Also whether a committed env.sample is malformed."""
-    checks: dict[tuple[str, str, tuple[str, ...]], Check] = {}
+    """The checks a push needs. A ref that releases (deployOnPush), or one with no base to
+    compare with, gets every service's env.sample at the pushed commit checked in full; a
+    branch push only the keys its commits add to each env.sample (none changed: nothing to
+    ask). Also whether a pushed env.sample is malformed."""
+    checks: dict[tuple[str, str, tuple[str, ...], bool], Check] = {}
     malformed = False
     for ref, env, commit in targets:
-        ui.info(f"git lift: {ref.short} ({commit[:12]}) goes to {env.name}; checking its config")
+        base = push_base(ctx, ref, env, commit)
+        head = f"git lift: {ref.short} ({commit[:12]}) goes to {env.name}"
+        if base is None:
+            ui.info(f"{head}; checking its config")
+        added: list[str] = []
         for service in ctx.settings.services.values():
-            text = ctx.repo.read_file_at(commit, service.env_sample)
-            if text is None:
+            path = service.env_sample
+            if base is not None and ctx.repo.blob_id_at(base, path) == ctx.repo.blob_id_at(
+                commit, path
+            ):
                 continue
-            parsed = envfile.parse(text)
-            for problem in parsed.problems:
-                ui.error(f"{problem.render(service.env_sample)} (at {commit[:12]})")
-                malformed = True
-            keys = tuple(dict.fromkeys(parsed.keys))
-            checks.setdefault((env.name, service.name, keys), Check(env, service, keys))
+            keys, bad = sample_at(ctx, path, commit, report=True)
+            malformed |= bad
+            if base is not None:
+                before = set(sample_at(ctx, path, base, report=False)[0])
+                keys = tuple(key for key in keys if key not in before)
+                added += keys
+            if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
+                check = Check(env, service, keys, added_only=base is not None)
+                checks.setdefault((env.name, service.name, keys, base is not None), check)
+        if base is not None:
+            what = f"env.sample adds {names.listed(added)}" if added else "no key added"
+            ui.info(f"{head}; checked what it changes since {base[:12]}: {what}")
     return list(checks.values()), malformed
+
+
+def push_base(ctx: Context, ref: PushedRef, env: EnvironmentSettings, commit: str) -> str | None:
+    """What a branch push is compared with: the remote's commit (their common ancestor, for a
+    forced push), else, for a new branch, its merge base with the default branch. None for a
+    ref that releases, which is always checked in full."""
+    if env.deploy_on_push or not ref.remote_ref.startswith("refs/heads/"):
+        return None
+    if ref.remote_sha != ZERO_SHA:
+        found = ctx.repo.merge_base(ref.remote_sha, commit)
+        if found is not None:
+            return found
+    if ref.remote_ref == f"refs/heads/{ctx.repo.default_branch()}":
+        return None  # the default branch's first push: nothing to compare with
+    tip = ctx.repo.default_branch_tip()
+    return ctx.repo.merge_base(tip, commit) if tip else None
+
+
+def sample_at(
+    ctx: Context, path: str, commit: str, *, report: bool
+) -> tuple[tuple[str, ...], bool]:
+    """The keys an env.sample names at a commit (none when absent), and whether it is
+    malformed (its problems said when `report`)."""
+    text = ctx.repo.read_file_at(commit, path)
+    if text is None:
+        return (), False
+    parsed = envfile.parse(text)
+    for problem in parsed.problems if report else []:
+        ui.error(f"{problem.render(path)} (at {commit[:12]})")
+    return tuple(dict.fromkeys(parsed.keys)), bool(parsed.problems)
 
 
 def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
