@@ -282,8 +282,10 @@ def test_works_from_a_subfolder_of_a_multi_service_repo(aws: Any, tmp_path: Path
     Lift(repo.path / "services" / "worker")("config", "set", "-e", "staging", "QUEUE=q")
     queue = ssm().get_parameter(Name="/staging/worker/QUEUE", WithDecryption=True)
     assert queue["Parameter"]["Value"] == "q"
-    at_root = Lift(repo.path)("config", "check", "-e", "staging")
+    at_root = Lift(repo.path)("config", "show", "-e", "staging")  # one service: which?
     assert at_root.returncode == 2 and "-s NAME" in at_root.stderr
+    every = Lift(repo.path)("config", "check", "-e", "staging")  # at the top: all of them
+    assert every.returncode == 1 and "missing from api's config: API_ONLY" in every.stderr
     ok = Lift(repo.path)("config", "check", "-e", "staging", "-s", "worker")
     assert ok.returncode == 0, ok.stderr
 

@@ -175,19 +175,29 @@ def config_unset(
     "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
 )
 @click.option("--strict", is_flag=True, help="Keys in the store but not in env.sample are errors.")
+@click.option(
+    "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
+)
 @global_options
 @click.pass_context
-def config_check(ctx: click.Context, /, envs: tuple[str, ...], strict: bool, **values: Any) -> int:
+def config_check(
+    ctx: click.Context, /, envs: tuple[str, ...], strict: bool, every: bool, **values: Any
+) -> int:
     """env.sample against the store: missing keys fail, extra keys warn. Never decrypts.
+
+    \b
+    Every service and environment at once with --all (or at the top of a repository of
+    several services): one listing each, in parallel.
 
     \b
     Example:
       git lift config check
       git lift config check -e production --output json
+      git lift config check --all
     """
     from git_lift.commands import config as command
 
-    return command.check(context(ctx, values), envs, strict=strict)
+    return command.check(context(ctx, values), envs, strict=strict, every=every)
 
 
 @config.command("diff")

@@ -158,19 +158,23 @@ def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> in
 @click.option(
     "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
 )
+@click.option(
+    "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
+)
 @global_options
 @click.pass_context
-def status(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
+def status(ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
     """What runs where: release, commit, image, tasks, commits not deployed, config drift.
 
     \b
     Example:
       git lift status
       git lift status -e production --output json
+      git lift status --all
     """
     from git_lift.commands import status as command
 
-    return command.status(context(ctx, values), envs)
+    return command.status(context(ctx, values), envs, every=every)
 
 
 @cli.command("history")

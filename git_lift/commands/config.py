@@ -12,7 +12,7 @@ from pathlib import Path
 from git_lift import envfile, names, proc, ui
 from git_lift.commands import config_apply, config_state
 from git_lift.commands.config_apply import Target
-from git_lift.commands.config_report import report_checks
+from git_lift.commands.config_report import checks_json, report_checks
 from git_lift.commands.context import Context, in_parallel
 from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
@@ -392,8 +392,29 @@ def check_environments(
     return check_targets(ctx, [CheckTarget(env, service, required) for env in envs])
 
 
-def check(ctx: Context, envs: Sequence[str], *, strict: bool) -> int:
-    service = ctx.service()
+def check(ctx: Context, envs: Sequence[str], *, strict: bool, every: bool = False) -> int:
+    """One listing per service and environment, all at once (bounded by in_parallel)."""
+    services = ctx.services(every)
     chosen = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    checks = check_environments(ctx, service.name, chosen, sample_keys(ctx, service))
-    return report_checks(checks, service.name, strict=strict, output=ctx.options.output)
+    targets = [CheckTarget(env, s.name, sample_keys(ctx, s)) for s in services for env in chosen]
+    results = iter(check_targets(ctx, targets))
+    by_service = [(s, [next(results) for _ in chosen]) for s in services]
+    if len(services) == 1:
+        return report_checks(
+            by_service[0][1], services[0].name, strict=strict, output=ctx.options.output
+        )
+    if ctx.options.output == "json":
+        ui.out(json.dumps([row for s, c in by_service for row in checks_json(c, s.name)], indent=2))
+    codes = [
+        report_checks(
+            checks,
+            service.name,
+            strict=strict,
+            output=ctx.options.output,
+            sample=service.env_sample,
+            fix_flags=ctx.service_flag(service.name),
+            print_json=False,
+        )
+        for service, checks in by_service
+    ]
+    return max(codes)

@@ -10,6 +10,19 @@ from git_lift import names, ui
 from git_lift.plan import KeyCheck
 
 
+def checks_json(checks: Sequence[KeyCheck], service: str) -> list[dict[str, object]]:
+    return [
+        {
+            "environment": c.env,
+            "service": service,
+            "missing": c.missing,
+            "extra": c.extra,
+            "error": c.error,
+        }
+        for c in checks
+    ]
+
+
 def report_checks(
     checks: Sequence[KeyCheck],
     service: str,
@@ -18,25 +31,12 @@ def report_checks(
     output: str,
     sample: str = "env.sample",
     fix_flags: str = "",
+    print_json: bool = True,
 ) -> int:
     """Missing keys fail, extra keys warn (fail if strict). `fix_flags` goes into the fix
     commands (` -s api` in a multi-service repo); `sample` names the file in messages."""
-    if output == "json":
-        ui.out(
-            json.dumps(
-                [
-                    {
-                        "environment": c.env,
-                        "service": service,
-                        "missing": c.missing,
-                        "extra": c.extra,
-                        "error": c.error,
-                    }
-                    for c in checks
-                ],
-                indent=2,
-            )
-        )
+    if output == "json" and print_json:
+        ui.out(json.dumps(checks_json(checks, service), indent=2))
     for c in checks:
         if c.error:
             ui.error(f"{c.env}: cannot check {service}: {c.error}")

@@ -111,10 +111,11 @@ def env_status(ctx: Context, env: str, service: ServiceSettings) -> EnvStatus:
     )
 
 
-def status(ctx: Context, envs: tuple[str, ...]) -> int:
-    service = ctx.service()
+def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
+    services = ctx.services(every)  # --all, or the top of a multi-service repo: every one
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    rows = in_parallel(names, lambda env: env_status(ctx, env, service))
+    pairs = [(env, service) for service in services for env in names]
+    rows = in_parallel(pairs, lambda pair: env_status(ctx, *pair))
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(row) for row in rows], indent=2))
         return 0
