@@ -61,6 +61,11 @@ def checked_image(ctx: click.Context, param: click.Parameter, value: str | None)
 )
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
 @click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
+@click.option(
+    "--skip-gate",
+    metavar="REASON",
+    help="Release without the release the environment requires first (recorded).",
+)
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
 @click.option(
     "--record-only",
@@ -78,6 +83,7 @@ def ship(
     image: str | None,
     build_args: tuple[str, ...],
     no_wait: bool,
+    skip_gate: str | None,
     allow_dirty: bool,
     record_only: bool,
     timeout: float,
@@ -108,8 +114,58 @@ def ship(
         wait=not no_wait,
         timeout=timeout,
         allow_dirty=allow_dirty,
+        skip_gate=skip_gate,
     )
     return command.ship(context(ctx, values), request)
+
+
+@cli.command("promote")
+@click.option("--from", "source", required=True, help="The environment whose release ships.")
+@click.option("--to", "target", required=True, help="The environment it ships to.")
+@click.option("--release", "number", type=int, help="Release number (default: the newest).")
+@timeout_option
+@global_options
+@click.pass_context
+def promote(
+    ctx: click.Context,
+    /,
+    source: str,
+    target: str,
+    number: int | None,
+    timeout: float,
+    **values: Any,
+) -> int:
+    """Ship the image a release of one environment ran to another, by digest.
+
+    \b
+    Example:
+      git lift promote --from staging --to production
+      git lift promote --from staging --to production --release 12 --yes
+    """
+    from git_lift.commands import promote as command
+
+    return command.promote(context(ctx, values), source, target, number, timeout)
+
+
+@cli.command("diff")
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@global_options
+@click.pass_context
+def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> int:
+    """Two releases side by side: commits, image, task definition, config versions, env.sample.
+
+    A and B are ENV (its newest release), ENV@N (release N) or a commit; by default
+    production and staging.
+
+    \b
+    Example:
+      git lift diff
+      git lift diff production@3 staging --output json
+    """
+    from git_lift.commands import release_diff as command
+
+    return command.diff(context(ctx, values), a, b)
 
 
 @cli.command("rollback")

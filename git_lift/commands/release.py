@@ -8,6 +8,7 @@ these), who deployed, and for a rollback the release it undid.
 from __future__ import annotations
 
 import re
+import time
 
 from git_lift import ui
 from git_lift.aws.store import Release
@@ -42,8 +43,15 @@ def tag_message(release: Release) -> str:
         trailer("Config-Versions", versions or "-"),
         trailer("Deployed-By", release.deployed_by),
     ]
+    if release.pinned:
+        snapshot = " ".join(f"{arn}@{version}" for arn, version in sorted(release.pinned.items()))
+        trailers.append(trailer("Config-Snapshot", snapshot))
     if release.rolled_back_from is not None:
         trailers.append(trailer("Rolled-Back-From", release.rolled_back_from))
+    if release.promoted_from is not None:
+        trailers.append(trailer("Promoted-From", release.promoted_from))
+    if release.gate_skipped is not None:
+        trailers.append(trailer("Gate-Skipped", release.gate_skipped))
     return (
         f"Release {release.number} of {release.service} to {release.env}\n\n"
         + "\n".join(trailers)
@@ -71,11 +79,29 @@ def record_tag(ctx: Context, release: Release) -> str:
     if result.returncode != 0:
         ui.warn(f"could not create tag {name}: {result.stderr.strip()}")
         return name
+    noted = add_note(ctx, release)
     if ctx.settings.push_tags and ctx.repo.remote_url() is not None:
-        pushed = ctx.repo.git(
-            "push", "--no-verify", "-q", "origin", f"refs/tags/{name}", check=False
-        )
+        refs = [f"refs/tags/{name}"] + ([NOTES_REF] if noted else [])
+        pushed = ctx.repo.git("push", "--no-verify", "-q", "origin", *refs, check=False)
         if pushed.returncode != 0:
             ui.warn(f"could not push tag {name}: {pushed.stderr.strip().splitlines()[-1:]}")
             ui.hint(f"push it later: git push origin {name}")
     return name
+
+
+NOTES_REF = "refs/notes/lift"
+
+
+def add_note(ctx: Context, release: Release) -> bool:
+    """A line on the commit in refs/notes/lift, so `git log --notes=lift` shows where it runs.
+    The remote's notes are fetched first so that pushing ours adds to them."""
+    if ctx.repo.remote_url() is not None:
+        ctx.repo.git("fetch", "-q", "origin", f"+{NOTES_REF}:{NOTES_REF}", check=False)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(release.deployed_at))
+    line = f"{release.env} release {release.number} of {release.service}, {when}"
+    added = ctx.repo.git(
+        "notes", f"--ref={NOTES_REF}", "append", "-m", line, release.commit, check=False
+    )
+    if added.returncode != 0:
+        ui.warn(f"could not add a note to {release.commit[:12]}: {added.stderr.strip()}")
+    return added.returncode == 0

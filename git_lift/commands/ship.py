@@ -34,6 +34,7 @@ class ShipRequest:
     timeout: float = DEFAULT_TIMEOUT
     allow_dirty: bool = False
     from_hook: bool = False
+    skip_gate: str | None = None  # the reason to release without the required environment
 
 
 def resolve_environment(
@@ -129,6 +130,15 @@ def ship(ctx: Context, request: ShipRequest) -> int:
     if environment.confirm and not request.from_hook:
         require_pushed(ctx, sha, env)
     build_args = parse_build_args(request.build_args)
+    from git_lift.commands import promote
+
+    gate_skipped = promote.gate(ctx, environment, service.name, sha, request.skip_gate)
+    # A pushed tag whose commit the gate's environment released ships that very image.
+    origin = (
+        promote.pushed_origin(ctx, environment, service.name, sha)
+        if request.from_hook and not request.image
+        else None
+    )
     versions = check_config(ctx, service, env, sha)
     from git_lift.aws.ecs import Ecs  # no cluster or service: say so before building
 
@@ -136,11 +146,10 @@ def ship(ctx: Context, request: ShipRequest) -> int:
     if environment.confirm and not request.from_hook:  # the pushed tag is the confirmation
         ui.info(f"About to ship {service.name} {sha[:12]} to {env}.")
         confirm(ctx, env, typed=True, what=f"shipping to {env}", refused="nothing was deployed")
-    image = (
-        given_image(request.image)
-        if request.image
-        else build_image(ctx, service, sha, tag, build_args)
-    )
+    if origin is not None:
+        ui.info(f"{sha[:12]} ran in {origin.env} as release {origin.number}: promoting its image")
+    given = request.image or (origin.image if origin else None)
+    image = given_image(given) if given else build_image(ctx, service, sha, tag, build_args)
     from git_lift.commands.rollout import roll_out
 
     dirty = tag.partition("-dirty-")[2] or None
@@ -155,6 +164,8 @@ def ship(ctx: Context, request: ShipRequest) -> int:
         request.timeout,
         state=state,
         dirty=dirty,
+        gate_skipped=gate_skipped,
+        promoted_from=f"{origin.env}@{origin.number}" if origin else None,
     )
 
 
