@@ -27,7 +27,8 @@ def test_config_check_at_the_top_checks_every_service_in_every_environment(
     # one listing per service and environment, of ceil(62 / 50) pages
     assert aws.request_counts() == {"ssm.DescribeParameters": 2 * len(SERVICES) * len(ENVS)}
     for name in SERVICES:
-        assert f"warning: qa: {name}'s config has keys {name}/env.sample does not name" in top.stderr
+        extra = f"warning: qa: {name}'s config has keys {name}/env.sample does not name"
+        assert extra in top.stderr
 
     platform.write("billing/env.sample", "BASE_A=x\nBASE_B=x\nLATE=x\n")
     inside = lift(
