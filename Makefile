@@ -8,7 +8,7 @@ CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: demo test test-fast lint bench man
+.PHONY: demo deps test test-fast lint bench man
 
 # The demo needs only the package and its sandbox extra; test, lint and bench add the test
 # extras (pytest, mypy, stubs, cfn-lint...) to the same venv. The second sentinel is older than
@@ -36,7 +36,10 @@ $(CHECKOV):
 demo: $(SANDBOX)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run.sh
 
-# The tests that need neither a built image nor the demo: .ci/run runs them with the oldest Python.
+# The venvs `make test` needs, without running it (.ci/run builds them while other work runs).
+deps: $(BIN)/git-lift $(CHECKOV)
+
+# All but the slow end-to-end tests (the demo, the quick start): .ci/run runs them on the oldest Python.
 test-fast: $(BIN)/git-lift
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 -q -m 'not slow'
 
