@@ -41,9 +41,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def exit_now(code: int) -> None:
+    """Flush what was written and end the process without the interpreter's teardown (a
+    fifth of a second of module and object finalisation that nothing here needs: every
+    file is closed and every thread joined by the time main returns)."""
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 def console_main() -> None:
-    raise SystemExit(main())
+    exit_now(main())
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    exit_now(main(sys.argv[1:]))

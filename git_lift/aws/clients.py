@@ -46,6 +46,21 @@ CREDENTIALS_HINT = (
 )
 
 
+_sessions: dict[tuple[object, ...], boto3.session.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def shared_session(profile: str | None, region: str | None) -> boto3.session.Session:
+    """One botocore session per profile and region (per environment), shared by every client
+    made for it in this process: the service models and credentials are loaded once."""
+    with _sessions_lock:
+        # Credentials and endpoints come from AWS_* variables too: a change makes a new one.
+        key = (profile, region, *sorted(i for i in os.environ.items() if i[0].startswith("AWS_")))
+        if key not in _sessions:
+            _sessions[key] = boto3.session.Session(profile_name=profile, region_name=region)
+        return _sessions[key]
+
+
 class Clients:
     """Builds each AWS client once, on first use, from the settings' profile and region."""
 
@@ -69,9 +84,8 @@ class Clients:
             if service not in self._clients:
                 with translate_errors():
                     if self._session is None:
-                        self._session = boto3.session.Session(
-                            profile_name=self._settings.profile,
-                            region_name=self._settings.region,
+                        self._session = shared_session(
+                            self._settings.profile, self._settings.region
                         )
                     client = self._session.client(
                         service,
