@@ -310,6 +310,11 @@ class Repo:
             if entry.name.startswith(prefix)
         ]
 
+    def add_config_entries(self, path: Path, entries: list[tuple[str, str]]) -> None:
+        """Append entries to a git-config-syntax file such as .gitlift, as git writes them."""
+        for key, value in entries:
+            self.git("config", "-f", str(path), "--add", key, value)
+
     def git(self, *args: str, check: bool = True, input_text: str | None = None) -> proc.Result:
         """Run the git program in this work tree, outside any hook's GIT_* variables."""
         return proc.run(

@@ -73,7 +73,7 @@ def test_a_malformed_edit_and_its_resume_never_echo_the_value(
     assert result.returncode == 1
     assert "the value of API_TOKEN cannot be read" in result.stderr
     assert leaks(repo, result) == []
-    [kept] = (repo.path / ".git" / "lift").iterdir()
+    [kept] = (repo.path / ".git" / "lift").glob("config-edit-*")
     assert SENTINEL in kept.read_text()  # kept for --resume, readable by its owner only
 
     resumed = lift("config", "edit", "-e", "staging", "--resume", env={"GIT_EDITOR": "true"})

@@ -37,8 +37,7 @@ def write_gitlift(ctx: Context) -> bool:
     if path.exists():
         ui.info(f"{GITLIFT_FILE}: exists, left as it is")
         return False
-    for key, value in gitlift_entries(ctx):
-        ctx.repo.git("config", "-f", str(path), "--add", key, value)
+    ctx.repo.add_config_entries(path, gitlift_entries(ctx))
     ui.info(
         f"{GITLIFT_FILE}: written (service {ctx.service().name}; "
         f"environments {', '.join(sorted(ctx.settings.environments))})"
