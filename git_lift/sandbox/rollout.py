@@ -21,6 +21,10 @@ Rules
   SSM parameter (name or ARN) missing from the sandbox's Parameter Store when the task
   leaves PROVISIONING: stopCode TaskFailedToStart, stoppedReason "ResourceInitializationError:
   unable to pull secrets or registry auth: ... invalid ssm parameters: NAME".
+- A `secrets[].valueFrom` naming Secrets Manager (`ARN[:json-key:[stage]:[version-id]]`) is
+  resolved as the task leaves PROVISIONING; a missing secret, version or JSON key fails the
+  task ("... unable to retrieve secret from asm: ..."), and the values a task received are
+  kept on it (`lift_secrets`) for tests to read.
 - Breaking a release on purpose: a container whose `environment` or `secrets` has an entry
   named LIFT_SANDBOX_CRASH (any value) exits with code 1 as it starts: stopCode
   EssentialContainerExited, stoppedReason "Essential container in task exited".
