@@ -468,3 +468,36 @@ def test_moto_reset_forgets_services_and_rollouts(
     service, calls = describe_until(ecs, completed)
     assert calls == 3
     assert len(service["events"]) == 3
+
+
+def test_a_rollout_also_moves_with_time_when_the_sandbox_asks_for_it(
+    ecs: Any, session: boto3.session.Session
+) -> None:
+    now = [0.0]
+    timed = SandboxServer(seconds_per_step=0.5)  # what `git lift sandbox` serves
+    timed.simulator._clock = lambda: now[0]
+    timed.start()
+    try:
+        client = session.client("ecs", endpoint_url=timed.url)
+        create(client, register(client))
+        assert describe(client)["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+        now[0] += 0.4  # less than a step's time: one step, as by requests only
+        assert describe(client)["deployments"][0]["runningCount"] == 0
+        now[0] += 1.0  # a client that backed off: the world moved meanwhile
+        assert describe(client)["deployments"][0]["rolloutState"] == "COMPLETED"
+    finally:
+        timed.stop()
+
+
+def test_a_ship_looks_again_half_a_second_after_its_first_look_then_every_interval(
+    ecs: Any,
+) -> None:
+    from git_lift.aws.ecs import Ecs
+    from git_lift.commands.deploy import Watch
+
+    task_definition = register(ecs)
+    create(ecs, task_definition)
+    sleeps: list[float] = []
+    Watch(Ecs(ecs, "staging", SERVICE), sleep=sleeps.append).until_done(task_definition, 60)
+    # the first look at once, the second after 0.5 s, then lift.pollInterval (1 s) and up
+    assert sleeps[0] == 0.5 and sleeps[1:] and min(sleeps[1:]) >= 1.0

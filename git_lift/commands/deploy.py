@@ -18,6 +18,7 @@ from git_lift.aws.ecs import Deployment, Ecs, ServiceState
 from git_lift.errors import AwsError, DeployFailed, LiftError
 
 MAX_INTERVAL = 5.0
+FIRST_POLL = 0.5  # the second look comes sooner: a rollout often moves right after it starts
 # DescribeServices failures in a row (each already retried by botocore) before the watch
 # gives up and says what ECS was last doing.
 LOST_POLLS = 3
@@ -132,6 +133,7 @@ class Watch:
     def _wait(self, task_definition: str, timeout: float, deployment_id: str | None) -> None:
         deadline = self.clock() + timeout
         interval, last_progress, failed_seen = self.interval, "", 0
+        polls = 0
         streak = Streak(self.fail_fast)
         while True:
             state = self.describe(task_definition)
@@ -174,7 +176,9 @@ class Watch:
                     f"timed out after {timeout:.0f}s waiting for {short(task_definition)}"
                 )
             interval = self.interval if changed else min(MAX_INTERVAL, interval * 1.5)
-            self.sleep(min(interval, max(0.0, deadline - self.clock())))
+            polls += 1
+            wait = min(FIRST_POLL, interval) if polls == 1 else interval
+            self.sleep(min(wait, max(0.0, deadline - self.clock())))
 
 
 @dataclass

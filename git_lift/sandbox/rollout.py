@@ -57,8 +57,9 @@ import copy
 import datetime
 import math
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,7 @@ DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
     "minimumHealthyPercent": 100,
 }
 
+MAX_TIME_STEPS = 4
 ServiceKey = tuple[str, str, str, str]  # account, region, cluster name, service name
 
 
@@ -102,13 +104,22 @@ class _Tracked:
 class RolloutSimulator:
     """Per-service rollout state on top of moto's ECS backend; callers hold `lock`."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, seconds_per_step: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.lock = threading.RLock()
         self._tracked: dict[ServiceKey, _Tracked] = {}
+        # With time too: a DescribeServices after a quiet while moves one step more for each
+        # `seconds_per_step` gone by (at most MAX_TIME_STEPS), so a client backing off waits as
+        # it would for real ECS, not for its own next poll. None: by requests only (tests).
+        self._seconds_per_step = seconds_per_step
+        self._clock = clock
+        self._stepped: dict[int, float] = {}  # id(moto service) -> when it last moved
 
     def reset(self) -> None:
         with self.lock:
             self._tracked.clear()
+            self._stepped.clear()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 
@@ -121,6 +132,7 @@ class RolloutSimulator:
         service = find_service(backend, params.get("cluster"), str(params.get(name_key, "")))
         if service is None or not rolling_update(service):
             return None
+        self._stepped.pop(id(service), None)  # a new rollout's time starts now
         primary_before = service.deployments[0].get("_lift_id") if service.deployments else None
         tracked = self._reconcile(account, region, backend, service)
         if params.get("deploymentConfiguration"):
@@ -143,8 +155,19 @@ class RolloutSimulator:
                 self._drain_deleted(backend, service)
                 continue
             tracked = self._reconcile(account, region, backend, service)
-            self._step(account, region, backend, tracked)
+            for _ in range(self._steps_due(service)):
+                self._step(account, region, backend, tracked)
             self._refresh(backend, tracked)
+
+    def _steps_due(self, service: Any) -> int:
+        """1, plus one for each `seconds_per_step` since the service last moved."""
+        if self._seconds_per_step is None:
+            return 1
+        now, last = self._clock(), self._stepped.get(id(service))
+        self._stepped[id(service)] = now
+        if last is None:
+            return 1
+        return 1 + min(MAX_TIME_STEPS, int((now - last) / self._seconds_per_step))
 
     def service_deleted(self, account: str, region: str, params: Mapping[str, Any]) -> None:
         backend = ecs_backend(account, region)

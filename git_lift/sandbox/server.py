@@ -189,13 +189,20 @@ class _QuietRequestHandler(MotoRequestHandler):
 class SandboxServer:
     """moto's server plus the git lift additions, serving from a thread of this process."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log_requests: bool = False,
+        seconds_per_step: float | None = None,
+    ):
         self._host = host
         self._port = port
         self._log_requests = log_requests
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
-        self.simulator = RolloutSimulator()
+        self.simulator = RolloutSimulator(seconds_per_step)
         self._throttle = Throttle()
         self._counter = RequestCounter()
 
@@ -265,6 +272,11 @@ class SandboxServer:
         self._counter.reset()
 
 
+# What `git lift sandbox` serves: rollouts also move with time (a step each half second), so
+# a ship's back-off does not slow it; tests build SandboxServer() and step by requests only.
+ROLLOUT_STEP = 0.5
+
+
 def _listen(host: str, port: int) -> socket.socket:
     """A listening socket; werkzeug would call sys.exit() itself when the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -310,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
-    server = SandboxServer(args.host, args.port, log_requests=args.log_requests)
+    server = SandboxServer(
+        args.host, args.port, log_requests=args.log_requests, seconds_per_step=ROLLOUT_STEP
+    )
     try:
         server.start()
     except LiftError as exc:
