@@ -441,6 +441,19 @@ def test_execution_role_reads_only_this_services_parameters() -> None:
     )
 
 
+def test_execution_role_reads_this_services_pinned_config_only() -> None:
+    """A pinned release's task definition names the secret lift/<env>/<service>: ECS reads
+    it with the execution role, which must not reach a longer-named service's secret."""
+    statements = policy_statements(render_service(BASE), "ExecutionRole")
+    (pinned,) = [s for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
+    base = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lift/staging/api"
+    assert pinned["Resource"] == [f"{base}-??????", f"{base}/*"]
+    from fnmatch import fnmatchcase
+
+    assert fnmatchcase(f"{base}-AbC123", pinned["Resource"][0])
+    assert not fnmatchcase(f"{base}-gateway-AbC123", pinned["Resource"][0])
+
+
 def test_managed_kms_key_and_foreign_registry_need_no_statements() -> None:
     t = render_service(BASE, kms_key_arn=None, image="registry.example.com/api@sha256:" + "b" * 64)
     actions = json.dumps([s["Action"] for s in policy_statements(t, "ExecutionRole")])

@@ -37,6 +37,15 @@ def role_name(env: str, service: str, kind: str) -> str:
     return f"lift-{env}-{service}-{kind}"
 
 
+def snapshot_arns(env: str, service: str, region: str, account_id: str) -> list[str]:
+    """The pinned-config secret `lift/<env>/<service>` (ARN suffix: six random characters,
+    so `api-??????` never matches `api-gateway`'s) and its parts `.../2`, `.../3`."""
+    base = (
+        f"arn:{partition(region)}:secretsmanager:{region}:{account_id}:secret:lift/{env}/{service}"
+    )
+    return [f"{base}-??????", f"{base}/*"]
+
+
 def boundary_name(env: str) -> str:
     return f"lift-{env}-boundary"
 
@@ -58,6 +67,12 @@ def boundary_policy(
             "Effect": "Allow",
             "Action": "ssm:GetParameters",
             "Resource": f"arn:{p}:ssm:{region}:{account_id}:parameter/{env}/*",
+        },
+        {
+            "Sid": "PinnedConfig",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": f"arn:{p}:secretsmanager:{region}:{account_id}:secret:lift/{env}/*",
         },
         {
             "Sid": "Logs",
@@ -159,7 +174,14 @@ def execution_role(
     """What ECS needs to start the task: pull its image, read its parameters, write its logs."""
     prefix = parameter_prefix_arn(env, service, region, account_id)
     statements: list[dict[str, object]] = [
-        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"{prefix}*"}
+        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"{prefix}*"},
+        # A release's pinned config (`pinConfig`): the secret lift/<env>/<service> and its
+        # parts; AWS appends six random characters to a secret's name in its ARN.
+        {
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": snapshot_arns(env, service, region, account_id),
+        },
     ]
     if kms_key_arn:
         statements.append(
