@@ -19,9 +19,9 @@ Row = tuple[str, str, str, str]  # measure, tool, AWS requests, wall time
 def sandbox(**extra: str) -> Iterator[Any]:
     """A SandboxServer in this process, with the environment pointing every tool at it."""
     sys.path.insert(0, str(ROOT))
-    from git_lift.sandbox.server import SandboxServer
+    from git_lift.sandbox.server import ROLLOUT_STEP, SandboxServer
 
-    server = SandboxServer()
+    server = SandboxServer(seconds_per_step=ROLLOUT_STEP)  # as `git lift sandbox` serves
     server.start()
     os.environ.update(
         {
@@ -59,8 +59,21 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
+HEADERS = ("measure", "tool", "AWS requests", "wall")
+
+
 def print_table(rows: list[Row]) -> None:
-    headers = ("measure", "tool", "AWS requests", "wall")
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(4)]
-    for row in [headers, tuple("-" * width for width in widths), *rows]:
+    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(4)]
+    for row in [HEADERS, tuple("-" * width for width in widths), *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): how busy it was while timing."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())

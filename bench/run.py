@@ -10,6 +10,7 @@ Nothing here asserts a time: the table is for people to read.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,7 +23,18 @@ from typing import Any
 
 import boto3
 
-from bench.common import REGION, ROOT, Row, describe, make_repo, ms, print_table, sandbox
+from bench.common import (
+    REGION,
+    ROOT,
+    Row,
+    describe,
+    load,
+    make_repo,
+    markdown,
+    ms,
+    print_table,
+    sandbox,
+)
 
 VENVS = ROOT / "bench" / ".venvs"
 PEERS = {"cloudlift": "cloudlift==2.1.1", "ecs-deploy": "ecs-deploy==1.17.0"}
@@ -50,13 +62,16 @@ def peer_bin(name: str, program: str) -> Path | None:
     return venv / "bin" / program
 
 
-def median_seconds(command: Sequence[str], runs: int = 5, **kwargs: Any) -> float:
-    times = []
+def interleaved_medians(commands: Sequence[Sequence[str]], runs: int = 9) -> list[float]:
+    """Median wall time of each command, the commands taking turns run after run, so that a
+    change in the machine's load falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(list(command), capture_output=True, check=True, **kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, taken in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(list(command), capture_output=True, check=False)
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def counted(server: Any, action: Callable[[], Any]) -> tuple[dict[str, int], float]:
@@ -68,17 +83,28 @@ def counted(server: Any, action: Callable[[], Any]) -> tuple[dict[str, int], flo
 
 
 def help_rows() -> list[Row]:
-    rows: list[Row] = [
-        ("cold --help", "python -c pass", "-", ms(median_seconds([sys.executable, "-c", "pass"]))),
-        ("cold --help", "git lift -h", "-", ms(median_seconds(["git", "lift", "-h"]))),
-        ("cold --help", "git-lift -h", "-", ms(median_seconds(["git-lift", "-h"]))),
+    """Cold --help of each tool, interleaved; a peer that cannot be installed says so."""
+    tools: list[tuple[str, list[str]]] = [
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("git lift -h", ["git", "lift", "-h"]),
+        ("git-lift -h", ["git-lift", "-h"]),
     ]
-    cloudlift = peer_bin("cloudlift", "cloudlift")
-    if cloudlift:
-        rows.append(
-            ("cold --help", "cloudlift --help", "-", ms(median_seconds([str(cloudlift), "--help"])))
-        )
-    return rows
+    missing: list[Row] = []
+    for name, program, label in (
+        ("cloudlift", "cloudlift", "cloudlift --help (2.1.1)"),
+        ("ecs-deploy", "ecs", "ecs --help (ecs-deploy 1.17.0)"),
+    ):
+        found = peer_bin(name, program)
+        if found:
+            tools.append((label, [str(found), "--help"]))
+        else:
+            missing.append(("cold --help", label, "-", "not installed (pip failed)"))
+    medians = interleaved_medians([command for _, command in tools])
+    floor = medians[0]
+    return [
+        ("cold --help", label, "-", f"{ms(median)} ({median / floor:.1f}x)")
+        for (label, _), median in zip(tools, medians, strict=True)
+    ] + missing
 
 
 def config_rows(server: Any, repo: Path) -> list[Row]:
@@ -178,8 +204,25 @@ def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
     return rows
 
 
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def write_results(rows: list[Row], load_before: str, load_after: str) -> None:
+    """bench/RESULTS.md, which the README's Benchmark section quotes."""
+    RESULTS.write_text(
+        "# Benchmark results\n\n"
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} cores; "
+        f"load average 1/5/15 min {load_before} before, {load_after} after). One sandbox "
+        "server in the benchmark's process counts AWS requests by action; --help times are "
+        "medians of 9 interleaved runs (ratio to `python -c pass`), hook times medians of 7.\n\n"
+        + markdown(rows)
+    )
+    print(f"bench: wrote {RESULTS.relative_to(ROOT)}")
+
+
 def main() -> int:
     from bench.hooks import rows as hook_rows
+    from bench.scale import rows as scale_rows
     from git_lift.sandbox.local_registry import start_registry
 
     work = Path(tempfile.mkdtemp(prefix="git-lift-bench-"))
@@ -198,8 +241,11 @@ def main() -> int:
                     "env.sample": "".join(f"KEY_{n:03}=example\n" for n in range(KEYS)),
                 },
             )
+            before = load()
             rows = help_rows() + config_rows(server, repo) + hook_rows(server)
-            print_table(rows + ship_rows(server, repo, registry.address))
+            rows += ship_rows(server, repo, registry.address) + scale_rows(server)
+            print_table(rows)
+            write_results(rows, before, load())
     finally:
         registry.stop()
         shutil.rmtree(work, ignore_errors=True)
