@@ -22,6 +22,8 @@ from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Setti
 
 if TYPE_CHECKING:
     from git_lift.aws.clients import Clients
+    from git_lift.aws.factory import Aws
+    from git_lift.target import Target
     from git_lift.aws.ssm import ParameterStore
     from git_lift.commands.names_cache import NamesCache
 
@@ -36,13 +38,25 @@ class Context:
     settings: Settings
     options: Options
     cwd: Path = field(default_factory=Path.cwd)
+    hook: bool = False  # a git hook: someone waits, so AWS gets seconds, not minutes
     _names: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, repr=False)
 
     @cached_property
-    def clients(self) -> Clients:
-        from git_lift.aws.clients import Clients
+    def aws(self) -> Aws:
+        """Where AWS wrappers come from (tests build a Context around their own)."""
+        from git_lift.aws.factory import Aws
 
-        return Clients(self.settings)
+        return Aws(self.settings, hook=self.hook)
+
+    @property
+    def clients(self) -> Clients:
+        return self.aws.clients()
+
+    def target(self, env: str, service: ServiceSettings | None = None) -> Target:
+        """This service (or `service`) in the environment named `env`."""
+        from git_lift.target import Target
+
+        return Target(self.environment(env), service or self.service())
 
     def relative_cwd(self) -> str:
         try:

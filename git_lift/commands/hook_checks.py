@@ -92,10 +92,9 @@ class Check:
 def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> list[KeyCheck]:
     """All checks at once, in parallel. `incremental` (or a check's `added_only`) asks about
     the keys alone (GetParameters, ten at a time); otherwise the store is listed."""
-    from git_lift.aws.clients import HOOK_CONFIG, Clients  # imports boto3: only now
-    from git_lift.commands.config import CheckTarget, check_targets
+    from git_lift.commands.config import CheckTarget, check_targets  # imports boto3: only now
 
-    ctx.clients = Clients(ctx.settings, HOOK_CONFIG)  # someone waits: fail fast without network
+    checking = replace(ctx, hook=True)  # someone waits: fail fast without network
     targets = [
         CheckTarget(
             c.env.name, c.service.name, list(c.keys), only_required=incremental or c.added_only
@@ -103,7 +102,7 @@ def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> l
         for c in checks
     ]
     try:
-        return check_targets(ctx, targets)
+        return check_targets(checking, targets)
     except LiftError as exc:  # no client at all: no region, an unknown profile
         return [KeyCheck(c.env.name, [], [], error=exc.message) for c in checks]
 

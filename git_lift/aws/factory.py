@@ -1,0 +1,102 @@
+"""`Aws`: where commands get their AWS wrappers, one typed wrapper per service, for a Target
+or an environment. The CLI builds one per command (a hook's with the short retry budget,
+chosen here, not patched in later); tests build theirs with fakes, a `sleep` and a clock.
+
+Importing this module imports no boto3: clients are made on first use (aws/clients.py).
+Each environment gets its own clients, so an environment can have its own credentials,
+region and account.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from git_lift.settings import Settings
+
+if TYPE_CHECKING:
+    from git_lift.aws.cfn import CloudFormation
+    from git_lift.aws.clients import Clients
+    from git_lift.aws.ecr import Ecr
+    from git_lift.aws.ecs import Ecs
+    from git_lift.aws.logs import Logs
+    from git_lift.aws.secrets import Snapshots
+    from git_lift.aws.ssm import NamesSeen, ParameterStore
+    from git_lift.aws.store import Store
+    from git_lift.target import Target
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+class Aws:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        hook: bool = False,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.hook = hook  # someone waits on git: AWS gets seconds, not minutes
+        self.sleep = sleep
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self._clients: dict[str | None, Clients] = {}
+        self._lock = threading.Lock()
+
+    def clients(self, env: str | None = None) -> Clients:
+        """The clients of one environment (made once; thread-safe), or the default ones."""
+        with self._lock:
+            if env not in self._clients:
+                from git_lift.aws.clients import HOOK_CONFIG, RETRY_CONFIG, Clients
+
+                config = HOOK_CONFIG if self.hook else RETRY_CONFIG
+                self._clients[env] = Clients(self.settings, config)
+            return self._clients[env]
+
+    # One wrapper per AWS service. -----------------------------------------------------
+
+    def parameters(self, target: Target, seen: NamesSeen | None = None) -> ParameterStore:
+        from git_lift.aws.ssm import ParameterStore
+
+        client = self.clients(target.env).ssm
+        return ParameterStore(client, target.env, target.name, self.settings.kms_key, seen)
+
+    def table(self, env: str | None = None) -> Store:
+        from git_lift.aws.store import Store
+
+        return Store(self.clients(env).dynamodb, clock=self.wall_clock)
+
+    def ecs(self, target: Target) -> Ecs:
+        from git_lift.aws.ecs import Ecs
+
+        return Ecs(self.clients(target.env).ecs, target.env, target.name)
+
+    def stacks(self, env: str | None = None) -> CloudFormation:
+        from git_lift.aws.cfn import CloudFormation
+
+        return CloudFormation(self.clients(env).cloudformation, self.sleep, self.clock)
+
+    def logs(self, target: Target) -> Logs:
+        from git_lift.aws.logs import Logs
+
+        return Logs(self.clients(target.env).logs, target.env, target.name)
+
+    def snapshots(self, target: Target) -> Snapshots:
+        from git_lift.aws.secrets import Snapshots
+
+        return Snapshots(self.clients(target.env).secretsmanager, target.env, target.name)
+
+    def ecr(self, env: str | None = None) -> Ecr:
+        from git_lift.aws.ecr import Ecr
+
+        return Ecr(self.clients(env).ecr)
+
+    def client(self, service: str, env: str | None = None) -> Any:
+        """A plain client, for the few calls no wrapper covers (STS, KMS look-ups)."""
+        return getattr(self.clients(env), service)

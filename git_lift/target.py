@@ -1,0 +1,194 @@
+"""What git lift acts on, and every name the conventions derive from it; pure.
+
+`Target` is one service in one environment; `Environment` is the environment alone (its
+cluster and stack, shared by its services). They own every naming convention: parameter
+paths and ARNs, cluster, ECS service, task family, container, log group, stacks, ECR
+repository, roles, the pinned-config secret, release tags, the table's keys and the names of
+private files under `.git/lift/`. No other module spells one, so adopting infrastructure
+named otherwise is a change here alone (tests/test_target.py greps for strays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+
+TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
+PREFIX = "lift"
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def arn(service: str, region: str, account: str, resource: str) -> str:
+    """An ARN; `region` "" for global services (IAM) is written as AWS writes it."""
+    where = "" if service == "iam" else region
+    return f"arn:{partition(region)}:{service}:{where}:{account}:{resource}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Names derived from an environment alone."""
+
+    settings: EnvironmentSettings
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def cluster(self) -> str:
+        return f"{PREFIX}-{self.name}"
+
+    @property
+    def stack(self) -> str:
+        return f"{PREFIX}-{self.name}"
+
+    def export(self, key: str) -> str:
+        """The name of one of the environment stack's exports."""
+        return f"{PREFIX}-{self.name}-{key}"
+
+    def resource_name(self, *parts: str) -> str:
+        """A Name tag or resource name inside the environment (`lift-staging-public-1`)."""
+        return "-".join((PREFIX, self.name, *parts))
+
+    @property
+    def boundary_policy(self) -> str:
+        return f"{PREFIX}-{self.name}-boundary"
+
+    @property
+    def access_log_prefix(self) -> str:
+        return f"{PREFIX}-{self.name}"
+
+    @property
+    def event_rule_prefix(self) -> str:
+        return f"{PREFIX}-{self.name}-"
+
+    @property
+    def record_key(self) -> str:
+        """The environment record's sort key in the table."""
+        return self.name
+
+    def release_key(self, service: str) -> str:
+        return f"release#{self.name}#{service}"
+
+    def service_key(self, service: str) -> str:
+        return f"service#{self.name}#{service}"
+
+    def lease_key(self, service: str) -> str:
+        return f"config#{self.name}#{service}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One service in one environment."""
+
+    environment: EnvironmentSettings
+    service: ServiceSettings
+
+    @property
+    def env(self) -> str:
+        return self.environment.name
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def environment_names(self) -> Environment:
+        return Environment(self.environment)
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.env}"
+
+    # Parameter Store
+
+    @property
+    def parameter_path(self) -> str:
+        """`/<env>/<service>`: the parameters' common path, without the trailing slash."""
+        return f"/{self.env}/{self.name}"
+
+    def parameter_name(self, key: str) -> str:
+        return f"{self.parameter_path}/{key}"
+
+    def parameter_arn(self, key: str, region: str, account: str) -> str:
+        return arn("ssm", region, account, f"parameter{self.parameter_name(key)}")
+
+    def parameter_prefix_arn(self, region: str, account: str) -> str:
+        """Every parameter of the service: the ARN prefix a policy ends with `*`."""
+        return arn("ssm", region, account, f"parameter{self.parameter_path}/")
+
+    # ECS, logs, images
+
+    @property
+    def cluster(self) -> str:
+        return self.environment_names.cluster
+
+    @property
+    def ecs_service(self) -> str:
+        return self.name
+
+    @property
+    def task_family(self) -> str:
+        return f"{self.env}-{self.name}"
+
+    @property
+    def container(self) -> str:
+        return self.service.container
+
+    @property
+    def log_group(self) -> str:
+        return f"/{PREFIX}/{self.env}/{self.name}"
+
+    @property
+    def ecr_repository(self) -> str:
+        return self.name
+
+    # CloudFormation and IAM
+
+    @property
+    def stack(self) -> str:
+        return f"{PREFIX}-{self.env}-{self.name}"
+
+    def role_name(self, kind: str) -> str:
+        """`lift-<env>-<service>-task|execution`, at most 64 characters (names.py)."""
+        return f"{PREFIX}-{self.env}-{self.name}-{kind}"
+
+    @property
+    def scaling_policy(self) -> str:
+        return f"{self.env}-{self.name}-cpu"
+
+    # Pinned config
+
+    def snapshot_secret(self, part: int = 1) -> str:
+        base = f"{PREFIX}/{self.env}/{self.name}"
+        return base if part == 1 else f"{base}/{part}"
+
+    # Releases and records
+
+    @property
+    def release_tag_prefix(self) -> str:
+        return f"{PREFIX}/{self.env}/{self.name}/"
+
+    def release_tag(self, number: int) -> str:
+        return f"{self.release_tag_prefix}{number}"
+
+    @property
+    def release_key(self) -> str:
+        return self.environment_names.release_key(self.name)
+
+    @property
+    def service_key(self) -> str:
+        return self.environment_names.service_key(self.name)
+
+    @property
+    def lease_key(self) -> str:
+        return self.environment_names.lease_key(self.name)
+
+    def private_file(self, kind: str, suffix: str) -> str:
+        """A file of this target's under `.git/lift/`: `config-edit-staging-api.env`."""
+        return f"{kind}-{self.env}-{self.name}{suffix}"
