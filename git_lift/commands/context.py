@@ -23,9 +23,9 @@ from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Setti
 if TYPE_CHECKING:
     from git_lift.aws.clients import Clients
     from git_lift.aws.factory import Aws
-    from git_lift.target import Target
     from git_lift.aws.ssm import ParameterStore
     from git_lift.commands.names_cache import NamesCache
+    from git_lift.target import Target
 
 GITLIFT_FILE = ".gitlift"
 T = TypeVar("T")
