@@ -25,16 +25,53 @@ class Result:
     stderr: str
 
 
-# Variables git sets for hooks; a git command run from a hook must not inherit them or it
-# would act on the hook's repository state rather than the one we name.
-GIT_HOOK_VARIABLES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX")
+class ProcessFailed(LiftError):
+    """A program exited non-zero: the command, its exit code and what it said."""
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str) -> None:
+        last = stderr.strip().splitlines()[-1:] or ["no output"]
+        super().__init__(f"{' '.join(command[:2])} failed (exit {returncode}): {last[0]}")
+        self.command = list(command)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+# git exports GIT_* variables to hooks (GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE...); a git
+# command run from a hook must not inherit them or it acts on the hook's repository state
+# rather than the one we name. As pre-commit does, keep only those that configure how git
+# reaches remotes (an allow-list: a variable git adds later is dropped, not obeyed).
+GIT_KEPT = frozenset(
+    {
+        "GIT_ASKPASS",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_EXEC_PATH",
+        "GIT_HTTP_PROXY_AUTHMETHOD",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_TERMINAL_PROMPT",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_EDITOR",
+    }
+)
+
+
+def _kept_git(name: str) -> bool:
+    return name in GIT_KEPT or name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
 
 
 def clean_env(extra: Mapping[str, str] | None = None, *, drop_git: bool = False) -> dict[str, str]:
-    env = dict(os.environ)
-    if drop_git:
-        for name in GIT_HOOK_VARIABLES:
-            env.pop(name, None)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not (drop_git and name.startswith("GIT_") and not _kept_git(name))
+    }
     if extra:
         env.update(extra)
     return env
@@ -83,8 +120,7 @@ def run(
         raise LiftError(f"{args[0]} did not finish within {timeout:.0f}s") from exc
     result = Result(completed.returncode, completed.stdout, completed.stderr)
     if check and result.returncode != 0:
-        last_line = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
-        raise LiftError(f"{args[0]} {args[1] if len(args) > 1 else ''} failed: {last_line[0]}")
+        raise ProcessFailed(args, result.returncode, result.stderr or result.stdout)
     return result
 
 
