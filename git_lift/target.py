@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
+ENVIRONMENT_RECORDS = "environment"  # the partition key of every environment's record
 PREFIX = "lift"
 
 
@@ -59,6 +60,21 @@ class Environment:
     @property
     def boundary_policy(self) -> str:
         return f"{PREFIX}-{self.name}-boundary"
+
+    @property
+    def parameter_path(self) -> str:
+        """`/<env>`: every service's parameters in the environment, without the slash."""
+        return f"/{self.name}"
+
+    @property
+    def log_group_prefix(self) -> str:
+        """Every service's log group in the environment starts with it."""
+        return f"/{PREFIX}/{self.name}/"
+
+    @property
+    def snapshot_secret_prefix(self) -> str:
+        """Every service's pinned-config secret in the environment starts with it."""
+        return f"{PREFIX}/{self.name}/"
 
     @property
     def access_log_prefix(self) -> str:
