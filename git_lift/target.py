@@ -208,3 +208,9 @@ class Target:
     def private_file(self, kind: str, suffix: str) -> str:
         """A file of this target's under `.git/lift/`: `config-edit-staging-api.env`."""
         return f"{kind}-{self.env}-{self.name}{suffix}"
+
+    @property
+    def names_file(self) -> str:
+        """The names cache's file of this target (`staging.api.json`): neither name holds a
+        dot, so (`a-b`, `c`) and (`a`, `b-c`) never share one."""
+        return f"{self.env}.{self.name}.json"
