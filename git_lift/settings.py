@@ -43,13 +43,24 @@ LIFT_KEYS = {
     "hooks.cachettl",
 }
 SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
-ENV_KEYS = {"ref", "deployonpush", "confirm", "pinconfig", "requires", "failfast"}
+ENV_POLICY_KEYS = {"ref", "deployonpush", "confirm", "pinconfig", "requires", "failfast"}
+# Per-environment AWS (README "Per-environment AWS"): where its calls go and as whom.
+ENV_AWS_KEYS = {"region", "account", "profile", "rolearn", "externalid", "registry", "cluster"}
+ENV_KEYS = ENV_POLICY_KEYS | ENV_AWS_KEYS
+# Names of infrastructure git lift did not create (`git lift adopt`), per environment/service.
+TARGET_KEYS = {"ecsservice", "taskfamily", "container", "loggroup", "parameterpath"}
+# What a committed .gitlift may set only once trusted: credentials, and where deploys, images
+# and secrets go. `region` and `account` are not among them: the credentials decide the
+# account, and a wrong expected account only stops the command.
+ENV_TRUSTED_ONLY = {"profile", "rolearn", "externalid", "registry", "cluster"}
 DEFAULT_FAIL_FAST = 3
 FAIL_FAST_RANGE = (1, 1000)
 # Settings that choose credentials or where images and secrets go.
 TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile": "lift.profile"}
 BUILDERS = {"auto", "docker", "buildah", "podman"}
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
+ACCOUNT = re.compile(r"[0-9]{12}")
+ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
 POLL_INTERVAL_RANGE = (0.01, 60.0)
 CACHE_TTL_RANGE = (0.0, 86400.0)  # seconds the pre-commit hook trusts listed names; 0: never
 
@@ -73,6 +84,30 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class EnvironmentAws:
+    """Where an environment's AWS calls go and as whom (None: the defaults of the session)."""
+
+    region: str | None = None
+    account: str | None = None  # the account id the credentials must belong to
+    profile: str | None = None
+    role_arn: str | None = None  # assumed from the profile's (or default) credentials
+    external_id: str | None = None
+    registry: str | None = None  # an OCI registry instead of the account's ECR
+    cluster: str | None = None  # an existing ECS cluster (adopted)
+
+
+@dataclass(frozen=True)
+class TargetOverrides:
+    """Names of one service's existing infrastructure in one environment (adopted)."""
+
+    ecs_service: str | None = None
+    task_family: str | None = None
+    container: str | None = None
+    log_group: str | None = None
+    parameter_path: str | None = None
+
+
+@dataclass(frozen=True)
 class EnvironmentSettings:
     name: str
     refs: tuple[str, ...]
@@ -81,6 +116,7 @@ class EnvironmentSettings:
     pin_config: bool | None = None  # None: pinned where `confirm` is on
     requires: str | None = None  # an environment that must have released the commit first
     fail_fast: int | None = None  # None: DEFAULT_FAIL_FAST
+    aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
     def pins_config(self) -> bool:
@@ -109,6 +145,7 @@ class Settings:
     lift: dict[str, str] = field(default_factory=dict)
     poll_interval: float = 1.0
     hooks_cache_ttl: float = 900.0
+    targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
 
     def environment(self, name: str) -> EnvironmentSettings:
         try:
@@ -244,13 +281,30 @@ def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]
 EnvKeys = dict[str, dict[str, list[str]]]
 
 
-def _read_gitlift(
-    entries: Iterable[Entry],
-) -> tuple[dict[str, str], dict[str, dict[str, str]], EnvKeys]:
-    """A .gitlift's [lift], [service] and [env] sections; unknown names are errors."""
-    lift: dict[str, str] = {}
-    services: dict[str, dict[str, str]] = {}
-    environments: EnvKeys = {}
+@dataclass
+class Sections:
+    """A .gitlift's sections, keys lower-case as git config reports them."""
+
+    lift: dict[str, str] = field(default_factory=dict)
+    services: dict[str, dict[str, str]] = field(default_factory=dict)
+    environments: EnvKeys = field(default_factory=dict)
+    targets: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+
+def _target_key(subsection: str) -> tuple[str, str]:
+    env, slash, service = subsection.partition("/")
+    if not slash:
+        raise UsageError(
+            f'.gitlift has [target "{subsection}"]',
+            hint='name a target as [target "ENVIRONMENT/SERVICE"]',
+        )
+    return names.environment(env), names.service(service)
+
+
+def _read_gitlift(entries: Iterable[Entry]) -> Sections:
+    """A .gitlift's [lift], [service], [env] and [target] sections; unknown names are errors."""
+    found = Sections()
+    lift, services, environments = found.lift, found.services, found.environments
     for entry in entries:
         section, subsection, key = _split(entry.name)
         if section == "lift":
@@ -266,12 +320,16 @@ def _read_gitlift(
             environments.setdefault(names.environment(subsection), {}).setdefault(key, []).append(
                 entry.value
             )
+        elif section == "target" and subsection:
+            if key not in TARGET_KEYS:
+                raise _unknown(f'key in [target "{subsection}"]:', key, TARGET_KEYS)
+            found.targets.setdefault(_target_key(subsection), {})[key] = entry.value
         else:
             raise UsageError(
                 f".gitlift has an unknown entry {entry.name!r}",
-                hint='sections are [lift], [service "NAME"] and [env "NAME"]',
+                hint='sections are [lift], [service "NAME"], [env "NAME"] and [target "ENV/NAME"]',
             )
-    return lift, services, environments
+    return found
 
 
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
@@ -304,7 +362,7 @@ def release_policy(
 ) -> dict[str, EnvironmentSettings]:
     """Environments as the trusted .gitlift (the default branch's, as the remote has it)
     declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
-    _, _, trusted = _read_gitlift(policy)
+    trusted = _read_gitlift(policy).environments
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
@@ -338,7 +396,7 @@ def policy_changes(
 ) -> list[str]:
     """What a proposed .gitlift (a pushed commit's, the work tree's) would change in the
     release policy: said as a warning, never acted on."""
-    _, _, keys = _read_gitlift(proposed)
+    keys = _read_gitlift(proposed).environments
     changes = []
     for name, env in sorted(_environments(keys).items()):
         now = trusted.get(name)
@@ -394,15 +452,109 @@ def _region(value: str | None) -> str | None:
     return value
 
 
-def _untrusted(gitlift: Mapping[str, str], trusted_sources: Mapping[str, str]) -> UsageError:
-    found = [f"{TRUSTED_ONLY[key]} = {gitlift[key]}" for key in TRUSTED_ONLY if key in gitlift]
-    first = next(key for key in TRUSTED_ONLY if key in gitlift and key not in trusted_sources)
+def untrusted_entries(
+    committed: Sections, own: Mapping[str, str], own_envs: EnvKeys
+) -> list[tuple[str, str]]:
+    """(git config name, value) of each setting the committed file sets that only a trusted
+    source may, and that the user's own config does not set itself."""
+    found = [
+        (TRUSTED_ONLY[key], value)
+        for key, value in committed.lift.items()
+        if key in TRUSTED_ONLY and key not in own
+    ]
+    for env, keys in sorted(committed.environments.items()):
+        found += [
+            (f"lift.env.{env}.{key}", values[-1])
+            for key, values in sorted(keys.items())
+            if key in ENV_TRUSTED_ONLY and key not in own_envs.get(env, {})
+        ]
+    for (env, service), overrides in sorted(committed.targets.items()):
+        found += [(f"target.{env}/{service}.{k}", v) for k, v in sorted(overrides.items())]
+    return found
+
+
+def sensitive_entries(gitlift: Iterable[Entry]) -> list[tuple[str, str]]:
+    """Every setting of a .gitlift that needs trust, as `git lift trust` shows them."""
+    return untrusted_entries(_read_gitlift(gitlift), {}, {})
+
+
+def _untrusted(found: list[tuple[str, str]]) -> UsageError:
+    shown = ", ".join(f"{name} = {value}" for name, value in found[:4])
+    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
     return UsageError(
-        f".gitlift sets {', '.join(found)}, which git lift takes from a committed file only "
+        f".gitlift sets {shown}{more}, which git lift takes from a committed file only "
         "once you trust it",
         hint=f"review .gitlift, then: git lift trust (or set it yourself: "
-        f"git config {TRUSTED_ONLY[first]} VALUE)",
+        f"git config {found[0][0].replace('target.', 'lift.target.')} VALUE)",
     )
+
+
+def _environment_aws(
+    name: str,
+    committed: Mapping[str, list[str]],
+    own: Mapping[str, list[str]],
+    flags: Mapping[str, str | None],
+    lift: Mapping[str, str],
+) -> EnvironmentAws:
+    """One environment's AWS: flags, then the user's `lift.env.NAME.*`, then .gitlift's
+    `[env "NAME"]`, then the settings every environment shares."""
+
+    def value(key: str) -> str | None:
+        for source in (own, committed):
+            if key in source:
+                return source[key][-1] or None
+        return None
+
+    account = value("account")
+    if account is not None and not ACCOUNT.fullmatch(account):
+        raise UsageError(
+            f"env.{name}.account = {account!r} is not an AWS account id",
+            hint="give the 12 digits of the account the environment lives in",
+        )
+    role_arn = value("rolearn")
+    if role_arn is not None and not ROLE_ARN.fullmatch(role_arn):
+        raise UsageError(
+            f"env.{name}.roleArn = {role_arn!r} is not an IAM role ARN",
+            hint="arn:aws:iam::ACCOUNT:role/NAME",
+        )
+    return EnvironmentAws(
+        region=_region(flags.get("region") or value("region") or lift.get("region")),
+        account=account,
+        profile=flags.get("profile") or value("profile") or lift.get("profile"),
+        role_arn=role_arn,
+        external_id=value("externalid"),
+        registry=value("registry") or lift.get("registry"),
+        cluster=value("cluster"),
+    )
+
+
+def _targets(
+    committed: Mapping[tuple[str, str], Mapping[str, str]],
+    own: Mapping[tuple[str, str], Mapping[str, str]],
+) -> dict[tuple[str, str], TargetOverrides]:
+    merged = {key: {**committed.get(key, {}), **own.get(key, {})} for key in {*committed, *own}}
+    return {
+        key: TargetOverrides(
+            ecs_service=keys.get("ecsservice"),
+            task_family=keys.get("taskfamily"),
+            container=keys.get("container"),
+            log_group=keys.get("loggroup"),
+            parameter_path=_parameter_path(keys["parameterpath"])
+            if "parameterpath" in keys
+            else None,
+        )
+        for key, keys in merged.items()
+    }
+
+
+def _parameter_path(value: str) -> str:
+    path = "/" + value.strip("/")
+    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", path):
+        raise UsageError(
+            f"parameterPath = {value!r} is not a Parameter Store path",
+            hint="a path such as /staging/payments-api",
+        )
+    return path
 
 
 def build(
@@ -419,9 +571,11 @@ def build(
     check_trust: bool = True,
 ) -> Settings:
     """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc)."""
-    committed, services, proposed_envs = _read_gitlift(gitlift)
+    sections = _read_gitlift(gitlift)
+    committed, services, proposed_envs = sections.lift, sections.services, sections.environments
     own: dict[str, str] = {}  # the user's: git config, variables, flags
     own_envs: EnvKeys = {}
+    own_targets: dict[tuple[str, str], dict[str, str]] = {}
     for entry in repo_config:
         section, subsection, key = _split(entry.name)
         if section != "lift":
@@ -429,6 +583,8 @@ def build(
         if subsection and subsection.lower().startswith("env."):
             env_name = names.environment(subsection[len("env.") :])
             own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
+        elif subsection and subsection.lower().startswith("target."):
+            own_targets.setdefault(_target_key(subsection[len("target.") :]), {})[key] = entry.value
         else:
             own[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
     for name, value in environ.items():
@@ -437,12 +593,9 @@ def build(
     for key, flag in flags.items():
         if flag is not None:
             own[key.lower()] = flag
-    if (
-        check_trust
-        and not gitlift_trusted
-        and any(key in committed and key not in own for key in TRUSTED_ONLY)
-    ):
-        raise _untrusted(committed, own)
+    found = untrusted_entries(sections, own, own_envs)
+    if check_trust and not gitlift_trusted and found:
+        raise _untrusted(found)
     lift = {**committed, **own}
 
     service_settings = {
@@ -465,7 +618,16 @@ def build(
             "lift.hooks.strict", lift.get("hooks.strict", lift.get("hooksstrict", "false"))
         ),
         services=service_settings,
-        environments=_with_proposed(trusted_envs, _environments(proposed_envs)),
+        environments={
+            name: replace(
+                env,
+                aws=_environment_aws(
+                    name, proposed_envs.get(name, {}), own_envs.get(name, {}), flags, lift
+                ),
+            )
+            for name, env in _with_proposed(trusted_envs, _environments(proposed_envs)).items()
+        },
+        targets=_targets(sections.targets, own_targets),
         lift=lift,
         poll_interval=parse_number(
             "lift.pollInterval", lift.get("pollinterval", "1"), *POLL_INTERVAL_RANGE

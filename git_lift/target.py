@@ -10,9 +10,9 @@ named otherwise is a change here alone (tests/test_target.py greps for strays).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.settings import EnvironmentSettings, ServiceSettings, TargetOverrides
 
 TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
 ENVIRONMENT_RECORDS = "environment"  # the partition key of every environment's record
@@ -43,7 +43,8 @@ class Environment:
 
     @property
     def cluster(self) -> str:
-        return f"{PREFIX}-{self.name}"
+        """`lift-<env>`, or the existing cluster the environment adopted."""
+        return self.settings.aws.cluster or f"{PREFIX}-{self.name}"
 
     @property
     def stack(self) -> str:
@@ -105,6 +106,8 @@ class Target:
 
     environment: EnvironmentSettings
     service: ServiceSettings
+    # Names of infrastructure git lift did not create (`git lift adopt`); None: the convention.
+    overrides: TargetOverrides = field(default_factory=TargetOverrides)
 
     @property
     def env(self) -> str:
@@ -126,7 +129,7 @@ class Target:
     @property
     def parameter_path(self) -> str:
         """`/<env>/<service>`: the parameters' common path, without the trailing slash."""
-        return f"/{self.env}/{self.name}"
+        return self.overrides.parameter_path or f"/{self.env}/{self.name}"
 
     def parameter_name(self, key: str) -> str:
         return f"{self.parameter_path}/{key}"
@@ -146,19 +149,19 @@ class Target:
 
     @property
     def ecs_service(self) -> str:
-        return self.name
+        return self.overrides.ecs_service or self.name
 
     @property
     def task_family(self) -> str:
-        return f"{self.env}-{self.name}"
+        return self.overrides.task_family or f"{self.env}-{self.name}"
 
     @property
     def container(self) -> str:
-        return self.service.container
+        return self.overrides.container or self.service.container
 
     @property
     def log_group(self) -> str:
-        return f"/{PREFIX}/{self.env}/{self.name}"
+        return self.overrides.log_group or f"/{PREFIX}/{self.env}/{self.name}"
 
     @property
     def ecr_repository(self) -> str:

@@ -56,7 +56,9 @@ class Context:
         """This service (or `service`) in the environment named `env`."""
         from git_lift.target import Target
 
-        return Target(self.environment(env), service or self.service())
+        environment, chosen = self.environment(env), service or self.service()
+        overrides = self.settings.targets.get((environment.name, chosen.name))
+        return Target(environment, chosen, overrides) if overrides else Target(environment, chosen)
 
     def relative_cwd(self) -> str:
         try:

@@ -17,10 +17,10 @@ def trust(ctx: Context) -> int:
     entries, raw = work_tree_gitlift(ctx.repo)
     if not raw:
         raise UsageError("there is no .gitlift to trust", hint="git lift init writes one")
-    sensitive = [e for e in entries if _key(e.name) in settings.TRUSTED_ONLY]
+    sensitive = settings.sensitive_entries(entries)
     ui.info("These .gitlift settings choose credentials or where images and secrets go:")
-    for entry in sensitive:
-        ui.info(f"  {settings.TRUSTED_ONLY[_key(entry.name)]} = {entry.value}")
+    for name, value in sensitive:
+        ui.info(f"  {name} = {value}")
     if not sensitive:
         ui.info("  (none)")
     for change in settings.policy_changes(ctx.settings.environments, entries):
@@ -45,7 +45,3 @@ def trust(ctx: Context) -> int:
     ui.info(f"trusted .gitlift ({digest[:12]}); a change to it needs git lift trust again")
     return OK
 
-
-def _key(name: str) -> str:
-    section, _, rest = name.partition(".")
-    return rest.lower() if section == "lift" else ""
