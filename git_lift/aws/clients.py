@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import botocore.exceptions
 from git_lift.errors import AwsError, LiftError, Unreachable
 
 if TYPE_CHECKING:
-    from git_lift.settings import Settings
+    from git_lift.settings import EnvironmentAws
 
 # botocore's standard mode retries throttling and transient errors with backoff.
 RETRY_CONFIG = botocore.config.Config(
@@ -50,22 +52,70 @@ _sessions: dict[tuple[object, ...], boto3.session.Session] = {}
 _sessions_lock = threading.Lock()
 
 
-def shared_session(profile: str | None, region: str | None) -> boto3.session.Session:
-    """One botocore session per profile and region (per environment), shared by every client
-    made for it in this process: the service models and credentials are loaded once."""
+def shared_session(where: EnvironmentAws) -> boto3.session.Session:
+    """One botocore session per environment's profile, region and role, shared by every
+    client made for it in this process: the service models and credentials load once."""
     with _sessions_lock:
         # Credentials and endpoints come from AWS_* variables too: a change makes a new one.
-        key = (profile, region, *sorted(i for i in os.environ.items() if i[0].startswith("AWS_")))
+        ambient = sorted(i for i in os.environ.items() if i[0].startswith("AWS_"))
+        key = (where.profile, where.region, where.role_arn, where.external_id, *ambient)
         if key not in _sessions:
-            _sessions[key] = boto3.session.Session(profile_name=profile, region_name=region)
+            session = boto3.session.Session(profile_name=where.profile, region_name=where.region)
+            if where.role_arn:
+                session = _assumed(session, where.role_arn, where.external_id, where.region)
+            _sessions[key] = session
         return _sessions[key]
 
 
-class Clients:
-    """Builds each AWS client once, on first use, from the settings' profile and region."""
+def session_name() -> str:
+    r"""`git-lift-<user>`, as CloudTrail shows who acted (RoleSessionName: [\w+=,.@-], 64)."""
+    user = re.sub(r"[^\w+=,.@-]", "-", getpass.getuser() or "someone")
+    return f"git-lift-{user}"[:64]
 
-    def __init__(self, settings: Settings, config: botocore.config.Config = RETRY_CONFIG) -> None:
-        self._settings = settings
+
+def _assumed(
+    base: boto3.session.Session, role_arn: str, external_id: str | None, region: str | None
+) -> boto3.session.Session:
+    """A session whose credentials are `role_arn` assumed from `base`'s, refreshed before
+    they expire (a ship that waits an hour outlives the role's default session)."""
+    import botocore.credentials
+    import botocore.session
+
+    extra: dict[str, Any] = {"RoleSessionName": session_name()}
+    if external_id:
+        extra["ExternalId"] = external_id
+    fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
+        client_creator=base._session.create_client,
+        source_credentials=base.get_credentials(),
+        role_arn=role_arn,
+        extra_args=extra,
+    )
+    assumed = botocore.session.Session()
+    # botocore has no public setter for refreshable credentials; this is its own recipe.
+    assumed._credentials = botocore.credentials.DeferredRefreshableCredentials(  # type: ignore[attr-defined]
+        method="assume-role", refresh_using=fetcher.fetch_credentials
+    )
+    return boto3.session.Session(botocore_session=assumed, region_name=region)
+
+
+# Operations that only read: any other is a write, and an environment with an expected
+# `account` has it checked (one GetCallerIdentity) before the first write.
+READ_PREFIXES = ("Describe", "Get", "List", "Query", "Scan", "BatchGet", "Filter", "Lookup")
+
+
+class Clients:
+    """Builds each AWS client of one environment once, on first use."""
+
+    def __init__(
+        self,
+        where: EnvironmentAws,
+        config: botocore.config.Config = RETRY_CONFIG,
+        *,
+        environment: str | None = None,
+    ) -> None:
+        self._where = where
+        self._environment = environment  # named in the account check's error
+        self._account_checked = where.account is None
         # A hook's clients share one deadline, counted from the hook's first client.
         self._deadline = time.monotonic() + HOOK_BUDGET if config is HOOK_CONFIG else None
         attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
@@ -84,9 +134,7 @@ class Clients:
             if service not in self._clients:
                 with translate_errors():
                     if self._session is None:
-                        self._session = shared_session(
-                            self._settings.profile, self._settings.region
-                        )
+                        self._session = shared_session(self._where)
                     client = self._session.client(
                         service,
                         config=self._config,  # type: ignore[call-overload]
@@ -98,8 +146,29 @@ class Clients:
     def _watch(self, client: Any) -> None:
         events = client.meta.events
         events.register_first("needs-retry.ssm.PutParameter", _put_landed_check(client))
+        if not self._account_checked:
+            events.register_first("before-call", self._check_account_before_writes)
         if self._deadline is not None:
             events.register_first("before-send", _deadline_check(self._deadline))
+
+    def account(self) -> str:
+        """The account the credentials belong to (one STS call)."""
+        with translate_errors("asking AWS which account the credentials belong to"):
+            return str(self.sts.get_caller_identity()["Account"])
+
+    def _check_account_before_writes(self, model: Any, **_: Any) -> None:
+        if self._account_checked or model.name.startswith(READ_PREFIXES):
+            return
+        actual = self.account()
+        if actual != self._where.account:
+            raise LiftError(
+                f"{self._environment or 'this environment'} lives in account "
+                f"{self._where.account}, but the credentials are for account {actual}; "
+                "nothing was written",
+                hint="use the environment's credentials: its profile or roleArn "
+                f"(git config lift.env.{self._environment}.profile NAME)",
+            )
+        self._account_checked = True
 
     def __getattr__(self, service: str) -> Any:
         if service.startswith("_"):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from git_lift.settings import Settings
+from git_lift.settings import EnvironmentAws, Settings
 
 if TYPE_CHECKING:
     from git_lift.aws.cfn import CloudFormation
@@ -50,14 +50,21 @@ class Aws:
         self._lock = threading.Lock()
 
     def clients(self, env: str | None = None) -> Clients:
-        """The clients of one environment (made once; thread-safe), or the default ones."""
+        """The clients of one environment, with its own credentials, region and expected
+        account (made once; thread-safe); without `env`, the settings every environment
+        shares."""
         with self._lock:
             if env not in self._clients:
                 from git_lift.aws.clients import HOOK_CONFIG, RETRY_CONFIG, Clients
 
                 config = HOOK_CONFIG if self.hook else RETRY_CONFIG
-                self._clients[env] = Clients(self.settings, config)
+                self._clients[env] = Clients(self._where(env), config, environment=env)
             return self._clients[env]
+
+    def _where(self, env: str | None) -> EnvironmentAws:
+        if env is not None and env in self.settings.environments:
+            return self.settings.environments[env].aws
+        return EnvironmentAws(region=self.settings.region, profile=self.settings.profile)
 
     # One wrapper per AWS service. -----------------------------------------------------
 
