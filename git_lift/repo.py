@@ -325,6 +325,50 @@ class Repo:
             input_text=input_text,
         )
 
+    # Releases and ships: tags, notes and what the remote has. Failures raise ProcessFailed.
+
+    def committer_name(self) -> str | None:
+        """Who commits here, as git names the committer (honours GIT_COMMITTER_*)."""
+        ident = self.git("var", "GIT_COMMITTER_IDENT", check=False).stdout.strip()
+        return ident.rsplit(" ", 2)[0] if ident else None
+
+    def create_tag(self, name: str, commit_sha: str, message: str) -> None:
+        self.git("tag", "-a", "-F", "-", name, commit_sha, input_text=message)
+
+    def push_refs(self, refs: list[str], remote: str = "origin") -> None:
+        """Push refs without running the pre-push hook (a release's tag, its notes)."""
+        self.git("push", "--no-verify", "-q", remote, *refs)
+
+    def fetch_ref(self, ref: str, remote: str = "origin") -> bool:
+        """Replace `ref` with the remote's (as `+ref:ref`); False when it has none."""
+        return self.git("fetch", "-q", remote, f"+{ref}:{ref}", check=False).returncode == 0
+
+    def append_note(self, notes_ref: str, commit_sha: str, line: str) -> None:
+        self.git("notes", f"--ref={notes_ref}", "append", "-m", line, commit_sha)
+
+    def diff_to_head(self) -> str:
+        """The work tree's changes against HEAD, as a patch."""
+        return self.git("diff", "HEAD").stdout
+
+    def on_a_remote_branch(self, commit_sha: str) -> bool:
+        """Whether a remote-tracking branch contains the commit."""
+        found = self.git("branch", "-r", "--contains", commit_sha, check=False)
+        return bool(found.stdout.strip())
+
+    def commits_between(self, since: str, until: str) -> int | None:
+        """How many commits `until` has that `since` lacks; None when one does not resolve."""
+        found = self.git("rev-list", "--count", f"{since}..{until}", check=False)
+        return int(found.stdout.strip()) if found.returncode == 0 else None
+
+    def oneline_log(self, since: str, until: str) -> list[str]:
+        found = self.git("log", "--oneline", f"{since}..{until}", check=False)
+        return found.stdout.splitlines()
+
+    def subject(self, commit_sha: str) -> str | None:
+        """A commit's subject line, None when it is not in this repository."""
+        found = self.git("log", "-1", "--format=%s", commit_sha, check=False)
+        return found.stdout.strip() or None
+
     def editor(self) -> str:
         """The editor git itself would use (GIT_EDITOR, core.editor, VISUAL, EDITOR, vi)."""
         result = self.git("var", "GIT_EDITOR", check=False)

@@ -10,7 +10,16 @@ from typing import Any
 
 import boto3
 
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.target import Target
+
 PLACEHOLDER_IMAGE = "public.ecr.aws/lift/placeholder:latest"
+
+
+def target(env: str = "staging", service: str = "payments-api") -> Target:
+    """The service in an environment, as the records and ECS of these tests name it."""
+    settings = ServiceSettings(service, ".", "Dockerfile", ".", "env.sample", service)
+    return Target(EnvironmentSettings(env, ()), settings)
 
 
 def create_service(

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from git_lift.aws.store import Store
-from tests.ecs_support import running_task_definition
+from tests.ecs_support import running_task_definition, target
 from tests.helpers import GitRepo, Lift
 from tests.infra_support import put_config
 from tests.release_support import gitlift, image, prepare
@@ -86,8 +86,8 @@ def test_cancel_from_a_second_process(no_breaker: GitRepo, lift: Lift) -> None:
     assert "cancelled: payments-api in staging runs" in cancelled.stderr
     assert ship.returncode == 130, rest
     assert running_task_definition("staging")["taskDefinitionArn"] == good
-    assert store().lock("staging", "payments-api") is None
-    assert store().releases("staging", "payments-api")[0].outcome == "interrupted"
+    assert store().lock(target()) is None
+    assert store().releases(target())[0].outcome == "interrupted"
 
 
 def test_cancel_with_nothing_in_flight(no_breaker: GitRepo, lift: Lift) -> None:

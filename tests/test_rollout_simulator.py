@@ -494,10 +494,11 @@ def test_a_ship_looks_again_half_a_second_after_its_first_look_then_every_interv
 ) -> None:
     from git_lift.aws.ecs import Ecs
     from git_lift.commands.deploy import Watch
+    from tests.ecs_support import target
 
     task_definition = register(ecs)
     create(ecs, task_definition)
     sleeps: list[float] = []
-    Watch(Ecs(ecs, "staging", SERVICE), sleep=sleeps.append).until_done(task_definition, 60)
+    Watch(Ecs(ecs, target("staging", SERVICE)), sleep=sleeps.append).until_done(task_definition, 60)
     # the first look at once, the second after 0.5 s, then lift.pollInterval (1 s) and up
     assert sleeps[0] == 0.5 and sleeps[1:] and min(sleeps[1:]) >= 1.0

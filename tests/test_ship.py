@@ -18,7 +18,7 @@ from git_lift import registry
 from git_lift.aws.store import Store
 from git_lift.commands.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import make_shippable, running_task_definition
+from tests.ecs_support import make_shippable, running_task_definition, target
 from tests.helpers import GitRepo, Lift, run_in_terminal
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -96,7 +96,7 @@ def test_ship_builds_pushes_deploys_by_digest_waits_and_records(
     assert "Config-Versions: DATABASE_URL=1" in body and "Deployed-By: Test Dev" in body
     assert "postgres://secret" not in body
     assert tag in remote_tags(shipping)
-    [release] = store().releases("staging", "payments-api")
+    [release] = store().releases(target())
     assert (release.number, release.commit) == (1, sha)
 
 
@@ -122,7 +122,7 @@ def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(
     assert "released" not in result.stderr
     assert running_task_definition("staging")["taskDefinitionArn"] == good
     assert shipping.git("tag", "-l", "lift/*").stdout.split() == ["lift/staging/payments-api/1"]
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
     history = lift("history", "-e", "staging").stdout.splitlines()
     assert history[0].split()[0] == "2" and history[0].endswith("(failed)")
     assert "release 1" in lift("status", "-e", "staging").stdout
@@ -190,7 +190,7 @@ def test_dirty_tree_is_refused(shipping: GitRepo, lift: Lift) -> None:
 
 
 def test_lock_contention_between_two_ships(shipping: GitRepo, lift: Lift) -> None:
-    store().begin_release("staging", "payments-api", "alice@laptop", ttl=600)
+    store().begin_release(target(), "alice@laptop", ttl=600)
     blocked = lift("ship", "-e", "staging")
     assert blocked.returncode == 1
     assert "being deployed by alice@laptop" in blocked.stderr
@@ -224,7 +224,7 @@ def test_ctrl_c_while_waiting_releases_the_lock(shipping: GitRepo, lift: Lift) -
     process.wait(timeout=30)
     assert process.returncode == 130, "".join(lines) + rest
     assert "the lock is released" in rest
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
 
 
 def test_production_needs_a_pushed_commit_and_confirmation(shipping: GitRepo, lift: Lift) -> None:
@@ -408,7 +408,7 @@ def test_a_dirty_build_is_recorded_as_dirty_and_never_tagged(shipping: GitRepo, 
     shipping.write("app.txt", "uncommitted\n")
     result = lift("ship", "-e", "staging", "--allow-dirty")
     assert result.returncode == 0, result.stderr
-    [release] = store().releases("staging", "payments-api")
+    [release] = store().releases(target())
     assert release.dirty is not None and len(release.dirty) == 12
     assert f"release 1 (dirty build {release.dirty}, not tagged)" in result.stderr
     assert shipping.git("tag", "-l", "lift/*").stdout == ""

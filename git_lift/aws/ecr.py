@@ -1,18 +1,24 @@
-"""ECR: the service's repository and a registry login token. Takes its client."""
+"""ECR: a service's repository (Target.ecr_repository) and a registry login token, in one
+environment's account. Takes its client."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from git_lift.aws.clients import translate_errors
+from git_lift.target import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
 
 
 class Ecr:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ECRClient) -> None:
         self._client = client
 
-    def ensure_repository(self, name: str) -> str:
+    def ensure_repository(self, target: Target) -> str:
         """The repository's URI, creating it (scan on push, immutable tags) when missing."""
+        name = target.ecr_repository
         with translate_errors(f"creating ECR repository {name}"):
             try:
                 answer = self._client.create_repository(
@@ -21,12 +27,12 @@ class Ecr:
                     imageScanningConfiguration={"scanOnPush": True},
                 )
             except self._client.exceptions.RepositoryAlreadyExistsException:
-                answer = self._client.describe_repositories(repositoryNames=[name])
-                return str(answer["repositories"][0]["repositoryUri"])
-        return str(answer["repository"]["repositoryUri"])
+                found = self._client.describe_repositories(repositoryNames=[name])
+                return str(found["repositories"][0].get("repositoryUri"))
+        return str(answer["repository"].get("repositoryUri"))
 
     def authorization_token(self) -> str:
         """Base64 `AWS:password`, valid 12 hours; passed to the builder over stdin."""
         with translate_errors("getting an ECR login token"):
             answer = self._client.get_authorization_token()
-        return str(answer["authorizationData"][0]["authorizationToken"])
+        return str(answer["authorizationData"][0].get("authorizationToken"))

@@ -1,12 +1,17 @@
-"""ECS: services, task definitions, deployments, stopped tasks. Takes its client."""
+"""ECS: one service's state, task definitions, deployments, stopped tasks, ECS Exec.
+Takes its client and the Target whose cluster and service it acts on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
 from git_lift.errors import LiftError
+from git_lift.target import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
 REGISTER_FIELDS = (
@@ -27,14 +32,6 @@ REGISTER_FIELDS = (
     "ephemeralStorage",
     "runtimePlatform",
 )
-
-
-def cluster_name(env: str) -> str:
-    return f"lift-{env}"
-
-
-def family(env: str, service: str) -> str:
-    return f"{env}-{service}"
 
 
 @dataclass(frozen=True)
@@ -64,11 +61,6 @@ class ServiceState:
     running: int
     deployments: list[Deployment]
     events: list[Event] = field(default_factory=list)  # oldest first
-    rollback_on_failure: bool = False
-
-    @property
-    def account(self) -> str:
-        return self.arn.split(":")[4]
 
     def deployment(self, deployment_id: str) -> Deployment | None:
         return next((d for d in self.deployments if d.id == deployment_id), None)
@@ -109,11 +101,12 @@ def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
 
 
 class Ecs:
-    def __init__(self, client: Any, env: str, service: str) -> None:
+    def __init__(self, client: ECSClient, target: Target) -> None:
         self._client = client
-        self.cluster = cluster_name(env)
-        self.service = service
-        self.env = env
+        self.target = target
+        self.cluster = target.cluster
+        self.service = target.ecs_service
+        self.env = target.env
 
     def describe(self) -> ServiceState:
         with translate_errors(f"describing {self.service} in {self.cluster}"):
@@ -132,8 +125,7 @@ class Ecs:
                 f"there is no ECS service {self.service} in cluster {self.cluster}",
                 hint=f"create it: git lift service create -e {self.env}",
             )
-        raw = found[0]
-        breaker = raw.get("deploymentConfiguration", {}).get("deploymentCircuitBreaker", {})
+        raw: Any = found[0]
         return ServiceState(
             arn=str(raw["serviceArn"]),
             task_definition=str(raw.get("taskDefinition", "")),
@@ -147,7 +139,6 @@ class Ecs:
                 Event(str(e.get("id", "")), str(e.get("message", "")))
                 for e in reversed(raw.get("events", []))
             ],
-            rollback_on_failure=bool(breaker.get("enable") and breaker.get("rollback")),
         )
 
     def task_definition(self, arn: str) -> dict[str, Any]:
@@ -205,3 +196,24 @@ class Ecs:
             for task in tasks
             if task.get("startedBy") == deployment_id
         ]
+
+    def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:
+        """ECS Exec into the first running task: the session for session-manager-plugin, and
+        the region it is in."""
+        with translate_errors(f"opening a shell in {self.service}"):
+            tasks = self._client.list_tasks(
+                cluster=self.cluster, serviceName=self.service, desiredStatus="RUNNING"
+            ).get("taskArns", [])
+            if not tasks:
+                raise LiftError(
+                    f"{self.service} has no running task in {self.env}",
+                    hint=f"see why: git lift status -e {self.env}",
+                )
+            session = self._client.execute_command(
+                cluster=self.cluster,
+                task=tasks[0],
+                container=container,
+                interactive=True,
+                command=command,
+            )["session"]
+        return dict(session), self._client.meta.region_name

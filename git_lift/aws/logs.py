@@ -1,17 +1,17 @@
-"""CloudWatch Logs: the service's log group `/lift/<env>/<service>`. Takes its client."""
+"""CloudWatch Logs: one service's log group (Target.log_group). Takes its client and Target."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from git_lift.aws.clients import translate_errors
 from git_lift.errors import LiftError
+from git_lift.target import Target
 
-
-def log_group(env: str, service: str) -> str:
-    return f"/lift/{env}/{service}"
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 
 @dataclass(frozen=True)
@@ -23,30 +23,28 @@ class LogEvent:
 
 
 class Logs:
-    def __init__(self, client: Any, env: str, service: str) -> None:
+    def __init__(self, client: CloudWatchLogsClient, target: Target) -> None:
         self._client = client
-        self.group = log_group(env, service)
-        self.env = env
+        self.group = target.log_group
+        self.env = target.env
 
     def events(self, start_ms: int) -> Iterator[LogEvent]:
         """Events from `start_ms` on, oldest first, across the group's streams."""
-        kwargs: dict[str, Any] = {"logGroupName": self.group, "startTime": start_ms}
+        pages = self._client.get_paginator("filter_log_events").paginate(
+            logGroupName=self.group, startTime=start_ms
+        )
         with translate_errors(f"reading {self.group}"):
-            while True:
-                try:
-                    page = self._client.filter_log_events(**kwargs)
-                except self._client.exceptions.ResourceNotFoundException as exc:
-                    raise LiftError(
-                        f"there is no log group {self.group}",
-                        hint=f"the service stack creates it: git lift service create -e {self.env}",
-                    ) from exc
-                for raw in page.get("events", []):
-                    yield LogEvent(
-                        int(raw["timestamp"]),
-                        str(raw.get("logStreamName", "")),
-                        str(raw.get("message", "")),
-                        str(raw.get("eventId", "")),
-                    )
-                if not page.get("nextToken"):
-                    return
-                kwargs["nextToken"] = page["nextToken"]
+            try:
+                for page in pages:
+                    for raw in page.get("events", []):
+                        yield LogEvent(
+                            int(raw.get("timestamp", 0)),
+                            str(raw.get("logStreamName", "")),
+                            str(raw.get("message", "")),
+                            str(raw.get("eventId", "")),
+                        )
+            except self._client.exceptions.ResourceNotFoundException as exc:
+                raise LiftError(
+                    f"there is no log group {self.group}",
+                    hint=f"the service stack creates it: git lift service create -e {self.env}",
+                ) from exc

@@ -103,8 +103,8 @@ def ship(
         from git_lift.commands.rollout import record_only as record
 
         lift_ctx = context(ctx, values)
-        target = command.resolve_environment(lift_ctx, env, ref)
-        return record(lift_ctx, lift_ctx.service(), target.name)
+        environment = command.resolve_environment(lift_ctx, env, ref)
+        return record(lift_ctx, lift_ctx.target(environment.name))
 
     request = command.ShipRequest(
         env=env,
@@ -182,11 +182,10 @@ def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **
       git lift rollback -e production
       git lift rollback -e production --to 12
     """
-    from git_lift.commands import rollout as command
+    from git_lift.commands import rollback as command
 
     lift_ctx = context(ctx, values)
-    env_name = lift_ctx.environment(env).name
-    return command.roll_back(lift_ctx, lift_ctx.service(), env_name, to, timeout)
+    return command.roll_back(lift_ctx, lift_ctx.target(env), to, timeout)
 
 
 @cli.command("cancel")

@@ -3,78 +3,76 @@
 The ship holding the deploy lock wrote into it what it deploys and what ran before. Its
 process, when it runs on this host, is told to stop as Ctrl-C stops it (it records the release
 as interrupted and releases the lock); a ship elsewhere (CI) cannot be told, so its lock is
-removed. Then what ran before is deployed again, under our own lock, and waited for.
+removed (its next heartbeat stops it with LockLost). Then what ran before is deployed again,
+under our own lock, and waited for.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import time
 
 from git_lift import ui
-from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Lock, Store
 from git_lift.commands.context import Context
-from git_lift.commands.deploy import Watch, short
-from git_lift.commands.rollout import LOCK_MARGIN, OWNER, holder_alive, lock_owner, poll_interval
+from git_lift.commands.deploy import short
+from git_lift.commands.rollout import OWNER, Lease, holder_alive, watch_for
 from git_lift.commands.ship import DEFAULT_TIMEOUT
 from git_lift.errors import LiftError, ValidationError
+from git_lift.target import Target
 
 STOP_WAIT = 30.0  # seconds a local ship gets to record itself and drop its lock
 
 
 def cancel(ctx: Context, env: str, timeout: float = DEFAULT_TIMEOUT) -> int:
-    service = ctx.service().name
-    env = ctx.environment(env).name
-    store = Store(ctx.clients.dynamodb)
-    held = store.lock(env, service)
+    target = ctx.target(env)
+    store = ctx.aws.table(target.env)
+    held = store.lock(target)
     if held is None:
         raise ValidationError(
-            f"no deployment of {service} in {env} is in flight",
-            hint=f"to go back to an earlier release: git lift rollback -e {env}",
+            f"no deployment of {target} is in flight",
+            hint=f"to go back to an earlier release: git lift rollback -e {target.env}",
         )
     if held.previous is None or held.deploying is None:
         raise ValidationError(
-            f"{service} in {env} is locked by {held.owner}, which has not started a "
+            f"{target} is locked by {held.owner}, which has not started a "
             "deployment (or is not a git lift ship)",
-            hint=f"wait for it; if it is stale: git lift unlock -e {env}",
+            hint=f"wait for it; if it is stale: git lift unlock -e {target.env}",
         )
     ui.info(
         f"cancelling {short(held.deploying)} (release {held.number}, {held.owner}); "
         f"going back to {short(held.previous)}"
     )
-    stop_holder(store, env, service, held)
-    back_to_previous(ctx, store, env, service, held.previous, timeout)
-    ui.info(f"cancelled: {service} in {env} runs {short(held.previous)} again; lock released")
+    stop_holder(ctx, store, target, held)
+    back_to_previous(ctx, target, held.previous, timeout)
+    ui.info(f"cancelled: {target} runs {short(held.previous)} again; lock released")
     return 0
 
 
-def stop_holder(store: Store, env: str, service: str, held: Lock) -> None:
+def stop_holder(ctx: Context, store: Store, target: Target, held: Lock) -> None:
     """Stop the ship that holds the lock, or take its lock away when it cannot be told."""
     found = OWNER.match(held.owner)
     if found is not None and holder_alive(held.owner):
         os.kill(int(found["pid"]), signal.SIGTERM)  # the ship treats it as Ctrl-C
-        deadline = time.monotonic() + STOP_WAIT
-        while time.monotonic() < deadline:
-            now = store.lock(env, service)
+        deadline = ctx.aws.clock() + STOP_WAIT
+        while ctx.aws.clock() < deadline:
+            now = store.lock(target)
             if now is None or now.owner != held.owner:
                 return
-            time.sleep(0.2)
-    if store.release_lock(env, service, held.owner):
+            ctx.aws.sleep(0.2)
+    if store.release_lock(target, held.owner):
         ui.warn(f"removed the deploy lock of {held.owner}")
 
 
-def back_to_previous(
-    ctx: Context, store: Store, env: str, service: str, previous: str, timeout: float
-) -> None:
+def back_to_previous(ctx: Context, target: Target, previous: str, timeout: float) -> None:
     """Deploy `previous` again under our own lock and wait until it runs."""
-    owner = lock_owner()
-    store.begin_release(env, service, owner, timeout + LOCK_MARGIN)
+    lease = Lease(ctx, target, timeout)
+    lease.take()
     try:
-        ecs = Ecs(ctx.clients.ecs, env, service)
+        ecs = ctx.aws.ecs(target)
         state = ecs.describe()
-        watch = Watch(ecs, interval=poll_interval(ctx))
+        watch = watch_for(ctx, ecs, lease)
+        watch.fail_fast = 0  # going back: wait for what ran before, as long as it takes
         watch.prime(state)
         following: str | None = None
         if state.primary is not None and state.primary.task_definition == previous:
@@ -85,6 +83,6 @@ def back_to_previous(
         watch.until_done(previous, timeout, following)
     finally:
         try:
-            store.release_lock(env, service, owner)
+            lease.store.release_lock(target, lease.owner)
         except LiftError as exc:
             ui.warn(exc.message)

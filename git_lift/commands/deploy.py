@@ -45,6 +45,9 @@ class Watch:
     lost: int = 0
     fail_fast: int = 0  # stop after this many tasks of ours stopped in a row (0: never)
     last_reason: str = ""  # why the last task of ours stopped
+    # Called before each DescribeServices: renews the deploy lock (rollout.Lease.beat), so
+    # a wait as long as the timeout, and a rollback's as long again, keep it.
+    heartbeat: Callable[[], None] = lambda: None
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
@@ -63,6 +66,7 @@ class Watch:
     def describe(self, waiting_for: str) -> ServiceState:
         """DescribeServices, tolerating LOST_POLLS - 1 failures in a row."""
         while True:
+            self.heartbeat()
             try:
                 state = self.ecs.describe()
             except AwsError as exc:

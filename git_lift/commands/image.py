@@ -17,6 +17,7 @@ from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
 from git_lift.registry import RegistryAuth
 from git_lift.settings import ServiceSettings
+from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,6 @@ class Image:
     repository_uri: str  # registry/repository
     tag: str
     digest: str
-    built: bool
 
     @property
     def pinned(self) -> str:
@@ -32,44 +32,68 @@ class Image:
         return f"{self.repository_uri}@{self.digest}"
 
 
-def destination(ctx: Context, service: ServiceSettings) -> tuple[str, RegistryAuth | None]:
-    if ctx.settings.registry:
-        return f"{ctx.settings.registry.rstrip('/')}/{service.name}", None
-    from git_lift.aws.ecr import Ecr
+@dataclass(frozen=True)
+class ImageSource:
+    """Where a ship's image comes from, known before anything is built: an image given
+    (`--image`, a promotion), one the registry has already (reused), or one to build."""
 
-    ecr = Ecr(ctx.clients.ecr)
-    uri = ecr.ensure_repository(service.name)
+    kind: str  # "given" | "reuse" | "build"
+    repository_uri: str
+    tag: str
+    digest: str | None = None  # None until built
+    auth: RegistryAuth | None = None
+
+    @property
+    def image(self) -> Image | None:
+        return Image(self.repository_uri, self.tag, self.digest) if self.digest else None
+
+    @property
+    def shown(self) -> str:
+        """The image as a plan shows it."""
+        found = self.image
+        return found.pinned if found else f"{self.repository_uri}:{self.tag} (built next)"
+
+
+def destination(ctx: Context, target: Target) -> tuple[str, RegistryAuth | None]:
+    if ctx.settings.registry:
+        return f"{ctx.settings.registry.rstrip('/')}/{target.ecr_repository}", None
+    ecr = ctx.aws.ecr(target.env)
+    uri = ecr.ensure_repository(target)
     return uri, registry.auth_from_ecr_token(ecr.authorization_token())
 
 
-def ensure_image(
-    ctx: Context,
-    service: ServiceSettings,
-    sha: str,
-    tag: str,
-    build_args: dict[str, str],
-    files: Callable[[], AbstractContextManager[Path]],
-) -> Image:
-    """The registry's `<service>:<tag>`, else one built from `files()` (entered only then:
-    exporting a commit costs time that a reused image does not need) and pushed."""
+def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str]) -> ImageSource:
+    """The registry's `<service>:<tag>` when it has it (reused), else the image to build."""
     tag = tagged_with_args(tag, build_args)
-    repository_uri, auth = destination(ctx, service)
+    repository_uri, auth = destination(ctx, target)
     ref = registry.parse_image(f"{repository_uri}:{tag}")
-    insecure = registry.is_loopback(ref.registry)
     existing = registry.manifest_digest(
-        ref.registry, ref.repository, tag, auth=auth, insecure=insecure
+        ref.registry, ref.repository, tag, auth=auth, insecure=registry.is_loopback(ref.registry)
     )
     if existing:
         ui.info(f"image {repository_uri}:{tag} exists ({existing[:19]}); not rebuilding")
-        return Image(repository_uri, tag, existing, built=False)
+        return ImageSource("reuse", repository_uri, tag, existing, auth)
+    return ImageSource("build", repository_uri, tag, None, auth)
+
+
+def build_image(
+    ctx: Context,
+    service: ServiceSettings,
+    source: ImageSource,
+    sha: str,
+    build_args: dict[str, str],
+    files: Callable[[], AbstractContextManager[Path]],
+) -> Image:
+    """Build the image from `files()` (entered only now: exporting a commit costs time that a
+    reused image does not need) and push it."""
     from git_lift.build import detect_builder
 
     builder = detect_builder(ctx.settings.builder, stream=ctx.options.output != "json")
-    uri = f"{repository_uri}:{tag}"
+    uri = f"{source.repository_uri}:{source.tag}"
     labels = {"org.opencontainers.image.revision": sha}
-    source = ctx.repo.remote_url()
-    if source:
-        labels["org.opencontainers.image.source"] = source
+    remote = ctx.repo.remote_url()
+    if remote:
+        labels["org.opencontainers.image.source"] = remote
     with files() as root:
         # Both resolved inside the exported commit: a committed symlink cannot widen the build.
         dockerfile = ctx.repo.contained(service.dockerfile, root)
@@ -82,8 +106,9 @@ def ensure_image(
         ui.info(f"building {uri} with {builder.name}")
         builder.build(str(context), str(dockerfile), uri, build_args, labels)
     ui.info(f"pushing {uri}")
-    digest = builder.push(uri, insecure_registry=insecure, auth=auth)
-    return Image(repository_uri, tag, digest, built=True)
+    insecure = registry.is_loopback(registry.parse_image(uri).registry)
+    digest = builder.push(uri, insecure_registry=insecure, auth=source.auth)
+    return Image(source.repository_uri, source.tag, digest)
 
 
 def given_reference(uri: str) -> registry.ImageRef:
@@ -112,7 +137,7 @@ def given_image(uri: str) -> Image:
     ref = given_reference(uri)
     repository_uri = f"{ref.registry}/{ref.repository}"
     if ref.digest:
-        return Image(repository_uri, ref.tag or "", ref.digest, built=False)
+        return Image(repository_uri, ref.tag or "", ref.digest)
     tag = ref.tag or ""  # given_reference: a tag when there is no digest
     digest = registry.manifest_digest(
         ref.registry, ref.repository, tag, insecure=registry.is_loopback(ref.registry)
@@ -122,4 +147,4 @@ def given_image(uri: str) -> Image:
             f"the registry has no image {uri}",
             hint="push it first, or pass the image by digest (uri@sha256:...)",
         )
-    return Image(repository_uri, tag, digest, built=False)
+    return Image(repository_uri, tag, digest)

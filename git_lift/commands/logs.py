@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from git_lift import proc, ui
-from git_lift.aws.clients import translate_errors
-from git_lift.aws.ecs import cluster_name
-from git_lift.aws.logs import Logs
 from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
 
@@ -33,12 +30,9 @@ def parse_since(text: str) -> float:
     return seconds
 
 
-def logs(
-    ctx: Context, env: str, since: str, follow: bool, sleep: Callable[[float], None] = time.sleep
-) -> int:
-    service = ctx.service().name
-    source = Logs(ctx.clients.logs, ctx.environment(env).name, service)
-    start = int((time.time() - parse_since(since)) * 1000)
+def logs(ctx: Context, env: str, since: str, follow: bool) -> int:
+    source = ctx.aws.logs(ctx.target(env))
+    start = int((ctx.aws.wall_clock() - parse_since(since)) * 1000)
     seen: set[str] = set()
     first = True
     while True:
@@ -54,7 +48,7 @@ def logs(
         first = False
         if not follow:
             return 0
-        sleep(2.0)
+        ctx.aws.sleep(2.0)
 
 
 def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
@@ -66,24 +60,8 @@ def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
             hint="install it: https://docs.aws.amazon.com/systems-manager/latest/"
             "userguide/session-manager-working-with-install-plugin.html",
         )
-    service = ctx.service()
-    cluster = cluster_name(ctx.environment(env).name)
-    client = ctx.clients.ecs
-    with translate_errors(f"opening a shell in {service.name}"):
-        tasks = client.list_tasks(
-            cluster=cluster, serviceName=service.name, desiredStatus="RUNNING"
-        ).get("taskArns", [])
-        if not tasks:
-            raise LiftError(
-                f"{service.name} has no running task in {env}",
-                hint=f"see why: git lift status -e {env}",
-            )
-        session = client.execute_command(
-            cluster=cluster,
-            task=tasks[0],
-            container=service.container,
-            interactive=True,
-            command=" ".join(command) or "/bin/sh",
-        )["session"]
-    region = client.meta.region_name
+    target = ctx.target(env)
+    session, region = ctx.aws.ecs(target).exec_session(
+        target.container, " ".join(command) or "/bin/sh"
+    )
     return proc.run_interactive([plugin, json.dumps(session), region, "StartSession"])

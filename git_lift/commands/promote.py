@@ -9,49 +9,46 @@ released, unless `--skip-gate REASON`, which the release records (`Gate-Skipped:
 from __future__ import annotations
 
 from git_lift import ui
-from git_lift.aws.store import Release, Store
+from git_lift.aws.store import Release
 from git_lift.commands.context import Context
 from git_lift.errors import UsageError, ValidationError
-from git_lift.settings import EnvironmentSettings
+from git_lift.target import Target
 
 
-def released(ctx: Context, env: str, service: str) -> list[Release]:
+def released(ctx: Context, target: Target) -> list[Release]:
     """Successful releases, newest first."""
-    return [r for r in Store(ctx.clients.dynamodb).releases(env, service, limit=100) if r.released]
+    return [r for r in ctx.aws.table(target.env).releases(target, limit=100) if r.released]
 
 
-def release_of(ctx: Context, env: str, service: str, number: int | None) -> Release:
-    """Release `number` (the newest when None) of `service` in `env`, which must have run."""
-    found = released(ctx, env, service)
-    match = next((r for r in found if number is None or r.number == number), None)
+def release_of(ctx: Context, target: Target, number: int | None) -> Release:
+    """Release `number` (the newest when None) of the target, which must have run."""
+    match = next((r for r in released(ctx, target) if number is None or r.number == number), None)
     if match is None:
         which = f"release {number}" if number is not None else "release yet"
         raise ValidationError(
-            f"{service} has no successful {which} in {env}",
-            hint=f"list them: git lift history -e {env}",
+            f"{target.name} has no successful {which} in {target.env}",
+            hint=f"list them: git lift history -e {target.env}",
         )
     return match
 
 
-def release_of_commit(ctx: Context, env: str, service: str, sha: str) -> Release | None:
-    return next((r for r in released(ctx, env, service) if r.commit == sha and not r.dirty), None)
+def release_of_commit(ctx: Context, target: Target, sha: str) -> Release | None:
+    return next((r for r in released(ctx, target) if r.commit == sha and not r.dirty), None)
 
 
-def pushed_origin(
-    ctx: Context, environment: EnvironmentSettings, service: str, sha: str
-) -> Release | None:
+def pushed_origin(ctx: Context, target: Target, sha: str) -> Release | None:
     """For a pushed tag: the release of its commit in the environment before this one (the
     gate's, else staging), whose image the push then promotes instead of building."""
+    environment = target.environment
     source = environment.requires or ("staging" if "staging" in ctx.settings.environments else None)
     if source is None or source == environment.name:
         return None
-    return release_of_commit(ctx, source, service, sha)
+    return release_of_commit(ctx, ctx.target(source, target.service), sha)
 
 
-def gate(
-    ctx: Context, environment: EnvironmentSettings, service: str, sha: str, skip: str | None
-) -> str | None:
+def gate(ctx: Context, target: Target, sha: str, skip: str | None) -> str | None:
     """Pass (None), refuse, or let through with the reason given to --skip-gate."""
+    environment = target.environment
     required = environment.requires
     if required is None:
         if skip is not None:
@@ -59,7 +56,7 @@ def gate(
                 f"{environment.name} has no gate to skip", hint="leave out --skip-gate"
             )
         return None
-    if release_of_commit(ctx, required, service, sha) is not None:
+    if release_of_commit(ctx, ctx.target(required, target.service), sha) is not None:
         return None
     if skip is not None:
         if not skip.strip():
@@ -74,44 +71,39 @@ def gate(
 
 
 def promote(
-    ctx: Context, source: str, target: str, number: int | None, timeout: float, wait: bool = True
+    ctx: Context, source: str, to: str, number: int | None, timeout: float, wait: bool = True
 ) -> int:
-    from git_lift.aws.ecs import Ecs
+    """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
     from git_lift.commands.confirmation import confirm
-    from git_lift.commands.image import given_image
-    from git_lift.commands.rollout import roll_out
-    from git_lift.commands.ship import check_config
+    from git_lift.commands.ship import check_config, image_given
+    from git_lift.commands.ship_plan import execute, plan_ship, show
 
     service = ctx.service()
-    source_env = ctx.environment(source).name
-    environment = ctx.environment(target)
-    if environment.name == source_env:
+    origin_target, target = ctx.target(source, service), ctx.target(to, service)
+    if target.env == origin_target.env:
         raise UsageError("--from and --to name the same environment", hint="git lift promote -h")
-    origin = release_of(ctx, source_env, service.name, number)
-    gate(ctx, environment, service.name, origin.commit, None)
-    versions = check_config(ctx, service, environment.name, origin.commit)
-    state = Ecs(ctx.clients.ecs, environment.name, service.name).describe()
-    ui.info(
-        f"About to promote {service.name} release {origin.number} of {source_env} "
-        f"({origin.commit[:12]}, {origin.image}) to {environment.name}."
+    origin = release_of(ctx, origin_target, number)
+    gate(ctx, target, origin.commit, None)
+    versions = check_config(ctx, target, origin.commit)
+    plan = plan_ship(
+        ctx,
+        target,
+        origin.commit,
+        image_given(origin.image),
+        versions,
+        promoted_from=f"{origin_target.env}@{origin.number}",
     )
-    if environment.confirm:
+    show(plan)
+    ui.info(
+        f"About to promote {service.name} release {origin.number} of {origin_target.env} "
+        f"({origin.commit[:12]}, {origin.image}) to {target.env}."
+    )
+    if target.environment.confirm:
         confirm(
             ctx,
-            environment.name,
+            target.env,
             typed=True,
-            what=f"promoting to {environment.name}",
+            what=f"promoting to {target.env}",
             refused="nothing was deployed",
         )
-    return roll_out(
-        ctx,
-        service,
-        environment.name,
-        origin.commit,
-        given_image(origin.image),
-        versions,
-        wait,
-        timeout,
-        state=state,
-        promoted_from=f"{source_env}@{origin.number}",
-    )
+    return execute(ctx, plan, wait=wait, timeout=timeout)  # given by digest: nothing to build

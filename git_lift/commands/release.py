@@ -14,11 +14,8 @@ from git_lift import ui
 from git_lift.aws.store import Release
 from git_lift.commands.context import Context
 from git_lift.errors import ValidationError
-
-
-def tag_name(env: str, service: str, number: int) -> str:
-    return f"lift/{env}/{service}/{number}"
-
+from git_lift.proc import ProcessFailed
+from git_lift.target import Target
 
 # A trailer value is one line of printable text: a line break would forge another trailer.
 UNSAFE_IN_TRAILER = re.compile(r"[\x00-\x1f\x7f]")
@@ -61,30 +58,27 @@ def tag_message(release: Release) -> str:
 
 def deployer(ctx: Context) -> str:
     """Who ships, as git names the committer (honours GIT_COMMITTER_* like a commit does)."""
-    ident = ctx.repo.git("var", "GIT_COMMITTER_IDENT", check=False).stdout.strip()
-    return ident.rsplit(" ", 2)[0] if ident else "unknown"
+    return ctx.repo.committer_name() or "unknown"
 
 
-def record_tag(ctx: Context, release: Release) -> str:
+def record_tag(ctx: Context, target: Target, release: Release) -> str:
     """Tag the released commit and push the tag; return the tag's name."""
-    name = tag_name(release.env, release.service, release.number)
+    name = target.release_tag(release.number)
     try:
-        message = tag_message(release)
+        ctx.repo.create_tag(name, release.commit, tag_message(release))
     except ValidationError as exc:
         ui.warn(f"could not create tag {name}: {exc.message}")
         return name
-    result = ctx.repo.git(
-        "tag", "-a", "-F", "-", name, release.commit, check=False, input_text=message
-    )
-    if result.returncode != 0:
-        ui.warn(f"could not create tag {name}: {result.stderr.strip()}")
+    except ProcessFailed as exc:
+        ui.warn(f"could not create tag {name}: {exc.stderr.strip()}")
         return name
     noted = add_note(ctx, release)
     if ctx.settings.push_tags and ctx.repo.remote_url() is not None:
         refs = [f"refs/tags/{name}"] + ([NOTES_REF] if noted else [])
-        pushed = ctx.repo.git("push", "--no-verify", "-q", "origin", *refs, check=False)
-        if pushed.returncode != 0:
-            ui.warn(f"could not push tag {name}: {pushed.stderr.strip().splitlines()[-1:]}")
+        try:
+            ctx.repo.push_refs(refs)
+        except ProcessFailed as exc:
+            ui.warn(f"could not push tag {name}: {exc.stderr.strip().splitlines()[-1:]}")
             ui.hint(f"push it later: git push origin {name}")
     return name
 
@@ -96,12 +90,12 @@ def add_note(ctx: Context, release: Release) -> bool:
     """A line on the commit in refs/notes/lift, so `git log --notes=lift` shows where it runs.
     The remote's notes are fetched first so that pushing ours adds to them."""
     if ctx.repo.remote_url() is not None:
-        ctx.repo.git("fetch", "-q", "origin", f"+{NOTES_REF}:{NOTES_REF}", check=False)
+        ctx.repo.fetch_ref(NOTES_REF)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(release.deployed_at))
     line = f"{release.env} release {release.number} of {release.service}, {when}"
-    added = ctx.repo.git(
-        "notes", f"--ref={NOTES_REF}", "append", "-m", line, release.commit, check=False
-    )
-    if added.returncode != 0:
-        ui.warn(f"could not add a note to {release.commit[:12]}: {added.stderr.strip()}")
-    return added.returncode == 0
+    try:
+        ctx.repo.append_note(NOTES_REF, release.commit, line)
+    except ProcessFailed as exc:
+        ui.warn(f"could not add a note to {release.commit[:12]}: {exc.stderr.strip()}")
+        return False
+    return True

@@ -38,16 +38,15 @@ class ReleaseDiff:
 
 
 def side(ctx: Context, spec: str) -> Side:
-    from git_lift.aws.ecs import Ecs
     from git_lift.commands.promote import release_of
 
     env, at, number = spec.partition("@")
     if env in ctx.settings.environments:
         if at and not number.isdigit():
             raise UsageError(f"{spec!r} is not ENV@N", hint="git lift diff staging production@3")
-        service = ctx.service().name
-        release = release_of(ctx, env, service, int(number) if at else None)
-        definition = Ecs(ctx.clients.ecs, env, service).task_definition(release.task_definition)
+        target = ctx.target(env)
+        release = release_of(ctx, target, int(number) if at else None)
+        definition = ctx.aws.ecs(target).task_definition(release.task_definition)
         return Side(spec, release.commit, release, definition)
     sha = ctx.repo.resolve(spec)
     return Side(spec, sha)
@@ -71,7 +70,7 @@ def sample_lines(ctx: Context, sha: str, path: str) -> set[str]:
 
 def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
     service = ctx.service()
-    log = ctx.repo.git("log", "--oneline", f"{a.commit}..{b.commit}", check=False).stdout
+    log = ctx.repo.oneline_log(a.commit, b.commit)
     ca, cb = container(a, service.container), container(b, service.container)
     secrets_a = {s["name"] for s in ca.get("secrets", []) or []}
     secrets_b = {s["name"] for s in cb.get("secrets", []) or []}
@@ -90,7 +89,7 @@ def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
     return ReleaseDiff(
         a=a.spec,
         b=b.spec,
-        commits=log.splitlines(),
+        commits=log,
         image=[a.release.image if a.release else None, b.release.image if b.release else None],
         task_definition=sizing,
         secrets_added=sorted(secrets_b - secrets_a),

@@ -1,8 +1,11 @@
 """Roll a task definition out under the deploy lock, roll back on failure, record the release.
 
-Shared by `ship` (a new image) and `rollback` (an earlier release's task definition).
-SIGTERM and SIGHUP act as Ctrl-C while the lock is held: the lock is released and ECS's state
-is told. A record that cannot be written is kept in `.git/lift/` for `ship --record-only`.
+Shared by `ship` and `promote` (a new image, ship_plan.py), `rollback` (an earlier release's
+task definition) and `cancel`. The lock is renewed on each poll while we wait (Lease), so it
+outlives the slowest failing ship: the deploy's wait, then the rollback's. Losing it stops the
+wait with LockLost, naming who holds it. SIGTERM and SIGHUP act as Ctrl-C while the lock is
+held: the lock is released and ECS's state is told. A record that cannot be written is kept in
+`.git/lift/` for `ship --record-only`. Waits, pauses and clocks come from ctx.aws.
 """
 
 from __future__ import annotations
@@ -11,27 +14,25 @@ import json
 import os
 import re
 import socket
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from git_lift import ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release, Store
-from git_lift.commands import pinned
 from git_lift.commands.context import Context
 from git_lift.commands.deploy import Superseded, Watch, rollback, short
 from git_lift.commands.editor import interrupt_on_termination
-from git_lift.commands.image import Image
-from git_lift.commands.release import deployer, record_tag, tag_name
+from git_lift.commands.release import record_tag
 from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
-from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
-from git_lift.settings import ServiceSettings
+from git_lift.target import Target
 
+# A lock outlives its holder's silence by this much: renewed on each poll (at most every
+# HEARTBEAT seconds) to the wait's timeout plus this margin from then.
 LOCK_MARGIN = 5 * 60
+HEARTBEAT = 30.0
 # Writing the record after a deploy: rounds of botocore's own retries, with a pause between
 # them that doubles from lift.pollInterval up to MAX_RECORD_PAUSE (minutes in all, bounded).
 RECORD_ROUNDS = 6
@@ -68,13 +69,64 @@ def poll_interval(ctx: Context) -> float:
     return float(ctx.settings.lift.get("pollinterval", "1"))
 
 
+@dataclass
+class Lease:
+    """The deploy lock this process holds: taken with the release number, renewed while
+    we wait, dropped with the record."""
+
+    ctx: Context
+    target: Target
+    timeout: float  # one wait's timeout: each renewal keeps the lock that long and a margin
+    owner: str = field(default_factory=lock_owner)
+    renewed: float = 0.0
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.aws.table(self.target.env)
+
+    @property
+    def ttl(self) -> float:
+        return self.timeout + LOCK_MARGIN
+
+    def take(self) -> int:
+        """The lock and the next release number (LockHeld when someone else deploys)."""
+        number = self.store.begin_release(self.target, self.owner, self.ttl)
+        self.renewed = self.ctx.aws.clock()
+        return number
+
+    def beat(self) -> None:
+        """Renew the lock (at most every HEARTBEAT s). LockLost when it was taken or removed;
+        an AWS error only warns: the lock still has its margin, the next beat tries again."""
+        if self.ctx.aws.clock() - self.renewed < HEARTBEAT:
+            return
+        try:
+            self.store.renew_lock(self.target, self.owner, self.ttl)
+        except LockLost:
+            raise
+        except AwsError as exc:
+            ui.warn(f"  could not renew the deploy lock ({exc.message}); trying again")
+            return
+        self.renewed = self.ctx.aws.clock()
+
+
+def watch_for(ctx: Context, ecs: Ecs, lease: Lease | None) -> Watch:
+    return Watch(
+        ecs,
+        sleep=ctx.aws.sleep,
+        clock=ctx.aws.clock,
+        interval=poll_interval(ctx),
+        fail_fast=ecs.target.environment.fail_fast_after,
+        heartbeat=lease.beat if lease else lambda: None,
+    )
+
+
 def deploy_and_wait(
-    ctx: Context, ecs: Ecs, state: ServiceState, arn: str, timeout: float, *, fresh: bool
+    ctx: Context, ecs: Ecs, lease: Lease, state: ServiceState, arn: str, *, fresh: bool
 ) -> None:
-    fail_fast = ctx.environment(ecs.env).fail_fast_after
-    watch = Watch(ecs, interval=poll_interval(ctx), fail_fast=fail_fast)
+    watch = watch_for(ctx, ecs, lease)
     watch.prime(state)
     ours: str | None = None
+    timeout = lease.timeout
     try:
         ours = ecs.deploy(arn)
         watch.last = f"{short(arn)} deployment started, no task seen yet"
@@ -118,298 +170,117 @@ def release(
 
     The lock and the release number come in one DynamoDB write, the record and the unlock in
     another, whatever happened: a failed deploy is recorded as failed, an interrupted or
-    unwatchable one as interrupted or unverified (history shows them; only a release is
-    tagged). SIGTERM and SIGHUP count as Ctrl-C from the moment the lock is taken.
+    unwatchable one as interrupted or unverified (history shows them; the caller tags only a
+    release). SIGTERM and SIGHUP count as Ctrl-C from the moment the lock is taken.
     """
-    store = Store(ctx.clients.dynamodb)
-    owner = lock_owner()
+    lease = Lease(ctx, ecs.target, timeout)
     with interrupt_on_termination():
-        number = store.begin_release(ecs.env, ecs.service, owner, timeout + LOCK_MARGIN)
+        number = lease.take()
         arn: str | None = None
         try:
             arn = prepare(number)
-            store.note_deploying(ecs.env, ecs.service, owner, state.task_definition, arn)
+            lease.store.note_deploying(ecs.target, lease.owner, state.task_definition, arn)
             if wait:
-                deploy_and_wait(ctx, ecs, state, arn, timeout, fresh=fresh)
+                deploy_and_wait(ctx, ecs, lease, state, arn, fresh=fresh)
             else:
                 ecs.deploy(arn)
         except BaseException as stopped:
-            give_up(ctx, store, owner, ecs, draft(number, arn) if arn else None, stopped)
+            give_up(ctx, lease, draft(number, arn) if arn else None, stopped)
             raise
         done = replace(draft(number, arn), outcome="released" if wait else "unverified")
         try:
-            keep_record(ctx, store, done, owner, rounds=RECORD_ROUNDS)
+            keep_record(ctx, lease, done, rounds=RECORD_ROUNDS)
         except LockLost as lost:
             ui.warn(f"{lost.message}; release {done.number} ran and is recorded")
-    if done.released and not done.dirty:
-        record_tag(ctx, done)
     return done
 
 
 def outcome_of(stopped: BaseException) -> str:
-    """An AWS error or a lost watch leaves ECS doing what it does: unverified."""
+    """An AWS error, a lost watch or a lost lock leaves ECS doing what it does: unverified."""
     return next((o for kind, o in OUTCOMES if isinstance(stopped, kind)), "unverified")
 
 
-def give_up(
-    ctx: Context,
-    store: Store,
-    owner: str,
-    ecs: Ecs,
-    drafted: Release | None,
-    stopped: BaseException,
-) -> None:
+def give_up(ctx: Context, lease: Lease, drafted: Release | None, stopped: BaseException) -> None:
     """Record how a deploy ended and drop the lock; a Ctrl-C does not wait for AWS long."""
     try:
         if drafted is None:
-            store.release_lock(ecs.env, ecs.service, owner)
+            lease.store.release_lock(lease.target, lease.owner)
             return
         rounds = 1 if isinstance(stopped, KeyboardInterrupt) else RECORD_ROUNDS
-        keep_record(ctx, store, replace(drafted, outcome=outcome_of(stopped)), owner, rounds)
+        keep_record(ctx, lease, replace(drafted, outcome=outcome_of(stopped)), rounds)
     except LockLost as lost:
         if isinstance(stopped, Superseded):  # the reason it was superseded: say that first
             raise LockLost(f"{lost.message}: {stopped.message}", lost.holder, lost.hint) from lost
-        ui.warn(lost.message)
+        if not isinstance(stopped, LockLost):  # else the error says it already
+            ui.warn(lost.message)
     except LiftError as unrecorded:
         ui.warn(unrecorded.message)
         if unrecorded.hint:
             ui.hint(unrecorded.hint)
 
 
-def keep_record(ctx: Context, store: Store, record: Release, owner: str, rounds: int) -> None:
+def keep_record(ctx: Context, lease: Lease, record: Release, rounds: int) -> None:
     """Write the record and drop the lock, trying `rounds` times; when AWS never takes it,
     keep the record for `git lift ship --record-only` and say so. LockLost passes through."""
     pause = poll_interval(ctx)
     for round_ in range(1, rounds + 1):
         try:
-            store.finish_release(record, owner)
+            lease.store.finish_release(lease.target, record, lease.owner)
         except AwsError as exc:
             if round_ == rounds:
-                raise unrecorded(ctx, store, record, owner, exc) from exc
+                raise unrecorded(ctx, lease, record, exc) from exc
             ui.warn(f"could not record release {record.number} yet ({exc.message}); retrying")
-            time.sleep(pause)
+            ctx.aws.sleep(pause)
             pause = min(pause * 2, MAX_RECORD_PAUSE)
         else:
             return
 
 
-def unrecorded(ctx: Context, store: Store, record: Release, owner: str, exc: AwsError) -> LiftError:
+def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> LiftError:
     """The error for a record AWS would not take, kept locally; drops the lock if it can."""
-    path = pending_path(ctx, record.env, record.service)
+    path = pending_path(ctx, lease.target)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(record), sort_keys=True) + "\n")
+    env = lease.target.env
     try:
-        store.release_lock(record.env, record.service, owner)
+        lease.store.release_lock(lease.target, lease.owner)
         lock = ""
     except LiftError:
-        lock = f"; the deploy lock is still held: git lift unlock -e {record.env}"
+        lock = f"; the deploy lock is still held: git lift unlock -e {env}"
     what = "is running in" if record.released else f"({record.outcome}) of {record.service} in"
     return LiftError(
-        f"release {record.number} {what} {record.env} but could not be recorded: {exc.message}",
-        hint=f"record it when AWS answers: git lift ship --record-only -e {record.env}{lock}",
+        f"release {record.number} {what} {env} but could not be recorded: {exc.message}",
+        hint=f"record it when AWS answers: git lift ship --record-only -e {env}{lock}",
     )
 
 
-def pending_path(ctx: Context, env: str, service: str) -> Path:
-    return ctx.repo.git_dir / "lift" / f"unrecorded-{env}-{service}.json"
+def pending_path(ctx: Context, target: Target) -> Path:
+    return ctx.repo.git_dir / "lift" / target.private_file("unrecorded", ".json")
 
 
-def record_only(ctx: Context, service: ServiceSettings, env: str) -> int:
+def record_only(ctx: Context, target: Target) -> int:
     """`git lift ship --record-only`: write the record a ship could not (kept by it)."""
-    path = pending_path(ctx, env, service.name)
+    path = pending_path(ctx, target)
     if not path.exists():
         raise ValidationError(
-            f"no unrecorded release of {service.name} in {env} on this machine",
-            hint=f"see what runs: git lift status -e {env}",
+            f"no unrecorded release of {target} on this machine",
+            hint=f"see what runs: git lift status -e {target.env}",
         )
     record = Release(**json.loads(path.read_text()))
-    Store(ctx.clients.dynamodb).put_release(record)
+    ctx.aws.table(target.env).put_release(target, record)
     path.unlink()
-    if record.released and not record.dirty:
-        record_tag(ctx, record)
-    ui.info(f"recorded release {record.number} of {service.name} in {env} ({record.outcome})")
+    tag_if_released(ctx, target, record)
+    ui.info(f"recorded release {record.number} of {target} ({record.outcome})")
     return 0
 
 
-def next_revision(
-    current: dict[str, Any], service: ServiceSettings, image: Image, secrets: list[dict[str, str]]
-) -> dict[str, Any]:
-    try:
-        return with_image_and_secrets(current, service.container, image.pinned, secrets)
-    except ValueError as exc:
-        raise DeployFailed(
-            str(exc), hint="set container in .gitlift to the container's name"
-        ) from exc
-
-
-def roll_out(
-    ctx: Context,
-    service: ServiceSettings,
-    env: str,
-    sha: str,
-    image: Image,
-    versions: dict[str, int],
-    wait: bool,
-    timeout: float,
-    *,
-    state: ServiceState | None = None,
-    dirty: str | None = None,
-    gate_skipped: str | None = None,
-    promoted_from: str | None = None,
-) -> int:
-    """Deploy `image`; `state` is the service as the ship checked it before building, good
-    enough when nothing was built meanwhile; `dirty` the diff hash of an --allow-dirty build.
-    With pinned config the values are read first and snapshotted under the lock."""
-    ecs = Ecs(ctx.clients.ecs, env, service.name)
-    if state is None or image.built:
-        state = ecs.describe()
-    current = ecs.task_definition(state.task_definition)
-    region, account = state.arn.split(":")[3:5]
-    params = ctx.store(env, service.name)
-    keys = list(versions)
-    new = next_revision(
-        current,
-        service,
-        image,
-        secrets_for(keys, {k: params.arn(k, region, account) for k in keys}),
-    )
-    values = (
-        pinned.read_values(ctx, env, service.name, versions)
-        if ctx.environment(env).pins_config
-        else None
-    )
-    ui.info(f"{service.name} in {env}: {short(state.task_definition)} ->")
-    ui.diff_lines(
-        task_definition_changes(current, new)
-        or [("change", "(same image and secrets: a fresh deployment)")]
-    )
-    snapshot: dict[str, str] = {}
-
-    def prepare(number: int) -> str:
-        if values is None:
-            return ecs.register(new)
-        parts = pinned.pin(ctx, env, service.name, values, number)
-        snapshot.update({p.arn: p.version for p in parts})
-        refs = pinned.references(parts)
-        return ecs.register(next_revision(current, service, image, secrets_for(keys, refs)))
-
-    def draft(number: int, arn: str) -> Release:
-        return Release(
-            number=number,
-            env=env,
-            service=service.name,
-            commit=sha,
-            image=image.pinned,
-            task_definition=arn,
-            deployed_by=deployer(ctx),
-            deployed_at=time.time(),
-            config_versions=versions,
-            dirty=dirty,
-            pinned=dict(snapshot),
-            gate_skipped=gate_skipped,
-            promoted_from=promoted_from,
-        )
-
-    done = release(
-        ctx,
-        ecs,
-        state,
-        prepare=prepare,
-        draft=draft,
-        wait=wait,
-        timeout=timeout,
-        fresh=True,
-    )
-    report(ctx, done)
-    if not wait:
-        ui.info(
-            f"deploying {short(done.task_definition)}; not waiting, so release {done.number} "
-            f"is recorded as unverified. Watch it with: git lift status -e {env}"
-        )
-        return 0
-    recorded = (
-        f"dirty build {dirty}, not tagged" if dirty else tag_name(env, service.name, done.number)
-    )
-    ui.info(f"released {service.name} {sha[:12]} to {env}: release {done.number} ({recorded})")
-    return 0
+def tag_if_released(ctx: Context, target: Target, done: Release) -> None:
+    """Only a release that ran, of a committed tree, gets its tag and note."""
+    if done.released and not done.dirty:
+        record_tag(ctx, target, done)
 
 
 def report(ctx: Context, done: Release) -> None:
     """`--output json`: the release record on stdout, for CI."""
     if ctx.options.output == "json":
         ui.out(json.dumps(asdict(done), indent=2, sort_keys=True))
-
-
-def roll_back(
-    ctx: Context, service: ServiceSettings, env: str, to: int | None, timeout: float
-) -> int:
-    store = Store(ctx.clients.dynamodb)
-    releases = [r for r in store.releases(env, service.name, limit=100) if r.released]
-    if not releases:
-        raise DeployFailed(
-            f"{service.name} has no releases in {env} to roll back",
-            hint=f"ship one: git lift ship -e {env}",
-        )
-    current = releases[0]
-    if to is None:
-        earlier = [r for r in releases[1:] if r.task_definition != current.task_definition]
-        if not earlier:
-            raise DeployFailed(
-                f"release {current.number} is the only one of {service.name} in {env}",
-                hint="there is nothing earlier to go back to",
-            )
-        target = earlier[0]
-    else:
-        found = [r for r in releases if r.number == to]
-        if not found:
-            raise DeployFailed(
-                f"there is no successful release {to} of {service.name} in {env}",
-                hint=f"list them: git lift history -e {env}",
-            )
-        target = found[0]
-    ecs = Ecs(ctx.clients.ecs, env, service.name)
-    state = ecs.describe()
-    if target.task_definition == state.task_definition:
-        ui.info(f"release {target.number} ({short(target.task_definition)}) is what runs already")
-        return 0
-    if target.pinned:
-        pinned.require_kept(ctx, target)
-    ui.info(
-        f"rolling {service.name} in {env} back from release {current.number} to release "
-        f"{target.number} ({target.commit[:12]}, {short(target.task_definition)})"
-    )
-
-    def draft(number: int, arn: str) -> Release:
-        return replace(
-            target,
-            number=number,
-            task_definition=arn,
-            deployed_by=deployer(ctx),
-            deployed_at=time.time(),
-            rolled_back_from=current.number,
-        )
-
-    done = release(
-        ctx,
-        ecs,
-        state,
-        prepare=lambda number: back_to(ctx, target, number),
-        draft=draft,
-        wait=True,
-        timeout=timeout,
-        fresh=False,
-    )
-    report(ctx, done)
-    config = "code and config" if target.pinned else "code (config is not pinned)"
-    ui.info(
-        f"rolled back {config}: release {done.number} runs {target.commit[:12]} "
-        f"({tag_name(env, service.name, done.number)})"
-    )
-    return 0
-
-
-def back_to(ctx: Context, target: Release, number: int) -> str:
-    """The task definition of a rollback: the target's own, its snapshot labelled anew."""
-    if target.pinned:
-        pinned.relabel(ctx, target, number)
-    return target.task_definition

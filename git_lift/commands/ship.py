@@ -1,7 +1,9 @@
-"""`git lift ship`: build, push, deploy by digest, wait, roll back on failure, record.
+"""`git lift ship`: resolve -> ShipPlan -> show -> confirm -> execute (build, push, deploy by
+digest, wait, roll back on failure, record).
 
-A plan is resolved and checked first (commit, environment, config) so that nothing is built
-or deployed for a ship that cannot succeed.
+The plan is resolved and checked first (commit, environment, config, image source, the
+task-definition diff) so that nothing is built or deployed for a ship that cannot succeed,
+and a production confirmation is asked only once the plan and its diff are on the screen.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import ui
-from git_lift.commands import config as config_command
+from git_lift.commands import config_check
 from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
-from git_lift.commands.image import Image, ensure_image, given_image
+from git_lift.commands.image import ImageSource, find_image, given_image
+from git_lift.commands.ship_plan import ShipPlan, execute, plan_ship, show
 from git_lift.errors import UsageError, ValidationError
-from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.settings import EnvironmentSettings
+from git_lift.target import Target
 
 DEFAULT_TIMEOUT = 15 * 60
 
@@ -33,7 +37,7 @@ class ShipRequest:
     wait: bool = True
     timeout: float = DEFAULT_TIMEOUT
     allow_dirty: bool = False
-    from_hook: bool = False
+    confirmed_by_push: bool = False  # a pushed ref that releases: the push is the confirmation
     skip_gate: str | None = None  # the reason to release without the required environment
 
 
@@ -70,7 +74,7 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
             "a dirty build is never shipped to an environment with confirm",
             hint="commit your changes and ship the commit",
         )
-    digest = hashlib.sha256(ctx.repo.git("diff", "HEAD").stdout.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(ctx.repo.diff_to_head().encode()).hexdigest()[:12]
     return f"{sha}-dirty-{digest}"
 
 
@@ -91,19 +95,18 @@ def require_pushed(ctx: Context, sha: str, env: str) -> None:
             f"this repository has no remote; {env} only runs pushed commits",
             hint="git remote add origin URL && git push -u origin HEAD",
         )
-    remotes = ctx.repo.git("branch", "-r", "--contains", sha, check=False).stdout.strip()
-    if not remotes:
+    if not ctx.repo.on_a_remote_branch(sha):
         raise ValidationError(
             f"{sha[:12]} is not on the remote; {env} only runs pushed commits",
             hint="git push, then ship again",
         )
 
 
-def check_config(ctx: Context, service: ServiceSettings, env: str, sha: str) -> dict[str, int]:
+def check_config(ctx: Context, target: Target, sha: str) -> dict[str, int]:
     """env.sample at the commit against the store (names only); returns parameter versions."""
-    text = ctx.repo.read_file_at(sha, service.env_sample) or ""
-    keys = config_command.sample_keys_from_text(service, text)
-    return config_command.require_keys(ctx, service.name, env, keys, "nothing was built")
+    text = ctx.repo.read_file_at(sha, target.service.env_sample) or ""
+    keys = config_check.sample_keys_from_text(target.service, text)
+    return config_check.require_keys(ctx, target, keys, "nothing was built")
 
 
 @contextmanager
@@ -118,64 +121,75 @@ def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
         yield Path(folder) / "tree"
 
 
-def ship(ctx: Context, request: ShipRequest) -> int:
+def resolve(ctx: Context, request: ShipRequest) -> tuple[ShipPlan, str]:
+    """The plan of a ship, and the image tag a build would use; nothing is written."""
     service = ctx.service()
     sha = ctx.repo.resolve(request.ref) if request.ref else ctx.repo.head_sha()
     environment = resolve_environment(ctx, request.env, request.ref)
-    env = environment.name
+    target = ctx.target(environment.name, service)
     # Images are built from the commit, so uncommitted changes only matter when you ship the
     # commit you are on: refusing them then keeps you from believing they were shipped.
     ships_head = request.ref is None and not request.image
     tag = image_tag(ctx, sha, request.allow_dirty, environment.confirm) if ships_head else sha
-    if environment.confirm and not request.from_hook:
-        require_pushed(ctx, sha, env)
+    if environment.confirm and not request.confirmed_by_push:
+        require_pushed(ctx, sha, target.env)
     build_args = parse_build_args(request.build_args)
     from git_lift.commands import promote
 
-    gate_skipped = promote.gate(ctx, environment, service.name, sha, request.skip_gate)
+    gate_skipped = promote.gate(ctx, target, sha, request.skip_gate)
     # A pushed tag whose commit the gate's environment released ships that very image.
     origin = (
-        promote.pushed_origin(ctx, environment, service.name, sha)
-        if request.from_hook and not request.image
+        promote.pushed_origin(ctx, target, sha)
+        if request.confirmed_by_push and not request.image
         else None
     )
-    versions = check_config(ctx, service, env, sha)
-    from git_lift.aws.ecs import Ecs  # no cluster or service: say so before building
-
-    state = Ecs(ctx.clients.ecs, env, service.name).describe()
-    if environment.confirm and not request.from_hook:  # the pushed tag is the confirmation
-        ui.info(f"About to ship {service.name} {sha[:12]} to {env}.")
-        confirm(ctx, env, typed=True, what=f"shipping to {env}", refused="nothing was deployed")
+    versions = check_config(ctx, target, sha)
     if origin is not None:
         ui.info(f"{sha[:12]} ran in {origin.env} as release {origin.number}: promoting its image")
     given = request.image or (origin.image if origin else None)
-    image = given_image(given) if given else build_image(ctx, service, sha, tag, build_args)
-    from git_lift.commands.rollout import roll_out
-
-    dirty = tag.partition("-dirty-")[2] or None
-    return roll_out(
+    source = image_given(given) if given else find_image(ctx, target, tag, build_args)
+    plan = plan_ship(
         ctx,
-        service,
-        env,
+        target,
         sha,
-        image,
+        source,
         versions,
-        request.wait,
-        request.timeout,
-        state=state,
-        dirty=dirty,
+        build_args=build_args,
+        dirty=tag.partition("-dirty-")[2] or None,
         gate_skipped=gate_skipped,
         promoted_from=f"{origin.env}@{origin.number}" if origin else None,
     )
+    return plan, tag
 
 
-def build_image(
-    ctx: Context, service: ServiceSettings, sha: str, tag: str, build_args: dict[str, str]
-) -> Image:
-    return ensure_image(ctx, service, sha, tag, build_args, lambda: commit_files(ctx, sha, tag))
+def image_given(uri: str) -> ImageSource:
+    image = given_image(uri)
+    return ImageSource("given", image.repository_uri, image.tag, image.digest)
 
 
-def ship_from_hook(ctx: Context, env: str, sha: str, ref: str) -> int:
-    """Release a pushed ref (the pre-push hook, which has announced `ref`): no prompt, the push
-    itself is the confirmation."""
-    return ship(ctx, ShipRequest(env=env, ref=sha, from_hook=True))
+def ship(ctx: Context, request: ShipRequest) -> int:
+    plan, tag = resolve(ctx, request)
+    show(plan)
+    target = plan.target
+    if target.environment.confirm and not request.confirmed_by_push:
+        ui.info(f"About to ship {target.name} {plan.commit[:12]} to {target.env}.")
+        confirm(
+            ctx,
+            target.env,
+            typed=True,
+            what=f"shipping to {target.env}",
+            refused="nothing was deployed",
+        )
+    return execute(
+        ctx,
+        plan,
+        wait=request.wait,
+        timeout=request.timeout,
+        files=lambda: commit_files(ctx, plan.commit, tag),
+    )
+
+
+def ship_pushed(ctx: Context, env: str, sha: str) -> int:
+    """Release a pushed commit (the pre-push hook): no prompt, the push that releases it is
+    the confirmation."""
+    return ship(ctx, ShipRequest(env=env, ref=sha, confirmed_by_push=True))

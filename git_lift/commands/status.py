@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from git_lift import ui
-from git_lift.aws.ecs import Ecs
-from git_lift.aws.store import Release, Store
+from git_lift.aws.store import Release
 from git_lift.commands.context import Context, in_parallel
 from git_lift.commands.rollout import holder_alive, pending_path
 from git_lift.errors import LiftError, ValidationError
-from git_lift.settings import ServiceSettings
+from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -61,48 +58,45 @@ def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
     return changed + added + removed
 
 
-def undeployed(ctx: Context, env: str, commit: str) -> int | None:
+def undeployed(ctx: Context, target: Target, commit: str) -> int | None:
     """Commits on the environment's branch that its running release does not have."""
-    for pattern in ctx.environment(env).refs:
+    for pattern in target.environment.refs:
         if "*" in pattern or not pattern.startswith("refs/heads/"):
             continue
-        result = ctx.repo.git("rev-list", "--count", f"{commit}..{pattern}", check=False)
-        if result.returncode == 0:
-            return int(result.stdout.strip())
+        count = ctx.repo.commits_between(commit, pattern)
+        if count is not None:
+            return count
     return None
 
 
-def env_status(ctx: Context, env: str, service: ServiceSettings) -> EnvStatus:
+def env_status(ctx: Context, target: Target) -> EnvStatus:
+    env = target.env
     try:
-        releases = Store(ctx.clients.dynamodb).releases(env, service.name, limit=20)
+        releases = ctx.aws.table(env).releases(target, limit=20)
         latest: Release | None = next((r for r in releases if r.released), None)
-        ecs = Ecs(ctx.clients.ecs, env, service.name)
+        ecs = ctx.aws.ecs(target)
         state = ecs.describe()
-        running = ecs.image(state.task_definition, service.container)
+        running = ecs.image(state.task_definition, target.container)
         primary = state.primary
-        names = ctx.parameter_names(env, service.name)
+        names = ctx.parameter_names(target)
     except LiftError as exc:
-        return EnvStatus(env, service.name, error=exc.message)
-    subject = None
-    if latest:
-        shown = ctx.repo.git("log", "-1", "--format=%s", latest.commit, check=False)
-        subject = shown.stdout.strip() or None
+        return EnvStatus(env, target.name, error=exc.message)
     mismatch = what_runs(releases, latest, running)
-    if mismatch and pending_path(ctx, env, service.name).exists():
+    if mismatch and pending_path(ctx, target).exists():
         mismatch += f" (its record was kept: git lift ship --record-only -e {env})"
     return EnvStatus(
         env=env,
-        service=service.name,
+        service=target.name,
         release=latest.number if latest else None,
         commit=latest.commit if latest else None,
-        subject=subject,
+        subject=ctx.repo.subject(latest.commit) if latest else None,
         image=latest.image if latest else None,
         deployed_by=latest.deployed_by if latest else None,
         deployed_at=latest.deployed_at if latest else None,
         running=state.running,
         desired=state.desired,
         rollout=primary.rollout_state if primary else None,
-        undeployed_commits=undeployed(ctx, env, latest.commit) if latest else None,
+        undeployed_commits=undeployed(ctx, target, latest.commit) if latest else None,
         config_drift=drift(latest.config_versions, names) if latest else [],
         dirty=latest.dirty if latest else None,
         running_image=running,
@@ -114,8 +108,8 @@ def env_status(ctx: Context, env: str, service: ServiceSettings) -> EnvStatus:
 def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     services = ctx.services(every)  # --all, or the top of a multi-service repo: every one
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    pairs = [(env, service) for service in services for env in names]
-    rows = in_parallel(pairs, lambda pair: env_status(ctx, *pair))
+    targets = [ctx.target(env, service) for service in services for env in names]
+    rows = in_parallel(targets, lambda target: env_status(ctx, target))
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(row) for row in rows], indent=2))
         return 0
@@ -156,13 +150,13 @@ PINNING = {
 
 
 def history(ctx: Context, env: str) -> int:
-    service = ctx.service().name
-    releases = Store(ctx.clients.dynamodb).releases(ctx.environment(env).name, service)
+    target = ctx.target(env)
+    releases = ctx.aws.table(target.env).releases(target)
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(r) for r in releases], indent=2))
         return 0
     if not releases:
-        ui.info(f"no releases of {service} in {env} yet")
+        ui.info(f"no releases of {target} yet")
     for r in releases:
         notes = ([] if r.released else [r.outcome]) + ([f"dirty {r.dirty}"] if r.dirty else [])
         if r.rolled_back_from is not None:
@@ -175,14 +169,13 @@ def history(ctx: Context, env: str) -> int:
 def unlock(ctx: Context, env: str, force: bool = False) -> int:
     """Remove a deploy lock whose ship is gone: expired, or its process dead on this host.
     A lock whose ship may be running needs --force."""
-    service = ctx.service().name
-    env = ctx.environment(env).name
-    store = Store(ctx.clients.dynamodb)
-    held = store.lock(env, service)
+    target = ctx.target(env)
+    store = ctx.aws.table(target.env)
+    held = store.lock(target)
     if held is None:
-        ui.info(f"{service} in {env} is not locked")
+        ui.info(f"{target} is not locked")
         return 0
-    left = int(held.expires - time.time())
+    left = int(held.expires - ctx.aws.wall_clock())
     alive = holder_alive(held.owner)
     if left > 0 and alive is not False:
         risk = (
@@ -192,17 +185,13 @@ def unlock(ctx: Context, env: str, force: bool = False) -> int:
         if not force:
             how = "its process is running" if alive else "it may still be running elsewhere"
             raise ValidationError(
-                f"{service} in {env} is locked by {held.owner} for {left}s more, and {how}",
-                hint=f"wait for it; if that ship is gone: git lift unlock -e {env} --force "
+                f"{target} is locked by {held.owner} for {left}s more, and {how}",
+                hint=f"wait for it; if that ship is gone: git lift unlock -e {target.env} --force "
                 f"({risk})",
             )
         ui.warn(f"removing a live lock: {risk}")
-    if not store.release_lock(env, service, held.owner):  # taken over meanwhile: not ours to drop
-        ui.info(f"the deploy lock of {service} in {env} changed meanwhile; nothing removed")
+    if not store.release_lock(target, held.owner):  # taken over meanwhile: not ours to drop
+        ui.info(f"the deploy lock of {target} changed meanwhile; nothing removed")
         return 1
-    ui.info(f"removed the deploy lock of {service} in {env} (held by {held.owner})")
+    ui.info(f"removed the deploy lock of {target} (held by {held.owner})")
     return 0
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, indent=2, default=str)

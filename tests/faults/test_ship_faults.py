@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from git_lift.sandbox.server import SandboxServer
-from tests.ecs_support import running_task_definition
+from tests.ecs_support import running_task_definition, target
 from tests.helpers import GitRepo, Lift
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -76,7 +76,7 @@ def judge(scenario: str, lift: Lift, told: str) -> dict[str, Any]:
     row = status_json(lift)
     image = running_image()
     claimed = "released payments-api" in told
-    held = store().lock("staging", "payments-api")
+    held = store().lock(target())
     status_right = row["running_image"] == image and (
         row["image"] == image or row["mismatch"] is not None
     )
@@ -142,7 +142,7 @@ def test_a_signal_while_waiting_releases_the_lock_and_says_what_ecs_does(
     assert code == 130, told
     assert "interrupted: ECS goes on rolling out" in told and "last seen: " in told
     assert "the lock is released" in told and "git lift status -e staging" in told
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
     row = judge(sig.name, lift, told)
     assert row["release"] == 1 and "running release 2's image (interrupted)" in row["mismatch"]
     history = lift("history", "-e", "staging").stdout.splitlines()
@@ -163,7 +163,7 @@ def test_kill_9_leaves_a_lock_that_names_its_dead_holder_and_unlock_clears(
     assert row["mismatch"].startswith("running an image no release recorded: ")
     unlocked = lift("unlock", "-e", "staging")  # its process is gone: no --force needed
     assert unlocked.returncode == 0, unlocked.stderr
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
 
 
 def test_a_watch_that_loses_aws_says_what_ecs_was_doing_and_releases_the_lock(
@@ -178,7 +178,7 @@ def test_a_watch_that_loses_aws_says_what_ecs_was_doing_and_releases_the_lock(
     assert "ECS goes on without git lift, last seen: staging-payments-api:3" in told
     assert "hint: see what runs: git lift status -e staging" in told
     assert "released payments-api" not in told
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
     judge("throttled describe", lift, told)
 
 
@@ -205,7 +205,7 @@ def test_a_record_aws_never_takes_is_kept_and_recorded_later(
     assert "hint: record it when AWS answers: git lift ship --record-only -e staging" in (
         result.stderr
     )
-    assert store().lock("staging", "payments-api") is None
+    assert store().lock(target()) is None
     row = judge("throttled record", lift, result.stderr)
     assert "git lift ship --record-only -e staging" in row["mismatch"]
     recorded = lift("ship", "-e", "staging", "--record-only")

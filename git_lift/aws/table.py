@@ -1,0 +1,106 @@
+"""The mechanics of the DynamoDB table `git-lift`: requests, creation on first use, paging,
+and conditional writes whose failed condition is a typed answer, never a matched message.
+
+One table, keys `pk` and `sk`. It is created on first use (on-demand billing), so a new
+account needs no setup step. `Store` (aws/store.py) says what the items mean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from git_lift.aws.clients import translate_errors
+from git_lift.target import TABLE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+
+
+class ConditionFailed(Exception):
+    """A conditional write's condition did not hold (a plain or a transactional write).
+    Callers turn it into what it means: Conflict, LockHeld, LockLost, or just False."""
+
+
+class Table:
+    def __init__(self, client: DynamoDBClient) -> None:
+        self._client = client
+
+    def _call(self, action: Callable[[], T]) -> T:
+        """Run a request; create the table and retry once when it does not exist yet."""
+        with translate_errors(f"using DynamoDB table {TABLE}"):
+            try:
+                return self._once(action)
+            except self._client.exceptions.ResourceNotFoundException:
+                self._create_table()
+                return self._once(action)
+
+    def _once(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise ConditionFailed() from exc
+        except self._client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                raise ConditionFailed() from exc
+            raise
+
+    def _written(self, action: Callable[[], object]) -> bool:
+        """A conditional write: True when written, False when its condition did not hold."""
+        try:
+            self._call(action)
+        except ConditionFailed:
+            return False
+        return True
+
+    def _newest(self, pk: str, sk_prefix: str, limit: int) -> list[dict[str, Any]]:
+        """The JSON documents of one partition whose sort keys start with a prefix, newest
+        (highest sort key) first."""
+        answer = self._call(
+            lambda: self._client.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+        )
+        return [json.loads(item["doc"]["S"]) for item in answer.get("Items", [])]
+
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        """Every document of one partition, in sort-key order, page by page."""
+
+        def pages() -> Iterator[dict[str, Any]]:
+            paginator = self._client.get_paginator("query")
+            for page in paginator.paginate(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+            ):
+                yield from page.get("Items", [])
+
+        return self._call(lambda: [json.loads(item["doc"]["S"]) for item in pages()])
+
+    def _create_table(self) -> None:
+        # Someone else may create it at the same moment: that is as good.
+        with contextlib.suppress(self._client.exceptions.ResourceInUseException):
+            self._client.create_table(
+                TableName=TABLE,
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        self._client.get_waiter("table_exists").wait(
+            TableName=TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )

@@ -1,0 +1,94 @@
+"""`git lift rollback`: redeploy an earlier release (its task definition, and with pinned
+config its snapshot), recorded as a new release."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from git_lift import ui
+from git_lift.aws.store import Release
+from git_lift.commands import pinned
+from git_lift.commands.context import Context
+from git_lift.commands.deploy import short
+from git_lift.commands.release import deployer
+from git_lift.commands.rollout import release, report, tag_if_released
+from git_lift.errors import DeployFailed
+from git_lift.target import Target
+
+
+def chosen(target: Target, releases: list[Release], to: int | None) -> Release:
+    """Release `to`, or the newest whose task definition differs from the current one's."""
+    current = releases[0]
+    if to is not None:
+        found = [r for r in releases if r.number == to]
+        if not found:
+            raise DeployFailed(
+                f"there is no successful release {to} of {target}",
+                hint=f"list them: git lift history -e {target.env}",
+            )
+        return found[0]
+    earlier = [r for r in releases[1:] if r.task_definition != current.task_definition]
+    if not earlier:
+        raise DeployFailed(
+            f"release {current.number} is the only one of {target}",
+            hint="there is nothing earlier to go back to",
+        )
+    return earlier[0]
+
+
+def roll_back(ctx: Context, target: Target, to: int | None, timeout: float) -> int:
+    store = ctx.aws.table(target.env)
+    releases = [r for r in store.releases(target, limit=100) if r.released]
+    if not releases:
+        raise DeployFailed(
+            f"{target.name} has no releases in {target.env} to roll back",
+            hint=f"ship one: git lift ship -e {target.env}",
+        )
+    current, back = releases[0], chosen(target, releases, to)
+    ecs = ctx.aws.ecs(target)
+    state = ecs.describe()
+    if back.task_definition == state.task_definition:
+        ui.info(f"release {back.number} ({short(back.task_definition)}) is what runs already")
+        return 0
+    if back.pinned:
+        pinned.require_kept(ctx, back)
+    ui.info(
+        f"rolling {target.name} in {target.env} back from release {current.number} to release "
+        f"{back.number} ({back.commit[:12]}, {short(back.task_definition)})"
+    )
+
+    def draft(number: int, arn: str) -> Release:
+        return dataclasses.replace(
+            back,
+            number=number,
+            task_definition=arn,
+            deployed_by=deployer(ctx),
+            deployed_at=ctx.aws.wall_clock(),
+            rolled_back_from=current.number,
+        )
+
+    done = release(
+        ctx,
+        ecs,
+        state,
+        prepare=lambda number: back_to(ctx, back, number),
+        draft=draft,
+        wait=True,
+        timeout=timeout,
+        fresh=False,
+    )
+    tag_if_released(ctx, target, done)
+    report(ctx, done)
+    config = "code and config" if back.pinned else "code (config is not pinned)"
+    ui.info(
+        f"rolled back {config}: release {done.number} runs {back.commit[:12]} "
+        f"({target.release_tag(done.number)})"
+    )
+    return 0
+
+
+def back_to(ctx: Context, back: Release, number: int) -> str:
+    """The task definition of a rollback: the release's own, its snapshot labelled anew."""
+    if back.pinned:
+        pinned.relabel(ctx, back, number)
+    return back.task_definition
