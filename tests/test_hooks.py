@@ -266,7 +266,7 @@ def test_the_env_sample_of_the_pushed_commit_is_checked_not_the_work_tree(
 
 @pytest.fixture
 def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """`git-lift` on PATH with commands.ship.ship_from_hook replaced by a recorder whose exit
+    """`git-lift` on PATH with commands.ship.ship_pushed replaced by a recorder whose exit
     code comes from FAKE_SHIP_CODE: the hook's contract with ship, without building images."""
     record = tmp_path / "shipped"
     folder = tmp_path / "fake-bin"
@@ -276,11 +276,11 @@ def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
         f"#!{sys.executable}\n"
         "import os, sys, types\n"
         "ship = types.ModuleType('git_lift.commands.ship')\n"
-        "def ship_from_hook(ctx, env, sha, ref):\n"
+        "def ship_pushed(ctx, env, sha):\n"
         f"    with open({str(record)!r}, 'a') as f:\n"
-        "        f.write(f'{ctx.service().name} {env} {sha} {ref} {ctx.options.yes}\\n')\n"
+        "        f.write(f'{ctx.service().name} {env} {sha} {ctx.options.yes}\\n')\n"
         "    return int(os.environ.get('FAKE_SHIP_CODE', '0'))\n"
-        "ship.ship_from_hook = ship_from_hook\n"
+        "ship.ship_pushed = ship_pushed\n"
         "sys.modules['git_lift.commands.ship'] = ship\n"
         "from git_lift.__main__ import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
@@ -313,7 +313,7 @@ def test_a_tag_on_a_pushed_commit_is_seen_checked_and_released(
         f"releasing payments-api to production: commit {sha[:12]} (refs/tags/v1.0)"
         in released.stderr
     )
-    assert record.read_text() == f"payments-api production {sha} refs/tags/v1.0 True\n"
+    assert record.read_text() == f"payments-api production {sha} True\n"
     assert remote_has(hooked, "refs/tags/v1.0")
 
 

@@ -518,16 +518,19 @@ class KeyRecorder:
 
 def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> None:
     from git_lift.aws.store import Release, ServiceDocument, Store
+    from tests.ecs_support import target
 
     client = KeyRecorder()
-    store = Store(client)
-    store.begin_release("staging", "payments-api", "me", 60)
+    store, staging = Store(client), target("staging")
+    store.begin_release(staging, "me", 60)
     release = Release(1, "staging", "payments-api", "c0ffee", "img", "td", "me", 0.0)
-    store.finish_release(release, "me")
-    store.release_lock("staging", "payments-api", None)
-    store.take_config_lease("staging", "payments-api", "me", 60)
-    store.release_config_lease("staging", "payments-api", "me")
-    store.save_service_document(ServiceDocument("staging", "payments-api", 2, {}, "me", 0.0))
+    store.finish_release(staging, release, "me")
+    store.release_lock(staging, None)
+    store.take_config_lease(staging, "me", 60)
+    store.release_config_lease(staging, "me")
+    store.save_service_document(
+        staging, ServiceDocument("staging", "payments-api", 2, {}, "me", 0.0)
+    )
     table = ACCOUNT.format("dynamodb", "table/git-lift")
     developer = policy("developer", SCOPE)
     production = policy("developer", dataclasses.replace(SCOPE, env="production"))

@@ -82,7 +82,7 @@ class Aws:
     def ecs(self, target: Target) -> Ecs:
         from git_lift.aws.ecs import Ecs
 
-        return Ecs(self.clients(target.env).ecs, target.env, target.name)
+        return Ecs(self.clients(target.env).ecs, target)
 
     def stacks(self, env: str | None = None) -> CloudFormation:
         from git_lift.aws.cfn import CloudFormation
@@ -92,7 +92,7 @@ class Aws:
     def logs(self, target: Target) -> Logs:
         from git_lift.aws.logs import Logs
 
-        return Logs(self.clients(target.env).logs, target.env, target.name)
+        return Logs(self.clients(target.env).logs, target)
 
     def snapshots(self, target: Target) -> Snapshots:
         from git_lift.aws.secrets import Snapshots

@@ -393,7 +393,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
     """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
     if not releases:
         return OK
-    from git_lift.commands.ship import ship_from_hook  # builds and deploys: imports boto3
+    from git_lift.commands.ship import ship_pushed  # builds and deploys: imports boto3
 
     for ref, env, commit in releases:
         for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):
@@ -403,7 +403,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
             )
             one = replace(ctx, options=replace(ctx.options, service=service.name, yes=True))
             try:
-                code = ship_from_hook(one, env.name, commit, ref.remote_ref)
+                code = ship_pushed(one, env.name, commit)
             except LiftError as exc:
                 ui.error(exc.message, hint=exc.hint)
                 code = exc.exit_code

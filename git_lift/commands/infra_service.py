@@ -12,7 +12,7 @@ from typing import Any
 
 from git_lift import servicecfg, ui
 from git_lift.aws.cfn import DEAD, CloudFormation
-from git_lift.aws.store import EnvironmentRecord, ServiceDocument, Store
+from git_lift.aws.store import EnvironmentRecord, ServiceDocument
 from git_lift.commands import infra_service_edit as editing
 from git_lift.commands.context import Context
 from git_lift.commands.infra_env import require_record
@@ -61,9 +61,7 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
     stack = cfn.stack(t.stack)
     if stack is None or stack.reviewing or stack.status in DEAD:
         return None
-    from git_lift.aws.ecs import Ecs
-
-    ecs = Ecs(ctx.clients.ecs, t.env, t.name)
+    ecs = ctx.aws.ecs(ctx.target(t.env, t.service))
     definition = ecs.task_definition(ecs.describe().task_definition)
     containers = definition.get("containerDefinitions", [])
     named = [c for c in containers if c.get("name") == t.service.container]
@@ -145,7 +143,7 @@ def deploy_stack(
 
 
 def stored(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument | None:
-    return Store(ctx.clients.dynamodb).service_document(t.env, t.name, version)
+    return ctx.aws.table(t.env).service_document(ctx.target(t.env, t.service), version)
 
 
 def header(t: Target, current: ServiceDocument | None) -> list[str]:
@@ -179,7 +177,7 @@ def apply(
     saved: list[int] = []
 
     def save() -> None:
-        Store(ctx.clients.dynamodb).save_service_document(document)
+        ctx.aws.table(t.env).save_service_document(ctx.target(t.env, t.service), document)
         saved.append(version)
         editing.discard(ctx, t.env, t.name)
         ui.info(f"saved version {version} of {t.name}'s config in {t.env}")
@@ -333,7 +331,7 @@ def show(ctx: Context, env: str, version: int | None) -> int:
 
 def history(ctx: Context, env: str) -> int:
     t = target(ctx, env)
-    documents = Store(ctx.clients.dynamodb).service_documents(t.env, t.name)
+    documents = ctx.aws.table(t.env).service_documents(ctx.target(t.env, t.service))
     if not documents:
         raise LiftError(
             f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
