@@ -268,6 +268,8 @@ def _request(
     *,
     accept: tuple[str, ...],
     loopback: bool,
+    data: bytes | None = None,
+    content_type: str | None = None,
 ) -> _Response | None:
     """Send one request; trade credentials for a token when challenged; None on 404."""
     opener = _opener(loopback)
@@ -276,7 +278,9 @@ def _request(
         headers = {"Accept": ", ".join(accept)}
         if authorization:
             headers["Authorization"] = authorization
-        request = urllib.request.Request(url, method=method, headers=headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(url, method=method, headers=headers, data=data)
         try:
             with opener.open(request, timeout=TIMEOUT) as reply:
                 return _Response(reply.status, reply.headers, reply.read())
