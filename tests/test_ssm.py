@@ -11,6 +11,17 @@ import pytest
 from moto import mock_aws
 
 from git_lift.aws.ssm import ParameterStore
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.target import Target
+
+API = Target(
+    EnvironmentSettings("staging", ("refs/heads/main",)),
+    ServiceSettings("api", ".", "Dockerfile", ".", "env.sample", "app"),
+)
+
+
+def parameters(client: Any) -> ParameterStore:
+    return ParameterStore(client, API, "alias/aws/ssm")
 
 
 @pytest.fixture
@@ -37,7 +48,7 @@ def test_reading_n_keys_takes_ceil_n_over_10_requests_and_nothing_else(ssm: Any)
     fill(client, 25)
     fill(client, 3, prefix="/staging/other")  # another service's keys are not read
     calls.clear()
-    values = ParameterStore(client, "staging", "api", "alias/aws/ssm").read()
+    values = parameters(client).read()
     assert len(values) == 25
     assert values["KEY_007"].value == "secret-7" and values["KEY_007"].version == 1
     assert calls == Counter({"GetParametersByPath": 3})
@@ -47,7 +58,7 @@ def test_names_never_decrypt(ssm: Any) -> None:
     client, calls = ssm
     fill(client, 12)
     calls.clear()
-    names = ParameterStore(client, "staging", "api", "alias/aws/ssm").names()
+    names = parameters(client).names()
     assert sorted(names) == [f"KEY_{n:03}" for n in range(12)]
     assert set(calls) == {"DescribeParameters"}
 
@@ -55,7 +66,7 @@ def test_names_never_decrypt(ssm: Any) -> None:
 def test_versions_of_some_keys_in_groups_of_ten(ssm: Any) -> None:
     client, calls = ssm
     fill(client, 15)
-    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    store = parameters(client)
     store.put("KEY_001", "changed", advanced=False)
     calls.clear()
     versions = store.versions([f"KEY_{n:03}" for n in range(15)] + ["ABSENT"])
@@ -65,7 +76,7 @@ def test_versions_of_some_keys_in_groups_of_ten(ssm: Any) -> None:
 
 def test_put_is_a_securestring_with_the_configured_key_and_history_is_kept(ssm: Any) -> None:
     client, _ = ssm
-    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    store = parameters(client)
     store.put("TOKEN", "one", advanced=False)
     store.put("TOKEN", "two", advanced=False)
     described = client.describe_parameters()["Parameters"][0]
@@ -81,7 +92,7 @@ def test_read_keys_decrypts_only_the_keys_asked_for(ssm: Any) -> None:
     client, calls = ssm
     fill(client, 25)
     calls.clear()
-    store = ParameterStore(client, "staging", "api", "alias/aws/ssm")
+    store = parameters(client)
     found = store.read_keys(["KEY_003", "ABSENT"])
     assert list(found) == ["KEY_003"] and found["KEY_003"].value == "secret-3"
     assert calls == Counter({"GetParameters": 1})

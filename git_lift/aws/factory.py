@@ -72,7 +72,7 @@ class Aws:
         from git_lift.aws.ssm import ParameterStore
 
         client = self.clients(target.env).ssm
-        return ParameterStore(client, target.env, target.name, self.settings.kms_key, seen)
+        return ParameterStore(client, target, self.settings.kms_key, seen)
 
     def table(self, env: str | None = None) -> Store:
         from git_lift.aws.store import Store
@@ -97,7 +97,7 @@ class Aws:
     def snapshots(self, target: Target) -> Snapshots:
         from git_lift.aws.secrets import Snapshots
 
-        return Snapshots(self.clients(target.env).secretsmanager, target.env, target.name)
+        return Snapshots(self.clients(target.env).secretsmanager, target)
 
     def ecr(self, env: str | None = None) -> Ecr:
         from git_lift.aws.ecr import Ecr

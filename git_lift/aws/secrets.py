@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from git_lift.aws.clients import translate_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from git_lift.target import Target
 
 MAX_SECRET_BYTES = 65536
 LABEL_WINDOW = 15  # releases whose snapshot `rollback` may target
 LABEL_PREFIX = "lift-"
-
-
-def secret_name(env: str, service: str, part: int = 1) -> str:
-    base = f"lift/{env}/{service}"
-    return base if part == 1 else f"{base}/{part}"
 
 
 def label(number: int) -> str:
@@ -59,15 +59,14 @@ class Pinned:
 
 
 class Snapshots:
-    def __init__(self, client: Any, env: str, service: str) -> None:
+    def __init__(self, client: SecretsManagerClient, target: Target) -> None:
         self._client = client
-        self.env = env
-        self.service = service
+        self.target = target
 
     def pin(self, values: dict[str, str], number: int) -> list[Pinned]:
         """Write release `number`'s snapshot (a new version of each part, labelled)."""
         return [
-            self._put(secret_name(self.env, self.service, index), part, number)
+            self._put(self.target.snapshot_secret(index), part, number)
             for index, part in enumerate(split(values), start=1)
         ]
 
@@ -84,8 +83,8 @@ class Snapshots:
             except self._client.exceptions.ResourceNotFoundException:
                 self._client.create_secret(
                     Name=name,
-                    Description=f"git lift: config snapshots of {self.service} in {self.env}",
-                    Tags=[{"Key": "lift:environment", "Value": self.env}],
+                    Description=f"git lift: config snapshots of {self.target}",
+                    Tags=[{"Key": "lift:environment", "Value": self.target.env}],
                 )
                 answer = self._client.put_secret_value(
                     SecretId=name, SecretString=body, VersionStages=stages

@@ -1,15 +1,25 @@
-"""Parameter Store: `/<env>/<service>/<KEY>` SecureStrings. Takes its client; returns data."""
+"""Parameter Store: a Target's `/<env>/<service>/<KEY>` SecureStrings. Takes its client; returns
+data. Listings go through botocore's paginators; a version that moved under a change is a
+`Conflict`, raised here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from git_lift.aws.clients import Landed, translate_errors
+from git_lift.errors import Conflict
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_ssm.type_defs import ParameterTypeDef
+
+    from git_lift.target import Target
 
 PAGE = 10  # the most GetParametersByPath, GetParameters and DeleteParameters take at once
+DESCRIBE_PAGE = 50  # the most DescribeParameters gives
 STANDARD_LIMIT = 4096
 ADVANCED_LIMIT = 8192
 
@@ -42,26 +52,31 @@ class HistoryEntry:
 NamesSeen = Callable[[dict[str, int], list[str], bool], None]
 
 
-def prefix(env: str, service: str) -> str:
-    return f"/{env}/{service}"
-
-
 def chunks(items: list[str], size: int = PAGE) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
+def _key(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def _parameter(item: ParameterTypeDef) -> Parameter:
+    key = _key(item["Name"])
+    return Parameter(key, item["Value"], int(item["Version"]))
+
+
 class ParameterStore:
     def __init__(
         self,
-        client: Any,
-        env: str,
-        service: str,
+        client: SSMClient,
+        target: Target,
         kms_key: str,
         seen: NamesSeen | None = None,
     ) -> None:
         self._client = client
-        self.path = prefix(env, service)
+        self.target = target
+        self.path = target.parameter_path
         self._kms_key = kms_key
         self._seen = seen  # the names cache: told every name listed, read, written or removed
 
@@ -72,30 +87,23 @@ class ParameterStore:
             self._seen(present, sorted(set(absent) - set(present)), complete)
 
     def name(self, key: str) -> str:
-        return f"{self.path}/{key}"
+        return self.target.parameter_name(key)
 
-    def _key(self, name: str) -> str:
-        return name.rsplit("/", 1)[-1]
+    def arn(self, key: str, region: str, account: str) -> str:
+        return self.target.parameter_arn(key, region, account)
 
     def read(self) -> dict[str, Parameter]:
         """Every key with its decrypted value: ceil(N/10) GetParametersByPath calls."""
-        found: dict[str, Parameter] = {}
-        kwargs: dict[str, Any] = {
-            "Path": self.path,
-            "Recursive": False,
-            "WithDecryption": True,
-            "MaxResults": PAGE,
-        }
+        pages = self._client.get_paginator("get_parameters_by_path").paginate(
+            Path=self.path,
+            Recursive=False,
+            WithDecryption=True,
+            PaginationConfig={"PageSize": PAGE},
+        )
         with translate_errors(f"reading {self.path}"):
-            while True:
-                page = self._client.get_parameters_by_path(**kwargs)
-                for item in page["Parameters"]:
-                    key = self._key(item["Name"])
-                    found[key] = Parameter(key, item["Value"], int(item["Version"]))
-                if not page.get("NextToken"):
-                    self._saw({key: p.version for key, p in found.items()}, complete=True)
-                    return found
-                kwargs["NextToken"] = page["NextToken"]
+            found = {p.key: p for page in pages for p in map(_parameter, page["Parameters"])}
+        self._saw({key: p.version for key, p in found.items()}, complete=True)
+        return found
 
     def names(self) -> dict[str, int]:
         """Every key and its version, without values: DescribeParameters pages only."""
@@ -104,22 +112,19 @@ class ParameterStore:
     def listing(self) -> dict[str, Listed]:
         """Every key with its version and date, without values (and so without needing
         kms:Decrypt): DescribeParameters pages of 50, the most AWS gives."""
-        found: dict[str, Listed] = {}
-        kwargs: dict[str, Any] = {
-            "ParameterFilters": [{"Key": "Path", "Option": "OneLevel", "Values": [self.path]}],
-            "MaxResults": 50,
-        }
+        pages = self._client.get_paginator("describe_parameters").paginate(
+            ParameterFilters=[{"Key": "Path", "Option": "OneLevel", "Values": [self.path]}],
+            PaginationConfig={"PageSize": DESCRIBE_PAGE},
+        )
         with translate_errors(f"listing {self.path}"):
-            while True:
-                page = self._client.describe_parameters(**kwargs)
-                for item in page["Parameters"]:
-                    key = self._key(item["Name"])
-                    version = int(item.get("Version", 0))
-                    found[key] = Listed(key, version, item.get("LastModifiedDate"))
-                if not page.get("NextToken"):
-                    self._saw({key: item.version for key, item in found.items()}, complete=True)
-                    return found
-                kwargs["NextToken"] = page["NextToken"]
+            found = {
+                key: Listed(key, int(item.get("Version", 0)), item.get("LastModifiedDate"))
+                for page in pages
+                for item in page["Parameters"]
+                for key in [_key(item["Name"])]
+            }
+        self._saw({key: item.version for key, item in found.items()}, complete=True)
+        return found
 
     def get(self, key: str) -> Parameter | None:
         """One key's value: one GetParameter, whatever the size of the config; None if unset."""
@@ -129,13 +134,13 @@ class ParameterStore:
             except self._client.exceptions.ParameterNotFound:
                 self._saw({}, [key])
                 return None
-        found = item["Parameter"]
-        self._saw({key: int(found["Version"])})
-        return Parameter(key, found["Value"], int(found["Version"]))
+        found = _parameter(item["Parameter"])
+        self._saw({key: found.version})
+        return found
 
-    def _get(self, keys: Iterable[str], *, decrypt: bool) -> list[dict[str, Any]]:
+    def _get(self, keys: Iterable[str], *, decrypt: bool) -> list[ParameterTypeDef]:
         """GetParameters in groups of ten; keys the store lacks are left out."""
-        found: list[dict[str, Any]] = []
+        found: list[ParameterTypeDef] = []
         asked = sorted(set(keys))
         with translate_errors(f"reading keys under {self.path}"):
             for group in chunks(asked):
@@ -143,22 +148,29 @@ class ParameterStore:
                     Names=[self.name(key) for key in group], WithDecryption=decrypt
                 )
                 found.extend(page["Parameters"])
-        self._saw({self._key(item["Name"]): int(item["Version"]) for item in found}, asked)
+        self._saw({_key(item["Name"]): int(item["Version"]) for item in found}, asked)
         return found
 
     def versions(self, keys: Iterable[str]) -> dict[str, int]:
         """Current versions of some keys (absent keys are left out), without decrypting."""
-        return {
-            self._key(item["Name"]): int(item["Version"]) for item in self._get(keys, decrypt=False)
-        }
+        return {_key(item["Name"]): int(item["Version"]) for item in self._get(keys, decrypt=False)}
+
+    def require_versions(self, expected: Mapping[str, int | None], *, hint: str) -> None:
+        """A `Conflict` naming the keys whose version is no longer the one a change was
+        planned on (None: the key was absent); one GetParameters per ten keys."""
+        now = self.versions(expected)
+        changed = [key for key, version in expected.items() if now.get(key) != version]
+        if changed:
+            raise Conflict(
+                f"changed in {self.target.env} since you started: {', '.join(changed)}; "
+                "nothing was written",
+                hint=hint,
+            )
 
     def read_keys(self, keys: Iterable[str]) -> dict[str, Parameter]:
         """Some keys with their values (absent keys are left out): what a change touches,
         without decrypting the rest of the service's config."""
-        return {
-            (key := self._key(item["Name"])): Parameter(key, item["Value"], int(item["Version"]))
-            for item in self._get(keys, decrypt=True)
-        }
+        return {p.key: p for p in map(_parameter, self._get(keys, decrypt=True))}
 
     def values_at(self, versions: dict[str, int]) -> dict[str, str]:
         """The values of some keys at given versions (`NAME:VERSION` selectors), decrypted."""
@@ -168,7 +180,7 @@ class ParameterStore:
             for group in chunks(selectors):
                 page = self._client.get_parameters(Names=group, WithDecryption=True)
                 found.update(
-                    {self._key(p["Name"]).split(":")[0]: p["Value"] for p in page["Parameters"]}
+                    {_key(p["Name"]).split(":")[0]: p["Value"] for p in page["Parameters"]}
                 )
         return found
 
@@ -196,23 +208,20 @@ class ParameterStore:
                 self._saw({}, group)
 
     def history(self, key: str, *, with_values: bool) -> list[HistoryEntry]:
-        entries: list[HistoryEntry] = []
-        kwargs: dict[str, Any] = {"Name": self.name(key), "WithDecryption": with_values}
+        pages = self._client.get_paginator("get_parameter_history").paginate(
+            Name=self.name(key), WithDecryption=with_values
+        )
         with translate_errors(f"reading the history of {self.name(key)}"):
-            while True:
-                page = self._client.get_parameter_history(**kwargs)
-                entries.extend(
-                    HistoryEntry(
-                        version=int(item["Version"]),
-                        modified=item.get("LastModifiedDate"),
-                        modified_by=str(item.get("LastModifiedUser", "")),
-                        value=item["Value"] if with_values else None,
-                    )
-                    for item in page["Parameters"]
+            return [
+                HistoryEntry(
+                    version=int(item["Version"]),
+                    modified=item.get("LastModifiedDate"),
+                    modified_by=str(item.get("LastModifiedUser", "")),
+                    value=item["Value"] if with_values else None,
                 )
-                if not page.get("NextToken"):
-                    return entries
-                kwargs["NextToken"] = page["NextToken"]
+                for page in pages
+                for item in page["Parameters"]
+            ]
 
     def value_at(self, key: str, version: int) -> str:
         with translate_errors(f"reading {self.name(key)} version {version}"):
@@ -220,6 +229,3 @@ class ParameterStore:
                 Name=f"{self.name(key)}:{version}", WithDecryption=True
             )
         return str(answer["Parameter"]["Value"])
-
-    def arn(self, key: str, region: str, account: str) -> str:
-        return f"arn:aws:ssm:{region}:{account}:parameter{self.name(key)}"

@@ -5,65 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
-from git_lift.commands import config_apply, config_state
-from git_lift.commands.config_apply import Target
+from git_lift.commands import config_apply, config_check, config_state
+from git_lift.commands.config_check import SampleCheck, sample_keys
 from git_lift.commands.config_report import checks_json, report_checks
-from git_lift.commands.context import Context, in_parallel
+from git_lift.commands.context import Context
 from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
-from git_lift.plan import MASK, KeyCheck, check_keys
-from git_lift.settings import ServiceSettings
-
-
-def target(ctx: Context, env: str) -> Target:
-    environment = ctx.environment(env)
-    service = ctx.service()
-    return Target(env, service.name, environment.confirm, ctx.store(env, service.name))
-
-
-def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
-    parsed = envfile.parse(text)
-    if parsed.problems:
-        raise ValidationError(
-            f"{service.env_sample} is malformed: "
-            + "; ".join(problem.render(service.env_sample) for problem in parsed.problems),
-            hint=f"fix {service.env_sample} (one KEY=example per line)",
-        )
-    return parsed.keys
-
-
-def require_keys(
-    ctx: Context, service: str, env: str, keys: list[str], consequence: str
-) -> dict[str, int]:
-    """The store's versions of `keys` (names only); a key it lacks stops what was about to
-    happen, with the command that sets it."""
-    present = ctx.parameter_names(env, service)
-    missing = sorted(set(keys) - set(present))
-    if missing:
-        raise ValidationError(
-            f"{env} lacks config that env.sample names: {names.listed(missing)}; {consequence}",
-            hint=f"git lift config set{ctx.service_flag(service)} -e {env} "
-            f"{names.fix_assignments(missing)}",
-        )
-    return {key: present[key] for key in keys}
-
-
-def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
-    """Keys the service's env.sample names (work tree); [] when it has none."""
-    path = ctx.env_sample_path(service)
-    if not path.exists():
-        return []
-    return sample_keys_from_text(service, envfile.read(path, service.env_sample))
+from git_lift.plan import MASK
+from git_lift.target import Target
 
 
 def editor_text(t: Target, values: dict[str, str], missing: list[str]) -> str:
     lines = [
-        f"# Config of {t.service} in {t.env} ({t.store.path}/ in Parameter Store).",
+        f"# Config of {t} ({t.parameter_path}/ in Parameter Store).",
         "# One KEY=value a line (a line break in a value: \\n inside double quotes); delete a",
         "# line to remove that key. Lines starting with # are ignored. Save and close to review",
         "# the changes before anything is written; an empty file aborts.",
@@ -89,7 +47,7 @@ def parse_edited(ctx: Context, t: Target, text: str, current: dict[str, str]) ->
         raise ValidationError(
             "the edited config has problems, nothing was written: "
             + "; ".join(f"line {problem.line}: {problem.message}" for problem in parsed.problems),
-            hint=f"fix them with: {t.resume_hint}",
+            hint=f"fix them with: {config_state.resume_hint(t)}",
         )
     return parsed.as_dict()
 
@@ -102,18 +60,18 @@ def removal(ctx: Context, allow_removing_required: bool) -> config_apply.Removal
 
 def writable_target(ctx: Context, env: str) -> Target:
     """The target of a write command, after saying whether an unfinished edit is pending."""
-    t = target(ctx, env)
+    t = ctx.target(env)
     config_apply.pending_notice(ctx, t)
     return t
 
 
 def discard(ctx: Context, env: str) -> int:
-    t = target(ctx, env)
+    t = ctx.target(env)
     if not config_apply.pending_notice(ctx, t):
-        ui.info(f"no unfinished edit of {t.service} in {env}")
+        ui.info(f"no unfinished edit of {t}")
         return 0
     config_apply.discard_resume(ctx, t)
-    ui.info(f"discarded the unfinished edit of {t.service} in {env}")
+    ui.info(f"discarded the unfinished edit of {t}")
     return 0
 
 
@@ -126,21 +84,21 @@ def edit(
     advanced: bool,
     allow_removing_required: bool = False,
 ) -> int:
-    t = target(ctx, env)
+    t = ctx.target(env)
     if not resume and config_apply.pending_notice(ctx, t):
         # As git refuses a new rebase while one is in progress: one unfinished edit at a time.
         raise LiftError(
-            f"finish or drop the unfinished edit of {t.service} in {env} first; nothing was opened",
-            hint=f"{t.resume_hint}   (or: git lift config edit -e {env} --discard)",
+            f"finish or drop the unfinished edit of {t} first; nothing was opened",
+            hint=f"{config_state.resume_hint(t)}   (or: git lift config edit -e {env} --discard)",
         )
-    base = t.store.read()
+    base = ctx.parameters(t).read()
     values = {key: p.value for key, p in base.items()}
     if resume:
         text = config_apply.load_resume(ctx, t, values)
     else:
-        missing = [key for key in sample_keys(ctx, ctx.service()) if key not in values]
+        missing = [key for key in sample_keys(ctx, t.service) if key not in values]
         text = editor_text(t, values, missing)
-    edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.service}.env")
+    edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
     desired = parse_edited(ctx, t, edited, values)
     return config_apply.apply(
         ctx,
@@ -176,7 +134,7 @@ def set_values(
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
     t = writable_target(ctx, env)
-    base = t.store.read_keys(changes)
+    base = ctx.parameters(t).read_keys(changes)
     desired = {key: p.value for key, p in base.items()} | changes
     return config_apply.apply(ctx, t, base, desired, show_values=show_values, advanced=advanced)
 
@@ -188,7 +146,7 @@ def unset(
         if not envfile.is_valid_key(key):
             raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
     t = writable_target(ctx, env)
-    base = t.store.read_keys(keys)
+    base = ctx.parameters(t).read_keys(keys)
     unknown = sorted(set(keys) - set(base))
     if unknown:
         ui.warn(f"not set in {env}: {', '.join(unknown)}")
@@ -232,7 +190,8 @@ def import_values(
     incoming = read_import(path, fmt)
     t = writable_target(ctx, env)
     # Merging touches the file's keys only; replacing compares against every key.
-    base = t.store.read() if replace else t.store.read_keys(incoming)
+    store = ctx.parameters(t)
+    base = store.read() if replace else store.read_keys(incoming)
     desired = incoming if replace else {key: p.value for key, p in base.items()} | incoming
     return config_apply.apply(
         ctx, t, base, desired, advanced=advanced, removal=removal(ctx, allow_removing_required)
@@ -242,14 +201,14 @@ def import_values(
 def restore_removed(ctx: Context, env: str) -> int:
     """`restore --undo`: set the keys the last removals deleted back to their values."""
     t = writable_target(ctx, env)
-    path = config_state.undo_path(ctx, t.env, t.service)
+    path = config_state.undo_path(ctx, t)
     if not path.exists():
         raise LiftError(
-            f"no removed values of {t.service} in {env} are kept",
+            f"no removed values of {t} are kept",
             hint=f"see old versions with: git lift config history -e {env} KEY",
         )
     saved = envfile.parse_lines(path.read_text(encoding="utf-8")).as_dict()
-    base = t.store.read_keys(saved)
+    base = ctx.parameters(t).read_keys(saved)
     code = config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | saved)
     path.unlink()
     return code
@@ -257,26 +216,26 @@ def restore_removed(ctx: Context, env: str) -> int:
 
 def restore(ctx: Context, env: str, spec: str) -> int:
     key, version = names.key_at_version(spec)
-    t = writable_target(ctx, env)
-    base = t.store.read_keys([key])
-    old_value = t.store.value_at(key, version)
+    store = ctx.parameters(writable_target(ctx, env))
+    base = store.read_keys([key])
+    old_value = store.value_at(key, version)
     desired = {k: p.value for k, p in base.items()} | {key: old_value}
-    return config_apply.apply(ctx, t, base, desired)
+    return config_apply.apply(ctx, store.target, base, desired)
 
 
 def show(ctx: Context, env: str, *, show_values: bool) -> int:
     """Masked, it lists (DescribeParameters): names, versions and dates, nothing decrypted."""
-    t = target(ctx, env)
+    store = ctx.parameters(ctx.target(env))
     rows: dict[str, tuple[int, datetime | None, str | None]] = (
-        {key: (p.version, None, p.value) for key, p in t.store.read().items()}
+        {key: (p.version, None, p.value) for key, p in store.read().items()}
         if show_values
-        else {key: (i.version, i.modified, None) for key, i in t.store.listing().items()}
+        else {key: (i.version, i.modified, None) for key, i in store.listing().items()}
     )
     if ctx.options.output == "json":
         ui.out(json.dumps({key: _shown(*row) for key, row in sorted(rows.items())}, indent=2))
         return 0
     if not rows:
-        ui.info(f"no config for {t.service} in {env} ({t.store.path}/)")
+        ui.info(f"no config for {store.target} ({store.path}/)")
     for key, (version, _, value) in sorted(rows.items()):
         ui.out(f"{key}={MASK if value is None else envfile.quote(value)}  (v{version})")
     return 0
@@ -291,19 +250,23 @@ def _shown(version: int, modified: datetime | None, value: str | None) -> dict[s
 
 def get(ctx: Context, env: str, key: str) -> int:
     names.key(key)
-    t = target(ctx, env)
-    found = t.store.get(key)  # one GetParameter: nothing else is read or decrypted
+    t = ctx.target(env)
+    found = ctx.parameters(t).get(key)  # one GetParameter: nothing else is read or decrypted
     if found is None:
         raise LiftError(
-            f"{key} is not set for {t.service} in {env}",
+            f"{key} is not set for {t}",
             hint=f"set it with: git lift config set -e {env} {key}=VALUE",
         )
     ui.out(found.value)
     return 0
 
 
+def read_values(ctx: Context, env: str) -> dict[str, str]:
+    return {key: p.value for key, p in ctx.parameters(ctx.target(env)).read().items()}
+
+
 def export(ctx: Context, env: str, fmt: str) -> int:
-    values = {key: p.value for key, p in target(ctx, env).store.read().items()}
+    values = read_values(ctx, env)
     ui.out(
         json.dumps(values, indent=2, sort_keys=True)
         if fmt == "json"
@@ -315,14 +278,13 @@ def export(ctx: Context, env: str, fmt: str) -> int:
 def run_with_config(ctx: Context, env: str, command: Sequence[str]) -> int:
     if not command:
         raise UsageError("no command to run", hint=f"git lift config exec -e {env} -- COMMAND ARGS")
-    values = {key: p.value for key, p in target(ctx, env).store.read().items()}
+    values = read_values(ctx, env)
     return proc.run_interactive(list(command), env=proc.clean_env(values))
 
 
 def history(ctx: Context, env: str, key: str, *, show_values: bool) -> int:
     names.key(key)
-    t = target(ctx, env)
-    entries = t.store.history(key, with_values=show_values)
+    entries = ctx.parameters(ctx.target(env)).history(key, with_values=show_values)
     if not entries:
         raise LiftError(f"{key} has no history in {env}", hint=f"git lift config show -e {env}")
     for entry in sorted(entries, key=lambda e: e.version, reverse=True):
@@ -338,8 +300,7 @@ def diff(ctx: Context, envs: Sequence[str]) -> int:
             "config diff compares two environments",
             hint="git lift config diff -e staging -e production",
         )
-    service = ctx.service()
-    first, second = (ctx.parameter_names(ctx.environment(e).name, service.name) for e in envs)
+    first, second = (ctx.parameter_names(ctx.target(e)) for e in envs)
     only_first, only_second = sorted(set(first) - set(second)), sorted(set(second) - set(first))
     if ctx.options.output == "json":
         ui.out(
@@ -357,47 +318,16 @@ def diff(ctx: Context, envs: Sequence[str]) -> int:
     return 1 if only_first or only_second else 0
 
 
-@dataclass(frozen=True)
-class CheckTarget:
-    """Keys an env.sample names, against one environment's store of one service."""
-
-    env: str
-    service: str
-    required: list[str]
-    only_required: bool = False  # ask about these keys alone (GetParameters); no extras
-
-
-def check_targets(ctx: Context, targets: Sequence[CheckTarget]) -> list[KeyCheck]:
-    """Names only, all targets in parallel; a failure of one is reported with the others.
-    Building the client (no region, unknown profile) fails for all and raises."""
-    ctx.clients.ssm  # noqa: B018 - build the client once, before the threads share it
-
-    def one(t: CheckTarget) -> KeyCheck:
-        store = ctx.store(t.env, t.service)
-        try:
-            if t.only_required:
-                present = store.versions(t.required)
-                return KeyCheck(t.env, sorted(set(t.required) - set(present)), [])
-            return check_keys(t.env, t.required, ctx.parameter_names(t.env, t.service))
-        except LiftError as exc:
-            return KeyCheck(t.env, [], [], error=exc.message)
-
-    return in_parallel(targets, one)
-
-
-def check_environments(
-    ctx: Context, service: str, envs: Sequence[str], required: list[str]
-) -> list[KeyCheck]:
-    """Names only, environments in parallel; a failure of one is reported with the others."""
-    return check_targets(ctx, [CheckTarget(env, service, required) for env in envs])
-
-
 def check(ctx: Context, envs: Sequence[str], *, strict: bool, every: bool = False) -> int:
     """One listing per service and environment, all at once (bounded by in_parallel)."""
     services = ctx.services(every)
     chosen = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    targets = [CheckTarget(env, s.name, sample_keys(ctx, s)) for s in services for env in chosen]
-    results = iter(check_targets(ctx, targets))
+    checks = [
+        SampleCheck(ctx.target(env, s), tuple(sample_keys(ctx, s)))
+        for s in services
+        for env in chosen
+    ]
+    results = iter(config_check.run(ctx, checks))
     by_service = [(s, [next(results) for _ in chosen]) for s in services]
     if len(services) == 1:
         return report_checks(

@@ -13,32 +13,21 @@ from pathlib import Path
 
 from git_lift import envfile, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
-from git_lift.aws.store import Store
 from git_lift.commands import config_state as state
+from git_lift.commands.config_state import resume_hint
 from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
-from git_lift.errors import Conflict, LiftError, UsageError, ValidationError
+from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.plan import ConfigPlan, config_plan, render_config_plan
+from git_lift.target import Target
 
 MAX_QUIET_REMOVALS = 3  # removing more keys at once asks for the typed confirmation
 LEASE_TTL = 60.0  # seconds a writer holds the lease unless it renews it
 LEASE_WAIT = 90.0  # how long a writer waits for another one to finish
 
 
-@dataclass(frozen=True)
-class Target:
-    env: str
-    service: str
-    confirm: bool
-    store: ParameterStore
-
-    @property
-    def resume_hint(self) -> str:
-        return f"git lift config edit -e {self.env} -s {self.service} --resume"
-
-
 def resume_path(ctx: Context, target: Target) -> Path:
-    return state.pending_path(ctx, target.env, target.service)
+    return state.pending_path(ctx, target)
 
 
 def save_raw(ctx: Context, target: Target, text: str) -> None:
@@ -56,31 +45,31 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
     if not kept:
         ui.warn(
             "these changes were not kept: an earlier unfinished edit is pending; "
-            f"finish it first: {target.resume_hint}"
+            f"finish it first: {resume_hint(target)}"
         )
 
 
 def pending_notice(ctx: Context, target: Target) -> bool:
     """Recover an apply that was killed, and warn when an unfinished edit is pending."""
-    state.recover_interrupted(ctx, target.env, target.service, target.resume_hint)
+    state.recover_interrupted(ctx, target)
     text = state.read_pending(resume_path(ctx, target))
     if text is None:
         return False
     size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
     ui.warn(
-        f"an unfinished edit of {target.service} in {target.env} is pending{size}: "
-        f"{target.resume_hint} (or --discard to drop it)"
+        f"an unfinished edit of {target} is pending{size}: "
+        f"{resume_hint(target)} (or --discard to drop it)"
     )
     return True
 
 
 def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
-    state.recover_interrupted(ctx, target.env, target.service, target.resume_hint)
+    state.recover_interrupted(ctx, target)
     text = state.read_pending(resume_path(ctx, target))
     if text is None:
         raise UsageError(
-            f"there is no unfinished edit of {target.service} in {target.env}",
+            f"there is no unfinished edit of {target}",
             hint=f"start one with: git lift config edit -e {target.env}",
         )
     if text.startswith(state.RAW_MARKER):
@@ -120,13 +109,6 @@ def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
         )
 
 
-def check_conflicts(target: Target, plan: ConfigPlan, base: dict[str, Parameter]) -> list[str]:
-    now = target.store.versions(plan.touched)
-    return [
-        key for key in plan.touched if now.get(key) != (base[key].version if key in base else None)
-    ]
-
-
 @dataclass(frozen=True)
 class Removal:
     """What a change may remove: env.sample's keys, and whether scripts may remove them."""
@@ -142,7 +124,7 @@ def confirm_change(ctx: Context, target: Target, plan: ConfigPlan, removal: Remo
     risky = bool(named) or len(plan.removed) > MAX_QUIET_REMOVALS
     if risky:
         ui.warn(
-            f"this removes {len(plan.removed)} keys from {target.service} in {target.env}"
+            f"this removes {len(plan.removed)} keys from {target}"
             + (f", {len(named)} of them named in env.sample ({', '.join(named)})" if named else "")
         )
         if ctx.options.yes and not removal.allowed:
@@ -154,7 +136,7 @@ def confirm_change(ctx: Context, target: Target, plan: ConfigPlan, removal: Remo
     confirm(
         ctx,
         target.env,
-        typed=target.confirm or risky,
+        typed=target.environment.confirm or risky,
         what=f"writing to {target.env}",
         refused="nothing was written",
         question=f"Apply to {target.env}?",
@@ -176,25 +158,20 @@ def apply(
     `resuming`: the change is the pending edit itself, which it replaces or completes."""
     plan = config_plan({key: p.value for key, p in base.items()}, desired)
     if plan.empty:
-        ui.info(f"no changes to {target.service} in {target.env}")
+        ui.info(f"no changes to {target}")
         if resuming:
             discard_resume(ctx, target)
         return 0
     left = state.Changes(dict(plan.writes), set(plan.removed))
     try:
         check_sizes(plan, advanced)
-        ui.info(f"Changes to {target.service} in {target.env} ({plan.summary()}):")
+        ui.info(f"Changes to {target} ({plan.summary()}):")
         ui.diff_lines(render_config_plan(plan, show_values=show_values))
         confirm_change(ctx, target, plan, removal)
+        store = ctx.parameters(target)
         with writers_lease(ctx, target) as renew:
-            conflicts = check_conflicts(target, plan, base)  # under the lease: nobody writes now
-            if conflicts:
-                raise Conflict(
-                    f"changed in {target.env} since you started: {', '.join(conflicts)}; "
-                    "nothing was written",
-                    hint=f"review and reapply your edit on the new values: {target.resume_hint}",
-                )
-            write(ctx, target, plan, base, advanced, left, renew)
+            unchanged(store, plan, base)  # under the lease: nobody writes now
+            write(ctx, store, plan, base, advanced, left, renew)
     except BaseException:  # Ctrl-C and SIGTERM included: what is left is kept
         keep_changes(ctx, target, left, replace=resuming)
         raise
@@ -204,23 +181,31 @@ def apply(
     return 0
 
 
+def unchanged(store: ParameterStore, plan: ConfigPlan, base: dict[str, Parameter]) -> None:
+    """The touched keys still have the versions the plan was made on, or a Conflict."""
+    store.require_versions(
+        {key: base[key].version if key in base else None for key in plan.touched},
+        hint=f"review and reapply your edit on the new values: {resume_hint(store.target)}",
+    )
+
+
 @contextmanager
 def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     """Hold the environment's config-writers lease (waiting, with bounded backoff, for another
     writer to finish); yields a function that renews it during long writes."""
-    store = Store(ctx.clients.dynamodb)
+    store = ctx.aws.table(target.env)
     owner = state.owner()
     deadline = time.monotonic() + LEASE_WAIT
     delay = 0.05
     gone = ""
-    while not store.take_config_lease(target.env, target.service, owner, LEASE_TTL, replacing=gone):
-        holder = store.config_lease_holder(target.env, target.service) or ""
+    while not store.take_config_lease(target, owner, LEASE_TTL, replacing=gone):
+        holder = store.config_lease_holder(target) or ""
         if state.holder_gone(holder):  # a writer on this machine that died holding it
             gone = holder
             continue
         if time.monotonic() > deadline:
             raise LiftError(
-                f"another config write to {target.service} in {target.env} did not finish "
+                f"another config write to {target} did not finish "
                 f"within {LEASE_WAIT:.0f}s; nothing was written",
                 hint=f"run the command again (an abandoned lease expires in {LEASE_TTL:.0f}s)",
             )
@@ -231,7 +216,7 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     def renew() -> None:
         nonlocal taken
         if time.monotonic() - taken > LEASE_TTL / 3:
-            store.take_config_lease(target.env, target.service, owner, LEASE_TTL)
+            store.take_config_lease(target, owner, LEASE_TTL)
             taken = time.monotonic()
 
     try:
@@ -240,12 +225,12 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
         # Best effort: when AWS is unreachable the lease expires, or is taken over as ours is
         # a dead process's; the write's own error is what the user must see.
         with contextlib.suppress(LiftError):
-            store.release_config_lease(target.env, target.service, owner)
+            store.release_config_lease(target, owner)
 
 
 def write(
     ctx: Context,
-    target: Target,
+    store: ParameterStore,
     plan: ConfigPlan,
     base: dict[str, Parameter],
     advanced: bool,
@@ -253,37 +238,36 @@ def write(
     renew: Callable[[], None],
 ) -> None:
     """Write key by key, the journal on disk first; `left` shrinks as keys are written."""
-    journal = state.Journal.start(ctx, target.env, target.service, left)
+    target = store.target
+    journal = state.Journal.start(ctx, target, left)
     written: list[str] = []
     try:
         for key, value in sorted(plan.writes.items()):
-            target.store.put(key, value, advanced=advanced)
+            store.put(key, value, advanced=advanced)
             written.append(key)
             del left.writes[key]
             journal.done(key)
             renew()
         if plan.removed:
             removed = sorted(plan.removed)
-            path = state.save_undo(
-                ctx, target.env, target.service, {k: base[k].value for k in removed}
-            )
-            target.store.delete(removed)
+            path = state.save_undo(ctx, target, {k: base[k].value for k in removed})
+            store.delete(removed)
             left.removes.clear()
             journal.done(*removed)
             ui.info(
                 f"the removed values are kept in {path}; bring them back with: "
-                f"git lift config restore --undo -e {target.env} -s {target.service}"
+                f"git lift config restore --undo -e {target.env} -s {target.name}"
             )
     except LiftError as exc:
         raise LiftError(
             f"{exc.message}; written: {', '.join(written) or 'none'}; not written: "
             f"{', '.join(sorted([*left.writes, *left.removes]))}",
-            hint=f"retry the rest with: {target.resume_hint}",
+            hint=f"retry the rest with: {resume_hint(target)}",
         ) from exc
     except BaseException:
         ui.warn(
             f"interrupted: written: {', '.join(written) or 'none'}; the rest is kept: "
-            f"{target.resume_hint}"
+            f"{resume_hint(target)}"
         )
         raise
     finally:

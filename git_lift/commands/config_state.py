@@ -23,10 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from git_lift import envfile, ui
 from git_lift.commands.context import Context
 from git_lift.commands.editor import write_private
+
+if TYPE_CHECKING:
+    from git_lift.target import Target
 
 RAW_MARKER = "# git-lift-resume: raw"
 CHANGES_MARKER = "# git-lift-resume: changes"
@@ -90,12 +94,17 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def pending_path(ctx: Context, env: str, service: str) -> Path:
-    return folder(ctx) / f"config-edit-{env}-{service}.env"
+def resume_hint(target: Target) -> str:
+    """The command that reopens the pending edit."""
+    return f"git lift config edit -e {target.env} -s {target.name} --resume"
 
 
-def undo_path(ctx: Context, env: str, service: str) -> Path:
-    return folder(ctx) / f"config-undo-{env}-{service}.env"
+def pending_path(ctx: Context, target: Target) -> Path:
+    return folder(ctx) / target.private_file("config-edit", ".env")
+
+
+def undo_path(ctx: Context, target: Target) -> Path:
+    return folder(ctx) / target.private_file("config-undo", ".env")
 
 
 def read_pending(path: Path) -> str | None:
@@ -115,10 +124,10 @@ def keep(path: Path, changes: Changes, *, replace: bool) -> bool:
     return True
 
 
-def save_undo(ctx: Context, env: str, service: str, values: dict[str, str]) -> Path:
+def save_undo(ctx: Context, target: Target, values: dict[str, str]) -> Path:
     """Keep removed keys' values (merged with earlier removals) before they are deleted."""
     with locked(ctx):
-        path = undo_path(ctx, env, service)
+        path = undo_path(ctx, target)
         earlier = envfile.parse_lines(path.read_text(encoding="utf-8")) if path.exists() else None
         write_atomic(path, envfile.render((earlier.as_dict() if earlier else {}) | values))
     return path
@@ -133,8 +142,8 @@ class Journal:
     left: Changes
 
     @classmethod
-    def start(cls, ctx: Context, env: str, service: str, changes: Changes) -> Journal:
-        path = folder(ctx) / f"config-apply-{env}-{service}.{os.getpid()}.json"
+    def start(cls, ctx: Context, target: Target, changes: Changes) -> Journal:
+        path = folder(ctx) / target.private_file("config-apply", f".{os.getpid()}.json")
         journal = cls(path, len(changes), Changes(dict(changes.writes), set(changes.removes)))
         journal._save()
         return journal
@@ -183,18 +192,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def recover_interrupted(ctx: Context, env: str, service: str, resume_hint: str) -> None:
+def recover_interrupted(ctx: Context, target: Target) -> None:
     """Turn journals of dead processes into the pending edit, and say what happened."""
     with locked(ctx) as path:
-        for journal in sorted(path.glob(f"config-apply-{env}-{service}.*.json")):
+        for journal in sorted(path.glob(target.private_file("config-apply", ".*.json"))):
             document = json.loads(journal.read_text(encoding="utf-8"))
             if _alive(int(document["pid"])):
                 continue
             left = Changes(document["writes"], set(document["removes"]))
-            keep(pending_path(ctx, env, service), left, replace=False)
+            keep(pending_path(ctx, target), left, replace=False)
             journal.unlink()
             total = int(document["total"])
             ui.warn(
-                f"an apply to {service} in {env} was interrupted: {total - len(left)} of "
-                f"{total} written; the rest is kept: {resume_hint}"
+                f"an apply to {target} was interrupted: {total - len(left)} of "
+                f"{total} written; the rest is kept: {resume_hint(target)}"
             )

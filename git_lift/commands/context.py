@@ -92,25 +92,25 @@ class Context:
         scope = names_cache.scope(self.settings.region, self.settings.profile, os.environ)
         return names_cache.NamesCache(self.repo.git_dir / "lift", scope)
 
-    def store(self, env: str, service: str) -> ParameterStore:
-        from git_lift.aws.ssm import ParameterStore
+    def parameters(self, target: Target) -> ParameterStore:
+        """The target's Parameter Store, telling the names cache every name it sees."""
 
         def seen(present: dict[str, int], absent: list[str], complete: bool) -> None:
-            self.names_cache.record(env, service, present, absent=absent, complete=complete)
+            self.names_cache.record(target, present, absent=absent, complete=complete)
 
-        return ParameterStore(self.clients.ssm, env, service, self.settings.kms_key, seen)
+        return self.aws.parameters(target, seen)
 
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
         return f" -s {service}" if len(self.settings.services) > 1 else ""
 
-    def parameter_names(self, env: str, service: str) -> dict[str, int]:
+    def parameter_names(self, target: Target) -> dict[str, int]:
         """A service's parameter names and versions (never values), listed once per command:
         the pre-push hook checks an environment and then releases to it, and the release
         must not list the same names again. Nothing that lists names also writes them."""
-        key = (env, service)
+        key = (target.env, target.name)
         if key not in self._names:
-            self._names[key] = self.store(env, service).names()
+            self._names[key] = self.parameters(target).names()
         return self._names[key]
 
     def forget_names(self) -> None:

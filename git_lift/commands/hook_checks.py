@@ -1,7 +1,7 @@
 """`git lift hook pre-commit|pre-push`: what the installed hooks run. Names only, never a value.
 
-boto3 is imported (through commands.config) only once there is something to ask the store, so
-a hook with nothing to check makes no AWS request and never loads it.
+boto3 is imported (through the context's stores) only once there is something to ask, so a
+hook with nothing to check makes no AWS request and never loads it.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from pathlib import PurePosixPath
 from typing import TextIO
 
 from git_lift import envfile, names, ui
-from git_lift.commands import hooks
+from git_lift.commands import config_check, hooks
+from git_lift.commands.config_check import SampleCheck
 from git_lift.commands.config_report import report_checks
 from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, policy_changes
+from git_lift.target import Target
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -79,39 +81,22 @@ def framework_pushed(environ: Mapping[str, str]) -> list[PushedRef]:
     return [PushedRef(local_ref, local, remote_ref, environ.get("PRE_COMMIT_FROM_REF", ZERO_SHA))]
 
 
-@dataclass(frozen=True)
-class Check:
-    """The keys of one env.sample (staged, or at a pushed commit) against one store."""
-
-    env: EnvironmentSettings
-    service: ServiceSettings
-    keys: tuple[str, ...]
-    added_only: bool = False  # the keys a push adds: asked about alone, no extras reported
-
-
-def run_checks(ctx: Context, checks: Sequence[Check], *, incremental: bool) -> list[KeyCheck]:
-    """All checks at once, in parallel. `incremental` (or a check's `added_only`) asks about
+def run_checks(ctx: Context, checks: Sequence[SampleCheck], *, incremental: bool) -> list[KeyCheck]:
+    """All checks at once, in parallel. `incremental` (or a check's `asked_alone`) asks about
     the keys alone (GetParameters, ten at a time); otherwise the store is listed."""
-    from git_lift.commands.config import CheckTarget, check_targets  # imports boto3: only now
-
     checking = replace(ctx, hook=True)  # someone waits: fail fast without network
-    targets = [
-        CheckTarget(
-            c.env.name, c.service.name, list(c.keys), only_required=incremental or c.added_only
-        )
-        for c in checks
-    ]
+    asked = [replace(c, asked_alone=incremental or c.asked_alone) for c in checks]
     try:
-        return check_targets(checking, targets)
+        return config_check.run(checking, asked)
     except LiftError as exc:  # no client at all: no region, an unknown profile
-        return [KeyCheck(c.env.name, [], [], error=exc.message) for c in checks]
+        return [KeyCheck(c.target.env, [], [], error=exc.message) for c in checks]
 
 
-def unverified(check: Check, error: str, *, stage: str, strict: bool) -> bool:
+def unverified(check: SampleCheck, error: str, *, stage: str, strict: bool) -> bool:
     """A store that cannot be asked (no credentials, no network): say what happens and why.
     Returns True when that stops the commit or push."""
-    env, service = check.env.name, check.service.name
-    if stage == "push" and check.env.confirm:
+    env, service = check.target.env, check.target.name
+    if stage == "push" and check.target.environment.confirm:
         why = f"{env} has confirm = true: a push that cannot be verified is refused"
     elif strict:
         why = f"lift.hooks.strict is true: the {stage} is refused"
@@ -130,7 +115,9 @@ def unverified(check: Check, error: str, *, stage: str, strict: bool) -> bool:
     return True
 
 
-def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], stage: str) -> bool:
+def report(
+    ctx: Context, checks: Sequence[SampleCheck], results: Sequence[KeyCheck], stage: str
+) -> bool:
     """Every missing key of every environment, with its fix; True when something blocks."""
     failed = False
     for check, result in zip(checks, results, strict=True):
@@ -140,11 +127,11 @@ def report(ctx: Context, checks: Sequence[Check], results: Sequence[KeyCheck], s
         failed |= bool(
             report_checks(
                 [result],
-                check.service.name,
+                check.target.name,
                 strict=False,
                 output="text",
-                sample=check.service.env_sample,
-                fix_flags=ctx.service_flag(check.service.name),
+                sample=check.target.service.env_sample,
+                fix_flags=ctx.service_flag(check.target.name),
             )
         )
     return failed
@@ -201,7 +188,7 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
     if not staged:
         return OK
     failed = False
-    checks: list[Check] = []
+    checks: list[SampleCheck] = []
     envs = commit_environments(ctx)
     for path, service, text in staged:
         parsed = envfile.lint_sample(text)
@@ -213,20 +200,20 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
         added = added_keys(ctx, path, parsed.keys) if service is not None else []
         if service is not None and added and envs:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
-            checks += [Check(env, service, tuple(added)) for env in envs]
+            checks += [SampleCheck(Target(env, service), tuple(added)) for env in envs]
     if checks:
         failed |= report(ctx, checks, ask_unless_cached(ctx, checks), "commit")
     return FAILED if failed else OK
 
 
-def ask_unless_cached(ctx: Context, checks: Sequence[Check]) -> list[KeyCheck]:
+def ask_unless_cached(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
     """Keys the names cache saw in the store within lift.hooks.cacheTtl need no request (and
     no boto3); the others are asked, one GetParameters per environment and ten keys."""
     ttl = ctx.settings.hooks_cache_ttl
     left = [
         replace(c, keys=tuple(k for k in c.keys if k not in known))
         for c in checks
-        for known in [ctx.names_cache.fresh(c.env.name, c.service.name, ttl) if ttl else {}]
+        for known in [ctx.names_cache.fresh(c.target, ttl) if ttl else {}]
     ]
     to_ask = [c for c in left if c.keys]
     cached = sum(len(c.keys) for c in checks) - sum(len(c.keys) for c in to_ask)
@@ -236,18 +223,18 @@ def ask_unless_cached(ctx: Context, checks: Sequence[Check]) -> list[KeyCheck]:
             f"({ttl:g}s); asking about {sum(len(c.keys) for c in to_ask)}"
         )
     answers = iter(run_checks(ctx, to_ask, incremental=True) if to_ask else [])
-    return [next(answers) if c.keys else KeyCheck(c.env.name, [], []) for c in left]
+    return [next(answers) if c.keys else KeyCheck(c.target.env, [], []) for c in left]
 
 
 # pre-push
 
 
-def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Check], bool]:
+def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[SampleCheck], bool]:
     """The checks a push needs. A ref that releases (deployOnPush), or one with no base to
     compare with, gets every service's env.sample at the pushed commit checked in full; a
     branch push only the keys its commits add to each env.sample (none changed: nothing to
     ask). Also whether a pushed env.sample is malformed."""
-    checks: dict[tuple[str, str, tuple[str, ...], bool], Check] = {}
+    checks: dict[SampleCheck, SampleCheck] = {}
     malformed = False
     for ref, env, commit in targets:
         base = push_base(ctx, ref, env, commit)
@@ -268,8 +255,8 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Check
                 keys = tuple(key for key in keys if key not in before)
                 added += keys
             if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
-                check = Check(env, service, keys, added_only=base is not None)
-                checks.setdefault((env.name, service.name, keys, base is not None), check)
+                check = SampleCheck(Target(env, service), keys, asked_alone=base is not None)
+                checks.setdefault(check, check)
         if base is not None:
             what = f"env.sample adds {names.listed(added)}" if added else "no key added"
             ui.info(f"{head}; checked what it changes since {base[:12]}: {what}")

@@ -18,6 +18,10 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from git_lift.target import Target
 
 VERSION = 1
 
@@ -42,12 +46,12 @@ class NamesCache:
     def now(self) -> float:
         return time.time() if self._now is None else self._now
 
-    def path(self, env: str, service: str) -> Path:
-        return self.folder / f"{env}.{service}.json"  # both validated names: no dot, no slash
+    def path(self, target: Target) -> Path:
+        return self.folder / target.names_file
 
-    def _read(self, env: str, service: str) -> dict[str, list[float]]:
+    def _read(self, target: Target) -> dict[str, list[float]]:
         try:
-            data = json.loads(self.path(env, service).read_text(encoding="utf-8"))
+            data = json.loads(self.path(target).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         if not isinstance(data, dict) or data.get("version") != VERSION:
@@ -55,19 +59,18 @@ class NamesCache:
         keys = data.get("keys")
         return keys if isinstance(keys, dict) else {}
 
-    def fresh(self, env: str, service: str, ttl: float) -> dict[str, int]:
+    def fresh(self, target: Target, ttl: float) -> dict[str, int]:
         """Keys seen in the store within `ttl` seconds, with their versions."""
         oldest = self.now() - ttl
         return {
             key: int(seen[0])
-            for key, seen in self._read(env, service).items()
+            for key, seen in self._read(target).items()
             if isinstance(seen, list) and len(seen) == 2 and oldest <= seen[1] <= self.now()
         }
 
     def record(
         self,
-        env: str,
-        service: str,
+        target: Target,
         present: Mapping[str, int],
         *,
         absent: Iterable[str] = (),
@@ -76,13 +79,13 @@ class NamesCache:
         """Keys seen now (`complete`: a whole listing, so nothing else is there); `absent`
         keys are known gone. Best effort: a cache that cannot be written is only slower."""
         now = self.now()
-        keys = {} if complete else self._read(env, service)
+        keys = {} if complete else self._read(target)
         for key in absent:
             keys.pop(key, None)
         keys.update({key: [version, now] for key, version in present.items()})
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = self.path(env, service)
+            path = self.path(target)
             partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             partial.write_text(json.dumps({"version": VERSION, "keys": keys}), encoding="utf-8")
             os.replace(partial, path)

@@ -8,32 +8,40 @@ that config, and a rollback brings it back with the code.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from git_lift import ui
-from git_lift.aws.secrets import LABEL_WINDOW, Pinned, Snapshots, value_from
-from git_lift.aws.store import Release
+from git_lift.aws.secrets import LABEL_WINDOW, Pinned, value_from
 from git_lift.commands.context import Context
 from git_lift.errors import DeployFailed, LiftError
 
+if TYPE_CHECKING:
+    from git_lift.aws.secrets import Snapshots
+    from git_lift.aws.store import Release
+    from git_lift.target import Target
 
-def snapshots(ctx: Context, env: str, service: str) -> Snapshots:
-    return Snapshots(ctx.clients.secretsmanager, env, service)
+
+def snapshots_of(ctx: Context, release: Release) -> Snapshots:
+    """The snapshots of the service and environment a release was made for."""
+    service = ctx.settings.service(release.service)
+    return ctx.aws.snapshots(ctx.target(release.env, service))
 
 
-def read_values(ctx: Context, env: str, service: str, versions: dict[str, int]) -> dict[str, str]:
+def read_values(ctx: Context, target: Target, versions: dict[str, int]) -> dict[str, str]:
     """The values a release pins: each key at the version the ship checked."""
-    values = ctx.store(env, service).values_at(versions)
+    values = ctx.parameters(target).values_at(versions)
     gone = sorted(set(versions) - set(values))
     if gone:
         raise DeployFailed(
-            f"config of {service} in {env} changed while shipping: {', '.join(gone)}",
-            hint=f"ship again: git lift ship -e {env}",
+            f"config of {target} changed while shipping: {', '.join(gone)}",
+            hint=f"ship again: git lift ship -e {target.env}",
         )
     return values
 
 
-def pin(ctx: Context, env: str, service: str, values: dict[str, str], number: int) -> list[Pinned]:
+def pin(ctx: Context, target: Target, values: dict[str, str], number: int) -> list[Pinned]:
     """Write release `number`'s snapshot and drop the labels of releases out of the window."""
-    store = snapshots(ctx, env, service)
+    store = ctx.aws.snapshots(target)
     parts = store.pin(values, number)
     for part in parts:
         store.prune(part.arn, keep_from=number - LABEL_WINDOW + 1)
@@ -45,25 +53,25 @@ def references(parts: list[Pinned]) -> dict[str, str]:
     return {key: value_from(p.arn, key, p.version) for p in parts for key in p.keys}
 
 
-def relabel(ctx: Context, target: Release, number: int) -> None:
-    """A rollback to `target` labels its snapshot with the new release too, so the snapshot
+def relabel(ctx: Context, release: Release, number: int) -> None:
+    """A rollback to `release` labels its snapshot with the new release too, so the snapshot
     that runs stays inside the window however many releases ago it was written."""
-    store = snapshots(ctx, target.env, target.service)
-    for arn, version in target.pinned.items():
+    store = snapshots_of(ctx, release)
+    for arn, version in release.pinned.items():
         store.add_label(arn, version, number)
 
 
-def require_kept(ctx: Context, target: Release) -> None:
+def require_kept(ctx: Context, release: Release) -> None:
     """Refuse a rollback to a release whose snapshot may be gone (beyond the window)."""
-    store = snapshots(ctx, target.env, target.service)
-    if all(store.kept(arn, version) for arn, version in target.pinned.items()):
+    store = snapshots_of(ctx, release)
+    if all(store.kept(arn, version) for arn, version in release.pinned.items()):
         return
     raise DeployFailed(
-        f"release {target.number}'s config snapshot is beyond the rollback window (the last "
+        f"release {release.number}'s config snapshot is beyond the rollback window (the last "
         f"{LABEL_WINDOW} releases keep theirs), so its tasks might not start",
         hint=f"put its config back, then ship its commit: git lift config restore -e "
-        f"{target.env} --release {target.number} && git lift ship -e {target.env} "
-        f"--ref {target.commit[:12]}",
+        f"{release.env} --release {release.number} && git lift ship -e {release.env} "
+        f"--ref {release.commit[:12]}",
     )
 
 
@@ -76,7 +84,7 @@ def values_of(ctx: Context, release: Release) -> dict[str, str]:
             hint=f"restore keys one by one: git lift config history -e {release.env} KEY, "
             f"then git lift config restore -e {release.env} KEY@VERSION",
         )
-    store = snapshots(ctx, release.env, release.service)
+    store = snapshots_of(ctx, release)
     values: dict[str, str] = {}
     for arn, version in release.pinned.items():
         values |= store.values(arn, version)
@@ -87,18 +95,17 @@ def restore_release(ctx: Context, env: str, number: int) -> int:
     """`config restore -e ENV --release N`: release N's values back into Parameter Store,
     through the one apply path (diff, confirm, version check), so the next ship carries them.
     Keys the store has and release N did not run with are left alone."""
-    from git_lift.aws.store import Store
     from git_lift.commands import config, config_apply
 
     t = config.writable_target(ctx, env)
-    found = [r for r in Store(ctx.clients.dynamodb).releases(t.env, t.service, 100)]
+    found = ctx.aws.table(t.env).releases(t, 100)
     release = next((r for r in found if r.number == number), None)
     if release is None:
         raise LiftError(
-            f"there is no release {number} of {t.service} in {t.env}",
+            f"there is no release {number} of {t}",
             hint=f"list them: git lift history -e {t.env}",
         )
     values = values_of(ctx, release)
-    base = t.store.read_keys(values)
-    ui.info(f"config of release {number} ({release.commit[:12]}) -> {t.store.path}/")
+    base = ctx.parameters(t).read_keys(values)
+    ui.info(f"config of release {number} ({release.commit[:12]}) -> {t.parameter_path}/")
     return config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | values)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
+from git_lift.commands.config_check import sample_keys
 from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.commands.infra_service_edit import Edited
 from git_lift.errors import OK, ValidationError
@@ -56,13 +57,11 @@ def warn_uncommitted(ctx: Context, paths: list[str]) -> None:
 
 
 def plan(ctx: Context, env: str) -> SetupPlan:
-    from git_lift.aws.store import Store
-
-    t = infra_service.target(ctx, env)
-    record = Store(ctx.clients.dynamodb).environment(t.env)
+    t = ctx.target(env)
+    record = ctx.aws.table(t.env).environment(t.env)
     document = infra_service.stored(ctx, t) if record is not None else None
-    names = ctx.parameter_names(t.env, t.name)
-    keys = config_command.sample_keys(ctx, t.service)
+    names = ctx.parameter_names(t)
+    keys = sample_keys(ctx, t.service)
     return SetupPlan(
         env=t.env,
         create_environment=record is None,
@@ -90,12 +89,11 @@ def set_missing_keys(ctx: Context, p: SetupPlan, from_file: str | None) -> None:
 
 
 def create_service(ctx: Context, env: str) -> None:
-    t = infra_service.target(ctx, env)
+    t = ctx.target(env)
     doc = servicecfg.default_document(t.name, t.env)
     edited = Edited(doc, servicecfg.parse(doc), json.dumps(doc, indent=2))
-    infra_service.apply(
-        ctx, t, None, edited, infra_service.DeployOptions(), t.command("create", " --resume")
-    )
+    resume = infra_service.command(t, "create", " --resume")
+    infra_service.apply(ctx, t, None, edited, infra_service.DeployOptions(), resume)
 
 
 def setup(ctx: Context, env: str, *, from_file: str | None) -> int:

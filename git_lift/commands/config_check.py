@@ -1,0 +1,80 @@
+"""The keys an env.sample names against a target's store: names only, never a value.
+
+Shared by `config check`, the hooks, ship, setup and the service stacks. Importing it imports
+no AWS library: stores come from the context (`ctx.parameters`) when there is something to
+ask, so a hook with nothing to ask never loads boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from git_lift import envfile, names
+from git_lift.commands.context import Context, in_parallel
+from git_lift.errors import LiftError, ValidationError
+from git_lift.plan import KeyCheck, check_keys
+from git_lift.settings import ServiceSettings
+from git_lift.target import Target
+
+
+@dataclass(frozen=True)
+class SampleCheck:
+    """The keys of one env.sample (work tree, staged, or at a pushed commit) against the
+    store of one target."""
+
+    target: Target
+    keys: tuple[str, ...]
+    asked_alone: bool = False  # ask about these keys alone (GetParameters): no extras
+
+
+def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
+    parsed = envfile.parse(text)
+    if parsed.problems:
+        raise ValidationError(
+            f"{service.env_sample} is malformed: "
+            + "; ".join(problem.render(service.env_sample) for problem in parsed.problems),
+            hint=f"fix {service.env_sample} (one KEY=example per line)",
+        )
+    return parsed.keys
+
+
+def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
+    """Keys the service's env.sample names (work tree); [] when it has none."""
+    path = ctx.env_sample_path(service)
+    if not path.exists():
+        return []
+    return sample_keys_from_text(service, envfile.read(path, service.env_sample))
+
+
+def require_keys(ctx: Context, target: Target, keys: list[str], consequence: str) -> dict[str, int]:
+    """The store's versions of `keys` (names only); a key it lacks stops what was about to
+    happen, with the command that sets it."""
+    present = ctx.parameter_names(target)
+    missing = sorted(set(keys) - set(present))
+    if missing:
+        raise ValidationError(
+            f"{target.env} lacks config that env.sample names: {names.listed(missing)}; "
+            f"{consequence}",
+            hint=f"git lift config set{ctx.service_flag(target.name)} -e {target.env} "
+            f"{names.fix_assignments(missing)}",
+        )
+    return {key: present[key] for key in keys}
+
+
+def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
+    """Names only, all checks in parallel; a failure of one is reported with the others.
+    Building a client (no region, unknown profile) fails for all and raises."""
+    stores = [ctx.parameters(c.target) for c in checks]  # clients built before threads share them
+
+    def one(index: int) -> KeyCheck:
+        check, env = checks[index], checks[index].target.env
+        try:
+            if check.asked_alone:
+                present = stores[index].versions(check.keys)
+                return KeyCheck(env, sorted(set(check.keys) - set(present)), [])
+            return check_keys(env, list(check.keys), ctx.parameter_names(check.target))
+        except LiftError as exc:
+            return KeyCheck(env, [], [], error=exc.message)
+
+    return in_parallel(range(len(checks)), one)
