@@ -11,7 +11,28 @@ from typing import Any
 
 import boto3
 
+from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.target import Environment, Target
+from git_lift.templates.iam_scope import Scope
+
 REGION = "eu-west-1"
+
+
+def target(env: str = "staging", service: str = "api", container: str | None = None) -> Target:
+    """`service` (whose container is `container`, by default its own name) in `env`."""
+    settings = ServiceSettings(service, ".", "Dockerfile", ".", "env.sample", container or service)
+    return Target(EnvironmentSettings(env, ("refs/heads/main",)), settings)
+
+
+def environment(name: str = "staging") -> Environment:
+    return Environment(EnvironmentSettings(name, ("refs/heads/main",)))
+
+
+def policy_scope(
+    env: str, services: tuple[str, ...], region: str, account: str, **extra: Any
+) -> Scope:
+    """An IAM policy's scope: `services` in `env` (extra: kms_key_arn, pins_config, network)."""
+    return Scope(tuple(target(env, s) for s in services), region, account, **extra)
 
 
 def client(name: str) -> Any:

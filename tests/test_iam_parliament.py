@@ -19,7 +19,9 @@ import pytest
 
 parliament = pytest.importorskip("parliament")
 
-from git_lift.commands.iam_policy import Network, Scope, policy  # noqa: E402
+from git_lift.templates.iam_scope import Network, Scope  # noqa: E402
+from git_lift.templates.iam_statements import policy  # noqa: E402
+from tests.infra_support import policy_scope  # noqa: E402
 
 SEVERITIES = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
@@ -92,7 +94,7 @@ def scopes() -> list[Scope]:
                 "vpc-0123456789abcdef0", tuple(x.format(p=p, r=region) for x in listeners)
             )
         found.append(
-            Scope(
+            policy_scope(
                 "qa-1",
                 services,
                 region,

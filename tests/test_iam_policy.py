@@ -17,9 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
-from git_lift.commands.iam_policy import Network, Scope, policy
+from git_lift.templates.iam_scope import Network
+from git_lift.templates.iam_statements import policy
 from tests.helpers import Lift
-from tests.infra_support import put_config
+from tests.infra_support import policy_scope, put_config
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -28,7 +29,7 @@ LISTENER = (
     "/50dc6c495c0c9188/f2f7dc8efc522ab2"
 )
 NETWORK = Network("vpc-0123456789abcdef0", (LISTENER,))
-SCOPE = Scope("staging", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK)
+SCOPE = policy_scope("staging", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK)
 # AWS allows these to everyone: no policy can grant or deny them.
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}
 # One API call, authorised as the item actions it carries.
@@ -146,8 +147,9 @@ def test_every_call_of_a_representative_run_is_allowed(
 
 
 def client_calls() -> set[str]:
-    """Every AWS API the package calls, read from its source: `self._client.x(` in the AWS
-    modules, `name = ctx.clients.svc` followed by `name.x(` anywhere."""
+    """Every AWS API the package calls, read from its source: `self._client.x(` and
+    `self._client.get_paginator("x")` in the AWS modules, `name = ctx.clients.svc` followed by
+    `name.x(` anywhere."""
     modules = {
         "cfn": "cloudformation",
         "ecr": "ecr",
@@ -155,6 +157,7 @@ def client_calls() -> set[str]:
         "logs": "logs",
         "ssm": "ssm",
         "store": "dynamodb",
+        "table": "dynamodb",
         "secrets": "secretsmanager",
     }
     found: set[tuple[str, str]] = set()
@@ -164,6 +167,8 @@ def client_calls() -> set[str]:
         text = path.read_text()
         if path.parent.name == "aws" and path.stem in modules:
             found |= {(modules[path.stem], m) for m in re.findall(r"_client\.(\w+)\(", text)}
+            paged = re.findall(r"_client\.get_paginator\(\s*\"(\w+)\"", text)
+            found |= {(modules[path.stem], m) for m in paged}
         for name, service in re.findall(r"(\w+) = ctx\.clients\.(\w+)\b", text):
             found |= {(service, m) for m in re.findall(rf"\b{name}\.(\w+)\(", text)}
     found |= {("sts", "get_caller_identity"), ("kms", "describe_key")}  # aws/identity.py
@@ -347,7 +352,7 @@ def test_roles_are_created_only_under_the_environments_boundary(audience: str) -
 
 
 def test_a_service_policy_never_matches_a_longer_named_services_roles() -> None:
-    api = dataclasses.replace(SCOPE, services=("api",))
+    api = policy_scope("staging", ("api",), "eu-west-1", "123456789012", network=NETWORK)
     passed = {"iam_PassedToService": "ecs-tasks.amazonaws.com"}
     for audience in ("ci", "developer"):
         document = policy(audience, api)
@@ -432,13 +437,13 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     from git_lift import servicecfg
     from git_lift.templates import to_json
     from git_lift.templates.service import service_template
+    from tests.infra_support import target
 
     cfg = servicecfg.parse(servicecfg.default_document("payments-api", "staging"))
     rendered = json.loads(
         to_json(
             service_template(
-                "staging",
-                "payments-api",
+                target("staging", "payments-api"),
                 cfg,
                 image="registry.example.com/api@sha256:" + "a" * 64,
                 secrets={},
@@ -533,7 +538,10 @@ def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> No
     )
     table = ACCOUNT.format("dynamodb", "table/git-lift")
     developer = policy("developer", SCOPE)
-    production = policy("developer", dataclasses.replace(SCOPE, env="production"))
+    production_scope = policy_scope(
+        "production", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK
+    )
+    production = policy("developer", production_scope)
     assert len(client.calls) == 6
     for operation, keys in client.calls:
         action = "dynamodb:" + "".join(w.capitalize() for w in operation.split("_"))

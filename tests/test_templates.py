@@ -21,6 +21,7 @@ from git_lift.errors import ValidationError
 from git_lift.templates import to_json, to_yaml
 from git_lift.templates.environment import EnvironmentParams, check_params, environment_template
 from git_lift.templates.service import listener_priority, service_template
+from tests.infra_support import environment, target
 
 # Read at import: the autouse fixture in conftest.py clears GIT_LIFT_* before each test.
 UPDATE_GOLDEN = os.environ.get("GIT_LIFT_UPDATE_GOLDEN") == "1"
@@ -108,15 +109,16 @@ def render_service(cfg: sc.ServiceConfig, service: str = "api", **overrides: Any
         "account_id": ACCOUNT,
         "kms_key_arn": KMS_KEY,
     }
+    container = overrides.pop("container", None)
     kwargs.update(overrides)
     rendered: dict[str, Any] = json.loads(
-        to_json(service_template("staging", service, cfg, **kwargs))
+        to_json(service_template(target("staging", service, container), cfg, **kwargs))
     )
     return rendered
 
 
 def render_env(params: EnvironmentParams, env: str = "staging") -> dict[str, Any]:
-    rendered: dict[str, Any] = json.loads(to_json(environment_template(env, params)))
+    rendered: dict[str, Any] = json.loads(to_json(environment_template(environment(env), params)))
     return rendered
 
 
@@ -144,15 +146,14 @@ def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", ENVIRONMENTS)
 def test_environment_templates_are_cfn_lint_clean(name: str) -> None:
     params = ENVIRONMENTS[name]
-    assert lint(to_json(environment_template("staging", params)), params.region) == []
+    assert lint(to_json(environment_template(environment(), params)), params.region) == []
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_templates_are_cfn_lint_clean(name: str) -> None:
     cfg = SERVICES[name]
     template = service_template(
-        "staging",
-        "api",
+        target(),
         cfg,
         image=IMAGE,
         secrets=secrets_for("api", "DATABASE_URL"),
@@ -164,7 +165,7 @@ def test_service_templates_are_cfn_lint_clean(name: str) -> None:
 
 
 def test_yaml_rendering_is_lint_clean_too() -> None:
-    text = to_yaml(environment_template("staging", ENVIRONMENTS["https"]))
+    text = to_yaml(environment_template(environment(), ENVIRONMENTS["https"]))
     assert text.startswith("AWSTemplateFormatVersion: '2010-09-09'")
     assert lint(text, REGION) == []
 
@@ -183,12 +184,14 @@ def test_lint_is_not_vacuous() -> None:
 @pytest.mark.parametrize(
     ("name", "render"),
     [
-        ("environment-https.json", lambda: environment_template("staging", ENVIRONMENTS["https"])),
+        (
+            "environment-https.json",
+            lambda: environment_template(environment(), ENVIRONMENTS["https"]),
+        ),
         (
             "service-http.json",
             lambda: service_template(
-                "staging",
-                "api",
+                target(),
                 SERVICES["http-public-autoscaling"],
                 image=IMAGE,
                 secrets=secrets_for("api", "DATABASE_URL", "API_KEY"),
@@ -612,7 +615,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         internal_load_balancer=True,
         access_logs_bucket="acme-alb-logs",
     )
-    env_outputs = create_stack(cfn, "lift-staging", environment_template("staging", params))
+    env_outputs = create_stack(cfn, "lift-staging", environment_template(environment(), params))
     assert env_outputs["ClusterName"] == "lift-staging"
     assert env_outputs["AssignPublicIp"] == "DISABLED"
     exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
@@ -631,8 +634,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
     }
     for service, cfg in configs.items():
         template = service_template(
-            "staging",
-            service,
+            target("staging", service),
             cfg,
             image=IMAGE,
             secrets=secrets_for(service, "DATABASE_URL"),

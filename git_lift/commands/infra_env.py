@@ -1,4 +1,5 @@
-"""`git lift env create|update|show|list`: the environment stack `lift-<env>` and its record."""
+"""`git lift env create|update|show|list`: the environment stack (`Environment.stack`) and its
+record in the table."""
 
 from __future__ import annotations
 
@@ -10,18 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift import ui
-from git_lift.aws.cfn import CloudFormation
-from git_lift.aws.store import EnvironmentRecord, Store
+from git_lift.aws.store import EnvironmentRecord
 from git_lift.commands.context import Context
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
-from git_lift.templates.environment import (
-    LOAD_BALANCER_DNS,
-    EnvironmentParams,
-    check_params,
-    cluster_name,
-)
+from git_lift.target import Environment
+from git_lift.templates.environment import LOAD_BALANCER_DNS, EnvironmentParams, check_params
 
 
 @dataclass(frozen=True)
@@ -37,10 +33,6 @@ class EnvFlags:
     internal_load_balancer: bool | None = None
     access_logs_bucket: str | None = None  # "" turns access logs off
     timeout: float = DEFAULT_TIMEOUT
-
-
-def stack_name(env: str) -> str:
-    return f"lift-{env}"
 
 
 def parse_pair(value: str, option: str) -> tuple[str, str]:
@@ -131,7 +123,7 @@ def params_from_dict(raw: dict[str, Any]) -> EnvironmentParams:
     return EnvironmentParams(**values)
 
 
-def template_body(env: str, params: EnvironmentParams) -> str:
+def template_body(env: Environment, params: EnvironmentParams) -> str:
     from git_lift.templates.environment import environment_template
 
     # Compact: CloudFormation takes at most 51,200 bytes of template in a request.
@@ -139,89 +131,89 @@ def template_body(env: str, params: EnvironmentParams) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
+def environment(ctx: Context, name: str) -> Environment:
+    """The environment `-e` names (checked: declared, valid name)."""
+    return Environment(ctx.environment(name))
+
+
+def account_id(ctx: Context, env: Environment) -> str:
+    from git_lift.aws.identity import account_id as caller_account
+
+    return caller_account(ctx.aws.client("sts", env.name))
+
+
 def deploy(
-    ctx: Context, env: str, params: EnvironmentParams, timeout: float
-) -> tuple[CloudFormation, dict[str, str]]:
+    ctx: Context, env: Environment, params: EnvironmentParams, timeout: float
+) -> dict[str, str]:
+    """Create or change the environment's stack; its outputs ({} when nothing was created)."""
     check_params(params)
-    cfn = CloudFormation(ctx.clients.cloudformation)
     change = StackChange(
-        name=stack_name(env),
+        name=env.stack,
         body=template_body(env, params),
-        tags={"lift:environment": env},
-        environment=ctx.environment(env),
+        tags={"lift:environment": env.name},
+        environment=env.settings,
         timeout=timeout,
     )
-    stack = change_stack(ctx, cfn, change)
-    return cfn, stack.outputs if stack is not None else {}
+    stack = change_stack(ctx, ctx.aws.stacks(env.name), change)
+    return stack.outputs if stack is not None else {}
 
 
-def create(ctx: Context, env: str, flags: EnvFlags, *, ask: bool = True) -> int:
+def new_record(
+    env: Environment, params: EnvironmentParams, account: str, who: str, now: float
+) -> EnvironmentRecord:
+    return EnvironmentRecord(
+        env.name, params.region, account, env.stack, {}, {}, who, now, who, now
+    )
+
+
+def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int:
     """`ask`: on a terminal, ask for the network's settings (setup takes the defaults)."""
-    env = ctx.environment(env).name
-    store = Store(ctx.clients.dynamodb)
-    existing = store.environment(env)
+    env = environment(ctx, name)
+    table = ctx.aws.table(env.name)
+    existing = table.environment(env.name)
     if existing is not None:
         raise LiftError(
-            f"environment {env} exists (stack {existing.stack} in {existing.region}, "
+            f"environment {env.name} exists (stack {existing.stack} in {existing.region}, "
             f"created by {existing.created_by})",
-            hint=f"change it with: git lift env update -e {env}",
+            hint=f"change it with: git lift env update -e {env.name}",
         )
-    cfn = CloudFormation(ctx.clients.cloudformation)
-    stack = cfn.stack(stack_name(env))
+    stacks = ctx.aws.stacks(env.name)
+    stack = stacks.stack(env.stack)
     if stack is not None and not stack.reviewing:
         raise LiftError(
             f"stack {stack.name} exists ({stack.status}) but git lift has no record of it",
-            hint=f"adopt it with: git lift env update -e {env}",
+            hint=f"adopt it with: git lift env update -e {env.name}",
         )
-    params = apply_flags(EnvironmentParams(region=cfn.region), flags)
+    params = apply_flags(EnvironmentParams(region=stacks.region), flags)
     if ask and ui.interactive() and not ctx.options.yes:
         params = ask_params(params, flags)
     check_params(params)
-    from git_lift.aws.identity import account_id
-
-    account = account_id(ctx.clients.sts)
-    _, outputs = deploy(ctx, env, params, flags.timeout)
-    now, who = time.time(), deployer(ctx)
-    record = EnvironmentRecord(
-        name=env,
-        region=params.region,
-        account=account,
-        stack=stack_name(env),
-        params=params_to_dict(params),
-        outputs=outputs,
-        created_by=who,
-        created_at=now,
-        updated_by=who,
-        updated_at=now,
-    )
-    store.put_environment(record, create=True)
-    ui.info(f"environment {env} is ready: cluster {cluster_name(env)}")
+    account = account_id(ctx, env)
+    outputs = deploy(ctx, env, params, flags.timeout)
+    record = new_record(env, params, account, deployer(ctx), time.time())
+    record = dataclasses.replace(record, params=params_to_dict(params), outputs=outputs)
+    table.put_environment(record, create=True)
+    ui.info(f"environment {env.name} is ready: cluster {env.cluster}")
     if outputs.get(LOAD_BALANCER_DNS):
         ui.info(f"load balancer: {outputs[LOAD_BALANCER_DNS]}")
-    ui.hint(f"next: git lift service create -e {env}")
+    ui.hint(f"next: git lift service create -e {env.name}")
     return 0
 
 
-def update(ctx: Context, env: str, flags: EnvFlags) -> int:
-    env = ctx.environment(env).name
-    store = Store(ctx.clients.dynamodb)
-    record = store.environment(env)
+def update(ctx: Context, name: str, flags: EnvFlags) -> int:
+    env = environment(ctx, name)
+    table = ctx.aws.table(env.name)
+    record = table.environment(env.name)
     if record is None:
-        ui.warn(f"git lift has no record of {env}; using the flags and the defaults")
-        cfn = CloudFormation(ctx.clients.cloudformation)
-        base = EnvironmentParams(region=cfn.region)
+        ui.warn(f"git lift has no record of {env.name}; using the flags and the defaults")
+        base = EnvironmentParams(region=ctx.aws.stacks(env.name).region)
     else:
         base = params_from_dict(record.params)
     params = apply_flags(base, flags)
-    _, outputs = deploy(ctx, env, params, flags.timeout)
+    outputs = deploy(ctx, env, params, flags.timeout)
     who, now = deployer(ctx), time.time()
     if record is None:
-        from git_lift.aws.identity import account_id
-
-        account = account_id(ctx.clients.sts)
-        record = EnvironmentRecord(
-            env, params.region, account, stack_name(env), {}, {}, who, now, who, now
-        )
+        record = new_record(env, params, account_id(ctx, env), who, now)
     updated = dataclasses.replace(
         record,
         params=params_to_dict(params),
@@ -229,13 +221,13 @@ def update(ctx: Context, env: str, flags: EnvFlags) -> int:
         updated_by=who,
         updated_at=now,
     )
-    store.put_environment(updated, create=False)
-    ui.info(f"environment {env} is up to date")
+    table.put_environment(updated, create=False)
+    ui.info(f"environment {env.name} is up to date")
     return 0
 
 
 def require_record(ctx: Context, env: str) -> EnvironmentRecord:
-    record = Store(ctx.clients.dynamodb).environment(env)
+    record = ctx.aws.table(env).environment(env)
     if record is None:
         raise LiftError(
             f"environment {env} has not been created", hint=f"git lift env create -e {env}"
@@ -243,18 +235,18 @@ def require_record(ctx: Context, env: str) -> EnvironmentRecord:
     return record
 
 
-def show(ctx: Context, env: str) -> int:
-    env = ctx.environment(env).name
-    record = require_record(ctx, env)
-    stack = CloudFormation(ctx.clients.cloudformation).stack(record.stack)
+def show(ctx: Context, name: str) -> int:
+    env = environment(ctx, name)
+    record = require_record(ctx, env.name)
+    stack = ctx.aws.stacks(env.name).stack(record.stack)
     status = stack.status if stack is not None else "MISSING"
     if ctx.options.output == "json":
         ui.out(json.dumps({**dataclasses.asdict(record), "status": status}, indent=2))
         return 0
     params = params_from_dict(record.params)
-    ui.out(f"environment {env}: stack {record.stack} {status}")
+    ui.out(f"environment {env.name}: stack {record.stack} {status}")
     ui.out(f"  region        {record.region} (account {record.account})")
-    ui.out(f"  cluster       {cluster_name(env)}")
+    ui.out(f"  cluster       {env.cluster}")
     ui.out(f"  vpc           {params.vpc_cidr}, NAT {'on' if params.nat else 'off'}")
     ui.out(f"  public        {', '.join(params.public_subnet_cidrs)}")
     ui.out(f"  private       {', '.join(params.private_subnet_cidrs)}")
@@ -269,7 +261,7 @@ def show(ctx: Context, env: str) -> int:
 
 
 def list_environments(ctx: Context) -> int:
-    records = {r.name: r for r in Store(ctx.clients.dynamodb).environments()}
+    records = {r.name: r for r in ctx.aws.table().environments()}
     names = sorted(set(records) | set(ctx.settings.environments))
     if ctx.options.output == "json":
         found = [dataclasses.asdict(records[n]) for n in names if n in records]

@@ -1,5 +1,5 @@
 """`git lift service create|update|edit|show|history|template`: a service's config document,
-versioned in DynamoDB, and the stack `lift-<env>-<service>` rendered from it."""
+versioned in DynamoDB, and the stack (`Target.stack`) rendered from it."""
 
 from __future__ import annotations
 
@@ -19,29 +19,11 @@ from git_lift.commands.infra_env import require_record
 from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
-from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.target import Target
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
 # HTTP on port 80. Pass --image to start from your own.
 PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable-alpine"
-
-
-@dataclass(frozen=True)
-class Target:
-    env: str
-    service: ServiceSettings
-    environment: EnvironmentSettings
-
-    @property
-    def name(self) -> str:
-        return self.service.name
-
-    @property
-    def stack(self) -> str:
-        return f"lift-{self.env}-{self.service.name}"
-
-    def command(self, verb: str, extra: str = "") -> str:
-        return f"git lift service {verb} -e {self.env} -s {self.name}{extra}"
 
 
 @dataclass(frozen=True)
@@ -50,9 +32,9 @@ class DeployOptions:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def target(ctx: Context, env: str) -> Target:
-    environment = ctx.environment(env)
-    return Target(environment.name, ctx.service(), environment)
+def command(t: Target, verb: str, extra: str = "") -> str:
+    """The `git lift service VERB` command line for this service in this environment."""
+    return f"git lift service {verb} -e {t.env} -s {t.name}{extra}"
 
 
 def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
@@ -61,14 +43,14 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
     stack = cfn.stack(t.stack)
     if stack is None or stack.reviewing or stack.status in DEAD:
         return None
-    ecs = ctx.aws.ecs(ctx.target(t.env, t.service))
+    ecs = ctx.aws.ecs(t)
     definition = ecs.task_definition(ecs.describe().task_definition)
     containers = definition.get("containerDefinitions", [])
-    named = [c for c in containers if c.get("name") == t.service.container]
+    named = [c for c in containers if c.get("name") == t.container]
     chosen = named or (containers if len(containers) == 1 else [])
     if not chosen:
         raise LiftError(
-            f"the task definition of {t.name} has no container named {t.service.container}",
+            f"the task definition of {t.name} has no container named {t.container}",
             hint="set container in .gitlift to the container's name",
         )
     return str(chosen[0]["image"])
@@ -76,13 +58,12 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
 
 def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
     """env.sample's keys as parameter ARNs; with `check`, every key must be in the store."""
-    from git_lift.commands.config import require_keys, sample_keys
+    from git_lift.commands.config_check import require_keys, sample_keys
 
     keys = sample_keys(ctx, t.service)
-    store = ctx.store(t.env, t.name)
     if check and keys:
-        require_keys(ctx, t.name, t.env, keys, "the service's tasks could not start")
-    return {key: store.arn(key, record.region, record.account) for key in keys}
+        require_keys(ctx, t, keys, "the service's tasks could not start")
+    return {key: t.parameter_arn(key, record.region, record.account) for key in keys}
 
 
 def render(
@@ -103,17 +84,15 @@ def render(
     if chosen is None:
         ui.info(f"{t.name} does not run in {t.env} yet: the stack starts {PLACEHOLDER_IMAGE}")
         chosen = PLACEHOLDER_IMAGE
-    kms = key_arn(ctx.clients.kms, ctx.settings.kms_key)
+    kms = key_arn(ctx.aws.client("kms", t.env), ctx.settings.kms_key)
     return service_template(
-        t.env,
-        t.name,
+        t,
         cfg,
         image=chosen,
         secrets=secrets(ctx, t, record, check=check),
         region=record.region,
         account_id=record.account,
         kms_key_arn=kms,
-        container=t.service.container,
     )
 
 
@@ -126,7 +105,7 @@ def deploy_stack(
     *,
     check: bool = True,
 ) -> None:
-    cfn = CloudFormation(ctx.clients.cloudformation)
+    cfn = ctx.aws.stacks(t.env)
     template = render(ctx, t, cfg, cfn, options.image, check=check)
     body = json.dumps(template.to_dict(), separators=(",", ":"), sort_keys=True)
     change = StackChange(
@@ -139,11 +118,13 @@ def deploy_stack(
     stack = change_stack(ctx, cfn, change, save=save)
     if stack is not None and stack.outputs.get("TaskDefinitionArn"):
         task_definition = stack.outputs["TaskDefinitionArn"].rsplit("/", 1)[-1]
-        ui.info(f"{t.name} in {t.env}: ECS service {t.name} in lift-{t.env}, {task_definition}")
+        ui.info(
+            f"{t.name} in {t.env}: ECS service {t.ecs_service} in {t.cluster}, {task_definition}"
+        )
 
 
 def stored(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument | None:
-    return ctx.aws.table(t.env).service_document(ctx.target(t.env, t.service), version)
+    return ctx.aws.table(t.env).service_document(t, version)
 
 
 def header(t: Target, current: ServiceDocument | None) -> list[str]:
@@ -166,7 +147,7 @@ def apply(
     """Diff against the stored version, confirm, save version N+1, change the stack."""
     if current is not None and current.doc == edited.doc:
         ui.info(f"no changes to {t.name}'s config in {t.env}")
-        editing.discard(ctx, t.env, t.name)
+        editing.discard(ctx, t)
         return 0
     old_label = f"version {current.version}" if current else "new"
     ui.info(f"Changes to {t.name}'s config in {t.env}:")
@@ -177,19 +158,19 @@ def apply(
     saved: list[int] = []
 
     def save() -> None:
-        ctx.aws.table(t.env).save_service_document(ctx.target(t.env, t.service), document)
+        ctx.aws.table(t.env).save_service_document(t, document)
         saved.append(version)
-        editing.discard(ctx, t.env, t.name)
+        editing.discard(ctx, t)
         ui.info(f"saved version {version} of {t.name}'s config in {t.env}")
 
     try:
         deploy_stack(ctx, t, edited.cfg, options, save=save, check=False)
     except BaseException as exc:
         if not saved:
-            editing.keep(ctx, t.env, t.name, edited.text)
+            editing.keep(ctx, t, edited.text)
         if isinstance(exc, LiftError) and "--resume" not in (exc.hint or ""):
             after = (
-                f"version {version} is saved; once fixed: {t.command('update')}"
+                f"version {version} is saved; once fixed: {command(t, 'update')}"
                 if saved
                 else f"your edit is kept: {resume_command}"
             )
@@ -216,12 +197,12 @@ def given_text(
     if file is not None and resume:
         raise UsageError(
             "--file and --resume do not go together",
-            hint=f"{t.command(verb, ' --file PATH')} or {t.command(verb, ' --resume')}",
+            hint=f"{command(t, verb, ' --file PATH')} or {command(t, verb, ' --resume')}",
         )
     if file is not None:
         return editing.read_document(file)
     if resume:
-        return editing.kept_text(ctx, t.env, t.name, t.command(verb))
+        return editing.kept_text(ctx, t, command(t, verb))
     return None
 
 
@@ -244,8 +225,8 @@ def without_editor(
 def create(
     ctx: Context, env: str, options: DeployOptions, *, resume: bool, file: Path | None = None
 ) -> int:
-    t = target(ctx, env)
-    resume_command = t.command("create", " --resume")
+    t = ctx.target(env)
+    resume_command = command(t, "create", " --resume")
     given = given_text(ctx, t, "create", resume=resume, file=file)
     text = given or editing.editor_text(servicecfg.default_document(t.name, t.env), header(t, None))
     ready = without_editor(t, text, resume_command, file)
@@ -253,7 +234,7 @@ def create(
     if current is not None:
         raise LiftError(
             f"{t.name} in {t.env} has a config already (version {current.version})",
-            hint=f"change it with: {t.command('edit')} (or apply it: {t.command('update')})",
+            hint=f"change it with: {command(t, 'edit')} (or apply it: {command(t, 'update')})",
         )
     before_editing(ctx, t)
     if ready is not None and given is None:
@@ -261,34 +242,34 @@ def create(
             f"no terminal to edit in: {t.name} gets the default service config "
             "(--file PATH gives your own)"
         )
-    edited = ready or editing.edit_loop(ctx, t.env, t.name, text, resume_command)
+    edited = ready or editing.edit_loop(ctx, t, text, resume_command)
     return apply(ctx, t, None, edited, options, resume_command)
 
 
 def edit(
     ctx: Context, env: str, options: DeployOptions, *, resume: bool, file: Path | None = None
 ) -> int:
-    t = target(ctx, env)
-    resume_command = t.command("edit", " --resume")
+    t = ctx.target(env)
+    resume_command = command(t, "edit", " --resume")
     given = given_text(ctx, t, "edit", resume=resume, file=file)
     if given is None and not ui.interactive():
         raise UsageError(
             "service edit opens an editor and there is no terminal",
-            hint=f"give the new config as a file: {t.command('show')} > service.json, "
-            f"change it, then: {t.command('edit', ' --file service.json')}",
+            hint=f"give the new config as a file: {command(t, 'show')} > service.json, "
+            f"change it, then: {command(t, 'edit', ' --file service.json')}",
         )
     ready = without_editor(t, given, resume_command, file) if given is not None else None
     current = stored(ctx, t)
     if current is None and not resume:
         raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
         )
     before_editing(ctx, t)
     if ready is None:
         if given is None:
             assert current is not None  # without --resume, checked above
             given = editing.editor_text(current.doc, header(t, current))
-        ready = editing.edit_loop(ctx, t.env, t.name, given, resume_command)
+        ready = editing.edit_loop(ctx, t, given, resume_command)
     return apply(ctx, t, current, ready, options, resume_command)
 
 
@@ -298,17 +279,17 @@ def require_document(ctx: Context, t: Target, version: int | None = None) -> Ser
         if version is not None:
             raise LiftError(
                 f"{t.name} has no config version {version} in {t.env}",
-                hint=f"list them: {t.command('history')}",
+                hint=f"list them: {command(t, 'history')}",
             )
         raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
         )
     return found
 
 
 def update(ctx: Context, env: str, options: DeployOptions) -> int:
     """Apply the stored config again, with the running image and env.sample's keys as now."""
-    t = target(ctx, env)
+    t = ctx.target(env)
     current = require_document(ctx, t)
     ui.info(f"applying version {current.version} of {t.name}'s config in {t.env}")
     deploy_stack(ctx, t, servicecfg.parse(current.doc), options)
@@ -316,7 +297,7 @@ def update(ctx: Context, env: str, options: DeployOptions) -> int:
 
 
 def show(ctx: Context, env: str, version: int | None) -> int:
-    t = target(ctx, env)
+    t = ctx.target(env)
     document = require_document(ctx, t, version)
     if ctx.options.output == "json":
         ui.out(json.dumps(asdict(document), indent=2, sort_keys=True))
@@ -330,11 +311,11 @@ def show(ctx: Context, env: str, version: int | None) -> int:
 
 
 def history(ctx: Context, env: str) -> int:
-    t = target(ctx, env)
-    documents = ctx.aws.table(t.env).service_documents(ctx.target(t.env, t.service))
+    t = ctx.target(env)
+    documents = ctx.aws.table(t.env).service_documents(t)
     if not documents:
         raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {t.command('create')}"
+            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
         )
     if ctx.options.output == "json":
         rows = [{k: v for k, v in asdict(d).items() if k != "doc"} for d in documents]
@@ -348,14 +329,13 @@ def history(ctx: Context, env: str) -> int:
 def template(ctx: Context, env: str, fmt: str, version: int | None) -> int:
     from git_lift.templates import to_json, to_yaml
 
-    t = target(ctx, env)
+    t = ctx.target(env)
     found = stored(ctx, t) if version is None else require_document(ctx, t, version)
     if found is None:
         ui.info(f"{t.name} has no service config in {t.env}: rendering the defaults")
         doc: dict[str, Any] = servicecfg.default_document(t.name, t.env)
     else:
         doc = found.doc
-    cfn = CloudFormation(ctx.clients.cloudformation)
-    rendered = render(ctx, t, servicecfg.parse(doc), cfn, None, check=False)
+    rendered = render(ctx, t, servicecfg.parse(doc), ctx.aws.stacks(t.env), None, check=False)
     ui.out((to_yaml(rendered) if fmt == "yaml" else to_json(rendered)).rstrip("\n"))
     return 0

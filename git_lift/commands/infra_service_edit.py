@@ -15,6 +15,7 @@ from git_lift.commands.context import Context
 from git_lift.commands.editor import edit_text, write_private
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
+from git_lift.target import Target
 
 PROBLEM_PREFIX = "#!"
 
@@ -67,28 +68,28 @@ def parse_text(text: str) -> tuple[dict[str, object], ServiceConfig]:
     return doc, cfg
 
 
-def resume_path(ctx: Context, env: str, service: str) -> Path:
-    return ctx.repo.git_dir / "lift" / f"service-edit-{env}-{service}.json"
+def resume_path(ctx: Context, t: Target) -> Path:
+    return ctx.repo.git_dir / "lift" / t.private_file("service-edit", ".json")
 
 
-def keep(ctx: Context, env: str, service: str, text: str) -> Path:
-    path = resume_path(ctx, env, service)
+def keep(ctx: Context, t: Target, text: str) -> Path:
+    path = resume_path(ctx, t)
     path.parent.mkdir(mode=0o700, exist_ok=True)
     write_private(path, text)
     return path
 
 
-def kept_text(ctx: Context, env: str, service: str, command: str) -> str:
-    path = resume_path(ctx, env, service)
+def kept_text(ctx: Context, t: Target, command: str) -> str:
+    path = resume_path(ctx, t)
     if not path.exists():
         raise UsageError(
-            f"there is no unfinished edit of {service} in {env}", hint=f"start one: {command}"
+            f"there is no unfinished edit of {t.name} in {t.env}", hint=f"start one: {command}"
         )
     return path.read_text(encoding="utf-8")
 
 
-def discard(ctx: Context, env: str, service: str) -> None:
-    resume_path(ctx, env, service).unlink(missing_ok=True)
+def discard(ctx: Context, t: Target) -> None:
+    resume_path(ctx, t).unlink(missing_ok=True)
 
 
 def read_document(path: Path) -> str:
@@ -117,10 +118,10 @@ def as_given(text: str, fix_hint: str) -> Edited:
     return Edited(doc, cfg, text)
 
 
-def edit_loop(ctx: Context, env: str, service: str, text: str, resume_command: str) -> Edited:
+def edit_loop(ctx: Context, t: Target, text: str, resume_command: str) -> Edited:
     """Edit until the document is valid; an empty file aborts."""
     while True:
-        edited = edit_text(ctx.repo, text, f"LIFT_SERVICE_{env}_{service}.json")
+        edited = edit_text(ctx.repo, text, f"LIFT_SERVICE_{t.env}_{t.name}.json")
         if not without_comments(edited).strip():
             raise LiftError("aborted: the file is empty; nothing was saved")
         try:
@@ -131,7 +132,7 @@ def edit_loop(ctx: Context, env: str, service: str, text: str, resume_command: s
                 ui.error(exc.message)
                 if ui.confirm("Reopen the editor to fix them?"):
                     continue
-            keep(ctx, env, service, text)
+            keep(ctx, t, text)
             raise ValidationError(
                 f"{exc.message}\nnothing was saved", hint=f"fix them with: {resume_command}"
             ) from exc

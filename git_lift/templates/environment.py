@@ -1,6 +1,7 @@
-"""The environment stack `lift-<env>`: network, ECS cluster, shared load balancer; pure.
+"""The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer; pure.
 
-Service stacks find what they need through the exports named by `export_name`.
+Service stacks find what they need through the exports `Environment.export` names; every
+name comes from the `Environment`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from troposphere import (
 from troposphere import elasticloadbalancingv2 as elb
 
 from git_lift.errors import ValidationError
+from git_lift.target import Environment
 from git_lift.templates import checks
 
 # Export keys: the contract with templates/service.py and the env record.
@@ -91,14 +93,6 @@ class _Network:
     private: list[AWSObject]
 
 
-def export_name(env: str, key: str) -> str:
-    return f"lift-{env}-{key}"
-
-
-def cluster_name(env: str) -> str:
-    return f"lift-{env}"
-
-
 def check_params(params: EnvironmentParams) -> None:
     """Raise ValidationError naming every bad CIDR or ARN, before CloudFormation would."""
     problems: list[str] = []
@@ -145,8 +139,10 @@ def _network(cidr: str, name: str, problems: list[str]) -> ipaddress.IPv4Network
     return net
 
 
-def environment_template(env: str, params: EnvironmentParams) -> Template:
-    t = Template(Description=f"git lift environment {env}: network, ECS cluster, load balancer")
+def environment_template(env: Environment, params: EnvironmentParams) -> Template:
+    t = Template(
+        Description=f"git lift environment {env.name}: network, ECS cluster, load balancer"
+    )
     t.set_version("2010-09-09")
     net = _add_network(t, env, params)
     cluster = t.add_resource(_cluster(env))
@@ -172,25 +168,26 @@ def environment_template(env: str, params: EnvironmentParams) -> Template:
     return t
 
 
-def _export(t: Template, env: str, key: str, value: object) -> None:
-    t.add_output(Output(key, Value=value, Export=Export(export_name(env, key))))
+def _export(t: Template, env: Environment, key: str, value: object) -> None:
+    t.add_output(Output(key, Value=value, Export=Export(env.export(key))))
 
 
-def _tags(env: str, name: str) -> Tags:
-    return Tags({"Name": name, "lift:environment": env})
+def _tags(env: Environment, *name: str) -> Tags:
+    """The Name tag `env.resource_name(*name)` and the environment tag."""
+    return Tags({"Name": env.resource_name(*name), "lift:environment": env.name})
 
 
-def _add_network(t: Template, env: str, p: EnvironmentParams) -> _Network:
+def _add_network(t: Template, env: Environment, p: EnvironmentParams) -> _Network:
     vpc = t.add_resource(
         ec2.VPC(
             "Vpc",
             CidrBlock=p.vpc_cidr,
             EnableDnsSupport=True,
             EnableDnsHostnames=True,
-            Tags=_tags(env, f"lift-{env}"),
+            Tags=_tags(env),
         )
     )
-    gateway = t.add_resource(ec2.InternetGateway("InternetGateway", Tags=_tags(env, f"lift-{env}")))
+    gateway = t.add_resource(ec2.InternetGateway("InternetGateway", Tags=_tags(env)))
     attachment = t.add_resource(
         ec2.VPCGatewayAttachment(
             "InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(gateway)
@@ -216,7 +213,7 @@ def _add_network(t: Template, env: str, p: EnvironmentParams) -> _Network:
                 "NatAddress",
                 Domain="vpc",
                 DependsOn=attachment.title,
-                Tags=_tags(env, f"lift-{env}"),
+                Tags=_tags(env),
             )
         )
         nat = t.add_resource(
@@ -224,7 +221,7 @@ def _add_network(t: Template, env: str, p: EnvironmentParams) -> _Network:
                 "NatGateway",
                 AllocationId=GetAtt(eip, "AllocationId"),
                 SubnetId=Ref(public[0]),
-                Tags=_tags(env, f"lift-{env}"),
+                Tags=_tags(env),
             )
         )
         t.add_resource(
@@ -238,25 +235,25 @@ def _add_network(t: Template, env: str, p: EnvironmentParams) -> _Network:
     return _Network(vpc, public, private)
 
 
-def _subnet(t: Template, env: str, vpc: AWSObject, kind: str, i: int, cidr: str) -> AWSObject:
+def _subnet(
+    t: Template, env: Environment, vpc: AWSObject, kind: str, i: int, cidr: str
+) -> AWSObject:
     return t.add_resource(
         ec2.Subnet(
             f"{kind}Subnet{i + 1}",
             VpcId=Ref(vpc),
             CidrBlock=cidr,
             AvailabilityZone=Select(i, GetAZs("")),
-            Tags=_tags(env, f"lift-{env}-{kind.lower()}-{i + 1}"),
+            Tags=_tags(env, kind.lower(), str(i + 1)),
         )
     )
 
 
 def _route_table(
-    t: Template, env: str, vpc: AWSObject, kind: str, subnets: list[AWSObject]
+    t: Template, env: Environment, vpc: AWSObject, kind: str, subnets: list[AWSObject]
 ) -> AWSObject:
     table = t.add_resource(
-        ec2.RouteTable(
-            f"{kind}RouteTable", VpcId=Ref(vpc), Tags=_tags(env, f"lift-{env}-{kind.lower()}")
-        )
+        ec2.RouteTable(f"{kind}RouteTable", VpcId=Ref(vpc), Tags=_tags(env, kind.lower()))
     )
     for i, subnet in enumerate(subnets):
         t.add_resource(
@@ -267,21 +264,21 @@ def _route_table(
     return table
 
 
-def _cluster(env: str) -> ecs.Cluster:
+def _cluster(env: Environment) -> ecs.Cluster:
     return ecs.Cluster(
         "Cluster",
-        ClusterName=cluster_name(env),
+        ClusterName=env.cluster,
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
         CapacityProviders=["FARGATE", "FARGATE_SPOT"],
         DefaultCapacityProviderStrategy=[
             ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1)
         ],
-        Tags=_tags(env, cluster_name(env)),
+        Tags=Tags({"Name": env.cluster, "lift:environment": env.name}),
     )
 
 
 def _add_public_load_balancer(
-    t: Template, env: str, p: EnvironmentParams, net: _Network
+    t: Template, env: Environment, p: EnvironmentParams, net: _Network
 ) -> tuple[AWSObject, AWSObject, AWSObject | None]:
     """The shared internet-facing ALB; returns (listener for rules, HTTP, HTTPS listener)."""
     ports = [80, 443] if p.certificate_arn else [80]
@@ -325,7 +322,9 @@ def _plain_http(listener: elb.Listener, reason: str) -> elb.Listener:
     return checks.skip(listener, checks.LISTENER_TLS, reason)
 
 
-def _add_internal_load_balancer(t: Template, env: str, p: EnvironmentParams, net: _Network) -> None:
+def _add_internal_load_balancer(
+    t: Template, env: Environment, p: EnvironmentParams, net: _Network
+) -> None:
     vpc_cidr = (GetAtt(net.vpc, "CidrBlock"), "the VPC")
     sg = t.add_resource(
         _ingress_group("InternalLoadBalancer", env, "internal", net.vpc, [80], vpc_cidr)
@@ -344,16 +343,21 @@ def _add_internal_load_balancer(t: Template, env: str, p: EnvironmentParams, net
 
 
 def _ingress_group(
-    prefix: str, env: str, kind: str, vpc: AWSObject, ports: list[int], source: tuple[object, str]
+    prefix: str,
+    env: Environment,
+    kind: str,
+    vpc: AWSObject,
+    ports: list[int],
+    source: tuple[object, str],
 ) -> ec2.SecurityGroup:
     """The security group of a load balancer: the listener ports, open to `source`, a CIDR and
     the words that describe it."""
     cidr, described = source
     return ec2.SecurityGroup(
         f"{prefix}SecurityGroup",
-        GroupDescription=f"git lift {env}: {kind} load balancer",
+        GroupDescription=f"git lift {env.name}: {kind} load balancer",
         VpcId=Ref(vpc),
-        Tags=_tags(env, f"lift-{env}-{kind}-alb"),
+        Tags=_tags(env, kind, "alb"),
         SecurityGroupIngress=[
             ec2.SecurityGroupRule(
                 IpProtocol="tcp",
@@ -369,7 +373,7 @@ def _ingress_group(
 
 def _load_balancer(
     title: str,
-    env: str,
+    env: Environment,
     scheme: str,
     sg: AWSObject,
     subnets: list[AWSObject],
@@ -381,7 +385,7 @@ def _load_balancer(
         attributes |= {
             "access_logs.s3.enabled": "true",
             "access_logs.s3.bucket": access_logs_bucket,
-            "access_logs.s3.prefix": f"lift-{env}/{scheme}",
+            "access_logs.s3.prefix": f"{env.access_log_prefix}/{scheme}",
         }
     lb = elb.LoadBalancer(
         title,
@@ -392,7 +396,7 @@ def _load_balancer(
         LoadBalancerAttributes=[
             elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in attributes.items()
         ],
-        Tags=_tags(env, f"lift-{env}"),
+        Tags=_tags(env),
     )
     if not access_logs_bucket:
         checks.skip(lb, checks.LOAD_BALANCER_ACCESS_LOGS, NO_ACCESS_LOGS)
@@ -417,18 +421,17 @@ def _not_found() -> elb.Action:
     )
 
 
-def _deployment_failures_rule(env: str, topic_arn: str) -> events.Rule:
+def _deployment_failures_rule(env: Environment, topic_arn: str) -> events.Rule:
     """Failed deployments of this cluster's services go to the topic.
 
     The topic's policy must let events.amazonaws.com publish; it is not this stack's to change.
     """
     service_arns = Sub(
-        f"arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}"
-        f":service/{cluster_name(env)}/"
+        f"arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:service/{env.cluster}/"
     )
     return events.Rule(
         "DeploymentFailures",
-        Description=f"git lift {env}: failed ECS deployments",
+        Description=f"git lift {env.name}: failed ECS deployments",
         EventPattern={
             "source": ["aws.ecs"],
             "detail-type": ["ECS Deployment State Change"],

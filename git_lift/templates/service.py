@@ -1,7 +1,8 @@
-"""The service stack `lift-<env>-<service>`: task definition, roles, ECS service; pure.
+"""The service stack (`Target.stack`): task definition, roles, ECS service; pure.
 
 The image and the secrets are inputs: the caller reads the image from the running task
-definition, so that an infrastructure change never rolls the code back.
+definition, so that an infrastructure change never rolls the code back. Every name comes from
+the `Target`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from git_lift.servicecfg import (
     Logging,
     ServiceConfig,
 )
+from git_lift.target import Environment, Target
 from git_lift.templates import checks
 from git_lift.templates import environment as envt
 from git_lift.templates import service_iam as roles
@@ -45,14 +47,6 @@ LOGS_UNKEYED = (
     "no logging.kms_key_arn: CloudWatch Logs encrypts the logs with its own key "
     "(git lift service edit sets a customer-managed one)"
 )
-
-
-def task_family(env: str, service: str) -> str:
-    return f"{env}-{service}"
-
-
-def log_group_name(env: str, service: str) -> str:
-    return f"/lift/{env}/{service}"
 
 
 def listener_priority(service: str, http: HttpInterface) -> int:
@@ -67,8 +61,7 @@ def listener_priority(service: str, http: HttpInterface) -> int:
 
 
 def service_template(
-    env: str,
-    service: str,
+    target: Target,
     cfg: ServiceConfig,
     *,
     image: str,
@@ -76,25 +69,24 @@ def service_template(
     region: str,
     account_id: str,
     kms_key_arn: str | None,
-    container: str | None = None,
 ) -> Template:
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
     (not an alias) or None for the AWS managed key, which needs no grant."""
-    _check_secrets(roles.parameter_prefix_arn(env, service, region, account_id), secrets)
-    name = container or service
-    t = Template(Description=f"git lift service {service} in environment {env}")
+    _check_secrets(target.parameter_prefix_arn(region, account_id), secrets)
+    name = target.container
+    t = Template(Description=f"git lift service {target.name} in environment {target.env}")
     t.set_version("2010-09-09")
     log_group = None
     if cfg.logging.driver == "awslogs":
-        log_group = t.add_resource(_log_group(env, service, cfg.logging, region))
+        log_group = t.add_resource(_log_group(target, cfg.logging, region))
     execution_role = t.add_resource(
-        roles.execution_role(env, service, image, log_group, region, account_id, kms_key_arn)
+        roles.execution_role(target, image, log_group, region, account_id, kms_key_arn)
     )
-    task_role = t.add_resource(roles.task_role(env, service, cfg, region, account_id))
+    task_role = t.add_resource(roles.task_role(target, cfg, region, account_id))
     task_def = t.add_resource(
         ecs.TaskDefinition(
             "TaskDefinition",
-            Family=task_family(env, service),
+            Family=target.task_family,
             Cpu=str(cfg.cpu),
             Memory=str(cfg.memory),
             NetworkMode="awsvpc",
@@ -103,26 +95,26 @@ def service_template(
             TaskRoleArn=GetAtt(task_role, "Arn"),
             ContainerDefinitions=[_container(name, cfg, image, secrets, log_group, region)],
             Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
-            Tags=_tags(env, service),
+            Tags=_tags(target),
         )
     )
-    sg = t.add_resource(_security_group(env, service, cfg))
+    sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
-    svc = _service(env, service, cfg, task_def, sg)
+    svc = _service(target, cfg, task_def, sg)
     if cfg.http_interface is not None:
-        _add_http(t, env, service, name, cfg.http_interface, svc)
+        _add_http(t, target, name, cfg.http_interface, svc)
     t.add_resource(svc)
     if cfg.autoscaling is not None:
-        _add_autoscaling(t, env, service, cfg.autoscaling, svc)
+        _add_autoscaling(t, target, cfg.autoscaling, svc)
     _outputs(t, svc, task_def, execution_role, task_role, log_group)
     return t
 
 
-def _log_group(env: str, service: str, log: Logging, region: str) -> logs.LogGroup:
+def _log_group(target: Target, log: Logging, region: str) -> logs.LogGroup:
     # Explicit: the logs go with the stack, so that `service create` can run again after a delete.
     group = logs.LogGroup(
         "LogGroup",
-        LogGroupName=log_group_name(env, service),
+        LogGroupName=target.log_group,
         RetentionInDays=log.retention_days,
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
@@ -134,15 +126,14 @@ def _log_group(env: str, service: str, log: Logging, region: str) -> logs.LogGro
     if key_region != region:
         raise ValidationError(
             f"logging.kms_key_arn: the key is in {key_region}, the log group in {region}",
-            hint=f"git lift service edit -e {env}: give a key from {region}",
+            hint=f"git lift service edit -e {target.env}: give a key from {region}",
         )
     group.KmsKeyId = log.kms_key_arn
     return group
 
 
-def _service(
-    env: str, service: str, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObject
-) -> ecs.Service:
+def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObject) -> ecs.Service:
+    env = target.environment_names
     network = ecs.AwsvpcConfiguration(
         Subnets=Split(",", _import(env, envt.TASK_SUBNETS)),
         SecurityGroups=[Ref(sg)],
@@ -150,7 +141,7 @@ def _service(
     )
     return ecs.Service(
         "Service",
-        ServiceName=service,
+        ServiceName=target.ecs_service,
         Cluster=_import(env, envt.CLUSTER_NAME),
         TaskDefinition=Ref(task_def),
         DesiredCount=cfg.desired_count,
@@ -162,7 +153,7 @@ def _service(
         EnableExecuteCommand=cfg.ecs_exec,
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",
-        Tags=_tags(env, service),
+        Tags=_tags(target),
     )
 
 
@@ -179,12 +170,12 @@ def _check_secrets(prefix: str, secrets: dict[str, str]) -> None:
         raise ValidationError("secrets the task could not read:\n  " + "\n  ".join(problems))
 
 
-def _import(env: str, key: str) -> ImportValue:
-    return ImportValue(envt.export_name(env, key))
+def _import(env: Environment, key: str) -> ImportValue:
+    return ImportValue(env.export(key))
 
 
-def _tags(env: str, service: str) -> Tags:
-    return Tags({"lift:environment": env, "lift:service": service})
+def _tags(target: Target) -> Tags:
+    return Tags({roles.TAG_ENV: target.env, roles.TAG_SERVICE: target.name})
 
 
 def _container(
@@ -240,7 +231,8 @@ def _volume(i: int, v: EfsVolume) -> ecs.Volume:
     )
 
 
-def _security_group(env: str, service: str, cfg: ServiceConfig) -> ec2.SecurityGroup:
+def _security_group(target: Target, cfg: ServiceConfig) -> ec2.SecurityGroup:
+    env = target.environment_names
     ingress = []
     if cfg.http_interface is not None:
         h = cfg.http_interface
@@ -256,10 +248,10 @@ def _security_group(env: str, service: str, cfg: ServiceConfig) -> ec2.SecurityG
         )
     return ec2.SecurityGroup(
         "SecurityGroup",
-        GroupDescription=f"git lift {env}: tasks of {service}",
+        GroupDescription=f"git lift {target.env}: tasks of {target.name}",
         VpcId=_import(env, envt.VPC_ID),
         SecurityGroupIngress=ingress,
-        Tags=Tags({"Name": f"lift-{env}-{service}"}) + _tags(env, service),
+        Tags=Tags({"Name": env.resource_name(target.name)}) + _tags(target),
     )
 
 
@@ -292,8 +284,9 @@ def _deployment(cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
 
 
 def _add_http(
-    t: Template, env: str, service: str, container: str, h: HttpInterface, svc: ecs.Service
+    t: Template, target: Target, container: str, h: HttpInterface, svc: ecs.Service
 ) -> None:
+    env = target.environment_names
     target_group = t.add_resource(
         elb.TargetGroup(
             "TargetGroup",
@@ -310,7 +303,7 @@ def _add_http(
             TargetGroupAttributes=[
                 elb.TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")
             ],
-            Tags=_tags(env, service),
+            Tags=_tags(target),
         )
     )
     listener = envt.INTERNAL_LISTENER if h.internal else envt.LISTENER
@@ -318,7 +311,7 @@ def _add_http(
         elb.ListenerRule(
             "ListenerRule",
             ListenerArn=_import(env, listener),
-            Priority=listener_priority(service, h),
+            Priority=listener_priority(target.name, h),
             Conditions=_conditions(h),
             Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
         )
@@ -360,8 +353,9 @@ def _conditions(h: HttpInterface) -> list[elb.Condition]:
     return conditions
 
 
-def _add_autoscaling(t: Template, env: str, service: str, a: Autoscaling, svc: ecs.Service) -> None:
-    target = t.add_resource(
+def _add_autoscaling(t: Template, target: Target, a: Autoscaling, svc: ecs.Service) -> None:
+    env = target.environment_names
+    scalable = t.add_resource(
         applicationautoscaling.ScalableTarget(
             "ScalableTarget",
             MinCapacity=a.min,
@@ -370,7 +364,7 @@ def _add_autoscaling(t: Template, env: str, service: str, a: Autoscaling, svc: e
             ScalableDimension="ecs:service:DesiredCount",
             ResourceId=Join("/", ["service", _import(env, envt.CLUSTER_NAME), GetAtt(svc, "Name")]),
             # The developer policy changes only scalable targets tagged with its environment.
-            Tags=_tags(env, service),
+            Tags=_tags(target),
         )
     )
     tracking = applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
@@ -385,9 +379,9 @@ def _add_autoscaling(t: Template, env: str, service: str, a: Autoscaling, svc: e
     t.add_resource(
         applicationautoscaling.ScalingPolicy(
             "CpuScalingPolicy",
-            PolicyName=f"{env}-{service}-cpu",
+            PolicyName=target.scaling_policy,
             PolicyType="TargetTrackingScaling",
-            ScalingTargetId=Ref(target),
+            ScalingTargetId=Ref(scalable),
             TargetTrackingScalingPolicyConfiguration=tracking,
         )
     )

@@ -1,9 +1,9 @@
 """IAM roles of a service's tasks, each allowed only what that service needs; pure.
 
-The roles have fixed names (`lift-<env>-<service>-task`, `-execution`: names are validated so
-that these fit IAM's 64 characters), so that a policy naming one service's roles never matches
-another's, and they carry the environment's permissions boundary `lift-<env>-boundary`: the
-developer policy may author roles only under that boundary (see commands/iam_policy.py).
+The roles have fixed names (`Target.role_name`: names are validated so that these fit IAM's 64
+characters), so that a policy naming one service's roles never matches another's, and they
+carry the environment's permissions boundary (`Environment.boundary_policy`): the developer
+policy may author roles only under that boundary (see templates/iam_*.py).
 """
 
 from __future__ import annotations
@@ -13,72 +13,56 @@ import re
 from troposphere import AWSObject, GetAtt, Tags, iam
 
 from git_lift.servicecfg import ServiceConfig
+from git_lift.target import Environment, Target, arn, partition
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^@:]+)")
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
-def parameter_prefix_arn(env: str, service: str, region: str, account_id: str) -> str:
-    """The only parameters the task may read: `/<env>/<service>/*`."""
-    return f"arn:{partition(region)}:ssm:{region}:{account_id}:parameter/{env}/{service}/"
-
 
 ROLE_KINDS = ("task", "execution")
 TAG_ENV = "lift:environment"
 TAG_SERVICE = "lift:service"
 
 
-def role_name(env: str, service: str, kind: str) -> str:
-    return f"lift-{env}-{service}-{kind}"
+def role_arn(target: Target, kind: str, region: str, account_id: str) -> str:
+    return arn("iam", region, account_id, f"role/{target.role_name(kind)}")
 
 
-def snapshot_arns(env: str, service: str, region: str, account_id: str) -> list[str]:
-    """The pinned-config secret `lift/<env>/<service>` (ARN suffix: six random characters,
+def snapshot_arns(target: Target, region: str, account_id: str) -> list[str]:
+    """The pinned-config secret `Target.snapshot_secret()` (ARN suffix: six random characters,
     so `api-??????` never matches `api-gateway`'s) and its parts `.../2`, `.../3`."""
-    base = (
-        f"arn:{partition(region)}:secretsmanager:{region}:{account_id}:secret:lift/{env}/{service}"
-    )
+    base = arn("secretsmanager", region, account_id, f"secret:{target.snapshot_secret()}")
     return [f"{base}-??????", f"{base}/*"]
 
 
-def boundary_name(env: str) -> str:
-    return f"lift-{env}-boundary"
-
-
-def boundary_arn(env: str, region: str, account_id: str) -> str:
-    return f"arn:{partition(region)}:iam::{account_id}:policy/{boundary_name(env)}"
+def boundary_arn(env: Environment, region: str, account_id: str) -> str:
+    return arn("iam", region, account_id, f"policy/{env.boundary_policy}")
 
 
 def boundary_policy(
-    env: str, region: str, account_id: str, kms_key_arn: str | None
+    env: Environment, region: str, account_id: str, kms_key_arn: str | None
 ) -> dict[str, object]:
     """The most any task or execution role of the environment may ever do, whatever inline
     policy the role itself is given: its environment's parameters and logs, image pulls, ECS
     Exec and EFS mounts; never IAM, never another environment."""
-    p = partition(region)
     statements: list[dict[str, object]] = [
         {
             "Sid": "Parameters",
             "Effect": "Allow",
             "Action": "ssm:GetParameters",
-            "Resource": f"arn:{p}:ssm:{region}:{account_id}:parameter/{env}/*",
+            "Resource": arn("ssm", region, account_id, f"parameter{env.parameter_path}/*"),
         },
         {
             "Sid": "PinnedConfig",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": f"arn:{p}:secretsmanager:{region}:{account_id}:secret:lift/{env}/*",
+            "Resource": arn(
+                "secretsmanager", region, account_id, f"secret:{env.snapshot_secret_prefix}*"
+            ),
         },
         {
             "Sid": "Logs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"arn:{p}:logs:{region}:{account_id}:log-group:/lift/{env}/*",
+            "Resource": arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
         },
         {
             "Sid": "PullImages",
@@ -88,7 +72,7 @@ def boundary_policy(
                 "ecr:BatchGetImage",
                 "ecr:GetDownloadUrlForLayer",
             ],
-            "Resource": f"arn:{p}:ecr:*:{account_id}:repository/*",
+            "Resource": f"arn:{partition(region)}:ecr:*:{account_id}:repository/*",
         },
         # AWS allows these on "*" only.
         {
@@ -112,7 +96,7 @@ def boundary_policy(
             "Sid": "Volumes",
             "Effect": "Allow",
             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": f"arn:{p}:elasticfilesystem:{region}:{account_id}:file-system/*",
+            "Resource": arn("elasticfilesystem", region, account_id, "file-system/*"),
         },
     ]
     if kms_key_arn:
@@ -129,15 +113,15 @@ def boundary_policy(
 
 
 def _role(
-    kind: str, env: str, service: str, region: str, account_id: str, policies: list[iam.Policy]
+    kind: str, target: Target, region: str, account_id: str, policies: list[iam.Policy]
 ) -> iam.Role:
     return iam.Role(
         f"{kind.capitalize()}Role",
-        RoleName=role_name(env, service, kind),
+        RoleName=target.role_name(kind),
         AssumeRolePolicyDocument=_assume_role(account_id),
-        PermissionsBoundary=boundary_arn(env, region, account_id),
+        PermissionsBoundary=boundary_arn(target.environment_names, region, account_id),
         Policies=policies,
-        Tags=Tags({TAG_ENV: env, TAG_SERVICE: service}),
+        Tags=Tags({TAG_ENV: target.env, TAG_SERVICE: target.name}),
     )
 
 
@@ -163,8 +147,7 @@ def _policy(name: str, statements: list[dict[str, object]]) -> iam.Policy:
 
 
 def execution_role(
-    env: str,
-    service: str,
+    target: Target,
     image: str,
     log_group: AWSObject | None,
     region: str,
@@ -172,15 +155,15 @@ def execution_role(
     kms_key_arn: str | None,
 ) -> iam.Role:
     """What ECS needs to start the task: pull its image, read its parameters, write its logs."""
-    prefix = parameter_prefix_arn(env, service, region, account_id)
+    prefix = target.parameter_prefix_arn(region, account_id)
     statements: list[dict[str, object]] = [
         {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"{prefix}*"},
-        # A release's pinned config (`pinConfig`): the secret lift/<env>/<service> and its
+        # A release's pinned config (`pinConfig`): the service's snapshot secret and its
         # parts; AWS appends six random characters to a secret's name in its ARN.
         {
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": snapshot_arns(env, service, region, account_id),
+            "Resource": snapshot_arns(target, region, account_id),
         },
     ]
     if kms_key_arn:
@@ -195,9 +178,7 @@ def execution_role(
     ecr = _ECR_IMAGE.match(image)
     if ecr:
         repo_account, repo_region, repo = ecr.groups()
-        repo_arn = (
-            f"arn:{partition(repo_region)}:ecr:{repo_region}:{repo_account}:repository/{repo}"
-        )
+        repo_arn = arn("ecr", repo_region, repo_account, f"repository/{repo}")
         statements += [
             {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {
@@ -218,10 +199,10 @@ def execution_role(
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             }
         )
-    return _role("execution", env, service, region, account_id, [_policy("start-task", statements)])
+    return _role("execution", target, region, account_id, [_policy("start-task", statements)])
 
 
-def task_role(env: str, service: str, cfg: ServiceConfig, region: str, account_id: str) -> iam.Role:
+def task_role(target: Target, cfg: ServiceConfig, region: str, account_id: str) -> iam.Role:
     """What the running code may do: ECS Exec sessions and mounting its EFS volumes."""
     statements: list[dict[str, object]] = []
     if cfg.ecs_exec:
@@ -240,10 +221,7 @@ def task_role(env: str, service: str, cfg: ServiceConfig, region: str, account_i
     for v in cfg.volumes:
         actions = ["elasticfilesystem:ClientMount"]
         actions += [] if v.read_only else ["elasticfilesystem:ClientWrite"]
-        fs_arn = (
-            f"arn:{partition(region)}:elasticfilesystem:{region}:{account_id}"
-            f":file-system/{v.file_system_id}"
-        )
+        fs_arn = arn("elasticfilesystem", region, account_id, f"file-system/{v.file_system_id}")
         statements.append({"Effect": "Allow", "Action": actions, "Resource": fs_arn})
     policies = [_policy("task", statements)] if statements else []
-    return _role("task", env, service, region, account_id, policies)
+    return _role("task", target, region, account_id, policies)

@@ -1,0 +1,135 @@
+"""What an IAM policy of git lift is about: the services (Targets) of one environment in one
+region and account, and the statement shape; pure. Every name in an ARN comes from the
+Targets and their Environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from git_lift.target import Environment, Target, arn
+from git_lift.templates.service_iam import ROLE_KINDS, TAG_ENV, boundary_arn
+
+Statement = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Network:
+    """What the environment stack made that service stacks attach to (from its record)."""
+
+    vpc_id: str
+    listeners: tuple[str, ...]  # the listeners services add rules to
+
+
+@dataclass(frozen=True)
+class Scope:
+    targets: tuple[Target, ...]  # the repository's services in one environment
+    region: str
+    account: str
+    kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
+    pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
+    network: Network | None = None  # None: the environment does not exist yet
+
+    def __post_init__(self) -> None:
+        if not self.targets or len({t.env for t in self.targets}) != 1:
+            raise ValueError("a policy scope is one or more services of one environment")
+
+    @property
+    def environment(self) -> Environment:
+        return self.targets[0].environment_names
+
+    @property
+    def env(self) -> str:
+        return self.environment.name
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.targets)
+
+    def arn(self, service: str, resource: str) -> str:
+        """An ARN in the scope's account and region (none for IAM, as AWS writes it)."""
+        return arn(service, self.region, self.account, resource)
+
+    def each(self, service: str, resource: Callable[[Target], str]) -> list[str]:
+        """One ARN per service of the repo, its resource part named by the Target."""
+        return [self.arn(service, resource(t)) for t in self.targets]
+
+    def parameters(self, within: str = "") -> list[str]:
+        """Each service's parameters: the path itself, or `within` it (`/*`)."""
+        return self.each("ssm", lambda t: f"parameter{t.parameter_path}{within}")
+
+    def log_groups(self, suffix: str = "") -> list[str]:
+        """Each service's log group (its streams: suffix `:*`)."""
+        return self.each("logs", lambda t: f"log-group:{t.log_group}{suffix}")
+
+    @property
+    def ecs_services(self) -> list[str]:
+        return self.each("ecs", lambda t: f"service/{t.cluster}/{t.ecs_service}")
+
+    @property
+    def task_definitions(self) -> list[str]:
+        """Every revision of each service's task definition family."""
+        return self.each("ecs", lambda t: f"task-definition/{t.task_family}:*")
+
+    @property
+    def cluster(self) -> str:
+        return self.arn("ecs", f"cluster/{self.environment.cluster}")
+
+    @property
+    def tasks(self) -> str:
+        """Every task of the environment's cluster."""
+        return self.arn("ecs", f"task/{self.environment.cluster}/*")
+
+    @property
+    def environment_stack(self) -> str:
+        return self.arn("cloudformation", f"stack/{self.environment.stack}/*")
+
+    @property
+    def roles(self) -> list[str]:
+        return [self.arn("iam", f"role/{t.role_name(k)}") for t in self.targets for k in ROLE_KINDS]
+
+    @property
+    def boundary(self) -> str:
+        return boundary_arn(self.environment, self.region, self.account)
+
+    @property
+    def env_tag(self) -> dict[str, str]:
+        return {f"aws:ResourceTag/{TAG_ENV}": self.env}
+
+    @property
+    def env_request_tag(self) -> dict[str, str]:
+        return {f"aws:RequestTag/{TAG_ENV}": self.env}
+
+    @property
+    def claim(self) -> dict[str, Any]:
+        """Tag a resource with this environment only while it has no environment tag: a
+        request tag alone would let staging re-tag production's resource and then own it."""
+        return {
+            "Null": {f"aws:ResourceTag/{TAG_ENV}": "true"},
+            "StringEquals": self.env_request_tag,
+        }
+
+
+def allow(sid: str, actions: list[str], resources: list[str] | str, **extra: Any) -> Statement:
+    statement: Statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions)}
+    listed = [resources] if isinstance(resources, str) else resources
+    statement["Resource"] = "*" if listed == ["*"] else sorted(set(listed))
+    statement.update(extra)
+    return statement
+
+
+def leading_keys(*keys: str) -> dict[str, Any]:
+    """Items whose partition key is one of `keys` (every key of a batch or transaction)."""
+    return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(keys)}}
+
+
+def network(outputs: dict[str, str]) -> Network | None:
+    """The network of an environment's record (its stack's outputs); None before it exists."""
+    from git_lift.templates.environment import INTERNAL_LISTENER, LISTENER, VPC_ID
+
+    if VPC_ID not in outputs:
+        return None
+    listeners = tuple(outputs[k] for k in (LISTENER, INTERNAL_LISTENER) if outputs.get(k))
+    return Network(outputs[VPC_ID], listeners)

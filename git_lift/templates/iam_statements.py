@@ -1,0 +1,202 @@
+"""Least-privilege IAM policies for what git lift does in one environment: the statements,
+as data (pure); `git lift iam-policy` (commands/iam_policy.py) prints them.
+
+Audiences (each one includes the one before):
+- ci: ship (push the image to the service's repository, register its task definition family,
+  update its ECS service, pass its two roles to ECS tasks, lock and record releases) and
+  config checks that read names only. It changes no stack, and reads no secret value except
+  where the environment pins config: there the ship copies the service's values
+  (`ssm:GetParameters` with decryption on `/<env>/<service>/*`) into its own snapshot secret
+  `lift/<env>/<service>` (create, describe, put a version, move labels; never read it back).
+- developer: also config edits (values of its services' parameters only), logs, shell, and the
+  service stacks (`service create|edit|update`) with what CloudFormation does on the caller's
+  behalf for them. Roles: only the service's two roles (`lift-<env>-<service>-task|execution`),
+  only with the permissions boundary `lift-<env>-boundary` and tagged with their environment and
+  service; the boundary cannot be removed or swapped. Security groups only in the environment's
+  VPC, listener rules only on its listeners, target groups and scalable targets only when tagged
+  `lift:environment=<env>`. It cannot change the environment stack, other environments'
+  releases, locks or service documents (DynamoDB leading keys), nor create any other role.
+- admin: also the environment stack (`env create|update`): network, cluster, load balancers,
+  the environment records, and creating (never changing) the boundary policy, which
+  `--for boundary` prints.
+
+Actions that AWS authorises only on "*" (Describe*, ecr:GetAuthorizationToken...) get "*".
+The security-group and listener statements need the environment's VPC and listeners, read from
+its record: printed before `env create`, the policy leaves them out and says so.
+
+The statements are pure data; every AWS call the commands make must be allowed by them
+(tests/test_iam_policy.py), and parliament finds nothing of MEDIUM or above in them beyond a
+documented allow-list (tests/test_iam_parliament.py).
+
+The stack statements (developer and admin) are in templates/iam_stacks.py; every name in an
+ARN comes from the Scope's Targets and their Environment (git_lift/target.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from git_lift.target import ENVIRONMENT_RECORDS, TABLE
+from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
+from git_lift.templates.iam_stacks import environment_stack, service_stacks
+from git_lift.templates.service_iam import boundary_policy, snapshot_arns
+
+
+def config_names(s: Scope) -> list[Statement]:
+    # DescribeParameters has no resource-level permissions; it returns names, never values.
+    return [allow("ConfigNames", ["ssm:DescribeParameters"], "*")]
+
+
+def config_values(s: Scope) -> list[Statement]:
+    actions = [
+        "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
+        "ssm:GetParameter",
+        "ssm:GetParameterHistory",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:PutParameter",
+    ]
+    statements = [allow("ConfigValues", actions, s.parameters() + s.parameters("/*"))]
+    if s.kms_key_arn:
+        statements.append(
+            allow(
+                "ConfigKey",
+                ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                s.kms_key_arn,
+                Condition={"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}},
+            )
+        )
+        # `lift.kmsKey` may name an alias: git lift looks the key's ARN up for the task roles.
+        statements.append(allow("ConfigKeyLookup", ["kms:DescribeKey"], s.kms_key_arn))
+    return statements
+
+
+SNAPSHOT_WRITES = [
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+]
+
+
+def snapshot_secrets(s: Scope) -> list[str]:
+    """Each service's snapshot secret (ARNs end in -XXXXXX) and the parts of a split one."""
+    return [arn for t in s.targets for arn in snapshot_arns(t, s.region, s.account)]
+
+
+def pinned_config(s: Scope, audience: str) -> list[Statement]:
+    """Pinned config: the ship decrypts the keys it snapshots and writes and labels its own
+    secret (creating it on the first release); developers also read snapshots back
+    (`config restore --release N`). CI gets none of it where config is not pinned."""
+    if audience == "ci" and not s.pins_config:
+        return []
+    reads = ["secretsmanager:GetSecretValue"] if audience != "ci" else []
+    statements = [allow("ConfigSnapshots", SNAPSHOT_WRITES + reads, snapshot_secrets(s))]
+    if audience == "ci":
+        values = s.parameters("/*")
+        statements.append(allow("PinnedConfigValues", ["ssm:GetParameters"], values))
+        if s.kms_key_arn:
+            statements.append(
+                allow(
+                    "PinnedConfigKey",
+                    ["kms:Decrypt"],
+                    s.kms_key_arn,
+                    Condition={"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}},
+                )
+            )
+    return statements
+
+
+def store(s: Scope, audience: str) -> list[Statement]:
+    """The table, item by item: each environment and service has its partitions
+    (`Target.release_key` holds the counter, the lock and the releases, `Target.service_key`
+    the service documents, `Target.lease_key` the config writers' lease); environment records
+    share one."""
+    read = ["dynamodb:GetItem", "dynamodb:Query"]
+    write = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    table = [s.arn("dynamodb", f"table/{TABLE}")]
+    releases = [t.release_key for t in s.targets]
+    documents = [t.service_key for t in s.targets] + [t.lease_key for t in s.targets]
+    own = releases + documents if audience != "ci" else releases
+    statements = [
+        allow("ReleaseTable", ["dynamodb:CreateTable", "dynamodb:DescribeTable"], table),
+        allow("Releases", read + write, table, Condition=leading_keys(*own)),
+        allow(
+            "ReadRecords",
+            read,
+            table,
+            Condition=leading_keys(ENVIRONMENT_RECORDS, *releases, *documents),
+        ),
+    ]
+    if audience == "admin":
+        # The records' partition key is the same for every environment (the name is the
+        # sort key), so this cannot be narrowed to one environment.
+        statements.append(
+            allow("EnvironmentRecords", write, table, Condition=leading_keys(ENVIRONMENT_RECORDS))
+        )
+    return statements
+
+
+def ship(s: Scope) -> list[Statement]:
+    repository = [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:CreateRepository",
+        "ecr:DescribeImages",
+        "ecr:DescribeRepositories",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+    ]
+    return [
+        allow("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
+        allow("Registry", repository, s.each("ecr", lambda t: f"repository/{t.ecr_repository}")),
+        allow("Deploy", ["ecs:DescribeServices", "ecs:UpdateService"], s.ecs_services),
+        allow("RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"], s.task_definitions),
+        # These have no resource-level permissions.
+        allow(
+            "TaskDefinitions",
+            ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+            "*",
+        ),
+        allow(
+            "ListTasks",
+            ["ecs:ListTasks"],
+            "*",
+            Condition={"ArnEquals": {"ecs:cluster": s.cluster}},
+        ),
+        allow("DescribeTasks", ["ecs:DescribeTasks"], [s.tasks]),
+        allow(
+            "PassTaskRoles",
+            ["iam:PassRole"],
+            s.roles,
+            Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+    ]
+
+
+def observe(s: Scope) -> list[Statement]:
+    logs = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+    return [
+        allow("Logs", logs, s.log_groups(":*")),
+        allow("LiveTail", ["logs:StartLiveTail"], s.log_groups()),
+        allow("Shell", ["ecs:ExecuteCommand"], [s.cluster, s.tasks]),
+    ]
+
+
+def statements(audience: str, s: Scope) -> list[Statement]:
+    found = config_names(s) + ship(s) + store(s, audience) + pinned_config(s, audience)
+    if audience in ("developer", "admin"):
+        found += config_values(s) + observe(s) + service_stacks(s)
+    if audience == "admin":
+        found += environment_stack(s)
+    return found
+
+
+def policy(audience: str, s: Scope) -> dict[str, Any]:
+    if audience == "boundary":
+        return boundary_policy(s.environment, s.region, s.account, s.kms_key_arn)
+    return {"Version": "2012-10-17", "Statement": statements(audience, s)}
