@@ -310,6 +310,11 @@ class Repo:
             if entry.name.startswith(prefix)
         ]
 
+    def set_config_entries(self, path: Path, entries: list[tuple[str, str]]) -> None:
+        """Set (replace) entries of a git-config-syntax file such as .gitlift."""
+        for key, value in entries:
+            self.git("config", "-f", str(path), key, value)
+
     def add_config_entries(self, path: Path, entries: list[tuple[str, str]]) -> None:
         """Append entries to a git-config-syntax file such as .gitlift, as git writes them."""
         for key, value in entries:

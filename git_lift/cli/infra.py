@@ -349,3 +349,37 @@ def iam_policy(
     from git_lift.commands import iam_policy as command
 
     return command.print_policy(context(ctx, values), env, audience, account)
+
+
+@cli.command("adopt")
+@env_option
+@click.option("--cluster", required=True, help="The ECS cluster the service runs in.")
+@click.option(
+    "--ecs-service",
+    required=True,
+    help="The ECS service's name (-s names git lift's service, in a repo of several).",
+)
+@click.option("--container", help="The container git lift deploys (when several are essential).")
+@global_options
+@click.pass_context
+def adopt(
+    ctx: click.Context,
+    /,
+    env: str,
+    cluster: str,
+    ecs_service: str,
+    container: str | None,
+    **values: Any,
+) -> int:
+    """Point git lift at an ECS service it did not create (cloudlift, Terraform, console).
+
+    \b
+    Reads the service's task definition and writes the names it found into .gitlift.
+
+    \b
+    Example:
+      git lift adopt -e staging --cluster cluster-staging --ecs-service payments-Payments
+    """
+    from git_lift.commands import adopt as command
+
+    return command.adopt(context(ctx, values), env, cluster, ecs_service, container)

@@ -11,6 +11,7 @@ from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context, gitlift_digest, trust_file, work_tree_gitlift
 from git_lift.commands.editor import write_private
 from git_lift.errors import OK, UsageError
+from git_lift.repo import Repo
 
 
 def trust(ctx: Context) -> int:
@@ -37,11 +38,17 @@ def trust(ctx: Context) -> int:
         question="Trust this .gitlift?",
         unattended=False,
     )
-    path = trust_file(ctx.repo)
+    digest = record_trust(ctx.repo)
+    ui.info(f"trusted .gitlift ({digest[:12]}); a change to it needs git lift trust again")
+    return OK
+
+
+def record_trust(repo: Repo) -> str:
+    """Trust the work tree's .gitlift as it is now (`trust`, and `adopt` that wrote it)."""
+    _, raw = work_tree_gitlift(repo)
+    path = trust_file(repo)
     path.parent.mkdir(mode=0o700, exist_ok=True)
     known = path.read_text().split() if path.exists() else []
     digest = gitlift_digest(raw)
     write_private(path, "\n".join(dict.fromkeys([*known, digest])) + "\n")
-    ui.info(f"trusted .gitlift ({digest[:12]}); a change to it needs git lift trust again")
-    return OK
-
+    return digest
