@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from git_lift.aws.ssm import ParameterStore
+from git_lift.errors import Conflict
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
@@ -96,3 +97,43 @@ def test_read_keys_decrypts_only_the_keys_asked_for(ssm: Any) -> None:
     found = store.read_keys(["KEY_003", "ABSENT"])
     assert list(found) == ["KEY_003"] and found["KEY_003"].value == "secret-3"
     assert calls == Counter({"GetParameters": 1})
+
+
+def test_history_beyond_one_page_is_read_whole(ssm: Any) -> None:
+    client, calls = ssm
+    store = parameters(client)
+    for n in range(1, 56):
+        store.put("TOKEN", f"v{n}", advanced=False)
+    calls.clear()
+    entries = store.history("TOKEN", with_values=True)
+    assert [e.version for e in entries] == list(range(1, 56))
+    assert entries[-1].value == "v55"
+    assert calls == Counter({"GetParameterHistory": 2})  # AWS gives at most 50 a page
+
+
+def test_a_listing_beyond_one_page_lists_every_name_of_the_service_alone(ssm: Any) -> None:
+    client, _ = ssm
+    fill(client, 23)
+    fill(client, 2, prefix="/staging/api/nested")  # one level only, as env.sample keys are
+    fill(client, 2, prefix="/staging/apiary")
+    listed = parameters(client).listing()
+    assert sorted(listed) == [f"KEY_{n:03}" for n in range(23)]
+    assert all(item.version == 1 and item.modified is not None for item in listed.values())
+
+
+def test_a_version_moved_since_the_plan_is_a_conflict_naming_the_keys(ssm: Any) -> None:
+    client, calls = ssm
+    fill(client, 3)
+    store = parameters(client)
+    planned: dict[str, int | None] = {"KEY_000": 1, "KEY_001": 1, "NEW": None}
+    calls.clear()
+    store.require_versions(planned, hint="h")  # nothing moved: no error
+    assert calls == Counter({"GetParameters": 1})
+    store.put("KEY_001", "changed elsewhere", advanced=False)
+    store.put("NEW", "created elsewhere", advanced=False)
+    with pytest.raises(Conflict) as raised:
+        store.require_versions(planned, hint="reapply")
+    assert raised.value.message == (
+        "changed in staging since you started: KEY_001, NEW; nothing was written"
+    )
+    assert raised.value.hint == "reapply"

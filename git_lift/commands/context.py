@@ -1,7 +1,8 @@
-"""What every command needs: the repository, merged settings, the service, AWS clients.
+"""What every command needs: the repository, merged settings, the Target it acts on, and
+`aws`, the factory of AWS wrappers.
 
-Built by the cli package; AWS clients are created on first use so that commands and hooks that never
-reach AWS never import boto3.
+Built by the cli package; AWS clients are created on first use so that commands and hooks that
+never reach AWS never import boto3.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from git_lift.repo import Repo, read_config_file
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:
-    from git_lift.aws.clients import Clients
     from git_lift.aws.factory import Aws
     from git_lift.aws.ssm import ParameterStore
     from git_lift.commands.names_cache import NamesCache
@@ -47,10 +47,6 @@ class Context:
         from git_lift.aws.factory import Aws
 
         return Aws(self.settings, hook=self.hook)
-
-    @property
-    def clients(self) -> Clients:
-        return self.aws.clients()
 
     def target(self, env: str, service: ServiceSettings | None = None) -> Target:
         """This service (or `service`) in the environment named `env`."""
