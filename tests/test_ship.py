@@ -404,6 +404,21 @@ def test_production_on_a_terminal_asks_for_its_name(shipping: GitRepo) -> None:
     assert "About to ship payments-api" in shown and "release 1" in shown
 
 
+def test_production_shows_the_plan_and_its_diff_before_asking_for_its_name(
+    shipping: GitRepo,
+) -> None:
+    prompt = "Type the environment's name (production)"
+    code, shown = run_in_terminal(
+        ["git", "lift", "ship", "-e", "production"], shipping.path, [(prompt, "no")]
+    )
+    assert code == 1 and "not confirmed; nothing was deployed" in shown
+    asked = shown.index(prompt)
+    diff = shown.index("~ payments-api image public.ecr.aws/lift/placeholder:latest")
+    assert diff < shown.index("+ secret DATABASE_URL") < asked
+    assert shown.index("(built next)") < shown.index("About to ship payments-api") < asked
+    assert "building" not in shown
+
+
 def test_a_dirty_build_is_recorded_as_dirty_and_never_tagged(shipping: GitRepo, lift: Lift) -> None:
     shipping.write("app.txt", "uncommitted\n")
     result = lift("ship", "-e", "staging", "--allow-dirty")

@@ -130,14 +130,7 @@ class Store(Table):
                 )
             )
         except ConditionFailed:
-            held = self.lock(target)
-            who = (
-                f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
-            )
-            raise LockHeld(
-                f"{target} is being deployed by {who}",
-                hint=f"wait for it, or if it is stale: git lift unlock -e {target.env}",
-            ) from None
+            raise lock_held(target, self.lock(target), now) from None
         return int(answer["Attributes"]["n"]["N"])
 
     def renew_lock(self, target: Target, owner: str, ttl: float) -> None:
@@ -159,17 +152,7 @@ class Store(Table):
                 )
             )
         except ConditionFailed:
-            raise self._lost(target, "while this ship waited; it stops watching") from None
-
-    def _lost(self, target: Target, when: str) -> LockLost:
-        held = self.lock(target)
-        return LockLost(
-            f"the deploy lock of {target} was "
-            + (f"taken by {held.owner}" if held else "removed")
-            + f" {when}",
-            holder=held.owner if held else None,
-            hint=f"see what runs now: git lift status -e {target.env}",
-        )
+            raise lock_lost(target, self.lock(target), WHILE_WAITING) from None
 
     def finish_release(self, target: Target, release: Release, owner: str) -> None:
         """Store the release record (whatever its outcome) and drop our lock, atomically.
@@ -196,7 +179,7 @@ class Store(Table):
             )
         except ConditionFailed:
             self.put_release(target, release)
-            raise self._lost(target, "while this ship held it") from None
+            raise lock_lost(target, self.lock(target), WHILE_HELD) from None
 
     def put_release(self, target: Target, release: Release) -> None:
         """Store a release record under its (already reserved) number; the lock is untouched."""
@@ -394,6 +377,27 @@ class Store(Table):
 
 
 ENVIRONMENTS = "environment"  # the partition of environment records
+WHILE_WAITING = "while this ship waited; it stops watching, ECS goes on"
+WHILE_HELD = "while this ship held it"
+
+
+def lock_held(target: Target, held: Lock | None, now: float) -> LockHeld:
+    who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
+    return LockHeld(
+        f"{target} is being deployed by {who}",
+        hint=f"wait for it, or if it is stale: git lift unlock -e {target.env}",
+    )
+
+
+def lock_lost(target: Target, held: Lock | None, when: str) -> LockLost:
+    """Our deploy lock is gone: say who holds it now (`cancel`, or a ship after `unlock`)."""
+    return LockLost(
+        f"the deploy lock of {target} was "
+        + (f"taken by {held.owner}" if held else "removed")
+        + f" {when}",
+        holder=held.owner if held else None,
+        hint=f"see what runs now: git lift status -e {target.env}",
+    )
 
 
 def _lease_key(target: Target) -> dict[str, Any]:
