@@ -1,22 +1,28 @@
-"""CloudFormation: stacks, change sets, stack events and outputs. Takes its client and `sleep`.
+"""CloudFormation: stacks, change sets, stack events and outputs. Takes its client, `sleep`
+and a clock (from the Aws factory, aws/factory.py).
 
 Every stack change goes through a change set, so that what is shown and confirmed is exactly
-what runs. Waiting is polling with backoff; nothing here prints.
+what runs. Waiting is polling with backoff; paging is botocore's paginators; nothing here
+prints.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from git_lift.aws.clients import translate_errors
 from git_lift.errors import AwsError, LiftError
 
-CAPABILITIES = ["CAPABILITY_IAM"]
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.literals import CapabilityType
+    from mypy_boto3_cloudformation.type_defs import StackEventTypeDef
+
+CAPABILITIES: list[CapabilityType] = ["CAPABILITY_IAM"]
 SUCCESS = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 # A failed create leaves a stack that can only be deleted.
 DEAD = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"})
@@ -115,7 +121,7 @@ def root_cause(events: list[StackEvent]) -> StackEvent | None:
 class CloudFormation:
     def __init__(
         self,
-        client: Any,
+        client: CloudFormationClient,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -145,13 +151,6 @@ class CloudFormation:
                 str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in raw.get("Outputs") or []
             },
         )
-
-    def template(self, name: str) -> str:
-        """The stack's current template, as CloudFormation keeps it."""
-        with translate_errors(f"reading the template of {name}"):
-            body = self._client.get_template(StackName=name)["TemplateBody"]
-        # boto3 parses a JSON template into a dict; YAML stays text.
-        return body if isinstance(body, str) else json.dumps(body, indent=2, sort_keys=True)
 
     # Change sets ------------------------------------------------------------------------------
 
@@ -196,10 +195,11 @@ class CloudFormation:
             interval = min(MAX_INTERVAL, interval * 1.5)
 
     def _changes(self, change_set_id: str) -> Iterator[Change]:
-        kwargs: dict[str, Any] = {"ChangeSetName": change_set_id}
+        pages = self._client.get_paginator("describe_change_set").paginate(
+            ChangeSetName=change_set_id
+        )
         with translate_errors("reading a change set"):
-            while True:
-                page = self._client.describe_change_set(**kwargs)
+            for page in pages:
                 for item in page.get("Changes", []):
                     rc = item.get("ResourceChange", {})
                     yield Change(
@@ -208,9 +208,6 @@ class CloudFormation:
                         resource_type=str(rc.get("ResourceType", "")),
                         replacement=str(rc.get("Replacement", "") or ""),
                     )
-                if not page.get("NextToken"):
-                    return
-                kwargs["NextToken"] = page["NextToken"]
 
     def delete_change_set(self, change_set_id: str) -> None:
         with translate_errors("deleting a change set"):
@@ -266,17 +263,14 @@ class CloudFormation:
     def events_since(self, stack_name: str, seen: set[str]) -> list[StackEvent]:
         """Events not in `seen`, oldest first; pages stop at the first event already seen."""
         fresh: list[StackEvent] = []
-        kwargs: dict[str, Any] = {"StackName": stack_name}
+        pages = self._client.get_paginator("describe_stack_events").paginate(StackName=stack_name)
         with translate_errors(f"reading the events of {stack_name}"):
-            while True:
-                page = self._client.describe_stack_events(**kwargs)
+            for page in pages:
                 for raw in page.get("StackEvents", []):
                     if str(raw["EventId"]) in seen:
                         return fresh[::-1]
                     fresh.append(_event(raw))
-                if not page.get("NextToken"):
-                    return fresh[::-1]
-                kwargs["NextToken"] = page["NextToken"]
+        return fresh[::-1]
 
     def wait(
         self,
@@ -315,7 +309,7 @@ class CloudFormation:
             self._sleep(min(interval, max(0.0, deadline - self._clock())))
 
 
-def _event(raw: dict[str, Any]) -> StackEvent:
+def _event(raw: StackEventTypeDef) -> StackEvent:
     return StackEvent(
         id=str(raw["EventId"]),
         logical_id=str(raw.get("LogicalResourceId", "")),
