@@ -17,6 +17,8 @@ from git_lift.settings import EnvironmentSettings, ServiceSettings, TargetOverri
 TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
 ENVIRONMENT_RECORDS = "environment"  # the partition key of every environment's record
 PREFIX = "lift"
+TAG_ENV = "lift:environment"  # the tags every resource git lift makes carries
+TAG_SERVICE = "lift:service"
 
 
 def partition(region: str) -> str:
@@ -57,6 +59,11 @@ class Environment:
     def resource_name(self, *parts: str) -> str:
         """A Name tag or resource name inside the environment (`lift-staging-public-1`)."""
         return "-".join((PREFIX, self.name, *parts))
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags of the environment's resources."""
+        return {TAG_ENV: self.name}
 
     @property
     def boundary_policy(self) -> str:
@@ -176,6 +183,11 @@ class Target:
     def role_name(self, kind: str) -> str:
         """`lift-<env>-<service>-task|execution`, at most 64 characters (names.py)."""
         return f"{PREFIX}-{self.env}-{self.name}-{kind}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags of the service's resources."""
+        return {TAG_ENV: self.env, TAG_SERVICE: self.name}
 
     @property
     def scaling_policy(self) -> str:

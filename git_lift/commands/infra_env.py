@@ -150,7 +150,7 @@ def deploy(
     change = StackChange(
         name=env.stack,
         body=template_body(env, params),
-        tags={"lift:environment": env.name},
+        tags=env.tags,
         environment=env.settings,
         timeout=timeout,
     )

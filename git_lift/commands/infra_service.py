@@ -111,7 +111,7 @@ def deploy_stack(
     change = StackChange(
         name=t.stack,
         body=body,
-        tags={"lift:environment": t.env, "lift:service": t.name},
+        tags=t.tags,
         environment=t.environment,
         timeout=options.timeout,
     )

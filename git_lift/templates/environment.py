@@ -174,7 +174,7 @@ def _export(t: Template, env: Environment, key: str, value: object) -> None:
 
 def _tags(env: Environment, *name: str) -> Tags:
     """The Name tag `env.resource_name(*name)` and the environment tag."""
-    return Tags({"Name": env.resource_name(*name), "lift:environment": env.name})
+    return Tags({"Name": env.resource_name(*name), **env.tags})
 
 
 def _add_network(t: Template, env: Environment, p: EnvironmentParams) -> _Network:
@@ -273,7 +273,7 @@ def _cluster(env: Environment) -> ecs.Cluster:
         DefaultCapacityProviderStrategy=[
             ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1)
         ],
-        Tags=Tags({"Name": env.cluster, "lift:environment": env.name}),
+        Tags=Tags({"Name": env.cluster, **env.tags}),
     )
 
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from git_lift.target import Environment, Target, arn
-from git_lift.templates.service_iam import ROLE_KINDS, TAG_ENV, boundary_arn
+from git_lift.target import TAG_ENV, Environment, Target, arn
+from git_lift.templates.service_iam import ROLE_KINDS, boundary_arn
 
 Statement = dict[str, Any]
 

@@ -5,8 +5,8 @@ and the environment stack (`env create|update`); pure. See templates/iam_stateme
 
 from __future__ import annotations
 
+from git_lift.target import TAG_SERVICE
 from git_lift.templates.iam_scope import Network, Scope, Statement, allow
-from git_lift.templates.service_iam import TAG_SERVICE
 
 ELB = "elasticloadbalancing"
 

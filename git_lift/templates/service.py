@@ -175,7 +175,7 @@ def _import(env: Environment, key: str) -> ImportValue:
 
 
 def _tags(target: Target) -> Tags:
-    return Tags({roles.TAG_ENV: target.env, roles.TAG_SERVICE: target.name})
+    return Tags(target.tags)
 
 
 def _container(

@@ -18,8 +18,6 @@ from git_lift.target import Environment, Target, arn, partition
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^@:]+)")
 
 ROLE_KINDS = ("task", "execution")
-TAG_ENV = "lift:environment"
-TAG_SERVICE = "lift:service"
 
 
 def role_arn(target: Target, kind: str, region: str, account_id: str) -> str:
@@ -121,7 +119,7 @@ def _role(
         AssumeRolePolicyDocument=_assume_role(account_id),
         PermissionsBoundary=boundary_arn(target.environment_names, region, account_id),
         Policies=policies,
-        Tags=Tags({TAG_ENV: target.env, TAG_SERVICE: target.name}),
+        Tags=Tags(target.tags),
     )
 
 
