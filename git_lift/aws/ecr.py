@@ -31,6 +31,15 @@ class Ecr:
                 return str(found["repositories"][0].get("repositoryUri"))
         return str(answer["repository"].get("repositoryUri"))
 
+    def repository_uri(self, target: Target) -> str | None:
+        """The repository's URI; None when it does not exist yet (a read: plans use it)."""
+        with translate_errors(f"looking up ECR repository {target.ecr_repository}"):
+            try:
+                found = self._client.describe_repositories(repositoryNames=[target.ecr_repository])
+            except self._client.exceptions.RepositoryNotFoundException:
+                return None
+        return str(found["repositories"][0].get("repositoryUri"))
+
     def authorization_token(self) -> str:
         """Base64 `AWS:password`, valid 12 hours; passed to the builder over stdin."""
         with translate_errors("getting an ECR login token"):

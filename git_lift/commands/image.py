@@ -16,7 +16,6 @@ from git_lift import registry, ui
 from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
 from git_lift.registry import RegistryAuth
-from git_lift.settings import ServiceSettings
 from git_lift.target import Target
 
 
@@ -38,7 +37,7 @@ class ImageSource:
     (`--image`, a promotion), one the registry has already (reused), or one to build."""
 
     kind: str  # "given" | "reuse" | "build"
-    repository_uri: str
+    repository_uri: str  # "" for an ECR repository that the build creates
     tag: str
     digest: str | None = None  # None until built
     auth: RegistryAuth | None = None
@@ -51,21 +50,29 @@ class ImageSource:
     def shown(self) -> str:
         """The image as a plan shows it."""
         found = self.image
-        return found.pinned if found else f"{self.repository_uri}:{self.tag} (built next)"
+        where = self.repository_uri or "a new ECR repository"
+        return found.pinned if found else f"{where}:{self.tag} (built next)"
 
 
-def destination(ctx: Context, target: Target) -> tuple[str, RegistryAuth | None]:
+def destination(ctx: Context, target: Target, *, create: bool) -> tuple[str, RegistryAuth | None]:
+    """The repository's URI and how to log in; a missing ECR repository is created only
+    when `create` (a build), else its URI is ""."""
     if ctx.settings.registry:
         return f"{ctx.settings.registry.rstrip('/')}/{target.ecr_repository}", None
     ecr = ctx.aws.ecr(target.env)
-    uri = ecr.ensure_repository(target)
+    uri = ecr.ensure_repository(target) if create else ecr.repository_uri(target)
+    if uri is None:
+        return "", None
     return uri, registry.auth_from_ecr_token(ecr.authorization_token())
 
 
 def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str]) -> ImageSource:
-    """The registry's `<service>:<tag>` when it has it (reused), else the image to build."""
+    """The registry's `<service>:<tag>` when it has it (reused), else the image to build.
+    Only reads: a plan is shown, and maybe refused, before anything is written."""
     tag = tagged_with_args(tag, build_args)
-    repository_uri, auth = destination(ctx, target)
+    repository_uri, auth = destination(ctx, target, create=False)
+    if not repository_uri:
+        return ImageSource("build", "", tag)
     ref = registry.parse_image(f"{repository_uri}:{tag}")
     existing = registry.manifest_digest(
         ref.registry, ref.repository, tag, auth=auth, insecure=registry.is_loopback(ref.registry)
@@ -78,7 +85,7 @@ def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str
 
 def build_image(
     ctx: Context,
-    service: ServiceSettings,
+    target: Target,
     source: ImageSource,
     sha: str,
     build_args: dict[str, str],
@@ -88,8 +95,12 @@ def build_image(
     reused image does not need) and push it."""
     from git_lift.build import detect_builder
 
+    service = target.service
     builder = detect_builder(ctx.settings.builder, stream=ctx.options.output != "json")
-    uri = f"{source.repository_uri}:{source.tag}"
+    repository_uri, auth = source.repository_uri, source.auth
+    if not repository_uri:
+        repository_uri, auth = destination(ctx, target, create=True)
+    uri = f"{repository_uri}:{source.tag}"
     labels = {"org.opencontainers.image.revision": sha}
     remote = ctx.repo.remote_url()
     if remote:
@@ -107,8 +118,8 @@ def build_image(
         builder.build(str(context), str(dockerfile), uri, build_args, labels)
     ui.info(f"pushing {uri}")
     insecure = registry.is_loopback(registry.parse_image(uri).registry)
-    digest = builder.push(uri, insecure_registry=insecure, auth=source.auth)
-    return Image(source.repository_uri, source.tag, digest)
+    digest = builder.push(uri, insecure_registry=insecure, auth=auth)
+    return Image(repository_uri, source.tag, digest)
 
 
 def given_reference(uri: str) -> registry.ImageRef:

@@ -98,7 +98,7 @@ def execute(
     state, current = plan.state, plan.current
     if image is None:  # built now: what runs may have changed meanwhile
         assert files is not None, "a plan to build comes with the files to build"
-        image = build_image(ctx, target.service, plan.source, plan.commit, plan.build_args, files)
+        image = build_image(ctx, target, plan.source, plan.commit, plan.build_args, files)
         state = ecs.describe()
         current = ecs.task_definition(state.task_definition)
     values = (
