@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from git_lift.cli.base import CONTEXT_SETTINGS, F, cli, context, env_option, global_options
 from git_lift.cli.release import checked_image
 from git_lift.errors import UsageError
+
+if TYPE_CHECKING:
+    from git_lift.commands.infra_env import EnvFlags
 
 stack_timeout_option = click.option(
     "--timeout",
@@ -77,6 +80,13 @@ def environment_options(func: F) -> F:
     return func
 
 
+def env_flags(values: dict[str, Any]) -> EnvFlags:
+    """Take `environment_options`' values out of `values`, checked (infra_env.EnvFlags)."""
+    from git_lift.commands import infra_env
+
+    return infra_env.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+
+
 @cli.group("env", context_settings=CONTEXT_SETTINGS)
 def env_group() -> None:
     """Environments: network, ECS cluster lift-ENV, load balancer (stack lift-ENV).
@@ -103,7 +113,7 @@ def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import infra_env as command
 
-    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    flags = env_flags(values)  # first: the context takes the global options alone
     return command.create(context(ctx, values), env, flags)
 
 
@@ -121,7 +131,7 @@ def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import infra_env as command
 
-    flags = command.flags(**{name: values.pop(name) for name in ENV_FLAGS})
+    flags = env_flags(values)
     return command.update(context(ctx, values), env, flags)
 
 
