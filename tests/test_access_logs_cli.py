@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from git_lift.commands.infra_env import EnvFlags, apply_flags
-from git_lift.templates.environment import EnvironmentParams
+from git_lift.templates.environment_params import EnvironmentParams
 from tests.helpers import Lift
 from tests.infra_support import template_text
 

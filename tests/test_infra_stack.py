@@ -26,7 +26,7 @@ from git_lift.commands.infra_stack import (
 )
 from git_lift.errors import AwsError, LiftError, UsageError
 from git_lift.servicecfg import ServiceConfigError, default_document
-from git_lift.templates.environment import EnvironmentParams
+from git_lift.templates.environment_params import EnvironmentParams
 
 STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/lift-staging/1"
 CHANGE_SET_ID = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/git-lift/1"

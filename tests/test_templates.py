@@ -19,7 +19,8 @@ import pytest
 from git_lift import servicecfg as sc
 from git_lift.errors import ValidationError
 from git_lift.templates import to_json, to_yaml
-from git_lift.templates.environment import EnvironmentParams, check_params, environment_template
+from git_lift.templates.environment import environment_template
+from git_lift.templates.environment_params import EnvironmentParams, check_params
 from git_lift.templates.service import listener_priority, service_template
 from tests.infra_support import environment, target
 

@@ -17,7 +17,11 @@ from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_s
 from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
 from git_lift.target import Environment
-from git_lift.templates.environment import LOAD_BALANCER_DNS, EnvironmentParams, check_params
+from git_lift.templates.environment_params import (
+    LOAD_BALANCER_DNS,
+    EnvironmentParams,
+    check_params,
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, Target, arn
+from git_lift.templates.environment_params import INTERNAL_LISTENER, LISTENER, VPC_ID
 from git_lift.templates.service_iam import ROLE_KINDS, boundary_arn
 
 Statement = dict[str, Any]
@@ -127,8 +128,6 @@ def leading_keys(*keys: str) -> dict[str, Any]:
 
 def network(outputs: dict[str, str]) -> Network | None:
     """The network of an environment's record (its stack's outputs); None before it exists."""
-    from git_lift.templates.environment import INTERNAL_LISTENER, LISTENER, VPC_ID
-
     if VPC_ID not in outputs:
         return None
     listeners = tuple(outputs[k] for k in (LISTENER, INTERNAL_LISTENER) if outputs.get(k))

@@ -38,7 +38,7 @@ from git_lift.servicecfg import (
 )
 from git_lift.target import Environment, Target
 from git_lift.templates import checks
-from git_lift.templates import environment as envt
+from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
