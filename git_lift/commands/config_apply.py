@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import random
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from git_lift import envfile, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
@@ -26,14 +24,10 @@ LEASE_TTL = 60.0  # seconds a writer holds the lease unless it renews it
 LEASE_WAIT = 90.0  # how long a writer waits for another one to finish
 
 
-def resume_path(ctx: Context, target: Target) -> Path:
-    return state.pending_path(ctx, target)
-
-
 def save_raw(ctx: Context, target: Target, text: str) -> None:
     """Keep an edited text that could not be read, as `--resume` reopens it."""
     with state.locked(ctx):
-        state.write_atomic(resume_path(ctx, target), f"{state.RAW_MARKER}\n{text}")
+        state.write_atomic(state.pending_path(ctx, target), f"{state.RAW_MARKER}\n{text}")
 
 
 def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replace: bool) -> None:
@@ -41,7 +35,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
     if not changes:
         return
     with state.locked(ctx):
-        kept = state.keep(resume_path(ctx, target), changes, replace=replace)
+        kept = state.keep(state.pending_path(ctx, target), changes, replace=replace)
     if not kept:
         ui.warn(
             "these changes were not kept: an earlier unfinished edit is pending; "
@@ -52,7 +46,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
 def pending_notice(ctx: Context, target: Target) -> bool:
     """Recover an apply that was killed, and warn when an unfinished edit is pending."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(resume_path(ctx, target))
+    text = state.read_pending(state.pending_path(ctx, target))
     if text is None:
         return False
     size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
@@ -66,7 +60,7 @@ def pending_notice(ctx: Context, target: Target) -> bool:
 def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(resume_path(ctx, target))
+    text = state.read_pending(state.pending_path(ctx, target))
     if text is None:
         raise UsageError(
             f"there is no unfinished edit of {target}",
@@ -81,7 +75,7 @@ def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
 
 def discard_resume(ctx: Context, target: Target) -> None:
     with state.locked(ctx):
-        resume_path(ctx, target).unlink(missing_ok=True)
+        state.pending_path(ctx, target).unlink(missing_ok=True)
 
 
 def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
@@ -193,9 +187,9 @@ def unchanged(store: ParameterStore, plan: ConfigPlan, base: dict[str, Parameter
 def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     """Hold the environment's config-writers lease (waiting, with bounded backoff, for another
     writer to finish); yields a function that renews it during long writes."""
-    store = ctx.aws.table(target.env)
+    store, clock = ctx.aws.table(target.env), ctx.aws.clock
     owner = state.owner()
-    deadline = time.monotonic() + LEASE_WAIT
+    deadline = clock() + LEASE_WAIT
     delay = 0.05
     gone = ""
     while not store.take_config_lease(target, owner, LEASE_TTL, replacing=gone):
@@ -203,21 +197,21 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
         if state.holder_gone(holder):  # a writer on this machine that died holding it
             gone = holder
             continue
-        if time.monotonic() > deadline:
+        if clock() > deadline:
             raise LiftError(
                 f"another config write to {target} did not finish "
                 f"within {LEASE_WAIT:.0f}s; nothing was written",
                 hint=f"run the command again (an abandoned lease expires in {LEASE_TTL:.0f}s)",
             )
-        time.sleep(delay * (1 + random.random()))
+        ctx.aws.sleep(delay * (1 + random.random()))
         delay = min(delay * 2, 1.0)
-    taken = time.monotonic()
+    taken = clock()
 
     def renew() -> None:
         nonlocal taken
-        if time.monotonic() - taken > LEASE_TTL / 3:
+        if clock() - taken > LEASE_TTL / 3:
             store.take_config_lease(target, owner, LEASE_TTL)
-            taken = time.monotonic()
+            taken = clock()
 
     try:
         yield renew

@@ -7,9 +7,8 @@ hook with nothing to check makes no AWS request and never loads it.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import TextIO
 
@@ -18,7 +17,15 @@ from git_lift.commands import config_check, hooks
 from git_lift.commands.config_check import SampleCheck
 from git_lift.commands.config_report import report_checks
 from git_lift.commands.context import GITLIFT_FILE, Context
-from git_lift.errors import FAILED, OK, LiftError, UsageError, ValidationError
+from git_lift.commands.pushed_refs import (
+    RELEASE_REMOTE,
+    PushedRef,
+    PushTarget,
+    framework_pushed,
+    newest_per_environment,
+    parse_pushed,
+)
+from git_lift.errors import FAILED, OK, LiftError, ValidationError
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, policy_changes
@@ -31,54 +38,6 @@ SAMPLE_NAME = "env.sample"
 def skipped(environ: Mapping[str, str] = os.environ) -> bool:
     """GIT_LIFT_SKIP_HOOKS=1: CI checkouts and scripts that must not be stopped."""
     return environ.get(SKIP_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
-
-
-@dataclass(frozen=True)
-class PushedRef:
-    """One line git gives a pre-push hook: `<local ref> <local sha> <remote ref> <remote sha>`."""
-
-    local_ref: str
-    local_sha: str
-    remote_ref: str
-    remote_sha: str
-
-    @property
-    def deleted(self) -> bool:
-        return self.local_sha == ZERO_SHA
-
-    @property
-    def short(self) -> str:
-        return self.remote_ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
-
-
-# A pushed ref, an environment it maps to, and the pushed commit.
-PushTarget = tuple[PushedRef, EnvironmentSettings, str]
-RELEASE_REMOTE = "origin"  # where release tags are pushed, and so where a push may release
-
-
-def parse_pushed(text: str) -> list[PushedRef]:
-    pushed = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = line.rsplit(maxsplit=3)
-        if len(parts) != 4:
-            raise UsageError(
-                f"unexpected pre-push input: {line!r}",
-                hint="git gives pre-push hooks `<local ref> <local sha> <remote ref> <remote sha>`",
-            )
-        pushed.append(PushedRef(*parts))
-    return pushed
-
-
-def framework_pushed(environ: Mapping[str, str]) -> list[PushedRef]:
-    """The one ref the pre-commit framework passes its pre-push hooks (its first, if any)."""
-    remote_ref = environ.get("PRE_COMMIT_REMOTE_BRANCH")
-    local = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_LOCAL_BRANCH")
-    if not remote_ref or not local:
-        return []
-    local_ref = environ.get("PRE_COMMIT_LOCAL_BRANCH", local)
-    return [PushedRef(local_ref, local, remote_ref, environ.get("PRE_COMMIT_FROM_REF", ZERO_SHA))]
 
 
 def run_checks(ctx: Context, checks: Sequence[SampleCheck], *, incremental: bool) -> list[KeyCheck]:
@@ -304,27 +263,6 @@ def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
                 f"from {ctx.repo.default_branch()} as the remote has it"
             )
             ui.hint("the change takes effect once it is merged into the default branch")
-
-
-def newest_per_environment(releases: Sequence[PushTarget]) -> list[PushTarget]:
-    """One release per environment: the newest tag (version order for `v1.2.3` names, else
-    the order git gave), so `git push --tags` never ends on an older release."""
-    chosen: dict[str, PushTarget] = {}
-    for target in sorted(releases, key=lambda t: _version_key(t[0].short)):
-        previous = chosen.get(target[1].name)
-        if previous is not None:
-            ui.info(
-                f"git lift: {previous[0].short} is not released to {target[1].name}: "
-                f"{target[0].short} is newer and is released instead"
-            )
-        chosen[target[1].name] = target
-    return list(chosen.values())
-
-
-def _version_key(name: str) -> tuple[int, ...]:
-    """`v1.10.0` -> (1, 1, 10, 0); a name that is no version sorts first, in the order given."""
-    match = re.fullmatch(r"v?(\d+(?:\.\d+)*)", name)
-    return (1, *map(int, match.group(1).split("."))) if match else (0,)
 
 
 def pre_push(
