@@ -8,6 +8,8 @@ computed slowly or paged, refused updates, resource events and failures, timeout
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -411,3 +413,14 @@ def test_a_document_that_is_not_an_object_is_a_problem_with_a_path() -> None:
     with pytest.raises(ServiceConfigError) as info:
         infra_service_edit.parse_text("[1, 2]")
     assert info.value.problems[0].startswith("$")
+
+
+def test_env_and_service_commands_import_no_troposphere_until_they_render() -> None:
+    """`env show|list` and `service show|history` read records only: the template library
+    loads when a template is rendered, not before."""
+    code = (
+        "import sys, git_lift.commands.infra_env, git_lift.commands.infra_service, "
+        "git_lift.templates.environment_params; "
+        "bad = {'troposphere'} & set(sys.modules); assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
