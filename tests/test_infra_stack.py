@@ -416,11 +416,11 @@ def test_a_document_that_is_not_an_object_is_a_problem_with_a_path() -> None:
 
 
 def test_env_and_service_commands_import_no_troposphere_until_they_render() -> None:
-    """`env show|list` and `service show|history` read records only: the template library
-    loads when a template is rendered, not before."""
+    """`env show|list`, `service show|history` and `iam-policy` render no template: the
+    template library loads when a template is rendered, not before."""
     code = (
         "import sys, git_lift.commands.infra_env, git_lift.commands.infra_service, "
-        "git_lift.templates.environment_params; "
+        "git_lift.commands.iam_policy, git_lift.templates.environment_params; "
         "bad = {'troposphere'} & set(sys.modules); assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

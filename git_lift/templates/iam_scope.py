@@ -11,7 +11,7 @@ from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, Target, arn
 from git_lift.templates.environment_params import INTERNAL_LISTENER, LISTENER, VPC_ID
-from git_lift.templates.service_iam import ROLE_KINDS, boundary_arn
+from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn
 
 Statement = dict[str, Any]
 

@@ -39,7 +39,7 @@ from typing import Any
 from git_lift.target import ENVIRONMENT_RECORDS, TABLE
 from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
 from git_lift.templates.iam_stacks import environment_stack, service_stacks
-from git_lift.templates.service_iam import boundary_policy, snapshot_arns
+from git_lift.templates.task_policies import boundary_policy, snapshot_arns
 
 
 def config_names(s: Scope) -> list[Statement]:

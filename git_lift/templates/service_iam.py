@@ -3,7 +3,7 @@
 The roles have fixed names (`Target.role_name`: names are validated so that these fit IAM's 64
 characters), so that a policy naming one service's roles never matches another's, and they
 carry the environment's permissions boundary (`Environment.boundary_policy`): the developer
-policy may author roles only under that boundary (see templates/iam_*.py).
+policy may author roles only under that boundary (see templates/task_policies.py).
 """
 
 from __future__ import annotations
@@ -13,101 +13,10 @@ import re
 from troposphere import AWSObject, GetAtt, Tags, iam
 
 from git_lift.servicecfg import ServiceConfig
-from git_lift.target import Environment, Target, arn, partition
+from git_lift.target import Target, arn
+from git_lift.templates.task_policies import boundary_arn, snapshot_arns
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^@:]+)")
-
-ROLE_KINDS = ("task", "execution")
-
-
-def role_arn(target: Target, kind: str, region: str, account_id: str) -> str:
-    return arn("iam", region, account_id, f"role/{target.role_name(kind)}")
-
-
-def snapshot_arns(target: Target, region: str, account_id: str) -> list[str]:
-    """The pinned-config secret `Target.snapshot_secret()` (ARN suffix: six random characters,
-    so `api-??????` never matches `api-gateway`'s) and its parts `.../2`, `.../3`."""
-    base = arn("secretsmanager", region, account_id, f"secret:{target.snapshot_secret()}")
-    return [f"{base}-??????", f"{base}/*"]
-
-
-def boundary_arn(env: Environment, region: str, account_id: str) -> str:
-    return arn("iam", region, account_id, f"policy/{env.boundary_policy}")
-
-
-def boundary_policy(
-    env: Environment, region: str, account_id: str, kms_key_arn: str | None
-) -> dict[str, object]:
-    """The most any task or execution role of the environment may ever do, whatever inline
-    policy the role itself is given: its environment's parameters and logs, image pulls, ECS
-    Exec and EFS mounts; never IAM, never another environment."""
-    statements: list[dict[str, object]] = [
-        {
-            "Sid": "Parameters",
-            "Effect": "Allow",
-            "Action": "ssm:GetParameters",
-            "Resource": arn("ssm", region, account_id, f"parameter{env.parameter_path}/*"),
-        },
-        {
-            "Sid": "PinnedConfig",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": arn(
-                "secretsmanager", region, account_id, f"secret:{env.snapshot_secret_prefix}*"
-            ),
-        },
-        {
-            "Sid": "Logs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
-        },
-        {
-            "Sid": "PullImages",
-            "Effect": "Allow",
-            "Action": [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:GetDownloadUrlForLayer",
-            ],
-            "Resource": f"arn:{partition(region)}:ecr:*:{account_id}:repository/*",
-        },
-        # AWS allows these on "*" only.
-        {
-            "Sid": "RegistryLogin",
-            "Effect": "Allow",
-            "Action": "ecr:GetAuthorizationToken",
-            "Resource": "*",
-        },
-        {
-            "Sid": "Shell",
-            "Effect": "Allow",
-            "Action": [
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Sid": "Volumes",
-            "Effect": "Allow",
-            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": arn("elasticfilesystem", region, account_id, "file-system/*"),
-        },
-    ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "ConfigKey",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _role(
