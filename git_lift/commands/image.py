@@ -1,7 +1,10 @@
 """The image for a commit: reuse `<service>:<sha>` when the registry has it, else build and push.
 
-Where images go: `lift.registry` (any OCI registry; the sandbox sets GIT_LIFT_REGISTRY to its
-local one), else the account's ECR, whose repository `<service>` is created on first push.
+Where images go: the environment's `registry` (any OCI registry; `lift.registry` for all of
+them, and the sandbox sets GIT_LIFT_REGISTRY to its local one), else the environment's own
+account's ECR, whose repository `<service>` is created on first push. An image is built once:
+when another environment's registry has it already (another account or region), it is copied
+by digest into this one (image_copy.py), never rebuilt.
 """
 
 from __future__ import annotations
@@ -36,29 +39,37 @@ class ImageSource:
     """Where a ship's image comes from, known before anything is built: an image given
     (`--image`, a promotion), one the registry has already (reused), or one to build."""
 
-    kind: str  # "given" | "reuse" | "build"
-    repository_uri: str  # "" for an ECR repository that the build creates
+    kind: str  # "given" | "reuse" | "build" | "copy"
+    repository_uri: str  # "" for an ECR repository that the build or copy creates
     tag: str
     digest: str | None = None  # None until built
     auth: RegistryAuth | None = None
+    copy_from: Image | None = None  # "copy": the same digest in another environment's registry
+    copy_auth: RegistryAuth | None = None
 
     @property
     def image(self) -> Image | None:
-        return Image(self.repository_uri, self.tag, self.digest) if self.digest else None
+        """The image to deploy, once it is in this environment's registry."""
+        if self.kind == "copy" or not self.digest:
+            return None
+        return Image(self.repository_uri, self.tag, self.digest)
 
     @property
     def shown(self) -> str:
         """The image as a plan shows it."""
         found = self.image
         where = self.repository_uri or "a new ECR repository"
+        if self.copy_from is not None:
+            return f"{where}@{self.copy_from.digest} (copied next from {self.copy_from.pinned})"
         return found.pinned if found else f"{where}:{self.tag} (built next)"
 
 
 def destination(ctx: Context, target: Target, *, create: bool) -> tuple[str, RegistryAuth | None]:
     """The repository's URI and how to log in; a missing ECR repository is created only
-    when `create` (a build), else its URI is ""."""
-    if ctx.settings.registry:
-        return f"{ctx.settings.registry.rstrip('/')}/{target.ecr_repository}", None
+    when `create` (a build or a copy), else its URI is ""."""
+    configured = target.environment.aws.registry
+    if configured:
+        return f"{configured.rstrip('/')}/{target.ecr_repository}", None
     ecr = ctx.aws.ecr(target.env)
     uri = ecr.ensure_repository(target) if create else ecr.repository_uri(target)
     if uri is None:
@@ -71,16 +82,93 @@ def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str
     Only reads: a plan is shown, and maybe refused, before anything is written."""
     tag = tagged_with_args(tag, build_args)
     repository_uri, auth = destination(ctx, target, create=False)
-    if not repository_uri:
-        return ImageSource("build", "", tag)
-    ref = registry.parse_image(f"{repository_uri}:{tag}")
-    existing = registry.manifest_digest(
-        ref.registry, ref.repository, tag, auth=auth, insecure=registry.is_loopback(ref.registry)
-    )
+    existing = _digest_of(repository_uri, tag, auth)
     if existing:
         ui.info(f"image {repository_uri}:{tag} exists ({existing[:19]}); not rebuilding")
         return ImageSource("reuse", repository_uri, tag, existing, auth)
+    elsewhere = _built_elsewhere(ctx, target, repository_uri, tag)
+    if elsewhere is not None:
+        built, built_auth = elsewhere
+        ui.info(f"image {built.pinned} was built for another environment: copying, not building")
+        return ImageSource("copy", repository_uri, tag, built.digest, auth, built, built_auth)
     return ImageSource("build", repository_uri, tag, None, auth)
+
+
+def _digest_of(repository_uri: str, tag: str, auth: RegistryAuth | None) -> str | None:
+    if not repository_uri:
+        return None
+    ref = registry.parse_image(f"{repository_uri}:{tag}")
+    return registry.manifest_digest(
+        ref.registry, ref.repository, tag, auth=auth, insecure=registry.is_loopback(ref.registry)
+    )
+
+
+def _built_elsewhere(
+    ctx: Context, target: Target, here: str, tag: str
+) -> tuple[Image, RegistryAuth | None] | None:
+    """The image in another environment's registry (the environment that built it first),
+    asked only when this one lacks it. An environment whose registry cannot be asked (no
+    credentials for its account here) is passed over: then the image is built."""
+    for name in sorted(ctx.settings.environments):
+        if name == target.env:
+            continue
+        other = ctx.target(name, target.service)
+        try:
+            uri, auth = destination(ctx, other, create=False)
+            digest = _digest_of(uri, tag, auth) if uri and uri != here else None
+        except LiftError:
+            continue
+        if digest:
+            return Image(uri, tag, digest), auth
+    return None
+
+
+def promoted(ctx: Context, target: Target, image: Image) -> ImageSource:
+    """An image another environment runs (a promotion), as this environment will run it:
+    copied by digest into its own registry when it lives in another environment's registry
+    (another account or region); an image from elsewhere (built by CI) runs as it is."""
+    here, auth = destination(ctx, target, create=False)
+    if image.repository_uri != here:
+        for name in sorted(ctx.settings.environments):
+            try:
+                uri, origin_auth = destination(ctx, ctx.target(name, target.service), create=False)
+            except LiftError:  # no credentials for that account here: not where it came from
+                continue
+            if uri == image.repository_uri:
+                tag = image.tag or image.digest.removeprefix("sha256:")[:12]
+                return ImageSource("copy", here, tag, image.digest, auth, image, origin_auth)
+    return ImageSource("given", image.repository_uri, image.tag, image.digest)
+
+
+def make_image(
+    ctx: Context,
+    target: Target,
+    source: ImageSource,
+    sha: str,
+    build_args: dict[str, str],
+    files: Callable[[], AbstractContextManager[Path]] | None,
+) -> Image:
+    """The image a plan said it would make: copied from another registry, or built (a plan
+    to build comes with the commit's files)."""
+    if source.copy_from is None:
+        assert files is not None, "a plan to build comes with the files to build"
+        return build_image(ctx, target, source, sha, build_args, files)
+    from git_lift.image_copy import Endpoint, copy
+
+    repository_uri, auth = source.repository_uri, source.auth
+    if not repository_uri:
+        repository_uri, auth = destination(ctx, target, create=True)
+    built = registry.parse_image(source.copy_from.pinned)
+    into = registry.parse_image(f"{repository_uri}:{source.tag}")
+    ui.info(f"copying {source.copy_from.pinned} to {repository_uri}:{source.tag}")
+    done = copy(
+        Endpoint(built.registry, built.repository, source.copy_auth),
+        source.copy_from.digest,
+        Endpoint(into.registry, into.repository, auth),
+        source.tag,
+    )
+    ui.info(f"copied: {done.blobs_copied} blobs sent, {done.blobs_present} there already")
+    return Image(repository_uri, source.tag, source.copy_from.digest)
 
 
 def build_image(

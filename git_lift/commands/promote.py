@@ -75,7 +75,8 @@ def promote(
 ) -> int:
     """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
     from git_lift.commands.confirmation import confirm
-    from git_lift.commands.ship import check_config, image_given
+    from git_lift.commands.image import given_image, promoted
+    from git_lift.commands.ship import check_config
     from git_lift.commands.ship_plan import execute, plan_ship, show
 
     service = ctx.service()
@@ -89,7 +90,7 @@ def promote(
         ctx,
         target,
         origin.commit,
-        image_given(origin.image),
+        promoted(ctx, target, given_image(origin.image)),
         versions,
         promoted_from=f"{origin_target.env}@{origin.number}",
     )

@@ -19,7 +19,7 @@ from git_lift import ui
 from git_lift.commands import config_check
 from git_lift.commands.confirmation import confirm
 from git_lift.commands.context import Context
-from git_lift.commands.image import ImageSource, find_image, given_image
+from git_lift.commands.image import ImageSource, find_image, given_image, promoted
 from git_lift.commands.ship_plan import ShipPlan, execute, plan_ship, show
 from git_lift.errors import UsageError, ValidationError
 from git_lift.settings import EnvironmentSettings
@@ -146,8 +146,12 @@ def resolve(ctx: Context, request: ShipRequest) -> tuple[ShipPlan, str]:
     versions = check_config(ctx, target, sha)
     if origin is not None:
         ui.info(f"{sha[:12]} ran in {origin.env} as release {origin.number}: promoting its image")
-    given = request.image or (origin.image if origin else None)
-    source = image_given(given) if given else find_image(ctx, target, tag, build_args)
+    if request.image:
+        source = image_given(request.image)
+    elif origin is not None:
+        source = promoted(ctx, target, given_image(origin.image))
+    else:
+        source = find_image(ctx, target, tag, build_args)
     plan = plan_ship(
         ctx,
         target,

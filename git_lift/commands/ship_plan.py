@@ -18,7 +18,7 @@ from git_lift.aws.store import Release
 from git_lift.commands import pinned
 from git_lift.commands.context import Context
 from git_lift.commands.deploy import short
-from git_lift.commands.image import Image, ImageSource, build_image
+from git_lift.commands.image import Image, ImageSource, make_image
 from git_lift.commands.release import deployer
 from git_lift.commands.rollout import release, report, tag_if_released
 from git_lift.errors import DeployFailed
@@ -96,9 +96,8 @@ def execute(
     target, ecs = plan.target, ctx.aws.ecs(plan.target)
     image = plan.source.image
     state, current = plan.state, plan.current
-    if image is None:  # built now: what runs may have changed meanwhile
-        assert files is not None, "a plan to build comes with the files to build"
-        image = build_image(ctx, target, plan.source, plan.commit, plan.build_args, files)
+    if image is None:  # built or copied now: what runs may have changed meanwhile
+        image = make_image(ctx, target, plan.source, plan.commit, plan.build_args, files)
         state = ecs.describe()
         current = ecs.task_definition(state.task_definition)
     values = (
