@@ -113,9 +113,9 @@ class ServiceConfigError(ValidationError):
         self.problems = problems
 
 
-def default_document(service: str, env: str) -> dict[str, object]:
-    """A public HTTP service on port 80; production gets two tasks and longer log retention."""
-    production = env == "production"
+def default_document(production: bool) -> dict[str, object]:
+    """A public HTTP service on port 80; production (an environment with `confirm`) gets two
+    tasks and longer log retention."""
     cfg = ServiceConfig(
         desired_count=2 if production else 1,
         http_interface=HttpInterface(),

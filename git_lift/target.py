@@ -21,6 +21,11 @@ TAG_ENV = "lift:environment"  # the tags every resource git lift makes carries
 TAG_SERVICE = "lift:service"
 
 
+def role_session_name(user: str) -> str:
+    """The session name git lift assumes roles with, as CloudTrail shows who acted."""
+    return f"git-{PREFIX}-{user}"[:64]
+
+
 def partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"

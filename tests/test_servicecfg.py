@@ -44,7 +44,7 @@ INVALID_FARGATE = [
 
 
 def doc(**changes: object) -> dict[str, object]:
-    d = default_document("api", "staging")
+    d = default_document(production=False)
     d.update(changes)
     return d
 
@@ -56,14 +56,14 @@ def problems(document: object) -> list[str]:
 
 
 def http(**changes: object) -> dict[str, object]:
-    h = copy.deepcopy(default_document("api", "staging")["http_interface"])
+    h = copy.deepcopy(default_document(production=False)["http_interface"])
     assert isinstance(h, dict)
     h.update(changes)
     return h
 
 
 def test_default_document_is_a_public_http_service_that_round_trips() -> None:
-    d = default_document("api", "staging")
+    d = default_document(production=False)
     cfg = parse(d)
     assert cfg.http_interface == HttpInterface(container_port=80)
     assert cfg.deployment.circuit_breaker_rollback is True
@@ -73,7 +73,7 @@ def test_default_document_is_a_public_http_service_that_round_trips() -> None:
 
 
 def test_production_default_runs_two_tasks_and_keeps_logs_longer() -> None:
-    cfg = parse(default_document("api", "production"))
+    cfg = parse(default_document(production=True))
     assert cfg.desired_count == 2
     assert cfg.logging.retention_days == 90
 
@@ -257,7 +257,7 @@ def test_rule_condition_values_counts_the_catch_all_and_ignores_open_access() ->
 
 
 def test_diff_of_a_new_document_adds_every_line() -> None:
-    new = default_document("api", "staging")
+    new = default_document(production=False)
     lines = render_diff(None, new)
     assert lines[:2] == ["--- /dev/null", "+++ edited"]
     body = lines[3:]
@@ -266,7 +266,7 @@ def test_diff_of_a_new_document_adds_every_line() -> None:
 
 
 def test_diff_shows_changed_values_only() -> None:
-    old = default_document("api", "staging")
+    old = default_document(production=False)
     new = copy.deepcopy(old)
     new["cpu"], new["memory"] = 512, 1024
     lines = render_diff(old, new, old_label="version 3", new_label="version 4")
@@ -281,7 +281,7 @@ def test_diff_shows_changed_values_only() -> None:
 
 
 def test_diff_ignores_key_order() -> None:
-    old = default_document("api", "staging")
+    old = default_document(production=False)
     assert render_diff(old, dict(reversed(list(old.items())))) == []
 
 

@@ -69,8 +69,9 @@ def shared_session(where: EnvironmentAws) -> boto3.session.Session:
 
 def session_name() -> str:
     r"""`git-lift-<user>`, as CloudTrail shows who acted (RoleSessionName: [\w+=,.@-], 64)."""
-    user = re.sub(r"[^\w+=,.@-]", "-", getpass.getuser() or "someone")
-    return f"git-lift-{user}"[:64]
+    from git_lift.target import role_session_name
+
+    return role_session_name(re.sub(r"[^\w+=,.@-]", "-", getpass.getuser() or "someone"))
 
 
 def _assumed(

@@ -118,23 +118,23 @@ def _parameters(
     return folders.pop(), tuple(sorted(posixpath.basename(name) for name in names))
 
 
-def adopt(ctx: Context, env: str, cluster: str, service: str, container: str | None) -> int:
+def adopt(ctx: Context, env: str, cluster: str, ecs_service: str, container: str | None) -> int:
     t = ctx.target(env)
     ecs = ctx.aws.client("ecs", t.env)
     from git_lift.aws.clients import translate_errors
 
-    with translate_errors(f"reading ECS service {service} in cluster {cluster}"):
-        found = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    with translate_errors(f"reading ECS service {ecs_service} in cluster {cluster}"):
+        found = ecs.describe_services(cluster=cluster, services=[ecs_service])["services"]
         running = [s for s in found if s.get("status") == "ACTIVE"]
         if not running:
             raise LiftError(
-                f"there is no active ECS service {service} in cluster {cluster}",
+                f"there is no active ECS service {ecs_service} in cluster {cluster}",
                 hint="list them: aws ecs list-services --cluster " + cluster,
             )
         definition = ecs.describe_task_definition(taskDefinition=running[0]["taskDefinition"])
     adoption = inspect(running[0], definition["taskDefinition"], container)
     entries = adoption.entries(t)
-    ui.info(f"{service} in {cluster} ({t.env}):")
+    ui.info(f"{ecs_service} in {cluster} ({t.env}):")
     ui.info(f"  task family {adoption.task_family}, container {adoption.container}")
     ui.info(f"  log group   {adoption.log_group or '(not awslogs: git lift logs cannot read it)'}")
     ui.info(f"  config      {adoption.parameter_path or '(no secrets)'}: {len(adoption.keys)} keys")
@@ -154,7 +154,7 @@ def adopt(ctx: Context, env: str, cluster: str, service: str, container: str | N
         unattended=False,
     )
     _write_and_trust(ctx, entries)
-    ui.info(f"{GITLIFT_FILE}: written and trusted; git lift now ships {t.name} to {service}")
+    ui.info(f"{GITLIFT_FILE}: written and trusted; git lift now ships {t.name} to {ecs_service}")
     ui.hint(f"commit {GITLIFT_FILE}, then: git lift status -e {t.env}")
     return OK
 

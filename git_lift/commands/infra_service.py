@@ -228,7 +228,7 @@ def create(
     t = ctx.target(env)
     resume_command = command(t, "create", " --resume")
     given = given_text(ctx, t, "create", resume=resume, file=file)
-    text = given or editing.editor_text(servicecfg.default_document(t.name, t.env), header(t, None))
+    text = given or editing.editor_text(servicecfg.default_document(t.environment.confirm), header(t, None))
     ready = without_editor(t, text, resume_command, file)
     current = stored(ctx, t)
     if current is not None:
@@ -333,7 +333,7 @@ def template(ctx: Context, env: str, fmt: str, version: int | None) -> int:
     found = stored(ctx, t) if version is None else require_document(ctx, t, version)
     if found is None:
         ui.info(f"{t.name} has no service config in {t.env}: rendering the defaults")
-        doc: dict[str, Any] = servicecfg.default_document(t.name, t.env)
+        doc: dict[str, Any] = servicecfg.default_document(t.environment.confirm)
     else:
         doc = found.doc
     rendered = render(ctx, t, servicecfg.parse(doc), ctx.aws.stacks(t.env), None, check=False)

@@ -90,7 +90,7 @@ def set_missing_keys(ctx: Context, p: SetupPlan, from_file: str | None) -> None:
 
 def create_service(ctx: Context, env: str) -> None:
     t = ctx.target(env)
-    doc = servicecfg.default_document(t.name, t.env)
+    doc = servicecfg.default_document(t.environment.confirm)
     edited = Edited(doc, servicecfg.parse(doc), json.dumps(doc, indent=2))
     resume = infra_service.command(t, "create", " --resume")
     infra_service.apply(ctx, t, None, edited, infra_service.DeployOptions(), resume)
