@@ -228,7 +228,8 @@ def create(
     t = ctx.target(env)
     resume_command = command(t, "create", " --resume")
     given = given_text(ctx, t, "create", resume=resume, file=file)
-    text = given or editing.editor_text(servicecfg.default_document(t.environment.confirm), header(t, None))
+    default = servicecfg.default_document(t.environment.confirm)
+    text = given or editing.editor_text(default, header(t, None))
     ready = without_editor(t, text, resume_command, file)
     current = stored(ctx, t)
     if current is not None:
