@@ -605,10 +605,12 @@ def build(
         name = infer_service_name(remote_url, top_folder)
         service_settings = {name: _service(name, {"path": "."})}
     trusted_envs = release_policy(policy, own_envs, default_branch)
+    region = _region(
+        lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    )
+    shared = {**lift, "region": region} if region else lift
     return Settings(
-        region=_region(
-            lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-        ),
+        region=region,
         profile=lift.get("profile"),
         builder=_builder(lift.get("builder", "auto")),
         registry=lift.get("registry"),
@@ -622,7 +624,7 @@ def build(
             name: replace(
                 env,
                 aws=_environment_aws(
-                    name, proposed_envs.get(name, {}), own_envs.get(name, {}), flags, lift
+                    name, proposed_envs.get(name, {}), own_envs.get(name, {}), flags, shared
                 ),
             )
             for name, env in _with_proposed(trusted_envs, _environments(proposed_envs)).items()

@@ -44,9 +44,10 @@ def test_clients_of_one_environment_share_one_session(monkeypatch: pytest.Monkey
         top_folder="payments-api",
         default_branch="main",
     )
-    command, hook = Clients(settings), Clients(settings, HOOK_CONFIG)
+    where = settings.environments["staging"].aws
+    command, hook = Clients(where), Clients(where, HOOK_CONFIG)
     assert command.ssm is not hook.ssm  # their own retry settings
     assert command._session is hook._session  # one session: models and credentials once
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "another-account")
-    assert Clients(settings).ecs.meta.region_name == "eu-west-1"
-    assert Clients(settings)._session is not command._session
+    assert Clients(where).ecs.meta.region_name == "eu-west-1"
+    assert Clients(where)._session is not command._session

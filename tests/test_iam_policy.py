@@ -439,7 +439,7 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     from git_lift.templates.service import service_template
     from tests.infra_support import target
 
-    cfg = servicecfg.parse(servicecfg.default_document("payments-api", "staging"))
+    cfg = servicecfg.parse(servicecfg.default_document(production=False))
     rendered = json.loads(
         to_json(
             service_template(

@@ -268,7 +268,7 @@ def test_each_service_of_a_repo_gets_its_own_stack(aws: Any, tmp_path: Path) -> 
     create_env(lift)
     worker_doc = doc_file(
         tmp_path,
-        default_document("worker", "staging"),
+        default_document(production=False),
         {"command": ["python", "-m", "w"]},
         remove=("http_interface",),
     )

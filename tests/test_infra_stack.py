@@ -397,7 +397,7 @@ def test_comments_are_blanked_so_json_errors_keep_their_line_numbers() -> None:
 
 
 def test_problems_replace_earlier_problems_at_the_top() -> None:
-    text = infra_service_edit.editor_text(default_document("api", "staging"), ["Header."])
+    text = infra_service_edit.editor_text(default_document(production=False), ["Header."])
     once = infra_service_edit.with_problems(text, ["$.cpu: bad", "$.memory: bad"])
     twice = infra_service_edit.with_problems(once, ["$.cpu: still bad"])
     assert twice.split("\n")[:2] == [
@@ -406,7 +406,7 @@ def test_problems_replace_earlier_problems_at_the_top() -> None:
     ]
     assert twice.count("#!") == 2
     doc, cfg = infra_service_edit.parse_text(twice)
-    assert doc == default_document("api", "staging") and cfg.cpu == 256
+    assert doc == default_document(production=False) and cfg.cpu == 256
 
 
 def test_a_document_that_is_not_an_object_is_a_problem_with_a_path() -> None:

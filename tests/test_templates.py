@@ -36,7 +36,7 @@ KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-123456789
 LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efab-12ab-34cd-56ef-1234567890ab"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@sha256:" + "a" * 64
 
-BASE = sc.parse(sc.default_document("api", "staging"))
+BASE = sc.parse(sc.default_document(production=False))
 assert BASE.http_interface is not None
 HTTP = BASE.http_interface
 
