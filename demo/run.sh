@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole git lift story on this machine's sandbox, with real commands and their real output:
-# a service repo with a bare origin, config, a commit refused by the hook and fixed, a ship to
-# staging, a release to production by pushing a tag, a broken release rolled back, status and
+# a service repo with a bare origin, production in its own AWS account, config, a commit
+# refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, status and
 # history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
 # The image part needs an image builder and Debian's docker-registry: as root with apt-get the
 # demo installs them, otherwise it says at the start and at the end that it skipped that part.
@@ -69,7 +69,23 @@ git remote add origin "$work/remote/payments-api.git"
 printf 'FROM scratch\nCOPY app.txt /app.txt\n' > Dockerfile
 echo "payments-api v1" > app.txt
 printf 'DATABASE_URL=postgres://localhost/payments\nLOG_LEVEL=info\n' > env.sample
+# Production in its own AWS account and region, reached through a role (the sandbox keeps
+# each account apart, as AWS does): these lines are all it takes.
+cat > .gitlift <<'GITLIFT'
+[env "staging"]
+	ref = refs/heads/main
+[env "production"]
+	ref = refs/tags/v*
+	deployOnPush = true
+	confirm = true
+	region = us-east-1
+	account = 222222222222
+	roleArn = arn:aws:iam::222222222222:role/lift-deployer
+GITLIFT
 git add . && git commit -q -m "payments-api: first version" && git push -q origin main
+
+say "A committed roleArn chooses credentials: git lift uses it once you trust this .gitlift"
+run git lift trust --yes
 
 say "Environments: network, ECS cluster and load balancer, as CloudFormation stacks"
 run git lift env create -e staging --yes
