@@ -221,7 +221,16 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that exited and that no one reaped yet (another process's child, which
+    waitpid cannot reap): gone for every purpose but its entry in the process table."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def terminate(pid: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> None:

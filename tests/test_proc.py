@@ -39,3 +39,22 @@ def test_git_variables_are_kept_by_allow_list(monkeypatch: pytest.MonkeyPatch) -
         "GIT_CONFIG_VALUE_0",
     }
     assert proc.clean_env()["GIT_DIR"] == "/elsewhere/.git"  # only when asked
+
+
+def test_an_exited_process_nobody_reaped_is_not_alive() -> None:
+    """`sandbox stop` waited its whole timeout for a registry that had exited but that its
+    parent (another process) never reaped."""
+    import os
+    import subprocess
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # exited, not reaped: a zombie
+        state = open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.01)
+    os.kill(child.pid, 0)  # the process table still has it
+    assert proc._zombie(child.pid) and not proc._zombie(os.getpid())
+    child.wait()
