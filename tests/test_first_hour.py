@@ -76,3 +76,15 @@ def test_init_warns_when_dotenv_is_not_ignored(repo: GitRepo, lift: Lift) -> Non
     (repo.path / "env.sample").unlink()
     again = lift("init")
     assert "does not ignore" not in again.stderr
+
+
+def test_status_fails_when_it_cannot_read_what_runs(aws: Any, lift: Lift) -> None:
+    """No ECS service yet, or no AWS at all: status says so and exits 1, never 0."""
+    missing = lift("status", "-e", "staging")
+    assert missing.returncode == 1
+    assert "could not read 1 of 1: payments-api in staging" in missing.stderr
+    unreachable = lift(
+        "status",
+        env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"},
+    )
+    assert unreachable.returncode == 1 and "cannot reach AWS" in unreachable.stdout

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.commands.context import Context, in_parallel
-from git_lift.commands.rollout import holder_alive, pending_path
 from git_lift.errors import LiftError, ValidationError
+from git_lift.flows.context import Context, in_parallel
+from git_lift.flows.rollout import holder_alive, pending_path
 from git_lift.target import Target
 
 
@@ -112,9 +112,19 @@ def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     rows = in_parallel(targets, lambda target: env_status(ctx, target))
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(row) for row in rows], indent=2))
-        return 0
-    for row in rows:
-        ui.out(render_status(row))
+    else:
+        for row in rows:
+            ui.out(render_status(row))
+    unread = [row for row in rows if row.error]
+    if unread:
+        # A status that could not be read is no status: scripts must not take it for one.
+        ui.error(
+            f"could not read {len(unread)} of {len(rows)}: "
+            + ", ".join(f"{row.service} in {row.env}" for row in unread),
+            hint="see why above; check credentials and network, or create the service: "
+            "git lift setup -e ENV",
+        )
+        return 1
     return 0
 
 
