@@ -21,6 +21,7 @@ parliament = pytest.importorskip("parliament")
 
 from git_lift.templates.iam_scope import Network, Scope  # noqa: E402
 from git_lift.templates.iam_statements import policy  # noqa: E402
+from git_lift.templates.iam_trust import principal, trust_policy  # noqa: E402
 from tests.infra_support import policy_scope  # noqa: E402
 
 SEVERITIES = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -66,6 +67,10 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ),
     # admin: the boundary is created (never changed) under its one name.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:createpolicy"): exact_resources,
+    # deployer-role: the role is assumed only by the named principals of their own account.
+    ("CREDENTIALS_EXPOSURE", "sts:assumerole"): lambda st, s: (
+        requires("aws:PrincipalArn")(st, s) and requires("aws:PrincipalAccount")(st, s)
+    ),
 }
 
 KEY = "arn:{p}:kms:{r}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -166,3 +171,43 @@ def test_parliament_catches_what_the_audit_found() -> None:
     problems = unexplained(document, s)
     assert any("iam:createrole" in p for p in problems)
     assert any("RESOURCE_MISMATCH" in p for p in problems)
+
+
+def trust_documents() -> list[tuple[str, dict[str, Any]]]:
+    """Partitions x external id or not x one principal or several (a role with a path, a
+    user, an SSO session's role), each with the role it is attached to."""
+    found = []
+    for p, external_id, several in itertools.product(
+        sorted(set(REGIONS.values())), [None, "acme-lift"], [False, True]
+    ):
+        arns = [f"arn:{p}:iam::123456789012:role/ci/lift-ci"]
+        if several:
+            arns += [
+                f"arn:{p}:iam::123456789012:user/alice",
+                f"arn:{p}:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123/alice",
+            ]
+        role = f"arn:{p}:iam::222222222222:role/lift-deployer"
+        found.append((role, trust_policy([principal(a) for a in arns], external_id)))
+    return found
+
+
+def test_parliament_finds_nothing_unintended_in_the_deployer_roles_trust() -> None:
+    s = scopes()[0]  # the guards of ALLOWED read the statement only
+    problems = {}
+    for role, document in trust_documents():
+        # A trust policy's resource is the role it is attached to; parliament wants it named.
+        analysed = {
+            **document,
+            "Statement": [{**st, "Resource": role} for st in document["Statement"]],
+        }
+        found = unexplained(analysed, s)
+        if found:
+            problems[json.dumps(document)] = found
+    assert problems == {}
+    # The guard bites: without the principal conditions, AssumeRole is reported.
+    role, document = trust_documents()[0]
+    (statement,) = document["Statement"]
+    bare = {**statement, "Resource": role, "Condition": {}}
+    assert unexplained({**document, "Statement": [bare]}, s) == [
+        "MEDIUM CREDENTIALS_EXPOSURE: sts:assumerole"
+    ]

@@ -548,3 +548,36 @@ def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> No
         for one in COMPOSITE.get(action, [action]):
             assert permits(developer, one, table, dynamodb_LeadingKeys=keys), (one, keys)
             assert not permits(production, one, table, dynamodb_LeadingKeys=keys), (one, keys)
+
+
+def test_only_the_named_principals_assume_the_deployer_role_with_its_external_id() -> None:
+    from git_lift.templates.iam_trust import principal, trust_policy
+
+    ci = "arn:aws:iam::123456789012:role/ci/lift-ci"
+    sso = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123/alice"
+    deployer = "arn:aws:iam::222222222222:role/lift-deployer"
+    document = trust_policy([principal(ci), principal(sso)], "acme-lift")
+    trust = {**document, "Statement": [{**s, "Resource": deployer} for s in document["Statement"]]}
+    ok = {
+        "aws_PrincipalAccount": "123456789012",
+        "sts_ExternalId": "acme-lift",
+        "sts_RoleSessionName": "git-lift-alice",
+    }
+    sso_role = (
+        "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Dev_0123"
+    )
+    for who in (ci, sso_role):
+        assert permits(trust, "sts:AssumeRole", deployer, aws_PrincipalArn=who, **ok)
+    for other in (
+        "arn:aws:iam::123456789012:role/ci/lift-ci-other",
+        "arn:aws:iam::123456789012:role/admin",
+    ):
+        assert not permits(trust, "sts:AssumeRole", deployer, aws_PrincipalArn=other, **ok)
+    for wrong in (
+        {"sts_ExternalId": "guessed"},
+        {"sts_RoleSessionName": "console"},
+        {"aws_PrincipalAccount": "333333333333"},
+    ):
+        assert not permits(trust, "sts:AssumeRole", deployer, aws_PrincipalArn=ci, **ok | wrong)
+    without = trust_policy([principal(ci)], None)["Statement"][0]["Condition"]
+    assert "sts:ExternalId" not in without["StringEquals"]

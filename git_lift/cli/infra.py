@@ -329,36 +329,65 @@ def checked_account(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
+def checked_principals(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Refused before any request: a trust policy naming no one would let no one in."""
+    from git_lift.templates.iam_trust import principal
+
+    for arn in value:
+        principal(arn)
+    return value
+
+
 @cli.command("iam-policy")
 @env_option
 @click.option(
     "--for",
     "audience",
-    type=click.Choice(["developer", "ci", "admin", "boundary"]),
+    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role"]),
     default="developer",
     show_default=True,
     help="ci: ship and checks; developer: also config, logs, shell, services; "
-    "admin: also env create/update; boundary: the permissions boundary of task roles.",
+    "admin: also env create/update; boundary: the permissions boundary of task roles; "
+    "deployer-role: the trust policy of ENV's roleArn (who may assume it).",
 )
 @click.option(
     "--account",
     callback=checked_account,
-    help="AWS account id, 12 digits (default: the caller's, from STS).",
+    help="AWS account id, 12 digits (default: ENV's `account`, else its credentials', by STS).",
+)
+@click.option(
+    "--principal",
+    "principals",
+    multiple=True,
+    metavar="ARN",
+    callback=checked_principals,
+    help="deployer-role: a role or user that may assume it (repeatable; default: you).",
 )
 @global_options
 @click.pass_context
 def iam_policy(
-    ctx: click.Context, /, env: str, audience: str, account: str | None, **values: Any
+    ctx: click.Context,
+    /,
+    env: str,
+    audience: str,
+    account: str | None,
+    principals: tuple[str, ...],
+    **values: Any,
 ) -> int:
-    """Print a least-privilege IAM policy (JSON) for what git lift does in ENV.
+    """Print a least-privilege IAM policy (JSON) for what git lift does in ENV, for ENV's own
+    account and region.
 
     \b
     Example:
       git lift iam-policy -e staging --for ci > ci-policy.json
+      git lift iam-policy -e production --for deployer-role \\
+          --principal arn:aws:iam::123456789012:role/ci > trust.json
     """
     from git_lift.commands import iam_policy as command
 
-    return command.print_policy(context(ctx, values), env, audience, account)
+    return command.print_policy(context(ctx, values), env, audience, account, principals)
 
 
 @cli.command("adopt")
