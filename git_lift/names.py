@@ -28,24 +28,23 @@ def _shown(name: str) -> str:
     return repr(name if len(name) <= 60 else name[:57] + "...")
 
 
-def environment(name: str) -> str:
-    if not ENV_PATTERN.fullmatch(name) or "--" in name:
+def _name(name: str, kind: str, pattern: re.Pattern[str], longest: int, example: str) -> str:
+    if not pattern.fullmatch(name) or "--" in name:
         raise UsageError(
-            f"{_shown(name)} is not a valid environment name",
-            hint=f"use lower-case letters, digits and single hyphens, at most {ENV_MAX} "
-            "characters (staging, production, qa-1)",
+            f"{_shown(name)} is not a valid {kind} name",
+            hint=f"use lower-case letters, digits and single hyphens, at most {longest} "
+            f"characters ({example})",
         )
     return name
+
+
+def environment(name: str) -> str:
+    return _name(name, "environment", ENV_PATTERN, ENV_MAX, "staging, production, qa-1")
 
 
 def service(name: str) -> str:
-    if not SERVICE_PATTERN.fullmatch(name) or "--" in name:
-        raise UsageError(
-            f"{_shown(name)} is not a valid service name",
-            hint=f"use lower-case letters, digits and single hyphens, at most {SERVICE_MAX} "
-            'characters; name it in .gitlift: [service "NAME"] path = .',
-        )
-    return name
+    example = 'payments-api; name it in .gitlift: [service "NAME"] path = .'
+    return _name(name, "service", SERVICE_PATTERN, SERVICE_MAX, example)
 
 
 def is_key(key: str) -> bool:
