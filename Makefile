@@ -55,4 +55,4 @@ bench: $(BIN)/git-lift
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.run
 
 man: $(BIN)/git-lift
-	$(BIN)/python -m git_lift.manpage > man/man1/git-lift.1
+	$(BIN)/python -m git_lift.cli.manpage > man/man1/git-lift.1

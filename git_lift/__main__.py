@@ -5,40 +5,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from git_lift.errors import INTERRUPTED, USAGE, LiftError
+from git_lift.errors import INTERRUPTED, LiftError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import click
-
     from git_lift import ui
-    from git_lift.cli import cli
+    from git_lift.cli.entry import run
 
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="git lift",
-            standalone_mode=False,
-        )
-    except click.exceptions.UsageError as exc:
-        ui.error(
-            exc.format_message(),
-            hint=f"see: {exc.ctx.command_path + ' ' if exc.ctx else 'git lift '}-h",
-        )
-        return USAGE
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        return run(argv)
+    except KeyboardInterrupt:
         ui.error("interrupted")
         return INTERRUPTED
     except LiftError as exc:
         ui.error(exc.message, hint=exc.hint)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
     except Exception as exc:
         from git_lift.crash import report
 
         return report(exc)
-    return result if isinstance(result, int) else 0
 
 
 def exit_now(code: int) -> None:

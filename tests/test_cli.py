@@ -11,7 +11,7 @@ import click
 import pytest
 
 from git_lift.cli import cli
-from git_lift.manpage import render
+from git_lift.cli.manpage import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,7 @@ def test_dash_dash_help_through_git_opens_the_man_page(tmp_path: Path) -> None:
 def test_the_committed_man_page_covers_every_command_and_option() -> None:
     # Compared by content, not byte for byte: click versions differ in how they lay help out.
     page = (ROOT / "man" / "man1" / "git-lift.1").read_text()
-    hint = "regenerate: python -m git_lift.manpage > man/man1/git-lift.1"
+    hint = "regenerate: python -m git_lift.cli.manpage > man/man1/git-lift.1"
     for path in all_commands(cli):
         assert f'.SS "git lift {" ".join(path)}"' in page, hint
     generated = render()

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from git_lift.aws.factory import Aws
-from git_lift.commands import config, config_state, context
+from git_lift.commands import config
 from git_lift.errors import LiftError
+from git_lift.flows import config_state, context
 from git_lift.options import Options
 from tests.fast.fakes import Clock
 from tests.helpers import GitRepo

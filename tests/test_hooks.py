@@ -473,7 +473,7 @@ def test_multi_service_repo_checks_each_service_against_its_own_path(
 
 
 def test_pushed_refs_are_parsed_as_git_gives_them() -> None:
-    from git_lift.commands.pushed_refs import PushedRef, framework_pushed, parse_pushed
+    from git_lift.flows.pushed_refs import PushedRef, framework_pushed, parse_pushed
 
     sha = "a" * 40
     zero = "0" * 40

@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 
-from git_lift.commands.context import load
-from git_lift.commands.image import destination
+from git_lift.flows.context import load
+from git_lift.flows.image import destination
 from git_lift.options import Options
 from tests.helpers import GitRepo
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from git_lift.commands.image import find_image
+from git_lift.flows.image import find_image
 from tests.fast.fakes import world
 
 

@@ -19,14 +19,14 @@ from botocore.stub import ANY, Stubber
 
 from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, Stack, StackEvent, root_cause
 from git_lift.commands import infra_env, infra_service_edit
-from git_lift.commands.infra_stack import (
+from git_lift.errors import AwsError, LiftError, UsageError
+from git_lift.flows.infra_stack import (
     Progress,
     current_stack,
     failure,
     render_changes,
     summary,
 )
-from git_lift.errors import AwsError, LiftError, UsageError
 from git_lift.servicecfg import ServiceConfigError, default_document
 from git_lift.templates.environment_params import EnvironmentParams
 

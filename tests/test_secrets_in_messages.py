@@ -18,8 +18,8 @@ import pytest
 
 from git_lift import registry
 from git_lift.aws.store import Release
-from git_lift.commands.release import tag_message
 from git_lift.errors import ValidationError
+from git_lift.flows.release import tag_message
 from git_lift.repo import redact_url
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable

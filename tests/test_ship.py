@@ -16,7 +16,7 @@ import pytest
 
 from git_lift import registry
 from git_lift.aws.store import Store
-from git_lift.commands.image import tagged_with_args
+from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.ecs_support import make_shippable, running_task_definition, target
 from tests.helpers import GitRepo, Lift, run_in_terminal

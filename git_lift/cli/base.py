@@ -12,7 +12,7 @@ from git_lift import ui
 from git_lift.options import Options
 
 if TYPE_CHECKING:
-    from git_lift.commands.context import Context
+    from git_lift.flows.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -51,7 +51,7 @@ def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
 
 
 def context(ctx: click.Context, /, values: dict[str, Any], *, check_trust: bool = True) -> Context:
-    from git_lift.commands.context import load  # pygit2 is not needed for --help
+    from git_lift.flows.context import load  # pygit2 is not needed for --help
 
     return load(merge_options(ctx, values), check_trust=check_trust)
 

@@ -271,9 +271,7 @@ def config_restore(
             "name KEY@VERSION, --undo or --release N", hint="git lift config restore -h"
         )
     if release is not None:
-        from git_lift.commands.pinned import restore_release
-
-        return restore_release(context(ctx, values), env, release)
+        return command.restore_release(context(ctx, values), env, release)
     if undo:
         return command.restore_removed(context(ctx, values), env)
     return command.restore(context(ctx, values), env, str(spec))

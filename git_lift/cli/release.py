@@ -45,7 +45,7 @@ timeout_option = click.option(
 def checked_image(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """`--image` is checked as it is parsed: a bad one stops before any git or AWS request."""
     if value is not None:
-        from git_lift.commands.image import given_reference
+        from git_lift.flows.image import given_reference
 
         given_reference(value)
     return value
@@ -100,7 +100,7 @@ def ship(
     from git_lift.commands import ship as command
 
     if record_only:
-        from git_lift.commands.rollout import record_only as record
+        from git_lift.flows.rollout import record_only as record
 
         lift_ctx = context(ctx, values)
         environment = command.resolve_environment(lift_ctx, env, ref)

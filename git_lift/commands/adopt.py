@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift import ui
-from git_lift.commands.confirmation import confirm
-from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.errors import OK, LiftError, UsageError, ValidationError
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import GITLIFT_FILE, Context
 from git_lift.target import Target
 
 PARAMETER_ARN = ":parameter/"

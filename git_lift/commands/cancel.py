@@ -14,11 +14,11 @@ import signal
 
 from git_lift import ui
 from git_lift.aws.store import Lock, Store
-from git_lift.commands.context import Context
-from git_lift.commands.deploy import short
-from git_lift.commands.rollout import OWNER, Lease, holder_alive, watch_for
 from git_lift.commands.ship import DEFAULT_TIMEOUT
 from git_lift.errors import LiftError, ValidationError
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import short
+from git_lift.flows.rollout import OWNER, Lease, holder_alive, watch_for
 from git_lift.target import Target
 
 STOP_WAIT = 30.0  # seconds a local ship gets to record itself and drop its lock

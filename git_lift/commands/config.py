@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
-from git_lift.commands import config_apply, config_check, config_state
-from git_lift.commands.config_check import SampleCheck, sample_keys
-from git_lift.commands.config_report import checks_json, report_checks
-from git_lift.commands.context import Context
-from git_lift.commands.editor import edit_text
 from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.flows import config_apply, config_check, config_state, pinned
+from git_lift.flows.config_check import SampleCheck, sample_keys
+from git_lift.flows.config_report import checks_json, report_checks
+from git_lift.flows.context import Context
+from git_lift.flows.editor import edit_text
 from git_lift.plan import MASK
 from git_lift.target import Target
 
@@ -221,6 +221,24 @@ def restore(ctx: Context, env: str, spec: str) -> int:
     old_value = store.value_at(key, version)
     desired = {k: p.value for k, p in base.items()} | {key: old_value}
     return config_apply.apply(ctx, store.target, base, desired)
+
+
+def restore_release(ctx: Context, env: str, number: int) -> int:
+    """`config restore -e ENV --release N`: release N's values back into Parameter Store,
+    through the one apply path (diff, confirm, version check), so the next ship carries them.
+    Keys the store has and release N did not run with are left alone."""
+    t = writable_target(ctx, env)
+    found = ctx.aws.table(t.env).releases(t, 100)
+    release = next((r for r in found if r.number == number), None)
+    if release is None:
+        raise LiftError(
+            f"there is no release {number} of {t}",
+            hint=f"list them: git lift history -e {t.env}",
+        )
+    values = pinned.values_of(ctx, release)
+    base = ctx.parameters(t).read_keys(values)
+    ui.info(f"config of release {number} ({release.commit[:12]}) -> {t.parameter_path}/")
+    return config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | values)
 
 
 def show(ctx: Context, env: str, *, show_values: bool) -> int:

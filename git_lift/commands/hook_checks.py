@@ -13,11 +13,13 @@ from pathlib import PurePosixPath
 from typing import TextIO
 
 from git_lift import envfile, names, ui
-from git_lift.commands import config_check, hooks
-from git_lift.commands.config_check import SampleCheck
-from git_lift.commands.config_report import report_checks
-from git_lift.commands.context import GITLIFT_FILE, Context
-from git_lift.commands.pushed_refs import (
+from git_lift.commands import hooks
+from git_lift.errors import FAILED, OK, LiftError, ValidationError
+from git_lift.flows import config_check
+from git_lift.flows.config_check import SampleCheck
+from git_lift.flows.config_report import report_checks
+from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.flows.pushed_refs import (
     RELEASE_REMOTE,
     PushedRef,
     PushTarget,
@@ -25,7 +27,6 @@ from git_lift.commands.pushed_refs import (
     newest_per_environment,
     parse_pushed,
 )
-from git_lift.errors import FAILED, OK, LiftError, ValidationError
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, policy_changes

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from git_lift import ui
-from git_lift.commands.context import Context
+from git_lift.flows.context import Context
 from git_lift.templates.iam_scope import Scope, network
 from git_lift.templates.iam_statements import policy
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from git_lift import ui
 from git_lift.aws.store import EnvironmentRecord
-from git_lift.commands.context import Context
-from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
-from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
+from git_lift.flows.context import Context
+from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.flows.release import deployer
 from git_lift.target import Environment
 from git_lift.templates.environment_params import (
     LOAD_BALANCER_DNS,

@@ -14,11 +14,11 @@ from git_lift import servicecfg, ui
 from git_lift.aws.cfn import DEAD, CloudFormation
 from git_lift.aws.store import EnvironmentRecord, ServiceDocument
 from git_lift.commands import infra_service_edit as editing
-from git_lift.commands.context import Context
 from git_lift.commands.infra_env import require_record
-from git_lift.commands.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
-from git_lift.commands.release import deployer
 from git_lift.errors import LiftError, UsageError
+from git_lift.flows.context import Context
+from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.flows.release import deployer
 from git_lift.target import Target
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
@@ -58,7 +58,7 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
 
 def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
     """env.sample's keys as parameter ARNs; with `check`, every key must be in the store."""
-    from git_lift.commands.config_check import require_keys, sample_keys
+    from git_lift.flows.config_check import require_keys, sample_keys
 
     keys = sample_keys(ctx, t.service)
     if check and keys:

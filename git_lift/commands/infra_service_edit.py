@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import servicecfg, ui
-from git_lift.commands.context import Context
-from git_lift.commands.editor import edit_text, write_private
 from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.flows.context import Context
+from git_lift.flows.editor import edit_text, write_private
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
 from git_lift.target import Target
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from git_lift import envfile, ui
 from git_lift.commands import hooks
-from git_lift.commands.context import GITLIFT_FILE, Context
+from git_lift.flows.context import GITLIFT_FILE, Context
 
 SAMPLE_HEADER = (
     "# The config keys this service needs, one KEY=example a line. Committed: examples only,\n"

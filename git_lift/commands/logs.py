@@ -8,8 +8,8 @@ import time
 from collections.abc import Sequence
 
 from git_lift import proc, ui
-from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
+from git_lift.flows.context import Context
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Further back than a year is a typo (and past what a log group usually keeps); a huge number

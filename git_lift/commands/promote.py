@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.commands.context import Context
 from git_lift.errors import UsageError, ValidationError
+from git_lift.flows.config_check import require_at_commit
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context
+from git_lift.flows.image import given_image, promoted
+from git_lift.flows.ship_plan import execute, plan_ship, show
 from git_lift.target import Target
 
 
@@ -74,10 +78,6 @@ def promote(
     ctx: Context, source: str, to: str, number: int | None, timeout: float, wait: bool = True
 ) -> int:
     """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
-    from git_lift.commands.confirmation import confirm
-    from git_lift.commands.image import given_image, promoted
-    from git_lift.commands.ship import check_config
-    from git_lift.commands.ship_plan import execute, plan_ship, show
 
     service = ctx.service()
     origin_target, target = ctx.target(source, service), ctx.target(to, service)
@@ -85,7 +85,7 @@ def promote(
         raise UsageError("--from and --to name the same environment", hint="git lift promote -h")
     origin = release_of(ctx, origin_target, number)
     gate(ctx, target, origin.commit, None)
-    versions = check_config(ctx, target, origin.commit)
+    versions = require_at_commit(ctx, target, origin.commit)
     plan = plan_ship(
         ctx,
         target,

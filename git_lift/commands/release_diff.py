@@ -12,8 +12,8 @@ from typing import Any
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.commands.context import Context
 from git_lift.errors import UsageError
+from git_lift.flows.context import Context
 
 
 @dataclass(frozen=True)

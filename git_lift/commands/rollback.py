@@ -7,12 +7,12 @@ import dataclasses
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.commands import pinned
-from git_lift.commands.context import Context
-from git_lift.commands.deploy import short
-from git_lift.commands.release import deployer
-from git_lift.commands.rollout import release, report, tag_if_released
 from git_lift.errors import DeployFailed
+from git_lift.flows import pinned
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import short
+from git_lift.flows.release import deployer
+from git_lift.flows.rollout import release, report, tag_if_released
 from git_lift.target import Target
 
 

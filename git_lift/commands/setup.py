@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
-from git_lift.commands.config_check import sample_keys
-from git_lift.commands.context import GITLIFT_FILE, Context
 from git_lift.commands.infra_service_edit import Edited
 from git_lift.errors import OK, ValidationError
+from git_lift.flows.config_check import sample_keys
+from git_lift.flows.context import GITLIFT_FILE, Context
 
 
 @dataclass(frozen=True)

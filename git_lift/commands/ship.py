@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import ui
-from git_lift.commands import config_check
-from git_lift.commands.confirmation import confirm
-from git_lift.commands.context import Context
-from git_lift.commands.image import ImageSource, find_image, given_image, promoted
-from git_lift.commands.ship_plan import ShipPlan, execute, plan_ship, show
+from git_lift.commands import promote
 from git_lift.errors import UsageError, ValidationError
+from git_lift.flows import config_check
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context
+from git_lift.flows.image import ImageSource, find_image, given_image, promoted
+from git_lift.flows.ship_plan import ShipPlan, execute, plan_ship, show
 from git_lift.settings import EnvironmentSettings
-from git_lift.target import Target
 
 DEFAULT_TIMEOUT = 15 * 60
 
@@ -102,13 +102,6 @@ def require_pushed(ctx: Context, sha: str, env: str) -> None:
         )
 
 
-def check_config(ctx: Context, target: Target, sha: str) -> dict[str, int]:
-    """env.sample at the commit against the store (names only); returns parameter versions."""
-    text = ctx.repo.read_file_at(sha, target.service.env_sample) or ""
-    keys = config_check.sample_keys_from_text(target.service, text)
-    return config_check.require_keys(ctx, target, keys, "nothing was built")
-
-
 @contextmanager
 def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
     """The commit's files (not the work tree's), so what ships is exactly what was committed;
@@ -134,8 +127,6 @@ def resolve(ctx: Context, request: ShipRequest) -> tuple[ShipPlan, str]:
     if environment.confirm and not request.confirmed_by_push:
         require_pushed(ctx, sha, target.env)
     build_args = parse_build_args(request.build_args)
-    from git_lift.commands import promote
-
     gate_skipped = promote.gate(ctx, target, sha, request.skip_gate)
     # A pushed tag whose commit the gate's environment released ships that very image.
     origin = (
@@ -143,7 +134,7 @@ def resolve(ctx: Context, request: ShipRequest) -> tuple[ShipPlan, str]:
         if request.confirmed_by_push and not request.image
         else None
     )
-    versions = check_config(ctx, target, sha)
+    versions = config_check.require_at_commit(ctx, target, sha)
     if origin is not None:
         ui.info(f"{sha[:12]} ran in {origin.env} as release {origin.number}: promoting its image")
     if request.image:

@@ -7,10 +7,10 @@ lift honours those only for the exact file the user reviewed: its SHA-256 is kep
 from __future__ import annotations
 
 from git_lift import settings, ui
-from git_lift.commands.confirmation import confirm
-from git_lift.commands.context import Context, gitlift_digest, trust_file, work_tree_gitlift
-from git_lift.commands.editor import write_private
 from git_lift.errors import OK, UsageError
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context, gitlift_digest, trust_file, work_tree_gitlift
+from git_lift.flows.editor import write_private
 from git_lift.repo import Repo
 
 

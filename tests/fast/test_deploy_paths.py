@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from git_lift.aws.store import LockHeld, LockLost, Release
-from git_lift.commands.image import ImageSource
-from git_lift.commands.ship_plan import execute, plan_ship, show
 from git_lift.errors import DeployFailed
+from git_lift.flows.image import ImageSource
+from git_lift.flows.ship_plan import execute, plan_ship, show
 from tests.fast.fakes import ARN, NEW_IMAGE, World, replace_head, world
 
 SHA = "c0ffee" + "0" * 34

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import registry, ui
-from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
+from git_lift.flows.context import Context
 from git_lift.registry import RegistryAuth
 from git_lift.target import Target
 

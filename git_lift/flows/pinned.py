@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from git_lift import ui
 from git_lift.aws.secrets import LABEL_WINDOW, Pinned, value_from
-from git_lift.commands.context import Context
 from git_lift.errors import DeployFailed, LiftError
+from git_lift.flows.context import Context
 
 if TYPE_CHECKING:
     from git_lift.aws.secrets import Snapshots
@@ -89,23 +88,3 @@ def values_of(ctx: Context, release: Release) -> dict[str, str]:
     for arn, version in release.pinned.items():
         values |= store.values(arn, version)
     return values
-
-
-def restore_release(ctx: Context, env: str, number: int) -> int:
-    """`config restore -e ENV --release N`: release N's values back into Parameter Store,
-    through the one apply path (diff, confirm, version check), so the next ship carries them.
-    Keys the store has and release N did not run with are left alone."""
-    from git_lift.commands import config, config_apply
-
-    t = config.writable_target(ctx, env)
-    found = ctx.aws.table(t.env).releases(t, 100)
-    release = next((r for r in found if r.number == number), None)
-    if release is None:
-        raise LiftError(
-            f"there is no release {number} of {t}",
-            hint=f"list them: git lift history -e {t.env}",
-        )
-    values = values_of(ctx, release)
-    base = ctx.parameters(t).read_keys(values)
-    ui.info(f"config of release {number} ({release.commit[:12]}) -> {t.parameter_path}/")
-    return config_apply.apply(ctx, t, base, {k: p.value for k, p in base.items()} | values)

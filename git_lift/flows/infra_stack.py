@@ -17,9 +17,9 @@ from git_lift.aws.cfn import (
     StackFailed,
     root_cause,
 )
-from git_lift.commands.confirmation import confirm
-from git_lift.commands.context import Context
 from git_lift.errors import LiftError
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context
 from git_lift.settings import EnvironmentSettings
 
 CHANGE_SET_TIMEOUT = 10 * 60

@@ -24,7 +24,7 @@ from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Setti
 if TYPE_CHECKING:
     from git_lift.aws.factory import Aws
     from git_lift.aws.ssm import ParameterStore
-    from git_lift.commands.names_cache import NamesCache
+    from git_lift.flows.names_cache import NamesCache
     from git_lift.target import Target
 
 GITLIFT_FILE = ".gitlift"
@@ -83,7 +83,7 @@ class Context:
 
     @cached_property
     def names_cache(self) -> NamesCache:
-        from git_lift.commands import names_cache
+        from git_lift.flows import names_cache
 
         scope = names_cache.scope(self.settings.region, self.settings.profile, os.environ)
         return names_cache.NamesCache(self.repo.git_dir / "lift", scope)

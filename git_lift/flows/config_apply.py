@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from git_lift import envfile, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
-from git_lift.commands import config_state as state
-from git_lift.commands.config_state import resume_hint
-from git_lift.commands.confirmation import confirm
-from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.flows import config_state as state
+from git_lift.flows.config_state import resume_hint
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context
 from git_lift.plan import ConfigPlan, config_plan, render_config_plan
 from git_lift.target import Target
 

@@ -2,7 +2,7 @@
 
 `git lift --help` is turned by git into `git help lift`, which opens `man git-lift`;
 the page is generated from the same help `git lift -h` prints, so the two never drift.
-Regenerate with: python -m git_lift.manpage > man/man1/git-lift.1
+Regenerate with: python -m git_lift.cli.manpage > man/man1/git-lift.1
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ terminal (none if it is None) and, without a terminal, go ahead only if `unatten
 from __future__ import annotations
 
 from git_lift import ui
-from git_lift.commands.context import Context
 from git_lift.errors import LiftError, UsageError
+from git_lift.flows.context import Context
 
 
 def confirm(

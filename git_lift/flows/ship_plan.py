@@ -15,13 +15,13 @@ from typing import Any
 from git_lift import ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Release
-from git_lift.commands import pinned
-from git_lift.commands.context import Context
-from git_lift.commands.deploy import short
-from git_lift.commands.image import Image, ImageSource, make_image
-from git_lift.commands.release import deployer
-from git_lift.commands.rollout import release, report, tag_if_released
 from git_lift.errors import DeployFailed
+from git_lift.flows import pinned
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import short
+from git_lift.flows.image import Image, ImageSource, make_image
+from git_lift.flows.release import deployer
+from git_lift.flows.rollout import release, report, tag_if_released
 from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
 from git_lift.target import Target
 

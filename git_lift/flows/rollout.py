@@ -22,11 +22,11 @@ from pathlib import Path
 from git_lift import ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release, Store
-from git_lift.commands.context import Context
-from git_lift.commands.deploy import Superseded, Watch, rollback, short
-from git_lift.commands.editor import interrupt_on_termination
-from git_lift.commands.release import record_tag
 from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import Superseded, Watch, rollback, short
+from git_lift.flows.editor import interrupt_on_termination
+from git_lift.flows.release import record_tag
 from git_lift.target import Target
 
 # A lock outlives its holder's silence by this much: renewed on each poll (at most every

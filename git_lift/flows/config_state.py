@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_lift import envfile, ui
-from git_lift.commands.context import Context
-from git_lift.commands.editor import write_private
+from git_lift.flows.context import Context
+from git_lift.flows.editor import write_private
 
 if TYPE_CHECKING:
     from git_lift.target import Target

@@ -12,8 +12,8 @@ import time
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.commands.context import Context
 from git_lift.errors import ValidationError
+from git_lift.flows.context import Context
 from git_lift.proc import ProcessFailed
 from git_lift.target import Target
 

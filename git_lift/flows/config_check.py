@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from git_lift import envfile, names
-from git_lift.commands.context import Context, in_parallel
 from git_lift.errors import LiftError, ValidationError
+from git_lift.flows.context import Context, in_parallel
 from git_lift.plan import KeyCheck, check_keys
 from git_lift.settings import ServiceSettings
 from git_lift.target import Target
@@ -60,6 +60,13 @@ def require_keys(ctx: Context, target: Target, keys: list[str], consequence: str
             f"{names.fix_assignments(missing)}",
         )
     return {key: present[key] for key in keys}
+
+
+def require_at_commit(ctx: Context, target: Target, sha: str) -> dict[str, int]:
+    """env.sample at the commit against the store (names only); returns parameter versions."""
+    text = ctx.repo.read_file_at(sha, target.service.env_sample) or ""
+    keys = sample_keys_from_text(target.service, text)
+    return require_keys(ctx, target, keys, "nothing was built")
 
 
 def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:

@@ -1,0 +1,30 @@
+"""Run the click group and say what click raised in the project's own terms, so that
+__main__.main stays the one place that turns errors into exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from git_lift.cli import cli
+from git_lift.errors import UsageError
+
+
+def run(argv: Sequence[str] | None) -> int:
+    """A bad flag becomes UsageError, click's Abort (Ctrl-C at a prompt) KeyboardInterrupt;
+    `--help` and `--version` end in click's Exit, whose code is returned."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="git lift",
+            standalone_mode=False,
+        )
+    except click.exceptions.UsageError as exc:
+        where = exc.ctx.command_path + " " if exc.ctx else "git lift "
+        raise UsageError(exc.format_message(), hint=f"see: {where}-h") from None
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return result if isinstance(result, int) else 0

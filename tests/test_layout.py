@@ -1,0 +1,249 @@
+"""The layout (issue 11): imports flow cli -> commands -> flows -> boundaries -> pure, never
+up, and no modules import each other in a circle. Every import counts: at the top, under
+TYPE_CHECKING, and the lazy ones inside functions (kept lazy for start-up time, not to hide an
+arrow up)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "git_lift"
+
+# Highest first; a module may import its own layer or any layer below it. The longest prefix
+# that names a module decides its layer.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "main": ("git_lift.__main__",),
+    "cli": ("git_lift.cli",),
+    "commands": ("git_lift.commands",),
+    "flows": ("git_lift.flows",),
+    "boundaries": (
+        "git_lift.aws",
+        "git_lift.repo",
+        "git_lift.proc",
+        "git_lift.build",
+        "git_lift.registry",
+        "git_lift.image_copy",
+        "git_lift.sandbox",
+        "git_lift.crash",
+    ),
+    "pure": (
+        "git_lift.__init__",  # the package itself: __version__
+        "git_lift.settings",
+        "git_lift.envfile",
+        "git_lift.plan",
+        "git_lift.servicecfg",
+        "git_lift.templates",
+        "git_lift.target",
+        "git_lift.names",
+        "git_lift.jsoncheck",
+        "git_lift.options",
+        "git_lift.errors",
+        "git_lift.ui",
+    ),
+}
+# The one home of each outside library (ruff's TID251 bans them elsewhere, per file; this says
+# which library each home may use).
+HOMES: dict[str, tuple[str, ...]] = {
+    "click": ("git_lift.cli", "git_lift.ui"),
+    "boto3": ("git_lift.aws.clients",),
+    "botocore": ("git_lift.aws.clients",),
+    "pygit2": ("git_lift.repo",),
+    "subprocess": ("git_lift.proc",),
+    "troposphere": ("git_lift.templates",),
+    "moto": ("git_lift.sandbox",),
+}
+RANK = {prefix: rank for rank, group in enumerate(reversed(LAYERS.values())) for prefix in group}
+NAMES = dict(zip(range(len(LAYERS)), reversed(LAYERS), strict=True))
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported(module: str, is_package: bool, tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, module) of every import in the tree; `from a import b` yields a.b, which the
+    layers resolve to a or a.b alike."""
+    here = module.split(".") if is_package else module.split(".")[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
+            yield from ((node.lineno, f"{base}.{alias.name}") for alias in node.names)
+
+
+def layer(module: str) -> int | None:
+    """The rank of the longest prefix that names the module; None for a module outside."""
+    parts = module.split(".") if "." in module else [module, "__init__"]
+    for end in range(len(parts), 1, -1):
+        rank = RANK.get(".".join(parts[:end]))
+        if rank is not None:
+            return rank
+    return None
+
+
+def imports(root: Path) -> dict[str, list[tuple[int, str]]]:
+    """Each module of the package -> the package's modules it imports, with line numbers."""
+    modules = {module_name(root, p): p for p in sorted(root.rglob("*.py"))}
+    graph: dict[str, list[tuple[int, str]]] = {}
+    for name, path in modules.items():
+        found = imported(name, path.name == "__init__.py", ast.parse(path.read_text()))
+        graph[name] = [
+            (line, target if target in modules else target.rpartition(".")[0])
+            for line, target in found
+            if target.split(".")[0] == root.name
+        ]
+    return graph
+
+
+def away_from_home(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        for line, name in imported(module, path.name == "__init__.py", ast.parse(path.read_text())):
+            homes = HOMES.get(name.split(".")[0], ())
+            if homes and not any(module == h or module.startswith(h + ".") for h in homes):
+                found.append(f"{module}:{line} imports {name}")
+    return found
+
+
+def arrows_up(root: Path) -> list[str]:
+    found = []
+    for module, targets in imports(root).items():
+        rank = layer(module)
+        for line, target in targets:
+            to = layer(target)
+            if rank is None or to is None or to > rank:
+                where = f"{module}:{line} imports {target}"
+                found.append(f"{where} ({describe(rank)} -> {describe(to)})")
+    return found
+
+
+def describe(rank: int | None) -> str:
+    return "no layer" if rank is None else NAMES[rank]
+
+
+def circles(root: Path) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), smallest name first."""
+    graph = {m: sorted({t for _, t in ts if t != m}) for m, ts in imports(root).items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while (member := stack.pop()) != node:
+                group.append(member)
+            if group:
+                found.append(sorted([*group, node]))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_every_module_has_a_layer() -> None:
+    strays = [m for m in imports(PACKAGE) if layer(m) is None]
+    assert strays == [], "place these in LAYERS (tests/test_layout.py) and DESIGN's picture"
+
+
+def test_no_import_runs_up_a_layer() -> None:
+    assert arrows_up(PACKAGE) == []
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    assert circles(PACKAGE) == []
+
+
+def test_each_outside_library_is_imported_only_in_its_home() -> None:
+    assert away_from_home(PACKAGE) == []
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / "git_lift" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "git_lift"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (  # a flow reaching up into a command, lazily
+            {
+                "flows/rollout.py": "def f():\n    from git_lift.commands import ship\n",
+                "commands/ship.py": "",
+            },
+            "git_lift.flows.rollout:2 imports git_lift.commands.ship (flows -> commands)",
+        ),
+        (  # an AWS wrapper importing a flow, relatively and under TYPE_CHECKING
+            {
+                "aws/ecs.py": "if TYPE_CHECKING:\n    from ..flows.deploy import Watch\n",
+                "flows/deploy.py": "",
+            },
+            "git_lift.aws.ecs:2 imports git_lift.flows.deploy (boundaries -> flows)",
+        ),
+        (  # a pure module importing a boundary
+            {"settings.py": "import git_lift.repo\n", "repo.py": ""},
+            "git_lift.settings:1 imports git_lift.repo (pure -> boundaries)",
+        ),
+        (  # a module nobody placed
+            {"helpers.py": "from git_lift import ui\n", "ui.py": ""},
+            "git_lift.helpers:1 imports git_lift.ui (no layer -> pure)",
+        ),
+    ],
+)
+def test_the_checker_finds_an_arrow_up(
+    tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    assert arrows_up(write(tmp_path, files)) == [expected]
+
+
+def test_the_checker_finds_a_circle_and_lets_arrows_down_pass(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "commands/ship.py": "from git_lift.commands import promote\nfrom git_lift import ui\n",
+            "commands/promote.py": "def f():\n    from git_lift.commands.ship import g\n",
+            "ui.py": "",
+        },
+    )
+    assert arrows_up(root) == []
+    assert circles(root) == [["git_lift.commands.promote", "git_lift.commands.ship"]]
+
+
+def test_the_checker_finds_a_library_away_from_home(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "ui.py": "import click\n",
+            "cli/base.py": "import click\n",
+            "repo.py": "import subprocess\nimport pygit2\n",
+            "flows/deploy.py": "def f():\n    from botocore.exceptions import ClientError\n",
+        },
+    )
+    assert away_from_home(root) == [
+        "git_lift.flows.deploy:2 imports botocore.exceptions.ClientError",
+        "git_lift.repo:1 imports subprocess",
+    ]
