@@ -56,6 +56,14 @@ ENVIRONMENTS = {
         access_logs_bucket="acme-alb-logs",
     ),
     "internal-no-access-logs": EnvironmentParams(internal_load_balancer=True),
+    "existing-vpc": EnvironmentParams(
+        vpc_cidr="172.31.0.0/16",
+        vpc_id="vpc-0a1b2c3d4e5f60718",
+        public_subnet_ids=("subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"),
+        private_subnet_ids=("subnet-0a1b2c3d4e5f60721", "subnet-0a1b2c3d4e5f60722"),
+        certificate_arn=CERT,
+        internal_load_balancer=True,
+    ),
 }
 
 EFS = (
@@ -190,6 +198,10 @@ def test_lint_is_not_vacuous() -> None:
             lambda: environment_template(environment(), ENVIRONMENTS["https"]),
         ),
         (
+            "environment-existing-vpc.json",
+            lambda: environment_template(environment(), ENVIRONMENTS["existing-vpc"]),
+        ),
+        (
             "service-http.json",
             lambda: service_template(
                 target(),
@@ -226,6 +238,26 @@ def test_environment_network_spans_two_zones() -> None:
     assert len(resources(t, "AWS::EC2::NatGateway")) == 1
     assert t["Outputs"]["AssignPublicIp"]["Value"] == "DISABLED"
     assert "Private" in json.dumps(t["Outputs"]["TaskSubnets"]["Value"])
+
+
+def test_an_existing_vpc_gets_no_network_only_the_load_balancers_and_cluster() -> None:
+    params = ENVIRONMENTS["existing-vpc"]
+    t = render_env(params)
+    kinds = {r["Type"] for r in t["Resources"].values()}
+    assert not {k for k in kinds if k.startswith("AWS::EC2::")} - {"AWS::EC2::SecurityGroup"}
+    assert {"AWS::ECS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer"} <= kinds
+    balancers = resources(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert balancers["LoadBalancer"]["Properties"]["Subnets"] == list(params.public_subnet_ids)
+    internal = balancers["InternalLoadBalancer"]["Properties"]["Subnets"]
+    assert internal == list(params.private_subnet_ids)
+    groups = resources(t, "AWS::EC2::SecurityGroup").values()
+    assert {g["Properties"]["VpcId"] for g in groups} == {params.vpc_id}
+    inside = t["Resources"]["InternalLoadBalancerSecurityGroup"]["Properties"]
+    assert inside["SecurityGroupIngress"][0]["CidrIp"] == "172.31.0.0/16"
+    assert t["Outputs"]["VpcId"]["Value"] == params.vpc_id
+    assert t["Outputs"]["TaskSubnets"]["Value"] == {
+        "Fn::Join": [",", list(params.private_subnet_ids)]
+    }
 
 
 def test_without_nat_tasks_run_in_public_subnets_with_public_ips() -> None:
@@ -342,6 +374,26 @@ def test_notification_topic_receives_failed_deployments() -> None:
         ),
         (EnvironmentParams(certificate_arn="my-cert"), "certificate_arn: 'my-cert' is not an"),
         (EnvironmentParams(notification_topic_arn="t"), "notification_topic_arn: 't' is not an"),
+        (
+            EnvironmentParams(vpc_id="vpc-12", public_subnet_ids=("subnet-0a1b2c3d",)),
+            "vpc_id: 'vpc-12' is not a VPC id",
+        ),
+        (
+            EnvironmentParams(vpc_id="vpc-0a1b2c3d", public_subnet_ids=("subnet-0a1b2c3d",)),
+            "public_subnet_ids: two or more subnets, in two zones, are needed",
+        ),
+        (
+            EnvironmentParams(
+                vpc_id="vpc-0a1b2c3d",
+                public_subnet_ids=("subnet-0a1b2c3d", "subnet-XYZ"),
+                private_subnet_ids=("subnet-0a1b2c3e", "subnet-0a1b2c3f"),
+            ),
+            "public_subnet_ids: 'subnet-XYZ' is not a subnet id",
+        ),
+        (
+            EnvironmentParams(public_subnet_ids=("subnet-0a1b2c3d", "subnet-0a1b2c3e")),
+            "subnet ids name subnets of an existing VPC: give its --vpc-id too",
+        ),
         (
             EnvironmentParams(access_logs_bucket="s3://Logs"),
             "access_logs_bucket: 's3://Logs' is not an S3 bucket name",

@@ -43,6 +43,7 @@ doc_version_option = click.option(
 )
 ENV_FLAGS = (
     "vpc_cidr",
+    "vpc_id",
     "public_subnets",
     "private_subnets",
     "nat",
@@ -57,10 +58,28 @@ ENV_FLAGS = (
 def environment_options(func: F) -> F:
     """Settings of `env create|update`; those not given are asked (create) or kept (update)."""
     options = [
-        click.option("--vpc-cidr", help="VPC range, e.g. 10.0.0.0/16."),
-        click.option("--public-subnets", metavar="CIDR,CIDR", help="Two public subnets."),
-        click.option("--private-subnets", metavar="CIDR,CIDR", help="Two private subnets."),
-        click.option("--nat/--no-nat", default=None, help="Tasks behind a NAT gateway."),
+        click.option("--vpc-cidr", help="Range of the VPC git lift makes, e.g. 10.0.0.0/16."),
+        click.option(
+            "--vpc-id",
+            metavar="ID",
+            help="An existing VPC instead (no VPC, NAT, gateway or routes made); "
+            "the subnets are then its subnets' ids.",
+        ),
+        click.option(
+            "--public-subnets",
+            metavar="CIDR,CIDR|ID,ID...",
+            help="Two public subnets: CIDRs to make, or ids (subnet-...) with --vpc-id.",
+        ),
+        click.option(
+            "--private-subnets",
+            metavar="CIDR,CIDR|ID,ID...",
+            help="Two private subnets: CIDRs to make, or ids (subnet-...) with --vpc-id.",
+        ),
+        click.option(
+            "--nat/--no-nat",
+            default=None,
+            help="Tasks in private subnets behind a NAT gateway (with --vpc-id: the VPC's own).",
+        ),
         click.option("--certificate-arn", help="ACM certificate: HTTPS ('' removes it)."),
         click.option("--notification-topic-arn", help="SNS topic for failed deployments."),
         click.option(
@@ -110,6 +129,9 @@ def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
     Example:
       git lift env create -e staging
       git lift env create -e production --no-nat --certificate-arn arn:aws:acm:... --yes
+      git lift env create -e staging --vpc-id vpc-0a1b2c3d --yes \\
+          --public-subnets subnet-0a1b2c3d,subnet-1a2b3c4d \\
+          --private-subnets subnet-2a3b4c5d,subnet-3a4b5c6d
     """
     from git_lift.commands import infra_env as command
 

@@ -2,16 +2,26 @@
 environment. The statements are data in templates/iam_statements.py (the audiences are
 described there); this looks up the scope (services, region, account, KMS key, the
 environment's network from its record) and prints.
+
+Each environment's policy is for its own account and region: its `account` when set, else the
+account its own credentials (profile, roleArn) belong to. `--for deployer-role` prints the trust
+policy of its `roleArn` instead (templates/iam_trust.py): who may assume it, named by
+`--principal` or else the caller as their own credentials (without the role) see them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from git_lift import ui
+from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.templates.iam_scope import Scope, network
 from git_lift.templates.iam_statements import policy
+from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
+
+DEPLOYER_ROLE = "deployer-role"
 
 
 def scope(ctx: Context, env: str, account: str | None) -> Scope:
@@ -19,19 +29,62 @@ def scope(ctx: Context, env: str, account: str | None) -> Scope:
 
     environment = ctx.environment(env)
     services = [ctx.service()] if ctx.options.service else ctx.services(every=True)
-    sts = ctx.aws.client("sts", environment.name)
+    clients = ctx.aws.clients(environment.name)
     record = ctx.aws.table(environment.name).environment(environment.name)
     return Scope(
         targets=tuple(ctx.target(environment.name, service) for service in services),
-        region=str(ctx.settings.region or sts.meta.region_name),
-        account=account or account_id(sts),
+        region=str(clients.sts.meta.region_name),  # the environment's own, else the shared one
+        account=account or environment.aws.account or account_id(clients.sts),
         kms_key_arn=key_arn(ctx.aws.client("kms", environment.name), ctx.settings.kms_key),
         network=network(record.outputs) if record else None,
         pins_config=environment.pins_config,
     )
 
 
-def print_policy(ctx: Context, env: str, audience: str, account: str | None) -> int:
+def caller(ctx: Context, env: str) -> str:
+    """Who runs this, as the environment's credentials before its role is assumed see them."""
+    from git_lift.aws.clients import Clients, translate_errors
+
+    own = ctx.environment(env).aws
+    where = dataclasses.replace(own, role_arn=None, external_id=None, account=None)
+    with translate_errors("asking STS who the credentials belong to"):
+        return str(Clients(where).sts.get_caller_identity()["Arn"])
+
+
+def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> int:
+    """The deployer role's trust policy; it asks nothing of the role, which may not be
+    assumable before this policy is attached."""
+    environment = ctx.environment(env)
+    role_arn = environment.aws.role_arn
+    if not role_arn:
+        raise UsageError(
+            f"{env} has no roleArn: its commands use your own credentials, no role to trust",
+            hint=f"git config lift.env.{env}.roleArn arn:aws:iam::ACCOUNT:role/NAME",
+        )
+    check_role_arn(role_arn)
+    who = [principal(arn) for arn in principals or (caller(ctx, env),)]
+    document = trust_policy(who, environment.aws.external_id)
+    name = role_arn.rsplit("/", 1)[1]
+    ui.info(
+        f"trust policy of {role_arn}, the role {env} is deployed with: who may assume it; "
+        f"attach it in the role's account:\n  aws iam update-assume-role-policy "
+        f"--role-name {name} --policy-document file://trust.json"
+    )
+    if not principals:
+        ui.info(f"principal: {who[0].arns[0]} (you); name others with --principal ARN")
+    ui.out(json.dumps(document, indent=2))
+    return 0
+
+
+def print_policy(
+    ctx: Context,
+    env: str,
+    audience: str,
+    account: str | None,
+    principals: tuple[str, ...] = (),
+) -> int:
+    if audience == DEPLOYER_ROLE:
+        return print_trust_policy(ctx, env, principals)
     s = scope(ctx, env, account)
     document = policy(audience, s)
     where = f"in {s.env} ({s.region}, account {s.account})"

@@ -12,16 +12,20 @@ from typing import Any
 
 from git_lift import ui
 from git_lift.aws.store import EnvironmentRecord
-from git_lift.errors import LiftError, UsageError
-from git_lift.flows.context import Context
+from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.flows.release import deployer
 from git_lift.target import Environment
 from git_lift.templates.environment_params import (
     LOAD_BALANCER_DNS,
+    SUBNET_ID_FORM,
+    VPC_ID_FORM,
     EnvironmentParams,
     check_params,
 )
+
+VPC_EXAMPLE = "vpc-0123456789abcdef0"
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,9 @@ class EnvFlags:
     """What the command line says; None leaves a setting as it is (or asks, on create)."""
 
     vpc_cidr: str | None = None
-    public_subnets: tuple[str, str] | None = None
-    private_subnets: tuple[str, str] | None = None
+    vpc_id: str | None = None  # an existing VPC: the subnets are its subnets' ids
+    public_subnets: tuple[str, ...] | None = None  # two CIDRs, or ids (`subnet-...`)
+    private_subnets: tuple[str, ...] | None = None
     nat: bool | None = None
     certificate_arn: str | None = None  # "" removes it
     notification_topic_arn: str | None = None  # "" removes it
@@ -47,6 +52,23 @@ def parse_pair(value: str, option: str) -> tuple[str, str]:
             hint=f"{option} 10.0.0.0/22,10.0.4.0/22",
         )
     return parts[0], parts[1]
+
+
+def parse_subnets(value: str, option: str) -> tuple[str, ...]:
+    """Two CIDRs of a new VPC's subnets, or the ids of two or more of an existing VPC's."""
+    parts = tuple(p.strip() for p in value.split(","))
+    if not any(p.startswith("subnet-") for p in parts):
+        return parse_pair(value, option)
+    if len(set(parts)) < 2 or not all(SUBNET_ID_FORM.match(p) for p in parts):
+        raise UsageError(
+            f"{option} takes the ids of two or more subnets of the VPC, in two zones: {value!r}",
+            hint=f"{option} subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+        )
+    return parts
+
+
+def subnet_ids(value: tuple[str, ...]) -> bool:
+    return value[0].startswith("subnet-")
 
 
 def default_subnets(vpc_cidr: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
@@ -71,10 +93,12 @@ def apply_flags(base: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
         derived = default_subnets(flags.vpc_cidr)
         if derived is not None:
             changes["public_subnet_cidrs"], changes["private_subnet_cidrs"] = derived
-    if flags.public_subnets is not None:
-        changes["public_subnet_cidrs"] = flags.public_subnets
-    if flags.private_subnets is not None:
-        changes["private_subnet_cidrs"] = flags.private_subnets
+    if flags.vpc_id is not None:
+        changes["vpc_id"] = flags.vpc_id
+    for kind, subnets in (("public", flags.public_subnets), ("private", flags.private_subnets)):
+        if subnets is not None:
+            form = "ids" if subnet_ids(subnets) else "cidrs"
+            changes[f"{kind}_subnet_{form}"] = subnets
     if flags.nat is not None:
         changes["nat"] = flags.nat
     if flags.certificate_arn is not None:
@@ -89,7 +113,23 @@ def apply_flags(base: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
 
 
 def ask_params(params: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
-    """On a terminal, ask for each setting the flags leave open; the defaults work."""
+    """On a terminal, ask for each setting the flags leave open; the defaults work. An
+    existing VPC's network is the flags' alone."""
+    if not params.existing_vpc:
+        params = ask_network(params, flags)
+    if flags.nat is None:
+        answer = ui.ask("NAT gateway, so tasks run in private subnets (yes/no)", "yes")
+        params = dataclasses.replace(params, nat=answer.strip().lower() in ("y", "yes", "true"))
+    if flags.certificate_arn is None:
+        cert = ui.ask("ACM certificate ARN for HTTPS (empty: HTTP only)", "")
+        params = dataclasses.replace(params, certificate_arn=cert.strip() or None)
+    if flags.notification_topic_arn is None:
+        topic = ui.ask("SNS topic ARN for failed deployments (empty: none)", "")
+        params = dataclasses.replace(params, notification_topic_arn=topic.strip() or None)
+    return params
+
+
+def ask_network(params: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
     if flags.vpc_cidr is None:
         vpc = ui.ask("VPC CIDR", params.vpc_cidr)
         params = apply_flags(params, EnvFlags(vpc_cidr=vpc))
@@ -103,15 +143,6 @@ def ask_params(params: EnvironmentParams, flags: EnvFlags) -> EnvironmentParams:
         params = dataclasses.replace(
             params, private_subnet_cidrs=parse_pair(answer, "private subnets")
         )
-    if flags.nat is None:
-        answer = ui.ask("NAT gateway, so tasks run in private subnets (yes/no)", "yes")
-        params = dataclasses.replace(params, nat=answer.strip().lower() in ("y", "yes", "true"))
-    if flags.certificate_arn is None:
-        cert = ui.ask("ACM certificate ARN for HTTPS (empty: HTTP only)", "")
-        params = dataclasses.replace(params, certificate_arn=cert.strip() or None)
-    if flags.notification_topic_arn is None:
-        topic = ui.ask("SNS topic ARN for failed deployments (empty: none)", "")
-        params = dataclasses.replace(params, notification_topic_arn=topic.strip() or None)
     return params
 
 
@@ -144,6 +175,36 @@ def account_id(ctx: Context, env: Environment) -> str:
     from git_lift.aws.identity import account_id as caller_account
 
     return caller_account(ctx.aws.client("sts", env.name))
+
+
+def with_existing_vpc(
+    ctx: Context, env: Environment, params: EnvironmentParams
+) -> EnvironmentParams:
+    """`params` with the existing VPC's range, once its subnets are checked: in the VPC, each
+    kind in two zones or more (a load balancer needs two). Unchanged without one."""
+    from git_lift.aws import network
+
+    if params.vpc_id is None:
+        return params
+    ec2 = ctx.aws.client("ec2", env.name)
+    cidr = network.vpc_cidr(ec2, params.vpc_id)
+    found = network.subnets(ec2, [*params.public_subnet_ids, *params.private_subnet_ids])
+    inside = {i: s for i, s in found.items() if s.vpc_id == params.vpc_id}
+    problems = [
+        f"{s.id} is in {s.vpc_id}, not in {params.vpc_id}"
+        for s in found.values()
+        if s.id not in inside
+    ]
+    for kind, ids in (("public", params.public_subnet_ids), ("private", params.private_subnet_ids)):
+        if len({inside[i].zone for i in ids if i in inside}) < 2:
+            problems.append(f"the {kind} subnets are all in one zone: a load balancer needs two")
+    if problems:
+        raise ValidationError(
+            f"the subnets do not fit {params.vpc_id}:\n  " + "\n  ".join(problems),
+            hint="list the VPC's subnets: aws ec2 describe-subnets "
+            f"--filters Name=vpc-id,Values={params.vpc_id}",
+        )
+    return dataclasses.replace(params, vpc_cidr=cidr)
 
 
 def deploy(
@@ -192,6 +253,7 @@ def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int
     if ask and ui.interactive() and not ctx.options.yes:
         params = ask_params(params, flags)
     check_params(params)
+    params = with_existing_vpc(ctx, env, params)
     account = account_id(ctx, env)
     outputs = deploy(ctx, env, params, flags.timeout)
     record = new_record(env, params, account, deployer(ctx), time.time())
@@ -214,6 +276,14 @@ def update(ctx: Context, name: str, flags: EnvFlags) -> int:
     else:
         base = params_from_dict(record.params)
     params = apply_flags(base, flags)
+    if record is not None and params.vpc_id != base.vpc_id:
+        raise UsageError(
+            f"environment {env.name} is in {base.vpc_id or 'the VPC git lift made for it'}; "
+            "an environment's VPC does not change",
+            hint="create another environment in the other VPC",
+        )
+    check_params(params)
+    params = with_existing_vpc(ctx, env, params)
     outputs = deploy(ctx, env, params, flags.timeout)
     who, now = deployer(ctx), time.time()
     if record is None:
@@ -251,9 +321,15 @@ def show(ctx: Context, name: str) -> int:
     ui.out(f"environment {env.name}: stack {record.stack} {status}")
     ui.out(f"  region        {record.region} (account {record.account})")
     ui.out(f"  cluster       {env.cluster}")
-    ui.out(f"  vpc           {params.vpc_cidr}, NAT {'on' if params.nat else 'off'}")
-    ui.out(f"  public        {', '.join(params.public_subnet_cidrs)}")
-    ui.out(f"  private       {', '.join(params.private_subnet_cidrs)}")
+    if params.vpc_id is not None:
+        where = "private subnets" if params.nat else "public subnets, public IPs"
+        ui.out(f"  vpc           {params.vpc_id} ({params.vpc_cidr}, existing), tasks in {where}")
+        ui.out(f"  public        {', '.join(params.public_subnet_ids)}")
+        ui.out(f"  private       {', '.join(params.private_subnet_ids)}")
+    else:
+        ui.out(f"  vpc           {params.vpc_cidr}, NAT {'on' if params.nat else 'off'}")
+        ui.out(f"  public        {', '.join(params.public_subnet_cidrs)}")
+        ui.out(f"  private       {', '.join(params.private_subnet_cidrs)}")
     ui.out(f"  https         {params.certificate_arn or 'off'}")
     ui.out(f"  notifications {params.notification_topic_arn or 'off'}")
     ui.out(f"  access logs   {params.access_logs_bucket or 'off'}")
@@ -264,8 +340,20 @@ def show(ctx: Context, name: str) -> int:
     return 0
 
 
+def records_in(ctx: Context, name: str | None) -> list[EnvironmentRecord]:
+    """`name`'s record, from the table of its own account and region; None: the records of the
+    shared settings' table that .gitlift does not declare (created, then left out of it)."""
+    if name is None:
+        shared = ctx.aws.table().environments()
+        return [r for r in shared if r.name not in ctx.settings.environments]
+    record = ctx.aws.table(name).environment(name)
+    return [record] if record is not None else []
+
+
 def list_environments(ctx: Context) -> int:
-    records = {r.name: r for r in ctx.aws.table().environments()}
+    asked: list[str | None] = [*sorted(ctx.settings.environments), None]
+    groups = in_parallel(asked, lambda name: records_in(ctx, name))
+    records = {r.name: r for group in groups for r in group}
     names = sorted(set(records) | set(ctx.settings.environments))
     if ctx.options.output == "json":
         found = [dataclasses.asdict(records[n]) for n in names if n in records]
@@ -286,6 +374,7 @@ def list_environments(ctx: Context) -> int:
 def flags(
     *,
     vpc_cidr: str | None,
+    vpc_id: str | None,
     public_subnets: str | None,
     private_subnets: str | None,
     nat: bool | None,
@@ -296,12 +385,15 @@ def flags(
     timeout: float,
 ) -> EnvFlags:
     """The command line's values, checked before anything reaches AWS."""
+    public = parse_subnets(public_subnets, "--public-subnets") if public_subnets else None
+    private = parse_subnets(private_subnets, "--private-subnets") if private_subnets else None
+    if vpc_id is not None:
+        check_vpc_flags(vpc_id, vpc_cidr, public, private)
     return EnvFlags(
         vpc_cidr=vpc_cidr,
-        public_subnets=parse_pair(public_subnets, "--public-subnets") if public_subnets else None,
-        private_subnets=(
-            parse_pair(private_subnets, "--private-subnets") if private_subnets else None
-        ),
+        vpc_id=vpc_id,
+        public_subnets=public,
+        private_subnets=private,
         nat=nat,
         certificate_arn=certificate_arn,
         notification_topic_arn=notification_topic_arn,
@@ -309,3 +401,25 @@ def flags(
         access_logs_bucket=access_logs_bucket,
         timeout=timeout,
     )
+
+
+def check_vpc_flags(
+    vpc_id: str,
+    vpc_cidr: str | None,
+    public: tuple[str, ...] | None,
+    private: tuple[str, ...] | None,
+) -> None:
+    """An existing VPC comes with its subnets' ids, and its range is its own."""
+    example = (
+        f"--vpc-id {VPC_EXAMPLE} "
+        "--public-subnets subnet-0123456789abcdef0,subnet-0123456789abcdef1 "
+        "--private-subnets subnet-0123456789abcdef2,subnet-0123456789abcdef3"
+    )
+    if not VPC_ID_FORM.match(vpc_id):
+        raise UsageError(f"--vpc-id {vpc_id!r} is not a VPC id", hint=example)
+    if vpc_cidr is not None:
+        raise UsageError("--vpc-cidr is for a VPC git lift makes, not with --vpc-id", hint=example)
+    if not public or not private or not subnet_ids(public) or not subnet_ids(private):
+        raise UsageError(
+            "--vpc-id needs the ids of its public and private subnets (subnet-...)", hint=example
+        )

@@ -1,5 +1,8 @@
 """The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer; pure.
 
+The network is made here (VPC, subnets, internet gateway, routes, NAT), or, with `vpc_id`, an
+existing VPC's subnets are used as they are and nothing of the network is made.
+
 Service stacks find what they need through the exports `Environment.export` names; every
 name comes from the `Environment`.
 """
@@ -67,9 +70,13 @@ NO_ACCESS_LOGS = (
 
 @dataclass(frozen=True)
 class _Network:
-    vpc: AWSObject
-    public: list[AWSObject]
-    private: list[AWSObject]
+    """What the rest of the stack puts itself into: references to what this stack makes, or
+    an existing VPC's ids."""
+
+    vpc: object
+    cidr: object
+    public: list[object]
+    private: list[object]
 
 
 def environment_template(env: Environment, params: EnvironmentParams) -> Template:
@@ -77,7 +84,7 @@ def environment_template(env: Environment, params: EnvironmentParams) -> Templat
         Description=f"git lift environment {env.name}: network, ECS cluster, load balancer"
     )
     t.set_version("2010-09-09")
-    net = _add_network(t, env, params)
+    net = _existing_network(params) if params.existing_vpc else _add_network(t, env, params)
     cluster = t.add_resource(_cluster(env))
     listener, http_listener, https_listener = _add_public_load_balancer(t, env, params, net)
     if params.internal_load_balancer:
@@ -85,12 +92,12 @@ def environment_template(env: Environment, params: EnvironmentParams) -> Templat
     if params.notification_topic_arn:
         t.add_resource(_deployment_failures_rule(env, params.notification_topic_arn))
         _export(t, env, NOTIFICATION_TOPIC, params.notification_topic_arn)
-    _export(t, env, VPC_ID, Ref(net.vpc))
+    _export(t, env, VPC_ID, net.vpc)
     _export(t, env, VPC_CIDR, params.vpc_cidr)
-    _export(t, env, PUBLIC_SUBNETS, Join(",", [Ref(s) for s in net.public]))
-    _export(t, env, PRIVATE_SUBNETS, Join(",", [Ref(s) for s in net.private]))
+    _export(t, env, PUBLIC_SUBNETS, Join(",", net.public))
+    _export(t, env, PRIVATE_SUBNETS, Join(",", net.private))
     task_subnets = net.private if params.nat else net.public
-    _export(t, env, TASK_SUBNETS, Join(",", [Ref(s) for s in task_subnets]))
+    _export(t, env, TASK_SUBNETS, Join(",", task_subnets))
     _export(t, env, ASSIGN_PUBLIC_IP, "DISABLED" if params.nat else "ENABLED")
     _export(t, env, CLUSTER_NAME, Ref(cluster))
     _export(t, env, CLUSTER_ARN, GetAtt(cluster, "Arn"))
@@ -165,7 +172,13 @@ def _add_network(t: Template, env: Environment, p: EnvironmentParams) -> _Networ
                 NatGatewayId=Ref(nat),
             )
         )
-    return _Network(vpc, public, private)
+    return _Network(
+        Ref(vpc), GetAtt(vpc, "CidrBlock"), [Ref(s) for s in public], [Ref(s) for s in private]
+    )
+
+
+def _existing_network(p: EnvironmentParams) -> _Network:
+    return _Network(p.vpc_id, p.vpc_cidr, list(p.public_subnet_ids), list(p.private_subnet_ids))
 
 
 def _subnet(
@@ -258,7 +271,7 @@ def _plain_http(listener: elb.Listener, reason: str) -> elb.Listener:
 def _add_internal_load_balancer(
     t: Template, env: Environment, p: EnvironmentParams, net: _Network
 ) -> None:
-    vpc_cidr = (GetAtt(net.vpc, "CidrBlock"), "the VPC")
+    vpc_cidr = (net.cidr, "the VPC")
     sg = t.add_resource(
         _ingress_group("InternalLoadBalancer", env, "internal", net.vpc, [80], vpc_cidr)
     )
@@ -279,7 +292,7 @@ def _ingress_group(
     prefix: str,
     env: Environment,
     kind: str,
-    vpc: AWSObject,
+    vpc: object,
     ports: list[int],
     source: tuple[object, str],
 ) -> ec2.SecurityGroup:
@@ -289,7 +302,7 @@ def _ingress_group(
     return ec2.SecurityGroup(
         f"{prefix}SecurityGroup",
         GroupDescription=f"git lift {env.name}: {kind} load balancer",
-        VpcId=Ref(vpc),
+        VpcId=vpc,
         Tags=_tags(env, kind, "alb"),
         SecurityGroupIngress=[
             ec2.SecurityGroupRule(
@@ -309,7 +322,7 @@ def _load_balancer(
     env: Environment,
     scheme: str,
     sg: AWSObject,
-    subnets: list[AWSObject],
+    subnets: list[object],
     access_logs_bucket: str | None,
 ) -> elb.LoadBalancer:
     # Requests with malformed headers are dropped rather than passed to the services.
@@ -324,7 +337,7 @@ def _load_balancer(
         title,
         Type="application",
         Scheme=scheme,
-        Subnets=[Ref(s) for s in subnets],
+        Subnets=subnets,
         SecurityGroups=[Ref(sg)],
         LoadBalancerAttributes=[
             elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in attributes.items()
