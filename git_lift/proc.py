@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -208,6 +212,28 @@ def start_background(
     finally:
         if log is not None:
             log.close()  # the child holds its own descriptor
+
+
+# Who holds a lock or lease: `user@host pid N (nonce)`. The host and pid tell a later run on
+# the same machine whether the holder still lives; the nonce tells two holders apart.
+HOLDER = re.compile(r"^(?P<user>.*)@(?P<host>\S+) pid (?P<pid>\d+) ")
+
+
+def holder_name() -> str:
+    user = re.sub(r"\s", "-", getpass.getuser() or "someone")
+    return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
+
+
+def holder_pid(holder: str) -> int | None:
+    """The holder's process id when it runs on this machine, else None."""
+    found = HOLDER.match(holder)
+    return int(found["pid"]) if found and found["host"] == socket.gethostname() else None
+
+
+def holder_alive(holder: str) -> bool | None:
+    """Whether a holder's process lives; None when it is on another machine (unknowable)."""
+    pid = holder_pid(holder)
+    return None if pid is None else alive(pid)
 
 
 def alive(pid: int) -> bool:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import signal
 
-from git_lift import ui
+from git_lift import proc, ui
 from git_lift.aws.store import Lock, Store
 from git_lift.commands.ship import DEFAULT_TIMEOUT
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
-from git_lift.flows.rollout import OWNER, Lease, holder_alive, watch_for
+from git_lift.flows.rollout import Lease, watch_for
 from git_lift.target import Target
 
 STOP_WAIT = 30.0  # seconds a local ship gets to record itself and drop its lock
@@ -51,9 +51,9 @@ def cancel(ctx: Context, env: str, timeout: float = DEFAULT_TIMEOUT) -> int:
 
 def stop_holder(ctx: Context, store: Store, target: Target, held: Lock) -> None:
     """Stop the ship that holds the lock, or take its lock away when it cannot be told."""
-    found = OWNER.match(held.owner)
-    if found is not None and holder_alive(held.owner):
-        os.kill(int(found["pid"]), signal.SIGTERM)  # the ship treats it as Ctrl-C
+    pid = proc.holder_pid(held.owner)
+    if pid is not None and proc.alive(pid):
+        os.kill(pid, signal.SIGTERM)  # the ship treats it as Ctrl-C
         deadline = ctx.aws.clock() + STOP_WAIT
         while ctx.aws.clock() < deadline:
             now = store.lock(target)

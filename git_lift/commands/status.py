@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from git_lift import ui
+from git_lift import proc, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context, in_parallel
-from git_lift.flows.rollout import holder_alive, pending_path
+from git_lift.flows.rollout import pending_path
 from git_lift.target import Target
 
 
@@ -186,7 +186,7 @@ def unlock(ctx: Context, env: str, force: bool = False) -> int:
         ui.info(f"{target} is not locked")
         return 0
     left = int(held.expires - ctx.aws.wall_clock())
-    alive = holder_alive(held.owner)
+    alive = proc.holder_alive(held.owner)
     if left > 0 and alive is not False:
         risk = (
             "a ship still running would go on and race the next one; neither rolls back the "

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from git_lift import envfile, ui
+from git_lift import envfile, proc, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.flows import config_state as state
@@ -188,7 +188,7 @@ def writers_lease(ctx: Context, target: Target) -> Iterator[Callable[[], None]]:
     """Hold the environment's config-writers lease (waiting, with bounded backoff, for another
     writer to finish); yields a function that renews it during long writes."""
     store, clock = ctx.aws.table(target.env), ctx.aws.clock
-    owner = state.owner()
+    owner = proc.holder_name()
     deadline = clock() + LEASE_WAIT
     delay = 0.05
     gone = ""

@@ -16,16 +16,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
-import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from git_lift import envfile, ui
+from git_lift import envfile, proc, ui
 from git_lift.flows.context import Context
 from git_lift.flows.editor import write_private
 
@@ -167,29 +164,9 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def owner() -> str:
-    """Who holds the config writers' lease, as the deploy lock names its holder."""
-    user = os.environ.get("USER") or "someone"
-    return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
-
-
-OWNER = re.compile(r"^[^@]*@(?P<host>\S+) pid (?P<pid>\d+) ")
-
-
 def holder_gone(holder: str) -> bool:
     """Whether a lease holder is a process on this machine that no longer runs."""
-    found = OWNER.match(holder)
-    return bool(found and found["host"] == socket.gethostname() and not _alive(int(found["pid"])))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return proc.holder_alive(holder) is False
 
 
 def recover_interrupted(ctx: Context, target: Target) -> None:
@@ -197,7 +174,7 @@ def recover_interrupted(ctx: Context, target: Target) -> None:
     with locked(ctx) as path:
         for journal in sorted(path.glob(target.private_file("config-apply", ".*.json"))):
             document = json.loads(journal.read_text(encoding="utf-8"))
-            if _alive(int(document["pid"])):
+            if proc.alive(int(document["pid"])):
                 continue
             left = Changes(document["writes"], set(document["removes"]))
             keep(pending_path(ctx, target), left, replace=False)

@@ -45,21 +45,12 @@ def interrupt_on_termination() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _gone(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, ValueError):
-        return False
-    return False
-
-
 def remove_stale_folders() -> None:
     """A SIGKILL leaves no chance to clean up: remove our private folders (named with their
     process id) whose process is gone."""
     for folder in Path(tempfile.gettempdir()).glob("git-lift-edit-*-*"):
-        if folder.stat().st_uid == os.getuid() and _gone(folder.name.split("-")[3]):
+        pid = folder.name.split("-")[3]
+        if folder.stat().st_uid == os.getuid() and pid.isdigit() and not proc.alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

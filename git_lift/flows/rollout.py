@@ -11,15 +11,11 @@ held: the lock is released and ECS's state is told. A record that cannot be writ
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from git_lift import ui
+from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release, Store
 from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
@@ -37,32 +33,12 @@ HEARTBEAT = 30.0
 # them that doubles from lift.pollInterval up to MAX_RECORD_PAUSE (minutes in all, bounded).
 RECORD_ROUNDS = 6
 MAX_RECORD_PAUSE = 30.0
-OWNER = re.compile(r"^(?P<user>.*)@(?P<host>\S+) pid (?P<pid>\d+) ")
 # What an exception while the lock is held means for the release record.
 OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
     (DeployFailed, "failed"),
     (Superseded, "superseded"),
     (KeyboardInterrupt, "interrupted"),
 )
-
-
-def lock_owner() -> str:
-    user = os.environ.get("USER") or "someone"
-    return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
-
-
-def holder_alive(owner: str) -> bool | None:
-    """Whether a lock holder's process lives: known only for holders on this host."""
-    found = OWNER.match(owner)
-    if found is None or found["host"] != socket.gethostname():
-        return None
-    try:
-        os.kill(int(found["pid"]), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process, alive
-        return True
-    return True
 
 
 def poll_interval(ctx: Context) -> float:
@@ -77,7 +53,7 @@ class Lease:
     ctx: Context
     target: Target
     timeout: float  # one wait's timeout: each renewal keeps the lock that long and a margin
-    owner: str = field(default_factory=lock_owner)
+    owner: str = field(default_factory=proc.holder_name)
     renewed: float = 0.0
 
     @property

@@ -8,9 +8,11 @@ runs and what `status` says about it. The module prints the figures the README s
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -157,7 +159,7 @@ def test_kill_9_leaves_a_lock_that_names_its_dead_holder_and_unlock_clears(
     finish(process)
     blocked = lift("ship", "-e", "staging")
     assert blocked.returncode == 1
-    assert f"being deployed by {os.environ.get('USER') or 'someone'}@" in blocked.stderr
+    assert f"being deployed by {getpass.getuser()}@{socket.gethostname()} pid " in blocked.stderr
     assert f"pid {process.pid}" in blocked.stderr and "git lift unlock" in blocked.stderr
     row = judge("kill -9", lift, blocked.stderr)
     assert row["mismatch"].startswith("running an image no release recorded: ")
