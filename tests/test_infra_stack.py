@@ -361,6 +361,7 @@ def test_flags_override_and_a_new_vpc_brings_its_subnets() -> None:
     base = EnvironmentParams(certificate_arn="arn:cert")
     flags = infra_env.flags(
         vpc_cidr="172.20.0.0/16",
+        vpc_id=None,
         public_subnets=None,
         private_subnets=None,
         nat=False,
