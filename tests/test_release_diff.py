@@ -40,6 +40,25 @@ def test_diff_as_json(two_releases: GitRepo, lift: Lift) -> None:
     assert found["secrets_added"] == ["NEW_KEY"] and found["env_sample"] == ["+NEW_KEY"]
     assert found["config_versions"] == {"DATABASE_URL": [1, 2], "NEW_KEY": [None, 1]}
     assert len(found["commits"]) == 1
+    assert found["service_config"] == [None, None]  # no service document: not git lift's stack
+
+
+def test_diff_shows_each_environments_service_config_version(
+    two_releases: GitRepo, lift: Lift
+) -> None:
+    import boto3
+
+    from git_lift.aws.store import ServiceDocument, Store
+    from git_lift.servicecfg import default_document
+    from tests.ecs_support import target
+
+    staging = target("staging")
+    document = ServiceDocument("staging", "payments-api", 1, default_document(False), "me", 0.0)
+    Store(boto3.client("dynamodb", region_name="eu-west-1")).save_service_document(
+        staging, document
+    )
+    shown = lift("diff", "staging@1", "staging").stdout
+    assert "service   config version 1 -> version 1" in shown
 
 
 def test_a_commit_side_and_a_bad_spec(two_releases: GitRepo, lift: Lift) -> None:

@@ -22,6 +22,7 @@ class Side:
     commit: str
     release: Release | None = None
     definition: dict[str, Any] = field(default_factory=dict)
+    service_config: int | None = None  # the environment's newest service config version
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ReleaseDiff:
     secrets_removed: list[str]
     config_versions: dict[str, list[int | None]]
     env_sample: list[str]
+    service_config: list[int | None]  # each environment's newest version (none: no document)
 
 
 def side(ctx: Context, spec: str) -> Side:
@@ -47,7 +49,9 @@ def side(ctx: Context, spec: str) -> Side:
         target = ctx.target(env)
         release = release_of(ctx, target, int(number) if at else None)
         definition = ctx.aws.ecs(target).task_definition(release.task_definition)
-        return Side(spec, release.commit, release, definition)
+        document = ctx.aws.table(target.env).service_document(target)
+        version = document.version if document else None
+        return Side(spec, release.commit, release, definition, version)
     sha = ctx.repo.resolve(spec)
     return Side(spec, sha)
 
@@ -97,6 +101,7 @@ def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
         config_versions=versions,
         env_sample=[f"+{k}" for k in sorted(keys_b - keys_a)]
         + [f"-{k}" for k in sorted(keys_a - keys_b)],
+        service_config=[a.service_config, b.service_config],
     )
 
 
@@ -123,4 +128,7 @@ def render(d: ReleaseDiff) -> str:
     lines += [f"config    {k}: v{o} -> v{n}" for k, (o, n) in d.config_versions.items()]
     if d.env_sample:
         lines.append(f"env.sample {' '.join(d.env_sample)}")
+    if any(v is not None for v in d.service_config):
+        shown = [f"version {v}" if v is not None else "none" for v in d.service_config]
+        lines.append(f"service   config {shown[0]} -> {shown[1]} (git lift service history)")
     return "\n".join(lines)
