@@ -253,3 +253,17 @@ def test_unlock_race_the_first_ship_never_undoes_the_second(released: GitRepo, l
     assert (row["release"], row["mismatch"]) == (3, None)
     history = lift("history", "-e", "staging").stdout.splitlines()
     assert history[1].split()[0] == "2" and history[1].endswith("(superseded)")
+
+
+def test_a_registry_that_is_down_stops_the_ship_before_anything_changes(
+    released: GitRepo, lift: Lift
+) -> None:
+    before = running_image()
+    down = {"GIT_LIFT_REGISTRY": "127.0.0.1:9"}  # nothing listens there
+    result = lift("ship", "-e", "staging", env=down)
+    told = result.stderr
+    assert result.returncode == 1, told
+    assert "cannot reach registry 127.0.0.1:9" in told and "hint: " in told
+    assert "released payments-api" not in told and not told.count("deploying ")
+    assert store().lock(target()) is None and running_image() == before
+    judge("registry down", lift, told)
