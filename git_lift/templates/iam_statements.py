@@ -81,7 +81,7 @@ SNAPSHOT_WRITES = [
 
 
 def snapshot_secrets(s: Scope) -> list[str]:
-    """Each service's snapshot secret (ARNs end in -XXXXXX) and the parts of a split one."""
+    """Each service's snapshot secret (an ARN ends in six random characters) and its parts."""
     return [arn for t in s.targets for arn in snapshot_arns(t, s.region, s.account)]
 
 
