@@ -234,7 +234,7 @@ def test_detach_starts_and_stop_ends_the_registry(tmp_path: Path) -> None:
         assert http(f"http://{address}/v2/") == {}
     finally:
         sandbox_command.stop(out.append, directory=state)
-    with pytest.raises(urllib.error.URLError):
+    with pytest.raises(OSError):  # refused, or reset while the registry goes away
         http(f"http://{address}/v2/")
 
 
@@ -258,7 +258,7 @@ def test_a_killed_sandbox_leaves_no_registry_behind(tmp_path: Path, then: str) -
         else:
             sandbox_command.stop(out.append, directory=state)
             assert "had already stopped; cleaned up after it" in out[-1]
-        with pytest.raises(urllib.error.URLError):
+        with pytest.raises(OSError):  # refused, or reset while the registry goes away
             http(f"http://{address}/v2/")
     finally:
         if (state / "sandbox.json").exists():
