@@ -16,7 +16,6 @@ Trust (README "Security model"): a committed .gitlift is input from whoever comm
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import posixpath
 import re
@@ -26,51 +25,31 @@ from pathlib import PurePosixPath
 
 from git_lift import names
 from git_lift.errors import UsageError
+from git_lift.gitlift import (
+    ACCOUNT,
+    CACHE_TTL_RANGE,
+    FAIL_FAST_RANGE,
+    POLL_INTERVAL_RANGE,
+    ROLE_ARN,
+    SERVICE_KEYS,
+    Entry,
+    EnvKeys,
+    check_builder,
+    check_region,
+    inside_repository,
+    parameter_path,
+    parse_bool,
+    parse_number,
+    read_sections,
+    split_name,
+    target_key,
+    unknown_key,
+    untrusted_entries,
+    untrusted_error,
+)
 
 DEFAULT_KMS_KEY = "alias/aws/ssm"
-TRUE_WORDS = {"true", "yes", "on", "1"}
-FALSE_WORDS = {"false", "no", "off", "0", ""}
-# What a committed .gitlift may name, by section (keys lower-case, as git config reports them).
-LIFT_KEYS = {
-    "region",
-    "builder",
-    "registry",
-    "kmskey",
-    "profile",
-    "pushtags",
-    "pollinterval",
-    "hooks.strict",
-    "hooks.cachettl",
-}
-SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
-ENV_POLICY_KEYS = {"ref", "deployonpush", "confirm", "pinconfig", "requires", "failfast"}
-# Per-environment AWS (README "Per-environment AWS"): where its calls go and as whom.
-ENV_AWS_KEYS = {"region", "account", "profile", "rolearn", "externalid", "registry", "cluster"}
-ENV_KEYS = ENV_POLICY_KEYS | ENV_AWS_KEYS
-# Names of infrastructure git lift did not create (`git lift adopt`), per environment/service.
-TARGET_KEYS = {"ecsservice", "taskfamily", "container", "loggroup", "parameterpath"}
-# What a committed .gitlift may set only once trusted: credentials, and where deploys, images
-# and secrets go. `region` and `account` are not among them: the credentials decide the
-# account, and a wrong expected account only stops the command.
-ENV_TRUSTED_ONLY = {"profile", "rolearn", "externalid", "registry", "cluster"}
 DEFAULT_FAIL_FAST = 3
-FAIL_FAST_RANGE = (1, 1000)
-# Settings that choose credentials or where images and secrets go.
-TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile": "lift.profile"}
-BUILDERS = {"auto", "docker", "buildah", "podman"}
-REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
-ACCOUNT = re.compile(r"[0-9]{12}")
-ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
-POLL_INTERVAL_RANGE = (0.01, 60.0)
-CACHE_TTL_RANGE = (0.0, 86400.0)  # seconds the pre-commit hook trusts listed names; 0: never
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One config entry: `section.subsection.key` as git config names it."""
-
-    name: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -211,47 +190,11 @@ def infer_service_name(remote_url: str | None, top_folder: str) -> str:
     return name
 
 
-def _split(name: str) -> tuple[str, str | None, str]:
-    section, _, rest = name.partition(".")
-    if "." in rest:
-        subsection, _, key = rest.rpartition(".")
-        return section, subsection, key.lower()
-    return section, None, rest.lower()
-
-
-def _unknown(what: str, key: str, known: Iterable[str]) -> UsageError:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    guess = f"did you mean {close[0]!r}? " if close else ""
-    return UsageError(
-        f".gitlift has an unknown {what} {key!r}",
-        hint=f"{guess}known: {', '.join(sorted(known))}",
-    )
-
-
-def inside_repository(key: str, value: str) -> str:
-    """A path from a committed file, normalised; refused when it could leave the repository
-    (absolute, `..`, `~`). Symlinks are resolved where the path is used (repo.contained)."""
-    if not value or "\0" in value or "\\" in value:
-        raise UsageError(f"{key} = {value!r} is not a usable path", hint="give a relative path")
-    normal = posixpath.normpath(value)
-    if (
-        PurePosixPath(normal).is_absolute()
-        or normal == ".."
-        or normal.startswith("../")
-        or normal.startswith("~")
-    ):
-        raise UsageError(
-            f"{key} = {value!r} is outside the repository",
-            hint="give a path relative to the repository's top, inside it",
-        )
-    return normal
-
-
 def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
     service_name = names.service(spinal_case(name) or name)
     for key in keys:
         if key not in SERVICE_KEYS:
-            raise _unknown(f'key in [service "{name}"]:', key, SERVICE_KEYS)
+            raise unknown_key(f'key in [service "{name}"]:', key, SERVICE_KEYS)
     path = inside_repository(f"service.{name}.path", keys.get("path", "."))
 
     def setting(key: str, default: str) -> str:
@@ -276,60 +219,6 @@ def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]
             "production", ("refs/tags/v*",), deploy_on_push=True, confirm=True
         ),
     }
-
-
-EnvKeys = dict[str, dict[str, list[str]]]
-
-
-@dataclass
-class Sections:
-    """A .gitlift's sections, keys lower-case as git config reports them."""
-
-    lift: dict[str, str] = field(default_factory=dict)
-    services: dict[str, dict[str, str]] = field(default_factory=dict)
-    environments: EnvKeys = field(default_factory=dict)
-    targets: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-
-
-def _target_key(subsection: str) -> tuple[str, str]:
-    env, slash, service = subsection.partition("/")
-    if not slash:
-        raise UsageError(
-            f'.gitlift has [target "{subsection}"]',
-            hint='name a target as [target "ENVIRONMENT/SERVICE"]',
-        )
-    return names.environment(env), names.service(service)
-
-
-def _read_gitlift(entries: Iterable[Entry]) -> Sections:
-    """A .gitlift's [lift], [service], [env] and [target] sections; unknown names are errors."""
-    found = Sections()
-    lift, services, environments = found.lift, found.services, found.environments
-    for entry in entries:
-        section, subsection, key = _split(entry.name)
-        if section == "lift":
-            name = key if subsection is None else f"{subsection.lower()}.{key}"
-            if name not in LIFT_KEYS:
-                raise _unknown("key in [lift]:", name, LIFT_KEYS)
-            lift[name] = entry.value
-        elif section == "service" and subsection:
-            services.setdefault(subsection, {})[key] = entry.value
-        elif section == "env" and subsection:
-            if key not in ENV_KEYS:
-                raise _unknown(f'key in [env "{subsection}"]:', key, ENV_KEYS)
-            environments.setdefault(names.environment(subsection), {}).setdefault(key, []).append(
-                entry.value
-            )
-        elif section == "target" and subsection:
-            if key not in TARGET_KEYS:
-                raise _unknown(f'key in [target "{subsection}"]:', key, TARGET_KEYS)
-            found.targets.setdefault(_target_key(subsection), {})[key] = entry.value
-        else:
-            raise UsageError(
-                f".gitlift has an unknown entry {entry.name!r}",
-                hint='sections are [lift], [service "NAME"], [env "NAME"] and [target "ENV/NAME"]',
-            )
-    return found
 
 
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
@@ -362,7 +251,7 @@ def release_policy(
 ) -> dict[str, EnvironmentSettings]:
     """Environments as the trusted .gitlift (the default branch's, as the remote has it)
     declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
-    trusted = _read_gitlift(policy).environments
+    trusted = read_sections(policy).environments
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
@@ -396,7 +285,7 @@ def policy_changes(
 ) -> list[str]:
     """What a proposed .gitlift (a pushed commit's, the work tree's) would change in the
     release policy: said as a warning, never acted on."""
-    keys = _read_gitlift(proposed).environments
+    keys = read_sections(proposed).environments
     changes = []
     for name, env in sorted(_environments(keys).items()):
         now = trusted.get(name)
@@ -418,75 +307,6 @@ def policy_changes(
         if now.pins_config and env.pin_config is False:
             changes.append(f"turns {name}'s pinConfig off")
     return changes
-
-
-def parse_bool(key: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in TRUE_WORDS:
-        return True
-    if lowered in FALSE_WORDS:
-        return False
-    raise UsageError(
-        f"{key} = {value!r} is not a boolean", hint=f"set {key} to true or false in .gitlift"
-    )
-
-
-def parse_number(key: str, value: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not low <= number <= high:  # NaN fails too
-        raise UsageError(
-            f"{key} = {value!r} is not a number from {low:g} to {high:g}",
-            hint=f"set {key} to a number in that range (or remove it)",
-        )
-    return number
-
-
-def _region(value: str | None) -> str | None:
-    if value is not None and not REGION.fullmatch(value):
-        raise UsageError(
-            f"{value!r} is not an AWS region", hint="name one like eu-west-1 or us-east-1"
-        )
-    return value
-
-
-def untrusted_entries(
-    committed: Sections, own: Mapping[str, str], own_envs: EnvKeys
-) -> list[tuple[str, str]]:
-    """(git config name, value) of each setting the committed file sets that only a trusted
-    source may, and that the user's own config does not set itself."""
-    found = [
-        (TRUSTED_ONLY[key], value)
-        for key, value in committed.lift.items()
-        if key in TRUSTED_ONLY and key not in own
-    ]
-    for env, keys in sorted(committed.environments.items()):
-        found += [
-            (f"lift.env.{env}.{key}", values[-1])
-            for key, values in sorted(keys.items())
-            if key in ENV_TRUSTED_ONLY and key not in own_envs.get(env, {})
-        ]
-    for (env, service), overrides in sorted(committed.targets.items()):
-        found += [(f"target.{env}/{service}.{k}", v) for k, v in sorted(overrides.items())]
-    return found
-
-
-def sensitive_entries(gitlift: Iterable[Entry]) -> list[tuple[str, str]]:
-    """Every setting of a .gitlift that needs trust, as `git lift trust` shows them."""
-    return untrusted_entries(_read_gitlift(gitlift), {}, {})
-
-
-def _untrusted(found: list[tuple[str, str]]) -> UsageError:
-    shown = ", ".join(f"{name} = {value}" for name, value in found[:4])
-    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
-    return UsageError(
-        f".gitlift sets {shown}{more}, which git lift takes from a committed file only "
-        "once you trust it",
-        hint=f"review .gitlift, then: git lift trust (or set it yourself: "
-        f"git config {found[0][0].replace('target.', 'lift.target.')} VALUE)",
-    )
 
 
 def _environment_aws(
@@ -518,7 +338,7 @@ def _environment_aws(
             hint="arn:aws:iam::ACCOUNT:role/NAME",
         )
     return EnvironmentAws(
-        region=_region(flags.get("region") or value("region") or lift.get("region")),
+        region=check_region(flags.get("region") or value("region") or lift.get("region")),
         account=account,
         profile=flags.get("profile") or value("profile") or lift.get("profile"),
         role_arn=role_arn,
@@ -539,22 +359,12 @@ def _targets(
             task_family=keys.get("taskfamily"),
             container=keys.get("container"),
             log_group=keys.get("loggroup"),
-            parameter_path=_parameter_path(keys["parameterpath"])
+            parameter_path=parameter_path(keys["parameterpath"])
             if "parameterpath" in keys
             else None,
         )
         for key, keys in merged.items()
     }
-
-
-def _parameter_path(value: str) -> str:
-    path = "/" + value.strip("/")
-    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", path):
-        raise UsageError(
-            f"parameterPath = {value!r} is not a Parameter Store path",
-            hint="a path such as /staging/payments-api",
-        )
-    return path
 
 
 def build(
@@ -571,20 +381,20 @@ def build(
     check_trust: bool = True,
 ) -> Settings:
     """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc)."""
-    sections = _read_gitlift(gitlift)
+    sections = read_sections(gitlift)
     committed, services, proposed_envs = sections.lift, sections.services, sections.environments
     own: dict[str, str] = {}  # the user's: git config, variables, flags
     own_envs: EnvKeys = {}
     own_targets: dict[tuple[str, str], dict[str, str]] = {}
     for entry in repo_config:
-        section, subsection, key = _split(entry.name)
+        section, subsection, key = split_name(entry.name)
         if section != "lift":
             continue
         if subsection and subsection.lower().startswith("env."):
             env_name = names.environment(subsection[len("env.") :])
             own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
         elif subsection and subsection.lower().startswith("target."):
-            own_targets.setdefault(_target_key(subsection[len("target.") :]), {})[key] = entry.value
+            own_targets.setdefault(target_key(subsection[len("target.") :]), {})[key] = entry.value
         else:
             own[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
     for name, value in environ.items():
@@ -595,7 +405,7 @@ def build(
             own[key.lower()] = flag
     found = untrusted_entries(sections, own, own_envs)
     if check_trust and not gitlift_trusted and found:
-        raise _untrusted(found)
+        raise untrusted_error(found)
     lift = {**committed, **own}
 
     service_settings = {
@@ -605,14 +415,14 @@ def build(
         name = infer_service_name(remote_url, top_folder)
         service_settings = {name: _service(name, {"path": "."})}
     trusted_envs = release_policy(policy, own_envs, default_branch)
-    region = _region(
+    region = check_region(
         lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     )
     shared = {**lift, "region": region} if region else lift
     return Settings(
         region=region,
         profile=lift.get("profile"),
-        builder=_builder(lift.get("builder", "auto")),
+        builder=check_builder(lift.get("builder", "auto")),
         registry=lift.get("registry"),
         kms_key=lift.get("kmskey", DEFAULT_KMS_KEY),
         push_tags=parse_bool("lift.pushTags", lift.get("pushtags", "true")),
@@ -638,12 +448,3 @@ def build(
             "lift.hooks.cacheTtl", lift.get("hooks.cachettl", "900"), *CACHE_TTL_RANGE
         ),
     )
-
-
-def _builder(value: str) -> str:
-    if value not in BUILDERS:
-        raise UsageError(
-            f"lift.builder = {value!r} is not a builder",
-            hint=f"set it to one of: {', '.join(sorted(BUILDERS))}",
-        )
-    return value

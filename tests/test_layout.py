@@ -33,6 +33,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "pure": (
         "git_lift.__init__",  # the package itself: __version__
         "git_lift.settings",
+        "git_lift.gitlift",
         "git_lift.envfile",
         "git_lift.plan",
         "git_lift.servicecfg",

@@ -4,7 +4,7 @@ import pytest
 
 from git_lift import settings
 from git_lift.errors import UsageError
-from git_lift.settings import Entry
+from git_lift.gitlift import Entry
 
 
 def build(

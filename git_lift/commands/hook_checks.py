@@ -27,9 +27,10 @@ from git_lift.flows.pushed_refs import (
     newest_per_environment,
     parse_pushed,
 )
+from git_lift.gitlift import Entry
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
-from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, policy_changes
+from git_lift.settings import EnvironmentSettings, ServiceSettings, policy_changes
 from git_lift.target import Target
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"

@@ -6,7 +6,7 @@ lift honours those only for the exact file the user reviewed: its SHA-256 is kep
 
 from __future__ import annotations
 
-from git_lift import settings, ui
+from git_lift import gitlift, settings, ui
 from git_lift.errors import OK, UsageError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context, gitlift_digest, trust_file, work_tree_gitlift
@@ -18,7 +18,7 @@ def trust(ctx: Context) -> int:
     entries, raw = work_tree_gitlift(ctx.repo)
     if not raw:
         raise UsageError("there is no .gitlift to trust", hint="git lift init writes one")
-    sensitive = settings.sensitive_entries(entries)
+    sensitive = gitlift.sensitive_entries(entries)
     ui.info("These .gitlift settings choose credentials or where images and secrets go:")
     for name, value in sensitive:
         ui.info(f"  {name} = {value}")

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from git_lift import settings as settings_module
+from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.repo import Repo, read_config_file
-from git_lift.settings import Entry, EnvironmentSettings, ServiceSettings, Settings
+from git_lift.settings import EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:
     from git_lift.aws.factory import Aws

@@ -23,9 +23,10 @@ from git_lift.aws.ecs import Deployment, Event, ServiceState, StoppedTask
 from git_lift.aws.factory import Aws
 from git_lift.aws.store import WHILE_HELD, WHILE_WAITING, Lock, Release, Store, lock_held, lock_lost
 from git_lift.flows.context import Context
+from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.repo import Repo
-from git_lift.settings import Entry, Settings, build
+from git_lift.settings import Settings, build
 from git_lift.target import Target
 
 BREAKER_AFTER = 2  # failed tasks after which the fake circuit breaker fails a deployment
