@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from git_lift.aws.secrets import LABEL_WINDOW, split
-from tests.ecs_support import running_task_definition
+from tests.ecs_support import deploy_behind_git_lifts_back, running_task_definition
 from tests.helpers import GitRepo, Lift
 from tests.infra_support import put_config
 from tests.release_support import gitlift, image, prepare, received
@@ -71,16 +71,8 @@ def test_a_missing_snapshot_version_fails_the_task(pinned: GitRepo, lift: Lift) 
     container = definition["containerDefinitions"][0]
     arn = container["secrets"][0]["valueFrom"].rsplit(":", 4)[0]
     container["secrets"][0]["valueFrom"] = f"{arn}:DATABASE_URL::no-such-version"
+    deploy_behind_git_lifts_back("staging", container)
     ecs = boto3.client("ecs", region_name="eu-west-1")
-    broken = ecs.register_task_definition(
-        family=definition["family"],
-        containerDefinitions=[container],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.update_service(cluster="lift-staging", service="payments-api", taskDefinition=broken)
     for _ in range(4):
         ecs.describe_services(cluster="lift-staging", services=["payments-api"])
     stopped = ecs.list_tasks(

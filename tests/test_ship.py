@@ -18,7 +18,12 @@ from git_lift import registry
 from git_lift.aws.store import Store
 from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import make_shippable, running_task_definition, target
+from tests.ecs_support import (
+    deploy_behind_git_lifts_back,
+    make_shippable,
+    running_task_definition,
+    target,
+)
 from tests.helpers import GitRepo, Lift, run_in_terminal
 from tests.image_support import (  # noqa: F401  (fixtures)
     buildah_root,
@@ -474,21 +479,12 @@ def test_status_says_when_ecs_runs_an_image_no_release_recorded(
     shipping: GitRepo, lift: Lift
 ) -> None:
     assert lift("ship", "-e", "staging").returncode == 0
-    ecs = boto3.client("ecs", region_name="eu-west-1")
     definition = running_task_definition("staging")
     container = {
         **definition["containerDefinitions"][0],
         "image": "elsewhere/api@sha256:" + "0" * 64,
     }
-    arn = ecs.register_task_definition(
-        family=definition["family"],
-        containerDefinitions=[container],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.update_service(cluster="lift-staging", service="payments-api", taskDefinition=arn)
+    deploy_behind_git_lifts_back("staging", container)
     shown = lift("status", "-e", "staging").stdout
     expected = "running an image no release recorded: elsewhere/api@sha256:" + "0" * 64
     assert "release 1" in shown and expected in shown
