@@ -119,9 +119,8 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
         if not envfile.is_valid_key(key):
             # Not quoted: a value given without its `KEY=` would be echoed into logs.
             raise UsageError(
-                f"argument {number}: not a valid key name, nor KEY=VALUE"
-                " (not shown: it may hold a value)",
-                hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
+                f"argument {number}: not a valid key name, nor KEY=VALUE {names.NOT_SHOWN}",
+                hint=names.KEY_HINT,
             )
         if not sep:
             value = ui.prompt_secret(key)
@@ -142,9 +141,7 @@ def set_values(
 def unset(
     ctx: Context, env: str, keys: Sequence[str], *, allow_removing_required: bool = False
 ) -> int:
-    for key in keys:
-        if not envfile.is_valid_key(key):
-            raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
+    names.keys(keys)
     t = writable_target(ctx, env)
     base = ctx.parameters(t).read_keys(keys)
     unknown = sorted(set(keys) - set(base))
