@@ -67,10 +67,10 @@ def writable_target(ctx: Context, env: str) -> Target:
 
 def discard(ctx: Context, env: str) -> int:
     t = ctx.target(env)
-    if not config_apply.pending_notice(ctx, t):
+    config_state.recover_interrupted(ctx, t)  # an interrupted apply's rest is dropped too
+    if not config_apply.discard_resume(ctx, t):
         ui.info(f"no unfinished edit of {t}")
         return 0
-    config_apply.discard_resume(ctx, t)
     ui.info(f"discarded the unfinished edit of {t}")
     return 0
 

@@ -35,7 +35,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
     if not changes:
         return
     with state.locked(ctx):
-        kept = state.keep(state.pending_path(ctx, target), changes, replace=replace)
+        kept = state.keep(ctx, target, changes, replace=replace)
     if not kept:
         ui.warn(
             "these changes were not kept: an earlier unfinished edit is pending; "
@@ -46,7 +46,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
 def pending_notice(ctx: Context, target: Target) -> bool:
     """Recover an apply that was killed, and warn when an unfinished edit is pending."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(state.pending_path(ctx, target))
+    text = state.read_pending(ctx, target)
     if text is None:
         return False
     size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
@@ -60,7 +60,7 @@ def pending_notice(ctx: Context, target: Target) -> bool:
 def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(state.pending_path(ctx, target))
+    text = state.read_pending(ctx, target)
     if text is None:
         raise UsageError(
             f"there is no unfinished edit of {target}",
@@ -73,9 +73,13 @@ def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     return envfile.render(merged | changes.writes)
 
 
-def discard_resume(ctx: Context, target: Target) -> None:
+def discard_resume(ctx: Context, target: Target) -> bool:
+    """Drop the pending edit, whatever it holds (damaged included); False if there was none."""
     with state.locked(ctx):
-        state.pending_path(ctx, target).unlink(missing_ok=True)
+        path = state.pending_path(ctx, target)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+    return existed
 
 
 def check_sizes(plan: ConfigPlan, advanced: bool) -> None:

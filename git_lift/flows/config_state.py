@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from git_lift import envfile, proc, ui
 from git_lift.flows.context import Context
 from git_lift.flows.editor import write_private
+from git_lift.flows.local_state import json_object, read_local
 
 if TYPE_CHECKING:
     from git_lift.target import Target
@@ -104,14 +105,20 @@ def undo_path(ctx: Context, target: Target) -> Path:
     return folder(ctx) / target.private_file("config-undo", ".env")
 
 
-def read_pending(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.exists() else None
+def read_pending(ctx: Context, target: Target) -> str | None:
+    """The pending edit's text; None when there is none (or it was damaged: moved aside)."""
+    return read_local(
+        pending_path(ctx, target),
+        lambda text: text,
+        lost=f"its changes are not applied; see the config: git lift config show -e {target.env}",
+    )
 
 
-def keep(path: Path, changes: Changes, *, replace: bool) -> bool:
+def keep(ctx: Context, target: Target, changes: Changes, *, replace: bool) -> bool:
     """Add unapplied changes to the pending edit (or replace it, for `--resume`); False when
     the pending edit is raw text that cannot take them (it is left as it is)."""
-    existing = read_pending(path)
+    path = pending_path(ctx, target)
+    existing = None if replace else read_pending(ctx, target)
     if replace or existing is None:
         write_atomic(path, changes.render())
         return True
@@ -154,6 +161,13 @@ class Journal:
         }
         write_atomic(self.path, json.dumps(document))
 
+    @staticmethod
+    def parse(text: str) -> tuple[int, int, Changes]:
+        """The process id, the number of changes and what is left, of a journal's text."""
+        document = json_object(text)
+        left = Changes(dict(document["writes"]), set(document["removes"]))
+        return int(document["pid"]), int(document["total"]), left
+
     def done(self, *keys: str) -> None:
         for key in keys:
             self.left.writes.pop(key, None)
@@ -171,15 +185,18 @@ def holder_gone(holder: str) -> bool:
 
 def recover_interrupted(ctx: Context, target: Target) -> None:
     """Turn journals of dead processes into the pending edit, and say what happened."""
+    lost = (
+        "an interrupted apply's list of unwritten keys is lost; "
+        f"see the config: git lift config show -e {target.env}"
+    )
     with locked(ctx) as path:
         for journal in sorted(path.glob(target.private_file("config-apply", ".*.json"))):
-            document = json.loads(journal.read_text(encoding="utf-8"))
-            if proc.alive(int(document["pid"])):
+            found = read_local(journal, Journal.parse, lost=lost)
+            if found is None or proc.alive(found[0]):
                 continue
-            left = Changes(document["writes"], set(document["removes"]))
-            keep(pending_path(ctx, target), left, replace=False)
+            _, total, left = found
+            keep(ctx, target, left, replace=False)
             journal.unlink()
-            total = int(document["total"])
             ui.warn(
                 f"an apply to {target} was interrupted: {total - len(left)} of "
                 f"{total} written; the rest is kept: {resume_hint(target)}"
