@@ -14,7 +14,7 @@ from git_lift.flows import config_apply, config_check, config_state, pinned
 from git_lift.flows.config_check import SampleCheck, sample_keys
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
-from git_lift.flows.editor import edit_text
+from git_lift.flows.editor import edit_text, editor_for
 from git_lift.plan import MASK
 from git_lift.target import Target
 
@@ -85,6 +85,11 @@ def edit(
     allow_removing_required: bool = False,
 ) -> int:
     t = ctx.target(env)
+    editor = editor_for(
+        ctx.repo,
+        f"without an editor: git lift config set -e {env} KEY=VALUE..., "
+        f"or git lift config import -e {env} FILE",
+    )
     if not resume and config_apply.pending_notice(ctx, t):
         # As git refuses a new rebase while one is in progress: one unfinished edit at a time.
         raise LiftError(
@@ -98,7 +103,7 @@ def edit(
     else:
         missing = [key for key in sample_keys(ctx, t.service) if key not in values]
         text = editor_text(t, values, missing)
-    edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
+    edited = edit_text(editor, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
     desired = parse_edited(ctx, t, edited, values)
     return config_apply.apply(
         ctx,
@@ -123,7 +128,15 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
                 hint=names.KEY_HINT,
             )
         if not sep:
-            value = ui.prompt_secret(key)
+            typed = ui.prompt_secret(key)
+            if typed is None:
+                raise UsageError(
+                    f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
+                    "(it is not a terminal); nothing was written",
+                    hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
+                    " -e ENV  (or give KEY=VALUE)",
+                )
+            value = typed
         values[key] = value
     return values
 
