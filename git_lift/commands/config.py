@@ -99,7 +99,7 @@ def edit(
     base = ctx.parameters(t).read()
     values = {key: p.value for key, p in base.items()}
     if resume:
-        text = config_apply.load_resume(ctx, t, values)
+        text = config_apply.load_resume(ctx, t, base)
     else:
         missing = [key for key in sample_keys(ctx, t.service) if key not in values]
         text = editor_text(t, values, missing)
@@ -114,6 +114,7 @@ def edit(
         advanced=advanced,
         removal=removal(ctx, allow_removing_required),
         resuming=resume,
+        keep_refused=True,
     )
 
 

@@ -2,7 +2,9 @@
 
 - the pending edit (`config-edit-ENV-SERVICE.env`): changes not applied yet, kept until
   `config edit --resume` applies them or `--discard` drops them; a later failing write adds
-  its own unapplied changes to it, never replaces it;
+  its own unapplied changes to it, never replaces it, and a later successful write of a key
+  drops that key from it. Input refused before any write (too large, empty, not confirmed)
+  is not kept: it was never an edit in progress;
 - the journal of an apply in flight (`config-apply-ENV-SERVICE.PID.json`), written before
   the first write and updated after each: when its process is gone (kill -9, power cut),
   the next command turns it into the pending edit and says so;
@@ -16,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +35,18 @@ if TYPE_CHECKING:
 RAW_MARKER = "# git-lift-resume: raw"
 CHANGES_MARKER = "# git-lift-resume: changes"
 REMOVED_PREFIX = "# removed:"
+VERSIONS_PREFIX = "# versions:"
 
 
 @dataclass
 class Changes:
-    """Keys to write and keys to remove, not applied yet."""
+    """Keys to write and keys to remove, not applied yet, with the version each key had when
+    the change was planned (0: absent): `--resume` tells a key someone changed since (a
+    conflict, shown rather than overwritten) from one it may still write."""
 
     writes: dict[str, str] = field(default_factory=dict)
     removes: set[str] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.writes) + len(self.removes)
@@ -48,23 +54,42 @@ class Changes:
     def then(self, newer: Changes) -> Changes:
         """These changes followed by newer ones: the newer intention wins per key."""
         writes = {k: v for k, v in self.writes.items() if k not in newer.removes} | newer.writes
-        return Changes(writes, (self.removes - set(newer.writes)) | newer.removes)
+        removes = (self.removes - set(newer.writes)) | newer.removes
+        return Changes(writes, removes, self.versions | newer.versions).only(writes, removes)
+
+    def without(self, keys: Iterable[str]) -> Changes:
+        """These changes less some keys (written since by a later change)."""
+        gone = set(keys)
+        writes = {k: v for k, v in self.writes.items() if k not in gone}
+        return Changes(writes, self.removes - gone, self.versions).only(writes, self.removes)
+
+    def only(self, *keys: Iterable[str]) -> Changes:
+        """The versions of the keys still changed only."""
+        kept = {key for group in keys for key in group}
+        self.versions = {k: v for k, v in self.versions.items() if k in kept}
+        return self
 
     def render(self) -> str:
         header = [CHANGES_MARKER]
         if self.removes:
             header.append(f"{REMOVED_PREFIX} {' '.join(sorted(self.removes))}")
+        if self.versions:
+            pairs = " ".join(f"{k}={v}" for k, v in sorted(self.versions.items()))
+            header.append(f"{VERSIONS_PREFIX} {pairs}")
         return "\n".join(header) + "\n" + envfile.render(self.writes)
 
     @classmethod
     def parse(cls, text: str) -> Changes:
-        removes = {
-            key
-            for line in text.splitlines()
-            if line.startswith(REMOVED_PREFIX)
-            for key in line.removeprefix(REMOVED_PREFIX).split()
-        }
-        return cls(envfile.parse_lines(text).as_dict(), removes)
+        def listed(prefix: str) -> list[str]:
+            return [
+                item
+                for line in text.splitlines()
+                if line.startswith(prefix)
+                for item in line.removeprefix(prefix).split()
+            ]
+
+        versions = {k: int(v) for k, _, v in (p.partition("=") for p in listed(VERSIONS_PREFIX))}
+        return cls(envfile.parse_lines(text).as_dict(), set(listed(REMOVED_PREFIX)), versions)
 
 
 def folder(ctx: Context) -> Path:
@@ -128,6 +153,23 @@ def keep(ctx: Context, target: Target, changes: Changes, *, replace: bool) -> bo
     return True
 
 
+def forget(ctx: Context, target: Target, keys: Iterable[str]) -> None:
+    """Drop keys a later change wrote from the pending edit: replaying its older value would
+    undo that write. A pending edit left with nothing is removed."""
+    with locked(ctx):
+        existing = read_pending(ctx, target)
+        if existing is None or existing.startswith(RAW_MARKER):
+            return
+        before = Changes.parse(existing)
+        left = before.without(keys)
+        if len(left) == len(before):
+            return
+        if left:
+            write_atomic(pending_path(ctx, target), left.render())
+        else:
+            pending_path(ctx, target).unlink(missing_ok=True)
+
+
 def save_undo(ctx: Context, target: Target, values: dict[str, str]) -> Path:
     """Keep removed keys' values (merged with earlier removals) before they are deleted."""
     with locked(ctx):
@@ -148,7 +190,8 @@ class Journal:
     @classmethod
     def start(cls, ctx: Context, target: Target, changes: Changes) -> Journal:
         path = folder(ctx) / target.private_file("config-apply", f".{os.getpid()}.json")
-        journal = cls(path, len(changes), Changes(dict(changes.writes), set(changes.removes)))
+        left = Changes(dict(changes.writes), set(changes.removes), dict(changes.versions))
+        journal = cls(path, len(changes), left)
         journal._save()
         return journal
 
@@ -158,6 +201,7 @@ class Journal:
             "total": self.total,
             "writes": self.left.writes,
             "removes": sorted(self.left.removes),
+            "versions": self.left.versions,
         }
         write_atomic(self.path, json.dumps(document))
 
@@ -165,7 +209,11 @@ class Journal:
     def parse(text: str) -> tuple[int, int, Changes]:
         """The process id, the number of changes and what is left, of a journal's text."""
         document = json_object(text)
-        left = Changes(dict(document["writes"]), set(document["removes"]))
+        left = Changes(
+            dict(document["writes"]),
+            set(document["removes"]),
+            {k: int(v) for k, v in dict(document.get("versions", {})).items()},
+        )
         return int(document["pid"]), int(document["total"]), left
 
     def done(self, *keys: str) -> None:
