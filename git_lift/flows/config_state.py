@@ -55,26 +55,21 @@ class Changes:
         """These changes followed by newer ones: the newer intention wins per key."""
         writes = {k: v for k, v in self.writes.items() if k not in newer.removes} | newer.writes
         removes = (self.removes - set(newer.writes)) | newer.removes
-        return Changes(writes, removes, self.versions | newer.versions).only(writes, removes)
+        return Changes(writes, removes, self.versions | newer.versions)
 
     def without(self, keys: Iterable[str]) -> Changes:
         """These changes less some keys (written since by a later change)."""
         gone = set(keys)
         writes = {k: v for k, v in self.writes.items() if k not in gone}
-        return Changes(writes, self.removes - gone, self.versions).only(writes, self.removes)
-
-    def only(self, *keys: Iterable[str]) -> Changes:
-        """The versions of the keys still changed only."""
-        kept = {key for group in keys for key in group}
-        self.versions = {k: v for k, v in self.versions.items() if k in kept}
-        return self
+        return Changes(writes, self.removes - gone, self.versions)
 
     def render(self) -> str:
         header = [CHANGES_MARKER]
         if self.removes:
             header.append(f"{REMOVED_PREFIX} {' '.join(sorted(self.removes))}")
-        if self.versions:
-            pairs = " ".join(f"{k}={v}" for k, v in sorted(self.versions.items()))
+        versions = {k: v for k, v in self.versions.items() if k in self.writes or k in self.removes}
+        if versions:
+            pairs = " ".join(f"{k}={v}" for k, v in sorted(versions.items()))
             header.append(f"{VERSIONS_PREFIX} {pairs}")
         return "\n".join(header) + "\n" + envfile.render(self.writes)
 
