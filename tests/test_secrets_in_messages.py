@@ -127,7 +127,7 @@ def test_a_value_given_without_its_key_is_not_echoed(aws: Any, lift: Lift, repo:
 
 @pytest.mark.parametrize(
     "command",
-    [["get"], ["unset"], ["history"], ["restore"], ["history", "--show-values"]],
+    [["get"], ["unset"], ["history"], ["restore"], ["history", "--show-values"], ["import"]],
 )
 def test_a_key_argument_holding_a_value_is_not_echoed(
     aws: Any, lift: Lift, repo: GitRepo, command: list[str]

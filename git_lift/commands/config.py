@@ -174,8 +174,11 @@ def read_import(path: str, fmt: str | None) -> dict[str, str]:
             else envfile.read(Path(path))
         )
     except OSError as exc:
+        # `import -e ENV KEY=VALUE` (set meant) must not print the value back.
+        named = f"the file argument {names.NOT_SHOWN}" if "=" in path else path
         raise UsageError(
-            f"cannot read {path}: {exc.strerror}", hint="name a readable file"
+            f"cannot read {named}: {exc.strerror}",
+            hint="name a readable file (to set keys: git lift config set -e ENV KEY=VALUE)",
         ) from exc
     parsed = envfile.parse_json(text) if fmt == "json" else envfile.parse(text)
     if parsed.problems:
