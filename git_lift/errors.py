@@ -41,6 +41,12 @@ class Unreachable(AwsError):
 class Conflict(LiftError):
     """Someone else changed what we were about to write; nothing was written."""
 
+    def __init__(
+        self, message: str, hint: str | None = None, versions: dict[str, int] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.versions = versions  # what the changed keys are now (0: absent), when known
+
 
 class DeployFailed(LiftError):
     """A deploy did not reach a healthy state."""

@@ -51,13 +51,21 @@ def is_key(key: str) -> bool:
     return bool(KEY_PATTERN.fullmatch(key)) and len(key) <= KEY_MAX
 
 
-def key(name: str) -> str:
+# Key arguments are never quoted back: `API_TOKEN=secret` typed where a key was expected
+# would print the secret into a terminal log or a CI transcript.
+NOT_SHOWN = "(not shown: it may hold a value)"
+KEY_HINT = "keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*"
+
+
+def key(name: str, what: str = "the key") -> str:
     if not is_key(name):
-        raise UsageError(
-            f"{_shown(name)} is not a valid key name",
-            hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
-        )
+        raise UsageError(f"{what} is not a valid key name {NOT_SHOWN}", hint=KEY_HINT)
     return name
+
+
+def keys(names: Sequence[str]) -> list[str]:
+    """Key arguments, each valid, a bad one named by its position only."""
+    return [key(name, f"argument {number}") for number, name in enumerate(names, start=1)]
 
 
 def key_at_version(spec: str) -> tuple[str, int]:
@@ -65,7 +73,7 @@ def key_at_version(spec: str) -> tuple[str, int]:
     name, at, version = spec.partition("@")
     if not at or not is_key(name) or not re.fullmatch(r"[1-9][0-9]{0,9}", version):
         raise UsageError(
-            f"{_shown(spec)} is not KEY@VERSION",
+            f"the argument is not KEY@VERSION {NOT_SHOWN}",
             hint="see versions with: git lift config history KEY -e ENV",
         )
     return name, int(version)

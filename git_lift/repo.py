@@ -380,3 +380,10 @@ class Repo:
         if result.returncode != 0 or not result.stdout.strip():
             raise LiftError("git found no editor", hint="git config --global core.editor nano")
         return result.stdout.strip()
+
+    def editor_set(self) -> bool:
+        """Whether the user named an editor (GIT_EDITOR, core.editor, VISUAL, EDITOR), rather
+        than git falling back to its built-in vi."""
+        if any(os.environ.get(name) for name in ("GIT_EDITOR", "VISUAL", "EDITOR")):
+            return True
+        return bool(self.git("config", "core.editor", check=False).stdout.strip())

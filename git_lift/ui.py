@@ -3,6 +3,8 @@ everything else to stderr so that `git lift config export > .env` stays clean.""
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 import time
 
@@ -12,6 +14,7 @@ COLOURS = {"add": "green", "change": "yellow", "remove": "red", "hint": "yellow"
 CLEAR_LINE = "\r\033[K"
 _verbosity = 0
 _live_line: str | None = None  # the progress line a terminal shows under the messages
+STDIN_WAIT = 20.0  # seconds a bare `config set KEY` waits for its value on a pipe
 
 
 def _emit(text: str) -> None:
@@ -99,11 +102,30 @@ def confirm_by_typing(expected: str) -> bool:
     return str(answer).strip() == expected
 
 
-def prompt_secret(key: str) -> str:
-    """A value typed without echo (kept out of shell history), or read from piped stdin."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    return str(click.prompt(f"{key}", hide_input=True, err=True))
+def prompt_secret(key: str) -> str | None:
+    """A value typed without echo (kept out of shell history), or the next line of stdin
+    when it is not a terminal; None when no line came within STDIN_WAIT seconds (a CI
+    runner's stdin can be a pipe nobody writes to nor closes)."""
+    if sys.stdin.isatty():
+        return str(click.prompt(f"{key}", hide_input=True, err=True))
+    line = read_line(sys.stdin.fileno(), STDIN_WAIT)
+    return None if line is None else line.decode("utf-8", "replace").rstrip("\n")
+
+
+def read_line(fd: int, timeout: float) -> bytes | None:
+    """One line of `fd` (what came before its end, at the end), or None after `timeout`
+    seconds without it. Byte by byte: what follows the line is the next reader's."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line
 
 
 def ask(question: str, default: str) -> str:

@@ -364,3 +364,23 @@ def test_edit_reads_back_any_value_unchanged(aws: Any, lift: Lift, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "no changes" in result.stderr
+
+
+def test_input_refused_before_any_write_is_said_and_not_kept(aws: Any, lift: Lift) -> None:
+    refusals = [
+        (["-e", "staging", "BIG=" + "x" * 5000], "value too large for Parameter Store"),
+        (["-e", "staging", "EMPTY="], "Parameter Store cannot hold an empty value: EMPTY"),
+        (["-e", "production", "NOT_CONFIRMED=1"], "needs confirmation"),
+    ]
+    for args, refusal in refusals:
+        result = lift("config", "set", *args)
+        assert result.returncode in (1, 2) and refusal in result.stderr, result.stderr
+        assert "nothing was written" in result.stderr
+        assert "--resume" not in result.stderr
+    later = lift("config", "set", "-e", "staging", "OK=1")
+    assert later.returncode == 0, later.stderr
+    assert "unfinished edit" not in later.stderr
+    assert not list((lift.cwd / ".git" / "lift").glob("config-edit-*"))
+    opened = lift("config", "edit", "-e", "staging", env={"GIT_EDITOR": "true"})
+    assert opened.returncode == 0, opened.stderr
+    assert stored() == {"OK": "1"}

@@ -125,6 +125,20 @@ def test_a_value_given_without_its_key_is_not_echoed(aws: Any, lift: Lift, repo:
     assert leaks(repo, result) == [] and aws.request_counts() == {}
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["get"], ["unset"], ["history"], ["restore"], ["history", "--show-values"], ["import"]],
+)
+def test_a_key_argument_holding_a_value_is_not_echoed(
+    aws: Any, lift: Lift, repo: GitRepo, command: list[str]
+) -> None:
+    aws.reset_counts()
+    result = lift("config", command[0], "-e", "staging", f"API_TOKEN={SENTINEL}", *command[1:])
+    assert result.returncode == 2, result.stderr
+    assert "not shown: it may hold a value" in result.stderr
+    assert leaks(repo, result) == [] and aws.request_counts() == {}
+
+
 # -- the origin URL's credentials --------------------------------------------------------------
 
 

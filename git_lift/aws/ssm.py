@@ -165,6 +165,7 @@ class ParameterStore:
                 f"changed in {self.target.env} since you started: {', '.join(changed)}; "
                 "nothing was written",
                 hint=hint,
+                versions={key: now.get(key, 0) for key in expected},
             )
 
     def read_keys(self, keys: Iterable[str]) -> dict[str, Parameter]:

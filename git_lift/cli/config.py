@@ -60,6 +60,9 @@ def config_edit(
 ) -> int:
     """Edit config in your git editor, review a masked diff, confirm, apply.
 
+    Without a terminal (CI, a pipe) only an editor you named opens (GIT_EDITOR, core.editor,
+    VISUAL or EDITOR); otherwise use `config set` or `config import`.
+
     \b
     Example:
       git lift config edit -e staging
@@ -129,7 +132,8 @@ def config_set(
     show_values: bool,
     **values: Any,
 ) -> int:
-    """Set keys. A bare KEY prompts for its value without echo (or reads a line of stdin).
+    """Set keys. A bare KEY prompts for its value without echo; when stdin is not a terminal
+    it reads the next line of stdin, waiting at most 20 s (the value stays out of argv).
 
     \b
     Example:

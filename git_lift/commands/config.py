@@ -14,7 +14,7 @@ from git_lift.flows import config_apply, config_check, config_state, pinned
 from git_lift.flows.config_check import SampleCheck, sample_keys
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
-from git_lift.flows.editor import edit_text
+from git_lift.flows.editor import edit_text, editor_for
 from git_lift.plan import MASK
 from git_lift.target import Target
 
@@ -67,10 +67,10 @@ def writable_target(ctx: Context, env: str) -> Target:
 
 def discard(ctx: Context, env: str) -> int:
     t = ctx.target(env)
-    if not config_apply.pending_notice(ctx, t):
+    config_state.recover_interrupted(ctx, t)  # an interrupted apply's rest is dropped too
+    if not config_apply.discard_resume(ctx, t):
         ui.info(f"no unfinished edit of {t}")
         return 0
-    config_apply.discard_resume(ctx, t)
     ui.info(f"discarded the unfinished edit of {t}")
     return 0
 
@@ -85,6 +85,11 @@ def edit(
     allow_removing_required: bool = False,
 ) -> int:
     t = ctx.target(env)
+    editor = editor_for(
+        ctx.repo,
+        f"without an editor: git lift config set -e {env} KEY=VALUE..., "
+        f"or git lift config import -e {env} FILE",
+    )
     if not resume and config_apply.pending_notice(ctx, t):
         # As git refuses a new rebase while one is in progress: one unfinished edit at a time.
         raise LiftError(
@@ -94,11 +99,11 @@ def edit(
     base = ctx.parameters(t).read()
     values = {key: p.value for key, p in base.items()}
     if resume:
-        text = config_apply.load_resume(ctx, t, values)
+        text = config_apply.load_resume(ctx, t, base)
     else:
         missing = [key for key in sample_keys(ctx, t.service) if key not in values]
         text = editor_text(t, values, missing)
-    edited = edit_text(ctx.repo, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
+    edited = edit_text(editor, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
     desired = parse_edited(ctx, t, edited, values)
     return config_apply.apply(
         ctx,
@@ -109,6 +114,7 @@ def edit(
         advanced=advanced,
         removal=removal(ctx, allow_removing_required),
         resuming=resume,
+        keep_refused=True,
     )
 
 
@@ -119,12 +125,19 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
         if not envfile.is_valid_key(key):
             # Not quoted: a value given without its `KEY=` would be echoed into logs.
             raise UsageError(
-                f"argument {number}: not a valid key name, nor KEY=VALUE"
-                " (not shown: it may hold a value)",
-                hint="keys look like DATABASE_URL: [A-Za-z_][A-Za-z0-9_]*",
+                f"argument {number}: not a valid key name, nor KEY=VALUE {names.NOT_SHOWN}",
+                hint=names.KEY_HINT,
             )
         if not sep:
-            value = ui.prompt_secret(key)
+            typed = ui.prompt_secret(key)
+            if typed is None:
+                raise UsageError(
+                    f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
+                    "(it is not a terminal); nothing was written",
+                    hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
+                    " -e ENV  (or give KEY=VALUE)",
+                )
+            value = typed
         values[key] = value
     return values
 
@@ -142,9 +155,7 @@ def set_values(
 def unset(
     ctx: Context, env: str, keys: Sequence[str], *, allow_removing_required: bool = False
 ) -> int:
-    for key in keys:
-        if not envfile.is_valid_key(key):
-            raise UsageError(f"{key!r} is not a valid key name", hint="name keys as in env.sample")
+    names.keys(keys)
     t = writable_target(ctx, env)
     base = ctx.parameters(t).read_keys(keys)
     unknown = sorted(set(keys) - set(base))
@@ -163,8 +174,11 @@ def read_import(path: str, fmt: str | None) -> dict[str, str]:
             else envfile.read(Path(path))
         )
     except OSError as exc:
+        # `import -e ENV KEY=VALUE` (set meant) must not print the value back.
+        named = f"the file argument {names.NOT_SHOWN}" if "=" in path else path
         raise UsageError(
-            f"cannot read {path}: {exc.strerror}", hint="name a readable file"
+            f"cannot read {named}: {exc.strerror}",
+            hint="name a readable file (to set keys: git lift config set -e ENV KEY=VALUE)",
         ) from exc
     parsed = envfile.parse_json(text) if fmt == "json" else envfile.parse(text)
     if parsed.problems:

@@ -13,7 +13,7 @@ from pathlib import Path
 from git_lift import servicecfg, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.flows.context import Context
-from git_lift.flows.editor import edit_text, write_private
+from git_lift.flows.editor import edit_text, editor_for, write_private
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
 from git_lift.target import Target
 
@@ -120,8 +120,9 @@ def as_given(text: str, fix_hint: str) -> Edited:
 
 def edit_loop(ctx: Context, t: Target, text: str, resume_command: str) -> Edited:
     """Edit until the document is valid; an empty file aborts."""
+    editor = editor_for(ctx.repo, "without an editor, give the service config with --file PATH")
     while True:
-        edited = edit_text(ctx.repo, text, f"LIFT_SERVICE_{t.env}_{t.name}.json")
+        edited = edit_text(editor, text, f"LIFT_SERVICE_{t.env}_{t.name}.json")
         if not without_comments(edited).strip():
             raise LiftError("aborted: the file is empty; nothing was saved")
         try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from git_lift import envfile, proc, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
-from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.errors import Conflict, LiftError, Unreachable, UsageError, ValidationError
 from git_lift.flows import config_state as state
 from git_lift.flows.config_state import resume_hint
 from git_lift.flows.confirmation import confirm
@@ -35,7 +35,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
     if not changes:
         return
     with state.locked(ctx):
-        kept = state.keep(state.pending_path(ctx, target), changes, replace=replace)
+        kept = state.keep(ctx, target, changes, replace=replace)
     if not kept:
         ui.warn(
             "these changes were not kept: an earlier unfinished edit is pending; "
@@ -46,7 +46,7 @@ def keep_changes(ctx: Context, target: Target, changes: state.Changes, *, replac
 def pending_notice(ctx: Context, target: Target) -> bool:
     """Recover an apply that was killed, and warn when an unfinished edit is pending."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(state.pending_path(ctx, target))
+    text = state.read_pending(ctx, target)
     if text is None:
         return False
     size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
@@ -57,10 +57,12 @@ def pending_notice(ctx: Context, target: Target) -> bool:
     return True
 
 
-def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
-    """The text to reopen in the editor: raw as saved, or saved changes replayed on `current`."""
+def load_resume(ctx: Context, target: Target, base: dict[str, Parameter]) -> str:
+    """The text to reopen in the editor: raw as saved, or saved changes replayed on the store
+    as it is (`base`). A key changed since the edit was kept is a conflict: the store's
+    newer value stays unless the user picks the kept one, shown in a comment."""
     state.recover_interrupted(ctx, target)
-    text = state.read_pending(state.pending_path(ctx, target))
+    text = state.read_pending(ctx, target)
     if text is None:
         raise UsageError(
             f"there is no unfinished edit of {target}",
@@ -69,13 +71,52 @@ def load_resume(ctx: Context, target: Target, current: dict[str, str]) -> str:
     if text.startswith(state.RAW_MARKER):
         return text.split("\n", 1)[1] if "\n" in text else ""
     changes = state.Changes.parse(text)
-    merged = {key: value for key, value in current.items() if key not in changes.removes}
-    return envfile.render(merged | changes.writes)
+    clashes = conflicts(changes, base)
+    current = {key: p.value for key, p in base.items()}
+    merged = {k: v for k, v in current.items() if k not in changes.removes or k in clashes}
+    merged |= {k: v for k, v in changes.writes.items() if k not in clashes}
+    if not clashes:
+        return envfile.render(merged)
+    notes = [
+        f"# Conflicts: changed in {target.env} since this edit was kept. The store's value is",
+        "# below; to apply the kept change instead, make the line say what this comment says.",
+    ]
+    for key in clashes:
+        ui.warn(
+            f"conflict: {key} changed in {target.env} since the edit was kept; the store's "
+            "value stays unless you choose the kept one (shown in the editor)"
+        )
+        kept = changes.writes.get(key)
+        notes.append(
+            f"#   {envfile.render({key: kept}).rstrip()}"
+            if kept is not None
+            else f"#   (the kept edit removes {key}: delete its line)"
+        )
+    return "\n".join(notes) + "\n\n" + envfile.render(merged)
 
 
-def discard_resume(ctx: Context, target: Target) -> None:
+def conflicts(changes: state.Changes, base: dict[str, Parameter]) -> list[str]:
+    """Kept changes of keys whose version moved since they were kept, unless the store holds
+    what they wanted already (a write whose answer was lost had landed)."""
+    found = []
+    for key in sorted([*changes.writes, *changes.removes]):
+        now = base.get(key)
+        if key not in changes.versions or changes.versions[key] == (now.version if now else 0):
+            continue
+        wanted = changes.writes.get(key)
+        already = now is None if wanted is None else now is not None and now.value == wanted
+        if not already:
+            found.append(key)
+    return found
+
+
+def discard_resume(ctx: Context, target: Target) -> bool:
+    """Drop the pending edit, whatever it holds (damaged included); False if there was none."""
     with state.locked(ctx):
-        state.pending_path(ctx, target).unlink(missing_ok=True)
+        path = state.pending_path(ctx, target)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+    return existed
 
 
 def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
@@ -94,11 +135,14 @@ def check_sizes(plan: ConfigPlan, advanced: bool) -> None:
             else "store a reference (an S3 object or a Secrets Manager ARN) instead of the value"
         )
         raise ValidationError(
-            f"value too large for Parameter Store's {limit}-byte limit: {listed}", hint=hint
+            f"value too large for Parameter Store's {limit}-byte limit: {listed}; "
+            "nothing was written",
+            hint=hint,
         )
     if empty:
         raise ValidationError(
-            f"Parameter Store cannot hold an empty value: {', '.join(sorted(empty))}",
+            f"Parameter Store cannot hold an empty value: {', '.join(sorted(empty))}; "
+            "nothing was written",
             hint="give the key a value, or unset it",
         )
 
@@ -147,6 +191,7 @@ def apply(
     advanced: bool = False,
     removal: Removal = Removal(),
     resuming: bool = False,
+    keep_refused: bool = False,
 ) -> int:
     """Write `desired` over `base` (what was read before the user decided) after a confirm.
     `resuming`: the change is the pending edit itself, which it replaces or completes."""
@@ -156,21 +201,37 @@ def apply(
         if resuming:
             discard_resume(ctx, target)
         return 0
-    left = state.Changes(dict(plan.writes), set(plan.removed))
+    versions = {key: base[key].version if key in base else 0 for key in plan.touched}
+    left = state.Changes(dict(plan.writes), set(plan.removed), versions)
+    # Input refused before any write is not an edit in progress: nothing is kept, except an
+    # editor's text (`keep_refused`), which --resume reopens to fix.
     try:
         check_sizes(plan, advanced)
-        ui.info(f"Changes to {target} ({plan.summary()}):")
-        ui.diff_lines(render_config_plan(plan, show_values=show_values))
-        confirm_change(ctx, target, plan, removal)
+    except ValidationError:
+        if keep_refused:
+            keep_changes(ctx, target, left, replace=resuming)
+            ui.info(f"your edit is kept: {resume_hint(target)} (or --discard to drop it)")
+        raise
+    ui.info(f"Changes to {target} ({plan.summary()}):")
+    ui.diff_lines(render_config_plan(plan, show_values=show_values))
+    confirm_change(ctx, target, plan, removal)
+    try:
         store = ctx.parameters(target)
         with writers_lease(ctx, target) as renew:
             unchanged(store, plan, base)  # under the lease: nobody writes now
             write(ctx, store, plan, base, advanced, left, renew)
+    except Conflict as conflict:
+        # The user is told and resumes knowingly: from now on, the versions seen now count.
+        left.versions |= conflict.versions or {}
+        keep_changes(ctx, target, left, replace=resuming)
+        raise
     except BaseException:  # Ctrl-C and SIGTERM included: what is left is kept
         keep_changes(ctx, target, left, replace=resuming)
         raise
     if resuming:
         discard_resume(ctx, target)
+    else:
+        state.forget(ctx, target, plan.touched)
     ui.info(f"{target.env}: {plan.summary()}")
     return 0
 
@@ -235,15 +296,17 @@ def write(
     target = store.target
     journal = state.Journal.start(ctx, target, left)
     written: list[str] = []
+    sent: list[str] = []  # keys of the request in flight
     try:
         for key, value in sorted(plan.writes.items()):
+            sent = [key]
             store.put(key, value, advanced=advanced)
             written.append(key)
             del left.writes[key]
             journal.done(key)
             renew()
         if plan.removed:
-            removed = sorted(plan.removed)
+            removed = sent = sorted(plan.removed)
             path = state.save_undo(ctx, target, {k: base[k].value for k in removed})
             store.delete(removed)
             left.removes.clear()
@@ -253,9 +316,15 @@ def write(
                 f"git lift config restore --undo -e {target.env} -s {target.name}"
             )
     except LiftError as exc:
+        # A request that reached AWS and lost its answer may have been applied: say so rather
+        # than "not written" (a refusal from AWS is an answer: that key was not written).
+        unknown = sent if isinstance(exc, Unreachable) else []
+        rest = sorted((set(left.writes) | left.removes) - set(unknown))
+        outcome = f"written: {', '.join(written) or 'none'}; "
+        if unknown:
+            outcome += f"unknown: {', '.join(unknown)} (AWS may have applied it); "
         raise LiftError(
-            f"{exc.message}; written: {', '.join(written) or 'none'}; not written: "
-            f"{', '.join(sorted([*left.writes, *left.removes]))}",
+            f"{exc.message}; {outcome}not written: {', '.join(rest) or 'none'}",
             hint=f"retry the rest with: {resume_hint(target)}",
         ) from exc
     except BaseException:

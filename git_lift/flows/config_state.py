@@ -2,7 +2,9 @@
 
 - the pending edit (`config-edit-ENV-SERVICE.env`): changes not applied yet, kept until
   `config edit --resume` applies them or `--discard` drops them; a later failing write adds
-  its own unapplied changes to it, never replaces it;
+  its own unapplied changes to it, never replaces it, and a later successful write of a key
+  drops that key from it. Input refused before any write (too large, empty, not confirmed)
+  is not kept: it was never an edit in progress;
 - the journal of an apply in flight (`config-apply-ENV-SERVICE.PID.json`), written before
   the first write and updated after each: when its process is gone (kill -9, power cut),
   the next command turns it into the pending edit and says so;
@@ -16,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 from git_lift import envfile, proc, ui
 from git_lift.flows.context import Context
 from git_lift.flows.editor import write_private
+from git_lift.flows.local_state import json_object, read_local
 
 if TYPE_CHECKING:
     from git_lift.target import Target
@@ -32,14 +35,18 @@ if TYPE_CHECKING:
 RAW_MARKER = "# git-lift-resume: raw"
 CHANGES_MARKER = "# git-lift-resume: changes"
 REMOVED_PREFIX = "# removed:"
+VERSIONS_PREFIX = "# versions:"
 
 
 @dataclass
 class Changes:
-    """Keys to write and keys to remove, not applied yet."""
+    """Keys to write and keys to remove, not applied yet, with the version each key had when
+    the change was planned (0: absent): `--resume` tells a key someone changed since (a
+    conflict, shown rather than overwritten) from one it may still write."""
 
     writes: dict[str, str] = field(default_factory=dict)
     removes: set[str] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.writes) + len(self.removes)
@@ -47,23 +54,37 @@ class Changes:
     def then(self, newer: Changes) -> Changes:
         """These changes followed by newer ones: the newer intention wins per key."""
         writes = {k: v for k, v in self.writes.items() if k not in newer.removes} | newer.writes
-        return Changes(writes, (self.removes - set(newer.writes)) | newer.removes)
+        removes = (self.removes - set(newer.writes)) | newer.removes
+        return Changes(writes, removes, self.versions | newer.versions)
+
+    def without(self, keys: Iterable[str]) -> Changes:
+        """These changes less some keys (written since by a later change)."""
+        gone = set(keys)
+        writes = {k: v for k, v in self.writes.items() if k not in gone}
+        return Changes(writes, self.removes - gone, self.versions)
 
     def render(self) -> str:
         header = [CHANGES_MARKER]
         if self.removes:
             header.append(f"{REMOVED_PREFIX} {' '.join(sorted(self.removes))}")
+        versions = {k: v for k, v in self.versions.items() if k in self.writes or k in self.removes}
+        if versions:
+            pairs = " ".join(f"{k}={v}" for k, v in sorted(versions.items()))
+            header.append(f"{VERSIONS_PREFIX} {pairs}")
         return "\n".join(header) + "\n" + envfile.render(self.writes)
 
     @classmethod
     def parse(cls, text: str) -> Changes:
-        removes = {
-            key
-            for line in text.splitlines()
-            if line.startswith(REMOVED_PREFIX)
-            for key in line.removeprefix(REMOVED_PREFIX).split()
-        }
-        return cls(envfile.parse_lines(text).as_dict(), removes)
+        def listed(prefix: str) -> list[str]:
+            return [
+                item
+                for line in text.splitlines()
+                if line.startswith(prefix)
+                for item in line.removeprefix(prefix).split()
+            ]
+
+        versions = {k: int(v) for k, _, v in (p.partition("=") for p in listed(VERSIONS_PREFIX))}
+        return cls(envfile.parse_lines(text).as_dict(), set(listed(REMOVED_PREFIX)), versions)
 
 
 def folder(ctx: Context) -> Path:
@@ -104,14 +125,20 @@ def undo_path(ctx: Context, target: Target) -> Path:
     return folder(ctx) / target.private_file("config-undo", ".env")
 
 
-def read_pending(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.exists() else None
+def read_pending(ctx: Context, target: Target) -> str | None:
+    """The pending edit's text; None when there is none (or it was damaged: moved aside)."""
+    return read_local(
+        pending_path(ctx, target),
+        lambda text: text,
+        lost=f"its changes are not applied; see the config: git lift config show -e {target.env}",
+    )
 
 
-def keep(path: Path, changes: Changes, *, replace: bool) -> bool:
+def keep(ctx: Context, target: Target, changes: Changes, *, replace: bool) -> bool:
     """Add unapplied changes to the pending edit (or replace it, for `--resume`); False when
     the pending edit is raw text that cannot take them (it is left as it is)."""
-    existing = read_pending(path)
+    path = pending_path(ctx, target)
+    existing = None if replace else read_pending(ctx, target)
     if replace or existing is None:
         write_atomic(path, changes.render())
         return True
@@ -119,6 +146,23 @@ def keep(path: Path, changes: Changes, *, replace: bool) -> bool:
         return False
     write_atomic(path, Changes.parse(existing).then(changes).render())
     return True
+
+
+def forget(ctx: Context, target: Target, keys: Iterable[str]) -> None:
+    """Drop keys a later change wrote from the pending edit: replaying its older value would
+    undo that write. A pending edit left with nothing is removed."""
+    with locked(ctx):
+        existing = read_pending(ctx, target)
+        if existing is None or existing.startswith(RAW_MARKER):
+            return
+        before = Changes.parse(existing)
+        left = before.without(keys)
+        if len(left) == len(before):
+            return
+        if left:
+            write_atomic(pending_path(ctx, target), left.render())
+        else:
+            pending_path(ctx, target).unlink(missing_ok=True)
 
 
 def save_undo(ctx: Context, target: Target, values: dict[str, str]) -> Path:
@@ -141,7 +185,8 @@ class Journal:
     @classmethod
     def start(cls, ctx: Context, target: Target, changes: Changes) -> Journal:
         path = folder(ctx) / target.private_file("config-apply", f".{os.getpid()}.json")
-        journal = cls(path, len(changes), Changes(dict(changes.writes), set(changes.removes)))
+        left = Changes(dict(changes.writes), set(changes.removes), dict(changes.versions))
+        journal = cls(path, len(changes), left)
         journal._save()
         return journal
 
@@ -151,8 +196,20 @@ class Journal:
             "total": self.total,
             "writes": self.left.writes,
             "removes": sorted(self.left.removes),
+            "versions": self.left.versions,
         }
         write_atomic(self.path, json.dumps(document))
+
+    @staticmethod
+    def parse(text: str) -> tuple[int, int, Changes]:
+        """The process id, the number of changes and what is left, of a journal's text."""
+        document = json_object(text)
+        left = Changes(
+            dict(document["writes"]),
+            set(document["removes"]),
+            {k: int(v) for k, v in dict(document.get("versions", {})).items()},
+        )
+        return int(document["pid"]), int(document["total"]), left
 
     def done(self, *keys: str) -> None:
         for key in keys:
@@ -171,15 +228,18 @@ def holder_gone(holder: str) -> bool:
 
 def recover_interrupted(ctx: Context, target: Target) -> None:
     """Turn journals of dead processes into the pending edit, and say what happened."""
+    lost = (
+        "an interrupted apply's list of unwritten keys is lost; "
+        f"see the config: git lift config show -e {target.env}"
+    )
     with locked(ctx) as path:
         for journal in sorted(path.glob(target.private_file("config-apply", ".*.json"))):
-            document = json.loads(journal.read_text(encoding="utf-8"))
-            if proc.alive(int(document["pid"])):
+            found = read_local(journal, Journal.parse, lost=lost)
+            if found is None or proc.alive(found[0]):
                 continue
-            left = Changes(document["writes"], set(document["removes"]))
-            keep(pending_path(ctx, target), left, replace=False)
+            _, total, left = found
+            keep(ctx, target, left, replace=False)
             journal.unlink()
-            total = int(document["total"])
             ui.warn(
                 f"an apply to {target} was interrupted: {total - len(left)} of "
                 f"{total} written; the rest is kept: {resume_hint(target)}"

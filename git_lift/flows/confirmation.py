@@ -31,7 +31,7 @@ def confirm(
     if not ui.interactive():
         if typed or not unattended:
             raise UsageError(
-                f"{what} needs confirmation and there is no terminal to ask",
+                f"{what} needs confirmation and there is no terminal to ask; {refused}",
                 hint="review what is above, then run the command again with --yes",
             )
         return

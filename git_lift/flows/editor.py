@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from git_lift import proc
-from git_lift.errors import LiftError
+from git_lift import proc, ui
+from git_lift.errors import LiftError, UsageError
 from git_lift.repo import Repo
 
 
@@ -68,9 +68,22 @@ def private_file(filename: str, text: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def edit_text(repo: Repo, text: str, filename: str) -> str:
-    """Open `text` in the user's git editor and return what they saved."""
-    editor = repo.editor()
+def editor_for(repo: Repo, instead: str) -> str:
+    """The editor to open, as git would choose it. Without a terminal (CI, a pipe) only an
+    editor the user named opens, as git runs a configured editor in scripts: git's built-in
+    vi would wait for ever on a pipe, and spray escape codes and abort on /dev/null.
+    `instead` is the hint: how to make the change without an editor."""
+    if not ui.interactive() and not repo.editor_set():
+        raise UsageError(
+            "there is no terminal to edit in and no editor is set (GIT_EDITOR, core.editor, "
+            "VISUAL or EDITOR); nothing was opened",
+            hint=instead,
+        )
+    return repo.editor()
+
+
+def edit_text(editor: str, text: str, filename: str) -> str:
+    """Open `text` in `editor` (from `editor_for`) and return what was saved."""
     with private_file(filename, text) as path:
         # Like git, run the editor through the shell so `core.editor = code --wait` works;
         # the file name travels as an argument, never inside the command string.

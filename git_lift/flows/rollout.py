@@ -22,6 +22,7 @@ from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import Superseded, Watch, rollback, short
 from git_lift.flows.editor import interrupt_on_termination
+from git_lift.flows.local_state import json_object, read_local
 from git_lift.flows.release import record_tag
 from git_lift.target import Target
 
@@ -237,12 +238,16 @@ def pending_path(ctx: Context, target: Target) -> Path:
 def record_only(ctx: Context, target: Target) -> int:
     """`git lift ship --record-only`: write the record a ship could not (kept by it)."""
     path = pending_path(ctx, target)
-    if not path.exists():
+    record = read_local(
+        path,
+        lambda text: Release(**json_object(text)),
+        lost=f"check the release history: git lift history -e {target.env}",
+    )
+    if record is None:
         raise ValidationError(
             f"no unrecorded release of {target} on this machine",
             hint=f"see what runs: git lift status -e {target.env}",
         )
-    record = Release(**json.loads(path.read_text()))
     ctx.aws.table(target.env).put_release(target, record)
     path.unlink()
     tag_if_released(ctx, target, record)
