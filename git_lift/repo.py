@@ -400,9 +400,28 @@ class Repo:
         found = self.git("rev-list", "--count", f"{since}..{until}", check=False)
         return int(found.stdout.strip()) if found.returncode == 0 else None
 
-    def oneline_log(self, since: str, until: str) -> list[str]:
-        found = self.git("log", "--oneline", f"{since}..{until}", check=False)
+    def oneline_log(self, since: str, until: str, paths: tuple[str, ...] = ()) -> list[str]:
+        """`git log --oneline since..until`, limited to commits touching `paths` when given."""
+        limit = ["--", *paths] if paths else []
+        found = self.git("log", "--oneline", f"{since}..{until}", *limit, check=False)
         return found.stdout.splitlines()
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self._repo[sha].peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+        return True
+
+    def fetch_commit(self, sha: str, remote: str = "origin") -> bool:
+        """Whether the commit is here, fetched from the remote first when it is not (a shallow
+        or single-branch clone lacks commits released from elsewhere)."""
+        if self.has_commit(sha):
+            return True
+        if self.remote_url(remote) is None:
+            return False
+        self.git("fetch", "-q", "--no-tags", remote, sha, check=False)
+        return self.has_commit(sha)
 
     def subject(self, commit_sha: str) -> str | None:
         """A commit's subject line, None when it is not in this repository."""
