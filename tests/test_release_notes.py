@@ -92,3 +92,20 @@ def test_two_clones_releasing_one_commit_at_once_keep_both_notes(
     local = mine.git("notes", f"--ref={NOTES}", "show", sha).stdout
     assert "production release 1 of payments-api" in local
     assert note.count("staging release 1 of") == 1, note
+
+
+def test_a_push_that_fails_names_the_tag_and_the_notes_and_the_next_release_pushes_both(
+    aws: Any, repo: GitRepo, lift: Lift, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare(repo, monkeypatch, gitlift(), envs=("staging",))
+    origin = repo.git("remote", "get-url", "origin").stdout.strip()
+    repo.git("remote", "set-url", "origin", str(tmp_path / "gone" / "payments-api.git"))
+    result = lift("ship", "-e", "staging", "--image", image(1))
+    assert result.returncode == 0, result.stderr
+    assert "warning: could not push tag lift/staging/payments-api/1" in result.stderr
+    assert f"warning: could not push the release notes ({NOTES})" in result.stderr
+    assert f"git push origin {NOTES}" in result.stderr
+    repo.git("remote", "set-url", "origin", origin)
+    assert lift("ship", "-e", "staging", "--image", image(2)).returncode == 0
+    note = remote_note(repo, repo.head())
+    assert "staging release 1 of" in note and "staging release 2 of" in note
