@@ -109,3 +109,14 @@ def test_a_push_that_fails_names_the_tag_and_the_notes_and_the_next_release_push
     assert lift("ship", "-e", "staging", "--image", image(2)).returncode == 0
     note = remote_note(repo, repo.head())
     assert "staging release 1 of" in note and "staging release 2 of" in note
+
+
+def test_a_refused_push_says_why_without_the_credentials_in_the_remotes_url(
+    repo: GitRepo,
+) -> None:
+    from git_lift.repo import Repo
+
+    repo.git("remote", "set-url", "origin", "https://ci:SENTINEL-TOKEN@127.0.0.1:9/x.git")
+    refused = Repo.discover(str(repo.path)).push_refs(["refs/heads/main"])
+    assert list(refused) == ["refs/heads/main"]
+    assert "SENTINEL" not in refused["refs/heads/main"] and refused["refs/heads/main"]
