@@ -340,16 +340,51 @@ class Repo:
     def create_tag(self, name: str, commit_sha: str, message: str) -> None:
         self.git("tag", "-a", "-F", "-", name, commit_sha, input_text=message)
 
-    def push_refs(self, refs: list[str], remote: str = "origin") -> None:
-        """Push refs without running the pre-push hook (a release's tag, its notes)."""
-        self.git("push", "--no-verify", "-q", remote, *refs)
+    def push_refs(self, refs: list[str], remote: str = "origin") -> dict[str, str]:
+        """Push refs without running the pre-push hook (a release's tag, its notes). Returns
+        the refs the remote did not take, each with git's reason (every ref when the push
+        failed as a whole): a push of several refs is not atomic, so each is told apart."""
+        pushed = self.git("push", "--no-verify", "--porcelain", remote, *refs, check=False)
+        refused = {}
+        for line in pushed.stdout.splitlines():  # `!<TAB>from:to<TAB>[rejected] (why)`
+            flag, _, rest = line.partition("\t")
+            if flag == "!":
+                spec, _, summary = rest.partition("\t")
+                refused[spec.rpartition(":")[2]] = summary.strip()
+        if pushed.returncode != 0 and not refused:
+            reason = (pushed.stderr.strip().splitlines() or ["git push failed"])[-1]
+            refused = dict.fromkeys(refs, reason)
+        return refused
 
-    def fetch_ref(self, ref: str, remote: str = "origin") -> bool:
-        """Replace `ref` with the remote's (as `+ref:ref`); False when it has none."""
-        return self.git("fetch", "-q", remote, f"+{ref}:{ref}", check=False).returncode == 0
+    def merge_remote_notes(self, notes_ref: str, remote: str = "origin") -> bool:
+        """Fetch the remote's notes and merge them into ours; False when there are none to
+        read (none yet, or the remote unreachable). Ours are never replaced: a note another
+        clone pushed first and one this clone has not pushed yet both stay. A note both sides
+        changed keeps each line once (git's cat_sort_uniq; `union` would repeat the lines
+        they shared)."""
+        tracking = f"refs/lift/remote-notes/{remote}"  # not under refs/notes: not shown by log
+        fetched = self.git(
+            "fetch", "-q", "--no-tags", remote, f"+{notes_ref}:{tracking}", check=False
+        )
+        if fetched.returncode != 0:
+            return False
+        if notes_ref not in self._repo.references:
+            self.git("update-ref", notes_ref, tracking)
+        else:
+            self.git("notes", f"--ref={notes_ref}", "merge", "-q", "-s", "cat_sort_uniq", tracking)
+        return True
 
     def append_note(self, notes_ref: str, commit_sha: str, line: str) -> None:
-        self.git("notes", f"--ref={notes_ref}", "append", "-m", line, commit_sha)
+        """Add a line to the commit's note: one line per entry, no blank line between (the
+        shape cat_sort_uniq merges leave)."""
+        shown = self.git("notes", f"--ref={notes_ref}", "show", commit_sha, check=False)
+        lines = (
+            [kept for kept in shown.stdout.splitlines() if kept.strip()]
+            if shown.returncode == 0
+            else []
+        )
+        text = "\n".join([*lines, line]) + "\n"
+        self.git("notes", f"--ref={notes_ref}", "add", "-f", "-F", "-", commit_sha, input_text=text)
 
     def diff_to_head(self) -> str:
         """The work tree's changes against HEAD, as a patch."""
@@ -365,9 +400,28 @@ class Repo:
         found = self.git("rev-list", "--count", f"{since}..{until}", check=False)
         return int(found.stdout.strip()) if found.returncode == 0 else None
 
-    def oneline_log(self, since: str, until: str) -> list[str]:
-        found = self.git("log", "--oneline", f"{since}..{until}", check=False)
+    def oneline_log(self, since: str, until: str, paths: tuple[str, ...] = ()) -> list[str]:
+        """`git log --oneline since..until`, limited to commits touching `paths` when given."""
+        limit = ["--", *paths] if paths else []
+        found = self.git("log", "--oneline", f"{since}..{until}", *limit, check=False)
         return found.stdout.splitlines()
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self._repo[sha].peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+        return True
+
+    def fetch_commit(self, sha: str, remote: str = "origin") -> bool:
+        """Whether the commit is here, fetched from the remote first when it is not (a shallow
+        or single-branch clone lacks commits released from elsewhere)."""
+        if self.has_commit(sha):
+            return True
+        if self.remote_url(remote) is None:
+            return False
+        self.git("fetch", "-q", "--no-tags", remote, sha, check=False)
+        return self.has_commit(sha)
 
     def subject(self, commit_sha: str) -> str | None:
         """A commit's subject line, None when it is not in this repository."""

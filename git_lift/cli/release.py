@@ -155,8 +155,9 @@ def promote(
 def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> int:
     """Two releases side by side: commits, image, task definition, config versions, env.sample.
 
-    A and B are ENV (its newest release), ENV@N (release N) or a commit; by default
-    production and staging.
+    A and B are ENV (its newest release), ENV@N (release N) or a commit (whose commits and
+    env.sample alone are compared); by default production and staging. Config versions are
+    compared within one environment; across two, only the keys.
 
     \b
     Example:

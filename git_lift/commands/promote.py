@@ -85,7 +85,7 @@ def promote(
         raise UsageError("--from and --to name the same environment", hint="git lift promote -h")
     origin = release_of(ctx, origin_target, number)
     gate(ctx, target, origin.commit, None)
-    versions = require_at_commit(ctx, target, origin.commit)
+    versions = require_at_commit(ctx, target, origin.commit, "nothing was promoted")
     plan = plan_ship(
         ctx,
         target,

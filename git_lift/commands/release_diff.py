@@ -1,19 +1,23 @@
 """`git lift diff [A] [B]`: two releases side by side, names and versions only, never values.
 
 A side is `ENV` (its newest release), `ENV@N` (release N) or a commit (the commit alone: no
-image or task definition). By default A is production and B staging: what a promotion brings.
+image, task definition or config, so only its commits and env.sample are compared). By
+default A is production and B staging: what a promotion brings. Parameter versions are
+compared within one environment only: staging's v2 and production's v1 are different
+parameters. In a monorepo only the commits touching the service's folder are listed.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from git_lift import ui
 from git_lift.aws.store import Release
-from git_lift.errors import UsageError
+from git_lift.errors import UsageError, ValidationError
 from git_lift.flows.context import Context
+from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Side:
     commit: str
     release: Release | None = None
     definition: dict[str, Any] = field(default_factory=dict)
-    service_config: int | None = None  # the environment's newest service config version
+    service_config: int | None = None  # the service config version the release ran with
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,12 @@ class ReleaseDiff:
     task_definition: dict[str, list[Any]]
     secrets_added: list[str]
     secrets_removed: list[str]
+    # Same environment: each changed key's versions. Two environments: only the keys one
+    # side lacks (None), since their versions count different parameters.
     config_versions: dict[str, list[int | None]]
     env_sample: list[str]
-    service_config: list[int | None]  # each environment's newest version (none: no document)
+    service_config: list[int | None]  # the version each release ran with (none: no document)
+    environments: list[str | None]  # each side's environment; None: a commit, no release
 
 
 def side(ctx: Context, spec: str) -> Side:
@@ -48,12 +55,30 @@ def side(ctx: Context, spec: str) -> Side:
             raise UsageError(f"{spec!r} is not ENV@N", hint="git lift diff staging production@3")
         target = ctx.target(env)
         release = release_of(ctx, target, int(number) if at else None)
+        here(ctx, target, spec, release)
         definition = ctx.aws.ecs(target).task_definition(release.task_definition)
-        document = ctx.aws.table(target.env).service_document(target)
-        version = document.version if document else None
-        return Side(spec, release.commit, release, definition, version)
+        return Side(spec, release.commit, release, definition, ran_with(ctx, target, release))
     sha = ctx.repo.resolve(spec)
     return Side(spec, sha)
+
+
+def here(ctx: Context, target: Target, spec: str, release: Release) -> None:
+    """The release's commit in this clone, fetched when a shallow clone lacks it."""
+    if ctx.repo.fetch_commit(release.commit):
+        return
+    tag = target.release_tag(release.number)
+    raise ValidationError(
+        f"{spec} ran commit {release.commit[:12]}, which is not in this clone and could not "
+        "be fetched from origin",
+        hint=f"fetch it (git fetch origin {release.commit}), or push its tag from the clone "
+        f"that released it: git push origin {tag}",
+    )
+
+
+def ran_with(ctx: Context, target: Target, release: Release) -> int | None:
+    """The service config version saved last before the release: the one it ran with."""
+    documents = ctx.aws.table(target.env).service_documents(target)  # newest first
+    return next((d.version for d in documents if d.saved_at <= release.deployed_at), None)
 
 
 def container(side: Side, name: str) -> dict[str, Any]:
@@ -72,36 +97,49 @@ def sample_lines(ctx: Context, sha: str, path: str) -> set[str]:
     }
 
 
+def config_versions(a: Release, b: Release) -> dict[str, list[int | None]]:
+    va, vb = a.config_versions, b.config_versions
+    keys = set(va) | set(vb) if a.env == b.env else set(va) ^ set(vb)
+    return {k: [va.get(k), vb.get(k)] for k in sorted(keys) if va.get(k) != vb.get(k)}
+
+
+def secret_names(side: Side, name: str) -> set[str]:
+    return {s["name"] for s in container(side, name).get("secrets", []) or []}
+
+
 def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
     service = ctx.service()
-    log = ctx.repo.oneline_log(a.commit, b.commit)
-    ca, cb = container(a, service.container), container(b, service.container)
-    secrets_a = {s["name"] for s in ca.get("secrets", []) or []}
-    secrets_b = {s["name"] for s in cb.get("secrets", []) or []}
+    folder = () if service.path == "." else (service.path,)
+    keys_a = sample_lines(ctx, a.commit, service.env_sample)
+    keys_b = sample_lines(ctx, b.commit, service.env_sample)
+    found = ReleaseDiff(
+        a=a.spec,
+        b=b.spec,
+        commits=ctx.repo.oneline_log(a.commit, b.commit, folder),
+        image=[a.release.image if a.release else None, b.release.image if b.release else None],
+        task_definition={},
+        secrets_added=[],
+        secrets_removed=[],
+        config_versions={},
+        env_sample=[f"+{k}" for k in sorted(keys_b - keys_a)]
+        + [f"-{k}" for k in sorted(keys_a - keys_b)],
+        service_config=[a.service_config, b.service_config],
+        environments=[s.release.env if s.release else None for s in (a, b)],
+    )
+    if a.release is None or b.release is None:
+        return found  # a commit has no task definition or config to compare
+    secrets_a, secrets_b = secret_names(a, service.container), secret_names(b, service.container)
     sizing = {
         key: [a.definition.get(key), b.definition.get(key)]
         for key in ("cpu", "memory")
         if a.definition.get(key) != b.definition.get(key)
     }
-    va = a.release.config_versions if a.release else {}
-    vb = b.release.config_versions if b.release else {}
-    versions = {
-        k: [va.get(k), vb.get(k)] for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)
-    }
-    keys_a = sample_lines(ctx, a.commit, service.env_sample)
-    keys_b = sample_lines(ctx, b.commit, service.env_sample)
-    return ReleaseDiff(
-        a=a.spec,
-        b=b.spec,
-        commits=log,
-        image=[a.release.image if a.release else None, b.release.image if b.release else None],
+    return replace(
+        found,
         task_definition=sizing,
         secrets_added=sorted(secrets_b - secrets_a),
         secrets_removed=sorted(secrets_a - secrets_b),
-        config_versions=versions,
-        env_sample=[f"+{k}" for k in sorted(keys_b - keys_a)]
-        + [f"-{k}" for k in sorted(keys_a - keys_b)],
-        service_config=[a.service_config, b.service_config],
+        config_versions=config_versions(a.release, b.release),
     )
 
 
@@ -118,17 +156,43 @@ def render(d: ReleaseDiff) -> str:
     lines = [f"{d.a} -> {d.b}"]
     lines.append(f"commits   {len(d.commits)} new in {d.b}")
     lines += [f"  {c}" for c in d.commits]
+    commits = [spec for spec, env in zip((d.a, d.b), d.environments, strict=True) if env is None]
+    lines += [
+        f"release   {spec} is a commit, not a release: image, task definition, secrets and "
+        "config are compared between releases only"
+        for spec in commits
+    ]
+    if not commits:
+        lines += released(d)
+    if d.env_sample:
+        lines.append(f"env.sample {' '.join(d.env_sample)}")
+    return "\n".join(lines)
+
+
+def released(d: ReleaseDiff) -> list[str]:
+    """What two releases differ in beyond their commits."""
     if d.image[0] == d.image[1]:
-        lines.append(f"image     same: {d.image[0]}")
+        lines = [f"image     same: {d.image[0]}"]
     else:
-        lines += [f"image     - {d.image[0]}", f"          + {d.image[1]}"]
+        lines = [f"image     - {d.image[0]}", f"          + {d.image[1]}"]
     lines += [f"task      {k}: {old} -> {new}" for k, (old, new) in d.task_definition.items()]
     lines += [f"secrets   + {k}" for k in d.secrets_added]
     lines += [f"secrets   - {k}" for k in d.secrets_removed]
-    lines += [f"config    {k}: v{o} -> v{n}" for k, (o, n) in d.config_versions.items()]
-    if d.env_sample:
-        lines.append(f"env.sample {' '.join(d.env_sample)}")
+    lines += [f"config    {config_line(k, o, n)}" for k, (o, n) in d.config_versions.items()]
+    env_a, env_b = d.environments
+    if env_a != env_b:
+        lines.append(
+            f"config    versions not compared: {env_a} and {env_b} each have their own parameters"
+        )
     if any(v is not None for v in d.service_config):
         shown = [f"version {v}" if v is not None else "none" for v in d.service_config]
         lines.append(f"service   config {shown[0]} -> {shown[1]} (git lift service history)")
-    return "\n".join(lines)
+    return lines
+
+
+def config_line(key: str, old: int | None, new: int | None) -> str:
+    if old is None:
+        return f"+ {key} (v{new})"
+    if new is None:
+        return f"- {key} (was v{old})"
+    return f"{key}: v{old} -> v{new}"

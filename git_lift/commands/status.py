@@ -33,6 +33,7 @@ class EnvStatus:
     running_image: str | None = None  # what ECS's PRIMARY task definition runs
     mismatch: str | None = None  # set when that is not the release's image
     pinned: bool | None = None  # the running release's config is a snapshot (pinConfig)
+    outcome: str | None = None  # the headlined release's: "released", or "unverified"
 
 
 def digest(image: str | None) -> str:
@@ -48,6 +49,18 @@ def what_runs(releases: list[Release], latest: Release | None, image: str | None
         newest = f"release {latest.number}'s" if latest else "any release's"
         return f"running release {match.number}'s image ({match.outcome}), not {newest}: {image}"
     return f"running an image no release recorded: {image}" if releases else None
+
+
+def headline(releases: list[Release], image: str | None) -> Release | None:
+    """The release that runs: the newest that completed, unless a newer one shipped without
+    waiting (`--no-wait`, recorded unverified) is what ECS runs now."""
+    latest = next((r for r in releases if r.released), None)
+    for release in releases:
+        if release is latest:
+            break
+        if release.outcome == "unverified" and image and digest(release.image) == digest(image):
+            return release
+    return latest
 
 
 def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
@@ -73,10 +86,10 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
     env = target.env
     try:
         releases = ctx.aws.table(env).releases(target, limit=20)
-        latest: Release | None = next((r for r in releases if r.released), None)
         ecs = ctx.aws.ecs(target)
         state = ecs.describe()
         running = ecs.image(state.task_definition, target.container)
+        latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
     except LiftError as exc:
@@ -102,6 +115,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         running_image=running,
         mismatch=mismatch,
         pinned=bool(latest.pinned) if latest else None,
+        outcome=latest.outcome if latest else None,
     )
 
 
@@ -145,16 +159,24 @@ def render_status(row: EnvStatus) -> str:
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
     ]
+    if row.outcome == "unverified":
+        lines.insert(
+            1,
+            f"  outcome   unverified: shipped without waiting (--no-wait); "
+            f"ECS reports {row.rollout}",
+        )
     if row.undeployed_commits:
         lines.append(f"  behind    {row.undeployed_commits} commit(s) not deployed yet")
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
+    if row.pinned and row.config_drift:
+        lines[-1] += "; a ship carries the changes below"
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
     return "\n".join(lines)
 
 
 PINNING = {
-    True: "pinned: tasks run the release's snapshot; a ship carries the changes below",
+    True: "pinned: tasks run the release's snapshot",
     False: "not pinned: a task that starts reads Parameter Store's newest values",
 }
 

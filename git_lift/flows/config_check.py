@@ -62,11 +62,14 @@ def require_keys(ctx: Context, target: Target, keys: list[str], consequence: str
     return {key: present[key] for key in keys}
 
 
-def require_at_commit(ctx: Context, target: Target, sha: str) -> dict[str, int]:
-    """env.sample at the commit against the store (names only); returns parameter versions."""
+def require_at_commit(
+    ctx: Context, target: Target, sha: str, consequence: str = "nothing was built"
+) -> dict[str, int]:
+    """env.sample at the commit against the store (names only); returns parameter versions.
+    `consequence` says what a refusal stopped (a promotion builds nothing)."""
     text = ctx.repo.read_file_at(sha, target.service.env_sample) or ""
     keys = sample_keys_from_text(target.service, text)
-    return require_keys(ctx, target, keys, "nothing was built")
+    return require_keys(ctx, target, keys, consequence)
 
 
 def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:

@@ -72,25 +72,42 @@ def record_tag(ctx: Context, target: Target, release: Release) -> str:
     except ProcessFailed as exc:
         ui.warn(f"could not create tag {name}: {exc.stderr.strip()}")
         return name
-    noted = add_note(ctx, release)
-    if ctx.settings.push_tags and ctx.repo.remote_url() is not None:
-        refs = [f"refs/tags/{name}"] + ([NOTES_REF] if noted else [])
-        try:
-            ctx.repo.push_refs(refs)
-        except ProcessFailed as exc:
-            ui.warn(f"could not push tag {name}: {exc.stderr.strip().splitlines()[-1:]}")
-            ui.hint(f"push it later: git push origin {name}")
+    remote = ctx.repo.remote_url() is not None
+    noted = add_note(ctx, release, merge=remote)
+    if ctx.settings.push_tags and remote:
+        push_release(ctx, name, noted)
     return name
 
 
 NOTES_REF = "refs/notes/lift"
+# Another clone may push its notes between our merge and our push (two environments released
+# at once): merge again and push again, a few times.
+NOTES_PUSHES = 4
 
 
-def add_note(ctx: Context, release: Release) -> bool:
+def push_release(ctx: Context, tag: str, noted: bool) -> None:
+    """Push the tag and the notes; a refused notes push is merged with the remote's and
+    retried. Each warning names what failed: the tag, the notes, or both."""
+    refused = ctx.repo.push_refs([f"refs/tags/{tag}"] + ([NOTES_REF] if noted else []))
+    for _ in range(NOTES_PUSHES - 1):
+        if NOTES_REF not in refused or not merged(ctx):
+            break
+        refused.pop(NOTES_REF)
+        refused.update(ctx.repo.push_refs([NOTES_REF]))
+    if f"refs/tags/{tag}" in refused:
+        ui.warn(f"could not push tag {tag}: {refused[f'refs/tags/{tag}']}")
+        ui.hint(f"push it later: git push origin {tag}")
+    if NOTES_REF in refused:
+        ui.warn(f"could not push the release notes ({NOTES_REF}): {refused[NOTES_REF]}")
+        ui.hint(f"the next release merges and pushes them, or now: git push origin {NOTES_REF}")
+
+
+def add_note(ctx: Context, release: Release, *, merge: bool) -> bool:
     """A line on the commit in refs/notes/lift, so `git log --notes=lift` shows where it runs.
-    The remote's notes are fetched first so that pushing ours adds to them."""
-    if ctx.repo.remote_url() is not None:
-        ctx.repo.fetch_ref(NOTES_REF)
+    The remote's notes are merged in first (never fetched over ours) so pushing ours adds to
+    them."""
+    if merge:
+        merged(ctx)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(release.deployed_at))
     line = f"{release.env} release {release.number} of {release.service}, {when}"
     try:
@@ -99,3 +116,12 @@ def add_note(ctx: Context, release: Release) -> bool:
         ui.warn(f"could not add a note to {release.commit[:12]}: {exc.stderr.strip()}")
         return False
     return True
+
+
+def merged(ctx: Context) -> bool:
+    """Merge the remote's notes into ours; False (said) when that failed."""
+    try:
+        return ctx.repo.merge_remote_notes(NOTES_REF)
+    except ProcessFailed as exc:
+        ui.warn(f"could not merge the remote's {NOTES_REF}: {exc.stderr.strip()}")
+        return False

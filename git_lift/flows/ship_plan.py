@@ -74,10 +74,27 @@ def plan_ship(
     new = next_revision(
         current, target, source.shown, parameter_secrets(target, state, [*versions])
     )
-    changes = task_definition_changes(current, new) or [
-        ("change", "(same image and secrets: a fresh deployment)")
-    ]
+    changes = task_definition_changes(current, new) + config_changes(
+        running_release(ctx, target, state), versions
+    ) or [("change", "(same image, secrets and config: a fresh deployment)")]
     return ShipPlan(target, commit, source, versions, state, current, changes, **extra)
+
+
+def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:
+    """The record of the release whose task definition the service runs (None: no record)."""
+    releases = ctx.aws.table(target.env).releases(target, limit=20)
+    return next((r for r in releases if r.task_definition == state.task_definition), None)
+
+
+def config_changes(running: Release | None, versions: dict[str, int]) -> list[tuple[str, str]]:
+    """Keys whose value changed since the running release: same names, so the task definition
+    looks alike, but this release runs the new values (pinned: a new snapshot of them)."""
+    before = running.config_versions if running else {}
+    return [
+        ("change", f"~ config {key}: a new value (v{before[key]} -> v{version})")
+        for key, version in sorted(versions.items())
+        if key in before and before[key] != version
+    ]
 
 
 def show(plan: ShipPlan) -> None:
