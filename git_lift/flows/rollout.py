@@ -219,14 +219,15 @@ def told_interrupted(lease: Lease, stopped: KeyboardInterrupt, deploying: str) -
 
 
 def finished_first(target: Target, done: Release) -> Interrupted:
-    """An interrupt after the rollout completed waited for the record, the tag and the note."""
-    what = (
-        f"recorded and tagged {target.release_tag(done.number)}"
-        if done.released and not done.dirty
-        else f"recorded ({done.outcome})"
-    )
+    """An interrupt once the deploy was done waited for the record, the tag and the note."""
+    if not done.released:  # --no-wait: the deployment started, nothing more is known
+        when, what = "the deployment started", f"is recorded ({done.outcome})"
+    elif done.dirty:
+        when, what = "the rollout", "runs, recorded (a dirty build is not tagged)"
+    else:
+        when, what = "the rollout", f"runs, recorded and tagged {target.release_tag(done.number)}"
     return Interrupted(
-        f"interrupted after the rollout: release {done.number} of {target} runs, {what}",
+        f"interrupted after {when}: release {done.number} of {target} {what}",
         hint=f"see what runs: git lift status -e {target.env}",
     )
 
