@@ -29,9 +29,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def exit_now(code: int) -> None:
     """Flush what was written and end the process without the interpreter's teardown (a
     fifth of a second of module and object finalisation that nothing here needs: every
-    file is closed and every thread joined by the time main returns)."""
+    file is closed and every thread joined by the time main returns). A Ctrl-C from now on
+    has nothing left to stop (git forwards the terminal's to us: it may come twice)."""
     import contextlib
     import os
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
 
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
@@ -40,8 +45,12 @@ def exit_now(code: int) -> None:
 
 
 def console_main() -> None:
-    exit_now(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a second Ctrl-C while the first was being reported
+        code = INTERRUPTED
+    exit_now(code)
 
 
 if __name__ == "__main__":
-    exit_now(main(sys.argv[1:]))
+    console_main()

@@ -26,6 +26,12 @@ class UsageError(LiftError):
     exit_code = USAGE
 
 
+class Interrupted(LiftError):
+    """Stopped by Ctrl-C, SIGTERM or SIGHUP once what could not stop halfway was done."""
+
+    exit_code = INTERRUPTED
+
+
 class ValidationError(LiftError):
     """Input or state does not pass a check (missing config, malformed file)."""
 

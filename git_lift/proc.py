@@ -106,8 +106,11 @@ def run(
     input_text: str | None = None,
     check: bool = True,
     timeout: float | None = None,
+    own_session: bool = False,
 ) -> Result:
-    """Run a program and capture its output; raise LiftError when it fails and `check`."""
+    """Run a program and capture its output; raise LiftError when it fails and `check`.
+    `own_session`: out of the terminal's process group, so that its Ctrl-C does not end it
+    (a short local step that must not stop halfway, such as tagging a release)."""
     try:
         with _starting(args):
             completed = subprocess.run(
@@ -119,6 +122,7 @@ def run(
                 text=True,
                 timeout=timeout,
                 check=False,
+                start_new_session=own_session,
             )
     except subprocess.TimeoutExpired as exc:
         raise LiftError(f"{args[0]} did not finish within {timeout:.0f}s") from exc

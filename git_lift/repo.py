@@ -320,7 +320,13 @@ class Repo:
         for key, value in entries:
             self.git("config", "-f", str(path), "--add", key, value)
 
-    def git(self, *args: str, check: bool = True, input_text: str | None = None) -> proc.Result:
+    def git(
+        self,
+        *args: str,
+        check: bool = True,
+        input_text: str | None = None,
+        own_session: bool = False,
+    ) -> proc.Result:
         """Run the git program in this work tree, outside any hook's GIT_* variables."""
         return proc.run(
             ["git", *args],
@@ -328,6 +334,7 @@ class Repo:
             env=proc.clean_env(drop_git=True),
             check=check,
             input_text=input_text,
+            own_session=own_session,
         )
 
     # Releases and ships: tags, notes and what the remote has. Failures raise ProcessFailed.
@@ -337,8 +344,11 @@ class Repo:
         ident = self.git("var", "GIT_COMMITTER_IDENT", check=False).stdout.strip()
         return ident.rsplit(" ", 2)[0] if ident else None
 
+    # A release's tag and note are written whatever the terminal's Ctrl-C (rollout.release
+    # finishes recording first): they run out of its process group.
+
     def create_tag(self, name: str, commit_sha: str, message: str) -> None:
-        self.git("tag", "-a", "-F", "-", name, commit_sha, input_text=message)
+        self.git("tag", "-a", "-F", "-", name, commit_sha, input_text=message, own_session=True)
 
     def push_refs(self, refs: list[str], remote: str = "origin") -> dict[str, str]:
         """Push refs without running the pre-push hook (a release's tag, its notes). Returns
@@ -384,7 +394,17 @@ class Repo:
             else []
         )
         text = "\n".join([*lines, line]) + "\n"
-        self.git("notes", f"--ref={notes_ref}", "add", "-f", "-F", "-", commit_sha, input_text=text)
+        self.git(
+            "notes",
+            f"--ref={notes_ref}",
+            "add",
+            "-f",
+            "-F",
+            "-",
+            commit_sha,
+            input_text=text,
+            own_session=True,
+        )
 
     def diff_to_head(self) -> str:
         """The work tree's changes against HEAD, as a patch."""

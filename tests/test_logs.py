@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from typing import Any
 
@@ -29,6 +32,31 @@ def test_logs_prints_recent_events_of_the_service_group(aws: Any, lift: Lift) ->
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(" ", 2)[2] for line in lines] == ["listening on :8080", "GET /health 200"]
+
+
+def test_logs_follow_ends_quietly_at_ctrl_c_as_tail_f_does(aws: Any, lift: Lift) -> None:
+    """Ctrl-C is how `logs -f` ends (issue 18): no `error: interrupted`, exit 0."""
+    logs = boto3.client("logs", region_name="eu-west-1")
+    logs.create_log_group(logGroupName="/lift/staging/payments-api")
+    logs.create_log_stream(logGroupName="/lift/staging/payments-api", logStreamName="app/web/a")
+    logs.put_log_events(
+        logGroupName="/lift/staging/payments-api",
+        logStreamName="app/web/a",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": "listening on :8080"}],
+    )
+    following = subprocess.Popen(
+        ["git-lift", "logs", "-e", "staging", "-f"],
+        cwd=lift.cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own foreground group, as a terminal's Ctrl-C finds it
+    )
+    assert following.stdout is not None
+    assert following.stdout.readline().endswith("listening on :8080\n")
+    os.killpg(following.pid, signal.SIGINT)
+    _, said = following.communicate(timeout=30)
+    assert (following.returncode, said) == (0, "")
 
 
 def test_logs_without_a_log_group_names_the_fix(aws: Any, lift: Lift) -> None:

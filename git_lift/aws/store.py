@@ -57,7 +57,11 @@ class Lock:
 
 
 class LockHeld(LiftError):
-    pass
+    """Someone else holds the deploy lock: `holder` (None when it went meanwhile)."""
+
+    def __init__(self, message: str, holder: str | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder
 
 
 class LockLost(LiftError):
@@ -109,8 +113,9 @@ class Store(Table):
     def _head(target: Target) -> dict[str, Any]:
         return {"pk": {"S": target.release_key}, "sk": {"S": "counter"}}
 
-    def begin_release(self, target: Target, owner: str, ttl: float) -> int:
-        """Take the deploy lock and the next release number in one conditional write."""
+    def begin_release(self, target: Target, owner: str, ttl: float, *, replacing: str = "") -> int:
+        """Take the deploy lock and the next release number in one conditional write.
+        `replacing` names a holder known to be gone, whose lock may be taken over."""
         now = self._clock()
         try:
             answer = self._call(
@@ -118,13 +123,14 @@ class Store(Table):
                     TableName=TABLE,
                     Key=self._head(target),
                     UpdateExpression="SET #o = :owner, expires = :expires ADD #n :one",
-                    ConditionExpression="attribute_not_exists(#o) OR expires < :now",
+                    ConditionExpression="attribute_not_exists(#o) OR expires < :now OR #o = :gone",
                     ExpressionAttributeNames={"#o": "owner", "#n": "n"},
                     ExpressionAttributeValues={
                         ":owner": {"S": owner},
                         ":one": {"N": "1"},
                         ":expires": {"N": str(now + ttl)},
                         ":now": {"N": str(now)},
+                        ":gone": {"S": replacing or owner},
                     },
                     ReturnValues="UPDATED_NEW",
                 )
@@ -385,6 +391,7 @@ def lock_held(target: Target, held: Lock | None, now: float) -> LockHeld:
     who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
     return LockHeld(
         f"{target} is being deployed by {who}",
+        holder=held.owner if held else None,
         hint=f"wait for it, or if it is stale: git lift unlock -e {target.env}",
     )
 

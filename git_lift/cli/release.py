@@ -275,7 +275,12 @@ def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
 
 @cli.command("logs")
 @env_option
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new events.")
+@click.option(
+    "-f",
+    "--follow",
+    is_flag=True,
+    help="Keep printing new events until Ctrl-C (which ends it, exit 0).",
+)
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
 @global_options
 @click.pass_context

@@ -18,6 +18,7 @@ from git_lift.commands.ship import DEFAULT_TIMEOUT
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
+from git_lift.flows.interrupts import shielded
 from git_lift.flows.rollout import Lease, watch_for
 from git_lift.target import Target
 
@@ -65,24 +66,32 @@ def stop_holder(ctx: Context, store: Store, target: Target, held: Lock) -> None:
 
 
 def back_to_previous(ctx: Context, target: Target, previous: str, timeout: float) -> None:
-    """Deploy `previous` again under our own lock and wait until it runs."""
+    """Deploy `previous` again under our own lock and wait until it runs. As for a ship, a
+    signal stops the wait, never the taking or the dropping of the lock."""
     lease = Lease(ctx, target, timeout)
-    lease.take()
-    try:
-        ecs = ctx.aws.ecs(target)
-        state = ecs.describe()
-        watch = watch_for(ctx, ecs, lease)
-        watch.fail_fast = 0  # going back: wait for what ran before, as long as it takes
-        watch.prime(state)
-        following: str | None = None
-        if state.primary is not None and state.primary.task_definition == previous:
-            ui.info(f"ECS is already going back to {short(previous)}")
-            following = state.primary.id
-        else:
-            following = ecs.deploy(previous)
-        watch.until_done(previous, timeout, following)
-    finally:
+    with shielded() as shield:
+        shield.stop_if_interrupted()
+        lease.take()
         try:
-            lease.store.release_lock(target, lease.owner)
-        except LiftError as exc:
-            ui.warn(exc.message)
+            with shield.interruptible():
+                wait_for_previous(ctx, lease, previous, timeout)
+        finally:
+            try:
+                lease.drop()
+            except LiftError as exc:
+                ui.warn(exc.message)
+
+
+def wait_for_previous(ctx: Context, lease: Lease, previous: str, timeout: float) -> None:
+    ecs = ctx.aws.ecs(lease.target)
+    state = ecs.describe()
+    watch = watch_for(ctx, ecs, lease)
+    watch.fail_fast = 0  # going back: wait for what ran before, as long as it takes
+    watch.prime(state)
+    following: str | None = None
+    if state.primary is not None and state.primary.task_definition == previous:
+        ui.info(f"ECS is already going back to {short(previous)}")
+        following = state.primary.id
+    else:
+        following = ecs.deploy(previous)
+    watch.until_done(previous, timeout, following)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from git_lift import proc, ui
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
+from git_lift.flows.interrupts import ends_quietly
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Further back than a year is a typo (and past what a log group usually keeps); a huge number
@@ -31,6 +32,16 @@ def parse_since(text: str) -> float:
 
 
 def logs(ctx: Context, env: str, since: str, follow: bool) -> int:
+    """Events since `since`; with `follow`, new ones every 2 s until Ctrl-C (SIGTERM,
+    SIGHUP), which ends it quietly, as it ends `tail -f`."""
+    if not follow:
+        return show_events(ctx, env, since, follow)
+    with ends_quietly():
+        show_events(ctx, env, since, follow)
+    return 0
+
+
+def show_events(ctx: Context, env: str, since: str, follow: bool) -> int:
     source = ctx.aws.logs(ctx.target(env))
     start = int((ctx.aws.wall_clock() - parse_since(since)) * 1000)
     seen: set[str] = set()

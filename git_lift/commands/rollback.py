@@ -12,7 +12,7 @@ from git_lift.flows import pinned
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.release import deployer
-from git_lift.flows.rollout import release, report, tag_if_released
+from git_lift.flows.rollout import release, report
 from git_lift.target import Target
 
 
@@ -77,7 +77,6 @@ def roll_back(ctx: Context, target: Target, to: int | None, timeout: float) -> i
         timeout=timeout,
         fresh=False,
     )
-    tag_if_released(ctx, target, done)
     report(ctx, done)
     config = "code and config" if back.pinned else "code (config is not pinned)"
     ui.info(

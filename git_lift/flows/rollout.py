@@ -3,9 +3,12 @@
 Shared by `ship` and `promote` (a new image, ship_plan.py), `rollback` (an earlier release's
 task definition) and `cancel`. The lock is renewed on each poll while we wait (Lease), so it
 outlives the slowest failing ship: the deploy's wait, then the rollback's. Losing it stops the
-wait with LockLost, naming who holds it. SIGTERM and SIGHUP act as Ctrl-C while the lock is
-held: the lock is released and ECS's state is told. A record that cannot be written is kept in
-`.git/lift/` for `ship --record-only`. Waits, pauses and clocks come from ctx.aws.
+wait with LockLost, naming who holds it. A lock whose holder is a process of this machine that
+is gone is taken over, with a word. Ctrl-C, SIGTERM and SIGHUP (interrupts.py) stop a release
+only while it deploys and waits: taking the lock, and recording (record, unlock, tag, note),
+finish first, so that an interrupt never leaves the lock held or a release without its tag,
+and every attempt is in `history`. A record that cannot be written is kept in `.git/lift/` for
+`ship --record-only`. Waits, pauses and clocks come from ctx.aws.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from pathlib import Path
 
 from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs, ServiceState
-from git_lift.aws.store import LockLost, Release, Store
-from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
+from git_lift.aws.store import LockHeld, LockLost, Release, Store
+from git_lift.errors import AwsError, DeployFailed, Interrupted, LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import Superseded, Watch, rollback, short
-from git_lift.flows.editor import interrupt_on_termination
+from git_lift.flows.interrupts import shielded
 from git_lift.flows.local_state import json_object, read_local
 from git_lift.flows.release import record_tag
 from git_lift.target import Target
@@ -56,6 +59,7 @@ class Lease:
     timeout: float  # one wait's timeout: each renewal keeps the lock that long and a margin
     owner: str = field(default_factory=proc.holder_name)
     renewed: float = 0.0
+    held: bool = False  # taken, and neither dropped nor lost since
 
     @property
     def store(self) -> Store:
@@ -66,10 +70,26 @@ class Lease:
         return self.timeout + LOCK_MARGIN
 
     def take(self) -> int:
-        """The lock and the next release number (LockHeld when someone else deploys)."""
-        number = self.store.begin_release(self.target, self.owner, self.ttl)
-        self.renewed = self.ctx.aws.clock()
+        """The lock and the next release number (LockHeld when someone else deploys). The
+        lock of a process of this machine that is gone is taken over, with a word."""
+        try:
+            number = self.store.begin_release(self.target, self.owner, self.ttl)
+        except LockHeld as held:
+            gone = held.holder
+            if gone is None or proc.holder_alive(gone) is not False:
+                raise
+            number = self.store.begin_release(self.target, self.owner, self.ttl, replacing=gone)
+            ui.warn(
+                f"took over the deploy lock of {self.target} from {gone}, whose process is "
+                "gone; what it was deploying is not recorded"
+            )
+        self.held, self.renewed = True, self.ctx.aws.clock()
         return number
+
+    def drop(self) -> None:
+        """Drop the lock if it is still ours (AwsError when AWS does not answer)."""
+        self.store.release_lock(self.target, self.owner)
+        self.held = False
 
     def beat(self) -> None:
         """Renew the lock (at most every HEARTBEAT s). LockLost when it was taken or removed;
@@ -125,11 +145,15 @@ def deploy_and_wait(
             hint=f"see why above, and the logs: git lift logs -e {ecs.env}",
         ) from failure
     except KeyboardInterrupt:
-        ui.warn(
-            f"interrupted: ECS goes on rolling out {short(arn)} (last seen: {watch.last}); "
-            f"the lock is released. Watch it with: git lift status -e {ecs.env}"
-        )
-        raise
+        raise Stopped(f"ECS goes on rolling out {short(arn)} (last seen: {watch.last})") from None
+
+
+class Stopped(KeyboardInterrupt):
+    """An interrupt while we watched, with what ECS was doing then."""
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(doing)
+        self.doing = doing
 
 
 def release(
@@ -143,33 +167,70 @@ def release(
     timeout: float,
     fresh: bool,
 ) -> Release:
-    """Under the lock: `prepare` the task definition of release N, deploy it, record the outcome.
+    """Under the lock: `prepare` the task definition of release N, deploy it, record the
+    outcome, and tag a release that ran.
 
     The lock and the release number come in one DynamoDB write, the record and the unlock in
     another, whatever happened: a failed deploy is recorded as failed, an interrupted or
-    unwatchable one as interrupted or unverified (history shows them; the caller tags only a
-    release). SIGTERM and SIGHUP count as Ctrl-C from the moment the lock is taken.
+    unwatchable one as interrupted or unverified (history shows them; only a release is
+    tagged). Signals stop it only while it deploys and waits (see the module's docstring).
     """
     lease = Lease(ctx, ecs.target, timeout)
-    with interrupt_on_termination():
+    target = ecs.target
+    with shielded() as shield:
+        shield.stop_if_interrupted()
         number = lease.take()
-        arn: str | None = None
+        arn, deploying = "", False
         try:
-            arn = prepare(number)
-            lease.store.note_deploying(ecs.target, lease.owner, state.task_definition, arn)
-            if wait:
-                deploy_and_wait(ctx, ecs, lease, state, arn, fresh=fresh)
-            else:
-                ecs.deploy(arn)
+            with shield.interruptible():
+                arn = prepare(number)
+                lease.store.note_deploying(target, lease.owner, state.task_definition, arn)
+                deploying = True
+                if wait:
+                    deploy_and_wait(ctx, ecs, lease, state, arn, fresh=fresh)
+                else:
+                    ecs.deploy(arn)
         except BaseException as stopped:
-            give_up(ctx, lease, draft(number, arn) if arn else None, stopped)
+            give_up(ctx, lease, draft(number, arn), stopped)
+            if isinstance(stopped, KeyboardInterrupt):
+                told_interrupted(lease, stopped, arn if deploying else "")
             raise
         done = replace(draft(number, arn), outcome="released" if wait else "unverified")
         try:
-            keep_record(ctx, lease, done, rounds=RECORD_ROUNDS)
+            keep_record(ctx, lease, done, RECORD_ROUNDS, hurry=lambda: shield.interrupted)
         except LockLost as lost:
             ui.warn(f"{lost.message}; release {done.number} ran and is recorded")
+        tag_if_released(ctx, target, done)
+        if shield.interrupted:
+            raise finished_first(target, done)
     return done
+
+
+def told_interrupted(lease: Lease, stopped: KeyboardInterrupt, deploying: str) -> None:
+    """What an interrupt left: what ECS does, and the lock (released unless AWS would not)."""
+    if isinstance(stopped, Stopped):
+        doing = stopped.doing
+    elif deploying:
+        doing = f"ECS may be rolling out {short(deploying)}"
+    else:
+        doing = "nothing was deployed"
+    env = lease.target.env
+    lock = "the lock is still held" if lease.held else "the lock is released"
+    ui.warn(f"interrupted: {doing}; {lock}. Watch it with: git lift status -e {env}")
+
+
+def finished_first(target: Target, done: Release) -> Interrupted:
+    """An interrupt once the deploy was done waited for the record, the tag and the note."""
+    if not done.released:  # --no-wait: the deployment started, nothing more is known
+        when, what = "the deployment started", f"is recorded ({done.outcome})"
+    elif done.dirty:
+        when, what = "the rollout", "runs, recorded (a dirty build is not tagged)"
+    else:
+        when, what = "the rollout", f"runs, recorded and tagged {target.release_tag(done.number)}"
+    return Interrupted(
+        f"interrupted after {when}: release {done.number} of {target} {what}",
+        hint=f"see what runs: git lift status -e {target.env}",
+    )
 
 
 def outcome_of(stopped: BaseException) -> str:
@@ -177,11 +238,13 @@ def outcome_of(stopped: BaseException) -> str:
     return next((o for kind, o in OUTCOMES if isinstance(stopped, kind)), "unverified")
 
 
-def give_up(ctx: Context, lease: Lease, drafted: Release | None, stopped: BaseException) -> None:
-    """Record how a deploy ended and drop the lock; a Ctrl-C does not wait for AWS long."""
+def give_up(ctx: Context, lease: Lease, drafted: Release, stopped: BaseException) -> None:
+    """Record how a deploy ended and drop the lock; a Ctrl-C does not wait for AWS long.
+    An attempt stopped before its task definition existed is recorded only when interrupted
+    (history lists every interrupted attempt); another error just drops the lock."""
     try:
-        if drafted is None:
-            lease.store.release_lock(lease.target, lease.owner)
+        if not drafted.task_definition and not isinstance(stopped, KeyboardInterrupt):
+            lease.drop()
             return
         rounds = 1 if isinstance(stopped, KeyboardInterrupt) else RECORD_ROUNDS
         keep_record(ctx, lease, replace(drafted, outcome=outcome_of(stopped)), rounds)
@@ -196,20 +259,31 @@ def give_up(ctx: Context, lease: Lease, drafted: Release | None, stopped: BaseEx
             ui.hint(unrecorded.hint)
 
 
-def keep_record(ctx: Context, lease: Lease, record: Release, rounds: int) -> None:
-    """Write the record and drop the lock, trying `rounds` times; when AWS never takes it,
-    keep the record for `git lift ship --record-only` and say so. LockLost passes through."""
+def keep_record(
+    ctx: Context,
+    lease: Lease,
+    record: Release,
+    rounds: int,
+    hurry: Callable[[], bool] = lambda: False,
+) -> None:
+    """Write the record and drop the lock, trying `rounds` times (no more once `hurry`: an
+    interrupt waits for one try); when AWS never takes it, keep the record for
+    `git lift ship --record-only` and say so. LockLost passes through."""
     pause = poll_interval(ctx)
     for round_ in range(1, rounds + 1):
         try:
             lease.store.finish_release(lease.target, record, lease.owner)
+        except LockLost:
+            lease.held = False
+            raise
         except AwsError as exc:
-            if round_ == rounds:
+            if round_ == rounds or hurry():
                 raise unrecorded(ctx, lease, record, exc) from exc
             ui.warn(f"could not record release {record.number} yet ({exc.message}); retrying")
             ctx.aws.sleep(pause)
             pause = min(pause * 2, MAX_RECORD_PAUSE)
         else:
+            lease.held = False
             return
 
 
@@ -220,7 +294,7 @@ def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> Li
     path.write_text(json.dumps(asdict(record), sort_keys=True) + "\n")
     env = lease.target.env
     try:
-        lease.store.release_lock(lease.target, lease.owner)
+        lease.drop()
         lock = ""
     except LiftError:
         lock = f"; the deploy lock is still held: git lift unlock -e {env}"

@@ -21,7 +21,7 @@ from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.image import Image, ImageSource, make_image
 from git_lift.flows.release import deployer
-from git_lift.flows.rollout import release, report, tag_if_released
+from git_lift.flows.rollout import release, report
 from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
 from git_lift.target import Target
 
@@ -136,7 +136,6 @@ def execute(
     done = release(
         ctx, ecs, state, prepare=prepare, draft=draft, wait=wait, timeout=timeout, fresh=True
     )
-    tag_if_released(ctx, target, done)
     report(ctx, done)
     said(plan, done, wait)
     return 0

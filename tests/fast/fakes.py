@@ -194,9 +194,9 @@ class FakeStore(Store):
     def head(self, target: Target) -> Head:
         return self.heads.setdefault(target.release_key, Head())
 
-    def begin_release(self, target: Target, owner: str, ttl: float) -> int:
+    def begin_release(self, target: Target, owner: str, ttl: float, *, replacing: str = "") -> int:
         head, now = self.head(target), self._clock()
-        if head.owner is not None and head.expires >= now:
+        if head.owner not in (None, replacing) and head.expires >= now:
             raise lock_held(target, self.lock(target), now)
         head.owner, head.expires, head.n = owner, now + ttl, head.n + 1
         return head.n

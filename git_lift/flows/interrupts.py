@@ -1,0 +1,85 @@
+"""Ctrl-C, SIGTERM and SIGHUP where stopping halfway would leave something behind.
+
+Inside `shielded()` the three signals are held back, and raise KeyboardInterrupt only inside
+`interruptible()` stretches, once: what follows the interrupt is cleanup, which a second
+signal must not cut short. A Ctrl-C often arrives twice (the terminal sends it to git, which
+forwards it to the git-lift it runs; `timeout -s INT` signals both too), and a signal landing
+between a conditional write and the code that knows it wrote (taking the deploy lock), or
+inside the `except` that drops the lock, used to leave the lock held by a process that had
+exited (issue 18). Child processes are not shielded: a `git push` still ends at Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Shield:
+    """Signals held back (`pending`, the first of them) outside interruptible stretches."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self.keep = False  # leave the handlers in place on the way out (the process ends)
+        self._open = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._open:
+            self._open = False  # first, so that a second signal finds the stretch closed
+            raise KeyboardInterrupt
+        if self.pending is None:
+            self.pending = signum
+
+    @property
+    def interrupted(self) -> bool:
+        return self.pending is not None
+
+    def stop_if_interrupted(self) -> None:
+        """Raise KeyboardInterrupt now for a signal held back so far."""
+        if self.pending is not None:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """A stretch a signal may stop (KeyboardInterrupt, once); one already held back stops
+        it before it starts."""
+        self.stop_if_interrupted()
+        self._open = True
+        try:
+            yield
+        finally:
+            self._open = False
+
+
+@contextmanager
+def shielded() -> Iterator[Shield]:
+    """Hold SIGINT, SIGTERM and SIGHUP back (see Shield) until the block ends. Python runs
+    signal handlers in the main thread only: elsewhere nothing is shielded."""
+    shield = Shield()
+    if threading.current_thread() is not threading.main_thread():
+        yield shield
+        return
+    previous = {sig: signal.signal(sig, shield._handle) for sig in SIGNALS}
+    try:
+        yield shield
+    finally:
+        if not shield.keep:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+@contextmanager
+def ends_quietly() -> Iterator[None]:
+    """For a command that runs until stopped (`logs -f`, as `tail -f`): Ctrl-C, SIGTERM or
+    SIGHUP end the block without an error, and their repeats are held back from then on."""
+    with shielded() as shield:
+        try:
+            with shield.interruptible():
+                yield
+        except KeyboardInterrupt:
+            shield.keep = True
