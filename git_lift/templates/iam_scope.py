@@ -10,18 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, Target, arn
-from git_lift.templates.environment_params import INTERNAL_LISTENER, LISTENER, VPC_ID
-from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn
+from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn, stack_role_arn
 
 Statement = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Network:
-    """What the environment stack made that service stacks attach to (from its record)."""
-
-    vpc_id: str
-    listeners: tuple[str, ...]  # the listeners services add rules to
 
 
 @dataclass(frozen=True)
@@ -31,7 +22,6 @@ class Scope:
     account: str
     kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
     pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
-    network: Network | None = None  # None: the environment does not exist yet
 
     def __post_init__(self) -> None:
         if not self.targets or len({t.env for t in self.targets}) != 1:
@@ -92,6 +82,11 @@ class Scope:
         return [self.arn("iam", f"role/{t.role_name(k)}") for t in self.targets for k in ROLE_KINDS]
 
     @property
+    def stack_role(self) -> str:
+        """The role CloudFormation changes the service stacks with."""
+        return stack_role_arn(self.environment, self.region, self.account)
+
+    @property
     def boundary(self) -> str:
         return boundary_arn(self.environment, self.region, self.account)
 
@@ -124,11 +119,3 @@ def allow(sid: str, actions: list[str], resources: list[str] | str, **extra: Any
 def leading_keys(*keys: str) -> dict[str, Any]:
     """Items whose partition key is one of `keys` (every key of a batch or transaction)."""
     return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(keys)}}
-
-
-def network(outputs: dict[str, str]) -> Network | None:
-    """The network of an environment's record (its stack's outputs); None before it exists."""
-    if VPC_ID not in outputs:
-        return None
-    listeners = tuple(outputs[k] for k in (LISTENER, INTERNAL_LISTENER) if outputs.get(k))
-    return Network(outputs[VPC_ID], listeners)
