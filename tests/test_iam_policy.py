@@ -717,3 +717,21 @@ def test_developers_pass_the_stack_role_to_cloudformation_only() -> None:
     ci = policy("ci", SCOPE)
     assert not permits(ci, "iam:PassRole", STACK_ROLE, **to_cloudformation)
     assert permits(ci, "iam:PassRole", task, **to_tasks)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audience: str) -> None:
+    """A service role made with a trust naming the developer (a template of their own handed
+    to CloudFormation) still cannot be assumed by them: an explicit deny in their own policy
+    wins over any other policy that allows it."""
+    document = policy(audience, SCOPE)
+    everything = {"Sid": "Elsewhere", "Effect": "Allow", "Action": ["sts:*"], "Resource": "*"}
+    widened = {**document, "Statement": [*document["Statement"], everything]}
+    for name in (
+        "lift-staging-payments-api-task",
+        "lift-staging-payments-api-execution",
+        "lift-staging-other-task",
+        "lift-staging-cloudformation",
+    ):
+        assert not permits(widened, "sts:AssumeRole", role(name)), name
+    assert permits(widened, "sts:AssumeRole", role("lift-staging-deployer"))

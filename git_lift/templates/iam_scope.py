@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, Target, arn
-from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn, stack_role_arn
+from git_lift.templates.task_policies import (
+    ROLE_KINDS,
+    boundary_arn,
+    service_role_arns,
+    stack_role_arn,
+)
 
 Statement = dict[str, Any]
 
@@ -80,6 +85,11 @@ class Scope:
     @property
     def roles(self) -> list[str]:
         return [self.arn("iam", f"role/{t.role_name(k)}") for t in self.targets for k in ROLE_KINDS]
+
+    @property
+    def environment_roles(self) -> list[str]:
+        """Every service's roles in the environment (`Environment.service_roles`)."""
+        return service_role_arns(self.environment, self.region, self.account)
 
     @property
     def stack_role(self) -> str:

@@ -187,8 +187,23 @@ def observe(s: Scope) -> list[Statement]:
     ]
 
 
+def no_role_sessions(s: Scope) -> list[Statement]:
+    """Nobody acts as the environment's roles: a developer may hand CloudFormation a template
+    of their own that gives their service's roles a trust naming them; an explicit deny in
+    their own policy wins over that trust (a principal of another account it cannot stop)."""
+    return [
+        {
+            "Sid": "NoRoleSessions",
+            "Effect": "Deny",
+            "Action": ["sts:AssumeRole"],
+            "Resource": sorted([*s.environment_roles, s.stack_role]),
+        }
+    ]
+
+
 def statements(audience: str, s: Scope) -> list[Statement]:
     found = config_names(s) + ship(s) + store(s, audience) + pinned_config(s, audience)
+    found += no_role_sessions(s)
     if audience in ("developer", "admin"):
         found += config_values(s) + observe(s) + service_stacks(s)
     if audience == "admin":

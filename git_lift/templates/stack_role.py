@@ -24,7 +24,7 @@ from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, arn
 from git_lift.templates.iam_scope import Statement, allow
-from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn, stack_role_arn
+from git_lift.templates.task_policies import boundary_arn, service_role_arns, stack_role_arn
 
 CLOUDFORMATION = "cloudformation.amazonaws.com"
 ELB = "elasticloadbalancing"
@@ -64,7 +64,7 @@ class RoleScope:
 
     @property
     def roles(self) -> list[str]:
-        return [self.arn("iam", f"role/{self.env.service_roles(kind)}") for kind in ROLE_KINDS]
+        return service_role_arns(self.env, self.region, self.account)
 
     @property
     def tagged(self) -> dict[str, str]:

@@ -23,6 +23,11 @@ def boundary_arn(env: Environment, region: str, account_id: str) -> str:
     return arn("iam", region, account_id, f"policy/{env.boundary_policy}")
 
 
+def service_role_arns(env: Environment, region: str, account_id: str) -> list[str]:
+    """Every service's task and execution roles in the environment (patterns)."""
+    return [arn("iam", region, account_id, f"role/{env.service_roles(k)}") for k in ROLE_KINDS]
+
+
 def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
     """The role CloudFormation changes the environment's service stacks with (stack_role.py)."""
     return arn("iam", region, account_id, f"role/{env.cloudformation_role}")
