@@ -147,6 +147,16 @@ def test_every_call_of_a_representative_run_is_allowed(
     developer = policy("developer", SCOPE)
     assert {a for a in admin_calls if not allowed(admin, a)} == set()
     assert {a for a in developer_calls if not allowed(developer, a)} == set()
+    # The developer's stack changes are CloudFormation's, with the role the developer may pass
+    # it; the developer calls no IAM.
+    from moto.cloudformation.models import cloudformation_backends
+
+    change_sets = cloudformation_backends["123456789012"]["eu-west-1"].change_sets.values()
+    roles = {c.role_arn for c in change_sets if c.stack_name == "lift-staging-payments-api"}
+    assert roles == {STACK_ROLE}
+    passed = {"iam_PassedToService": "cloudformation.amazonaws.com"}
+    assert permits(developer, "iam:PassRole", STACK_ROLE, **passed)
+    assert not any(a.startswith("iam:") for a in developer_calls | ci_calls)
     assert {a for a in ci_calls if not allowed(policy("ci", SCOPE), a)} == set()
     assert "ecs:UpdateService" in ci_calls
     # The run did exercise the stacks and the store, not just a few reads.
