@@ -101,21 +101,24 @@ class Scope:
         return boundary_arn(self.environment, self.region, self.account)
 
     @property
-    def env_tag(self) -> dict[str, str]:
-        return {f"aws:ResourceTag/{TAG_ENV}": self.env}
-
-    @property
     def env_request_tag(self) -> dict[str, str]:
-        return {f"aws:RequestTag/{TAG_ENV}": self.env}
+        return request_tag(self.env)
 
-    @property
-    def claim(self) -> dict[str, Any]:
-        """Tag a resource with this environment only while it has no environment tag: a
-        request tag alone would let staging re-tag production's resource and then own it."""
-        return {
-            "Null": {f"aws:ResourceTag/{TAG_ENV}": "true"},
-            "StringEquals": self.env_request_tag,
-        }
+
+def resource_tag(env: str) -> dict[str, str]:
+    """A resource tagged with environment `env`."""
+    return {f"aws:ResourceTag/{TAG_ENV}": env}
+
+
+def request_tag(env: str) -> dict[str, str]:
+    """A request that tags with environment `env`."""
+    return {f"aws:RequestTag/{TAG_ENV}": env}
+
+
+def claim(env: str) -> dict[str, Any]:
+    """Tag a resource with environment `env` only while it has no environment tag: a request
+    tag alone would let staging re-tag production's resource and then own it."""
+    return {"Null": {f"aws:ResourceTag/{TAG_ENV}": "true"}, "StringEquals": request_tag(env)}
 
 
 def allow(sid: str, actions: list[str], resources: list[str] | str, **extra: Any) -> Statement:

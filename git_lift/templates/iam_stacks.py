@@ -7,9 +7,7 @@ templates/iam_statements.py and templates/stack_role.py.
 from __future__ import annotations
 
 from git_lift.templates.iam_scope import Scope, Statement, allow
-from git_lift.templates.stack_role import CLOUDFORMATION
-
-ELB = "elasticloadbalancing"
+from git_lift.templates.stack_role import CLOUDFORMATION, ELB
 
 STACK_ACTIONS = [
     "cloudformation:CreateChangeSet",

@@ -22,8 +22,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from git_lift.target import TAG_ENV, Environment, arn
-from git_lift.templates.iam_scope import Statement, allow
+from git_lift.target import Environment, arn
+from git_lift.templates.iam_scope import Statement, allow, claim, request_tag, resource_tag
 from git_lift.templates.task_policies import boundary_arn, service_role_arns, stack_role_arn
 
 CLOUDFORMATION = "cloudformation.amazonaws.com"
@@ -68,15 +68,11 @@ class RoleScope:
 
     @property
     def tagged(self) -> dict[str, str]:
-        return {f"aws:ResourceTag/{TAG_ENV}": self.env.name}
+        return resource_tag(self.env.name)
 
     @property
     def claim(self) -> dict[str, Any]:
-        """Tag a resource with this environment only while it has no environment tag."""
-        return {
-            "Null": {f"aws:ResourceTag/{TAG_ENV}": "true"},
-            "StringEquals": {f"aws:RequestTag/{TAG_ENV}": self.env.name},
-        }
+        return claim(self.env.name)
 
 
 def service_roles(r: RoleScope) -> list[Statement]:
@@ -87,7 +83,7 @@ def service_roles(r: RoleScope) -> list[Statement]:
             "CreateServiceRoles",
             ["iam:CreateRole"],
             r.roles,
-            Condition={"StringEquals": {**bounded, f"aws:RequestTag/{TAG_ENV}": r.env.name}},
+            Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
         ),
         allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
         allow(
@@ -203,7 +199,7 @@ def resources(r: RoleScope) -> list[Statement]:
             "CreateTargetGroups",
             [f"{ELB}:CreateTargetGroup"],
             target_groups,
-            Condition={"StringEquals": {f"aws:RequestTag/{TAG_ENV}": env.name}},
+            Condition={"StringEquals": request_tag(env.name)},
         ),
         allow("TagNewTargetGroups", [f"{ELB}:AddTags"], target_groups, Condition=r.claim),
         allow(
