@@ -75,6 +75,23 @@ class Environment:
         return f"{PREFIX}-{self.name}-boundary"
 
     @property
+    def cloudformation_role(self) -> str:
+        """`lift-<env>-cloudformation`: the role CloudFormation changes the service stacks
+        with; it matches no service role (`service_roles`)."""
+        return f"{PREFIX}-{self.name}-cloudformation"
+
+    def service_roles(self, kind: str) -> str:
+        """The pattern of every service's `Target.role_name(kind)` in the environment. Names
+        hold hyphens, so `lift-qa-*` also matches environment `qa-1`'s: policies that use it
+        also check the role's boundary or tags."""
+        return f"{PREFIX}-{self.name}-*-{kind}"
+
+    @property
+    def task_family_prefix(self) -> str:
+        """Every service's task family in the environment starts with it (`Target.task_family`)."""
+        return f"{self.name}-"
+
+    @property
     def parameter_path(self) -> str:
         """`/<env>`: every service's parameters in the environment, without the slash."""
         return f"/{self.name}"

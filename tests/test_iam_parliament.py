@@ -19,7 +19,8 @@ import pytest
 
 parliament = pytest.importorskip("parliament")
 
-from git_lift.templates.iam_scope import Network, Scope  # noqa: E402
+from git_lift.templates import stack_role  # noqa: E402
+from git_lift.templates.iam_scope import Scope  # noqa: E402
 from git_lift.templates.iam_statements import policy  # noqa: E402
 from git_lift.templates.iam_trust import principal, trust_policy  # noqa: E402
 from tests.infra_support import policy_scope  # noqa: E402
@@ -43,12 +44,21 @@ def exact_resources(statement: dict[str, Any], s: Scope) -> bool:
     return statement["Resource"] != "*" and all("*" not in r for r in statement["Resource"])
 
 
+def either(*guards: Any) -> Any:
+    return lambda statement, s: any(guard(statement, s) for guard in guards)
+
+
+# The boundary grants the CloudFormation role's statements to that role alone.
+TO_THE_STACK_ROLE = requires("aws:PrincipalArn", "{s.stack_role}")
+
+
 ALLOWED: dict[tuple[str, str], Any] = {
     # Pushing and pulling images needs a registry token; AWS grants it on "*" only.
     ("CREDENTIALS_EXPOSURE", "ecr:getauthorizationtoken"): lambda st, s: True,
     # Tasks run with the service's roles, passed to ECS tasks only.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:passrole"): requires("iam:PassedToService"),
-    # Service stacks author the service's two roles, only under the environment's boundary.
+    # The CloudFormation role (and the admin, that role) author roles only under the
+    # environment's boundary. Nobody may change a role's trust (iam:UpdateAssumeRolePolicy).
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:createrole"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
     ),
@@ -58,9 +68,11 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterolepolicy"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
     ),
-    # No condition key applies to these: the statements name the two roles exactly.
-    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterole"): exact_resources,
-    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:updateassumerolepolicy"): exact_resources,
+    # No condition key but tags applies: the admin's statement names the CloudFormation role
+    # exactly; that role deletes only roles tagged with its environment.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterole"): either(
+        exact_resources, requires("aws:ResourceTag/lift:environment", "{s.env}"), TO_THE_STACK_ROLE
+    ),
     # ECS, load balancing and autoscaling create their own service-linked roles once.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:createservicelinkedrole"): requires(
         "iam:AWSServiceName"
@@ -74,30 +86,19 @@ ALLOWED: dict[tuple[str, str], Any] = {
 }
 
 KEY = "arn:{p}:kms:{r}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-LISTENERS = (
-    "arn:{p}:elasticloadbalancing:{r}:123456789012:listener/app/lift-qa-1/50dc6c495c0c9188/"
-    "f2f7dc8efc522ab2",
-    "arn:{p}:elasticloadbalancing:{r}:123456789012:listener/app/lift-qa-1-int/1e2d3c4b5a697887/"
-    "0a1b2c3d4e5f6071",
-)
+LOAD_BALANCERS = ("lift-qa-1-LoadB-1A2B3C4D5E6F", "lift-qa-1-Inter-6F5E4D3C2B1A")
 REGIONS = {"eu-west-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"}
 
 
 def scopes() -> list[Scope]:
-    """Regions x one or several services x custom KMS key or not x before `env create`, after
-    it over HTTP only, after it with HTTPS (a third listener: the public one is HTTPS)."""
+    """Regions x one or several services x custom KMS key or not x pinned config or not."""
     found = []
-    for (region, p), services, key, listeners in itertools.product(
+    for (region, p), services, key, pins in itertools.product(
         REGIONS.items(),
         [("payments-api",), ("api", "api-gateway", "worker")],
         [None, KEY],
-        [None, LISTENERS[:1], LISTENERS],
+        [False, True],
     ):
-        network = None
-        if listeners is not None:
-            network = Network(
-                "vpc-0123456789abcdef0", tuple(x.format(p=p, r=region) for x in listeners)
-            )
         found.append(
             policy_scope(
                 "qa-1",
@@ -105,10 +106,24 @@ def scopes() -> list[Scope]:
                 region,
                 "123456789012",
                 kms_key_arn=key.format(p=p, r=region) if key else None,
-                network=network,
-                pins_config=listeners is not None,  # pinned config, with and without a key
+                pins_config=pins,
             )
         )
+    return found
+
+
+def stack_role_scopes() -> list[tuple[stack_role.RoleScope, Scope]]:
+    """The CloudFormation role's policy: regions x the public load balancer, or also the
+    internal one; each with a Scope of its environment for the guards."""
+    found = []
+    for (region, _), balancers in itertools.product(
+        REGIONS.items(), [LOAD_BALANCERS[:1], LOAD_BALANCERS]
+    ):
+        s = policy_scope("qa-1", ("api",), region, "123456789012")
+        r = stack_role.RoleScope(
+            s.environment, region, s.account, "vpc-0123456789abcdef0", balancers
+        )
+        found.append((r, s))
     return found
 
 
@@ -154,23 +169,44 @@ def test_parliament_finds_nothing_unintended(audience: str) -> None:
     for s in scopes():
         found = unexplained(policy(audience, s), s)
         if found:
-            problems[f"{s.region} {s.services} key={bool(s.kms_key_arn)} {s.network}"] = found
+            problems[f"{s.region} {s.services} key={bool(s.kms_key_arn)} {s.pins_config}"] = found
+    assert problems == {}
+
+
+def test_parliament_finds_nothing_unintended_in_the_cloudformation_roles_policy() -> None:
+    problems = {}
+    for r, s in stack_role_scopes():
+        document = {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
+        found = unexplained(document, s)
+        if found:
+            problems[f"{r.region} {r.load_balancers}"] = found
     assert problems == {}
 
 
 def test_parliament_catches_what_the_audit_found() -> None:
-    """The checks bite: the old shapes (roles without a boundary, Describe on scoped ARNs)
-    are reported."""
-    s = scopes()[0]
-    document = policy("developer", s)
+    """The checks bite: the old shapes (roles without a boundary, Describe on scoped ARNs, a
+    developer who may rewrite a service role's trust) are reported."""
+    r, s = stack_role_scopes()[0]
+    document = {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
     for statement in document["Statement"]:
-        if statement["Sid"] == "CreateBoundedRoles":
+        if statement["Sid"] == "CreateServiceRoles":
             del statement["Condition"]
         if statement["Sid"] == "Describe":
             statement["Resource"] = [s.arn("ec2", "vpc/*")]
     problems = unexplained(document, s)
     assert any("iam:createrole" in p for p in problems)
     assert any("RESOURCE_MISMATCH" in p for p in problems)
+    developer = policy("developer", s)
+    trust = {
+        "Sid": "ServiceRoles",
+        "Effect": "Allow",
+        "Action": ["iam:UpdateAssumeRolePolicy"],
+        "Resource": s.roles,
+    }
+    developer["Statement"].append(trust)
+    assert "MEDIUM PERMISSIONS_MANAGEMENT_ACTIONS: iam:updateassumerolepolicy" in unexplained(
+        developer, s
+    )
 
 
 def trust_documents() -> list[tuple[str, dict[str, Any]]]:

@@ -7,6 +7,7 @@ method it calls, so code that no test here runs is covered too.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import fnmatch
 import json
@@ -17,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from git_lift.templates.iam_scope import Network
+from git_lift.templates import stack_role
 from git_lift.templates.iam_statements import policy
 from tests.helpers import Lift
 from tests.infra_support import policy_scope, put_config
@@ -28,8 +29,19 @@ LISTENER = (
     "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/lift-staging-alb"
     "/50dc6c495c0c9188/f2f7dc8efc522ab2"
 )
-NETWORK = Network("vpc-0123456789abcdef0", (LISTENER,))
-SCOPE = policy_scope("staging", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK)
+SCOPE = policy_scope("staging", ("payments-api",), "eu-west-1", "123456789012")
+# What the environment stack makes the CloudFormation role's policy name (LISTENER's).
+VPC = "vpc-0123456789abcdef0"
+ROLE_SCOPE = stack_role.RoleScope(
+    SCOPE.environment, "eu-west-1", "123456789012", VPC, ("lift-staging-alb",)
+)
+
+
+def role_policy(r: stack_role.RoleScope = ROLE_SCOPE) -> dict[str, Any]:
+    """The CloudFormation role's own policy."""
+    return {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
+
+
 # AWS allows these to everyone: no policy can grant or deny them.
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}
 # One API call, authorised as the item actions it carries.
@@ -135,6 +147,16 @@ def test_every_call_of_a_representative_run_is_allowed(
     developer = policy("developer", SCOPE)
     assert {a for a in admin_calls if not allowed(admin, a)} == set()
     assert {a for a in developer_calls if not allowed(developer, a)} == set()
+    # The developer's stack changes are CloudFormation's, with the role the developer may pass
+    # it; the developer calls no IAM.
+    from moto.cloudformation.models import cloudformation_backends
+
+    change_sets = cloudformation_backends["123456789012"]["eu-west-1"].change_sets.values()
+    roles = {c.role_arn for c in change_sets if c.stack_name == "lift-staging-payments-api"}
+    assert roles == {STACK_ROLE}
+    passed = {"iam_PassedToService": "cloudformation.amazonaws.com"}
+    assert permits(developer, "iam:PassRole", STACK_ROLE, **passed)
+    assert not any(a.startswith("iam:") for a in developer_calls | ci_calls)
     assert {a for a in ci_calls if not allowed(policy("ci", SCOPE), a)} == set()
     assert "ecs:UpdateService" in ci_calls
     # The run did exercise the stacks and the store, not just a few reads.
@@ -264,7 +286,7 @@ def test_the_command_prints_the_policy_for_the_repos_services(aws: Any, lift: Li
     result = lift("iam-policy", "-e", "staging", "--for", "ci")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    assert printed == policy("ci", dataclasses.replace(SCOPE, network=None))
+    assert printed == policy("ci", SCOPE)
     assert "IAM policy (ci) for payments-api in staging" in result.stderr
     explicit = lift("iam-policy", "-e", "staging", "--account", "210987654321")
     assert ":210987654321:" in explicit.stdout and ":123456789012:" not in explicit.stdout
@@ -322,37 +344,66 @@ def role(name: str) -> str:
     return f"arn:aws:iam::123456789012:role/{name}"
 
 
-@pytest.mark.parametrize("audience", ["developer", "admin"])
-def test_roles_are_created_only_under_the_environments_boundary(audience: str) -> None:
-    document = policy(audience, SCOPE)
+@pytest.mark.parametrize("where", ["role policy", "boundary"])
+def test_roles_are_created_only_under_the_environments_boundary(where: str) -> None:
+    """What the CloudFormation role may do to service roles, by its own policy and by the
+    boundary that caps it (as that role: `aws:PrincipalArn`)."""
+    document = role_policy() if where == "role policy" else policy("boundary", SCOPE)
+    as_role = {"aws_PrincipalArn": STACK_ROLE}
     task = role("lift-staging-payments-api-task")
     tags = {
         "aws_RequestTag__lift:environment": "staging",
         "aws_RequestTag__lift:service": "payments-api",
     }
-    assert permits(document, "iam:CreateRole", task, iam_PermissionsBoundary=BOUNDARY, **tags)
-    assert not permits(document, "iam:CreateRole", task, **tags)
+    bounded = {"iam_PermissionsBoundary": BOUNDARY, **as_role}
+    assert permits(document, "iam:CreateRole", task, **bounded, **tags)
+    assert not permits(document, "iam:CreateRole", task, **tags, **as_role)
     admin_boundary = "arn:aws:iam::aws:policy/AdministratorAccess"
     for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"):
-        assert not permits(document, action, task, iam_PermissionsBoundary=admin_boundary, **tags)
-    assert permits(document, "iam:PutRolePolicy", task, iam_PermissionsBoundary=BOUNDARY)
-    assert not permits(document, "iam:PutRolePolicy", task)
+        assert not permits(
+            document, action, task, iam_PermissionsBoundary=admin_boundary, **tags, **as_role
+        )
+    assert permits(document, "iam:PutRolePolicy", task, **bounded)
+    assert not permits(document, "iam:PutRolePolicy", task, **as_role)
+    assert not permits(document, "iam:DeleteRolePermissionsBoundary", task, **bounded)
+    # Never a role's trust, never itself or the boundary.
+    assert not permits(document, "iam:UpdateAssumeRolePolicy", task, **bounded)
+    for action in ("iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"):
+        assert not permits(document, action, STACK_ROLE, **bounded)
+    assert not permits(document, "iam:CreatePolicyVersion", BOUNDARY, **as_role)
+    # Only service roles, never any other role of the account.
+    assert not permits(document, "iam:CreateRole", role("lift-staging-admin"), **bounded, **tags)
+    assert not permits(document, "iam:AttachRolePolicy", task, **bounded)
+    if where == "boundary":
+        # A task role under the same boundary gets none of it.
+        other = {"aws_PrincipalArn": task}
+        assert not permits(document, "iam:CreateRole", task, **tags, **bounded | other)
+
+
+def test_the_cloudformation_role_deletes_only_its_environments_roles() -> None:
+    """Role names share a prefix across environments (`lift-staging-*` matches
+    `lift-staging-2-...`): the boundary and the tags tell them apart."""
+    document = role_policy()
+    theirs = role("lift-staging-2-api-task")
+    own_tag = {"aws_ResourceTag__lift:environment": "staging"}
+    their_tag = {"aws_ResourceTag__lift:environment": "staging-2"}
+    assert permits(document, "iam:DeleteRole", role("lift-staging-api-task"), **own_tag)
+    assert not permits(document, "iam:DeleteRole", theirs, **their_tag)
+    their_boundary = BOUNDARY.replace("staging", "staging-2")
     assert not permits(
-        document, "iam:DeleteRolePermissionsBoundary", task, iam_PermissionsBoundary=BOUNDARY
+        document, "iam:PutRolePolicy", theirs, iam_PermissionsBoundary=their_boundary
     )
-    # Only the service's two roles, never any other role of the account.
     assert not permits(
         document,
-        "iam:CreateRole",
-        role("lift-staging-payments-api-x"),
-        **tags,
-        iam_PermissionsBoundary=BOUNDARY,
+        "iam:TagRole",
+        theirs,
+        **their_tag,
+        **{"aws_RequestTag__lift:environment": "staging"},
     )
-    assert not permits(document, "iam:AttachRolePolicy", task)
 
 
 def test_a_service_policy_never_matches_a_longer_named_services_roles() -> None:
-    api = policy_scope("staging", ("api",), "eu-west-1", "123456789012", network=NETWORK)
+    api = policy_scope("staging", ("api",), "eu-west-1", "123456789012")
     passed = {"iam_PassedToService": "ecs-tasks.amazonaws.com"}
     for audience in ("ci", "developer"):
         document = policy(audience, api)
@@ -362,10 +413,10 @@ def test_a_service_policy_never_matches_a_longer_named_services_roles() -> None:
             assert not permits(document, "iam:DeleteRole", role(other))
 
 
-def test_staging_developers_cannot_touch_productions_network_or_scaling() -> None:
-    document = policy("developer", SCOPE)
+def test_staging_stacks_cannot_touch_productions_network_or_scaling() -> None:
+    document = role_policy()
     group = ACCOUNT.format("ec2", "security-group/sg-0123")
-    staging_vpc = ACCOUNT.format("ec2", f"vpc/{NETWORK.vpc_id}")
+    staging_vpc = ACCOUNT.format("ec2", f"vpc/{VPC}")
     production_vpc = ACCOUNT.format("ec2", "vpc/vpc-0fedcba987654321f")
     ingress = "ec2:AuthorizeSecurityGroupIngress"
     assert permits(document, ingress, group, ec2_Vpc=staging_vpc)
@@ -424,10 +475,14 @@ def test_each_environment_writes_only_its_own_items(audience: str) -> None:
     assert not permits(document, "dynamodb:Scan", table)
 
 
-def test_task_definitions_of_the_stack_can_be_tagged_when_created() -> None:
-    document = policy("developer", SCOPE)
+@pytest.mark.parametrize("who", ["stack role", "developer"])
+def test_task_definitions_of_the_stack_can_be_tagged_when_created(who: str) -> None:
+    document = role_policy() if who == "stack role" else policy("developer", SCOPE)
     revision = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
-    assert permits(document, "ecs:TagResource", revision, ecs_CreateAction="RegisterTaskDefinition")
+    tagged = permits(
+        document, "ecs:TagResource", revision, ecs_CreateAction="RegisterTaskDefinition"
+    )
+    assert tagged == (who == "stack role")  # the stack tags it; a ship does not
     assert permits(document, "ecs:RegisterTaskDefinition", revision)
     other = ACCOUNT.format("ecs", "task-definition/production-payments-api:7")
     assert not permits(document, "ecs:RegisterTaskDefinition", other)
@@ -460,45 +515,79 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     }
     assert set(roles) == {"lift-staging-payments-api-task", "lift-staging-payments-api-execution"}
     assert {r["PermissionsBoundary"] for r in roles.values()} == {BOUNDARY}
-    developer = policy("developer", SCOPE)
     tags = {f"aws_RequestTag__{t['Key']}": t["Value"] for t in roles[next(iter(roles))]["Tags"]}
     for name in roles:
         assert permits(
-            developer, "iam:CreateRole", role(name), iam_PermissionsBoundary=BOUNDARY, **tags
+            role_policy(), "iam:CreateRole", role(name), iam_PermissionsBoundary=BOUNDARY, **tags
         )
     admin = policy("admin", SCOPE)
     assert permits(admin, "iam:CreatePolicy", BOUNDARY)
     for change in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"):
         assert not permits(admin, change, BOUNDARY)
-    assert not permits(developer, "iam:CreatePolicy", BOUNDARY)
-    # The boundary itself grants no IAM and nothing outside its environment.
-    boundary = json.dumps(policy("boundary", SCOPE))
-    assert '"iam:' not in boundary and "production" not in boundary
-    assert "parameter/staging/*" in boundary
+    assert not permits(policy("developer", SCOPE), "iam:CreatePolicy", BOUNDARY)
+    # The boundary grants IAM to the CloudFormation role alone, and nothing outside its
+    # environment.
+    boundary = policy("boundary", SCOPE)
+    for statement in boundary["Statement"]:
+        if any(a.startswith("iam:") for a in statement["Action"]):
+            assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": STACK_ROLE}
+    assert "production" not in json.dumps(boundary)
+    assert "parameter/staging/*" in json.dumps(boundary)
 
 
-def test_the_command_prints_the_boundary_and_scopes_to_the_created_environment(
+def test_the_boundary_fits_a_managed_policy() -> None:
+    """IAM quotas: a managed policy holds at most 6,144 characters, whitespace left out; the
+    longest names, the longest partition and a KMS key make the largest boundary."""
+    longest = policy_scope("e" * 20, ("s" * 28,), "us-gov-west-1", "123456789012", kms_key_arn=KEY)
+    assert len(json.dumps(policy("boundary", longest), separators=(",", ":"))) <= 6144
+
+
+def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_its_vpc(
     aws: Any, lift: Lift
 ) -> None:
     result = lift("iam-policy", "-e", "staging", "--for", "boundary")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == policy("boundary", SCOPE)
     assert "aws iam create-policy --policy-name lift-staging-boundary" in result.stderr
+    assert "aws iam create-policy-version --policy-arn " + BOUNDARY in result.stderr
 
     before = lift("iam-policy", "-e", "staging", "--for", "developer")
-    assert "staging does not exist yet" in before.stderr
-    assert "ec2:CreateSecurityGroup" not in before.stdout
+    assert "lift-staging-cloudformation" in before.stderr
     run(lift, "env", "create", "-e", "staging", "--yes")
     after = lift("iam-policy", "-e", "staging", "--for", "developer")
     assert after.returncode == 0, after.stderr
-    assert "does not exist yet" not in after.stderr
+    assert after.stdout == before.stdout  # the developer's policy names no network
+    # The role the environment stack made: CloudFormation's, under the boundary, its
+    # policy naming the environment's own VPC and load balancer.
+    iam = boto3.client("iam", region_name="eu-west-1")
+    made = iam.get_role(RoleName="lift-staging-cloudformation")["Role"]
+    assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
+    assert json.dumps(made["AssumeRolePolicyDocument"]).count("cloudformation.amazonaws.com") == 1
+    raw = iam.get_role_policy(RoleName="lift-staging-cloudformation", PolicyName="service-stacks")
+    # moto keeps a CloudFormation-made role's inline policy as Python's text of the dict.
+    document = ast.literal_eval(raw["PolicyDocument"])
     vpc = boto3.client("ec2", region_name="eu-west-1").describe_vpcs(
         Filters=[{"Name": "tag:lift:environment", "Values": ["staging"]}]
     )["Vpcs"][0]["VpcId"]
-    (create,) = [
-        s for s in json.loads(after.stdout)["Statement"] if s["Sid"] == "CreateSecurityGroups"
+    (balancer,) = boto3.client("elbv2", region_name="eu-west-1").describe_load_balancers()[
+        "LoadBalancers"
     ]
-    assert f"arn:aws:ec2:eu-west-1:123456789012:vpc/{vpc}" in create["Resource"]
+    group = ACCOUNT.format("ec2", "security-group/sg-0123")
+    ingress = "ec2:AuthorizeSecurityGroupIngress"
+    assert permits(document, ingress, group, ec2_Vpc=ACCOUNT.format("ec2", f"vpc/{vpc}"))
+    assert not permits(document, ingress, group, ec2_Vpc=ACCOUNT.format("ec2", "vpc/vpc-other"))
+    listener = ACCOUNT.format(
+        "elasticloadbalancing", f"listener/app/{balancer['LoadBalancerName']}/0123/4567"
+    )
+    assert permits(document, "elasticloadbalancing:CreateRule", listener)
+    assert not permits(
+        document, "elasticloadbalancing:CreateRule", listener.replace("lift-staging", "other")
+    )
+    assert document == role_policy(
+        stack_role.RoleScope(
+            SCOPE.environment, "eu-west-1", "123456789012", vpc, (balancer["LoadBalancerName"],)
+        )
+    )
 
 
 class KeyRecorder:
@@ -538,9 +627,7 @@ def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> No
     )
     table = ACCOUNT.format("dynamodb", "table/git-lift")
     developer = policy("developer", SCOPE)
-    production_scope = policy_scope(
-        "production", ("payments-api",), "eu-west-1", "123456789012", network=NETWORK
-    )
+    production_scope = policy_scope("production", ("payments-api",), "eu-west-1", "123456789012")
     production = policy("developer", production_scope)
     assert len(client.calls) == 6
     for operation, keys in client.calls:
@@ -581,3 +668,80 @@ def test_only_the_named_principals_assume_the_deployer_role_with_its_external_id
         assert not permits(trust, "sts:AssumeRole", deployer, aws_PrincipalArn=ci, **ok | wrong)
     without = trust_policy([principal(ci)], None)["Statement"][0]["Condition"]
     assert "sts:ExternalId" not in without["StringEquals"]
+
+
+# --- service stacks change through the environment's CloudFormation role (issue 17) ---------
+
+STACK_ROLE = role("lift-staging-cloudformation")
+IAM_WRITES = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UpdateAssumeRolePolicy",
+)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer"])
+def test_developers_and_ci_cannot_take_over_the_service_roles(audience: str) -> None:
+    """Whoever could rewrite a service role's trust could assume it and act as the app: the
+    developer and ci policies write no IAM at all, whatever the conditions."""
+    document = policy(audience, SCOPE)
+    tags = {
+        "aws_RequestTag__lift:environment": "staging",
+        "aws_RequestTag__lift:service": "payments-api",
+        "aws_ResourceTag__lift:environment": "staging",
+    }
+    for name in ("lift-staging-payments-api-task", "lift-staging-payments-api-execution"):
+        for action in IAM_WRITES:
+            assert not permits(
+                document, action, role(name), iam_PermissionsBoundary=BOUNDARY, **tags
+            ), (action, name)
+    writes = [
+        a
+        for s in document["Statement"]
+        if s["Effect"] == "Allow"
+        for a in s["Action"]
+        if a.startswith("iam:") and a not in ("iam:PassRole", "iam:CreateServiceLinkedRole")
+    ]
+    assert writes == []
+
+
+def test_developers_pass_the_stack_role_to_cloudformation_only() -> None:
+    developer = policy("developer", SCOPE)
+    to_cloudformation = {"iam_PassedToService": "cloudformation.amazonaws.com"}
+    to_tasks = {"iam_PassedToService": "ecs-tasks.amazonaws.com"}
+    assert permits(developer, "iam:PassRole", STACK_ROLE, **to_cloudformation)
+    assert not permits(developer, "iam:PassRole", STACK_ROLE, **to_tasks)
+    assert not permits(developer, "iam:PassRole", STACK_ROLE)
+    task = role("lift-staging-payments-api-task")
+    assert permits(developer, "iam:PassRole", task, **to_tasks)
+    assert not permits(developer, "iam:PassRole", task, **to_cloudformation)
+    # Another environment's role, even one whose name starts the same.
+    for other in ("lift-production-cloudformation", "lift-staging-2-cloudformation"):
+        assert not permits(developer, "iam:PassRole", role(other), **to_cloudformation)
+    # CI changes no stack: it passes the task roles to ECS, nothing to CloudFormation.
+    ci = policy("ci", SCOPE)
+    assert not permits(ci, "iam:PassRole", STACK_ROLE, **to_cloudformation)
+    assert permits(ci, "iam:PassRole", task, **to_tasks)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audience: str) -> None:
+    """A service role made with a trust naming the developer (a template of their own handed
+    to CloudFormation) still cannot be assumed by them: an explicit deny in their own policy
+    wins over any other policy that allows it."""
+    document = policy(audience, SCOPE)
+    everything = {"Sid": "Elsewhere", "Effect": "Allow", "Action": ["sts:*"], "Resource": "*"}
+    widened = {**document, "Statement": [*document["Statement"], everything]}
+    for name in (
+        "lift-staging-payments-api-task",
+        "lift-staging-payments-api-execution",
+        "lift-staging-other-task",
+        "lift-staging-cloudformation",
+    ):
+        assert not permits(widened, "sts:AssumeRole", role(name)), name
+    assert permits(widened, "sts:AssumeRole", role("lift-staging-deployer"))

@@ -281,3 +281,54 @@ def test_each_service_of_a_repo_gets_its_own_stack(aws: Any, tmp_path: Path) -> 
     assert "TargetGroup" not in worker["Resources"]
     at_root = lift("service", "show", "-e", "staging")
     assert at_root.returncode == 2 and "-s NAME" in at_root.stderr
+
+
+def test_service_stacks_change_with_the_environments_cloudformation_role(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    """CloudFormation carries out each change set of a service stack with the role the
+    environment stack made, not with the developer's own rights (issue 17)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    create_env(lift)
+    role = outputs("lift-staging")["CloudFormationRoleArn"]
+    assert role == "arn:aws:iam::123456789012:role/lift-staging-cloudformation"
+    assert create_service(lift).returncode == 0
+    second = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"desired_count": 2})
+    edited = lift("service", "edit", "-e", "staging", "--yes", "--file", second)
+    assert edited.returncode == 0, edited.stderr
+    backend = cloudformation_backends["123456789012"]["eu-west-1"]
+    passed = [
+        (c.change_set_type, c.role_arn)
+        for c in backend.change_sets.values()
+        if c.stack_name == "lift-staging-payments-api"
+    ]
+    assert passed == [("CREATE", role), ("UPDATE", role)]
+    assert stack("lift-staging-payments-api")["RoleARN"] == role
+    # The environment stack itself is changed with the admin's own rights.
+    assert "RoleARN" not in stack("lift-staging")
+
+
+def test_an_environment_from_before_the_role_gets_it_from_env_update(aws: Any, lift: Lift) -> None:
+    create_env(lift)
+    table = client("dynamodb")
+    key = {"pk": {"S": "environment"}, "sk": {"S": "staging"}}
+    item = table.get_item(TableName="git-lift", Key=key)["Item"]
+    record = json.loads(item["doc"]["S"])
+    del record["outputs"]["CloudFormationRoleArn"]  # as an older git lift recorded it
+    table.put_item(TableName="git-lift", Item={**item, "doc": {"S": json.dumps(record)}})
+
+    refused = create_service(lift)
+    assert refused.returncode == 1
+    assert "environment staging has no role for CloudFormation" in refused.stderr
+    assert "hint: an admin makes it with: git lift env update -e staging" in refused.stderr
+    assert client("cloudformation").list_stacks()["StackSummaries"][0]["StackName"] == (
+        "lift-staging"
+    )
+    updated = lift("env", "update", "-e", "staging", "--yes")
+    assert updated.returncode == 0, updated.stderr
+    created = create_service(lift)
+    assert created.returncode == 0, created.stderr
+    assert stack("lift-staging-payments-api")["RoleARN"].endswith(
+        ":role/lift-staging-cloudformation"
+    )

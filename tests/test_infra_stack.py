@@ -122,7 +122,7 @@ def test_change_set_is_awaited_and_its_pages_read(stubbed: Any) -> None:
             "ChangeSetName": ANY,
             "ChangeSetType": "UPDATE",
             "TemplateBody": "{}",
-            "Capabilities": ["CAPABILITY_IAM"],
+            "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "Tags": [{"Key": "lift:environment", "Value": "staging"}],
         },
     )

@@ -709,7 +709,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
 
 def create_stack(cfn: Any, name: str, template: Any) -> dict[str, str]:
     cfn.create_stack(
-        StackName=name, TemplateBody=to_json(template), Capabilities=["CAPABILITY_IAM"]
+        StackName=name, TemplateBody=to_json(template), Capabilities=["CAPABILITY_NAMED_IAM"]
     )
     (stack,) = cfn.describe_stacks(StackName=name)["Stacks"]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")

@@ -20,9 +20,15 @@ from git_lift.errors import AwsError, LiftError
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudformation.literals import CapabilityType
-    from mypy_boto3_cloudformation.type_defs import StackEventTypeDef
+    from mypy_boto3_cloudformation.type_defs import (
+        CreateChangeSetInputTypeDef,
+        StackEventTypeDef,
+    )
 
-CAPABILITIES: list[CapabilityType] = ["CAPABILITY_IAM"]
+# The stacks make roles with fixed names (`Target.role_name`, `Environment.cloudformation_role`):
+# "If you have IAM resources with custom names, you must specify CAPABILITY_NAMED_IAM"
+# (botocore's CreateChangeSet model, Capabilities).
+CAPABILITIES: list[CapabilityType] = ["CAPABILITY_NAMED_IAM"]
 SUCCESS = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 # A failed create leaves a stack that can only be deleted.
 DEAD = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"})
@@ -155,20 +161,32 @@ class CloudFormation:
     # Change sets ------------------------------------------------------------------------------
 
     def create_change_set(
-        self, stack_name: str, body: str, *, create: bool, tags: dict[str, str], timeout: float
+        self,
+        stack_name: str,
+        body: str,
+        *,
+        create: bool,
+        tags: dict[str, str],
+        timeout: float,
+        role_arn: str | None = None,
     ) -> ChangeSet:
-        """Create a change set and wait until CloudFormation has computed it.
+        """Create a change set and wait until CloudFormation has computed it. With `role_arn`,
+        CloudFormation carries it out (and every later operation on the stack) with that role
+        instead of the caller's rights.
 
         An update that changes nothing gives an empty ChangeSet (already deleted)."""
+        request: CreateChangeSetInputTypeDef = {
+            "StackName": stack_name,
+            "ChangeSetName": change_set_name(),
+            "ChangeSetType": "CREATE" if create else "UPDATE",
+            "TemplateBody": body,
+            "Capabilities": CAPABILITIES,
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+        }
+        if role_arn:
+            request["RoleARN"] = role_arn
         with translate_errors(f"creating a change set for {stack_name}"):
-            answer = self._client.create_change_set(
-                StackName=stack_name,
-                ChangeSetName=change_set_name(),
-                ChangeSetType="CREATE" if create else "UPDATE",
-                TemplateBody=body,
-                Capabilities=CAPABILITIES,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
-            )
+            answer = self._client.create_change_set(**request)
         change_set_id = str(answer["Id"])
         status, reason = self._wait_for_change_set(change_set_id, timeout)
         computed = ChangeSet(change_set_id, stack_name, create)

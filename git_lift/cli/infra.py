@@ -370,8 +370,9 @@ def checked_principals(
     type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role"]),
     default="developer",
     show_default=True,
-    help="ci: ship and checks; developer: also config, logs, shell, services; "
-    "admin: also env create/update; boundary: the permissions boundary of task roles; "
+    help="ci: ship and checks; developer: also config, logs, shell, services (through the "
+    "environment's CloudFormation role, no IAM writes); admin: also env create/update; "
+    "boundary: the permissions boundary of task roles and the CloudFormation role; "
     "deployer-role: the trust policy of ENV's roleArn (who may assume it).",
 )
 @click.option(

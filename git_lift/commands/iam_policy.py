@@ -1,7 +1,7 @@
 """`git lift iam-policy`: print a least-privilege IAM policy for what git lift does in one
 environment. The statements are data in templates/iam_statements.py (the audiences are
-described there); this looks up the scope (services, region, account, KMS key, the
-environment's network from its record) and prints.
+described there); this looks up the scope (services, region, account, KMS key) and
+prints.
 
 Each environment's policy is for its own account and region: its `account` when set, else the
 account its own credentials (profile, roleArn) belong to. `--for deployer-role` prints the trust
@@ -17,7 +17,7 @@ import json
 from git_lift import ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
-from git_lift.templates.iam_scope import Scope, network
+from git_lift.templates.iam_scope import Scope
 from git_lift.templates.iam_statements import policy
 from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
@@ -30,13 +30,11 @@ def scope(ctx: Context, env: str, account: str | None) -> Scope:
     environment = ctx.environment(env)
     services = [ctx.service()] if ctx.options.service else ctx.services(every=True)
     clients = ctx.aws.clients(environment.name)
-    record = ctx.aws.table(environment.name).environment(environment.name)
     return Scope(
         targets=tuple(ctx.target(environment.name, service) for service in services),
         region=str(clients.sts.meta.region_name),  # the environment's own, else the shared one
         account=account or environment.aws.account or account_id(clients.sts),
         kms_key_arn=key_arn(ctx.aws.client("kms", environment.name), ctx.settings.kms_key),
-        network=network(record.outputs) if record else None,
         pins_config=environment.pins_config,
     )
 
@@ -91,21 +89,21 @@ def print_policy(
     boundary = s.environment.boundary_policy
     if audience == "boundary":
         ui.info(
-            f"permissions boundary of every task and execution role {where}; create it once:\n"
+            f"permissions boundary of every role {where} (the task and execution roles, and "
+            f"the CloudFormation role of its service stacks); create it once:\n"
             f"  aws iam create-policy --policy-name {boundary} "
-            "--policy-document file://boundary.json"
+            "--policy-document file://boundary.json\n"
+            "or, where it exists from before the CloudFormation role, make this its version:\n"
+            f"  aws iam create-policy-version --policy-arn {s.boundary} "
+            "--policy-document file://boundary.json --set-as-default"
         )
     else:
         ui.info(f"IAM policy ({audience}) for {', '.join(s.services)} {where}:")
     if audience in ("developer", "admin"):
         ui.info(
-            f"service stacks create roles only under the permissions boundary "
-            f"{boundary}: git lift iam-policy -e {s.env} --for boundary"
+            f"service stacks change through the role {s.environment.cloudformation_role}, which "
+            f"env create makes under the permissions boundary {boundary}: "
+            f"git lift iam-policy -e {s.env} --for boundary"
         )
-        if s.network is None:
-            ui.info(
-                f"{s.env} does not exist yet: security groups and listener rules of service "
-                f"stacks are left out; print this again after: git lift env create -e {s.env}"
-            )
     ui.out(json.dumps(document, indent=2))
     return 0

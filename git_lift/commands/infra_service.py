@@ -20,6 +20,7 @@ from git_lift.flows.context import Context
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.flows.release import deployer
 from git_lift.target import Target
+from git_lift.templates.environment_params import CLOUDFORMATION_ROLE
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
 # HTTP on port 80. Pass --image to start from your own.
@@ -96,6 +97,21 @@ def render(
     )
 
 
+def stack_role(ctx: Context, t: Target) -> str:
+    """The role CloudFormation changes the service stack with, which the environment stack
+    made. An environment made before it has none: no fallback to the caller's own rights, which
+    the developer policy no longer holds (and which let a developer rewrite a service role's
+    trust); `env update` makes it."""
+    outputs = require_record(ctx, t.env).outputs
+    if not outputs.get(CLOUDFORMATION_ROLE):
+        raise LiftError(
+            f"environment {t.env} has no role for CloudFormation to change service stacks with "
+            f"({t.environment_names.cloudformation_role}): it was created by an older git lift",
+            hint=f"an admin makes it with: git lift env update -e {t.env}",
+        )
+    return outputs[CLOUDFORMATION_ROLE]
+
+
 def deploy_stack(
     ctx: Context,
     t: Target,
@@ -106,6 +122,7 @@ def deploy_stack(
     check: bool = True,
 ) -> None:
     cfn = ctx.aws.stacks(t.env)
+    role_arn = stack_role(ctx, t)
     template = render(ctx, t, cfg, cfn, options.image, check=check)
     body = json.dumps(template.to_dict(), separators=(",", ":"), sort_keys=True)
     change = StackChange(
@@ -114,6 +131,7 @@ def deploy_stack(
         tags=t.tags,
         environment=t.environment,
         timeout=options.timeout,
+        role_arn=role_arn,
     )
     stack = change_stack(ctx, cfn, change, save=save)
     if stack is not None and stack.outputs.get("TaskDefinitionArn"):

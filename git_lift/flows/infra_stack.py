@@ -51,6 +51,7 @@ class StackChange:
     tags: dict[str, str]
     environment: EnvironmentSettings  # whose `confirm` setting applies
     timeout: float = DEFAULT_TIMEOUT
+    role_arn: str | None = None  # the role CloudFormation changes it with; None: the caller's
 
 
 def render_changes(change_set: ChangeSet) -> list[tuple[str, str]]:
@@ -133,6 +134,7 @@ def change_stack(
         create=existing is None,
         tags=change.tags,
         timeout=CHANGE_SET_TIMEOUT,
+        role_arn=change.role_arn,
     )
     if change_set.empty:
         ui.info(f"no changes to stack {change.name}")

@@ -1,4 +1,5 @@
-"""The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer; pure.
+"""The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer, and
+the role CloudFormation changes the service stacks with (templates/environment_role.py); pure.
 
 The network is made here (VPC, subnets, internet gateway, routes, NAT), or, with `vpc_id`, an
 existing VPC's subnets are used as they are and nothing of the network is made.
@@ -33,6 +34,7 @@ from git_lift.target import Environment
 from git_lift.templates import checks
 from git_lift.templates.environment_params import (
     ASSIGN_PUBLIC_IP,
+    CLOUDFORMATION_ROLE,
     CLUSTER_ARN,
     CLUSTER_NAME,
     HTTP_LISTENER,
@@ -51,6 +53,7 @@ from git_lift.templates.environment_params import (
     VPC_ID,
     EnvironmentParams,
 )
+from git_lift.templates.environment_role import add_stack_role
 
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 PROTOCOLS = {80: "HTTP", 443: "HTTPS"}
@@ -105,6 +108,10 @@ def environment_template(env: Environment, params: EnvironmentParams) -> Templat
     _export(t, env, HTTP_LISTENER, Ref(http_listener))
     if https_listener is not None:
         _export(t, env, HTTPS_LISTENER, Ref(https_listener))
+    titles = ("LoadBalancer", "InternalLoadBalancer")
+    balancers = [t.resources[title] for title in titles if title in t.resources]
+    role = add_stack_role(t, env, params.region, net.vpc, balancers)
+    _export(t, env, CLOUDFORMATION_ROLE, GetAtt(role, "Arn"))
     return t
 
 

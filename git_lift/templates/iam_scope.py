@@ -10,18 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_lift.target import TAG_ENV, Environment, Target, arn
-from git_lift.templates.environment_params import INTERNAL_LISTENER, LISTENER, VPC_ID
-from git_lift.templates.task_policies import ROLE_KINDS, boundary_arn
+from git_lift.templates.task_policies import (
+    ROLE_KINDS,
+    boundary_arn,
+    service_role_arns,
+    stack_role_arn,
+)
 
 Statement = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Network:
-    """What the environment stack made that service stacks attach to (from its record)."""
-
-    vpc_id: str
-    listeners: tuple[str, ...]  # the listeners services add rules to
 
 
 @dataclass(frozen=True)
@@ -31,7 +27,6 @@ class Scope:
     account: str
     kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
     pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
-    network: Network | None = None  # None: the environment does not exist yet
 
     def __post_init__(self) -> None:
         if not self.targets or len({t.env for t in self.targets}) != 1:
@@ -92,25 +87,38 @@ class Scope:
         return [self.arn("iam", f"role/{t.role_name(k)}") for t in self.targets for k in ROLE_KINDS]
 
     @property
+    def environment_roles(self) -> list[str]:
+        """Every service's roles in the environment (`Environment.service_roles`)."""
+        return service_role_arns(self.environment, self.region, self.account)
+
+    @property
+    def stack_role(self) -> str:
+        """The role CloudFormation changes the service stacks with."""
+        return stack_role_arn(self.environment, self.region, self.account)
+
+    @property
     def boundary(self) -> str:
         return boundary_arn(self.environment, self.region, self.account)
 
     @property
-    def env_tag(self) -> dict[str, str]:
-        return {f"aws:ResourceTag/{TAG_ENV}": self.env}
-
-    @property
     def env_request_tag(self) -> dict[str, str]:
-        return {f"aws:RequestTag/{TAG_ENV}": self.env}
+        return request_tag(self.env)
 
-    @property
-    def claim(self) -> dict[str, Any]:
-        """Tag a resource with this environment only while it has no environment tag: a
-        request tag alone would let staging re-tag production's resource and then own it."""
-        return {
-            "Null": {f"aws:ResourceTag/{TAG_ENV}": "true"},
-            "StringEquals": self.env_request_tag,
-        }
+
+def resource_tag(env: str) -> dict[str, str]:
+    """A resource tagged with environment `env`."""
+    return {f"aws:ResourceTag/{TAG_ENV}": env}
+
+
+def request_tag(env: str) -> dict[str, str]:
+    """A request that tags with environment `env`."""
+    return {f"aws:RequestTag/{TAG_ENV}": env}
+
+
+def claim(env: str) -> dict[str, Any]:
+    """Tag a resource with environment `env` only while it has no environment tag: a request
+    tag alone would let staging re-tag production's resource and then own it."""
+    return {"Null": {f"aws:ResourceTag/{TAG_ENV}": "true"}, "StringEquals": request_tag(env)}
 
 
 def allow(sid: str, actions: list[str], resources: list[str] | str, **extra: Any) -> Statement:
@@ -124,11 +132,3 @@ def allow(sid: str, actions: list[str], resources: list[str] | str, **extra: Any
 def leading_keys(*keys: str) -> dict[str, Any]:
     """Items whose partition key is one of `keys` (every key of a batch or transaction)."""
     return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(keys)}}
-
-
-def network(outputs: dict[str, str]) -> Network | None:
-    """The network of an environment's record (its stack's outputs); None before it exists."""
-    if VPC_ID not in outputs:
-        return None
-    listeners = tuple(outputs[k] for k in (LISTENER, INTERNAL_LISTENER) if outputs.get(k))
-    return Network(outputs[VPC_ID], listeners)

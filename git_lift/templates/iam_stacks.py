@@ -1,14 +1,13 @@
 """The statements of the developer and admin audiences that change stacks: the service stacks
-(`service create|edit|update`) with what CloudFormation does on the caller's behalf for them,
-and the environment stack (`env create|update`); pure. See templates/iam_statements.py.
+(`service create|edit|update`), which CloudFormation changes with the environment's role, and
+the environment stack (`env create|update`), which makes that role; pure. See
+templates/iam_statements.py and templates/stack_role.py.
 """
 
 from __future__ import annotations
 
-from git_lift.target import TAG_SERVICE
-from git_lift.templates.iam_scope import Network, Scope, Statement, allow
-
-ELB = "elasticloadbalancing"
+from git_lift.templates.iam_scope import Scope, Statement, allow
+from git_lift.templates.stack_role import CLOUDFORMATION, ELB
 
 STACK_ACTIONS = [
     "cloudformation:CreateChangeSet",
@@ -22,94 +21,10 @@ STACK_ACTIONS = [
 ]
 
 
-def service_roles(s: Scope) -> list[Statement]:
-    """The service's two roles, only under the environment's boundary: whatever inline policy
-    a developer writes, the role can do no more than the boundary allows."""
-    bounded = {"StringEquals": {"iam:PermissionsBoundary": s.boundary}}
-    tagged = {
-        "StringEquals": {
-            **s.env_request_tag,
-            f"aws:RequestTag/{TAG_SERVICE}": list(s.services),
-        }
-    }
-    with_boundary = {"StringEquals": {**bounded["StringEquals"], **tagged["StringEquals"]}}
-    return [
-        allow("CreateBoundedRoles", ["iam:CreateRole"], s.roles, Condition=with_boundary),
-        allow("TagRoles", ["iam:TagRole"], s.roles, Condition=tagged),
-        allow(
-            "BoundedRolePolicies",
-            ["iam:DeleteRolePolicy", "iam:PutRolePolicy"],
-            s.roles,
-            Condition=bounded,
-        ),
-        # No condition key applies to these; the ARNs are the service's own roles.
-        allow(
-            "ServiceRoles",
-            ["iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:UpdateAssumeRolePolicy"],
-            s.roles,
-        ),
-        {
-            "Sid": "KeepBoundary",
-            "Effect": "Deny",
-            "Action": ["iam:DeleteRolePermissionsBoundary"],
-            "Resource": [s.arn("iam", "role/*")],
-        },
-        {
-            "Sid": "NoOtherBoundary",
-            "Effect": "Deny",
-            "Action": ["iam:PutRolePermissionsBoundary"],
-            "Resource": [s.arn("iam", "role/*")],
-            "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": s.boundary}},
-        },
-    ]
-
-
-def service_network(s: Scope, n: Network) -> list[Statement]:
-    """Security groups in the environment's VPC and rules on its listeners: exact ARNs or
-    the `ec2:Vpc` condition, since CloudFormation creates security groups before tagging them."""
-    vpc = s.arn("ec2", f"vpc/{n.vpc_id}")
-    in_vpc = {"ArnEquals": {"ec2:Vpc": vpc}}
-    groups = s.arn("ec2", "security-group/*")
-    # AWS needs the listener form of the load balancer's type; the network form of the same
-    # path matches nothing, and is named only because the action lists both forms.
-    listeners = [*n.listeners, *(r.replace("/app/", "/net/", 1) for r in n.listeners)]
-    rules = [r.replace(":listener/", ":listener-rule/", 1) + "/*" for r in listeners]
-    return [
-        allow("CreateSecurityGroups", ["ec2:CreateSecurityGroup"], [vpc, groups]),
-        allow(
-            "SecurityGroups",
-            [
-                "ec2:AuthorizeSecurityGroupEgress",
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:CreateTags",
-                "ec2:DeleteSecurityGroup",
-                "ec2:RevokeSecurityGroupEgress",
-                "ec2:RevokeSecurityGroupIngress",
-            ],
-            groups,
-            Condition=in_vpc,
-        ),
-        allow("ListenerRules", [f"{ELB}:CreateRule"], listeners),
-        allow(
-            "ListenerRuleChanges",
-            [f"{ELB}:DeleteRule", f"{ELB}:ModifyRule", f"{ELB}:SetRulePriorities"],
-            rules,
-        ),
-    ]
-
-
 def service_stacks(s: Scope) -> list[Statement]:
-    """The service stacks, and what CloudFormation does with the caller's rights for them."""
-    log_group_actions = [
-        "logs:CreateLogGroup",
-        "logs:DeleteLogGroup",
-        "logs:DeleteRetentionPolicy",
-        "logs:PutRetentionPolicy",
-        "logs:TagResource",
-    ]
-    target_groups = s.arn(ELB, "targetgroup/*")
-    scalable_targets = s.arn("application-autoscaling", "scalable-target/*")
-    statements = [
+    """The service stacks: change sets that CloudFormation carries out with the environment's
+    role (templates/stack_role.py), which the developer passes it and nothing else does."""
+    return [
         allow(
             "ServiceStacks",
             STACK_ACTIONS,
@@ -117,88 +32,37 @@ def service_stacks(s: Scope) -> list[Statement]:
         ),
         allow("EnvironmentStackRead", ["cloudformation:DescribeStacks"], [s.environment_stack]),
         allow(
-            "ServiceStackServices",
-            ["ecs:CreateService", "ecs:DeleteService", "ecs:TagResource"],
-            s.ecs_services,
-        ),
-        # The stack tags its task definitions: tag-on-create is authorised on the revision.
-        allow("TagTaskDefinitions", ["ecs:TagResource"], s.task_definitions),
-        *service_roles(s),
-        allow(
-            "CreateTargetGroups",
-            [f"{ELB}:CreateTargetGroup"],
-            target_groups,
-            Condition={"StringEquals": s.env_request_tag},
-        ),
-        allow("TagNewTargetGroups", [f"{ELB}:AddTags"], target_groups, Condition=s.claim),
-        allow(
-            "TargetGroups",
-            [
-                f"{ELB}:AddTags",
-                f"{ELB}:DeleteTargetGroup",
-                f"{ELB}:ModifyTargetGroup",
-                f"{ELB}:ModifyTargetGroupAttributes",
-            ],
-            target_groups,
-            Condition={"StringEquals": s.env_tag},
-        ),
-        allow("ServiceStackLogGroups", log_group_actions, s.log_groups(":*")),
-        allow(
-            "CreateScalableTargets",
-            [
-                "application-autoscaling:RegisterScalableTarget",
-                "application-autoscaling:TagResource",
-            ],
-            scalable_targets,
-            Condition=s.claim,
-        ),
-        allow(
-            "ScalableTargets",
-            [
-                "application-autoscaling:DeleteScalingPolicy",
-                "application-autoscaling:DeregisterScalableTarget",
-                "application-autoscaling:PutScalingPolicy",
-                "application-autoscaling:RegisterScalableTarget",
-            ],
-            scalable_targets,
-            Condition={"StringEquals": s.env_tag},
-        ),
-        # AWS allows these on "*" only.
-        allow(
-            "Describe",
-            [
-                "application-autoscaling:DescribeScalableTargets",
-                "application-autoscaling:DescribeScalingActivities",
-                "application-autoscaling:DescribeScalingPolicies",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeVpcs",
-                f"{ELB}:DescribeListeners",
-                f"{ELB}:DescribeRules",
-                f"{ELB}:DescribeTargetGroups",
-                f"{ELB}:DescribeTargetGroupAttributes",
-                "logs:DescribeLogGroups",
-            ],
-            "*",
-        ),
-        allow(
-            "ServiceLinkedRoles",
-            ["iam:CreateServiceLinkedRole"],
-            s.arn("iam", "role/aws-service-role/*"),
-            Condition={
-                "StringEquals": {
-                    "iam:AWSServiceName": [
-                        "ecs.amazonaws.com",
-                        "ecs.application-autoscaling.amazonaws.com",
-                        "elasticloadbalancing.amazonaws.com",
-                    ]
-                }
-            },
+            "PassStackRole",
+            ["iam:PassRole"],
+            [s.stack_role],
+            Condition={"StringEquals": {"iam:PassedToService": CLOUDFORMATION}},
         ),
     ]
-    if s.network is not None:
-        statements += service_network(s, s.network)
-    return statements
+
+
+def stack_role(s: Scope) -> list[Statement]:
+    """`env create|update` makes the CloudFormation role in the environment stack: only under
+    the environment's boundary, and never its trust (no `iam:UpdateAssumeRolePolicy`)."""
+    bounded = {"iam:PermissionsBoundary": s.boundary}
+    return [
+        allow(
+            "CreateStackRole",
+            ["iam:CreateRole"],
+            [s.stack_role],
+            Condition={"StringEquals": {**bounded, **s.env_request_tag}},
+        ),
+        allow(
+            "StackRolePolicy",
+            ["iam:DeleteRolePolicy", "iam:PutRolePolicy"],
+            [s.stack_role],
+            Condition={"StringEquals": bounded},
+        ),
+        allow(
+            "StackRole",
+            ["iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole"],
+            [s.stack_role],
+        ),
+    ]
 
 
 def environment_stack(s: Scope) -> list[Statement]:
@@ -292,4 +156,5 @@ def environment_stack(s: Scope) -> list[Statement]:
             ["iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion"],
             [s.boundary],
         ),
+        *stack_role(s),
     ]

@@ -9,20 +9,19 @@ Audiences (each one includes the one before):
   (`ssm:GetParameters` with decryption on `/<env>/<service>/*`) into its own snapshot secret
   `lift/<env>/<service>` (create, describe, put a version, move labels; never read it back).
 - developer: also config edits (values of its services' parameters only), logs, shell, and the
-  service stacks (`service create|edit|update`) with what CloudFormation does on the caller's
-  behalf for them. Roles: only the service's two roles (`lift-<env>-<service>-task|execution`),
-  only with the permissions boundary `lift-<env>-boundary` and tagged with their environment and
-  service; the boundary cannot be removed or swapped. Security groups only in the environment's
-  VPC, listener rules only on its listeners, target groups and scalable targets only when tagged
-  `lift:environment=<env>`. It cannot change the environment stack, other environments'
-  releases, locks or service documents (DynamoDB leading keys), nor create any other role.
+  service stacks (`service create|edit|update`): change sets that CloudFormation carries out
+  with the environment's role `lift-<env>-cloudformation` (templates/stack_role.py), which the
+  developer may pass to CloudFormation and to nothing else. It writes no IAM at all: whoever
+  could write a service role (its trust above all) could assume it and act as the app. It
+  cannot change the environment stack, other environments' releases, locks or service
+  documents (DynamoDB leading keys).
 - admin: also the environment stack (`env create|update`): network, cluster, load balancers,
-  the environment records, and creating (never changing) the boundary policy, which
-  `--for boundary` prints.
+  the CloudFormation role (only under the boundary, never its trust), the environment records,
+  and creating (never changing) the boundary policy, which `--for boundary` prints.
+- boundary: the most any role of the environment may do: the task and execution roles, and,
+  granted to that role alone (`aws:PrincipalArn`), the CloudFormation role's service stacks.
 
 Actions that AWS authorises only on "*" (Describe*, ecr:GetAuthorizationToken...) get "*".
-The security-group and listener statements need the environment's VPC and listeners, read from
-its record: printed before `env create`, the policy leaves them out and says so.
 
 The statements are pure data; every AWS call the commands make must be allowed by them
 (tests/test_iam_policy.py), and parliament finds nothing of MEDIUM or above in them beyond a
@@ -34,11 +33,12 @@ ARN comes from the Scope's Targets and their Environment (git_lift/target.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from git_lift.target import ENVIRONMENT_RECORDS, TABLE
 from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
 from git_lift.templates.iam_stacks import environment_stack, service_stacks
+from git_lift.templates.stack_role import boundary_statements
 from git_lift.templates.task_policies import boundary_policy, snapshot_arns
 
 
@@ -187,8 +187,23 @@ def observe(s: Scope) -> list[Statement]:
     ]
 
 
+def no_role_sessions(s: Scope) -> list[Statement]:
+    """Nobody acts as the environment's roles: a developer may hand CloudFormation a template
+    of their own that gives their service's roles a trust naming them; an explicit deny in
+    their own policy wins over that trust (a principal of another account it cannot stop)."""
+    return [
+        {
+            "Sid": "NoRoleSessions",
+            "Effect": "Deny",
+            "Action": ["sts:AssumeRole"],
+            "Resource": sorted([*s.environment_roles, s.stack_role]),
+        }
+    ]
+
+
 def statements(audience: str, s: Scope) -> list[Statement]:
     found = config_names(s) + ship(s) + store(s, audience) + pinned_config(s, audience)
+    found += no_role_sessions(s)
     if audience in ("developer", "admin"):
         found += config_values(s) + observe(s) + service_stacks(s)
     if audience == "admin":
@@ -198,5 +213,7 @@ def statements(audience: str, s: Scope) -> list[Statement]:
 
 def policy(audience: str, s: Scope) -> dict[str, Any]:
     if audience == "boundary":
-        return boundary_policy(s.environment, s.region, s.account, s.kms_key_arn)
+        document = boundary_policy(s.environment, s.region, s.account, s.kms_key_arn)
+        stacks = boundary_statements(s.environment, s.region, s.account)
+        return {**document, "Statement": [*cast(list[Statement], document["Statement"]), *stacks]}
     return {"Version": "2012-10-17", "Statement": statements(audience, s)}

@@ -1,5 +1,6 @@
 """What the services' task and execution roles are called and the most they may ever do: the
-role kinds, the pinned-config secret's ARNs and the environment's permissions boundary; pure
+role kinds, the pinned-config secret's ARNs, the environment's permissions boundary and its
+CloudFormation role; pure
 and free of troposphere, shared by the role templates (service_iam.py) and the IAM policies
 (iam_*.py).
 """
@@ -22,12 +23,23 @@ def boundary_arn(env: Environment, region: str, account_id: str) -> str:
     return arn("iam", region, account_id, f"policy/{env.boundary_policy}")
 
 
+def service_role_arns(env: Environment, region: str, account_id: str) -> list[str]:
+    """Every service's task and execution roles in the environment (patterns)."""
+    return [arn("iam", region, account_id, f"role/{env.service_roles(k)}") for k in ROLE_KINDS]
+
+
+def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
+    """The role CloudFormation changes the environment's service stacks with (stack_role.py)."""
+    return arn("iam", region, account_id, f"role/{env.cloudformation_role}")
+
+
 def boundary_policy(
     env: Environment, region: str, account_id: str, kms_key_arn: str | None
 ) -> dict[str, object]:
     """The most any task or execution role of the environment may ever do, whatever inline
     policy the role itself is given: its environment's parameters and logs, image pulls, ECS
-    Exec and EFS mounts; never IAM, never another environment."""
+    Exec and EFS mounts; never IAM, never another environment. (The boundary document also
+    holds the CloudFormation role's part, granted to that role alone: stack_role.py.)"""
     statements: list[dict[str, object]] = [
         {
             "Sid": "Parameters",

@@ -1,0 +1,339 @@
+"""The role CloudFormation changes an environment's service stacks with
+(`Environment.cloudformation_role`), as Copilot's per-environment execution roles do; pure.
+
+Developers pass it to CloudFormation (iam:PassRole, `iam:PassedToService`) with each change set
+and need no IAM writes of their own: whoever could write a service role (its trust above all,
+`iam:UpdateAssumeRolePolicy`, which no condition key narrows) could assume it and act as the
+app. The environment stack makes the role (templates/environment_role.py), so `env create`
+and `env update` (admin) own it; its policy is the statements below, with the environment's own
+VPC and load balancers.
+
+What it may do: everything a service stack makes, in its environment only. Service roles only
+under the environment's permissions boundary and tagged with the environment (their names
+share a prefix with other environments': `lift-qa-*` also matches `lift-qa-1-...`); never a
+trust change, never itself or the boundary. It carries the environment's boundary too, which
+grants these statements to this role alone (`aws:PrincipalArn`): the admin who writes the
+role's policy cannot widen it past the boundary, and no task role gets them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from git_lift.target import Environment, arn
+from git_lift.templates.iam_scope import Statement, allow, claim, request_tag, resource_tag
+from git_lift.templates.task_policies import boundary_arn, service_role_arns, stack_role_arn
+
+CLOUDFORMATION = "cloudformation.amazonaws.com"
+ELB = "elasticloadbalancing"
+
+
+def trust_policy() -> dict[str, Any]:
+    """CloudFormation only. IAM passes a role within its own account only, and only those
+    allowed iam:PassRole to it (developers, to CloudFormation) can hand it a stack."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDFORMATION},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class RoleScope:
+    env: Environment
+    region: str
+    account: str
+    vpc_id: str  # the environment's VPC; "*" in the boundary, written before the VPC exists
+    # The name of each load balancer (unique in its account and region) whose listeners take
+    # the services' rules; "*" in the boundary.
+    load_balancers: tuple[str, ...]
+
+    def arn(self, service: str, resource: str) -> str:
+        return arn(service, self.region, self.account, resource)
+
+    @property
+    def boundary(self) -> str:
+        return boundary_arn(self.env, self.region, self.account)
+
+    @property
+    def roles(self) -> list[str]:
+        return service_role_arns(self.env, self.region, self.account)
+
+    @property
+    def tagged(self) -> dict[str, str]:
+        return resource_tag(self.env.name)
+
+    @property
+    def claim(self) -> dict[str, Any]:
+        return claim(self.env.name)
+
+
+def service_roles(r: RoleScope) -> list[Statement]:
+    bounded = {"iam:PermissionsBoundary": r.boundary}
+    own = r.tagged
+    return [
+        allow(
+            "CreateServiceRoles",
+            ["iam:CreateRole"],
+            r.roles,
+            Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
+        ),
+        allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
+        allow(
+            "ServiceRolePolicies",
+            ["iam:DeleteRolePolicy", "iam:PutRolePolicy"],
+            r.roles,
+            Condition={"StringEquals": bounded},
+        ),
+        allow(
+            "ServiceRoles",
+            ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
+            r.roles,
+            Condition={"StringEquals": own},
+        ),
+        allow("ReadServiceRoles", ["iam:GetRole", "iam:GetRolePolicy"], r.roles),
+        # The task definitions name the roles: registering one passes them to ECS tasks.
+        allow(
+            "PassServiceRoles",
+            ["iam:PassRole"],
+            r.roles,
+            Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+        {
+            "Sid": "KeepBoundary",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary"],
+            "Resource": [r.arn("iam", "role/*")],
+        },
+        {
+            "Sid": "NoOtherBoundary",
+            "Effect": "Deny",
+            "Action": ["iam:PutRolePermissionsBoundary"],
+            "Resource": [r.arn("iam", "role/*")],
+            "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": r.boundary}},
+        },
+        {
+            "Sid": "NotItselfNorTheBoundary",
+            "Effect": "Deny",
+            "Action": [
+                "iam:Attach*",
+                "iam:Create*",
+                "iam:Delete*",
+                "iam:Detach*",
+                "iam:Put*",
+                "iam:SetDefaultPolicyVersion",
+                "iam:Tag*",
+                "iam:Untag*",
+                "iam:Update*",
+            ],
+            "Resource": [stack_role_arn(r.env, r.region, r.account), r.boundary],
+        },
+    ]
+
+
+def network(r: RoleScope) -> list[Statement]:
+    """Security groups in the environment's VPC (`ec2:Vpc`: CloudFormation creates them before
+    tagging them) and rules on its load balancers' listeners."""
+    vpc = r.arn("ec2", f"vpc/{r.vpc_id}")
+    groups = r.arn("ec2", "security-group/*")
+    # AWS needs the listener form of the load balancer's type (application); the network form
+    # of the same path matches nothing, and is named only because the actions list both forms.
+    forms = [f"{kind}/{lb}/*" for lb in r.load_balancers for kind in ("app", "net")]
+    listeners = [r.arn(ELB, f"listener/{form}") for form in forms]
+    rules = [r.arn(ELB, f"listener-rule/{form}") for form in forms]
+    return [
+        allow("CreateSecurityGroups", ["ec2:CreateSecurityGroup"], [vpc, groups]),
+        allow(
+            "SecurityGroups",
+            [
+                "ec2:AuthorizeSecurityGroupEgress",
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:CreateTags",
+                "ec2:DeleteSecurityGroup",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress",
+            ],
+            groups,
+            Condition={"ArnLike": {"ec2:Vpc": vpc}},  # as ArnEquals; the boundary has "*"
+        ),
+        allow("ListenerRules", [f"{ELB}:CreateRule"], listeners),
+        allow(
+            "ListenerRuleChanges",
+            [f"{ELB}:DeleteRule", f"{ELB}:ModifyRule", f"{ELB}:SetRulePriorities"],
+            rules,
+        ),
+    ]
+
+
+def resources(r: RoleScope) -> list[Statement]:
+    """ECS services of the environment's cluster, task definitions, target groups, log groups
+    and scaling of its services."""
+    env = r.env
+    target_groups = r.arn(ELB, "targetgroup/*")
+    scalable_targets = r.arn("application-autoscaling", "scalable-target/*")
+    return [
+        allow(
+            "Services",
+            [
+                "ecs:CreateService",
+                "ecs:DeleteService",
+                "ecs:DescribeServices",
+                "ecs:TagResource",
+                "ecs:UpdateService",
+            ],
+            r.arn("ecs", f"service/{env.cluster}/*"),
+        ),
+        allow(
+            "TaskDefinitions",
+            ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
+            r.arn("ecs", f"task-definition/{env.task_family_prefix}*:*"),
+        ),
+        allow(
+            "CreateTargetGroups",
+            [f"{ELB}:CreateTargetGroup"],
+            target_groups,
+            Condition={"StringEquals": request_tag(env.name)},
+        ),
+        allow("TagNewTargetGroups", [f"{ELB}:AddTags"], target_groups, Condition=r.claim),
+        allow(
+            "TargetGroups",
+            [
+                f"{ELB}:AddTags",
+                f"{ELB}:DeleteTargetGroup",
+                f"{ELB}:ModifyTargetGroup",
+                f"{ELB}:ModifyTargetGroupAttributes",
+            ],
+            target_groups,
+            Condition={"StringEquals": r.tagged},
+        ),
+        allow(
+            "LogGroups",
+            [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:PutRetentionPolicy",
+                "logs:TagResource",
+            ],
+            r.arn("logs", f"log-group:{env.log_group_prefix}*"),
+        ),
+        allow(
+            "CreateScalableTargets",
+            [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            scalable_targets,
+            Condition=r.claim,
+        ),
+        allow(
+            "ScalableTargets",
+            [
+                "application-autoscaling:DeleteScalingPolicy",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:RegisterScalableTarget",
+            ],
+            scalable_targets,
+            Condition={"StringEquals": r.tagged},
+        ),
+        # AWS allows these on "*" only.
+        allow(
+            "Describe",
+            [
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingActivities",
+                "application-autoscaling:DescribeScalingPolicies",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "ecs:DescribeTaskDefinition",
+                f"{ELB}:DescribeListeners",
+                f"{ELB}:DescribeRules",
+                f"{ELB}:DescribeTargetGroups",
+                f"{ELB}:DescribeTargetGroupAttributes",
+                "logs:DescribeLogGroups",
+            ],
+            "*",
+        ),
+        # A replaced task definition's old revision is deregistered; no resource-level
+        # permissions either.
+        allow("OldTaskDefinitions", ["ecs:DeregisterTaskDefinition"], "*"),
+        allow(
+            "ServiceLinkedRoles",
+            ["iam:CreateServiceLinkedRole"],
+            r.arn("iam", "role/aws-service-role/*"),
+            Condition={
+                "StringEquals": {
+                    "iam:AWSServiceName": [
+                        "ecs.amazonaws.com",
+                        "ecs.application-autoscaling.amazonaws.com",
+                        "elasticloadbalancing.amazonaws.com",
+                    ]
+                }
+            },
+        ),
+    ]
+
+
+def statements(r: RoleScope) -> list[Statement]:
+    """The role's own policy: what CloudFormation may do for the environment's service stacks."""
+    return service_roles(r) + resources(r) + network(r)
+
+
+# The conditions that keep the role's IAM statements from granting privilege, by the name of
+# what they guard; the boundary keeps these and leaves tag bookkeeping to the role's policy.
+GUARDS = {
+    "iam:AWSServiceName": "ServiceLinkedRoles",
+    "iam:PassedToService": "PassRoles",
+    "iam:PermissionsBoundary": "BoundedRoles",
+}
+
+
+def boundary_statements(env: Environment, region: str, account: str) -> list[Statement]:
+    """The role's part of the environment's boundary, granted to the role alone: it caps what
+    an admin may write into the role's policy. A managed policy holds at most 6,144 characters
+    (IAM quotas, "Managed policy size"), so it is the role's statements folded: IAM ones by
+    their guards (no Deny is needed: what the boundary does not allow, it denies), the rest by
+    service within the account and region (the role's policy names the environment's VPC and
+    load balancers, which do not exist when the boundary is written)."""
+    r = RoleScope(env, region, account, "*", ("*",))
+    only = {"aws:PrincipalArn": stack_role_arn(env, region, account)}
+    folded: dict[str, Statement] = {}
+    anywhere: set[str] = set()
+    scoped: set[str] = set()
+    for statement in statements(r):
+        actions = statement["Action"]
+        if statement["Effect"] == "Deny":
+            continue
+        if not actions[0].startswith("iam:"):
+            (anywhere if statement["Resource"] == "*" else scoped).update(actions)
+            continue
+        guards = {
+            op: {k: v for k, v in keys.items() if k in GUARDS}
+            for op, keys in statement.get("Condition", {}).items()
+        }
+        guards = {op: keys for op, keys in guards.items() if keys}
+        key = json.dumps([statement["Resource"], guards], sort_keys=True)
+        if key in folded:
+            folded[key]["Action"] = sorted({*folded[key]["Action"], *actions})
+        else:
+            sid = next((GUARDS[k] for keys in guards.values() for k in keys), "Roles")
+            folded[key] = {**statement, "Sid": sid, "Condition": guards}
+    services = sorted({a.split(":")[0] for a in scoped})
+    found = [
+        *folded.values(),
+        allow("Resources", sorted(scoped), [r.arn(service, "*") for service in services]),
+        allow("Describe", sorted(anywhere), "*"),
+    ]
+    for statement in found:
+        statement["Sid"] = f"Stacks{statement['Sid']}"
+        statement["Condition"] = {**statement.get("Condition", {}), "ArnEquals": only}
+    return found
