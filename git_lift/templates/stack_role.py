@@ -98,7 +98,17 @@ def service_roles(r: RoleScope) -> list[Statement]:
             r.roles,
             Condition={"StringEquals": own},
         ),
-        allow("ReadServiceRoles", ["iam:GetRole", "iam:GetRolePolicy"], r.roles),
+        # CloudFormation's AWS::IAM::Role handlers list a role's policies before they delete it.
+        allow(
+            "ReadServiceRoles",
+            [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRolePolicies",
+            ],
+            r.roles,
+        ),
         # The task definitions name the roles: registering one passes them to ECS tasks.
         allow(
             "PassServiceRoles",
