@@ -81,9 +81,16 @@ def report(
 ) -> bool:
     """Every missing key of every environment, with its fix; True when something blocks."""
     failed = False
+    missing = [c.target for c, r in zip(checks, results, strict=True) if r.missing]
+    absent = config_check.not_created(replace(ctx, hook=True), missing) if missing else set()
     for check, result in zip(checks, results, strict=True):
         if result.error:
             failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
+            continue
+        if result.missing and check.target.env in absent:
+            flags = ctx.service_flag(check.target.name)
+            ui.warn(f"{check.target.env} is not set up yet: its config is checked once it is")
+            ui.hint(f"git lift setup -e {check.target.env}{flags}")
             continue
         failed |= bool(
             report_checks(

@@ -85,3 +85,18 @@ def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
             return KeyCheck(env, [], [], error=exc.message)
 
     return in_parallel(range(len(checks)), one)
+
+
+def not_created(ctx: Context, targets: Sequence[Target]) -> set[str]:
+    """The environments among the targets' that have no record yet (`env create` or `setup`
+    never ran): the hooks say they are not set up rather than count their keys as missing.
+    An environment whose record cannot be read is not counted (its check stands)."""
+
+    def absent(env: str) -> bool:
+        try:
+            return ctx.aws.table(env).environment(env) is None
+        except LiftError:
+            return False
+
+    envs = list(dict.fromkeys(t.env for t in targets))
+    return {env for env, gone in zip(envs, in_parallel(envs, absent), strict=True) if gone}
