@@ -22,6 +22,7 @@ from git_lift.errors import OK, ValidationError
 from git_lift.flows.config_check import sample_keys
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.settings import EnvironmentSettings
 from git_lift.target import Target
 
 
@@ -165,10 +166,15 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
         create_service(confirmed, p.env)
     if p.ships:
         return OK if ship(confirmed, ShipRequest(env=p.env)) == OK else 1
-    refs = ", ".join(t.environment.refs)
     ui.info(f"{service.name} is set up in {p.env}; it releases when you push a ref it maps to")
-    ui.hint(
-        f"push one ({refs}), e.g. git tag v1.0.0 && git push origin v1.0.0 "
-        f"(or ship now: git lift ship -e {p.env})"
-    )
+    ui.hint(f"{release_push(t.environment)} (or ship now: git lift ship -e {p.env})")
     return OK
+
+
+def release_push(env: EnvironmentSettings) -> str:
+    """The push that releases to `env`: a tag for a `refs/tags/PREFIX*` pattern."""
+    for ref in env.refs:
+        prefix = ref.removeprefix("refs/tags/").removesuffix("*")
+        if ref.startswith("refs/tags/") and ref.endswith("*") and "*" not in prefix:
+            return f"git tag {prefix}1.0.0 && git push origin {prefix}1.0.0"
+    return f"push a ref that maps to {env.name} ({', '.join(env.refs)})"
