@@ -26,6 +26,7 @@ class SampleCheck:
     target: Target
     keys: tuple[str, ...]
     asked_alone: bool = False  # ask about these keys alone (GetParameters): no extras
+    whole: bool = False  # every key of a first env.sample: none of it can be set up yet
 
 
 def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
@@ -89,7 +90,8 @@ def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
 
 def not_created(ctx: Context, targets: Sequence[Target]) -> set[str]:
     """The environments among the targets' that have no record yet (`env create` or `setup`
-    never ran): the hooks say they are not set up rather than count their keys as missing.
+    never ran): a first env.sample's keys missing there are not set up yet, and the hooks
+    say so (naming `git lift setup`) rather than block.
     An environment whose record cannot be read is not counted (its check stands)."""
 
     def absent(env: str) -> bool:
