@@ -149,15 +149,26 @@ def trust(ctx: click.Context, /, **values: Any) -> int:
 
 
 @cli.command("init")
+@click.option(
+    "--path",
+    "path",
+    metavar="DIR",
+    help="Add a service (-s NAME) whose folder is DIR (default: the folder you are in).",
+)
 @global_options
 @click.pass_context
-def init(ctx: click.Context, /, **values: Any) -> int:
+def init(ctx: click.Context, /, path: str | None, **values: Any) -> int:
     """Start using git lift here: write .gitlift and env.sample if absent, install the hooks.
+
+    \b
+    With -s NAME (and --path DIR): add service NAME to the repository, its env.sample
+    written from DIR/.env (names only).
 
     \b
     Example:
       git lift init
+      git lift init -s worker --path worker
     """
     from git_lift.commands import init as command
 
-    return command.init(context(ctx, values))
+    return command.init(context(ctx, values), path)
