@@ -116,8 +116,11 @@ def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any)
     """Create what ENV lacks for this service (environment, service, config), then ship.
 
     \b
-    Idempotent: prints what it will create first; on a complete environment it just ships.
-    On a terminal it asks for each key env.sample names that the store lacks (hidden input).
+    Idempotent: checks first what would stop it (uncommitted .gitlift or env.sample, a
+    commit no remote branch has where ENV has confirm, values it cannot get), prints what
+    it will create, asks once (ENV's name where it has confirm), then asks each missing
+    value on the terminal (hidden). Where a push releases (deployOnPush) it does not ship:
+    it names the push.
 
     \b
     Example:
