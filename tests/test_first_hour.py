@@ -123,7 +123,7 @@ def test_the_files_init_writes_commit_and_push_before_any_environment_exists(
     committed = repo.git("add", ".gitlift", "env.sample", check=False)
     committed = repo.git("commit", "-q", "-m", "Ship with git lift", check=False)
     assert committed.returncode == 0, committed.stderr
-    assert "staging is not set up yet" in committed.stderr
+    assert "shop is not set up in staging yet" in committed.stderr
     assert "git lift setup -e staging" in committed.stderr
     pushed = repo.git("push", "-q", "origin", "main", check=False)
     assert pushed.returncode == 0, pushed.stderr
@@ -178,3 +178,20 @@ def test_setup_refuses_a_commit_not_on_a_remote_branch_before_creating_anything(
     assert "is not on a remote branch" in result.stderr
     assert "hint: git push origin HEAD" in result.stderr
     assert nothing_created(aws)
+
+
+def test_a_service_added_to_a_repository_commits_before_it_is_set_up(
+    aws: Any, tmp_path: Path
+) -> None:
+    repo = fresh_service(tmp_path)
+    lift = Lift(repo.path)
+    assert lift("init").returncode == 0
+    repo.commit("git lift", verify=False)
+    assert lift("env", "create", "-e", "staging", "--no-nat", "--yes").returncode == 0
+    repo.write("worker/.env", "QUEUE_URL=sqs://q\n")
+    assert lift("init", "-s", "worker", "--path", "worker").returncode == 0
+    repo.git("add", ".gitlift", "worker/env.sample")
+    committed = repo.git("commit", "-q", "-m", "worker", check=False)
+    assert committed.returncode == 0, committed.stderr
+    assert "worker is not set up in staging yet" in committed.stderr
+    assert "hint: git lift setup -e staging -s worker" in committed.stderr

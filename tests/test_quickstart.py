@@ -75,7 +75,9 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
     assert "releasing shop to production" in shown.split("git push origin v1.0.0")[-1]
     assert shown.count("to confirm") == 1  # one typed confirmation for the whole setup
     # the commit and push before any environment exists pass, saying what comes next
-    assert "staging is not set up yet" in shown and "hint: git lift setup -e staging" in shown
+    assert (
+        "shop is not set up in staging yet" in shown and "hint: git lift setup -e staging" in shown
+    )
     assert "not committed" not in shown and "error:" not in shown, shown[-3000:]
     assert "postgres://" not in shown  # typed without echo
     tags = subprocess.run(

@@ -82,15 +82,15 @@ def report(
     """Every missing key of every environment, with its fix; True when something blocks."""
     failed = False
     unset = [c.target for c, r in zip(checks, results, strict=True) if c.whole and r.missing]
-    absent = config_check.not_created(replace(ctx, hook=True), unset) if unset else set()
+    absent = config_check.not_set_up(replace(ctx, hook=True), unset) if unset else set()
     for check, result in zip(checks, results, strict=True):
         if result.error:
             failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
             continue
-        if check.whole and result.missing and check.target.env in absent:
-            flags = ctx.service_flag(check.target.name)
-            ui.warn(f"{check.target.env} is not set up yet: its config is checked once it is")
-            ui.hint(f"git lift setup -e {check.target.env}{flags}")
+        if check.whole and result.missing and (check.target.env, check.target.name) in absent:
+            env, service = check.target.env, check.target.name
+            ui.warn(f"{service} is not set up in {env} yet: its config is checked once it is")
+            ui.hint(f"git lift setup -e {env}{ctx.service_flag(service)}")
             continue
         failed |= bool(
             report_checks(

@@ -102,7 +102,8 @@ def refuse_inside_another_service(ctx: Context) -> None:
         f"{folder} is inside service {service.name} (path {service.path}), "
         "not a service of its own",
         hint=f"add it as a service: git lift init -s {spinal_case(folder)} --path {here}; "
-        f"or set up {service.name} from {service.path}: git lift init",
+        f"or, for {service.name}, run git lift init in "
+        + ("the repository's top" if service.path == "." else service.path),
     )
 
 

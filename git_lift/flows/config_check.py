@@ -88,17 +88,22 @@ def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
     return in_parallel(range(len(checks)), one)
 
 
-def not_created(ctx: Context, targets: Sequence[Target]) -> set[str]:
-    """The environments among the targets' that have no record yet (`env create` or `setup`
-    never ran): a first env.sample's keys missing there are not set up yet, and the hooks
-    say so (naming `git lift setup`) rather than block.
-    An environment whose record cannot be read is not counted (its check stands)."""
+def not_set_up(ctx: Context, targets: Sequence[Target]) -> set[tuple[str, str]]:
+    """(environment, service) of the targets that are not set up yet: the environment was
+    never created, or the service never was in it (`setup` or `service create` never ran).
+    A first env.sample's keys missing there are what `git lift setup` asks for, so the hooks
+    say that rather than block. An adopted service is set up; a target whose records cannot
+    be read is not counted (its check stands)."""
 
-    def absent(env: str) -> bool:
+    def absent(t: Target) -> bool:
+        if (t.env, t.name) in ctx.settings.targets or t.environment.aws.cluster:
+            return False  # adopted: git lift keeps no records of what it did not create
         try:
-            return ctx.aws.table(env).environment(env) is None
+            table = ctx.aws.table(t.env)
+            return table.environment(t.env) is None or table.service_document(t) is None
         except LiftError:
             return False
 
-    envs = list(dict.fromkeys(t.env for t in targets))
-    return {env for env, gone in zip(envs, in_parallel(envs, absent), strict=True) if gone}
+    unique = list(dict.fromkeys(targets))
+    gone = in_parallel(unique, absent)
+    return {(t.env, t.name) for t, out in zip(unique, gone, strict=True) if out}
