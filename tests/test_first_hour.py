@@ -195,3 +195,24 @@ def test_a_service_added_to_a_repository_commits_before_it_is_set_up(
     assert committed.returncode == 0, committed.stderr
     assert "worker is not set up in staging yet" in committed.stderr
     assert "hint: git lift setup -e staging -s worker" in committed.stderr
+
+
+def test_setup_of_an_environment_a_push_releases_prepares_it_and_ships_nothing(
+    aws: Any, tmp_path: Path
+) -> None:
+    """production releases on a tag push: setup --yes then the push must not deploy the
+    commit twice, so setup stops before the ship and names the push."""
+    repo = fresh_service(tmp_path)
+    repo.write("env.sample", "DATABASE_URL=\n")
+    repo.commit("env.sample", verify=False)
+    repo.git("push", "-q", "origin", "main")
+    values = tmp_path / "prod.env"
+    values.write_text("DATABASE_URL=postgres://prod/x\n")
+    lift = Lift(repo.path)
+    result = lift("setup", "-e", "production", "--yes", "--from-file", str(values))
+    assert result.returncode == 0, result.stderr
+    assert "then: nothing shipped (production releases when you push" in result.stderr
+    assert "hint: git tag v1.0.0 && git push origin v1.0.0" in result.stderr
+    assert "released" not in result.stderr
+    assert "ECS service shop in lift-production" in result.stderr  # the service exists
+    assert lift("config", "check", "-e", "production").returncode == 0
