@@ -216,3 +216,7 @@ def test_setup_of_an_environment_a_push_releases_prepares_it_and_ships_nothing(
     assert "released" not in result.stderr
     assert "ECS service shop in lift-production" in result.stderr  # the service exists
     assert lift("config", "check", "-e", "production").returncode == 0
+    # complete now: nothing to create, so nothing to confirm (in a script, without --yes)
+    again = lift("setup", "-e", "production")
+    assert again.returncode == 0, again.stderr
+    assert "hint: git tag v1.0.0 && git push origin v1.0.0" in again.stderr

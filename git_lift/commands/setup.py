@@ -34,6 +34,10 @@ class SetupPlan:
     missing_keys: tuple[str, ...]
     ships: bool  # False where a push releases (deployOnPush)
 
+    @property
+    def creates(self) -> bool:
+        return self.create_environment or self.create_service or bool(self.missing_keys)
+
     def lines(self, service: str) -> list[str]:
         return [
             f"environment {self.env}: "
@@ -134,8 +138,6 @@ def create_service(ctx: Context, env: str) -> None:
 
 
 def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
-    from git_lift.commands.ship import ShipRequest, ship
-
     service = ctx.service()
     t = ctx.target(env, service)
     require_committed(ctx, [GITLIFT_FILE, service.env_sample])
@@ -146,6 +148,8 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
     ui.info(f"Setting up {service.name} in {p.env}:")
     for line in p.lines(service.name):
         ui.info(f"  {line}")
+    if not p.creates:  # a complete environment: a ship, with the ship's own confirmation
+        return finish(ctx, p, t)
     confirm(
         ctx,
         p.env,
@@ -164,9 +168,16 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
         confirmed.forget_names()  # the ship's check must see the keys just written
     if p.create_service:
         create_service(confirmed, p.env)
+    return finish(confirmed, p, t)
+
+
+def finish(ctx: Context, p: SetupPlan, t: Target) -> int:
+    """Ship, or, where a push releases, name that push."""
+    from git_lift.commands.ship import ShipRequest, ship
+
     if p.ships:
-        return OK if ship(confirmed, ShipRequest(env=p.env)) == OK else 1
-    ui.info(f"{service.name} is set up in {p.env}; it releases when you push a ref it maps to")
+        return OK if ship(ctx, ShipRequest(env=p.env)) == OK else 1
+    ui.info(f"{t.name} is set up in {p.env}; it releases when you push a ref it maps to")
     ui.hint(f"{release_push(t.environment)} (or ship now: git lift ship -e {p.env})")
     return OK
 
