@@ -45,3 +45,34 @@ def test_every_markdown_file_the_readme_names_is_in_the_repository() -> None:
     assert named, "the README names no markdown file: update this test"
     missing = sorted({path for path in [*linked, *named] if not (ROOT / path).exists()})
     assert missing == []
+
+
+COMMAND = re.compile(
+    r"git lift ([a-z][a-z-]*(?:\|[a-z][a-z-]*)*)(?:[ \t]+([a-z][a-z-]*(?:\|[a-z][a-z-]*)*))?"
+)
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/DESIGN.md"])
+def test_every_command_the_docs_name_exists(doc: str) -> None:
+    """The repository's docs describe what exists: every `git lift X [Y]` they name in code
+    (a block or a `span`) is a command (and, for a group, a subcommand) of this git lift."""
+    import click
+
+    from git_lift.cli import cli
+
+    text = (ROOT / doc).read_text()
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", text, re.S | re.M)
+    spans = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M))
+    named = [found for code in blocks + spans for found in COMMAND.findall(code)]
+    assert named, f"{doc} names no command: update this test"
+    unknown = set()
+    for first, second in named:
+        for name in first.split("|"):
+            command = cli.commands.get(name)
+            if command is None:
+                unknown.add(name)
+            elif isinstance(command, click.Group) and second:
+                unknown.update(
+                    f"{name} {sub}" for sub in second.split("|") if sub not in command.commands
+                )
+    assert sorted(unknown) == []

@@ -51,3 +51,77 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
 def test_init_outside_a_repository(tmp_path: Path) -> None:
     result = Lift(tmp_path)("init")
     assert result.returncode == 2 and "not a git repository" in result.stderr
+
+
+def gitlift_entries(repo: Path) -> list[str]:
+    return subprocess.run(
+        ["git", "config", "-f", ".gitlift", "--list"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+
+
+def shop_with_a_worker(tmp_path: Path) -> Path:
+    """A service at the root (initialised) and a `worker/` folder with its own .env."""
+    repo = tmp_path / "shop"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "Dockerfile").write_text("FROM scratch\n")
+    (repo / ".gitignore").write_text(".env\n")
+    assert Lift(repo)("init").returncode == 0
+    (repo / "worker").mkdir()
+    (repo / "worker" / "Dockerfile").write_text("FROM scratch\n")
+    (repo / "worker" / ".env").write_text("QUEUE_URL=sqs://real-queue\n")
+    return repo
+
+
+def test_init_in_a_folder_inside_another_service_names_the_command_that_adds_it(
+    tmp_path: Path,
+) -> None:
+    repo = shop_with_a_worker(tmp_path)
+    result = Lift(repo / "worker")("init")
+    assert result.returncode == 2
+    assert "exists" not in result.stderr  # the root's env.sample is not worker's
+    assert "worker is inside service shop" in result.stderr
+    assert "hint: add it as a service: git lift init -s worker --path worker" in result.stderr
+    assert not (repo / "worker" / "env.sample").exists()
+
+
+def test_init_adds_a_service_with_env_sample_from_its_folders_dotenv(tmp_path: Path) -> None:
+    repo = shop_with_a_worker(tmp_path)
+    result = Lift(repo / "worker")("init", "-s", "worker")  # --path: the folder you are in
+    assert result.returncode == 0, result.stderr
+    config = gitlift_entries(repo)
+    assert "service.shop.path=." in config and "service.worker.path=worker" in config
+    sample = (repo / "worker" / "env.sample").read_text()
+    assert "QUEUE_URL=\n" in sample and "real-queue" not in sample
+    assert "worker/env.sample: written with the 1 names" in result.stderr
+    assert (repo / "env.sample").exists()  # the root service keeps its own
+    # from the top, with --path; and again: nothing is overwritten
+    (repo / "jobs").mkdir()
+    assert Lift(repo)("init", "-s", "jobs", "--path", "jobs").returncode == 0
+    assert "service.jobs.path=jobs" in gitlift_entries(repo)
+    again = Lift(repo)("init", "-s", "worker", "--path", "worker")
+    assert again.returncode == 0 and "worker/env.sample: exists" in again.stderr
+    assert gitlift_entries(repo).count("service.worker.path=worker") == 1
+    other = Lift(repo)("init", "-s", "worker", "--path", "jobs")
+    assert other.returncode == 2 and "service worker exists (path worker)" in other.stderr
+
+
+def test_init_of_a_first_service_in_a_folder_writes_no_service_at_the_root(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "mono"
+    (repo / "api").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "api" / "Dockerfile").write_text("FROM scratch\n")
+    result = Lift(repo)("init", "-s", "api", "--path", "api")
+    assert result.returncode == 0, result.stderr
+    config = gitlift_entries(repo)
+    assert "service.api.path=api" in config and "env.staging.ref=refs/heads/main" in config
+    assert not any(line.endswith(".path=.") for line in config)
+    assert (repo / "api" / "env.sample").exists() and not (repo / "env.sample").exists()
+    outside = Lift(repo)("init", "-s", "x", "--path", "..")
+    assert outside.returncode == 2 and "outside the repository" in outside.stderr

@@ -36,7 +36,11 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
     remote = tmp_path / "remote" / "shop.git"
     seed = GitRepo.create(
         tmp_path / "seed",
-        files={"Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n", "app.txt": "v1\n"},
+        files={
+            "Dockerfile": "FROM scratch\nCOPY app.txt /app.txt\n",
+            "app.txt": "v1\n",
+            ".gitignore": ".env\n",
+        },
     )
     run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], cwd=tmp_path)
     seed.git("push", "-q", str(remote), "main")
@@ -50,29 +54,37 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
         "GIT_LIFT_POLL_INTERVAL": "0.05",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
-    typed = ("(production) to confirm", "production")
+    # One confirmation per setup (typed for production), then the values, hidden: nothing is
+    # pre-seeded, the store starts empty.
     code, shown = run_in_terminal(
         ["bash", "-c", script],
         clone,
         answers=[
-            ("lift-staging?", "y"),
+            ("Set up shop in staging?", "y"),
             ("DATABASE_URL:", "postgres://staging-db/shop"),
-            ("Apply to staging?", "y"),
-            ("lift-staging-shop?", "y"),
-            typed,
+            ("(production) to confirm", "production"),
             ("DATABASE_URL:", "postgres://production-db/shop"),
-            typed,
-            typed,
-            typed,
         ],
         env=env,
         timeout=240,
     )
     assert code == 0, shown[-3000:]
-    assert "released shop" in shown and "to production: release" in shown
+    assert "to staging: release 1" in shown
+    # production is released once, by the tag push: setup prepared it and did not ship
+    assert shown.count("to production: release") == 1, shown[-3000:]
+    assert "releasing shop to production" in shown.split("git push origin v1.0.0")[-1]
+    assert shown.count("to confirm") == 1  # one typed confirmation for the whole setup
+    # the commit and push before any environment exists pass, saying what comes next
+    assert (
+        "shop is not set up in staging yet" in shown and "hint: git lift setup -e staging" in shown
+    )
+    assert "not committed" not in shown and "error:" not in shown, shown[-3000:]
     assert "postgres://" not in shown  # typed without echo
     tags = subprocess.run(
         ["git", "ls-remote", "--tags", str(remote)], capture_output=True, text=True, check=True
     ).stdout
-    assert "refs/tags/v1.0.0" in tags and "refs/tags/lift/production/shop/" in tags
+    assert "refs/tags/v1.0.0" in tags and "refs/tags/lift/production/shop/1" in tags
+    assert "refs/tags/lift/production/shop/2" not in tags
+    committed = run(["git", "ls-tree", "--name-only", "HEAD"], cwd=clone).stdout.split()
+    assert ".gitlift" in committed and "env.sample" in committed
     assert not os.path.exists(clone / ".git" / "lift" / "trusted-gitlift")

@@ -238,7 +238,8 @@ def test_production_needs_a_pushed_commit_and_confirmation(shipping: GitRepo, li
     shipping.write("app.txt", "v2\n")
     shipping.commit("Not pushed yet")
     unpushed = lift("ship", "-e", "production", "--yes")
-    assert unpushed.returncode == 1 and "not on the remote" in unpushed.stderr
+    assert unpushed.returncode == 1 and "not on a remote branch" in unpushed.stderr
+    assert "hint: git push origin HEAD" in unpushed.stderr
 
 
 def test_status_shows_the_release_undeployed_commits_and_config_drift(

@@ -116,8 +116,11 @@ def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any)
     """Create what ENV lacks for this service (environment, service, config), then ship.
 
     \b
-    Idempotent: prints what it will create first; on a complete environment it just ships.
-    On a terminal it asks for each key env.sample names that the store lacks (hidden input).
+    Idempotent: checks first what would stop it (uncommitted .gitlift or env.sample, a
+    commit no remote branch has where ENV has confirm, values it cannot get), prints what
+    it will create, asks once (ENV's name where it has confirm), then asks each missing
+    value on the terminal (hidden). Where a push releases (deployOnPush) it does not ship:
+    it names the push.
 
     \b
     Example:
@@ -149,15 +152,26 @@ def trust(ctx: click.Context, /, **values: Any) -> int:
 
 
 @cli.command("init")
+@click.option(
+    "--path",
+    "path",
+    metavar="DIR",
+    help="Add a service (-s NAME) whose folder is DIR (default: the folder you are in).",
+)
 @global_options
 @click.pass_context
-def init(ctx: click.Context, /, **values: Any) -> int:
+def init(ctx: click.Context, /, path: str | None, **values: Any) -> int:
     """Start using git lift here: write .gitlift and env.sample if absent, install the hooks.
+
+    \b
+    With -s NAME (and --path DIR): add service NAME to the repository, its env.sample
+    written from DIR/.env (names only).
 
     \b
     Example:
       git lift init
+      git lift init -s worker --path worker
     """
     from git_lift.commands import init as command
 
-    return command.init(context(ctx, values))
+    return command.init(context(ctx, values), path)

@@ -146,6 +146,13 @@ def set_values(
     ctx: Context, env: str, assignments: Sequence[str], *, advanced: bool, show_values: bool
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
+    return write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
+
+
+def write_values(
+    ctx: Context, env: str, changes: dict[str, str], *, advanced: bool, show_values: bool
+) -> int:
+    """Set these keys (the others stay): diff, confirm, version check, write."""
     t = writable_target(ctx, env)
     base = ctx.parameters(t).read_keys(changes)
     desired = {key: p.value for key, p in base.items()} | changes

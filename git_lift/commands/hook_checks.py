@@ -81,9 +81,16 @@ def report(
 ) -> bool:
     """Every missing key of every environment, with its fix; True when something blocks."""
     failed = False
+    unset = [c.target for c, r in zip(checks, results, strict=True) if c.whole and r.missing]
+    absent = config_check.not_set_up(replace(ctx, hook=True), unset) if unset else set()
     for check, result in zip(checks, results, strict=True):
         if result.error:
             failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
+            continue
+        if check.whole and result.missing and (check.target.env, check.target.name) in absent:
+            env, service = check.target.env, check.target.name
+            ui.warn(f"{service} is not set up in {env} yet: its config is checked once it is")
+            ui.hint(f"git lift setup -e {env}{ctx.service_flag(service)}")
             continue
         failed |= bool(
             report_checks(
@@ -161,7 +168,8 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
         added = added_keys(ctx, path, parsed.keys) if service is not None else []
         if service is not None and added and envs:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
-            checks += [SampleCheck(Target(env, service), tuple(added)) for env in envs]
+            whole = set(added) == set(parsed.keys)
+            checks += [SampleCheck(Target(env, service), tuple(added), whole=whole) for env in envs]
     if checks:
         failed |= report(ctx, checks, ask_unless_cached(ctx, checks), "commit")
     return FAILED if failed else OK
@@ -211,12 +219,18 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
                 continue
             keys, bad = sample_at(ctx, path, commit, report=True)
             malformed |= bad
+            before: set[str] = set()
             if base is not None:
                 before = set(sample_at(ctx, path, base, report=False)[0])
                 keys = tuple(key for key in keys if key not in before)
                 added += keys
             if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
-                check = SampleCheck(Target(env, service), keys, asked_alone=base is not None)
+                check = SampleCheck(
+                    Target(env, service),
+                    keys,
+                    asked_alone=base is not None,
+                    whole=not before and not env.deploy_on_push,  # a release needs it all
+                )
                 checks.setdefault(check, check)
         if base is not None:
             what = f"env.sample adds {names.listed(added)}" if added else "no key added"

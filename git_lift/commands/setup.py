@@ -3,14 +3,16 @@
 Idempotent: it looks at what exists (the environment's record and stack, the service's config
 document and stack, the keys env.sample names), prints what it will create, and creates only
 what is missing, through the same commands a user would run one by one (`env create`,
-`service create` with the default config, `config set` or `config import`, `ship`), so their
-confirmations and checks apply unchanged. On a complete environment it just ships.
+`service create` with the default config, `config set`, `ship`). Everything that would stop
+it at its last step is checked before anything is created, and it asks once for the whole run:
+the steps then go ahead as with `--yes`. An environment that releases on push (deployOnPush)
+is prepared, not shipped: the push is its one release of the commit.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
@@ -18,7 +20,10 @@ from git_lift.commands import infra_env, infra_service
 from git_lift.commands.infra_service_edit import Edited
 from git_lift.errors import OK, ValidationError
 from git_lift.flows.config_check import sample_keys
+from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.settings import EnvironmentSettings
+from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ class SetupPlan:
     create_environment: bool
     create_service: bool
     missing_keys: tuple[str, ...]
+    ships: bool  # False where a push releases (deployOnPush)
+
+    @property
+    def creates(self) -> bool:
+        return self.create_environment or self.create_service or bool(self.missing_keys)
 
     def lines(self, service: str) -> list[str]:
         return [
@@ -41,19 +51,39 @@ class SetupPlan:
                 if self.missing_keys
                 else "complete"
             ),
-            "then: ship the commit you are on",
+            "then: ship the commit you are on"
+            if self.ships
+            else f"then: nothing shipped ({self.env} releases when you push a ref it maps to)",
         ]
 
 
-def warn_uncommitted(ctx: Context, paths: list[str]) -> None:
-    """A ship runs the commit: a .gitlift or env.sample that is only in the work tree is
-    not what the release will read."""
+def require_committed(ctx: Context, paths: list[str]) -> None:
+    """What ships or releases is the commit, with its own .gitlift and env.sample: a version
+    only in the work tree (or only staged) would be set up here and not be what runs."""
     head = ctx.repo.head_sha()
-    for path in paths:
-        local = ctx.repo.workdir / path
-        if local.is_file() and ctx.repo.read_file_at(head, path) != local.read_text("utf-8"):
-            ui.warn(f"{path} is not committed: the ship runs {head[:12]}, with its own {path}")
-            ui.hint(f"commit it (git add {path} && git commit), then ship again")
+    local = [
+        path
+        for path in paths
+        if (ctx.repo.workdir / path).is_file()
+        and ctx.repo.read_file_at(head, path) != (ctx.repo.workdir / path).read_text("utf-8")
+    ]
+    if local:
+        raise ValidationError(
+            f"{', '.join(local)} {'is' if len(local) == 1 else 'are'} not committed: setup "
+            f"prepares and ships {head[:12]}, with its own {', '.join(local)}",
+            hint=f"git add {' '.join(local)} && git commit, then run setup again",
+        )
+
+
+def require_shippable(ctx: Context, t: Target) -> None:
+    """What `ship` would refuse at the end: a dirty work tree, and for an environment with
+    `confirm` a commit that no remote branch has."""
+    from git_lift.commands.ship import image_tag, require_pushed
+
+    head = ctx.repo.head_sha()
+    image_tag(ctx, head, allow_dirty=False, confirm=t.environment.confirm)
+    if t.environment.confirm:
+        require_pushed(ctx, head, t.env)
 
 
 def plan(ctx: Context, env: str) -> SetupPlan:
@@ -67,25 +97,36 @@ def plan(ctx: Context, env: str) -> SetupPlan:
         create_environment=record is None,
         create_service=document is None,
         missing_keys=tuple(key for key in keys if key not in names),
+        ships=not t.environment.deploy_on_push,
     )
 
 
-def set_missing_keys(ctx: Context, p: SetupPlan, from_file: str | None) -> None:
+def values_source(ctx: Context, p: SetupPlan, from_file: str | None) -> dict[str, str] | None:
+    """The values of the missing keys from --from-file (read and checked now), None when they
+    are to be asked on the terminal; an error when neither can give them all."""
     if from_file is not None:
-        config_command.import_values(ctx, p.env, from_file, None, replace=False, advanced=False)
-    elif ui.interactive():
-        ui.info(f"Type the value of each key for {p.env} (not shown):")
-        config_command.set_values(
-            ctx, p.env, list(p.missing_keys), advanced=False, show_values=False
-        )
-    else:
+        values = config_command.read_import(from_file, None)
+        lacking = [key for key in p.missing_keys if key not in values]
+        if not lacking:
+            return values
         raise ValidationError(
-            f"{p.env} lacks config that env.sample names: {names.listed(p.missing_keys)}; "
-            "there is no terminal to ask for the values",
-            hint=f"git lift setup -e {p.env} --from-file FILE (dotenv or JSON), or: "
-            f"git lift config set -e {p.env} {names.fix_assignments(p.missing_keys)}",
+            f"{from_file} lacks keys that env.sample names and {p.env} lacks: "
+            f"{names.listed(lacking)}",
+            hint=f"add them to {from_file}, then run setup again",
         )
-    ctx.forget_names()  # the ship's check must see the keys just written
+    if ui.interactive():
+        return None
+    raise ValidationError(
+        f"{p.env} lacks config that env.sample names: {names.listed(p.missing_keys)}; "
+        "there is no terminal to ask for the values",
+        hint=f"git lift setup -e {p.env} --from-file FILE (dotenv or JSON), or: "
+        f"git lift config set -e {p.env} {names.fix_assignments(p.missing_keys)}",
+    )
+
+
+def ask_values(env: str, keys: tuple[str, ...]) -> dict[str, str]:
+    ui.info(f"Type the value of each key for {env} (not shown):")
+    return {key: ui.prompt_secret(key) for key in keys}
 
 
 def create_service(ctx: Context, env: str) -> None:
@@ -97,18 +138,54 @@ def create_service(ctx: Context, env: str) -> None:
 
 
 def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
-    from git_lift.commands.ship import ShipRequest, ship
-
     service = ctx.service()
-    warn_uncommitted(ctx, [GITLIFT_FILE, service.env_sample])
+    t = ctx.target(env, service)
+    require_committed(ctx, [GITLIFT_FILE, service.env_sample])
+    if not t.environment.deploy_on_push:
+        require_shippable(ctx, t)
     p = plan(ctx, env)
+    given = values_source(ctx, p, from_file) if p.missing_keys else {}
     ui.info(f"Setting up {service.name} in {p.env}:")
     for line in p.lines(service.name):
         ui.info(f"  {line}")
+    if not p.creates:  # a complete environment: a ship, with the ship's own confirmation
+        return finish(ctx, p, t)
+    confirm(
+        ctx,
+        p.env,
+        typed=t.environment.confirm,
+        what=f"setting up {p.env}",
+        refused="nothing was created",
+        question=f"Set up {service.name} in {p.env}?",
+        unattended=False,
+    )
+    values = ask_values(p.env, p.missing_keys) if given is None else given
+    confirmed = replace(ctx, options=replace(ctx.options, yes=True))  # asked once, above
     if p.create_environment:
-        infra_env.create(ctx, p.env, infra_env.EnvFlags(), ask=False)
-    if p.missing_keys:
-        set_missing_keys(ctx, p, from_file)
+        infra_env.create(confirmed, p.env, infra_env.EnvFlags(), ask=False)
+    if values:
+        config_command.write_values(confirmed, p.env, values, advanced=False, show_values=False)
+        confirmed.forget_names()  # the ship's check must see the keys just written
     if p.create_service:
-        create_service(ctx, p.env)
-    return OK if ship(ctx, ShipRequest(env=p.env)) == OK else 1
+        create_service(confirmed, p.env)
+    return finish(confirmed, p, t)
+
+
+def finish(ctx: Context, p: SetupPlan, t: Target) -> int:
+    """Ship, or, where a push releases, name that push."""
+    from git_lift.commands.ship import ShipRequest, ship
+
+    if p.ships:
+        return OK if ship(ctx, ShipRequest(env=p.env)) == OK else 1
+    ui.info(f"{t.name} is set up in {p.env}; it releases when you push a ref it maps to")
+    ui.hint(f"{release_push(t.environment)} (or ship now: git lift ship -e {p.env})")
+    return OK
+
+
+def release_push(env: EnvironmentSettings) -> str:
+    """The push that releases to `env`: a tag for a `refs/tags/PREFIX*` pattern."""
+    for ref in env.refs:
+        prefix = ref.removeprefix("refs/tags/").removesuffix("*")
+        if ref.startswith("refs/tags/") and ref.endswith("*") and "*" not in prefix:
+            return f"git tag {prefix}1.0.0 && git push origin {prefix}1.0.0"
+    return f"push a ref that maps to {env.name} ({', '.join(env.refs)})"

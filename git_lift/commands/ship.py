@@ -97,8 +97,8 @@ def require_pushed(ctx: Context, sha: str, env: str) -> None:
         )
     if not ctx.repo.on_a_remote_branch(sha):
         raise ValidationError(
-            f"{sha[:12]} is not on the remote; {env} only runs pushed commits",
-            hint="git push, then ship again",
+            f"{sha[:12]} is not on a remote branch; {env} only runs commits pushed to a branch",
+            hint="git push origin HEAD, then ship again",
         )
 
 

@@ -26,6 +26,7 @@ class SampleCheck:
     target: Target
     keys: tuple[str, ...]
     asked_alone: bool = False  # ask about these keys alone (GetParameters): no extras
+    whole: bool = False  # every key of a first env.sample: none of it can be set up yet
 
 
 def sample_keys_from_text(service: ServiceSettings, text: str) -> list[str]:
@@ -88,3 +89,24 @@ def run(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCheck]:
             return KeyCheck(env, [], [], error=exc.message)
 
     return in_parallel(range(len(checks)), one)
+
+
+def not_set_up(ctx: Context, targets: Sequence[Target]) -> set[tuple[str, str]]:
+    """(environment, service) of the targets that are not set up yet: the environment was
+    never created, or the service never was in it (`setup` or `service create` never ran).
+    A first env.sample's keys missing there are what `git lift setup` asks for, so the hooks
+    say that rather than block. An adopted service is set up; a target whose records cannot
+    be read is not counted (its check stands)."""
+
+    def absent(t: Target) -> bool:
+        if (t.env, t.name) in ctx.settings.targets or t.environment.aws.cluster:
+            return False  # adopted: git lift keeps no records of what it did not create
+        try:
+            table = ctx.aws.table(t.env)
+            return table.environment(t.env) is None or table.service_document(t) is None
+        except LiftError:
+            return False
+
+    unique = list(dict.fromkeys(targets))
+    gone = in_parallel(unique, absent)
+    return {(t.env, t.name) for t, out in zip(unique, gone, strict=True) if out}
