@@ -156,6 +156,7 @@ def apply(
         if resuming:
             discard_resume(ctx, target)
         return 0
+    target.check_keys(plan.writes)  # bad input: refused, and not kept for --resume
     left = state.Changes(dict(plan.writes), set(plan.removed))
     try:
         check_sizes(plan, advanced)
