@@ -4,13 +4,23 @@ template's 51,200-byte body. Fast: in-process, on the fakes of tests/fast/fakes.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from pathlib import Path
+
 import pytest
 
-from git_lift.errors import UsageError
+from git_lift import servicecfg
+from git_lift.errors import UsageError, ValidationError
+from git_lift.flows.image import ImageSource
+from git_lift.flows.ship_plan import plan_ship
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
+from git_lift.templates.service import service_template
+from tests.fast.fakes import ARN, NEW_IMAGE, world
 
 SHA = "c0ffee" + "0" * 34
+REGION, ACCOUNT = "eu-west-1", "123456789012"
 SERVICE = ServiceSettings("payments-api", ".", "Dockerfile", ".", "env.sample", "app")
 
 
@@ -49,3 +59,67 @@ def test_a_thousand_character_key_is_refused_before_any_write() -> None:
 def test_names_that_fit_are_accepted() -> None:
     target = Target(EnvironmentSettings("q" * 20, ("refs/heads/main",)), SERVICE)
     assert target.role_name("execution") == f"lift-{'q' * 20}-payments-api-execution"
+
+
+def test_a_task_definition_over_64_kib_is_refused_in_the_plan_before_anything_is_built(
+    tmp_path: Path,
+) -> None:
+    w = world(tmp_path, tasks=lambda arn: "start")
+    uri, _, digest = NEW_IMAGE.partition("@")
+    source = ImageSource("given", uri, "", digest)
+    with pytest.raises(ValidationError) as refused:
+        plan_ship(w.ctx, w.target, SHA, source, keys(600, 24))
+    message = refused.value.message
+    assert message.startswith("the task definition of payments-api in staging would be ")
+    assert "bytes, over ECS's 65,536-byte (64 KiB) limit; it has 600 secrets" in message
+    size = int(message.split(" would be ")[1].split(" bytes")[0].replace(",", ""))
+    assert 75_000 < size < 85_000
+    assert refused.value.hint and "group related values into one key holding JSON" in (
+        refused.value.hint
+    )
+    assert list(w.ecs.definitions) == [ARN.format(1)] and w.ecs.deployed == []
+    assert w.store.releases(w.target) == [] and w.store.lock(w.target) is None
+
+
+def test_a_task_definition_that_fits_is_planned(tmp_path: Path) -> None:
+    w = world(tmp_path, tasks=lambda arn: "start")
+    uri, _, digest = NEW_IMAGE.partition("@")
+    plan = plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), keys(300, 24))
+    assert ("add", "+ secret " + "K00000".ljust(24, "X")) in plan.changes
+
+
+def test_with_pinned_config_the_plan_counts_the_snapshot_references_longer_names(
+    tmp_path: Path,
+) -> None:
+    w = world(tmp_path, tasks=lambda arn: "start")
+    uri, _, digest = NEW_IMAGE.partition("@")
+    source = ImageSource("given", uri, "", digest)
+    plan_ship(w.ctx, w.target, SHA, source, keys(350, 24))  # parameter ARNs: it fits
+    pinned = dataclasses.replace(
+        w.target, environment=dataclasses.replace(w.target.environment, pin_config=True)
+    )
+    with pytest.raises(ValidationError, match="over ECS's 65,536-byte"):
+        plan_ship(w.ctx, pinned, SHA, source, keys(350, 24))
+
+
+def service_template_with(count: int, length: int) -> str:
+    """The service stack's template (the defaults) with `count` env.sample keys."""
+    target = Target(EnvironmentSettings("staging", ("refs/heads/main",)), SERVICE)
+    secrets = {key: target.parameter_arn(key, REGION, ACCOUNT) for key in keys(count, length)}
+    template = service_template(
+        target,
+        servicecfg.parse(servicecfg.default_document(False)),
+        image="public.ecr.aws/nginx/nginx:stable-alpine",
+        secrets=secrets,
+        region=REGION,
+        account_id=ACCOUNT,
+        kms_key_arn=None,
+    )
+    return json.dumps(template.to_dict(), separators=(",", ":"))
+
+
+def test_the_service_stack_refuses_a_task_definition_over_64_kib_before_any_change_set() -> None:
+    with pytest.raises(ValidationError) as refused:
+        service_template_with(600, 24)
+    assert "over ECS's 65,536-byte (64 KiB) limit; it has 600 secrets" in refused.value.message
+    assert len(service_template_with(400, 24)) > 51_200  # fits ECS, not a TemplateBody
