@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import stat
 from pathlib import Path
 
 import pytest
 
 from git_lift import servicecfg
-from git_lift.errors import UsageError, ValidationError
+from git_lift.errors import AwsError, LiftError, UsageError, ValidationError
 from git_lift.flows.image import ImageSource
-from git_lift.flows.ship_plan import plan_ship
+from git_lift.flows.ship_plan import execute, plan_ship
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
 from git_lift.templates.service import service_template
@@ -123,3 +124,22 @@ def test_the_service_stack_refuses_a_task_definition_over_64_kib_before_any_chan
         service_template_with(600, 24)
     assert "over ECS's 65,536-byte (64 KiB) limit; it has 600 secrets" in refused.value.message
     assert len(service_template_with(400, 24)) > 51_200  # fits ECS, not a TemplateBody
+
+
+def test_a_record_aws_refuses_is_kept_private_and_whole(tmp_path: Path) -> None:
+    w = world(tmp_path, tasks=lambda arn: "start")
+
+    def refused(*_: object) -> None:
+        raise AwsError("Item size has exceeded the maximum allowed size")
+
+    w.store.finish_release = refused  # type: ignore[method-assign]
+    uri, _, digest = NEW_IMAGE.partition("@")
+    plan = plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), keys(20, 24))
+    with pytest.raises(LiftError, match="is running in staging but could not be recorded"):
+        execute(w.ctx, plan, wait=True, timeout=900)
+    folder = w.repo.git_dir / "lift"
+    kept = folder / "unrecorded-staging-payments-api.json"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert json.loads(kept.read_text())["config_versions"] == keys(20, 24)
+    assert [p.name for p in folder.iterdir()] == [kept.name]  # no partial file left

@@ -19,6 +19,7 @@ from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release, Store
 from git_lift.errors import AwsError, DeployFailed, LiftError, ValidationError
+from git_lift.flows import config_state
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import Superseded, Watch, rollback, short
 from git_lift.flows.editor import interrupt_on_termination
@@ -214,9 +215,9 @@ def keep_record(ctx: Context, lease: Lease, record: Release, rounds: int) -> Non
 
 def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> LiftError:
     """The error for a record AWS would not take, kept locally; drops the lock if it can."""
-    path = pending_path(ctx, lease.target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(record), sort_keys=True) + "\n")
+    config_state.write_atomic(
+        pending_path(ctx, lease.target), json.dumps(asdict(record), sort_keys=True) + "\n"
+    )
     env = lease.target.env
     try:
         lease.store.release_lock(lease.target, lease.owner)
@@ -231,7 +232,8 @@ def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> Li
 
 
 def pending_path(ctx: Context, target: Target) -> Path:
-    return ctx.repo.git_dir / "lift" / target.private_file("unrecorded", ".json")
+    """The record kept for `--record-only`: 0600 under .git/lift/ (0700), as config state is."""
+    return config_state.folder(ctx) / target.private_file("unrecorded", ".json")
 
 
 def record_only(ctx: Context, target: Target) -> int:

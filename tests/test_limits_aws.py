@@ -1,0 +1,81 @@
+"""AWS's limits end to end (issue 17): `git lift` as a subprocess against moto's server over
+HTTP, which refuses a DynamoDB item over 400 KB as AWS does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from git_lift.aws.store import Release, Store
+from tests.ecs_support import target as ecs_target
+from tests.helpers import GitRepo, Lift
+
+
+def long_keys(count: int, length: int) -> dict[str, int]:
+    return {f"K{n:05d}".ljust(length, "X"): n % 7 + 1 for n in range(count)}
+
+
+def test_a_release_record_of_2000_long_key_names_is_recorded_and_read_back(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    """The record a ship kept (2,000 keys of 200-character names: over DynamoDB's item
+    limit as one item) is written by --record-only, and history reads it back whole."""
+    versions = long_keys(2000, 200)
+    record = {
+        "number": 1,
+        "env": "staging",
+        "service": "payments-api",
+        "commit": repo.head(),
+        "image": "registry.example.com/payments-api@sha256:" + "2" * 64,
+        "task_definition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/staging-api:2",
+        "deployed_by": "Test Dev",
+        "deployed_at": 1_700_000_000.0,
+        "config_versions": versions,
+    }
+    assert len(json.dumps(record)) > 400 * 1024
+    kept = repo.path / ".git" / "lift" / "unrecorded-staging-payments-api.json"
+    kept.parent.mkdir(mode=0o700)
+    kept.write_text(json.dumps(record))
+    kept.chmod(0o600)
+
+    recorded = lift("ship", "-e", "staging", "--record-only")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "recorded release 1 of payments-api in staging (released)" in recorded.stderr
+    assert not kept.exists()
+    assert "lift/staging/payments-api/1" in repo.git("tag", "-l").stdout
+
+    history = lift("history", "-e", "staging", "--output", "json")
+    assert history.returncode == 0, history.stderr
+    [release] = json.loads(history.stdout)
+    assert (release["number"], release["config_versions"]) == (1, versions)
+    listed = lift("history", "-e", "staging")
+    assert listed.stdout.startswith(f"   1  {repo.head()[:12]}")
+
+
+def test_a_ship_records_2000_long_key_names_with_its_unlock_in_items_under_the_limit(
+    aws: Any,
+) -> None:
+    """The ship's own write (the record and the unlock in one transaction): every item is
+    under DynamoDB's 400 KB, the record reads back whole and the lock is dropped."""
+    table = boto3.client("dynamodb", region_name="eu-west-1")
+    store = Store(table)
+    target = ecs_target()
+    number = store.begin_release(target, "dev@laptop", 600)
+    release = Release(
+        number,
+        "staging",
+        "payments-api",
+        "c0ffee" * 6 + "c0ff",
+        "image",
+        "td",
+        "Test Dev",
+        1.0,
+        config_versions=long_keys(2000, 200),
+    )
+    store.finish_release(target, release, "dev@laptop")
+    assert store.releases(target) == [release] and store.lock(target) is None
+    items = table.scan(TableName="git-lift")["Items"]
+    sizes = [len(json.dumps(item)) for item in items]
+    assert len(items) >= 3 and max(sizes) < 400 * 1024
