@@ -36,7 +36,10 @@ def partition(region: str) -> str:
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:
-    """An ARN; `region` "" for global services (IAM) is written as AWS writes it."""
+    """An ARN as AWS writes it: no region for IAM, neither region nor account for S3 (its
+    bucket names are global)."""
+    if service == "s3":
+        return f"arn:{partition(region)}:s3:::{resource}"
     where = "" if service == "iam" else region
     return f"arn:{partition(region)}:{service}:{where}:{account}:{resource}"
 
@@ -101,6 +104,11 @@ class Environment:
     def parameter_path(self) -> str:
         """`/<env>`: every service's parameters in the environment, without the slash."""
         return f"/{self.name}"
+
+    def template_bucket(self, account: str, region: str) -> str:
+        """The S3 bucket of templates over CloudFormation's 51,200-byte TemplateBody: S3's
+        names are global, so the account and region make it ours (at most 57 characters)."""
+        return f"{PREFIX}-{self.name}-cfn-{account}-{region}"
 
     @property
     def log_group_prefix(self) -> str:
@@ -277,6 +285,11 @@ class Target:
     @property
     def release_key(self) -> str:
         return self.environment_names.release_key(self.name)
+
+    def release_config_prefix(self, number: int) -> str:
+        """The sort keys, in the release key's partition, of the parts that hold a large
+        release record's config versions (aws/release_items.py)."""
+        return f"config#{number:010d}#"
 
     @property
     def service_key(self) -> str:

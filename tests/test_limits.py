@@ -14,6 +14,7 @@ import pytest
 from git_lift import servicecfg
 from git_lift.errors import AwsError, LiftError, UsageError, ValidationError
 from git_lift.flows.image import ImageSource
+from git_lift.flows.infra_stack import StackChange, check_template_size
 from git_lift.flows.ship_plan import execute, plan_ship
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
@@ -143,3 +144,22 @@ def test_a_record_aws_refuses_is_kept_private_and_whole(tmp_path: Path) -> None:
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert json.loads(kept.read_text())["config_versions"] == keys(20, 24)
     assert [p.name for p in folder.iterdir()] == [kept.name]  # no partial file left
+
+
+def change(body: str, bucket: str | None) -> StackChange:
+    environment = EnvironmentSettings("staging", ("refs/heads/main",))
+    return StackChange("lift-staging-payments-api", body, {}, environment, bucket=bucket)
+
+
+def test_a_template_over_51200_bytes_goes_through_s3_or_is_refused_saying_why() -> None:
+    assert check_template_size(change("x" * 51_200, None)) is False  # in the request
+    assert check_template_size(change("x" * 51_201, "lift-staging-cfn-1-eu-west-1")) is True
+    with pytest.raises(ValidationError) as no_bucket:  # an environment made before the bucket
+        check_template_size(change(service_template_with(400, 24), None))
+    assert "over the 51,200 bytes CloudFormation takes in a request" in no_bucket.value.message
+    assert "environment staging has no template bucket" in no_bucket.value.message
+    assert no_bucket.value.hint and no_bucket.value.hint.endswith("git lift env update -e staging")
+    with pytest.raises(ValidationError) as too_big:
+        check_template_size(change("x" * (1024 * 1024 + 1), "lift-staging-cfn-1-eu-west-1"))
+    assert "over the 1,048,576 bytes (1 MB) CloudFormation reads from S3" in too_big.value.message
+    assert too_big.value.hint and too_big.value.hint.startswith("shrink it")

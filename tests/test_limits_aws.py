@@ -79,3 +79,36 @@ def test_a_ship_records_2000_long_key_names_with_its_unlock_in_items_under_the_l
     items = table.scan(TableName="git-lift")["Items"]
     sizes = [len(json.dumps(item)) for item in items]
     assert len(items) >= 3 and max(sizes) < 400 * 1024
+
+
+def test_a_service_template_over_51200_bytes_goes_through_the_environments_bucket(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    """400 keys of 24 characters: a task definition ECS takes, a template CloudFormation
+    would refuse in the request. It is uploaded to the environment's private bucket, passed
+    by URL, and deleted once the change set is made."""
+    created = lift("env", "create", "-e", "staging", "--yes")
+    assert created.returncode == 0, created.stderr
+    keys = [key for key in long_keys(400, 24)]
+    repo.write("env.sample", "".join(f"{key}=\n" for key in keys))
+    repo.commit("400 keys")
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    for key in keys:
+        ssm.put_parameter(Name=f"/staging/payments-api/{key}", Value="v", Type="SecureString")
+
+    made = lift("service", "create", "-e", "staging", "--yes", env={"GIT_EDITOR": "true"})
+    assert made.returncode == 0, made.stderr
+    bucket = "lift-staging-cfn-123456789012-eu-west-1"
+    assert "over the 51,200 CloudFormation takes in a request: passing it through" in made.stderr
+    assert f"s3://{bucket}" in made.stderr
+    cfn = boto3.client("cloudformation", region_name="eu-west-1")
+    stack = cfn.describe_stacks(StackName="lift-staging-payments-api")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    definition = boto3.client("ecs", region_name="eu-west-1").describe_task_definition(
+        taskDefinition="staging-payments-api"
+    )["taskDefinition"]
+    assert len(definition["containerDefinitions"][0]["secrets"]) == 400
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0  # deleted after use
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"

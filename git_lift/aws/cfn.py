@@ -155,19 +155,28 @@ class CloudFormation:
     # Change sets ------------------------------------------------------------------------------
 
     def create_change_set(
-        self, stack_name: str, body: str, *, create: bool, tags: dict[str, str], timeout: float
+        self,
+        stack_name: str,
+        body: str,
+        *,
+        create: bool,
+        tags: dict[str, str],
+        timeout: float,
+        template_url: str | None = None,
     ) -> ChangeSet:
-        """Create a change set and wait until CloudFormation has computed it.
+        """Create a change set and wait until CloudFormation has computed it; `template_url`
+        (the body uploaded to S3) replaces the body in the request when it is too large.
 
         An update that changes nothing gives an empty ChangeSet (already deleted)."""
+        template = {"TemplateURL": template_url} if template_url else {"TemplateBody": body}
         with translate_errors(f"creating a change set for {stack_name}"):
             answer = self._client.create_change_set(
                 StackName=stack_name,
                 ChangeSetName=change_set_name(),
                 ChangeSetType="CREATE" if create else "UPDATE",
-                TemplateBody=body,
                 Capabilities=CAPABILITIES,
                 Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                **template,  # type: ignore[arg-type]
             )
         change_set_id = str(answer["Id"])
         status, reason = self._wait_for_change_set(change_set_id, timeout)

@@ -3,8 +3,8 @@ limit (git_lift/limits.py). A record whose config versions would take it past IT
 (thousands of long key names) keeps them beside it, in parts of at most ITEM_BUDGET each,
 written in the same transaction, as a large config snapshot is split into secrets.
 
-The parts' sort keys (`config#<number>#<part>`) do not start with a digit, so listing the
-records (sort keys `<number>`, ten digits) never meets them; the record's item says how many
+The parts' sort keys (`Target.release_config_prefix`) do not start with a digit, so listing
+the records (sort keys: the number, ten digits) never meets them; the record's item says how many
 parts it has in its own attribute, outside the JSON document, so a reader that knows nothing
 of parts still reads the record (without its config versions).
 """
@@ -25,10 +25,6 @@ PARTS = "config_parts"
 
 def record_sk(number: int) -> str:
     return f"{number:010d}"
-
-
-def part_prefix(number: int) -> str:
-    return f"config#{number:010d}#"
 
 
 def _document(value: object) -> dict[str, Any]:
@@ -63,7 +59,11 @@ def items(target: Target, doc: dict[str, Any]) -> list[dict[str, Any]]:
         PARTS: {"N": str(len(parts))},
     }
     return [record] + [
-        {**key, "sk": {"S": f"{part_prefix(number)}{n:04d}"}, "doc": _document(part)}
+        {
+            **key,
+            "sk": {"S": f"{target.release_config_prefix(number)}{n:04d}"},
+            "doc": _document(part),
+        }
         for n, part in enumerate(parts, start=1)
     ]
 

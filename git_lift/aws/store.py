@@ -197,7 +197,7 @@ class Store(Table):
         for item in self._newest_items(target.release_key, "0", limit):
             doc = json.loads(item["doc"]["S"])
             if release_items.parts_of(item):
-                prefix = release_items.part_prefix(doc["number"])
+                prefix = target.release_config_prefix(doc["number"])
                 for part in self._partition(target.release_key, prefix):
                     doc["config_versions"].update(part)
             found.append(Release(**doc))

@@ -105,6 +105,8 @@ def deploy_stack(
     *,
     check: bool = True,
 ) -> None:
+    from git_lift.templates.environment_params import TEMPLATE_BUCKET
+
     cfn = ctx.aws.stacks(t.env)
     template = render(ctx, t, cfg, cfn, options.image, check=check)
     body = json.dumps(template.to_dict(), separators=(",", ":"), sort_keys=True)
@@ -114,6 +116,7 @@ def deploy_stack(
         tags=t.tags,
         environment=t.environment,
         timeout=options.timeout,
+        bucket=require_record(ctx, t.env).outputs.get(TEMPLATE_BUCKET),
     )
     stack = change_stack(ctx, cfn, change, save=save)
     if stack is not None and stack.outputs.get("TaskDefinitionArn"):

@@ -28,6 +28,7 @@ INTERNAL_LISTENER = "InternalListenerArn"
 INTERNAL_LOAD_BALANCER_SG = "InternalLoadBalancerSecurityGroupId"
 INTERNAL_LOAD_BALANCER_DNS = "InternalLoadBalancerDns"
 NOTIFICATION_TOPIC = "NotificationTopicArn"
+TEMPLATE_BUCKET = "TemplateBucket"  # templates over 51,200 bytes go there (template_bucket.py)
 
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
