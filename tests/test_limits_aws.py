@@ -112,3 +112,16 @@ def test_a_service_template_over_51200_bytes_goes_through_the_environments_bucke
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0  # deleted after use
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
+def test_a_1000_character_key_is_refused_before_parameter_store_is_asked(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    key = "K" * 1000
+    refused = lift("config", "set", "-e", "staging", f"{key}=value")
+    assert refused.returncode == 2, refused.stderr
+    assert "(1000 characters)" in refused.stderr
+    assert "a key may have 933 characters" in refused.stderr
+    assert "caps a parameter's name, ARN included, at 1011" in refused.stderr
+    assert "ssm.PutParameter" not in aws.request_counts()
+    assert not (repo.path / ".git" / "lift" / "config-edit-staging-payments-api.env").exists()
