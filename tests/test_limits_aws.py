@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 
 from git_lift.aws.store import Release, Store
 from tests.ecs_support import target as ecs_target
@@ -125,3 +127,25 @@ def test_a_1000_character_key_is_refused_before_parameter_store_is_asked(
     assert "caps a parameter's name, ARN included, at 1011" in refused.stderr
     assert "ssm.PutParameter" not in aws.request_counts()
     assert not (repo.path / ".git" / "lift" / "config-edit-staging-payments-api.env").exists()
+
+
+def test_the_sandbox_refuses_what_aws_refuses(aws: Any) -> None:
+    """What moto accepts and AWS does not: a 51,201-byte TemplateBody, a task definition
+    of 600 secrets of 24-character names (over 64 KiB)."""
+    cfn = boto3.client("cloudformation", region_name="eu-west-1")
+    template = {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Description": ""}
+    template["Description"] = "x" * (51_201 - len(json.dumps(template)))
+    with pytest.raises(ClientError) as body:
+        cfn.create_change_set(StackName="big", ChangeSetName="c", TemplateBody=json.dumps(template))
+    assert body.value.response["Error"]["Code"] == "ValidationError"
+    assert "less than or equal to 51200" in body.value.response["Error"]["Message"]
+    ecs = boto3.client("ecs", region_name="eu-west-1")
+    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/"
+    secrets = [{"name": key, "valueFrom": arn + key} for key in long_keys(600, 24)]
+    container = {"name": "app", "image": "nginx", "memory": 512, "secrets": secrets}
+    with pytest.raises(ClientError) as definition:
+        ecs.register_task_definition(family="big", containerDefinitions=[container])
+    assert definition.value.response["Error"]["Code"] == "ClientException"
+    assert "Max allowed length is '65536' bytes" in definition.value.response["Error"]["Message"]
+    container["secrets"] = secrets[:300]
+    ecs.register_task_definition(family="big", containerDefinitions=[container])  # fits
