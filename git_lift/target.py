@@ -22,6 +22,7 @@ ENVIRONMENT_RECORDS = "environment"  # the partition key of every environment's 
 PREFIX = "lift"
 TAG_ENV = "lift:environment"  # the tags every resource git lift makes carries
 TAG_SERVICE = "lift:service"
+LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest region
 
 
 def role_session_name(user: str) -> str:
@@ -66,6 +67,7 @@ class Environment:
                 ("the environment stack", self.stack, limits.STACK_NAME),
                 ("the cluster", self.cluster, limits.ECS_NAME),
                 ("the boundary policy", self.boundary_policy, limits.POLICY_NAME),
+                ("the template bucket", self.template_bucket(*LONGEST_PLACE), limits.BUCKET_NAME),
             ],
             fix="use a shorter environment name in .gitlift",
         )
