@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from git_lift import limits
 from git_lift.errors import UsageError
 
 ENV_MAX = 20
@@ -20,8 +21,10 @@ _NAME = r"[a-z0-9](?:[a-z0-9-]{{0,{inner}}}[a-z0-9])?"
 ENV_PATTERN = re.compile(_NAME.format(inner=ENV_MAX - 2))
 SERVICE_PATTERN = re.compile(_NAME.format(inner=SERVICE_MAX - 2))
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# A parameter's full name, `/<env>/<service>/<KEY>`, is at most 1011 characters.
-KEY_MAX = 1011 - (ENV_MAX + SERVICE_MAX + 3)
+# A parameter's full name, `/<env>/<service>/<KEY>`, with the ARN before it, is at most 1011
+# characters: the longest key any environment and service allows (Target.check_keys gives
+# the exact limit of one).
+KEY_MAX = limits.PARAMETER_NAME - limits.PARAMETER_ARN_PREFIX - (ENV_MAX + SERVICE_MAX + 3)
 
 
 def _shown(name: str) -> str:

@@ -7,6 +7,32 @@ from typing import Any
 
 MASK = "********"
 
+# The fields of a task definition RegisterTaskDefinition accepts (DescribeTaskDefinition
+# returns more).
+REGISTER_FIELDS = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+)
+
+
+def registration(definition: dict[str, Any]) -> dict[str, Any]:
+    """The RegisterTaskDefinition request for a task definition DescribeTaskDefinition gave."""
+    return {key: definition[key] for key in REGISTER_FIELDS if definition.get(key)}
+
 
 @dataclass(frozen=True)
 class ConfigPlan:

@@ -10,8 +10,11 @@ named otherwise is a change here alone (tests/test_target.py greps for strays).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from git_lift import limits
+from git_lift.errors import UsageError
 from git_lift.settings import EnvironmentSettings, ServiceSettings, TargetOverrides
 
 TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
@@ -19,6 +22,7 @@ ENVIRONMENT_RECORDS = "environment"  # the partition key of every environment's 
 PREFIX = "lift"
 TAG_ENV = "lift:environment"  # the tags every resource git lift makes carries
 TAG_SERVICE = "lift:service"
+LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest region
 
 
 def role_session_name(user: str) -> str:
@@ -33,7 +37,10 @@ def partition(region: str) -> str:
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:
-    """An ARN; `region` "" for global services (IAM) is written as AWS writes it."""
+    """An ARN as AWS writes it: no region for IAM, neither region nor account for S3 (its
+    bucket names are global)."""
+    if service == "s3":
+        return f"arn:{partition(region)}:s3:::{resource}"
     where = "" if service == "iam" else region
     return f"arn:{partition(region)}:{service}:{where}:{account}:{resource}"
 
@@ -43,6 +50,27 @@ class Environment:
     """Names derived from an environment alone."""
 
     settings: EnvironmentSettings
+
+    def __post_init__(self) -> None:
+        """Every name derived from the environment fits what AWS accepts, checked once here
+        (names.py checks the characters)."""
+        first = self.parameter_path.lstrip("/").lower()
+        reserved = next((p for p in limits.PARAMETER_RESERVED if first.startswith(p)), None)
+        if reserved is not None:
+            raise UsageError(
+                f"environment {self.name!r}: Parameter Store refuses parameter names that begin "
+                f'with "aws" or "ssm" ({self.parameter_path}/...), so no config could be written',
+                hint=f"name the environment otherwise in .gitlift (e.g. {_unreserved(self.name)})",
+            )
+        limits.check_name_lengths(
+            [
+                ("the environment stack", self.stack, limits.STACK_NAME),
+                ("the cluster", self.cluster, limits.ECS_NAME),
+                ("the boundary policy", self.boundary_policy, limits.POLICY_NAME),
+                ("the template bucket", self.template_bucket(*LONGEST_PLACE), limits.BUCKET_NAME),
+            ],
+            fix="use a shorter environment name in .gitlift",
+        )
 
     @property
     def name(self) -> str:
@@ -95,6 +123,11 @@ class Environment:
     def parameter_path(self) -> str:
         """`/<env>`: every service's parameters in the environment, without the slash."""
         return f"/{self.name}"
+
+    def template_bucket(self, account: str, region: str) -> str:
+        """The S3 bucket of templates over CloudFormation's 51,200-byte TemplateBody: S3's
+        names are global, so the account and region make it ours (at most 57 characters)."""
+        return f"{PREFIX}-{self.name}-cfn-{account}-{region}"
 
     @property
     def log_group_prefix(self) -> str:
@@ -153,7 +186,45 @@ class Target:
     def __str__(self) -> str:
         return f"{self.name} in {self.env}"
 
+    def __post_init__(self) -> None:
+        """Every name derived from the service in this environment fits what AWS accepts
+        and its environment's (Environment)."""
+        self.environment_names  # noqa: B018  (checks the environment's names)
+        limits.check_name_lengths(
+            [
+                ("the service stack", self.stack, limits.STACK_NAME),
+                ("the ECS service", self.ecs_service, limits.ECS_NAME),
+                ("the task definition family", self.task_family, limits.ECS_NAME),
+                ("the execution role", self.role_name("execution"), limits.ROLE_NAME),
+                ("the log group", self.log_group, limits.LOG_GROUP_NAME),
+                ("the config snapshot secret", self.snapshot_secret(99), limits.SECRET_NAME),
+                ("the scaling policy", self.scaling_policy, limits.SCALING_POLICY_NAME),
+                ("the image repository", self.ecr_repository, limits.REPOSITORY_NAME),
+                ("a parameter's name", self.parameter_name("K"), self.longest_parameter_name),
+            ],
+            fix="use shorter environment and service names in .gitlift",
+        )
+
     # Parameter Store
+
+    @property
+    def longest_parameter_name(self) -> int:
+        """Parameter Store's 1011 characters count the ARN before the name: the longest
+        partition and region are assumed, so a name that fits here fits everywhere."""
+        return limits.PARAMETER_NAME - limits.PARAMETER_ARN_PREFIX
+
+    def check_keys(self, keys: Iterable[str]) -> None:
+        """Refuse, before any write, a key whose parameter name AWS would refuse."""
+        longest = self.longest_parameter_name - len(self.parameter_name(""))
+        too_long = sorted(key for key in keys if len(key) > longest)
+        if too_long:
+            shown = ", ".join(f"{k[:40]}... ({len(k)} characters)" for k in too_long[:3])
+            raise UsageError(
+                f"key names too long for Parameter Store: {shown}; in {self.parameter_path}/ "
+                f"a key may have {longest} characters (AWS caps a parameter's name, ARN "
+                f"included, at {limits.PARAMETER_NAME}); nothing was written",
+                hint="use a shorter key name",
+            )
 
     @property
     def parameter_path(self) -> str:
@@ -234,6 +305,11 @@ class Target:
     def release_key(self) -> str:
         return self.environment_names.release_key(self.name)
 
+    def release_config_prefix(self, number: int) -> str:
+        """The sort keys, in the release key's partition, of the parts that hold a large
+        release record's config versions (aws/release_items.py)."""
+        return f"config#{number:010d}#"
+
     @property
     def service_key(self) -> str:
         return self.environment_names.service_key(self.name)
@@ -251,3 +327,9 @@ class Target:
         """The names cache's file of this target (`staging.api.json`): neither name holds a
         dot, so (`a-b`, `c`) and (`a`, `b-c`) never share one."""
         return f"{self.env}.{self.name}.json"
+
+
+def _unreserved(name: str) -> str:
+    """An example name without the reserved prefix: `ssm-qa` -> `qa-ssm`."""
+    head, _, rest = name.partition("-")
+    return f"{rest}-{head}" if rest and not rest.startswith(limits.PARAMETER_RESERVED) else "qa"

@@ -79,6 +79,9 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ),
     # admin: the boundary is created (never changed) under its one name.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:createpolicy"): exact_resources,
+    # admin: the environment's template bucket blocks public access; the statement names
+    # that one bucket.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "s3:putbucketpublicaccessblock"): exact_resources,
     # deployer-role: the role is assumed only by the named principals of their own account.
     ("CREDENTIALS_EXPOSURE", "sts:assumerole"): lambda st, s: (
         requires("aws:PrincipalArn")(st, s) and requires("aws:PrincipalAccount")(st, s)

@@ -169,20 +169,25 @@ class CloudFormation:
         tags: dict[str, str],
         timeout: float,
         role_arn: str | None = None,
+        template_url: str | None = None,
     ) -> ChangeSet:
         """Create a change set and wait until CloudFormation has computed it. With `role_arn`,
         CloudFormation carries it out (and every later operation on the stack) with that role
-        instead of the caller's rights.
+        instead of the caller's rights; `template_url` (the body uploaded to S3) replaces the
+        body in the request when it is too large.
 
         An update that changes nothing gives an empty ChangeSet (already deleted)."""
         request: CreateChangeSetInputTypeDef = {
             "StackName": stack_name,
             "ChangeSetName": change_set_name(),
             "ChangeSetType": "CREATE" if create else "UPDATE",
-            "TemplateBody": body,
             "Capabilities": CAPABILITIES,
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         }
+        if template_url:
+            request["TemplateURL"] = template_url
+        else:
+            request["TemplateBody"] = body
         if role_arn:
             request["RoleARN"] = role_arn
         with translate_errors(f"creating a change set for {stack_name}"):

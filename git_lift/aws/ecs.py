@@ -8,30 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
 from git_lift.errors import LiftError
+from git_lift.plan import registration
 from git_lift.target import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
-
-# Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
-REGISTER_FIELDS = (
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "containerDefinitions",
-    "volumes",
-    "placementConstraints",
-    "requiresCompatibilities",
-    "cpu",
-    "memory",
-    "pidMode",
-    "ipcMode",
-    "proxyConfiguration",
-    "inferenceAccelerators",
-    "ephemeralStorage",
-    "runtimePlatform",
-)
 
 
 @dataclass(frozen=True)
@@ -147,7 +128,7 @@ class Ecs:
         return dict(answer["taskDefinition"])
 
     def register(self, definition: dict[str, Any]) -> str:
-        body = {key: definition[key] for key in REGISTER_FIELDS if definition.get(key)}
+        body = registration(definition)
         with translate_errors(f"registering a revision of {definition.get('family')}"):
             answer = self._client.register_task_definition(**body)
         return str(answer["taskDefinition"]["taskDefinitionArn"])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from git_lift.aws.secrets import Snapshots
     from git_lift.aws.ssm import NamesSeen, ParameterStore
     from git_lift.aws.store import Store
+    from git_lift.aws.templates_bucket import TemplatesBucket
     from git_lift.target import Target
 
 Sleep = Callable[[float], None]
@@ -88,6 +89,11 @@ class Aws:
         from git_lift.aws.cfn import CloudFormation
 
         return CloudFormation(self.clients(env).cloudformation, self.sleep, self.clock)
+
+    def templates_bucket(self, env: str, bucket: str) -> TemplatesBucket:
+        from git_lift.aws.templates_bucket import TemplatesBucket
+
+        return TemplatesBucket(self.clients(env).s3, bucket)
 
     def logs(self, target: Target) -> Logs:
         from git_lift.aws.logs import Logs

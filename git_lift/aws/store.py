@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from git_lift.aws import release_items
 from git_lift.aws.table import ConditionFailed, Table
 from git_lift.errors import Conflict, LiftError
 from git_lift.target import TABLE, Target
@@ -169,7 +170,7 @@ class Store(Table):
             self._call(
                 lambda: self._client.transact_write_items(
                     TransactItems=[
-                        {"Put": self._release_item(target, release)},
+                        *release_items.puts(target, asdict(release)),
                         {
                             "Update": {
                                 "TableName": TABLE,
@@ -188,23 +189,25 @@ class Store(Table):
             raise lock_lost(target, self.lock(target), WHILE_HELD) from None
 
     def put_release(self, target: Target, release: Release) -> None:
-        """Store a release record under its (already reserved) number; the lock is untouched."""
-        self._call(lambda: self._client.put_item(**self._release_item(target, release)))
-
-    @staticmethod
-    def _release_item(target: Target, release: Release) -> Any:
-        return {
-            "TableName": TABLE,
-            "Item": {
-                "pk": {"S": target.release_key},
-                "sk": {"S": f"{release.number:010d}"},
-                "doc": {"S": json.dumps(asdict(release), sort_keys=True)},
-            },
-        }
+        """Store a release record under its (already reserved) number; the lock is untouched.
+        A record in parts (aws/release_items.py) is written in one transaction."""
+        puts = release_items.puts(target, asdict(release))
+        if len(puts) == 1:
+            self._call(lambda: self._client.put_item(**puts[0]["Put"]))
+        else:
+            self._call(lambda: self._client.transact_write_items(TransactItems=puts))
 
     def releases(self, target: Target, limit: int = 50) -> list[Release]:
         """Newest first, failed attempts included (see Release.outcome)."""
-        return [Release(**doc) for doc in self._newest(target.release_key, "0", limit)]
+        found = []
+        for item in self._newest_items(target.release_key, "0", limit):
+            doc = json.loads(item["doc"]["S"])
+            if release_items.parts_of(item):
+                prefix = target.release_config_prefix(doc["number"])
+                for part in self._partition(target.release_key, prefix):
+                    doc["config_versions"].update(part)
+            found.append(Release(**doc))
+        return found
 
     def lock(self, target: Target) -> Lock | None:
         answer = self._call(lambda: self._client.get_item(TableName=TABLE, Key=self._head(target)))

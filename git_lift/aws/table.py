@@ -58,9 +58,9 @@ class Table:
             return False
         return True
 
-    def _newest(self, pk: str, sk_prefix: str, limit: int) -> list[dict[str, Any]]:
-        """The JSON documents of one partition whose sort keys start with a prefix, newest
-        (highest sort key) first."""
+    def _newest_items(self, pk: str, sk_prefix: str, limit: int) -> list[dict[str, Any]]:
+        """The items of one partition whose sort keys start with a prefix, newest (highest
+        sort key) first."""
         answer = self._call(
             lambda: self._client.query(
                 TableName=TABLE,
@@ -70,17 +70,24 @@ class Table:
                 Limit=limit,
             )
         )
-        return [json.loads(item["doc"]["S"]) for item in answer.get("Items", [])]
+        return list(answer.get("Items", []))
 
-    def _partition(self, pk: str) -> list[dict[str, Any]]:
-        """Every document of one partition, in sort-key order, page by page."""
+    def _newest(self, pk: str, sk_prefix: str, limit: int) -> list[dict[str, Any]]:
+        """The JSON documents of `_newest_items`."""
+        return [json.loads(item["doc"]["S"]) for item in self._newest_items(pk, sk_prefix, limit)]
+
+    def _partition(self, pk: str, sk_prefix: str = "") -> list[dict[str, Any]]:
+        """Every document of one partition (whose sort keys start with a prefix), in sort-key
+        order, page by page."""
+        condition = "pk = :pk AND begins_with(sk, :prefix)" if sk_prefix else "pk = :pk"
+        values = {":pk": {"S": pk}} | ({":prefix": {"S": sk_prefix}} if sk_prefix else {})
 
         def pages() -> Iterator[dict[str, Any]]:
             paginator = self._client.get_paginator("query")
             for page in paginator.paginate(
                 TableName=TABLE,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": pk}},
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
             ):
                 yield from page.get("Items", [])
 

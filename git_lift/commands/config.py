@@ -128,18 +128,21 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
                 f"argument {number}: not a valid key name, nor KEY=VALUE {names.NOT_SHOWN}",
                 hint=names.KEY_HINT,
             )
-        if not sep:
-            typed = ui.prompt_secret(key)
-            if typed is None:
-                raise UsageError(
-                    f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
-                    "(it is not a terminal); nothing was written",
-                    hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
-                    " -e ENV  (or give KEY=VALUE)",
-                )
-            value = typed
-        values[key] = value
+        values[key] = value if sep else typed_value(key)
     return values
+
+
+def typed_value(key: str) -> str:
+    """A value typed without echo, or the next line of stdin when it is not a terminal."""
+    typed = ui.prompt_secret(key)
+    if typed is None:
+        raise UsageError(
+            f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
+            "(it is not a terminal); nothing was written",
+            hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
+            " -e ENV  (or give KEY=VALUE)",
+        )
+    return typed
 
 
 def set_values(

@@ -121,6 +121,8 @@ def deploy_stack(
     *,
     check: bool = True,
 ) -> None:
+    from git_lift.templates.environment_params import TEMPLATE_BUCKET
+
     cfn = ctx.aws.stacks(t.env)
     role_arn = stack_role(ctx, t)
     template = render(ctx, t, cfg, cfn, options.image, check=check)
@@ -132,6 +134,7 @@ def deploy_stack(
         environment=t.environment,
         timeout=options.timeout,
         role_arn=role_arn,
+        bucket=require_record(ctx, t.env).outputs.get(TEMPLATE_BUCKET),
     )
     stack = change_stack(ctx, cfn, change, save=save)
     if stack is not None and stack.outputs.get("TaskDefinitionArn"):

@@ -126,7 +126,7 @@ def values_source(ctx: Context, p: SetupPlan, from_file: str | None) -> dict[str
 
 def ask_values(env: str, keys: tuple[str, ...]) -> dict[str, str]:
     ui.info(f"Type the value of each key for {env} (not shown):")
-    return {key: ui.prompt_secret(key) for key in keys}
+    return {key: config_command.typed_value(key) for key in keys}
 
 
 def create_service(ctx: Context, env: str) -> None:

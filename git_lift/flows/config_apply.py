@@ -201,6 +201,7 @@ def apply(
         if resuming:
             discard_resume(ctx, target)
         return 0
+    target.check_keys(plan.writes)  # bad input: refused, and not kept for --resume
     versions = {key: base[key].version if key in base else 0 for key in plan.touched}
     left = state.Changes(dict(plan.writes), set(plan.removed), versions)
     # Input refused before any write is not an edit in progress: nothing is kept, except an

@@ -4,10 +4,11 @@ stream events until the stack settles -> the failing resource's reason when it f
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from git_lift import ui
+from git_lift import limits, ui
 from git_lift.aws.cfn import (
     DEAD,
     ChangeSet,
@@ -17,7 +18,7 @@ from git_lift.aws.cfn import (
     StackFailed,
     root_cause,
 )
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.settings import EnvironmentSettings
@@ -52,6 +53,9 @@ class StackChange:
     environment: EnvironmentSettings  # whose `confirm` setting applies
     timeout: float = DEFAULT_TIMEOUT
     role_arn: str | None = None  # the role CloudFormation changes it with; None: the caller's
+    # The environment's template bucket, for a template over the TemplateBody limit (None:
+    # the environment stack itself, or an environment made before it had one).
+    bucket: str | None = None
 
 
 def render_changes(change_set: ChangeSet) -> list[tuple[str, str]]:
@@ -125,17 +129,20 @@ def change_stack(
     """Create or update the stack; `save` runs after the confirmation, before anything changes
     (a refusal there deletes the change set, and the stack a CREATE one made). Returns the
     settled stack (None: no stack and nothing to create)."""
+    through_s3 = check_template_size(change)
     existing = current_stack(cfn, change.name)
     verb = "create" if existing is None else "update"
     ui.info(f"computing the change set to {verb} stack {change.name}")
-    change_set = cfn.create_change_set(
-        change.name,
-        change.body,
-        create=existing is None,
-        tags=change.tags,
-        timeout=CHANGE_SET_TIMEOUT,
-        role_arn=change.role_arn,
-    )
+    with template_url(ctx, change, through_s3) as url:
+        change_set = cfn.create_change_set(
+            change.name,
+            change.body,
+            create=existing is None,
+            tags=change.tags,
+            timeout=CHANGE_SET_TIMEOUT,
+            role_arn=change.role_arn,
+            template_url=url,
+        )
     if change_set.empty:
         ui.info(f"no changes to stack {change.name}")
         if save is not None:
@@ -152,6 +159,46 @@ def change_stack(
         cfn.discard(change_set)
         raise
     return execute_and_watch(cfn, change_set, change.timeout)
+
+
+def check_template_size(change: StackChange) -> bool:
+    """Whether the template must go through S3 (over CloudFormation's TemplateBody limit);
+    refused before anything changes when it cannot go at all."""
+    size = len(change.body.encode())
+    if size <= limits.TEMPLATE_BODY:
+        return False
+    what = f"the template of stack {change.name} is {size:,} bytes"
+    if size > limits.TEMPLATE_URL:
+        raise ValidationError(
+            f"{what}, over the {limits.TEMPLATE_URL:,} bytes (1 MB) CloudFormation reads from "
+            "S3; nothing was changed",
+            hint="shrink it: name fewer keys in env.sample (each is a secret in the template)",
+        )
+    if change.bucket is None:
+        raise ValidationError(
+            f"{what}, over the {limits.TEMPLATE_BODY:,} bytes CloudFormation takes in a request, "
+            f"and environment {change.environment.name} has no template bucket to pass it "
+            "through; nothing was changed",
+            hint=f"add the bucket (environments made before it have none): git lift env update "
+            f"-e {change.environment.name}",
+        )
+    return True
+
+
+@contextmanager
+def template_url(ctx: Context, change: StackChange, through_s3: bool) -> Iterator[str | None]:
+    """None: the template goes in the request; else its URL in the environment's bucket."""
+    if not through_s3 or change.bucket is None:
+        yield None
+        return
+    ui.info(
+        f"the template of {change.name} is {len(change.body.encode()):,} bytes, over the "
+        f"{limits.TEMPLATE_BODY:,} CloudFormation takes in a request: passing it through "
+        f"s3://{change.bucket}"
+    )
+    bucket = ctx.aws.templates_bucket(change.environment.name, change.bucket)
+    with bucket.uploaded(change.name, change.body) as url:
+        yield url
 
 
 def execute_and_watch(cfn: CloudFormation, change_set: ChangeSet, timeout: float) -> Stack:

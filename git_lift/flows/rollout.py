@@ -22,6 +22,7 @@ from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockHeld, LockLost, Release, Store
 from git_lift.errors import AwsError, DeployFailed, Interrupted, LiftError, ValidationError
+from git_lift.flows import config_state
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import Superseded, Watch, rollback, short
 from git_lift.flows.interrupts import shielded
@@ -289,9 +290,9 @@ def keep_record(
 
 def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> LiftError:
     """The error for a record AWS would not take, kept locally; drops the lock if it can."""
-    path = pending_path(ctx, lease.target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(record), sort_keys=True) + "\n")
+    config_state.write_atomic(
+        pending_path(ctx, lease.target), json.dumps(asdict(record), sort_keys=True) + "\n"
+    )
     env = lease.target.env
     try:
         lease.drop()
@@ -306,7 +307,8 @@ def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> Li
 
 
 def pending_path(ctx: Context, target: Target) -> Path:
-    return ctx.repo.git_dir / "lift" / target.private_file("unrecorded", ".json")
+    """The record kept for `--record-only`: 0600 under .git/lift/ (0700), as config state is."""
+    return config_state.folder(ctx) / target.private_file("unrecorded", ".json")
 
 
 def record_only(ctx: Context, target: Target) -> int:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_lift import ui
+from git_lift import limits, ui
 from git_lift.aws.ecs import ServiceState
+from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
 from git_lift.flows import pinned
@@ -22,8 +23,8 @@ from git_lift.flows.deploy import short
 from git_lift.flows.image import Image, ImageSource, make_image
 from git_lift.flows.release import deployer
 from git_lift.flows.rollout import release, report
-from git_lift.plan import secrets_for, task_definition_changes, with_image_and_secrets
-from git_lift.target import Target
+from git_lift.plan import registration, secrets_for, task_definition_changes, with_image_and_secrets
+from git_lift.target import Target, arn
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,29 @@ class ShipPlan:
 def next_revision(
     current: dict[str, Any], target: Target, image: str, secrets: list[dict[str, str]]
 ) -> dict[str, Any]:
+    """The revision to register, refused over ECS's task definition size limit."""
     try:
-        return with_image_and_secrets(current, target.container, image, secrets)
+        new = with_image_and_secrets(current, target.container, image, secrets)
     except ValueError as exc:
         raise DeployFailed(
             str(exc), hint="set container in .gitlift to the container's name"
         ) from exc
+    size = limits.json_size(registration(new))
+    limits.check_task_definition(size, str(target), len(secrets))
+    return new
+
+
+def planned_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:
+    """The secrets the release will register, as long as they will be: with pinned config
+    each names its snapshot's ARN and version, known only once written (a ship checks the size
+    in its plan, before the image is built or the snapshot written)."""
+    if not target.environment.pins_config:
+        return parameter_secrets(target, state, keys)
+    region, account = state.arn.split(":")[3:5]
+    # The longest forms: a later part's name (`.../99`), the ARN's six random characters and
+    # a version id as long as a UUID.
+    secret = arn("secretsmanager", region, account, f"secret:{target.snapshot_secret(99)}-AbCdEf")
+    return secrets_for(keys, {key: value_from(secret, key, "0" * 36) for key in keys})
 
 
 def parameter_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:
@@ -71,9 +89,7 @@ def plan_ship(
     ecs = ctx.aws.ecs(target)
     state = ecs.describe()
     current = ecs.task_definition(state.task_definition)
-    new = next_revision(
-        current, target, source.shown, parameter_secrets(target, state, [*versions])
-    )
+    new = next_revision(current, target, source.shown, planned_secrets(target, state, [*versions]))
     changes = task_definition_changes(current, new) + config_changes(
         running_release(ctx, target, state), versions
     ) or [("change", "(same image, secrets and config: a fresh deployment)")]

@@ -10,6 +10,8 @@ Clients point at it with AWS_ENDPOINT_URL=<url>, region eu-west-1 and any creden
 - `GET /_lift/health`: {"status": "ok", "pid": ...} (how `git lift sandbox stop` knows
   that the process it is about to stop is this server).
 - ECS services that deploy like real ECS: see git_lift.sandbox.rollout.
+- AWS's limits moto lacks (a TemplateBody over 51,200 bytes, a task definition over 64 KiB),
+  refused as AWS refuses them: see git_lift.sandbox.limits.
 - Parameter Store that pages as AWS does (DescribeParameters up to 50 a page, both listings
   indexed by path): see git_lift.sandbox.moto_state.patch_ssm.
 
@@ -45,7 +47,7 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
         hint="pip install 'git-lift[sandbox]'",
     ) from exc
 
-from git_lift.sandbox import cloudformation, moto_state
+from git_lift.sandbox import cloudformation, limits, moto_state
 from git_lift.sandbox.rollout import RolloutSimulator
 from git_lift.sandbox.wsgi import (
     AwsCall,
@@ -100,6 +102,15 @@ class LiftApplication:
                 start_response,
                 "400 Bad Request",
                 {"__type": "ThrottlingException", "message": "Rate exceeded (sandbox)"},
+            )
+        refused = limits.refusal(call, body)
+        if refused is not None:
+            code, message = refused
+            if call.service == "cloudformation":
+                xml = [("Content-Type", "text/xml")]
+                return respond(start_response, "400 Bad Request", xml, limits.query_error(*refused))
+            return json_response(
+                start_response, "400 Bad Request", {"__type": code, "message": message}
             )
         if call.service == "ecs":
             return self._ecs(call, environ, body, start_response)

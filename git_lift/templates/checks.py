@@ -18,6 +18,7 @@ LISTENER_HTTPS = "CKV_AWS_2"
 LISTENER_TLS = "CKV_AWS_103"
 LOAD_BALANCER_ACCESS_LOGS = "CKV_AWS_91"
 INGRESS_PORT_80_OPEN = "CKV_AWS_260"
+S3_ACCESS_LOGS = "CKV_AWS_18"
 
 
 def skip(resource: R, check_id: str, reason: str) -> R:

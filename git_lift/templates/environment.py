@@ -31,7 +31,7 @@ from troposphere import (
 from troposphere import elasticloadbalancingv2 as elb
 
 from git_lift.target import Environment
-from git_lift.templates import checks
+from git_lift.templates import checks, template_bucket
 from git_lift.templates.environment_params import (
     ASSIGN_PUBLIC_IP,
     CLOUDFORMATION_ROLE,
@@ -49,6 +49,7 @@ from git_lift.templates.environment_params import (
     PRIVATE_SUBNETS,
     PUBLIC_SUBNETS,
     TASK_SUBNETS,
+    TEMPLATE_BUCKET,
     VPC_CIDR,
     VPC_ID,
     EnvironmentParams,
@@ -102,6 +103,8 @@ def environment_template(env: Environment, params: EnvironmentParams) -> Templat
     task_subnets = net.private if params.nat else net.public
     _export(t, env, TASK_SUBNETS, Join(",", task_subnets))
     _export(t, env, ASSIGN_PUBLIC_IP, "DISABLED" if params.nat else "ENABLED")
+    templates = t.add_resource(template_bucket.bucket(env))
+    _export(t, env, TEMPLATE_BUCKET, Ref(templates))
     _export(t, env, CLUSTER_NAME, Ref(cluster))
     _export(t, env, CLUSTER_ARN, GetAtt(cluster, "Arn"))
     _export(t, env, LISTENER, Ref(listener))

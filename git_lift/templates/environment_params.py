@@ -31,6 +31,7 @@ NOTIFICATION_TOPIC = "NotificationTopicArn"
 # The role service stacks change with (templates/stack_role.py); an environment created before
 # it has none until `git lift env update`.
 CLOUDFORMATION_ROLE = "CloudFormationRoleArn"
+TEMPLATE_BUCKET = "TemplateBucket"  # templates over 51,200 bytes go there (template_bucket.py)
 
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")

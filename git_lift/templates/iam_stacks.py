@@ -20,6 +20,30 @@ STACK_ACTIONS = [
     "cloudformation:GetTemplate",
 ]
 
+TEMPLATE_BUCKET_ACTIONS = [
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:GetBucketAcl",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:ListBucket",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+]
+
+
+def template_bucket(s: Scope) -> str:
+    """The environment's bucket of templates over CloudFormation's TemplateBody limit."""
+    return s.arn("s3", s.environment.template_bucket(s.account, s.region))
+
 
 def service_stacks(s: Scope) -> list[Statement]:
     """The service stacks: change sets that CloudFormation carries out with the environment's
@@ -31,6 +55,13 @@ def service_stacks(s: Scope) -> list[Statement]:
             s.each("cloudformation", lambda t: f"stack/{t.stack}/*"),
         ),
         allow("EnvironmentStackRead", ["cloudformation:DescribeStacks"], [s.environment_stack]),
+        # A template over 51,200 bytes: uploaded, read by CloudFormation with the caller's
+        # rights, deleted. Its key is S3's AWS managed key, whose policy needs no grant.
+        allow(
+            "ServiceTemplates",
+            ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            [template_bucket(s) + "/*"],
+        ),
         allow(
             "PassStackRole",
             ["iam:PassRole"],
@@ -149,6 +180,9 @@ def environment_stack(s: Scope) -> list[Statement]:
         # CreateCluster is authorised on the cluster's ARN, which its name fixes.
         allow("EnvironmentCluster", cluster, [s.cluster]),
         allow("EnvironmentNotifications", rules, [s.arn("events", f"rule/{rule_prefix}*")]),
+        # The template bucket (templates/template_bucket.py): what CloudFormation's S3 bucket
+        # handlers call for the properties it sets.
+        allow("EnvironmentTemplateBucket", TEMPLATE_BUCKET_ACTIONS, [template_bucket(s)]),
         # Created once, never changed by this policy: whoever could change the boundary could
         # lift every role of the environment out of it.
         allow(

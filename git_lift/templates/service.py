@@ -27,6 +27,7 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
+from git_lift import limits
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
@@ -98,6 +99,11 @@ def service_template(
             Tags=_tags(target),
         )
     )
+    # The template's form of the task definition is about as long as ECS's (the same fields;
+    # tags are RegisterTaskDefinition's own parameter, as in the ship's plan).
+    properties = {k: v for k, v in task_def.to_dict()["Properties"].items() if k != "Tags"}
+    size = limits.json_size(properties)
+    limits.check_task_definition(size, str(target), len(secrets))
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
     svc = _service(target, cfg, task_def, sg)
