@@ -31,7 +31,6 @@ from git_lift.gitlift import Entry
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import EnvironmentSettings, ServiceSettings, policy_changes
-from git_lift.target import Target
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -93,6 +92,7 @@ def report(
                 output="text",
                 sample=check.target.service.env_sample,
                 fix_flags=ctx.service_flag(check.target.name),
+                named=len(ctx.settings.services) > 1,
             )
         )
     return failed
@@ -161,7 +161,7 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
         added = added_keys(ctx, path, parsed.keys) if service is not None else []
         if service is not None and added and envs:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
-            checks += [SampleCheck(Target(env, service), tuple(added)) for env in envs]
+            checks += [SampleCheck(ctx.target(env.name, service), tuple(added)) for env in envs]
     if checks:
         failed |= report(ctx, checks, ask_unless_cached(ctx, checks), "commit")
     return FAILED if failed else OK
@@ -216,7 +216,9 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
                 keys = tuple(key for key in keys if key not in before)
                 added += keys
             if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
-                check = SampleCheck(Target(env, service), keys, asked_alone=base is not None)
+                check = SampleCheck(
+                    ctx.target(env.name, service), keys, asked_alone=base is not None
+                )
                 checks.setdefault(check, check)
         if base is not None:
             what = f"env.sample adds {names.listed(added)}" if added else "no key added"
