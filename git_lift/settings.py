@@ -122,6 +122,7 @@ class Settings:
     services: dict[str, ServiceSettings]
     environments: dict[str, EnvironmentSettings]
     lift: dict[str, str] = field(default_factory=dict)
+    own_policy: EnvKeys = field(default_factory=dict)  # the user's own `lift.env.NAME.*`
     poll_interval: float = 1.0
     hooks_cache_ttl: float = 900.0
     targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
@@ -135,6 +136,10 @@ class Settings:
                 f"unknown environment {name!r} (known: {known})",
                 hint=f"add it to .gitlift: git config -f .gitlift env.{name}.ref refs/heads/BRANCH",
             ) from None
+
+    def policy_changes(self, proposed: Iterable[Entry]) -> list[str]:
+        """What a proposed .gitlift would change in this release policy (see the function)."""
+        return policy_changes(self.environments, proposed, self.own_policy)
 
     def environments_for_ref(self, ref: str) -> list[EnvironmentSettings]:
         return [env for env in self.environments.values() if env.matches(ref)]
@@ -281,13 +286,15 @@ def _with_proposed(
 
 
 def policy_changes(
-    trusted: Mapping[str, EnvironmentSettings], proposed: Iterable[Entry]
+    trusted: Mapping[str, EnvironmentSettings], proposed: Iterable[Entry], own: EnvKeys
 ) -> list[str]:
     """What a proposed .gitlift (a pushed commit's, the work tree's) would change in the
-    release policy: said as a warning, never acted on."""
+    release policy: said as a warning, never acted on. The user's own `lift.env.NAME.*`
+    (`own`) holds on both sides, so it is never a change the file makes."""
     keys = read_sections(proposed).environments
+    merged: EnvKeys = {name: {**values, **own.get(name, {})} for name, values in keys.items()}
     changes = []
-    for name, env in sorted(_environments(keys).items()):
+    for name, env in sorted(_environments(merged).items()):
         now = trusted.get(name)
         if now is None:
             if env.refs or env.deploy_on_push:
@@ -441,6 +448,7 @@ def build(
         },
         targets=_targets(sections.targets, own_targets),
         lift=lift,
+        own_policy=own_envs,
         poll_interval=parse_number(
             "lift.pollInterval", lift.get("pollinterval", "1"), *POLL_INTERVAL_RANGE
         ),

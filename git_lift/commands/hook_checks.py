@@ -30,7 +30,7 @@ from git_lift.flows.pushed_refs import (
 from git_lift.gitlift import Entry
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
-from git_lift.settings import EnvironmentSettings, ServiceSettings, policy_changes
+from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -261,7 +261,7 @@ def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
     release policy comes from the default branch as the remote has it."""
     for commit in dict.fromkeys(ctx.repo.resolve(ref.local_sha) for ref in pushed):
         entries = [Entry(e.name, e.value) for e in ctx.repo.config_file_at(commit, GITLIFT_FILE)]
-        for change in policy_changes(ctx.settings.environments, entries):
+        for change in ctx.settings.policy_changes(entries):
             ui.warn(
                 f"{GITLIFT_FILE} at {commit[:12]} {change}; ignored: release policy is read "
                 f"from {ctx.repo.default_branch()} as the remote has it"
