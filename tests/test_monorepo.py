@@ -13,7 +13,7 @@ import pytest
 
 from tests.ecs_support import create_service
 from tests.helpers import GitRepo, Lift
-from tests.test_hooks import add_keys, commit, put, put_all
+from tests.test_hooks import add_keys, commit, push, put, put_all
 
 GITLIFT = """[service "api"]
 \tpath = .
@@ -96,3 +96,15 @@ def test_status_all_says_not_set_up_and_exits_0(aws: Any, monorepo: GitRepo) -> 
     assert everywhere.stdout.count("not set up") == 2
     assert "not set up: there is no ECS cluster lift-production" in everywhere.stdout
     assert "set it up: git lift setup -s api -e production" in everywhere.stdout
+
+
+def test_a_push_names_each_service_file_it_checked(aws: Any, monorepo: GitRepo) -> None:
+    put_all(["API_DB", "API_NEW"], "staging", "api")
+    put_all(["QUEUE", "QUEUE_NEW"], "staging", "worker")
+    add_keys(monorepo, "API_NEW")
+    add_keys(monorepo, "QUEUE_NEW", path="worker/env.sample")
+    monorepo.commit("Two new keys", verify=False)
+    pushed = push(monorepo, "main")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "env.sample adds API_NEW; worker/env.sample adds QUEUE_NEW" in pushed.stderr
+    assert "staging: api: ok" in pushed.stderr and "staging: worker: ok" in pushed.stderr

@@ -202,7 +202,7 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
         head = f"git lift: {ref.short} ({commit[:12]}) goes to {env.name}"
         if base is None:
             ui.info(f"{head}; checking its config")
-        added: list[str] = []
+        added: list[str] = []  # "api/env.sample adds A, B": each service's file by its path
         for service in ctx.settings.services.values():
             path = service.env_sample
             if base is not None and ctx.repo.blob_id_at(base, path) == ctx.repo.blob_id_at(
@@ -214,14 +214,14 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
             if base is not None:
                 before = set(sample_at(ctx, path, base, report=False)[0])
                 keys = tuple(key for key in keys if key not in before)
-                added += keys
+                added += [f"{path} adds {names.listed(keys)}"] if keys else []
             if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
                 check = SampleCheck(
                     ctx.target(env.name, service), keys, asked_alone=base is not None
                 )
                 checks.setdefault(check, check)
         if base is not None:
-            what = f"env.sample adds {names.listed(added)}" if added else "no key added"
+            what = "; ".join(added) or "no key added"
             ui.info(f"{head}; checked what it changes since {base[:12]}: {what}")
     return list(checks.values()), malformed
 
