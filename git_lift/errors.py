@@ -44,6 +44,11 @@ class Unreachable(AwsError):
     """AWS could not be reached or did not answer (connection refused, cut or timed out)."""
 
 
+class NotSetUp(LiftError):
+    """What was asked about was never created in AWS (the environment's cluster, the service
+    in it): a state `status` reports, not a failure to read."""
+
+
 class Conflict(LiftError):
     """Someone else changed what we were about to write; nothing was written."""
 

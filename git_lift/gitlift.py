@@ -1,54 +1,23 @@
-"""A .gitlift (or the user's `lift.*` git config) read into sections, and its values checked;
-pure. What each section may name, which settings only a trusted source may set, and the
-checks of names, paths, numbers and regions, each an `error:` naming the setting.
+"""A .gitlift (or the user's `lift.*` git config) read into sections; pure. What each section
+may name and which settings only a trusted source may set come from the settings table
+(setting_table.py).
 """
 
 from __future__ import annotations
 
-import difflib
-import posixpath
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from git_lift import names
 from git_lift.errors import UsageError
-
-TRUE_WORDS = {"true", "yes", "on", "1"}
-FALSE_WORDS = {"false", "no", "off", "0", ""}
-# What a committed .gitlift may name, by section (keys lower-case, as git config reports them).
-LIFT_KEYS = {
-    "region",
-    "builder",
-    "registry",
-    "kmskey",
-    "profile",
-    "pushtags",
-    "pollinterval",
-    "hooks.strict",
-    "hooks.cachettl",
-}
-SERVICE_KEYS = {"path", "dockerfile", "context", "envsample", "container"}
-ENV_POLICY_KEYS = {"ref", "deployonpush", "confirm", "pinconfig", "requires", "failfast"}
-# Per-environment AWS (README "Per-environment AWS"): where its calls go and as whom.
-ENV_AWS_KEYS = {"region", "account", "profile", "rolearn", "externalid", "registry", "cluster"}
-ENV_KEYS = ENV_POLICY_KEYS | ENV_AWS_KEYS
-# Names of infrastructure git lift did not create (`git lift adopt`), per environment/service.
-TARGET_KEYS = {"ecsservice", "taskfamily", "container", "loggroup", "parameterpath"}
-# What a committed .gitlift may set only once trusted: credentials, and where deploys, images
-# and secrets go. `region` and `account` are not among them: the credentials decide the
-# account, and a wrong expected account only stops the command.
-ENV_TRUSTED_ONLY = {"profile", "rolearn", "externalid", "registry", "cluster"}
-FAIL_FAST_RANGE = (1, 1000)
-# Settings that choose credentials or where images and secrets go.
-TRUSTED_ONLY = {"registry": "lift.registry", "kmskey": "lift.kmsKey", "profile": "lift.profile"}
-BUILDERS = {"auto", "docker", "buildah", "podman"}
-REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
-ACCOUNT = re.compile(r"[0-9]{12}")
-ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
-POLL_INTERVAL_RANGE = (0.01, 60.0)
-CACHE_TTL_RANGE = (0.0, 86400.0)  # seconds the pre-commit hook trusts listed names; 0: never
+from git_lift.setting_table import (
+    ENV_KEYS,
+    ENV_TRUSTED_ONLY,
+    LIFT_KEYS,
+    TARGET_KEYS,
+    TRUSTED_ONLY,
+    unknown_key,
+)
 
 
 @dataclass(frozen=True)
@@ -68,34 +37,6 @@ def split_name(name: str) -> tuple[str, str | None, str]:
         subsection, _, key = rest.rpartition(".")
         return section, subsection, key.lower()
     return section, None, rest.lower()
-
-
-def unknown_key(what: str, key: str, known: Iterable[str]) -> UsageError:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    guess = f"did you mean {close[0]!r}? " if close else ""
-    return UsageError(
-        f".gitlift has an unknown {what} {key!r}",
-        hint=f"{guess}known: {', '.join(sorted(known))}",
-    )
-
-
-def inside_repository(key: str, value: str) -> str:
-    """A path from a committed file, normalised; refused when it could leave the repository
-    (absolute, `..`, `~`). Symlinks are resolved where the path is used (repo.contained)."""
-    if not value or "\0" in value or "\\" in value:
-        raise UsageError(f"{key} = {value!r} is not a usable path", hint="give a relative path")
-    normal = posixpath.normpath(value)
-    if (
-        PurePosixPath(normal).is_absolute()
-        or normal == ".."
-        or normal.startswith("../")
-        or normal.startswith("~")
-    ):
-        raise UsageError(
-            f"{key} = {value!r} is outside the repository",
-            hint="give a path relative to the repository's top, inside it",
-        )
-    return normal
 
 
 @dataclass
@@ -149,38 +90,6 @@ def read_sections(entries: Iterable[Entry]) -> Sections:
     return found
 
 
-def parse_bool(key: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in TRUE_WORDS:
-        return True
-    if lowered in FALSE_WORDS:
-        return False
-    raise UsageError(
-        f"{key} = {value!r} is not a boolean", hint=f"set {key} to true or false in .gitlift"
-    )
-
-
-def parse_number(key: str, value: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not low <= number <= high:  # NaN fails too
-        raise UsageError(
-            f"{key} = {value!r} is not a number from {low:g} to {high:g}",
-            hint=f"set {key} to a number in that range (or remove it)",
-        )
-    return number
-
-
-def check_region(value: str | None) -> str | None:
-    if value is not None and not REGION.fullmatch(value):
-        raise UsageError(
-            f"{value!r} is not an AWS region", hint="name one like eu-west-1 or us-east-1"
-        )
-    return value
-
-
 def untrusted_entries(
     committed: Sections, own: Mapping[str, str], own_envs: EnvKeys
 ) -> list[tuple[str, str]]:
@@ -216,22 +125,3 @@ def untrusted_error(found: list[tuple[str, str]]) -> UsageError:
         hint=f"review .gitlift, then: git lift trust (or set it yourself: "
         f"git config {found[0][0].replace('target.', 'lift.target.')} VALUE)",
     )
-
-
-def parameter_path(value: str) -> str:
-    path = "/" + value.strip("/")
-    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", path):
-        raise UsageError(
-            f"parameterPath = {value!r} is not a Parameter Store path",
-            hint="a path such as /staging/payments-api",
-        )
-    return path
-
-
-def check_builder(value: str) -> str:
-    if value not in BUILDERS:
-        raise UsageError(
-            f"lift.builder = {value!r} is not a builder",
-            hint=f"set it to one of: {', '.join(sorted(BUILDERS))}",
-        )
-    return value

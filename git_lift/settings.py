@@ -24,32 +24,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from git_lift import names
+from git_lift import setting_table as table
 from git_lift.errors import UsageError
 from git_lift.gitlift import (
-    ACCOUNT,
-    CACHE_TTL_RANGE,
-    FAIL_FAST_RANGE,
-    POLL_INTERVAL_RANGE,
-    ROLE_ARN,
-    SERVICE_KEYS,
     Entry,
     EnvKeys,
-    check_builder,
-    check_region,
-    inside_repository,
-    parameter_path,
-    parse_bool,
-    parse_number,
     read_sections,
     split_name,
     target_key,
-    unknown_key,
     untrusted_entries,
     untrusted_error,
 )
-
-DEFAULT_KMS_KEY = "alias/aws/ssm"
-DEFAULT_FAIL_FAST = 3
+from git_lift.setting_table import (
+    ENV_KEYS,
+    LIFT_KEYS,
+    SERVICE_KEYS,
+    TARGET_KEYS,
+    VARIABLE_PREFIX,
+    VARIABLES,
+    check_region,
+    inside_repository,
+    unknown_key,
+    unknown_variable,
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,7 @@ class EnvironmentSettings:
     confirm: bool = False
     pin_config: bool | None = None  # None: pinned where `confirm` is on
     requires: str | None = None  # an environment that must have released the commit first
-    fail_fast: int | None = None  # None: DEFAULT_FAIL_FAST
+    fail_fast: int | None = None  # None: the settings table's default
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -104,7 +101,7 @@ class EnvironmentSettings:
     @property
     def fail_fast_after(self) -> int:
         """Stopped tasks in a row of a new deployment after which a ship stops waiting."""
-        return DEFAULT_FAIL_FAST if self.fail_fast is None else self.fail_fast
+        return table.FAIL_FAST.value({}) if self.fail_fast is None else self.fail_fast
 
     def matches(self, ref: str) -> bool:
         return any(fnmatch.fnmatchcase(ref, pattern) for pattern in self.refs)
@@ -122,6 +119,7 @@ class Settings:
     services: dict[str, ServiceSettings]
     environments: dict[str, EnvironmentSettings]
     lift: dict[str, str] = field(default_factory=dict)
+    own_policy: EnvKeys = field(default_factory=dict)  # the user's own `lift.env.NAME.*`
     poll_interval: float = 1.0
     hooks_cache_ttl: float = 900.0
     targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
@@ -135,6 +133,10 @@ class Settings:
                 f"unknown environment {name!r} (known: {known})",
                 hint=f"add it to .gitlift: git config -f .gitlift env.{name}.ref refs/heads/BRANCH",
             ) from None
+
+    def policy_changes(self, proposed: Iterable[Entry]) -> list[str]:
+        """What a proposed .gitlift would change in this release policy (see the function)."""
+        return policy_changes(self.environments, proposed, self.own_policy)
 
     def environments_for_ref(self, ref: str) -> list[EnvironmentSettings]:
         return [env for env in self.environments.values() if env.matches(ref)]
@@ -221,29 +223,26 @@ def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]
     }
 
 
+def _last(values: Mapping[str, list[str]]) -> dict[str, str]:
+    """A section's keys with the last value each (git config's rule for one-value keys)."""
+    return {key: found[-1] for key, found in values.items() if found}
+
+
+def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSettings:
+    last = _last(values)
+    return EnvironmentSettings(
+        name=name,
+        refs=tuple(values.get("ref", [])),
+        deploy_on_push=table.DEPLOY_ON_PUSH.value(last, name),
+        confirm=table.CONFIRM.value(last, name),
+        pin_config=table.PIN_CONFIG.given(last, name),
+        requires=table.REQUIRES.given(last, name),
+        fail_fast=table.FAIL_FAST.given(last, name),
+    )
+
+
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
-    return {
-        name: EnvironmentSettings(
-            name=name,
-            refs=tuple(values.get("ref", [])),
-            deploy_on_push=parse_bool(
-                f"env.{name}.deployOnPush", values.get("deployonpush", ["false"])[-1]
-            ),
-            confirm=parse_bool(f"env.{name}.confirm", values.get("confirm", ["false"])[-1]),
-            pin_config=(
-                parse_bool(f"env.{name}.pinConfig", values["pinconfig"][-1])
-                if "pinconfig" in values
-                else None
-            ),
-            requires=names.environment(values["requires"][-1]) if "requires" in values else None,
-            fail_fast=(
-                int(parse_number(f"env.{name}.failFast", values["failfast"][-1], *FAIL_FAST_RANGE))
-                if "failfast" in values
-                else None
-            ),
-        )
-        for name, values in keys.items()
-    }
+    return {name: _environment(name, values) for name, values in keys.items()}
 
 
 def release_policy(
@@ -281,13 +280,15 @@ def _with_proposed(
 
 
 def policy_changes(
-    trusted: Mapping[str, EnvironmentSettings], proposed: Iterable[Entry]
+    trusted: Mapping[str, EnvironmentSettings], proposed: Iterable[Entry], own: EnvKeys
 ) -> list[str]:
     """What a proposed .gitlift (a pushed commit's, the work tree's) would change in the
-    release policy: said as a warning, never acted on."""
+    release policy: said as a warning, never acted on. The user's own `lift.env.NAME.*`
+    (`own`) holds on both sides, so it is never a change the file makes."""
     keys = read_sections(proposed).environments
+    merged: EnvKeys = {name: {**values, **own.get(name, {})} for name, values in keys.items()}
     changes = []
-    for name, env in sorted(_environments(keys).items()):
+    for name, env in sorted(_environments(merged).items()):
         now = trusted.get(name)
         if now is None:
             if env.refs or env.deploy_on_push:
@@ -319,24 +320,14 @@ def _environment_aws(
     """One environment's AWS: flags, then the user's `lift.env.NAME.*`, then .gitlift's
     `[env "NAME"]`, then the settings every environment shares."""
 
-    def value(key: str) -> str | None:
-        for source in (own, committed):
-            if key in source:
-                return source[key][-1] or None
-        return None
+    # The user's own keys over the committed ones; an empty value unsets.
+    merged = {k: v for k, v in {**_last(committed), **_last(own)}.items() if v}
 
-    account = value("account")
-    if account is not None and not ACCOUNT.fullmatch(account):
-        raise UsageError(
-            f"env.{name}.account = {account!r} is not an AWS account id",
-            hint="give the 12 digits of the account the environment lives in",
-        )
-    role_arn = value("rolearn")
-    if role_arn is not None and not ROLE_ARN.fullmatch(role_arn):
-        raise UsageError(
-            f"env.{name}.roleArn = {role_arn!r} is not an IAM role ARN",
-            hint="arn:aws:iam::ACCOUNT:role/NAME",
-        )
+    def value(key: str) -> str | None:
+        return merged.get(key)
+
+    account = table.ACCOUNT_ID.given(merged, name)
+    role_arn = table.ROLE.given(merged, name)
     return EnvironmentAws(
         region=check_region(flags.get("region") or value("region") or lift.get("region")),
         account=account,
@@ -359,9 +350,7 @@ def _targets(
             task_family=keys.get("taskfamily"),
             container=keys.get("container"),
             log_group=keys.get("loggroup"),
-            parameter_path=parameter_path(keys["parameterpath"])
-            if "parameterpath" in keys
-            else None,
+            parameter_path=table.PARAMETER_PATH.given(keys, f"{key[0]}/{key[1]}"),
         )
         for key, keys in merged.items()
     }
@@ -386,20 +375,33 @@ def build(
     own: dict[str, str] = {}  # the user's: git config, variables, flags
     own_envs: EnvKeys = {}
     own_targets: dict[tuple[str, str], dict[str, str]] = {}
+    where = "your git config"
     for entry in repo_config:
         section, subsection, key = split_name(entry.name)
         if section != "lift":
             continue
         if subsection and subsection.lower().startswith("env."):
+            if key not in ENV_KEYS:
+                raise unknown_key(f"key in lift.{subsection}:", key, ENV_KEYS, where)
             env_name = names.environment(subsection[len("env.") :])
             own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
         elif subsection and subsection.lower().startswith("target."):
+            if key not in TARGET_KEYS:
+                raise unknown_key(f"key in lift.{subsection}:", key, TARGET_KEYS, where)
             own_targets.setdefault(target_key(subsection[len("target.") :]), {})[key] = entry.value
         else:
-            own[key if subsection is None else f"{subsection.lower()}.{key}"] = entry.value
+            name = key if subsection is None else f"{subsection.lower()}.{key}"
+            if name not in LIFT_KEYS:
+                known = {f"lift.{k}" for k in LIFT_KEYS}
+                raise unknown_key("setting", f"lift.{name}", known, where)
+            own[name] = entry.value
     for name, value in environ.items():
-        if name.startswith("GIT_LIFT_"):
-            own[name.removeprefix("GIT_LIFT_").lower().replace("_", "")] = value
+        if name.startswith(VARIABLE_PREFIX):
+            setting = VARIABLES.get(name)
+            if setting is None:
+                raise unknown_variable(name)
+            if setting.section == "lift":
+                own[setting.key] = value
     for key, flag in flags.items():
         if flag is not None:
             own[key.lower()] = flag
@@ -415,20 +417,18 @@ def build(
         name = infer_service_name(remote_url, top_folder)
         service_settings = {name: _service(name, {"path": "."})}
     trusted_envs = release_policy(policy, own_envs, default_branch)
-    region = check_region(
-        lift.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    region = table.REGION_SETTING.read(lift) or check_region(
+        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     )
     shared = {**lift, "region": region} if region else lift
     return Settings(
         region=region,
-        profile=lift.get("profile"),
-        builder=check_builder(lift.get("builder", "auto")),
-        registry=lift.get("registry"),
-        kms_key=lift.get("kmskey", DEFAULT_KMS_KEY),
-        push_tags=parse_bool("lift.pushTags", lift.get("pushtags", "true")),
-        hooks_strict=parse_bool(
-            "lift.hooks.strict", lift.get("hooks.strict", lift.get("hooksstrict", "false"))
-        ),
+        profile=table.PROFILE.read(lift),
+        builder=table.BUILDER.value(lift),
+        registry=table.REGISTRY.read(lift),
+        kms_key=table.KMS_KEY.value(lift),
+        push_tags=table.PUSH_TAGS.value(lift),
+        hooks_strict=table.HOOKS_STRICT.value(lift),
         services=service_settings,
         environments={
             name: replace(
@@ -441,10 +441,7 @@ def build(
         },
         targets=_targets(sections.targets, own_targets),
         lift=lift,
-        poll_interval=parse_number(
-            "lift.pollInterval", lift.get("pollinterval", "1"), *POLL_INTERVAL_RANGE
-        ),
-        hooks_cache_ttl=parse_number(
-            "lift.hooks.cacheTtl", lift.get("hooks.cachettl", "900"), *CACHE_TTL_RANGE
-        ),
+        own_policy=own_envs,
+        poll_interval=table.POLL_INTERVAL.value(lift),
+        hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
     )

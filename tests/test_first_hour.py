@@ -80,10 +80,14 @@ def test_init_warns_when_dotenv_is_not_ignored(repo: GitRepo, lift: Lift) -> Non
 
 
 def test_status_fails_when_it_cannot_read_what_runs(aws: Any, lift: Lift) -> None:
-    """No ECS service yet, or no AWS at all: status says so and exits 1, never 0."""
+    """No AWS at all: status says so and exits 1, never 0. No ECS service yet is a state, not
+    a failure to read (issue 18): "not set up", with the command that sets it up, and 0."""
     missing = lift("status", "-e", "staging")
-    assert missing.returncode == 1
-    assert "could not read 1 of 1: payments-api in staging" in missing.stderr
+    assert missing.returncode == 0, missing.stderr
+    assert "staging: payments-api\n  not set up: there is no ECS cluster lift-staging" in (
+        missing.stdout
+    )
+    assert "set it up: git lift setup -e staging" in missing.stdout
     unreachable = lift(
         "status",
         env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"},

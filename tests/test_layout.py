@@ -34,6 +34,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.__init__",  # the package itself: __version__
         "git_lift.settings",
         "git_lift.gitlift",
+        "git_lift.setting_table",
         "git_lift.envfile",
         "git_lift.plan",
         "git_lift.servicecfg",

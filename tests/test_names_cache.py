@@ -86,6 +86,25 @@ def test_a_stale_cache_is_asked_again_and_a_removed_key_is_not_trusted(
     assert refused.returncode == 1 and "GONE_KEY" in refused.stderr
 
 
+def test_the_variable_turns_the_cache_off_and_a_misspelt_one_stops(
+    aws: Any, hooked: GitRepo, lift: Lift
+) -> None:
+    """GIT_LIFT_HOOKS_CACHE_TTL=0 is honoured, GIT_LIFT_REGOIN refused with a guess (issue 18)."""
+    assert lift("config", "set", "-e", "staging", "NEW_KEY=v").returncode == 0
+    add_keys(hooked, "NEW_KEY")
+    aws.reset_counts()
+    done = commit(hooked, "Add NEW_KEY", env={"GIT_LIFT_HOOKS_CACHE_TTL": "0"})
+    assert done.returncode == 0, done.stderr
+    assert "seen in the store" not in done.stderr
+    assert aws.request_counts() == {"ssm.GetParameters": 1}
+
+    misspelt = lift("config", "check", "-e", "staging", env={"GIT_LIFT_REGOIN": "us-east-1"})
+    assert misspelt.returncode == 2
+    assert "error: GIT_LIFT_REGOIN is not a git lift setting" in misspelt.stderr
+    assert "hint: did you mean GIT_LIFT_REGION?" in misspelt.stderr
+    assert aws.request_counts() == {"ssm.GetParameters": 1}  # nothing asked
+
+
 def test_cache_ttl_must_be_a_number(aws: Any, hooked: GitRepo, lift: Lift) -> None:
     hooked.git("config", "lift.hooks.cacheTtl", "soon")
     result = lift("config", "check", "-e", "staging")

@@ -12,6 +12,7 @@ import click
 import pytest
 
 from git_lift.cli import cli
+from git_lift.setting_table import readme_table
 from tests.helpers import GitRepo, Lift
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -80,3 +81,13 @@ def test_the_config_table_runs_as_written(aws: Any, repo: GitRepo, lift: Lift) -
     assert (
         lift("config", "get", "-e", "staging", "DATABASE_URL").stdout.strip() == "postgres://db/x"
     )
+
+
+def test_the_settings_table_is_the_one_the_code_reads() -> None:
+    """README's settings table is generated from git_lift/setting_table.py (issue 18): every
+    setting, its variable, values, default and trust, as the code reads them."""
+    text = README.read_text()
+    start, end = "<!-- settings table: python -m git_lift.setting_table -->\n", "<!-- end -->"
+    assert start in text, "README has no settings table"
+    shown = text.split(start, 1)[1].split(end, 1)[0]
+    assert shown == readme_table(), "regenerate it: python -m git_lift.setting_table"

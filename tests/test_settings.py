@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from git_lift import settings
@@ -102,3 +104,37 @@ def test_bad_values_are_usage_errors_naming_the_fix() -> None:
         build([("deploy.target", "x")])
     with pytest.raises(UsageError, match="outside the repository"):
         build([("service.api.path", "../elsewhere")])
+
+
+def test_every_setting_has_the_variable_the_table_names() -> None:
+    """GIT_LIFT_HOOKS_CACHE_TTL=0 turns the cache off; it used to be ignored (issue 18)."""
+    assert build(environ={"GIT_LIFT_HOOKS_CACHE_TTL": "0"}).hooks_cache_ttl == 0
+    assert build().hooks_cache_ttl == 900
+    assert build(environ={"GIT_LIFT_HOOKS_STRICT": "true"}).hooks_strict
+    assert build(environ={"GIT_LIFT_PUSH_TAGS": "false"}).push_tags is False
+    assert build(environ={"GIT_LIFT_KMS_KEY": "alias/mine"}).kms_key == "alias/mine"
+    assert build(environ={"GIT_LIFT_POLL_INTERVAL": "0.5"}).poll_interval == 0.5
+    with pytest.raises(UsageError, match=r"lift\.hooks\.cacheTtl = '-1' is not a number"):
+        build(environ={"GIT_LIFT_HOOKS_CACHE_TTL": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("where", "message", "guess"),
+    [
+        ({"environ": {"GIT_LIFT_REGOIN": "us-east-1"}}, "GIT_LIFT_REGOIN", "GIT_LIFT_REGION"),
+        ({"environ": {"GIT_LIFT_HOOKS_CACHETTL": "0"}}, "GIT_LIFT_HOOKS_CACHETTL", "CACHE_TTL"),
+        ({"repo": [("lift.regoin", "us-east-1")]}, "lift.regoin", "'lift.region'"),
+        ({"repo": [("lift.env.production.requirs", "staging")]}, "requirs", "'requires'"),
+    ],
+)
+def test_a_misspelt_setting_is_an_error_with_a_guess(
+    where: dict[str, Any], message: str, guess: str
+) -> None:
+    with pytest.raises(UsageError, match=message) as err:
+        build(**where)
+    assert err.value.hint and guess in err.value.hint
+
+
+def test_variables_that_are_no_setting_are_known() -> None:
+    known = build(environ={"GIT_LIFT_SKIP_HOOKS": "1", "GIT_LIFT_BUILDAH_ROOT": "/tmp/b"})
+    assert known.region is None

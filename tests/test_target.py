@@ -78,3 +78,18 @@ def test_the_conventions(target: Target) -> None:
     assert target.snapshot_secret(2) == "lift/staging/payments-api/2"
     assert target.release_key == "release#staging#payments-api"
     assert Environment(target.environment).stack == "lift-staging"
+
+
+def test_every_target_comes_from_the_context() -> None:
+    """Only the context builds a Target (with the names `adopt` recorded): a module that
+    built its own would act on the conventional names instead (issue 18)."""
+    builders = {PACKAGE / "target.py", PACKAGE / "flows" / "context.py"}
+    strays = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in builders
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) in {"Target", "target.Target", "git_lift.target.Target"}
+    ]
+    assert strays == []

@@ -62,6 +62,30 @@ def test_the_users_own_git_config_sets_release_policy(aws: Any, repo: GitRepo) -
     assert result.returncode == 2 and "maps to no environment" in result.stderr
 
 
+def test_the_users_own_release_policy_is_no_change_a_push_makes(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    """Your own `lift.env.*` holds with or without the pushed .gitlift: nothing to warn about
+    (issue 18); a change the pushed file makes is still said."""
+    production = '[env "production"]\n\tref = refs/tags/v*\n\tdeployOnPush = true\n'
+    repo.write(".gitlift", '[env "staging"]\n\tref = refs/heads/main\n' + production)
+    repo.commit("Declare staging and production")
+    assert push(repo, "main").returncode == 0
+    assert lift("hooks", "install").returncode == 0
+    repo.git("config", "lift.env.production.requires", "staging")
+    repo.write("app.txt", "v2\n")
+    repo.commit("Change the app")
+    quiet = push(repo, "main")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "warning" not in quiet.stderr and "removes" not in quiet.stderr
+
+    repo.write(".gitlift", '[env "staging"]\n\tref = refs/heads/develop\n' + production)
+    repo.commit("Move staging")
+    moved = push(repo, "main")
+    assert "maps staging to refs/heads/develop (trusted: refs/heads/main)" in moved.stderr
+    assert "production" not in moved.stderr
+
+
 @pytest.mark.parametrize(
     ("gitlift", "message"),
     [

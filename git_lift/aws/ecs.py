@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, NotSetUp
 from git_lift.plan import registration
 from git_lift.target import Target
 
@@ -96,13 +96,13 @@ class Ecs:
                     cluster=self.cluster, services=[self.service]
                 )
             except self._client.exceptions.ClusterNotFoundException as exc:
-                raise LiftError(
+                raise NotSetUp(
                     f"there is no ECS cluster {self.cluster}",
                     hint=f"create the environment: git lift env create -e {self.env}",
                 ) from exc
         found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
         if not found:
-            raise LiftError(
+            raise NotSetUp(
                 f"there is no ECS service {self.service} in cluster {self.cluster}",
                 hint=f"create it: git lift service create -e {self.env}",
             )

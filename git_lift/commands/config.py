@@ -386,6 +386,7 @@ def check(ctx: Context, envs: Sequence[str], *, strict: bool, every: bool = Fals
             sample=service.env_sample,
             fix_flags=ctx.service_flag(service.name),
             print_json=False,
+            named=True,
         )
         for service, checks in by_service
     ]

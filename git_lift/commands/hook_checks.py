@@ -30,8 +30,7 @@ from git_lift.flows.pushed_refs import (
 from git_lift.gitlift import Entry
 from git_lift.plan import KeyCheck
 from git_lift.repo import ZERO_SHA
-from git_lift.settings import EnvironmentSettings, ServiceSettings, policy_changes
-from git_lift.target import Target
+from git_lift.settings import EnvironmentSettings, ServiceSettings
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
 SAMPLE_NAME = "env.sample"
@@ -100,6 +99,7 @@ def report(
                 output="text",
                 sample=check.target.service.env_sample,
                 fix_flags=ctx.service_flag(check.target.name),
+                named=len(ctx.settings.services) > 1,
             )
         )
     return failed
@@ -169,7 +169,10 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
         if service is not None and added and envs:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
             whole = set(added) == set(parsed.keys)
-            checks += [SampleCheck(Target(env, service), tuple(added), whole=whole) for env in envs]
+            checks += [
+                SampleCheck(ctx.target(env.name, service), tuple(added), whole=whole)
+                for env in envs
+            ]
     if checks:
         failed |= report(ctx, checks, ask_unless_cached(ctx, checks), "commit")
     return FAILED if failed else OK
@@ -210,7 +213,7 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
         head = f"git lift: {ref.short} ({commit[:12]}) goes to {env.name}"
         if base is None:
             ui.info(f"{head}; checking its config")
-        added: list[str] = []
+        added: list[str] = []  # "api/env.sample adds A, B": each service's file by its path
         for service in ctx.settings.services.values():
             path = service.env_sample
             if base is not None and ctx.repo.blob_id_at(base, path) == ctx.repo.blob_id_at(
@@ -223,17 +226,17 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
             if base is not None:
                 before = set(sample_at(ctx, path, base, report=False)[0])
                 keys = tuple(key for key in keys if key not in before)
-                added += keys
+                added += [f"{path} adds {names.listed(keys)}"] if keys else []
             if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
                 check = SampleCheck(
-                    Target(env, service),
+                    ctx.target(env.name, service),
                     keys,
                     asked_alone=base is not None,
                     whole=not before and not env.deploy_on_push,  # a release needs it all
                 )
                 checks.setdefault(check, check)
         if base is not None:
-            what = f"env.sample adds {names.listed(added)}" if added else "no key added"
+            what = "; ".join(added) or "no key added"
             ui.info(f"{head}; checked what it changes since {base[:12]}: {what}")
     return list(checks.values()), malformed
 
@@ -273,7 +276,7 @@ def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
     release policy comes from the default branch as the remote has it."""
     for commit in dict.fromkeys(ctx.repo.resolve(ref.local_sha) for ref in pushed):
         entries = [Entry(e.name, e.value) for e in ctx.repo.config_file_at(commit, GITLIFT_FILE)]
-        for change in policy_changes(ctx.settings.environments, entries):
+        for change in ctx.settings.policy_changes(entries):
             ui.warn(
                 f"{GITLIFT_FILE} at {commit[:12]} {change}; ignored: release policy is read "
                 f"from {ctx.repo.default_branch()} as the remote has it"

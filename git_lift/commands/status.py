@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 from git_lift import proc, ui
 from git_lift.aws.store import Release
-from git_lift.errors import LiftError, ValidationError
+from git_lift.errors import LiftError, NotSetUp, ValidationError
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.rollout import pending_path
 from git_lift.target import Target
@@ -34,6 +34,9 @@ class EnvStatus:
     mismatch: str | None = None  # set when that is not the release's image
     pinned: bool | None = None  # the running release's config is a snapshot (pinConfig)
     outcome: str | None = None  # the headlined release's: "released", or "unverified"
+    set_up: bool = True  # False: the environment or the service was never created in AWS
+    missing: str | None = None  # what was never created ("there is no ECS service ...")
+    set_up_by: str | None = None  # the command that creates it
 
 
 def digest(image: str | None) -> str:
@@ -92,6 +95,9 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
+    except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
+        by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
+        return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
     except LiftError as exc:
         return EnvStatus(env, target.name, error=exc.message)
     mismatch = what_runs(releases, latest, running)
@@ -146,6 +152,8 @@ def render_status(row: EnvStatus) -> str:
     head = f"{row.env}: {row.service}"
     if row.error:
         return f"{head}\n  unavailable: {row.error}"
+    if not row.set_up:
+        return f"{head}\n  not set up: {row.missing}\n  set it up: {row.set_up_by}"
     warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
     if row.release is None:
         return "\n".join(

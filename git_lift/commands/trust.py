@@ -6,7 +6,7 @@ lift honours those only for the exact file the user reviewed: its SHA-256 is kep
 
 from __future__ import annotations
 
-from git_lift import gitlift, settings, ui
+from git_lift import gitlift, ui
 from git_lift.errors import OK, UsageError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context, gitlift_digest, trust_file, work_tree_gitlift
@@ -24,7 +24,7 @@ def trust(ctx: Context) -> int:
         ui.info(f"  {name} = {value}")
     if not sensitive:
         ui.info("  (none)")
-    for change in settings.policy_changes(ctx.settings.environments, entries):
+    for change in ctx.settings.policy_changes(entries):
         ui.warn(
             f".gitlift {change}: release policy is read from the default branch as the "
             "remote has it, so this takes effect once merged there, trusted or not"

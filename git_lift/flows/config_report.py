@@ -32,9 +32,11 @@ def report_checks(
     sample: str = "env.sample",
     fix_flags: str = "",
     print_json: bool = True,
+    named: bool = False,
 ) -> int:
     """Missing keys fail, extra keys warn (fail if strict). `fix_flags` goes into the fix
-    commands (` -s api` in a multi-service repo); `sample` names the file in messages."""
+    commands (` -s api` in a multi-service repo); `sample` names the file in messages;
+    `named` puts the service on the ok line too (several services: `staging: api: ok`)."""
     if output == "json" and print_json:
         ui.out(json.dumps(checks_json(checks, service), indent=2))
     for c in checks:
@@ -59,6 +61,6 @@ def report_checks(
                 f"git lift config unset{fix_flags} -e {c.env} {' '.join(c.extra[:12])}"
             )
         if c.ok and not c.extra and output != "json":
-            ui.info(f"{c.env}: ok")
+            ui.info(f"{c.env}: {service}: ok" if named else f"{c.env}: ok")
     failed = any(not c.ok or (strict and c.extra) for c in checks)
     return 1 if failed else 0

@@ -67,13 +67,13 @@ class Context:
         return self.settings.service(self.options.service, self.relative_cwd())
 
     def services(self, every: bool) -> list[ServiceSettings]:
-        """`--all`, or no -s at the top of a repository of several services (none of them at
-        its root): every service; otherwise the one `service()` names."""
+        """`--all`, or no -s at the top of a repository of several services (one of them at
+        its root too, as `init` writes it): every service; otherwise the one `service()`
+        names."""
         at_top = (
             self.options.service is None
             and len(self.settings.services) > 1
             and self.relative_cwd() == "."
-            and all(svc.path != "." for svc in self.settings.services.values())
         )
         if every or at_top:
             return sorted(self.settings.services.values(), key=lambda svc: svc.name)

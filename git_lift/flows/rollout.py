@@ -47,7 +47,7 @@ OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
 
 
 def poll_interval(ctx: Context) -> float:
-    return float(ctx.settings.lift.get("pollinterval", "1"))
+    return ctx.settings.poll_interval
 
 
 @dataclass
