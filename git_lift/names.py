@@ -9,8 +9,9 @@ and target groups (`lift-<env>-...`, at most 32).
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from git_lift.errors import UsageError
 
@@ -40,6 +41,19 @@ def _name(name: str, kind: str, pattern: re.Pattern[str], longest: int, example:
 
 def environment(name: str) -> str:
     return _name(name, "environment", ENV_PATTERN, ENV_MAX, "staging, production, qa-1")
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name a mistyped one most likely meant (`Staging`, `prod`, `stagin`): the same
+    but for case, else the one it begins or is the beginning of, else a close spelling."""
+    lowered, options = name.lower(), sorted(known)
+    if lowered in options:
+        return lowered
+    prefixed = [o for o in options if lowered and (o.startswith(lowered) or lowered.startswith(o))]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(lowered, options, n=1)
+    return close[0] if close else None
 
 
 def service(name: str) -> str:

@@ -149,6 +149,7 @@ def release(
     unwatchable one as interrupted or unverified (history shows them; the caller tags only a
     release). SIGTERM and SIGHUP count as Ctrl-C from the moment the lock is taken.
     """
+    ctx.settings.require_release_policy()
     lease = Lease(ctx, ecs.target, timeout)
     with interrupt_on_termination():
         number = lease.take()
