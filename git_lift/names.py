@@ -85,6 +85,11 @@ def key_at_version(spec: str) -> tuple[str, int]:
     return name, int(version)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 key`, `2 keys`, `0 keys`: a count with its noun, as a message says it."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def listed(items: Sequence[str], limit: int = 12) -> str:
     """Names for a message: all of a short list; the first `limit` and a count of a long one,
     so a 100,000-key env.sample does not print a megabyte line."""

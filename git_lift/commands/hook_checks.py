@@ -181,7 +181,7 @@ def ask_unless_cached(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCh
     cached = sum(len(c.keys) for c in checks) - sum(len(c.keys) for c in to_ask)
     if cached:
         ui.info(
-            f"git lift: {cached} key(s) seen in the store within lift.hooks.cacheTtl "
+            f"git lift: {names.plural(cached, 'key')} seen in the store within lift.hooks.cacheTtl "
             f"({ttl:g}s); asking about {sum(len(c.keys) for c in to_ask)}"
         )
     answers = iter(run_checks(ctx, to_ask, incremental=True) if to_ask else [])
