@@ -369,6 +369,8 @@ def test_export_refuses_hostile_tree_entries_before_writing_anything(
         (["config", "check", "-e", "stagin"], "staging"),
         (["logs", "-e", "prod"], "production"),
         (["promote", "--from", "staging", "--to", "prod"], "production"),
+        (["diff", "prod@2", "staging"], "production@2"),
+        (["env", "show", "-e", "Prod"], "production"),
     ],
 )
 def test_a_mistyped_environment_gets_a_did_you_mean(

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from git_lift import ui
+from git_lift import names, ui
 from git_lift.aws.store import Release
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
@@ -52,7 +52,16 @@ def side(ctx: Context, spec: str) -> Side:
         document = ctx.aws.table(target.env).service_document(target)
         version = document.version if document else None
         return Side(spec, release.commit, release, definition, version)
-    sha = ctx.repo.resolve(spec)
+    try:
+        sha = ctx.repo.resolve(spec)
+    except UsageError:
+        meant = names.closest(env, ctx.settings.environments)
+        if meant is None:
+            raise
+        raise UsageError(
+            f"{spec!r} is neither an environment nor a revision",
+            hint=f"did you mean {meant}{at}{number}?",
+        ) from None
     return Side(spec, sha)
 
 
