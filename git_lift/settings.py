@@ -138,11 +138,9 @@ class Settings:
             raise UsageError(invalid.message, hint=guess or invalid.hint) from None
         except KeyError:
             known = ", ".join(sorted(self.environments)) or "none"
-            raise UsageError(
-                f"unknown environment {name!r} (known: {known})",
-                hint=guess
-                or f"add it to .gitlift: git config -f .gitlift env.{name}.ref refs/heads/BRANCH",
-            ) from None
+            add = f"git config -f .gitlift env.{name}.ref refs/heads/BRANCH"
+            fix = f"{guess} To add {name} instead: {add}" if guess else f"add it to .gitlift: {add}"
+            raise UsageError(f"unknown environment {name!r} (known: {known})", hint=fix) from None
 
     def require_release_policy(self) -> None:
         """Refuse to release while the release policy cannot be read (see unknown_policy)."""
