@@ -146,7 +146,7 @@ run git ls-remote --tags origin "v*"
 say "A bad config change rolled back by git lift rollback (production pins its config)"
 run git lift config set -e production --yes DATABASE_URL=postgres://wrong-db/payments
 run git lift ship -e production --ref v1.0.0 --yes
-run git lift rollback -e production --yes
+run git lift rollback -e production
 run git lift status -e production
 run git lift config restore -e production --release 1 --yes
 

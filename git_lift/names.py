@@ -9,8 +9,9 @@ and target groups (`lift-<env>-...`, at most 32).
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from git_lift import limits
 from git_lift.errors import UsageError
@@ -43,6 +44,19 @@ def _name(name: str, kind: str, pattern: re.Pattern[str], longest: int, example:
 
 def environment(name: str) -> str:
     return _name(name, "environment", ENV_PATTERN, ENV_MAX, "staging, production, qa-1")
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name a mistyped one most likely meant (`Staging`, `prod`, `stagin`): the same
+    but for case, else the one it begins or is the beginning of, else a close spelling."""
+    lowered, options = name.lower(), sorted(known)
+    if lowered in options:
+        return lowered
+    prefixed = [o for o in options if lowered and (o.startswith(lowered) or lowered.startswith(o))]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(lowered, options, n=1)
+    return close[0] if close else None
 
 
 def service(name: str) -> str:
@@ -80,6 +94,11 @@ def key_at_version(spec: str) -> tuple[str, int]:
             hint="see versions with: git lift config history KEY -e ENV",
         )
     return name, int(version)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 key`, `2 keys`, `0 keys`: a count with its noun, as a message says it."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def listed(items: Sequence[str], limit: int = 12) -> str:

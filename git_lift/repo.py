@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pygit2
 
-from git_lift import envfile, proc
+from git_lift import envfile, proc, tree_paths
 from git_lift.errors import LiftError, UsageError, ValidationError
 
 ZERO_SHA = "0" * 40
+REMOTE_TIMEOUT = 20.0  # seconds for `git ls-remote`: a hook must not hang on a dead remote
 # Credentials a remote URL may carry: `scheme://user:token@host/...` (all of the user info
 # goes: a token may be the user name) and scp-like `user:password@host:path` (a bare `git@`
 # is kept: it is no secret).
@@ -131,20 +133,41 @@ class Repo:
         except (KeyError, IndexError):
             return None
 
-    def default_branch(self) -> str:
-        """origin/HEAD's target, else main or master when one exists, else HEAD's branch."""
-        try:
-            target = self._repo.references["refs/remotes/origin/HEAD"].target
-            return str(target).removeprefix("refs/remotes/origin/")
-        except KeyError:
-            pass
+    def default_branch(self) -> str | None:
+        """The branch whose .gitlift holds the release policy: `lift.defaultBranch` in the
+        user's git config, else origin/HEAD, else a local main or master, else the remote's
+        HEAD (`git ls-remote --symref`, asked once). None when none of them tells: never HEAD's
+        own branch, which a single-branch clone of a feature branch would then trust."""
+        own = self._repo.config
+        if "lift.defaultBranch" in own:
+            return str(own["lift.defaultBranch"]).removeprefix("refs/heads/") or None
+        origin_head = self._repo.references.get("refs/remotes/origin/HEAD")
+        if origin_head is not None:
+            return str(origin_head.target).removeprefix("refs/remotes/origin/")
         for candidate in ("main", "master"):
             if f"refs/heads/{candidate}" in self._repo.references:
                 return candidate
-        # A repository without commits yet: the branch HEAD will be born on.
-        head = self._repo.references.get("HEAD")
-        target = str(head.target) if head is not None else ""
-        return target.removeprefix("refs/heads/") if target.startswith("refs/heads/") else "main"
+        remote = self.remote_head
+        if remote is None and self._repo.head_is_unborn:
+            # No commit yet, so none chose it: the branch HEAD will be born on.
+            return str(self._repo.references["HEAD"].target).removeprefix("refs/heads/")
+        return remote
+
+    @cached_property
+    def remote_head(self) -> str | None:
+        """The branch origin's HEAD names, asked of the remote once per command (None: no
+        origin, unreachable, or no HEAD there)."""
+        if self.remote_url() is None:
+            return None
+        try:
+            found = self.git(
+                "ls-remote", "--symref", "origin", "HEAD",
+                check=False, env={"GIT_TERMINAL_PROMPT": "0"}, timeout=REMOTE_TIMEOUT,
+            )  # fmt: skip
+        except LiftError:  # timed out
+            return None
+        named = re.search(r"^ref: refs/heads/(\S+)\tHEAD$", found.stdout, re.MULTILINE)
+        return named.group(1) if found.returncode == 0 and named else None
 
     def resolve(self, revision: str) -> str:
         """A commit's full sha from any revision (branch, tag, sha prefix)."""
@@ -200,13 +223,17 @@ class Repo:
         """Whether git ignores a work-tree path (.gitignore, info/exclude, core.excludesFile)."""
         return bool(self._repo.path_is_ignored(path))
 
+    def has_commits(self) -> bool:
+        return not self._repo.head_is_unborn
+
     def default_branch_tip(self) -> str | None:
         """The default branch as the remote has it (origin's remote-tracking branch), else the
-        local one; None before its first commit. Its .gitlift holds the trusted release policy."""
+        local one; None before its first commit, or when this clone does not have it. Its
+        .gitlift holds the trusted release policy."""
         branch = self.default_branch()
         for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
             reference = self._repo.references.get(ref)
-            if reference is not None:
+            if branch is not None and reference is not None:
                 return str(reference.peel(pygit2.Commit).id)
         return None
 
@@ -235,35 +262,74 @@ class Repo:
         return path
 
     def export_tree(self, commit_sha: str, destination: Path) -> None:
-        """Write a commit's files (not the work tree's) under `destination`, as `git archive`
-        would; symlinks are kept only when, fully resolved, they stay inside it."""
-        top = destination.resolve()
-        links: list[tuple[str, Path]] = []
-        self._export(self._repo[commit_sha].peel(pygit2.Tree), top, "", links)
-        for shown, link in links:
-            if link.resolve() != top and top not in link.resolve().parents:
+        """Write a commit's files (not the work tree's) into the new folder `destination`, as
+        `git archive` would. Every entry is checked before anything is written (tree_paths):
+        a name that is not one plain component, or a symlink that, resolved, leads out of the
+        folder, is refused. Writing goes through folder descriptors and never follows a link."""
+        entries: list[tuple[tuple[str, ...], pygit2.Object, int]] = []
+        self._walk(self._repo[commit_sha].peel(pygit2.Tree), (), entries)
+        links = {
+            parts: os.fsdecode(obj.peel(pygit2.Blob).data)
+            for parts, obj, mode in entries
+            if mode == pygit2.GIT_FILEMODE_LINK
+        }
+        for parts in links:
+            if tree_paths.link_leaves(links, parts):
+                shown = "/".join(parts)
                 raise ValidationError(
-                    f"{shown} is a symbolic link out of the repository ({os.readlink(link)})",
+                    f"{shown} is a symbolic link out of the repository ({links[parts]})",
                     hint=f"commit {shown} as a file or a link inside the repository",
                 )
+        destination.mkdir()
+        top = os.open(destination, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        folders: dict[tuple[str, ...], int] = {(): top}
+        try:
+            for parts, obj, mode in entries:
+                at, name = folders[parts[:-1]], parts[-1]
+                if mode == pygit2.GIT_FILEMODE_TREE:
+                    os.mkdir(name, 0o755, dir_fd=at)
+                    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                    folders[parts] = os.open(name, flags, dir_fd=at)
+                elif mode == pygit2.GIT_FILEMODE_LINK:
+                    os.symlink(links[parts], name, dir_fd=at)
+                else:
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                    file = os.open(name, flags, 0o600, dir_fd=at)
+                    with os.fdopen(file, "wb") as out:
+                        out.write(obj.peel(pygit2.Blob).data)
+                        executable = mode == pygit2.GIT_FILEMODE_BLOB_EXECUTABLE
+                        os.fchmod(out.fileno(), 0o755 if executable else 0o644)
+        finally:
+            for descriptor in folders.values():
+                os.close(descriptor)
 
-    def _export(
-        self, tree: pygit2.Tree, folder: Path, prefix: str, links: list[tuple[str, Path]]
+    def _walk(
+        self,
+        tree: pygit2.Tree,
+        prefix: tuple[str, ...],
+        found: list[tuple[tuple[str, ...], pygit2.Object, int]],
     ) -> None:
-        folder.mkdir(exist_ok=True)
+        """Every file, folder and link of a tree, parents first; an unsafe name refused.
+        Submodules (commit entries) are not part of the commit's files, as in git archive."""
         for entry in tree:
-            target = folder / str(entry.name)
-            shown = prefix + str(entry.name)
-            if entry.filemode == pygit2.GIT_FILEMODE_TREE:
-                self._export(self._repo[entry.id].peel(pygit2.Tree), target, shown + "/", links)
-            elif entry.filemode == pygit2.GIT_FILEMODE_LINK:
-                target.symlink_to(os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data))
-                links.append((shown, target))
-            elif entry.filemode in (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE):
-                target.write_bytes(self._repo[entry.id].peel(pygit2.Blob).data)
-                executable = entry.filemode == pygit2.GIT_FILEMODE_BLOB_EXECUTABLE
-                target.chmod(0o755 if executable else 0o644)
-            # Submodules (commit entries) are not part of the commit's files, as in git archive.
+            name = os.fsdecode(entry.raw_name or b"")
+            why = tree_paths.unsafe_name(name)
+            if why is not None:
+                raise ValidationError(
+                    f"the commit has a file named {'/'.join((*prefix, name))!r}, {why}: git "
+                    "never checks such a path out, and git lift does not write it",
+                    hint="ship a commit without it (git fsck names such entries)",
+                )
+            parts, mode = (*prefix, name), entry.filemode
+            if mode == pygit2.GIT_FILEMODE_TREE:
+                found.append((parts, entry, mode))
+                self._walk(self._repo[entry.id].peel(pygit2.Tree), parts, found)
+            elif mode in (
+                pygit2.GIT_FILEMODE_LINK,
+                pygit2.GIT_FILEMODE_BLOB,
+                pygit2.GIT_FILEMODE_BLOB_EXECUTABLE,
+            ):
+                found.append((parts, self._repo[entry.id], mode))
 
     def read_staged_file(self, path: str) -> str | None:
         """A file's text as staged in the index, or None when it is not staged."""
@@ -326,15 +392,18 @@ class Repo:
         check: bool = True,
         input_text: str | None = None,
         own_session: bool = False,
+        env: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> proc.Result:
         """Run the git program in this work tree, outside any hook's GIT_* variables."""
         return proc.run(
             ["git", *args],
             cwd=str(self.workdir),
-            env=proc.clean_env(drop_git=True),
+            env=proc.clean_env(env, drop_git=True),
             check=check,
             input_text=input_text,
             own_session=own_session,
+            timeout=timeout,
         )
 
     # Releases and ships: tags, notes and what the remote has. Failures raise ProcessFailed.

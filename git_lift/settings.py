@@ -123,16 +123,28 @@ class Settings:
     poll_interval: float = 1.0
     hooks_cache_ttl: float = 900.0
     targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
+    policy_unknown: tuple[str, str] | None = None  # why releases are refused: error, hint
 
     def environment(self, name: str) -> EnvironmentSettings:
+        """The environment named on the command line; a mistyped name is refused with the
+        environment it most likely meant."""
+        meant = names.closest(name, self.environments)
+        guess = f"did you mean {meant}?" if meant else None
         try:
             return self.environments[names.environment(name)]
+        except UsageError as invalid:
+            raise UsageError(invalid.message, hint=guess or invalid.hint) from None
         except KeyError:
             known = ", ".join(sorted(self.environments)) or "none"
-            raise UsageError(
-                f"unknown environment {name!r} (known: {known})",
-                hint=f"add it to .gitlift: git config -f .gitlift env.{name}.ref refs/heads/BRANCH",
-            ) from None
+            add = f"git config -f .gitlift env.{name}.ref refs/heads/BRANCH"
+            fix = f"{guess} To add {name} instead: {add}" if guess else f"add it to .gitlift: {add}"
+            raise UsageError(f"unknown environment {name!r} (known: {known})", hint=fix) from None
+
+    def require_release_policy(self) -> None:
+        """Refuse to release while the release policy cannot be read (see unknown_policy)."""
+        if self.policy_unknown is not None:
+            message, hint = self.policy_unknown
+            raise UsageError(f"{message}: nothing is released", hint=hint)
 
     def policy_changes(self, proposed: Iterable[Entry]) -> list[str]:
         """What a proposed .gitlift would change in this release policy (see the function)."""
@@ -214,9 +226,10 @@ def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
     )
 
 
-def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]:
+def _default_environments(default_branch: str | None) -> dict[str, EnvironmentSettings]:
+    staging = (f"refs/heads/{default_branch}",) if default_branch else ()
     return {
-        "staging": EnvironmentSettings("staging", (f"refs/heads/{default_branch}",)),
+        "staging": EnvironmentSettings("staging", staging),
         "production": EnvironmentSettings(
             "production", ("refs/tags/v*",), deploy_on_push=True, confirm=True
         ),
@@ -246,15 +259,32 @@ def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
 
 
 def release_policy(
-    policy: Iterable[Entry], own: EnvKeys, default_branch: str
+    policy: Iterable[Entry] | None, own: EnvKeys, default_branch: str | None
 ) -> dict[str, EnvironmentSettings]:
     """Environments as the trusted .gitlift (the default branch's, as the remote has it)
     declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
-    trusted = read_sections(policy).environments
+    trusted = read_sections(policy or []).environments
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
     return _environments(merged) or _default_environments(default_branch)
+
+
+def unknown_policy(default_branch: str | None, policy: object | None) -> tuple[str, str] | None:
+    """Why the release policy cannot be read (error and hint), None when it can: releasing
+    then waits until it can, rather than trusting the branch at hand."""
+    if default_branch is None:
+        return (
+            "cannot tell the default branch, whose .gitlift holds the release policy (no "
+            "origin/HEAD, main or master here, and the remote did not say)",
+            "name it in your own git config: git config lift.defaultBranch main",
+        )
+    if policy is None:
+        return (
+            f"the release policy is .gitlift on {default_branch}, which this clone does not have",
+            f"git fetch --depth 1 origin {default_branch}:refs/remotes/origin/{default_branch}",
+        )
+    return None
 
 
 def _with_proposed(
@@ -359,17 +389,18 @@ def _targets(
 def build(
     *,
     gitlift: Iterable[Entry],
-    policy: Iterable[Entry],
+    policy: Iterable[Entry] | None,
     repo_config: Iterable[Entry],
     environ: Mapping[str, str],
     flags: Mapping[str, str | None],
     remote_url: str | None,
     top_folder: str,
-    default_branch: str,
+    default_branch: str | None,
     gitlift_trusted: bool = False,
     check_trust: bool = True,
 ) -> Settings:
-    """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc)."""
+    """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc),
+    None when the default branch's commit is not here."""
     sections = read_sections(gitlift)
     committed, services, proposed_envs = sections.lift, sections.services, sections.environments
     own: dict[str, str] = {}  # the user's: git config, variables, flags
@@ -444,4 +475,5 @@ def build(
         own_policy=own_envs,
         poll_interval=table.POLL_INTERVAL.value(lift),
         hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
+        policy_unknown=unknown_policy(default_branch, policy),
     )

@@ -28,6 +28,16 @@ def all_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[s
     return found
 
 
+def cli_command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
+    return command
+
+
 @pytest.mark.parametrize("command", all_commands(cli), ids=" ".join)
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(
     command: tuple[str, ...],
@@ -105,3 +115,96 @@ def test_usage_error_is_one_line_with_a_hint(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == "error: Missing option '-e' / '--env'."
     assert result.stderr.splitlines()[1].startswith("hint: ")
+
+
+# The global options each command acts on (-q and -v: every command). Help lists these and no
+# others: an option listed for a command must do something there (issue 18).
+S, AWS, YES, OUT = ("-s",), ("--profile", "--region"), ("--yes",), ("--output",)
+USES: dict[str, tuple[str, ...]] = {
+    "adopt": S + AWS + YES,
+    "cancel": S + AWS,
+    "config check": S + AWS + OUT,
+    "config diff": S + AWS,
+    "config edit": S + AWS + YES,
+    "config exec": S + AWS,
+    "config export": S + AWS,
+    "config get": S + AWS,
+    "config history": S + AWS + OUT,
+    "config import": S + AWS + YES,
+    "config restore": S + AWS + YES,
+    "config set": S + AWS + YES,
+    "config show": S + AWS + OUT,
+    "config unset": S + AWS + YES,
+    "diff": S + AWS + OUT,
+    "env create": AWS + YES,
+    "env list": AWS + OUT,
+    "env show": AWS + OUT,
+    "env update": AWS + YES,
+    "history": S + AWS + OUT,
+    "hook pre-commit": AWS,
+    "hook pre-push": AWS,
+    "hooks install": (),
+    "hooks uninstall": (),
+    "iam-policy": S + AWS,
+    "init": (*S, "--region"),  # written into .gitlift; init asks AWS nothing
+    "logs": S + AWS,
+    "promote": S + AWS + YES + OUT,
+    "rollback": S + AWS + OUT,
+    "sandbox env": (),
+    "sandbox reset": (),
+    "sandbox stop": (),
+    "service create": S + AWS + YES,
+    "service edit": S + AWS + YES,
+    "service history": S + AWS + OUT,
+    "service show": S + AWS + OUT,
+    "service template": S + AWS,
+    "service update": S + AWS + YES,
+    "setup": S + AWS + YES + OUT,
+    "shell": S + AWS,
+    "ship": S + AWS + YES + OUT,
+    "status": S + AWS + OUT,
+    "trust": YES,
+    "unlock": S + AWS,
+}
+GLOBAL_FLAGS = ("-s", "--profile", "--region", "--yes", "--output")
+
+
+def leaf_help(path: tuple[str, ...]) -> str:
+    command: click.Command = cli
+    ctx = click.Context(cli, info_name="git lift")
+    for name in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(ctx, name)
+        assert found is not None
+        command, ctx = found, click.Context(found, info_name=name, parent=ctx)
+    return command.get_help(ctx)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [c for c in all_commands(cli) if not isinstance(cli_command(c), click.Group)],
+    ids=" ".join,
+)
+def test_help_lists_only_the_global_options_a_command_uses(command: tuple[str, ...]) -> None:
+    text = leaf_help(command)
+    listed = {flag for flag in GLOBAL_FLAGS if re.search(rf"(?m)^\s+(-\w, )?{flag}\b", text)}
+    assert " ".join(command) in USES, "say which global options the new command uses"
+    assert listed == set(USES[" ".join(command)]), text
+    if command[0] != "sandbox":  # the sandbox is not a repository's: it takes no global option
+        assert re.search(r"(?m)^\s+-q, --quiet", text), text
+        assert re.search(r"(?m)^\s+-v, --verbose", text), text
+
+
+def test_config_restore_shows_its_argument_as_optional() -> None:
+    usage = leaf_help(("config", "restore")).splitlines()[0]
+    assert usage == "Usage: git lift config restore [OPTIONS] [KEY@VERSION]"
+
+
+def test_counts_in_messages_are_pluralised_by_one_helper() -> None:
+    """`(1 keys)`, `1 commit(s)`: a count says its noun through names.plural."""
+    found = []
+    for path in sorted((ROOT / "git_lift").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\{(?![A-Z_]+[:}])[^{}]*\} (keys|commits|key\(s\)|commit\(s\))\b", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

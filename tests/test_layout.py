@@ -42,6 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.target",
         "git_lift.names",
         "git_lift.limits",
+        "git_lift.tree_paths",
         "git_lift.jsoncheck",
         "git_lift.options",
         "git_lift.errors",

@@ -210,7 +210,9 @@ def test_detach_env_reset_stop(tmp_path: Path) -> None:
         stopped: list[str] = []
         sandbox_command.stop(stopped.append, directory=state)
 
-    assert stopped == [f"stopped the sandbox at {url}"]
+    # What it held is gone, and stop says so (issue 18): moto keeps AWS state in memory only.
+    assert stopped[0] == f"stopped the sandbox at {url}" and len(stopped) == 2
+    assert "in memory" in stopped[1] and "the next sandbox starts empty" in stopped[1]
     assert not (state / "sandbox.json").exists()
     with pytest.raises(urllib.error.URLError):
         http(f"{url}/_lift/health")
@@ -351,3 +353,31 @@ def test_parameter_store_pages_as_aws_does_and_lists_one_path_only(
         ssm.describe_parameters(ParameterFilters=path_filter, MaxResults=51)
     recursive = ssm.get_parameters_by_path(Path="/staging/api", Recursive=True, MaxResults=10)
     assert len(recursive["Parameters"]) == 10  # other shapes are moto's own, unchanged
+
+
+def test_a_stopped_sandbox_is_named_with_how_to_start_it(tmp_path: Path) -> None:
+    """AWS_ENDPOINT_URL still points at a sandbox that was stopped: every command says so at
+    once, with the command that starts it, instead of retrying a refused port for seconds."""
+    import socket
+
+    from tests.helpers import GitRepo, Lift
+
+    with socket.socket() as probe:  # a loopback port nothing listens on any more
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    repo = GitRepo.create(tmp_path / "payments-api")
+    dead = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    said = (
+        f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}: nothing answers there, so the git lift "
+        "sandbox is not running"
+    )
+    shown = Lift(repo.path)("config", "show", "-e", "staging", env=dead)
+    assert shown.returncode == 1 and said in shown.stderr, shown.stderr
+    assert "hint: git lift sandbox --detach" in shown.stderr
+    status = Lift(repo.path)("status", "-e", "staging", env=dead)  # per environment, in a row
+    assert status.returncode == 1 and said in status.stdout + status.stderr, status.stdout

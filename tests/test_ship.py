@@ -252,7 +252,7 @@ def test_status_shows_the_release_undeployed_commits_and_config_drift(
     result = lift("status", "-e", "staging")
     assert result.returncode == 0, result.stderr
     assert "release 1" in result.stdout and "Add Dockerfile" in result.stdout
-    assert "1 commit(s) not deployed yet" in result.stdout
+    assert "1 commit not deployed yet" in result.stdout
     assert "config changed since the release: ~DATABASE_URL" in result.stdout
     history = lift("history", "-e", "staging")
     assert history.stdout.split()[0] == "1"

@@ -6,6 +6,8 @@ the repository; names are validated before any AWS request."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 
 from git_lift.errors import ValidationError
 from git_lift.repo import Repo
-from tests.helpers import GitRepo, Lift
+from tests.helpers import GitRepo, Lift, run
 from tests.test_hooks import push, put_all, remote_has
 
 HOSTILE_POLICY = (
@@ -239,3 +241,168 @@ def test_push_to_another_remote_never_releases(aws: Any, repo: GitRepo, lift: Li
     assert result.returncode == 0, result.stderr
     assert "not released: releases happen only on pushes to origin" in result.stderr
     assert not any(action.startswith("ecs.") for action in requests(aws))
+
+
+FEATURE_POLICY = (
+    '[env "production"]\n\tref = refs/heads/feature/*\n\tdeployOnPush = true\n'
+    "\tconfirm = false\n\tpinConfig = false\n"
+)
+
+
+def feature_clone(repo: GitRepo, tmp_path: Path) -> GitRepo:
+    """What CI does: `git clone --depth 1 --branch feature/x`, of a feature branch whose
+    .gitlift maps itself to production: no origin/HEAD, no main, no master."""
+    repo.git("checkout", "-q", "-b", "feature/x")
+    repo.write(".gitlift", FEATURE_POLICY)
+    repo.commit("Release this branch to production", verify=False)
+    repo.git("push", "-q", "origin", "feature/x")
+    origin = tmp_path / "remote" / "payments-api.git"
+    clone = tmp_path / "ci" / "payments-api"
+    url = f"file://{origin}"
+    run(["git", "clone", "-q", "--depth", "1", "--branch", "feature/x", url, str(clone)], tmp_path)
+    refs = run(["git", "for-each-ref", "--format=%(refname)"], clone).stdout.split()
+    assert refs == ["refs/heads/feature/x", "refs/remotes/origin/feature/x"], refs
+    return GitRepo(clone)
+
+
+def git_counting(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A `git` first on PATH that logs each command line, then runs the real git."""
+    folder, log = tmp_path / "counting-git", tmp_path / "git-commands.log"
+    folder.mkdir()
+    shim = folder / "git"
+    real = shutil.which("git")
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}, log
+
+
+def test_a_single_branch_clone_does_not_take_its_branch_for_the_default(
+    aws: Any, repo: GitRepo, tmp_path: Path
+) -> None:
+    clone = feature_clone(repo, tmp_path)
+    counting, log = git_counting(tmp_path)
+    aws.reset_counts()
+    # git-lift itself: git puts its own exec-path first on PATH for the commands it runs.
+    shipped = run(["git-lift", "ship", "--yes"], clone.path, env=counting, check=False)
+    # The remote says main is the default branch: one ls-remote, asked once per command.
+    assert shipped.returncode == 2, shipped.stderr
+    assert "release policy is .gitlift on main" in shipped.stderr, shipped.stderr
+    assert "git fetch --depth 1 origin main:refs/remotes/origin/main" in shipped.stderr
+    assert log.read_text().count("ls-remote") == 1, log.read_text()
+    assert not any(a.startswith(("ecs.", "dynamodb.")) for a in requests(aws))
+    # Once main is here, its policy decides: the feature branch releases nowhere.
+    clone.git("fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    shipped = Lift(clone.path)("ship", "--yes")
+    assert shipped.returncode == 2 and "maps to no environment" in shipped.stderr
+    assert not any(a.startswith(("ecs.", "dynamodb.")) for a in requests(aws))
+
+
+def test_without_the_remote_the_default_branch_is_unknown_and_nothing_releases(
+    aws: Any, repo: GitRepo, tmp_path: Path
+) -> None:
+    clone = feature_clone(repo, tmp_path)
+    origin = tmp_path / "remote" / "payments-api.git"
+    origin.rename(origin.with_name("gone.git"))
+    aws.reset_counts()
+    shipped = Lift(clone.path)("ship", "--yes", "-e", "production")
+    assert shipped.returncode == 2, shipped.stderr
+    assert "cannot tell the default branch" in shipped.stderr
+    assert "git config lift.defaultBranch" in shipped.stderr
+    assert not any(a.startswith(("ecs.", "dynamodb.")) for a in requests(aws))
+    # The user's own git config names it.
+    clone.git("config", "lift.defaultBranch", "main")
+    shipped = Lift(clone.path)("ship", "--yes", "-e", "production")
+    assert shipped.returncode == 2 and "release policy is .gitlift on main" in shipped.stderr
+
+
+def test_the_pre_push_hook_of_a_single_branch_clone_releases_nothing(
+    aws: Any, repo: GitRepo, tmp_path: Path
+) -> None:
+    clone = feature_clone(repo, tmp_path)
+    assert Lift(clone.path)("hooks", "install").returncode == 0
+    clone.write("app.txt", "v2\n")
+    clone.commit("Change", verify=False)
+    aws.reset_counts()
+    result = push(clone, "feature/x")
+    assert result.returncode == 0, result.stderr
+    assert "releasing" not in result.stderr
+    assert not any(a.startswith(("ecs.", "dynamodb.")) for a in requests(aws))
+
+
+def git_bytes(repo: GitRepo, *args: str, data: bytes = b"") -> bytes:
+    return subprocess.run(
+        ["git", *args], cwd=repo.path, input=data, capture_output=True, check=True
+    ).stdout
+
+
+def hostile_commit(repo: GitRepo, name: bytes, mode: bytes, data: bytes | None) -> str:
+    """HEAD's tree plus an entry git would never check out (a blob of `data`, or HEAD's tree
+    again when None), written byte by byte: git mktree and pygit2 refuse such names, and
+    fetch does not fsck what it receives by default."""
+    head_tree = git_bytes(repo, "rev-parse", "HEAD^{tree}").decode().strip()
+    if data is None:
+        entry = head_tree
+    else:
+        entry = git_bytes(repo, "hash-object", "-w", "--stdin", data=data).decode().strip()
+    raw = git_bytes(repo, "cat-file", "tree", head_tree)
+    raw += b"%s %s\0%s" % (mode, name, bytes.fromhex(entry))
+    args = ("hash-object", "-w", "-t", "tree", "--literally", "--stdin")
+    tree = git_bytes(repo, *args, data=raw).decode().strip()
+    return repo.git("commit-tree", tree, "-p", "HEAD", "-m", "Hostile").stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "data", "shown"),
+    [
+        (b"../../../ESCAPED", b"100644", b"x\n", "../../../ESCAPED"),
+        (b"ABSOLUTE", b"100644", b"x\n", None),  # replaced by an absolute path below
+        (b"..", b"40000", None, ".."),
+        (b".git", b"40000", None, ".git"),
+        (b".GIT", b"40000", None, ".GIT"),
+        (b"out", b"120000", b"../../..", "out"),
+    ],
+)
+def test_export_refuses_hostile_tree_entries_before_writing_anything(
+    repo: GitRepo, tmp_path: Path, name: bytes, mode: bytes, data: bytes | None, shown: str | None
+) -> None:
+    """A commit read directly (ship --ref, a pushed tag) may hold entries git refuses to check
+    out: nothing of it is written, inside or outside the build folder."""
+    outside = tmp_path / "absolute-target"
+    if name == b"ABSOLUTE":
+        name, shown = str(outside).encode(), str(outside)
+    commit = hostile_commit(repo, name, mode, data)
+    build = tmp_path / "deep" / "er" / "build"
+    build.mkdir(parents=True)  # as ship's temporary folder
+    before = sorted(p for p in tmp_path.rglob("*") if "payments-api" not in p.parts)
+    with pytest.raises(ValidationError) as refused:
+        Repo.discover(str(repo.path)).export_tree(commit, build / "tree")
+    assert shown is not None and shown in refused.value.message
+    after = sorted(p for p in tmp_path.rglob("*") if "payments-api" not in p.parts)
+    assert after == before
+    assert not outside.exists() and not any(p.name == "ESCAPED" for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "meant"),
+    [
+        (["ship", "-e", "prod"], "production"),
+        (["ship", "-e", "Staging"], "staging"),
+        (["status", "-e", "PRODUCTION"], "production"),
+        (["config", "show", "-e", "stage"], "staging"),
+        (["config", "set", "-e", "prod", "A=1"], "production"),
+        (["config", "check", "-e", "stagin"], "staging"),
+        (["logs", "-e", "prod"], "production"),
+        (["promote", "--from", "staging", "--to", "prod"], "production"),
+        (["diff", "prod@2", "staging"], "production@2"),
+        (["env", "show", "-e", "Prod"], "production"),
+    ],
+)
+def test_a_mistyped_environment_gets_a_did_you_mean(
+    aws: Any, lift: Lift, args: list[str], meant: str
+) -> None:
+    aws.reset_counts()
+    result = lift(*args)
+    assert result.returncode == 2, result.stderr
+    assert f"hint: did you mean {meant}?" in result.stderr, result.stderr
+    assert "add it to .gitlift" not in result.stderr
+    assert requests(aws) == {}

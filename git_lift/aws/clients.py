@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import json
 import os
 import re
+import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -42,6 +45,11 @@ HOOK_CONFIG = RETRY_CONFIG.merge(
 # A connection that fails or goes silent: retried by botocore, then Unreachable.
 CONNECTION_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
+# A loopback AWS_ENDPOINT_URL is the sandbox's (or another local emulator's): a refused
+# connection there is known at once, so it is said before botocore retries it for seconds.
+LOCAL_CONNECT_TIMEOUT = 1.0
+SANDBOX_START_HINT = 'git lift sandbox --detach, then: eval "$(git lift sandbox env)"'
+
 CREDENTIALS_HINT = (
     "configure credentials: `aws configure`, `aws sso login --profile NAME` with "
     "`--profile NAME`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or `git lift sandbox`)"
@@ -52,6 +60,33 @@ _sessions: dict[tuple[object, ...], boto3.session.Session] = {}
 _sessions_lock = threading.Lock()
 
 
+def require_local_endpoint(url: str | None) -> None:
+    """Refuse at once when AWS_ENDPOINT_URL is on this machine and nothing listens there: a
+    stopped sandbox, which botocore would retry for seconds on every request."""
+    if not url:
+        return
+    parts = urllib.parse.urlsplit(url)
+    try:
+        local = (
+            parts.hostname == "localhost" or ipaddress.ip_address(parts.hostname or "").is_loopback
+        )
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a host name, or no valid port: not ours to judge
+        return
+    if not local:
+        return
+    try:
+        with socket.create_connection((str(parts.hostname), port), LOCAL_CONNECT_TIMEOUT):
+            return
+    except OSError:
+        pass
+    raise Unreachable(
+        f"cannot reach AWS at AWS_ENDPOINT_URL={url}: nothing answers there, so the git lift "
+        "sandbox is not running (or it was started again on another port)",
+        hint=SANDBOX_START_HINT,
+    )
+
+
 def shared_session(where: EnvironmentAws) -> boto3.session.Session:
     """One botocore session per environment's profile, region and role, shared by every
     client made for it in this process: the service models and credentials load once."""
@@ -60,6 +95,7 @@ def shared_session(where: EnvironmentAws) -> boto3.session.Session:
         ambient = sorted(i for i in os.environ.items() if i[0].startswith("AWS_"))
         key = (where.profile, where.region, where.role_arn, where.external_id, *ambient)
         if key not in _sessions:
+            require_local_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
             session = boto3.session.Session(profile_name=where.profile, region_name=where.region)
             if where.role_arn:
                 session = _assumed(session, where.role_arn, where.external_id, where.region)

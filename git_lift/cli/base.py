@@ -18,24 +18,34 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def global_options(func: F) -> F:
-    """Options accepted before or after the command name (`git lift -s api config show`)."""
-    options = [
-        click.option("-s", "--service", help="Service name (multi-service repos)."),
-        click.option("--profile", help="AWS profile."),
-        click.option("--region", help="AWS region."),
-        click.option(
-            "--yes", is_flag=True, default=None, help="Do not prompt; confirms production."
-        ),
-        click.option("--output", type=click.Choice(["text", "json"]), help="Output format."),
-        click.option(
-            "-q", "--quiet", "verbosity", flag_value=-1, default=None, help="Less output."
-        ),
-        click.option("-v", "--verbose", "verbosity", flag_value=1, help="More output."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+GLOBAL_OPTIONS = {
+    "service": click.option("-s", "--service", help="Service name (multi-service repos)."),
+    "profile": click.option("--profile", help="AWS profile."),
+    "region": click.option("--region", help="AWS region."),
+    "yes": click.option(
+        "--yes", is_flag=True, default=None, help="Do not prompt; confirms production."
+    ),
+    "output": click.option("--output", type=click.Choice(["text", "json"]), help="Output format."),
+}
+AWS = ("profile", "region")  # every command that talks to AWS
+VERBOSITY = [
+    click.option("-q", "--quiet", "verbosity", flag_value=-1, default=None, help="Less output."),
+    click.option("-v", "--verbose", "verbosity", flag_value=1, help="More output."),
+]
+
+
+def global_options(*uses: str) -> Callable[[F], F]:
+    """The global options a command acts on (names of GLOBAL_OPTIONS; -q and -v always), so
+    its help lists none that would do nothing. `git lift` itself takes them all, before the
+    command name (`git lift -s api config show`)."""
+    options = [GLOBAL_OPTIONS[name] for name in GLOBAL_OPTIONS if name in uses] + VERBOSITY
+
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
@@ -60,7 +70,7 @@ env_option = click.option("-e", "--env", "env", required=True, help="Environment
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@global_options
+@global_options(*GLOBAL_OPTIONS)
 @click.version_option(package_name="git-lift", message="git lift %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, /, **values: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, env_option, global_options
 
 show_values_option = click.option(
     "--show-values", is_flag=True, help="Show values (masked by default)."
@@ -45,7 +45,7 @@ def config() -> None:
 @show_values_option
 @tier_option
 @allow_removing_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def config_edit(
     ctx: click.Context,
@@ -85,7 +85,7 @@ def config_edit(
 @config.command("show")
 @env_option
 @show_values_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: Any) -> int:
     """List keys with versions; values masked unless --show-values.
@@ -102,7 +102,7 @@ def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: An
 @config.command("get")
 @env_option
 @click.argument("key")
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
     """Print one value.
@@ -121,7 +121,7 @@ def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @tier_option
 @show_values_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def config_set(
     ctx: click.Context,
@@ -151,7 +151,7 @@ def config_set(
 @env_option
 @click.argument("keys", nargs=-1, required=True)
 @allow_removing_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def config_unset(
     ctx: click.Context,
@@ -182,7 +182,7 @@ def config_unset(
 @click.option(
     "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
 )
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def config_check(
     ctx: click.Context, /, envs: tuple[str, ...], strict: bool, every: bool, **values: Any
@@ -206,7 +206,7 @@ def config_check(
 
 @config.command("diff")
 @click.option("-e", "--env", "envs", multiple=True, required=True, help="Two environments.")
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
     """Keys present in one environment and not the other (names only).
@@ -224,7 +224,7 @@ def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> 
 @env_option
 @click.argument("key")
 @show_values_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def config_history(
     ctx: click.Context, /, env: str, key: str, show_values: bool, **values: Any
@@ -242,12 +242,12 @@ def config_history(
 
 @config.command("restore")
 @env_option
-@click.argument("spec", metavar="KEY@VERSION", required=False)
+@click.argument("spec", metavar="[KEY@VERSION]", required=False)
 @click.option("--undo", is_flag=True, help="Bring back the keys the last removals deleted.")
 @click.option(
     "--release", "release", type=int, help="Put back the config release N ran (pinConfig)."
 )
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def config_restore(
     ctx: click.Context,
@@ -284,7 +284,7 @@ def config_restore(
 @config.command("export")
 @env_option
 @format_option
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> int:
     """Print all values as dotenv or JSON (this prints secrets).
@@ -310,7 +310,7 @@ def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> i
 @click.option("--replace", is_flag=True, help="Remove keys the file does not name.")
 @tier_option
 @allow_removing_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def config_import(
     ctx: click.Context,
@@ -345,7 +345,7 @@ def config_import(
 @config.command("exec", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
 @env_option
 @click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND...")
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def config_exec(
     ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any

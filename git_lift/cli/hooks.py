@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, global_options
+from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, global_options
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -20,7 +20,7 @@ def hooks() -> None:
 
 
 @hooks.command("install")
-@global_options
+@global_options()
 @click.pass_context
 def hooks_install(ctx: click.Context, /, **values: Any) -> int:
     """Install the pre-commit and pre-push hooks; an existing hook is chained, never lost.
@@ -35,7 +35,7 @@ def hooks_install(ctx: click.Context, /, **values: Any) -> int:
 
 
 @hooks.command("uninstall")
-@global_options
+@global_options()
 @click.pass_context
 def hooks_uninstall(ctx: click.Context, /, **values: Any) -> int:
     """Remove git lift's hooks and put back the hooks they displaced.
@@ -61,7 +61,7 @@ def hook() -> None:
 
 @hook.command("pre-commit")
 @click.argument("files", nargs=-1)
-@global_options
+@global_options(*AWS)
 @click.pass_context
 def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any) -> int:
     """Lint staged env.sample files; check the keys they add exist in the store.
@@ -79,7 +79,7 @@ def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any
 @click.argument("remote", required=False)
 @click.argument("url", required=False)
 @click.option("--from-pre-commit", is_flag=True, help="Read the ref the pre-commit framework sets.")
-@global_options
+@global_options(*AWS)
 @click.pass_context
 def hook_pre_push(
     ctx: click.Context, /, remote: str | None, url: str | None, from_pre_commit: bool, **values: Any
@@ -110,7 +110,7 @@ def hook_pre_push(
     type=click.Path(dir_okay=False),
     help="Values of missing keys from a dotenv or JSON file (instead of asking).",
 )
-@global_options
+@global_options("service", *AWS, "yes", "output")
 @click.pass_context
 def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any) -> int:
     """Create what ENV lacks for this service (environment, service, config), then ship.
@@ -133,7 +133,7 @@ def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any)
 
 
 @cli.command("trust")
-@global_options
+@global_options("yes")
 @click.pass_context
 def trust(ctx: click.Context, /, **values: Any) -> int:
     """Honour this .gitlift's profile, registry and kmsKey (after you have reviewed them).
@@ -158,7 +158,7 @@ def trust(ctx: click.Context, /, **values: Any) -> int:
     metavar="DIR",
     help="Add a service (-s NAME) whose folder is DIR (default: the folder you are in).",
 )
-@global_options
+@global_options("service", "region")
 @click.pass_context
 def init(ctx: click.Context, /, path: str | None, **values: Any) -> int:
     """Start using git lift here: write .gitlift and env.sample if absent, install the hooks.

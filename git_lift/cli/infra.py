@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from git_lift.cli.base import CONTEXT_SETTINGS, F, cli, context, env_option, global_options
+from git_lift.cli.base import AWS, CONTEXT_SETTINGS, F, cli, context, env_option, global_options
 from git_lift.cli.release import checked_image
 from git_lift.errors import UsageError
 
@@ -120,7 +120,7 @@ def env_group() -> None:
 @env_group.command("create")
 @env_option
 @environment_options
-@global_options
+@global_options(*AWS, "yes")
 @click.pass_context
 def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Create an environment: change set, confirm, stream stack events. Asks on a terminal.
@@ -142,7 +142,7 @@ def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
 @env_group.command("update")
 @env_option
 @environment_options
-@global_options
+@global_options(*AWS, "yes")
 @click.pass_context
 def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Change an environment's settings (or apply git lift's newer template) by change set.
@@ -159,7 +159,7 @@ def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
 
 @env_group.command("show")
 @env_option
-@global_options
+@global_options(*AWS, "output")
 @click.pass_context
 def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
     """An environment's settings, stack status and load balancer.
@@ -174,7 +174,7 @@ def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
 
 
 @env_group.command("list")
-@global_options
+@global_options(*AWS, "output")
 @click.pass_context
 def env_list(ctx: click.Context, /, **values: Any) -> int:
     """Environments: created ones, and those .gitlift declares that are not created yet.
@@ -205,7 +205,7 @@ def service_group() -> None:
 @stack_timeout_option
 @resume_option
 @file_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def service_create(
     ctx: click.Context,
@@ -238,7 +238,7 @@ def service_create(
 @stack_timeout_option
 @resume_option
 @file_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def service_edit(
     ctx: click.Context,
@@ -269,7 +269,7 @@ def service_edit(
 @env_option
 @image_option
 @stack_timeout_option
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def service_update(
     ctx: click.Context, /, env: str, image: str | None, timeout: float, **values: Any
@@ -289,7 +289,7 @@ def service_update(
 @service_group.command("show")
 @env_option
 @doc_version_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def service_show(ctx: click.Context, /, env: str, version: int | None, **values: Any) -> int:
     """Print the service config (the newest version, or --version N).
@@ -305,7 +305,7 @@ def service_show(ctx: click.Context, /, env: str, version: int | None, **values:
 
 @service_group.command("history")
 @env_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Saved versions of the service config, newest first, with author and time.
@@ -325,7 +325,7 @@ def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
     "--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True
 )
 @doc_version_option
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def service_template(
     ctx: click.Context, /, env: str, fmt: str, version: int | None, **values: Any
@@ -388,7 +388,7 @@ def checked_principals(
     callback=checked_principals,
     help="deployer-role: a role or user that may assume it (repeatable; default: you).",
 )
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def iam_policy(
     ctx: click.Context,
@@ -422,7 +422,7 @@ def iam_policy(
     help="The ECS service's name (-s names git lift's service, in a repo of several).",
 )
 @click.option("--container", help="The container git lift deploys (when several are essential).")
-@global_options
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def adopt(
     ctx: click.Context,

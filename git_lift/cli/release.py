@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from git_lift.cli.base import CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, env_option, global_options
 from git_lift.errors import UsageError
 
 # A deployment takes seconds to an hour; 0 or a negative number would time out at once and
@@ -73,7 +73,7 @@ def checked_image(ctx: click.Context, param: click.Parameter, value: str | None)
     help="Only write the release record an earlier ship could not (it says when).",
 )
 @timeout_option
-@global_options
+@global_options("service", *AWS, "yes", "output")
 @click.pass_context
 def ship(
     ctx: click.Context,
@@ -124,7 +124,7 @@ def ship(
 @click.option("--to", "target", required=True, help="The environment it ships to.")
 @click.option("--release", "number", type=int, help="Release number (default: the newest).")
 @timeout_option
-@global_options
+@global_options("service", *AWS, "yes", "output")
 @click.pass_context
 def promote(
     ctx: click.Context,
@@ -150,7 +150,7 @@ def promote(
 @cli.command("diff")
 @click.argument("a", required=False)
 @click.argument("b", required=False)
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> int:
     """Two releases side by side: commits, image, task definition, config versions, env.sample.
@@ -173,7 +173,7 @@ def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> 
 @env_option
 @click.option("--to", "to", type=int, help="Release number (default: the one before).")
 @timeout_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **values: Any) -> int:
     """Redeploy an earlier release and record it as a new release.
@@ -192,7 +192,7 @@ def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **
 @cli.command("cancel")
 @env_option
 @timeout_option
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> int:
     """Roll back the deployment a ship has in flight and release its lock.
@@ -217,7 +217,7 @@ def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> in
 @click.option(
     "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
 )
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def status(ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
     """What runs where: release, commit, image, tasks, commits not deployed, config drift.
@@ -235,7 +235,7 @@ def status(ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: 
 
 @cli.command("history")
 @env_option
-@global_options
+@global_options("service", *AWS, "output")
 @click.pass_context
 def history(ctx: click.Context, /, env: str, **values: Any) -> int:
     """Releases of the service in an environment, newest first.
@@ -256,7 +256,7 @@ def history(ctx: click.Context, /, env: str, **values: Any) -> int:
     is_flag=True,
     help="Also remove a lock whose ship may still be running (it would race the next one).",
 )
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
     """Remove a stale deploy lock (a ship that was killed without cleaning up).
@@ -282,7 +282,7 @@ def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
     help="Keep printing new events until Ctrl-C (which ends it, exit 0).",
 )
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
     """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
@@ -300,7 +300,7 @@ def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: An
 @cli.command("shell", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
 @env_option
 @click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
-@global_options
+@global_options("service", *AWS)
 @click.pass_context
 def shell(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any) -> int:
     """A shell (or COMMAND) in a running task, through ECS Exec.

@@ -15,6 +15,7 @@ from git_lift import ui
 from git_lift.errors import OK, LiftError, UsageError, ValidationError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.names import plural
 from git_lift.target import Target
 
 PARAMETER_ARN = ":parameter/"
@@ -137,7 +138,8 @@ def adopt(ctx: Context, env: str, cluster: str, ecs_service: str, container: str
     ui.info(f"{ecs_service} in {cluster} ({t.env}):")
     ui.info(f"  task family {adoption.task_family}, container {adoption.container}")
     ui.info(f"  log group   {adoption.log_group or '(not awslogs: git lift logs cannot read it)'}")
-    ui.info(f"  config      {adoption.parameter_path or '(no secrets)'}: {len(adoption.keys)} keys")
+    keys = plural(len(adoption.keys), "key")
+    ui.info(f"  config      {adoption.parameter_path or '(no secrets)'}: {keys}")
     if not entries:
         ui.info("it follows git lift's own names: nothing to write")
         return OK

@@ -147,7 +147,8 @@ def commit_environments(ctx: Context) -> list[EnvironmentSettings]:
     that maps to none (a feature branch, a rebase's detached HEAD), the default branch's."""
     ref = ctx.repo.head_ref()
     envs = ctx.settings.environments_for_ref(ref) if ref else []
-    return envs or ctx.settings.environments_for_ref(f"refs/heads/{ctx.repo.default_branch()}")
+    default = ctx.repo.default_branch()
+    return envs or (ctx.settings.environments_for_ref(f"refs/heads/{default}") if default else [])
 
 
 def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
@@ -191,7 +192,7 @@ def ask_unless_cached(ctx: Context, checks: Sequence[SampleCheck]) -> list[KeyCh
     cached = sum(len(c.keys) for c in checks) - sum(len(c.keys) for c in to_ask)
     if cached:
         ui.info(
-            f"git lift: {cached} key(s) seen in the store within lift.hooks.cacheTtl "
+            f"git lift: {names.plural(cached, 'key')} seen in the store within lift.hooks.cacheTtl "
             f"({ttl:g}s); asking about {sum(len(c.keys) for c in to_ask)}"
         )
     answers = iter(run_checks(ctx, to_ask, incremental=True) if to_ask else [])
@@ -279,7 +280,7 @@ def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
         for change in ctx.settings.policy_changes(entries):
             ui.warn(
                 f"{GITLIFT_FILE} at {commit[:12]} {change}; ignored: release policy is read "
-                f"from {ctx.repo.default_branch()} as the remote has it"
+                f"from {ctx.repo.default_branch() or 'the default branch'} as the remote has it"
             )
             ui.hint("the change takes effect once it is merged into the default branch")
 
@@ -295,6 +296,10 @@ def pre_push(
     with deployOnPush; the push goes on only when all of it succeeded."""
     live = [ref for ref in pushed if not ref.deleted]
     warn_policy_changes(ctx, live)
+    if live and ctx.settings.policy_unknown is not None:
+        message, hint = ctx.settings.policy_unknown
+        ui.warn(f"git lift: {message}; this push releases nothing")
+        ui.hint(hint)
     targets = [
         (ref, env, ctx.repo.resolve(ref.local_sha))
         for ref in live
@@ -337,6 +342,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
     """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
     if not releases:
         return OK
+    ctx.settings.require_release_policy()
     from git_lift.commands.ship import ship_pushed  # builds and deploys: imports boto3
 
     for ref, env, commit in releases:

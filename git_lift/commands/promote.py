@@ -78,7 +78,7 @@ def promote(
     ctx: Context, source: str, to: str, number: int | None, timeout: float, wait: bool = True
 ) -> int:
     """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
-
+    ctx.settings.require_release_policy()
     service = ctx.service()
     origin_target, target = ctx.target(source, service), ctx.target(to, service)
     if target.env == origin_target.env:

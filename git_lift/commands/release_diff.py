@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from git_lift import ui
+from git_lift import names, ui
 from git_lift.aws.store import Release
 from git_lift.errors import UsageError, ValidationError
 from git_lift.flows.context import Context
@@ -58,7 +58,16 @@ def side(ctx: Context, spec: str) -> Side:
         here(ctx, target, spec, release)
         definition = ctx.aws.ecs(target).task_definition(release.task_definition)
         return Side(spec, release.commit, release, definition, ran_with(ctx, target, release))
-    sha = ctx.repo.resolve(spec)
+    try:
+        sha = ctx.repo.resolve(spec)
+    except UsageError:
+        meant = names.closest(env, ctx.settings.environments)
+        if meant is None:
+            raise
+        raise UsageError(
+            f"{spec!r} is neither an environment nor a revision",
+            hint=f"did you mean {meant}{at}{number}?",
+        ) from None
     return Side(spec, sha)
 
 

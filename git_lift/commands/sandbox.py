@@ -44,6 +44,12 @@ STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.1
 INSTALL_HINT = "pip install 'git-lift[sandbox]'"
 START_HINT = "git lift sandbox --detach"
+# moto keeps every AWS resource in memory and has no way to save it: a stop loses them all.
+STOP_LOSES = (
+    "what it held is gone (moto keeps AWS resources in memory only): config, stacks, "
+    "services and releases; the next sandbox starts empty, on new ports "
+    '(eval "$(git lift sandbox env)" again)'
+)
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,7 @@ def stop(
     if answered:
         proc.terminate(state.pid, timeout, sleep)
         echo(f"stopped the sandbox at {state.url}")
+        echo(STOP_LOSES)
     else:
         echo(f"the sandbox at {state.url} had already stopped; cleaned up after it")
     # A foreground sandbox stops its own registry, unless it was killed before it could.

@@ -46,7 +46,7 @@ class SetupPlan:
             + ("create with the defaults" if self.create_service else "exist"),
             "config: "
             + (
-                f"set {len(self.missing_keys)} keys env.sample names: "
+                f"set {names.plural(len(self.missing_keys), 'key')} env.sample names: "
                 f"{names.listed(self.missing_keys)}"
                 if self.missing_keys
                 else "complete"

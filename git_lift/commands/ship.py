@@ -116,6 +116,7 @@ def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
 
 def resolve(ctx: Context, request: ShipRequest) -> tuple[ShipPlan, str]:
     """The plan of a ship, and the image tag a build would use; nothing is written."""
+    ctx.settings.require_release_policy()
     service = ctx.service()
     sha = ctx.repo.resolve(request.ref) if request.ref else ctx.repo.head_sha()
     environment = resolve_environment(ctx, request.env, request.ref)

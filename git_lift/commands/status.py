@@ -10,6 +10,7 @@ from git_lift.aws.store import Release
 from git_lift.errors import LiftError, NotSetUp, ValidationError
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.rollout import pending_path
+from git_lift.names import plural
 from git_lift.target import Target
 
 
@@ -174,7 +175,7 @@ def render_status(row: EnvStatus) -> str:
             f"ECS reports {row.rollout}",
         )
     if row.undeployed_commits:
-        lines.append(f"  behind    {row.undeployed_commits} commit(s) not deployed yet")
+        lines.append(f"  behind    {plural(row.undeployed_commits, 'commit')} not deployed yet")
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
     if row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"

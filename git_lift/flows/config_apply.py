@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from git_lift import envfile, proc, ui
+from git_lift import envfile, names, proc, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
 from git_lift.errors import Conflict, LiftError, Unreachable, UsageError, ValidationError
 from git_lift.flows import config_state as state
@@ -49,7 +49,8 @@ def pending_notice(ctx: Context, target: Target) -> bool:
     text = state.read_pending(ctx, target)
     if text is None:
         return False
-    size = "" if text.startswith(state.RAW_MARKER) else f" ({len(state.Changes.parse(text))} keys)"
+    raw = text.startswith(state.RAW_MARKER)
+    size = "" if raw else f" ({names.plural(len(state.Changes.parse(text)), 'key')})"
     ui.warn(
         f"an unfinished edit of {target} is pending{size}: "
         f"{resume_hint(target)} (or --discard to drop it)"
@@ -162,12 +163,12 @@ def confirm_change(ctx: Context, target: Target, plan: ConfigPlan, removal: Remo
     risky = bool(named) or len(plan.removed) > MAX_QUIET_REMOVALS
     if risky:
         ui.warn(
-            f"this removes {len(plan.removed)} keys from {target}"
+            f"this removes {names.plural(len(plan.removed), 'key')} from {target}"
             + (f", {len(named)} of them named in env.sample ({', '.join(named)})" if named else "")
         )
         if ctx.options.yes and not removal.allowed:
             raise UsageError(
-                f"removing {len(plan.removed)} keys from {target.env} needs "
+                f"removing {names.plural(len(plan.removed), 'key')} from {target.env} needs "
                 "--allow-removing-required with --yes; nothing was written",
                 hint="review the keys above, then add --allow-removing-required",
             )

@@ -127,11 +127,13 @@ def work_tree_gitlift(repo: Repo) -> tuple[list[Entry], bytes]:
     return [Entry(e.name, e.value) for e in read_config_file(path)], path.read_bytes()
 
 
-def trusted_policy(repo: Repo) -> list[Entry]:
-    """The release policy's source: .gitlift on the default branch as the remote has it."""
+def trusted_policy(repo: Repo) -> list[Entry] | None:
+    """The release policy's source: .gitlift on the default branch as the remote has it; None
+    when this clone has commits but not that branch (a single-branch clone of another)."""
     tip = repo.default_branch_tip()
-    entries = repo.config_file_at(tip, GITLIFT_FILE) if tip else []
-    return [Entry(e.name, e.value) for e in entries]
+    if tip is None:
+        return [] if not repo.has_commits() else None
+    return [Entry(e.name, e.value) for e in repo.config_file_at(tip, GITLIFT_FILE)]
 
 
 def trust_file(repo: Repo) -> Path:

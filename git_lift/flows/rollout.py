@@ -176,6 +176,7 @@ def release(
     unwatchable one as interrupted or unverified (history shows them; only a release is
     tagged). Signals stop it only while it deploys and waits (see the module's docstring).
     """
+    ctx.settings.require_release_policy()
     lease = Lease(ctx, ecs.target, timeout)
     target = ecs.target
     with shielded() as shield:
