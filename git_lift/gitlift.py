@@ -14,6 +14,7 @@ from git_lift.setting_table import (
     ENV_KEYS,
     ENV_TRUSTED_ONLY,
     LIFT_KEYS,
+    OWN_ONLY,
     TARGET_KEYS,
     TRUSTED_ONLY,
     unknown_key,
@@ -69,6 +70,12 @@ def read_sections(entries: Iterable[Entry]) -> Sections:
             name = key if subsection is None else f"{subsection.lower()}.{key}"
             if name not in LIFT_KEYS:
                 raise unknown_key("key in [lift]:", name, LIFT_KEYS)
+            if name in OWN_ONLY:  # a commit must not choose where its own policy is read
+                raise UsageError(
+                    f".gitlift cannot set lift.{key}: only your own git config can",
+                    hint=f"git config --unset -f .gitlift lift.{key}; "
+                    f"git config lift.{key} {entry.value}",
+                )
             lift[name] = entry.value
         elif section == "service" and subsection:
             services.setdefault(subsection, {})[key] = entry.value

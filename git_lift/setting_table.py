@@ -118,6 +118,7 @@ TRUSTED = "after `git lift trust`"  # credentials and destinations
 POLICY = "no: the default branch's .gitlift and your git config"  # release policy
 STRICTER = "only to make it stricter"  # release policy a commit may tighten
 VARIABLE = "-"  # an environment variable of git lift's, no git config key
+OWN = "no: your own git config only"  # where the release policy is read from
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class Setting(Generic[T]):
     check: Callable[[str, str], T]  # (the name as set, value) -> the value, or UsageError
     accepts: str  # what a value must be, in words
     default: T | None
-    source: str  # ANY, TRUSTED, POLICY, STRICTER or VARIABLE
+    source: str  # ANY, TRUSTED, POLICY, STRICTER, OWN or VARIABLE
     doc: str
     shown_default: str | None = None  # the README's default, when not `default` itself
     flag: str | None = None
@@ -145,7 +146,7 @@ class Setting(Generic[T]):
     def variable(self) -> str | None:
         if self.source == VARIABLE:
             return self.name
-        if self.section != "lift":
+        if self.section != "lift" or self.source == OWN:
             return None
         words = re.sub(r"([a-z])([A-Z])", r"\1_\2", self.name.removeprefix("lift."))
         return VARIABLE_PREFIX + words.replace(".", "_").upper()
@@ -290,6 +291,9 @@ PARAMETER_PATH = Setting(
 SETTINGS: tuple[Setting[Any], ...] = (
     REGION_SETTING, PROFILE, BUILDER, REGISTRY, KMS_KEY, PUSH_TAGS, POLL_INTERVAL,
     HOOKS_STRICT, HOOKS_CACHE_TTL,
+    Setting("lift.defaultBranch", _text, "a branch name", None, OWN,
+            "the branch whose .gitlift holds the release policy",
+            shown_default="origin/HEAD, else main or master, else the remote's HEAD"),
     Setting("env.NAME.ref", _text, "a ref or glob; may repeat", None, POLICY,
             "the refs that deploy to the environment",
             shown_default="staging: the default branch; production: refs/tags/v*"),
@@ -347,6 +351,7 @@ TARGET_KEYS = _keys("target")
 # account, and a wrong expected account only stops the command.
 TRUSTED_ONLY = {s.key: s.name for s in SETTINGS if s.section == "lift" and s.source == TRUSTED}
 ENV_TRUSTED_ONLY = _keys("env", TRUSTED)
+OWN_ONLY = _keys("lift", OWN)
 VARIABLES = {s.variable: s for s in SETTINGS if s.variable}
 
 

@@ -373,8 +373,8 @@ def test_a_stopped_sandbox_is_named_with_how_to_start_it(tmp_path: Path) -> None
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
     said = (
-        f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}: nothing answers there, so the git lift "
-        "sandbox is not running"
+        f"AWS_ENDPOINT_URL=http://127.0.0.1:{port}: nothing answers there, so the sandbox "
+        "is not running"
     )
     shown = Lift(repo.path)("config", "show", "-e", "staging", env=dead)
     assert shown.returncode == 1 and said in shown.stderr, shown.stderr

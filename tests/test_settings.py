@@ -138,3 +138,13 @@ def test_a_misspelt_setting_is_an_error_with_a_guess(
 def test_variables_that_are_no_setting_are_known() -> None:
     known = build(environ={"GIT_LIFT_SKIP_HOOKS": "1", "GIT_LIFT_BUILDAH_ROOT": "/tmp/b"})
     assert known.region is None
+
+
+def test_only_your_own_git_config_names_the_default_branch() -> None:
+    """The default branch says whose .gitlift holds the release policy: a commit naming it
+    would choose its own policy (issue 17)."""
+    with pytest.raises(UsageError, match="cannot set lift.defaultbranch") as err:
+        build([("lift.defaultBranch", "feature/x")])
+    assert err.value.hint and "git config lift.defaultbranch feature/x" in err.value.hint
+    assert build(repo=[("lift.defaultBranch", "main")]).environment("staging")
+    assert "GIT_LIFT_DEFAULT_BRANCH" not in settings.VARIABLES

@@ -55,7 +55,7 @@ def test_a_branch_cannot_remove_confirm_from_production(
     repo.commit("No confirmation, please")
     result = lift("ship", "-e", "production", "--ref", "HEAD")
     # Not on the remote yet: the confirm environment's rule still applies.
-    assert result.returncode == 1 and "only runs pushed commits" in result.stderr
+    assert result.returncode == 1 and "only runs commits pushed to a branch" in result.stderr
 
 
 def test_the_users_own_git_config_sets_release_policy(aws: Any, repo: GitRepo) -> None:

@@ -81,8 +81,8 @@ def require_local_endpoint(url: str | None) -> None:
     except OSError:
         pass
     raise Unreachable(
-        f"cannot reach AWS at AWS_ENDPOINT_URL={url}: nothing answers there, so the git lift "
-        "sandbox is not running (or it was started again on another port)",
+        f"cannot reach AWS at AWS_ENDPOINT_URL={url}: nothing answers there, so the sandbox "
+        "is not running (or it was started again on another port)",
         hint=SANDBOX_START_HINT,
     )
 
