@@ -143,7 +143,7 @@ def test_variables_that_are_no_setting_are_known() -> None:
 def test_only_your_own_git_config_names_the_default_branch() -> None:
     """The default branch says whose .gitlift holds the release policy: a commit naming it
     would choose its own policy (issue 17)."""
-    with pytest.raises(UsageError, match="cannot set lift.defaultbranch") as err:
+    with pytest.raises(UsageError, match=r"cannot set lift\.defaultbranch") as err:
         build([("lift.defaultBranch", "feature/x")])
     assert err.value.hint and "git config lift.defaultbranch feature/x" in err.value.hint
     assert build(repo=[("lift.defaultBranch", "main")]).environment("staging")
