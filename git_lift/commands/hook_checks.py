@@ -337,7 +337,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
     """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
     if not releases:
         return OK
-    from git_lift.commands.ship import ship_pushed  # builds and deploys: imports boto3
+    from git_lift.flows.shipping import ship_pushed  # builds and deploys: imports boto3
 
     for ref, env, commit in releases:
         for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):
