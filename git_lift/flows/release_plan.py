@@ -77,7 +77,7 @@ def render(plan: ReleasePlan) -> None:
 
 
 def steps_of(plan: ReleasePlan) -> list[str]:
-    """The steps' names, in order (for tests and `--output json` later)."""
+    """The steps' names, in order."""
     return [step.line() for step in plan.steps]
 
 

@@ -156,7 +156,7 @@ class UpdateService(Step):
             return
         previous, ecs = run.state.task_definition, ecs_of(run)
         try:
-            rollback(run.watch, run.arn, run.ours, previous, run.plan.timeout, discard=False)
+            rollback(run.watch, run.ours, previous, run.plan.timeout)
         except DeployFailed as stuck:
             raise DeployFailed(
                 f"{short(run.arn)} did not start, and going back to {short(previous)} "
