@@ -413,7 +413,7 @@ class Repo:
         ident = self.git("var", "GIT_COMMITTER_IDENT", check=False).stdout.strip()
         return ident.rsplit(" ", 2)[0] if ident else None
 
-    # A release's tag and note are written whatever the terminal's Ctrl-C (rollout.release
+    # A release's tag and note are written whatever the terminal's Ctrl-C (executor.py
     # finishes recording first): they run out of its process group.
 
     def create_tag(self, name: str, commit_sha: str, message: str) -> None:

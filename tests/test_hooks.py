@@ -269,7 +269,7 @@ def test_the_env_sample_of_the_pushed_commit_is_checked_not_the_work_tree(
 
 @pytest.fixture
 def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """`git-lift` on PATH with commands.ship.ship_pushed replaced by a recorder whose exit
+    """`git-lift` on PATH with flows.shipping.ship_pushed replaced by a recorder whose exit
     code comes from FAKE_SHIP_CODE: the hook's contract with ship, without building images."""
     record = tmp_path / "shipped"
     folder = tmp_path / "fake-bin"
@@ -278,13 +278,13 @@ def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
     script.write_text(
         f"#!{sys.executable}\n"
         "import os, sys, types\n"
-        "ship = types.ModuleType('git_lift.commands.ship')\n"
+        "ship = types.ModuleType('git_lift.flows.shipping')\n"
         "def ship_pushed(ctx, env, sha):\n"
         f"    with open({str(record)!r}, 'a') as f:\n"
         "        f.write(f'{ctx.service().name} {env} {sha} {ctx.options.yes}\\n')\n"
         "    return int(os.environ.get('FAKE_SHIP_CODE', '0'))\n"
         "ship.ship_pushed = ship_pushed\n"
-        "sys.modules['git_lift.commands.ship'] = ship\n"
+        "sys.modules['git_lift.flows.shipping'] = ship\n"
         "from git_lift.__main__ import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )

@@ -251,3 +251,16 @@ def test_the_checker_finds_a_library_away_from_home(tmp_path: Path) -> None:
         "git_lift.flows.deploy:2 imports botocore.exceptions.ClientError",
         "git_lift.repo:1 imports subprocess",
     ]
+
+
+def test_no_command_imports_ship_or_promote() -> None:
+    """What ship, cancel and a pushed tag's release share with another command (the release
+    gate, ship's default timeout, ship_pushed) lives in flows: a command is an entry point."""
+    arrows = [
+        f"{module}:{line} imports {name}"
+        for module, found in imports(PACKAGE).items()
+        if module.startswith("git_lift.commands.")
+        for line, name in found
+        if name in ("git_lift.commands.ship", "git_lift.commands.promote")
+    ]
+    assert arrows == []

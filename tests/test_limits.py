@@ -137,7 +137,7 @@ def test_a_record_aws_refuses_is_kept_private_and_whole(tmp_path: Path) -> None:
     uri, _, digest = NEW_IMAGE.partition("@")
     plan = plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), keys(20, 24))
     with pytest.raises(LiftError, match="is running in staging but could not be recorded"):
-        execute(w.ctx, plan, wait=True, timeout=900)
+        execute(w.ctx, plan)
     folder = w.repo.git_dir / "lift"
     kept = folder / "unrecorded-staging-payments-api.json"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600

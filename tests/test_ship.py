@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from git_lift import registry
+from git_lift import proc, registry
 from git_lift.aws.store import Store
 from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
@@ -386,7 +386,17 @@ def test_two_ships_at_once_the_second_is_refused_with_who_holds_the_lock(
     for line in first.stderr:
         if line.startswith("deploying"):
             break
-    second = lift("ship", "-e", "staging")
+    # Held in its wait (the git-lift process its lock names, under git), the first ship
+    # cannot finish before the second asks for the lock, however loaded the machine is.
+    held = store().lock(target())
+    assert held is not None
+    holder = proc.holder_pid(held.owner)
+    assert holder is not None
+    os.kill(holder, signal.SIGSTOP)
+    try:
+        second = lift("ship", "-e", "staging")
+    finally:
+        os.kill(holder, signal.SIGCONT)
     rest = first.stderr.read()
     assert first.wait(timeout=60) == 0, rest
     assert second.returncode == 1

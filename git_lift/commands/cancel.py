@@ -14,12 +14,12 @@ import signal
 
 from git_lift import proc, ui
 from git_lift.aws.store import Lock, Store
-from git_lift.commands.ship import DEFAULT_TIMEOUT
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.interrupts import shielded
 from git_lift.flows.rollout import Lease, watch_for
+from git_lift.flows.ship_plan import DEFAULT_TIMEOUT
 from git_lift.target import Target
 
 STOP_WAIT = 30.0  # seconds a local ship gets to record itself and drop its lock

@@ -343,7 +343,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
     if not releases:
         return OK
     ctx.settings.require_release_policy()
-    from git_lift.commands.ship import ship_pushed  # builds and deploys: imports boto3
+    from git_lift.flows.shipping import ship_pushed  # builds and deploys: imports boto3
 
     for ref, env, commit in releases:
         for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):

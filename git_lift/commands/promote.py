@@ -1,77 +1,20 @@
-"""`git lift promote` and release gates: one environment's release, shipped to the next.
+"""`git lift promote`: one environment's release, shipped to the next.
 
 Promotion ships exactly the image digest a release ran (and, with pinned config, the values of
-the keys that commit's env.sample names, as the target environment holds them). A gate
-(`requires = staging`) refuses a release of a commit the required environment has not
-released, unless `--skip-gate REASON`, which the release records (`Gate-Skipped:`).
+the keys that commit's env.sample names, as the target environment holds them), through the
+target's release gate (flows/gate.py).
 """
 
 from __future__ import annotations
 
 from git_lift import ui
-from git_lift.aws.store import Release
-from git_lift.errors import UsageError, ValidationError
+from git_lift.errors import UsageError
 from git_lift.flows.config_check import require_at_commit
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
+from git_lift.flows.gate import gate, release_of
 from git_lift.flows.image import given_image, promoted
 from git_lift.flows.ship_plan import execute, plan_ship, show
-from git_lift.target import Target
-
-
-def released(ctx: Context, target: Target) -> list[Release]:
-    """Successful releases, newest first."""
-    return [r for r in ctx.aws.table(target.env).releases(target, limit=100) if r.released]
-
-
-def release_of(ctx: Context, target: Target, number: int | None) -> Release:
-    """Release `number` (the newest when None) of the target, which must have run."""
-    match = next((r for r in released(ctx, target) if number is None or r.number == number), None)
-    if match is None:
-        which = f"release {number}" if number is not None else "release yet"
-        raise ValidationError(
-            f"{target.name} has no successful {which} in {target.env}",
-            hint=f"list them: git lift history -e {target.env}",
-        )
-    return match
-
-
-def release_of_commit(ctx: Context, target: Target, sha: str) -> Release | None:
-    return next((r for r in released(ctx, target) if r.commit == sha and not r.dirty), None)
-
-
-def pushed_origin(ctx: Context, target: Target, sha: str) -> Release | None:
-    """For a pushed tag: the release of its commit in the environment before this one (the
-    gate's, else staging), whose image the push then promotes instead of building."""
-    environment = target.environment
-    source = environment.requires or ("staging" if "staging" in ctx.settings.environments else None)
-    if source is None or source == environment.name:
-        return None
-    return release_of_commit(ctx, ctx.target(source, target.service), sha)
-
-
-def gate(ctx: Context, target: Target, sha: str, skip: str | None) -> str | None:
-    """Pass (None), refuse, or let through with the reason given to --skip-gate."""
-    environment = target.environment
-    required = environment.requires
-    if required is None:
-        if skip is not None:
-            raise UsageError(
-                f"{environment.name} has no gate to skip", hint="leave out --skip-gate"
-            )
-        return None
-    if release_of_commit(ctx, ctx.target(required, target.service), sha) is not None:
-        return None
-    if skip is not None:
-        if not skip.strip():
-            raise UsageError("--skip-gate needs a reason", hint='--skip-gate "hotfix for #123"')
-        ui.warn(f"skipping the gate of {environment.name} ({required} first): {skip}")
-        return skip
-    raise ValidationError(
-        f"{sha[:12]} has no successful release in {required}, which {environment.name} requires",
-        hint=f"release it there first: git lift ship -e {required} --ref {sha[:12]} "
-        f"(or record why not: --skip-gate REASON)",
-    )
 
 
 def promote(
@@ -92,6 +35,8 @@ def promote(
         origin.commit,
         promoted(ctx, target, given_image(origin.image)),
         versions,
+        wait=wait,
+        timeout=timeout,
         promoted_from=f"{origin_target.env}@{origin.number}",
     )
     show(plan)
@@ -107,4 +52,4 @@ def promote(
             what=f"promoting to {target.env}",
             refused="nothing was deployed",
         )
-    return execute(ctx, plan, wait=wait, timeout=timeout)  # given by digest: nothing to build
+    return execute(ctx, plan)  # given by digest: nothing to build

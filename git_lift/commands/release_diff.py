@@ -47,7 +47,7 @@ class ReleaseDiff:
 
 
 def side(ctx: Context, spec: str) -> Side:
-    from git_lift.commands.promote import release_of
+    from git_lift.flows.gate import release_of
 
     env, at, number = spec.partition("@")
     if env in ctx.settings.environments:

@@ -6,13 +6,23 @@ from __future__ import annotations
 import dataclasses
 
 from git_lift import ui
+from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
 from git_lift.flows import pinned
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
+from git_lift.flows.executor import execute
 from git_lift.flows.release import deployer
-from git_lift.flows.rollout import release, report
+from git_lift.flows.release_plan import ReleasePlan
+from git_lift.flows.release_steps import (
+    RecordRelease,
+    RelabelSnapshot,
+    UpdateService,
+    UseTaskDefinition,
+    WaitForService,
+)
+from git_lift.flows.rollout import report
 from git_lift.target import Target
 
 
@@ -56,27 +66,7 @@ def roll_back(ctx: Context, target: Target, to: int | None, timeout: float) -> i
         f"rolling {target.name} in {target.env} back from release {current.number} to release "
         f"{back.number} ({back.commit[:12]}, {short(back.task_definition)})"
     )
-
-    def draft(number: int, arn: str) -> Release:
-        return dataclasses.replace(
-            back,
-            number=number,
-            task_definition=arn,
-            deployed_by=deployer(ctx),
-            deployed_at=ctx.aws.wall_clock(),
-            rolled_back_from=current.number,
-        )
-
-    done = release(
-        ctx,
-        ecs,
-        state,
-        prepare=lambda number: back_to(ctx, back, number),
-        draft=draft,
-        wait=True,
-        timeout=timeout,
-        fresh=False,
-    )
+    done = execute(ctx, rollback_plan(ctx, target, state, current, back, timeout))
     report(ctx, done)
     config = "code and config" if back.pinned else "code (config is not pinned)"
     ui.info(
@@ -86,8 +76,28 @@ def roll_back(ctx: Context, target: Target, to: int | None, timeout: float) -> i
     return 0
 
 
-def back_to(ctx: Context, back: Release, number: int) -> str:
-    """The task definition of a rollback: the release's own, its snapshot labelled anew."""
-    if back.pinned:
-        pinned.relabel(ctx, back, number)
-    return back.task_definition
+def rollback_plan(
+    ctx: Context,
+    target: Target,
+    state: ServiceState,
+    current: Release,
+    back: Release,
+    timeout: float,
+) -> ReleasePlan:
+    """Release `back` again: its task definition, with pinned config its snapshot labelled
+    anew; recorded as a new release that names the one it undid."""
+    planned = dataclasses.replace(
+        back,
+        number=0,
+        deployed_by=deployer(ctx),
+        rolled_back_from=current.number,
+        outcome="released",
+    )
+    steps = (
+        *([RelabelSnapshot(back)] if back.pinned else []),
+        UseTaskDefinition(back.task_definition),
+        UpdateService(),
+        WaitForService(),
+        RecordRelease(),
+    )
+    return ReleasePlan(target, state, {}, planned, steps, timeout=timeout)

@@ -78,7 +78,7 @@ def require_committed(ctx: Context, paths: list[str]) -> None:
 def require_shippable(ctx: Context, t: Target) -> None:
     """What `ship` would refuse at the end: a dirty work tree, and for an environment with
     `confirm` a commit that no remote branch has."""
-    from git_lift.commands.ship import image_tag, require_pushed
+    from git_lift.flows.shipping import image_tag, require_pushed
 
     head = ctx.repo.head_sha()
     image_tag(ctx, head, allow_dirty=False, confirm=t.environment.confirm)
@@ -173,7 +173,7 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
 
 def finish(ctx: Context, p: SetupPlan, t: Target) -> int:
     """Ship, or, where a push releases, name that push."""
-    from git_lift.commands.ship import ShipRequest, ship
+    from git_lift.flows.shipping import ShipRequest, ship
 
     if p.ships:
         return OK if ship(ctx, ShipRequest(env=p.env)) == OK else 1

@@ -4,7 +4,10 @@ context        the Context every command gets (settings, repository, options, ct
                here, not in commands/, because the flows take it too
 config_*       env.sample checks, the one plan -> confirm -> write path, its saved edits
 pinned         release config snapshots;  names_cache: the store names last seen (for hooks)
-ship_plan      resolve -> ShipPlan -> show -> execute, shared by ship and promote
+shipping       resolve a ship (or a pushed tag's release) -> plan -> show -> confirm -> execute
+ship_plan      the ReleasePlan of a ship or a promotion;  gate: release gates
+release_plan   a release as one object: its record and its steps;  release_steps: the steps
+executor       runs a plan's steps under the deploy lock, undoes them, records
 image          find, build or copy a release's image;  rollout, deploy: lock, wait, roll back
 release        release records and tags;  infra_stack: CloudFormation change sets
 confirmation, editor, pushed_refs   prompts, $EDITOR and private files, git's pushed refs

@@ -207,9 +207,7 @@ def short(task_definition_arn: str) -> str:
     return task_definition_arn.rsplit("/", 1)[-1]
 
 
-def rollback(
-    watch: Watch, failed: str, ours: str | None, previous: str, timeout: float, *, discard: bool
-) -> None:
+def rollback(watch: Watch, ours: str | None, previous: str, timeout: float) -> None:
     """Bring `previous` back: follow ECS's circuit-breaker rollback, or start one ourselves,
     but only over our own deployment `ours`: never undo one that someone else started."""
     state = watch.describe(previous)
@@ -223,5 +221,3 @@ def rollback(
         ui.info(f"rolling back to {short(previous)}")
         following = watch.ecs.deploy(previous)
     watch.until_done(previous, timeout, following)
-    if discard:  # a revision that never ran is not left behind as a rollback target
-        watch.ecs.deregister(failed)

@@ -1,13 +1,9 @@
-"""Roll a task definition out under the deploy lock, roll back on failure, record the release.
+"""The deploy lock and the release record, for the executor (executor.py) and its steps.
 
-Shared by `ship` and `promote` (a new image, ship_plan.py), `rollback` (an earlier release's
-task definition) and `cancel`. The lock is renewed on each poll while we wait (Lease), so it
-outlives the slowest failing ship: the deploy's wait, then the rollback's. Losing it stops the
-wait with LockLost, naming who holds it. A lock whose holder is a process of this machine that
-is gone is taken over, with a word. Ctrl-C, SIGTERM and SIGHUP (interrupts.py) stop a release
-only while it deploys and waits: taking the lock, and recording (record, unlock, tag, note),
-finish first, so that an interrupt never leaves the lock held or a release without its tag,
-and every attempt is in `history`. A record that cannot be written is kept in `.git/lift/` for
+The lock is renewed on each poll while a release waits (Lease), so it outlives the slowest
+failing ship: the deploy's wait, then the rollback's. Losing it stops the wait with LockLost,
+naming who holds it. A lock whose holder is a process of this machine that is gone is taken
+over, with a word. A record that cannot be written is kept in `.git/lift/` for
 `ship --record-only`. Waits, pauses and clocks come from ctx.aws.
 """
 
@@ -19,13 +15,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from git_lift import proc, ui
-from git_lift.aws.ecs import Ecs, ServiceState
+from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import LockHeld, LockLost, Release, Store
 from git_lift.errors import AwsError, DeployFailed, Interrupted, LiftError, ValidationError
 from git_lift.flows import config_state
 from git_lift.flows.context import Context
-from git_lift.flows.deploy import Superseded, Watch, rollback, short
-from git_lift.flows.interrupts import shielded
+from git_lift.flows.deploy import Superseded, Watch, short
 from git_lift.flows.local_state import json_object, read_local
 from git_lift.flows.release import record_tag
 from git_lift.target import Target
@@ -118,94 +113,12 @@ def watch_for(ctx: Context, ecs: Ecs, lease: Lease | None) -> Watch:
     )
 
 
-def deploy_and_wait(
-    ctx: Context, ecs: Ecs, lease: Lease, state: ServiceState, arn: str, *, fresh: bool
-) -> None:
-    watch = watch_for(ctx, ecs, lease)
-    watch.prime(state)
-    ours: str | None = None
-    timeout = lease.timeout
-    try:
-        ours = ecs.deploy(arn)
-        watch.last = f"{short(arn)} deployment started, no task seen yet"
-        ui.info(f"deploying {short(arn)} to {ecs.service} in {ecs.cluster}")
-        watch.until_done(arn, timeout, ours)
-    except DeployFailed as failure:
-        ui.error(f"deploy failed: {failure.message}")
-        try:
-            rollback(watch, arn, ours, state.task_definition, timeout, discard=fresh)
-        except DeployFailed as stuck:
-            raise DeployFailed(
-                f"{short(arn)} did not start, and going back to {short(state.task_definition)} "
-                f"did not finish either: {stuck.message}",
-                hint=f"{ecs.service} may be down: git lift status -e {ecs.env}, "
-                f"then git lift rollback -e {ecs.env} --to N",
-            ) from failure
-        raise DeployFailed(
-            f"{short(arn)} did not start; {ecs.service} is back on {short(state.task_definition)}",
-            hint=f"see why above, and the logs: git lift logs -e {ecs.env}",
-        ) from failure
-    except KeyboardInterrupt:
-        raise Stopped(f"ECS goes on rolling out {short(arn)} (last seen: {watch.last})") from None
-
-
 class Stopped(KeyboardInterrupt):
     """An interrupt while we watched, with what ECS was doing then."""
 
     def __init__(self, doing: str) -> None:
         super().__init__(doing)
         self.doing = doing
-
-
-def release(
-    ctx: Context,
-    ecs: Ecs,
-    state: ServiceState,
-    *,
-    prepare: Callable[[int], str],
-    draft: Callable[[int, str], Release],
-    wait: bool,
-    timeout: float,
-    fresh: bool,
-) -> Release:
-    """Under the lock: `prepare` the task definition of release N, deploy it, record the
-    outcome, and tag a release that ran.
-
-    The lock and the release number come in one DynamoDB write, the record and the unlock in
-    another, whatever happened: a failed deploy is recorded as failed, an interrupted or
-    unwatchable one as interrupted or unverified (history shows them; only a release is
-    tagged). Signals stop it only while it deploys and waits (see the module's docstring).
-    """
-    ctx.settings.require_release_policy()
-    lease = Lease(ctx, ecs.target, timeout)
-    target = ecs.target
-    with shielded() as shield:
-        shield.stop_if_interrupted()
-        number = lease.take()
-        arn, deploying = "", False
-        try:
-            with shield.interruptible():
-                arn = prepare(number)
-                lease.store.note_deploying(target, lease.owner, state.task_definition, arn)
-                deploying = True
-                if wait:
-                    deploy_and_wait(ctx, ecs, lease, state, arn, fresh=fresh)
-                else:
-                    ecs.deploy(arn)
-        except BaseException as stopped:
-            give_up(ctx, lease, draft(number, arn), stopped)
-            if isinstance(stopped, KeyboardInterrupt):
-                told_interrupted(lease, stopped, arn if deploying else "")
-            raise
-        done = replace(draft(number, arn), outcome="released" if wait else "unverified")
-        try:
-            keep_record(ctx, lease, done, RECORD_ROUNDS, hurry=lambda: shield.interrupted)
-        except LockLost as lost:
-            ui.warn(f"{lost.message}; release {done.number} ran and is recorded")
-        tag_if_released(ctx, target, done)
-        if shield.interrupted:
-            raise finished_first(target, done)
-    return done
 
 
 def told_interrupted(lease: Lease, stopped: KeyboardInterrupt, deploying: str) -> None:

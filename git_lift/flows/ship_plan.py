@@ -1,60 +1,42 @@
-"""A release planned before anything is built or deployed: `ShipPlan` (commit, environment,
-image source, config versions, the task-definition diff), shown, then executed under the
-deploy lock (rollout.release). `ship` and `promote` both resolve one, show it, confirm, and
-execute it, so a confirmation always comes after the plan it confirms.
+"""A ship or a promotion planned before anything is built or deployed: a ReleasePlan
+(release_plan.py) whose record names the commit, the config versions and where the image
+comes from, whose diff says what the new task definition changes, and whose steps make the
+image, (pinned) read and snapshot the config, register, update, wait and record. `ship`,
+`promote` and a pushed tag each resolve one, show it, confirm, and execute it, so a
+confirmation always comes after the plan it confirms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from git_lift import limits, ui
+from git_lift import ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
-from git_lift.errors import DeployFailed
-from git_lift.flows import pinned
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
-from git_lift.flows.image import Image, ImageSource, make_image
+from git_lift.flows.executor import execute as run_plan
+from git_lift.flows.image import ImageSource
 from git_lift.flows.release import deployer
-from git_lift.flows.rollout import release, report
-from git_lift.plan import registration, secrets_for, task_definition_changes, with_image_and_secrets
+from git_lift.flows.release_plan import ReleasePlan, Step, render
+from git_lift.flows.release_steps import (
+    Files,
+    MakeImage,
+    ReadConfig,
+    RecordRelease,
+    RegisterTaskDefinition,
+    SnapshotConfig,
+    UpdateService,
+    WaitForService,
+    next_revision,
+    parameter_secrets,
+)
+from git_lift.flows.rollout import report
+from git_lift.plan import secrets_for, task_definition_changes
 from git_lift.target import Target, arn
 
-
-@dataclass(frozen=True)
-class ShipPlan:
-    target: Target
-    commit: str
-    source: ImageSource
-    versions: dict[str, int]  # the config keys and the versions checked
-    state: ServiceState  # the service as planned
-    current: dict[str, Any]  # the task definition it runs
-    changes: list[tuple[str, str]]  # what the new revision changes (display lines)
-    build_args: dict[str, str] = field(default_factory=dict)
-    dirty: str | None = None  # the diff hash of an --allow-dirty build
-    gate_skipped: str | None = None
-    promoted_from: str | None = None  # "staging@4": the release whose image this one runs
-
-
-def next_revision(
-    current: dict[str, Any], target: Target, image: str, secrets: list[dict[str, str]]
-) -> dict[str, Any]:
-    """The revision to register, refused over ECS's task definition size limit."""
-    try:
-        new = with_image_and_secrets(current, target.container, image, secrets)
-    except ValueError as exc:
-        raise DeployFailed(
-            str(exc), hint="set container in .gitlift to the container's name"
-        ) from exc
-    size = limits.json_size(registration(new))
-    limits.check_task_definition(size, str(target), len(secrets))
-    return new
+DEFAULT_TIMEOUT = 15 * 60
 
 
 def planned_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:
@@ -70,22 +52,22 @@ def planned_secrets(target: Target, state: ServiceState, keys: list[str]) -> lis
     return secrets_for(keys, {key: value_from(secret, key, "0" * 36) for key in keys})
 
 
-def parameter_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:
-    """The container's secrets: each key's parameter, in the service's own region and account."""
-    region, account = state.arn.split(":")[3:5]
-    return secrets_for(keys, {k: target.parameter_arn(k, region, account) for k in keys})
-
-
 def plan_ship(
     ctx: Context,
     target: Target,
     commit: str,
     source: ImageSource,
     versions: dict[str, int],
-    **extra: Any,
-) -> ShipPlan:
+    *,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    build_args: dict[str, str] | None = None,
+    files: Files | None = None,
+    **record: Any,
+) -> ReleasePlan:
     """Read what runs (no cluster or service: said before anything is built) and diff the
-    revision this release registers against it."""
+    revision this release registers against it. `record`: the record's dirty, gate_skipped
+    and promoted_from."""
     ecs = ctx.aws.ecs(target)
     state = ecs.describe()
     current = ecs.task_definition(state.task_definition)
@@ -93,7 +75,32 @@ def plan_ship(
     changes = task_definition_changes(current, new) + config_changes(
         running_release(ctx, target, state), versions
     ) or [("change", "(same image, secrets and config: a fresh deployment)")]
-    return ShipPlan(target, commit, source, versions, state, current, changes, **extra)
+    planned = Release(
+        number=0,
+        env=target.env,
+        service=target.name,
+        commit=commit,
+        image="",
+        task_definition="",
+        deployed_by=deployer(ctx),
+        deployed_at=0.0,
+        config_versions=versions,
+        **record,
+    )
+    steps = ship_steps(target, MakeImage(source, build_args or {}, files), wait)
+    return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
+
+
+def ship_steps(target: Target, image: MakeImage, wait: bool) -> tuple[Step, ...]:
+    pins = target.environment.pins_config
+    return (
+        image,
+        *([ReadConfig(), SnapshotConfig()] if pins else []),
+        RegisterTaskDefinition(),
+        UpdateService(),
+        *([WaitForService()] if wait else []),
+        RecordRelease(),
+    )
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:
@@ -113,82 +120,30 @@ def config_changes(running: Release | None, versions: dict[str, int]) -> list[tu
     ]
 
 
-def show(plan: ShipPlan) -> None:
-    ui.info(f"{plan.target}: {short(plan.state.task_definition)} ->")
-    ui.diff_lines(plan.changes)
+def show(plan: ReleasePlan) -> None:
+    render(plan)
 
 
-Files = Callable[[], AbstractContextManager[Path]]
-
-
-def execute(
-    ctx: Context, plan: ShipPlan, *, wait: bool, timeout: float, files: Files | None = None
-) -> int:
-    """Build the image from `files` if the plan says so, then deploy it under the lock and
-    record it. With pinned config the values are read first and snapshotted under the lock."""
-    target, ecs = plan.target, ctx.aws.ecs(plan.target)
-    image = plan.source.image
-    state, current = plan.state, plan.current
-    if image is None:  # built or copied now: what runs may have changed meanwhile
-        image = make_image(ctx, target, plan.source, plan.commit, plan.build_args, files)
-        state = ecs.describe()
-        current = ecs.task_definition(state.task_definition)
-    values = (
-        pinned.read_values(ctx, target, plan.versions) if target.environment.pins_config else None
-    )
-    snapshot: dict[str, str] = {}
-
-    def prepare(number: int) -> str:
-        secrets = parameter_secrets(target, state, [*plan.versions])
-        if values is not None:
-            parts = pinned.pin(ctx, target, values, number)
-            snapshot.update({p.arn: p.version for p in parts})
-            secrets = secrets_for([*plan.versions], pinned.references(parts))
-        return ecs.register(next_revision(current, target, image.pinned, secrets))
-
-    def draft(number: int, arn: str) -> Release:
-        return drafted(ctx, plan, image, number, arn, dict(snapshot))
-
-    done = release(
-        ctx, ecs, state, prepare=prepare, draft=draft, wait=wait, timeout=timeout, fresh=True
-    )
+def execute(ctx: Context, plan: ReleasePlan) -> int:
+    """Build the image if the plan says so, then deploy it under the lock and record it."""
+    done = run_plan(ctx, plan)
     report(ctx, done)
-    said(plan, done, wait)
+    said(plan, done)
     return 0
 
 
-def drafted(
-    ctx: Context, plan: ShipPlan, image: Image, number: int, arn: str, snapshot: dict[str, str]
-) -> Release:
-    return Release(
-        number=number,
-        env=plan.target.env,
-        service=plan.target.name,
-        commit=plan.commit,
-        image=image.pinned,
-        task_definition=arn,
-        deployed_by=deployer(ctx),
-        deployed_at=ctx.aws.wall_clock(),
-        config_versions=plan.versions,
-        dirty=plan.dirty,
-        pinned=snapshot,
-        gate_skipped=plan.gate_skipped,
-        promoted_from=plan.promoted_from,
-    )
-
-
-def said(plan: ShipPlan, done: Release, wait: bool) -> None:
+def said(plan: ReleasePlan, done: Release) -> None:
     target = plan.target
-    if not wait:
+    if not plan.wait:
         ui.info(
             f"deploying {short(done.task_definition)}; not waiting, so release {done.number} "
             f"is recorded as unverified. Watch it with: git lift status -e {target.env}"
         )
         return
     recorded = (
-        f"dirty build {plan.dirty}, not tagged" if plan.dirty else target.release_tag(done.number)
+        f"dirty build {done.dirty}, not tagged" if done.dirty else target.release_tag(done.number)
     )
     ui.info(
-        f"released {target.name} {plan.commit[:12]} to {target.env}: "
+        f"released {target.name} {done.commit[:12]} to {target.env}: "
         f"release {done.number} ({recorded})"
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 import pygit2
 
-from git_lift.aws.ecs import Deployment, Event, ServiceState, StoppedTask
+from git_lift.aws.ecs import Deployment, Ecs, Event, ServiceState, StoppedTask
 from git_lift.aws.factory import Aws
 from git_lift.aws.store import WHILE_HELD, WHILE_WAITING, Lock, Release, Store, lock_held, lock_lost
 from git_lift.flows.context import Context
@@ -75,8 +75,10 @@ class FakeDeployment:
         )
 
 
-class FakeEcs:
-    """One ECS service running revision 1 of its family at the desired count."""
+class FakeEcs(Ecs):
+    """One ECS service running revision 1 of its family at the desired count. An Ecs (whose
+    __init__ it skips: no client), so code calling a method the fake lacks fails on the real
+    one, and `orphans` finds a fake method whose real one was renamed."""
 
     def __init__(
         self, target: Target, *, tasks: Callable[[str], str], breaker: bool = True
@@ -243,11 +245,21 @@ class FakeAws(Aws):
         super().__init__(settings, sleep=clock.sleep, clock=clock, wall_clock=clock)
         self.fake_ecs, self.fake_store = ecs, store
 
-    def ecs(self, target: Target) -> Any:
+    def ecs(self, target: Target) -> Ecs:
         return self.fake_ecs
 
-    def table(self, env: str | None = None) -> Any:
+    def table(self, env: str | None = None) -> Store:
         return self.fake_store
+
+
+def orphans(fake: type, real: type) -> list[str]:
+    """Public methods of `fake` that `real` does not have (with `spec=` strictness: a method
+    renamed in the real class leaves its fake behind, and this names it)."""
+    return sorted(
+        name
+        for name, value in vars(fake).items()
+        if callable(value) and not name.startswith("_") and not hasattr(real, name)
+    )
 
 
 class FakeRepo(Repo):

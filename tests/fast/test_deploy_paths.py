@@ -1,7 +1,7 @@
 """The deploy paths a user meets, on in-memory fakes of ECS and the table with a clock that
 moves only when git lift sleeps: each asserts what the user would notice (the error, the
 messages, what the release record says, whether the lock is free, what ECS was asked).
-Plan, lock, waiter, rollback and record are the real code (ship_plan.execute)."""
+Plan, lock, waiter, rollback and record are the real code (ship_plan.execute, executor.py)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def behaves(new: str, old: str = "start") -> Callable[[str], str]:
 
 def ship(w: World, *, timeout: float = TIMEOUT) -> int:
     uri, _, digest = NEW_IMAGE.partition("@")
-    plan = plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), {})
+    source = ImageSource("given", uri, "", digest)
+    plan = plan_ship(w.ctx, w.target, SHA, source, {}, timeout=timeout)
     show(plan)
-    return execute(w.ctx, plan, wait=True, timeout=timeout)
+    return execute(w.ctx, plan)
 
 
 def record(w: World) -> Release:
