@@ -131,7 +131,19 @@ def test_two_targets_never_share_a_tag_record_or_cache_file(
     assert a.release_key != b.release_key and a.service_key != b.service_key
     assert a.lease_key != b.lease_key
     assert a.names_file != b.names_file
+    assert a.private_file("config-edit", ".env") != b.private_file("config-edit", ".env")
     assert a.parameter_path != b.parameter_path and a.log_group != b.log_group
+
+
+def test_a_kept_edit_is_never_another_targets() -> None:
+    """Environment `eu` with service `prod-api` and environment `eu-prod` with service `api`:
+    resuming or undoing one's edit must not find the other's file (and write its values)."""
+    one, other = target("eu", "prod-api"), target("eu-prod", "api")
+    for kind, suffix in (("config-edit", ".env"), ("config-undo", ".env"), ("unrecorded", ".json")):
+        assert one.private_file(kind, suffix) != other.private_file(kind, suffix)
+    # the journals are found by a glob on one target's name: it matches none of the other's
+    journal = other.private_file("config-apply", ".123.json")
+    assert not fnmatch.fnmatchcase(journal, one.private_file("config-apply", ".*.json"))
 
 
 def test_release_tags_are_numbered_under_the_prefix() -> None:
