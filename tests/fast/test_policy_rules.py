@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from git_lift import limits
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
+from git_lift.templates import stack_role
 from git_lift.templates.iam_scope import Scope
 from git_lift.templates.iam_statements import policy
 
@@ -79,11 +80,19 @@ def as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
-def unconditioned_reach(document: dict[str, Any], arns: dict[str, str]) -> list[str]:
-    """What an Allow without a condition lets the policy do to one of `arns`."""
+READ = re.compile(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*")
+
+
+def unconditioned_reach(
+    document: dict[str, Any], arns: dict[str, str], *, changes_only: bool = False
+) -> list[str]:
+    """What an Allow without a condition lets the policy do to one of `arns` (with
+    `changes_only`, what it lets it change: statements that only read are left out)."""
     found = []
     for statement in document["Statement"]:
         if statement["Effect"] != "Allow" or "Condition" in statement:
+            continue
+        if changes_only and all(READ.fullmatch(a) for a in as_list(statement["Action"])):
             continue
         patterns = as_list(statement["Resource"])
         if patterns == ["*"]:
@@ -157,3 +166,66 @@ def test_the_policy_reaches_its_own_services_resources() -> None:
     reached = " ".join(unconditioned_reach(document, resources_of(mine)))
     for what in ("parameter", "log group", "ecs service", "pinned config"):
         assert what in reached, what
+
+
+def stack_role_policy(env: str) -> dict[str, Any]:
+    """The policy of the role CloudFormation changes `env`'s service stacks with."""
+    e = target(env, "api").environment_names
+    r = stack_role.RoleScope(e, REGION, ACCOUNT, "vpc-0123456789abcdef0", (f"lift-{env}-alb",))
+    return {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
+
+
+@FEW
+@given(env_names, env_names, service_names, st.sampled_from(["boundary", "stack role"]))
+def test_the_boundary_and_the_stack_role_reach_no_other_environment(
+    env: str, other: str, service: str, which: str
+) -> None:
+    """The boundary caps every role an environment's stacks create; the stack role is what
+    CloudFormation acts as: neither may open another environment's resources."""
+    assume(env != other)
+    document = (
+        policy("boundary", scope(env, service)) if which == "boundary" else stack_role_policy(env)
+    )
+    theirs = target(other, service)
+    arns = {**resources_of(theirs), **environment_resources_of(theirs)}
+    assert unconditioned_reach(document, arns) == []
+
+
+def test_the_boundary_reaches_its_own_environments_config_and_logs() -> None:
+    document = policy("boundary", scope("staging", "api"))
+    reached = " ".join(unconditioned_reach(document, resources_of(target("staging", "web"))))
+    for what in ("parameter", "log stream"):
+        assert what in reached, what
+
+
+# The task family `<env>-<service>` holds no separator a name cannot hold: qa's stack role
+# may register and tag revisions of qa-1's families (task-definition/qa-*:*). Reported to the
+# lead (branch tpure); strict, so the fix shows here.
+FAMILY_GAP = pytest.mark.xfail(strict=True, reason="task-definition/qa-* matches qa-1's families")
+
+
+@pytest.mark.parametrize(
+    ("which", "env", "other"),
+    [
+        ("boundary", "qa", "qa-1"),
+        ("boundary", "prod", "production"),
+        pytest.param("stack role", "qa", "qa-1", marks=FAMILY_GAP),
+        ("stack role, no family", "qa", "qa-1"),
+        ("stack role", "prod", "production"),  # prod- is no prefix of production-
+    ],
+)
+def test_a_prefix_environments_stack_role_and_boundary_change_nothing_of_the_longer_one(
+    which: str, env: str, other: str
+) -> None:
+    """`lift-qa-*-task` also names qa-1's roles: CloudFormation's role may read them (its
+    ReadServiceRoles, unconditioned) but every statement that changes one checks its tags or
+    boundary."""
+    document = (
+        policy("boundary", scope(env, "api")) if which == "boundary" else stack_role_policy(env)
+    )
+    for service in ("api", "web"):
+        theirs = target(other, service)
+        arns = {**resources_of(theirs), **environment_resources_of(theirs)}
+        if which == "stack role, no family":
+            del arns["task definition"]
+        assert unconditioned_reach(document, arns, changes_only=True) == [], service
