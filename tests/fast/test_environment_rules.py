@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from typing import Any
 
 import pytest
@@ -228,3 +229,49 @@ def test_git_lifts_session_names_match_the_trust_policy_and_fit_sts(user: str) -
     # (STS API reference, AssumeRole)
     assert 2 <= len(name) <= 64
     assert fnmatch.fnmatchcase(name, pattern)
+
+
+def plain_strings_with_variables(value: object) -> list[str]:
+    """Strings holding `${...}` that no Fn::Sub encloses: CloudFormation keeps them literal."""
+    if isinstance(value, dict):
+        if "Fn::Sub" in value:
+            return []
+        return [s for v in value.values() for s in plain_strings_with_variables(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in plain_strings_with_variables(v)]
+    return [value] if isinstance(value, str) and "${" in value else []
+
+
+def subs(value: object) -> list[Any]:
+    if isinstance(value, dict):
+        found = [value["Fn::Sub"]] if "Fn::Sub" in value else []
+        return found + [s for v in value.values() for s in subs(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in subs(v)]
+    return []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [NEW_VPC, EXISTING, EnvironmentParams(internal_load_balancer=True)],
+    ids=["new vpc", "existing vpc", "internal load balancer"],
+)
+def test_the_stack_roles_policy_names_its_vpc_and_load_balancers_through_sub(
+    params: EnvironmentParams,
+) -> None:
+    """The role's policy is written before the VPC and load balancers exist: each of their
+    names is a variable CloudFormation fills in, and none is left as literal text."""
+    [role] = [
+        r["Properties"]
+        for r in render("qa", params)["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"]["RoleName"] == "lift-qa-cloudformation"
+    ]
+    assert plain_strings_with_variables(role) == []
+    used = subs(role)
+    assert used
+    for sub in used:
+        text, variables = (sub, {}) if isinstance(sub, str) else sub
+        for name in re.findall(r"\$\{([^}]+)\}", text):
+            assert name.startswith("AWS::") or name in variables, (name, text)
+    vpc_named = json.dumps(role)
+    assert "${VpcId}" in vpc_named
