@@ -214,12 +214,11 @@ def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
     )
 
 
-def _default_environments(default_branch: str) -> dict[str, EnvironmentSettings]:
+def _default_environments(default_branch: str) -> EnvKeys:
+    """The policy without environments in .gitlift, as a .gitlift would declare it."""
     return {
-        "staging": EnvironmentSettings("staging", (f"refs/heads/{default_branch}",)),
-        "production": EnvironmentSettings(
-            "production", ("refs/tags/v*",), deploy_on_push=True, confirm=True
-        ),
+        "staging": {"ref": [f"refs/heads/{default_branch}"]},
+        "production": {"ref": ["refs/tags/v*"], "deployonpush": ["true"], "confirm": ["true"]},
     }
 
 
@@ -249,12 +248,13 @@ def release_policy(
     policy: Iterable[Entry], own: EnvKeys, default_branch: str
 ) -> dict[str, EnvironmentSettings]:
     """Environments as the trusted .gitlift (the default branch's, as the remote has it)
-    declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
-    trusted = read_sections(policy).environments
+    declares them, else the defaults, with the user's own git config (`lift.env.NAME.*`) on
+    top: a setting of the user's own never drops the defaults (production's confirm)."""
+    trusted = read_sections(policy).environments or _default_environments(default_branch)
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
-    return _environments(merged) or _default_environments(default_branch)
+    return _environments(merged)
 
 
 def _with_proposed(

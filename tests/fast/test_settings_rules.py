@@ -325,6 +325,33 @@ def test_your_own_git_config_sets_release_policy() -> None:
     assert s.environment("production").confirm
 
 
+@pytest.mark.parametrize(
+    "mine",
+    [
+        [("lift.env.production.profile", "prod")],  # the README's own example
+        [("lift.env.staging.confirm", "true")],
+        [("lift.env.qa.ref", "refs/heads/qa")],
+    ],
+)
+def test_your_own_environment_settings_keep_the_default_policy_without_gitlift(
+    mine: Pairs,
+) -> None:
+    """Without environments in .gitlift the defaults are the policy: a setting of your own
+    on one environment must not drop the other, nor production's mapping and confirm."""
+    s = build(repo=mine)
+    production, staging = s.environment("production"), s.environment("staging")
+    assert production.refs == ("refs/tags/v*",) and production.confirm
+    assert production.deploy_on_push
+    assert staging.refs == ("refs/heads/main",)
+    assert [e.name for e in s.environments_for_ref("refs/tags/v1.0.0")] == ["production"]
+
+
+def test_your_own_settings_apply_on_top_of_the_defaults() -> None:
+    s = build(repo=[("lift.env.production.profile", "prod"), ("lift.env.staging.confirm", "yes")])
+    assert s.environment("production").aws.profile == "prod"
+    assert s.environment("staging").confirm
+
+
 def test_a_default_branch_gitlift_without_environments_keeps_the_defaults() -> None:
     s = build([("lift.region", "eu-west-1")], policy=[("lift.builder", "docker")])
     assert set(s.environments) == {"staging", "production"}
