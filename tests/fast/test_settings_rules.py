@@ -614,3 +614,40 @@ def test_ref_patterns_are_case_sensitive_globs() -> None:
     staging = s.environment("staging")
     assert staging.matches("refs/heads/release/1.2") and staging.matches("refs/heads/main")
     assert not staging.matches("refs/heads/Main") and not staging.matches("refs/heads/mainline")
+
+
+folders = st.lists(st.sampled_from(["apps", "api", "ui", "src", "lib"]), min_size=1, max_size=3)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(folders, min_size=2, max_size=4, unique_by=tuple), folders)
+def test_the_service_chosen_by_folder_is_the_deepest_that_holds_it(
+    service_paths: list[list[str]], here: list[str]
+) -> None:
+    paths = ["/".join(p) for p in service_paths]
+    s = build([(f"service.s{n}.path", path) for n, path in enumerate(paths)])
+    cwd = "/".join(here)
+    holding = [p for p in paths if cwd == p or cwd.startswith(p + "/")]
+    if not holding:
+        with pytest.raises(UsageError, match="several services"):
+            s.service(None, cwd)
+        return
+    chosen = s.service(None, cwd)
+    assert chosen.path == max(holding, key=lambda p: p.count("/"))
+
+
+@pytest.mark.parametrize(
+    ("confirm", "pin", "pins"),
+    [
+        ("false", None, False),
+        ("true", None, True),
+        ("true", "false", False),
+        ("false", "true", True),
+    ],
+)
+def test_config_is_pinned_where_confirm_is_unless_pin_config_says_otherwise(
+    confirm: str, pin: str | None, pins: bool
+) -> None:
+    gitlift = [("env.qa.ref", "refs/heads/qa"), ("env.qa.confirm", confirm)]
+    gitlift += [("env.qa.pinconfig", pin)] if pin is not None else []
+    assert build(gitlift).environment("qa").pins_config is pins
