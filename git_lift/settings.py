@@ -226,13 +226,12 @@ def _service(name: str, keys: Mapping[str, str]) -> ServiceSettings:
     )
 
 
-def _default_environments(default_branch: str | None) -> dict[str, EnvironmentSettings]:
-    staging = (f"refs/heads/{default_branch}",) if default_branch else ()
+def _default_environments(default_branch: str | None) -> EnvKeys:
+    """The policy without environments in .gitlift, as a .gitlift would declare it."""
+    staging = [f"refs/heads/{default_branch}"] if default_branch else []
     return {
-        "staging": EnvironmentSettings("staging", staging),
-        "production": EnvironmentSettings(
-            "production", ("refs/tags/v*",), deploy_on_push=True, confirm=True
-        ),
+        "staging": {"ref": staging},
+        "production": {"ref": ["refs/tags/v*"], "deployonpush": ["true"], "confirm": ["true"]},
     }
 
 
@@ -262,12 +261,13 @@ def release_policy(
     policy: Iterable[Entry] | None, own: EnvKeys, default_branch: str | None
 ) -> dict[str, EnvironmentSettings]:
     """Environments as the trusted .gitlift (the default branch's, as the remote has it)
-    declares them, with the user's own git config (`lift.env.NAME.*`) on top."""
-    trusted = read_sections(policy or []).environments
+    declares them, else the defaults, with the user's own git config (`lift.env.NAME.*`) on
+    top: a setting of the user's own never drops the defaults (production's confirm)."""
+    trusted = read_sections(policy or []).environments or _default_environments(default_branch)
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
-    return _environments(merged) or _default_environments(default_branch)
+    return _environments(merged)
 
 
 def unknown_policy(default_branch: str | None, policy: object | None) -> tuple[str, str] | None:

@@ -319,8 +319,9 @@ class Target:
         return self.environment_names.lease_key(self.name)
 
     def private_file(self, kind: str, suffix: str) -> str:
-        """A file of this target's under `.git/lift/`: `config-edit-staging-api.env`."""
-        return f"{kind}-{self.env}-{self.name}{suffix}"
+        """A file of this target's under `.git/lift/`: `config-edit-staging.api.env`. The dot,
+        which no name holds, keeps (`eu`, `prod-api`) and (`eu-prod`, `api`) apart."""
+        return f"{kind}-{self.env}.{self.name}{suffix}"
 
     @property
     def names_file(self) -> str:

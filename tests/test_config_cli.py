@@ -96,7 +96,7 @@ def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reap
     assert "changed in staging since you started: DATABASE_URL" in result.stderr
     assert "--resume" in result.stderr
     assert stored()["DATABASE_URL"] == "theirs"
-    resume_file = next((lift.cwd / ".git" / "lift").iterdir())
+    [resume_file] = (lift.cwd / ".git" / "lift").glob("config-edit-*")
     assert oct(resume_file.stat().st_mode & 0o777) == "0o600"
     keep = editor_script(tmp_path, ":")
     resumed = lift("config", "edit", "-e", "staging", "--resume", env={"GIT_EDITOR": keep})
@@ -305,7 +305,8 @@ def test_partial_failure_names_written_and_unwritten_keys_and_keeps_the_rest(
     assert "written: AA_FIRST; not written: ZZ_FULL" in result.stderr
     assert "--resume" in result.stderr
     assert stored()["AA_FIRST"] == "1" and stored()["ZZ_FULL"] == "v99"
-    kept = next((lift.cwd / ".git" / "lift").iterdir()).read_text()
+    [kept_file] = (lift.cwd / ".git" / "lift").glob("config-edit-*")
+    kept = kept_file.read_text()
     assert "ZZ_FULL=new" in kept and "AA_FIRST" not in kept
 
 

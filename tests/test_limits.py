@@ -139,7 +139,7 @@ def test_a_record_aws_refuses_is_kept_private_and_whole(tmp_path: Path) -> None:
     with pytest.raises(LiftError, match="is running in staging but could not be recorded"):
         execute(w.ctx, plan)
     folder = w.repo.git_dir / "lift"
-    kept = folder / "unrecorded-staging-payments-api.json"
+    kept = folder / "unrecorded-staging.payments-api.json"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert json.loads(kept.read_text())["config_versions"] == keys(20, 24)

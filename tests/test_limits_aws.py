@@ -37,7 +37,7 @@ def test_a_release_record_of_2000_long_key_names_is_recorded_and_read_back(
         "config_versions": versions,
     }
     assert len(json.dumps(record)) > 400 * 1024
-    kept = repo.path / ".git" / "lift" / "unrecorded-staging-payments-api.json"
+    kept = repo.path / ".git" / "lift" / "unrecorded-staging.payments-api.json"
     kept.parent.mkdir(mode=0o700)
     kept.write_text(json.dumps(record))
     kept.chmod(0o600)
@@ -126,7 +126,7 @@ def test_a_1000_character_key_is_refused_before_parameter_store_is_asked(
     assert "a key may have 933 characters" in refused.stderr
     assert "caps a parameter's name, ARN included, at 1011" in refused.stderr
     assert "ssm.PutParameter" not in aws.request_counts()
-    assert not (repo.path / ".git" / "lift" / "config-edit-staging-payments-api.env").exists()
+    assert not (repo.path / ".git" / "lift" / "config-edit-staging.payments-api.env").exists()
 
 
 def test_the_sandbox_refuses_what_aws_refuses(aws: Any) -> None:

@@ -33,7 +33,7 @@ def moved_aside(damaged: Path, stderr: str) -> None:
 
 
 def test_an_empty_journal_is_moved_aside_and_the_write_goes_on(aws: Any, lift: Lift) -> None:
-    journal = state_dir(lift) / "config-apply-staging-payments-api.999999.json"
+    journal = state_dir(lift) / "config-apply-staging.payments-api.999999.json"
     journal.write_text("")
     result = lift("config", "set", "-e", "staging", "A=1")
     assert result.returncode == 0, result.stderr
@@ -42,7 +42,7 @@ def test_an_empty_journal_is_moved_aside_and_the_write_goes_on(aws: Any, lift: L
 
 
 def test_a_kept_edit_that_is_not_utf8_is_moved_aside(aws: Any, lift: Lift) -> None:
-    kept = state_dir(lift) / "config-edit-staging-payments-api.env"
+    kept = state_dir(lift) / "config-edit-staging.payments-api.env"
     kept.write_bytes(b"# git-lift-resume: changes\nA=\xff\xfe\n")
     result = lift("config", "set", "-e", "staging", "A=1")
     assert result.returncode == 0, result.stderr
@@ -52,7 +52,7 @@ def test_a_kept_edit_that_is_not_utf8_is_moved_aside(aws: Any, lift: Lift) -> No
 
 
 def test_discard_always_clears_a_damaged_kept_edit(aws: Any, lift: Lift) -> None:
-    kept = state_dir(lift) / "config-edit-staging-payments-api.env"
+    kept = state_dir(lift) / "config-edit-staging.payments-api.env"
     kept.write_bytes(b"\xff\xfe\x00")
     result = lift("config", "edit", "-e", "staging", "--discard")
     assert result.returncode == 0, result.stderr
@@ -62,7 +62,7 @@ def test_discard_always_clears_a_damaged_kept_edit(aws: Any, lift: Lift) -> None
 
 
 def test_a_torn_unrecorded_release_is_moved_aside(aws: Any, lift: Lift) -> None:
-    record = state_dir(lift) / "unrecorded-staging-payments-api.json"
+    record = state_dir(lift) / "unrecorded-staging.payments-api.json"
     record.write_text('{"number": 2, "commit": "ab')
     result = lift("ship", "-e", "staging", "--record-only")
     assert result.returncode == 1, result.stderr

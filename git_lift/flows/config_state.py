@@ -1,6 +1,6 @@
 """What a config change leaves under `.git/lift/` (0600) so that nothing is lost:
 
-- the pending edit (`config-edit-ENV-SERVICE.env`): changes not applied yet, kept until
+- the pending edit (`config-edit-ENV.SERVICE.env`): changes not applied yet, kept until
   `config edit --resume` applies them or `--discard` drops them; a later failing write adds
   its own unapplied changes to it, never replaces it, and a later successful write of a key
   drops that key from it. Input refused before any write (too large, empty, not confirmed)
@@ -8,7 +8,7 @@
 - the journal of an apply in flight (`config-apply-ENV-SERVICE.PID.json`), written before
   the first write and updated after each: when its process is gone (kill -9, power cut),
   the next command turns it into the pending edit and says so;
-- the values of removed keys (`config-undo-ENV-SERVICE.env`) for `config restore --undo`.
+- the values of removed keys (`config-undo-ENV.SERVICE.env`) for `config restore --undo`.
 
 Updates of these files by parallel processes are serialised with a lock on the folder.
 """

@@ -57,7 +57,7 @@ def assignments(values: dict[str, str]) -> list[str]:
 
 
 def pending_file(lift: Lift) -> Path:
-    return lift.cwd / ".git" / "lift" / "config-edit-staging-payments-api.env"
+    return lift.cwd / ".git" / "lift" / "config-edit-staging.payments-api.env"
 
 
 def test_a_cut_mid_apply_reports_exactly_keeps_the_rest_and_resume_finishes(
@@ -306,7 +306,7 @@ def test_emptying_an_environment_needs_confirmation_and_can_be_undone(aws: Any, 
     emptied = lift("config", "import", "-e", "staging", str(empty), "--replace", *flags)
     assert emptied.returncode == 0, emptied.stderr
     assert stored(aws) == {} and "restore --undo" in emptied.stderr
-    undo = lift.cwd / ".git" / "lift" / "config-undo-staging-payments-api.env"
+    undo = lift.cwd / ".git" / "lift" / "config-undo-staging.payments-api.env"
     assert oct(undo.stat().st_mode & 0o777) == "0o600"
     back = lift("config", "restore", "--undo", "-e", "staging")
     assert back.returncode == 0, back.stderr
