@@ -6,6 +6,8 @@ refused, conflicts, fails half-way or is interrupted."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -400,3 +402,25 @@ def test_the_state_folder_is_private_and_kept_edits_are_0600(ctx: Context) -> No
     folder = ctx.repo.git_dir / "lift"
     assert os.stat(folder).st_mode & 0o777 == 0o700
     assert os.stat(config_state.pending_path(ctx, staging(ctx))).st_mode & 0o777 == 0o600
+
+
+def test_a_lease_left_by_a_writer_that_died_here_is_taken_over(ctx: Context) -> None:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    dead = f"dev@{socket.gethostname()} pid {child.pid} (abc123)"
+    table = ctx.aws.table("staging")
+    assert table.take_config_lease(staging(ctx), dead, 600.0)
+
+    apply(ctx, staging(ctx), {}, {"A": "1"})
+
+    assert values(ctx) == {"A": "1"}
+    assert table.config_lease_holder(staging(ctx)) is None  # released after the write
+
+
+def test_the_lease_is_released_when_a_write_fails(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_put(monkeypatch, "A", LiftError("AccessDenied"))
+    with pytest.raises(LiftError):
+        apply(ctx, staging(ctx), {}, {"A": "1"})
+    assert ctx.aws.table("staging").config_lease_holder(staging(ctx)) is None
