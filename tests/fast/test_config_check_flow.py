@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from git_lift.aws.ssm import ParameterStore
+from git_lift.aws.store import EnvironmentRecord, ServiceDocument, Store
 from git_lift.errors import AwsError, ValidationError
 from git_lift.flows import config_check
 from git_lift.flows.config_check import SampleCheck
@@ -218,9 +219,40 @@ def test_no_env_sample_names_no_keys(ctx: Context, repo: GitRepo) -> None:
     assert config_check.sample_keys(ctx, ctx.service()) == []
 
 
-def test_a_target_never_set_up_is_told_apart(ctx: Context) -> None:
-    targets = [ctx.target("staging"), ctx.target("production")]
-    assert config_check.not_set_up(ctx, targets) == {
+def environment(name: str) -> EnvironmentRecord:
+    return EnvironmentRecord(
+        name, "eu-west-1", "123456789012", f"lift-{name}", {}, {}, "dev", 0.0, "dev", 0.0
+    )
+
+
+def test_a_target_is_set_up_once_its_environment_and_service_were_created(
+    ctx: Context,
+) -> None:
+    """A first env.sample's keys missing where `setup` never ran are what setup asks for:
+    the hooks tell such targets apart rather than block on them."""
+    staging, production = ctx.target("staging"), ctx.target("production")
+    table = ctx.aws.table()
+    assert config_check.not_set_up(ctx, [staging, production, staging]) == {
         ("staging", "payments-api"),
         ("production", "payments-api"),
     }
+    table.put_environment(environment("staging"), create=True)
+    table.put_environment(environment("production"), create=True)
+    assert config_check.not_set_up(ctx, [staging, production]) == {
+        ("staging", "payments-api"),
+        ("production", "payments-api"),
+    }  # environments without the service
+    table.save_service_document(
+        staging, ServiceDocument("staging", "payments-api", 1, {}, "dev", 0.0)
+    )
+    assert config_check.not_set_up(ctx, [staging, production]) == {("production", "payments-api")}
+
+
+def test_a_target_whose_records_cannot_be_read_keeps_its_check(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(self: Store, env: str) -> None:
+        raise AwsError("AccessDenied reading the table")
+
+    monkeypatch.setattr(Store, "environment", unreadable)
+    assert config_check.not_set_up(ctx, [ctx.target("staging")]) == set()

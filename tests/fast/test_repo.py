@@ -285,3 +285,96 @@ def test_lift_entries_of_the_git_config_are_read(git: GitRepo) -> None:
     git.git("config", "lift.region", "eu-west-1")
     git.git("config", "user.name", "Someone")
     assert repo_of(git).config_entries("lift.") == [ConfigEntry("lift.region", "eu-west-1")]
+
+
+def test_a_detached_head_has_no_branch(git: GitRepo) -> None:
+    git.git("checkout", "-q", "--detach")
+    repo = repo_of(git)
+    assert repo.branch() is None and repo.head_ref() is None
+    assert repo.head_sha() == git.head()
+
+
+def test_on_a_branch_its_names_are_known(git: GitRepo) -> None:
+    repo = repo_of(git)
+    assert (repo.branch(), repo.head_ref()) == ("main", "refs/heads/main")
+
+
+def test_outside_a_repository_the_error_says_how_to_get_one(tmp_path: Path) -> None:
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    with pytest.raises(UsageError) as refused:
+        Repo.discover(str(lonely))
+    assert refused.value.message == f"not a git repository (or any parent): {lonely}"
+
+
+def test_a_bare_repository_has_no_work_tree_to_lift(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    run(["git", "init", "-q", "--bare", str(bare)], tmp_path)
+    with pytest.raises(UsageError, match=r"no work tree \(bare\)"):
+        _ = Repo.discover(str(bare)).workdir
+
+
+def test_inside_a_hook_git_dir_names_the_repository(
+    git: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linked = tmp_path / "linked"
+    git.git("worktree", "add", "-q", str(linked), "-b", "feature")
+    monkeypatch.setenv("GIT_DIR", str(git.path / ".git" / "worktrees" / "linked"))
+    repo = Repo.discover(str(tmp_path))  # wherever the hook runs
+    assert repo.workdir == linked.resolve()
+    assert repo.common_dir == (git.path / ".git").resolve()  # hooks and config live there
+
+
+def test_hooks_go_where_core_hookspath_says(git: GitRepo) -> None:
+    assert repo_of(git).hooks_dir() == (git.path / ".git" / "hooks").resolve()
+    git.git("config", "core.hooksPath", ".githooks")
+    assert repo_of(git).hooks_dir() == (git.path / ".githooks").resolve()
+
+
+def test_equal_files_have_equal_blob_ids_across_commits(git: GitRepo) -> None:
+    first = git.head()
+    git.write("app.txt", "v2\n")
+    git.commit("App only")
+    repo = repo_of(git)
+    assert repo.blob_id_at(first, "env.sample") == repo.blob_id_at(git.head(), "env.sample")
+    assert repo.blob_id_at(first, "app.txt") != repo.blob_id_at(git.head(), "app.txt")
+    assert repo.blob_id_at(first, "absent") is None
+
+
+def test_ignored_paths_follow_gitignore(git: GitRepo) -> None:
+    git.write(".gitignore", ".env\n")
+    repo = repo_of(git)
+    assert repo.is_ignored(".env") and not repo.is_ignored("env.sample")
+
+
+def test_the_deployer_is_named_as_a_commit_names_its_committer(git: GitRepo) -> None:
+    """Name and email as git would record them on a commit (GIT_COMMITTER_* honoured),
+    without the date git's ident ends with."""
+    committed = git.git("log", "-1", "--format=%cn <%ce>").stdout.strip()
+    assert repo_of(git).committer_name() == committed
+
+
+def test_a_commit_is_on_a_remote_branch_only_once_pushed(git: GitRepo) -> None:
+    repo = repo_of(git)
+    assert repo.on_a_remote_branch(git.head())
+    git.write("app.txt", "local\n")
+    git.commit("Local only")
+    assert not repo.on_a_remote_branch(git.head())
+
+
+def test_config_entries_are_set_and_added_as_git_writes_them(git: GitRepo) -> None:
+    path = git.path / ".gitlift"
+    repo = repo_of(git)
+    repo.set_config_entries(path, [("env.staging.ref", "refs/heads/main")])
+    repo.set_config_entries(path, [("env.staging.ref", "refs/heads/develop")])
+    repo.add_config_entries(path, [("env.staging.ref", "refs/heads/release")])
+    assert read_config_file(path) == [
+        ConfigEntry("env.staging.ref", "refs/heads/develop"),
+        ConfigEntry("env.staging.ref", "refs/heads/release"),
+    ]
+
+
+def test_the_diff_to_head_is_the_uncommitted_change(git: GitRepo) -> None:
+    git.write("app.txt", "v2\n")
+    diff = repo_of(git).diff_to_head()
+    assert "-v1" in diff and "+v2" in diff
