@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,23 @@ def test_write_atomic_replaces_a_file_and_makes_it_private(tmp_path: Path) -> No
     assert path.read_text() == "new"
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert [p.name for p in folder.iterdir()] == ["kept.env"]  # no temporary file left
+
+
+def test_parallel_keeps_of_one_target_lose_nothing(ctx: Context) -> None:
+    """Two git lift processes (a hook and a command) may keep changes at once: the folder's
+    lock serialises them, so each one's keys are in the pending edit."""
+    target = staging(ctx)
+    start = threading.Barrier(8, timeout=10)
+
+    def keep(n: int) -> None:
+        start.wait()
+        config_apply.keep_changes(ctx, target, Changes({f"KEY_{n}": str(n)}), replace=False)
+
+    threads = [threading.Thread(target=keep, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    text = config_state.read_pending(ctx, target)
+    assert text is not None
+    assert Changes.parse(text).writes == {f"KEY_{n}": str(n) for n in range(8)}
