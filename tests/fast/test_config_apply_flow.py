@@ -21,6 +21,7 @@ from git_lift.flows.config_apply import Removal, apply
 from git_lift.flows.context import Context
 from git_lift.options import Options
 from git_lift.target import Target
+from tests.fast.fakes import Clock
 from tests.fast.flow_support import context, git_repo, in_process_aws
 
 SECRETS = ["s3cret-old-token", "s3cret-new-token", "postgres://u:pw@db/x", "gone-value"]
@@ -424,3 +425,41 @@ def test_the_lease_is_released_when_a_write_fails(
     with pytest.raises(LiftError):
         apply(ctx, staging(ctx), {}, {"A": "1"})
     assert ctx.aws.table("staging").config_lease_holder(staging(ctx)) is None
+
+
+ELSEWHERE = "ci@build-host.example pid 4242 (abc123)"  # a live writer on another machine
+
+
+def test_a_writer_waits_for_another_to_finish_then_writes(ctx: Context) -> None:
+    table, clock = ctx.aws.table("staging"), ctx.aws.clock
+    assert isinstance(clock, Clock)
+    assert table.take_config_lease(staging(ctx), ELSEWHERE, 600.0)
+    started = clock.now
+
+    def the_other_finishes(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now - started > 2:  # two seconds later the other writer is done
+            table.release_config_lease(staging(ctx), ELSEWHERE)
+
+    ctx.aws.sleep = the_other_finishes
+    apply(ctx, staging(ctx), {}, {"A": "1"})
+    assert values(ctx) == {"A": "1"}
+    assert 2 < sum(clock.slept) < 10  # bounded backoff: no long sleep past the release
+
+
+def test_a_long_write_renews_its_lease_so_nobody_takes_it_midway(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table, clock = ctx.aws.table("staging"), ctx.aws.clock
+    assert isinstance(clock, Clock)
+    taken: list[bool] = []
+    real = ParameterStore.put
+
+    def slow_put(self: ParameterStore, key: str, value: str, *, advanced: bool) -> int:
+        clock.now += 25  # each write takes 25 s: four outlast the 60 s lease
+        taken.append(table.take_config_lease(self.target, ELSEWHERE, 60.0))
+        return real(self, key, value, advanced=advanced)
+
+    monkeypatch.setattr(ParameterStore, "put", slow_put)
+    apply(ctx, staging(ctx), {}, {f"K{n}": "v" for n in range(4)})
+    assert taken == [False, False, False, False]
