@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from git_lift import ui
@@ -13,14 +14,11 @@ from git_lift.errors import LiftError, UsageError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.options import Options
+from git_lift.repo import Repo
 from git_lift.settings import build
 
 
 def ctx(tmp_path: Path, *, yes: bool = False) -> Context:
-    import pygit2
-
-    from git_lift.repo import Repo
-
     settings = build(
         gitlift=[],
         policy=[],
@@ -41,11 +39,18 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A terminal whose user answers "yes" to questions and types `production`; the list
     records what was asked."""
     asked: list[str] = []
+
+    def question(text: str) -> bool:
+        asked.append(text)
+        return True
+
+    def typed(env: str) -> bool:
+        asked.append(f"type {env}")
+        return env == "production"
+
     monkeypatch.setattr(ui, "interactive", lambda: True)
-    monkeypatch.setattr(ui, "confirm", lambda question: asked.append(question) or True)
-    monkeypatch.setattr(
-        ui, "confirm_by_typing", lambda env: asked.append(f"type {env}") or env == "production"
-    )
+    monkeypatch.setattr(ui, "confirm", question)
+    monkeypatch.setattr(ui, "confirm_by_typing", typed)
     return asked
 
 
@@ -80,7 +85,7 @@ def test_a_confirm_environment_asks_for_its_name_not_a_y_n_question(
 
 
 def test_a_wrong_name_typed_refuses_and_says_what_did_not_happen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: list[str]
+    tmp_path: Path, terminal: list[str]
 ) -> None:
     with pytest.raises(LiftError) as refused:
         ask(ctx(tmp_path), "staging", refused="nothing was shipped")
