@@ -143,3 +143,31 @@ def test_a_holder_on_another_machine_cannot_be_known() -> None:
 def test_a_user_name_with_spaces_still_parses() -> None:
     holder = f"Jane Doe@{socket.gethostname()} pid {os.getpid()} (abc123)"
     assert proc.holder_pid(holder) == os.getpid()
+
+
+def test_a_builds_output_goes_to_stderr_so_stdout_stays_data(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """`git lift ship --output json | jq`: the build's progress must not reach the pipe."""
+    result = proc.run_streaming(["sh", "-c", "echo step 1/3; echo warning >&2; exit 7"])
+    out, err = capfd.readouterr()
+    assert result.returncode == 7
+    assert out == "" and "step 1/3" in err and "warning" in err
+
+
+def test_a_background_server_logs_to_its_file_and_reads_no_input(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    script = (
+        "import os, sys; print('read', repr(sys.stdin.read())); "
+        "print('own session', os.getsid(0) == os.getpid(), flush=True)"
+    )
+    server = proc.start_background([sys.executable, "-c", script], log_path=str(log))
+    assert server.wait(timeout=30) == 0
+    assert log.read_text().splitlines() == ["read ''", "own session True"]
+
+
+def test_a_background_log_is_appended_to_not_replaced(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("earlier run\n")
+    proc.start_background(["echo", "this run"], log_path=str(log)).wait(timeout=30)
+    assert log.read_text() == "earlier run\nthis run\n"
