@@ -29,11 +29,11 @@ def in_process_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def git_repo(tmp_path: Path, files: dict[str, str] | None = None) -> GitRepo:
-    """`payments-api` with a bare origin and its first commit pushed."""
-    return GitRepo.create(
-        tmp_path / "payments-api", origin=tmp_path / "remote" / "payments-api.git", files=files
-    )
+def git_repo(tmp_path: Path, *, origin: bool = False) -> GitRepo:
+    """`payments-api` with its first commit (pushed to a bare origin when `origin`: the
+    trusted .gitlift is the remote's)."""
+    remote = tmp_path / "remote" / "payments-api.git" if origin else None
+    return GitRepo.create(tmp_path / "payments-api", origin=remote)
 
 
 def context(path: Path, options: Options | None = None) -> Context:
