@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from git_lift.aws.ssm import ParameterStore, chunks
-from git_lift.errors import AwsError
+from git_lift.errors import AwsError, Conflict
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
@@ -243,3 +243,19 @@ def test_a_write_sends_a_securestring_with_the_environments_key_and_overwrites()
     )
     with stubber:
         assert store_of(client).put("TOKEN", "s3cret", advanced=False) == 5
+
+
+def test_a_conflict_tells_the_caller_what_each_planned_key_is_now(ssm: Any) -> None:
+    """The config flow merges a retry from Conflict.versions: 0 stands for an absent key."""
+    client, _ = ssm
+    store = store_of(client)
+    store.put("KEPT", "a", advanced=False)
+    store.put("MOVED", "a", advanced=False)
+    store.put("MOVED", "b", advanced=False)
+    store.put("GONE", "a", advanced=False)
+    store.delete(["GONE"])
+    planned: dict[str, int | None] = {"KEPT": 1, "MOVED": 1, "GONE": 1, "NEW": None}
+    with pytest.raises(Conflict) as raised:
+        store.require_versions(planned, hint="h")
+    assert raised.value.message.startswith("changed in staging since you started: MOVED, GONE;")
+    assert raised.value.versions == {"KEPT": 1, "MOVED": 2, "GONE": 0, "NEW": 0}
