@@ -310,3 +310,31 @@ def test_the_crash_switch_is_named_in_the_environment_or_the_secrets() -> None:
     assert ecs_tasks.crashes({"secrets": [{"name": ecs_tasks.CRASH_SWITCH, "valueFrom": "x"}]})
     assert not ecs_tasks.crashes({"environment": [{"name": "OTHER", "value": "1"}]})
     assert not ecs_tasks.crashes({})
+
+
+def test_a_deployment_started_mid_rollout_replaces_both_older_ones_when_it_completes(
+    clients: dict[str, Any],
+) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs), desired=2)
+    for _ in range(3):
+        ecs.describe()
+    second = register(ecs, environment=[{"name": "V", "value": "2"}])
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=second)
+    ecs.describe()  # the second deployment's tasks start
+    third = register(ecs, environment=[{"name": "V", "value": "3"}])
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=third)
+    service = ecs.describe()
+    assert [(d["status"], d["taskDefinition"]) for d in service["deployments"]] == [
+        ("PRIMARY", third),
+        ("ACTIVE", second),
+        ("ACTIVE", service["deployments"][2]["taskDefinition"]),
+    ]
+    assert service["runningCount"] == 2  # the first release serves while the others start
+    for _ in range(3):
+        service = ecs.describe()
+    [only] = service["deployments"]
+    assert (only["taskDefinition"], only["rolloutState"]) == (third, "COMPLETED")
+    running = ecs.tasks("RUNNING")
+    assert len(running) == 2 and {t["taskDefinitionArn"] for t in running} == {third}
+    assert len(ecs.tasks("STOPPED")) == 4  # the first release's two, the second's two
