@@ -4,6 +4,7 @@ exit codes, deployments without rolloutState, paged log events)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -251,6 +252,25 @@ def test_log_events_are_read_across_pages_in_order() -> None:
         (1, "line 1", "1"),
         (2, "line 2", "2"),
         (3, "line 3", "3"),
+    ]
+
+
+def test_log_events_start_at_the_time_asked_across_streams(moto_ecs: Any) -> None:
+    logs = boto3.client("logs", region_name="eu-west-1")
+    logs.create_log_group(logGroupName=API.log_group)
+    base = int(time.time() * 1000) - 60_000  # CloudWatch refuses events days old
+    for stream, offsets in (("app/1", [1000, 3000]), ("app/2", [500, 2000])):
+        logs.create_log_stream(logGroupName=API.log_group, logStreamName=stream)
+        logs.put_log_events(
+            logGroupName=API.log_group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": base + t, "message": f"at {t}"} for t in offsets],
+        )
+    read = list(Logs(logs, API).events(base + 1000))
+    assert sorted((e.timestamp - base, e.stream, e.message) for e in read) == [
+        (1000, "app/1", "at 1000"),
+        (2000, "app/2", "at 2000"),
+        (3000, "app/1", "at 3000"),
     ]
 
 

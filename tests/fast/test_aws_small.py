@@ -121,6 +121,16 @@ def test_an_uploaded_template_lives_only_while_the_stack_change_runs(region: str
     assert "Contents" not in s3.list_objects_v2(Bucket="lift-templates")  # removed anyway
 
 
+def test_a_template_bucket_that_is_gone_is_named_in_the_error(region: str) -> None:
+    bucket = TemplatesBucket(boto3.client("s3", region_name=region), "lift-deleted-bucket")
+    with pytest.raises(AwsError) as raised, bucket.uploaded("lift-staging", "{}"):
+        pass
+    assert raised.value.message.startswith(
+        "AWS error NoSuchBucket while uploading the template of lift-staging "
+        "to s3://lift-deleted-bucket:"
+    )
+
+
 def test_template_urls_follow_the_partition() -> None:
     assert url("b", "eu-west-1", "k.json") == "https://b.s3.eu-west-1.amazonaws.com/k.json"
     assert url("b", "cn-north-1", "k.json") == "https://b.s3.cn-north-1.amazonaws.com.cn/k.json"

@@ -338,3 +338,24 @@ def test_a_deployment_started_mid_rollout_replaces_both_older_ones_when_it_compl
     running = ecs.tasks("RUNNING")
     assert len(running) == 2 and {t["taskDefinitionArn"] for t in running} == {third}
     assert len(ecs.tasks("STOPPED")) == 4  # the first release's two, the second's two
+
+
+def test_tasks_are_listed_by_service_name_or_arn_and_the_cluster_counts_them(
+    clients: dict[str, Any],
+) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs), desired=2)
+    for _ in range(3):
+        ecs.describe()
+    service_arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
+    with ecs.simulator.lock:
+        arns = ecs.client.list_tasks(cluster=CLUSTER)["taskArns"]
+        by_arn = ecs.simulator.visible_task_arns(
+            ACCOUNT, REGION, {"cluster": CLUSTER, "serviceName": service_arn}, arns
+        )
+        other = ecs.simulator.visible_task_arns(
+            ACCOUNT, REGION, {"cluster": CLUSTER, "serviceName": "worker"}, arns
+        )
+    assert len(by_arn) == 2 and other == []
+    [cluster] = ecs.client.describe_clusters(clusters=[CLUSTER])["clusters"]
+    assert (cluster["runningTasksCount"], cluster["pendingTasksCount"]) == (2, 0)
