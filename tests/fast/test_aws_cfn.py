@@ -110,6 +110,31 @@ def test_a_change_set_is_polled_with_growing_intervals_until_computed(
     assert clock.slept == [1.0, 1.5, 2.25]
 
 
+def test_a_large_template_goes_by_url_and_a_role_carries_out_the_change(
+    stubbed: tuple[CloudFormation, Stubber],
+) -> None:
+    cfn, stubber = stubbed
+    role = "arn:aws:iam::123456789012:role/lift-cfn"
+    url = "https://lift-templates.s3.eu-west-1.amazonaws.com/lift-staging/t.json"
+    expected = {
+        "StackName": NAME,
+        "ChangeSetName": ANY,
+        "ChangeSetType": "CREATE",
+        "Capabilities": ANY,
+        "Tags": [],
+        "TemplateURL": url,  # and no TemplateBody: it is over CloudFormation's 51,200 bytes
+        "RoleARN": role,
+    }
+    stubber.add_response("create_change_set", {"Id": CS_ID}, expected)
+    stubber.add_response("describe_change_set", change_set("CREATE_COMPLETE"))
+    stubber.add_response("describe_change_set", change_set("CREATE_COMPLETE"))
+    with stubber:
+        computed = cfn.create_change_set(
+            NAME, "x" * 60_000, create=True, tags={}, timeout=60, role_arn=role, template_url=url
+        )
+    assert computed.creates_stack and computed.empty
+
+
 def test_an_update_that_changes_nothing_is_empty_and_leaves_no_change_set(
     stubbed: tuple[CloudFormation, Stubber],
 ) -> None:

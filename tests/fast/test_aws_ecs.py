@@ -226,6 +226,31 @@ def test_a_shell_into_a_service_without_running_tasks_says_where_to_look() -> No
     assert raised.value.hint == "see why: git lift status -e staging"
 
 
+def test_a_shell_opens_in_the_first_running_task_of_the_service() -> None:
+    client, stubber = stubbed()
+    task = f"arn:aws:ecs:eu-west-1:123456789012:task/{CLUSTER}/abc"
+    stubber.add_response(
+        "list_tasks",
+        {"taskArns": [task, task + "2"]},
+        {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": "RUNNING"},
+    )
+    session = {"sessionId": "s-1", "streamUrl": "wss://x", "tokenValue": "t"}
+    stubber.add_response(
+        "execute_command",
+        {"session": session},
+        {
+            "cluster": CLUSTER,
+            "task": task,
+            "container": "app",
+            "interactive": True,
+            "command": "/bin/sh",
+        },
+    )
+    with stubber:
+        opened, region = Ecs(client, API).exec_session("app", "/bin/sh")
+    assert (opened, region) == (session, "eu-west-1")
+
+
 def test_log_events_are_read_across_pages_in_order() -> None:
     client, stubber = stubbed("logs")
     group = API.log_group

@@ -223,6 +223,33 @@ def test_a_task_receives_the_secrets_manager_values_of_the_version_it_names(
     assert [t.lift_secrets for t in tasks] == [{"TOKEN": "two"}]
 
 
+def test_a_secret_named_by_staging_label_gives_that_versions_value(
+    clients: dict[str, Any],
+) -> None:
+    sm = clients["secretsmanager"]
+    secret = sm.create_secret(Name="lift/staging/api", SecretString=json.dumps({"TOKEN": "one"}))
+    sm.put_secret_value(
+        SecretId=secret["ARN"], SecretString=json.dumps({"TOKEN": "two"}), VersionStages=["lift-2"]
+    )
+    ecs = simulated(clients)
+    secrets = [
+        {"name": "PINNED", "valueFrom": f"{secret['ARN']}:TOKEN:lift-2:"},
+        {"name": "CURRENT", "valueFrom": f"{secret['ARN']}:TOKEN::"},
+        {"name": "WHOLE", "valueFrom": secret["ARN"]},
+    ]
+    create(ecs, register(ecs, secrets=secrets))
+    ecs.describe()
+    ecs.describe()
+    from moto.ecs.models import ecs_backends
+
+    [task] = ecs_backends[ACCOUNT][REGION].tasks[CLUSTER].values()
+    assert task.lift_secrets == {
+        "PINNED": "two",
+        "CURRENT": "one",  # AWSCURRENT did not move: only the release's label was given
+        "WHOLE": json.dumps({"TOKEN": "one"}),
+    }
+
+
 def test_a_missing_json_key_fails_the_task_with_ecs_words(clients: dict[str, Any]) -> None:
     sm = clients["secretsmanager"]
     secret = sm.create_secret(Name="lift/staging/api", SecretString=json.dumps({"OTHER": "x"}))
