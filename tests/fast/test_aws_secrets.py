@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from git_lift.aws.secrets import MAX_SECRET_BYTES, Snapshots, label, split, value_from
+from git_lift.errors import AwsError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
@@ -110,3 +111,12 @@ def test_a_rollback_labels_an_old_version_again_so_it_is_kept(client: Any) -> No
 def test_a_task_definition_names_one_key_of_one_version() -> None:
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lift/staging/api-AbCdEf"
     assert value_from(arn, "TOKEN", "v-1") == f"{arn}:TOKEN::v-1"
+
+
+def test_a_snapshot_version_that_aged_out_is_an_error_naming_the_secret(client: Any) -> None:
+    snapshots = Snapshots(client, API)
+    [pinned] = snapshots.pin({"TOKEN": "one"}, 1)
+    missing = "00000000-0000-0000-0000-000000000000"
+    with pytest.raises(AwsError) as raised:
+        snapshots.values(pinned.arn, missing)
+    assert f"while reading the config snapshot {pinned.arn}" in raised.value.message

@@ -259,3 +259,13 @@ def test_a_conflict_tells_the_caller_what_each_planned_key_is_now(ssm: Any) -> N
         store.require_versions(planned, hint="h")
     assert raised.value.message.startswith("changed in staging since you started: MOVED, GONE;")
     assert raised.value.versions == {"KEPT": 1, "MOVED": 2, "GONE": 0, "NEW": 0}
+
+
+def test_a_version_parameter_store_no_longer_keeps_is_an_error_naming_it(ssm: Any) -> None:
+    client, _ = ssm
+    store = store_of(client)
+    store.put("TOKEN", "one", advanced=False)
+    with pytest.raises(AwsError) as raised:
+        store.value_at("TOKEN", 7)
+    assert "while reading /staging/api/TOKEN version 7" in raised.value.message
+    assert store.values_at({"TOKEN": 7}) == {}  # GetParameters leaves it out instead
