@@ -104,10 +104,13 @@ def shared_session(where: EnvironmentAws) -> boto3.session.Session:
 
 
 def session_name() -> str:
-    r"""`git-lift-<user>`, as CloudTrail shows who acted (RoleSessionName: [\w+=,.@-], 64)."""
+    r"""`git-lift-<user>`, as CloudTrail shows who acted (RoleSessionName: [\w+=,.@-], 64).
+    STS's \w is ASCII ("upper- and lower-case alphanumeric characters", AssumeRole's API
+    reference): a login such as `jürgen` would have AssumeRole refuse the whole command."""
     from git_lift.target import role_session_name
 
-    return role_session_name(re.sub(r"[^\w+=,.@-]", "-", getpass.getuser() or "someone"))
+    user = getpass.getuser() or "someone"
+    return role_session_name(re.sub(r"[^\w+=,.@-]", "-", user, flags=re.ASCII))
 
 
 def _assumed(
