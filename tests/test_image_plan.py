@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from git_lift.flows.image import find_image
-from tests.fast.fakes import world
+from tests.support.fakes import world
 
 
 def test_planning_a_build_creates_no_ecr_repository(

@@ -23,6 +23,8 @@ from git_lift.aws.ecs import Deployment, Event, ServiceState, StoppedTask
 from git_lift.aws.factory import Aws
 from git_lift.aws.store import WHILE_HELD, WHILE_WAITING, Lock, Release, Store, lock_held, lock_lost
 from git_lift.flows.context import Context
+from git_lift.flows.image import ImageSource
+from git_lift.flows.ship_plan import execute, plan_ship, show
 from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.repo import Repo
@@ -307,3 +309,20 @@ def world(tmp_path: Path, *, tasks: Callable[[str], str], breaker: bool = True) 
 def replace_head(store: FakeStore, target: Target, **changes: Any) -> None:
     key = target.release_key
     store.heads[key] = dataclasses.replace(store.head(target), **changes)
+
+
+SHA = "c0ffee" + "0" * 34
+OLD, NEW = ARN.format(1), ARN.format(2)
+TIMEOUT = 900.0
+
+
+def behaves(new: str, old: str = "start") -> Callable[[str], str]:
+    """Tasks of the shipped revision do `new`, those of the running one `old`."""
+    return lambda arn: old if arn == OLD else new
+
+
+def ship(w: World, *, timeout: float = TIMEOUT) -> int:
+    uri, _, digest = NEW_IMAGE.partition("@")
+    plan = plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), {})
+    show(plan)
+    return execute(w.ctx, plan, wait=True, timeout=timeout)
