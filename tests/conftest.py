@@ -22,6 +22,17 @@ from tests.support.hooks import PLATFORM_GITLIFT, PLATFORM_SERVICES
 from tests.support.image import HAVE_BUILDAH, HAVE_REGISTRY
 from tests.support.proxy import FaultProxy
 
+FAST = Path(__file__).resolve().parent / "fast"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """tests/fast/ is in-process by definition; files elsewhere opt in with
+    `pytestmark = pytest.mark.fast` (`make test` runs and times them first)."""
+    for item in items:
+        if FAST in item.path.parents:
+            item.add_marker(pytest.mark.fast)
+
+
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

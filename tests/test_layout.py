@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 PACKAGE = Path(__file__).resolve().parent.parent / "git_lift"
 TESTS = Path(__file__).resolve().parent
 

@@ -21,6 +21,8 @@ from git_lift.target import Environment, Target
 from git_lift.templates.service import service_template
 from tests.support.fakes import ARN, NEW_IMAGE, world
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 SHA = "c0ffee" + "0" * 34
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 SERVICE = ServiceSettings("payments-api", ".", "Dockerfile", ".", "env.sample", "app")
