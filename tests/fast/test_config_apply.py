@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from git_lift.aws.ssm import Parameter
+from git_lift.commands import config
 from git_lift.errors import Conflict, LiftError, Unreachable, UsageError
 from git_lift.flows import config_apply, config_state
+from git_lift.options import Options
 from tests.support.fakes import InProcess, in_process
 
 PATH = "/staging/payments-api"
@@ -88,3 +90,18 @@ def test_a_network_cut_mid_write_says_what_was_written_and_what_may_have_been(
     )
     assert box.aws.ssm.values(PATH) == {"A_KEY": "1", "DATABASE_URL": "postgres://old-secret"}
     assert box.aws.store.leases == {}
+
+
+def test_config_set_with_yes_writes_production_in_one_request_per_key(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command in-process: the Context `git lift config set --yes` builds, on FakeAws."""
+    yes = box.reload(Options(yes=True))
+    code = config.set_values(
+        yes.ctx, "production", ["API_TOKEN=prod-tok"], advanced=False, show_values=False
+    )
+    assert code == 0
+    assert box.aws.ssm.values("/production/payments-api") == {"API_TOKEN": "prod-tok"}
+    # the read, the version re-check under the writers' lease, the write
+    assert box.aws.ssm.counts() == {"GetParameters": 2, "PutParameter": 1}
+    assert "prod-tok" not in capsys.readouterr().err
