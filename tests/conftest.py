@@ -25,12 +25,25 @@ from tests.support.proxy import FaultProxy
 FAST = Path(__file__).resolve().parent / "fast"
 
 
+# Fixtures that reach outside the process: a fast test may not use them.
+OUT_OF_PROCESS = {
+    "aws", "server", "session", "sandbox_server", "lift", "local_registry", "buildah_root",
+    "fault_proxy", "shipping", "two_accounts", "platform",
+}  # fmt: skip
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """tests/fast/ is in-process by definition; files elsewhere opt in with
     `pytestmark = pytest.mark.fast` (`make test` runs and times them first)."""
     for item in items:
         if FAST in item.path.parents:
             item.add_marker(pytest.mark.fast)
+        used = OUT_OF_PROCESS & set(getattr(item, "fixturenames", ()))
+        if used and item.get_closest_marker("fast"):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked fast (in-process) but uses {', '.join(sorted(used))}: "
+                "use the fakes (tests/support/fakes/), or move it out of the fast suite"
+            )
 
 
 FAKE_AWS = {

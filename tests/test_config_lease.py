@@ -17,8 +17,6 @@ from git_lift.options import Options
 from tests.support.fakes import Clock
 from tests.support.helpers import GitRepo
 
-pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
-
 ELSEWHERE = "ci@build-host.example pid 4242 (abc123)"  # a live writer on another machine
 
 
