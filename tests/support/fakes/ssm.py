@@ -19,6 +19,7 @@ from git_lift.aws.ssm import (
     ParameterStore,
     chunks,
 )
+from git_lift.errors import AwsError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
@@ -172,4 +173,7 @@ class FakeParameterStore(ParameterStore):
         for v in self.data.params.get(self.name(key), []):
             if v.version == version:
                 return v.value
-        raise AssertionError(f"{self.name(key)} has no version {version} (a test's mistake)")
+        raise AwsError(  # as translate_errors words ParameterVersionNotFound
+            f"AWS error ParameterVersionNotFound while reading {self.name(key)} version "
+            f"{version}: Version {version} of {self.name(key)} does not exist"
+        )
