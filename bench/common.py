@@ -45,7 +45,7 @@ def sandbox(**extra: str) -> Iterator[Any]:
 
 def make_repo(folder: Path, name: str, files: dict[str, str]) -> Path:
     """A repository with one commit pushed to a bare origin (the tests' helper)."""
-    from tests.helpers import GitRepo
+    from tests.support.helpers import GitRepo
 
     return GitRepo.create(folder / name, origin=folder / "remote" / f"{name}.git", files=files).path
 

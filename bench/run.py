@@ -156,7 +156,7 @@ def config_rows(server: Any, repo: Path) -> list[Row]:
 
 
 def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
-    from tests.ecs_support import create_service
+    from tests.support.ecs import create_service
 
     create_service("staging", SERVICE)
     subprocess.run(

@@ -1,16 +1,50 @@
-"""Shared fixtures: real git repositories in temp folders and a real moto server over HTTP."""
+"""Shared fixtures: real git repositories in temp folders, a real moto server over HTTP, real
+images (buildah, a local registry) and faults in front of the server. Helpers that are not
+fixtures live in tests/support/; no test module imports another (tests/test_layout.py)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
+from git_lift.build import ROOT_VARIABLE
+from git_lift.sandbox.local_registry import RegistryHandle, start_registry
 from git_lift.sandbox.server import SandboxServer
-from tests.helpers import GitRepo, Lift
+from tests.support.accounts import GITLIFT
+from tests.support.ecs import make_shippable
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import PLATFORM_GITLIFT, PLATFORM_SERVICES
+from tests.support.image import HAVE_BUILDAH, HAVE_REGISTRY
+from tests.support.proxy import FaultProxy
+
+FAST = Path(__file__).resolve().parent / "fast"
+
+
+# Fixtures that reach outside the process: a fast test may not use them.
+OUT_OF_PROCESS = {
+    "aws", "server", "session", "sandbox_server", "lift", "local_registry", "buildah_root",
+    "fault_proxy", "shipping", "two_accounts", "platform",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """tests/fast/ is in-process by definition; files elsewhere opt in with
+    `pytestmark = pytest.mark.fast` (`make test` runs and times them first)."""
+    for item in items:
+        if FAST in item.path.parents:
+            item.add_marker(pytest.mark.fast)
+        used = OUT_OF_PROCESS & set(getattr(item, "fixturenames", ()))
+        if used and item.get_closest_marker("fast"):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked fast (in-process) but uses {', '.join(sorted(used))}: "
+                "use the fakes (tests/support/fakes/), or move it out of the fast suite"
+            )
+
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -83,3 +117,75 @@ def repo(tmp_path: Path) -> GitRepo:
 @pytest.fixture
 def lift(repo: GitRepo) -> Lift:
     return Lift(repo.path)
+
+
+@pytest.fixture(scope="session")
+def buildah_storage(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One buildah storage root for the whole session: layers are reused between tests."""
+    if not HAVE_BUILDAH:
+        pytest.skip("buildah is not installed (apt-get install buildah)")
+    return str(tmp_path_factory.mktemp("buildah"))
+
+
+@pytest.fixture
+def buildah_root(buildah_storage: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's buildah root, exported as GIT_LIFT_BUILDAH_ROOT for this test so that
+    `detect_builder()` and `git lift` subprocesses use it (conftest clears GIT_LIFT_* first)."""
+    monkeypatch.setenv(ROOT_VARIABLE, buildah_storage)
+    return buildah_storage
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryHandle]:
+    """A real registry on 127.0.0.1:<free port>, stopped at the end of the session."""
+    if not HAVE_REGISTRY:
+        pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
+    with start_registry(str(tmp_path_factory.mktemp("registry"))) as handle:
+        yield handle
+
+
+@pytest.fixture
+def shipping(
+    aws: Any,
+    repo: GitRepo,
+    local_registry: RegistryHandle,
+    buildah_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GitRepo:
+    """A service ready to ship (see tests.support.ecs.make_shippable), pushed to its origin."""
+    make_shippable(repo, local_registry.address, monkeypatch)
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
+@pytest.fixture
+def two_accounts(aws: Any, repo: GitRepo, lift: Lift) -> GitRepo:
+    repo.write(".gitlift", GITLIFT)
+    repo.commit("Production in its own account")
+    repo.git("push", "-q", "origin", "main")
+    assert lift("trust", "--yes").returncode == 0  # roleArn chooses credentials
+    return repo
+
+
+@pytest.fixture
+def fault_proxy(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """A proxy in front of the clean sandbox; AWS_ENDPOINT_URL points at the proxy."""
+    proxy = FaultProxy(aws.url).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def platform(aws: Any, tmp_path: Path, lift: Lift) -> GitRepo:
+    """Three services, each with two keys, and main mapped to staging and qa."""
+    files = {".gitlift": PLATFORM_GITLIFT} | {
+        f"{name}/env.sample": "BASE_A=x\nBASE_B=x\n" for name in PLATFORM_SERVICES
+    }
+    repo = GitRepo.create(
+        tmp_path / "platform", origin=tmp_path / "remote" / "platform.git", files=files
+    )
+    assert lift("hooks", "install", cwd=repo.path).returncode == 0
+    return repo

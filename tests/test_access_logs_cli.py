@@ -8,8 +8,8 @@ from typing import Any
 
 from git_lift.commands.infra_env import EnvFlags, apply_flags
 from git_lift.templates.environment_params import EnvironmentParams
-from tests.helpers import Lift
-from tests.infra_support import template_text
+from tests.support.helpers import Lift
+from tests.support.infra import template_text
 
 BUCKET = "acme-alb-logs"
 

@@ -7,49 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
 
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import push
-
-ACCOUNT_A, ACCOUNT_B = "123456789012", "222222222222"
-ROLE_B = f"arn:aws:iam::{ACCOUNT_B}:role/lift-deployer"
-GITLIFT = f"""[env "staging"]
-\tref = refs/heads/main
-\tregion = eu-west-1
-[env "production"]
-\tref = refs/tags/v*
-\tconfirm = true
-\tregion = us-east-1
-\taccount = {ACCOUNT_B}
-\troleArn = {ROLE_B}
-"""
-
-
-def in_account_b(service: str, aws: Any) -> Any:
-    """A client of account B, as the role git lift assumes."""
-    sts = boto3.client("sts", region_name="us-east-1")
-    creds = sts.assume_role(RoleArn=ROLE_B, RoleSessionName="test-observer")["Credentials"]
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+from tests.support.accounts import ACCOUNT_A, in_account_b
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import push
 
 
 def names(client: Any) -> list[str]:
     return sorted(p["Name"] for p in client.describe_parameters()["Parameters"])
-
-
-@pytest.fixture
-def two_accounts(aws: Any, repo: GitRepo, lift: Lift) -> GitRepo:
-    repo.write(".gitlift", GITLIFT)
-    repo.commit("Production in its own account")
-    repo.git("push", "-q", "origin", "main")
-    assert lift("trust", "--yes").returncode == 0  # roleArn chooses credentials
-    return repo
 
 
 def test_each_environment_uses_its_own_account_and_region(

@@ -14,16 +14,10 @@ import pytest
 
 from git_lift import registry
 from git_lift.sandbox.local_registry import RegistryHandle, start_registry
-from tests.ecs_support import create_service
-from tests.helpers import GitRepo, Lift
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
-from tests.test_accounts import GITLIFT, in_account_b
+from tests.support.accounts import GITLIFT, in_account_b
+from tests.support.ecs import create_service
+from tests.support.helpers import GitRepo, Lift
+from tests.support.image import needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.helpers import GitRepo, Lift
-from tests.test_accounts import ACCOUNT_A, ACCOUNT_B, GITLIFT, ROLE_B, in_account_b, two_accounts
-
-__all__ = ["two_accounts"]  # the fixture, used by name
+from tests.support.accounts import ACCOUNT_A, ACCOUNT_B, GITLIFT, ROLE_B, in_account_b
+from tests.support.helpers import GitRepo, Lift
 
 CI_ROLE = f"arn:aws:iam::{ACCOUNT_A}:role/ci/lift-ci"
 

@@ -14,7 +14,7 @@ import pytest
 
 from git_lift.commands.adopt import inspect
 from git_lift.errors import ValidationError
-from tests.helpers import GitRepo, Lift
+from tests.support.helpers import GitRepo, Lift
 
 CLUSTER, ECS_SERVICE = "cluster-staging", "payments-api-staging-PaymentsApi-1X2Y3Z"
 FAMILY, CONTAINER, LOG_GROUP = "PaymentsApiFamily", "PaymentsApiContainer", "staging-logs"

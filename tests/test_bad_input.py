@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import GitRepo
-from tests.infra_support import client, documents, put_config
+from tests.support.helpers import GitRepo
+from tests.support.infra import client, documents, put_config
 
 LIMIT = 30  # seconds: longer means it hangs
 HANGING_EDITOR = "sleep 600"  # what vi is without a terminal: it never returns

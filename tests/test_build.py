@@ -19,15 +19,7 @@ from git_lift.build import (
 from git_lift.errors import LiftError, UsageError
 from git_lift.registry import RegistryAuth, image_config, manifest_digest
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.image_support import (  # noqa: F401
-    buildah_root,
-    buildah_storage,
-    layer_files,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-    write_scratch_context,
-)
+from tests.support.image import layer_files, needs_buildah, needs_registry, write_scratch_context
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 SOURCE = "https://git.example.com/acme/payments-api"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from git_lift.templates import checks
-from tests.test_templates import ENVIRONMENTS, SERVICES, render_env, render_service
+from tests.support.templates import ENVIRONMENTS, SERVICES, render_env, render_service
 
 # Read at import: the autouse fixture in conftest.py rewrites the environment of each test.
 CHECKOV_VARIABLE = "CHECKOV"

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import GitRepo, Lift, editor_script
+from tests.support.helpers import GitRepo, Lift, editor_script
 
 
 def ssm() -> Any:

@@ -14,8 +14,8 @@ from git_lift.commands import config
 from git_lift.errors import LiftError
 from git_lift.flows import config_state, context
 from git_lift.options import Options
-from tests.fast.fakes import Clock
-from tests.helpers import GitRepo
+from tests.support.fakes import Clock
+from tests.support.helpers import GitRepo
 
 ELSEWHERE = "ci@build-host.example pid 4242 (abc123)"  # a live writer on another machine
 

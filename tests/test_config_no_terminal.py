@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import Lift, editor_script, run
+from tests.support.helpers import Lift, editor_script, run
 
 EDITOR_VARIABLES = ("GIT_EDITOR", "VISUAL", "EDITOR")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from git_lift.aws.ecs import parse_deployment
+
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
 
 def test_rollout_state_is_taken_as_ecs_reports_it() -> None:

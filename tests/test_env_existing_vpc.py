@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Lift
-from tests.infra_support import client, lint, outputs, stack, template_text
+from tests.support.helpers import Lift
+from tests.support.infra import client, lint, outputs, stack, template_text
 
 NETWORK_KINDS = {
     "AWS::EC2::VPC",

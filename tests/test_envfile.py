@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from git_lift import envfile
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 
 def test_parses_export_quotes_comments_crlf_and_bom() -> None:
     text = "\ufeffexport A=1\r\n# comment\r\nB=\"x y\" # trailing\r\n\r\nC='z'\r\nD=\r\n"

@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from git_lift.aws.store import Store
-from tests.ecs_support import running_task_definition, target
-from tests.helpers import GitRepo, Lift
-from tests.infra_support import put_config
-from tests.release_support import gitlift, image, prepare
+from tests.support.ecs import running_task_definition, target
+from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import put_config
+from tests.support.release import gitlift, image, prepare
 
 
 @pytest.fixture

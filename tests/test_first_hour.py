@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import put_all
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import put_all
 
 BIG_SAMPLE = "".join(f"KEY_{n:06d}=example\n" for n in range(162_000))  # ~3 MB
 MANY_KEYS = "".join(f"KEY_{n:05d}=x\n" for n in range(10_050))  # under 1 MB, too many keys

@@ -10,7 +10,7 @@ import pytest
 
 from git_lift.aws.clients import HOOK_CONFIG, Clients
 from git_lift.settings import build
-from tests.helpers import run
+from tests.support.helpers import run
 
 ENTRY = (
     "import atexit, sys\n"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ENV_SAMPLE, GitRepo, Lift, run
-from tests.test_hooks import STAGING_KEYS, add_keys, commit, push, put, put_all
+from tests.support.helpers import ENV_SAMPLE, GitRepo, Lift, run
+from tests.support.hooks import STAGING_KEYS, add_keys, commit, push, put, put_all
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = {

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from git_lift.commands.hooks import shim
-from tests.helpers import ENV_SAMPLE, GitRepo, Lift, run
-from tests.test_hooks import commit, push, put, put_all, remote_has
+from tests.support.helpers import ENV_SAMPLE, GitRepo, Lift, run
+from tests.support.hooks import commit, push, put, put_all, remote_has
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN_SAMPLE = ENV_SAMPLE + "API_TOKEN=again\n"  # refused by lint alone: no AWS needed

@@ -9,17 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.ecs_support import running_task_definition
-from tests.helpers import GitRepo, Lift
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
-from tests.test_hooks import push, put, remote_has
-from tests.test_ship import shipping  # noqa: F401  (fixture)
+from tests.support.ecs import running_task_definition
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import push, put, remote_has
+from tests.support.image import needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import add_keys, commit, push
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import add_keys, commit, push
 
 ADOPTED = "/legacy/api"
 

@@ -23,7 +23,7 @@ from git_lift.templates import stack_role  # noqa: E402
 from git_lift.templates.iam_scope import Scope  # noqa: E402
 from git_lift.templates.iam_statements import policy  # noqa: E402
 from git_lift.templates.iam_trust import principal, trust_policy  # noqa: E402
-from tests.infra_support import policy_scope  # noqa: E402
+from tests.support.infra import policy_scope  # noqa: E402
 
 SEVERITIES = ["MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 

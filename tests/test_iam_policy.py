@@ -20,8 +20,8 @@ import pytest
 
 from git_lift.templates import stack_role
 from git_lift.templates.iam_statements import policy
-from tests.helpers import Lift
-from tests.infra_support import policy_scope, put_config
+from tests.support.helpers import Lift
+from tests.support.infra import policy_scope, put_config
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -497,7 +497,7 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     from git_lift import servicecfg
     from git_lift.templates import to_json
     from git_lift.templates.service import service_template
-    from tests.infra_support import target
+    from tests.support.infra import target
 
     cfg = servicecfg.parse(servicecfg.default_document(production=False))
     rendered = json.loads(
@@ -617,7 +617,7 @@ class KeyRecorder:
 
 def test_every_item_a_command_writes_is_in_its_environments_leading_keys() -> None:
     from git_lift.aws.store import Release, ServiceDocument, Store
-    from tests.ecs_support import target
+    from tests.support.ecs import target
 
     client = KeyRecorder()
     store, staging = Store(client), target("staging")

@@ -10,7 +10,7 @@ import boto3
 from git_lift.flows.context import load
 from git_lift.flows.image import destination
 from git_lift.options import Options
-from tests.helpers import GitRepo
+from tests.support.helpers import GitRepo
 
 
 def test_without_lift_registry_images_go_to_ecr_with_immutable_scanned_tags(

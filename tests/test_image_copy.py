@@ -11,15 +11,7 @@ import pytest
 from git_lift import registry
 from git_lift.image_copy import Endpoint, copy
 from git_lift.sandbox.local_registry import RegistryHandle, start_registry
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    layer_files,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-    scratch_image,
-)
+from tests.support.image import layer_files, needs_buildah, needs_registry, scratch_image
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -11,7 +11,9 @@ import pytest
 from moto import mock_aws
 
 from git_lift.flows.image import find_image
-from tests.fast.fakes import world
+from tests.support.fakes import world
+
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
 
 def test_planning_a_build_creates_no_ecr_repository(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from git_lift.servicecfg import default_document
-from tests.helpers import GitRepo, Lift, editor_script, run_in_terminal
-from tests.infra_support import (
+from tests.support.helpers import GitRepo, Lift, editor_script, run_in_terminal
+from tests.support.infra import (
     client,
     doc_editor,
     doc_file,

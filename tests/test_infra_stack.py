@@ -30,6 +30,8 @@ from git_lift.flows.infra_stack import (
 from git_lift.servicecfg import ServiceConfigError, default_document
 from git_lift.templates.environment_params import EnvironmentParams
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/lift-staging/1"
 CHANGE_SET_ID = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/git-lift/1"
 

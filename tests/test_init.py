@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.helpers import Lift
+from tests.support.helpers import Lift
 
 
 def test_init_writes_gitlift_and_env_sample_from_dotenv_names_and_installs_hooks(

@@ -3,9 +3,13 @@ still write (in-process: no AWS needed for this logic)."""
 
 from __future__ import annotations
 
+import pytest
+
 from git_lift.aws.ssm import Parameter
 from git_lift.flows.config_apply import conflicts
 from git_lift.flows.config_state import Changes
+
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
 
 def test_a_kept_edit_keeps_the_versions_of_the_keys_it_still_changes() -> None:

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 PACKAGE = Path(__file__).resolve().parent.parent / "git_lift"
+TESTS = Path(__file__).resolve().parent
 
 # Highest first; a module may import its own layer or any layer below it. The longest prefix
 # that names a module decides its layer.
@@ -183,6 +186,25 @@ def test_each_outside_library_is_imported_only_in_its_home() -> None:
     assert away_from_home(PACKAGE) == []
 
 
+def imports_of_test_modules(root: Path) -> list[str]:
+    """Imports, anywhere in the tests, of a test module (anything outside tests/support/): tests
+    share helpers through tests/support/ and fixtures through conftest.py, never through another
+    test module (whose fixtures, imported, pytest would run twice over and ruff's F811 flag)."""
+    support = f"{root.name}.support"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        for line, name in imported(module, path.name == "__init__.py", ast.parse(path.read_text())):
+            inside = name.split(".")[0] == root.name
+            if inside and name != support and not name.startswith(support + "."):
+                found.append(f"{module}:{line} imports {name}")
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    assert imports_of_test_modules(TESTS) == []
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / "git_lift" / name
@@ -264,3 +286,21 @@ def test_no_command_imports_ship_or_promote() -> None:
         if name in ("git_lift.commands.ship", "git_lift.commands.promote")
     ]
     assert arrows == []
+
+
+def test_the_checker_finds_a_test_module_imported_by_another(tmp_path: Path) -> None:
+    root = tmp_path / "tests"
+    for name, text in {
+        "support/helpers.py": "X = 1\n",
+        "test_a.py": "from tests.support.helpers import X\nfrom tests import support\n",
+        "fast/test_b.py": "from tests.test_a import X\n",
+        "fast/test_c.py": "from ..test_a import X\n",
+        "conftest.py": "from tests.fast import test_b\n",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    assert imports_of_test_modules(root) == [
+        "tests.conftest:1 imports tests.fast.test_b",
+        "tests.fast.test_b:1 imports tests.test_a.X",
+        "tests.fast.test_c:1 imports tests.test_a.X",
+    ]

@@ -1,6 +1,6 @@
 """AWS's limits, checked in the plan before anything changes (issue 17): names in Target,
 the task definition's 64 KiB in the ship's plan, the release record's 400 KB item, the
-template's 51,200-byte body. Fast: in-process, on the fakes of tests/fast/fakes.py."""
+template's 51,200-byte body. Fast: in-process, on the fakes of tests/support/fakes.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from git_lift.flows.ship_plan import execute, plan_ship
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
 from git_lift.templates.service import service_template
-from tests.fast.fakes import ARN, NEW_IMAGE, world
+from tests.support.fakes import ARN, NEW_IMAGE, world
+
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
 SHA = "c0ffee" + "0" * 34
 REGION, ACCOUNT = "eu-west-1", "123456789012"

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from git_lift.aws.store import Release, Store
-from tests.ecs_support import target as ecs_target
-from tests.helpers import GitRepo, Lift
+from tests.support.ecs import target as ecs_target
+from tests.support.helpers import GitRepo, Lift
 
 
 def long_keys(count: int, length: int) -> dict[str, int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from tests.helpers import Lift
+from tests.support.helpers import Lift
 
 
 def state_dir(lift: Lift) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from tests.helpers import Lift
+from tests.support.helpers import Lift
 
 
 def test_logs_prints_recent_events_of_the_service_group(aws: Any, lift: Lift) -> None:

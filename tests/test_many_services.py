@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import put_all
-from tests.test_push_range import SERVICES, platform  # noqa: F401  (the fixture)
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import PLATFORM_SERVICES as SERVICES
+from tests.support.hooks import put_all
 
 ENVS = ("qa", "staging")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.ecs_support import create_service
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import add_keys, commit, push, put, put_all
+from tests.support.ecs import create_service
+from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import add_keys, commit, push, put, put_all
 
 GITLIFT = """[service "api"]
 \tpath = .

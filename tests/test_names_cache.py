@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import GitRepo, Lift, run
-from tests.test_hooks import add_keys, commit, put_all
+from tests.support.helpers import GitRepo, Lift, run
+from tests.support.hooks import add_keys, commit, put_all
 
 SENTINEL = "sentinel-value-7f3a"
 

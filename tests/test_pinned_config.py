@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from git_lift.aws.secrets import LABEL_WINDOW, split
-from tests.ecs_support import deploy_behind_git_lifts_back, running_task_definition
-from tests.helpers import GitRepo, Lift
-from tests.infra_support import put_config
-from tests.release_support import gitlift, image, prepare, received
+from tests.support.ecs import deploy_behind_git_lifts_back, running_task_definition
+from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import put_config
+from tests.support.release import gitlift, image, prepare, received
 
 
 @pytest.fixture

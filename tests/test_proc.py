@@ -9,6 +9,8 @@ import pytest
 
 from git_lift import proc
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 
 def test_a_failed_command_raises_process_failed_with_its_code_and_stderr() -> None:
     script = "import sys; print('first'); sys.stderr.write('oops\\nbad thing\\n'); sys.exit(3)"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.ecs_support import running_task_definition
-from tests.helpers import GitRepo, Lift
-from tests.release_support import gitlift, image, prepare
+from tests.support.ecs import running_task_definition
+from tests.support.helpers import GitRepo, Lift
+from tests.support.release import gitlift, image, prepare
 
 
 @pytest.fixture

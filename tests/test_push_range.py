@@ -4,32 +4,11 @@ sandbox. A ref that releases is checked in full (tests/test_hooks.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.helpers import GitRepo, Lift
-from tests.test_hooks import add_keys, push, put_all
-
-SERVICES = ("api", "billing", "worker")
-GITLIFT = "".join(f'[service "{name}"]\n\tpath = {name}\n' for name in SERVICES) + (
-    '[env "staging"]\n\tref = refs/heads/main\n'
-    '[env "qa"]\n\tref = refs/heads/main\n\tref = refs/heads/feature/*\n'
-)
-
-
-@pytest.fixture
-def platform(aws: Any, tmp_path: Path, lift: Lift) -> GitRepo:
-    """Three services, each with two keys, and main mapped to staging and qa."""
-    files = {".gitlift": GITLIFT} | {
-        f"{name}/env.sample": "BASE_A=x\nBASE_B=x\n" for name in SERVICES
-    }
-    repo = GitRepo.create(
-        tmp_path / "platform", origin=tmp_path / "remote" / "platform.git", files=files
-    )
-    assert lift("hooks", "install", cwd=repo.path).returncode == 0
-    return repo
+from tests.support.helpers import GitRepo
+from tests.support.hooks import PLATFORM_SERVICES as SERVICES
+from tests.support.hooks import add_keys, push, put_all
 
 
 def test_a_push_adding_keys_asks_one_request_per_ten_added_keys_per_service_and_env(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import GitRepo, run, run_in_terminal
-from tests.image_support import needs_buildah, needs_registry
+from tests.support.helpers import GitRepo, run, run_in_terminal
+from tests.support.image import needs_buildah, needs_registry
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 pytestmark = [needs_buildah, needs_registry, pytest.mark.slow]

@@ -13,7 +13,7 @@ import pytest
 
 from git_lift.cli import cli
 from git_lift.setting_table import readme_table
-from tests.helpers import GitRepo, Lift
+from tests.support.helpers import GitRepo, Lift
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ROW = re.compile(r"^\| `(git lift [^`]+)` \|", re.M)

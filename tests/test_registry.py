@@ -29,7 +29,7 @@ from git_lift.sandbox.local_registry import (
     start_registry,
     stop_pid,
 )
-from tests.image_support import local_registry, needs_registry  # noqa: F401
+from tests.support.image import needs_registry
 
 # -- pure parts ---------------------------------------------------------------------------
 

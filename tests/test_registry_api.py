@@ -18,7 +18,7 @@ from git_lift import registry
 from git_lift.errors import LiftError
 from git_lift.image_copy import Endpoint, copy
 from git_lift.sandbox.local_registry import RegistryHandle, start_registry
-from tests.image_support import local_registry, needs_registry  # noqa: F401
+from tests.support.image import needs_registry
 
 pytestmark = needs_registry
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.ecs_support import create_service
-from tests.helpers import GitRepo, Lift, run
-from tests.infra_support import put_config
-from tests.release_support import gitlift, image, prepare
+from tests.support.ecs import create_service
+from tests.support.helpers import GitRepo, Lift, run
+from tests.support.infra import put_config
+from tests.support.release import gitlift, image, prepare
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_diff_shows_each_environments_service_config_version(
 
     from git_lift.aws.store import ServiceDocument, Store
     from git_lift.servicecfg import default_document
-    from tests.ecs_support import target
+    from tests.support.ecs import target
 
     staging = target("staging")
     document = ServiceDocument("staging", "payments-api", 1, default_document(False), "me", 0.0)
@@ -121,7 +121,7 @@ def test_two_releases_show_the_service_config_each_ran_with(
 
     from git_lift.aws.store import ServiceDocument, Store
     from git_lift.servicecfg import default_document
-    from tests.ecs_support import target
+    from tests.support.ecs import target
 
     staging = target("staging")
     store = Store(boto3.client("dynamodb", region_name="eu-west-1"))

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import GitRepo, Lift, run
-from tests.release_support import gitlift, image, prepare
+from tests.support.helpers import GitRepo, Lift, run
+from tests.support.release import gitlift, image, prepare
 
 NOTES = "refs/notes/lift"
 

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import GitRepo, Lift
-from tests.infra_support import put_config
-from tests.release_support import gitlift, image, prepare
+from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import put_config
+from tests.support.release import gitlift, image, prepare
 
 
 def settle(env: str) -> None:

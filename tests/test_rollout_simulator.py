@@ -494,7 +494,7 @@ def test_a_ship_looks_again_half_a_second_after_its_first_look_then_every_interv
 ) -> None:
     from git_lift.aws.ecs import Ecs
     from git_lift.flows.deploy import Watch
-    from tests.ecs_support import target
+    from tests.support.ecs import target
 
     task_definition = register(ecs)
     create(ecs, task_definition)

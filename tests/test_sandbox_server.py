@@ -360,7 +360,7 @@ def test_a_stopped_sandbox_is_named_with_how_to_start_it(tmp_path: Path) -> None
     once, with the command that starts it, instead of retrying a refused port for seconds."""
     import socket
 
-    from tests.helpers import GitRepo, Lift
+    from tests.support.helpers import GitRepo, Lift
 
     with socket.socket() as probe:  # a loopback port nothing listens on any more
         probe.bind(("127.0.0.1", 0))

@@ -22,15 +22,9 @@ from git_lift.errors import ValidationError
 from git_lift.flows.release import tag_message
 from git_lift.repo import redact_url
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import make_shippable
-from tests.helpers import GitRepo, Lift, editor_script
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
+from tests.support.ecs import make_shippable
+from tests.support.helpers import GitRepo, Lift, editor_script
+from tests.support.image import needs_buildah, needs_registry
 
 SENTINEL = "S3NT1NEL-7c1e93f0b2d84a5e"
 DIGEST = "sha256:" + "a" * 64

@@ -21,6 +21,8 @@ from git_lift.servicecfg import (
     to_document,
 )
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 # AWS's table of Fargate task sizes, written out here independently of the module's own table.
 VALID_FARGATE = (
     [(256, m) for m in (512, 1024, 2048)]

@@ -8,6 +8,8 @@ from git_lift import settings
 from git_lift.errors import UsageError
 from git_lift.gitlift import Entry
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 
 def build(
     gitlift: list[tuple[str, str]] = (),

@@ -18,21 +18,14 @@ from git_lift import proc, registry
 from git_lift.aws.store import Store
 from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import (
+from tests.support.ecs import (
     deploy_behind_git_lifts_back,
     make_shippable,
     running_task_definition,
     target,
 )
-from tests.helpers import GitRepo, Lift, run_in_terminal
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    layer_files,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
+from tests.support.helpers import GitRepo, Lift, run_in_terminal
+from tests.support.image import layer_files, needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -15,6 +15,8 @@ from git_lift.errors import Conflict
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 API = Target(
     EnvironmentSettings("staging", ("refs/heads/main",)),
     ServiceSettings("api", ".", "Dockerfile", ".", "env.sample", "app"),

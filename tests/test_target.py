@@ -12,6 +12,8 @@ import pytest
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
 
+pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
+
 PACKAGE = Path(__file__).resolve().parent.parent / "git_lift"
 # f-string shapes of the conventions: lift-{env}, /lift/{env}, lift/{env}, {env}-{service}.
 CONVENTION = re.compile(r"lift-\{|/lift/\{|lift/\{|\{[a-z_.]*env[a-z_.]*\}-\{|#\{")

@@ -22,113 +22,27 @@ from git_lift.templates import to_json, to_yaml
 from git_lift.templates.environment import environment_template
 from git_lift.templates.environment_params import EnvironmentParams, check_params
 from git_lift.templates.service import listener_priority, service_template
-from tests.infra_support import environment, target
+from tests.support.infra import environment, target
+from tests.support.templates import (
+    ACCOUNT,
+    BASE,
+    CERT,
+    ENVIRONMENTS,
+    HTTP,
+    IMAGE,
+    KMS_KEY,
+    LOGS_KEY,
+    REGION,
+    SERVICES,
+    TOPIC,
+    render_env,
+    render_service,
+    secrets_for,
+)
 
 # Read at import: the autouse fixture in conftest.py clears GIT_LIFT_* before each test.
 UPDATE_GOLDEN = os.environ.get("GIT_LIFT_UPDATE_GOLDEN") == "1"
 GOLDEN = Path(__file__).parent / "golden"
-
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
-CERT = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0b5e9a3c-1f2d-4e5f-8a9b-0c1d2e3f4a5b"
-TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:lift-alerts"
-KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efab-12ab-34cd-56ef-1234567890ab"
-IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api@sha256:" + "a" * 64
-
-BASE = sc.parse(sc.default_document(production=False))
-assert BASE.http_interface is not None
-HTTP = BASE.http_interface
-
-ENVIRONMENTS = {
-    "default-nat": EnvironmentParams(),
-    "no-nat": EnvironmentParams(nat=False),
-    "https": EnvironmentParams(certificate_arn=CERT),
-    "everything": EnvironmentParams(
-        region="us-east-1",
-        vpc_cidr="172.20.0.0/16",
-        public_subnet_cidrs=("172.20.0.0/24", "172.20.1.0/24"),
-        private_subnet_cidrs=("172.20.128.0/18", "172.20.192.0/18"),
-        nat=False,
-        certificate_arn=CERT.replace(REGION, "us-east-1"),
-        notification_topic_arn=TOPIC.replace(REGION, "us-east-1"),
-        internal_load_balancer=True,
-        access_logs_bucket="acme-alb-logs",
-    ),
-    "internal-no-access-logs": EnvironmentParams(internal_load_balancer=True),
-    "existing-vpc": EnvironmentParams(
-        vpc_cidr="172.31.0.0/16",
-        vpc_id="vpc-0a1b2c3d4e5f60718",
-        public_subnet_ids=("subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"),
-        private_subnet_ids=("subnet-0a1b2c3d4e5f60721", "subnet-0a1b2c3d4e5f60722"),
-        certificate_arn=CERT,
-        internal_load_balancer=True,
-    ),
-}
-
-EFS = (
-    sc.EfsVolume("fs-0123456789abcdef0", "/data", security_group_id="sg-0123456789abcdef0"),
-    sc.EfsVolume(
-        "fs-0123456789abcdef1",
-        "/shared",
-        access_point_id="fsap-0123456789abcdef0",
-        read_only=True,
-        security_group_id="sg-0123456789abcdef0",
-    ),
-)
-SERVICES = {
-    "http-public": BASE,
-    "http-public-autoscaling": dataclasses.replace(
-        BASE, desired_count=2, autoscaling=sc.Autoscaling(min=2, max=8, cpu_target=60)
-    ),
-    "http-internal": dataclasses.replace(
-        BASE,
-        http_interface=dataclasses.replace(
-            HTTP,
-            internal=True,
-            container_port=8080,
-            hostnames=("api.internal.example.com",),
-            path_patterns=("/v1/*",),
-            restrict_access_to=("10.0.0.0/8",),
-        ),
-    ),
-    "worker": dataclasses.replace(BASE, http_interface=None, command=("python", "-m", "worker")),
-    "worker-autoscaling-no-logs-no-exec": dataclasses.replace(
-        BASE,
-        http_interface=None,
-        autoscaling=sc.Autoscaling(min=0, max=3, cpu_target=80),
-        logging=sc.Logging(driver="none"),
-        ecs_exec=False,
-    ),
-    "efs": dataclasses.replace(BASE, volumes=EFS),
-    "encrypted-logs": dataclasses.replace(BASE, logging=sc.Logging(kms_key_arn=LOGS_KEY)),
-    "large": dataclasses.replace(BASE, cpu=16384, memory=122880),
-}
-
-
-def secrets_for(service: str, *keys: str) -> dict[str, str]:
-    return {k: f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/staging/{service}/{k}" for k in keys}
-
-
-def render_service(cfg: sc.ServiceConfig, service: str = "api", **overrides: Any) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "image": IMAGE,
-        "secrets": secrets_for(service, "DATABASE_URL", "API_KEY"),
-        "region": REGION,
-        "account_id": ACCOUNT,
-        "kms_key_arn": KMS_KEY,
-    }
-    container = overrides.pop("container", None)
-    kwargs.update(overrides)
-    rendered: dict[str, Any] = json.loads(
-        to_json(service_template(target("staging", service, container), cfg, **kwargs))
-    )
-    return rendered
-
-
-def render_env(params: EnvironmentParams, env: str = "staging") -> dict[str, Any]:
-    rendered: dict[str, Any] = json.loads(to_json(environment_template(environment(env), params)))
-    return rendered
 
 
 def lint(text: str, region: str) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from tests.helpers import GitRepo, Lift, run_in_terminal
+from tests.support.helpers import GitRepo, Lift, run_in_terminal
 
 
 def stored(env: str) -> dict[str, str]:

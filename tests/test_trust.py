@@ -15,8 +15,8 @@ import pytest
 
 from git_lift.errors import ValidationError
 from git_lift.repo import Repo
-from tests.helpers import GitRepo, Lift, run
-from tests.test_hooks import push, put_all, remote_has
+from tests.support.helpers import GitRepo, Lift, run
+from tests.support.hooks import push, put_all, remote_has
 
 HOSTILE_POLICY = (
     '[env "production"]\n\tref = refs/heads/*\n\tdeployOnPush = true\n'

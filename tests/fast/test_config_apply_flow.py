@@ -21,8 +21,8 @@ from git_lift.flows.config_apply import Removal, apply
 from git_lift.flows.context import Context
 from git_lift.options import Options
 from git_lift.target import Target
-from tests.fast.fakes import Clock
-from tests.fast.flow_support import context, git_repo, in_process_aws
+from tests.support.fakes import Clock
+from tests.support.flows import context, git_repo, in_process_aws
 
 SECRETS = ["s3cret-old-token", "s3cret-new-token", "postgres://u:pw@db/x", "gone-value"]
 
@@ -83,7 +83,7 @@ def test_a_change_is_written_and_its_diff_never_shows_a_value(
     assert "- OLD_FLAG" in err
     assert not [s for s in SECRETS if s in out + err]
     assert values(ctx) == desired
-    assert leftovers(ctx) == ["config-undo-staging-payments-api.env"]  # no journal, no edit
+    assert leftovers(ctx) == ["config-undo-staging.payments-api.env"]  # no journal, no edit
 
 
 def test_show_values_shows_old_and_new_values_quoted(

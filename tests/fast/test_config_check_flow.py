@@ -19,8 +19,8 @@ from git_lift.flows.config_check import SampleCheck
 from git_lift.flows.config_report import report_checks
 from git_lift.flows.context import Context
 from git_lift.plan import KeyCheck
-from tests.fast.flow_support import context, git_repo, in_process_aws
-from tests.helpers import GitRepo
+from tests.support.flows import context, git_repo, in_process_aws
+from tests.support.helpers import GitRepo
 
 SAMPLE = ("API_TOKEN", "DATABASE_URL")  # tests/helpers.py's env.sample, sorted
 VALUE = "v4lue-never-shown"

@@ -17,7 +17,7 @@ from git_lift.flows.config_state import Changes, Journal
 from git_lift.flows.context import Context
 from git_lift.flows.local_state import json_object, read_local
 from git_lift.target import Target
-from tests.fast.flow_support import context, git_repo
+from tests.support.flows import context, git_repo
 
 SECRET = "hunter2-database-password"
 

@@ -16,8 +16,8 @@ from git_lift.flows.context import gitlift_digest, in_parallel, is_trusted, trus
 from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.repo import Repo
-from tests.fast.flow_support import context
-from tests.helpers import GitRepo
+from tests.support.flows import context
+from tests.support.helpers import GitRepo
 
 MONOREPO = '[service "api"]\n\tpath = .\n[service "worker"]\n\tpath = worker\n'
 

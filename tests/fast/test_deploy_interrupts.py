@@ -17,8 +17,7 @@ import pytest
 
 from git_lift.aws.store import LockHeld, Release
 from git_lift.errors import INTERRUPTED, Interrupted
-from tests.fast.fakes import ARN, World, replace_head, world
-from tests.fast.test_deploy_paths import behaves, ship
+from tests.support.fakes import ARN, World, behaves, replace_head, ship, world
 
 TAG = "lift/staging/payments-api/1"
 

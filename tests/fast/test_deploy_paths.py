@@ -5,33 +5,23 @@ Plan, lock, waiter, rollback and record are the real code (ship_plan.execute, ex
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from git_lift.aws.store import LockHeld, LockLost, Release
 from git_lift.errors import DeployFailed
-from git_lift.flows.image import ImageSource
-from git_lift.flows.ship_plan import execute, plan_ship, show
-from tests.fast.fakes import ARN, NEW_IMAGE, World, replace_head, world
-
-SHA = "c0ffee" + "0" * 34
-OLD, NEW = ARN.format(1), ARN.format(2)
-TIMEOUT = 900.0
-
-
-def behaves(new: str, old: str = "start") -> Callable[[str], str]:
-    """Tasks of the shipped revision do `new`, those of the running one `old`."""
-    return lambda arn: old if arn == OLD else new
-
-
-def ship(w: World, *, timeout: float = TIMEOUT) -> int:
-    uri, _, digest = NEW_IMAGE.partition("@")
-    source = ImageSource("given", uri, "", digest)
-    plan = plan_ship(w.ctx, w.target, SHA, source, {}, timeout=timeout)
-    show(plan)
-    return execute(w.ctx, plan)
+from tests.support.fakes import (
+    NEW,
+    NEW_IMAGE,
+    OLD,
+    TIMEOUT,
+    World,
+    behaves,
+    replace_head,
+    ship,
+    world,
+)
 
 
 def record(w: World) -> Release:

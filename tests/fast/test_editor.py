@@ -16,7 +16,7 @@ from git_lift import ui
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows import editor
 from git_lift.repo import Repo
-from tests.helpers import GitRepo, editor_script
+from tests.support.helpers import GitRepo, editor_script
 
 SECRET = "DATABASE_URL=postgres://app:s3cret@db/app\n"
 

@@ -16,7 +16,7 @@ from git_lift.errors import DeployFailed, LiftError
 from git_lift.flows import pinned
 from git_lift.flows.context import Context
 from git_lift.target import Target
-from tests.fast.flow_support import context, git_repo, in_process_aws
+from tests.support.flows import context, git_repo, in_process_aws
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from git_lift.aws.ecs import Ecs
-from git_lift.aws.store import Release, Store
+from git_lift.aws.store import Release
 from git_lift.commands.rollback import rollback_plan
 from git_lift.errors import DeployFailed, LiftError
 from git_lift.flows.executor import execute
@@ -18,15 +17,10 @@ from git_lift.flows.image import ImageSource
 from git_lift.flows.release_plan import Phase, ReleasePlan, Run, Step, StepFailed, steps_of
 from git_lift.flows.release_steps import RecordRelease
 from git_lift.flows.ship_plan import plan_ship, show
-from git_lift.repo import Repo
-from tests.fast.fakes import (
+from tests.support.fakes import (
     ARN,
     NEW_IMAGE,
-    FakeEcs,
-    FakeRepo,
-    FakeStore,
     World,
-    orphans,
     world,
 )
 
@@ -196,9 +190,3 @@ def test_a_rollback_is_a_plan_that_reuses_its_release_task_definition(tmp_path: 
         "record",
     ]
     assert plan.record.rolled_back_from == 4 and plan.record.deployed_by == "Test Dev"
-
-
-def test_the_fakes_have_no_method_their_real_interface_lacks() -> None:
-    assert orphans(FakeEcs, Ecs) == []
-    assert orphans(FakeStore, Store) == ["head"]  # the fake's own view for tests
-    assert orphans(FakeRepo, Repo) == []

@@ -11,7 +11,7 @@ import pytest
 
 from git_lift.errors import UsageError, ValidationError
 from git_lift.repo import ConfigEntry, Repo, read_config_file, redact_url
-from tests.helpers import ENV_SAMPLE, GitRepo, run
+from tests.support.helpers import ENV_SAMPLE, GitRepo, run
 
 NOTES = "refs/notes/lift"
 

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.faults.proxy import Fault, FaultProxy, fault_proxy, wait_until  # noqa: F401
-from tests.helpers import GitRepo, Lift, editor_script, run
+from tests.support.helpers import GitRepo, Lift, editor_script, run
+from tests.support.proxy import Fault, FaultProxy, wait_until
 
 KEEP = {"GIT_EDITOR": "true"}  # --resume: save the text as it opens
 BRIEF = {"AWS_MAX_ATTEMPTS": "2"}  # a network that stays down: fail in seconds, not minutes

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from git_lift import proc
-from tests.helpers import Lift, editor_script
-from tests.test_hooks import put
+from tests.support.helpers import Lift, editor_script
+from tests.support.hooks import put
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])

@@ -11,7 +11,7 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from tests.faults.proxy import Fault, FaultProxy, fault_proxy  # noqa: F401
+from tests.support.proxy import Fault, FaultProxy
 
 
 def ssm(proxy: FaultProxy, attempts: int = 1, read_timeout: float = 5) -> Any:

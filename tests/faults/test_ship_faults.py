@@ -22,16 +22,9 @@ from typing import Any
 import pytest
 
 from git_lift.sandbox.server import SandboxServer
-from tests.ecs_support import running_task_definition, target
-from tests.helpers import GitRepo, Lift
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
-from tests.test_ship import shipping, store  # noqa: F401  (fixture)
+from tests.support.ecs import running_task_definition, store, target
+from tests.support.helpers import GitRepo, Lift
+from tests.support.image import needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 

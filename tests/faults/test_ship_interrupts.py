@@ -24,15 +24,9 @@ import pytest
 
 from git_lift.aws.store import Store
 from git_lift.sandbox.local_registry import RegistryHandle
-from tests.ecs_support import make_shippable, target
-from tests.helpers import GitRepo, Lift
-from tests.image_support import (  # noqa: F401  (fixtures)
-    buildah_root,
-    buildah_storage,
-    local_registry,
-    needs_buildah,
-    needs_registry,
-)
+from tests.support.ecs import make_shippable, target
+from tests.support.helpers import GitRepo, Lift
+from tests.support.image import needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 

@@ -1,12 +1,8 @@
-"""Fixtures and helpers for tests that build and push real images.
+"""Helpers for tests that build and push real images.
 
-Import the fixtures into a test module (or a conftest) to use them:
-
-    from tests.image_support import buildah_root, buildah_storage, local_registry  # noqa: F401
-
-`local_registry` is Debian's docker-registry on a free loopback port, one per session;
-`buildah_root` points GIT_LIFT_BUILDAH_ROOT at a session temp folder (import `buildah_storage`
-with it). Both skip the test, with the reason, when the tool is absent (`.ci/run` installs both).
+Their fixtures live in tests/conftest.py: `local_registry` is Debian's docker-registry on a free
+loopback port, one per session; `buildah_root` points GIT_LIFT_BUILDAH_ROOT at a session temp
+folder. Both skip the test, with the reason, when the tool is absent (`.ci/run` installs both).
 """
 
 from __future__ import annotations
@@ -14,15 +10,15 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from git_lift import proc
-from git_lift.build import ROOT_VARIABLE, BuildahBuilder
+from git_lift.build import BuildahBuilder
 from git_lift.registry import blob, manifest
-from git_lift.sandbox.local_registry import RegistryHandle, find_registry_binary, start_registry
+from git_lift.sandbox.local_registry import find_registry_binary
 
 HAVE_BUILDAH = proc.which("buildah") is not None
 HAVE_REGISTRY = find_registry_binary() is not None
@@ -33,31 +29,6 @@ needs_buildah = pytest.mark.skipif(
 needs_registry = pytest.mark.skipif(
     not HAVE_REGISTRY, reason="docker-registry is not installed (apt-get install docker-registry)"
 )
-
-
-@pytest.fixture(scope="session")
-def buildah_storage(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One buildah storage root for the whole session: layers are reused between tests."""
-    if not HAVE_BUILDAH:
-        pytest.skip("buildah is not installed (apt-get install buildah)")
-    return str(tmp_path_factory.mktemp("buildah"))
-
-
-@pytest.fixture
-def buildah_root(buildah_storage: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The session's buildah root, exported as GIT_LIFT_BUILDAH_ROOT for this test so that
-    `detect_builder()` and `git lift` subprocesses use it (conftest clears GIT_LIFT_* first)."""
-    monkeypatch.setenv(ROOT_VARIABLE, buildah_storage)
-    return buildah_storage
-
-
-@pytest.fixture(scope="session")
-def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryHandle]:
-    """A real registry on 127.0.0.1:<free port>, stopped at the end of the session."""
-    if not HAVE_REGISTRY:
-        pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
-    with start_registry(str(tmp_path_factory.mktemp("registry"))) as handle:
-        yield handle
 
 
 def write_scratch_context(

@@ -8,9 +8,9 @@ from typing import Any
 
 from moto.ecs.models import ecs_backends
 
-from tests.ecs_support import create_service
-from tests.helpers import GitRepo
-from tests.infra_support import put_config
+from tests.support.ecs import create_service
+from tests.support.helpers import GitRepo
+from tests.support.infra import put_config
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 

@@ -1,11 +1,8 @@
 """A fault-injecting HTTP proxy on loopback, in front of the sandbox's moto server.
 
-Import the fixture into a test module (or a conftest) to use it:
-
-    from tests.faults.proxy import Fault, fault_proxy  # noqa: F401
-
-`fault_proxy` starts a proxy in front of the `aws` sandbox and points AWS_ENDPOINT_URL at it
-(subprocesses inherit it), passing everything through until a test adds faults:
+The `fault_proxy` fixture (tests/conftest.py) starts a proxy in front of the `aws` sandbox and
+points AWS_ENDPOINT_URL at it (subprocesses inherit it), passing everything through until a
+test adds faults:
 
     fault_proxy.add(Fault("cut", action="PutParameter", after=20, sticky=True))
     fault_proxy.add(Fault("cut", rate=0.2, seed=7))            # 20% of requests dropped
@@ -26,13 +23,10 @@ import http.client
 import random
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 
@@ -179,17 +173,6 @@ class FaultProxy:
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
         return Handler
-
-
-@pytest.fixture
-def fault_proxy(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """A proxy in front of the clean sandbox; AWS_ENDPOINT_URL points at the proxy."""
-    proxy = FaultProxy(aws.url).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
 
 
 def wait_until(condition: Any, timeout: float = 30.0) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from git_lift.aws.store import Store
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
@@ -92,3 +93,8 @@ def make_shippable(repo: Any, registry_address: str, monkeypatch: Any) -> None:
         ssm.put_parameter(
             Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString"
         )
+
+
+def store() -> Store:
+    """The release table, as git lift reads it, on the sandbox."""
+    return Store(boto3.client("dynamodb", region_name="eu-west-1"))

@@ -12,8 +12,8 @@ from git_lift.aws.factory import Aws
 from git_lift.flows.context import Context, load_settings
 from git_lift.options import Options
 from git_lift.repo import Repo
-from tests.fast.fakes import Clock
-from tests.helpers import GitRepo
+from tests.support.fakes import Clock
+from tests.support.helpers import GitRepo
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -1,0 +1,101 @@
+"""`FakeAws`: the factory of AWS wrappers (aws/factory.py) over in-memory fakes of one account,
+so that a real Context runs commands and flows in-process. Each fake keeps its state here,
+where the test looks: `aws.ssm` (parameters), `aws.store` (the table), `aws.ecs_services`,
+`aws.cfn`, `aws.secrets`, `aws.log_groups`, `aws.buckets`, `aws.ecr_repos`. Nothing reaches
+boto3: a wrapper without a fake fails, naming what is missing. The methods are typed as the
+real factory's (tests/fast/test_fakes.py compares them); the test reads the fakes' state here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from git_lift.aws.cfn import CloudFormation
+from git_lift.aws.ecr import Ecr
+from git_lift.aws.ecs import Ecs
+from git_lift.aws.factory import Aws
+from git_lift.aws.logs import LogEvent, Logs
+from git_lift.aws.secrets import Snapshots
+from git_lift.aws.ssm import NamesSeen, ParameterStore
+from git_lift.aws.store import Store
+from git_lift.aws.templates_bucket import TemplatesBucket
+from git_lift.settings import Settings
+from git_lift.target import Target
+from tests.support.fakes.cfn import FakeCloudFormation, FakeTemplatesBucket
+from tests.support.fakes.clock import Clock
+from tests.support.fakes.ecs import FakeEcs
+from tests.support.fakes.images import FakeEcr
+from tests.support.fakes.logs import FakeLogs
+from tests.support.fakes.secrets import FakeSnapshots, Secrets
+from tests.support.fakes.ssm import FakeParameterStore, Parameters
+from tests.support.fakes.table import FakeStore
+
+if TYPE_CHECKING:
+    from git_lift.aws.clients import Clients
+
+
+class FakeAws(Aws):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        tasks: Callable[[str], str] = lambda arn: "start",
+        breaker: bool = True,
+        hook: bool = False,
+    ) -> None:
+        self.fake_clock = clock or Clock()
+        tick = self.fake_clock
+        super().__init__(settings, hook=hook, sleep=tick.sleep, clock=tick, wall_clock=tick)
+        self.ssm = Parameters(tick)
+        self.store = FakeStore(tick)
+        self.tasks, self.breaker = tasks, breaker
+        self.ecs_services: dict[tuple[str, str], FakeEcs] = {}
+        self.cfn = FakeCloudFormation(tick.sleep, tick)
+        self.secrets = Secrets()
+        self.log_groups: dict[str, list[LogEvent]] = {}
+        self.buckets: dict[str, dict[str, str]] = {}
+        self.ecr_repos = FakeEcr()
+        self.plain: dict[str, Any] = {}  # clients for `client()`, if a test needs one
+
+    def clients(self, env: str | None = None) -> Clients:
+        raise AssertionError("in-process tests have no boto3 clients: use a fake wrapper")
+
+    def parameters(self, target: Target, seen: NamesSeen | None = None) -> ParameterStore:
+        return FakeParameterStore(self.ssm, target, self.settings.kms_key, seen)
+
+    def table(self, env: str | None = None) -> Store:
+        return self.store
+
+    def ecs(self, target: Target) -> Ecs:
+        key = (target.env, target.name)
+        if key not in self.ecs_services:
+            self.ecs_services[key] = FakeEcs(target, tasks=self.tasks, breaker=self.breaker)
+        return self.ecs_services[key]
+
+    def ecs_of(self, target: Target) -> FakeEcs:
+        """The fake behind `ecs(target)`, typed as the fake, for the test to drive and read."""
+        found = self.ecs(target)
+        assert isinstance(found, FakeEcs)
+        return found
+
+    def stacks(self, env: str | None = None) -> CloudFormation:
+        return self.cfn
+
+    def templates_bucket(self, env: str, bucket: str) -> TemplatesBucket:
+        return FakeTemplatesBucket(self.buckets.setdefault(bucket, {}), bucket)
+
+    def logs(self, target: Target) -> Logs:
+        return FakeLogs(self.log_groups, target)
+
+    def snapshots(self, target: Target) -> Snapshots:
+        return FakeSnapshots(self.secrets, target)
+
+    def ecr(self, env: str | None = None) -> Ecr:
+        return self.ecr_repos
+
+    def client(self, service: str, env: str | None = None) -> Any:
+        if service not in self.plain:
+            raise AssertionError(f"no fake {service} client: set aws.plain[{service!r}]")
+        return self.plain[service]

@@ -1,0 +1,160 @@
+"""ECS for one service, in memory: one step of a rollout per DescribeServices.
+
+A deployment of a task definition whose tasks "start" gains a running task per look until it
+completes; one whose tasks "crash" loses a task per look and, with the circuit breaker on,
+fails after BREAKER_AFTER of them while ECS brings the deployment before it back; one whose
+tasks "hang" stays pending for ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from git_lift.aws.ecs import Deployment, Ecs, Event, ServiceState, StoppedTask
+from git_lift.errors import LiftError
+from git_lift.target import Target
+from tests.support.fakes.client import NoClient
+
+BREAKER_AFTER = 2  # failed tasks after which the fake circuit breaker fails a deployment
+ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/staging-payments-api:{}"
+SERVICE_ARN = "arn:aws:ecs:eu-west-1:123456789012:service/lift-staging/payments-api"
+OLD_IMAGE = "registry.example.com/payments-api@sha256:" + "1" * 64
+NEW_IMAGE = "registry.example.com/payments-api@sha256:" + "2" * 64
+
+
+@dataclass
+class FakeDeployment:
+    id: str
+    task_definition: str
+    status: str = "PRIMARY"
+    rollout_state: str = "IN_PROGRESS"
+    running: int = 0
+    failed: int = 0
+    reason: str = ""
+
+    def frozen(self, desired: int) -> Deployment:
+        return Deployment(
+            self.id,
+            self.status,
+            self.task_definition,
+            self.rollout_state,
+            self.reason,
+            desired,
+            self.running,
+            0,
+            self.failed,
+        )
+
+
+class FakeEcs(Ecs):
+    """One ECS service running revision 1 of its family at the desired count."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        tasks: Callable[[str], str] = lambda arn: "start",
+        breaker: bool = True,
+    ) -> None:
+        super().__init__(NoClient("ecs"), target)
+        self.tasks = tasks  # what tasks of a task definition do: "start", "crash" or "hang"
+        self.breaker = breaker
+        self.desired = 2
+        first = ARN.format(1)
+        self.definitions: dict[str, dict[str, Any]] = {first: definition(first, OLD_IMAGE)}
+        self.deployments = [FakeDeployment("ecs-svc/1", first, "PRIMARY", "COMPLETED", 2)]
+        self.deployed: list[str] = []  # task definitions UpdateService was asked to run
+        self.deregistered: list[str] = []
+        self.on_poll: Callable[[int], None] = lambda polls: None
+        self.polls = 0
+        self.sessions: list[tuple[str, str]] = []  # ECS Exec: (container, command)
+        self.region = "eu-west-1"
+
+    @property
+    def running_definition(self) -> str:
+        return next(d.task_definition for d in self.deployments if d.status == "PRIMARY")
+
+    def describe(self) -> ServiceState:
+        self.polls += 1
+        self.on_poll(self.polls)
+        self._step()
+        return ServiceState(
+            SERVICE_ARN,
+            self.running_definition,
+            self.desired,
+            sum(d.running for d in self.deployments),
+            [d.frozen(self.desired) for d in self.deployments],
+            [Event("e1", "(service payments-api) has reached a steady state.")],
+        )
+
+    def _step(self) -> None:
+        primary = next(d for d in self.deployments if d.status == "PRIMARY")
+        if primary.rollout_state != "IN_PROGRESS":
+            return
+        behaviour = self.tasks(primary.task_definition)
+        if behaviour == "hang":
+            return
+        if behaviour == "start":
+            primary.running += 1
+            if primary.running >= self.desired:
+                primary.rollout_state = "COMPLETED"
+                self.deployments = [primary]
+            return
+        primary.failed += 1
+        if self.breaker and primary.failed >= BREAKER_AFTER:
+            primary.rollout_state = "FAILED"
+            primary.reason = "ECS deployment circuit breaker: tasks failed to start."
+            before = next(d for d in self.deployments if d is not primary)
+            self._start(before.task_definition)
+
+    def _start(self, task_definition: str) -> str:
+        for deployment in self.deployments:
+            deployment.status = "ACTIVE"
+        new = FakeDeployment(f"ecs-svc/{len(self.deployed) + 10}", task_definition)
+        self.deployments.append(new)
+        return new.id
+
+    def deploy(self, task_definition_arn: str) -> str | None:
+        self.deployed.append(task_definition_arn)
+        return self._start(task_definition_arn)
+
+    def task_definition(self, arn: str) -> dict[str, Any]:
+        return dict(self.definitions[arn])
+
+    def register(self, definition: dict[str, Any]) -> str:
+        arn = ARN.format(len(self.definitions) + 1)
+        self.definitions[arn] = {**definition, "taskDefinitionArn": arn}
+        return arn
+
+    def deregister(self, arn: str) -> None:
+        self.deregistered.append(arn)
+
+    def stopped_tasks(self, deployment_id: str) -> list[StoppedTask]:
+        found = next(d for d in self.deployments if d.id == deployment_id)
+        return [
+            StoppedTask(f"arn:task/{deployment_id}-{n}", "Essential container in task exited", [])
+            for n in range(found.failed)
+        ]
+
+    def image(self, task_definition_arn: str, container: str) -> str | None:
+        return str(self.definitions[task_definition_arn]["containerDefinitions"][0]["image"])
+
+    def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:
+        if not any(d.running for d in self.deployments):
+            raise LiftError(
+                f"{self.service} has no running task in {self.env}",
+                hint=f"see why: git lift status -e {self.env}",
+            )
+        self.sessions.append((container, command))
+        session = {"sessionId": f"ecs-execute-command-{len(self.sessions)}", "streamUrl": "wss://x"}
+        return session, self.region
+
+
+def definition(arn: str, image: str) -> dict[str, Any]:
+    return {
+        "taskDefinitionArn": arn,
+        "family": "staging-payments-api",
+        "containerDefinitions": [{"name": "payments-api", "image": image, "secrets": []}],
+    }

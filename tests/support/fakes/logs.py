@@ -1,0 +1,24 @@
+"""CloudWatch Logs in memory: each log group's events, oldest first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from git_lift.aws.logs import LogEvent, Logs
+from git_lift.errors import LiftError
+from git_lift.target import Target
+from tests.support.fakes.client import NoClient
+
+
+class FakeLogs(Logs):
+    def __init__(self, groups: dict[str, list[LogEvent]], target: Target) -> None:
+        super().__init__(NoClient("logs"), target)  # type: ignore[arg-type]
+        self.groups = groups  # a group the service stack made exists, if empty
+
+    def events(self, start_ms: int) -> Iterator[LogEvent]:
+        if self.group not in self.groups:
+            raise LiftError(
+                f"there is no log group {self.group}",
+                hint=f"the service stack creates it: git lift service create -e {self.env}",
+            )
+        yield from (e for e in self.groups[self.group] if e.timestamp >= start_ms)
