@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
-from git_lift.commands.infra_service_edit import Edited
 from git_lift.errors import OK, ValidationError
 from git_lift.flows.config_check import sample_keys
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.flows.environment_record import find_record
+from git_lift.flows.service_edit import Edited
+from git_lift.flows.service_stack import DeployOptions, stored
 from git_lift.settings import EnvironmentSettings
 from git_lift.target import Target
 
@@ -88,8 +90,8 @@ def require_shippable(ctx: Context, t: Target) -> None:
 
 def plan(ctx: Context, env: str) -> SetupPlan:
     t = ctx.target(env)
-    record = ctx.aws.table(t.env).environment(t.env)
-    document = infra_service.stored(ctx, t) if record is not None else None
+    record = find_record(ctx, t.env)
+    document = stored(ctx, t) if record is not None else None
     names = ctx.parameter_names(t)
     keys = sample_keys(ctx, t.service)
     return SetupPlan(
@@ -134,7 +136,7 @@ def create_service(ctx: Context, env: str) -> None:
     doc = servicecfg.default_document(t.environment.confirm)
     edited = Edited(doc, servicecfg.parse(doc), json.dumps(doc, indent=2))
     resume = infra_service.command(t, "create", " --resume")
-    infra_service.apply(ctx, t, None, edited, infra_service.DeployOptions(), resume)
+    infra_service.apply(ctx, t, None, edited, DeployOptions(), resume)
 
 
 def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
