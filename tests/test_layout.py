@@ -6,6 +6,7 @@ arrow up)."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -250,3 +251,104 @@ def test_the_checker_finds_a_library_away_from_home(tmp_path: Path) -> None:
         "git_lift.flows.deploy:2 imports botocore.exceptions.ClientError",
         "git_lift.repo:1 imports subprocess",
     ]
+
+
+# Issue 19: commands reach AWS and git through flows, and through typed wrappers only.
+
+COMMANDS = PACKAGE / "commands"
+# The one command made of the others (`setup`: env create, service create, config set, ship).
+COMPOSITE_COMMANDS = ("git_lift.commands.setup",)
+# Temporary: the release plan (branch `plan`, issue 19's release work) turns ship, promote,
+# rollback, cancel and the tag-push release into one plan and its executor, which removes
+# these arrows. Delete each here when that work lands; add none.
+PLAN_ARROWS = {
+    ("git_lift.commands.ship", "git_lift.commands.promote"),  # the release gate
+    ("git_lift.commands.cancel", "git_lift.commands.ship"),  # DEFAULT_TIMEOUT
+    ("git_lift.commands.hook_checks", "git_lift.commands.ship"),  # ship_pushed
+}
+# `ctx.aws.` and `ctx.repo.` calls left in commands/: each one moved into a flow (named for
+# what it does) lowers this; it never goes up.
+CONTEXT_CALLS_IN_COMMANDS = 25  # 17 of them in ship, promote, rollback, cancel (the plan work)
+CONTEXT_CALL = re.compile(r"\bctx\.(?:aws|repo)\.")
+
+
+def plain_clients(root: Path) -> list[str]:
+    """Calls that get a raw boto3 client (`.client(`, `.clients(`, `Clients(`) outside aws/."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        if module == f"{root.name}.aws" or module.startswith(f"{root.name}.aws."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("client", "clients", "Clients"):
+                found.append(f"{module}:{node.lineno} calls {name}(")
+    return found
+
+
+def command_arrows(root: Path) -> list[tuple[str, str]]:
+    """(command, command it imports), but for the composite ones."""
+    package = f"{root.name}.commands"
+    return sorted(
+        {
+            (module, target)
+            for module, targets in imports(root).items()
+            for _, target in targets
+            if module.startswith(package + ".")
+            and target.startswith(package + ".")
+            and target != module
+            and module not in COMPOSITE_COMMANDS
+        }
+    )
+
+
+def context_calls(folder: Path) -> int:
+    return sum(len(CONTEXT_CALL.findall(p.read_text())) for p in folder.rglob("*.py"))
+
+
+def test_no_plain_aws_client_outside_the_aws_package() -> None:
+    assert plain_clients(PACKAGE) == []
+
+
+def test_commands_import_no_command_but_setup() -> None:
+    assert [a for a in command_arrows(PACKAGE) if a not in PLAN_ARROWS] == []
+
+
+def test_commands_make_ever_fewer_aws_and_git_calls_of_their_own() -> None:
+    found = context_calls(COMMANDS)
+    assert found <= CONTEXT_CALLS_IN_COMMANDS, "move them into flows named for what they do"
+
+
+def test_click_context_and_git_lift_context_have_different_names() -> None:
+    clashing = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted((PACKAGE / "cli").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.arg) and node.arg == "ctx"
+    ]
+    assert clashing == [], "click's context is click_ctx in cli/; ctx is git lift's Context"
+
+
+def test_the_checkers_find_a_plain_client_and_a_command_importing_a_command(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "aws/clients.py": "def f(s):\n    return s.client('ecs')\n",
+            "commands/adopt.py": "def f(ctx):\n    return ctx.aws.client('ecs')\n",
+            "commands/init.py": "from git_lift.commands import hooks\n",
+            "commands/hooks.py": "def g(ctx):\n    ctx.repo.head_sha()\n    ctx.aws.table()\n",
+            "commands/setup.py": "from git_lift.commands import init\n",
+            "flows/x.py": "from git_lift.aws.clients import Clients\nClients(None)\n",
+        },
+    )
+    assert plain_clients(root) == [
+        "git_lift.commands.adopt:2 calls client(",
+        "git_lift.flows.x:2 calls Clients(",
+    ]
+    assert command_arrows(root) == [("git_lift.commands.init", "git_lift.commands.hooks")]
+    assert context_calls(root / "commands") == 3

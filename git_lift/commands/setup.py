@@ -12,12 +12,13 @@ is prepared, not shipped: the push is its one release of the commit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
 from git_lift.errors import OK, ValidationError
+from git_lift.flows.committed import require_committed
 from git_lift.flows.config_check import sample_keys
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
@@ -57,24 +58,6 @@ class SetupPlan:
             if self.ships
             else f"then: nothing shipped ({self.env} releases when you push a ref it maps to)",
         ]
-
-
-def require_committed(ctx: Context, paths: list[str]) -> None:
-    """What ships or releases is the commit, with its own .gitlift and env.sample: a version
-    only in the work tree (or only staged) would be set up here and not be what runs."""
-    head = ctx.repo.head_sha()
-    local = [
-        path
-        for path in paths
-        if (ctx.repo.workdir / path).is_file()
-        and ctx.repo.read_file_at(head, path) != (ctx.repo.workdir / path).read_text("utf-8")
-    ]
-    if local:
-        raise ValidationError(
-            f"{', '.join(local)} {'is' if len(local) == 1 else 'are'} not committed: setup "
-            f"prepares and ships {head[:12]}, with its own {', '.join(local)}",
-            hint=f"git add {' '.join(local)} && git commit, then run setup again",
-        )
 
 
 def require_shippable(ctx: Context, t: Target) -> None:
@@ -162,7 +145,7 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
         unattended=False,
     )
     values = ask_values(p.env, p.missing_keys) if given is None else given
-    confirmed = replace(ctx, options=replace(ctx.options, yes=True))  # asked once, above
+    confirmed = ctx.answered()  # asked once, above
     if p.create_environment:
         infra_env.create(confirmed, p.env, infra_env.EnvFlags(), ask=False)
     if values:
