@@ -352,3 +352,38 @@ def test_the_checkers_find_a_plain_client_and_a_command_importing_a_command(
     ]
     assert command_arrows(root) == [("git_lift.commands.init", "git_lift.commands.hooks")]
     assert context_calls(root / "commands") == 3
+
+
+def context_copies(root: Path) -> list[str]:
+    """`replace(ctx, ...)` outside flows/context.py: a Context copied with changes, where a
+    method of Context would say what the copy is for."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        if module == f"{root.name}.flows.context":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            if name == "replace" and isinstance(first, ast.Name) and first.id == "ctx":
+                found.append(f"{module}:{node.lineno}")
+    return found
+
+
+def test_a_context_is_copied_only_by_a_method_that_says_why() -> None:
+    assert context_copies(PACKAGE) == [], "add a Context method (in_hook, answered, reloaded...)"
+
+
+def test_the_checker_finds_a_context_copied_in_a_command(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "commands/hook_checks.py": "from dataclasses import replace\nreplace(ctx, hook=True)\n",
+            "flows/context.py": "import dataclasses\ndataclasses.replace(ctx, hook=True)\n",
+            "flows/x.py": "replace(check, keys=())\n",
+        },
+    )
+    assert context_copies(root) == ["git_lift.commands.hook_checks:2"]
