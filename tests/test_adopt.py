@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from git_lift.commands.adopt import inspect
 from git_lift.errors import ValidationError
+from git_lift.flows.adoption import inspect
 from tests.support.helpers import GitRepo, Lift
 
 CLUSTER, ECS_SERVICE = "cluster-staging", "payments-api-staging-PaymentsApi-1X2Y3Z"

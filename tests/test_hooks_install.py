@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from git_lift.commands.hooks import shim
+from git_lift.flows.hook_shims import shim
 from tests.support.helpers import ENV_SAMPLE, GitRepo, Lift, run
 from tests.support.hooks import commit, push, put, put_all, remote_has
 

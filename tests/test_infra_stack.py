@@ -18,8 +18,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, Stack, StackEvent, root_cause
-from git_lift.commands import infra_env, infra_service_edit
+from git_lift.commands import infra_env
 from git_lift.errors import AwsError, LiftError, UsageError
+from git_lift.flows import service_edit
 from git_lift.flows.infra_stack import (
     Progress,
     current_stack,
@@ -388,11 +389,11 @@ def test_a_subnet_pair_needs_two_cidrs() -> None:
 
 
 def test_comments_are_blanked_so_json_errors_keep_their_line_numbers() -> None:
-    text = infra_service_edit.editor_text({"cpu": 256, "memory": 512}, ["Header."])
+    text = service_edit.editor_text({"cpu": 256, "memory": 512}, ["Header."])
     assert text.startswith("# Header.\n# JSON;")
     broken = text.replace('"memory": 512', '"memory": 512,')
     with pytest.raises(ServiceConfigError) as info:
-        infra_service_edit.parse_text(broken)
+        service_edit.parse_text(broken)
     line = broken.split("\n").index("}") + 1
     assert info.value.problems == [
         f"line {line}, column 1: Expecting property name enclosed in double quotes"
@@ -400,21 +401,21 @@ def test_comments_are_blanked_so_json_errors_keep_their_line_numbers() -> None:
 
 
 def test_problems_replace_earlier_problems_at_the_top() -> None:
-    text = infra_service_edit.editor_text(default_document(production=False), ["Header."])
-    once = infra_service_edit.with_problems(text, ["$.cpu: bad", "$.memory: bad"])
-    twice = infra_service_edit.with_problems(once, ["$.cpu: still bad"])
+    text = service_edit.editor_text(default_document(production=False), ["Header."])
+    once = service_edit.with_problems(text, ["$.cpu: bad", "$.memory: bad"])
+    twice = service_edit.with_problems(once, ["$.cpu: still bad"])
     assert twice.split("\n")[:2] == [
         "#! 1 problem to fix, then save again:",
         "#!   $.cpu: still bad",
     ]
     assert twice.count("#!") == 2
-    doc, cfg = infra_service_edit.parse_text(twice)
+    doc, cfg = service_edit.parse_text(twice)
     assert doc == default_document(production=False) and cfg.cpu == 256
 
 
 def test_a_document_that_is_not_an_object_is_a_problem_with_a_path() -> None:
     with pytest.raises(ServiceConfigError) as info:
-        infra_service_edit.parse_text("[1, 2]")
+        service_edit.parse_text("[1, 2]")
     assert info.value.problems[0].startswith("$")
 
 

@@ -6,6 +6,7 @@ arrow up)."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -275,19 +276,6 @@ def test_the_checker_finds_a_library_away_from_home(tmp_path: Path) -> None:
     ]
 
 
-def test_no_command_imports_ship_or_promote() -> None:
-    """What ship, cancel and a pushed tag's release share with another command (the release
-    gate, ship's default timeout, ship_pushed) lives in flows: a command is an entry point."""
-    arrows = [
-        f"{module}:{line} imports {name}"
-        for module, found in imports(PACKAGE).items()
-        if module.startswith("git_lift.commands.")
-        for line, name in found
-        if name in ("git_lift.commands.ship", "git_lift.commands.promote")
-    ]
-    assert arrows == []
-
-
 def test_the_checker_finds_a_test_module_imported_by_another(tmp_path: Path) -> None:
     root = tmp_path / "tests"
     for name, text in {
@@ -304,3 +292,131 @@ def test_the_checker_finds_a_test_module_imported_by_another(tmp_path: Path) -> 
         "tests.fast.test_b:1 imports tests.test_a.X",
         "tests.fast.test_c:1 imports tests.test_a.X",
     ]
+
+
+# Issue 19: commands reach AWS and git through flows, and through typed wrappers only.
+
+COMMANDS = PACKAGE / "commands"
+# The one command made of the others (`setup`: env create, service create, config set, ship).
+COMPOSITE_COMMANDS = ("git_lift.commands.setup",)
+# `ctx.aws.` and `ctx.repo.` calls left in commands/: each one moved into a flow (named for
+# what it does) lowers this; it never goes up.
+CONTEXT_CALLS_IN_COMMANDS = 13
+CONTEXT_CALL = re.compile(r"\bctx\.(?:aws|repo)\.")
+
+
+def plain_clients(root: Path) -> list[str]:
+    """Calls that get a raw boto3 client (`.client(`, `.clients(`, `Clients(`) outside aws/."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        if module == f"{root.name}.aws" or module.startswith(f"{root.name}.aws."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("client", "clients", "Clients"):
+                found.append(f"{module}:{node.lineno} calls {name}(")
+    return found
+
+
+def command_arrows(root: Path) -> list[tuple[str, str]]:
+    """(command, command it imports), but for the composite ones."""
+    package = f"{root.name}.commands"
+    return sorted(
+        {
+            (module, target)
+            for module, targets in imports(root).items()
+            for _, target in targets
+            if module.startswith(package + ".")
+            and target.startswith(package + ".")
+            and target != module
+            and module not in COMPOSITE_COMMANDS
+        }
+    )
+
+
+def context_calls(folder: Path) -> int:
+    return sum(len(CONTEXT_CALL.findall(p.read_text())) for p in folder.rglob("*.py"))
+
+
+def test_no_plain_aws_client_outside_the_aws_package() -> None:
+    assert plain_clients(PACKAGE) == []
+
+
+def test_commands_import_no_command_but_setup() -> None:
+    assert command_arrows(PACKAGE) == []
+
+
+def test_commands_make_ever_fewer_aws_and_git_calls_of_their_own() -> None:
+    found = context_calls(COMMANDS)
+    assert found <= CONTEXT_CALLS_IN_COMMANDS, "move them into flows named for what they do"
+
+
+def test_click_context_and_git_lift_context_have_different_names() -> None:
+    clashing = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted((PACKAGE / "cli").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.arg) and node.arg == "ctx"
+    ]
+    assert clashing == [], "click's context is click_ctx in cli/; ctx is git lift's Context"
+
+
+def test_the_checkers_find_a_plain_client_and_a_command_importing_a_command(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "aws/clients.py": "def f(s):\n    return s.client('ecs')\n",
+            "commands/adopt.py": "def f(ctx):\n    return ctx.aws.client('ecs')\n",
+            "commands/init.py": "from git_lift.commands import hooks\n",
+            "commands/hooks.py": "def g(ctx):\n    ctx.repo.head_sha()\n    ctx.aws.table()\n",
+            "commands/setup.py": "from git_lift.commands import init\n",
+            "flows/x.py": "from git_lift.aws.clients import Clients\nClients(None)\n",
+        },
+    )
+    assert plain_clients(root) == [
+        "git_lift.commands.adopt:2 calls client(",
+        "git_lift.flows.x:2 calls Clients(",
+    ]
+    assert command_arrows(root) == [("git_lift.commands.init", "git_lift.commands.hooks")]
+    assert context_calls(root / "commands") == 3
+
+
+def context_copies(root: Path) -> list[str]:
+    """`replace(ctx, ...)` outside flows/context.py: a Context copied with changes, where a
+    method of Context would say what the copy is for."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(root, path)
+        if module == f"{root.name}.flows.context":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            if name == "replace" and isinstance(first, ast.Name) and first.id == "ctx":
+                found.append(f"{module}:{node.lineno}")
+    return found
+
+
+def test_a_context_is_copied_only_by_a_method_that_says_why() -> None:
+    assert context_copies(PACKAGE) == [], "add a Context method (in_hook, answered, reloaded...)"
+
+
+def test_the_checker_finds_a_context_copied_in_a_command(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "commands/hook_checks.py": "from dataclasses import replace\nreplace(ctx, hook=True)\n",
+            "flows/context.py": "import dataclasses\ndataclasses.replace(ctx, hook=True)\n",
+            "flows/x.py": "replace(check, keys=())\n",
+        },
+    )
+    assert context_copies(root) == ["git_lift.commands.hook_checks:2"]

@@ -198,3 +198,25 @@ class Ecs:
                 command=command,
             )["session"]
         return dict(session), self._client.meta.region_name
+
+
+class EcsLookup:
+    """An ECS service named by its cluster and service, not by a Target: what `adopt` reads
+    before git lift knows the service's names."""
+
+    def __init__(self, client: ECSClient) -> None:
+        self._client = client
+
+    def active_service(self, cluster: str, service: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The ACTIVE service (DescribeServices) and its task definition."""
+        with translate_errors(f"reading ECS service {service} in cluster {cluster}"):
+            found = self._client.describe_services(cluster=cluster, services=[service])
+            running = [s for s in found["services"] if s.get("status") == "ACTIVE"]
+            if not running:
+                raise LiftError(
+                    f"there is no active ECS service {service} in cluster {cluster}",
+                    hint="list them: aws ecs list-services --cluster " + cluster,
+                )
+            arn = running[0]["taskDefinition"]
+            definition = self._client.describe_task_definition(taskDefinition=arn)
+        return dict(running[0]), dict(definition["taskDefinition"])

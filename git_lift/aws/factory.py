@@ -9,10 +9,11 @@ region and account.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from git_lift.settings import EnvironmentAws, Settings
 
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
     from git_lift.aws.cfn import CloudFormation
     from git_lift.aws.clients import Clients
     from git_lift.aws.ecr import Ecr
-    from git_lift.aws.ecs import Ecs
+    from git_lift.aws.ecs import Ecs, EcsLookup
+    from git_lift.aws.identity import Identity, Keys
     from git_lift.aws.logs import Logs
+    from git_lift.aws.network import Network
     from git_lift.aws.secrets import Snapshots
     from git_lift.aws.ssm import NamesSeen, ParameterStore
     from git_lift.aws.store import Store
@@ -67,7 +70,7 @@ class Aws:
             return self.settings.environments[env].aws
         return EnvironmentAws(region=self.settings.region, profile=self.settings.profile)
 
-    # One wrapper per AWS service. -----------------------------------------------------
+    # One wrapper per AWS service; nothing outside aws/ gets a plain client. ---------------
 
     def parameters(self, target: Target, seen: NamesSeen | None = None) -> ParameterStore:
         from git_lift.aws.ssm import ParameterStore
@@ -110,6 +113,29 @@ class Aws:
 
         return Ecr(self.clients(env).ecr)
 
-    def client(self, service: str, env: str | None = None) -> Any:
-        """A plain client, for the few calls no wrapper covers (STS, KMS look-ups)."""
-        return getattr(self.clients(env), service)
+    def ecs_lookup(self, env: str) -> EcsLookup:
+        from git_lift.aws.ecs import EcsLookup
+
+        return EcsLookup(self.clients(env).ecs)
+
+    def identity(self, env: str | None = None, *, before_role: bool = False) -> Identity:
+        """Who the environment's credentials are; `before_role`: as the profile or keys see
+        themselves before its roleArn is assumed (who a deployer role must trust)."""
+        from git_lift.aws.identity import Identity
+
+        if not before_role:
+            return Identity(self.clients(env).sts)
+        from git_lift.aws.clients import HOOK_CONFIG, RETRY_CONFIG, Clients
+
+        own = dataclasses.replace(self._where(env), role_arn=None, external_id=None, account=None)
+        return Identity(Clients(own, HOOK_CONFIG if self.hook else RETRY_CONFIG).sts)
+
+    def keys(self, env: str | None = None) -> Keys:
+        from git_lift.aws.identity import Keys
+
+        return Keys(self.clients(env).kms)
+
+    def network(self, env: str) -> Network:
+        from git_lift.aws.network import Network
+
+        return Network(self.clients(env).ec2)

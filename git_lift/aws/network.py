@@ -1,5 +1,5 @@
 """An existing VPC and its subnets, as EC2 describes them (`env create --vpc-id`). Takes its
-client."""
+client from the Aws factory."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ class Subnet:
     zone: str
 
 
-def vpc_cidr(ec2: Any, vpc_id: str) -> str:
-    """The VPC's primary range (an unknown id is AWS's InvalidVpcID.NotFound)."""
-    with translate_errors(f"looking up the VPC {vpc_id}"):
-        (vpc,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
-    return str(vpc["CidrBlock"])
+class Network:
+    def __init__(self, ec2: Any) -> None:
+        self._ec2 = ec2
 
+    def vpc_cidr(self, vpc_id: str) -> str:
+        """The VPC's primary range (an unknown id is AWS's InvalidVpcID.NotFound)."""
+        with translate_errors(f"looking up the VPC {vpc_id}"):
+            (vpc,) = self._ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+        return str(vpc["CidrBlock"])
 
-def subnets(ec2: Any, ids: list[str]) -> dict[str, Subnet]:
-    """The subnets by id (an unknown id is AWS's InvalidSubnetID.NotFound)."""
-    with translate_errors("looking up the subnets"):
-        found = ec2.describe_subnets(SubnetIds=ids)["Subnets"]
-    return {s["SubnetId"]: Subnet(s["SubnetId"], s["VpcId"], s["AvailabilityZone"]) for s in found}
+    def subnets(self, ids: list[str]) -> dict[str, Subnet]:
+        """The subnets by id (an unknown id is AWS's InvalidSubnetID.NotFound)."""
+        with translate_errors("looking up the subnets"):
+            found = self._ec2.describe_subnets(SubnetIds=ids)["Subnets"]
+        return {
+            s["SubnetId"]: Subnet(s["SubnetId"], s["VpcId"], s["AvailabilityZone"]) for s in found
+        }

@@ -48,8 +48,8 @@ def global_options(*uses: str) -> Callable[[F], F]:
     return decorate
 
 
-def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
-    options: Options = ctx.ensure_object(Options)
+def merge_options(click_ctx: click.Context, /, values: dict[str, Any]) -> Options:
+    options: Options = click_ctx.ensure_object(Options)
     for name in ("service", "region", "profile", "yes", "output"):
         value = values.pop(name, None)
         if value is not None:
@@ -60,10 +60,12 @@ def merge_options(ctx: click.Context, /, values: dict[str, Any]) -> Options:
     return options
 
 
-def context(ctx: click.Context, /, values: dict[str, Any], *, check_trust: bool = True) -> Context:
+def context(
+    click_ctx: click.Context, /, values: dict[str, Any], *, check_trust: bool = True
+) -> Context:
     from git_lift.flows.context import load  # pygit2 is not needed for --help
 
-    return load(merge_options(ctx, values), check_trust=check_trust)
+    return load(merge_options(click_ctx, values), check_trust=check_trust)
 
 
 env_option = click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")
@@ -73,7 +75,7 @@ env_option = click.option("-e", "--env", "env", required=True, help="Environment
 @global_options(*GLOBAL_OPTIONS)
 @click.version_option(package_name="git-lift", message="git lift %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, /, **values: Any) -> None:
+def cli(click_ctx: click.Context, /, **values: Any) -> None:
     """Ship dockerized services to AWS ECS with git.
 
     \b
@@ -81,4 +83,4 @@ def cli(ctx: click.Context, /, **values: Any) -> None:
       git lift config edit -e staging
       git lift config check
     """
-    merge_options(ctx, values)
+    merge_options(click_ctx, values)

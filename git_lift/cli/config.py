@@ -48,7 +48,7 @@ def config() -> None:
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_edit(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     resume: bool,
@@ -71,9 +71,9 @@ def config_edit(
     from git_lift.commands import config as command
 
     if discard:
-        return command.discard(context(ctx, values), env)
+        return command.discard(context(click_ctx, values), env)
     return command.edit(
-        context(ctx, values),
+        context(click_ctx, values),
         env,
         resume=resume,
         show_values=show_values,
@@ -87,7 +87,7 @@ def config_edit(
 @show_values_option
 @global_options("service", *AWS, "output")
 @click.pass_context
-def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: Any) -> int:
+def config_show(click_ctx: click.Context, /, env: str, show_values: bool, **values: Any) -> int:
     """List keys with versions; values masked unless --show-values.
 
     \b
@@ -96,7 +96,7 @@ def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: An
     """
     from git_lift.commands import config as command
 
-    return command.show(context(ctx, values), env, show_values=show_values)
+    return command.show(context(click_ctx, values), env, show_values=show_values)
 
 
 @config.command("get")
@@ -104,7 +104,7 @@ def config_show(ctx: click.Context, /, env: str, show_values: bool, **values: An
 @click.argument("key")
 @global_options("service", *AWS)
 @click.pass_context
-def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
+def config_get(click_ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
     """Print one value.
 
     \b
@@ -113,7 +113,7 @@ def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
     """
     from git_lift.commands import config as command
 
-    return command.get(context(ctx, values), env, key)
+    return command.get(context(click_ctx, values), env, key)
 
 
 @config.command("set")
@@ -124,7 +124,7 @@ def config_get(ctx: click.Context, /, env: str, key: str, **values: Any) -> int:
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_set(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     assignments: tuple[str, ...],
@@ -143,7 +143,11 @@ def config_set(
     from git_lift.commands import config as command
 
     return command.set_values(
-        context(ctx, values), env, assignments, advanced=tier == "advanced", show_values=show_values
+        context(click_ctx, values),
+        env,
+        assignments,
+        advanced=tier == "advanced",
+        show_values=show_values,
     )
 
 
@@ -154,7 +158,7 @@ def config_set(
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_unset(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     keys: tuple[str, ...],
@@ -170,7 +174,7 @@ def config_unset(
     from git_lift.commands import config as command
 
     return command.unset(
-        context(ctx, values), env, keys, allow_removing_required=allow_removing_required
+        context(click_ctx, values), env, keys, allow_removing_required=allow_removing_required
     )
 
 
@@ -185,7 +189,7 @@ def config_unset(
 @global_options("service", *AWS, "output")
 @click.pass_context
 def config_check(
-    ctx: click.Context, /, envs: tuple[str, ...], strict: bool, every: bool, **values: Any
+    click_ctx: click.Context, /, envs: tuple[str, ...], strict: bool, every: bool, **values: Any
 ) -> int:
     """env.sample against the store: missing keys fail, extra keys warn. Never decrypts.
 
@@ -201,14 +205,14 @@ def config_check(
     """
     from git_lift.commands import config as command
 
-    return command.check(context(ctx, values), envs, strict=strict, every=every)
+    return command.check(context(click_ctx, values), envs, strict=strict, every=every)
 
 
 @config.command("diff")
 @click.option("-e", "--env", "envs", multiple=True, required=True, help="Two environments.")
 @global_options("service", *AWS)
 @click.pass_context
-def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
+def config_diff(click_ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> int:
     """Keys present in one environment and not the other (names only).
 
     \b
@@ -217,7 +221,7 @@ def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> 
     """
     from git_lift.commands import config as command
 
-    return command.diff(context(ctx, values), envs)
+    return command.diff(context(click_ctx, values), envs)
 
 
 @config.command("history")
@@ -227,7 +231,7 @@ def config_diff(ctx: click.Context, /, envs: tuple[str, ...], **values: Any) -> 
 @global_options("service", *AWS, "output")
 @click.pass_context
 def config_history(
-    ctx: click.Context, /, env: str, key: str, show_values: bool, **values: Any
+    click_ctx: click.Context, /, env: str, key: str, show_values: bool, **values: Any
 ) -> int:
     """Versions of one key, newest first.
 
@@ -237,7 +241,7 @@ def config_history(
     """
     from git_lift.commands import config as command
 
-    return command.history(context(ctx, values), env, key, show_values=show_values)
+    return command.history(context(click_ctx, values), env, key, show_values=show_values)
 
 
 @config.command("restore")
@@ -250,7 +254,7 @@ def config_history(
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_restore(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     spec: str | None,
@@ -275,10 +279,10 @@ def config_restore(
             "name KEY@VERSION, --undo or --release N", hint="git lift config restore -h"
         )
     if release is not None:
-        return command.restore_release(context(ctx, values), env, release)
+        return command.restore_release(context(click_ctx, values), env, release)
     if undo:
-        return command.restore_removed(context(ctx, values), env)
-    return command.restore(context(ctx, values), env, str(spec))
+        return command.restore_removed(context(click_ctx, values), env)
+    return command.restore(context(click_ctx, values), env, str(spec))
 
 
 @config.command("export")
@@ -286,7 +290,7 @@ def config_restore(
 @format_option
 @global_options("service", *AWS)
 @click.pass_context
-def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> int:
+def config_export(click_ctx: click.Context, /, env: str, fmt: str, **values: Any) -> int:
     """Print all values as dotenv or JSON (this prints secrets).
 
     \b
@@ -295,7 +299,7 @@ def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> i
     """
     from git_lift.commands import config as command
 
-    return command.export(context(ctx, values), env, fmt)
+    return command.export(context(click_ctx, values), env, fmt)
 
 
 @config.command("import")
@@ -313,7 +317,7 @@ def config_export(ctx: click.Context, /, env: str, fmt: str, **values: Any) -> i
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_import(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     path: str,
@@ -332,7 +336,7 @@ def config_import(
     from git_lift.commands import config as command
 
     return command.import_values(
-        context(ctx, values),
+        context(click_ctx, values),
         env,
         path,
         fmt,
@@ -348,7 +352,7 @@ def config_import(
 @global_options("service", *AWS)
 @click.pass_context
 def config_exec(
-    ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any
+    click_ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any
 ) -> int:
     """Run a command locally with the environment's config in its environment.
 
@@ -358,4 +362,4 @@ def config_exec(
     """
     from git_lift.commands import config as command
 
-    return command.run_with_config(context(ctx, values), env, command_args)
+    return command.run_with_config(context(click_ctx, values), env, command_args)

@@ -22,7 +22,7 @@ def hooks() -> None:
 @hooks.command("install")
 @global_options()
 @click.pass_context
-def hooks_install(ctx: click.Context, /, **values: Any) -> int:
+def hooks_install(click_ctx: click.Context, /, **values: Any) -> int:
     """Install the pre-commit and pre-push hooks; an existing hook is chained, never lost.
 
     \b
@@ -31,13 +31,13 @@ def hooks_install(ctx: click.Context, /, **values: Any) -> int:
     """
     from git_lift.commands import hooks as command
 
-    return command.install(context(ctx, values).repo)
+    return command.install(context(click_ctx, values).repo)
 
 
 @hooks.command("uninstall")
 @global_options()
 @click.pass_context
-def hooks_uninstall(ctx: click.Context, /, **values: Any) -> int:
+def hooks_uninstall(click_ctx: click.Context, /, **values: Any) -> int:
     """Remove git lift's hooks and put back the hooks they displaced.
 
     \b
@@ -46,7 +46,7 @@ def hooks_uninstall(ctx: click.Context, /, **values: Any) -> int:
     """
     from git_lift.commands import hooks as command
 
-    return command.uninstall(context(ctx, values).repo)
+    return command.uninstall(context(click_ctx, values).repo)
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -63,7 +63,7 @@ def hook() -> None:
 @click.argument("files", nargs=-1)
 @global_options(*AWS)
 @click.pass_context
-def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any) -> int:
+def hook_pre_commit(click_ctx: click.Context, /, files: tuple[str, ...], **values: Any) -> int:
     """Lint staged env.sample files; check the keys they add exist in the store.
 
     \b
@@ -72,7 +72,7 @@ def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any
     """
     from git_lift.commands import hook_checks as command
 
-    return 0 if command.skipped() else command.pre_commit(context(ctx, values), files)
+    return 0 if command.skipped() else command.pre_commit(context(click_ctx, values), files)
 
 
 @hook.command("pre-push")
@@ -82,7 +82,12 @@ def hook_pre_commit(ctx: click.Context, /, files: tuple[str, ...], **values: Any
 @global_options(*AWS)
 @click.pass_context
 def hook_pre_push(
-    ctx: click.Context, /, remote: str | None, url: str | None, from_pre_commit: bool, **values: Any
+    click_ctx: click.Context,
+    /,
+    remote: str | None,
+    url: str | None,
+    from_pre_commit: bool,
+    **values: Any,
 ) -> int:
     """Check the config of each environment the pushed refs map to (refs on stdin, as git
     gives them); release those with deployOnPush.
@@ -99,7 +104,7 @@ def hook_pre_push(
     if command.skipped():
         return 0
     return command.pre_push_entry(
-        context(ctx, values), sys.stdin, framework=from_pre_commit, remote=remote
+        context(click_ctx, values), sys.stdin, framework=from_pre_commit, remote=remote
     )
 
 
@@ -112,7 +117,7 @@ def hook_pre_push(
 )
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
-def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any) -> int:
+def setup(click_ctx: click.Context, /, env: str, from_file: str | None, **values: Any) -> int:
     """Create what ENV lacks for this service (environment, service, config), then ship.
 
     \b
@@ -129,13 +134,13 @@ def setup(ctx: click.Context, /, env: str, from_file: str | None, **values: Any)
     """
     from git_lift.commands import setup as command
 
-    return command.setup(context(ctx, values), env, from_file=from_file)
+    return command.setup(context(click_ctx, values), env, from_file=from_file)
 
 
 @cli.command("trust")
 @global_options("yes")
 @click.pass_context
-def trust(ctx: click.Context, /, **values: Any) -> int:
+def trust(click_ctx: click.Context, /, **values: Any) -> int:
     """Honour this .gitlift's profile, registry and kmsKey (after you have reviewed them).
 
     \b
@@ -148,7 +153,7 @@ def trust(ctx: click.Context, /, **values: Any) -> int:
     """
     from git_lift.commands import trust as command
 
-    return command.trust(context(ctx, values, check_trust=False))
+    return command.trust(context(click_ctx, values, check_trust=False))
 
 
 @cli.command("init")
@@ -160,7 +165,7 @@ def trust(ctx: click.Context, /, **values: Any) -> int:
 )
 @global_options("service", "region")
 @click.pass_context
-def init(ctx: click.Context, /, path: str | None, **values: Any) -> int:
+def init(click_ctx: click.Context, /, path: str | None, **values: Any) -> int:
     """Start using git lift here: write .gitlift and env.sample if absent, install the hooks.
 
     \b
@@ -174,4 +179,4 @@ def init(ctx: click.Context, /, path: str | None, **values: Any) -> int:
     """
     from git_lift.commands import init as command
 
-    return command.init(context(ctx, values), path)
+    return command.init(context(click_ctx, values), path)

@@ -122,7 +122,7 @@ def env_group() -> None:
 @environment_options
 @global_options(*AWS, "yes")
 @click.pass_context
-def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
+def env_create(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     """Create an environment: change set, confirm, stream stack events. Asks on a terminal.
 
     \b
@@ -136,7 +136,7 @@ def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
     from git_lift.commands import infra_env as command
 
     flags = env_flags(values)  # first: the context takes the global options alone
-    return command.create(context(ctx, values), env, flags)
+    return command.create(context(click_ctx, values), env, flags)
 
 
 @env_group.command("update")
@@ -144,7 +144,7 @@ def env_create(ctx: click.Context, /, env: str, **values: Any) -> int:
 @environment_options
 @global_options(*AWS, "yes")
 @click.pass_context
-def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
+def env_update(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     """Change an environment's settings (or apply git lift's newer template) by change set.
 
     \b
@@ -154,14 +154,14 @@ def env_update(ctx: click.Context, /, env: str, **values: Any) -> int:
     from git_lift.commands import infra_env as command
 
     flags = env_flags(values)
-    return command.update(context(ctx, values), env, flags)
+    return command.update(context(click_ctx, values), env, flags)
 
 
 @env_group.command("show")
 @env_option
 @global_options(*AWS, "output")
 @click.pass_context
-def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
+def env_show(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     """An environment's settings, stack status and load balancer.
 
     \b
@@ -170,13 +170,13 @@ def env_show(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import infra_env as command
 
-    return command.show(context(ctx, values), env)
+    return command.show(context(click_ctx, values), env)
 
 
 @env_group.command("list")
 @global_options(*AWS, "output")
 @click.pass_context
-def env_list(ctx: click.Context, /, **values: Any) -> int:
+def env_list(click_ctx: click.Context, /, **values: Any) -> int:
     """Environments: created ones, and those .gitlift declares that are not created yet.
 
     \b
@@ -185,7 +185,7 @@ def env_list(ctx: click.Context, /, **values: Any) -> int:
     """
     from git_lift.commands import infra_env as command
 
-    return command.list_environments(context(ctx, values))
+    return command.list_environments(context(click_ctx, values))
 
 
 @cli.group("service", context_settings=CONTEXT_SETTINGS)
@@ -208,7 +208,7 @@ def service_group() -> None:
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def service_create(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     image: str | None,
@@ -229,7 +229,7 @@ def service_create(
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=image, timeout=timeout)
-    return command.create(context(ctx, values), env, options, resume=resume, file=file)
+    return command.create(context(click_ctx, values), env, options, resume=resume, file=file)
 
 
 @service_group.command("edit")
@@ -241,7 +241,7 @@ def service_create(
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def service_edit(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     image: str | None,
@@ -262,7 +262,7 @@ def service_edit(
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=image, timeout=timeout)
-    return command.edit(context(ctx, values), env, options, resume=resume, file=file)
+    return command.edit(context(click_ctx, values), env, options, resume=resume, file=file)
 
 
 @service_group.command("update")
@@ -272,7 +272,7 @@ def service_edit(
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def service_update(
-    ctx: click.Context, /, env: str, image: str | None, timeout: float, **values: Any
+    click_ctx: click.Context, /, env: str, image: str | None, timeout: float, **values: Any
 ) -> int:
     """Apply the stored config again (keeps the running image; secrets from env.sample).
 
@@ -283,7 +283,7 @@ def service_update(
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=image, timeout=timeout)
-    return command.update(context(ctx, values), env, options)
+    return command.update(context(click_ctx, values), env, options)
 
 
 @service_group.command("show")
@@ -291,7 +291,7 @@ def service_update(
 @doc_version_option
 @global_options("service", *AWS, "output")
 @click.pass_context
-def service_show(ctx: click.Context, /, env: str, version: int | None, **values: Any) -> int:
+def service_show(click_ctx: click.Context, /, env: str, version: int | None, **values: Any) -> int:
     """Print the service config (the newest version, or --version N).
 
     \b
@@ -300,14 +300,14 @@ def service_show(ctx: click.Context, /, env: str, version: int | None, **values:
     """
     from git_lift.commands import infra_service as command
 
-    return command.show(context(ctx, values), env, version)
+    return command.show(context(click_ctx, values), env, version)
 
 
 @service_group.command("history")
 @env_option
 @global_options("service", *AWS, "output")
 @click.pass_context
-def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
+def service_history(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     """Saved versions of the service config, newest first, with author and time.
 
     \b
@@ -316,7 +316,7 @@ def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import infra_service as command
 
-    return command.history(context(ctx, values), env)
+    return command.history(context(click_ctx, values), env)
 
 
 @service_group.command("template")
@@ -328,7 +328,7 @@ def service_history(ctx: click.Context, /, env: str, **values: Any) -> int:
 @global_options("service", *AWS)
 @click.pass_context
 def service_template(
-    ctx: click.Context, /, env: str, fmt: str, version: int | None, **values: Any
+    click_ctx: click.Context, /, env: str, fmt: str, version: int | None, **values: Any
 ) -> int:
     """Print the CloudFormation template the service config renders to, for review.
 
@@ -338,10 +338,12 @@ def service_template(
     """
     from git_lift.commands import infra_service as command
 
-    return command.template(context(ctx, values), env, fmt, version)
+    return command.template(context(click_ctx, values), env, fmt, version)
 
 
-def checked_account(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def checked_account(
+    click_ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
     """Anything but 12 digits would put ARNs in the policy that match nothing."""
     if value is not None and not re.fullmatch(r"[0-9]{12}", value):
         raise UsageError(
@@ -352,7 +354,7 @@ def checked_account(ctx: click.Context, param: click.Parameter, value: str | Non
 
 
 def checked_principals(
-    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+    click_ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
     """Refused before any request: a trust policy naming no one would let no one in."""
     from git_lift.templates.iam_trust import principal
@@ -391,7 +393,7 @@ def checked_principals(
 @global_options("service", *AWS)
 @click.pass_context
 def iam_policy(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     audience: str,
@@ -410,7 +412,7 @@ def iam_policy(
     """
     from git_lift.commands import iam_policy as command
 
-    return command.print_policy(context(ctx, values), env, audience, account, principals)
+    return command.print_policy(context(click_ctx, values), env, audience, account, principals)
 
 
 @cli.command("adopt")
@@ -425,7 +427,7 @@ def iam_policy(
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def adopt(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str,
     cluster: str,
@@ -444,4 +446,4 @@ def adopt(
     """
     from git_lift.commands import adopt as command
 
-    return command.adopt(context(ctx, values), env, cluster, ecs_service, container)
+    return command.adopt(context(click_ctx, values), env, cluster, ecs_service, container)

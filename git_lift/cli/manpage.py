@@ -21,13 +21,13 @@ def _escape(text: str) -> str:
 
 
 def _sections(command: click.Command, path: list[str]) -> list[str]:
-    ctx = click.Context(
+    click_ctx = click.Context(
         command, info_name=" ".join(path), max_content_width=78, help_option_names=["-h", "--help"]
     )
-    parts = [f'.SS "{" ".join(path)}"', ".nf", _escape(command.get_help(ctx)), ".fi"]
+    parts = [f'.SS "{" ".join(path)}"', ".nf", _escape(command.get_help(click_ctx)), ".fi"]
     if isinstance(command, click.Group):
-        for name in command.list_commands(ctx):
-            sub = command.get_command(ctx, name)
+        for name in command.list_commands(click_ctx):
+            sub = command.get_command(click_ctx, name)
             if sub is not None and not sub.hidden:
                 parts += _sections(sub, [*path, name])
     return parts

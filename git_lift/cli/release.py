@@ -14,7 +14,7 @@ from git_lift.errors import UsageError
 MAX_TIMEOUT = 24 * 3600
 
 
-def checked_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+def checked_timeout(click_ctx: click.Context, param: click.Parameter, value: float) -> float:
     if not 1 <= value <= MAX_TIMEOUT:
         raise UsageError(
             f"--timeout {value:g} is out of range: give 1 to {MAX_TIMEOUT} seconds (24 hours)",
@@ -23,7 +23,7 @@ def checked_timeout(ctx: click.Context, param: click.Parameter, value: float) ->
     return value
 
 
-def checked_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def checked_ref(click_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """An empty --ref (an unset variable in a script) must not ship HEAD in its place."""
     if value is not None and not value.strip():
         raise UsageError(
@@ -42,7 +42,9 @@ timeout_option = click.option(
 )
 
 
-def checked_image(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def checked_image(
+    click_ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
     """`--image` is checked as it is parsed: a bad one stops before any git or AWS request."""
     if value is not None:
         from git_lift.flows.image import given_reference
@@ -76,7 +78,7 @@ def checked_image(ctx: click.Context, param: click.Parameter, value: str | None)
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
 def ship(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     env: str | None,
     ref: str | None,
@@ -102,7 +104,7 @@ def ship(
     if record_only:
         from git_lift.flows.rollout import record_only as record
 
-        lift_ctx = context(ctx, values)
+        lift_ctx = context(click_ctx, values)
         environment = command.resolve_environment(lift_ctx, env, ref)
         return record(lift_ctx, lift_ctx.target(environment.name))
 
@@ -116,7 +118,7 @@ def ship(
         allow_dirty=allow_dirty,
         skip_gate=skip_gate,
     )
-    return command.ship(context(ctx, values), request)
+    return command.ship(context(click_ctx, values), request)
 
 
 @cli.command("promote")
@@ -127,7 +129,7 @@ def ship(
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
 def promote(
-    ctx: click.Context,
+    click_ctx: click.Context,
     /,
     source: str,
     target: str,
@@ -144,7 +146,7 @@ def promote(
     """
     from git_lift.commands import promote as command
 
-    return command.promote(context(ctx, values), source, target, number, timeout)
+    return command.promote(context(click_ctx, values), source, target, number, timeout)
 
 
 @cli.command("diff")
@@ -152,7 +154,7 @@ def promote(
 @click.argument("b", required=False)
 @global_options("service", *AWS, "output")
 @click.pass_context
-def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> int:
+def diff(click_ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> int:
     """Two releases side by side: commits, image, task definition, config versions, env.sample.
 
     A and B are ENV (its newest release), ENV@N (release N) or a commit (whose commits and
@@ -166,7 +168,7 @@ def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> 
     """
     from git_lift.commands import release_diff as command
 
-    return command.diff(context(ctx, values), a, b)
+    return command.diff(context(click_ctx, values), a, b)
 
 
 @cli.command("rollback")
@@ -175,7 +177,9 @@ def diff(ctx: click.Context, /, a: str | None, b: str | None, **values: Any) -> 
 @timeout_option
 @global_options("service", *AWS, "output")
 @click.pass_context
-def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **values: Any) -> int:
+def rollback(
+    click_ctx: click.Context, /, env: str, to: int | None, timeout: float, **values: Any
+) -> int:
     """Redeploy an earlier release and record it as a new release.
 
     \b
@@ -185,7 +189,7 @@ def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **
     """
     from git_lift.commands import rollback as command
 
-    lift_ctx = context(ctx, values)
+    lift_ctx = context(click_ctx, values)
     return command.roll_back(lift_ctx, lift_ctx.target(env), to, timeout)
 
 
@@ -194,7 +198,7 @@ def rollback(ctx: click.Context, /, env: str, to: int | None, timeout: float, **
 @timeout_option
 @global_options("service", *AWS)
 @click.pass_context
-def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> int:
+def cancel(click_ctx: click.Context, /, env: str, timeout: float, **values: Any) -> int:
     """Roll back the deployment a ship has in flight and release its lock.
 
     From another terminal, or after Ctrl-C left ECS rolling out: a ship on this machine is
@@ -207,7 +211,7 @@ def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> in
     """
     from git_lift.commands import cancel as command
 
-    return command.cancel(context(ctx, values), env, timeout)
+    return command.cancel(context(click_ctx, values), env, timeout)
 
 
 @cli.command("status")
@@ -219,7 +223,7 @@ def cancel(ctx: click.Context, /, env: str, timeout: float, **values: Any) -> in
 )
 @global_options("service", *AWS, "output")
 @click.pass_context
-def status(ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
+def status(click_ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
     """What runs where: release, commit, image, tasks, commits not deployed, config drift.
 
     \b
@@ -230,14 +234,14 @@ def status(ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: 
     """
     from git_lift.commands import status as command
 
-    return command.status(context(ctx, values), envs, every=every)
+    return command.status(context(click_ctx, values), envs, every=every)
 
 
 @cli.command("history")
 @env_option
 @global_options("service", *AWS, "output")
 @click.pass_context
-def history(ctx: click.Context, /, env: str, **values: Any) -> int:
+def history(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     """Releases of the service in an environment, newest first.
 
     \b
@@ -246,7 +250,7 @@ def history(ctx: click.Context, /, env: str, **values: Any) -> int:
     """
     from git_lift.commands import status as command
 
-    return command.history(context(ctx, values), env)
+    return command.history(context(click_ctx, values), env)
 
 
 @cli.command("unlock")
@@ -258,7 +262,7 @@ def history(ctx: click.Context, /, env: str, **values: Any) -> int:
 )
 @global_options("service", *AWS)
 @click.pass_context
-def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
+def unlock(click_ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
     """Remove a stale deploy lock (a ship that was killed without cleaning up).
 
     A lock that has not expired is removed only when its ship's process is gone (checked on
@@ -270,7 +274,7 @@ def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
     """
     from git_lift.commands import status as command
 
-    return command.unlock(context(ctx, values), env, force)
+    return command.unlock(context(click_ctx, values), env, force)
 
 
 @cli.command("logs")
@@ -284,7 +288,7 @@ def unlock(ctx: click.Context, /, env: str, force: bool, **values: Any) -> int:
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
 @global_options("service", *AWS)
 @click.pass_context
-def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
+def logs(click_ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
     """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
 
     \b
@@ -294,7 +298,7 @@ def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: An
     """
     from git_lift.commands import logs as command
 
-    return command.logs(context(ctx, values), env, since, follow)
+    return command.logs(context(click_ctx, values), env, since, follow)
 
 
 @cli.command("shell", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
@@ -302,7 +306,9 @@ def logs(ctx: click.Context, /, env: str, follow: bool, since: str, **values: An
 @click.argument("command_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND...]")
 @global_options("service", *AWS)
 @click.pass_context
-def shell(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any) -> int:
+def shell(
+    click_ctx: click.Context, /, env: str, command_args: tuple[str, ...], **values: Any
+) -> int:
     """A shell (or COMMAND) in a running task, through ECS Exec.
 
     \b
@@ -312,4 +318,4 @@ def shell(ctx: click.Context, /, env: str, command_args: tuple[str, ...], **valu
     """
     from git_lift.commands import logs as command
 
-    return command.shell(context(ctx, values), env, command_args)
+    return command.shell(context(click_ctx, values), env, command_args)

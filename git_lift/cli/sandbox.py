@@ -13,7 +13,7 @@ from git_lift.cli.base import cli
 @click.option("--port", type=int, default=0, help="Port for the AWS emulator (default: free).")
 @click.option("--no-registry", is_flag=True, help="Do not start the local image registry.")
 @click.pass_context
-def sandbox(ctx: click.Context, /, detach: bool, port: int, no_registry: bool) -> int:
+def sandbox(click_ctx: click.Context, /, detach: bool, port: int, no_registry: bool) -> int:
     """A local AWS emulator (moto + ECS rollouts) and image registry: no AWS account needed.
 
     \b
@@ -22,7 +22,7 @@ def sandbox(ctx: click.Context, /, detach: bool, port: int, no_registry: bool) -
       eval "$(git lift sandbox env)"
       git lift ship -e staging
     """
-    if ctx.invoked_subcommand is not None:
+    if click_ctx.invoked_subcommand is not None:
         return 0
     from git_lift.commands import sandbox as command
 

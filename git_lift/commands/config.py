@@ -10,7 +10,7 @@ from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
-from git_lift.flows import config_apply, config_check, config_state, pinned
+from git_lift.flows import config_apply, config_check, config_state, pinned, release_history
 from git_lift.flows.config_check import SampleCheck, sample_keys
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
@@ -252,7 +252,7 @@ def restore_release(ctx: Context, env: str, number: int) -> int:
     through the one apply path (diff, confirm, version check), so the next ship carries them.
     Keys the store has and release N did not run with are left alone."""
     t = writable_target(ctx, env)
-    found = ctx.aws.table(t.env).releases(t, 100)
+    found = release_history.releases(ctx, t, 100)
     release = next((r for r in found if r.number == number), None)
     if release is None:
         raise LiftError(

@@ -9,16 +9,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import PurePosixPath
 from typing import TextIO
 
 from git_lift import envfile, names, ui
-from git_lift.commands import hooks
-from git_lift.errors import FAILED, OK, LiftError, ValidationError
+from git_lift.errors import FAILED, OK, LiftError
 from git_lift.flows import config_check
 from git_lift.flows.config_check import SampleCheck
 from git_lift.flows.config_report import report_checks
-from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.flows.context import Context
+from git_lift.flows.hook_samples import (
+    added_keys,
+    commit_environments,
+    exists_at,
+    push_base,
+    push_targets,
+    sample_at,
+    sample_unchanged,
+    staged_samples,
+    warn_policy_changes,
+)
+from git_lift.flows.hook_shims import own_pre_push_installed
 from git_lift.flows.pushed_refs import (
     RELEASE_REMOTE,
     PushedRef,
@@ -27,13 +37,10 @@ from git_lift.flows.pushed_refs import (
     newest_per_environment,
     parse_pushed,
 )
-from git_lift.gitlift import Entry
 from git_lift.plan import KeyCheck
-from git_lift.repo import ZERO_SHA
-from git_lift.settings import EnvironmentSettings, ServiceSettings
+from git_lift.settings import EnvironmentSettings
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"
-SAMPLE_NAME = "env.sample"
 
 
 def skipped(environ: Mapping[str, str] = os.environ) -> bool:
@@ -44,7 +51,7 @@ def skipped(environ: Mapping[str, str] = os.environ) -> bool:
 def run_checks(ctx: Context, checks: Sequence[SampleCheck], *, incremental: bool) -> list[KeyCheck]:
     """All checks at once, in parallel. `incremental` (or a check's `asked_alone`) asks about
     the keys alone (GetParameters, ten at a time); otherwise the store is listed."""
-    checking = replace(ctx, hook=True)  # someone waits: fail fast without network
+    checking = ctx.in_hook()
     asked = [replace(c, asked_alone=incremental or c.asked_alone) for c in checks]
     try:
         return config_check.run(checking, asked)
@@ -81,7 +88,7 @@ def report(
     """Every missing key of every environment, with its fix; True when something blocks."""
     failed = False
     unset = [c.target for c, r in zip(checks, results, strict=True) if c.whole and r.missing]
-    absent = config_check.not_set_up(replace(ctx, hook=True), unset) if unset else set()
+    absent = config_check.not_set_up(ctx.in_hook(), unset) if unset else set()
     for check, result in zip(checks, results, strict=True):
         if result.error:
             failed |= unverified(check, result.error, stage=stage, strict=ctx.settings.hooks_strict)
@@ -106,49 +113,6 @@ def report(
 
 
 # pre-commit
-
-
-def staged_samples(
-    ctx: Context, files: Sequence[str]
-) -> list[tuple[str, ServiceSettings | None, str]]:
-    """(path, its service or None, staged text) of each env.sample being committed."""
-    by_path = {
-        PurePosixPath(svc.env_sample).as_posix(): svc for svc in ctx.settings.services.values()
-    }
-    candidates = (
-        [PurePosixPath(name).as_posix() for name in files]
-        if files
-        else [
-            path
-            for path in ctx.repo.staged_paths()
-            if path in by_path or PurePosixPath(path).name == SAMPLE_NAME
-        ]
-    )
-    found = []
-    for path in candidates:
-        text = ctx.repo.read_staged_file(path)
-        if text is not None:
-            found.append((path, by_path.get(path), text))
-    return found
-
-
-def added_keys(ctx: Context, path: str, keys: Sequence[str]) -> list[str]:
-    """Keys the staged file names that HEAD's version of it does not."""
-    try:
-        before = ctx.repo.read_file_at(ctx.repo.head_sha(), path)
-    except ValidationError:  # the first commit
-        before = None
-    old = set(envfile.parse(before).keys) if before else set()
-    return [key for key in dict.fromkeys(keys) if key not in old]
-
-
-def commit_environments(ctx: Context) -> list[EnvironmentSettings]:
-    """Where a commit here is headed: the environments the current branch maps to; for a branch
-    that maps to none (a feature branch, a rebase's detached HEAD), the default branch's."""
-    ref = ctx.repo.head_ref()
-    envs = ctx.settings.environments_for_ref(ref) if ref else []
-    default = ctx.repo.default_branch()
-    return envs or (ctx.settings.environments_for_ref(f"refs/heads/{default}") if default else [])
 
 
 def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
@@ -217,9 +181,7 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
         added: list[str] = []  # "api/env.sample adds A, B": each service's file by its path
         for service in ctx.settings.services.values():
             path = service.env_sample
-            if base is not None and ctx.repo.blob_id_at(base, path) == ctx.repo.blob_id_at(
-                commit, path
-            ):
+            if base is not None and sample_unchanged(ctx, base, commit, path):
                 continue
             keys, bad = sample_at(ctx, path, commit, report=True)
             malformed |= bad
@@ -228,7 +190,7 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
                 before = set(sample_at(ctx, path, base, report=False)[0])
                 keys = tuple(key for key in keys if key not in before)
                 added += [f"{path} adds {names.listed(keys)}"] if keys else []
-            if keys or (base is None and ctx.repo.blob_id_at(commit, path) is not None):
+            if keys or (base is None and exists_at(ctx, commit, path)):
                 check = SampleCheck(
                     ctx.target(env.name, service),
                     keys,
@@ -240,49 +202,6 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
             what = "; ".join(added) or "no key added"
             ui.info(f"{head}; checked what it changes since {base[:12]}: {what}")
     return list(checks.values()), malformed
-
-
-def push_base(ctx: Context, ref: PushedRef, env: EnvironmentSettings, commit: str) -> str | None:
-    """What a branch push is compared with: the remote's commit (their common ancestor, for a
-    forced push), else, for a new branch, its merge base with the default branch. None for a
-    ref that releases, which is always checked in full."""
-    if env.deploy_on_push or not ref.remote_ref.startswith("refs/heads/"):
-        return None
-    if ref.remote_sha != ZERO_SHA:
-        found = ctx.repo.merge_base(ref.remote_sha, commit)
-        if found is not None:
-            return found
-    if ref.remote_ref == f"refs/heads/{ctx.repo.default_branch()}":
-        return None  # the default branch's first push: nothing to compare with
-    tip = ctx.repo.default_branch_tip()
-    return ctx.repo.merge_base(tip, commit) if tip else None
-
-
-def sample_at(
-    ctx: Context, path: str, commit: str, *, report: bool
-) -> tuple[tuple[str, ...], bool]:
-    """The keys an env.sample names at a commit (none when absent), and whether it is
-    malformed (its problems said when `report`)."""
-    text = ctx.repo.read_file_at(commit, path)
-    if text is None:
-        return (), False
-    parsed = envfile.parse(text)
-    for problem in parsed.problems if report else []:
-        ui.error(f"{problem.render(path)} (at {commit[:12]})")
-    return tuple(dict.fromkeys(parsed.keys)), bool(parsed.problems)
-
-
-def warn_policy_changes(ctx: Context, pushed: Sequence[PushedRef]) -> None:
-    """A pushed .gitlift that would change which refs release where is said, never obeyed:
-    release policy comes from the default branch as the remote has it."""
-    for commit in dict.fromkeys(ctx.repo.resolve(ref.local_sha) for ref in pushed):
-        entries = [Entry(e.name, e.value) for e in ctx.repo.config_file_at(commit, GITLIFT_FILE)]
-        for change in ctx.settings.policy_changes(entries):
-            ui.warn(
-                f"{GITLIFT_FILE} at {commit[:12]} {change}; ignored: release policy is read "
-                f"from {ctx.repo.default_branch() or 'the default branch'} as the remote has it"
-            )
-            ui.hint("the change takes effect once it is merged into the default branch")
 
 
 def pre_push(
@@ -300,11 +219,7 @@ def pre_push(
         message, hint = ctx.settings.policy_unknown
         ui.warn(f"git lift: {message}; this push releases nothing")
         ui.hint(hint)
-    targets = [
-        (ref, env, ctx.repo.resolve(ref.local_sha))
-        for ref in live
-        for env in ctx.settings.environments_for_ref(ref.remote_ref)
-    ]
+    targets = push_targets(ctx, live)
     if not targets:
         return OK
     checks, failed = push_checks(ctx, targets)
@@ -321,7 +236,7 @@ def pre_push(
         return OK
     releases = newest_per_environment(releases)
     if framework:
-        if releases and not _own_hook_installed(ctx):
+        if releases and not own_pre_push_installed(ctx.repo):
             ui.hint(
                 f"{_names([env for _, env, _ in releases])} releases on push, which needs git "
                 "lift's own pre-push hook (the pre-commit framework's sees one ref): "
@@ -351,7 +266,7 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
                 f"git lift: releasing {service.name} to {env.name}: "
                 f"commit {commit[:12]} ({ref.remote_ref})"
             )
-            one = replace(ctx, options=replace(ctx.options, service=service.name, yes=True))
+            one = ctx.answered(service=service.name)  # the push is the confirmation
             try:
                 code = ship_pushed(one, env.name, commit)
             except LiftError as exc:
@@ -365,11 +280,6 @@ def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
                 )
                 return code
     return OK
-
-
-def _own_hook_installed(ctx: Context) -> bool:
-    folder = ctx.repo.hooks_dir()
-    return any(hooks.is_ours(folder / name) for name in ("pre-push", "pre-push.legacy"))
 
 
 def _names(envs: Sequence[EnvironmentSettings]) -> str:

@@ -11,42 +11,16 @@ policy of its `roleArn` instead (templates/iam_trust.py): who may assume it, nam
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from git_lift import ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
-from git_lift.templates.iam_scope import Scope
+from git_lift.flows.iam_scope import caller_before_role, policy_scope
 from git_lift.templates.iam_statements import policy
 from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
 DEPLOYER_ROLE = "deployer-role"
-
-
-def scope(ctx: Context, env: str, account: str | None) -> Scope:
-    from git_lift.aws.identity import account_id, key_arn
-
-    environment = ctx.environment(env)
-    services = [ctx.service()] if ctx.options.service else ctx.services(every=True)
-    clients = ctx.aws.clients(environment.name)
-    return Scope(
-        targets=tuple(ctx.target(environment.name, service) for service in services),
-        region=str(clients.sts.meta.region_name),  # the environment's own, else the shared one
-        account=account or environment.aws.account or account_id(clients.sts),
-        kms_key_arn=key_arn(ctx.aws.client("kms", environment.name), ctx.settings.kms_key),
-        pins_config=environment.pins_config,
-    )
-
-
-def caller(ctx: Context, env: str) -> str:
-    """Who runs this, as the environment's credentials before its role is assumed see them."""
-    from git_lift.aws.clients import Clients, translate_errors
-
-    own = ctx.environment(env).aws
-    where = dataclasses.replace(own, role_arn=None, external_id=None, account=None)
-    with translate_errors("asking STS who the credentials belong to"):
-        return str(Clients(where).sts.get_caller_identity()["Arn"])
 
 
 def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> int:
@@ -60,7 +34,7 @@ def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> i
             hint=f"git config lift.env.{env}.roleArn arn:aws:iam::ACCOUNT:role/NAME",
         )
     check_role_arn(role_arn)
-    who = [principal(arn) for arn in principals or (caller(ctx, env),)]
+    who = [principal(arn) for arn in principals or (caller_before_role(ctx, env),)]
     document = trust_policy(who, environment.aws.external_id)
     name = role_arn.rsplit("/", 1)[1]
     ui.info(
@@ -83,7 +57,7 @@ def print_policy(
 ) -> int:
     if audience == DEPLOYER_ROLE:
         return print_trust_policy(ctx, env, principals)
-    s = scope(ctx, env, account)
+    s = policy_scope(ctx, env, account)
     document = policy(audience, s)
     where = f"in {s.env} ({s.region}, account {s.account})"
     boundary = s.environment.boundary_policy

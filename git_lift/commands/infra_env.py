@@ -12,9 +12,21 @@ from typing import Any
 
 from git_lift import ui
 from git_lift.aws.store import EnvironmentRecord
-from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.errors import UsageError
 from git_lift.flows.context import Context, in_parallel
-from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.flows.environment_record import (
+    caller_account,
+    deploy_environment,
+    find_record,
+    records_in,
+    require_creatable,
+    require_record,
+    save_record,
+    stack_region,
+    stack_status,
+    with_existing_vpc,
+)
+from git_lift.flows.infra_stack import DEFAULT_TIMEOUT
 from git_lift.flows.release import deployer
 from git_lift.target import Environment
 from git_lift.templates.environment_params import (
@@ -158,69 +170,9 @@ def params_from_dict(raw: dict[str, Any]) -> EnvironmentParams:
     return EnvironmentParams(**values)
 
 
-def template_body(env: Environment, params: EnvironmentParams) -> str:
-    from git_lift.templates.environment import environment_template
-
-    # Compact: CloudFormation takes at most 51,200 bytes of template in a request.
-    document = environment_template(env, params).to_dict()
-    return json.dumps(document, separators=(",", ":"), sort_keys=True)
-
-
 def environment(ctx: Context, name: str) -> Environment:
     """The environment `-e` names (checked: declared, valid name)."""
     return Environment(ctx.environment(name))
-
-
-def account_id(ctx: Context, env: Environment) -> str:
-    from git_lift.aws.identity import account_id as caller_account
-
-    return caller_account(ctx.aws.client("sts", env.name))
-
-
-def with_existing_vpc(
-    ctx: Context, env: Environment, params: EnvironmentParams
-) -> EnvironmentParams:
-    """`params` with the existing VPC's range, once its subnets are checked: in the VPC, each
-    kind in two zones or more (a load balancer needs two). Unchanged without one."""
-    from git_lift.aws import network
-
-    if params.vpc_id is None:
-        return params
-    ec2 = ctx.aws.client("ec2", env.name)
-    cidr = network.vpc_cidr(ec2, params.vpc_id)
-    found = network.subnets(ec2, [*params.public_subnet_ids, *params.private_subnet_ids])
-    inside = {i: s for i, s in found.items() if s.vpc_id == params.vpc_id}
-    problems = [
-        f"{s.id} is in {s.vpc_id}, not in {params.vpc_id}"
-        for s in found.values()
-        if s.id not in inside
-    ]
-    for kind, ids in (("public", params.public_subnet_ids), ("private", params.private_subnet_ids)):
-        if len({inside[i].zone for i in ids if i in inside}) < 2:
-            problems.append(f"the {kind} subnets are all in one zone: a load balancer needs two")
-    if problems:
-        raise ValidationError(
-            f"the subnets do not fit {params.vpc_id}:\n  " + "\n  ".join(problems),
-            hint="list the VPC's subnets: aws ec2 describe-subnets "
-            f"--filters Name=vpc-id,Values={params.vpc_id}",
-        )
-    return dataclasses.replace(params, vpc_cidr=cidr)
-
-
-def deploy(
-    ctx: Context, env: Environment, params: EnvironmentParams, timeout: float
-) -> dict[str, str]:
-    """Create or change the environment's stack; its outputs ({} when nothing was created)."""
-    check_params(params)
-    change = StackChange(
-        name=env.stack,
-        body=template_body(env, params),
-        tags=env.tags,
-        environment=env.settings,
-        timeout=timeout,
-    )
-    stack = change_stack(ctx, ctx.aws.stacks(env.name), change)
-    return stack.outputs if stack is not None else {}
 
 
 def new_record(
@@ -234,31 +186,17 @@ def new_record(
 def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int:
     """`ask`: on a terminal, ask for the network's settings (setup takes the defaults)."""
     env = environment(ctx, name)
-    table = ctx.aws.table(env.name)
-    existing = table.environment(env.name)
-    if existing is not None:
-        raise LiftError(
-            f"environment {env.name} exists (stack {existing.stack} in {existing.region}, "
-            f"created by {existing.created_by})",
-            hint=f"change it with: git lift env update -e {env.name}",
-        )
-    stacks = ctx.aws.stacks(env.name)
-    stack = stacks.stack(env.stack)
-    if stack is not None and not stack.reviewing:
-        raise LiftError(
-            f"stack {stack.name} exists ({stack.status}) but git lift has no record of it",
-            hint=f"adopt it with: git lift env update -e {env.name}",
-        )
-    params = apply_flags(EnvironmentParams(region=stacks.region), flags)
+    region = require_creatable(ctx, env)
+    params = apply_flags(EnvironmentParams(region=region), flags)
     if ask and ui.interactive() and not ctx.options.yes:
         params = ask_params(params, flags)
     check_params(params)
     params = with_existing_vpc(ctx, env, params)
-    account = account_id(ctx, env)
-    outputs = deploy(ctx, env, params, flags.timeout)
+    account = caller_account(ctx, env.name)
+    outputs = deploy_environment(ctx, env, params, flags.timeout)
     record = new_record(env, params, account, deployer(ctx), time.time())
     record = dataclasses.replace(record, params=params_to_dict(params), outputs=outputs)
-    table.put_environment(record, create=True)
+    save_record(ctx, record, create=True)
     ui.info(f"environment {env.name} is ready: cluster {env.cluster}")
     if outputs.get(LOAD_BALANCER_DNS):
         ui.info(f"load balancer: {outputs[LOAD_BALANCER_DNS]}")
@@ -268,11 +206,10 @@ def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int
 
 def update(ctx: Context, name: str, flags: EnvFlags) -> int:
     env = environment(ctx, name)
-    table = ctx.aws.table(env.name)
-    record = table.environment(env.name)
+    record = find_record(ctx, env.name)
     if record is None:
         ui.warn(f"git lift has no record of {env.name}; using the flags and the defaults")
-        base = EnvironmentParams(region=ctx.aws.stacks(env.name).region)
+        base = EnvironmentParams(region=stack_region(ctx, env.name))
     else:
         base = params_from_dict(record.params)
     params = apply_flags(base, flags)
@@ -284,10 +221,10 @@ def update(ctx: Context, name: str, flags: EnvFlags) -> int:
         )
     check_params(params)
     params = with_existing_vpc(ctx, env, params)
-    outputs = deploy(ctx, env, params, flags.timeout)
+    outputs = deploy_environment(ctx, env, params, flags.timeout)
     who, now = deployer(ctx), time.time()
     if record is None:
-        record = new_record(env, params, account_id(ctx, env), who, now)
+        record = new_record(env, params, caller_account(ctx, env.name), who, now)
     updated = dataclasses.replace(
         record,
         params=params_to_dict(params),
@@ -295,25 +232,15 @@ def update(ctx: Context, name: str, flags: EnvFlags) -> int:
         updated_by=who,
         updated_at=now,
     )
-    table.put_environment(updated, create=False)
+    save_record(ctx, updated, create=False)
     ui.info(f"environment {env.name} is up to date")
     return 0
-
-
-def require_record(ctx: Context, env: str) -> EnvironmentRecord:
-    record = ctx.aws.table(env).environment(env)
-    if record is None:
-        raise LiftError(
-            f"environment {env} has not been created", hint=f"git lift env create -e {env}"
-        )
-    return record
 
 
 def show(ctx: Context, name: str) -> int:
     env = environment(ctx, name)
     record = require_record(ctx, env.name)
-    stack = ctx.aws.stacks(env.name).stack(record.stack)
-    status = stack.status if stack is not None else "MISSING"
+    status = stack_status(ctx, env.name, record)
     if ctx.options.output == "json":
         ui.out(json.dumps({**dataclasses.asdict(record), "status": status}, indent=2))
         return 0
@@ -338,16 +265,6 @@ def show(ctx: Context, name: str) -> int:
     ui.out(f"  created       {ui.when(record.created_at)} by {record.created_by}")
     ui.out(f"  updated       {ui.when(record.updated_at)} by {record.updated_by}")
     return 0
-
-
-def records_in(ctx: Context, name: str | None) -> list[EnvironmentRecord]:
-    """`name`'s record, from the table of its own account and region; None: the records of the
-    shared settings' table that .gitlift does not declare (created, then left out of it)."""
-    if name is None:
-        shared = ctx.aws.table().environments()
-        return [r for r in shared if r.name not in ctx.settings.environments]
-    record = ctx.aws.table(name).environment(name)
-    return [record] if record is not None else []
 
 
 def list_environments(ctx: Context) -> int:

@@ -7,64 +7,19 @@ with the values left out: the sample is committed, a .env is not.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import PurePosixPath
 
-from git_lift import envfile, names, ui
-from git_lift.commands import hooks
+from git_lift import names, ui
 from git_lift.errors import UsageError
-from git_lift.flows.context import GITLIFT_FILE, Context, load_settings
-from git_lift.settings import ServiceSettings, spinal_case
-
-SAMPLE_HEADER = (
-    "# The config keys this service needs, one KEY=example a line. Committed: examples only,\n"
-    "# never real values. `git lift config edit -e ENV` sets the real ones in Parameter Store.\n"
+from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.flows.hook_shims import install_hooks
+from git_lift.flows.init_files import (
+    add_service_entry,
+    gitlift_path,
+    write_env_sample,
+    write_gitlift,
 )
-
-
-def gitlift_entries(ctx: Context, *, root_service: bool = True) -> list[tuple[str, str]]:
-    """The defaults, written out so that the team sees and can change them."""
-    service = ctx.service() if root_service else None
-    entries = [(f"service.{service.name}.path", ".")] if service else []
-    if ctx.settings.region:
-        entries.insert(0, ("lift.region", ctx.settings.region))
-    for env in ctx.settings.environments.values():
-        entries += [(f"env.{env.name}.ref", ref) for ref in env.refs]
-        if env.deploy_on_push:
-            entries.append((f"env.{env.name}.deployOnPush", "true"))
-        if env.confirm:
-            entries.append((f"env.{env.name}.confirm", "true"))
-    return entries
-
-
-def write_gitlift(ctx: Context) -> bool:
-    path = ctx.repo.workdir / GITLIFT_FILE
-    if path.exists():
-        ui.info(f"{GITLIFT_FILE}: exists, left as it is")
-        return False
-    ctx.repo.add_config_entries(path, gitlift_entries(ctx))
-    ui.info(
-        f"{GITLIFT_FILE}: written (service {ctx.service().name}; "
-        f"environments {', '.join(sorted(ctx.settings.environments))})"
-    )
-    return True
-
-
-def write_env_sample(ctx: Context, service: ServiceSettings) -> bool:
-    path = ctx.env_sample_path(service)
-    if path.exists():
-        ui.info(f"{service.env_sample}: exists, left as it is")
-        return False
-    dotenv = path.parent / ".env"
-    keys = envfile.parse(envfile.read(dotenv, ".env")).keys if dotenv.exists() else []
-    relative = dotenv.relative_to(ctx.repo.workdir).as_posix()
-    if dotenv.exists() and not ctx.repo.is_ignored(relative):
-        ui.warn(f"{relative} holds values and git does not ignore it: one `git add .` commits them")
-        ui.hint(f"echo {relative} >> .gitignore")
-    path.write_text(SAMPLE_HEADER + "".join(f"{key}=\n" for key in keys), encoding="utf-8")
-    source = f" with the {len(keys)} names in .env (not their values)" if keys else ""
-    ui.info(f"{service.env_sample}: written{source}")
-    return True
+from git_lift.settings import ServiceSettings, spinal_case
 
 
 def init(ctx: Context, path: str | None = None) -> int:
@@ -79,7 +34,7 @@ def init(ctx: Context, path: str | None = None) -> int:
 
 
 def finish(ctx: Context, service: ServiceSettings, wrote: bool) -> int:
-    hooks.install(ctx.repo)
+    install_hooks(ctx.repo)
     if not (ctx.repo.workdir / service.dockerfile).exists():
         ui.warn(f"there is no {service.dockerfile}: `git lift ship` builds from it")
     if wrote:
@@ -135,22 +90,17 @@ def add_service(ctx: Context, name: str | None, path: str | None) -> int:
     there is no .gitlift yet), DIR/env.sample from DIR/.env, the hooks."""
     folder = service_folder(ctx, path, name)
     name = names.service(name or spinal_case(PurePosixPath(folder).name or ctx.repo.workdir.name))
-    known = ctx.settings.services.get(name) if (ctx.repo.workdir / GITLIFT_FILE).exists() else None
+    known = ctx.settings.services.get(name) if gitlift_path(ctx).exists() else None
     if known is not None and PurePosixPath(known.path) != PurePosixPath(folder):
         raise UsageError(
             f"service {name} exists (path {known.path})",
             hint=f"another name: git lift init -s NAME --path {folder}",
         )
-    gitlift = ctx.repo.workdir / GITLIFT_FILE
     if known is None:
-        root = (ctx.repo.workdir / "Dockerfile").exists() and folder != "."
-        entries = [] if gitlift.exists() else gitlift_entries(ctx, root_service=root)
-        ctx.repo.add_config_entries(gitlift, [*entries, (f"service.{name}.path", folder)])
-        ui.info(f"{GITLIFT_FILE}: service {name} added (path {folder})")
+        add_service_entry(ctx, name, folder)
     else:
         ui.info(f"{GITLIFT_FILE}: service {name} exists (path {folder}), left as it is")
-    options = replace(ctx.options, service=name)
-    added = replace(ctx, options=options, settings=load_settings(ctx.repo, options))
+    added = ctx.reloaded(service=name)
     service = added.service()
     wrote = write_env_sample(added, service)
     return finish(added, service, known is None or wrote)

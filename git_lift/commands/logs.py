@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Sequence
 
-from git_lift import proc, ui
+from git_lift import proc
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.interrupts import ends_quietly
+from git_lift.flows.log_tail import exec_session, print_events
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Further back than a year is a typo (and past what a log group usually keeps); a huge number
@@ -42,24 +42,8 @@ def logs(ctx: Context, env: str, since: str, follow: bool) -> int:
 
 
 def show_events(ctx: Context, env: str, since: str, follow: bool) -> int:
-    source = ctx.aws.logs(ctx.target(env))
-    start = int((ctx.aws.wall_clock() - parse_since(since)) * 1000)
-    seen: set[str] = set()
-    first = True
-    while True:
-        for event in source.events(start):
-            if event.event_id in seen:
-                continue
-            seen.add(event.event_id)
-            stamp = time.strftime("%H:%M:%S", time.localtime(event.timestamp / 1000))
-            ui.out(f"{stamp} {event.stream.rsplit('/', 1)[-1][:12]} {event.message.rstrip()}")
-            start = max(start, event.timestamp)
-        if first and not seen:  # an empty stdout alone reads like a broken command
-            ui.info(f"no log events in {source.group} since {ui.when(start / 1000)} ({since} ago)")
-        first = False
-        if not follow:
-            return 0
-        ctx.aws.sleep(2.0)
+    print_events(ctx, ctx.target(env), since, parse_since(since), follow=follow)
+    return 0
 
 
 def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
@@ -72,7 +56,5 @@ def shell(ctx: Context, env: str, command: Sequence[str]) -> int:
             "userguide/session-manager-working-with-install-plugin.html",
         )
     target = ctx.target(env)
-    session, region = ctx.aws.ecs(target).exec_session(
-        target.container, " ".join(command) or "/bin/sh"
-    )
+    session, region = exec_session(ctx, target, " ".join(command) or "/bin/sh")
     return proc.run_interactive([plugin, json.dumps(session), region, "StartSession"])

@@ -12,8 +12,9 @@ from git_lift.errors import UsageError
 from git_lift.flows.config_check import require_at_commit
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
-from git_lift.flows.gate import gate, release_of
+from git_lift.flows.gate import gate
 from git_lift.flows.image import given_image, promoted
+from git_lift.flows.release_history import release_of
 from git_lift.flows.ship_plan import execute, plan_ship, show
 
 

@@ -15,9 +15,16 @@ from typing import Any
 
 from git_lift import names, ui
 from git_lift.aws.store import Release
-from git_lift.errors import UsageError, ValidationError
+from git_lift.errors import UsageError
 from git_lift.flows.context import Context
-from git_lift.target import Target
+from git_lift.flows.release_history import (
+    commits_between,
+    fetch_release_commit,
+    release_of,
+    sample_names_at,
+    service_config_ran,
+    task_definition_of,
+)
 
 
 @dataclass(frozen=True)
@@ -47,17 +54,16 @@ class ReleaseDiff:
 
 
 def side(ctx: Context, spec: str) -> Side:
-    from git_lift.flows.gate import release_of
-
     env, at, number = spec.partition("@")
     if env in ctx.settings.environments:
         if at and not number.isdigit():
             raise UsageError(f"{spec!r} is not ENV@N", hint="git lift diff staging production@3")
         target = ctx.target(env)
         release = release_of(ctx, target, int(number) if at else None)
-        here(ctx, target, spec, release)
-        definition = ctx.aws.ecs(target).task_definition(release.task_definition)
-        return Side(spec, release.commit, release, definition, ran_with(ctx, target, release))
+        fetch_release_commit(ctx, target, spec, release)
+        definition = task_definition_of(ctx, target, release)
+        ran = service_config_ran(ctx, target, release)
+        return Side(spec, release.commit, release, definition, ran)
     try:
         sha = ctx.repo.resolve(spec)
     except UsageError:
@@ -71,39 +77,10 @@ def side(ctx: Context, spec: str) -> Side:
     return Side(spec, sha)
 
 
-def here(ctx: Context, target: Target, spec: str, release: Release) -> None:
-    """The release's commit in this clone, fetched when a shallow clone lacks it."""
-    if ctx.repo.fetch_commit(release.commit):
-        return
-    tag = target.release_tag(release.number)
-    raise ValidationError(
-        f"{spec} ran commit {release.commit[:12]}, which is not in this clone and could not "
-        "be fetched from origin",
-        hint=f"fetch it (git fetch origin {release.commit}), or push its tag from the clone "
-        f"that released it: git push origin {tag}",
-    )
-
-
-def ran_with(ctx: Context, target: Target, release: Release) -> int | None:
-    """The service config version saved last before the release: the one it ran with."""
-    documents = ctx.aws.table(target.env).service_documents(target)  # newest first
-    return next((d.version for d in documents if d.saved_at <= release.deployed_at), None)
-
-
 def container(side: Side, name: str) -> dict[str, Any]:
     containers = side.definition.get("containerDefinitions", [])
     named = [c for c in containers if c.get("name") == name] or containers[:1]
     return dict(named[0]) if named else {}
-
-
-def sample_lines(ctx: Context, sha: str, path: str) -> set[str]:
-    """env.sample's key names at a commit (values are examples, but names are what differ)."""
-    text = ctx.repo.read_file_at(sha, path) or ""
-    return {
-        line.split("=", 1)[0].strip()
-        for line in text.splitlines()
-        if "=" in line and not line.lstrip().startswith("#")
-    }
 
 
 def config_versions(a: Release, b: Release) -> dict[str, list[int | None]]:
@@ -118,13 +95,12 @@ def secret_names(side: Side, name: str) -> set[str]:
 
 def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
     service = ctx.service()
-    folder = () if service.path == "." else (service.path,)
-    keys_a = sample_lines(ctx, a.commit, service.env_sample)
-    keys_b = sample_lines(ctx, b.commit, service.env_sample)
+    keys_a = sample_names_at(ctx, a.commit, service.env_sample)
+    keys_b = sample_names_at(ctx, b.commit, service.env_sample)
     found = ReleaseDiff(
         a=a.spec,
         b=b.spec,
-        commits=ctx.repo.oneline_log(a.commit, b.commit, folder),
+        commits=commits_between(ctx, a.commit, b.commit, service.path),
         image=[a.release.image if a.release else None, b.release.image if b.release else None],
         task_definition={},
         secrets_added=[],

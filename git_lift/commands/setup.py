@@ -12,16 +12,19 @@ is prepared, not shipped: the push is its one release of the commit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from git_lift import names, servicecfg, ui
 from git_lift.commands import config as config_command
 from git_lift.commands import infra_env, infra_service
-from git_lift.commands.infra_service_edit import Edited
 from git_lift.errors import OK, ValidationError
+from git_lift.flows.committed import require_committed
 from git_lift.flows.config_check import sample_keys
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
+from git_lift.flows.environment_record import find_record
+from git_lift.flows.service_edit import Edited
+from git_lift.flows.service_stack import DeployOptions, stored
 from git_lift.settings import EnvironmentSettings
 from git_lift.target import Target
 
@@ -57,24 +60,6 @@ class SetupPlan:
         ]
 
 
-def require_committed(ctx: Context, paths: list[str]) -> None:
-    """What ships or releases is the commit, with its own .gitlift and env.sample: a version
-    only in the work tree (or only staged) would be set up here and not be what runs."""
-    head = ctx.repo.head_sha()
-    local = [
-        path
-        for path in paths
-        if (ctx.repo.workdir / path).is_file()
-        and ctx.repo.read_file_at(head, path) != (ctx.repo.workdir / path).read_text("utf-8")
-    ]
-    if local:
-        raise ValidationError(
-            f"{', '.join(local)} {'is' if len(local) == 1 else 'are'} not committed: setup "
-            f"prepares and ships {head[:12]}, with its own {', '.join(local)}",
-            hint=f"git add {' '.join(local)} && git commit, then run setup again",
-        )
-
-
 def require_shippable(ctx: Context, t: Target) -> None:
     """What `ship` would refuse at the end: a dirty work tree, and for an environment with
     `confirm` a commit that no remote branch has."""
@@ -88,8 +73,8 @@ def require_shippable(ctx: Context, t: Target) -> None:
 
 def plan(ctx: Context, env: str) -> SetupPlan:
     t = ctx.target(env)
-    record = ctx.aws.table(t.env).environment(t.env)
-    document = infra_service.stored(ctx, t) if record is not None else None
+    record = find_record(ctx, t.env)
+    document = stored(ctx, t) if record is not None else None
     names = ctx.parameter_names(t)
     keys = sample_keys(ctx, t.service)
     return SetupPlan(
@@ -134,7 +119,7 @@ def create_service(ctx: Context, env: str) -> None:
     doc = servicecfg.default_document(t.environment.confirm)
     edited = Edited(doc, servicecfg.parse(doc), json.dumps(doc, indent=2))
     resume = infra_service.command(t, "create", " --resume")
-    infra_service.apply(ctx, t, None, edited, infra_service.DeployOptions(), resume)
+    infra_service.apply(ctx, t, None, edited, DeployOptions(), resume)
 
 
 def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
@@ -160,7 +145,7 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
         unattended=False,
     )
     values = ask_values(p.env, p.missing_keys) if given is None else given
-    confirmed = replace(ctx, options=replace(ctx.options, yes=True))  # asked once, above
+    confirmed = ctx.answered()  # asked once, above
     if p.create_environment:
         infra_env.create(confirmed, p.env, infra_env.EnvFlags(), ask=False)
     if values:

@@ -8,8 +8,11 @@ from dataclasses import asdict, dataclass, field
 from git_lift import proc, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError, NotSetUp, ValidationError
+from git_lift.flows import release_history
 from git_lift.flows.context import Context, in_parallel
+from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
+from git_lift.flows.service_state import drop_lock, held_lock, running_now
 from git_lift.names import plural
 from git_lift.target import Target
 
@@ -75,24 +78,11 @@ def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
     return changed + added + removed
 
 
-def undeployed(ctx: Context, target: Target, commit: str) -> int | None:
-    """Commits on the environment's branch that its running release does not have."""
-    for pattern in target.environment.refs:
-        if "*" in pattern or not pattern.startswith("refs/heads/"):
-            continue
-        count = ctx.repo.commits_between(commit, pattern)
-        if count is not None:
-            return count
-    return None
-
-
 def env_status(ctx: Context, target: Target) -> EnvStatus:
     env = target.env
     try:
-        releases = ctx.aws.table(env).releases(target, limit=20)
-        ecs = ctx.aws.ecs(target)
-        state = ecs.describe()
-        running = ecs.image(state.task_definition, target.container)
+        releases = release_history.releases(ctx, target, limit=20)
+        state, running = running_now(ctx, target)
         latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
@@ -192,7 +182,7 @@ PINNING = {
 
 def history(ctx: Context, env: str) -> int:
     target = ctx.target(env)
-    releases = ctx.aws.table(target.env).releases(target)
+    releases = release_history.releases(ctx, target)
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(r) for r in releases], indent=2))
         return 0
@@ -211,12 +201,11 @@ def unlock(ctx: Context, env: str, force: bool = False) -> int:
     """Remove a deploy lock whose ship is gone: expired, or its process dead on this host.
     A lock whose ship may be running needs --force."""
     target = ctx.target(env)
-    store = ctx.aws.table(target.env)
-    held = store.lock(target)
-    if held is None:
+    found = held_lock(ctx, target)
+    if found is None:
         ui.info(f"{target} is not locked")
         return 0
-    left = int(held.expires - ctx.aws.wall_clock())
+    held, left = found
     alive = proc.holder_alive(held.owner)
     if left > 0 and alive is not False:
         risk = (
@@ -231,7 +220,7 @@ def unlock(ctx: Context, env: str, force: bool = False) -> int:
                 f"({risk})",
             )
         ui.warn(f"removing a live lock: {risk}")
-    if not store.release_lock(target, held.owner):  # taken over meanwhile: not ours to drop
+    if not drop_lock(ctx, target, held.owner):  # taken over meanwhile: not ours to drop
         ui.info(f"the deploy lock of {target} changed meanwhile; nothing removed")
         return 1
     ui.info(f"removed the deploy lock of {target} (held by {held.owner})")

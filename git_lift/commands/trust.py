@@ -9,9 +9,8 @@ from __future__ import annotations
 from git_lift import gitlift, ui
 from git_lift.errors import OK, UsageError
 from git_lift.flows.confirmation import confirm
-from git_lift.flows.context import Context, gitlift_digest, trust_file, work_tree_gitlift
-from git_lift.flows.editor import write_private
-from git_lift.repo import Repo
+from git_lift.flows.context import Context, work_tree_gitlift
+from git_lift.flows.trust_record import record_trust
 
 
 def trust(ctx: Context) -> int:
@@ -41,14 +40,3 @@ def trust(ctx: Context) -> int:
     digest = record_trust(ctx.repo)
     ui.info(f"trusted .gitlift ({digest[:12]}); a change to it needs git lift trust again")
     return OK
-
-
-def record_trust(repo: Repo) -> str:
-    """Trust the work tree's .gitlift as it is now (`trust`, and `adopt` that wrote it)."""
-    _, raw = work_tree_gitlift(repo)
-    path = trust_file(repo)
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    known = path.read_text().split() if path.exists() else []
-    digest = gitlift_digest(raw)
-    write_private(path, "\n".join(dict.fromkeys([*known, digest])) + "\n")
-    return digest

@@ -7,6 +7,7 @@ never reach AWS never import boto3.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -48,6 +49,26 @@ class Context:
         from git_lift.aws.factory import Aws
 
         return Aws(self.settings, hook=self.hook)
+
+    def in_hook(self) -> Context:
+        """This context for a hook's AWS calls: someone waits on git, so AWS gets seconds
+        (the hook's retry budget), not minutes."""
+        return dataclasses.replace(self, hook=True)
+
+    def answered(self, *, service: str | None = None) -> Context:
+        """This context for a step whose question was asked already (setup asks once for the
+        whole run; a push is its own confirmation): it goes ahead as with --yes, on `service`
+        when given."""
+        chosen = self.options.service if service is None else service
+        options = dataclasses.replace(self.options, yes=True, service=chosen)
+        return dataclasses.replace(self, options=options)
+
+    def reloaded(self, *, service: str) -> Context:
+        """This context on `service`, with the settings read again (`init` just added it)."""
+        options = dataclasses.replace(self.options, service=service)
+        return dataclasses.replace(
+            self, options=options, settings=load_settings(self.repo, options)
+        )
 
     def target(self, env: str, service: ServiceSettings | None = None) -> Target:
         """This service (or `service`) in the environment named `env`."""

@@ -1,4 +1,4 @@
-"""Release gates and the releases they look at: a gate (`requires = staging`) refuses a
+"""Release gates: a gate (`requires = staging`) refuses a
 release of a commit the required environment has not released, unless `--skip-gate REASON`,
 which the release records (`Gate-Skipped:`). Shared by `ship`, `promote` and a pushed tag.
 """
@@ -9,24 +9,8 @@ from git_lift import ui
 from git_lift.aws.store import Release
 from git_lift.errors import UsageError, ValidationError
 from git_lift.flows.context import Context
+from git_lift.flows.release_history import released
 from git_lift.target import Target
-
-
-def released(ctx: Context, target: Target) -> list[Release]:
-    """Successful releases, newest first."""
-    return [r for r in ctx.aws.table(target.env).releases(target, limit=100) if r.released]
-
-
-def release_of(ctx: Context, target: Target, number: int | None) -> Release:
-    """Release `number` (the newest when None) of the target, which must have run."""
-    match = next((r for r in released(ctx, target) if number is None or r.number == number), None)
-    if match is None:
-        which = f"release {number}" if number is not None else "release yet"
-        raise ValidationError(
-            f"{target.name} has no successful {which} in {target.env}",
-            hint=f"list them: git lift history -e {target.env}",
-        )
-    return match
 
 
 def release_of_commit(ctx: Context, target: Target, sha: str) -> Release | None:

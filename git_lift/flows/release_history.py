@@ -1,0 +1,85 @@
+"""A service's release history in one environment, as the table records it: what `history`,
+`status`, `diff` and `config` read about past releases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from git_lift.aws.store import Release
+from git_lift.errors import ValidationError
+from git_lift.flows.context import Context
+from git_lift.target import Target
+
+
+def releases(ctx: Context, target: Target, limit: int = 50) -> list[Release]:
+    """The target's releases, newest first, successful or not."""
+    return ctx.aws.table(target.env).releases(target, limit=limit)
+
+
+def released(ctx: Context, target: Target) -> list[Release]:
+    """Successful releases, newest first."""
+    return [r for r in releases(ctx, target, limit=100) if r.released]
+
+
+def release_of(ctx: Context, target: Target, number: int | None) -> Release:
+    """Release `number` (the newest when None) of the target, which must have run."""
+    match = next((r for r in released(ctx, target) if number is None or r.number == number), None)
+    if match is None:
+        which = f"release {number}" if number is not None else "release yet"
+        raise ValidationError(
+            f"{target.name} has no successful {which} in {target.env}",
+            hint=f"list them: git lift history -e {target.env}",
+        )
+    return match
+
+
+def task_definition_of(ctx: Context, target: Target, release: Release) -> dict[str, Any]:
+    """The task definition the release ran (ECS keeps it after it is replaced)."""
+    return ctx.aws.ecs(target).task_definition(release.task_definition)
+
+
+def service_config_ran(ctx: Context, target: Target, release: Release) -> int | None:
+    """The service config version saved last before the release: the one it ran with."""
+    documents = ctx.aws.table(target.env).service_documents(target)  # newest first
+    return next((d.version for d in documents if d.saved_at <= release.deployed_at), None)
+
+
+def fetch_release_commit(ctx: Context, target: Target, spec: str, release: Release) -> None:
+    """The release's commit in this clone, fetched when a shallow clone lacks it."""
+    if ctx.repo.fetch_commit(release.commit):
+        return
+    tag = target.release_tag(release.number)
+    raise ValidationError(
+        f"{spec} ran commit {release.commit[:12]}, which is not in this clone and could not "
+        "be fetched from origin",
+        hint=f"fetch it (git fetch origin {release.commit}), or push its tag from the clone "
+        f"that released it: git push origin {tag}",
+    )
+
+
+def sample_names_at(ctx: Context, sha: str, path: str) -> set[str]:
+    """env.sample's key names at a commit (values are examples, but names are what differ)."""
+    text = ctx.repo.read_file_at(sha, path) or ""
+    return {
+        line.split("=", 1)[0].strip()
+        for line in text.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+
+
+def commits_between(ctx: Context, a: str, b: str, path: str) -> list[str]:
+    """One line per commit that `b` has and `a` lacks, touching the service's folder only
+    (the whole repository for a service at its top)."""
+    folder = () if path == "." else (path,)
+    return ctx.repo.oneline_log(a, b, folder)
+
+
+def undeployed(ctx: Context, target: Target, commit: str) -> int | None:
+    """Commits on the environment's branch that its running release does not have."""
+    for pattern in target.environment.refs:
+        if "*" in pattern or not pattern.startswith("refs/heads/"):
+            continue
+        count = ctx.repo.commits_between(commit, pattern)
+        if count is not None:
+            return count
+    return None
