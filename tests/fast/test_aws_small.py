@@ -64,8 +64,8 @@ def test_the_managed_ssm_key_needs_no_grant_and_an_arn_no_request(region: str) -
     calls: Counter[str] = Counter()
     kms.meta.events.register("before-call.*.*", lambda model, **_: calls.update([model.name]))
     arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    assert identity.key_arn(kms, identity.MANAGED_SSM_KEY) is None
-    assert identity.key_arn(kms, arn) == arn
+    assert identity.Keys(kms).arn(identity.MANAGED_SSM_KEY) is None
+    assert identity.Keys(kms).arn(arn) == arn
     assert calls == Counter()
 
 
@@ -73,15 +73,15 @@ def test_an_alias_is_resolved_to_its_keys_arn(region: str) -> None:
     kms = boto3.client("kms", region_name=region)
     key = kms.create_key()["KeyMetadata"]
     kms.create_alias(AliasName="alias/lift-staging", TargetKeyId=key["KeyId"])
-    assert identity.key_arn(kms, "alias/lift-staging") == key["Arn"]
-    assert identity.key_arn(kms, key["KeyId"]) == key["Arn"]
+    assert identity.Keys(kms).arn("alias/lift-staging") == key["Arn"]
+    assert identity.Keys(kms).arn(key["KeyId"]) == key["Arn"]
     with pytest.raises(AwsError) as raised:
-        identity.key_arn(kms, "alias/missing")
+        identity.Keys(kms).arn("alias/missing")
     assert "while resolving the KMS key alias/missing" in raised.value.message
 
 
 def test_the_account_is_the_callers(region: str) -> None:
-    assert identity.account_id(boto3.client("sts", region_name=region)) == "123456789012"
+    assert identity.Identity(boto3.client("sts", region_name=region)).account() == "123456789012"
 
 
 def test_an_existing_vpc_and_its_subnets_are_described(region: str) -> None:
@@ -91,15 +91,15 @@ def test_an_existing_vpc_and_its_subnets_are_described(region: str) -> None:
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{n}.0/24", AvailabilityZone=zone)["Subnet"]
         for n, zone in enumerate(["eu-west-1a", "eu-west-1b"])
     ]
-    assert network.vpc_cidr(ec2, vpc) == "10.42.0.0/16"
+    assert network.Network(ec2).vpc_cidr(vpc) == "10.42.0.0/16"
     ids = [s["SubnetId"] for s in subnets]
-    found = network.subnets(ec2, ids)
+    found = network.Network(ec2).subnets(ids)
     assert found == {
         ids[0]: network.Subnet(ids[0], vpc, "eu-west-1a"),
         ids[1]: network.Subnet(ids[1], vpc, "eu-west-1b"),
     }
     with pytest.raises(AwsError) as raised:
-        network.vpc_cidr(ec2, "vpc-00000000000000000")
+        network.Network(ec2).vpc_cidr("vpc-00000000000000000")
     assert raised.value.message.startswith("AWS error InvalidVpcID.NotFound while looking up")
 
 
@@ -156,16 +156,16 @@ def test_each_environment_gets_its_own_clients_in_its_own_region(region: str) ->
     aws = Aws(settings({"prod": prod, "staging": staging}))
     assert aws.clients("prod") is aws.clients("prod")
     assert aws.clients("prod") is not aws.clients("staging")
-    assert aws.client("ssm", "prod").meta.region_name == "us-east-1"
-    assert aws.client("ssm", "staging").meta.region_name == "eu-west-2"
-    assert aws.client("ssm").meta.region_name == "eu-west-1"  # what every environment shares
+    assert aws.clients("prod").ssm.meta.region_name == "us-east-1"
+    assert aws.clients("staging").ssm.meta.region_name == "eu-west-2"
+    assert aws.clients().ssm.meta.region_name == "eu-west-1"  # what every environment shares
     assert aws.stacks("prod").region == "us-east-1"
 
 
 def test_a_hooks_clients_get_the_short_retry_budget(region: str) -> None:
     staging = EnvironmentSettings("staging", ("refs/heads/main",), aws=EnvironmentAws("eu-west-1"))
-    hooked = Aws(settings({"staging": staging}), hook=True).client("ssm", "staging")
-    plain = Aws(settings({"staging": staging})).client("ssm", "staging")
+    hooked = Aws(settings({"staging": staging}), hook=True).clients("staging").ssm
+    plain = Aws(settings({"staging": staging})).clients("staging").ssm
     assert hooked.meta.config.retries == HOOK_CONFIG.retries
     assert hooked.meta.config.connect_timeout < plain.meta.config.connect_timeout
 

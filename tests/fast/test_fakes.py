@@ -12,9 +12,11 @@ import pytest
 from git_lift import registry
 from git_lift.aws.cfn import CloudFormation
 from git_lift.aws.ecr import Ecr
-from git_lift.aws.ecs import Ecs
+from git_lift.aws.ecs import Ecs, EcsLookup
 from git_lift.aws.factory import Aws
+from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import Logs
+from git_lift.aws.network import Network
 from git_lift.aws.secrets import Snapshots
 from git_lift.aws.ssm import ParameterStore
 from git_lift.aws.store import Store
@@ -24,7 +26,11 @@ from tests.support.fakes import (
     FakeCloudFormation,
     FakeEcr,
     FakeEcs,
+    FakeEcsLookup,
+    FakeIdentity,
+    FakeKeys,
     FakeLogs,
+    FakeNetwork,
     FakeParameterStore,
     FakeRegistry,
     FakeSnapshots,
@@ -41,6 +47,10 @@ PAIRS: list[tuple[type, type]] = [
     (FakeTemplatesBucket, TemplatesBucket),
     (FakeLogs, Logs),
     (FakeEcr, Ecr),
+    (FakeIdentity, Identity),
+    (FakeKeys, Keys),
+    (FakeNetwork, Network),
+    (FakeEcsLookup, EcsLookup),
     (FakeAws, Aws),
 ]
 REGISTRY_TRANSPORT = ("manifest_digest", "manifest", "blob")  # what FakeRegistry.install swaps
@@ -102,7 +112,7 @@ def test_the_fake_registry_has_the_transport_functions_of_the_registry_module() 
 
 def test_every_aws_wrapper_has_a_fake() -> None:
     """A new wrapper the factory hands out needs its fake (FakeAws overrides each one)."""
-    made = {name for name, member in public(Aws).items() if name not in ("clients", "client")}
+    made = {name for name, member in public(Aws).items() if name != "clients"}
     faked = set(own(FakeAws, Aws))
     assert made <= faked
 

@@ -23,6 +23,7 @@ from tests.support.fakes.ecs import (
     FakeEcs,
     definition,
 )
+from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, FakeNetwork
 from tests.support.fakes.images import FakeEcr, FakeRegistry
 from tests.support.fakes.logs import FakeLogs
 from tests.support.fakes.secrets import FakeSnapshots, Secrets
@@ -59,7 +60,11 @@ __all__ = [
     "FakeDeployment",
     "FakeEcr",
     "FakeEcs",
+    "FakeEcsLookup",
+    "FakeIdentity",
+    "FakeKeys",
     "FakeLogs",
+    "FakeNetwork",
     "FakeParameterStore",
     "FakeRegistry",
     "FakeRepo",

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.cfn import CloudFormation
 from git_lift.aws.ecr import Ecr
-from git_lift.aws.ecs import Ecs
+from git_lift.aws.ecs import Ecs, EcsLookup
 from git_lift.aws.factory import Aws
+from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import LogEvent, Logs
+from git_lift.aws.network import Network, Subnet
 from git_lift.aws.secrets import Snapshots
 from git_lift.aws.ssm import NamesSeen, ParameterStore
 from git_lift.aws.store import Store
@@ -25,6 +27,7 @@ from git_lift.target import Target
 from tests.support.fakes.cfn import FakeCloudFormation, FakeTemplatesBucket
 from tests.support.fakes.clock import Clock
 from tests.support.fakes.ecs import FakeEcs
+from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, FakeNetwork
 from tests.support.fakes.images import FakeEcr
 from tests.support.fakes.logs import FakeLogs
 from tests.support.fakes.secrets import FakeSnapshots, Secrets
@@ -57,7 +60,11 @@ class FakeAws(Aws):
         self.log_groups: dict[str, list[LogEvent]] = {}
         self.buckets: dict[str, dict[str, str]] = {}
         self.ecr_repos = FakeEcr()
-        self.plain: dict[str, Any] = {}  # clients for `client()`, if a test needs one
+        self.kms_aliases: dict[str, str] = {}  # alias or key id -> key ARN
+        self.vpcs: dict[str, str] = {}  # VPC id -> CIDR
+        self.subnets: dict[str, Subnet] = {}
+        # (cluster, ECS service) -> (DescribeServices service, its task definition), for adopt
+        self.existing_services: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def clients(self, env: str | None = None) -> Clients:
         raise AssertionError("in-process tests have no boto3 clients: use a fake wrapper")
@@ -95,7 +102,14 @@ class FakeAws(Aws):
     def ecr(self, env: str | None = None) -> Ecr:
         return self.ecr_repos
 
-    def client(self, service: str, env: str | None = None) -> Any:
-        if service not in self.plain:
-            raise AssertionError(f"no fake {service} client: set aws.plain[{service!r}]")
-        return self.plain[service]
+    def identity(self, env: str | None = None, *, before_role: bool = False) -> Identity:
+        return FakeIdentity()
+
+    def keys(self, env: str | None = None) -> Keys:
+        return FakeKeys(self.kms_aliases)
+
+    def network(self, env: str) -> Network:
+        return FakeNetwork(self.vpcs, self.subnets)
+
+    def ecs_lookup(self, env: str) -> EcsLookup:
+        return FakeEcsLookup(self.existing_services)
