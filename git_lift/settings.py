@@ -402,51 +402,15 @@ def build(
     """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc),
     None when the default branch's commit is not here."""
     sections = read_sections(gitlift)
-    committed, services, proposed_envs = sections.lift, sections.services, sections.environments
-    own: dict[str, str] = {}  # the user's: git config, variables, flags
-    own_envs: EnvKeys = {}
-    own_targets: dict[tuple[str, str], dict[str, str]] = {}
-    where = "your git config"
-    for entry in repo_config:
-        section, subsection, key = split_name(entry.name)
-        if section != "lift":
-            continue
-        if subsection and subsection.lower().startswith("env."):
-            if key not in ENV_KEYS:
-                raise unknown_key(f"key in lift.{subsection}:", key, ENV_KEYS, where)
-            env_name = names.environment(subsection[len("env.") :])
-            own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
-        elif subsection and subsection.lower().startswith("target."):
-            if key not in TARGET_KEYS:
-                raise unknown_key(f"key in lift.{subsection}:", key, TARGET_KEYS, where)
-            own_targets.setdefault(target_key(subsection[len("target.") :]), {})[key] = entry.value
-        else:
-            name = key if subsection is None else f"{subsection.lower()}.{key}"
-            if name not in LIFT_KEYS:
-                known = {f"lift.{k}" for k in LIFT_KEYS}
-                raise unknown_key("setting", f"lift.{name}", known, where)
-            own[name] = entry.value
-    for name, value in environ.items():
-        if name.startswith(VARIABLE_PREFIX):
-            setting = VARIABLES.get(name)
-            if setting is None:
-                raise unknown_variable(name)
-            if setting.section == "lift":
-                own[setting.key] = value
-    for key, flag in flags.items():
-        if flag is not None:
-            own[key.lower()] = flag
+    proposed_envs = sections.environments
+    # The user's own: git config, then variables, then flags.
+    own, own_envs, own_targets = _own_config(repo_config)
+    own.update(_own_overrides(environ, flags))
     found = untrusted_entries(sections, own, own_envs)
     if check_trust and not gitlift_trusted and found:
         raise untrusted_error(found)
-    lift = {**committed, **own}
-
-    service_settings = {
-        svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())
-    }
-    if not service_settings:
-        name = infer_service_name(remote_url, top_folder)
-        service_settings = {name: _service(name, {"path": "."})}
+    lift = {**sections.lift, **own}
+    service_settings = _service_settings(sections.services, remote_url, top_folder)
     trusted_envs = release_policy(policy, own_envs, default_branch)
     region = table.REGION_SETTING.read(lift) or check_region(
         environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
@@ -477,3 +441,62 @@ def build(
         hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
         policy_unknown=unknown_policy(default_branch, policy),
     )
+
+
+def _own_config(
+    repo_config: Iterable[Entry],
+) -> tuple[dict[str, str], EnvKeys, dict[tuple[str, str], dict[str, str]]]:
+    """The user's `lift.*` git config: settings, `lift.env.<name>.*` and
+    `lift.target.<env>.<service>.*`; an unknown key is an error naming what is known."""
+    own: dict[str, str] = {}
+    own_envs: EnvKeys = {}
+    own_targets: dict[tuple[str, str], dict[str, str]] = {}
+    where = "your git config"
+    for entry in repo_config:
+        section, subsection, key = split_name(entry.name)
+        if section != "lift":
+            continue
+        if subsection and subsection.lower().startswith("env."):
+            if key not in ENV_KEYS:
+                raise unknown_key(f"key in lift.{subsection}:", key, ENV_KEYS, where)
+            env_name = names.environment(subsection[len("env.") :])
+            own_envs.setdefault(env_name, {}).setdefault(key, []).append(entry.value)
+        elif subsection and subsection.lower().startswith("target."):
+            if key not in TARGET_KEYS:
+                raise unknown_key(f"key in lift.{subsection}:", key, TARGET_KEYS, where)
+            own_targets.setdefault(target_key(subsection[len("target.") :]), {})[key] = entry.value
+        else:
+            name = key if subsection is None else f"{subsection.lower()}.{key}"
+            if name not in LIFT_KEYS:
+                known = {f"lift.{k}" for k in LIFT_KEYS}
+                raise unknown_key("setting", f"lift.{name}", known, where)
+            own[name] = entry.value
+    return own, own_envs, own_targets
+
+
+def _own_overrides(environ: Mapping[str, str], flags: Mapping[str, str | None]) -> dict[str, str]:
+    """The `lift` settings the user's variables give, then the flags (which win)."""
+    own: dict[str, str] = {}
+    for name, value in environ.items():
+        if name.startswith(VARIABLE_PREFIX):
+            setting = VARIABLES.get(name)
+            if setting is None:
+                raise unknown_variable(name)
+            if setting.section == "lift":
+                own[setting.key] = value
+    for key, flag in flags.items():
+        if flag is not None:
+            own[key.lower()] = flag
+    return own
+
+
+def _service_settings(
+    services: Mapping[str, dict[str, str]], remote_url: str | None, top_folder: str
+) -> dict[str, ServiceSettings]:
+    """The .gitlift's services; with none, the one service at the top folder, named for the
+    repository."""
+    found = {svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())}
+    if found:
+        return found
+    name = infer_service_name(remote_url, top_folder)
+    return {name: _service(name, {"path": "."})}
