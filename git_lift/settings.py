@@ -402,7 +402,6 @@ def build(
     """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc),
     None when the default branch's commit is not here."""
     sections = read_sections(gitlift)
-    proposed_envs = sections.environments
     # The user's own: git config, then variables, then flags.
     own, own_envs, own_targets = _own_config(repo_config)
     own.update(_own_overrides(environ, flags))
@@ -425,15 +424,9 @@ def build(
         push_tags=table.PUSH_TAGS.value(lift),
         hooks_strict=table.HOOKS_STRICT.value(lift),
         services=service_settings,
-        environments={
-            name: replace(
-                env,
-                aws=_environment_aws(
-                    name, proposed_envs.get(name, {}), own_envs.get(name, {}), flags, shared
-                ),
-            )
-            for name, env in _with_proposed(trusted_envs, _environments(proposed_envs)).items()
-        },
+        environments=_environment_settings(
+            trusted_envs, sections.environments, own_envs, flags, shared
+        ),
         targets=_targets(sections.targets, own_targets),
         lift=lift,
         own_policy=own_envs,
@@ -441,6 +434,24 @@ def build(
         hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
         policy_unknown=unknown_policy(default_branch, policy),
     )
+
+
+def _environment_settings(
+    trusted: dict[str, EnvironmentSettings],
+    proposed: EnvKeys,
+    own: EnvKeys,
+    flags: Mapping[str, str | None],
+    shared: Mapping[str, str],
+) -> dict[str, EnvironmentSettings]:
+    """The trusted environments (and those the work tree's .gitlift proposes), each with its
+    AWS settings (_environment_aws)."""
+    return {
+        name: replace(
+            env,
+            aws=_environment_aws(name, proposed.get(name, {}), own.get(name, {}), flags, shared),
+        )
+        for name, env in _with_proposed(trusted, _environments(proposed)).items()
+    }
 
 
 def _own_config(
