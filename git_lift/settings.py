@@ -402,8 +402,64 @@ def build(
     """`gitlift` is the work tree's .gitlift; `policy` the trusted one (see the module doc),
     None when the default branch's commit is not here."""
     sections = read_sections(gitlift)
-    committed, services, proposed_envs = sections.lift, sections.services, sections.environments
-    own: dict[str, str] = {}  # the user's: git config, variables, flags
+    # The user's own: git config, then variables, then flags.
+    own, own_envs, own_targets = _own_config(repo_config)
+    own.update(_own_overrides(environ, flags))
+    found = untrusted_entries(sections, own, own_envs)
+    if check_trust and not gitlift_trusted and found:
+        raise untrusted_error(found)
+    lift = {**sections.lift, **own}
+    service_settings = _service_settings(sections.services, remote_url, top_folder)
+    trusted_envs = release_policy(policy, own_envs, default_branch)
+    region = table.REGION_SETTING.read(lift) or check_region(
+        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    )
+    shared = {**lift, "region": region} if region else lift
+    return Settings(
+        region=region,
+        profile=table.PROFILE.read(lift),
+        builder=table.BUILDER.value(lift),
+        registry=table.REGISTRY.read(lift),
+        kms_key=table.KMS_KEY.value(lift),
+        push_tags=table.PUSH_TAGS.value(lift),
+        hooks_strict=table.HOOKS_STRICT.value(lift),
+        services=service_settings,
+        environments=_environment_settings(
+            trusted_envs, sections.environments, own_envs, flags, shared
+        ),
+        targets=_targets(sections.targets, own_targets),
+        lift=lift,
+        own_policy=own_envs,
+        poll_interval=table.POLL_INTERVAL.value(lift),
+        hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
+        policy_unknown=unknown_policy(default_branch, policy),
+    )
+
+
+def _environment_settings(
+    trusted: dict[str, EnvironmentSettings],
+    proposed: EnvKeys,
+    own: EnvKeys,
+    flags: Mapping[str, str | None],
+    shared: Mapping[str, str],
+) -> dict[str, EnvironmentSettings]:
+    """The trusted environments (and those the work tree's .gitlift proposes), each with its
+    AWS settings (_environment_aws)."""
+    return {
+        name: replace(
+            env,
+            aws=_environment_aws(name, proposed.get(name, {}), own.get(name, {}), flags, shared),
+        )
+        for name, env in _with_proposed(trusted, _environments(proposed)).items()
+    }
+
+
+def _own_config(
+    repo_config: Iterable[Entry],
+) -> tuple[dict[str, str], EnvKeys, dict[tuple[str, str], dict[str, str]]]:
+    """The user's `lift.*` git config: settings, `lift.env.<name>.*` and
+    `lift.target.<env>.<service>.*`; an unknown key is an error naming what is known."""
+    own: dict[str, str] = {}
     own_envs: EnvKeys = {}
     own_targets: dict[tuple[str, str], dict[str, str]] = {}
     where = "your git config"
@@ -426,6 +482,12 @@ def build(
                 known = {f"lift.{k}" for k in LIFT_KEYS}
                 raise unknown_key("setting", f"lift.{name}", known, where)
             own[name] = entry.value
+    return own, own_envs, own_targets
+
+
+def _own_overrides(environ: Mapping[str, str], flags: Mapping[str, str | None]) -> dict[str, str]:
+    """The `lift` settings the user's variables give, then the flags (which win)."""
+    own: dict[str, str] = {}
     for name, value in environ.items():
         if name.startswith(VARIABLE_PREFIX):
             setting = VARIABLES.get(name)
@@ -436,44 +498,16 @@ def build(
     for key, flag in flags.items():
         if flag is not None:
             own[key.lower()] = flag
-    found = untrusted_entries(sections, own, own_envs)
-    if check_trust and not gitlift_trusted and found:
-        raise untrusted_error(found)
-    lift = {**committed, **own}
+    return own
 
-    service_settings = {
-        svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())
-    }
-    if not service_settings:
-        name = infer_service_name(remote_url, top_folder)
-        service_settings = {name: _service(name, {"path": "."})}
-    trusted_envs = release_policy(policy, own_envs, default_branch)
-    region = table.REGION_SETTING.read(lift) or check_region(
-        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-    )
-    shared = {**lift, "region": region} if region else lift
-    return Settings(
-        region=region,
-        profile=table.PROFILE.read(lift),
-        builder=table.BUILDER.value(lift),
-        registry=table.REGISTRY.read(lift),
-        kms_key=table.KMS_KEY.value(lift),
-        push_tags=table.PUSH_TAGS.value(lift),
-        hooks_strict=table.HOOKS_STRICT.value(lift),
-        services=service_settings,
-        environments={
-            name: replace(
-                env,
-                aws=_environment_aws(
-                    name, proposed_envs.get(name, {}), own_envs.get(name, {}), flags, shared
-                ),
-            )
-            for name, env in _with_proposed(trusted_envs, _environments(proposed_envs)).items()
-        },
-        targets=_targets(sections.targets, own_targets),
-        lift=lift,
-        own_policy=own_envs,
-        poll_interval=table.POLL_INTERVAL.value(lift),
-        hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
-        policy_unknown=unknown_policy(default_branch, policy),
-    )
+
+def _service_settings(
+    services: Mapping[str, dict[str, str]], remote_url: str | None, top_folder: str
+) -> dict[str, ServiceSettings]:
+    """The .gitlift's services; with none, the one service at the top folder, named for the
+    repository."""
+    found = {svc.name: svc for svc in (_service(name, keys) for name, keys in services.items())}
+    if found:
+        return found
+    name = infer_service_name(remote_url, top_folder)
+    return {name: _service(name, {"path": "."})}

@@ -27,6 +27,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "boundaries": (
         "git_lift.aws",
         "git_lift.repo",
+        "git_lift.repo_base",
+        "git_lift.repo_export",
+        "git_lift.repo_remote",
         "git_lift.proc",
         "git_lift.build",
         "git_lift.registry",
@@ -59,7 +62,12 @@ HOMES: dict[str, tuple[str, ...]] = {
     "click": ("git_lift.cli", "git_lift.ui"),
     "boto3": ("git_lift.aws.clients",),
     "botocore": ("git_lift.aws.clients",),
-    "pygit2": ("git_lift.repo",),
+    "pygit2": (
+        "git_lift.repo",
+        "git_lift.repo_base",
+        "git_lift.repo_export",
+        "git_lift.repo_remote",
+    ),
     "subprocess": ("git_lift.proc",),
     "troposphere": ("git_lift.templates",),
     "moto": ("git_lift.sandbox",),

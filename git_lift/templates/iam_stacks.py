@@ -96,67 +96,90 @@ def stack_role(s: Scope) -> list[Statement]:
     ]
 
 
+NETWORK_ACTIONS = [
+    "ec2:AllocateAddress",
+    "ec2:AssociateRouteTable",
+    "ec2:AttachInternetGateway",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRoute",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpc",
+    "ec2:DeleteInternetGateway",
+    "ec2:DeleteNatGateway",
+    "ec2:DeleteRoute",
+    "ec2:DeleteRouteTable",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteTags",
+    "ec2:DeleteVpc",
+    "ec2:DetachInternetGateway",
+    "ec2:DisassociateRouteTable",
+    "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute",
+    "ec2:ReleaseAddress",
+    "ec2:ReplaceRoute",
+]
+
+LOAD_BALANCER_ACTIONS = [
+    f"{ELB}:CreateListener",
+    f"{ELB}:CreateLoadBalancer",
+    f"{ELB}:DeleteListener",
+    f"{ELB}:DeleteLoadBalancer",
+    f"{ELB}:ModifyListener",
+    f"{ELB}:ModifyLoadBalancerAttributes",
+    f"{ELB}:RemoveTags",
+    f"{ELB}:SetSecurityGroups",
+    f"{ELB}:SetSubnets",
+]
+
+CLUSTER_ACTIONS = [
+    "ecs:CreateCluster",
+    "ecs:DeleteCluster",
+    "ecs:DescribeClusters",
+    "ecs:PutClusterCapacityProviders",
+    "ecs:TagResource",
+    "ecs:UpdateCluster",
+    "ecs:UpdateClusterSettings",
+]
+
+EVENT_RULE_ACTIONS = [
+    "events:DeleteRule",
+    "events:DescribeRule",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+]
+
+
 def environment_stack(s: Scope) -> list[Statement]:
     """`env create|update`: the network, the cluster and the shared load balancers."""
-    network = [
-        "ec2:AllocateAddress",
-        "ec2:AssociateRouteTable",
-        "ec2:AttachInternetGateway",
-        "ec2:CreateInternetGateway",
-        "ec2:CreateNatGateway",
-        "ec2:CreateRoute",
-        "ec2:CreateRouteTable",
-        "ec2:CreateSubnet",
-        "ec2:CreateVpc",
-        "ec2:DeleteInternetGateway",
-        "ec2:DeleteNatGateway",
-        "ec2:DeleteRoute",
-        "ec2:DeleteRouteTable",
-        "ec2:DeleteSubnet",
-        "ec2:DeleteTags",
-        "ec2:DeleteVpc",
-        "ec2:DetachInternetGateway",
-        "ec2:DisassociateRouteTable",
-        "ec2:ModifySubnetAttribute",
-        "ec2:ModifyVpcAttribute",
-        "ec2:ReleaseAddress",
-        "ec2:ReplaceRoute",
-    ]
-    load_balancers = [
-        f"{ELB}:CreateListener",
-        f"{ELB}:CreateLoadBalancer",
-        f"{ELB}:DeleteListener",
-        f"{ELB}:DeleteLoadBalancer",
-        f"{ELB}:ModifyListener",
-        f"{ELB}:ModifyLoadBalancerAttributes",
-        f"{ELB}:RemoveTags",
-        f"{ELB}:SetSecurityGroups",
-        f"{ELB}:SetSubnets",
-    ]
-    cluster = [
-        "ecs:CreateCluster",
-        "ecs:DeleteCluster",
-        "ecs:DescribeClusters",
-        "ecs:PutClusterCapacityProviders",
-        "ecs:TagResource",
-        "ecs:UpdateCluster",
-        "ecs:UpdateClusterSettings",
-    ]
-    rules = [
-        "events:DeleteRule",
-        "events:DescribeRule",
-        "events:PutRule",
-        "events:PutTargets",
-        "events:RemoveTargets",
-    ]
-    rule_prefix = s.environment.event_rule_prefix  # the names CloudFormation gives the rules
     return [
         allow("EnvironmentStack", STACK_ACTIONS, [s.environment_stack]),
+        *environment_network(s),
+        *environment_cluster(s),
+        # The template bucket (templates/template_bucket.py): what CloudFormation's S3 bucket
+        # handlers call for the properties it sets.
+        allow("EnvironmentTemplateBucket", TEMPLATE_BUCKET_ACTIONS, [template_bucket(s)]),
+        # Created once, never changed by this policy: whoever could change the boundary could
+        # lift every role of the environment out of it.
+        allow(
+            "CreateBoundary",
+            ["iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion"],
+            [s.boundary],
+        ),
+        *stack_role(s),
+    ]
+
+
+def environment_network(s: Scope) -> list[Statement]:
+    """The VPC with its subnets, gateways and routes, and the shared load balancers."""
+    return [
         # EC2 authorises creates on ids that do not exist yet: scoped to account and region.
-        allow("EnvironmentNetwork", network, [s.arn("ec2", "*")]),
+        allow("EnvironmentNetwork", NETWORK_ACTIONS, [s.arn("ec2", "*")]),
         allow(
             "EnvironmentLoadBalancers",
-            load_balancers,
+            LOAD_BALANCER_ACTIONS,
             [
                 s.arn(ELB, "loadbalancer/app/*"),
                 s.arn(ELB, "listener/app/*"),
@@ -177,18 +200,18 @@ def environment_stack(s: Scope) -> list[Statement]:
             ],
             "*",
         ),
+    ]
+
+
+def environment_cluster(s: Scope) -> list[Statement]:
+    """The ECS cluster and the event rules that carry its services' notifications."""
+    rule_prefix = s.environment.event_rule_prefix  # the names CloudFormation gives the rules
+    return [
         # CreateCluster is authorised on the cluster's ARN, which its name fixes.
-        allow("EnvironmentCluster", cluster, [s.cluster]),
-        allow("EnvironmentNotifications", rules, [s.arn("events", f"rule/{rule_prefix}*")]),
-        # The template bucket (templates/template_bucket.py): what CloudFormation's S3 bucket
-        # handlers call for the properties it sets.
-        allow("EnvironmentTemplateBucket", TEMPLATE_BUCKET_ACTIONS, [template_bucket(s)]),
-        # Created once, never changed by this policy: whoever could change the boundary could
-        # lift every role of the environment out of it.
+        allow("EnvironmentCluster", CLUSTER_ACTIONS, [s.cluster]),
         allow(
-            "CreateBoundary",
-            ["iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion"],
-            [s.boundary],
+            "EnvironmentNotifications",
+            EVENT_RULE_ACTIONS,
+            [s.arn("events", f"rule/{rule_prefix}*")],
         ),
-        *stack_role(s),
     ]

@@ -76,6 +76,14 @@ class RoleScope:
 
 
 def service_roles(r: RoleScope) -> list[Statement]:
+    """The services' task and execution roles: what the role may do to them, and the denials
+    that keep it from unbounding them or changing itself or the boundary."""
+    return service_role_grants(r) + boundary_guards(r)
+
+
+def service_role_grants(r: RoleScope) -> list[Statement]:
+    """Create, change, read and pass the service roles: only under the boundary, only the
+    environment's own (tagged)."""
     bounded = {"iam:PermissionsBoundary": r.boundary}
     own = r.tagged
     return [
@@ -116,6 +124,12 @@ def service_roles(r: RoleScope) -> list[Statement]:
             r.roles,
             Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         ),
+    ]
+
+
+def boundary_guards(r: RoleScope) -> list[Statement]:
+    """No role loses the boundary or gets another; the role never changes itself or it."""
+    return [
         {
             "Sid": "KeepBoundary",
             "Effect": "Deny",
@@ -185,9 +199,19 @@ def network(r: RoleScope) -> list[Statement]:
 def resources(r: RoleScope) -> list[Statement]:
     """ECS services of the environment's cluster, task definitions, target groups, log groups
     and scaling of its services."""
+    return (
+        ecs_resources(r)
+        + target_groups(r)
+        + log_groups(r)
+        + scalable_targets(r)
+        + describe(r)
+        + service_linked_roles(r)
+    )
+
+
+def ecs_resources(r: RoleScope) -> list[Statement]:
+    """The services of the environment's cluster and its task definitions."""
     env = r.env
-    target_groups = r.arn(ELB, "targetgroup/*")
-    scalable_targets = r.arn("application-autoscaling", "scalable-target/*")
     return [
         allow(
             "Services",
@@ -205,13 +229,20 @@ def resources(r: RoleScope) -> list[Statement]:
             ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
             r.arn("ecs", f"task-definition/{env.task_family_prefix}*:*"),
         ),
+    ]
+
+
+def target_groups(r: RoleScope) -> list[Statement]:
+    """Target groups: created tagged with the environment, changed only when so tagged."""
+    groups = r.arn(ELB, "targetgroup/*")
+    return [
         allow(
             "CreateTargetGroups",
             [f"{ELB}:CreateTargetGroup"],
-            target_groups,
-            Condition={"StringEquals": request_tag(env.name)},
+            groups,
+            Condition={"StringEquals": request_tag(r.env.name)},
         ),
-        allow("TagNewTargetGroups", [f"{ELB}:AddTags"], target_groups, Condition=r.claim),
+        allow("TagNewTargetGroups", [f"{ELB}:AddTags"], groups, Condition=r.claim),
         allow(
             "TargetGroups",
             [
@@ -220,9 +251,15 @@ def resources(r: RoleScope) -> list[Statement]:
                 f"{ELB}:ModifyTargetGroup",
                 f"{ELB}:ModifyTargetGroupAttributes",
             ],
-            target_groups,
+            groups,
             Condition={"StringEquals": r.tagged},
         ),
+    ]
+
+
+def log_groups(r: RoleScope) -> list[Statement]:
+    """The environment's log groups (by their name prefix)."""
+    return [
         allow(
             "LogGroups",
             [
@@ -232,15 +269,22 @@ def resources(r: RoleScope) -> list[Statement]:
                 "logs:PutRetentionPolicy",
                 "logs:TagResource",
             ],
-            r.arn("logs", f"log-group:{env.log_group_prefix}*"),
+            r.arn("logs", f"log-group:{r.env.log_group_prefix}*"),
         ),
+    ]
+
+
+def scalable_targets(r: RoleScope) -> list[Statement]:
+    """The services' scaling: targets registered tagged, changed only when so tagged."""
+    targets = r.arn("application-autoscaling", "scalable-target/*")
+    return [
         allow(
             "CreateScalableTargets",
             [
                 "application-autoscaling:RegisterScalableTarget",
                 "application-autoscaling:TagResource",
             ],
-            scalable_targets,
+            targets,
             Condition=r.claim,
         ),
         allow(
@@ -251,9 +295,15 @@ def resources(r: RoleScope) -> list[Statement]:
                 "application-autoscaling:PutScalingPolicy",
                 "application-autoscaling:RegisterScalableTarget",
             ],
-            scalable_targets,
+            targets,
             Condition={"StringEquals": r.tagged},
         ),
+    ]
+
+
+def describe(r: RoleScope) -> list[Statement]:
+    """What AWS allows on "*" only: reads, and deregistering a replaced task definition."""
+    return [
         # AWS allows these on "*" only.
         allow(
             "Describe",
@@ -276,6 +326,12 @@ def resources(r: RoleScope) -> list[Statement]:
         # A replaced task definition's old revision is deregistered; no resource-level
         # permissions either.
         allow("OldTaskDefinitions", ["ecs:DeregisterTaskDefinition"], "*"),
+    ]
+
+
+def service_linked_roles(r: RoleScope) -> list[Statement]:
+    """The service-linked roles ECS, its scaling and ELB need, created on first use."""
+    return [
         allow(
             "ServiceLinkedRoles",
             ["iam:CreateServiceLinkedRole"],

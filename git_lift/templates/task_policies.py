@@ -40,7 +40,17 @@ def boundary_policy(
     policy the role itself is given: its environment's parameters and logs, image pulls, ECS
     Exec and EFS mounts; never IAM, never another environment. (The boundary document also
     holds the CloudFormation role's part, granted to that role alone: stack_role.py.)"""
-    statements: list[dict[str, object]] = [
+    statements = [
+        *environment_reads(env, region, account_id),
+        *task_runtime(region, account_id),
+        *config_key(region, kms_key_arn),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def environment_reads(env: Environment, region: str, account_id: str) -> list[dict[str, object]]:
+    """The environment's own parameters, pinned-config secrets and log groups."""
+    return [
         {
             "Sid": "Parameters",
             "Effect": "Allow",
@@ -61,6 +71,12 @@ def boundary_policy(
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
         },
+    ]
+
+
+def task_runtime(region: str, account_id: str) -> list[dict[str, object]]:
+    """What a running task needs beyond its environment: image pulls, ECS Exec, EFS mounts."""
+    return [
         {
             "Sid": "PullImages",
             "Effect": "Allow",
@@ -96,14 +112,19 @@ def boundary_policy(
             "Resource": arn("elasticfilesystem", region, account_id, "file-system/*"),
         },
     ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "ConfigKey",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def config_key(region: str, kms_key_arn: str | None) -> list[dict[str, object]]:
+    """Decrypting the parameters with the environment's own KMS key, through SSM only; none
+    for SSM's AWS managed key."""
+    if not kms_key_arn:
+        return []
+    return [
+        {
+            "Sid": "ConfigKey",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+        }
+    ]
