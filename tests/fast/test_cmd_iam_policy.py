@@ -46,9 +46,9 @@ def box(tmp_path: Path) -> InProcess:
 
 
 def printed(
-    box: InProcess, capsys: pytest.CaptureFixture[str], audience: str, **kw: Any
+    box: InProcess, capsys: pytest.CaptureFixture[str], audience: str, account: str | None = None
 ) -> tuple[Any, str]:
-    assert iam_policy.print_policy(box.ctx, "staging", audience, kw.get("account")) == 0
+    assert iam_policy.print_policy(box.ctx, "staging", audience, account) == 0
     out, err = capsys.readouterr()
     return json.loads(out), err  # stdout is the document and nothing else
 
