@@ -105,7 +105,7 @@ def test_s_name_path_dir_adds_a_service_with_its_own_env_sample(
     err = capsys.readouterr().err
     assert ".gitlift: service worker added (path worker)" in err
     assert "git add .gitlift worker/env.sample" in err
-    assert "then set it up: git lift setup -e staging -s worker" in err
+    assert err.endswith("then set it up: git lift setup -e staging\n")  # its only service
 
 
 def test_a_second_service_is_added_to_an_existing_gitlift_without_rewriting_it(
