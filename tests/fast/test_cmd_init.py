@@ -108,6 +108,19 @@ def test_s_name_path_dir_adds_a_service_with_its_own_env_sample(
     assert err.endswith("then set it up: git lift setup -e staging\n")  # its only service
 
 
+def test_a_dockerfile_at_the_top_keeps_a_service_there_when_s_name_path_dir_adds_one(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found here: with no .gitlift yet, -s NAME was taken for the top's service too, and
+    init failed with `unknown service 'worker'` before writing anything."""
+    box.git.write("Dockerfile", "FROM scratch\n")
+    box.git.write("worker/app.py", "")
+    assert init.init(init_with(box, service="worker").ctx, "worker") == 0
+    assert config(box, "service.payments-api.path") == "."
+    assert config(box, "service.worker.path") == "worker"
+    assert "then set it up: git lift setup -e staging -s worker" in capsys.readouterr().err
+
+
 def test_a_second_service_is_added_to_an_existing_gitlift_without_rewriting_it(
     box: InProcess,
 ) -> None:
