@@ -167,3 +167,24 @@ def test_an_environment_without_a_release_points_at_history(box: InProcess) -> N
         release_diff.diff(box.ctx, "staging", "HEAD")
     assert raised.value.message == "payments-api has no successful release yet in staging"
     assert raised.value.hint == "list them: git lift history -e staging"
+
+
+def test_in_a_monorepo_only_the_services_own_commits_are_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services = '[service "api"]\n\tpath = api\n[service "worker"]\n\tpath = worker\n'
+    box = in_process(
+        tmp_path,
+        gitlift=services,
+        files={"api/env.sample": "A=1\n", "worker/env.sample": "B=1\n"},
+        options=Options(service="api"),
+    )
+    record(box, 1, env="production")
+    commit(box, "worker/job.py", "1\n", "Worker only")
+    commit(box, "api/app.py", "1\n", "Api change")
+    commit(box, "README.md", "x\n", "Docs at the top")
+    record(box, 1)
+    out = shown(box, capsys, "production", "staging")
+    assert "commits   1 new in staging" in out
+    assert "Api change" in out
+    assert "Worker only" not in out and "Docs at the top" not in out

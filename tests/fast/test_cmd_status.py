@@ -10,6 +10,7 @@ import pytest
 
 from git_lift.commands import status
 from git_lift.errors import LiftError, NotSetUp
+from git_lift.flows.rollout import pending_path
 from git_lift.options import Options
 from tests.support.fakes import NEW_IMAGE, OLD_IMAGE, InProcess, in_process
 from tests.support.records import record, runs
@@ -217,3 +218,20 @@ def test_all_shows_every_service_in_every_environment(
     out = capsys.readouterr().out
     heads = [line for line in out.splitlines() if not line.startswith(" ")]
     assert heads == ["staging: api", "staging: worker"]
+
+
+def test_a_release_whose_record_was_kept_locally_says_how_to_write_it(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ship that ran but could not write its record keeps it: ECS then runs an image no
+    release names, and status says which command records it."""
+    record(box, 1)
+    runs(box, 2, NEW_IMAGE)
+    kept = pending_path(box.ctx, box.target())
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text("{}")
+    _, out, _ = staging(box, capsys)
+    assert (
+        f"running an image no release recorded: {NEW_IMAGE} "
+        "(its record was kept: git lift ship --record-only -e staging)"
+    ) in out
