@@ -16,8 +16,9 @@ SAMPLE_HEADER = (
 
 
 def gitlift_entries(ctx: Context, *, root_service: bool = True) -> list[tuple[str, str]]:
-    """The defaults, written out so that the team sees and can change them."""
-    service = ctx.service() if root_service else None
+    """The defaults, written out so that the team sees and can change them. The service at
+    the top is the one without -s (`init -s NAME --path DIR` names another)."""
+    service = ctx.settings.service(None) if root_service else None
     entries = [(f"service.{service.name}.path", ".")] if service else []
     if ctx.settings.region:
         entries.insert(0, ("lift.region", ctx.settings.region))
