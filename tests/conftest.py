@@ -7,20 +7,22 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
 from git_lift.build import ROOT_VARIABLE
 from git_lift.sandbox.local_registry import RegistryHandle, start_registry
-from git_lift.sandbox.server import SandboxServer
 from tests.support.accounts import GITLIFT
 from tests.support.ecs import make_shippable
 from tests.support.helpers import GitRepo, Lift
 from tests.support.hooks import PLATFORM_GITLIFT, PLATFORM_SERVICES
 from tests.support.image import HAVE_BUILDAH, HAVE_REGISTRY
 from tests.support.proxy import FaultProxy
+
+if TYPE_CHECKING:  # moto's server is imported by the tests that use it: the fast ones never do
+    from git_lift.sandbox.server import SandboxServer
 
 FAST = Path(__file__).resolve().parent / "fast"
 
@@ -75,6 +77,8 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
+    from git_lift.sandbox.server import SandboxServer
+
     server = SandboxServer()
     server.start()
     yield server
