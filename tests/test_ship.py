@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
 from git_lift import proc, registry
 from git_lift.aws.store import Store
@@ -20,7 +19,6 @@ from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.support.ecs import (
     deploy_behind_git_lifts_back,
-    make_shippable,
     running_task_definition,
     target,
 )
@@ -28,20 +26,6 @@ from tests.support.helpers import GitRepo, Lift, run_in_terminal
 from tests.support.image import layer_files, needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
-
-
-@pytest.fixture
-def shipping(
-    aws: Any,
-    repo: GitRepo,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
-    """A service ready to ship (see ecs_support.make_shippable), pushed to its origin."""
-    make_shippable(repo, local_registry.address, monkeypatch)
-    repo.git("push", "-q", "origin", "main")
-    return repo
 
 
 def store() -> Store:

@@ -17,14 +17,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
 
 from git_lift.aws.store import Store
-from git_lift.sandbox.local_registry import RegistryHandle
-from tests.support.ecs import make_shippable, target
+from tests.support.ecs import target
 from tests.support.helpers import GitRepo, Lift
 from tests.support.image import needs_buildah, needs_registry
 
@@ -40,20 +38,11 @@ def store() -> Store:
 
 
 @pytest.fixture
-def shipped(
-    aws: Any,
-    repo: GitRepo,
-    lift: Lift,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
+def shipped(shipping: GitRepo, lift: Lift) -> GitRepo:
     """Release 1 runs; its image is in the registry, so each ship of HEAD reuses it."""
-    make_shippable(repo, local_registry.address, monkeypatch)
-    repo.git("push", "-q", "origin", "main")
     first = lift("ship", "-e", "staging")
     assert first.returncode == 0, first.stderr
-    return repo
+    return shipping
 
 
 def ship(lift: Lift) -> subprocess.Popen[str]:
