@@ -15,6 +15,7 @@ the task definition registered, the deployment started, the watch that follows i
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
@@ -38,7 +39,7 @@ class StepFailed(DeployFailed):
     they are, for the record to say."""
 
 
-class Step:
+class Step(ABC):
     """One thing a release does; `undo` takes back what `run` did (by default nothing is
     left to take back)."""
 
@@ -48,8 +49,8 @@ class Step:
     def line(self) -> str:
         return self.name
 
-    def run(self, run: Run) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, run: Run) -> None: ...
 
     def undo(self, run: Run) -> None:
         return None
