@@ -330,13 +330,7 @@ class Store(Table):
         if self._written(put):
             return
         theirs = self.service_document(target, document.version)
-        who = f" by {theirs.author}" if theirs else ""
-        raise Conflict(
-            f"version {document.version} of {target.name}'s config in {target.env} "
-            f"was saved{who} while you edited; nothing was saved",
-            hint=f"reapply your edit on theirs: git lift service edit -e {target.env} "
-            f"-s {target.name} --resume",
-        )
+        raise document_conflict(target, document.version, theirs.author if theirs else None)
 
     # Config writers' lease ------------------------------------------------------------------
     # Parameter Store has no conditional put: writers of one environment's service config take
@@ -416,3 +410,14 @@ def _lease_key(target: Target) -> dict[str, Any]:
 
 def _version_sk(version: int) -> str:
     return f"v{version:010d}"
+
+
+def document_conflict(target: Target, version: int, author: str | None) -> Conflict:
+    """Someone saved this version of the service config while you edited."""
+    who = f" by {author}" if author else ""
+    return Conflict(
+        f"version {version} of {target.name}'s config in {target.env} "
+        f"was saved{who} while you edited; nothing was saved",
+        hint=f"reapply your edit on theirs: git lift service edit -e {target.env} "
+        f"-s {target.name} --resume",
+    )

@@ -13,6 +13,7 @@ from git_lift.aws.store import (
     Release,
     ServiceDocument,
     Store,
+    document_conflict,
     lock_held,
     lock_lost,
 )
@@ -126,12 +127,7 @@ class FakeStore(Store):
         if theirs is None:
             saved[document.version] = document
             return
-        raise Conflict(
-            f"version {document.version} of {target.name}'s config in {target.env} "
-            f"was saved by {theirs.author} while you edited; nothing was saved",
-            hint=f"reapply your edit on theirs: git lift service edit -e {target.env} "
-            f"-s {target.name} --resume",
-        )
+        raise document_conflict(target, document.version, theirs.author)
 
     # Config writers' lease ------------------------------------------------------------------
 
