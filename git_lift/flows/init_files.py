@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_lift import envfile, ui
+from git_lift import envfile, names, ui
 from git_lift.flows.context import GITLIFT_FILE, Context
 from git_lift.settings import ServiceSettings
 
@@ -70,6 +70,7 @@ def write_env_sample(ctx: Context, service: ServiceSettings) -> bool:
         ui.warn(f"{relative} holds values and git does not ignore it: one `git add .` commits them")
         ui.hint(f"echo {relative} >> .gitignore")
     path.write_text(SAMPLE_HEADER + "".join(f"{key}=\n" for key in keys), encoding="utf-8")
-    source = f" with the {len(keys)} names in .env (not their values)" if keys else ""
+    found = names.plural(len(keys), "name")
+    source = f" with the {found} in .env (not their values)" if keys else ""
     ui.info(f"{service.env_sample}: written{source}")
     return True

@@ -185,3 +185,11 @@ def test_init_in_a_folder_inside_a_service_is_refused_with_both_ways_out(box: In
     assert "git lift init -s lib --path src/lib" in raised.value.hint
     assert "run git lift init in the repository's top" in raised.value.hint
     assert not (box.git.path / "src" / "lib" / "env.sample").exists()
+
+
+def test_one_name_in_dot_env_is_said_in_the_singular(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.git.write(".env", "DATABASE_URL=postgres://db\n")
+    init.init(box.ctx)
+    assert "env.sample: written with the 1 name in .env (not" in capsys.readouterr().err
