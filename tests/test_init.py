@@ -97,7 +97,7 @@ def test_init_adds_a_service_with_env_sample_from_its_folders_dotenv(tmp_path: P
     assert "service.shop.path=." in config and "service.worker.path=worker" in config
     sample = (repo / "worker" / "env.sample").read_text()
     assert "QUEUE_URL=\n" in sample and "real-queue" not in sample
-    assert "worker/env.sample: written with the 1 names" in result.stderr
+    assert "worker/env.sample: written with the 1 name in" in result.stderr
     assert (repo / "env.sample").exists()  # the root service keeps its own
     # from the top, with --path; and again: nothing is overwritten
     (repo / "jobs").mkdir()
