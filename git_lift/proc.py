@@ -98,6 +98,23 @@ def _env(env: Mapping[str, str] | None) -> dict[str, str] | None:
     return dict(env) if env is not None else None
 
 
+SHIELDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def _held(signals: Sequence[signal.Signals]) -> Iterator[None]:
+    """Block `signals` for this thread (and so for a child started now) until the block ends;
+    any that came meanwhile are delivered then."""
+    if not signals:
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def run(
     args: Sequence[str],
     *,
@@ -109,10 +126,13 @@ def run(
     own_session: bool = False,
 ) -> Result:
     """Run a program and capture its output; raise LiftError when it fails and `check`.
-    `own_session`: out of the terminal's process group, so that its Ctrl-C does not end it
-    (a short local step that must not stop halfway, such as tagging a release)."""
+    `own_session`: for a short local step that must not stop halfway (tagging a release):
+    out of the terminal's process group, so that its Ctrl-C does not end it, and started with
+    SIGINT, SIGTERM and SIGHUP blocked, held until it has exited. Until the child has left the
+    group (setsid, between fork and exec) a signal to the group reaches it too: the interrupt
+    sweep found a release tag lost that way."""
     try:
-        with _starting(args):
+        with _starting(args), _held(SHIELDED_SIGNALS if own_session else ()):
             completed = subprocess.run(
                 list(args),
                 cwd=cwd,
@@ -125,7 +145,7 @@ def run(
                 start_new_session=own_session,
             )
     except subprocess.TimeoutExpired as exc:
-        raise LiftError(f"{args[0]} did not finish within {timeout:.0f}s") from exc
+        raise LiftError(f"{args[0]} did not finish within {timeout:g}s") from exc
     result = Result(completed.returncode, completed.stdout, completed.stderr)
     if check and result.returncode != 0:
         raise ProcessFailed(args, result.returncode, result.stderr or result.stdout)

@@ -48,7 +48,7 @@ def execute(ctx: Context, plan: ReleasePlan) -> Release:
         for step in plan.phase("record"):
             step.run(run)
         if shield.interrupted:
-            raise finished_first(plan.target, run.record)
+            raise finished_first(plan.target, run.record, tagged=run.tagged)
     return run.record
 
 

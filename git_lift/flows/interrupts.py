@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+from git_lift.proc import SHIELDED_SIGNALS
+
+SIGNALS = SHIELDED_SIGNALS
 
 
 class Shield:

@@ -61,22 +61,20 @@ def deployer(ctx: Context) -> str:
     return ctx.repo.committer_name() or "unknown"
 
 
-def record_tag(ctx: Context, target: Target, release: Release) -> str:
-    """Tag the released commit and push the tag; return the tag's name."""
+def record_tag(ctx: Context, target: Target, release: Release) -> bool:
+    """Tag the released commit and push the tag; False when the tag could not be made (said
+    as a warning)."""
     name = target.release_tag(release.number)
     try:
         ctx.repo.create_tag(name, release.commit, tag_message(release))
-    except ValidationError as exc:
+    except (ValidationError, ProcessFailed) as exc:
         ui.warn(f"could not create tag {name}: {exc.message}")
-        return name
-    except ProcessFailed as exc:
-        ui.warn(f"could not create tag {name}: {exc.stderr.strip()}")
-        return name
+        return False
     remote = ctx.repo.remote_url() is not None
     noted = add_note(ctx, release, merge=remote)
     if ctx.settings.push_tags and remote:
         push_release(ctx, name, noted)
-    return name
+    return True
 
 
 NOTES_REF = "refs/notes/lift"

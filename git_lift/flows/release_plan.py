@@ -99,6 +99,7 @@ class Run:
     ours: str | None = None  # the id of the deployment this release started
     watch: Watch | None = None
     hurry: Callable[[], bool] = lambda: False  # an interrupt came: record with one try
+    tagged: bool = False  # the record step made the release's git tag
 
     @property
     def held(self) -> Lease:

@@ -197,7 +197,7 @@ class RecordRelease(Step):
             keep_record(run.ctx, run.held, done, RECORD_ROUNDS, hurry=run.hurry)
         except LockLost as lost:
             ui.warn(f"{lost.message}; release {done.number} ran and is recorded")
-        tag_if_released(run.ctx, run.plan.target, done)
+        run.tagged = tag_if_released(run.ctx, run.plan.target, done)
 
 
 def stopped(watch: Watch, arn: str) -> Stopped:

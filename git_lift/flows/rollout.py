@@ -134,14 +134,20 @@ def told_interrupted(lease: Lease, stopped: KeyboardInterrupt, deploying: str) -
     ui.warn(f"interrupted: {doing}; {lock}. Watch it with: git lift status -e {env}")
 
 
-def finished_first(target: Target, done: Release) -> Interrupted:
+def finished_first(target: Target, done: Release, *, tagged: bool) -> Interrupted:
     """An interrupt once the deploy was done waited for the record, the tag and the note."""
+    tag = target.release_tag(done.number)
     if not done.released:  # --no-wait: the deployment started, nothing more is known
         when, what = "the deployment started", f"is recorded ({done.outcome})"
     elif done.dirty:
         when, what = "the rollout", "runs, recorded (a dirty build is not tagged)"
+    elif tagged:
+        when, what = "the rollout", f"runs, recorded and tagged {tag}"
     else:
-        when, what = "the rollout", f"runs, recorded and tagged {target.release_tag(done.number)}"
+        when, what = (
+            "the rollout",
+            f"runs, recorded; its tag {tag} could not be made (see the warning above)",
+        )
     return Interrupted(
         f"interrupted after {when}: release {done.number} of {target} {what}",
         hint=f"see what runs: git lift status -e {target.env}",
@@ -245,10 +251,9 @@ def record_only(ctx: Context, target: Target) -> int:
     return 0
 
 
-def tag_if_released(ctx: Context, target: Target, done: Release) -> None:
-    """Only a release that ran, of a committed tree, gets its tag and note."""
-    if done.released and not done.dirty:
-        record_tag(ctx, target, done)
+def tag_if_released(ctx: Context, target: Target, done: Release) -> bool:
+    """Only a release that ran, of a committed tree, gets its tag and note; whether it has."""
+    return done.released and not done.dirty and record_tag(ctx, target, done)
 
 
 def report(ctx: Context, done: Release) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from git_lift.aws.store import LockHeld, Release
 from git_lift.errors import INTERRUPTED, Interrupted
+from git_lift.proc import ProcessFailed
 from tests.support.fakes import ARN, World, behaves, replace_head, ship, world
 
 TAG = "lift/staging/payments-api/1"
@@ -103,6 +104,27 @@ def test_a_signal_once_the_rollout_completed_waits_for_the_record_tag_and_note(
     )
     assert only_record(w).outcome == "released" and w.store.lock(w.target) is None
     assert list(w.repo.tags) == [TAG] and len(w.repo.notes) == 1
+
+
+def test_an_interrupted_release_whose_tag_could_not_be_made_does_not_say_tagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    monkeypatch.setattr(
+        w.store, "finish_release", signalled(w.store.finish_release, signal.SIGTERM)
+    )
+
+    def refused(name: str, commit_sha: str, message: str) -> None:
+        raise ProcessFailed(["git", "tag"], -15, "")
+
+    monkeypatch.setattr(w.repo, "create_tag", refused)
+    with pytest.raises(Interrupted) as stopped:
+        ship(w)
+    assert stopped.value.message == (
+        "interrupted after the rollout: release 1 of payments-api in staging runs, "
+        f"recorded; its tag {TAG} could not be made (see the warning above)"
+    )
+    assert w.repo.tags == {} and only_record(w).outcome == "released"
 
 
 def gone_pid() -> int:
