@@ -1,5 +1,6 @@
 """`config_apply.apply`, the one path of every config change, on a real repository with
-Parameter Store and the table from moto in-process: what the user sees (a diff that never
+Parameter Store and the table faked in memory (tests/support/fakes; moto's own answers are
+tested end to end in tests/test_config*.py): what the user sees (a diff that never
 holds a value), what lands in the store, and what is kept under `.git/lift/` when a write is
 refused, conflicts, fails half-way or is interrupted."""
 
@@ -8,11 +9,9 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from git_lift.aws.ssm import ParameterStore
 from git_lift.errors import Conflict, LiftError, Unreachable, UsageError, ValidationError
@@ -21,19 +20,15 @@ from git_lift.flows.config_apply import Removal, apply
 from git_lift.flows.context import Context
 from git_lift.options import Options
 from git_lift.target import Target
-from tests.support.fakes import Clock
-from tests.support.flows import context, git_repo, in_process_aws
+from tests.support.fakes import Clock, FakeParameterStore, in_process
 
 SECRETS = ["s3cret-old-token", "s3cret-new-token", "postgres://u:pw@db/x", "gone-value"]
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
+def ctx(tmp_path: Path) -> Context:
     """`payments-api` (env.sample: DATABASE_URL, API_TOKEN) and `--yes`."""
-    in_process_aws(monkeypatch)
-    repo = git_repo(tmp_path)
-    with mock_aws():
-        yield context(repo.path, Options(yes=True))
+    return in_process(tmp_path, options=Options(yes=True)).ctx
 
 
 def staging(ctx: Context) -> Target:
@@ -303,21 +298,18 @@ def test_an_editors_refused_text_is_kept_to_fix_with_resume(
 
 
 def test_without_a_terminal_a_confirm_environment_writes_nothing_and_keeps_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    in_process_aws(monkeypatch)
-    repo = git_repo(tmp_path)
-    with mock_aws():
-        ctx = context(repo.path, Options(yes=False))
-        target = ctx.target("production")
-        with pytest.raises(UsageError) as refused:
-            apply(ctx, target, {}, {"A": "1"})
-        assert refused.value.message == (
-            "writing to production needs confirmation and there is no terminal to ask; "
-            "nothing was written"
-        )
-        assert ctx.parameters(target).read() == {}
-        assert not config_state.pending_path(ctx, target).exists()
+    ctx = in_process(tmp_path, options=Options(yes=False)).ctx
+    target = ctx.target("production")
+    with pytest.raises(UsageError) as refused:
+        apply(ctx, target, {}, {"A": "1"})
+    assert refused.value.message == (
+        "writing to production needs confirmation and there is no terminal to ask; "
+        "nothing was written"
+    )
+    assert ctx.parameters(target).read() == {}
+    assert not config_state.pending_path(ctx, target).exists()
 
 
 def test_removing_env_sample_keys_with_yes_needs_the_explicit_flag(
@@ -349,14 +341,14 @@ def test_removing_more_than_a_few_keys_at_once_is_risky_too(ctx: Context) -> Non
 
 
 def failing_put(monkeypatch: pytest.MonkeyPatch, key: str, error: BaseException) -> None:
-    real = ParameterStore.put
+    real = FakeParameterStore.put
 
     def put(self: ParameterStore, name: str, value: str, *, advanced: bool) -> int:
         if name == key:
             raise error
         return real(self, name, value, advanced=advanced)
 
-    monkeypatch.setattr(ParameterStore, "put", put)
+    monkeypatch.setattr(FakeParameterStore, "put", put)
 
 
 def test_a_refused_write_half_way_says_what_was_written_and_keeps_the_rest(
@@ -453,13 +445,13 @@ def test_a_long_write_renews_its_lease_so_nobody_takes_it_midway(
     table, clock = ctx.aws.table("staging"), ctx.aws.clock
     assert isinstance(clock, Clock)
     taken: list[bool] = []
-    real = ParameterStore.put
+    real = FakeParameterStore.put
 
     def slow_put(self: ParameterStore, key: str, value: str, *, advanced: bool) -> int:
         clock.now += 25  # each write takes 25 s: four outlast the 60 s lease
         taken.append(table.take_config_lease(self.target, ELSEWHERE, 60.0))
         return real(self, key, value, advanced=advanced)
 
-    monkeypatch.setattr(ParameterStore, "put", slow_put)
+    monkeypatch.setattr(FakeParameterStore, "put", slow_put)
     apply(ctx, staging(ctx), {}, {f"K{n}": "v" for n in range(4)})
     assert taken == [False, False, False, False]

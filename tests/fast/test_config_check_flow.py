@@ -1,25 +1,22 @@
 """env.sample against the stores, as `config check`, the hooks and ship ask it: names only,
 missing keys and extra keys reported together, one environment's failure reported beside the
-others, and a fix command for each problem. Parameter Store and the table: moto in-process."""
+others, and a fix command for each problem. Parameter Store and the table: the in-memory fakes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
-from git_lift.aws.ssm import ParameterStore
-from git_lift.aws.store import EnvironmentRecord, ServiceDocument, Store
+from git_lift.aws.store import EnvironmentRecord, ServiceDocument
 from git_lift.errors import AwsError, ValidationError
 from git_lift.flows import config_check
 from git_lift.flows.config_check import SampleCheck
 from git_lift.flows.config_report import report_checks
 from git_lift.flows.context import Context
 from git_lift.plan import KeyCheck
-from tests.support.flows import context, git_repo, in_process_aws
+from tests.support.fakes import FakeParameterStore, FakeStore, InProcess, in_process
 from tests.support.helpers import GitRepo
 
 SAMPLE = ("API_TOKEN", "DATABASE_URL")  # tests/helpers.py's env.sample, sorted
@@ -27,15 +24,18 @@ VALUE = "v4lue-never-shown"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitRepo]:
-    in_process_aws(monkeypatch)
-    with mock_aws():
-        yield git_repo(tmp_path)
+def box(tmp_path: Path) -> InProcess:
+    return in_process(tmp_path)
 
 
 @pytest.fixture
-def ctx(repo: GitRepo) -> Context:
-    return context(repo.path)
+def repo(box: InProcess) -> GitRepo:
+    return box.git
+
+
+@pytest.fixture
+def ctx(box: InProcess) -> Context:
+    return box.ctx
 
 
 def seed(ctx: Context, env: str, *keys: str) -> None:
@@ -70,14 +70,14 @@ def test_one_environment_failing_is_reported_beside_the_others(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(ctx, "staging", *SAMPLE)
-    listing = ParameterStore.listing
+    listing = FakeParameterStore.listing
 
-    def denied(self: ParameterStore) -> object:
+    def denied(self: FakeParameterStore) -> object:
         if self.target.env == "production":
             raise AwsError("AccessDenied listing /production/payments-api")
         return listing(self)
 
-    monkeypatch.setattr(ParameterStore, "listing", denied)
+    monkeypatch.setattr(FakeParameterStore, "listing", denied)
     found = config_check.run(ctx, [check(ctx, "staging"), check(ctx, "production")])
     assert found == [
         KeyCheck("staging", [], []),
@@ -251,8 +251,8 @@ def test_a_target_is_set_up_once_its_environment_and_service_were_created(
 def test_a_target_whose_records_cannot_be_read_keeps_its_check(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreadable(self: Store, env: str) -> None:
+    def unreadable(self: FakeStore, env: str) -> None:
         raise AwsError("AccessDenied reading the table")
 
-    monkeypatch.setattr(Store, "environment", unreadable)
+    monkeypatch.setattr(FakeStore, "environment", unreadable)
     assert config_check.not_set_up(ctx, [ctx.target("staging")]) == set()

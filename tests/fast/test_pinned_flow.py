@@ -1,6 +1,6 @@
 """Pinned config (pinConfig): a release runs the values its ship checked, its snapshot can be
 read back for `config restore --release`, and a rollback refuses a snapshot that may have aged
-out. Parameter Store and Secrets Manager: moto in-process."""
+out. Parameter Store and Secrets Manager: the in-memory fakes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from git_lift.aws.secrets import LABEL_WINDOW, Pinned
 from git_lift.aws.store import Release
@@ -16,15 +15,12 @@ from git_lift.errors import DeployFailed, LiftError
 from git_lift.flows import pinned
 from git_lift.flows.context import Context
 from git_lift.target import Target
-from tests.support.flows import context, git_repo, in_process_aws
+from tests.support.fakes import in_process
 
 
 @pytest.fixture
 def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
-    in_process_aws(monkeypatch)
-    repo = git_repo(tmp_path)
-    with mock_aws():
-        yield context(repo.path)
+    yield in_process(tmp_path).ctx
 
 
 def production(ctx: Context) -> Target:
