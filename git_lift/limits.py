@@ -52,9 +52,15 @@ REPOSITORY_NAME = 256  # ecr RepositoryName max 256
 BUCKET_NAME = 63
 
 
+def compact_json(document: Any) -> str:
+    """A document as git lift stores it in the table: compact, keys sorted, so that what is
+    measured against a limit is what is sent."""
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
+
+
 def json_size(document: Any) -> int:
-    """Bytes of a document as git lift sends it (compact JSON)."""
-    return len(json.dumps(document, separators=(",", ":"), sort_keys=True).encode())
+    """Bytes of a document as git lift sends it (compact_json)."""
+    return len(compact_json(document).encode())
 
 
 def check_name_lengths(names: list[tuple[str, str, int]], fix: str) -> None:

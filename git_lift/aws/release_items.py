@@ -11,7 +11,6 @@ of parts still reads the record (without its config versions).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from git_lift import limits
@@ -28,7 +27,7 @@ def record_sk(number: int) -> str:
 
 
 def _document(value: object) -> dict[str, Any]:
-    return {"S": json.dumps(value, sort_keys=True)}
+    return {"S": limits.compact_json(value)}
 
 
 def split(versions: dict[str, int], budget: int = limits.ITEM_BUDGET) -> list[dict[str, int]]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from git_lift import limits
 from git_lift.aws import release_items
 from git_lift.aws.table import ConditionFailed, Table
 from git_lift.errors import Conflict, LiftError
@@ -278,7 +279,7 @@ class Store(Table):
         item = {
             "pk": {"S": ENVIRONMENTS},
             "sk": {"S": record.name},
-            "doc": {"S": json.dumps(asdict(record), sort_keys=True)},
+            "doc": {"S": limits.compact_json(asdict(record))},
         }
         if not self._written(lambda: self._client.put_item(TableName=TABLE, Item=item, **extra)):
             raise Conflict(
@@ -322,7 +323,7 @@ class Store(Table):
         item = {
             "pk": {"S": target.service_key},
             "sk": {"S": _version_sk(document.version)},
-            "doc": {"S": json.dumps(asdict(document), sort_keys=True)},
+            "doc": {"S": limits.compact_json(asdict(document))},
         }
         put = lambda: self._client.put_item(  # noqa: E731
             TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)"
