@@ -117,12 +117,39 @@ def resume_hint(target: Target) -> str:
     return f"git lift config edit -e {target.env} -s {target.name} --resume"
 
 
+def private_path(ctx: Context, target: Target, kind: str, suffix: str) -> Path:
+    """This target's file of `kind` under .git/lift/. A file an older git lift kept under its
+    former name (`config-edit-ENV-SERVICE.env`, before env and service were joined by a dot)
+    is renamed to it first, so an upgrade loses no kept edit, undo or unrecorded release;
+    unless that name could be another target's of this repository (`eu`, `prod-api` and
+    `eu-prod`, `api`), which only the user can tell apart: then it is left, with a warning."""
+    path = folder(ctx) / target.private_file(kind, suffix)
+    former = path.with_name(f"{kind}-{target.env}-{target.name}{suffix}")
+    if path.exists() or not former.exists():
+        return path
+    sharing = [
+        f"{env} / {service}"
+        for env in ctx.settings.environments
+        for service in ctx.settings.services
+        if f"{env}-{service}" == f"{target.env}-{target.name}"
+        and (env, service) != (target.env, target.name)
+    ]
+    if sharing:
+        ui.warn(
+            f"{former} was kept by an older git lift for {target} or {sharing[0]}; "
+            f"rename it to {path.name} if it is {target}'s"
+        )
+    else:
+        os.replace(former, path)
+    return path
+
+
 def pending_path(ctx: Context, target: Target) -> Path:
-    return folder(ctx) / target.private_file("config-edit", ".env")
+    return private_path(ctx, target, "config-edit", ".env")
 
 
 def undo_path(ctx: Context, target: Target) -> Path:
-    return folder(ctx) / target.private_file("config-undo", ".env")
+    return private_path(ctx, target, "config-undo", ".env")
 
 
 def read_pending(ctx: Context, target: Target) -> str | None:

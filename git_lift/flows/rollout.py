@@ -228,7 +228,7 @@ def unrecorded(ctx: Context, lease: Lease, record: Release, exc: AwsError) -> Li
 
 def pending_path(ctx: Context, target: Target) -> Path:
     """The record kept for `--record-only`: 0600 under .git/lift/ (0700), as config state is."""
-    return config_state.folder(ctx) / target.private_file("unrecorded", ".json")
+    return config_state.private_path(ctx, target, "unrecorded", ".json")
 
 
 def record_only(ctx: Context, target: Target) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from git_lift import servicecfg, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.flows import config_state
 from git_lift.flows.context import Context
 from git_lift.flows.editor import edit_text, editor_for, write_private
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
@@ -69,7 +70,7 @@ def parse_text(text: str) -> tuple[dict[str, object], ServiceConfig]:
 
 
 def resume_path(ctx: Context, t: Target) -> Path:
-    return ctx.repo.git_dir / "lift" / t.private_file("service-edit", ".json")
+    return config_state.private_path(ctx, t, "service-edit", ".json")
 
 
 def keep(ctx: Context, t: Target, text: str) -> Path:

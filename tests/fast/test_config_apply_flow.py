@@ -455,3 +455,30 @@ def test_a_long_write_renews_its_lease_so_nobody_takes_it_midway(
     monkeypatch.setattr(FakeParameterStore, "put", slow_put)
     apply(ctx, staging(ctx), {}, {f"K{n}": "v" for n in range(4)})
     assert taken == [False, False, False, False]
+
+
+def test_an_edit_kept_by_an_older_git_lift_is_still_resumed(ctx: Context) -> None:
+    # Before env and service were joined by a dot, the kept edit was config-edit-ENV-SERVICE.env.
+    former = ctx.repo.git_dir / "lift" / "config-edit-staging-payments-api.env"
+    former.parent.mkdir(mode=0o700, exist_ok=True)
+    config_state.write_private(former, "A=1\n")
+    assert kept(ctx).writes == {"A": "1"}
+    assert not former.exists()
+
+
+def test_a_former_name_two_targets_could_own_is_left_for_the_user_to_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gitlift = '[service "api"]\n\tpath = api\n[service "prod-api"]\n\tpath = prod-api\n'
+    gitlift += '[env "eu"]\n\tref = refs/heads/main\n[env "eu-prod"]\n\tref = refs/tags/v*\n'
+    files = {"api/env.sample": "A=1\n", "prod-api/env.sample": "A=1\n"}
+    ctx = in_process(tmp_path, gitlift=gitlift, files=files, options=Options(yes=True)).ctx
+    former = ctx.repo.git_dir / "lift" / "config-edit-eu-prod-api.env"
+    former.parent.mkdir(mode=0o700, exist_ok=True)
+    config_state.write_private(former, "A=1\n")
+    target = ctx.target("eu-prod", ctx.settings.services["api"])
+    assert not config_state.pending_path(ctx, target).exists() and former.exists()
+    assert (
+        f"warning: {former} was kept by an older git lift for api in eu-prod or eu / prod-api; "
+        "rename it to config-edit-eu-prod.api.env if it is api in eu-prod's"
+    ) in capsys.readouterr().err
