@@ -262,15 +262,13 @@ def _pump_lines(fd: int, on_line: Callable[[str], None], deadline: float) -> boo
         selector.register(fd, selectors.EVENT_READ)
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            if not selector.select(remaining):
-                continue
-            chunk = os.read(fd, 65536)
+            if remaining > 0 and not selector.select(remaining):
+                continue  # woken without data: look at the clock again
+            chunk = os.read(fd, 65536) if remaining > 0 else None
             if not chunk:
                 if pending:  # a last line without its newline
                     on_line(_line(pending))
-                return True
+                return chunk is not None  # b"": the end; None: the deadline
             *complete, pending = (pending + chunk).split(b"\n")
             for line in complete:
                 on_line(_line(line))

@@ -87,7 +87,7 @@ def test_without_buildah_and_a_registry_the_demo_says_so_at_start_and_end(
         " and no docker-registry is installed"
     )
     enable = "demo: to include it: " + ("" if os.geteuid() == 0 else "sudo ")
-    enable += "apt-get install buildah docker-registry"
+    enable += "apt-get install buildah docker-registry busybox-static"
     before, _, after = out.partition("Start the sandbox")
     assert f"demo: skipping the image part (build, push, release by tag): {lacking}." in before
     assert enable in before
@@ -95,7 +95,10 @@ def test_without_buildah_and_a_registry_the_demo_says_so_at_start_and_end(
     assert enable in after.split("What runs where")[-1]
     if os.geteuid() == 0:
         assert (
-            f"demo: {lacking}; installing them: apt-get install -y buildah docker-registry" in out
+            f"demo: {lacking}; installing them: "
+            "apt-get install -y buildah docker-registry busybox-static" in out
         )
-        assert "apt-get install -y -qq buildah docker-registry" in apt_log.read_text()
+        assert (
+            "apt-get install -y -qq buildah docker-registry busybox-static" in apt_log.read_text()
+        )
     assert "released payments-api" in out and "release 1 (lift/staging/payments-api/1)" in out

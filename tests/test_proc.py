@@ -90,6 +90,7 @@ def test_run_lines_ends_the_program_and_what_it_started_at_the_deadline() -> Non
         "import subprocess, sys, time\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
         "print(child.pid, flush=True)\n"
+        "sys.stdout.write('half a line'); sys.stdout.flush()\n"
         "time.sleep(60)\n"
     )
     seen: list[str] = []
@@ -97,6 +98,7 @@ def test_run_lines_ends_the_program_and_what_it_started_at_the_deadline() -> Non
     code = proc.run_lines([sys.executable, "-c", script], on_line=seen.append, timeout=1.5)
     assert code is None
     assert time.monotonic() - start < 10
+    assert seen[1:] == ["half a line"]  # what it said before the deadline is not lost
     grandchild = int(seen[0])
     deadline = time.monotonic() + 5
     while proc.alive(grandchild) and time.monotonic() < deadline:
