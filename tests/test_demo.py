@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,6 +40,13 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "v1.1.0 does not reach the remote" in out
     assert "refs/tags/v1.1.0" not in out.split("git ls-remote --tags origin v*")[-1]
     assert "drift     config changed since the release: +LIFT_SANDBOX_CRASH" in out
+    if "# A one-off task" in out:  # a git lift with `run` (issue 20): the release phase too
+        one_off, _, rest = out.partition("# A one-off task")[2].partition("# The release phase")
+        assert re.search(r"^\s*31$", one_off, re.M)  # wc -c of staging's DATABASE_URL, in the task
+        passing, _, failing = rest.partition("# A failing migration")
+        assert "migrated" in passing and "released payments-api" in passing
+        assert "column currency already exists" in failing
+        assert "release command failed" in out.split("git lift history -e staging")[-1]
 
 
 FAILING_APT = """#!/bin/sh

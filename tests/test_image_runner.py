@@ -62,7 +62,7 @@ def shell_image(
 def sleeper_image(
     tmp_path_factory: pytest.TempPathFactory, local_registry: RegistryHandle, buildah_storage: str
 ) -> str:
-    """The demo's image again, of its own: the test that stops it looks for its containers."""
+    """An image whose CMD sleeps, of its own: the test that stops it looks for its containers."""
     return busybox_image(
         tmp_path_factory.mktemp("sleeper"),
         local_registry.address,
@@ -110,12 +110,13 @@ def test_the_images_command_runs_with_its_environment_and_no_value_in_any_argv(
                 env_files.append((folder.stat().st_mode & 0o777, file.stat().st_mode & 0o777))
 
     script = (
-        'echo "url=$DATABASE_URL"; echo "level=$LOG_LEVEL"; echo "quote=$ODD"; echo ready; sleep 1'
+        'echo "url=$DATABASE_URL"; echo "level=$LOG_LEVEL"; echo "odd=$ODD"; echo ready; sleep 1'
     )
-    env = {"DATABASE_URL": SECRET, "LOG_LEVEL": "debug", "ODD": 'it\'s "$HOME"\\n`x`'}
+    odd = 'it\'s "$HOME" \\n `x`\nline two'  # quotes, expansions, a real newline: all literal
+    env = {"DATABASE_URL": SECRET, "LOG_LEVEL": "debug", "ODD": odd}
     code = run_image(shell_image, ["sh", "-c", script], env, on_line=on_line, timeout=120)
     assert code == 0
-    assert seen == [f"url={SECRET}", "level=debug", 'quote=it\'s "$HOME"\\n`x`', "ready"]
+    assert seen == [f"url={SECRET}", "level=debug", *f"odd={odd}".splitlines(), "ready"]
     assert argv_leaks == []
     assert env_files == [(0o700, 0o600)]
     assert list(scratch.iterdir()) == []  # the file went with the task
