@@ -23,10 +23,21 @@ git config --global advice.detachedHead false
 
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
 say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+# A command as you would type it: an argument with spaces or shell characters in single quotes.
+shown() {
+  local arg words=() q="'"
+  for arg in "$@"; do
+    case $arg in
+      '' | *[!A-Za-z0-9_@%+=:,./*-]*) words+=("$q${arg//$q/$q\\$q$q}$q") ;;
+      *) words+=("$arg") ;;
+    esac
+  done
+  printf '%s' "${words[*]}"
+}
+run() { printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$plain"; "$@"; }
 # A step that must fail, as the story says it does (a refused commit, a broken release).
 refused() {
-  printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$*" "$plain"
+  printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$(shown "$@")" "$plain"
   if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
 }
 
