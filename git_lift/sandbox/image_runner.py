@@ -74,10 +74,14 @@ def _run(
     timeout: float,
 ) -> int | str:
     """The exit code, or why the image cannot run here."""
+    try:
+        registry = parse_image(image).registry
+    except LiftError as exc:
+        return exc.message
     if proc.which("buildah") is None:
         return "buildah is not installed"
     buildah = BuildahBuilder()
-    with _working_container(buildah, image) as found:
+    with _working_container(buildah, image, insecure=is_loopback(registry)) as found:
         if isinstance(found, str):
             return found
         container, config = found
@@ -108,18 +112,14 @@ def _run(
 
 @contextmanager
 def _working_container(
-    buildah: BuildahBuilder, image: str
+    buildah: BuildahBuilder, image: str, *, insecure: bool
 ) -> Iterator[tuple[str, dict[str, Any]] | str]:
-    """A working container of `image` and its OCI config, removed afterwards; or why not."""
-    try:
-        registry = parse_image(image).registry
-    except LiftError as exc:
-        yield exc.message
-        return
+    """A working container of `image` and its OCI config, removed afterwards; or why not.
+    `insecure`: plain http, for a loopback registry (the sandbox's)."""
     name = f"git-lift-task-{uuid.uuid4().hex[:12]}"
     args = [*buildah.global_args(), "from", "--quiet", "--name", name, "--retry", "0"]
-    if is_loopback(registry):
-        args.append("--tls-verify=false")  # the sandbox's registry speaks plain http
+    if insecure:
+        args.append("--tls-verify=false")
     pulled = _step([*args, f"docker://{image}"], PULL_TIMEOUT)
     if pulled is None or pulled.returncode != 0:
         yield f"buildah could not pull it: {_last_line(pulled)}"
