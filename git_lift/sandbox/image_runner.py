@@ -120,15 +120,12 @@ def _working_container(
     args = [*buildah.global_args(), "from", "--quiet", "--name", name, "--retry", "0"]
     if insecure:
         args.append("--tls-verify=false")
-    pulled = _step([*args, f"docker://{image}"], PULL_TIMEOUT)
-    if pulled is None or pulled.returncode != 0:
-        yield f"buildah could not pull it: {_last_line(pulled)}"
-        return
-    try:
-        inspected = _step([*buildah.global_args(), "inspect", "--type", "container", name])
-        oci = (
-            json.loads(inspected.stdout)["OCIv1"] if inspected and not inspected.returncode else {}
-        )
+    try:  # removed even when the pull was cut off after it made the container
+        pulled = _step([*args, f"docker://{image}"], PULL_TIMEOUT)
+        if pulled is None or pulled.returncode != 0:
+            yield f"buildah could not pull it: {_last_line(pulled)}"
+            return
+        oci = _oci_config(buildah, name)
         architecture, machine = oci.get("architecture", ""), platform.machine()
         if architecture != GOARCH.get(machine, machine):
             yield f"its architecture is {architecture or 'unknown'}, this machine's {machine}"
@@ -136,6 +133,15 @@ def _working_container(
             yield name, dict(oci.get("config") or {})
     finally:
         _step([*buildah.global_args(), "rm", name])
+
+
+def _oci_config(buildah: BuildahBuilder, container: str) -> dict[str, Any]:
+    """The container's image config as OCI writes it (architecture, config.Entrypoint...)."""
+    inspected = _step([*buildah.global_args(), "inspect", "--type", "container", container])
+    try:
+        return dict(json.loads(inspected.stdout)["OCIv1"]) if inspected else {}
+    except (ValueError, KeyError, TypeError):
+        return {}
 
 
 def _has_shell(buildah: BuildahBuilder, container: str) -> bool:
