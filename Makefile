@@ -8,7 +8,7 @@ CHECKOV_VENV ?= .venv-checkov
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: demo deps test test-fast lint bench man
+.PHONY: demo deps packages test test-fast lint bench man
 
 # The demo needs only the package and its sandbox extra; test, lint and bench add the test
 # extras (pytest, mypy, stubs, cfn-lint...) to the same venv. The second sentinel is older than
@@ -36,8 +36,26 @@ $(CHECKOV):
 demo: $(SANDBOX)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run.sh
 
-# The venvs `make test` needs, without running it (.ci/run builds them while other work runs).
-deps: $(BIN)/git-lift $(CHECKOV)
+# The Debian packages of the image tests and of the demo's image part: buildah builds and runs
+# images, docker-registry serves them, busybox-static is the one binary of the demo's runnable
+# image. Installed where we can (root with apt-get), else named; .ci/run installs them first.
+PACKAGES := buildah docker-registry busybox-static
+
+packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make: installing" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq $$missing || \
+			{ apt-get update -qq && apt-get install -y -qq $$missing; }; \
+	else \
+		echo "make: the image tests skip without them: apt-get install" $$missing; \
+	fi
+
+# The venvs `make test` needs, without running it (.ci/run builds them while other work runs),
+# and the packages above.
+deps: packages $(BIN)/git-lift $(CHECKOV)
 
 # All but the slow end-to-end tests (the demo, the quick start): .ci/run runs them on the oldest
 # Python. checkov's tests are left to `make test`: checkov runs in its own venv, whatever Python.

@@ -3,8 +3,10 @@
 # a service repo with a bare origin, production in its own AWS account, config, a commit
 # refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, status and
 # history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
-# The image part needs an image builder and Debian's docker-registry: as root with apt-get the
-# demo installs them, otherwise it says at the start and at the end that it skipped that part.
+# The image part needs an image builder, Debian's docker-registry and a static busybox (the
+# image is busybox in `FROM scratch`, so that its tasks run for real, offline): as root with
+# apt-get the demo installs them, otherwise it says at the start and at the end that it
+# skipped that part.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,13 +23,26 @@ git config --global advice.detachedHead false
 
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
 say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+# A command as you would type it: an argument with spaces or shell characters in single quotes.
+shown() {
+  local arg words=() q="'"
+  for arg in "$@"; do
+    case $arg in
+      '' | *[!A-Za-z0-9_@%+=:,./*-]*) words+=("$q${arg//$q/$q\\$q$q}$q") ;;
+      *) words+=("$arg") ;;
+    esac
+  done
+  printf '%s' "${words[*]}"
+}
+run() { printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$plain"; "$@"; }
 # A step that must fail, as the story says it does (a refused commit, a broken release).
 refused() {
-  printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$*" "$plain"
+  printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$(shown "$@")" "$plain"
   if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
 }
 
+# Debian's busybox-static: one binary that runs in an image with nothing else (ldd refuses it).
+static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
 # What the image part lacks, as a sentence ("" when nothing).
 missing_for_images() {
   local missing=()
@@ -35,10 +50,12 @@ missing_for_images() {
     missing+=("no image builder (buildah, podman or docker with a daemon) is installed")
   command -v docker-registry >/dev/null || command -v registry >/dev/null ||
     missing+=("no docker-registry is installed")
+  static_busybox || missing+=("no static busybox (/bin/busybox) is installed")
   local IFS=";"
-  printf '%s' "${missing[*]}" | sed 's/;/ and /'
+  printf '%s' "${missing[*]}" | sed 's/;/ and /g'
 }
-enable="apt-get install buildah docker-registry"
+packages="buildah docker-registry busybox-static"
+enable="apt-get install $packages"
 [ "$(id -u)" = 0 ] || enable="sudo $enable"
 skipped() {
   echo "demo: $1 the image part (build, push, release by tag): $lacking."
@@ -47,11 +64,12 @@ skipped() {
 
 lacking=$(missing_for_images)
 if [ -n "$lacking" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "demo: $lacking; installing them: apt-get install -y buildah docker-registry"
+  echo "demo: $lacking; installing them: apt-get install -y $packages"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq buildah docker-registry ||
-    { apt-get update -qq && apt-get install -y -qq buildah docker-registry; } ||
-    echo "demo: apt-get could not install buildah and docker-registry (see above)"
+  # shellcheck disable=SC2086 # the package names are words
+  apt-get install -y -qq $packages ||
+    { apt-get update -qq && apt-get install -y -qq $packages; } ||
+    echo "demo: apt-get could not install $packages (see above)"
   lacking=$(missing_for_images)
 fi
 [ -z "$lacking" ] || skipped "skipping"
@@ -66,7 +84,23 @@ git init -q --bare "$work/remote/payments-api.git"
 mkdir "$work/payments-api" && cd "$work/payments-api"
 git init -q
 git remote add origin "$work/remote/payments-api.git"
-printf 'FROM scratch\nCOPY app.txt /app.txt\n' > Dockerfile
+if [ -z "$lacking" ]; then
+  # A runnable image without pulling a base: the static busybox gives it sh, echo, wc, env,
+  # httpd; the service serves app.txt, and its one-off tasks and migrations run for real.
+  cp /bin/busybox busybox
+  cat > Dockerfile <<'DOCKERFILE'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY migrate.sh /bin/migrate.sh
+COPY app.txt /www/index.html
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+DOCKERFILE
+  printf '#!/bin/sh\necho "applying 001_create_payments"\necho "migrated"\n' > migrate.sh
+  chmod +x migrate.sh
+else
+  printf 'FROM scratch\nCOPY app.txt /app.txt\n' > Dockerfile
+fi
 echo "payments-api v1" > app.txt
 printf 'DATABASE_URL=postgres://localhost/payments\nLOG_LEVEL=info\n' > env.sample
 # Production in its own AWS account and region, reached through a role (the sandbox keeps
@@ -129,6 +163,27 @@ say "Release to production by pushing a tag (the pre-push hook ships it first)"
 run git tag -a v1.0.0 -m "v1.0.0"
 run git push origin v1.0.0
 run git ls-remote --tags origin
+
+# The release phase and one-off tasks (issue 20), once this git lift has `run`.
+if git lift run --help >/dev/null 2>&1; then
+  say "A one-off task: the release's image and config, the app's real output and exit code"
+  run git lift run -e staging -- sh -c 'echo $DATABASE_URL | wc -c'
+
+  say "The release phase: a migration runs with the new image and config before the service is updated"
+  git lift service show -e staging > "$work/service.json"
+  sed -i '1a\  "release_command": ["/bin/migrate.sh"],' "$work/service.json"
+  run git lift service edit -e staging --yes --file "$work/service.json"
+  echo "payments-api v1.0.1" > app.txt
+  git add app.txt && git commit -q -m "v1.0.1" && git push -q origin main
+  run git lift ship -e staging
+
+  say "A failing migration stops the release: nothing deployed, the attempt recorded"
+  printf '#!/bin/sh\necho "applying 002_add_currency"\necho "error: column currency already exists" >&2\nexit 1\n' > migrate.sh
+  git add migrate.sh && git commit -q -m "Add currency" && git push -q origin main
+  refused git lift ship -e staging
+  run git lift status -e staging
+  git revert --no-edit HEAD >/dev/null && git push -q origin main
+fi
 
 say "A broken release is rolled back and exits 1 (the sandbox crashes tasks whose config has LIFT_SANDBOX_CRASH)"
 run git lift config set -e staging LIFT_SANDBOX_CRASH=1

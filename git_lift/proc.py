@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import selectors
 import shutil
 import signal
 import socket
@@ -213,6 +214,68 @@ def run_streaming(
             stdout=sys.stderr,
         )
     return Result(completed.returncode, "", "")
+
+
+def run_lines(
+    args: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+) -> int | None:
+    """Run a program (a container), handing each line of its output (stdout and stderr as one
+    stream, in the order written) to `on_line` as it comes; return its exit code, or None when
+    `timeout` passed first: then it and everything it started were ended. Values reach it through
+    `env`, never argv. Interrupted, it ends the program too (as run_interactive does)."""
+    with _starting(args):
+        child = subprocess.Popen(
+            list(args),
+            env=_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the terminal's Ctrl-C is ours to pass on, not its
+        )
+    assert child.stdout is not None
+    deadline = time.monotonic() + timeout
+    try:
+        ended = _pump_lines(child.stdout.fileno(), on_line, deadline)
+        remaining = deadline - time.monotonic()
+        if ended and remaining > 0:
+            with suppress(subprocess.TimeoutExpired):
+                return child.wait(remaining)
+        end_tree(child.pid)
+        child.wait()
+        return None
+    except BaseException:
+        end_tree(child.pid)
+        child.wait()
+        raise
+    finally:
+        child.stdout.close()
+
+
+def _pump_lines(fd: int, on_line: Callable[[str], None], deadline: float) -> bool:
+    """Read `fd` until its end (True) or the deadline (False), one callback per line."""
+    pending = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining > 0 and not selector.select(remaining):
+                continue  # woken without data: look at the clock again
+            chunk = os.read(fd, 65536) if remaining > 0 else None
+            if not chunk:
+                if pending:  # a last line without its newline
+                    on_line(_line(pending))
+                return chunk is not None  # b"": the end; None: the deadline
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                on_line(_line(line))
+
+
+def _line(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r")
 
 
 def start_background(

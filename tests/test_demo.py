@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,6 +40,13 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "v1.1.0 does not reach the remote" in out
     assert "refs/tags/v1.1.0" not in out.split("git ls-remote --tags origin v*")[-1]
     assert "drift     config changed since the release: +LIFT_SANDBOX_CRASH" in out
+    if "# A one-off task" in out:  # a git lift with `run` (issue 20): the release phase too
+        one_off, _, rest = out.partition("# A one-off task")[2].partition("# The release phase")
+        assert re.search(r"^\s*31$", one_off, re.M)  # wc -c of staging's DATABASE_URL, in the task
+        passing, _, failing = rest.partition("# A failing migration")
+        assert "migrated" in passing and "released payments-api" in passing
+        assert "column currency already exists" in failing
+        assert "release command failed" in out.split("git lift history -e staging")[-1]
 
 
 FAILING_APT = """#!/bin/sh
@@ -87,7 +95,7 @@ def test_without_buildah_and_a_registry_the_demo_says_so_at_start_and_end(
         " and no docker-registry is installed"
     )
     enable = "demo: to include it: " + ("" if os.geteuid() == 0 else "sudo ")
-    enable += "apt-get install buildah docker-registry"
+    enable += "apt-get install buildah docker-registry busybox-static"
     before, _, after = out.partition("Start the sandbox")
     assert f"demo: skipping the image part (build, push, release by tag): {lacking}." in before
     assert enable in before
@@ -95,7 +103,10 @@ def test_without_buildah_and_a_registry_the_demo_says_so_at_start_and_end(
     assert enable in after.split("What runs where")[-1]
     if os.geteuid() == 0:
         assert (
-            f"demo: {lacking}; installing them: apt-get install -y buildah docker-registry" in out
+            f"demo: {lacking}; installing them: "
+            "apt-get install -y buildah docker-registry busybox-static" in out
         )
-        assert "apt-get install -y -qq buildah docker-registry" in apt_log.read_text()
+        assert (
+            "apt-get install -y -qq buildah docker-registry busybox-static" in apt_log.read_text()
+        )
     assert "released payments-api" in out and "release 1 (lift/staging/payments-api/1)" in out

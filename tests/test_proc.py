@@ -57,3 +57,61 @@ def test_an_exited_process_nobody_reaped_is_not_alive() -> None:
     os.kill(child.pid, 0)  # the process table still has it
     assert proc._zombie(child.pid) and not proc._zombie(os.getpid())
     child.wait()
+
+
+def test_run_lines_hands_each_line_over_as_it_comes_and_returns_the_exit_code() -> None:
+    """A task's output is streamed: the first line arrives while the program still runs."""
+    import time
+
+    script = (
+        "import sys, time\n"
+        "print('one', flush=True)\n"
+        "sys.stderr.write('two\\n'); sys.stderr.flush()\n"
+        "time.sleep(0.5)\n"
+        "sys.stdout.write('three')\n"
+        "sys.exit(4)\n"
+    )
+    start = time.monotonic()
+    seen: list[tuple[str, float]] = []
+    code = proc.run_lines(
+        [sys.executable, "-c", script],
+        on_line=lambda line: seen.append((line, time.monotonic() - start)),
+        timeout=30,
+    )
+    assert code == 4
+    assert [line for line, _ in seen] == ["one", "two", "three"]  # the last one unterminated
+    assert seen[0][1] < seen[2][1] - 0.3  # "one" came before the program slept, not at its end
+
+
+def test_run_lines_ends_the_program_and_what_it_started_at_the_deadline() -> None:
+    import time
+
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(child.pid, flush=True)\n"
+        "sys.stdout.write('half a line'); sys.stdout.flush()\n"
+        "time.sleep(60)\n"
+    )
+    seen: list[str] = []
+    start = time.monotonic()
+    code = proc.run_lines([sys.executable, "-c", script], on_line=seen.append, timeout=1.5)
+    assert code is None
+    assert time.monotonic() - start < 10
+    assert seen[1:] == ["half a line"]  # what it said before the deadline is not lost
+    grandchild = int(seen[0])
+    deadline = time.monotonic() + 5
+    while proc.alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not proc.alive(grandchild)
+
+
+def test_run_lines_gives_the_program_the_environment_it_is_given() -> None:
+    seen: list[str] = []
+    code = proc.run_lines(
+        [sys.executable, "-c", "import os; print(os.environ['SECRET_X'])"],
+        on_line=seen.append,
+        timeout=30,
+        env=proc.clean_env({"SECRET_X": "hunter2"}),
+    )
+    assert (code, seen) == (0, ["hunter2"])

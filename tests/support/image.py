@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,14 @@ needs_buildah = pytest.mark.skipif(
 needs_registry = pytest.mark.skipif(
     not HAVE_REGISTRY, reason="docker-registry is not installed (apt-get install docker-registry)"
 )
+# Debian's busybox-static: one static binary, so a `FROM scratch` image can run a shell offline.
+BUSYBOX = "/bin/busybox"
+needs_busybox = pytest.mark.skipif(
+    not Path(BUSYBOX).is_file(),
+    reason="busybox is not installed (apt-get install busybox-static)",
+)
+# Its applets as symlinks made at build: the image has sh, echo, wc, env, sleep...
+BUSYBOX_LINES = ("COPY busybox /bin/busybox", 'RUN ["/bin/busybox", "--install", "-s", "/bin"]')
 
 
 def write_scratch_context(
@@ -64,6 +73,29 @@ def scratch_image(
     uri = f"{registry}/{repository}:{tag}"
     builder.build(context_dir, dockerfile, uri, {}, dict(labels or {}))
     return builder.push(uri, insecure_registry=True, auth=None)
+
+
+def busybox_image(
+    folder: Path,
+    registry: str,
+    repository: str,
+    tag: str,
+    *,
+    buildah_root: str,
+    files: Mapping[str, str] | None = None,
+    extra_lines: tuple[str, ...] = (),
+) -> str:
+    """A runnable image (static busybox in `FROM scratch`, plus `files` and `extra_lines`: a
+    CMD, ENV...) built with buildah and pushed to a loopback registry; `registry/repo@digest`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BUSYBOX, folder / "busybox")
+    context_dir, dockerfile = write_scratch_context(
+        folder, files or {}, (*BUSYBOX_LINES, *extra_lines)
+    )
+    builder = BuildahBuilder(buildah_root)
+    uri = f"{registry}/{repository}:{tag}"
+    builder.build(context_dir, dockerfile, uri, {}, {})
+    return f"{registry}/{repository}@{builder.push(uri, insecure_registry=True, auth=None)}"
 
 
 def layer_files(registry: str, repository: str, digest: str) -> dict[str, bytes]:
