@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
+from git_lift.target import Target
 
 ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ecs HealthCheck: interval 5-300 (30), timeout 2-60 (5), retries 1-10 (3), startPeriod 0-300.
@@ -177,6 +179,19 @@ def _architecture(c: Checker, value: object) -> str:
 def clashes(environment: dict[str, str], secret_names: list[str] | set[str]) -> list[str]:
     """Names both plain (`environment`) and secret (env.sample): ECS would get both."""
     return sorted(set(environment) & set(secret_names))
+
+
+def refuse_clashes(target: Target, environment: dict[str, str], secret_names: list[str]) -> None:
+    """A name both in `environment` and env.sample would reach the task twice, one value
+    hiding the other: refused (at service create/edit/update and at ship), naming the fix."""
+    both = clashes(environment, secret_names)
+    if both:
+        raise ValidationError(
+            f"{', '.join(both)}: in the service config's environment and in env.sample (a "
+            "secret); a name is one or the other",
+            hint=f"remove it from environment (git lift service edit -e {target.env} "
+            f"-s {target.name}) or from {target.service.env_sample}",
+        )
 
 
 # ELB docs (Matcher.HttpCode): for an ALB, codes 200-499, "200,202" or a range "200-299".

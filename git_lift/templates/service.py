@@ -73,7 +73,7 @@ def service_template(
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
     (not an alias) or None for the AWS managed key, which needs no grant."""
     _check_secrets(target.parameter_prefix_arn(region, account_id), secrets)
-    check_plain_environment(target, cfg.environment, list(secrets))
+    containercfg.refuse_clashes(target, cfg.environment, list(secrets))
     name = target.container
     t = Template(Description=f"git lift service {target.name} in environment {target.env}")
     t.set_version("2010-09-09")
@@ -177,20 +177,6 @@ def _check_secrets(prefix: str, secrets: dict[str, str]) -> None:
     ]
     if problems:
         raise ValidationError("secrets the task could not read:\n  " + "\n  ".join(problems))
-
-
-def check_plain_environment(
-    target: Target, environment: dict[str, str], secrets: list[str]
-) -> None:
-    """A name both in `environment` and env.sample would reach the task twice; ECS takes one."""
-    both = containercfg.clashes(environment, secrets)
-    if both:
-        raise ValidationError(
-            f"{', '.join(both)}: in the service config's environment and in env.sample (a "
-            "secret); a name is one or the other",
-            hint=f"remove it from environment (git lift service edit -e {target.env} "
-            f"-s {target.name}) or from {target.service.env_sample}",
-        )
 
 
 def _import(env: Environment, key: str) -> ImportValue:
