@@ -1,9 +1,10 @@
 """ECS for one service, in memory: one step of a rollout per DescribeServices.
 
 A deployment of a task definition whose tasks "start" gains a running task per look until it
-completes (HEALTHY ones; "unhealthy" ones run, with their health check failing); one whose tasks "crash" loses a task per look and, with the circuit breaker on,
-fails after BREAKER_AFTER of them while ECS brings the deployment before it back; one whose
-tasks "hang" stays pending for ever.
+completes (its tasks HEALTHY; "unhealthy" ones run the same with their health check failing);
+one whose tasks "crash" loses a task per look and, with the circuit breaker on, fails after
+BREAKER_AFTER of them while ECS brings the deployment before it back; one whose tasks "hang"
+stays pending for ever.
 """
 
 from __future__ import annotations
