@@ -44,8 +44,9 @@ ULIMIT_NAMES = (
 # up to 1048576"; the other limits take what the kernel takes, a 32-bit count.
 NOFILE_MAX = 1048576
 ULIMIT_MAX = 2**31 - 1
-# ecs CPUArchitecture; the build's --platform follows it (build.platform_of).
-ARCHITECTURES = ("X86_64", "ARM64")
+# ecs CPUArchitecture, and the --platform the build follows it with (flows/image.py).
+PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+ARCHITECTURES = tuple(PLATFORMS)
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,11 @@ def plain_environment(container: dict[str, Any]) -> dict[str, str]:
     return {str(e["name"]): str(e.get("value", "")) for e in container.get("environment") or []}
 
 
+def architecture_of(definition: dict[str, Any]) -> str:
+    """The CPU architecture a task definition runs on (ECS's default: X86_64)."""
+    return str((definition.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64")
+
+
 def service_container(definition: dict[str, Any], container: str) -> dict[str, Any]:
     """The service's container in a task definition (the only one if one), {} if none."""
     containers = definition.get("containerDefinitions", [])

@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from git_lift.registry import image_config
+from git_lift.sandbox.local_registry import RegistryHandle
 from tests.support.ecs import deploy_behind_git_lifts_back, running_task_definition
 from tests.support.helpers import GitRepo, Lift
 from tests.support.image import needs_buildah, needs_registry
@@ -85,3 +87,48 @@ def test_ship_refuses_a_plain_variable_that_env_sample_names_before_building(
     )
     assert "hint: remove it from environment (git lift service edit -e staging" in result.stderr
     assert "building" not in result.stderr
+
+
+def runs_on(architecture: str) -> None:
+    """The running task definition asks for `architecture`, as a stack with that
+    cpu_architecture makes it."""
+    ecs: Any = boto3.client("ecs", region_name="eu-west-1")
+    current = running_task_definition("staging")
+    arn = ecs.register_task_definition(
+        family=current["family"],
+        containerDefinitions=current["containerDefinitions"],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        runtimePlatform={"cpuArchitecture": architecture, "operatingSystemFamily": "LINUX"},
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="lift-staging", service="payments-api", taskDefinition=arn)
+
+
+def pushed_architecture(registry_address: str, image: str) -> str:
+    digest = image.partition("@")[2]
+    config = image_config(registry_address, "payments-api", digest, insecure=True)
+    assert config is not None
+    return str(config["architecture"])
+
+
+def test_the_build_follows_cpu_architecture_and_never_reuses_the_other_ones_image(
+    shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
+) -> None:
+    sha = shipping.head()
+    runs_on("ARM64")
+    arm = lift("ship", "-e", "staging")
+    assert arm.returncode == 0, arm.stderr
+    assert f"payments-api:{sha}-arm64 for linux/arm64" in arm.stderr
+    registered = running_task_definition("staging")
+    assert registered["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    image = registered["containerDefinitions"][0]["image"]
+    assert pushed_architecture(local_registry.address, image) == "arm64"
+
+    runs_on("X86_64")
+    x86 = lift("ship", "-e", "staging")
+    assert x86.returncode == 0, x86.stderr
+    assert f"payments-api:{sha} for linux/amd64" in x86.stderr  # built, not the ARM64 one reused
+    image = running_task_definition("staging")["containerDefinitions"][0]["image"]
+    assert pushed_architecture(local_registry.address, image) == "amd64"

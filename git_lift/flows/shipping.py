@@ -22,6 +22,7 @@ from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.flows.image import ImageSource, find_image, given_image, promoted
 from git_lift.flows.release_plan import ReleasePlan
+from git_lift.flows.service_state import running_architecture
 from git_lift.flows.ship_plan import DEFAULT_TIMEOUT, execute, plan_ship, show
 from git_lift.settings import EnvironmentSettings
 
@@ -141,7 +142,8 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
     elif origin is not None:
         source = promoted(ctx, target, given_image(origin.image))
     else:
-        source = find_image(ctx, target, tag, build_args)
+        architecture = running_architecture(ctx, target)
+        source = find_image(ctx, target, tag, build_args, architecture)
     return plan_ship(
         ctx,
         target,
