@@ -154,7 +154,11 @@ def render_status(row: EnvStatus) -> str:
     warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
     if row.release is None:
         return "\n".join(
-            [f"{head}\n  no release yet ({row.running}/{row.desired} running)", *warning]
+            [
+                f"{head}\n  no release yet ({row.running}/{row.desired} running)",
+                *warning,
+                *plain_environment_line(row),
+            ]
         )
     built = (row.commit or "")[:12] + (f"-dirty-{row.dirty}" if row.dirty else "")
     lines = [
@@ -175,12 +179,19 @@ def render_status(row: EnvStatus) -> str:
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
     if row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
-    if row.environment:
-        plain = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(row.environment.items()))
-        lines.append(f"  env       {plain} (service config; secrets are in config)")
+    lines += plain_environment_line(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
     return "\n".join(lines)
+
+
+def plain_environment_line(row: EnvStatus) -> list[str]:
+    """The running container's plain variables, in clear: the service config's `environment`
+    holds no secrets (those are env.sample's keys, never shown)."""
+    if not row.environment:
+        return []
+    plain = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(row.environment.items()))
+    return [f"  env       {plain}"]
 
 
 PINNING = {
