@@ -7,7 +7,7 @@ from typing import Any
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Lock
 from git_lift.flows.context import Context
-from git_lift.plan import architecture_of, service_container
+from git_lift.plan import service_container
 from git_lift.target import Target
 
 
@@ -17,13 +17,6 @@ def running_container(ctx: Context, target: Target) -> tuple[ServiceState, dict[
     ecs = ctx.aws.ecs(target)
     state = ecs.describe()
     return state, service_container(ecs.task_definition(state.task_definition), target.container)
-
-
-def running_architecture(ctx: Context, target: Target) -> str:
-    """The CPU architecture the running task definition asks for (the service config's
-    cpu_architecture, as the stack made it): the one a ship builds for."""
-    ecs = ctx.aws.ecs(target)
-    return architecture_of(ecs.task_definition(ecs.describe().task_definition))
 
 
 def held_lock(ctx: Context, target: Target) -> tuple[Lock, int] | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
 from git_lift import servicecfg as sc
-from git_lift.containercfg import HealthCheck, Ulimit, clashes
+from git_lift.containercfg import Container, HealthCheck, Ulimit, clashes
 
 pytestmark = pytest.mark.fast
 
@@ -189,3 +191,28 @@ def test_a_name_both_plain_and_secret_is_a_clash() -> None:
         "DATABASE_URL"
     ]
     assert clashes({"LOG_FORMAT": "json"}, ["DATABASE_URL"]) == []
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def service_config_section() -> str:
+    text = README.read_text()
+    start = text.index("### Service config")
+    return text[start : text.index("\n### ", start + 1)]
+
+
+def test_the_readmes_example_is_a_valid_config_naming_every_field() -> None:
+    section = service_config_section()
+    example = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    cfg = sc.parse(example)
+    assert set(example) == {f.name for f in fields(sc.ServiceConfig)}
+    assert cfg.health_check is not None and cfg.ulimits and cfg.environment
+
+
+def test_the_readmes_container_table_has_a_row_for_each_container_field() -> None:
+    rows = [line for line in service_config_section().splitlines() if line.startswith("| `")]
+    named = {line.split("`")[1] for line in rows}
+    container = {f.name for f in fields(Container)} | {"command"}
+    health = {f"http_interface.{n}" for n in ("health_check_path", "health_check_matcher")}
+    assert container | health | {"http_interface.health_check_grace_period"} <= named
