@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.support.helpers import Lift
-from tests.support.infra import client, doc_file, documents, newest_doc, put_config
+from tests.support.helpers import Lift, run_in_terminal
+from tests.support.infra import client, doc_editor, doc_file, documents, newest_doc, put_config
 
 CHECK = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]
 CONTAINER: dict[str, Any] = {
@@ -87,4 +87,21 @@ def test_a_wrong_container_field_is_named_by_its_json_path(
     assert refused.returncode == 1
     assert "$.stop_timeout: 600 is out of range 2-120" in refused.stderr
     assert "$.cpu_architecture: 'arm64' is not one of X86_64, ARM64" in refused.stderr
+    assert [d["version"] for d in documents("staging", "payments-api")] == [1]
+
+
+def test_on_a_terminal_the_clash_reopens_the_editor_with_its_path(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    created(lift)
+    clash = doc_editor(tmp_path, {"environment": {"DATABASE_URL": "sqlite://"}}, name="clash.py")
+    code, said = run_in_terminal(
+        ["git", "lift", "service", "edit", "-e", "staging", "--yes"],
+        lift.cwd,
+        [("Reopen", "n")],
+        env={"GIT_EDITOR": clash},
+    )
+    assert code == 1
+    assert "$.environment.DATABASE_URL: is in env.sample too (a secret)" in said
+    assert "--resume" in said
     assert [d["version"] for d in documents("staging", "payments-api")] == [1]
