@@ -8,6 +8,7 @@ with storage that another tool set up with another driver. Passwords reach `logi
 from __future__ import annotations
 
 import os
+import platform as host
 import re
 import shutil
 import tempfile
@@ -43,8 +44,10 @@ class Builder(ABC):
         tag: str,
         build_args: Mapping[str, str],
         labels: Mapping[str, str],
+        platform: str | None = None,
     ) -> None:
-        """Build `dockerfile` in `context_dir` as `tag` (a full `registry/repo:tag` name)."""
+        """Build `dockerfile` in `context_dir` as `tag` (a full `registry/repo:tag` name), for
+        `platform` (`linux/amd64`, `linux/arm64`; None: the machine's own)."""
 
     @abstractmethod
     def push(self, tag: str, *, insecure_registry: bool, auth: RegistryAuth | None) -> str:
@@ -80,8 +83,9 @@ class DockerBuilder(Builder):
         tag: str,
         build_args: Mapping[str, str],
         labels: Mapping[str, str],
+        platform: str | None = None,
     ) -> None:
-        args = ["docker", "build", "--file", dockerfile, "--tag", tag]
+        args = ["docker", "build", "--file", dockerfile, "--tag", tag, *_platform(platform)]
         args += _pairs("--build-arg", build_args) + _pairs("--label", labels)
         self._run([*args, context_dir], f"docker build of {tag}")
 
@@ -143,9 +147,10 @@ class BuildahBuilder(Builder):
         tag: str,
         build_args: Mapping[str, str],
         labels: Mapping[str, str],
+        platform: str | None = None,
     ) -> None:
         args = [*self.global_args(), "build", *self.build_options()]
-        args += ["--file", dockerfile, "--tag", tag]
+        args += ["--file", dockerfile, "--tag", tag, *_platform(platform)]
         args += _pairs("--build-arg", build_args) + _pairs("--label", labels)
         self._run([*args, context_dir], f"{self.program} build of {tag}")
 
@@ -261,6 +266,17 @@ def detect_builder(preference: str = "auto", *, stream: bool = False) -> Builder
         f"no image builder found: docker ({problem}), buildah and podman (not installed)",
         hint=NO_BUILDER_HINT,
     )
+
+
+def _platform(platform: str | None) -> list[str]:
+    return ["--platform", platform] if platform else []
+
+
+def host_platform() -> str:
+    """This machine's platform as --platform names it (`linux/amd64`, `linux/arm64`)."""
+    machine = host.machine().lower()
+    names = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+    return f"linux/{names.get(machine, machine)}"
 
 
 def _pairs(flag: str, values: Mapping[str, str]) -> list[str]:

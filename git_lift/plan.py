@@ -136,8 +136,27 @@ def with_image_and_secrets(
     return {**definition, "containerDefinitions": containers}
 
 
+def plain_environment(container: dict[str, Any]) -> dict[str, str]:
+    """A container definition's plain (non-secret) variables, name -> value."""
+    return {str(e["name"]): str(e.get("value", "")) for e in container.get("environment") or []}
+
+
+def architecture_of(definition: dict[str, Any]) -> str:
+    """The CPU architecture a task definition runs on (ECS's default: X86_64)."""
+    return str((definition.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64")
+
+
+def service_container(definition: dict[str, Any], container: str) -> dict[str, Any]:
+    """The service's container in a task definition (the only one if one), {} if none."""
+    containers = definition.get("containerDefinitions", [])
+    named = [c for c in containers if c.get("name") == container]
+    chosen = named or (containers if len(containers) == 1 else [])
+    return dict(chosen[0]) if chosen else {}
+
+
 def task_definition_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a new revision changes, for display: image and secret names, never values."""
+    """What a new revision changes, for display: image, plain environment (in clear: the
+    service config's, not secrets) and secret names, never their values."""
     lines: list[tuple[str, str]] = []
     old_by_name = {c.get("name"): c for c in old.get("containerDefinitions", [])}
     for container in new.get("containerDefinitions", []):
@@ -149,4 +168,12 @@ def task_definition_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tu
         new_secrets = {s["name"] for s in container.get("secrets", []) or []}
         lines += [("add", f"+ secret {name}") for name in sorted(new_secrets - old_secrets)]
         lines += [("remove", f"- secret {name}") for name in sorted(old_secrets - new_secrets)]
+        lines += environment_changes(plain_environment(before), plain_environment(container))
     return lines
+
+
+def environment_changes(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str]]:
+    """`+ environment NAME = 'value'` lines: plain variables are shown with their values."""
+    plain = config_plan(old, new)
+    lines = render_config_plan(plain, show_values=True)
+    return [(kind, f"{line[:2]}environment {line[2:]}") for kind, line in lines]

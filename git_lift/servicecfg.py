@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
+from git_lift import containercfg
+from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
 
@@ -53,6 +55,10 @@ class HttpInterface:
     path_patterns: tuple[str, ...] = ()
     health_check_path: str = "/"
     restrict_access_to: tuple[str, ...] = OPEN_TO_ALL
+    # The container fields' block (containercfg): the target group's matcher, and how long
+    # ECS ignores the load balancer's verdict on a new task.
+    health_check_matcher: str = "200-399"
+    health_check_grace_period: int = 60
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,18 @@ class ServiceConfig:
     logging: Logging = field(default_factory=Logging)
     deployment: Deployment = field(default_factory=Deployment)
     ecs_exec: bool = True
+    # The container's fields (containercfg.Container, read by containercfg.read).
+    environment: dict[str, str] = field(default_factory=dict)
+    health_check: HealthCheck | None = None
+    entrypoint: tuple[str, ...] | None = None
+    stop_timeout: int | None = None
+    ulimits: tuple[Ulimit, ...] = ()
+    readonly_root_filesystem: bool = False
+    cpu_architecture: str = "X86_64"
+
+
+# Kept in a document even when null, so that the editor shows they exist.
+SHOWN_WHEN_NULL = ("command", "entrypoint")
 
 
 class ServiceConfigError(ValidationError):
@@ -126,7 +144,7 @@ def default_document(production: bool) -> dict[str, object]:
 
 def to_document(cfg: ServiceConfig) -> dict[str, object]:
     # Absent, not null: the document says "no load balancer" by leaving http_interface out.
-    return {k: _plain(v) for k, v in asdict(cfg).items() if v is not None or k == "command"}
+    return {k: _plain(v) for k, v in asdict(cfg).items() if v is not None or k in SHOWN_WHEN_NULL}
 
 
 def _plain(value: object) -> object:
@@ -175,8 +193,11 @@ def parse(doc: object) -> ServiceConfig:
     obj = c.fields(doc, "$", _names(ServiceConfig), required=("cpu", "memory"))
     if obj is None:
         raise ServiceConfigError(c.problems)
+    container = containercfg.read(c, obj)
     cfg = ServiceConfig(
-        command=_command(c, obj.get("command"), "$.command"),
+        command=containercfg.command_list(
+            c, obj.get("command"), "$.command", '["gunicorn", "app"]'
+        ),
         cpu=c.integer(obj, "cpu", "$", 256, 256, 16384),
         memory=c.integer(obj, "memory", "$", 512, 512, 122880),
         desired_count=c.integer(obj, "desired_count", "$", 1, 0, 1000),
@@ -186,6 +207,7 @@ def parse(doc: object) -> ServiceConfig:
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
+        **{f.name: getattr(container, f.name) for f in fields(containercfg.Container)},
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -196,15 +218,6 @@ def parse(doc: object) -> ServiceConfig:
 def _names(cls: type) -> tuple[str, ...]:
     """The document's field names are the dataclass's: one list to keep up to date."""
     return tuple(f.name for f in fields(cls))
-
-
-def _command(c: Checker, value: object, path: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    c.add(path, f'expected null or an array of strings like ["gunicorn", "app"], got {kind(value)}')
-    return None
 
 
 def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | None:
@@ -218,7 +231,13 @@ def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | Non
         path_patterns=c.strings(obj, "path_patterns", path, ()),
         health_check_path=c.string(obj, "health_check_path", path, "/"),
         restrict_access_to=c.strings(obj, "restrict_access_to", path, OPEN_TO_ALL),
+        health_check_matcher=c.string(obj, "health_check_matcher", path, "200-399"),
+        # ECS's HealthCheckGracePeriodSeconds takes up to 2,147,483,647 (CreateService docs).
+        health_check_grace_period=c.integer(
+            obj, "health_check_grace_period", path, 60, 0, 2**31 - 1
+        ),
     )
+    containercfg.check_matcher(c, f"{path}.health_check_matcher", h.health_check_matcher)
     for i, host in enumerate(h.hostnames):
         if not _HOST.match(host):
             c.add(f"{path}.hostnames[{i}]", f"{host!r} is not a host name (letters, digits, -, .)")

@@ -15,6 +15,7 @@ from git_lift.build import (
     DockerBuilder,
     PodmanBuilder,
     detect_builder,
+    host_platform,
 )
 from git_lift.errors import LiftError, UsageError
 from git_lift.registry import RegistryAuth, image_config, manifest_digest
@@ -244,3 +245,31 @@ def test_buildah_root_defaults_to_a_cache_folder(
     assert builder.root == str(tmp_path / "cache" / "git-lift" / "buildah")
     assert builder.global_args()[1:3] == ["--root", f"{builder.root}/storage"]
     assert "vfs" in builder.global_args() and "chroot" in builder.build_options()
+
+
+@pytest.mark.parametrize("tool", ["docker", "buildah"])
+def test_the_build_is_for_the_platform_asked(bin_dir: Path, tmp_path: Path, tool: str) -> None:
+    """cpu_architecture ARM64: `--platform linux/arm64`, whatever this machine is."""
+    log = tmp_path / "build.log"
+    script = f'echo "$@" >> {log}\ncase "$1" in info) echo 27.1.1 ;; esac\n'
+    fake_tools(bin_dir, {"docker": script if tool == "docker" else NO_DAEMON, "buildah": script})
+    builder = detect_builder(tool)
+    builder.build("/ctx", "/ctx/Dockerfile", "127.0.0.1:5000/api:v1-arm64", {}, {}, "linux/arm64")
+    built = [line for line in log.read_text().splitlines() if " --tag " in line]
+    assert (
+        len(built) == 1 and "--tag 127.0.0.1:5000/api:v1-arm64 --platform linux/arm64" in built[0]
+    )
+
+
+def test_host_platform_names_this_machine_as_platform_flags_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import platform
+
+    for machine, expected in [
+        ("x86_64", "linux/amd64"),
+        ("aarch64", "linux/arm64"),
+        ("arm64", "linux/arm64"),
+    ]:
+        monkeypatch.setattr(platform, "machine", lambda m=machine: m)
+        assert host_platform() == expected

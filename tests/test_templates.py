@@ -127,6 +127,18 @@ def test_lint_is_not_vacuous() -> None:
                 kms_key_arn=KMS_KEY,
             ),
         ),
+        (
+            "service-container.json",
+            lambda: service_template(
+                target(),
+                SERVICES["container"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=KMS_KEY,
+            ),
+        ),
     ],
 )
 def test_golden(name: str, render: Any) -> None:

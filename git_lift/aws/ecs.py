@@ -58,6 +58,15 @@ class StoppedTask:
     containers: list[str]
 
 
+@dataclass(frozen=True)
+class TaskHealth:
+    arn: str
+    status: str  # the task's healthStatus: HEALTHY | UNHEALTHY | UNKNOWN
+    # The reason ECS gives on its unhealthy containers (the sandbox puts the failing check's
+    # output there; ECS's API has no field for the output itself).
+    output: str
+
+
 def _rollout_state(raw: dict[str, Any], alone: bool) -> str:
     """ECS reports rolloutState for services with the ECS deployment controller; without it,
     a deployment is done only once it is the service's only one, at its desired count."""
@@ -176,6 +185,29 @@ class Ecs:
             )
             for task in tasks
             if task.get("startedBy") == deployment_id
+        ]
+
+    def task_health(self, deployment_id: str) -> list[TaskHealth]:
+        """The health of the running tasks of one deployment (startedBy = its id)."""
+        with translate_errors(f"reading the health of {self.service}'s tasks"):
+            arns = self._client.list_tasks(
+                cluster=self.cluster, serviceName=self.service, desiredStatus="RUNNING"
+            ).get("taskArns", [])
+            if not arns:
+                return []
+            tasks = self._client.describe_tasks(cluster=self.cluster, tasks=arns[:100])["tasks"]
+        return [
+            TaskHealth(
+                arn=str(task["taskArn"]),
+                status=str(task.get("healthStatus") or "UNKNOWN"),
+                output="; ".join(
+                    f"{c.get('name')}: {c.get('reason') or 'no output'}"
+                    for c in task.get("containers", [])
+                    if c.get("healthStatus") == "UNHEALTHY"
+                ),
+            )
+            for task in tasks
+            if task.get("startedBy") == deployment_id and task.get("lastStatus") == "RUNNING"
         ]
 
     def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:

@@ -1,4 +1,5 @@
-"""`git lift diff [A] [B]`: two releases side by side, names and versions only, never values.
+"""`git lift diff [A] [B]`: two releases side by side, names and versions only, never secret
+values (the service config's plain `environment` is shown in clear: it is not secret).
 
 A side is `ENV` (its newest release), `ENV@N` (release N) or a commit (the commit alone: no
 image, task definition or config, so only its commits and env.sample are compared). By
@@ -25,6 +26,7 @@ from git_lift.flows.release_history import (
     service_config_ran,
     task_definition_of,
 )
+from git_lift.plan import plain_environment
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class ReleaseDiff:
     env_sample: list[str]
     service_config: list[int | None]  # the version each release ran with (none: no document)
     environments: list[str | None]  # each side's environment; None: a commit, no release
+    # The plain variables (service config `environment`) that differ, name -> [a, b] values.
+    environment: dict[str, list[str | None]] = field(default_factory=dict)
 
 
 def side(ctx: Context, spec: str) -> Side:
@@ -119,8 +123,15 @@ def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
         for key in ("cpu", "memory")
         if a.definition.get(key) != b.definition.get(key)
     }
+    plain_a = plain_environment(container(a, service.container))
+    plain_b = plain_environment(container(b, service.container))
     return replace(
         found,
+        environment={
+            k: [plain_a.get(k), plain_b.get(k)]
+            for k in sorted({*plain_a, *plain_b})
+            if plain_a.get(k) != plain_b.get(k)
+        },
         task_definition=sizing,
         secrets_added=sorted(secrets_b - secrets_a),
         secrets_removed=sorted(secrets_a - secrets_b),
@@ -161,6 +172,7 @@ def released(d: ReleaseDiff) -> list[str]:
     else:
         lines = [f"image     - {d.image[0]}", f"          + {d.image[1]}"]
     lines += [f"task      {k}: {old} -> {new}" for k, (old, new) in d.task_definition.items()]
+    lines += [f"env       {plain_line(k, o, n)}" for k, (o, n) in d.environment.items()]
     lines += [f"secrets   + {k}" for k in d.secrets_added]
     lines += [f"secrets   - {k}" for k in d.secrets_removed]
     lines += [f"config    {config_line(k, o, n)}" for k, (o, n) in d.config_versions.items()]
@@ -181,3 +193,12 @@ def config_line(key: str, old: int | None, new: int | None) -> str:
     if new is None:
         return f"- {key} (was v{old})"
     return f"{key}: v{old} -> v{new}"
+
+
+def plain_line(key: str, old: str | None, new: str | None) -> str:
+    """A plain variable's change, values in clear (they are the service config's, not secrets)."""
+    if old is None:
+        return f"+ {key} = {new!r}"
+    if new is None:
+        return f"- {key} (was {old!r})"
+    return f"~ {key} = {old!r} -> {new!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import asdict, dataclass, field
 
 from git_lift import proc, ui
@@ -12,8 +13,9 @@ from git_lift.flows import release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
-from git_lift.flows.service_state import drop_lock, held_lock, running_now
+from git_lift.flows.service_state import drop_lock, held_lock, running_container
 from git_lift.names import plural
+from git_lift.plan import plain_environment
 from git_lift.target import Target
 
 
@@ -41,6 +43,8 @@ class EnvStatus:
     set_up: bool = True  # False: the environment or the service was never created in AWS
     missing: str | None = None  # what was never created ("there is no ECS service ...")
     set_up_by: str | None = None  # the command that creates it
+    # The running container's plain variables (service config `environment`), in clear.
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def digest(image: str | None) -> str:
@@ -82,7 +86,8 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
     env = target.env
     try:
         releases = release_history.releases(ctx, target, limit=20)
-        state, running = running_now(ctx, target)
+        state, container = running_container(ctx, target)
+        running = str(container["image"]) if container.get("image") else None
         latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
@@ -113,6 +118,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         mismatch=mismatch,
         pinned=bool(latest.pinned) if latest else None,
         outcome=latest.outcome if latest else None,
+        environment=plain_environment(container),
     )
 
 
@@ -148,7 +154,11 @@ def render_status(row: EnvStatus) -> str:
     warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
     if row.release is None:
         return "\n".join(
-            [f"{head}\n  no release yet ({row.running}/{row.desired} running)", *warning]
+            [
+                f"{head}\n  no release yet ({row.running}/{row.desired} running)",
+                *warning,
+                *plain_environment_line(row),
+            ]
         )
     built = (row.commit or "")[:12] + (f"-dirty-{row.dirty}" if row.dirty else "")
     lines = [
@@ -169,9 +179,19 @@ def render_status(row: EnvStatus) -> str:
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
     if row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
+    lines += plain_environment_line(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
     return "\n".join(lines)
+
+
+def plain_environment_line(row: EnvStatus) -> list[str]:
+    """The running container's plain variables, in clear: the service config's `environment`
+    holds no secrets (those are env.sample's keys, never shown)."""
+    if not row.environment:
+        return []
+    plain = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(row.environment.items()))
+    return [f"  env       {plain}"]
 
 
 PINNING = {

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_lift import ui
-from git_lift.aws.ecs import Deployment, Ecs, ServiceState
+from git_lift.aws.ecs import Deployment, Ecs, ServiceState, TaskHealth
 from git_lift.errors import AwsError, DeployFailed, LiftError
 
 MAX_INTERVAL = 5.0
@@ -48,6 +48,9 @@ class Watch:
     # Called before each DescribeServices: renews the deploy lock (rollout.Lease.beat), so
     # a wait as long as the timeout, and a rollback's as long again, keep it.
     heartbeat: Callable[[], None] = lambda: None
+    checked: dict[str, bool] = field(default_factory=dict)  # task definition -> health check?
+    unhealthy: set[str] = field(default_factory=set)  # tasks told UNHEALTHY
+    last_check: str = ""  # the last failing container health check's output
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
@@ -124,6 +127,32 @@ class Watch:
                 ui.info(f"    {container}")
             self.last_reason = "; ".join([task.reason, *task.containers])
 
+    def has_health_check(self, task_definition: str) -> bool:
+        """Whether a container of the task definition has a health check (asked once)."""
+        if task_definition not in self.checked:
+            containers = self.ecs.task_definition(task_definition).get("containerDefinitions", [])
+            self.checked[task_definition] = any(c.get("healthCheck") for c in containers)
+        return self.checked[task_definition]
+
+    def healthy(self, task_definition: str, ours: Deployment) -> bool:
+        """With a container health check, done means the desired count of tasks HEALTHY (ECS
+        counts a task as running before its check passes); each UNHEALTHY task is told once,
+        with what its check said."""
+        if not self.has_health_check(task_definition):
+            return True
+        tasks = self.ecs.task_health(ours.id)
+        for task in tasks:
+            if task.status == "UNHEALTHY" and task.arn not in self.unhealthy:
+                self._told_unhealthy(task)
+        healthy = sum(1 for t in tasks if t.status == "HEALTHY")
+        ui.progress(f"  {short(task_definition)}: {healthy}/{ours.desired} HEALTHY")
+        return healthy >= ours.desired
+
+    def _told_unhealthy(self, task: TaskHealth) -> None:
+        self.unhealthy.add(task.arn)
+        self.last_check = task.output or "no output"
+        ui.info(f"  task {task.arn.rsplit('/', 1)[-1]} is UNHEALTHY: {self.last_check}")
+
     def until_done(
         self, task_definition: str, timeout: float, deployment_id: str | None = None
     ) -> None:
@@ -173,11 +202,14 @@ class Watch:
                 ours.rollout_state == "COMPLETED"
                 and ours.status == "PRIMARY"
                 and ours.running >= ours.desired
+                and self.healthy(task_definition, ours)
             ):
                 return
             if self.clock() >= deadline:
+                check = f"; the last failing health check: {self.last_check}"
                 raise DeployFailed(
                     f"timed out after {timeout:.0f}s waiting for {short(task_definition)}"
+                    + (check if self.last_check else "")
                 )
             interval = self.interval if changed else min(MAX_INTERVAL, interval * 1.5)
             polls += 1

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_lift import registry, ui
+from git_lift import containercfg, registry, ui
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
 from git_lift.registry import RegistryAuth
@@ -46,6 +46,7 @@ class ImageSource:
     auth: RegistryAuth | None = None
     copy_from: Image | None = None  # "copy": the same digest in another environment's registry
     copy_auth: RegistryAuth | None = None
+    platform: str | None = None  # "build": the --platform it builds for
 
     @property
     def image(self) -> Image | None:
@@ -77,10 +78,16 @@ def destination(ctx: Context, target: Target, *, create: bool) -> tuple[str, Reg
     return uri, registry.auth_from_ecr_token(ecr.authorization_token())
 
 
-def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str]) -> ImageSource:
-    """The registry's `<service>:<tag>` when it has it (reused), else the image to build.
-    Only reads: a plan is shown, and maybe refused, before anything is written."""
-    tag = tagged_with_args(tag, build_args)
+def find_image(
+    ctx: Context,
+    target: Target,
+    tag: str,
+    build_args: dict[str, str],
+    architecture: str = "X86_64",
+) -> ImageSource:
+    """The registry's `<service>:<tag>` when it has it (reused), else the image to build for
+    `architecture`. Only reads: a plan is shown, and maybe refused, before anything is written."""
+    tag = tagged_for(tagged_with_args(tag, build_args), architecture)
     repository_uri, auth = destination(ctx, target, create=False)
     existing = _digest_of(repository_uri, tag, auth)
     if existing:
@@ -91,7 +98,8 @@ def find_image(ctx: Context, target: Target, tag: str, build_args: dict[str, str
         built, built_auth = elsewhere
         ui.info(f"image {built.pinned} was built for another environment: copying, not building")
         return ImageSource("copy", repository_uri, tag, built.digest, auth, built, built_auth)
-    return ImageSource("build", repository_uri, tag, None, auth)
+    platform = containercfg.PLATFORMS[architecture]
+    return ImageSource("build", repository_uri, tag, None, auth, platform=platform)
 
 
 def _digest_of(repository_uri: str, tag: str, auth: RegistryAuth | None) -> str | None:
@@ -181,7 +189,7 @@ def build_image(
 ) -> Image:
     """Build the image from `files()` (entered only now: exporting a commit costs time that a
     reused image does not need) and push it."""
-    from git_lift.build import detect_builder
+    from git_lift.build import detect_builder, host_platform
 
     service = target.service
     builder = detect_builder(ctx.settings.builder, stream=ctx.options.output != "json")
@@ -190,6 +198,10 @@ def build_image(
         repository_uri, auth = destination(ctx, target, create=True)
     uri = f"{repository_uri}:{source.tag}"
     labels = {"org.opencontainers.image.revision": sha}
+    if source.platform:
+        # buildah (1.28) reuses its layer cache across --platform for a FROM scratch image, and
+        # an amd64 build then comes out arm64: a label per platform keeps the two apart.
+        labels["git-lift.platform"] = source.platform
     remote = ctx.repo.remote_url()
     if remote:
         labels["org.opencontainers.image.source"] = remote
@@ -202,12 +214,23 @@ def build_image(
                 f"there is no {service.dockerfile} at {sha[:12]}",
                 hint="commit a Dockerfile, or set dockerfile in .gitlift, or pass --image",
             )
-        ui.info(f"building {uri} with {builder.name}")
-        builder.build(str(context), str(dockerfile), uri, build_args, labels)
+        ui.info(f"building {uri} for {source.platform or host_platform()} with {builder.name}")
+        if source.platform and source.platform != host_platform():
+            ui.info(
+                f"  this machine is {host_platform()}: a RUN step of the Dockerfile needs "
+                f"{source.platform} emulation (qemu-user-static, binfmt_misc)"
+            )
+        builder.build(str(context), str(dockerfile), uri, build_args, labels, source.platform)
     ui.info(f"pushing {uri}")
     insecure = registry.is_loopback(registry.parse_image(uri).registry)
     digest = builder.push(uri, insecure_registry=insecure, auth=auth)
     return Image(repository_uri, source.tag, digest)
+
+
+def tagged_for(tag: str, architecture: str) -> str:
+    """An ARM64 image is `<tag>-arm64`, so that neither architecture reuses the other's build;
+    X86_64, ECS's default, keeps the plain tag (the images built before cpu_architecture)."""
+    return tag if architecture == "X86_64" else f"{tag}-{architecture.lower()}"
 
 
 def given_reference(uri: str) -> registry.ImageRef:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_lift import limits, ui
+from git_lift import containercfg, limits, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release
 from git_lift.errors import DeployFailed
@@ -21,7 +21,13 @@ from git_lift.flows.deploy import Watch, rollback, short
 from git_lift.flows.image import ImageSource, make_image
 from git_lift.flows.release_plan import Run, Step, StepFailed
 from git_lift.flows.rollout import RECORD_ROUNDS, Stopped, keep_record, tag_if_released, watch_for
-from git_lift.plan import registration, secrets_for, with_image_and_secrets
+from git_lift.plan import (
+    plain_environment,
+    registration,
+    secrets_for,
+    service_container,
+    with_image_and_secrets,
+)
 from git_lift.target import Target
 
 Files = Callable[[], AbstractContextManager[Path]]
@@ -207,7 +213,10 @@ def stopped(watch: Watch, arn: str) -> Stopped:
 def next_revision(
     current: dict[str, Any], target: Target, image: str, secrets: list[dict[str, str]]
 ) -> dict[str, Any]:
-    """The revision to register, refused over ECS's task definition size limit."""
+    """The revision to register, refused over ECS's task definition size limit, or when a
+    plain variable of the service config has the name of an env.sample key."""
+    environment = plain_environment(service_container(current, target.container))
+    containercfg.refuse_clashes(target, environment, [s["name"] for s in secrets])
     try:
         new = with_image_and_secrets(current, target.container, image, secrets)
     except ValueError as exc:

@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_lift import servicecfg, ui
+from git_lift import containercfg, servicecfg, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.flows import config_state
+from git_lift.flows.config_check import sample_keys
 from git_lift.flows.context import Context
 from git_lift.flows.editor import edit_text, editor_for, write_private
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
@@ -57,8 +58,11 @@ def with_problems(text: str, problems: list[str]) -> str:
     return "\n".join([*block, *kept])
 
 
-def parse_text(text: str) -> tuple[dict[str, object], ServiceConfig]:
-    """The document and its config; ServiceConfigError lists every problem."""
+def parse_text(
+    text: str, secret_names: list[str] | None = None
+) -> tuple[dict[str, object], ServiceConfig]:
+    """The document and its config; ServiceConfigError lists every problem, and with
+    `secret_names` (env.sample's keys) a plain variable of the same name."""
     body = without_comments(text)
     try:
         doc = json.loads(body)
@@ -66,6 +70,14 @@ def parse_text(text: str) -> tuple[dict[str, object], ServiceConfig]:
         raise ServiceConfigError([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
     cfg = servicecfg.parse(doc)  # an array or a number fails here, with its path
     assert isinstance(doc, dict)
+    both = containercfg.clashes(cfg.environment, secret_names or [])
+    if both:
+        raise ServiceConfigError(
+            [
+                f"$.environment.{key}: is in env.sample too (a secret); keep it in one of them"
+                for key in both
+            ]
+        )
     return doc, cfg
 
 
@@ -122,12 +134,13 @@ def as_given(text: str, fix_hint: str) -> Edited:
 def edit_loop(ctx: Context, t: Target, text: str, resume_command: str) -> Edited:
     """Edit until the document is valid; an empty file aborts."""
     editor = editor_for(ctx.repo, "without an editor, give the service config with --file PATH")
+    secrets = sample_keys(ctx, t.service)
     while True:
         edited = edit_text(editor, text, f"LIFT_SERVICE_{t.env}_{t.name}.json")
         if not without_comments(edited).strip():
             raise LiftError("aborted: the file is empty; nothing was saved")
         try:
-            doc, cfg = parse_text(edited)
+            doc, cfg = parse_text(edited, secrets)
         except ServiceConfigError as exc:
             text = with_problems(edited, exc.problems)
             if ui.interactive():

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Lock
 from git_lift.flows.context import Context
+from git_lift.plan import service_container
 from git_lift.target import Target
 
 
-def running_now(ctx: Context, target: Target) -> tuple[ServiceState, str | None]:
-    """The ECS service's state and the image its task definition runs."""
+def running_container(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any]]:
+    """The ECS service's state and its container as the running task definition has it ({}
+    when it has no such container)."""
     ecs = ctx.aws.ecs(target)
     state = ecs.describe()
-    return state, ecs.image(state.task_definition, target.container)
+    return state, service_container(ecs.task_definition(state.task_definition), target.container)
 
 
 def held_lock(ctx: Context, target: Target) -> tuple[Lock, int] | None:

@@ -63,14 +63,13 @@ def plan_ship(
     timeout: float = DEFAULT_TIMEOUT,
     build_args: dict[str, str] | None = None,
     files: Files | None = None,
+    running: tuple[ServiceState, dict[str, Any]] | None = None,
     **record: Any,
 ) -> ReleasePlan:
-    """Read what runs (no cluster or service: said before anything is built) and diff the
-    revision this release registers against it. `record`: the record's dirty, gate_skipped
-    and promoted_from."""
-    ecs = ctx.aws.ecs(target)
-    state = ecs.describe()
-    current = ecs.task_definition(state.task_definition)
+    """Read what runs (no cluster or service: said before anything is built), unless the
+    caller read it (`running`, from what_runs), and diff the revision this release registers
+    against it. `record`: the record's dirty, gate_skipped and promoted_from."""
+    state, current = running or what_runs(ctx, target)
     new = next_revision(current, target, source.shown, planned_secrets(target, state, [*versions]))
     changes = task_definition_changes(current, new) + config_changes(
         running_release(ctx, target, state), versions
@@ -89,6 +88,13 @@ def plan_ship(
     )
     steps = ship_steps(target, MakeImage(source, build_args or {}, files), wait)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
+
+
+def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any]]:
+    """The ECS service's state and its running task definition."""
+    ecs = ctx.aws.ecs(target)
+    state = ecs.describe()
+    return state, ecs.task_definition(state.task_definition)
 
 
 def ship_steps(target: Target, image: MakeImage, wait: bool) -> tuple[Step, ...]:

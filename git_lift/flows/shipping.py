@@ -22,7 +22,8 @@ from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.flows.image import ImageSource, find_image, given_image, promoted
 from git_lift.flows.release_plan import ReleasePlan
-from git_lift.flows.ship_plan import DEFAULT_TIMEOUT, execute, plan_ship, show
+from git_lift.flows.ship_plan import DEFAULT_TIMEOUT, execute, plan_ship, show, what_runs
+from git_lift.plan import architecture_of
 from git_lift.settings import EnvironmentSettings
 
 
@@ -136,12 +137,14 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
     versions = config_check.require_at_commit(ctx, target, sha)
     if origin is not None:
         ui.info(f"{sha[:12]} ran in {origin.env} as release {origin.number}: promoting its image")
+    running = None
     if request.image:
         source = image_given(request.image)
     elif origin is not None:
         source = promoted(ctx, target, given_image(origin.image))
-    else:
-        source = find_image(ctx, target, tag, build_args)
+    else:  # built for the architecture the running task definition asks for
+        running = what_runs(ctx, target)
+        source = find_image(ctx, target, tag, build_args, architecture_of(running[1]))
     return plan_ship(
         ctx,
         target,
@@ -152,6 +155,7 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
         timeout=request.timeout,
         build_args=build_args,
         files=lambda: commit_files(ctx, sha, tag),
+        running=running,
         dirty=tag.partition("-dirty-")[2] or None,
         gate_skipped=gate_skipped,
         promoted_from=f"{origin.env}@{origin.number}" if origin else None,

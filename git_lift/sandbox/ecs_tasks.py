@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 CRASH_SWITCH = "LIFT_SANDBOX_CRASH"
+UNHEALTHY_SWITCH = "LIFT_SANDBOX_UNHEALTHY"
+HEALTH_FAILURE = "Task failed container health checks"
 PENDING_STATES = ("PROVISIONING", "PENDING")
 SECRETS_FAILURE = (
     "ResourceInitializationError: unable to pull secrets or registry auth: "
@@ -101,7 +103,45 @@ def advance(task: Any, backend: Any, account: str, region: str, now: datetime.da
     task.health_status = "UNKNOWN"
     for container in task.containers:
         container.last_status = "RUNNING"
+    task.lift_checks = {d["name"]: d["healthCheck"] for d in definitions if d.get("healthCheck")}
+    task.lift_unhealthy = {d["name"] for d in definitions if switched(d, UNHEALTHY_SWITCH)}
     return False
+
+
+def check_health(task: Any, now: datetime.datetime) -> bool:
+    """Run a RUNNING task's container health checks once (a step): HEALTHY once the start
+    period is over, UNHEALTHY at once with the switch (the output in the container's reason).
+    Returns True when the task was UNHEALTHY already: ECS stops it (and replaces it)."""
+    checks: dict[str, Any] = getattr(task, "lift_checks", {})
+    if not checks or task.last_status != "RUNNING" or task.started_at == now:
+        return False  # a check runs from the step after the container started
+    if task.health_status == "UNHEALTHY":
+        stop(task, now, HEALTH_FAILURE, "ServiceSchedulerInitiated", exit_codes=137)
+        return True
+    running_for = (now - task.started_at).total_seconds()
+    for container in task.containers:
+        check = checks.get(container.name)
+        if check is None:
+            continue
+        if container.name in task.lift_unhealthy:
+            container.health_status = "UNHEALTHY"
+            container.reason = failing_output(check)
+        elif running_for >= int(check.get("startPeriod") or 0):
+            container.health_status = "HEALTHY"
+    states = {c.health_status for c in task.containers if c.name in checks}
+    task.health_status = next((s for s in ("UNHEALTHY", "UNKNOWN") if s in states), "HEALTHY")
+    return False
+
+
+def failing_output(check: Mapping[str, Any]) -> str:
+    """What a failing check says in the sandbox: its command, and why it failed."""
+    command = " ".join(str(part) for part in list(check.get("command") or [])[1:])
+    return f"health check failed (exit 1): {command} ({UNHEALTHY_SWITCH} is set in the sandbox)"
+
+
+def healthy_enough(task: Any) -> bool:
+    """A running task counts for a deployment once its health checks (if any) pass."""
+    return not getattr(task, "lift_checks", {}) or task.health_status == "HEALTHY"
 
 
 def stop(
@@ -155,9 +195,14 @@ def find_task_definition(backend: Any, arn: str | None) -> Any:
 
 
 def crashes(container_definition: Mapping[str, Any]) -> bool:
+    return switched(container_definition, CRASH_SWITCH)
+
+
+def switched(container_definition: Mapping[str, Any], switch: str) -> bool:
+    """Whether a sandbox switch is set: an `environment` or `secrets` entry of that name."""
     entries = list(container_definition.get("environment") or [])
     entries += list(container_definition.get("secrets") or [])
-    return any(entry.get("name") == CRASH_SWITCH for entry in entries)
+    return any(entry.get("name") == switch for entry in entries)
 
 
 def missing_parameters(

@@ -30,6 +30,15 @@ Rules
   EssentialContainerExited, stoppedReason "Essential container in task exited".
   With desiredCount 1 a crashing release fails on the 5th DescribeServices, a missing
   parameter on the 3rd (with a circuit breaker; see below).
+- Container health checks (a container definition's `healthCheck`) run once a step while the
+  task runs: a container becomes HEALTHY on the first step after it runs once `startPeriod`
+  (real seconds) has passed, and the task's healthStatus follows its checked containers. A
+  deployment completes only once its tasks are HEALTHY, as ECS counts them. With an
+  `environment` or `secrets` entry named LIFT_SANDBOX_UNHEALTHY, the check fails instead: the
+  container is UNHEALTHY with the check's output as its `reason` for one step, then ECS stops
+  the task (stoppedReason "Task failed container health checks", exit code 137) and it counts
+  as a failed task, so the circuit breaker trips as for a crash. The sandbox does not run the
+  check's command: the simulator decides.
 - Failed tasks count in the deployment's failedTasks and are replaced. When the service's
   deploymentConfiguration.deploymentCircuitBreaker is enabled and failedTasks reaches
   max(2, desiredCount / 2) (real ECS: max(3, ...)), the deployment gets rolloutState FAILED,
@@ -291,7 +300,7 @@ class RolloutSimulator:
             failed = task.last_status in ecs_tasks.PENDING_STATES and ecs_tasks.advance(
                 task, backend, account, region, log.now
             )
-            if failed:
+            if failed or ecs_tasks.check_health(task, log.now):
                 _count_failure(service, task)
         primary = service.deployments[0]
         if self._circuit_breaker_trips(tracked, primary):
@@ -372,7 +381,7 @@ class RolloutSimulator:
         service = tracked.service
         tasks = ecs_tasks.service_tasks(backend, service)
         mine = [t for t in tasks if t.started_by == primary["id"]]
-        running = sum(1 for t in mine if t.last_status == "RUNNING")
+        running = sum(1 for t in mine if t.last_status == "RUNNING" and ecs_tasks.healthy_enough(t))
         pending = sum(1 for t in mine if t.last_status in ecs_tasks.PENDING_STATES)
         if running < primary["desiredCount"] or pending:
             return

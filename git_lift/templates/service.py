@@ -8,7 +8,6 @@ the `Target`.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from troposphere import (
     AWSObject,
@@ -27,7 +26,7 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
-from git_lift import limits
+from git_lift import containercfg, limits
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
@@ -42,7 +41,7 @@ from git_lift.templates import checks
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_VAR = containercfg.ENV_VAR
 NFS_PORT = 2049
 LOGS_UNKEYED = (
     "no logging.kms_key_arn: CloudWatch Logs encrypts the logs with its own key "
@@ -74,6 +73,7 @@ def service_template(
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
     (not an alias) or None for the AWS managed key, which needs no grant."""
     _check_secrets(target.parameter_prefix_arn(region, account_id), secrets)
+    containercfg.refuse_clashes(target, cfg.environment, list(secrets))
     name = target.container
     t = Template(Description=f"git lift service {target.name} in environment {target.env}")
     t.set_version("2010-09-09")
@@ -92,6 +92,9 @@ def service_template(
             Memory=str(cfg.memory),
             NetworkMode="awsvpc",
             RequiresCompatibilities=["FARGATE"],
+            RuntimePlatform=ecs.RuntimePlatform(
+                CpuArchitecture=cfg.cpu_architecture, OperatingSystemFamily="LINUX"
+            ),
             ExecutionRoleArn=GetAtt(execution_role, "Arn"),
             TaskRoleArn=GetAtt(task_role, "Arn"),
             ContainerDefinitions=[_container(name, cfg, image, secrets, log_group, region)],
@@ -201,8 +204,7 @@ def _container(
             for i, v in enumerate(cfg.volumes)
         ],
     }
-    if cfg.command is not None:
-        props["Command"] = list(cfg.command)
+    props.update(_container_fields(cfg))
     if cfg.http_interface is not None:
         port = cfg.http_interface.container_port
         props["PortMappings"] = [ecs.PortMapping(ContainerPort=port, Protocol="tcp")]
@@ -216,6 +218,34 @@ def _container(
             },
         )
     return ecs.ContainerDefinition(Name=name, Image=image, Essential=True, **props)
+
+
+def _container_fields(cfg: ServiceConfig) -> dict[str, object]:
+    """The container fields of the service config (containercfg), as ECS names them."""
+    props: dict[str, object] = {"ReadonlyRootFilesystem": cfg.readonly_root_filesystem}
+    if cfg.environment:
+        env = cfg.environment
+        props["Environment"] = [ecs.Environment(Name=k, Value=env[k]) for k in sorted(env)]
+    if cfg.command is not None:
+        props["Command"] = list(cfg.command)
+    if cfg.entrypoint is not None:
+        props["EntryPoint"] = list(cfg.entrypoint)
+    if cfg.stop_timeout is not None:
+        props["StopTimeout"] = cfg.stop_timeout
+    if cfg.ulimits:
+        props["Ulimits"] = [
+            ecs.Ulimit(Name=u.name, SoftLimit=u.soft, HardLimit=u.hard) for u in cfg.ulimits
+        ]
+    h = cfg.health_check
+    if h is not None:
+        props["HealthCheck"] = ecs.HealthCheck(
+            Command=list(h.command),
+            Interval=h.interval,
+            Timeout=h.timeout,
+            Retries=h.retries,
+            StartPeriod=h.start_period,
+        )
+    return props
 
 
 def _volume_name(i: int) -> str:
@@ -301,7 +331,7 @@ def _add_http(
             Port=h.container_port,
             VpcId=_import(env, envt.VPC_ID),
             HealthCheckPath=h.health_check_path,
-            Matcher=elb.Matcher(HttpCode="200-399"),
+            Matcher=elb.Matcher(HttpCode=h.health_check_matcher),
             HealthCheckIntervalSeconds=15,
             HealthyThresholdCount=2,
             UnhealthyThresholdCount=3,
@@ -329,7 +359,7 @@ def _add_http(
             TargetGroupArn=Ref(target_group),
         )
     ]
-    svc.HealthCheckGracePeriodSeconds = 60
+    svc.HealthCheckGracePeriodSeconds = h.health_check_grace_period
     # ECS refuses a target group that no listener uses yet.
     svc.DependsOn = [rule.title]
 

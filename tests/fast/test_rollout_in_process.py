@@ -386,3 +386,57 @@ def test_tasks_are_listed_by_service_name_or_arn_and_the_cluster_counts_them(
     assert len(by_arn) == 2 and other == []
     [cluster] = ecs.client.describe_clusters(clusters=[CLUSTER])["clusters"]
     assert (cluster["runningTasksCount"], cluster["pendingTasksCount"]) == (2, 0)
+
+
+# Container health checks (issue 20) -------------------------------------------------------
+
+CHECK = {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 5}
+UNHEALTHY = [{"name": ecs_tasks.UNHEALTHY_SWITCH, "value": "1"}]
+
+
+def test_a_checked_task_completes_the_rollout_only_once_healthy(clients: dict[str, Any]) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs, healthCheck=CHECK))
+    states = [ecs.describe()["deployments"][0]["rolloutState"] for _ in range(4)]
+    # PROVISIONING, PENDING, RUNNING (UNKNOWN), HEALTHY: one look more than without a check
+    assert states == ["IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS", "COMPLETED"]
+    [task] = ecs.tasks()
+    assert task["healthStatus"] == "HEALTHY"
+    assert task["containers"][0]["healthStatus"] == "HEALTHY"
+
+
+def test_a_start_period_keeps_the_task_unknown_until_it_is_over(clients: dict[str, Any]) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs, healthCheck={**CHECK, "startPeriod": 300}))
+    for _ in range(6):
+        primary = ecs.describe()["deployments"][0]
+    assert primary["rolloutState"] == "IN_PROGRESS" and primary["runningCount"] == 1
+    assert ecs.tasks()[0]["healthStatus"] == "UNKNOWN"
+
+
+def test_an_unhealthy_task_shows_its_checks_output_then_ecs_stops_it(
+    clients: dict[str, Any],
+) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs, healthCheck=CHECK, environment=UNHEALTHY), config=BREAKER)
+    for _ in range(4):
+        ecs.describe()
+    [task] = ecs.tasks()
+    assert task["healthStatus"] == "UNHEALTHY"
+    [container] = task["containers"]
+    assert container["healthStatus"] == "UNHEALTHY"
+    assert "curl -f http://localhost/ || exit 1" in container["reason"]
+    assert ecs_tasks.UNHEALTHY_SWITCH in container["reason"]
+    failed, _ = looks_until_failed(ecs)
+    assert failed["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    stopped = ecs.tasks("STOPPED")
+    assert stopped and {t["stoppedReason"] for t in stopped} == {ecs_tasks.HEALTH_FAILURE}
+    assert "curl -f" in stopped[0]["containers"][0]["reason"]
+
+
+def test_the_switch_without_a_health_check_changes_nothing(clients: dict[str, Any]) -> None:
+    ecs = simulated(clients)
+    create(ecs, register(ecs, environment=UNHEALTHY))
+    for _ in range(3):
+        service = ecs.describe()
+    assert service["deployments"][0]["rolloutState"] == "COMPLETED"

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from git_lift import servicecfg as sc
+from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.templates import to_json
 from git_lift.templates.environment import environment_template
 from git_lift.templates.environment_params import EnvironmentParams
@@ -89,6 +90,23 @@ SERVICES = {
     "efs": dataclasses.replace(BASE, volumes=EFS),
     "encrypted-logs": dataclasses.replace(BASE, logging=sc.Logging(kms_key_arn=LOGS_KEY)),
     "large": dataclasses.replace(BASE, cpu=16384, memory=122880),
+    # Every container field of issue 20 set, on ARM, behind a load balancer with its own check.
+    "container": dataclasses.replace(
+        BASE,
+        http_interface=dataclasses.replace(
+            HTTP, health_check_matcher="200,204", health_check_grace_period=120
+        ),
+        environment={"LOG_FORMAT": "json", "WORKERS": "4"},
+        health_check=HealthCheck(
+            ("CMD-SHELL", "curl -f http://localhost/ || exit 1"), 10, 3, 2, 20
+        ),
+        entrypoint=("/bin/app",),
+        command=("serve",),
+        stop_timeout=90,
+        ulimits=(Ulimit("nofile", 65536, 65536),),
+        readonly_root_filesystem=True,
+        cpu_architecture="ARM64",
+    ),
 }
 
 

@@ -1,9 +1,10 @@
 """ECS for one service, in memory: one step of a rollout per DescribeServices.
 
 A deployment of a task definition whose tasks "start" gains a running task per look until it
-completes; one whose tasks "crash" loses a task per look and, with the circuit breaker on,
-fails after BREAKER_AFTER of them while ECS brings the deployment before it back; one whose
-tasks "hang" stays pending for ever.
+completes (its tasks HEALTHY; "unhealthy" ones run the same with their health check failing);
+one whose tasks "crash" loses a task per look and, with the circuit breaker on, fails after
+BREAKER_AFTER of them while ECS brings the deployment before it back; one whose tasks "hang"
+stays pending for ever.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from git_lift.aws.ecs import Deployment, Ecs, Event, ServiceState, StoppedTask
+from git_lift.aws.ecs import Deployment, Ecs, Event, ServiceState, StoppedTask, TaskHealth
 from git_lift.errors import LiftError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
@@ -22,6 +23,7 @@ ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/staging-payments-api:{
 SERVICE_ARN = "arn:aws:ecs:eu-west-1:123456789012:service/lift-staging/payments-api"
 OLD_IMAGE = "registry.example.com/payments-api@sha256:" + "1" * 64
 NEW_IMAGE = "registry.example.com/payments-api@sha256:" + "2" * 64
+CHECK_OUTPUT = "curl: (7) Failed to connect to localhost port 80: Connection refused"
 
 
 @dataclass
@@ -59,7 +61,8 @@ class FakeEcs(Ecs):
         breaker: bool = True,
     ) -> None:
         super().__init__(NoClient("ecs"), target)
-        self.tasks = tasks  # what tasks of a task definition do: "start", "crash" or "hang"
+        # What tasks of a task definition do: "start", "unhealthy", "crash" or "hang".
+        self.tasks = tasks
         self.breaker = breaker
         self.desired = 2
         first = ARN.format(1)
@@ -96,7 +99,7 @@ class FakeEcs(Ecs):
         behaviour = self.tasks(primary.task_definition)
         if behaviour == "hang":
             return
-        if behaviour == "start":
+        if behaviour in ("start", "unhealthy"):
             primary.running += 1
             if primary.running >= self.desired:
                 primary.rollout_state = "COMPLETED"
@@ -136,6 +139,15 @@ class FakeEcs(Ecs):
         return [
             StoppedTask(f"arn:task/{deployment_id}-{n}", "Essential container in task exited", [])
             for n in range(found.failed)
+        ]
+
+    def task_health(self, deployment_id: str) -> list[TaskHealth]:
+        found = next(d for d in self.deployments if d.id == deployment_id)
+        sick = self.tasks(found.task_definition) == "unhealthy"
+        status, output = ("UNHEALTHY", f"payments-api: {CHECK_OUTPUT}") if sick else ("HEALTHY", "")
+        return [
+            TaskHealth(f"arn:task/{deployment_id}-r{n}", status, output)
+            for n in range(found.running)
         ]
 
     def image(self, task_definition_arn: str, container: str) -> str | None:
