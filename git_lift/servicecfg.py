@@ -100,6 +100,9 @@ class ServiceConfig:
     logging: Logging = field(default_factory=Logging)
     deployment: Deployment = field(default_factory=Deployment)
     ecs_exec: bool = True
+    # The release phase (issue 20): run before the service is updated; a non-zero exit
+    # stops the release.
+    release_command: tuple[str, ...] | None = None
 
 
 class ServiceConfigError(ValidationError):
@@ -186,6 +189,7 @@ def parse(doc: object) -> ServiceConfig:
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
+        release_command=_command(c, obj.get("release_command"), "$.release_command"),
     )
     _check_cross_fields(c, cfg)
     if c.problems:

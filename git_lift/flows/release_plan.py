@@ -49,6 +49,10 @@ class Step(ABC):
     def line(self) -> str:
         return self.name
 
+    def shown(self) -> str | None:
+        """A line for the plan shown before confirmation (None: nothing to say)."""
+        return None
+
     @abstractmethod
     def run(self, run: Run) -> None: ...
 
@@ -75,6 +79,8 @@ def render(plan: ReleasePlan) -> None:
     """The plan as a user reads it before confirming: what runs, and what the release changes."""
     ui.info(f"{plan.target}: {short(plan.state.task_definition)} ->")
     ui.diff_lines(plan.changes)
+    for line in filter(None, (step.shown() for step in plan.steps)):
+        ui.info(line)
 
 
 def steps_of(plan: ReleasePlan) -> list[str]:
