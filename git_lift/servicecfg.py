@@ -189,7 +189,9 @@ def parse(doc: object) -> ServiceConfig:
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
-        release_command=_command(c, obj.get("release_command"), "$.release_command"),
+        release_command=_command(
+            c, obj.get("release_command"), "$.release_command", '["bin/rails", "db:migrate"]'
+        ),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -202,12 +204,14 @@ def _names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _command(c: Checker, value: object, path: str) -> tuple[str, ...] | None:
+def _command(
+    c: Checker, value: object, path: str, example: str = '["gunicorn", "app"]'
+) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return tuple(value)
-    c.add(path, f'expected null or an array of strings like ["gunicorn", "app"], got {kind(value)}')
+    c.add(path, f"expected null or an array of strings like {example}, got {kind(value)}")
     return None
 
 
