@@ -107,7 +107,10 @@ def test_rollback_does_not_run_the_release_command(w: World) -> None:
     runs = len(w.ecs.runs)
     roll_back(w.ctx, w.target, 1, 60.0)
     assert len(w.ecs.runs) == runs
-    assert w.store.releases(w.target)[0].rolled_back_from == 2
+    rolled_back = w.store.releases(w.target)[0]
+    assert rolled_back.rolled_back_from == 2
+    assert rolled_back.release_command is None  # release 1's is not this release's
+    assert "Release-Command" not in w.repo.tags["lift/staging/payments-api/3"]
 
 
 def test_without_a_release_command_no_task_runs(tmp_path: Path) -> None:
