@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import boto3
 import pytest
 
 from git_lift.aws.store import ServiceDocument
@@ -101,3 +102,20 @@ def test_promote_runs_the_release_command_and_rollback_does_not(
     assert rolled.returncode == 0, rolled.stderr
     assert aws.request_counts()["ecs.RunTask"] == tasks_run
     assert "Release-Command" not in tag_message(service, "lift/staging/payments-api/3")
+
+
+def test_run_ref_builds_that_commits_image_into_a_revision_no_service_runs(
+    service: GitRepo, lift: Lift, aws: Any
+) -> None:
+    before = running_task_definition("staging")["taskDefinitionArn"]
+    result = lift("run", "-e", "staging", "--ref", "HEAD", "--", "sh", "-c", "LIFT_SANDBOX_EXIT=2")
+    assert result.returncode == 2, result.stderr
+    assert "registered staging-payments-api:2 with" in result.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == before  # not deployed
+    assert "ecs.UpdateService" not in aws.request_counts()
+    revision = boto3.client("ecs", region_name="eu-west-1").describe_task_definition(
+        taskDefinition="staging-payments-api:2"
+    )["taskDefinition"]
+    assert "@sha256:" in revision["containerDefinitions"][0]["image"]  # by digest, as ship
+    again = lift("run", "-e", "staging", "--ref", "HEAD", "--", "true")
+    assert again.returncode == 0 and "not rebuilding" in again.stderr  # the image is reused
