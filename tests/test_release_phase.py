@@ -16,6 +16,7 @@ from git_lift.sandbox.local_registry import RegistryHandle
 from git_lift.servicecfg import default_document
 from tests.support.ecs import make_shippable, running_task_definition, store, target
 from tests.support.helpers import GitRepo, Lift
+from tests.support.hooks import push, remote_has
 from tests.support.image import needs_buildah, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
@@ -119,3 +120,21 @@ def test_run_ref_builds_that_commits_image_into_a_revision_no_service_runs(
     assert "@sha256:" in revision["containerDefinitions"][0]["image"]  # by digest, as ship
     again = lift("run", "-e", "staging", "--ref", "HEAD", "--", "true")
     assert again.returncode == 0 and "not rebuilding" in again.stderr  # the image is reused
+
+
+def test_a_pushed_tag_runs_the_release_command_and_a_failure_keeps_the_tag_off_the_remote(
+    service: GitRepo, lift: Lift, aws: Any
+) -> None:
+    assert lift("hooks", "install").returncode == 0
+    release_command("production", ["sh", "-c", "LIFT_SANDBOX_EXIT=1"])
+    before = running_task_definition("production")["taskDefinitionArn"]
+    service.git("tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    refused = push(service, "v1.0.0")
+    assert refused.returncode != 0
+    assert "the release command (sh -c LIFT_SANDBOX_EXIT=1) exited 1" in refused.stderr
+    assert not remote_has(service, "refs/tags/v1.0.0")
+    assert running_task_definition("production")["taskDefinitionArn"] == before
+    release_command("production", ["bin/migrate"])
+    released = push(service, "v1.0.0")
+    assert released.returncode == 0, released.stderr
+    assert "Release-Command: exit 0" in tag_message(service, "lift/production/payments-api/2")
