@@ -6,8 +6,8 @@ in which phase it runs: `prepare` before the deploy lock (build the image, read 
 `deploy` under the lock where a signal may stop it (snapshot config, register task
 definitions, update services, wait), `record` under the lock where it may not (record, unlock,
 tag, note). executor.py runs them and undoes, in reverse, the deploy steps before one that
-failed. Later work adds steps (run the release command, update schedules, one update and
-wait per process), not branches in the executor.
+failed. Features add steps (the release command, release_steps.RunReleaseCommand; later
+schedules, one update and wait per process), not branches in the executor.
 
 `Run` is what the steps of one execution learn and hand on: the release number, the image,
 the task definition registered, the deployment started, the watch that follows it.
