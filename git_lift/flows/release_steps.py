@@ -152,7 +152,14 @@ class RunReleaseCommand(Step):
         task = task_watch.start(run.ctx, target, run.arn, list(self.command))
         ui.info(f"running the release command in task {task.id}: {shown}")
         try:
-            done = task_watch.watched(run.ctx, target, task, lambda line: ui.info(f"  | {line}"))
+            done = task_watch.watched(
+                run.ctx,
+                target,
+                task,
+                lambda line: ui.info(f"  | {line}"),
+                heartbeat=run.held.beat,  # the deploy lock outlives a long migration
+                timeout=run.plan.timeout,
+            )
         except KeyboardInterrupt:
             raise Stopped(
                 f"the release command's task {task.id} is stopped; nothing was deployed"
@@ -161,7 +168,9 @@ class RunReleaseCommand(Step):
         if done.exit_code == 0:
             ui.info(f"release command: {done.summary()}")
             return
-        if done.exit_code is None:
+        if not done.task.stopped:
+            ended = f"did not finish in {done.seconds:.0f}s (--timeout): its task is stopped"
+        elif done.exit_code is None:
             why = done.task.stopped_reason or done.task.container_reason or "no reason given"
             ended = f"did not start: {why}"
         else:

@@ -13,6 +13,7 @@ from typing import Any
 
 from git_lift import ui
 from git_lift.aws.ecs import TaskStatus
+from git_lift.aws.store import LockLost
 from git_lift.flows.context import Context
 from git_lift.target import Target
 
@@ -61,7 +62,10 @@ class Finished:
         return self.task.exit_code
 
     def summary(self) -> str:
-        """`exit 0 in 42s`, or `did not start` (a trailer and the record say it)."""
+        """`exit 0 in 42s`, `did not start` or `did not finish in 900s` (a trailer and the
+        record say it)."""
+        if not self.task.stopped:
+            return f"did not finish in {self.seconds:.0f}s"
         if self.exit_code is None:
             return "did not start"
         return f"exit {self.exit_code} in {self.seconds:.0f}s"
@@ -91,9 +95,17 @@ def start(
 
 
 def follow(
-    ctx: Context, target: Target, task: OneOffTask, on_line: Callable[[str], None]
+    ctx: Context,
+    target: Target,
+    task: OneOffTask,
+    on_line: Callable[[str], None],
+    *,
+    heartbeat: Callable[[], None] = lambda: None,
+    timeout: float | None = None,
 ) -> Finished:
-    """Poll the task until it stops, each new line of its log stream to `on_line`."""
+    """Poll the task until it stops (or `timeout` seconds went by: then it still runs), each
+    new line of its log stream to `on_line`, `heartbeat` on each poll (a release renews its
+    deploy lock)."""
     ecs, logs = ctx.aws.ecs(target), ctx.aws.logs(target)
     where = task.log_stream()
     if where is None:
@@ -118,9 +130,13 @@ def follow(
             shown = status.last_status
             ui.detail(f"task {task.id}: {shown.lower()}")
         read()
+        took = ctx.aws.clock() - task.started
         if status.stopped:
             read()  # what the container wrote last may reach CloudWatch after it stopped
-            return Finished(status, ctx.aws.clock() - task.started, list(last))
+            return Finished(status, took, list(last))
+        if timeout is not None and took >= timeout:
+            return Finished(status, took, list(last))
+        heartbeat()
         ctx.aws.sleep(ctx.settings.poll_interval)
 
 
@@ -131,12 +147,22 @@ def stop(ctx: Context, target: Target, task: OneOffTask) -> None:
 
 
 def watched(
-    ctx: Context, target: Target, task: OneOffTask, on_line: Callable[[str], None]
+    ctx: Context,
+    target: Target,
+    task: OneOffTask,
+    on_line: Callable[[str], None],
+    *,
+    heartbeat: Callable[[], None] = lambda: None,
+    timeout: float | None = None,
 ) -> Finished:
-    """`follow`, and on Ctrl-C (KeyboardInterrupt) stop the task and re-raise (the caller
-    says that it stopped: `git lift run` as its error, a release with what it left)."""
+    """`follow`; on Ctrl-C (KeyboardInterrupt) or a lost deploy lock stop the task and
+    re-raise (the caller says that it stopped: `git lift run` as its error, a release with
+    what it left); past `timeout`, stop it and return how it stood."""
     try:
-        return follow(ctx, target, task, on_line)
-    except KeyboardInterrupt:
+        done = follow(ctx, target, task, on_line, heartbeat=heartbeat, timeout=timeout)
+    except (KeyboardInterrupt, LockLost):
         stop(ctx, target, task)
         raise
+    if not done.task.stopped:
+        stop(ctx, target, task)
+    return done

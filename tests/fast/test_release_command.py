@@ -83,6 +83,23 @@ def test_a_release_command_whose_task_never_started_stops_the_release(w: World) 
     assert w.store.releases(w.target)[0].release_command == "did not start"
 
 
+def test_a_release_command_that_runs_past_the_timeout_is_stopped_and_deploys_nothing(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renewed: list[float] = []
+    renew = w.store.renew_lock
+    monkeypatch.setattr(w.store, "renew_lock", lambda *a: renewed.append(w.clock.now) or renew(*a))
+    w.ecs.one_off_hangs = True
+    with pytest.raises(ReleaseCommandFailed) as failed:
+        ship(w, timeout=120.0)
+    assert "did not finish in 120s (--timeout): its task is stopped" in failed.value.message
+    assert [task for task, _ in w.ecs.stopped_by_us] == [w.ecs.runs[0]["arn"]]
+    assert len(renewed) >= 3  # the deploy lock is renewed while the command runs
+    assert w.ecs.deployed == []
+    assert w.store.lock(w.target) is None
+    assert w.store.releases(w.target)[0].release_command == "did not finish in 120s"
+
+
 def test_ctrl_c_during_the_release_command_stops_its_task_and_deploys_nothing(
     w: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,7 +7,7 @@ tasks "hang" stays pending for ever.
 
 One-off tasks (RunTask) go PROVISIONING -> RUNNING -> STOPPED, a state per DescribeTasks;
 `one_off(command)` says what they print (into the task's awslogs stream, in `log_groups`) and
-their exit code (None: the task never starts).
+their exit code (None: the task never starts); with `one_off_hangs` they run for ever.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class FakeEcs(Ecs):
         self.sessions: list[tuple[str, str]] = []  # ECS Exec: (container, command)
         self.region = "eu-west-1"
         self.one_off: OneOff = lambda command: (0, [])
+        self.one_off_hangs = False
         self.runs: list[dict[str, Any]] = []  # what RunTask was asked, in order
         self.one_off_tasks: dict[str, TaskStatus] = {}
         self.stopped_by_us: list[tuple[str, str]] = []  # StopTask: (task ARN, reason)
@@ -188,6 +189,8 @@ class FakeEcs(Ecs):
                 self.log_groups.setdefault(LOG_GROUP, []).extend(
                     LogEvent(n, stream, line, f"{stream}/{n}") for n, line in enumerate(lines)
                 )
+        elif self.one_off_hangs:
+            later = now
         else:
             reason = "Essential container in task exited"
             later = TaskStatus(task_arn, "STOPPED", "EssentialContainerExited", reason, exit_code)
