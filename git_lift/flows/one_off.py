@@ -46,7 +46,8 @@ def run(ctx: Context, target: Target, request: RunRequest) -> int:
             ui.info(f"started task {task.id} of {short(arn)}; it runs on its own")
             ui.out(task.id)
             return 0
-        ui.info(f"task {task.id} of {short(arn)}: {' '.join(request.command)}")
+        # The command is not echoed: its arguments are the user's, and may hold a value.
+        ui.info(f"task {task.id} of {short(arn)} started; its output follows")
         try:
             with shield.interruptible():
                 done = watched(ctx, target, task, ui.out)
