@@ -116,6 +116,7 @@ def test_the_apps_output_and_secrets_reach_the_task(
     assert command == ["sh", "-c", "echo $DATABASE_URL | wc -c"]
     assert environment == {"LOG_FORMAT": "json", "DATABASE_URL": "postgres://secret"}
     assert "postgres://secret" not in result.stderr  # git lift never shows a value
+    assert "echo $DATABASE_URL" not in result.stderr  # nor the arguments, which may hold one
     logs = lift("logs", "-e", "staging")
     assert "17 characters" in logs.stdout  # the output is in CloudWatch Logs too
 
