@@ -146,3 +146,8 @@ def test_awsvpc_without_a_network_is_refused_as_ecs_refuses_it(ecs: Any) -> None
         ecs.run_task(
             cluster=CLUSTER, taskDefinition=service["taskDefinition"], launchType="FARGATE"
         )
+
+
+def test_a_launch_type_with_a_capacity_provider_strategy_is_refused(ecs: Any) -> None:
+    with pytest.raises(ecs.exceptions.InvalidParameterException):
+        run_task(ecs, ["true"], capacityProviderStrategy=[{"capacityProvider": "FARGATE"}])

@@ -62,17 +62,20 @@ class OneOffTasks:
         """RunTask: its tasks, PROVISIONING, as ECS makes them (a 32-hex-digit id, a network
         interface in the subnet asked for, a container per container definition); their
         ARNs. None when moto should answer instead: the refusals (no such cluster or task
-        definition, awsvpc without a network) are its own."""
+        definition, awsvpc without a network, a launch type and a capacity provider strategy
+        both) are its own."""
         from moto.ecs.models import Task
 
         backend = ecs_backend(account, region)
         cluster = backend.clusters.get(str(params.get("cluster") or "default").split("/")[-1])
         definition = ecs_tasks.find_task_definition(backend, params.get("taskDefinition"))
         network = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+        strategy = params.get("capacityProviderStrategy") or []
         if (
             cluster is None
             or definition is None
             or (definition.network_mode == "awsvpc") != (network is not None)
+            or (strategy and params.get("launchType"))
         ):
             return None
         view = SimpleNamespace(
@@ -81,7 +84,6 @@ class OneOffTasks:
             container_definitions=definition.container_definitions,
         )
         overrides = dict(params.get("overrides") or {})
-        strategy = params.get("capacityProviderStrategy") or []
         arns = []
         for _ in range(int(params.get("count") or 1)):
             task: Any = Task(
