@@ -189,14 +189,27 @@ def parse(doc: object) -> ServiceConfig:
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
-        release_command=_command(
-            c, obj.get("release_command"), "$.release_command", '["bin/rails", "db:migrate"]'
-        ),
+        release_command=_release_command(c, obj),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
         raise ServiceConfigError(c.problems)
     return cfg
+
+
+def release_command(doc: dict[str, object]) -> tuple[str, ...] | None:
+    """A saved document's release_command alone: a release reads only it, so a document that
+    a later rule would refuse elsewhere still ships (ServiceConfigError if it is wrong)."""
+    c = Checker()
+    found = _release_command(c, doc)
+    if c.problems:
+        raise ServiceConfigError(c.problems)
+    return found
+
+
+def _release_command(c: Checker, obj: dict[str, object]) -> tuple[str, ...] | None:
+    example = '["bin/rails", "db:migrate"]'
+    return _command(c, obj.get("release_command"), "$.release_command", example)
 
 
 def _names(cls: type) -> tuple[str, ...]:

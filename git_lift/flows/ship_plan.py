@@ -112,7 +112,7 @@ def ship_steps(
 def release_command(ctx: Context, target: Target) -> tuple[str, ...] | None:
     """The service config's release_command (its newest saved version), if it has one."""
     document = ctx.aws.table(target.env).service_document(target)
-    return servicecfg.parse(document.doc).release_command if document else None
+    return servicecfg.release_command(document.doc) if document else None
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:

@@ -130,6 +130,17 @@ def test_rollback_does_not_run_the_release_command(w: World) -> None:
     assert "Release-Command" not in w.repo.tags["lift/staging/payments-api/3"]
 
 
+def test_a_saved_document_another_rule_refuses_still_ships_its_release_command(
+    w: World,
+) -> None:
+    document = {"cpu": 300, "memory": 1, "release_command": MIGRATE}  # not a Fargate size
+    w.store.save_service_document(
+        w.target, ServiceDocument("staging", "payments-api", 2, document, "Dana", 0.0)
+    )
+    assert ship(w) == 0
+    assert w.ecs.runs[0]["command"] == MIGRATE
+
+
 def test_without_a_release_command_no_task_runs(tmp_path: Path) -> None:
     plain = world(tmp_path, tasks=lambda arn: "start")
     ship(plain)
