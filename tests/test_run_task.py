@@ -19,6 +19,8 @@ import pytest
 from git_lift.sandbox import image_runner
 from tests.support.ecs import create_service, deploy_behind_git_lifts_back
 from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import put_config
+from tests.support.release import gitlift, image, prepare
 
 
 @pytest.fixture
@@ -119,6 +121,26 @@ def test_the_apps_output_and_secrets_reach_the_task(
     assert "echo $DATABASE_URL" not in result.stderr  # nor the arguments, which may hold one
     logs = lift("logs", "-e", "staging")
     assert "17 characters" in logs.stdout  # the output is in CloudWatch Logs too
+
+
+def test_run_gets_the_releases_pinned_config_not_a_newer_value_nobody_shipped(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pins = gitlift(staging="\tpinConfig = true\n")
+    prepare(repo, monkeypatch, pins, envs=("staging",), runs_tasks=True)
+    shipped = lift("ship", "-e", "staging", "--image", image(1))
+    assert shipped.returncode == 0, shipped.stderr
+    put_config("staging", "payments-api", DATABASE_URL="postgres://edited-not-shipped")
+    seen: list[dict[str, str]] = []
+
+    def runs(*args: Any, on_line: Callable[[str], None], **kwargs: Any) -> int | None:
+        seen.append(dict(args[2]))
+        return 0
+
+    monkeypatch.setattr(image_runner, "run_image", runs)
+    result = lift("run", "-e", "staging", "--", "true")
+    assert result.returncode == 0, result.stderr
+    assert seen == [{"DATABASE_URL": "postgres://staging-one"}]  # release 1's snapshot
 
 
 def awslogs_options() -> dict[str, Any]:
