@@ -15,6 +15,7 @@ from git_lift import ui
 from git_lift.aws.ecs import TaskStatus
 from git_lift.aws.store import LockLost
 from git_lift.flows.context import Context
+from git_lift.plan import container_index
 from git_lift.target import Target
 
 # The lines a failed release command's error repeats (its whole output was streamed above).
@@ -72,9 +73,11 @@ class Finished:
 
 
 def container_of(definition: dict[str, Any], target: Target) -> str:
-    """The service's container (the only one when none has its name), as a release runs it."""
-    names = [str(c.get("name")) for c in definition.get("containerDefinitions", [])]
-    return target.container if target.container in names or len(names) != 1 else names[0]
+    """The service's container (the only one when none has its name), as a release runs it;
+    its name from .gitlift when there is neither (RunTask then says what is wrong)."""
+    index = container_index(definition, target.container)
+    containers = definition.get("containerDefinitions", [])
+    return str(containers[index].get("name")) if index >= 0 else target.container
 
 
 def start(
