@@ -61,3 +61,8 @@ class Conflict(LiftError):
 
 class DeployFailed(LiftError):
     """A deploy did not reach a healthy state."""
+
+
+class ReleaseCommandFailed(DeployFailed):
+    """The release command (the service config's `release_command`) did not exit 0: the
+    release stops before the service is updated."""

@@ -129,7 +129,7 @@ def with_image_and_secrets(
     """A copy of a task definition whose service container runs `image` with `secrets`."""
     containers = [dict(c) for c in definition.get("containerDefinitions", [])]
     names = [c.get("name") for c in containers]
-    index = names.index(container) if container in names else (0 if len(containers) == 1 else -1)
+    index = container_index(definition, container)
     if index < 0:
         raise ValueError(f"no container named {container!r} (have: {', '.join(map(str, names))})")
     containers[index] = {**containers[index], "image": image, "secrets": secrets}
@@ -152,6 +152,13 @@ def service_container(definition: dict[str, Any], container: str) -> dict[str, A
     named = [c for c in containers if c.get("name") == container]
     chosen = named or (containers if len(containers) == 1 else [])
     return dict(chosen[0]) if chosen else {}
+
+
+def container_index(definition: dict[str, Any], container: str) -> int:
+    """Where the service's container is in a task definition: the one named `container`, else
+    the only one; -1 when neither."""
+    names = [c.get("name") for c in definition.get("containerDefinitions", [])]
+    return names.index(container) if container in names else (0 if len(names) == 1 else -1)
 
 
 def task_definition_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:

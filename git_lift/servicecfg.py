@@ -114,6 +114,9 @@ class ServiceConfig:
     ulimits: tuple[Ulimit, ...] = ()
     readonly_root_filesystem: bool = False
     cpu_architecture: str = "X86_64"
+    # The release phase (issue 20): run before the service is updated; a non-zero exit
+    # stops the release.
+    release_command: tuple[str, ...] | None = None
 
 
 # Kept in a document even when null, so that the editor shows they exist.
@@ -208,11 +211,27 @@ def parse(doc: object) -> ServiceConfig:
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
         **{f.name: getattr(container, f.name) for f in fields(containercfg.Container)},
+        release_command=_release_command(c, obj),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
         raise ServiceConfigError(c.problems)
     return cfg
+
+
+def release_command(doc: dict[str, object]) -> tuple[str, ...] | None:
+    """A saved document's release_command alone: a release reads only it, so a document that
+    a later rule would refuse elsewhere still ships (ServiceConfigError if it is wrong)."""
+    c = Checker()
+    found = _release_command(c, doc)
+    if c.problems:
+        raise ServiceConfigError(c.problems)
+    return found
+
+
+def _release_command(c: Checker, obj: dict[str, object]) -> tuple[str, ...] | None:
+    example = '["bin/rails", "db:migrate"]'
+    return containercfg.command_list(c, obj.get("release_command"), "$.release_command", example)
 
 
 def _names(cls: type) -> tuple[str, ...]:

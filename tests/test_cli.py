@@ -161,6 +161,7 @@ USES: dict[str, tuple[str, ...]] = {
     "service update": S + AWS + YES,
     "setup": S + AWS + YES + OUT,
     "shell": S + AWS,
+    "run": S + AWS,
     "ship": S + AWS + YES + OUT,
     "status": S + AWS + OUT,
     "trust": YES,

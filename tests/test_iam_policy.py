@@ -120,16 +120,19 @@ def test_every_call_of_a_representative_run_is_allowed(
         ),
         ("status", "-e", "staging"),
         ("history", "-e", "staging"),
+        ("run", "-e", "staging", "--", "true"),
     ):
         run(lift, *args)
     shown = lift("service", "show", "-e", "staging")
     assert '"desired_count": 1' in shown.stdout, shown.stderr
     edited = tmp_path / "service.json"
-    edited.write_text(shown.stdout.replace('"desired_count": 1', '"desired_count": 2'))
+    migrate = '"desired_count": 2, "release_command": ["bin/migrate"]'
+    edited.write_text(shown.stdout.replace('"desired_count": 1', migrate))
     run(lift, "service", "edit", "-e", "staging", "--yes", "--file", str(edited))
     developer_calls = as_actions(aws.request_counts())
 
-    # What a CI job does with the ci policy: check the config, ship a new image.
+    # What a CI job does with the ci policy: check the config, ship a new image (its
+    # release command runs first).
     aws.reset_counts()
     run(lift, "config", "check", "-e", "staging")
     run(
@@ -216,8 +219,11 @@ def test_ci_ships_but_reads_no_secret_and_changes_no_stack() -> None:
     ci = json.dumps(policy("ci", SCOPE))
     for action in ("ecs:UpdateService", "ecr:PutImage", "dynamodb:UpdateItem", "iam:PassRole"):
         assert action in ci
-    for action in ("ssm:GetParameter", "ssm:PutParameter", "kms:", "cloudformation:", "logs:"):
+    for action in ("ssm:GetParameter", "ssm:PutParameter", "kms:", "cloudformation:"):
         assert action not in ci
+    # Of the logs, only the release command's task stream (issue 20): read, nothing else.
+    logs = {a for s in policy("ci", SCOPE)["Statement"] for a in s["Action"] if "logs:" in a}
+    assert logs == {"logs:GetLogEvents"}
 
 
 def test_ci_reads_values_and_writes_its_snapshot_only_where_config_is_pinned() -> None:
@@ -478,6 +484,26 @@ def test_each_environment_writes_only_its_own_items(audience: str) -> None:
         )
     assert permits(document, "dynamodb:GetItem", table, dynamodb_LeadingKeys=["environment"])
     assert not permits(document, "dynamodb:Scan", table)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer"])
+def test_one_off_tasks_run_only_the_services_task_definitions_in_its_cluster(
+    audience: str,
+) -> None:
+    document = policy(audience, SCOPE)
+    own = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
+    cluster = {"ecs_cluster": ACCOUNT.format("ecs", "cluster/lift-staging")}
+    elsewhere = {"ecs_cluster": ACCOUNT.format("ecs", "cluster/lift-production")}
+    assert permits(document, "ecs:RunTask", own, **cluster)
+    assert not permits(document, "ecs:RunTask", own, **elsewhere)
+    theirs = ACCOUNT.format("ecs", "task-definition/production-payments-api:7")
+    assert not permits(document, "ecs:RunTask", theirs, **cluster)
+    task = ACCOUNT.format("ecs", f"task/lift-staging/{'a' * 32}")
+    assert permits(document, "ecs:StopTask", task)
+    assert not permits(document, "ecs:StopTask", task.replace("staging", "production"))
+    stream = ACCOUNT.format("logs", "log-group:/lift/staging/payments-api:log-stream:x/y/z")
+    assert permits(document, "logs:GetLogEvents", stream)
+    assert not permits(document, "logs:GetLogEvents", stream.replace("staging", "production"))
 
 
 @pytest.mark.parametrize("who", ["stack role", "developer"])

@@ -1,5 +1,5 @@
-"""ECS: one service's state, task definitions, deployments, stopped tasks, ECS Exec.
-Takes its client and the Target whose cluster and service it acts on."""
+"""ECS: one service's state, task definitions, deployments, stopped tasks, ECS Exec, one-off
+tasks. Takes its client and the Target whose cluster and service it acts on."""
 
 from __future__ import annotations
 
@@ -65,6 +65,64 @@ class TaskHealth:
     # The reason ECS gives on its unhealthy containers (the sandbox puts the failing check's
     # output there; ECS's API has no field for the output itself).
     output: str
+
+
+# RunTask's startedBy takes up to 128 letters, numbers, hyphens, slashes and underscores (no
+# spaces: botocore's ECS model, RunTaskRequest.startedBy), so "git-lift run" is written thus.
+STARTED_BY = "git-lift-run"
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """One task as DescribeTasks reports it, and its container's end (the one named)."""
+
+    arn: str
+    last_status: str  # PROVISIONING | PENDING | ACTIVATING | RUNNING | ... | STOPPED
+    stop_code: str = ""  # TaskFailedToStart | EssentialContainerExited | UserInitiated | ...
+    stopped_reason: str = ""
+    exit_code: int | None = None  # None: the container never ran (or has not ended)
+    container_reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def stopped(self) -> bool:
+        return self.last_status == "STOPPED"
+
+
+def task_status(raw: dict[str, Any], container: str) -> TaskStatus:
+    containers = [c for c in raw.get("containers", []) if c.get("name") == container]
+    mine: dict[str, Any] = dict(containers[0]) if containers else {}
+    exit_code = mine.get("exitCode")
+    return TaskStatus(
+        arn=str(raw.get("taskArn", "")),
+        last_status=str(raw.get("lastStatus", "")),
+        stop_code=str(raw.get("stopCode", "")),
+        stopped_reason=str(raw.get("stoppedReason", "")),
+        exit_code=None if exit_code is None else int(exit_code),
+        container_reason=str(mine.get("reason", "")),
+    )
+
+
+def launch_of(service: dict[str, Any]) -> dict[str, Any]:
+    """RunTask's arguments that place a task as the service places its own: its network
+    (subnets, security groups, public IP), launch type or capacity providers, platform
+    version and ECS Exec. RunTask takes a launch type or a strategy, never both."""
+    launch: dict[str, Any] = {}
+    if service.get("capacityProviderStrategy"):
+        launch["capacityProviderStrategy"] = service["capacityProviderStrategy"]
+    elif service.get("launchType"):
+        launch["launchType"] = service["launchType"]
+    network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+    if network:
+        launch["networkConfiguration"] = {"awsvpcConfiguration": network}
+    if service.get("platformVersion"):
+        launch["platformVersion"] = service["platformVersion"]
+    if service.get("enableExecuteCommand"):
+        launch["enableExecuteCommand"] = True
+    return launch
 
 
 def _rollout_state(raw: dict[str, Any], alone: bool) -> str:
@@ -209,6 +267,70 @@ class Ecs:
             for task in tasks
             if task.get("startedBy") == deployment_id and task.get("lastStatus") == "RUNNING"
         ]
+
+    def run_task(
+        self,
+        task_definition_arn: str,
+        container: str,
+        command: list[str] | None,
+        *,
+        cpu: int | None = None,
+        memory: int | None = None,
+    ) -> str:
+        """Start one task of `task_definition_arn` where the service runs its own, with
+        `command` for `container` (None: the task definition's); its ARN."""
+        service = self._raw_service()
+        overrides: Any = {}
+        if command is not None:
+            overrides["containerOverrides"] = [{"name": container, "command": command}]
+        if cpu is not None:  # TaskOverride.cpu and .memory are strings in ECS's model
+            overrides["cpu"] = str(cpu)
+        if memory is not None:
+            overrides["memory"] = str(memory)
+        with translate_errors(f"starting a task of {task_definition_arn} in {self.cluster}"):
+            answer = self._client.run_task(
+                cluster=self.cluster,
+                taskDefinition=task_definition_arn,
+                count=1,
+                startedBy=STARTED_BY,
+                overrides=overrides,
+                **launch_of(service),
+            )
+        tasks, failures = answer.get("tasks", []), answer.get("failures", [])
+        if not tasks:
+            why = "; ".join(f"{f.get('reason')} {f.get('detail') or ''}".strip() for f in failures)
+            raise LiftError(
+                f"ECS did not start a task of {task_definition_arn}: {why or 'no reason given'}",
+                hint=f"see the service's state: git lift status -e {self.env}",
+            )
+        return str(tasks[0]["taskArn"])
+
+    def task(self, task_arn: str, container: str) -> TaskStatus:
+        """DescribeTasks: where the task is, and how `container` ended."""
+        with translate_errors(f"reading task {task_arn}"):
+            answer = self._client.describe_tasks(cluster=self.cluster, tasks=[task_arn])
+        found = answer.get("tasks", [])
+        if not found:
+            raise LiftError(
+                f"ECS does not know task {task_arn} in {self.cluster}",
+                hint=f"see the service's state: git lift status -e {self.env}",
+            )
+        return task_status(dict(found[0]), container)
+
+    def stop_task(self, task_arn: str, reason: str) -> None:
+        with translate_errors(f"stopping task {task_arn}"):
+            self._client.stop_task(cluster=self.cluster, task=task_arn, reason=reason)
+
+    def _raw_service(self) -> dict[str, Any]:
+        with translate_errors(f"describing {self.service} in {self.cluster}"):
+            answer = self._client.describe_services(cluster=self.cluster, services=[self.service])
+        found = [s for s in answer.get("services", []) if s.get("status") == "ACTIVE"]
+        if not found:
+            raise NotSetUp(
+                f"there is no ECS service {self.service} in cluster {self.cluster}",
+                hint=f"set it up: git lift setup -e {self.env}",
+            )
+        return dict(found[0])
 
     def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:
         """ECS Exec into the first running task: the session for session-manager-plugin, and

@@ -1,10 +1,11 @@
-"""CloudWatch Logs: one service's log group (Target.log_group). Takes its client and Target."""
+"""CloudWatch Logs: one service's log group (Target.log_group), and one task's stream in it.
+Takes its client and Target."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
 from git_lift.errors import LiftError
@@ -48,3 +49,27 @@ class Logs:
                     f"there is no log group {self.group}",
                     hint=f"the service stack creates it: git lift service create -e {self.env}",
                 ) from exc
+
+    def stream_events(
+        self, group: str, stream: str, token: str | None
+    ) -> tuple[list[LogEvent], str | None]:
+        """One stream's events after `token` (None: from its start), oldest first, and the
+        token to read on from. A stream not made yet (the task has not started) has none."""
+        more: dict[str, Any] = {"nextToken": token} if token else {}
+        with translate_errors(f"reading {group}/{stream}"):
+            try:
+                answer = self._client.get_log_events(
+                    logGroupName=group, logStreamName=stream, startFromHead=True, **more
+                )
+            except self._client.exceptions.ResourceNotFoundException:
+                return [], token
+        events = [
+            LogEvent(
+                int(raw.get("timestamp", 0)),
+                stream,
+                str(raw.get("message", "")),
+                f"{stream}/{raw.get('timestamp', 0)}",
+            )
+            for raw in answer.get("events", [])
+        ]
+        return events, str(answer.get("nextForwardToken") or "") or token

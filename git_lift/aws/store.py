@@ -43,6 +43,7 @@ class Release:
     pinned: dict[str, str] = field(default_factory=dict)
     gate_skipped: str | None = None  # the reason given with --skip-gate
     promoted_from: str | None = None  # "staging@4": the release whose image this one runs
+    release_command: str | None = None  # how its release command ended: "exit 0 in 42s"
 
     @property
     def released(self) -> bool:

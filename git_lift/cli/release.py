@@ -319,3 +319,47 @@ def shell(
     from git_lift.commands import logs as command
 
     return command.shell(context(click_ctx, values), env, command_args)
+
+
+@cli.command("run", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
+@env_option
+@click.option("--release", "number", type=int, help="Run release N's task definition.")
+@click.option(
+    "--ref", callback=checked_ref, help="Run this commit's image (built if need be), not deployed."
+)
+@click.option("--cpu", type=int, help="CPU units for this task (with --memory), e.g. 1024.")
+@click.option("--memory", type=int, help="Memory in MiB for this task (with --cpu), e.g. 2048.")
+@click.option("--detach", is_flag=True, help="Print the task id and return; the task runs on.")
+@click.argument(
+    "command_args", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD..."
+)
+@global_options("service", *AWS)
+@click.pass_context
+def run(
+    click_ctx: click.Context,
+    /,
+    env: str,
+    number: int | None,
+    ref: str | None,
+    cpu: int | None,
+    memory: int | None,
+    detach: bool,
+    command_args: tuple[str, ...],
+    **values: Any,
+) -> int:
+    """Run CMD once in a new task of the service: its image, config, network and roles.
+
+    The running release's by default; its output is printed as it comes and the exit code
+    is the container's (1 when the task never started). Ctrl-C stops the task.
+
+    \b
+    Example:
+      git lift run -e staging -- bin/rails db:migrate:status
+      git lift run -e production --release 12 -- python manage.py shell -c 'print(1)'
+      git lift run -e staging --detach --cpu 1024 --memory 4096 -- bin/backfill
+    """
+    from git_lift.commands import run as command
+    from git_lift.flows.one_off import RunRequest
+
+    request = RunRequest(command_args, number, ref, cpu, memory, detach)
+    return command.run_task(context(click_ctx, values), env, request)

@@ -92,6 +92,7 @@ def rollback_plan(
         deployed_by=deployer(ctx),
         rolled_back_from=current.number,
         outcome="released",
+        release_command=None,  # a rollback runs no release command (README: "Release phase")
     )
     steps = (
         *([RelabelSnapshot(back)] if back.pinned else []),

@@ -49,6 +49,8 @@ def tag_message(release: Release) -> str:
         trailers.append(trailer("Promoted-From", release.promoted_from))
     if release.gate_skipped is not None:
         trailers.append(trailer("Gate-Skipped", release.gate_skipped))
+    if release.release_command is not None:
+        trailers.append(trailer("Release-Command", release.release_command))
     return (
         f"Release {release.number} of {release.service} to {release.env}\n\n"
         + "\n".join(trailers)

@@ -6,8 +6,8 @@ in which phase it runs: `prepare` before the deploy lock (build the image, read 
 `deploy` under the lock where a signal may stop it (snapshot config, register task
 definitions, update services, wait), `record` under the lock where it may not (record, unlock,
 tag, note). executor.py runs them and undoes, in reverse, the deploy steps before one that
-failed. Later work adds steps (run the release command, update schedules, one update and
-wait per process), not branches in the executor.
+failed. Features add steps (the release command, release_steps.RunReleaseCommand; later
+schedules, one update and wait per process), not branches in the executor.
 
 `Run` is what the steps of one execution learn and hand on: the release number, the image,
 the task definition registered, the deployment started, the watch that follows it.
@@ -49,6 +49,10 @@ class Step(ABC):
     def line(self) -> str:
         return self.name
 
+    def shown(self) -> str | None:
+        """A line for the plan shown before confirmation (None: nothing to say)."""
+        return None
+
     @abstractmethod
     def run(self, run: Run) -> None: ...
 
@@ -75,6 +79,8 @@ def render(plan: ReleasePlan) -> None:
     """The plan as a user reads it before confirming: what runs, and what the release changes."""
     ui.info(f"{plan.target}: {short(plan.state.task_definition)} ->")
     ui.diff_lines(plan.changes)
+    for line in filter(None, (step.shown() for step in plan.steps)):
+        ui.info(line)
 
 
 def steps_of(plan: ReleasePlan) -> list[str]:

@@ -1,11 +1,13 @@
 """The steps a release plan lists (release_plan.Step): each does one thing, and says how to
 take it back. A ship or a promotion: image, read config (pinned), snapshot config (pinned),
-register the task definition, update the service, wait, record. A rollback: relabel its
-snapshot (pinned), use its task definition, update, wait, record.
+register the task definition, the release command (when the service config has one), update
+the service, wait, record. A rollback: relabel its snapshot (pinned), use its task definition,
+update, wait, record; it does not run the release command (as Heroku's rollback does not).
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -15,8 +17,8 @@ from typing import Any
 from git_lift import containercfg, limits, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release
-from git_lift.errors import DeployFailed
-from git_lift.flows import pinned
+from git_lift.errors import DeployFailed, ReleaseCommandFailed
+from git_lift.flows import pinned, task_watch
 from git_lift.flows.deploy import Watch, rollback, short
 from git_lift.flows.image import ImageSource, make_image
 from git_lift.flows.release_plan import Run, Step, StepFailed
@@ -132,6 +134,60 @@ class UseTaskDefinition(Step):
 
     def run(self, run: Run) -> None:
         run.fill(task_definition=self.arn)
+
+
+@dataclass(frozen=True)
+class RunReleaseCommand(Step):
+    """The service config's `release_command` (a migration), as a one-off task of the new
+    task definition (new image, new config) before the service is updated. A non-zero exit
+    stops the release with nothing deployed (ReleaseCommandFailed, recorded as "release
+    command failed"); how it ended goes into the record and its tag's trailers. Nothing to
+    undo: the task has stopped, and a migration is the app's to take back."""
+
+    command: tuple[str, ...]
+    name = "release command"
+
+    def line(self) -> str:
+        return f"release command: {shlex.join(self.command)}"
+
+    def shown(self) -> str:
+        return self.line()
+
+    def run(self, run: Run) -> None:
+        target, shown = run.plan.target, shlex.join(self.command)
+        task = task_watch.start(run.ctx, target, run.arn, list(self.command))
+        ui.info(f"running the release command in task {task.id}: {shown}")
+        try:
+            done = task_watch.watched(
+                run.ctx,
+                target,
+                task,
+                lambda line: ui.info(f"  | {line}"),
+                heartbeat=run.held.beat,  # the deploy lock outlives a long migration
+                timeout=run.plan.timeout,
+            )
+        except KeyboardInterrupt:
+            raise Stopped(
+                f"the release command's task {task.id} is stopped; nothing was deployed"
+            ) from None
+        run.fill(release_command=done.summary())
+        if done.exit_code == 0:
+            ui.info(f"release command: {done.summary()}")
+            return
+        if not done.task.stopped:
+            ended = f"did not finish in {done.seconds:.0f}s (--timeout): its task is stopped"
+        elif done.exit_code is None:
+            why = done.task.stopped_reason or done.task.container_reason or "no reason given"
+            ended = f"did not start: {why}"
+        else:
+            ended = f"exited {done.exit_code} after {done.seconds:.0f}s"
+        lines = "".join(f"\n  | {line}" for line in done.last_lines)
+        raise ReleaseCommandFailed(
+            f"the release command ({shown}) {ended}: nothing was deployed, {target.ecs_service} "
+            f"still runs {short(run.state.task_definition)}"
+            + (f"; its last lines:{lines}" if lines else ""),
+            hint=f"see its output: git lift logs -e {target.env}; fix it, then ship again",
+        )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from pathlib import Path
 from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import LockHeld, LockLost, Release, Store
-from git_lift.errors import AwsError, DeployFailed, Interrupted, LiftError, ValidationError
+from git_lift.errors import (
+    AwsError,
+    DeployFailed,
+    Interrupted,
+    LiftError,
+    ReleaseCommandFailed,
+    ValidationError,
+)
 from git_lift.flows import config_state
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import Superseded, Watch, short
@@ -35,6 +42,7 @@ RECORD_ROUNDS = 6
 MAX_RECORD_PAUSE = 30.0
 # What an exception while the lock is held means for the release record.
 OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
+    (ReleaseCommandFailed, "release command failed"),
     (DeployFailed, "failed"),
     (Superseded, "superseded"),
     (KeyboardInterrupt, "interrupted"),

@@ -1,7 +1,8 @@
 """A ship or a promotion planned before anything is built or deployed: a ReleasePlan
 (release_plan.py) whose record names the commit, the config versions and where the image
 comes from, whose diff says what the new task definition changes, and whose steps make the
-image, (pinned) read and snapshot the config, register, update, wait and record. `ship`,
+image, (pinned) read and snapshot the config, register, run the service config's release
+command (when it has one), update, wait and record. `ship`,
 `promote` and a pushed tag each resolve one, show it, confirm, and execute it, so a
 confirmation always comes after the plan it confirms.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from git_lift import ui
+from git_lift import servicecfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
@@ -26,6 +27,7 @@ from git_lift.flows.release_steps import (
     ReadConfig,
     RecordRelease,
     RegisterTaskDefinition,
+    RunReleaseCommand,
     SnapshotConfig,
     UpdateService,
     WaitForService,
@@ -86,7 +88,8 @@ def plan_ship(
         config_versions=versions,
         **record,
     )
-    steps = ship_steps(target, MakeImage(source, build_args or {}, files), wait)
+    image = MakeImage(source, build_args or {}, files)
+    steps = ship_steps(target, image, wait, release_command(ctx, target))
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
 
 
@@ -97,16 +100,25 @@ def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any
     return state, ecs.task_definition(state.task_definition)
 
 
-def ship_steps(target: Target, image: MakeImage, wait: bool) -> tuple[Step, ...]:
+def ship_steps(
+    target: Target, image: MakeImage, wait: bool, command: tuple[str, ...] | None = None
+) -> tuple[Step, ...]:
     pins = target.environment.pins_config
     return (
         image,
         *([ReadConfig(), SnapshotConfig()] if pins else []),
         RegisterTaskDefinition(),
+        *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
         *([WaitForService()] if wait else []),
         RecordRelease(),
     )
+
+
+def release_command(ctx: Context, target: Target) -> tuple[str, ...] | None:
+    """The service config's release_command (its newest saved version), if it has one."""
+    document = ctx.aws.table(target.env).service_document(target)
+    return servicecfg.release_command(document.doc) if document else None
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:

@@ -261,6 +261,31 @@ def _secret_value(arn: str, account: str, region: str, stage: str, version: str,
     return str(document[key])
 
 
+def containers_of(task: Any, task_definition: Any) -> list[Any]:
+    """The task's containers, PENDING, one per container definition (moto makes one)."""
+    view = types.SimpleNamespace(
+        arn=task_definition.arn,
+        network_mode=None,
+        container_definitions=task_definition.container_definitions,
+    )
+    return [_container(task, definition, view) for definition in view.container_definitions]
+
+
+def parameter_value(value_from: str, account: str, region: str) -> str | None:
+    """The (decrypted) value of the SSM parameter a `secrets[].valueFrom` names; None when it
+    names another service or a parameter the sandbox does not hold."""
+    from moto.ssm.models import ssm_backends
+
+    where = _parameter_location(value_from, account, region)
+    if where is None:
+        return None
+    try:
+        parameter = ssm_backends[where[0]][where[1]].get_parameter(where[2])
+    except KeyError:
+        return None
+    return None if parameter is None else parameter.decrypt(parameter.value)
+
+
 def _container(task: Any, definition: Mapping[str, Any], view: Any) -> Any:
     from moto.ecs.models import Container
 

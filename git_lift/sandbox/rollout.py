@@ -86,6 +86,7 @@ from git_lift.sandbox.moto_state import (
     stack_resource,
     stack_task_definition,
 )
+from git_lift.sandbox.one_off import OneOffTasks
 
 MIN_FAILED_TASKS = 2
 MAX_FAILED_TASKS = 200
@@ -124,11 +125,13 @@ class RolloutSimulator:
         self._seconds_per_step = seconds_per_step
         self._clock = clock
         self._stepped: dict[int, float] = {}  # id(moto service) -> when it last moved
+        self.one_offs = OneOffTasks(self.lock)  # RunTask's tasks: sandbox/one_off.py
 
     def reset(self) -> None:
         with self.lock:
             self._tracked.clear()
             self._stepped.clear()
+            self.one_offs.reset()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 

@@ -9,7 +9,8 @@ Clients point at it with AWS_ENDPOINT_URL=<url>, region eu-west-1 and any creden
   moto's own `POST /moto-api/reset` works too and resets the simulator along with moto.
 - `GET /_lift/health`: {"status": "ok", "pid": ...} (how `git lift sandbox stop` knows
   that the process it is about to stop is this server).
-- ECS services that deploy like real ECS: see git_lift.sandbox.rollout.
+- ECS services that deploy like real ECS: see git_lift.sandbox.rollout; one-off tasks
+  (RunTask) that run, log and stop: see git_lift.sandbox.one_off.
 - AWS's limits moto lacks (a TemplateBody over 51,200 bytes, a task definition over 64 KiB),
   refused as AWS refuses them: see git_lift.sandbox.limits.
 - Parameter Store that pages as AWS does (DescribeParameters up to 50 a page, both listings
@@ -29,6 +30,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs
 
 from git_lift.errors import LiftError
@@ -153,9 +155,17 @@ class LiftApplication:
         params = json_object(body)
         account = _account(environ, call.access_key)
         simulator = self.simulator
+        one_offs = simulator.one_offs
         with simulator.lock:
             if call.action == "DescribeServices":
                 simulator.services_described(account, call.region, params)
+            elif call.action == "DescribeTasks":
+                one_offs.described(account, call.region, list(params.get("tasks") or []))
+            elif call.action == "RunTask":
+                started = one_offs.run(account, call.region, params)
+                if started is not None:
+                    tasks = self._describe_tasks(environ, params.get("cluster"), started)
+                    return json_response(start_response, "200 OK", {"tasks": tasks, "failures": []})
             status, headers, out = run_app(self.moto_app, environ)
             if not status.startswith("200"):
                 return respond(start_response, status, headers, out)
@@ -166,6 +176,10 @@ class LiftApplication:
                     out = self._render_service(environ, *written) or out
             elif call.action == "DeleteService":
                 simulator.service_deleted(account, call.region, params)
+            elif call.action == "StopTask":
+                one_offs.stopped(account, call.region, str(params.get("task", "")))
+                tasks = self._describe_tasks(environ, params.get("cluster"), [params["task"]])
+                out = json.dumps({"task": tasks[0]}).encode() if tasks else out
             elif call.action == "ListTasks":
                 listed = json_object(out)
                 arns = listed.get("taskArns") or []
@@ -175,21 +189,30 @@ class LiftApplication:
 
     def _render_service(self, environ: Environ, cluster: str, service_arn: str) -> bytes | None:
         """Serialise the service again after the simulator changed it, as moto would."""
+        body = {"cluster": cluster, "services": [service_arn], "include": ["TAGS"]}
+        services = self._moto_ecs(environ, "DescribeServices", body).get("services") or []
+        return json.dumps({"service": services[0]}).encode() if services else None
+
+    def _describe_tasks(self, environ: Environ, cluster: object, arns: list[str]) -> list[Any]:
+        """The tasks as moto serialises them, after the sandbox changed them (not a step)."""
+        body = {"cluster": cluster or "default", "tasks": arns}
+        return list(self._moto_ecs(environ, "DescribeTasks", body).get("tasks") or [])
+
+    def _moto_ecs(self, environ: Environ, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """moto's answer to another ECS action, asked with this request's credentials; {}
+        when it refuses."""
         target_prefix = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[0]
-        body = json.dumps({"cluster": cluster, "services": [service_arn], "include": ["TAGS"]})
-        describe = {k: v for k, v in environ.items() if not k.startswith("werkzeug.")}
-        describe.update(
+        text = json.dumps(body).encode()
+        request = {k: v for k, v in environ.items() if not k.startswith("werkzeug.")}
+        request.update(
             {
-                "wsgi.input": io.BytesIO(body.encode()),
-                "CONTENT_LENGTH": str(len(body)),
-                "HTTP_X_AMZ_TARGET": f"{target_prefix}.DescribeServices",
+                "wsgi.input": io.BytesIO(text),
+                "CONTENT_LENGTH": str(len(text)),
+                "HTTP_X_AMZ_TARGET": f"{target_prefix}.{action}",
             }
         )
-        status, _, out = run_app(self.moto_app, describe)
-        services = json_object(out).get("services") or []
-        if not status.startswith("200") or not services:
-            return None
-        return json.dumps({"service": services[0]}).encode()
+        status, _, out = run_app(self.moto_app, request)
+        return json_object(out) if status.startswith("200") else {}
 
 
 class _QuietRequestHandler(MotoRequestHandler):

@@ -178,6 +178,24 @@ def ship(s: Scope) -> list[Statement]:
     ]
 
 
+def one_off_tasks(s: Scope) -> list[Statement]:
+    """`git lift run` and a release's release command: a task of the service's own task
+    definitions in the environment's cluster (RunTask authorises on the task definition, with
+    the cluster as its `ecs:cluster` condition key; its roles are passed as PassTaskRoles
+    allows), stopped on Ctrl-C, its log stream read (AWS's Service Authorization Reference
+    for Amazon ECS and CloudWatch Logs)."""
+    return [
+        allow(
+            "RunTasks",
+            ["ecs:RunTask"],
+            s.task_definitions,
+            Condition={"ArnEquals": {"ecs:cluster": s.cluster}},
+        ),
+        allow("StopTasks", ["ecs:StopTask"], [s.tasks]),
+        allow("TaskLogs", ["logs:GetLogEvents"], s.log_groups(":*")),
+    ]
+
+
 def observe(s: Scope) -> list[Statement]:
     logs = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
     return [
@@ -202,7 +220,8 @@ def no_role_sessions(s: Scope) -> list[Statement]:
 
 
 def statements(audience: str, s: Scope) -> list[Statement]:
-    found = config_names(s) + ship(s) + store(s, audience) + pinned_config(s, audience)
+    found = config_names(s) + ship(s) + one_off_tasks(s) + store(s, audience)
+    found += pinned_config(s, audience)
     found += no_role_sessions(s)
     if audience in ("developer", "admin"):
         found += config_values(s) + observe(s) + service_stacks(s)

@@ -306,3 +306,148 @@ def test_a_missing_log_group_names_the_command_that_creates_it() -> None:
         list(Logs(client, API).events(0))
     assert raised.value.message == f"there is no log group {API.log_group}"
     assert raised.value.hint == "the service stack creates it: git lift service create -e staging"
+
+
+# One-off tasks (issue 20): RunTask where the service runs, DescribeTasks, StopTask. The
+# Stubber checks each request against botocore's ECS model.
+
+
+def raw_service(**more: Any) -> dict[str, Any]:
+    return {"serviceArn": SERVICE_ARN, "status": "ACTIVE", "taskDefinition": TD.format(2)} | more
+
+
+NETWORK = {
+    "awsvpcConfiguration": {
+        "subnets": ["subnet-1", "subnet-2"],
+        "securityGroups": ["sg-1"],
+        "assignPublicIp": "DISABLED",
+    }
+}
+TASK = f"arn:aws:ecs:eu-west-1:123456789012:task/{CLUSTER}/{'a' * 32}"
+
+
+@pytest.mark.parametrize(
+    ("service", "launch"),
+    [
+        (
+            raw_service(
+                launchType="FARGATE", platformVersion="LATEST", networkConfiguration=NETWORK
+            ),
+            {"launchType": "FARGATE", "platformVersion": "LATEST"},
+        ),
+        (
+            raw_service(
+                launchType="FARGATE",  # ECS reports none with a strategy; a strategy wins
+                capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                networkConfiguration=NETWORK,
+                enableExecuteCommand=True,
+            ),
+            {
+                "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                "enableExecuteCommand": True,
+            },
+        ),
+    ],
+)
+def test_a_one_off_task_starts_where_the_service_runs_its_own(
+    service: dict[str, Any], launch: dict[str, Any]
+) -> None:
+    client, stubber = stubbed()
+    stubber.add_response(
+        "describe_services", {"services": [service]}, {"cluster": CLUSTER, "services": [SERVICE]}
+    )
+    expected = {
+        "cluster": CLUSTER,
+        "taskDefinition": TD.format(2),
+        "count": 1,
+        "startedBy": "git-lift-run",
+        "overrides": {
+            "containerOverrides": [{"name": "app", "command": ["bin/rails", "db:migrate"]}],
+            "cpu": "1024",
+            "memory": "2048",
+        },
+        "networkConfiguration": NETWORK,
+    } | launch
+    stubber.add_response("run_task", {"tasks": [{"taskArn": TASK}], "failures": []}, expected)
+    with stubber:
+        arn = Ecs(client, API).run_task(
+            TD.format(2), "app", ["bin/rails", "db:migrate"], cpu=1024, memory=2048
+        )
+    assert arn == TASK
+
+
+def test_without_a_command_the_task_runs_its_task_definitions_own() -> None:
+    client, stubber = stubbed()
+    stubber.add_response("describe_services", {"services": [raw_service()]}, None)
+    expected = {
+        "cluster": CLUSTER,
+        "taskDefinition": TD.format(2),
+        "count": 1,
+        "startedBy": "git-lift-run",
+        "overrides": {},
+    }
+    stubber.add_response("run_task", {"tasks": [{"taskArn": TASK}]}, expected)
+    with stubber:
+        assert Ecs(client, API).run_task(TD.format(2), "app", None) == TASK
+
+
+def test_a_task_ecs_would_not_start_says_why() -> None:
+    client, stubber = stubbed()
+    stubber.add_response("describe_services", {"services": [raw_service()]}, None)
+    failure = {"arn": TD.format(2), "reason": "RESOURCE:MEMORY", "detail": "not enough"}
+    stubber.add_response("run_task", {"tasks": [], "failures": [failure]}, None)
+    with stubber, pytest.raises(LiftError) as refused:
+        Ecs(client, API).run_task(TD.format(2), "app", ["true"])
+    assert refused.value.message.endswith(": RESOURCE:MEMORY not enough")
+
+
+def test_a_one_off_task_of_a_service_not_set_up_names_git_lift_setup() -> None:
+    client, stubber = stubbed()
+    stubber.add_response("describe_services", {"services": []}, None)
+    with stubber, pytest.raises(NotSetUp) as refused:
+        Ecs(client, API).run_task(TD.format(2), "app", ["true"])
+    assert refused.value.hint == "set it up: git lift setup -e staging"
+
+
+def test_a_task_says_how_its_container_ended_and_can_be_stopped() -> None:
+    client, stubber = stubbed()
+    described = {
+        "taskArn": TASK,
+        "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "containers": [{"name": "sidecar", "exitCode": 0}, {"name": "app", "exitCode": 3}],
+    }
+    stubber.add_response(
+        "describe_tasks", {"tasks": [described]}, {"cluster": CLUSTER, "tasks": [TASK]}
+    )
+    stubber.add_response(
+        "stop_task", {"task": described}, {"cluster": CLUSTER, "task": TASK, "reason": "why"}
+    )
+    with stubber:
+        ecs = Ecs(client, API)
+        status = ecs.task(TASK, "app")
+        ecs.stop_task(TASK, "why")
+    assert (status.stopped, status.exit_code, status.stop_code) == (
+        True,
+        3,
+        "EssentialContainerExited",
+    )
+    assert status.id == "a" * 32
+
+
+def test_a_tasks_stream_is_read_on_from_its_token_and_is_empty_until_made() -> None:
+    client, stubber = stubbed("logs")
+    where = {"logGroupName": API.log_group, "logStreamName": "app/app/abc", "startFromHead": True}
+    stubber.add_client_error("get_log_events", "ResourceNotFoundException", expected_params=where)
+    answer = {"events": [{"timestamp": 5, "message": "migrated"}], "nextForwardToken": "f/1"}
+    stubber.add_response("get_log_events", answer, where)
+    stubber.add_response(
+        "get_log_events", {"events": [], "nextForwardToken": "f/1"}, where | {"nextToken": "f/1"}
+    )
+    with stubber:
+        logs = Logs(client, API)
+        assert logs.stream_events(API.log_group, "app/app/abc", None) == ([], None)
+        events, token = logs.stream_events(API.log_group, "app/app/abc", None)
+        assert [e.message for e in events] == ["migrated"] and token == "f/1"
+        assert logs.stream_events(API.log_group, "app/app/abc", token) == ([], "f/1")

@@ -24,15 +24,30 @@ def target(env: str = "staging", service: str = "payments-api") -> Target:
 
 
 def create_service(
-    env: str, service: str = "payments-api", *, rollback: bool = True, desired: int = 2
+    env: str,
+    service: str = "payments-api",
+    *,
+    rollback: bool = True,
+    desired: int = 2,
+    runs_tasks: bool = False,
 ) -> str:
+    """With `runs_tasks`, as the service stack makes it for one-off tasks (RunTask): in a
+    subnet with a security group, its container's output to CloudWatch Logs."""
     ecs: Any = boto3.client("ecs", region_name="eu-west-1")
     ecs.create_cluster(clusterName=f"lift-{env}")
+    container: dict[str, Any] = {
+        "name": service,
+        "image": PLACEHOLDER_IMAGE,
+        "memory": 512,
+        "essential": True,
+    }
+    placed: dict[str, Any] = {}
+    if runs_tasks:
+        container["logConfiguration"] = awslogs(env, service)
+        placed["networkConfiguration"] = network()
     definition = ecs.register_task_definition(
         family=f"{env}-{service}",
-        containerDefinitions=[
-            {"name": service, "image": PLACEHOLDER_IMAGE, "memory": 512, "essential": True}
-        ],
+        containerDefinitions=[container],
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",
         cpu="256",
@@ -47,8 +62,37 @@ def create_service(
         deploymentConfiguration={
             "deploymentCircuitBreaker": {"enable": True, "rollback": rollback}
         },
+        **placed,
     )
     return str(definition)
+
+
+def awslogs(env: str, service: str) -> dict[str, Any]:
+    """The log group the service stack makes, and the task definition's awslogs options."""
+    group = f"/lift/{env}/{service}"
+    logs: Any = boto3.client("logs", region_name="eu-west-1")
+    logs.create_log_group(logGroupName=group)
+    options = {
+        "awslogs-group": group,
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "ecs",
+    }
+    return {"logDriver": "awslogs", "options": options}
+
+
+def network() -> dict[str, Any]:
+    """A subnet and a security group, as the environment stack makes them."""
+    ec2: Any = boto3.client("ec2", region_name="eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
+    return {
+        "awsvpcConfiguration": {
+            "subnets": [subnet],
+            "securityGroups": [group],
+            "assignPublicIp": "DISABLED",
+        }
+    }
 
 
 def deploy_behind_git_lifts_back(
@@ -79,9 +123,12 @@ def running_task_definition(env: str, service: str = "payments-api") -> dict[str
     return dict(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])
 
 
-def make_shippable(repo: Any, registry_address: str, monkeypatch: Any) -> None:
+def make_shippable(
+    repo: Any, registry_address: str, monkeypatch: Any, *, runs_tasks: bool = False
+) -> None:
     """A Dockerfile that builds offline, DATABASE_URL in env.sample and in both stores, and
-    ECS services in staging and production; images go to the test registry."""
+    ECS services in staging and production (`runs_tasks`: see create_service); images go to
+    the test registry."""
     monkeypatch.setenv("GIT_LIFT_REGISTRY", registry_address)
     monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
     repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
@@ -89,7 +136,7 @@ def make_shippable(repo: Any, registry_address: str, monkeypatch: Any) -> None:
     repo.commit("Add Dockerfile")
     ssm: Any = boto3.client("ssm", region_name="eu-west-1")
     for env in ("staging", "production"):
-        create_service(env)
+        create_service(env, runs_tasks=runs_tasks)
         ssm.put_parameter(
             Name=f"/{env}/payments-api/DATABASE_URL", Value="postgres://secret", Type="SecureString"
         )

@@ -28,16 +28,24 @@ def gitlift(staging: str = "", production: str = "") -> str:
     )
 
 
-def prepare(repo: GitRepo, monkeypatch: Any, policy: str, *, envs: tuple[str, ...]) -> None:
+def prepare(
+    repo: GitRepo,
+    monkeypatch: Any,
+    policy: str,
+    *,
+    envs: tuple[str, ...],
+    runs_tasks: bool = False,
+) -> None:
     """Commit and push `policy` as .gitlift, an env.sample naming DATABASE_URL, and an ECS
-    service with one task and that key in each environment."""
+    service with one task and that key in each environment (`runs_tasks`: placed and
+    logging for one-off tasks, see create_service)."""
     monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
     repo.write(".gitlift", policy)
     repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
     repo.commit("Release policy")
     repo.git("push", "-q", "origin", "main")
     for env in envs:
-        create_service(env, desired=1)
+        create_service(env, desired=1, runs_tasks=runs_tasks)
         put_config(env, "payments-api", DATABASE_URL=f"postgres://{env}-one")
 
 

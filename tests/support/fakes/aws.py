@@ -78,7 +78,9 @@ class FakeAws(Aws):
     def ecs(self, target: Target) -> Ecs:
         key = (target.env, target.name)
         if key not in self.ecs_services:
-            self.ecs_services[key] = FakeEcs(target, tasks=self.tasks, breaker=self.breaker)
+            fake = FakeEcs(target, tasks=self.tasks, breaker=self.breaker)
+            fake.log_groups = self.log_groups  # one-off tasks write where `logs` reads
+            self.ecs_services[key] = fake
         return self.ecs_services[key]
 
     def ecs_of(self, target: Target) -> FakeEcs:

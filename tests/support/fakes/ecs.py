@@ -5,6 +5,10 @@ completes (its tasks HEALTHY; "unhealthy" ones run the same with their health ch
 one whose tasks "crash" loses a task per look and, with the circuit breaker on, fails after
 BREAKER_AFTER of them while ECS brings the deployment before it back; one whose tasks "hang"
 stays pending for ever.
+
+One-off tasks (RunTask) go PROVISIONING -> RUNNING -> STOPPED, a state per DescribeTasks;
+`one_off(command)` says what they print (into the task's awslogs stream, in `log_groups`) and
+their exit code (None: the task never starts); with `one_off_hangs` they run for ever.
 """
 
 from __future__ import annotations
@@ -13,7 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from git_lift.aws.ecs import Deployment, Ecs, Event, ServiceState, StoppedTask, TaskHealth
+from git_lift.aws.ecs import (
+    Deployment,
+    Ecs,
+    Event,
+    ServiceState,
+    StoppedTask,
+    TaskHealth,
+    TaskStatus,
+)
+from git_lift.aws.logs import LogEvent
 from git_lift.errors import LiftError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
@@ -24,6 +37,10 @@ SERVICE_ARN = "arn:aws:ecs:eu-west-1:123456789012:service/lift-staging/payments-
 OLD_IMAGE = "registry.example.com/payments-api@sha256:" + "1" * 64
 NEW_IMAGE = "registry.example.com/payments-api@sha256:" + "2" * 64
 CHECK_OUTPUT = "curl: (7) Failed to connect to localhost port 80: Connection refused"
+TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/lift-staging/{:032x}"
+LOG_GROUP = "/lift/staging/payments-api"
+NEVER_STARTED = "CannotPullContainerError: pull image manifest has been retried 5 time(s)"
+OneOff = Callable[[list[str] | None], tuple[int | None, list[str]]]
 
 
 @dataclass
@@ -74,6 +91,12 @@ class FakeEcs(Ecs):
         self.polls = 0
         self.sessions: list[tuple[str, str]] = []  # ECS Exec: (container, command)
         self.region = "eu-west-1"
+        self.one_off: OneOff = lambda command: (0, [])
+        self.one_off_hangs = False
+        self.runs: list[dict[str, Any]] = []  # what RunTask was asked, in order
+        self.one_off_tasks: dict[str, TaskStatus] = {}
+        self.stopped_by_us: list[tuple[str, str]] = []  # StopTask: (task ARN, reason)
+        self.log_groups: dict[str, list[LogEvent]] = {}  # FakeAws shares its own
 
     @property
     def running_definition(self) -> str:
@@ -153,6 +176,51 @@ class FakeEcs(Ecs):
     def image(self, task_definition_arn: str, container: str) -> str | None:
         return str(self.definitions[task_definition_arn]["containerDefinitions"][0]["image"])
 
+    def run_task(
+        self,
+        task_definition_arn: str,
+        container: str,
+        command: list[str] | None,
+        *,
+        cpu: int | None = None,
+        memory: int | None = None,
+    ) -> str:
+        self.task_definition(task_definition_arn)  # KeyError: a revision never registered
+        arn = TASK_ARN.format(len(self.runs) + 1)
+        self.runs.append(
+            {"task_definition": task_definition_arn, "container": container, "command": command}
+            | {"cpu": cpu, "memory": memory, "arn": arn}
+        )
+        self.one_off_tasks[arn] = TaskStatus(arn, "PROVISIONING")
+        return arn
+
+    def task(self, task_arn: str, container: str) -> TaskStatus:
+        now = self.one_off_tasks[task_arn]
+        if now.stopped:
+            return now
+        run = next(r for r in self.runs if r["arn"] == task_arn)
+        exit_code, lines = self.one_off(run["command"])
+        if now.last_status == "PROVISIONING":
+            if exit_code is None:
+                later = TaskStatus(task_arn, "STOPPED", "TaskFailedToStart", NEVER_STARTED)
+            else:
+                later = TaskStatus(task_arn, "RUNNING")
+                stream = f"ecs/{container}/{now.id}"
+                self.log_groups.setdefault(LOG_GROUP, []).extend(
+                    LogEvent(n, stream, line, f"{stream}/{n}") for n, line in enumerate(lines)
+                )
+        elif self.one_off_hangs:
+            later = now
+        else:
+            reason = "Essential container in task exited"
+            later = TaskStatus(task_arn, "STOPPED", "EssentialContainerExited", reason, exit_code)
+        self.one_off_tasks[task_arn] = later
+        return later
+
+    def stop_task(self, task_arn: str, reason: str) -> None:
+        self.stopped_by_us.append((task_arn, reason))
+        self.one_off_tasks[task_arn] = TaskStatus(task_arn, "STOPPED", "UserInitiated", reason)
+
     def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:
         if not any(d.running for d in self.deployments):
             raise LiftError(
@@ -168,5 +236,15 @@ def definition(arn: str, image: str) -> dict[str, Any]:
     return {
         "taskDefinitionArn": arn,
         "family": "staging-payments-api",
-        "containerDefinitions": [{"name": "payments-api", "image": image, "secrets": []}],
+        "containerDefinitions": [
+            {
+                "name": "payments-api",
+                "image": image,
+                "secrets": [],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": LOG_GROUP, "awslogs-stream-prefix": "ecs"},
+                },
+            }
+        ],
     }

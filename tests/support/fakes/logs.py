@@ -22,3 +22,10 @@ class FakeLogs(Logs):
                 hint=f"the service stack creates it: git lift service create -e {self.env}",
             )
         yield from (e for e in self.groups[self.group] if e.timestamp >= start_ms)
+
+    def stream_events(
+        self, group: str, stream: str, token: str | None
+    ) -> tuple[list[LogEvent], str | None]:
+        events = [e for e in self.groups.get(group, []) if e.stream == stream]
+        start = int(token or 0)
+        return events[start:], str(len(events))
