@@ -164,26 +164,23 @@ run git tag -a v1.0.0 -m "v1.0.0"
 run git push origin v1.0.0
 run git ls-remote --tags origin
 
-# The release phase and one-off tasks (issue 20), once this git lift has `run`.
-if git lift run --help >/dev/null 2>&1; then
-  say "A one-off task: the release's image and config, the app's real output and exit code"
-  run git lift run -e staging -- sh -c 'echo $DATABASE_URL | wc -c'
+say "A one-off task: the release's image and config, the app's real output and exit code"
+run git lift run -e staging -- sh -c 'echo $DATABASE_URL | wc -c'
 
-  say "The release phase: a migration runs with the new image and config before the service is updated"
-  git lift service show -e staging > "$work/service.json"
-  sed -i '1a\  "release_command": ["/bin/migrate.sh"],' "$work/service.json"
-  run git lift service edit -e staging --yes --file "$work/service.json"
-  echo "payments-api v1.0.1" > app.txt
-  git add app.txt && git commit -q -m "v1.0.1" && git push -q origin main
-  run git lift ship -e staging
+say "The release phase: a migration runs with the new image and config before the service is updated"
+git lift service show -e staging > "$work/service.json"
+sed -i '1a\  "release_command": ["/bin/migrate.sh"],' "$work/service.json"
+run git lift service edit -e staging --yes --file "$work/service.json"
+echo "payments-api v1.0.1" > app.txt
+git add app.txt && git commit -q -m "v1.0.1" && git push -q origin main
+run git lift ship -e staging
 
-  say "A failing migration stops the release: nothing deployed, the attempt recorded"
-  printf '#!/bin/sh\necho "applying 002_add_currency"\necho "error: column currency already exists" >&2\nexit 1\n' > migrate.sh
-  git add migrate.sh && git commit -q -m "Add currency" && git push -q origin main
-  refused git lift ship -e staging
-  run git lift status -e staging
-  git revert --no-edit HEAD >/dev/null && git push -q origin main
-fi
+say "A failing migration stops the release: nothing deployed, the attempt recorded"
+printf '#!/bin/sh\necho "applying 002_add_currency"\necho "error: column currency already exists" >&2\nexit 1\n' > migrate.sh
+git add migrate.sh && git commit -q -m "Add currency" && git push -q origin main
+refused git lift ship -e staging
+run git lift status -e staging
+git revert --no-edit HEAD >/dev/null && git push -q origin main
 
 say "A broken release is rolled back and exits 1 (the sandbox crashes tasks whose config has LIFT_SANDBOX_CRASH)"
 run git lift config set -e staging LIFT_SANDBOX_CRASH=1
