@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
+from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
 # Linux platform 1.4.0, which LATEST is.
@@ -100,6 +101,10 @@ class ServiceConfig:
     logging: Logging = field(default_factory=Logging)
     deployment: Deployment = field(default_factory=Deployment)
     ecs_exec: bool = True
+    # The app's own AWS permissions: IAM statements for its task role, as written, and managed
+    # policy ARNs (templates/iam_document.py, templates/app_permissions.py).
+    permissions: tuple[Statement, ...] = ()
+    managed_policies: tuple[str, ...] = ()
 
 
 class ServiceConfigError(ValidationError):
@@ -186,6 +191,8 @@ def parse(doc: object) -> ServiceConfig:
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
+        permissions=read_statements(c, obj.get("permissions", []), "$.permissions"),
+        managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
     )
     _check_cross_fields(c, cfg)
     if c.problems:

@@ -321,8 +321,12 @@ def _holds(operator: str, key: str, wanted: Any, context: dict[str, Any]) -> boo
 
 def _applies(statement: dict[str, Any], action: str, arn: str, context: dict[str, Any]) -> bool:
     resources = _values(statement["Resource"])
+    if "NotAction" in statement:  # every action but those named
+        named = not any(fnmatch.fnmatchcase(action, a) for a in _values(statement["NotAction"]))
+    else:
+        named = any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
     return (
-        any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
+        named
         and any(fnmatch.fnmatchcase(arn, r) for r in resources)
         and all(
             _holds(operator, key, wanted, context)
@@ -378,7 +382,12 @@ def test_roles_are_created_only_under_the_environments_boundary(where: str) -> N
     assert not permits(document, "iam:CreatePolicyVersion", BOUNDARY, **as_role)
     # Only service roles, never any other role of the account.
     assert not permits(document, "iam:CreateRole", role("lift-staging-admin"), **bounded, **tags)
-    assert not permits(document, "iam:AttachRolePolicy", task, **bounded)
+    # Managed policies (the service config's managed_policies): only under the boundary.
+    assert permits(document, "iam:AttachRolePolicy", task, **bounded)
+    assert not permits(document, "iam:AttachRolePolicy", task, **as_role)
+    assert not permits(
+        document, "iam:AttachRolePolicy", task, iam_PermissionsBoundary=admin_boundary, **as_role
+    )
     if where == "boundary":
         # A task role under the same boundary gets none of it.
         other = {"aws_PrincipalArn": task}
@@ -534,7 +543,7 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     # environment.
     boundary = policy("boundary", SCOPE)
     for statement in boundary["Statement"]:
-        if any(a.startswith("iam:") for a in statement["Action"]):
+        if any(a.startswith("iam:") for a in statement.get("Action", [])):
             assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": STACK_ROLE}
     assert "production" not in json.dumps(boundary)
     assert "parameter/staging/*" in json.dumps(boundary)
