@@ -758,3 +758,49 @@ def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audi
     ):
         assert not permits(widened, "sts:AssumeRole", role(name)), name
     assert permits(widened, "sts:AssumeRole", role("lift-staging-deployer"))
+
+
+# --- the app's own permissions (issue 20): what the boundary lets a task role do --------------
+
+
+def test_the_boundary_lets_a_task_do_what_its_service_grants_but_nothing_of_git_lift() -> None:
+    """The task roles (and they alone) get every action but IAM, Organizations, account,
+    role assumption and image pushes, on every resource but git lift's own: what a service
+    config grants works, and nothing it could be given reaches another service's config."""
+    boundary = policy("boundary", SCOPE)
+    task = {"aws_PrincipalArn": role("lift-staging-payments-api-task")}
+    execution = {"aws_PrincipalArn": role("lift-staging-payments-api-execution")}
+    stacks = {"aws_PrincipalArn": STACK_ROLE}
+    granted = [
+        ("s3:GetObject", "arn:aws:s3:::acme-uploads/a.png"),
+        ("sqs:ReceiveMessage", ACCOUNT.format("sqs", "acme-jobs")),
+        ("ses:SendEmail", ACCOUNT.format("ses", "identity/example.com")),
+        ("ssmmessages:OpenDataChannel", "*"),
+        ("elasticfilesystem:ClientMount", ACCOUNT.format("elasticfilesystem", "file-system/fs-1")),
+        ("ssm:GetParameter", ACCOUNT.format("ssm", "parameter/shared/flags")),
+    ]
+    for action, arn in granted:
+        assert permits(boundary, action, arn, **task), action
+        assert not permits(boundary, action, arn, **stacks), action  # not the stack role's
+    never = [
+        ("iam:PassRole", role("lift-staging-payments-api-task")),
+        ("iam:CreateAccessKey", "arn:aws:iam::123456789012:user/admin"),
+        ("sts:AssumeRole", role("OrganizationAccountAccessRole")),
+        ("organizations:LeaveOrganization", "*"),
+        ("ecr:PutImage", ACCOUNT.format("ecr", "repository/billing")),
+        ("ssm:GetParameters", ACCOUNT.format("ssm", "parameter/staging/billing/DATABASE_URL")),
+        ("ssm:GetParameters", ACCOUNT.format("ssm", "parameter/staging/payments-api/API_TOKEN")),
+        ("secretsmanager:GetSecretValue", ACCOUNT.format("secretsmanager", "secret:lift/x-1")),
+        ("dynamodb:PutItem", ACCOUNT.format("dynamodb", "table/git-lift")),
+        ("cloudformation:UpdateStack", ACCOUNT.format("cloudformation", "stack/lift-staging/1")),
+        ("ecs:ExecuteCommand", ACCOUNT.format("ecs", "task/lift-staging/0123")),
+        ("ecs:RunTask", ACCOUNT.format("ecs", "task-definition/staging-billing:3")),
+        ("logs:GetLogEvents", ACCOUNT.format("logs", "log-group:/lift/staging/billing:*")),
+        ("s3:PutObject", "arn:aws:s3:::lift-staging-cfn-123456789012-eu-west-1/t.json"),
+    ]
+    for action, arn in never:
+        assert not permits(boundary, action, arn, **task), (action, arn)
+    # The execution role reads its environment's config as before, and gets no more.
+    parameter = ACCOUNT.format("ssm", "parameter/staging/payments-api/API_TOKEN")
+    assert permits(boundary, "ssm:GetParameters", parameter, **execution)
+    assert not permits(boundary, "s3:GetObject", "arn:aws:s3:::acme-uploads/a.png", **execution)
