@@ -800,6 +800,14 @@ def test_the_boundary_lets_a_task_do_what_its_service_grants_but_nothing_of_git_
     ]
     for action, arn in never:
         assert not permits(boundary, action, arn, **task), (action, arn)
+    # What the boundary denies a task is what `service edit` refuses, and only that.
+    from git_lift.templates.app_permissions import refusals
+    from tests.support.infra import target
+
+    for action, arn in [*granted, *never]:
+        statement = {"Effect": "Allow", "Action": action, "Resource": arn}
+        refused = refusals([statement], [], target("staging", "payments-api"))
+        assert bool(refused) == (not permits(boundary, action, arn, **task)), (action, arn)
     # The execution role reads its environment's config as before, and gets no more.
     parameter = ACCOUNT.format("ssm", "parameter/staging/payments-api/API_TOKEN")
     assert permits(boundary, "ssm:GetParameters", parameter, **execution)
