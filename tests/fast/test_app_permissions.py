@@ -298,3 +298,13 @@ def test_a_pattern_is_within_another_when_every_name_it_matches_does(
     a: str, b: str, inside: bool
 ) -> None:
     assert within(a, b) == inside
+
+
+def test_a_config_with_permissions_reads_back_as_the_same_config() -> None:
+    """What `service edit` stores (the document) reads back as the config it was made from."""
+    from git_lift.servicecfg import to_document
+
+    policy = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    cfg = parse(doc(permissions=[S3_READ, {**S3_READ, "Sid": "Again"}], managed_policies=[policy]))
+    assert parse(to_document(cfg)) == cfg
+    assert to_document(cfg)["permissions"] == [S3_READ, {**S3_READ, "Sid": "Again"}]
