@@ -16,6 +16,7 @@ from git_lift import containercfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
+from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
 # Linux platform 1.4.0, which LATEST is.
@@ -117,6 +118,10 @@ class ServiceConfig:
     # The release phase (issue 20): run before the service is updated; a non-zero exit
     # stops the release.
     release_command: tuple[str, ...] | None = None
+    # The app's own AWS permissions: IAM statements for its task role, as written, and managed
+    # policy ARNs (templates/iam_document.py, templates/app_permissions.py).
+    permissions: tuple[Statement, ...] = ()
+    managed_policies: tuple[str, ...] = ()
 
 
 # Kept in a document even when null, so that the editor shows they exist.
@@ -212,6 +217,8 @@ def parse(doc: object) -> ServiceConfig:
         ecs_exec=c.boolean(obj, "ecs_exec", "$", True),
         **{f.name: getattr(container, f.name) for f in fields(containercfg.Container)},
         release_command=_release_command(c, obj),
+        permissions=read_statements(c, obj.get("permissions", []), "$.permissions"),
+        managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
     )
     _check_cross_fields(c, cfg)
     if c.problems:

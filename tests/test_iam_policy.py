@@ -7,7 +7,6 @@ method it calls, so code that no test here runs is covered too.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import fnmatch
 import json
@@ -327,8 +326,12 @@ def _holds(operator: str, key: str, wanted: Any, context: dict[str, Any]) -> boo
 
 def _applies(statement: dict[str, Any], action: str, arn: str, context: dict[str, Any]) -> bool:
     resources = _values(statement["Resource"])
+    if "NotAction" in statement:  # every action but those named
+        named = not any(fnmatch.fnmatchcase(action, a) for a in _values(statement["NotAction"]))
+    else:
+        named = any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
     return (
-        any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
+        named
         and any(fnmatch.fnmatchcase(arn, r) for r in resources)
         and all(
             _holds(operator, key, wanted, context)
@@ -384,7 +387,12 @@ def test_roles_are_created_only_under_the_environments_boundary(where: str) -> N
     assert not permits(document, "iam:CreatePolicyVersion", BOUNDARY, **as_role)
     # Only service roles, never any other role of the account.
     assert not permits(document, "iam:CreateRole", role("lift-staging-admin"), **bounded, **tags)
-    assert not permits(document, "iam:AttachRolePolicy", task, **bounded)
+    # Managed policies (the service config's managed_policies): only under the boundary.
+    assert permits(document, "iam:AttachRolePolicy", task, **bounded)
+    assert not permits(document, "iam:AttachRolePolicy", task, **as_role)
+    assert not permits(
+        document, "iam:AttachRolePolicy", task, iam_PermissionsBoundary=admin_boundary, **as_role
+    )
     if where == "boundary":
         # A task role under the same boundary gets none of it.
         other = {"aws_PrincipalArn": task}
@@ -560,7 +568,7 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
     # environment.
     boundary = policy("boundary", SCOPE)
     for statement in boundary["Statement"]:
-        if any(a.startswith("iam:") for a in statement["Action"]):
+        if any(a.startswith("iam:") for a in statement.get("Action", [])):
             assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": STACK_ROLE}
     assert "production" not in json.dumps(boundary)
     assert "parameter/staging/*" in json.dumps(boundary)
@@ -595,8 +603,8 @@ def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_
     assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
     assert json.dumps(made["AssumeRolePolicyDocument"]).count("cloudformation.amazonaws.com") == 1
     raw = iam.get_role_policy(RoleName="lift-staging-cloudformation", PolicyName="service-stacks")
-    # moto keeps a CloudFormation-made role's inline policy as Python's text of the dict.
-    document = ast.literal_eval(raw["PolicyDocument"])
+    # As IAM returns it: JSON, which boto3 decodes (the sandbox's iam_roles.py).
+    document = raw["PolicyDocument"]
     vpc = boto3.client("ec2", region_name="eu-west-1").describe_vpcs(
         Filters=[{"Name": "tag:lift:environment", "Values": ["staging"]}]
     )["Vpcs"][0]["VpcId"]
@@ -776,3 +784,57 @@ def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audi
     ):
         assert not permits(widened, "sts:AssumeRole", role(name)), name
     assert permits(widened, "sts:AssumeRole", role("lift-staging-deployer"))
+
+
+# --- the app's own permissions (issue 20): what the boundary lets a task role do --------------
+
+
+def test_the_boundary_lets_a_task_do_what_its_service_grants_but_nothing_of_git_lift() -> None:
+    """The task roles (and they alone) get every action but IAM, Organizations, account,
+    role assumption and image pushes, on every resource but git lift's own: what a service
+    config grants works, and nothing it could be given reaches another service's config."""
+    boundary = policy("boundary", SCOPE)
+    task = {"aws_PrincipalArn": role("lift-staging-payments-api-task")}
+    execution = {"aws_PrincipalArn": role("lift-staging-payments-api-execution")}
+    stacks = {"aws_PrincipalArn": STACK_ROLE}
+    granted = [
+        ("s3:GetObject", "arn:aws:s3:::acme-uploads/a.png"),
+        ("sqs:ReceiveMessage", ACCOUNT.format("sqs", "acme-jobs")),
+        ("ses:SendEmail", ACCOUNT.format("ses", "identity/example.com")),
+        ("ssmmessages:OpenDataChannel", "*"),
+        ("elasticfilesystem:ClientMount", ACCOUNT.format("elasticfilesystem", "file-system/fs-1")),
+        ("ssm:GetParameter", ACCOUNT.format("ssm", "parameter/shared/flags")),
+    ]
+    for action, arn in granted:
+        assert permits(boundary, action, arn, **task), action
+        assert not permits(boundary, action, arn, **stacks), action  # not the stack role's
+    never = [
+        ("iam:PassRole", role("lift-staging-payments-api-task")),
+        ("iam:CreateAccessKey", "arn:aws:iam::123456789012:user/admin"),
+        ("sts:AssumeRole", role("OrganizationAccountAccessRole")),
+        ("organizations:LeaveOrganization", "*"),
+        ("ecr:PutImage", ACCOUNT.format("ecr", "repository/billing")),
+        ("ssm:GetParameters", ACCOUNT.format("ssm", "parameter/staging/billing/DATABASE_URL")),
+        ("ssm:GetParameters", ACCOUNT.format("ssm", "parameter/staging/payments-api/API_TOKEN")),
+        ("secretsmanager:GetSecretValue", ACCOUNT.format("secretsmanager", "secret:lift/x-1")),
+        ("dynamodb:PutItem", ACCOUNT.format("dynamodb", "table/git-lift")),
+        ("cloudformation:UpdateStack", ACCOUNT.format("cloudformation", "stack/lift-staging/1")),
+        ("ecs:ExecuteCommand", ACCOUNT.format("ecs", "task/lift-staging/0123")),
+        ("ecs:RunTask", ACCOUNT.format("ecs", "task-definition/staging-billing:3")),
+        ("logs:GetLogEvents", ACCOUNT.format("logs", "log-group:/lift/staging/billing:*")),
+        ("s3:PutObject", "arn:aws:s3:::lift-staging-cfn-123456789012-eu-west-1/t.json"),
+    ]
+    for action, arn in never:
+        assert not permits(boundary, action, arn, **task), (action, arn)
+    # What the boundary denies a task is what `service edit` refuses, and only that.
+    from git_lift.templates.app_permissions import refusals
+    from tests.support.infra import target
+
+    for action, arn in [*granted, *never]:
+        statement = {"Effect": "Allow", "Action": action, "Resource": arn}
+        refused = refusals([statement], [], target("staging", "payments-api"))
+        assert bool(refused) == (not permits(boundary, action, arn, **task)), (action, arn)
+    # The execution role reads its environment's config as before, and gets no more.
+    parameter = ACCOUNT.format("ssm", "parameter/staging/payments-api/API_TOKEN")
+    assert permits(boundary, "ssm:GetParameters", parameter, **execution)
+    assert not permits(boundary, "s3:GetObject", "arn:aws:s3:::acme-uploads/a.png", **execution)

@@ -30,6 +30,7 @@ from git_lift.flows.infra_stack import (
 )
 from git_lift.servicecfg import ServiceConfigError, default_document
 from git_lift.templates.environment_params import EnvironmentParams
+from tests.support.infra import target
 
 pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
@@ -393,7 +394,7 @@ def test_comments_are_blanked_so_json_errors_keep_their_line_numbers() -> None:
     assert text.startswith("# Header.\n# JSON;")
     broken = text.replace('"memory": 512', '"memory": 512,')
     with pytest.raises(ServiceConfigError) as info:
-        service_edit.parse_text(broken)
+        service_edit.parse_text(broken, target())
     line = broken.split("\n").index("}") + 1
     assert info.value.problems == [
         f"line {line}, column 1: Expecting property name enclosed in double quotes"
@@ -409,13 +410,13 @@ def test_problems_replace_earlier_problems_at_the_top() -> None:
         "#!   $.cpu: still bad",
     ]
     assert twice.count("#!") == 2
-    doc, cfg = service_edit.parse_text(twice)
+    doc, cfg = service_edit.parse_text(twice, target())
     assert doc == default_document(production=False) and cfg.cpu == 256
 
 
 def test_a_document_that_is_not_an_object_is_a_problem_with_a_path() -> None:
     with pytest.raises(ServiceConfigError) as info:
-        service_edit.parse_text("[1, 2]")
+        service_edit.parse_text("[1, 2]", target())
     assert info.value.problems[0].startswith("$")
 
 

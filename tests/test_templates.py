@@ -25,6 +25,7 @@ from git_lift.templates.service import listener_priority, service_template
 from tests.support.infra import environment, target
 from tests.support.templates import (
     ACCOUNT,
+    APP_PERMISSIONS,
     BASE,
     CERT,
     ENVIRONMENTS,
@@ -32,6 +33,7 @@ from tests.support.templates import (
     IMAGE,
     KMS_KEY,
     LOGS_KEY,
+    MANAGED_POLICIES,
     REGION,
     SERVICES,
     TOPIC,
@@ -137,6 +139,18 @@ def test_lint_is_not_vacuous() -> None:
                 region=REGION,
                 account_id=ACCOUNT,
                 kms_key_arn=KMS_KEY,
+            ),
+        ),
+        (
+            "service-app-permissions.json",
+            lambda: service_template(
+                target(),
+                SERVICES["app-permissions"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=None,
             ),
         ),
     ],
@@ -461,6 +475,38 @@ def test_task_role_allows_ecs_exec_only_when_asked() -> None:
     assert only(no_exec, "AWS::ECS::Service")["EnableExecuteCommand"] is False
 
 
+def test_task_role_carries_the_services_own_statements_and_managed_policies() -> None:
+    t = render_service(SERVICES["app-permissions"])
+    role = t["Resources"]["TaskRole"]["Properties"]
+    policies = {p["PolicyName"]: p["PolicyDocument"] for p in role["Policies"]}
+    assert policies["app"] == {"Version": "2012-10-17", "Statement": list(APP_PERMISSIONS)}
+    assert "ssmmessages:CreateControlChannel" in json.dumps(policies["task"])  # git lift's own
+    assert role["ManagedPolicyArns"] == list(MANAGED_POLICIES)
+    assert role["PermissionsBoundary"] == f"arn:aws:iam::{ACCOUNT}:policy/lift-staging-boundary"
+    # The execution role gets none of it.
+    execution = t["Resources"]["ExecutionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in execution and "acme" not in json.dumps(execution)
+    # Without any: no app policy, no managed policies.
+    bare = render_service(BASE)["Resources"]["TaskRole"]["Properties"]
+    assert [p["PolicyName"] for p in bare["Policies"]] == ["task"]
+    assert "ManagedPolicyArns" not in bare
+
+
+def test_a_statement_the_boundary_denies_is_refused_when_rendered() -> None:
+    """A stored config from before a rule, or one written to the table by hand, is refused
+    before any stack change, with its path."""
+    pass_role = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    other_partition = "arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    cfg = dataclasses.replace(BASE, permissions=(pass_role,), managed_policies=(other_partition,))
+    with pytest.raises(ValidationError) as info:
+        render_service(cfg)
+    assert "$.permissions[0].Action: 'iam:PassRole' is in iam:*" in info.value.message
+    assert (
+        "$.managed_policies[0]: arn:aws-cn:iam::aws:policy/AmazonS3ReadOnlyAccess is in "
+        "partition aws-cn; eu-west-1 is in aws"
+    ) in info.value.message
+
+
 def test_public_http_service_gets_a_catch_all_rule_on_the_shared_listener() -> None:
     t = render_service(BASE)
     rule = only(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
@@ -610,6 +656,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         "internal": SERVICES["http-internal"],
         "encrypted-logs": SERVICES["encrypted-logs"],
         "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
+        "app": SERVICES["app-permissions"],
     }
     for service, cfg in configs.items():
         template = service_template(

@@ -369,13 +369,14 @@ def checked_principals(
 @click.option(
     "--for",
     "audience",
-    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role"]),
+    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role", "task"]),
     default="developer",
     show_default=True,
     help="ci: ship and checks; developer: also config, logs, shell, services (through the "
     "environment's CloudFormation role, no IAM writes); admin: also env create/update; "
     "boundary: the permissions boundary of task roles and the CloudFormation role; "
-    "deployer-role: the trust policy of ENV's roleArn (who may assume it).",
+    "deployer-role: the trust policy of ENV's roleArn (who may assume it); "
+    "task: what the service's running code may do (its task role, from its service config).",
 )
 @click.option(
     "--account",
@@ -409,6 +410,7 @@ def iam_policy(
       git lift iam-policy -e staging --for ci > ci-policy.json
       git lift iam-policy -e production --for deployer-role \\
           --principal arn:aws:iam::123456789012:role/ci > trust.json
+      git lift iam-policy -e staging --for task -s api
     """
     from git_lift.commands import iam_policy as command
 

@@ -7,6 +7,8 @@ Each environment's policy is for its own account and region: its `account` when 
 account its own credentials (profile, roleArn) belong to. `--for deployer-role` prints the trust
 policy of its `roleArn` instead (templates/iam_trust.py): who may assume it, named by
 `--principal` or else the caller as their own credentials (without the role) see them.
+`--for task` prints what one service's running code may do: its task role's statements, git
+lift's and the service config's `permissions`, with a word on its `managed_policies`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import json
 from git_lift import ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
-from git_lift.flows.iam_scope import caller_before_role, policy_scope
+from git_lift.flows.iam_scope import caller_before_role, policy_scope, task_policy
 from git_lift.templates.iam_statements import policy
 from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
 DEPLOYER_ROLE = "deployer-role"
+TASK = "task"
 
 
 def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> int:
@@ -48,6 +51,25 @@ def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> i
     return 0
 
 
+def print_task_policy(ctx: Context, env: str, account: str | None) -> int:
+    """The task role's effective policy: its inline statements, under the boundary."""
+    p = task_policy(ctx, env, account)
+    (t,) = p.scope.targets
+    ui.info(
+        f"task role {t.role_name('task')} of {t.name} in {t.env} ({p.scope.region}, account "
+        f"{p.scope.account}): git lift's statements and the service config's permissions, "
+        f"within the permissions boundary {p.scope.environment.boundary_policy} "
+        f"(git lift iam-policy -e {t.env} --for boundary)"
+    )
+    managed = p.cfg.managed_policies
+    if managed:
+        ui.info(f"also attached, within the same boundary: {', '.join(managed)}")
+    else:
+        ui.info("no managed policies attached (managed_policies in the service config)")
+    ui.out(json.dumps(p.document, indent=2))
+    return 0
+
+
 def print_policy(
     ctx: Context,
     env: str,
@@ -57,6 +79,8 @@ def print_policy(
 ) -> int:
     if audience == DEPLOYER_ROLE:
         return print_trust_policy(ctx, env, principals)
+    if audience == TASK:
+        return print_task_policy(ctx, env, account)
     s = policy_scope(ctx, env, account)
     document = policy(audience, s)
     where = f"in {s.env} ({s.region}, account {s.account})"

@@ -125,7 +125,7 @@ def without_editor(
         if file
         else f"fix it on a terminal: {resume_command}"
     )
-    return editing.as_given(text, fix)
+    return editing.as_given(t, text, fix)
 
 
 def create(

@@ -3,15 +3,22 @@ account the environment's credentials act in, the KMS key, and who runs this."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from git_lift import servicecfg, ui
 from git_lift.flows.context import Context
+from git_lift.flows.service_stack import stored
+from git_lift.servicecfg import ServiceConfig
 from git_lift.templates.iam_scope import Scope
 
 
-def policy_scope(ctx: Context, env: str, account: str | None) -> Scope:
+def policy_scope(ctx: Context, env: str, account: str | None, *, one: bool = False) -> Scope:
     """The scope of the policy of one environment: its own account and region (its `account`
-    when set, else the one its credentials belong to), -s's service or every service."""
+    when set, else the one its credentials belong to), -s's service or every service (`one`:
+    the service -s or the folder names)."""
     environment = ctx.environment(env)
-    services = [ctx.service()] if ctx.options.service else ctx.services(every=True)
+    every = not one and not ctx.options.service
+    services = ctx.services(every=True) if every else [ctx.service()]
     identity = ctx.aws.identity(environment.name)
     return Scope(
         targets=tuple(ctx.target(environment.name, service) for service in services),
@@ -25,3 +32,25 @@ def policy_scope(ctx: Context, env: str, account: str | None) -> Scope:
 def caller_before_role(ctx: Context, env: str) -> str:
     """Who runs this, as the environment's credentials before its role is assumed see them."""
     return ctx.aws.identity(env, before_role=True).arn()
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    scope: Scope  # the one service
+    cfg: ServiceConfig  # its stored config, else the defaults
+    document: dict[str, object]  # the task role's inline statements
+
+
+def task_policy(ctx: Context, env: str, account: str | None) -> TaskPolicy:
+    """The task role's policy as the service's stored config makes it (the defaults' when it
+    has none yet, as `service template` renders them)."""
+    from git_lift.templates.task_policies import task_policy as document
+
+    s = policy_scope(ctx, env, account, one=True)
+    (t,) = s.targets
+    current = stored(ctx, t)
+    if current is None:
+        ui.info(f"{t.name} has no service config in {t.env}: the defaults' task role")
+    doc = current.doc if current else servicecfg.default_document(t.environment.confirm)
+    cfg = servicecfg.parse(doc)
+    return TaskPolicy(s, cfg, document(cfg, s.region, s.account))

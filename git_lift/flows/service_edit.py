@@ -18,6 +18,7 @@ from git_lift.flows.context import Context
 from git_lift.flows.editor import edit_text, editor_for, write_private
 from git_lift.servicecfg import ServiceConfig, ServiceConfigError
 from git_lift.target import Target
+from git_lift.templates.app_permissions import refusals
 
 PROBLEM_PREFIX = "#!"
 
@@ -59,10 +60,11 @@ def with_problems(text: str, problems: list[str]) -> str:
 
 
 def parse_text(
-    text: str, secret_names: list[str] | None = None
+    text: str, t: Target, secret_names: list[str] | None = None
 ) -> tuple[dict[str, object], ServiceConfig]:
-    """The document and its config; ServiceConfigError lists every problem, and with
-    `secret_names` (env.sample's keys) a plain variable of the same name."""
+    """The document and its config; ServiceConfigError lists every problem: statements that
+    t's environment's permissions boundary would deny, and with `secret_names` (env.sample's
+    keys) a plain variable of the same name."""
     body = without_comments(text)
     try:
         doc = json.loads(body)
@@ -70,14 +72,12 @@ def parse_text(
         raise ServiceConfigError([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
     cfg = servicecfg.parse(doc)  # an array or a number fails here, with its path
     assert isinstance(doc, dict)
-    both = containercfg.clashes(cfg.environment, secret_names or [])
-    if both:
-        raise ServiceConfigError(
-            [
-                f"$.environment.{key}: is in env.sample too (a secret); keep it in one of them"
-                for key in both
-            ]
-        )
+    refused = refusals(cfg.permissions, cfg.managed_policies, t) + [
+        f"$.environment.{key}: is in env.sample too (a secret); keep it in one of them"
+        for key in containercfg.clashes(cfg.environment, secret_names or [])
+    ]
+    if refused:
+        raise ServiceConfigError(refused)
     return doc, cfg
 
 
@@ -119,13 +119,13 @@ def read_document(path: Path) -> str:
         ) from exc
 
 
-def as_given(text: str, fix_hint: str) -> Edited:
+def as_given(t: Target, text: str, fix_hint: str) -> Edited:
     """A document that no editor opens (--file, the defaults, a kept edit without a
     terminal), validated as an edited one is."""
     if not without_comments(text).strip():
         raise UsageError("the service config is empty; nothing was saved", hint=fix_hint)
     try:
-        doc, cfg = parse_text(text)
+        doc, cfg = parse_text(text, t)
     except ServiceConfigError as exc:
         raise ValidationError(f"{exc.message}\nnothing was saved", hint=fix_hint) from exc
     return Edited(doc, cfg, text)
@@ -140,7 +140,7 @@ def edit_loop(ctx: Context, t: Target, text: str, resume_command: str) -> Edited
         if not without_comments(edited).strip():
             raise LiftError("aborted: the file is empty; nothing was saved")
         try:
-            doc, cfg = parse_text(edited, secrets)
+            doc, cfg = parse_text(edited, t, secrets)
         except ServiceConfigError as exc:
             text = with_problems(edited, exc.problems)
             if ui.interactive():

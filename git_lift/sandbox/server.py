@@ -49,7 +49,7 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
         hint="pip install 'git-lift[sandbox]'",
     ) from exc
 
-from git_lift.sandbox import cloudformation, limits, moto_state
+from git_lift.sandbox import cloudformation, iam_roles, limits, moto_state
 from git_lift.sandbox.rollout import RolloutSimulator
 from git_lift.sandbox.wsgi import (
     AwsCall,
@@ -244,6 +244,7 @@ class SandboxServer:
         if self._server is not None:
             raise LiftError(f"the sandbox server is already serving at {self.url}")
         moto_state.patch_ssm()  # Parameter Store pages and paths as AWS has them
+        iam_roles.patch_roles()  # a stack's roles get their policies, on update too
         app = LiftApplication(
             DomainDispatcherApplication(create_backend_app),
             self.simulator,

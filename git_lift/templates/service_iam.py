@@ -12,16 +12,23 @@ import re
 
 from troposphere import AWSObject, GetAtt, Tags, iam
 
-from git_lift.servicecfg import ServiceConfig
+from git_lift.servicecfg import ServiceConfig, ServiceConfigError
 from git_lift.target import Target, arn
-from git_lift.templates.task_policies import boundary_arn, snapshot_arns
+from git_lift.templates.app_permissions import refusals
+from git_lift.templates.task_policies import boundary_arn, snapshot_arns, task_statements
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^@:]+)")
 
 
 def _role(
-    kind: str, target: Target, region: str, account_id: str, policies: list[iam.Policy]
+    kind: str,
+    target: Target,
+    region: str,
+    account_id: str,
+    policies: list[iam.Policy],
+    managed_policies: tuple[str, ...] = (),
 ) -> iam.Role:
+    extra = {"ManagedPolicyArns": list(managed_policies)} if managed_policies else {}
     return iam.Role(
         f"{kind.capitalize()}Role",
         RoleName=target.role_name(kind),
@@ -29,6 +36,7 @@ def _role(
         PermissionsBoundary=boundary_arn(target.environment_names, region, account_id),
         Policies=policies,
         Tags=Tags(target.tags),
+        **extra,
     )
 
 
@@ -110,25 +118,14 @@ def execution_role(
 
 
 def task_role(target: Target, cfg: ServiceConfig, region: str, account_id: str) -> iam.Role:
-    """What the running code may do: ECS Exec sessions and mounting its EFS volumes."""
-    statements: list[dict[str, object]] = []
-    if cfg.ecs_exec:
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": [
-                    "ssmmessages:CreateControlChannel",
-                    "ssmmessages:CreateDataChannel",
-                    "ssmmessages:OpenControlChannel",
-                    "ssmmessages:OpenDataChannel",
-                ],
-            }
-        )
-    for v in cfg.volumes:
-        actions = ["elasticfilesystem:ClientMount"]
-        actions += [] if v.read_only else ["elasticfilesystem:ClientWrite"]
-        fs_arn = arn("elasticfilesystem", region, account_id, f"file-system/{v.file_system_id}")
-        statements.append({"Effect": "Allow", "Action": actions, "Resource": fs_arn})
-    policies = [_policy("task", statements)] if statements else []
-    return _role("task", target, region, account_id, policies)
+    """What the running code may do: git lift's statements (policy `task`), the service's own
+    (`permissions`, policy `app`) and its managed policies, all under the boundary."""
+    refused = refusals(cfg.permissions, cfg.managed_policies, target, region=region)
+    if refused:
+        raise ServiceConfigError(refused)
+    policies = []
+    if statements := task_statements(cfg, region, account_id):
+        policies.append(_policy("task", statements))
+    if cfg.permissions:
+        policies.append(_policy("app", list(cfg.permissions)))
+    return _role("task", target, region, account_id, policies, cfg.managed_policies)

@@ -94,9 +94,16 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
             Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
         ),
         allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
+        # Inline and managed policies (the service config's `managed_policies`): under the
+        # boundary, which caps them.
         allow(
             "ServiceRolePolicies",
-            ["iam:DeleteRolePolicy", "iam:PutRolePolicy"],
+            [
+                "iam:AttachRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePolicy",
+            ],
             r.roles,
             Condition={"StringEquals": bounded},
         ),

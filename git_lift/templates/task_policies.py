@@ -1,13 +1,14 @@
-"""What the services' task and execution roles are called and the most they may ever do: the
-role kinds, the pinned-config secret's ARNs, the environment's permissions boundary and its
-CloudFormation role; pure
-and free of troposphere, shared by the role templates (service_iam.py) and the IAM policies
-(iam_*.py).
+"""What the services' task and execution roles are called, what a task role is given and the
+most they may ever do: the role kinds, the pinned-config secret's ARNs, the task role's
+statements, the environment's permissions boundary and its CloudFormation role; pure and free
+of troposphere, shared by the role templates (service_iam.py) and the IAM policies (iam_*.py).
 """
 
 from __future__ import annotations
 
+from git_lift.servicecfg import ServiceConfig
 from git_lift.target import Environment, Target, arn, partition
+from git_lift.templates import app_permissions
 
 ROLE_KINDS = ("task", "execution")
 
@@ -17,6 +18,38 @@ def snapshot_arns(target: Target, region: str, account_id: str) -> list[str]:
     so `api-??????` never matches `api-gateway`'s) and its parts `.../2`, `.../3`."""
     base = arn("secretsmanager", region, account_id, f"secret:{target.snapshot_secret()}")
     return [f"{base}-??????", f"{base}/*"]
+
+
+def task_statements(cfg: ServiceConfig, region: str, account_id: str) -> list[dict[str, object]]:
+    """git lift's own statements for the running code: ECS Exec sessions and mounting its EFS
+    volumes (`git lift iam-policy --for task` prints them beside the service's own)."""
+    statements: list[dict[str, object]] = []
+    if cfg.ecs_exec:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+            }
+        )
+    for v in cfg.volumes:
+        actions = ["elasticfilesystem:ClientMount"]
+        actions += [] if v.read_only else ["elasticfilesystem:ClientWrite"]
+        fs_arn = arn("elasticfilesystem", region, account_id, f"file-system/{v.file_system_id}")
+        statements.append({"Effect": "Allow", "Action": actions, "Resource": fs_arn})
+    return statements
+
+
+def task_policy(cfg: ServiceConfig, region: str, account_id: str) -> dict[str, object]:
+    """The task role's inline statements, git lift's and the service's own, as one document
+    (its managed policies are attached beside them)."""
+    statements = [*task_statements(cfg, region, account_id), *cfg.permissions]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def boundary_arn(env: Environment, region: str, account_id: str) -> str:
@@ -36,80 +69,51 @@ def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
 def boundary_policy(
     env: Environment, region: str, account_id: str, kms_key_arn: str | None
 ) -> dict[str, object]:
-    """The most any task or execution role of the environment may ever do, whatever inline
-    policy the role itself is given: its environment's parameters and logs, image pulls, ECS
-    Exec and EFS mounts; never IAM, never another environment. (The boundary document also
-    holds the CloudFormation role's part, granted to that role alone: stack_role.py.)"""
+    """The most any task or execution role of the environment may ever do, whatever policy
+    the role itself is given: its environment's parameters, pinned config and logs, and image
+    pulls (what ECS does with the execution role); a task role also what its service's own
+    statements grant, but never IAM nor git lift's own resources (app_permissions.py). (The
+    boundary document also holds the CloudFormation role's part, granted to that role alone:
+    stack_role.py.)"""
     statements = [
-        *environment_reads(env, region, account_id),
-        *task_runtime(region, account_id),
+        *execution_reads(env, region, account_id),
         *config_key(region, kms_key_arn),
+        *app_permissions.boundary_statements(env, region, account_id),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def environment_reads(env: Environment, region: str, account_id: str) -> list[dict[str, object]]:
-    """The environment's own parameters, pinned-config secrets and log groups."""
+def execution_reads(env: Environment, region: str, account_id: str) -> list[dict[str, object]]:
+    """What ECS does with the execution role: the environment's parameters, pinned-config
+    secrets and log groups, image pulls from the account's registries. One statement (each
+    action applies to its own service's ARNs alone): the boundary's budget is 6,144
+    characters. (ECS Exec and EFS mounts, which only task roles need, are in their `App`.)"""
     return [
         {
-            "Sid": "Parameters",
-            "Effect": "Allow",
-            "Action": "ssm:GetParameters",
-            "Resource": arn("ssm", region, account_id, f"parameter{env.parameter_path}/*"),
-        },
-        {
-            "Sid": "PinnedConfig",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": arn(
-                "secretsmanager", region, account_id, f"secret:{env.snapshot_secret_prefix}*"
-            ),
-        },
-        {
-            "Sid": "Logs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
-        },
-    ]
-
-
-def task_runtime(region: str, account_id: str) -> list[dict[str, object]]:
-    """What a running task needs beyond its environment: image pulls, ECS Exec, EFS mounts."""
-    return [
-        {
-            "Sid": "PullImages",
+            "Sid": "Execution",
             "Effect": "Allow",
             "Action": [
                 "ecr:BatchCheckLayerAvailability",
                 "ecr:BatchGetImage",
                 "ecr:GetDownloadUrlForLayer",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "secretsmanager:GetSecretValue",
+                "ssm:GetParameters",
             ],
-            "Resource": f"arn:{partition(region)}:ecr:*:{account_id}:repository/*",
+            "Resource": [
+                f"arn:{partition(region)}:ecr:*:{account_id}:repository/*",
+                arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
+                arn("secretsmanager", region, account_id, f"secret:{env.snapshot_secret_prefix}*"),
+                arn("ssm", region, account_id, f"parameter{env.parameter_path}/*"),
+            ],
         },
-        # AWS allows these on "*" only.
+        # AWS allows this on "*" only.
         {
             "Sid": "RegistryLogin",
             "Effect": "Allow",
             "Action": "ecr:GetAuthorizationToken",
             "Resource": "*",
-        },
-        {
-            "Sid": "Shell",
-            "Effect": "Allow",
-            "Action": [
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Sid": "Volumes",
-            "Effect": "Allow",
-            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": arn("elasticfilesystem", region, account_id, "file-system/*"),
         },
     ]
 

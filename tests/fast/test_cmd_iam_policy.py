@@ -162,3 +162,27 @@ def test_deployer_role_trusts_the_caller_by_default_or_the_principals_named(
         "AWS": ["arn:aws:iam::333333333333:root"]
     }
     assert "(you)" not in err
+
+
+def test_task_prints_the_task_roles_statements_from_the_stored_service_config(
+    box: InProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--for task`: git lift's statements then the service config's own, and a word on
+    the managed policies, which are attached beside them."""
+    from git_lift.aws.store import ServiceDocument
+    from git_lift.servicecfg import default_document
+
+    on_sts(box, monkeypatch)
+    grant = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
+    managed = "arn:aws:iam::aws:policy/AmazonSESFullAccess"
+    doc = {**default_document(False), "permissions": [grant], "managed_policies": [managed]}
+    stored = ServiceDocument("staging", "payments-api", 1, doc, "Dana Dev", 1.0)
+    box.aws.store.save_service_document(box.target(), stored)
+    document, err = printed(box, capsys, "task")
+    assert document["Statement"][-1] == grant
+    assert "ssmmessages:OpenDataChannel" in json.dumps(document["Statement"][0])
+    assert (
+        "task role lift-staging-payments-api-task of payments-api in staging "
+        "(eu-west-1, account 123456789012)" in err
+    )
+    assert f"also attached, within the same boundary: {managed}" in err

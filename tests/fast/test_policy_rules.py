@@ -113,9 +113,17 @@ def test_every_policy_is_well_formed(audience: str, pins: bool) -> None:
     assert len(sids) == len(set(sids)) and all(re.fullmatch(r"[A-Za-z0-9]+", s) for s in sids)
     for statement in document["Statement"]:
         assert statement["Effect"] in ("Allow", "Deny")
-        # IAM takes one string or a list of them for Action and Resource
-        actions, resources = as_list(statement["Action"]), as_list(statement["Resource"])
-        assert actions and all(ACTION.fullmatch(a) for a in actions), statement["Sid"]
+        # IAM takes one string or a list of them for Action and Resource. The boundary's
+        # task-role part alone says "every action but" (an Allow with NotAction) and "every
+        # action on" (a Deny of "*"), both for the task roles only.
+        if "NotAction" in statement or statement.get("Action") == "*":
+            assert audience == "boundary" and statement["Effect"] == (
+                "Allow" if "NotAction" in statement else "Deny"
+            )
+            assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"].endswith("-*-task")
+        named = statement.get("Action", statement.get("NotAction"))
+        actions, resources = as_list(named), as_list(statement["Resource"])
+        assert actions and all(ACTION.fullmatch(a) or a == "*" for a in actions), statement["Sid"]
         assert resources == ["*"] or all(r.startswith("arn:aws:") for r in resources)
 
 

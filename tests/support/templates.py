@@ -63,6 +63,42 @@ EFS = (
         security_group_id="sg-0123456789abcdef0",
     ),
 )
+# The README's "How to grant an S3 bucket, an SQS queue and SES", as a service config holds it.
+APP_PERMISSIONS = (
+    {
+        "Sid": "Uploads",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": "arn:aws:s3:::acme-uploads/*",
+    },
+    {
+        "Sid": "UploadsList",
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": "arn:aws:s3:::acme-uploads",
+    },
+    {
+        "Sid": "Jobs",
+        "Effect": "Allow",
+        "Action": [
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+            "sqs:SendMessage",
+        ],
+        "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:acme-jobs",
+    },
+    {
+        "Sid": "Mail",
+        "Effect": "Allow",
+        "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "Resource": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/example.com",
+        "Condition": {"StringEquals": {"ses:FromAddress": "noreply@example.com"}},
+    },
+)
+MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",)
+
 SERVICES = {
     "http-public": BASE,
     "http-public-autoscaling": dataclasses.replace(
@@ -106,6 +142,9 @@ SERVICES = {
         ulimits=(Ulimit("nofile", 65536, 65536),),
         readonly_root_filesystem=True,
         cpu_architecture="ARM64",
+    ),
+    "app-permissions": dataclasses.replace(
+        BASE, permissions=APP_PERMISSIONS, managed_policies=MANAGED_POLICIES
     ),
 }
 
