@@ -323,11 +323,21 @@ class Target:
         which no name holds, keeps (`eu`, `prod-api`) and (`eu-prod`, `api`) apart."""
         return f"{kind}-{self.env}.{self.name}{suffix}"
 
+    def former_private_file(self, kind: str, suffix: str) -> str:
+        """What git lift before the dot named that file; see former_private_file."""
+        return former_private_file(kind, self.env, self.name, suffix)
+
     @property
     def names_file(self) -> str:
         """The names cache's file of this target (`staging.api.json`): neither name holds a
         dot, so (`a-b`, `c`) and (`a`, `b-c`) never share one."""
         return f"{self.env}.{self.name}.json"
+
+
+def former_private_file(kind: str, env: str, service: str, suffix: str) -> str:
+    """`config-edit-ENV-SERVICE.env`, as git lift named a target's private file until env and
+    service were joined by a dot: (`eu`, `prod-api`) and (`eu-prod`, `api`) shared it."""
+    return f"{kind}-{env}-{service}{suffix}"
 
 
 def _unreserved(name: str) -> str:

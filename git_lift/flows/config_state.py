@@ -124,14 +124,16 @@ def private_path(ctx: Context, target: Target, kind: str, suffix: str) -> Path:
     unless that name could be another target's of this repository (`eu`, `prod-api` and
     `eu-prod`, `api`), which only the user can tell apart: then it is left, with a warning."""
     path = folder(ctx) / target.private_file(kind, suffix)
-    former = path.with_name(f"{kind}-{target.env}-{target.name}{suffix}")
+    former = path.with_name(target.former_private_file(kind, suffix))
     if path.exists() or not former.exists():
         return path
+    from git_lift.target import former_private_file  # only on this rare path
+
     sharing = [
         f"{env} / {service}"
         for env in ctx.settings.environments
         for service in ctx.settings.services
-        if f"{env}-{service}" == f"{target.env}-{target.name}"
+        if former_private_file(kind, env, service, suffix) == former.name
         and (env, service) != (target.env, target.name)
     ]
     if sharing:
