@@ -5,6 +5,7 @@ registry, `git lift` as a subprocess, moto over HTTP and the sandbox's one-off t
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import Any
 
@@ -17,7 +18,7 @@ from git_lift.servicecfg import default_document
 from tests.support.ecs import make_shippable, running_task_definition, store, target
 from tests.support.helpers import GitRepo, Lift
 from tests.support.hooks import push, remote_has
-from tests.support.image import needs_buildah, needs_registry
+from tests.support.image import BUSYBOX, BUSYBOX_LINES, needs_buildah, needs_busybox, needs_registry
 
 pytestmark = [needs_buildah, needs_registry]
 
@@ -105,12 +106,18 @@ def test_promote_runs_the_release_command_and_rollback_does_not(
     assert "Release-Command" not in tag_message(service, "lift/staging/payments-api/3")
 
 
+@needs_busybox
 def test_run_ref_builds_that_commits_image_into_a_revision_no_service_runs(
     service: GitRepo, lift: Lift, aws: Any
 ) -> None:
+    # A runnable image (busybox), so the sandbox runs the command for real in it.
+    shutil.copy(BUSYBOX, service.path / "busybox")
+    service.write("Dockerfile", "\n".join(("FROM scratch", *BUSYBOX_LINES, "")))
+    service.commit("A runnable image")
     before = running_task_definition("staging")["taskDefinitionArn"]
-    result = lift("run", "-e", "staging", "--ref", "HEAD", "--", "sh", "-c", "LIFT_SANDBOX_EXIT=2")
+    result = lift("run", "-e", "staging", "--ref", "HEAD", "--", "sh", "-c", "echo ran; exit 2")
     assert result.returncode == 2, result.stderr
+    assert "ran" in result.stdout.splitlines()
     assert "registered staging-payments-api:2 with" in result.stderr
     assert running_task_definition("staging")["taskDefinitionArn"] == before  # not deployed
     assert "ecs.UpdateService" not in aws.request_counts()
