@@ -125,7 +125,8 @@ def delete_service(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
         f"{t.name} in {t.env}" + (f" (stack {t.stack})" if stack else "")
     )
     if stack is None and not (purge.config or purge.images):
-        ui.info(f"{t.name} has no stack in {t.env}: nothing to delete")
+        with deploy_lock(ctx, t, timeout):  # a lock that a killed deletion left goes too
+            ui.info(f"{t.name} has no stack in {t.env}: nothing to delete")
         return 0
     confirm_deletion(
         ctx, t.env, typed=t.environment.confirm, what=f"{t.name} in {t.env}", service=t.name
