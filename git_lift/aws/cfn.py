@@ -20,7 +20,7 @@ from git_lift.errors import AwsError, LiftError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
-    from mypy_boto3_cloudformation.literals import CapabilityType, StackStatusType
+    from mypy_boto3_cloudformation.literals import CapabilityType
     from mypy_boto3_cloudformation.type_defs import (
         CreateChangeSetInputTypeDef,
         DeleteStackInputTypeDef,
@@ -122,33 +122,6 @@ class StackResource:
 # The DeletionPolicy values that leave a resource behind ("DeletionPolicy attribute", AWS
 # CloudFormation User Guide): Snapshot keeps a snapshot, the others the resource itself.
 KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
-# Every status but DELETE_COMPLETE (botocore's StackStatus enum): the stacks that exist.
-LIVE: list[StackStatusType] = sorted(
-    [
-        "CREATE_IN_PROGRESS",
-        "CREATE_FAILED",
-        "CREATE_COMPLETE",
-        "ROLLBACK_IN_PROGRESS",
-        "ROLLBACK_FAILED",
-        "ROLLBACK_COMPLETE",
-        "DELETE_IN_PROGRESS",
-        "DELETE_FAILED",
-        "UPDATE_IN_PROGRESS",
-        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-        "UPDATE_COMPLETE",
-        "UPDATE_FAILED",
-        "UPDATE_ROLLBACK_IN_PROGRESS",
-        "UPDATE_ROLLBACK_FAILED",
-        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-        "UPDATE_ROLLBACK_COMPLETE",
-        "REVIEW_IN_PROGRESS",
-        "IMPORT_IN_PROGRESS",
-        "IMPORT_COMPLETE",
-        "IMPORT_ROLLBACK_IN_PROGRESS",
-        "IMPORT_ROLLBACK_FAILED",
-        "IMPORT_ROLLBACK_COMPLETE",
-    ]
-)
 
 
 def kept_on_delete(template: dict[str, object]) -> set[str]:
@@ -306,18 +279,13 @@ class CloudFormation:
 
     # Deleting ---------------------------------------------------------------------------------
 
-    def delete_stack(
-        self, stack_id: str, *, role_arn: str | None = None, retain: tuple[str, ...] = ()
-    ) -> None:
+    def delete_stack(self, stack_id: str, *, role_arn: str | None = None) -> None:
         """Ask CloudFormation to delete a stack, by id so that a newer namesake is safe; with
-        `role_arn`, CloudFormation deletes its resources with that role. `retain`: logical
-        ids a DELETE_FAILED stack leaves behind instead of failing again (AWS takes it only
-        for a stack in DELETE_FAILED: DeleteStack, RetainResources)."""
+        `role_arn`, CloudFormation deletes its resources with that role. A stack in
+        DELETE_FAILED is deleted again: what failed before is tried again."""
         request: DeleteStackInputTypeDef = {"StackName": stack_id}
         if role_arn:
             request["RoleARN"] = role_arn
-        if retain:
-            request["RetainResources"] = list(retain)
         with translate_errors(f"deleting stack {stack_id}"):
             self._client.delete_stack(**request)
 
@@ -355,14 +323,16 @@ class CloudFormation:
         return dict(body)
 
     def stack_names(self, prefix: str) -> list[str]:
-        """The names of live stacks (not deleted) that start with `prefix` (ListStacks)."""
-        pages = self._client.get_paginator("list_stacks").paginate(StackStatusFilter=LIVE)
+        """The names of stacks that start with `prefix` and are not deleted (ListStacks also
+        lists deleted stacks for 90 days: DELETE_COMPLETE)."""
+        pages = self._client.get_paginator("list_stacks").paginate()
         names: set[str] = set()
         with translate_errors("listing stacks"):
             for page in pages:
                 for summary in page.get("StackSummaries", []):
                     name = str(summary.get("StackName", ""))
-                    if name.startswith(prefix):
+                    deleted = summary.get("StackStatus") == "DELETE_COMPLETE"
+                    if name.startswith(prefix) and not deleted:
                         names.add(name)
         return sorted(names)
 

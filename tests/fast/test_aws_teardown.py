@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from git_lift.aws.cfn import LIVE, CloudFormation
+from git_lift.aws.cfn import CloudFormation
 from git_lift.aws.ecr import BATCH_DELETE, Ecr
 from git_lift.aws.secrets import Snapshots
 from tests.support.ecs import target
@@ -80,14 +80,20 @@ def test_live_stacks_of_a_prefix_and_a_delete_with_the_role() -> None:
                     }
                     for name in ("lift-staging", "lift-staging-api", "lift-qa-api")
                 ]
+                + [
+                    {
+                        "StackName": "lift-staging-gone",
+                        "StackStatus": "DELETE_COMPLETE",
+                        "CreationTime": "2026-01-01T00:00:00Z",
+                    }
+                ]
             },
-            {"StackStatusFilter": LIVE},
+            {},
         )
         stub.add_response("delete_stack", {}, {"StackName": "arn:stack/1", "RoleARN": ROLE})
         cfn = CloudFormation(cfn_client)
         assert cfn.stack_names("lift-staging-") == ["lift-staging-api"]
         cfn.delete_stack("arn:stack/1", role_arn=ROLE)
-    assert "DELETE_COMPLETE" not in LIVE and "DELETE_FAILED" in LIVE
 
 
 def test_images_are_listed_by_digest_and_deleted_a_hundred_at_a_time() -> None:

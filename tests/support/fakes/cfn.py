@@ -1,6 +1,7 @@
 """CloudFormation and the templates bucket in memory. A change set's changes come from
 comparing the templates' resources; executing it settles at once, as `outcome` says (a test
-sets `fail_next` to a reason to make the next change fail and roll back). `discard`,
+sets `fail_next` to a reason to make the next change fail and roll back). A deletion settles
+at once too (`fail_delete`: logical ids whose next deletion fails, with the reason). `discard`,
 `delete_and_wait` and `wait` are the real ones, over the faked calls."""
 
 from __future__ import annotations
@@ -143,9 +144,7 @@ class FakeCloudFormation(CloudFormation):
         )
         stack.events.insert(0, event)
 
-    def delete_stack(
-        self, stack_id: str, *, role_arn: str | None = None, retain: tuple[str, ...] = ()
-    ) -> None:
+    def delete_stack(self, stack_id: str, *, role_arn: str | None = None) -> None:
         found = self._find(stack_id)
         if found is None:
             return
@@ -156,17 +155,12 @@ class FakeCloudFormation(CloudFormation):
         failing = {
             k: self.fail_delete.pop(k)
             for k in list(self.fail_delete)
-            if k in resources(found.template) and k not in retain
+            if k in resources(found.template)
         }
         for logical, body in sorted(resources(found.template).items()):
             why = failing.get(logical, "")
-            status = (
-                "DELETE_FAILED"
-                if why
-                else "DELETE_SKIPPED"
-                if logical in retain
-                else "DELETE_COMPLETE"
-            )
+            kept = logical in kept_on_delete(found.template)
+            status = "DELETE_FAILED" if why else "DELETE_SKIPPED" if kept else "DELETE_COMPLETE"
             self._event(found, logical, body["Type"], status, why)
         if failing:
             found.status, found.reason = (
