@@ -66,7 +66,12 @@ def delete_environment(ctx: Context, name: str, timeout: float) -> int:
     if stack is not None:
         delete_stack(ctx, cfn, stack, resources, role_arn=None, timeout=timeout, again=command(env))
     if record is not None:
-        table.delete_environment(env.name)
+        try:
+            table.delete_environment(env.name)
+        except LiftError as exc:
+            exc.message += f" (stack {env.stack} is deleted; its record is not)"
+            exc.hint = f"run it again to remove the record: {command(env)}"
+            raise
     ui.info(f"environment {env.name} is deleted")
     ui.hint(f"create it again with: git lift env create -e {env.name}")
     return 0

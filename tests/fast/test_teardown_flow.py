@@ -209,3 +209,42 @@ def test_env_delete_names_its_services_and_not_another_environments(
     assert delete_environment(two.ctx, "staging", 600.0) == 0
     assert set(box.aws.cfn.stacks) == {"lift-staging-2", "lift-staging-2-api"}
     assert two.aws.store.environment("staging") is None
+
+
+def test_a_log_group_the_template_keeps_is_listed_as_staying(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = {**RESOURCES, "LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain"}}
+    stack(box, "lift-staging-payments-api", kept)
+    assert delete(box) == 0
+    told = capsys.readouterr().err
+    assert "- log group (and its logs) LogGroup-physical" not in told
+    assert (
+        "= log group (and its logs) LogGroup-physical (LogGroup): its DeletionPolicy keeps it; "
+        "delete it by hand"
+    ) in told
+    assert "- ECS service Service-physical (Service)" in told
+
+
+def test_env_delete_cut_off_before_the_record_finishes_on_the_next_run(
+    box: InProcess, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    del box.aws.cfn.stacks["lift-staging-payments-api"]
+
+    def cut(*_: object) -> None:
+        raise Unreachable("could not reach dynamodb.eu-west-1.amazonaws.com")
+
+    monkeypatch.setattr(type(box.aws.store), "delete_environment", cut)
+    with pytest.raises(Unreachable) as cut_off:
+        delete_environment(box.ctx, "staging", 600.0)
+    assert "(stack lift-staging is deleted; its record is not)" in cut_off.value.message
+    assert cut_off.value.hint == "run it again to remove the record: git lift env delete -e staging"
+    assert "lift-staging" not in box.aws.cfn.stacks
+    assert box.aws.store.environment("staging") is not None
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert delete_environment(box.ctx, "staging", 600.0) == 0
+    told = capsys.readouterr().err
+    assert "Deleting environment staging removes:" in told
+    assert "- the record of staging in the git-lift table" in told
+    assert box.aws.store.environment("staging") is None
