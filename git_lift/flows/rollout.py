@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from git_lift import proc, ui
+from git_lift.aws import store as records  # DELETING: a lock `service delete` holds
 from git_lift.aws.ecs import Ecs
-from git_lift.aws.store import DELETING, LockHeld, LockLost, Release, Store
+from git_lift.aws.store import LockHeld, LockLost, Release, Store
 from git_lift.errors import AwsError, DeployFailed, Interrupted, LiftError, ValidationError
 from git_lift.flows import config_state
 from git_lift.flows.context import Context
@@ -111,11 +112,11 @@ def taking_over(target: Target, take: Callable[[str], T]) -> T:
         taken = take(gone)
         left = (
             "CloudFormation goes on with any deletion it started"
-            if gone.endswith(DELETING)
+            if gone.endswith(records.DELETING)
             else "what it was deploying is not recorded"
         )
         ui.warn(
-            f"took over the deploy lock of {target} from {gone.removesuffix(DELETING)}, "
+            f"took over the deploy lock of {target} from {gone.removesuffix(records.DELETING)}, "
             f"whose process is gone; {left}"
         )
         return taken
