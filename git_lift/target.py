@@ -85,6 +85,12 @@ class Environment:
     def stack(self) -> str:
         return f"{PREFIX}-{self.name}"
 
+    @property
+    def service_stack_prefix(self) -> str:
+        """Every service's stack in the environment starts with it (`Target.stack`); so do an
+        environment `<env>-x`'s stacks, which callers tell apart."""
+        return f"{self.stack}-"
+
     def export(self, key: str) -> str:
         """The name of one of the environment stack's exports."""
         return f"{PREFIX}-{self.name}-{key}"

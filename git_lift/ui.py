@@ -92,9 +92,9 @@ def confirm(question: str) -> bool:
     return click.confirm(question, default=False, err=True)
 
 
-def confirm_by_typing(expected: str) -> bool:
+def confirm_by_typing(expected: str, what: str = "environment") -> bool:
     answer = click.prompt(
-        f"Type the environment's name ({expected}) to confirm",
+        f"Type the {what}'s name ({expected}) to confirm",
         default="",
         err=True,
         show_default=False,

@@ -59,6 +59,8 @@ NO_RESOURCE_LEVEL = {
     "ecs:DeregisterTaskDefinition",
     "ecs:ListTasks",
     "iam:CreateServiceLinkedRole",
+    # Service Authorization Reference, AWS CloudFormation: ListStacks has no resource type.
+    "cloudformation:ListStacks",
 }
 
 
@@ -168,6 +170,34 @@ def test_every_call_of_a_representative_run_is_allowed(
         "ssm:PutParameter",
         "ecs:UpdateService",
     } <= admin_calls | developer_calls
+
+
+def test_every_call_of_a_teardown_is_allowed(aws: Any, lift: Lift) -> None:
+    """`service delete` with both purges as a developer (CloudFormation deletes with the
+    environment's role, which the developer passes it), then `env delete` as an admin."""
+    run(lift, "env", "create", "-e", "staging", "--yes")
+    put_config("staging", "payments-api", DATABASE_URL="x", API_TOKEN="y")
+    run(lift, "service", "create", "-e", "staging", "--yes")
+    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="payments-api")
+    aws.reset_counts()
+    run(lift, "service", "delete", "-e", "staging", "--yes", "--purge-config", "--purge-images")
+    developer_calls = as_actions(aws.request_counts())
+    aws.reset_counts()
+    run(lift, "env", "delete", "-e", "staging", "--yes")
+    admin_calls = as_actions(aws.request_counts())
+
+    developer = policy("developer", SCOPE)
+    assert {a for a in developer_calls if not allowed(developer, a)} == set()
+    assert {a for a in admin_calls if not allowed(policy("admin", SCOPE), a)} == set()
+    assert {"cloudformation:DeleteStack", "ecr:ListImages"} <= developer_calls
+    assert not any(a.startswith("iam:") for a in developer_calls)
+    assert "cloudformation:DeleteStack" in admin_calls
+    stack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/lift-staging-payments-api/x"
+    assert permits(developer, "cloudformation:DeleteStack", stack)
+    assert not permits(developer, "cloudformation:DeleteStack", stack.replace("-payments-api", ""))
+    passed = {"iam_PassedToService": "cloudformation.amazonaws.com"}
+    assert permits(developer, "iam:PassRole", STACK_ROLE, **passed)
+    assert not allowed(policy("ci", SCOPE), "cloudformation:DeleteStack")
 
 
 def client_calls() -> set[str]:

@@ -8,6 +8,7 @@ prints.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation.literals import CapabilityType
     from mypy_boto3_cloudformation.type_defs import (
         CreateChangeSetInputTypeDef,
+        DeleteStackInputTypeDef,
         StackEventTypeDef,
     )
 
@@ -106,6 +108,32 @@ class Stack:
     def reviewing(self) -> bool:
         """A stack that a CREATE change set made and nobody executed: it has no resources."""
         return self.status == "REVIEW_IN_PROGRESS"
+
+
+@dataclass(frozen=True)
+class StackResource:
+    logical_id: str
+    physical_id: str
+    resource_type: str
+    status: str
+    retained: bool = False  # its DeletionPolicy keeps it when the stack is deleted
+
+
+# The DeletionPolicy values that leave a resource behind ("DeletionPolicy attribute", AWS
+# CloudFormation User Guide): Snapshot keeps a snapshot, the others the resource itself.
+KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
+
+
+def kept_on_delete(template: dict[str, object]) -> set[str]:
+    """The logical ids whose DeletionPolicy keeps them when the stack goes."""
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        return set()
+    return {
+        str(logical)
+        for logical, body in resources.items()
+        if isinstance(body, dict) and body.get("DeletionPolicy") in KEPT_ON_DELETE
+    }
 
 
 class StackFailed(LiftError):
@@ -251,10 +279,62 @@ class CloudFormation:
 
     # Deleting ---------------------------------------------------------------------------------
 
-    def delete_stack(self, stack_id: str) -> None:
-        """Ask CloudFormation to delete a stack, by id so that a newer namesake is safe."""
+    def delete_stack(self, stack_id: str, *, role_arn: str | None = None) -> None:
+        """Ask CloudFormation to delete a stack, by id so that a newer namesake is safe; with
+        `role_arn`, CloudFormation deletes its resources with that role. A stack in
+        DELETE_FAILED is deleted again: what failed before is tried again."""
+        request: DeleteStackInputTypeDef = {"StackName": stack_id}
+        if role_arn:
+            request["RoleARN"] = role_arn
         with translate_errors(f"deleting stack {stack_id}"):
-            self._client.delete_stack(StackName=stack_id)
+            self._client.delete_stack(**request)
+
+    def resources(self, stack_name: str) -> list[StackResource]:
+        """The stack's resources as it has them now (ListStackResources, paged), each marked
+        `retained` when the template's DeletionPolicy keeps it."""
+        kept = kept_on_delete(self.template(stack_name))
+        found: list[StackResource] = []
+        pages = self._client.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+        with translate_errors(f"listing the resources of {stack_name}"):
+            for page in pages:
+                for raw in page.get("StackResourceSummaries", []):
+                    logical = str(raw.get("LogicalResourceId", ""))
+                    found.append(
+                        StackResource(
+                            logical,
+                            str(raw.get("PhysicalResourceId", "") or ""),
+                            str(raw.get("ResourceType", "")),
+                            str(raw.get("ResourceStatus", "")),
+                            retained=logical in kept,
+                        )
+                    )
+        return sorted(found, key=lambda r: r.logical_id)
+
+    def template(self, stack_name: str) -> dict[str, object]:
+        """The template the stack runs now (GetTemplate answers JSON as text or parsed)."""
+        with translate_errors(f"reading the template of {stack_name}"):
+            body = self._client.get_template(StackName=stack_name).get("TemplateBody", "")
+        if isinstance(body, str):
+            try:
+                parsed = json.loads(body) if body else {}
+            except ValueError:  # YAML: git lift writes JSON, so not one of its stacks
+                return {}
+            return parsed if isinstance(parsed, dict) else {}
+        return dict(body)
+
+    def stack_names(self, prefix: str) -> list[str]:
+        """The names of stacks that start with `prefix` and are not deleted (ListStacks also
+        lists deleted stacks for 90 days: DELETE_COMPLETE)."""
+        pages = self._client.get_paginator("list_stacks").paginate()
+        names: set[str] = set()
+        with translate_errors("listing stacks"):
+            for page in pages:
+                for summary in page.get("StackSummaries", []):
+                    name = str(summary.get("StackName", ""))
+                    deleted = summary.get("StackStatus") == "DELETE_COMPLETE"
+                    if name.startswith(prefix) and not deleted:
+                        names.add(name)
+        return sorted(names)
 
     def delete_and_wait(self, stack: Stack, timeout: float) -> None:
         """Delete the stack and wait until it is gone (its id then answers DELETE_COMPLETE)."""

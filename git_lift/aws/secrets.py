@@ -115,6 +115,29 @@ class Snapshots:
             stages = self._client.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
         return any(str(s).startswith(LABEL_PREFIX) for s in stages.get(version, []))
 
+    def existing(self) -> list[str]:
+        """The names of the service's snapshot secrets: part 1, 2... up to the first missing
+        one (DescribeSecret on each: ListSecrets cannot be scoped to the service)."""
+        names: list[str] = []
+        while True:
+            name = self.target.snapshot_secret(len(names) + 1)
+            with translate_errors(f"describing {name}"):
+                try:
+                    self._client.describe_secret(SecretId=name)
+                except self._client.exceptions.ResourceNotFoundException:
+                    return names
+            names.append(name)
+
+    def delete(self, names: list[str]) -> None:
+        """Delete the snapshot secrets now, without the recovery window: a secret waiting
+        for deletion keeps its name, and the next ship could not write a snapshot under it."""
+        for name in names:
+            with translate_errors(f"deleting {name}"):
+                try:
+                    self._client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+                except self._client.exceptions.ResourceNotFoundException:
+                    continue  # gone already: a second run after a cut connection
+
     def values(self, arn: str, version: str) -> dict[str, str]:
         with translate_errors(f"reading the config snapshot {arn}"):
             answer = self._client.get_secret_value(SecretId=arn, VersionId=version)

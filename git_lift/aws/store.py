@@ -119,18 +119,29 @@ class Store(Table):
     def begin_release(self, target: Target, owner: str, ttl: float, *, replacing: str = "") -> int:
         """Take the deploy lock and the next release number in one conditional write.
         `replacing` names a holder known to be gone, whose lock may be taken over."""
+        return self._take_lock(target, owner, ttl, replacing, numbered=True)
+
+    def hold_lock(self, target: Target, owner: str, ttl: float, *, replacing: str = "") -> None:
+        """Take the deploy lock without a release number (`service delete`: no ship may
+        start meanwhile, and the numbering goes on after it)."""
+        self._take_lock(target, owner, ttl, replacing, numbered=False)
+
+    def _take_lock(
+        self, target: Target, owner: str, ttl: float, replacing: str, *, numbered: bool
+    ) -> int:
         now = self._clock()
+        count = " ADD #n :one" if numbered else ""
         try:
             answer = self._call(
                 lambda: self._client.update_item(
                     TableName=TABLE,
                     Key=self._head(target),
-                    UpdateExpression="SET #o = :owner, expires = :expires ADD #n :one",
+                    UpdateExpression="SET #o = :owner, expires = :expires" + count,
                     ConditionExpression="attribute_not_exists(#o) OR expires < :now OR #o = :gone",
-                    ExpressionAttributeNames={"#o": "owner", "#n": "n"},
+                    ExpressionAttributeNames={"#o": "owner", **({"#n": "n"} if numbered else {})},
                     ExpressionAttributeValues={
                         ":owner": {"S": owner},
-                        ":one": {"N": "1"},
+                        **({":one": {"N": "1"}} if numbered else {}),
                         ":expires": {"N": str(now + ttl)},
                         ":now": {"N": str(now)},
                         ":gone": {"S": replacing or owner},
@@ -140,7 +151,7 @@ class Store(Table):
             )
         except ConditionFailed:
             raise lock_held(target, self.lock(target), now) from None
-        return int(answer["Attributes"]["n"]["N"])
+        return int(answer["Attributes"]["n"]["N"]) if numbered else 0
 
     def renew_lock(self, target: Target, owner: str, ttl: float) -> None:
         """Push our lock's expiry to `ttl` from now (the heartbeat of a waiting ship);
@@ -288,6 +299,11 @@ class Store(Table):
                 hint=f"see it: git lift env show -e {record.name}",
             )
 
+    def delete_environment(self, env: str) -> None:
+        """Remove the environment's record (`env delete`, once its stack is gone)."""
+        key = {"pk": {"S": ENVIRONMENTS}, "sk": {"S": env}}
+        self._call(lambda: self._client.delete_item(TableName=TABLE, Key=key))
+
     def environment(self, env: str) -> EnvironmentRecord | None:
         answer = self._call(
             lambda: self._client.get_item(
@@ -386,10 +402,18 @@ WHILE_WAITING = "while this ship waited; it stops watching, ECS goes on"
 WHILE_HELD = "while this ship held it"
 
 
+# What a lock taken by `service delete` says after its holder's name (proc.holder_name), so
+# that a ship it stops says the service is being deleted, not deployed.
+DELETING = " [deleting the service]"
+
+
 def lock_held(target: Target, held: Lock | None, now: float) -> LockHeld:
-    who = f"{held.owner}, for {max(0, int(held.expires - now))}s more" if held else "someone"
+    who, doing = "someone", "deployed"
+    if held is not None:
+        who = f"{held.owner.removesuffix(DELETING)}, for {max(0, int(held.expires - now))}s more"
+        doing = "deleted" if held.owner.endswith(DELETING) else "deployed"
     return LockHeld(
-        f"{target} is being deployed by {who}",
+        f"{target} is being {doing} by {who}",
         holder=held.owner if held else None,
         hint=f"wait for it, or if it is stale: git lift unlock -e {target.env}",
     )

@@ -188,6 +188,27 @@ def env_list(click_ctx: click.Context, /, **values: Any) -> int:
     return command.list_environments(context(click_ctx, values))
 
 
+@env_group.command("delete")
+@env_option
+@stack_timeout_option
+@global_options(*AWS, "yes")
+@click.pass_context
+def env_delete(click_ctx: click.Context, /, env: str, timeout: float, **values: Any) -> int:
+    """Delete an environment: its stack (network, cluster, load balancers) and its record.
+
+    Refused while service stacks live in it (each named, with the command that deletes it).
+    Lists what goes and what stays, confirms (typing the name where `confirm`; --yes without
+    a terminal), streams stack events.
+
+    \b
+    Example:
+      git lift env delete -e staging
+    """
+    from git_lift.commands import infra_env as command
+
+    return command.delete(context(click_ctx, values), env, timeout)
+
+
 @cli.group("service", context_settings=CONTEXT_SETTINGS)
 def service_group() -> None:
     """A service's config (versioned JSON in DynamoDB) and its stack lift-ENV-SERVICE.
@@ -339,6 +360,44 @@ def service_template(
     from git_lift.commands import infra_service as command
 
     return command.template(context(click_ctx, values), env, fmt, version)
+
+
+@service_group.command("delete")
+@env_option
+@click.option(
+    "--purge-config",
+    is_flag=True,
+    help="Also delete the config values (Parameter Store) and the pinned config snapshots.",
+)
+@click.option("--purge-images", is_flag=True, help="Also delete the images in the ECR repository.")
+@stack_timeout_option
+@global_options("service", *AWS, "yes")
+@click.pass_context
+def service_delete(
+    click_ctx: click.Context,
+    /,
+    env: str,
+    purge_config: bool,
+    purge_images: bool,
+    timeout: float,
+    **values: Any,
+) -> int:
+    """Delete the service's stack: ECS service, target group and rule, log group, roles.
+
+    Lists what goes and what stays (config values, release records, the service config
+    history, images, pinned snapshots), confirms (typing the service's name where `confirm`;
+    --yes without a terminal), holds the deploy lock and streams stack events. `setup` or
+    `service create` brings it back with its newest config; release numbers go on.
+
+    \b
+    Example:
+      git lift service delete -e staging
+      git lift -s worker service delete -e staging --purge-config --yes
+    """
+    from git_lift.commands import infra_service as command
+
+    purge = command.Purge(config=purge_config, images=purge_images)
+    return command.delete(context(click_ctx, values), env, purge, timeout)
 
 
 def checked_account(

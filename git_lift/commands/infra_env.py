@@ -1,5 +1,5 @@
-"""`git lift env create|update|show|list`: the environment stack (`Environment.stack`) and its
-record in the table."""
+"""`git lift env create|update|show|list|delete`: the environment stack (`Environment.stack`)
+and its record in the table."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from git_lift.flows.environment_record import (
     stack_status,
     with_existing_vpc,
 )
+from git_lift.flows.environment_teardown import delete_environment
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT
 from git_lift.flows.release import deployer
 from git_lift.target import Environment
@@ -340,3 +341,8 @@ def check_vpc_flags(
         raise UsageError(
             "--vpc-id needs the ids of its public and private subnets (subnet-...)", hint=example
         )
+
+
+def delete(ctx: Context, name: str, timeout: float) -> int:
+    """Refused while services live in it; otherwise its stack, then its record."""
+    return delete_environment(ctx, name, timeout)

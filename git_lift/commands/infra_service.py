@@ -1,4 +1,4 @@
-"""`git lift service create|update|edit|show|history|template`: a service's config document,
+"""`git lift service create|update|edit|show|history|template|delete`: a service's config document,
 versioned in DynamoDB, and the stack (`Target.stack`) rendered from it."""
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from git_lift.flows.service_stack import (
     render,
     save_document,
     secrets,
+    stack_missing,
     stored,
 )
+from git_lift.flows.service_teardown import Purge as Purge  # the cli makes them
+from git_lift.flows.service_teardown import delete_service
 from git_lift.target import Target
 
 
@@ -138,6 +141,18 @@ def create(
     text = given or editing.editor_text(default, header(t, None))
     ready = without_editor(t, text, resume_command, file)
     current = stored(ctx, t)
+    if current is not None and stack_missing(ctx, t):
+        if given is None:
+            return restore(ctx, t, current, options)
+        before_editing(ctx, t)
+        return apply(
+            ctx,
+            t,
+            current,
+            ready or editing.edit_loop(ctx, t, given, resume_command),
+            options,
+            resume_command,
+        )
     if current is not None:
         raise LiftError(
             f"{t.name} in {t.env} has a config already (version {current.version})",
@@ -151,6 +166,17 @@ def create(
         )
     edited = ready or editing.edit_loop(ctx, t, text, resume_command)
     return apply(ctx, t, None, edited, options, resume_command)
+
+
+def restore(ctx: Context, t: Target, current: ServiceDocument, options: DeployOptions) -> int:
+    """A service whose stack was deleted comes back with its newest config (`service delete`
+    keeps the versions); its release numbering goes on where it was."""
+    ui.info(
+        f"restoring version {current.version} of {t.name}'s config in {t.env} "
+        "(its stack was deleted; the config stayed)"
+    )
+    deploy_stack(ctx, t, servicecfg.parse(current.doc), options)
+    return 0
 
 
 def edit(
@@ -246,3 +272,8 @@ def template(ctx: Context, env: str, fmt: str, version: int | None) -> int:
     rendered = render(ctx, t, servicecfg.parse(doc), None, check=False)
     ui.out((to_yaml(rendered) if fmt == "yaml" else to_json(rendered)).rstrip("\n"))
     return 0
+
+
+def delete(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
+    """List what goes and what stays, confirm, delete the stack under the deploy lock."""
+    return delete_service(ctx, env, purge, timeout)

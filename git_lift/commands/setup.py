@@ -24,7 +24,7 @@ from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import GITLIFT_FILE, Context
 from git_lift.flows.environment_record import find_record
 from git_lift.flows.service_edit import Edited
-from git_lift.flows.service_stack import DeployOptions, stored
+from git_lift.flows.service_stack import DeployOptions, stack_missing, stored
 from git_lift.settings import EnvironmentSettings
 from git_lift.target import Target
 
@@ -36,6 +36,7 @@ class SetupPlan:
     create_service: bool
     missing_keys: tuple[str, ...]
     ships: bool  # False where a push releases (deployOnPush)
+    restores: int | None = None  # the config version a deleted service's stack comes back with
 
     @property
     def creates(self) -> bool:
@@ -46,7 +47,13 @@ class SetupPlan:
             f"environment {self.env}: "
             + ("create (network, cluster, load balancer)" if self.create_environment else "exists"),
             f"{service}'s service config and stack: "
-            + ("create with the defaults" if self.create_service else "exist"),
+            + (
+                f"version {self.restores} kept, stack: create"
+                if self.restores
+                else "create with the defaults"
+                if self.create_service
+                else "exist"
+            ),
             "config: "
             + (
                 f"set {names.plural(len(self.missing_keys), 'key')} env.sample names: "
@@ -75,14 +82,16 @@ def plan(ctx: Context, env: str) -> SetupPlan:
     t = ctx.target(env)
     record = find_record(ctx, t.env)
     document = stored(ctx, t) if record is not None else None
+    deleted = document is not None and stack_missing(ctx, t)  # `service delete` keeps it
     names = ctx.parameter_names(t)
     keys = sample_keys(ctx, t.service)
     return SetupPlan(
         env=t.env,
         create_environment=record is None,
-        create_service=document is None,
+        create_service=document is None or deleted,
         missing_keys=tuple(key for key in keys if key not in names),
         ships=not t.environment.deploy_on_push,
+        restores=document.version if document is not None and deleted else None,
     )
 
 
@@ -151,7 +160,11 @@ def setup(ctx: Context, env: str, *, from_file: str | None) -> int:
     if values:
         config_command.write_values(confirmed, p.env, values, advanced=False, show_values=False)
         confirmed.forget_names()  # the ship's check must see the keys just written
-    if p.create_service:
+    if p.restores:
+        document = stored(confirmed, t)
+        assert document is not None  # found by the plan; versions are never deleted
+        infra_service.restore(confirmed, t, document, DeployOptions())
+    elif p.create_service:
         create_service(confirmed, p.env)
     return finish(confirmed, p, t)
 

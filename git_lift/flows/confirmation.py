@@ -21,11 +21,13 @@ def confirm(
     refused: str,
     question: str | None = None,
     unattended: bool = True,
+    service: str | None = None,
 ) -> None:
     """Return when the change may go ahead; raise when it may not.
 
     `typed` is the environment's `confirm`; `what` names the change (`shipping to production`);
-    `refused` says what did not happen (`nothing was written`)."""
+    `refused` says what did not happen (`nothing was written`); `service`: the name typed is
+    the service's, not the environment's (`service delete`)."""
     if ctx.options.yes:
         return
     if not ui.interactive():
@@ -36,7 +38,9 @@ def confirm(
             )
         return
     if typed:
-        confirmed = ui.confirm_by_typing(env)
+        confirmed = (
+            ui.confirm_by_typing(service, "service") if service else ui.confirm_by_typing(env)
+        )
     elif question is not None:
         confirmed = ui.confirm(question)
     else:

@@ -13,8 +13,10 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from git_lift import proc, ui
+from git_lift.aws import store as records  # DELETING: a lock `service delete` holds
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import LockHeld, LockLost, Release, Store
 from git_lift.errors import (
@@ -32,6 +34,7 @@ from git_lift.flows.local_state import json_object, read_local
 from git_lift.flows.release import record_tag
 from git_lift.target import Target
 
+T = TypeVar("T")
 # A lock outlives its holder's silence by this much: renewed on each poll (at most every
 # HEARTBEAT seconds) to the wait's timeout plus this margin from then.
 LOCK_MARGIN = 5 * 60
@@ -76,17 +79,12 @@ class Lease:
     def take(self) -> int:
         """The lock and the next release number (LockHeld when someone else deploys). The
         lock of a process of this machine that is gone is taken over, with a word."""
-        try:
-            number = self.store.begin_release(self.target, self.owner, self.ttl)
-        except LockHeld as held:
-            gone = held.holder
-            if gone is None or proc.holder_alive(gone) is not False:
-                raise
-            number = self.store.begin_release(self.target, self.owner, self.ttl, replacing=gone)
-            ui.warn(
-                f"took over the deploy lock of {self.target} from {gone}, whose process is "
-                "gone; what it was deploying is not recorded"
-            )
+        number = taking_over(
+            self.target,
+            lambda gone: self.store.begin_release(
+                self.target, self.owner, self.ttl, replacing=gone
+            ),
+        )
         self.held, self.renewed = True, self.ctx.aws.clock()
         return number
 
@@ -108,6 +106,28 @@ class Lease:
             ui.warn(f"  could not renew the deploy lock ({exc.message}); trying again")
             return
         self.renewed = self.ctx.aws.clock()
+
+
+def taking_over(target: Target, take: Callable[[str], T]) -> T:
+    """`take("")` the deploy lock; when a process of this machine that is gone holds it,
+    `take(its name)` to take it over, with a word (the others' LockHeld stands)."""
+    try:
+        return take("")
+    except LockHeld as held:
+        gone = held.holder
+        if gone is None or proc.holder_alive(gone) is not False:
+            raise
+        taken = take(gone)
+        left = (
+            "CloudFormation goes on with any deletion it started"
+            if gone.endswith(records.DELETING)
+            else "what it was deploying is not recorded"
+        )
+        ui.warn(
+            f"took over the deploy lock of {target} from {gone.removesuffix(records.DELETING)}, "
+            f"whose process is gone; {left}"
+        )
+        return taken
 
 
 def watch_for(ctx: Context, ecs: Ecs, lease: Lease | None) -> Watch:

@@ -43,6 +43,11 @@ def save_document(ctx: Context, t: Target, document: ServiceDocument) -> None:
     ctx.aws.table(t.env).save_service_document(t, document)
 
 
+def stack_missing(ctx: Context, t: Target) -> bool:
+    """Whether the service has no stack (never created, or deleted: its config stays)."""
+    return ctx.aws.stacks(t.env).stack(t.stack) is None
+
+
 def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
     """The image the service runs now (its task definition's container), None before the
     stack has created the service."""

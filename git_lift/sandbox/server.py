@@ -118,8 +118,12 @@ class LiftApplication:
             return self._ecs(call, environ, body, start_response)
         if call.service == "cloudformation":
             with self.simulator.lock:
-                status, headers, out = run_app(self.moto_app, environ)
                 account = _account(environ, call.access_key)
+                deleting = call.action == "DeleteStack"
+                if deleting:
+                    left = cloudformation.left_behind(account, call.region, body)
+                    cloudformation.remove(account, call.region, left)
+                status, headers, out = run_app(self.moto_app, environ)
                 cloudformation.repair(account, call.region)
                 self.simulator.stacks_changed(account, call.region)
             return respond(start_response, status, headers, out)

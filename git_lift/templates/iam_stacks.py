@@ -18,6 +18,7 @@ STACK_ACTIONS = [
     "cloudformation:DescribeStacks",
     "cloudformation:ExecuteChangeSet",
     "cloudformation:GetTemplate",
+    "cloudformation:ListStackResources",  # `service delete`, `env delete`: what goes
 ]
 
 TEMPLATE_BUCKET_ACTIONS = [
@@ -110,6 +111,7 @@ NETWORK_ACTIONS = [
     "ec2:DeleteNatGateway",
     "ec2:DeleteRoute",
     "ec2:DeleteRouteTable",
+    "ec2:DeleteSecurityGroup",  # `env delete`: the load balancers' groups
     "ec2:DeleteSubnet",
     "ec2:DeleteTags",
     "ec2:DeleteVpc",
@@ -156,6 +158,9 @@ def environment_stack(s: Scope) -> list[Statement]:
     """`env create|update`: the network, the cluster and the shared load balancers."""
     return [
         allow("EnvironmentStack", STACK_ACTIONS, [s.environment_stack]),
+        # `env delete` looks for the service stacks still in the environment. ListStacks has
+        # no resource type (Service Authorization Reference, AWS CloudFormation's actions).
+        allow("ListStacks", ["cloudformation:ListStacks"], "*"),
         *environment_network(s),
         *environment_cluster(s),
         # The template bucket (templates/template_bucket.py): what CloudFormation's S3 bucket

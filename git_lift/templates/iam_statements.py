@@ -9,15 +9,17 @@ Audiences (each one includes the one before):
   (`ssm:GetParameters` with decryption on `/<env>/<service>/*`) into its own snapshot secret
   `lift/<env>/<service>` (create, describe, put a version, move labels; never read it back).
 - developer: also config edits (values of its services' parameters only), logs, shell, and the
-  service stacks (`service create|edit|update`): change sets that CloudFormation carries out
-  with the environment's role `lift-<env>-cloudformation` (templates/stack_role.py), which the
-  developer may pass to CloudFormation and to nothing else. It writes no IAM at all: whoever
+  service stacks (`service create|edit|update|delete`, and what `--purge-*` deletes): change
+  sets and deletions that CloudFormation carries out with the environment's role
+  `lift-<env>-cloudformation` (templates/stack_role.py), which the developer may pass to
+  CloudFormation and to nothing else. It writes no IAM at all: whoever
   could write a service role (its trust above all) could assume it and act as the app. It
   cannot change the environment stack, other environments' releases, locks or service
   documents (DynamoDB leading keys).
-- admin: also the environment stack (`env create|update`): network, cluster, load balancers,
-  the CloudFormation role (only under the boundary, never its trust), the environment records,
-  and creating (never changing) the boundary policy, which `--for boundary` prints.
+- admin: also the environment stack (`env create|update|delete`): network, cluster, load
+  balancers, the CloudFormation role (only under the boundary, never its trust), the
+  environment records, and creating (never changing) the boundary policy, which `--for
+  boundary` prints.
 - boundary: the most any role of the environment may do: the task and execution roles, and,
   granted to that role alone (`aws:PrincipalArn`), the CloudFormation role's service stacks.
 
@@ -205,6 +207,19 @@ def observe(s: Scope) -> list[Statement]:
     ]
 
 
+def teardown(s: Scope) -> list[Statement]:
+    """`service delete --purge-config --purge-images`: the snapshot secrets go at once (no
+    recovery window), the images by digest. The stack itself goes through ServiceStacks."""
+    return [
+        allow("PurgeSnapshots", ["secretsmanager:DeleteSecret"], snapshot_secrets(s)),
+        allow(
+            "PurgeImages",
+            ["ecr:BatchDeleteImage", "ecr:ListImages"],
+            s.each("ecr", lambda t: f"repository/{t.ecr_repository}"),
+        ),
+    ]
+
+
 def no_role_sessions(s: Scope) -> list[Statement]:
     """Nobody acts as the environment's roles: a developer may hand CloudFormation a template
     of their own that gives their service's roles a trust naming them; an explicit deny in
@@ -224,7 +239,7 @@ def statements(audience: str, s: Scope) -> list[Statement]:
     found += pinned_config(s, audience)
     found += no_role_sessions(s)
     if audience in ("developer", "admin"):
-        found += config_values(s) + observe(s) + service_stacks(s)
+        found += config_values(s) + observe(s) + service_stacks(s) + teardown(s)
     if audience == "admin":
         found += environment_stack(s)
     return found

@@ -1,6 +1,7 @@
 """CloudFormation and the templates bucket in memory. A change set's changes come from
 comparing the templates' resources; executing it settles at once, as `outcome` says (a test
-sets `fail_next` to a reason to make the next change fail and roll back). `discard`,
+sets `fail_next` to a reason to make the next change fail and roll back). A deletion settles
+at once too (`fail_delete`: logical ids whose next deletion fails, with the reason). `discard`,
 `delete_and_wait` and `wait` are the real ones, over the faked calls."""
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from git_lift.aws.cfn import Change, ChangeSet, CloudFormation, Stack, StackEvent
+from git_lift.aws.cfn import (
+    Change,
+    ChangeSet,
+    CloudFormation,
+    Stack,
+    StackEvent,
+    StackResource,
+    kept_on_delete,
+)
 from git_lift.aws.templates_bucket import TemplatesBucket, url
 from git_lift.errors import AwsError
 from tests.support.fakes.client import NoClient
@@ -56,9 +65,12 @@ class FakeCloudFormation(CloudFormation):
         super().__init__(NoClient("cloudformation"), sleep, clock)  # type: ignore[arg-type]
         self._region = region
         self.stacks: dict[str, FakeStack] = {}  # by name; deleted ones are dropped
+        self.deleted: dict[str, FakeStack] = {}  # by id: DELETE_COMPLETE, as AWS keeps them
         self.change_sets: dict[str, tuple[str, dict[str, Any], list[Change]]] = {}
         self.outputs: dict[str, dict[str, str]] = {}  # outputs a stack gets when it is created
         self.fail_next: str | None = None  # the reason the next executed change fails with
+        # logical id -> the reason deleting that resource fails with (DELETE_FAILED), once
+        self.fail_delete: dict[str, str] = {}
         self.requests: list[dict[str, Any]] = []  # each create_change_set's arguments
 
     @property
@@ -66,7 +78,8 @@ class FakeCloudFormation(CloudFormation):
         return self._region
 
     def _find(self, name: str) -> FakeStack | None:
-        return next((s for s in self.stacks.values() if name in (s.name, s.id)), None)
+        live = next((s for s in self.stacks.values() if name in (s.name, s.id)), None)
+        return live or self.deleted.get(name)  # a deleted stack answers by its id only
 
     def stack(self, name: str) -> Stack | None:
         found = self._find(name)
@@ -131,10 +144,51 @@ class FakeCloudFormation(CloudFormation):
         )
         stack.events.insert(0, event)
 
-    def delete_stack(self, stack_id: str) -> None:
+    def delete_stack(self, stack_id: str, *, role_arn: str | None = None) -> None:
         found = self._find(stack_id)
-        if found is not None:
+        if found is None:
+            return
+        if found.status == "REVIEW_IN_PROGRESS" or not found.template:
             del self.stacks[found.name]
+            return
+        self._event(found, found.name, "AWS::CloudFormation::Stack", "DELETE_IN_PROGRESS", "")
+        failing = {
+            k: self.fail_delete.pop(k)
+            for k in list(self.fail_delete)
+            if k in resources(found.template)
+        }
+        for logical, body in sorted(resources(found.template).items()):
+            why = failing.get(logical, "")
+            kept = logical in kept_on_delete(found.template)
+            status = "DELETE_FAILED" if why else "DELETE_SKIPPED" if kept else "DELETE_COMPLETE"
+            self._event(found, logical, body["Type"], status, why)
+        if failing:
+            found.status, found.reason = (
+                "DELETE_FAILED",
+                "The following resource(s) failed to delete: " + ", ".join(sorted(failing)),
+            )
+            self._event(found, found.name, "AWS::CloudFormation::Stack", found.status, found.reason)
+            return
+        found.status = "DELETE_COMPLETE"
+        self._event(found, found.name, "AWS::CloudFormation::Stack", found.status, "")
+        del self.stacks[found.name]
+        self.deleted[found.id] = found
+
+    def resources(self, stack_name: str) -> list[StackResource]:
+        found = self._find(stack_name)
+        template = found.template if found else {}
+        kept = kept_on_delete(template)
+        return [
+            StackResource(k, f"{k}-physical", body["Type"], "CREATE_COMPLETE", k in kept)
+            for k, body in sorted(resources(template).items())
+        ]
+
+    def template(self, stack_name: str) -> dict[str, object]:
+        found = self._find(stack_name)
+        return dict(found.template) if found else {}
+
+    def stack_names(self, prefix: str) -> list[str]:
+        return sorted(name for name in self.stacks if name.startswith(prefix))
 
     def latest_event_ids(self, stack_name: str) -> list[str]:
         found = self._find(stack_name)

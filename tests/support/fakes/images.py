@@ -26,6 +26,7 @@ class FakeEcr(Ecr):
         super().__init__(NoClient("ecr"))  # type: ignore[arg-type]
         self.host = host
         self.repositories: dict[str, str] = {}  # name -> URI
+        self.images: dict[str, set[str]] = {}  # repository name -> digests
 
     def ensure_repository(self, target: Target) -> str:
         name = target.ecr_repository
@@ -33,6 +34,15 @@ class FakeEcr(Ecr):
 
     def repository_uri(self, target: Target) -> str | None:
         return self.repositories.get(target.ecr_repository)
+
+    def image_digests(self, target: Target) -> list[str]:
+        return sorted(self.images.get(target.ecr_repository, set()))
+
+    def delete_images(self, target: Target, digests: list[str]) -> int:
+        held = self.images.get(target.ecr_repository, set())
+        gone = held & set(digests)
+        held -= gone
+        return len(gone)
 
     def authorization_token(self) -> str:
         return base64.b64encode(b"AWS:fake-ecr-password").decode()

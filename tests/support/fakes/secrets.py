@@ -67,3 +67,13 @@ class FakeSnapshots(Snapshots):
     def values(self, arn: str, version: str) -> dict[str, str]:
         body = json.loads(self.data.by_arn(arn).bodies[version])
         return {str(k): str(v) for k, v in body.items()}
+
+    def existing(self) -> list[str]:
+        names: list[str] = []
+        while self.target.snapshot_secret(len(names) + 1) in self.data.secrets:
+            names.append(self.target.snapshot_secret(len(names) + 1))
+        return names
+
+    def delete(self, names: list[str]) -> None:
+        for name in names:
+            self.data.secrets.pop(name, None)

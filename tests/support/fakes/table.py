@@ -55,6 +55,12 @@ class FakeStore(Store):
         head.owner, head.expires, head.n = owner, now + ttl, head.n + 1
         return head.n
 
+    def hold_lock(self, target: Target, owner: str, ttl: float, *, replacing: str = "") -> None:
+        head, now = self.head(target), self._clock()
+        if head.owner not in (None, replacing) and head.expires >= now:
+            raise lock_held(target, self.lock(target), now)
+        head.owner, head.expires = owner, now + ttl
+
     def renew_lock(self, target: Target, owner: str, ttl: float) -> None:
         head = self.head(target)
         if head.owner != owner:
@@ -100,6 +106,9 @@ class FakeStore(Store):
                 hint=f"see it: git lift env show -e {record.name}",
             )
         self.environment_records[record.name] = record
+
+    def delete_environment(self, env: str) -> None:
+        self.environment_records.pop(env, None)
 
     def environment(self, env: str) -> EnvironmentRecord | None:
         return self.environment_records.get(env)
