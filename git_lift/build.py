@@ -8,6 +8,7 @@ with storage that another tool set up with another driver. Passwords reach `logi
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import tempfile
@@ -25,6 +26,14 @@ NO_BUILDER_HINT = "install buildah (apt-get install buildah) or pass --image URI
 TAIL_LINES = 15
 LOGIN_TIMEOUT = 120.0
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# `uname -m` as OCI names architectures (the image-spec's GOARCH values).
+ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def native_platform() -> str:
+    """What a build without --platform builds for: linux on this machine's architecture."""
+    machine = platform.machine().lower()
+    return f"linux/{ARCHITECTURES.get(machine, machine)}"
 
 
 class Builder(ABC):

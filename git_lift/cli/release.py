@@ -70,6 +70,9 @@ def checked_image(
 )
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
 @click.option(
+    "--force", is_flag=True, help="Release even when nothing changed since the running release."
+)
+@click.option(
     "--record-only",
     is_flag=True,
     help="Only write the release record an earlier ship could not (it says when).",
@@ -87,6 +90,7 @@ def ship(
     no_wait: bool,
     skip_gate: str | None,
     allow_dirty: bool,
+    force: bool,
     record_only: bool,
     timeout: float,
     **values: Any,
@@ -117,6 +121,7 @@ def ship(
         timeout=timeout,
         allow_dirty=allow_dirty,
         skip_gate=skip_gate,
+        force=force,
     )
     return command.ship(context(click_ctx, values), request)
 
@@ -125,6 +130,9 @@ def ship(
 @click.option("--from", "source", required=True, help="The environment whose release ships.")
 @click.option("--to", "target", required=True, help="The environment it ships to.")
 @click.option("--release", "number", type=int, help="Release number (default: the newest).")
+@click.option(
+    "--force", is_flag=True, help="Release even when that image already runs there, unchanged."
+)
 @timeout_option
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
@@ -134,6 +142,7 @@ def promote(
     source: str,
     target: str,
     number: int | None,
+    force: bool,
     timeout: float,
     **values: Any,
 ) -> int:
@@ -146,7 +155,7 @@ def promote(
     """
     from git_lift.commands import promote as command
 
-    return command.promote(context(click_ctx, values), source, target, number, timeout)
+    return command.promote(context(click_ctx, values), source, target, number, timeout, force=force)
 
 
 @cli.command("diff")
