@@ -73,6 +73,12 @@ def checked_image(
     "--force", is_flag=True, help="Release even when nothing changed since the running release."
 )
 @click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every service of the repository that has something to release, in parallel.",
+)
+@click.option(
     "--record-only",
     is_flag=True,
     help="Only write the release record an earlier ship could not (it says when).",
@@ -91,6 +97,7 @@ def ship(
     skip_gate: str | None,
     allow_dirty: bool,
     force: bool,
+    every: bool,
     record_only: bool,
     timeout: float,
     **values: Any,
@@ -102,9 +109,15 @@ def ship(
       git lift ship -e staging
       git lift ship --ref v1.4.0 --yes        # CI, after a tag push
       git lift ship -e staging --record-only  # after "could not be recorded"
+      git lift ship --all -e staging          # every service with something to release
     """
     from git_lift.commands import ship as command
 
+    if record_only and every:
+        raise UsageError(
+            "--record-only writes one service's record, not every service's",
+            hint="git lift ship -s NAME -e ENV --record-only",
+        )
     if record_only:
         from git_lift.flows.rollout import record_only as record
 
@@ -123,6 +136,8 @@ def ship(
         skip_gate=skip_gate,
         force=force,
     )
+    if every:
+        return command.ship_all(context(click_ctx, values), request)
     return command.ship(context(click_ctx, values), request)
 
 

@@ -63,6 +63,17 @@ class Context:
         options = dataclasses.replace(self.options, yes=True, service=chosen)
         return dataclasses.replace(self, options=options)
 
+    def on_service(self, service: str, *, answered: bool = False) -> Context:
+        """This context on `service` (as `-s service`), for one of several services released
+        at once; `answered`: as with --yes (a push is its own confirmation). It shares this
+        context's AWS factory, whose clients are thread-safe and built once."""
+        yes = self.options.yes or answered
+        options = dataclasses.replace(self.options, service=service, yes=yes)
+        one = dataclasses.replace(self, options=options)
+        if "aws" in vars(self):
+            one.aws = self.aws
+        return one
+
     def reloaded(self, *, service: str) -> Context:
         """This context on `service`, with the settings read again (`init` just added it)."""
         options = dataclasses.replace(self.options, service=service)
