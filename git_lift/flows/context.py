@@ -65,11 +65,12 @@ class Context:
 
     def on_service(self, service: str, *, answered: bool = False) -> Context:
         """This context on `service` (as `-s service`), for one of several services released
-        at once; `answered`: as with --yes (a push is its own confirmation). It shares this
-        context's AWS factory, whose clients are thread-safe and built once."""
+        at once, each in a thread; `answered`: as with --yes (a push is its own confirmation).
+        It opens the repository anew (one per thread) and shares this context's AWS factory,
+        whose clients are thread-safe and built once."""
         yes = self.options.yes or answered
         options = dataclasses.replace(self.options, service=service, yes=yes)
-        one = dataclasses.replace(self, options=options)
+        one = dataclasses.replace(self, options=options, repo=self.repo.reopened())
         if "aws" in vars(self):
             one.aws = self.aws
         return one

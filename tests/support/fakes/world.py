@@ -42,6 +42,9 @@ class FakeRepo(Repo):
     def committer_name(self) -> str | None:
         return "Test Dev"
 
+    def reopened(self) -> FakeRepo:
+        return self  # its tags and notes are in this object's memory
+
     def create_tag(self, name: str, commit_sha: str, message: str) -> None:
         self.tags[name] = message
 
