@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from git_lift import ui
 from git_lift.errors import OK, LiftError, UsageError
@@ -31,6 +32,7 @@ from git_lift.settings import ServiceSettings
 from git_lift.target import Target
 
 PARALLEL = 4  # releases at once: each builds (CPU and disk) and waits on ECS
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def _release_one(one: Planned) -> int:
         return exc.exit_code
 
 
-def bounded(items: Sequence[Planned], work: Callable[[Planned], int]) -> list[int]:
+def bounded(items: Sequence[T], work: Callable[[T], int]) -> list[int]:
     """`work` on each item, PARALLEL at a time, in order. An interrupt (main thread) lets the
     ones started finish, and starts no other."""
     if len(items) == 1:
