@@ -194,9 +194,3 @@ def ship(ctx: Context, request: ShipRequest) -> int:
             refused="nothing was deployed",
         )
     return execute(ctx, plan)
-
-
-def ship_pushed(ctx: Context, env: str, sha: str) -> int:
-    """Release a pushed commit (the pre-push hook): no prompt, the push that releases it is
-    the confirmation."""
-    return ship(ctx, ShipRequest(env=env, ref=sha, confirmed_by_push=True))
