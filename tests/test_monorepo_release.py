@@ -5,6 +5,7 @@ service builds and deploys that one; the others reuse their images and are skipp
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -116,3 +117,14 @@ def test_ship_all_and_status_all_say_what_has_something_to_release(monorepo: Git
     assert "releasing billing; nothing to release: api, worker" in again.stderr
     nothing = lift("ship", "--all", "-e", "production", "--ref", "main")
     assert nothing.returncode == 0 and "nothing to release: api, billing, worker" in nothing.stderr
+    rows = json.loads(lift("status", "--all", "-e", "production", "--output", "json").stdout)
+    assert [row["head"].split(": ", 1)[1] for row in rows] == ["nothing to release"] * 3
+
+    # A service that cannot be released stops them all, before anything is built.
+    monorepo.write("api/app.txt", "api v2\n")
+    monorepo.write("worker/env.sample", "DATABASE_URL=x\nNEW_KEY=x\n")
+    monorepo.commit("Change the api; the worker needs a key production lacks", verify=False)
+    refused = lift("ship", "--all", "-e", "production", "--ref", "main")
+    assert refused.returncode == 1
+    assert "nothing was released: worker cannot be released" in refused.stderr
+    assert building(refused.stderr) == [] and "deploying" not in refused.stderr
