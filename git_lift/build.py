@@ -8,7 +8,7 @@ with storage that another tool set up with another driver. Passwords reach `logi
 from __future__ import annotations
 
 import os
-import platform
+import platform as host
 import re
 import shutil
 import tempfile
@@ -26,14 +26,6 @@ NO_BUILDER_HINT = "install buildah (apt-get install buildah) or pass --image URI
 TAIL_LINES = 15
 LOGIN_TIMEOUT = 120.0
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-# `uname -m` as OCI names architectures (the image-spec's GOARCH values).
-ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-
-
-def native_platform() -> str:
-    """What a build without --platform builds for: linux on this machine's architecture."""
-    machine = platform.machine().lower()
-    return f"linux/{ARCHITECTURES.get(machine, machine)}"
 
 
 class Builder(ABC):
@@ -270,6 +262,13 @@ def detect_builder(preference: str = "auto", *, stream: bool = False) -> Builder
         f"no image builder found: docker ({problem}), buildah and podman (not installed)",
         hint=NO_BUILDER_HINT,
     )
+
+
+def host_platform() -> str:
+    """This machine's platform as --platform names it (`linux/amd64`, `linux/arm64`)."""
+    machine = host.machine().lower()
+    names = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+    return f"linux/{names.get(machine, machine)}"
 
 
 def _pairs(flag: str, values: Mapping[str, str]) -> list[str]:

@@ -112,9 +112,9 @@ def build_platform(target: Target) -> str:
     """The platform a service's image is built for, which its tag names: this machine's, as
     the builder builds by default. (The service's configured architecture goes here once the
     build passes it as --platform.)"""
-    from git_lift.build import native_platform
+    from git_lift.build import host_platform
 
-    return native_platform()
+    return host_platform()
 
 
 def find_image(ctx: Context, target: Target, tag: str) -> ImageSource:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from git_lift import build
-from git_lift.build import native_platform
+from git_lift.build import host_platform
 from git_lift.flows.image import image_labels, source_tag
 from tests.support.fakes import InProcess, in_process
 
@@ -80,8 +80,8 @@ def test_build_args_and_platform_name_other_images(tmp_path: Path) -> None:
 
 def test_the_default_platform_is_this_machines(monkeypatch: pytest.MonkeyPatch) -> None:
     for machine, platform in (("x86_64", "linux/amd64"), ("aarch64", "linux/arm64")):
-        monkeypatch.setattr(build.platform, "machine", lambda machine=machine: machine)
-        assert native_platform() == platform
+        monkeypatch.setattr(build.host, "machine", lambda machine=machine: machine)
+        assert host_platform() == platform
 
 
 def test_labels_name_the_tree_not_the_commit(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from git_lift import proc
-from git_lift.build import BuildahBuilder, native_platform
+from git_lift.build import BuildahBuilder, host_platform
 from git_lift.flows.context import Context, load_settings
 from git_lift.flows.image import source_tag
 from git_lift.options import Options
@@ -99,5 +99,5 @@ def shipped_tag(
     chosen = ctx.settings.services[service] if service else ctx.service()
     commit = sha or repo.head_sha()
     return source_tag(
-        ctx, ctx.target("staging", chosen), commit, dict(build_args or {}), native_platform()
+        ctx, ctx.target("staging", chosen), commit, dict(build_args or {}), host_platform()
     )
