@@ -162,11 +162,9 @@ def ship_rows(server: Any, repo: Path, registry: str) -> list[Row]:
     subprocess.run(
         ["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True, check=True
     )  # builds and pushes the image once
+    again = ["git", "lift", "ship", "-e", "staging", "--force"]  # else: nothing to release
     counts, elapsed = counted(
-        server,
-        lambda: subprocess.run(
-            ["git", "lift", "ship", "-e", "staging"], cwd=repo, capture_output=True, check=True
-        ),
+        server, lambda: subprocess.run(again, cwd=repo, capture_output=True, check=True)
     )
     deploy = {k: v for k, v in counts.items() if not k.startswith("ssm.")}
     check = {k: v for k, v in counts.items() if k.startswith("ssm.")}
@@ -222,6 +220,7 @@ def write_results(rows: list[Row], load_before: str, load_after: str) -> None:
 
 def main() -> int:
     from bench.hooks import rows as hook_rows
+    from bench.monorepo import rows as monorepo_rows
     from bench.scale import rows as scale_rows
     from git_lift.sandbox.local_registry import start_registry
 
@@ -244,6 +243,7 @@ def main() -> int:
             before = load()
             rows = help_rows() + config_rows(server, repo) + hook_rows(server)
             rows += ship_rows(server, repo, registry.address) + scale_rows(server)
+            rows += monorepo_rows(server)
             print_table(rows)
             write_results(rows, before, load())
     finally:

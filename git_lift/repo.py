@@ -6,6 +6,7 @@ is the one door; its remote and release refs (repo_remote.py), the build's expor
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +157,19 @@ class Repo(RemoteRefs, TreeExport):
             return str(self._repo[commit_sha].peel(pygit2.Tree)[path].id)
         except (KeyError, ValueError, pygit2.GitError):
             return None
+
+    def tree_id_at(self, commit_sha: str, path: str) -> str | None:
+        """The id of a folder's tree as committed (`.`: the whole commit's); None when there
+        is no such folder. Equal ids, equal files: an image built from one is built from both."""
+        tree = self._repo[commit_sha].peel(pygit2.Tree)
+        path = posixpath.normpath(path.strip("/") or ".")
+        if path == ".":
+            return str(tree.id)
+        try:
+            entry = tree[path]
+        except (KeyError, ValueError):
+            return None
+        return str(entry.id) if entry.filemode == pygit2.GIT_FILEMODE_TREE else None
 
     def is_ignored(self, path: str) -> bool:
         """Whether git ignores a work-tree path (.gitignore, info/exclude, core.excludesFile)."""

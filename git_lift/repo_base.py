@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Self
 
 import pygit2
 
@@ -28,6 +29,11 @@ class RepoBase:
 
     def __init__(self, repository: pygit2.Repository) -> None:
         self._repo = repository
+
+    def reopened(self) -> Self:
+        """This repository opened anew, for another thread: a libgit2 object is to be used
+        from one thread at a time (libgit2's docs/threading.md), so each thread opens its own."""
+        return type(self)(pygit2.Repository(self._repo.path))
 
     @property
     def workdir(self) -> Path:

@@ -7,6 +7,8 @@ import os
 import select
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -47,6 +49,18 @@ def progress_done() -> None:
 def set_verbosity(level: int) -> None:
     global _verbosity
     _verbosity = level
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Messages held back during the block (warnings and errors are not): a read that runs a
+    flow whose messages narrate a ship (`status` asking what a ship would release)."""
+    global _verbosity
+    before, _verbosity = _verbosity, -1
+    try:
+        yield
+    finally:
+        _verbosity = before
 
 
 def out(text: str = "") -> None:

@@ -17,7 +17,7 @@ from git_lift.sandbox.local_registry import RegistryHandle, start_registry
 from tests.support.accounts import GITLIFT, in_account_b
 from tests.support.ecs import create_service
 from tests.support.helpers import GitRepo, Lift
-from tests.support.image import needs_buildah, needs_registry
+from tests.support.image import needs_buildah, needs_registry, shipped_tag
 
 pytestmark = [needs_buildah, needs_registry]
 
@@ -77,8 +77,8 @@ def test_production_in_another_account_runs_the_digest_staging_built(
 
     staged = lift("ship", "-e", "staging")
     assert staged.returncode == 0, staged.stderr
-    sha = repo.head()
-    built = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
+    tag = shipped_tag(repo.path)
+    built = registry.manifest_digest(local_registry.address, "payments-api", tag, insecure=True)
     assert built is not None
 
     released = lift("ship", "-e", "production", "--yes")
@@ -87,7 +87,7 @@ def test_production_in_another_account_runs_the_digest_staging_built(
     assert any(line.startswith("copying ") for line in lines)
     assert not any(line.startswith("building ") for line in lines)
     copied = registry.manifest_digest(
-        production_registry.address, "payments-api", sha, insecure=True
+        production_registry.address, "payments-api", tag, insecure=True
     )
     assert copied == built
     ecs = in_account_b("ecs", aws)

@@ -224,8 +224,9 @@ def test_the_env_sample_of_the_pushed_commit_is_checked_not_the_work_tree(
 
 @pytest.fixture
 def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """`git-lift` on PATH with flows.shipping.ship_pushed replaced by a recorder whose exit
-    code comes from FAKE_SHIP_CODE: the hook's contract with ship, without building images."""
+    """`git-lift` on PATH with flows.ship_many.ship_services (what the hook releases with)
+    replaced by a recorder of each service it is asked to release, whose exit code comes from
+    FAKE_SHIP_CODE: the hook's contract with ship, without building images."""
     record = tmp_path / "shipped"
     folder = tmp_path / "fake-bin"
     folder.mkdir()
@@ -233,13 +234,21 @@ def fake_ship(tmp_path: Path) -> tuple[dict[str, str], Path]:
     script.write_text(
         f"#!{sys.executable}\n"
         "import os, sys, types\n"
-        "ship = types.ModuleType('git_lift.flows.shipping')\n"
-        "def ship_pushed(ctx, env, sha):\n"
+        "ship = types.ModuleType('git_lift.flows.ship_many')\n"
+        "class Shipped:\n"
+        "    def __init__(self, released=(), skipped=(), failed=(), code=0):\n"
+        "        self.released, self.skipped = list(released), list(skipped)\n"
+        "        self.failed, self.code = list(failed), code\n"
+        "def ship_services(ctx, request, services):\n"
+        "    code = int(os.environ.get('FAKE_SHIP_CODE', '0'))\n"
         f"    with open({str(record)!r}, 'a') as f:\n"
-        "        f.write(f'{ctx.service().name} {env} {sha} {ctx.options.yes}\\n')\n"
-        "    return int(os.environ.get('FAKE_SHIP_CODE', '0'))\n"
-        "ship.ship_pushed = ship_pushed\n"
-        "sys.modules['git_lift.flows.shipping'] = ship\n"
+        "        for s in services:\n"
+        "            pushed = request.confirmed_by_push\n"
+        "            f.write(f'{s.name} {request.env} {request.ref} {pushed}\\n')\n"
+        "    names = [s.name for s in services]\n"
+        "    return Shipped(failed=names, code=code) if code else Shipped(released=names)\n"
+        "ship.Shipped, ship.ship_services = Shipped, ship_services\n"
+        "sys.modules['git_lift.flows.ship_many'] = ship\n"
         "from git_lift.__main__ import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )

@@ -67,3 +67,17 @@ def test_a_released_commit_passes_the_gate(gated: GitRepo, lift: Lift) -> None:
     assert lift("ship", "-e", "staging", "--image", image(3)).returncode == 0
     result = lift("ship", "-e", "production", "--image", image(3), "--yes")
     assert result.returncode == 0, result.stderr
+
+
+def test_promoting_what_runs_already_is_nothing_to_release(gated: GitRepo, lift: Lift) -> None:
+    assert lift("ship", "-e", "staging", "--image", image(5)).returncode == 0
+    promote = ("promote", "--from", "staging", "--to", "production", "--yes")
+    assert lift(*promote).returncode == 0
+    again = lift(*promote)
+    assert again.returncode == 0, again.stderr
+    assert "payments-api in production: nothing to release: it runs release 1" in again.stderr
+    assert "About to promote" not in again.stderr
+    assert not gated.git("tag", "-l", "lift/production/payments-api/2").stdout
+    forced = lift(*promote, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert gated.git("tag", "-l", "lift/production/payments-api/2").stdout.strip()

@@ -68,7 +68,9 @@ def test_a_pinned_ship_names_the_keys_whose_values_change(
     assert "~ config DATABASE_URL: a new value (v1 -> v2)" in again.stderr, again.stderr
     assert "postgres://" not in again.stderr
     unchanged = lift("ship", "-e", "staging", "--image", image(1))
-    assert "(same image, secrets and config: a fresh deployment)" in unchanged.stderr
+    assert unchanged.returncode == 0 and "nothing to release: it runs release 2" in unchanged.stderr
+    forced = lift("ship", "-e", "staging", "--image", image(1), "--force")
+    assert "(same image, secrets and config: a fresh deployment)" in forced.stderr
 
 
 def test_a_promotion_refused_for_missing_config_says_nothing_was_promoted(

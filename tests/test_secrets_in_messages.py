@@ -24,7 +24,7 @@ from git_lift.repo import redact_url
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.support.ecs import make_shippable
 from tests.support.helpers import GitRepo, Lift, editor_script
-from tests.support.image import needs_buildah, needs_registry
+from tests.support.image import needs_buildah, needs_registry, shipped_tag
 
 SENTINEL = "S3NT1NEL-7c1e93f0b2d84a5e"
 DIGEST = "sha256:" + "a" * 64
@@ -171,7 +171,9 @@ def test_ship_neither_prints_nor_labels_the_origin_token(
     assert "released payments-api" in result.stderr  # the service is still named after origin
     assert leaks(repo, result, ".git/config") == []  # .git/config: the user's own remote
     address = local_registry.address
-    digest = registry.manifest_digest(address, "payments-api", repo.head(), insecure=True)
+    digest = registry.manifest_digest(
+        address, "payments-api", shipped_tag(repo.path), insecure=True
+    )
     assert digest is not None
     config = registry.image_config(address, "payments-api", digest, insecure=True)
     assert config is not None

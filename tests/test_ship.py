@@ -15,7 +15,6 @@ import boto3
 
 from git_lift import proc, registry
 from git_lift.aws.store import Store
-from git_lift.flows.image import tagged_with_args
 from git_lift.sandbox.local_registry import RegistryHandle
 from tests.support.ecs import (
     deploy_behind_git_lifts_back,
@@ -23,7 +22,7 @@ from tests.support.ecs import (
     target,
 )
 from tests.support.helpers import GitRepo, Lift, run_in_terminal
-from tests.support.image import layer_files, needs_buildah, needs_registry
+from tests.support.image import layer_files, needs_buildah, needs_registry, shipped_tag
 
 pytestmark = [needs_buildah, needs_registry]
 
@@ -59,7 +58,13 @@ def test_ship_builds_pushes_deploys_by_digest_waits_and_records(
     assert "building" in result.stderr and "2/2 running" in result.stderr
     assert "released payments-api" in result.stderr and "release 1" in result.stderr
     assert "secret" not in result.stdout + result.stderr.replace("+ secret DATABASE_URL", "")
-    digest = registry.manifest_digest(local_registry.address, "payments-api", sha, insecure=True)
+    tag = shipped_tag(shipping.path)  # named after what it is built from, not the commit
+    digest = registry.manifest_digest(local_registry.address, "payments-api", tag, insecure=True)
+    config = registry.image_config(local_registry.address, "payments-api", digest, insecure=True)
+    assert config is not None
+    tree = shipping.git("rev-parse", "HEAD^{tree}").stdout.strip()
+    assert config["config"]["Labels"]["dev.git-lift.tree"] == tree
+    assert "org.opencontainers.image.revision" not in config["config"]["Labels"]
     container = running_task_definition("staging")["containerDefinitions"][0]
     assert container["image"] == f"{local_registry.address}/payments-api@{digest}"
     assert container["secrets"] == [
@@ -84,10 +89,34 @@ def test_ship_builds_pushes_deploys_by_digest_waits_and_records(
 
 def test_second_ship_of_a_commit_reuses_its_image(shipping: GitRepo, lift: Lift) -> None:
     assert lift("ship", "-e", "staging").returncode == 0
-    again = lift("ship", "-e", "staging")
+    again = lift("ship", "-e", "staging", "--force")  # forced: nothing changed (see below)
     assert again.returncode == 0, again.stderr
     assert "exists" in again.stderr and not built(again.stderr)
     assert "release 2" in again.stderr
+
+
+def test_a_commit_that_changes_nothing_built_is_nothing_to_release(
+    shipping: GitRepo, lift: Lift
+) -> None:
+    assert lift("ship", "-e", "staging").returncode == 0
+    running = running_task_definition("staging")["taskDefinitionArn"]
+    shipping.git("commit", "-q", "--allow-empty", "-m", "Another commit, the same tree")
+    again = lift("ship", "-e", "staging")
+    assert again.returncode == 0, again.stderr
+    assert "exists" in again.stderr and not built(again.stderr)  # the tree's image, reused
+    assert (
+        "payments-api in staging: nothing to release: it runs release 1" in again.stderr
+        and "--force releases it again" in again.stderr
+    )
+    assert "deploying" not in again.stderr and "released" not in again.stderr
+    assert running_task_definition("staging")["taskDefinitionArn"] == running
+    assert [r.number for r in store().releases(target())] == [1]
+    assert shipping.git("tag", "-l", "lift/*").stdout.split() == ["lift/staging/payments-api/1"]
+    shipping.write("app.txt", "v2\n")
+    shipping.commit("A change the image holds")
+    changed = lift("ship", "-e", "staging")
+    assert changed.returncode == 0, changed.stderr
+    assert built(changed.stderr) and "release 2" in changed.stderr
 
 
 def test_a_broken_release_is_rolled_back_exits_1_and_is_not_tagged(
@@ -158,7 +187,7 @@ def test_missing_config_stops_before_any_build(
     assert not built(result.stderr)
     assert (
         registry.manifest_digest(
-            local_registry.address, "payments-api", shipping.head(), insecure=True
+            local_registry.address, "payments-api", shipped_tag(shipping.path), insecure=True
         )
         is None
     )
@@ -251,11 +280,11 @@ def test_rollback_redeploys_an_earlier_release(shipping: GitRepo, lift: Lift) ->
 def test_image_built_elsewhere_is_deployed_by_digest(
     shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
 ) -> None:
-    assert lift("ship", "-e", "staging").returncode == 0  # pushes <sha>
-    uri = f"{local_registry.address}/payments-api:{shipping.head()}"
-    result = lift("ship", "-e", "staging", "--image", uri)
+    assert lift("ship", "-e", "staging").returncode == 0  # pushes tree-<hash>
+    uri = f"{local_registry.address}/payments-api:{shipped_tag(shipping.path)}"
+    result = lift("ship", "-e", "staging", "--image", uri, "--force")  # it runs already
     assert result.returncode == 0, result.stderr
-    assert not built(result.stderr)
+    assert not built(result.stderr) and "release 2" in result.stderr
     assert "@sha256:" in running_task_definition("staging")["containerDefinitions"][0]["image"]
 
 
@@ -315,7 +344,7 @@ def test_a_named_ref_ships_that_commit_whatever_the_work_tree_holds(
     shipping.write("notes.txt", "untracked\n")  # untracked: not part of the image either
     result = lift("ship", "-e", "staging", "--ref", "main", "--build-arg", "FLAVOUR=plain")
     assert result.returncode == 0, result.stderr
-    tag = tagged_with_args(sha, {"FLAVOUR": "plain"})  # build args are part of the image
+    tag = shipped_tag(shipping.path, sha, {"FLAVOUR": "plain"})  # args are part of the image
     digest = registry.manifest_digest(local_registry.address, "payments-api", tag, insecure=True)
     assert digest is not None
     files = layer_files(local_registry.address, "payments-api", digest)
@@ -441,7 +470,10 @@ def test_build_args_are_part_of_the_image(shipping: GitRepo, lift: Lift) -> None
         for line in (plain.stderr + other.stderr).splitlines()
         if line.startswith("pushing ")
     }
-    assert len(tags) == 2 and all(f"{shipping.head()}-args-" in tag for tag in tags)
+    assert tags == {
+        shipped_tag(shipping.path, build_args={"FLAVOUR": flavour})
+        for flavour in ("plain", "spicy")
+    }
 
 
 def test_a_missing_ecs_service_stops_the_ship_before_any_build(
@@ -457,7 +489,7 @@ def test_a_missing_ecs_service_stops_the_ship_before_any_build(
     assert not built(result.stderr)
     assert (
         registry.manifest_digest(
-            local_registry.address, "payments-api", shipping.head(), insecure=True
+            local_registry.address, "payments-api", shipped_tag(shipping.path), insecure=True
         )
         is None
     )

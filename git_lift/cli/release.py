@@ -70,6 +70,15 @@ def checked_image(
 )
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
 @click.option(
+    "--force", is_flag=True, help="Release even when nothing changed since the running release."
+)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every service of the repository that has something to release, in parallel.",
+)
+@click.option(
     "--record-only",
     is_flag=True,
     help="Only write the release record an earlier ship could not (it says when).",
@@ -87,6 +96,8 @@ def ship(
     no_wait: bool,
     skip_gate: str | None,
     allow_dirty: bool,
+    force: bool,
+    every: bool,
     record_only: bool,
     timeout: float,
     **values: Any,
@@ -98,9 +109,15 @@ def ship(
       git lift ship -e staging
       git lift ship --ref v1.4.0 --yes        # CI, after a tag push
       git lift ship -e staging --record-only  # after "could not be recorded"
+      git lift ship --all -e staging          # every service with something to release
     """
     from git_lift.commands import ship as command
 
+    if record_only and every:
+        raise UsageError(
+            "--record-only writes one service's record, not every service's",
+            hint="git lift ship -s NAME -e ENV --record-only",
+        )
     if record_only:
         from git_lift.flows.rollout import record_only as record
 
@@ -117,7 +134,10 @@ def ship(
         timeout=timeout,
         allow_dirty=allow_dirty,
         skip_gate=skip_gate,
+        force=force,
     )
+    if every:
+        return command.ship_all(context(click_ctx, values), request)
     return command.ship(context(click_ctx, values), request)
 
 
@@ -125,6 +145,9 @@ def ship(
 @click.option("--from", "source", required=True, help="The environment whose release ships.")
 @click.option("--to", "target", required=True, help="The environment it ships to.")
 @click.option("--release", "number", type=int, help="Release number (default: the newest).")
+@click.option(
+    "--force", is_flag=True, help="Release even when that image already runs there, unchanged."
+)
 @timeout_option
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
@@ -134,6 +157,7 @@ def promote(
     source: str,
     target: str,
     number: int | None,
+    force: bool,
     timeout: float,
     **values: Any,
 ) -> int:
@@ -146,7 +170,7 @@ def promote(
     """
     from git_lift.commands import promote as command
 
-    return command.promote(context(click_ctx, values), source, target, number, timeout)
+    return command.promote(context(click_ctx, values), source, target, number, timeout, force=force)
 
 
 @cli.command("diff")

@@ -254,31 +254,39 @@ def pre_push_entry(
 
 
 def release(ctx: Context, releases: Sequence[PushTarget]) -> int:
-    """Ship each pushed release ref: no prompt, the push itself is the confirmation."""
+    """Ship each pushed release ref: no prompt, the push itself is the confirmation. Over a
+    monorepo, only the services with something to release are released, in parallel."""
     if not releases:
         return OK
     ctx.settings.require_release_policy()
-    from git_lift.flows.shipping import ship_pushed  # builds and deploys: imports boto3
+    from git_lift.flows.ship_many import Shipped, ship_services  # deploys: imports boto3
+    from git_lift.flows.shipping import ShipRequest
 
+    services = sorted(ctx.settings.services.values(), key=lambda svc: svc.name)
     for ref, env, commit in releases:
-        for service in sorted(ctx.settings.services.values(), key=lambda svc: svc.name):
-            ui.info(
-                f"git lift: releasing {service.name} to {env.name}: "
-                f"commit {commit[:12]} ({ref.remote_ref})"
+        ui.info(
+            f"git lift: releasing {', '.join(s.name for s in services)} to {env.name}: "
+            f"commit {commit[:12]} ({ref.remote_ref})"
+        )
+        request = ShipRequest(env=env.name, ref=commit, confirmed_by_push=True)
+        try:
+            shipped = ship_services(ctx, request, services)
+        except LiftError as exc:
+            ui.error(exc.message, hint=exc.hint)
+            shipped = Shipped(failed=[s.name for s in services], code=exc.exit_code)
+        if shipped.code != OK:
+            ui.error(
+                f"the release of {', '.join(shipped.failed)} to {env.name} failed, so the push "
+                f"is stopped: {ref.short} does not reach the remote",
+                hint="fix it and push again (git push --no-verify pushes without releasing)",
             )
-            one = ctx.answered(service=service.name)  # the push is the confirmation
-            try:
-                code = ship_pushed(one, env.name, commit)
-            except LiftError as exc:
-                ui.error(exc.message, hint=exc.hint)
-                code = exc.exit_code
-            if code != OK:
-                ui.error(
-                    f"the release of {service.name} to {env.name} failed, so the push is "
-                    f"stopped: {ref.short} does not reach the remote",
-                    hint="fix it and push again (git push --no-verify pushes without releasing)",
-                )
-                return code
+            return shipped.code
+        if shipped.skipped:
+            ui.info(
+                f"git lift: {env.name}: released {', '.join(shipped.released) or 'nothing'}; "
+                f"skipped {', '.join(shipped.skipped)} (nothing to release: the image, task "
+                "definition and config they run are this commit's)"
+            )
     return OK
 
 

@@ -19,7 +19,13 @@ from git_lift.flows.ship_plan import execute, plan_ship, show
 
 
 def promote(
-    ctx: Context, source: str, to: str, number: int | None, timeout: float, wait: bool = True
+    ctx: Context,
+    source: str,
+    to: str,
+    number: int | None,
+    timeout: float,
+    wait: bool = True,
+    force: bool = False,
 ) -> int:
     """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
     ctx.settings.require_release_policy()
@@ -38,9 +44,12 @@ def promote(
         versions,
         wait=wait,
         timeout=timeout,
+        force=force,
         promoted_from=f"{origin_target.env}@{origin.number}",
     )
     show(plan)
+    if plan.unchanged:  # said by show: that image already runs there, as that release
+        return 0
     ui.info(
         f"About to promote {service.name} release {origin.number} of {origin_target.env} "
         f"({origin.commit[:12]}, {origin.image}) to {target.env}."

@@ -70,10 +70,10 @@ class SetupPlan:
 def require_shippable(ctx: Context, t: Target) -> None:
     """What `ship` would refuse at the end: a dirty work tree, and for an environment with
     `confirm` a commit that no remote branch has."""
-    from git_lift.flows.shipping import image_tag, require_pushed
+    from git_lift.flows.shipping import dirty_hash, require_pushed
 
     head = ctx.repo.head_sha()
-    image_tag(ctx, head, allow_dirty=False, confirm=t.environment.confirm)
+    dirty_hash(ctx, allow_dirty=False, confirm=t.environment.confirm)
     if t.environment.confirm:
         require_pushed(ctx, head, t.env)
 

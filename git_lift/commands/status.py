@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from git_lift import proc, ui
 from git_lift.aws.store import Release
@@ -14,6 +14,7 @@ from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.service_state import drop_lock, held_lock, running_container
+from git_lift.flows.ship_many import pending
 from git_lift.names import plural
 from git_lift.plan import plain_environment
 from git_lift.target import Target
@@ -45,6 +46,7 @@ class EnvStatus:
     set_up_by: str | None = None  # the command that creates it
     # The running container's plain variables (service config `environment`), in clear.
     environment: dict[str, str] = field(default_factory=dict)
+    head: str | None = None  # --all: whether HEAD has something to release, and what
 
 
 def digest(image: str | None) -> str:
@@ -127,6 +129,8 @@ def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
     targets = [ctx.target(env, service) for service in services for env in names]
     rows = in_parallel(targets, lambda target: env_status(ctx, target))
+    if every or len(services) > 1:
+        rows = with_head(ctx, targets, rows)
     if ctx.options.output == "json":
         ui.out(json.dumps([asdict(row) for row in rows], indent=2))
     else:
@@ -145,6 +149,17 @@ def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     return 0
 
 
+def with_head(ctx: Context, targets: list[Target], rows: list[EnvStatus]) -> list[EnvStatus]:
+    """Each readable row with whether HEAD has something to release there (the plan a ship
+    would make, whose narration is held back)."""
+    pairs = zip(targets, rows, strict=True)
+    readable = [(t, row) for t, row in pairs if row.set_up and not row.error]
+    with ui.quiet():
+        heads = in_parallel([t for t, _ in readable], lambda target: pending(ctx, target))
+    found = {id(row): head for (_, row), head in zip(readable, heads, strict=True)}
+    return [replace(row, head=found.get(id(row))) for row in rows]
+
+
 def render_status(row: EnvStatus) -> str:
     head = f"{row.env}: {row.service}"
     if row.error:
@@ -152,12 +167,14 @@ def render_status(row: EnvStatus) -> str:
     if not row.set_up:
         return f"{head}\n  not set up: {row.missing}\n  set it up: {row.set_up_by}"
     warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
+    pending = [f"  ship      {row.head}"] if row.head else []
     if row.release is None:
         return "\n".join(
             [
                 f"{head}\n  no release yet ({row.running}/{row.desired} running)",
                 *warning,
                 *plain_environment_line(row),
+                *pending,
             ]
         )
     built = (row.commit or "")[:12] + (f"-dirty-{row.dirty}" if row.dirty else "")
@@ -182,7 +199,7 @@ def render_status(row: EnvStatus) -> str:
     lines += plain_environment_line(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
-    return "\n".join(lines)
+    return "\n".join(lines + pending)
 
 
 def plain_environment_line(row: EnvStatus) -> list[str]:

@@ -63,6 +63,18 @@ class Context:
         options = dataclasses.replace(self.options, yes=True, service=chosen)
         return dataclasses.replace(self, options=options)
 
+    def on_service(self, service: str, *, answered: bool = False) -> Context:
+        """This context on `service` (as `-s service`), for one of several services released
+        at once, each in a thread; `answered`: as with --yes (a push is its own confirmation).
+        It opens the repository anew (one per thread) and shares this context's AWS factory,
+        whose clients are thread-safe and built once."""
+        yes = self.options.yes or answered
+        options = dataclasses.replace(self.options, service=service, yes=yes)
+        one = dataclasses.replace(self, options=options, repo=self.repo.reopened())
+        if "aws" in vars(self):
+            one.aws = self.aws
+        return one
+
     def reloaded(self, *, service: str) -> Context:
         """This context on `service`, with the settings read again (`init` just added it)."""
         options = dataclasses.replace(self.options, service=service)

@@ -1,4 +1,11 @@
-"""The image for a commit: reuse `<service>:<sha>` when the registry has it, else build and push.
+"""The image for a commit: reuse `<service>:<tag>` when the registry has it, else build and push.
+
+The tag names what the build reads (source_tag): `tree-<hash>` of the git tree of the
+service's build context, its Dockerfile, the build args and the target platform. A commit that
+touches none of them (another service's folder in a monorepo, a README) has the same tag, so
+its image is the registry's, reused: not built, not pushed. Images named after their commit
+(`<service>:<sha>`, before tree tags) stay what their releases ran, pinned by digest, for
+rollback and promote; an --allow-dirty build is still `<sha>-dirty-<hash of the diff>`.
 
 Where images go: the environment's `registry` (any OCI registry; `lift.registry` for all of
 them, and the sandbox sets GIT_LIFT_REGISTRY to its local one), else the environment's own
@@ -10,6 +17,8 @@ by digest into this one (image_copy.py), never rebuilt.
 from __future__ import annotations
 
 import hashlib
+import json
+import posixpath
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -78,16 +87,53 @@ def destination(ctx: Context, target: Target, *, create: bool) -> tuple[str, Reg
     return uri, registry.auth_from_ecr_token(ecr.authorization_token())
 
 
-def find_image(
+TREE_TAG = "tree-"
+KEY_VERSION = 1  # what source_tag hashes, and how; a change of either makes a new version
+
+
+def source_tag(
+    ctx: Context, target: Target, sha: str, build_args: dict[str, str], platform: str
+) -> str:
+    """`tree-<hash>`: the tag of the image built from `sha`, a hash of all the build reads.
+    The context's tree id covers every file in it (a .dockerignore too); the Dockerfile's blob
+    counts apart, as it may live outside the context; `platform` is the `os/arch` built for."""
+    service = target.service
+    what = {
+        "key": KEY_VERSION,
+        "context": ctx.repo.tree_id_at(sha, posixpath.normpath(service.context)),
+        "dockerfile": ctx.repo.blob_id_at(sha, posixpath.normpath(service.dockerfile)),
+        "args": sorted(build_args.items()),
+        "platform": platform,
+    }
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    return f"{TREE_TAG}{digest[:32]}"
+
+
+def build_platform(architecture: str) -> str:
+    """The platform an image is built for (its tag names it): the service's cpu_architecture
+    as --platform names it."""
+    return containercfg.PLATFORMS[architecture]
+
+
+def image_tag(
     ctx: Context,
     target: Target,
-    tag: str,
+    sha: str,
+    dirty: str | None,
     build_args: dict[str, str],
-    architecture: str = "X86_64",
-) -> ImageSource:
+    architecture: str,
+) -> str:
+    """The tag of the image built from `sha` for `architecture`: named by what the build reads
+    (source_tag); with uncommitted changes (`dirty`, their hash), by the commit, that hash,
+    the build args and the architecture."""
+    if dirty:
+        return tagged_for(tagged_with_args(f"{sha}-dirty-{dirty}", build_args), architecture)
+    return source_tag(ctx, target, sha, build_args, build_platform(architecture))
+
+
+def find_image(ctx: Context, target: Target, tag: str, platform: str) -> ImageSource:
     """The registry's `<service>:<tag>` when it has it (reused), else the image to build for
-    `architecture`. Only reads: a plan is shown, and maybe refused, before anything is written."""
-    tag = tagged_for(tagged_with_args(tag, build_args), architecture)
+    `platform`. Only reads: a plan is shown, and maybe refused, before anything is written."""
     repository_uri, auth = destination(ctx, target, create=False)
     existing = _digest_of(repository_uri, tag, auth)
     if existing:
@@ -98,7 +144,6 @@ def find_image(
         built, built_auth = elsewhere
         ui.info(f"image {built.pinned} was built for another environment: copying, not building")
         return ImageSource("copy", repository_uri, tag, built.digest, auth, built, built_auth)
-    platform = containercfg.PLATFORMS[architecture]
     return ImageSource("build", repository_uri, tag, None, auth, platform=platform)
 
 
@@ -197,14 +242,11 @@ def build_image(
     if not repository_uri:
         repository_uri, auth = destination(ctx, target, create=True)
     uri = f"{repository_uri}:{source.tag}"
-    labels = {"org.opencontainers.image.revision": sha}
+    labels = image_labels(ctx, target, source.tag, sha)
     if source.platform:
         # buildah (1.28) reuses its layer cache across --platform for a FROM scratch image, and
         # an amd64 build then comes out arm64: a label per platform keeps the two apart.
         labels["git-lift.platform"] = source.platform
-    remote = ctx.repo.remote_url()
-    if remote:
-        labels["org.opencontainers.image.source"] = remote
     with files() as root:
         # Both resolved inside the exported commit: a committed symlink cannot widen the build.
         dockerfile = ctx.repo.contained(service.dockerfile, root)
@@ -233,6 +275,23 @@ def tagged_for(tag: str, architecture: str) -> str:
     return tag if architecture == "X86_64" else f"{tag}-{architecture.lower()}"
 
 
+def image_labels(ctx: Context, target: Target, tag: str, sha: str) -> dict[str, str]:
+    """OCI labels: where it came from, and what it was built from. An image named after its
+    tree was built from that tree, whichever commit built it first, so it names the tree
+    (the release records the commit); a dirty build names its commit, as its tag does."""
+    labels = {}
+    if tag.startswith(TREE_TAG):
+        context = posixpath.normpath(target.service.context)
+        labels["dev.git-lift.tree"] = ctx.repo.tree_id_at(sha, context) or ""
+        labels["dev.git-lift.context"] = context
+    else:
+        labels["org.opencontainers.image.revision"] = sha
+    remote = ctx.repo.remote_url()
+    if remote:
+        labels["org.opencontainers.image.source"] = remote
+    return labels
+
+
 def given_reference(uri: str) -> registry.ImageRef:
     """`--image`: `REPO[:TAG]@sha256:<digest>` or `REPO:TAG`, checked before any request
     (the CLI calls this as it parses the flag)."""
@@ -247,7 +306,8 @@ def given_reference(uri: str) -> registry.ImageRef:
 
 def tagged_with_args(tag: str, build_args: dict[str, str]) -> str:
     """Build args are part of what an image is: `<tag>-args-<hash of the sorted K=V>`, so a
-    ship with other args builds anew instead of reusing the image built without them."""
+    dirty build with other args builds anew instead of reusing the one built without them
+    (a tree tag hashes them in)."""
     if not build_args:
         return tag
     text = "\n".join(f"{key}={value}" for key, value in sorted(build_args.items()))

@@ -13,12 +13,13 @@ from git_lift import ui
 from git_lift.errors import Interrupted, LiftError, NotSetUp, UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
-from git_lift.flows.image import find_image, make_image
+from git_lift.flows.image import build_platform, find_image, image_tag, make_image
 from git_lift.flows.interrupts import shielded
 from git_lift.flows.release_history import release_of
 from git_lift.flows.release_steps import next_revision
 from git_lift.flows.shipping import commit_files
 from git_lift.flows.task_watch import container_of, start, watched
+from git_lift.plan import architecture_of
 from git_lift.target import Target
 
 
@@ -85,12 +86,14 @@ def with_commit_image(ctx: Context, target: Target, running: str, ref: str) -> s
     copied or built as ship would), registered and not deployed: the config is the running
     release's."""
     sha = ctx.repo.resolve(ref)
-    source = find_image(ctx, target, sha, {})
-    image = source.image or make_image(
-        ctx, target, source, sha, {}, lambda: commit_files(ctx, sha, sha)
-    )
     ecs = ctx.aws.ecs(target)
     current = ecs.task_definition(running)
+    architecture = architecture_of(current)
+    tag = image_tag(ctx, target, sha, None, {}, architecture)
+    source = find_image(ctx, target, tag, build_platform(architecture))
+    image = source.image or make_image(
+        ctx, target, source, sha, {}, lambda: commit_files(ctx, sha, None)
+    )
     container = container_of(current, target)
     secrets = next(
         list(c.get("secrets") or [])

@@ -70,13 +70,20 @@ class ReleasePlan:
     changes: list[tuple[str, str]] = field(default_factory=list)  # the diff shown
     wait: bool = True
     timeout: float = 15 * 60.0
+    # Why this release would change nothing (the running release's image digest, task
+    # definition and config, all the same): then it is not run, unless forced.
+    unchanged: str | None = None
 
     def phase(self, phase: Phase) -> list[Step]:
         return [step for step in self.steps if step.phase == phase]
 
 
 def render(plan: ReleasePlan) -> None:
-    """The plan as a user reads it before confirming: what runs, and what the release changes."""
+    """The plan as a user reads it before confirming: what runs, and what the release changes
+    (or that it changes nothing)."""
+    if plan.unchanged:
+        ui.info(f"{plan.target}: nothing to release: {plan.unchanged}")
+        return
     ui.info(f"{plan.target}: {short(plan.state.task_definition)} ->")
     ui.diff_lines(plan.changes)
     for line in filter(None, (step.shown() for step in plan.steps)):

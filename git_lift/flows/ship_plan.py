@@ -35,7 +35,7 @@ from git_lift.flows.release_steps import (
     parameter_secrets,
 )
 from git_lift.flows.rollout import report
-from git_lift.plan import secrets_for, task_definition_changes
+from git_lift.plan import registration, secrets_for, task_definition_changes
 from git_lift.target import Target, arn
 
 DEFAULT_TIMEOUT = 15 * 60
@@ -66,16 +66,20 @@ def plan_ship(
     build_args: dict[str, str] | None = None,
     files: Files | None = None,
     running: tuple[ServiceState, dict[str, Any]] | None = None,
+    force: bool = False,
     **record: Any,
 ) -> ReleasePlan:
     """Read what runs (no cluster or service: said before anything is built), unless the
     caller read it (`running`, from what_runs), and diff the revision this release registers
-    against it. `record`: the record's dirty, gate_skipped and promoted_from."""
+    against it; a release that would change nothing is planned as such (`unchanged`), unless
+    `force`. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
     new = next_revision(current, target, source.shown, planned_secrets(target, state, [*versions]))
-    changes = task_definition_changes(current, new) + config_changes(
-        running_release(ctx, target, state), versions
-    ) or [("change", "(same image, secrets and config: a fresh deployment)")]
+    released = running_release(ctx, target, state)
+    changes = task_definition_changes(current, new) + config_changes(released, versions) or [
+        ("change", "(same image, secrets and config: a fresh deployment)")
+    ]
+    unchanged = None if force else nothing_changed(target, current, new, released, versions)
     planned = Release(
         number=0,
         env=target.env,
@@ -90,7 +94,41 @@ def plan_ship(
     )
     image = MakeImage(source, build_args or {}, files)
     steps = ship_steps(target, image, wait, release_command(ctx, target))
-    return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
+    return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
+
+
+def nothing_changed(
+    target: Target,
+    current: dict[str, Any],
+    new: dict[str, Any],
+    running: Release | None,
+    versions: dict[str, int],
+) -> str | None:
+    """Why this release would change nothing, or None: the service runs a recorded release
+    whose image digest, rendered task definition and config versions (pinned or not, as
+    this environment pins) are this release's. A new image to build or copy, a key added or
+    changed, or what runs not being a release: something to release."""
+    if running is None or running.config_versions != versions:
+        return None
+    pins = target.environment.pins_config
+    if bool(running.pinned) != pins or rendered(new, pins) != rendered(current, pins):
+        return None
+    return (
+        f"it runs release {running.number} ({running.commit[:12]}) with this image, task "
+        "definition and config; --force releases it again"
+    )
+
+
+def rendered(definition: dict[str, Any], pinned: bool) -> dict[str, Any]:
+    """A task definition as registered; with pinned config, its secrets by name (each release
+    snapshots the same values anew, so their ARNs differ when nothing else does)."""
+    found = registration(definition)
+    if pinned:
+        found["containerDefinitions"] = [
+            {**c, "secrets": sorted(s["name"] for s in c.get("secrets") or [])}
+            for c in found.get("containerDefinitions", [])
+        ]
+    return found
 
 
 def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any]]:
@@ -143,7 +181,10 @@ def show(plan: ReleasePlan) -> None:
 
 
 def execute(ctx: Context, plan: ReleasePlan) -> int:
-    """Build the image if the plan says so, then deploy it under the lock and record it."""
+    """Build the image if the plan says so, then deploy it under the lock and record it; a
+    plan with nothing to release does nothing (no build, no lock, no release number)."""
+    if plan.unchanged:
+        return 0
     done = run_plan(ctx, plan)
     report(ctx, done)
     said(plan, done)

@@ -20,7 +20,14 @@ from git_lift.errors import UsageError, ValidationError
 from git_lift.flows import config_check, gate
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
-from git_lift.flows.image import ImageSource, find_image, given_image, promoted
+from git_lift.flows.image import (
+    ImageSource,
+    build_platform,
+    find_image,
+    given_image,
+    image_tag,
+    promoted,
+)
 from git_lift.flows.release_plan import ReleasePlan
 from git_lift.flows.ship_plan import DEFAULT_TIMEOUT, execute, plan_ship, show, what_runs
 from git_lift.plan import architecture_of
@@ -38,6 +45,7 @@ class ShipRequest:
     allow_dirty: bool = False
     confirmed_by_push: bool = False  # a pushed ref that releases: the push is the confirmation
     skip_gate: str | None = None  # the reason to release without the required environment
+    force: bool = False  # release even when nothing changed since the running release
 
 
 def resolve_environment(
@@ -58,10 +66,12 @@ def resolve_environment(
     return mapped[0]
 
 
-def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
+def dirty_hash(ctx: Context, allow_dirty: bool, confirm: bool) -> str | None:
+    """None for a clean work tree; else, with --allow-dirty, the hash of its diff to HEAD, which
+    names the dirty build (`<sha>-dirty-<hash>`)."""
     dirty = ctx.repo.dirty_files()
     if not dirty:
-        return sha
+        return None
     listed = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
     if not allow_dirty:
         raise ValidationError(
@@ -73,8 +83,7 @@ def image_tag(ctx: Context, sha: str, allow_dirty: bool, confirm: bool) -> str:
             "a dirty build is never shipped to an environment with confirm",
             hint="commit your changes and ship the commit",
         )
-    digest = hashlib.sha256(ctx.repo.diff_to_head().encode()).hexdigest()[:12]
-    return f"{sha}-dirty-{digest}"
+    return hashlib.sha256(ctx.repo.diff_to_head().encode()).hexdigest()[:12]
 
 
 def parse_build_args(items: tuple[str, ...]) -> dict[str, str]:
@@ -102,10 +111,10 @@ def require_pushed(ctx: Context, sha: str, env: str) -> None:
 
 
 @contextmanager
-def commit_files(ctx: Context, sha: str, tag: str) -> Iterator[Path]:
+def commit_files(ctx: Context, sha: str, dirty: str | None) -> Iterator[Path]:
     """The commit's files (not the work tree's), so what ships is exactly what was committed;
     the work tree itself for an --allow-dirty build."""
-    if "-dirty-" in tag:
+    if dirty:
         yield ctx.repo.workdir
         return
     with tempfile.TemporaryDirectory(prefix="git-lift-build-") as folder:
@@ -123,7 +132,7 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
     # Images are built from the commit, so uncommitted changes only matter when you ship the
     # commit you are on: refusing them then keeps you from believing they were shipped.
     ships_head = request.ref is None and not request.image
-    tag = image_tag(ctx, sha, request.allow_dirty, environment.confirm) if ships_head else sha
+    dirty = dirty_hash(ctx, request.allow_dirty, environment.confirm) if ships_head else None
     if environment.confirm and not request.confirmed_by_push:
         require_pushed(ctx, sha, target.env)
     build_args = parse_build_args(request.build_args)
@@ -144,7 +153,9 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
         source = promoted(ctx, target, given_image(origin.image))
     else:  # built for the architecture the running task definition asks for
         running = what_runs(ctx, target)
-        source = find_image(ctx, target, tag, build_args, architecture_of(running[1]))
+        architecture = architecture_of(running[1])
+        tag = image_tag(ctx, target, sha, dirty, build_args, architecture)
+        source = find_image(ctx, target, tag, build_platform(architecture))
     return plan_ship(
         ctx,
         target,
@@ -154,9 +165,10 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
         wait=request.wait,
         timeout=request.timeout,
         build_args=build_args,
-        files=lambda: commit_files(ctx, sha, tag),
+        files=lambda: commit_files(ctx, sha, dirty),
         running=running,
-        dirty=tag.partition("-dirty-")[2] or None,
+        force=request.force,
+        dirty=dirty,
         gate_skipped=gate_skipped,
         promoted_from=f"{origin.env}@{origin.number}" if origin else None,
     )
@@ -170,6 +182,8 @@ def image_given(uri: str) -> ImageSource:
 def ship(ctx: Context, request: ShipRequest) -> int:
     plan = resolve(ctx, request)
     show(plan)
+    if plan.unchanged:  # said by show: no build, no deployment, no release number
+        return 0
     target = plan.target
     if target.environment.confirm and not request.confirmed_by_push:
         ui.info(f"About to ship {target.name} {plan.record.commit[:12]} to {target.env}.")
@@ -181,9 +195,3 @@ def ship(ctx: Context, request: ShipRequest) -> int:
             refused="nothing was deployed",
         )
     return execute(ctx, plan)
-
-
-def ship_pushed(ctx: Context, env: str, sha: str) -> int:
-    """Release a pushed commit (the pre-push hook): no prompt, the push that releases it is
-    the confirmation."""
-    return ship(ctx, ShipRequest(env=env, ref=sha, confirmed_by_push=True))

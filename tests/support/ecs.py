@@ -133,6 +133,9 @@ def make_shippable(
     monkeypatch.setenv("GIT_LIFT_POLL_INTERVAL", "0.02")
     repo.write("Dockerfile", "FROM scratch\nCOPY app.txt /app.txt\n")
     repo.write("env.sample", "DATABASE_URL=postgres://localhost/dev\n")
+    # Images are named after their build context's tree, and the session's registry keeps
+    # every test's: a file of this test's own makes its images its own.
+    repo.write(".test-id", f"{repo.path.parent.name}\n")
     repo.commit("Add Dockerfile")
     ssm: Any = boto3.client("ssm", region_name="eu-west-1")
     for env in ("staging", "production"):

@@ -17,8 +17,12 @@ from pathlib import Path
 import pytest
 
 from git_lift import proc
-from git_lift.build import BuildahBuilder
+from git_lift.build import BuildahBuilder, host_platform
+from git_lift.flows.context import Context, load_settings
+from git_lift.flows.image import source_tag
+from git_lift.options import Options
 from git_lift.registry import blob, manifest
+from git_lift.repo import Repo
 from git_lift.sandbox.local_registry import find_registry_binary
 
 HAVE_BUILDAH = proc.which("buildah") is not None
@@ -112,3 +116,20 @@ def layer_files(registry: str, repository: str, digest: str) -> dict[str, bytes]
                 if extracted is not None:
                     files[member.name.lstrip("./")] = extracted.read()
     return files
+
+
+def shipped_tag(
+    path: Path,
+    sha: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    service: str | None = None,
+) -> str:
+    """The tag `git lift ship` gives the image of commit `sha` (HEAD) of the repository at
+    `path`: its tree tag, built for this machine's platform."""
+    repo = Repo.discover(str(path))
+    ctx = Context(repo=repo, settings=load_settings(repo, Options()), options=Options(), cwd=path)
+    chosen = ctx.settings.services[service] if service else ctx.service()
+    commit = sha or repo.head_sha()
+    return source_tag(
+        ctx, ctx.target("staging", chosen), commit, dict(build_args or {}), host_platform()
+    )

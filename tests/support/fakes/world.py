@@ -42,6 +42,9 @@ class FakeRepo(Repo):
     def committer_name(self) -> str | None:
         return "Test Dev"
 
+    def reopened(self) -> FakeRepo:
+        return self  # its tags and notes are in this object's memory
+
     def create_tag(self, name: str, commit_sha: str, message: str) -> None:
         self.tags[name] = message
 
@@ -98,10 +101,17 @@ def behaves(new: str, old: str = "start") -> Callable[[str], str]:
     return lambda arn: old if arn == OLD else new
 
 
-def ship(w: World, *, timeout: float = TIMEOUT) -> int:
-    uri, _, digest = NEW_IMAGE.partition("@")
+def ship(
+    w: World,
+    *,
+    timeout: float = TIMEOUT,
+    image: str = NEW_IMAGE,
+    versions: dict[str, int] | None = None,
+    force: bool = False,
+) -> int:
+    uri, _, digest = image.partition("@")
     source = ImageSource("given", uri, "", digest)
-    plan = plan_ship(w.ctx, w.target, SHA, source, {}, timeout=timeout)
+    plan = plan_ship(w.ctx, w.target, SHA, source, versions or {}, timeout=timeout, force=force)
     show(plan)
     return execute(w.ctx, plan)
 
