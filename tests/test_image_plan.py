@@ -24,7 +24,7 @@ def test_planning_a_build_creates_no_ecr_repository(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     w = world(tmp_path, tasks=lambda arn: "start")
     with mock_aws():
-        source = find_image(w.ctx, w.target, "c0ffee")
+        source = find_image(w.ctx, w.target, "c0ffee", "linux/amd64")
         assert (source.kind, source.shown) == ("build", "a new ECR repository:c0ffee (built next)")
         ecr = boto3.client("ecr", region_name="eu-west-1")
         assert ecr.describe_repositories()["repositories"] == []
