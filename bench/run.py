@@ -221,6 +221,7 @@ def write_results(rows: list[Row], load_before: str, load_after: str) -> None:
 
 
 def main() -> int:
+    from bench.big_image import rows as big_image_rows
     from bench.hooks import rows as hook_rows
     from bench.scale import rows as scale_rows
     from git_lift.sandbox.local_registry import start_registry
@@ -244,6 +245,7 @@ def main() -> int:
             before = load()
             rows = help_rows() + config_rows(server, repo) + hook_rows(server)
             rows += ship_rows(server, repo, registry.address) + scale_rows(server)
+            rows += big_image_rows(registry.address)
             print_table(rows)
             write_results(rows, before, load())
     finally:
