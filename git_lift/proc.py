@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -238,18 +235,49 @@ def start_background(
             log.close()  # the child holds its own descriptor
 
 
+def start_pipe(args: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> Process:
+    """Start a program that answers requests on its stdin (git cat-file --batch), in its own
+    session: the terminal's Ctrl-C is ours to handle, and it ends when its stdin closes."""
+    with _starting(args):
+        return subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=_env(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def close_pipe(process: Process) -> None:
+    """End a start_pipe program: close its stdin, then wait for it (it exits at once)."""
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with suppress(OSError):
+                stream.close()
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
 # Who holds a lock or lease: `user@host pid N (nonce)`. The host and pid tell a later run on
 # the same machine whether the holder still lives; the nonce tells two holders apart.
 HOLDER = re.compile(r"^(?P<user>.*)@(?P<host>\S+) pid (?P<pid>\d+) ")
 
 
 def holder_name() -> str:
+    import getpass  # these three cost a hook's start-up, which takes no lock
+    import socket
+    import uuid
+
     user = re.sub(r"\s", "-", getpass.getuser() or "someone")
     return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
 
 
 def holder_pid(holder: str) -> int | None:
     """The holder's process id when it runs on this machine, else None."""
+    import socket
+
     found = HOLDER.match(holder)
     return int(found["pid"]) if found and found["host"] == socket.gethostname() else None
 

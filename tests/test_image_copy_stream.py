@@ -49,8 +49,7 @@ def test_a_200_mb_layer_is_copied_with_peak_rss_under_100_mb(
     peak = copy_peak_rss(local_registry.address, digest, second_registry.address)
     assert peak < PEAK_LIMIT, f"peak RSS {peak / MB:.0f} MB copying a {LAYER // MB} MB layer"
     assert (
-        registry.manifest_digest(second_registry.address, "prod-big", "v1", insecure=True)
-        == digest
+        registry.manifest_digest(second_registry.address, "prod-big", "v1", insecure=True) == digest
     )
     layer = registry.manifest(second_registry.address, "prod-big", digest, insecure=True)
     assert layer is not None

@@ -1,0 +1,354 @@
+"""What Repo (repo.py) reads through the git program rather than pygit2: HEAD, config,
+the branches, files at a commit or staged, merge bases. A hook reads only these, so it never
+loads pygit2 (repo_base.py says why). Objects are read through one `git cat-file --batch`
+for the whole command; config and branches are listed once per command in a hook (git holds
+its lock meanwhile: nothing moves), on every call elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from git_lift import envfile, proc
+from git_lift.errors import UsageError, ValidationError
+from git_lift.repo_base import Found, RepoBase, pygit2, redact_url
+
+ZERO_SHA = "0" * 40
+SYMLINK = "120000"
+FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    name: str
+    value: str
+
+
+def parse_config_list(output: str) -> list[ConfigEntry]:
+    """`git config --list -z` output: `name\\nvalue` records separated by NUL."""
+    entries = []
+    for record in output.split("\0"):
+        if record:
+            name, _, value = record.partition("\n")
+            entries.append(ConfigEntry(name, value))
+    return entries
+
+
+def read_config_file(path: Path) -> list[ConfigEntry]:
+    """Entries of a git-config-syntax file such as .gitlift; malformed -> error with its line
+    (as libgit2 words it: git's own words name no column)."""
+    listed = proc.run(
+        ["git", "config", "--file", str(path), "--list", "-z"],
+        env=proc.clean_env(drop_git=True),
+        check=False,
+    )
+    if listed.returncode == 0:
+        return parse_config_list(listed.stdout)
+    try:
+        config = pygit2.Config(str(path))
+        return [ConfigEntry(entry.name, entry.value or "") for entry in config]
+    except (pygit2.GitError, ValueError) as exc:
+        text = str(exc)
+        line = re.search(r":(\d+)(, column \d+)?\)\s*$", text)
+        what = re.sub(r"^failed to parse config file: ", "", text.split(" (in ")[0]).strip()
+        where = f" at line {line.group(1)}" if line else ""
+        raise UsageError(
+            f"{path.name} is malformed{where}: {what}",
+            hint=f"fix it, then check it with: git config -f {path.name} --list",
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Ref:
+    commit: str  # what the ref points at, peeled through tags
+    symbolic: str | None  # the ref it names, for a symbolic ref (origin/HEAD)
+
+
+class Objects:
+    """A `git cat-file --batch` process: objects by name, read back as (id, type, bytes).
+    Out of the terminal's process group, so that a Ctrl-C leaves it to finish a release's
+    record; it ends when this side closes its input."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self._cwd, self._env = cwd, env
+        self._process: proc.Process | None = None
+
+    def read(self, name: str) -> tuple[str, str, bytes] | None:
+        if "\n" in name:
+            return None
+        for attempt in (1, 2):
+            try:
+                return self._ask(name)
+            except (OSError, ValueError):  # the process went away: start another once
+                self.close()
+                if attempt == 2:
+                    raise
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _ask(self, name: str) -> tuple[str, str, bytes] | None:
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(name.encode() + b"\n")
+        process.stdin.flush()
+        header = process.stdout.readline()
+        if not header:
+            raise ValueError("git cat-file ended")
+        parts = header.split()
+        if len(parts) != 3:  # `<name> missing`, `<name> ambiguous`
+            return None
+        data = process.stdout.read(int(parts[2]))
+        process.stdout.read(1)  # the newline after the contents
+        return parts[0].decode(), parts[1].decode(), data
+
+    def _start(self) -> proc.Process:
+        if self._process is None:
+            self._process = proc.start_pipe(
+                ["git", "cat-file", "--batch"], cwd=str(self._cwd), env=self._env
+            )
+            weakref.finalize(self, proc.close_pipe, self._process)
+        return self._process
+
+    def close(self) -> None:
+        if self._process is not None:
+            proc.close_pipe(self._process)
+            self._process = None
+
+
+def tree_entry(tree: bytes, name: str, id_length: int) -> tuple[str, str] | None:
+    """(mode, id) of `name` in a tree object's bytes (`<mode> <name>\\0<raw id>` each)."""
+    wanted, at = name.encode(), 0
+    while at < len(tree):
+        space = tree.index(b" ", at)
+        nul = tree.index(b"\0", space)
+        end = nul + 1 + id_length
+        if tree[space + 1 : nul] == wanted:
+            return tree[at:space].decode(), tree[nul + 1 : end].hex()
+        at = end
+    return None
+
+
+class GitReads(RepoBase):
+    """Repo's reads through the git program."""
+
+    def __init__(
+        self,
+        repository: pygit2.Repository | None = None,
+        *,
+        found: Found | None = None,
+        snapshot: bool = False,
+    ) -> None:
+        super().__init__(repository, found=found)
+        self._snapshot = snapshot  # a hook: config and branches are read once
+        self._kept: dict[str, object] = {}
+        self._objects = Objects(self._cwd, proc.clean_env(drop_git=True))
+
+    @property
+    def _cwd(self) -> Path:
+        return self._found.workdir or self._found.git_dir
+
+    def _read(self, *args: str, check: bool = True) -> proc.Result:
+        return proc.run(
+            ["git", *args], cwd=str(self._cwd), env=proc.clean_env(drop_git=True), check=check
+        )
+
+    def _once(self, name: str, compute: Callable[[], T]) -> T:
+        if not self._snapshot:
+            return compute()
+        if name not in self._kept:
+            self._kept[name] = compute()
+        return self._kept[name]  # type: ignore[return-value]
+
+    # config
+
+    def _config(self) -> list[ConfigEntry]:
+        return self._once(
+            "config", lambda: parse_config_list(self._read("config", "--list", "-z").stdout)
+        )
+
+    def config_value(self, name: str) -> str | None:
+        """The value git uses for `section.key` (the last one set), None when unset."""
+        wanted = name.lower()
+        found = [e.value for e in self._config() if e.name.lower() == wanted]
+        return found[-1] if found else None
+
+    def config_entries(self, prefix: str) -> list[ConfigEntry]:
+        """Entries of the repository's git config (all levels) under a prefix such as `lift.`."""
+        return [entry for entry in self._config() if entry.name.startswith(prefix)]
+
+    def remote_url(self, name: str = "origin") -> str | None:
+        """The remote's URL (after url.<base>.insteadOf, as git and libgit2 read it) without
+        the credentials it may hold (see redact_url): git lift prints it, labels images with
+        it and names services after it, and needs the credentials for none."""
+        url = self.config_value(f"remote.{name}.url")
+        if url is None:
+            return None
+        bases = [
+            (entry.value, entry.name[len("url.") : -len(".insteadof")])
+            for entry in self._config()
+            if entry.name.startswith("url.") and entry.name.lower().endswith(".insteadof")
+        ]
+        matching = [(prefix, base) for prefix, base in bases if url.startswith(prefix)]
+        if matching:
+            prefix, base = max(matching, key=lambda pair: len(pair[0]))
+            url = base + url[len(prefix) :]
+        return redact_url(url)
+
+    # HEAD and branches
+
+    def _refs(self) -> dict[str, Ref]:
+        """The local branches and origin's, by full name."""
+
+        def listed() -> dict[str, Ref]:
+            found = self._read(
+                "for-each-ref",
+                "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(symref)",
+                "refs/heads/",
+                "refs/remotes/origin/",
+            )
+            refs = {}
+            for line in found.stdout.splitlines():
+                name, direct, peeled, symbolic = line.split("\0")
+                refs[name] = Ref(peeled or direct, symbolic or None)
+            return refs
+
+        return self._once("refs", listed)
+
+    def _head(self) -> tuple[str | None, str | None]:
+        """(the branch HEAD is on, None when detached; its commit, None before the first)."""
+
+        def read() -> tuple[str | None, str | None]:
+            named = self._read("symbolic-ref", "-q", "HEAD", check=False)
+            branch = named.stdout.strip() if named.returncode == 0 else None
+            if branch is not None and branch.startswith("refs/heads/"):
+                ref = self._refs().get(branch)
+                return branch, ref.commit if ref else None
+            at = self._read("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+            return branch, at.stdout.strip() or None
+
+        return self._once("head", read)
+
+    def head_sha(self) -> str:
+        commit = self._head()[1]
+        if commit is None:
+            raise ValidationError(
+                "this repository has no commits yet",
+                hint="commit your service first: git add -A && git commit -m 'Initial commit'",
+            )
+        return commit
+
+    def head_ref(self) -> str | None:
+        branch, commit = self._head()
+        return branch if commit is not None else None
+
+    def branch(self) -> str | None:
+        """The current branch's short name, or None on a detached HEAD."""
+        ref = self.head_ref()
+        return ref.removeprefix("refs/heads/") if ref else None
+
+    def head_target(self) -> str | None:
+        """The branch HEAD names, even before its first commit; None when detached."""
+        return self._head()[0]
+
+    def has_commits(self) -> bool:
+        return self._head()[1] is not None
+
+    def resolve(self, revision: str) -> str:
+        """A commit's full sha from any revision (branch, tag, sha prefix)."""
+        commit = None
+        if FULL_SHA.fullmatch(revision):
+            found = self._objects.read(f"{revision}^{{commit}}")
+            commit = found[0] if found and found[1] == "commit" else None
+        elif not revision.startswith("-"):  # no revision does: it would be read as an option
+            named = self._read("rev-parse", "-q", "--verify", f"{revision}^{{commit}}", check=False)
+            commit = named.stdout.strip() if named.returncode == 0 else None
+        if not commit:
+            raise UsageError(
+                f"unknown revision {revision!r}", hint="name a branch, tag or commit that exists"
+            )
+        return commit
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits; None when either is unknown here or they
+        share no history."""
+        if one.startswith("-") or other.startswith("-"):
+            return None
+        found = self._read("merge-base", one, other, check=False)
+        return (found.stdout.strip() or None) if found.returncode == 0 else None
+
+    # files
+
+    def _entry(self, commit_sha: str, path: str) -> tuple[str, str] | None:
+        """(mode, id) of a path as committed; None when it is not there."""
+        folder, _, name = path.strip("/").rpartition("/")
+        tree = self._objects.read(f"{commit_sha}:{folder}" if folder else f"{commit_sha}^{{tree}}")
+        if tree is None or tree[1] != "tree" or not name:
+            return None
+        return tree_entry(tree[2], name, len(tree[0]) // 2)
+
+    def read_file_at(self, commit_sha: str, path: str) -> str | None:
+        """A file's text as committed, or None when it is not there. A committed symlink is
+        refused: its target is a path on the reader's machine, not the commit's content."""
+        entry = self._entry(commit_sha, path)
+        if entry is None:
+            return None
+        if entry[0] == SYMLINK:
+            raise ValidationError(
+                f"{path} is a symbolic link at {commit_sha[:12]}",
+                hint=f"commit {path} as a regular file",
+            )
+        blob = self._objects.read(entry[1])
+        return envfile.decode(blob[2], path) if blob and blob[1] == "blob" else None
+
+    def blob_id_at(self, commit_sha: str, path: str) -> str | None:
+        """The id of a file's blob as committed (None when absent): equal ids, equal files."""
+        entry = self._entry(commit_sha, path)
+        return entry[1] if entry else None
+
+    def config_file_at(self, commit_sha: str, path: str) -> list[ConfigEntry]:
+        """Entries of a git-config-syntax file as committed (empty when it is not there)."""
+        if self.read_file_at(commit_sha, path) is None:
+            return []
+        result = self._read("config", "--blob", f"{commit_sha}:{path}", "--list", "-z", check=False)
+        if result.returncode != 0:
+            raise UsageError(
+                f"{path} at {commit_sha[:12]} is malformed: {result.stderr.strip()}",
+                hint=f"fix {path} on that branch and push the fix",
+            )
+        return parse_config_list(result.stdout)
+
+    # the index being committed
+
+    def _index_env(self) -> dict[str, str]:
+        """Inside a pre-commit hook git names the index in GIT_INDEX_FILE: `git commit -a` and
+        `git commit PATH` stage into a temporary index, not .git/index."""
+        env = proc.clean_env(drop_git=True)
+        named = os.environ.get("GIT_INDEX_FILE")
+        if named:
+            env["GIT_INDEX_FILE"] = os.path.abspath(named)  # relative to the hook's cwd, the top
+        return env
+
+    def read_staged_file(self, path: str) -> str | None:
+        """A file's text as staged in the index, or None when it is not staged."""
+        index = Objects(self._cwd, self._index_env())  # the index as it is now
+        try:
+            found = index.read(f":{path}")
+        finally:
+            index.close()
+        return envfile.decode(found[2], path) if found and found[1] == "blob" else None
+
+    def staged_paths(self) -> list[str]:
+        """Paths whose staged content differs from HEAD (added, modified or renamed)."""
+        if self.has_commits():
+            args = ["diff-index", "--cached", "--name-only", "--no-renames", "--diff-filter=d"]
+            listed = [*args, "-z", self.head_sha(), "--"]
+        else:
+            listed = ["ls-files", "--cached", "-z"]
+        found = proc.run(["git", *listed], cwd=str(self._cwd), env=self._index_env())
+        return sorted(set(filter(None, found.stdout.split("\0"))))
