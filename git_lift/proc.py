@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -79,6 +78,8 @@ def clean_env(extra: Mapping[str, str] | None = None, *, drop_git: bool = False)
 
 
 def which(program: str) -> str | None:
+    import shutil  # not on a hook's path
+
     return shutil.which(program)
 
 

@@ -147,7 +147,8 @@ class GitReads(RepoBase):
         super().__init__(repository, found=found)
         self._snapshot = snapshot  # a hook: config and branches are read once
         self._kept: dict[str, object] = {}
-        self._objects = Objects(self._cwd, proc.clean_env(drop_git=True))
+        self._parsed: dict[bytes, list[ConfigEntry]] = {}  # config files read, by content
+        self._objects = Objects(self._cwd, self._index_env())
 
     @property
     def _cwd(self) -> Path:
@@ -224,8 +225,12 @@ class GitReads(RepoBase):
         """(the branch HEAD is on, None when detached; its commit, None before the first)."""
 
         def read() -> tuple[str | None, str | None]:
-            named = self._read("symbolic-ref", "-q", "HEAD", check=False)
-            branch = named.stdout.strip() if named.returncode == 0 else None
+            branch: str | None = self._head_file()
+            if branch == "":
+                named = self._read("symbolic-ref", "-q", "HEAD", check=False)
+                branch = named.stdout.strip() if named.returncode == 0 else None
+            if branch is not None and FULL_SHA.fullmatch(branch):  # detached
+                return None, branch
             if branch is not None and branch.startswith("refs/heads/"):
                 ref = self._refs().get(branch)
                 return branch, ref.commit if ref else None
@@ -233,6 +238,17 @@ class GitReads(RepoBase):
             return branch, at.stdout.strip() or None
 
         return self._once("head", read)
+
+    def _head_file(self) -> str:
+        """What HEAD names as its file says it (a branch, or a commit when detached); "" when
+        the file does not say (a reftable repository's placeholder): git must be asked."""
+        try:
+            text = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+        if text.startswith("ref: ") and text != "ref: refs/heads/.invalid":
+            return text.removeprefix("ref: ").strip()
+        return text if FULL_SHA.fullmatch(text) else ""
 
     def head_sha(self) -> str:
         commit = self._head()[1]
@@ -292,8 +308,8 @@ class GitReads(RepoBase):
             return None
         return tree_entry(tree[2], name, len(tree[0]) // 2)
 
-    def read_file_at(self, commit_sha: str, path: str) -> str | None:
-        """A file's text as committed, or None when it is not there. A committed symlink is
+    def _blob_at(self, commit_sha: str, path: str) -> bytes | None:
+        """A file's bytes as committed, or None when it is not there. A committed symlink is
         refused: its target is a path on the reader's machine, not the commit's content."""
         entry = self._entry(commit_sha, path)
         if entry is None:
@@ -304,7 +320,12 @@ class GitReads(RepoBase):
                 hint=f"commit {path} as a regular file",
             )
         blob = self._objects.read(entry[1])
-        return envfile.decode(blob[2], path) if blob and blob[1] == "blob" else None
+        return blob[2] if blob and blob[1] == "blob" else None
+
+    def read_file_at(self, commit_sha: str, path: str) -> str | None:
+        """A file's text as committed (see _blob_at), or None when it is not there."""
+        data = self._blob_at(commit_sha, path)
+        return None if data is None else envfile.decode(data, path)
 
     def blob_id_at(self, commit_sha: str, path: str) -> str | None:
         """The id of a file's blob as committed (None when absent): equal ids, equal files."""
@@ -313,8 +334,12 @@ class GitReads(RepoBase):
 
     def config_file_at(self, commit_sha: str, path: str) -> list[ConfigEntry]:
         """Entries of a git-config-syntax file as committed (empty when it is not there)."""
-        if self.read_file_at(commit_sha, path) is None:
+        data = self._blob_at(commit_sha, path)
+        if data is None:
             return []
+        envfile.decode(data, path)  # text within the size limit, or an error naming it
+        if data in self._parsed:  # the same bytes as the work tree's: read already
+            return self._parsed[data]
         result = self._read("config", "--blob", f"{commit_sha}:{path}", "--list", "-z", check=False)
         if result.returncode != 0:
             raise UsageError(
@@ -322,6 +347,15 @@ class GitReads(RepoBase):
                 hint=f"fix {path} on that branch and push the fix",
             )
         return parse_config_list(result.stdout)
+
+    def config_file(self, path: Path) -> list[ConfigEntry]:
+        """Entries of a git-config-syntax file of the work tree, such as .gitlift (see
+        read_config_file); kept by content, so that the same file as committed is not read
+        again (a .gitlift at the default branch's tip usually is the work tree's)."""
+        data = path.read_bytes()
+        if data not in self._parsed:
+            self._parsed[data] = read_config_file(path)
+        return self._parsed[data]
 
     # the index being committed
 
@@ -336,11 +370,14 @@ class GitReads(RepoBase):
 
     def read_staged_file(self, path: str) -> str | None:
         """A file's text as staged in the index, or None when it is not staged."""
-        index = Objects(self._cwd, self._index_env())  # the index as it is now
-        try:
-            found = index.read(f":{path}")
-        finally:
-            index.close()
+        if self._snapshot:  # a hook: the index stays as git handed it over
+            found = self._objects.read(f":{path}")
+        else:
+            index = Objects(self._cwd, self._index_env())  # the index as it is now
+            try:
+                found = index.read(f":{path}")
+            finally:
+                index.close()
         return envfile.decode(found[2], path) if found and found[1] == "blob" else None
 
     def staged_paths(self) -> list[str]:

@@ -28,7 +28,6 @@ from git_lift.flows.hook_samples import (
     staged_samples,
     warn_policy_changes,
 )
-from git_lift.flows.hook_shims import own_pre_push_installed
 from git_lift.flows.pushed_refs import (
     RELEASE_REMOTE,
     PushedRef,
@@ -236,6 +235,8 @@ def pre_push(
         return OK
     releases = newest_per_environment(releases)
     if framework:
+        from git_lift.flows.hook_shims import own_pre_push_installed  # its own hook's question
+
         if releases and not own_pre_push_installed(ctx.repo):
             ui.hint(
                 f"{_names([env for _, env, _ in releases])} releases on push, which needs git "

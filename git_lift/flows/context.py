@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from git_lift import settings as settings_module
 from git_lift.gitlift import Entry
 from git_lift.options import Options
-from git_lift.repo import Repo, read_config_file
+from git_lift.repo import Repo
 from git_lift.settings import EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def work_tree_gitlift(repo: Repo) -> tuple[list[Entry], bytes]:
     if not path.exists() and not path.is_symlink():
         return [], b""
     repo.contained(GITLIFT_FILE)
-    return [Entry(e.name, e.value) for e in read_config_file(path)], path.read_bytes()
+    return [Entry(e.name, e.value) for e in repo.config_file(path)], path.read_bytes()
 
 
 def trusted_policy(repo: Repo) -> list[Entry] | None:
