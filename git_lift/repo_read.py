@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,10 +80,15 @@ class Objects:
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
         self._cwd, self._env = cwd, env
         self._process: proc.Process | None = None
+        self._lock = threading.Lock()  # one request and its answer at a time
 
     def read(self, name: str) -> tuple[str, str, bytes] | None:
         if "\n" in name:
             return None
+        with self._lock:
+            return self._read(name)
+
+    def _read(self, name: str) -> tuple[str, str, bytes] | None:
         for attempt in (1, 2):
             try:
                 return self._ask(name)
@@ -174,9 +180,12 @@ class GitReads(RepoBase):
         )
 
     def config_value(self, name: str) -> str | None:
-        """The value git uses for `section.key` (the last one set), None when unset."""
-        wanted = name.lower()
-        found = [e.value for e in self._config() if e.name.lower() == wanted]
+        """The value git uses for `section[.subsection].key` (the last one set), None when
+        unset. git lists sections and keys in lower case, subsections as spelt."""
+        section, _, rest = name.partition(".")
+        subsection, dot, key = rest.rpartition(".")
+        wanted = f"{section.lower()}.{subsection}{dot}{key.lower()}"
+        found = [e.value for e in self._config() if e.name == wanted]
         return found[-1] if found else None
 
     def config_entries(self, prefix: str) -> list[ConfigEntry]:
