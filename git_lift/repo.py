@@ -31,7 +31,7 @@ class Repo(RemoteRefs, TreeExport):
         """The repository holding `start` (the current folder). `snapshot`: a hook, during
         which git holds its lock: its config and branches are read once."""
         where = start or os.getcwd()
-        found = find(where)
+        found = find(where, hook=snapshot)
         if found is None:
             raise UsageError(
                 f"not a git repository (or any parent): {where}",

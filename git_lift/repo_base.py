@@ -114,12 +114,16 @@ class RepoBase:
         return True
 
 
-def find(start: str) -> Found | None:
+def find(start: str, *, hook: bool = False) -> Found | None:
     """Where the repository holding `start` is (None: there is none), as git finds it. Inside
-    a hook git names it in GIT_DIR, whatever the folder the hook runs in."""
+    a hook git names it in GIT_DIR, whatever the folder the hook runs in; without GIT_DIR, git
+    runs a hook at the top of the work tree (githooks(5)), so a `.git` folder there is it."""
     named = os.environ.get("GIT_DIR")
     if named:
         return _named(Path(os.path.abspath(named)))
+    top = Path(start)
+    if hook and (top / ".git" / "HEAD").is_file():
+        return Found((top / ".git").resolve(), top.resolve())
     found = proc.run(
         ["git", "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--show-toplevel"],
         cwd=start,
