@@ -251,6 +251,34 @@ def start_pipe(args: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> Proc
         )
 
 
+Started = tuple[Sequence[str], "subprocess.Popen[str]"]
+
+
+def start_capture(args: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> Started:
+    """Start a short program whose output is read later (finish): a hook starts the git
+    reads it will need at once, so that they run side by side."""
+    with _starting(args):
+        return args, subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def finish(started: Started, *, check: bool = True) -> Result:
+    """Wait for a start_capture program; its output as run() gives it."""
+    args, process = started
+    out, err = process.communicate()
+    result = Result(process.returncode, out, err)
+    if check and result.returncode != 0:
+        raise ProcessFailed(args, result.returncode, result.stderr or result.stdout)
+    return result
+
+
 def close_pipe(process: Process) -> None:
     """End a start_pipe program: close its stdin, then wait for it (it exits at once)."""
     for stream in (process.stdin, process.stdout):

@@ -24,6 +24,16 @@ ZERO_SHA = "0" * 40
 SYMLINK = "120000"
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 T = TypeVar("T")
+# What every command reads of the repository: its config, its branches and origin's.
+LISTINGS = {
+    "config": ("config", "--list", "-z"),
+    "refs": (
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(symref)",
+        "refs/heads/",
+        "refs/remotes/origin/",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class Objects:
         return None  # pragma: no cover - the loop returns or raises
 
     def _ask(self, name: str) -> tuple[str, str, bytes] | None:
-        process = self._start()
+        process = self.start()
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(name.encode() + b"\n")
         process.stdin.flush()
@@ -113,7 +123,7 @@ class Objects:
         process.stdout.read(1)  # the newline after the contents
         return parts[0].decode(), parts[1].decode(), data
 
-    def _start(self) -> proc.Process:
+    def start(self) -> proc.Process:
         if self._process is None:
             self._process = proc.start_pipe(
                 ["git", "cat-file", "--batch"], cwd=str(self._cwd), env=self._env
@@ -153,8 +163,18 @@ class GitReads(RepoBase):
         super().__init__(repository, found=found)
         self._snapshot = snapshot  # a hook: config and branches are read once
         self._kept: dict[str, object] = {}
+        # A hook reads them all: started at once, they run side by side.
+        self._started = {
+            name: proc.start_capture(
+                ["git", *args], cwd=str(self._cwd), env=proc.clean_env(drop_git=True)
+            )
+            for name, args in LISTINGS.items()
+            if snapshot
+        }
         self._parsed: dict[bytes, list[ConfigEntry]] = {}  # config files read, by content
         self._objects = Objects(self._cwd, self._index_env())
+        if snapshot:
+            self._objects.start()
 
     @property
     def _cwd(self) -> Path:
@@ -164,6 +184,13 @@ class GitReads(RepoBase):
         return proc.run(
             ["git", *args], cwd=str(self._cwd), env=proc.clean_env(drop_git=True), check=check
         )
+
+    def _listing(self, name: str) -> str:
+        """The output of one of LISTINGS: started early in a hook, run now elsewhere."""
+        started = self._started.pop(name, None)
+        if started is not None:
+            return proc.finish(started).stdout
+        return self._read(*LISTINGS[name]).stdout
 
     def _once(self, name: str, compute: Callable[[], T]) -> T:
         if not self._snapshot:
@@ -175,9 +202,7 @@ class GitReads(RepoBase):
     # config
 
     def _config(self) -> list[ConfigEntry]:
-        return self._once(
-            "config", lambda: parse_config_list(self._read("config", "--list", "-z").stdout)
-        )
+        return self._once("config", lambda: parse_config_list(self._listing("config")))
 
     def config_value(self, name: str) -> str | None:
         """The value git uses for `section[.subsection].key` (the last one set), None when
@@ -216,14 +241,8 @@ class GitReads(RepoBase):
         """The local branches and origin's, by full name."""
 
         def listed() -> dict[str, Ref]:
-            found = self._read(
-                "for-each-ref",
-                "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(symref)",
-                "refs/heads/",
-                "refs/remotes/origin/",
-            )
             refs = {}
-            for line in found.stdout.splitlines():
+            for line in self._listing("refs").splitlines():
                 name, direct, peeled, symbolic = line.split("\0")
                 refs[name] = Ref(peeled or direct, symbolic or None)
             return refs
