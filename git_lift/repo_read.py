@@ -24,6 +24,7 @@ ZERO_SHA = "0" * 40
 SYMLINK = "120000"
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 T = TypeVar("T")
+STAGED = ("diff-index", "--cached", "--name-only", "--no-renames", "--diff-filter=d", "-z")
 # What every command reads of the repository: its config, its branches and origin's.
 LISTINGS = {
     "config": ("config", "--list", "-z"),
@@ -171,6 +172,10 @@ class GitReads(RepoBase):
             for name, args in LISTINGS.items()
             if snapshot
         }
+        if snapshot and os.environ.get("GIT_INDEX_FILE"):  # a commit's hook: what it stages
+            self._started["staged"] = proc.start_capture(
+                ["git", *STAGED, "HEAD", "--"], cwd=str(self._cwd), env=self._index_env()
+            )
         self._parsed: dict[bytes, list[ConfigEntry]] = {}  # config files read, by content
         self._objects = Objects(self._cwd, self._index_env())
         if snapshot:
@@ -410,10 +415,16 @@ class GitReads(RepoBase):
 
     def staged_paths(self) -> list[str]:
         """Paths whose staged content differs from HEAD (added, modified or renamed)."""
+        started = self._started.pop("staged", None)
         if self.has_commits():
-            args = ["diff-index", "--cached", "--name-only", "--no-renames", "--diff-filter=d"]
-            listed = [*args, "-z", self.head_sha(), "--"]
+            if started is not None:  # the hook started it: HEAD has not moved since
+                found = proc.finish(started)
+            else:
+                listed = [*STAGED, self.head_sha(), "--"]
+                found = proc.run(["git", *listed], cwd=str(self._cwd), env=self._index_env())
         else:
+            if started is not None:
+                proc.finish(started, check=False)  # no HEAD to compare with: it failed
             listed = ["ls-files", "--cached", "-z"]
-        found = proc.run(["git", *listed], cwd=str(self._cwd), env=self._index_env())
+            found = proc.run(["git", *listed], cwd=str(self._cwd), env=self._index_env())
         return sorted(set(filter(None, found.stdout.split("\0"))))
