@@ -29,6 +29,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.repo",
         "git_lift.repo_base",
         "git_lift.repo_export",
+        "git_lift.repo_objects",
         "git_lift.repo_read",
         "git_lift.repo_remote",
         "git_lift.proc",
