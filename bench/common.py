@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import statistics
+import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,3 +80,24 @@ def markdown(rows: list[Row]) -> str:
 def load() -> str:
     """The machine's load averages (1, 5, 15 min): how busy it was while timing."""
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+Timed = tuple[Sequence[str], Path | None, str | None]  # command, its folder, its stdin
+
+
+def interleaved_medians(commands: Sequence[Timed], runs: int = 9) -> list[float]:
+    """Median wall time of each whole process, the commands taking turns run after run, so
+    that a change in the machine's load falls on all of them alike. Python runs as installed
+    (pip compiles on install): bytecode may be written (PYTHONDONTWRITEBYTECODE is dropped),
+    and an untimed first turn writes it, so that no timed run compiles a module."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    times: list[list[float]] = [[] for _ in commands]
+    for turn in range(runs + 1):
+        for (command, cwd, stdin), taken in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(
+                list(command), cwd=cwd, input=stdin, capture_output=True, text=True, env=env
+            )
+            if turn:
+                taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]

@@ -5,6 +5,11 @@
 (b) a commit adding 3 keys to env.sample: one request (GetParameters, names only).
 (c) `git push` of a branch that maps to two environments with 200 keys each, next to one
     environment: environments are checked concurrently, so two take about the time of one.
+(d) the floor (issue 22): the hook programs alone, whole processes, interleaved with
+    `python -c pass` over many runs: the pre-commit hook on a cache hit (a key seen in the
+    store within lift.hooks.cacheTtl: nothing to ask AWS) and the pre-push hook of a push that
+    changes no env.sample (nothing to check), each as `git-lift hook ...` (what the installed
+    hook runs) and as the installed hook itself (its shell and git calls included).
 
 `rows(server)` is called by bench/run.py with the environment already pointing at its
 sandbox; `python -m bench.hooks` starts its own sandbox and prints the same rows.
@@ -16,6 +21,7 @@ import itertools
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,10 +30,20 @@ from typing import Any
 
 import boto3
 
-from bench.common import REGION, Row, describe, make_repo, ms, print_table, sandbox
+from bench.common import (
+    REGION,
+    Row,
+    describe,
+    interleaved_medians,
+    make_repo,
+    ms,
+    print_table,
+    sandbox,
+)
 
 KEYS = 200
 RUNS = 7
+FLOOR_RUNS = 31
 
 
 def git(repo: Path, *args: str) -> None:
@@ -118,11 +134,70 @@ def push_rows(server: Any, folder: Path, ssm: Any) -> list[Row]:
     return rows
 
 
+def floor_rows(server: Any, folder: Path, ssm: Any) -> list[Row]:
+    """Whole-process medians of the hook programs with nothing to ask, next to `python -c
+    pass` in the same turns; AWS requests counted over all the runs."""
+    envs = ("staging", "qa")
+    gitlift = "".join(f'[env "{env}"]\n\tref = refs/heads/main\n' for env in envs)
+    sample = "".join(f"KEY_{n:03}=example\n" for n in range(3))
+    repo = make_repo(
+        folder, "hooks-floor", {"env.sample": sample, "app.txt": "0\n", ".gitlift": gitlift}
+    )
+    for env in envs:
+        put(ssm, env, "hooks-floor", [f"KEY_{n:03}" for n in range(4)])
+    lift = ["git", "lift"]
+    subprocess.run([*lift, "hooks", "install"], cwd=repo, capture_output=True, check=True)
+    for env in envs:  # lists the store: the names cache now has KEY_003
+        subprocess.run([*lift, "config", "check", "-e", env], cwd=repo, capture_output=True)
+    origin = subprocess.run(
+        ["git", "rev-parse", "origin/main"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (repo / "app.txt").write_text("1\n")
+    git(repo, "commit", "-q", "--no-verify", "-am", "Change the app")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    with (repo / "env.sample").open("a") as handle:
+        handle.write("KEY_003=example\n")
+    git(repo, "add", "env.sample")
+    pushed = f"refs/heads/main {head} refs/heads/main {origin}\n"
+    hooks = repo / ".git" / "hooks"
+    commands = [
+        ([sys.executable, "-c", "pass"], repo, None),
+        (["git-lift", "hook", "pre-commit", "--"], repo, None),
+        ([str(hooks / "pre-commit")], repo, None),
+        (["git-lift", "hook", "pre-push", "--", "origin", "url"], repo, pushed),
+        ([str(hooks / "pre-push"), "origin", "url"], repo, pushed),
+    ]
+    said = subprocess.run(commands[1][0], cwd=repo, capture_output=True, text=True).stderr
+    assert "seen in the store within lift.hooks.cacheTtl" in said, said
+    server.reset_counts()
+    medians = interleaved_medians(commands, runs=FLOOR_RUNS)
+    asked = describe(server.request_counts())
+    floor = medians[0]
+    cached, pushing = "commit, key seen within cacheTtl", "push of app code, 2 envs"
+    labels = [
+        ("hook floor", "python -c pass", "-"),
+        (cached, "git-lift hook pre-commit", asked),
+        (cached, ".git/hooks/pre-commit (shim and all)", asked),
+        (pushing, "git-lift hook pre-push", asked),
+        (pushing, ".git/hooks/pre-push (shim and all)", asked),
+    ]
+    return [
+        (measure, tool, requests, f"{ms(median)} ({median / floor:.1f}x)")
+        for (measure, tool, requests), median in zip(labels, medians, strict=True)
+    ]
+
+
 def rows(server: Any) -> list[Row]:
     ssm = boto3.client("ssm", region_name=REGION)
     folder = Path(tempfile.mkdtemp(prefix="git-lift-bench-hooks-"))
     try:
-        return commit_rows(server, folder, ssm) + push_rows(server, folder, ssm)
+        return (
+            floor_rows(server, folder, ssm)
+            + commit_rows(server, folder, ssm)
+            + push_rows(server, folder, ssm)
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

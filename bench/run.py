@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from bench.common import (
     ROOT,
     Row,
     describe,
+    interleaved_medians,
     load,
     make_repo,
     markdown,
@@ -35,11 +35,13 @@ from bench.common import (
     print_table,
     sandbox,
 )
+from bench.hooks import FLOOR_RUNS
 
 VENVS = ROOT / "bench" / ".venvs"
 PEERS = {"cloudlift": "cloudlift==2.1.1", "ecs-deploy": "ecs-deploy==1.17.0"}
 SERVICE = "bench-svc"
 KEYS = 200
+HELP_RUNS = 21  # the machine is shared: many interleaved runs, their medians
 
 
 def peer_bin(name: str, program: str) -> Path | None:
@@ -60,18 +62,6 @@ def peer_bin(name: str, program: str) -> Path | None:
             )
             return None
     return venv / "bin" / program
-
-
-def interleaved_medians(commands: Sequence[Sequence[str]], runs: int = 9) -> list[float]:
-    """Median wall time of each command, the commands taking turns run after run, so that a
-    change in the machine's load falls on all of them alike."""
-    times: list[list[float]] = [[] for _ in commands]
-    for _ in range(runs):
-        for command, taken in zip(commands, times, strict=True):
-            start = time.perf_counter()
-            subprocess.run(list(command), capture_output=True, check=False)
-            taken.append(time.perf_counter() - start)
-    return [statistics.median(taken) for taken in times]
 
 
 def counted(server: Any, action: Callable[[], Any]) -> tuple[dict[str, int], float]:
@@ -99,7 +89,7 @@ def help_rows() -> list[Row]:
             tools.append((label, [str(found), "--help"]))
         else:
             missing.append(("cold --help", label, "-", "not installed (pip failed)"))
-    medians = interleaved_medians([command for _, command in tools])
+    medians = interleaved_medians([(command, None, None) for _, command in tools], runs=HELP_RUNS)
     floor = medians[0]
     return [
         ("cold --help", label, "-", f"{ms(median)} ({median / floor:.1f}x)")
@@ -212,13 +202,14 @@ def write_results(rows: list[Row], load_before: str, load_after: str) -> None:
         f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} cores; "
         f"load average 1/5/15 min {load_before} before, {load_after} after). One sandbox "
         "server in the benchmark's process counts AWS requests by action; --help times are "
-        "medians of 9 interleaved runs (ratio to `python -c pass`), hook times medians of 7.\n\n"
-        + markdown(rows)
+        f"medians of {HELP_RUNS} interleaved runs and hook floor times of {FLOOR_RUNS} (ratio to "
+        "`python -c pass`), other hook times medians of 7.\n\n" + markdown(rows)
     )
     print(f"bench: wrote {RESULTS.relative_to(ROOT)}")
 
 
 def main() -> int:
+    from bench.big_image import rows as big_image_rows
     from bench.hooks import rows as hook_rows
     from bench.monorepo import rows as monorepo_rows
     from bench.scale import rows as scale_rows
@@ -244,6 +235,7 @@ def main() -> int:
             rows = help_rows() + config_rows(server, repo) + hook_rows(server)
             rows += ship_rows(server, repo, registry.address) + scale_rows(server)
             rows += monorepo_rows(server)
+            rows += big_image_rows(registry.address)
             print_table(rows)
             write_results(rows, before, load())
     finally:

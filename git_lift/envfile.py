@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import math
 import re
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from dotenv.parser import parse_stream
+from typing import IO, TYPE_CHECKING
 
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import kind
+
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
 
 # An env file is a list of names, not a data set: beyond these it is a mistake (and a
 # 5 MB env.sample once held a commit for minutes). 10,000 is Parameter Store's standard-tier
@@ -107,6 +112,30 @@ def _normalise(text: str) -> str:
 def _start_line(original_line: int, original_text: str) -> int:
     # dotenv attributes the blank lines before a binding to it; point at the binding itself.
     return original_line + len(original_text) - len(original_text.lstrip("\n"))
+
+
+def parse_stream(stream: IO[str]) -> Iterator[Binding]:
+    """python-dotenv's parser. Its module alone: importing it the usual way runs the package's
+    __init__, which loads the rest of python-dotenv (logging, tempfile...), a tenth of a
+    hook's floor that reading an env.sample does not need."""
+    module = sys.modules.get("dotenv.parser")
+    if module is None:
+        package = importlib.util.find_spec("dotenv")
+        folders = package.submodule_search_locations if package else None
+        spec = (
+            importlib.util.spec_from_file_location("dotenv.parser", f"{folders[0]}/parser.py")
+            if folders
+            else None
+        )
+        if spec is None or spec.loader is None:  # not laid out as files: import it as usual
+            from dotenv.parser import parse_stream as parse_dotenv
+
+            return parse_dotenv(stream)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["dotenv.parser"] = module  # python-dotenv's own modules find it there
+        spec.loader.exec_module(module)
+    found: Iterator[Binding] = module.parse_stream(stream)
+    return found
 
 
 def parse(text: str) -> EnvFile:

@@ -9,7 +9,6 @@ and target groups (`lift-<env>-...`, at most 32).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 
@@ -55,7 +54,15 @@ def closest(name: str, known: Iterable[str]) -> str | None:
     prefixed = [o for o in options if lowered and (o.startswith(lowered) or lowered.startswith(o))]
     if len(prefixed) == 1:
         return prefixed[0]
-    close = difflib.get_close_matches(lowered, options, n=1)
+    return close_spelling(lowered, options)
+
+
+def close_spelling(word: str, options: Iterable[str]) -> str | None:
+    """The option spelt most like `word` (difflib's judgement), None when none is close.
+    difflib is loaded only for a mistake: not on a hook's path."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1)
     return close[0] if close else None
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import selectors
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -83,6 +79,8 @@ def clean_env(extra: Mapping[str, str] | None = None, *, drop_git: bool = False)
 
 
 def which(program: str) -> str | None:
+    import shutil  # not on a hook's path
+
     return shutil.which(program)
 
 
@@ -301,18 +299,77 @@ def start_background(
             log.close()  # the child holds its own descriptor
 
 
+def start_pipe(args: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> Process:
+    """Start a program that answers requests on its stdin (git cat-file --batch), in its own
+    session: the terminal's Ctrl-C is ours to handle, and it ends when its stdin closes."""
+    with _starting(args):
+        return subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=_env(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+Started = tuple[Sequence[str], "subprocess.Popen[str]"]
+
+
+def start_capture(args: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> Started:
+    """Start a short program whose output is read later (finish): a hook starts the git
+    reads it will need at once, so that they run side by side."""
+    with _starting(args):
+        return args, subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def finish(started: Started, *, check: bool = True) -> Result:
+    """Wait for a start_capture program; its output as run() gives it."""
+    args, process = started
+    out, err = process.communicate()
+    result = Result(process.returncode, out, err)
+    if check and result.returncode != 0:
+        raise ProcessFailed(args, result.returncode, result.stderr or result.stdout)
+    return result
+
+
+def close_pipe(process: Process) -> None:
+    """End a start_pipe program: close its stdin, then wait for it (it exits at once)."""
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with suppress(OSError):
+                stream.close()
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
 # Who holds a lock or lease: `user@host pid N (nonce)`. The host and pid tell a later run on
 # the same machine whether the holder still lives; the nonce tells two holders apart.
 HOLDER = re.compile(r"^(?P<user>.*)@(?P<host>\S+) pid (?P<pid>\d+) ")
 
 
 def holder_name() -> str:
+    import getpass  # these three cost a hook's start-up, which takes no lock
+    import socket
+    import uuid
+
     user = re.sub(r"\s", "-", getpass.getuser() or "someone")
     return f"{user}@{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:6]})"
 
 
 def holder_pid(holder: str) -> int | None:
     """The holder's process id when it runs on this machine, else None."""
+    import socket
+
     found = HOLDER.match(holder)
     return int(found["pid"]) if found and found["host"] == socket.gethostname() else None
 

@@ -17,6 +17,8 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -166,8 +168,28 @@ def blob(
     """A blob's bytes, checked against its digest; None when absent."""
     body = _fetch(registry, repository, f"blobs/{digest}", auth, insecure, ("*/*",))
     if body is not None and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-        raise LiftError(f"registry {registry} returned a blob that does not match {digest}")
+        raise blob_mismatch(registry, digest)
     return body
+
+
+def blob_mismatch(registry: str, digest: str) -> LiftError:
+    return LiftError(f"registry {registry} returned a blob that does not match {digest}")
+
+
+@contextmanager
+def open_blob(
+    registry: str,
+    repository: str,
+    digest: str,
+    *,
+    auth: RegistryAuth | None = None,
+    insecure: bool = False,
+) -> Iterator[http.client.HTTPResponse | None]:
+    """A blob's bytes as a stream, for blobs too big to hold (the reader checks the digest);
+    None when absent."""
+    url = _url(registry, insecure, f"{repository}/blobs/{digest}")
+    with _opened("GET", url, auth, accept=("*/*",), loopback=is_loopback(registry)) as reply:
+        yield reply
 
 
 def image_config(
@@ -270,36 +292,65 @@ def _request(
     loopback: bool,
     data: bytes | None = None,
     content_type: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> _Response | None:
-    """Send one request; trade credentials for a token when challenged; None on 404."""
+    """Send one request and read its whole answer; None on 404."""
+    with _opened(
+        method, url, auth, accept=accept, loopback=loopback, data=data,
+        content_type=content_type, headers=headers,
+    ) as reply:  # fmt: skip
+        return None if reply is None else _Response(reply.status, reply.headers, reply.read())
+
+
+@contextmanager
+def _opened(
+    method: str,
+    url: str,
+    auth: RegistryAuth | None,
+    *,
+    accept: tuple[str, ...],
+    loopback: bool,
+    data: bytes | None = None,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Iterator[http.client.HTTPResponse | None]:
+    """Send one request and hand over its answer unread, to be streamed; trade credentials
+    for a token when challenged; None on 404."""
     opener = _opener(loopback)
     authorization = _basic(auth) if auth else None
     for attempt in range(2):
-        headers = {"Accept": ", ".join(accept)}
+        sent = {"Accept": ", ".join(accept), **(headers or {})}
         if authorization:
-            headers["Authorization"] = authorization
+            sent["Authorization"] = authorization
         if content_type:
-            headers["Content-Type"] = content_type
-        request = urllib.request.Request(url, method=method, headers=headers, data=data)
+            sent["Content-Type"] = content_type
+        request = urllib.request.Request(url, method=method, headers=sent, data=data)
         try:
-            with opener.open(request, timeout=TIMEOUT) as reply:
-                return _Response(reply.status, reply.headers, reply.read())
+            reply = opener.open(request, timeout=TIMEOUT)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                return None
+                yield None
+                return
             challenge = exc.headers.get("WWW-Authenticate", "")
             if exc.code == 401 and attempt == 0 and challenge.lower().startswith("bearer"):
                 authorization = "Bearer " + _token(opener, challenge, auth)
                 continue
             raise _http_error(url, exc) from exc
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            host = urllib.parse.urlsplit(url).netloc
-            raise LiftError(
-                f"cannot reach registry {host}: {reason}",
-                hint="check the registry address and your network",
-            ) from exc
+            raise _unreachable(url, exc) from exc
+        with reply:
+            yield reply
+        return
     raise LiftError(f"registry refused access to {url}")  # pragma: no cover - loop returns
+
+
+def _unreachable(url: str, exc: Exception) -> LiftError:
+    reason = getattr(exc, "reason", exc)
+    host = urllib.parse.urlsplit(url).netloc
+    return LiftError(
+        f"cannot reach registry {host}: {reason}",
+        hint="check the registry address and your network",
+    )
 
 
 def _basic(auth: RegistryAuth) -> str:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pygit2
-
 from git_lift import tree_paths
 from git_lift.errors import ValidationError
-from git_lift.repo_base import RepoBase
+from git_lift.repo_base import RepoBase, pygit2
 
 
 class TreeExport(RepoBase):

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-import pygit2
-
 from git_lift.errors import LiftError
-from git_lift.repo_base import RepoBase
+from git_lift.repo_read import GitReads
 
 REMOTE_TIMEOUT = 20.0  # seconds for `git ls-remote`: a hook must not hang on a dead remote
 
 
-class RemoteRefs(RepoBase):
+class RemoteRefs(GitReads):
     """Repo's remote and release refs."""
 
     def default_branch(self) -> str | None:
@@ -22,19 +20,20 @@ class RemoteRefs(RepoBase):
         user's git config, else origin/HEAD, else a local main or master, else the remote's
         HEAD (`git ls-remote --symref`, asked once). None when none of them tells: never HEAD's
         own branch, which a single-branch clone of a feature branch would then trust."""
-        own = self._repo.config
-        if "lift.defaultBranch" in own:
-            return str(own["lift.defaultBranch"]).removeprefix("refs/heads/") or None
-        origin_head = self._repo.references.get("refs/remotes/origin/HEAD")
+        own = self.config_value("lift.defaultBranch")
+        if own is not None:
+            return own.removeprefix("refs/heads/") or None
+        refs = self._refs()
+        origin_head = refs.get("refs/remotes/origin/HEAD")
         if origin_head is not None:
-            return str(origin_head.target).removeprefix("refs/remotes/origin/")
+            return (origin_head.symbolic or origin_head.commit).removeprefix("refs/remotes/origin/")
         for candidate in ("main", "master"):
-            if f"refs/heads/{candidate}" in self._repo.references:
+            if f"refs/heads/{candidate}" in refs:
                 return candidate
         remote = self.remote_head
-        if remote is None and self._repo.head_is_unborn:
+        if remote is None and not self.has_commits():
             # No commit yet, so none chose it: the branch HEAD will be born on.
-            return str(self._repo.references["HEAD"].target).removeprefix("refs/heads/")
+            return (self.head_target() or "").removeprefix("refs/heads/")
         return remote
 
     @cached_property
@@ -57,11 +56,10 @@ class RemoteRefs(RepoBase):
         """The default branch as the remote has it (origin's remote-tracking branch), else the
         local one; None before its first commit, or when this clone does not have it. Its
         .gitlift holds the trusted release policy."""
-        branch = self.default_branch()
-        for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
-            reference = self._repo.references.get(ref)
-            if branch is not None and reference is not None:
-                return str(reference.peel(pygit2.Commit).id)
+        branch, refs = self.default_branch(), self._refs()
+        for name in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
+            if branch is not None and name in refs:
+                return refs[name].commit
         return None
 
     def committer_name(self) -> str | None:
@@ -103,7 +101,7 @@ class RemoteRefs(RepoBase):
         )
         if fetched.returncode != 0:
             return False
-        if notes_ref not in self._repo.references:
+        if self._read("show-ref", "--verify", "-q", notes_ref, check=False).returncode != 0:
             self.git("update-ref", notes_ref, tracking)
         else:
             self.git("notes", f"--ref={notes_ref}", "merge", "-q", "-s", "cat_sort_uniq", tracking)

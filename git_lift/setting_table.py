@@ -7,7 +7,6 @@ check loads it): reading (settings.build), validation, "did you mean" and the RE
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -29,8 +28,8 @@ VARIABLE_PREFIX = "GIT_LIFT_"
 
 def unknown_key(what: str, key: str, known: Iterable[str], where: str = ".gitlift") -> UsageError:
     """`known` as git config reports keys (lower-case); the hint spells them as documented."""
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    guess = f"did you mean {_spelled(close[0])!r}? " if close else ""
+    close = names.close_spelling(key, sorted(known))
+    guess = f"did you mean {_spelled(close)!r}? " if close else ""
     return UsageError(
         f"{where} has an unknown {what} {key!r}",
         hint=f"{guess}known: {', '.join(sorted(map(_spelled, known)))}",
@@ -356,8 +355,8 @@ VARIABLES = {s.variable: s for s in SETTINGS if s.variable}
 
 
 def unknown_variable(name: str) -> UsageError:
-    close = difflib.get_close_matches(name, sorted(VARIABLES), n=1)
-    guess = f"did you mean {close[0]}? " if close else ""
+    close = names.close_spelling(name, sorted(VARIABLES))
+    guess = f"did you mean {close}? " if close else ""
     return UsageError(
         f"{name} is not a git lift setting",
         hint=f"{guess}unset it, or see the settings in git lift's README",

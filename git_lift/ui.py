@@ -1,5 +1,9 @@
 """All terminal output: messages, hints, masked diffs, prompts. Data goes to stdout,
-everything else to stderr so that `git lift config export > .env` stays clean."""
+everything else to stderr so that `git lift config export > .env` stays clean.
+
+click is imported only for what needs it (colour, prompts): a plain line is written as
+click.echo would write it, so that a hook with nothing to say in colour never loads click
+(a fifth of the hook's floor)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import click
+from typing import IO
 
 COLOURS = {"add": "green", "change": "yellow", "remove": "red", "hint": "yellow"}
 CLEAR_LINE = "\r\033[K"
@@ -19,13 +22,35 @@ _live_line: str | None = None  # the progress line a terminal shows under the me
 STDIN_WAIT = 20.0  # seconds a bare `config set KEY` waits for its value on a pipe
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """click.echo: text with an escape sequence goes through click (which strips colour
+    where the stream is no terminal); plain text, which click would write unchanged, is
+    written here."""
+    if "\033" in text:
+        import click
+
+        click.echo(text, err=err, nl=nl)
+        return
+    stream: IO[str] | None = sys.stderr if err else sys.stdout
+    if stream is None:  # no stream at all (click says nothing either)
+        return
+    stream.write(f"{text}\n" if nl else text)
+    stream.flush()
+
+
+def _style(text: str, fg: str | None) -> str:
+    import click
+
+    return click.style(text, fg=fg)
+
+
 def _emit(text: str) -> None:
     """One message line on stderr, kept above a live progress line if one is showing."""
     if _live_line is None:
-        click.echo(text, err=True)
+        _echo(text, err=True)
         return
-    click.echo(f"{CLEAR_LINE}{text}", err=True)
-    click.echo(_live_line, err=True, nl=False)
+    _echo(f"{CLEAR_LINE}{text}", err=True)
+    _echo(_live_line, err=True, nl=False)
 
 
 def progress(text: str) -> None:
@@ -35,7 +60,7 @@ def progress(text: str) -> None:
         _emit(text)
         return
     _live_line = text
-    click.echo(f"{CLEAR_LINE}{text}", err=True, nl=False)
+    _echo(f"{CLEAR_LINE}{text}", err=True, nl=False)
 
 
 def progress_done() -> None:
@@ -43,7 +68,7 @@ def progress_done() -> None:
     global _live_line
     if _live_line is not None:
         _live_line = None
-        click.echo("", err=True)
+        _echo("", err=True)
 
 
 def set_verbosity(level: int) -> None:
@@ -65,7 +90,7 @@ def quiet() -> Iterator[None]:
 
 def out(text: str = "") -> None:
     """Data the user asked for (stdout)."""
-    click.echo(text)
+    _echo(text)
 
 
 def info(text: str) -> None:
@@ -86,16 +111,16 @@ def error(message: str, hint: str | None = None) -> None:
     progress_done()
     _emit(f"error: {message}")
     if hint:
-        _emit(click.style(f"hint: {hint}", fg=COLOURS["hint"]))
+        _emit(_style(f"hint: {hint}", COLOURS["hint"]))
 
 
 def hint(text: str) -> None:
-    _emit(click.style(f"hint: {text}", fg=COLOURS["hint"]))
+    _emit(_style(f"hint: {text}", COLOURS["hint"]))
 
 
 def diff_lines(lines: list[tuple[str, str]]) -> None:
     for kind, text in lines:
-        _emit(click.style(f"  {text}", fg=COLOURS.get(kind)))
+        _emit(_style(f"  {text}", COLOURS.get(kind)))
 
 
 def interactive() -> bool:
@@ -103,10 +128,14 @@ def interactive() -> bool:
 
 
 def confirm(question: str) -> bool:
+    import click
+
     return click.confirm(question, default=False, err=True)
 
 
 def confirm_by_typing(expected: str, what: str = "environment") -> bool:
+    import click
+
     answer = click.prompt(
         f"Type the {what}'s name ({expected}) to confirm",
         default="",
@@ -121,6 +150,8 @@ def prompt_secret(key: str) -> str | None:
     when it is not a terminal; None when no line came within STDIN_WAIT seconds (a CI
     runner's stdin can be a pipe nobody writes to nor closes)."""
     if sys.stdin.isatty():
+        import click
+
         return str(click.prompt(f"{key}", hide_input=True, err=True))
     line = read_line(sys.stdin.fileno(), STDIN_WAIT)
     return None if line is None else line.decode("utf-8", "replace").rstrip("\n")
@@ -144,6 +175,8 @@ def read_line(fd: int, timeout: float) -> bytes | None:
 
 def ask(question: str, default: str) -> str:
     """A line of text, `default` when the answer is empty (terminal prompts only)."""
+    import click
+
     return str(click.prompt(question, default=default, err=True, show_default=bool(default)))
 
 

@@ -64,17 +64,35 @@ def test_a_commit_without_env_sample_makes_no_request_and_starts_no_python(
     assert aws.request_counts() == {}
 
 
+# What a hook with nothing to ask must not load (issue 22, hooks at the floor): AWS's
+# libraries, pygit2 (with ssl), click, and python-dotenv beyond its parser.
+HEAVY = ("boto3", "botocore", "troposphere", "moto", "pygit2", "click", "dotenv.main")
+
+
 @pytest.mark.parametrize(
-    "case", ["nothing staged", "a changed value", "push of an unmapped branch", "push deleting"]
+    "case",
+    [
+        "nothing staged",
+        "a changed value",
+        "the shim's own line",
+        "push of an unmapped branch",
+        "push deleting",
+        "push of app code only",
+    ],
 )
-def test_the_hook_entry_with_nothing_to_ask_imports_no_aws_library(
+def test_the_hook_entry_with_nothing_to_ask_imports_no_heavy_library(
     aws: Any, repo: GitRepo, case: str
 ) -> None:
-    if case == "a changed value":
+    if case in ("a changed value", "the shim's own line"):
         repo.write("env.sample", ENV_SAMPLE.replace("example", "another-example"))
         repo.git("add", "env.sample")
+    if case == "push of app code only":
+        repo.write("app.txt", "v2\n")
+        repo.commit("Change the app", verify=False)
     sha, zero = repo.head(), "0" * 40
+    remote_sha = repo.git("rev-parse", "origin/main").stdout.strip()
     argv, stdin = {
+        "the shim's own line": (["hook", "pre-commit", "--"], ""),
         "push of an unmapped branch": (
             ["hook", "pre-push", "origin"],
             f"refs/heads/main {sha} refs/heads/feature {zero}\n",
@@ -83,13 +101,16 @@ def test_the_hook_entry_with_nothing_to_ask_imports_no_aws_library(
             ["hook", "pre-push", "origin"],
             f"(delete) {zero} refs/heads/main {sha}\n",
         ),
+        "push of app code only": (
+            ["hook", "pre-push", "--", "origin", "url"],
+            f"refs/heads/main {sha} refs/heads/main {remote_sha}\n",
+        ),
     }.get(case, (["hook", "pre-commit"], ""))
     code = (
         "import io, sys\nfrom git_lift.__main__ import main\n"
         f"sys.stdin = io.StringIO({stdin!r})\n"
         f"code = main({argv!r})\n"
-        "heavy = ('boto3', 'botocore', 'troposphere', 'moto')\n"
-        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+        f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     aws.reset_counts()
     result = run([sys.executable, "-c", code], repo.path)

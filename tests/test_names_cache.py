@@ -23,11 +23,12 @@ def hooked(repo: GitRepo, lift: Lift) -> GitRepo:
 
 
 def in_process_hook(repo: GitRepo) -> tuple[str, list[str]]:
-    """The pre-commit hook run in one Python: its exit code and the AWS libraries it loaded."""
+    """The pre-commit hook run in one Python: its exit code and the heavy libraries it loaded
+    (AWS's, pygit2, click, python-dotenv beyond its parser: issue 22)."""
     code = (
         "import sys\nfrom git_lift.__main__ import main\n"
         "code = main(['hook', 'pre-commit'])\n"
-        "heavy = ('boto3', 'botocore', 'troposphere', 'moto')\n"
+        "heavy = ('boto3', 'botocore', 'troposphere', 'moto', 'pygit2', 'click', 'dotenv.main')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = run([sys.executable, "-c", code], repo.path, check=False)
@@ -35,7 +36,7 @@ def in_process_hook(repo: GitRepo) -> tuple[str, list[str]]:
     return exit_code, json.loads(loaded.replace("'", '"'))
 
 
-def test_a_commit_after_config_set_asks_nothing_and_loads_no_aws_library(
+def test_a_commit_after_config_set_asks_nothing_and_loads_no_heavy_library(
     aws: Any, hooked: GitRepo, lift: Lift
 ) -> None:
     assert lift("config", "set", "-e", "staging", f"NEW_KEY={SENTINEL}").returncode == 0

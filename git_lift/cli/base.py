@@ -61,11 +61,16 @@ def merge_options(click_ctx: click.Context, /, values: dict[str, Any]) -> Option
 
 
 def context(
-    click_ctx: click.Context, /, values: dict[str, Any], *, check_trust: bool = True
+    click_ctx: click.Context,
+    /,
+    values: dict[str, Any],
+    *,
+    check_trust: bool = True,
+    hook: bool = False,
 ) -> Context:
-    from git_lift.flows.context import load  # pygit2 is not needed for --help
+    from git_lift.flows.context import load  # not needed for --help
 
-    return load(merge_options(click_ctx, values), check_trust=check_trust)
+    return load(merge_options(click_ctx, values), check_trust=check_trust, hook=hook)
 
 
 env_option = click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")

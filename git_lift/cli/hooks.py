@@ -72,7 +72,7 @@ def hook_pre_commit(click_ctx: click.Context, /, files: tuple[str, ...], **value
     """
     from git_lift.commands import hook_checks as command
 
-    return 0 if command.skipped() else command.pre_commit(context(click_ctx, values), files)
+    return command.run_pre_commit(lambda: context(click_ctx, values, hook=True), files)
 
 
 @hook.command("pre-push")
@@ -101,10 +101,11 @@ def hook_pre_push(
 
     from git_lift.commands import hook_checks as command
 
-    if command.skipped():
-        return 0
-    return command.pre_push_entry(
-        context(click_ctx, values), sys.stdin, framework=from_pre_commit, remote=remote
+    return command.run_pre_push(
+        lambda: context(click_ctx, values, hook=True),
+        sys.stdin,
+        framework=from_pre_commit,
+        remote=remote,
     )
 
 

@@ -7,7 +7,7 @@ hook with nothing to check makes no AWS request and never loads it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TextIO
 
@@ -28,7 +28,6 @@ from git_lift.flows.hook_samples import (
     staged_samples,
     warn_policy_changes,
 )
-from git_lift.flows.hook_shims import own_pre_push_installed
 from git_lift.flows.pushed_refs import (
     RELEASE_REMOTE,
     PushedRef,
@@ -236,6 +235,8 @@ def pre_push(
         return OK
     releases = newest_per_environment(releases)
     if framework:
+        from git_lift.flows.hook_shims import own_pre_push_installed  # its own hook's question
+
         if releases and not own_pre_push_installed(ctx.repo):
             ui.hint(
                 f"{_names([env for _, env, _ in releases])} releases on push, which needs git "
@@ -251,6 +252,23 @@ def pre_push_entry(
 ) -> int:
     pushed = framework_pushed(os.environ) if framework else parse_pushed(stdin.read())
     return pre_push(ctx, pushed, framework=framework, remote=remote)
+
+
+# What `git lift hook pre-commit|pre-push` run, whether click parsed the line or __main__ did
+# (the hooks' own lines, parsed without loading click): `load` builds the context once the
+# hook is known not to be skipped.
+
+
+def run_pre_commit(load: Callable[[], Context], files: Sequence[str]) -> int:
+    return OK if skipped() else pre_commit(load(), files)
+
+
+def run_pre_push(
+    load: Callable[[], Context], stdin: TextIO, *, framework: bool, remote: str | None
+) -> int:
+    if skipped():
+        return OK
+    return pre_push_entry(load(), stdin, framework=framework, remote=remote)
 
 
 def release(ctx: Context, releases: Sequence[PushTarget]) -> int:

@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from git_lift import settings as settings_module
 from git_lift.gitlift import Entry
 from git_lift.options import Options
-from git_lift.repo import Repo, read_config_file
+from git_lift.repo import Repo
 from git_lift.settings import EnvironmentSettings, ServiceSettings, Settings
 
 if TYPE_CHECKING:
@@ -157,7 +156,7 @@ def work_tree_gitlift(repo: Repo) -> tuple[list[Entry], bytes]:
     if not path.exists() and not path.is_symlink():
         return [], b""
     repo.contained(GITLIFT_FILE)
-    return [Entry(e.name, e.value) for e in read_config_file(path)], path.read_bytes()
+    return [Entry(e.name, e.value) for e in repo.config_file(path)], path.read_bytes()
 
 
 def trusted_policy(repo: Repo) -> list[Entry] | None:
@@ -199,8 +198,10 @@ def load_settings(repo: Repo, options: Options, *, check_trust: bool = True) -> 
     )
 
 
-def load(options: Options, *, check_trust: bool = True) -> Context:
-    repo = Repo.discover()
+def load(options: Options, *, check_trust: bool = True, hook: bool = False) -> Context:
+    """`hook`: a git hook runs it, while git holds its lock: the repository is read as a
+    snapshot (repo.py)."""
+    repo = Repo.discover(snapshot=hook)
     settings = load_settings(repo, options, check_trust=check_trust)
     return Context(repo=repo, settings=settings, options=options)
 
@@ -211,5 +212,7 @@ MAX_PARALLEL = 16  # environments or stores asked at once
 def in_parallel(items: Sequence[T], work: Callable[[T], R]) -> list[R]:
     """Environments are independent: ask AWS about all of them at the same time (boto3
     clients are thread-safe; Clients builds each one once, under a lock)."""
+    from concurrent.futures import ThreadPoolExecutor  # not on a hook's path with nothing to ask
+
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(items)))) as pool:
         return list(pool.map(work, items))

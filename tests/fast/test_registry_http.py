@@ -5,6 +5,7 @@ for only from a safe address, and a registry's odd answers are named, not truste
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pytest
 
 from git_lift import registry
 from git_lift.errors import LiftError, UsageError
+from git_lift.image_copy import Endpoint, copy
 from git_lift.registry import RegistryAuth
 
 BLOB = b"layer bytes"
@@ -27,6 +29,7 @@ class Script:
 
     routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     seen: list[tuple[str, str | None]] = field(default_factory=list)
+    uploads: list[tuple[str, int]] = field(default_factory=list)  # (method, bytes) taken
 
 
 def serve(script: Script) -> tuple[ThreadingHTTPServer, int]:
@@ -46,6 +49,18 @@ def serve(script: Script) -> tuple[ThreadingHTTPServer, int]:
                 self.wfile.write(body)
 
         do_HEAD = do_GET
+
+        def do_POST(self) -> None:
+            """An upload: each step taken, its address the next one's."""
+            size = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(size)
+            script.uploads.append((self.command, size))
+            self.send_response(201 if self.command == "PUT" else 202)
+            self.send_header("Location", "/v2/api/blobs/uploads/u1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_PATCH = do_PUT = do_POST
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
@@ -169,3 +184,34 @@ def test_docker_hub_is_reached_at_its_api_host_and_only_over_https() -> None:
     )
     with pytest.raises(UsageError):
         registry._url("docker.io", True, "library/nginx/manifests/1")
+
+
+def test_a_copied_blob_that_is_not_its_digest_is_never_completed(
+    scripts: tuple[Script, int, Script, int],
+) -> None:
+    """Blobs stream from one registry to the other in chunks, hashed on the way: bytes that
+    are not the digest are refused before the upload is completed (no PUT), so the
+    destination never holds a blob under a digest it does not have."""
+    source, port, destination, destination_port = scripts
+    layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": BLOB_DIGEST}
+    manifest = json.dumps(
+        {"schemaVersion": 2, "mediaType": registry.OCI_MANIFEST, "layers": [layer]}
+    ).encode()
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    source.routes[f"/v2/api/manifests/{digest}"] = (
+        200,
+        {"Content-Type": registry.OCI_MANIFEST},
+        manifest,
+    )
+    source.routes[f"/v2/api/blobs/{BLOB_DIGEST}"] = (200, {}, b"not the layer's bytes")
+    with pytest.raises(LiftError) as raised:
+        copy(
+            Endpoint(f"127.0.0.1:{port}", "api"),
+            digest,
+            Endpoint(f"localhost:{destination_port}", "api"),
+            "v1",
+        )
+    assert raised.value.message == (
+        f"registry 127.0.0.1:{port} returned a blob that does not match {BLOB_DIGEST}"
+    )
+    assert destination.uploads == [("POST", 0), ("PATCH", len(b"not the layer's bytes"))]

@@ -48,6 +48,15 @@ def test_the_remote_url_git_lift_reads_is_redacted(git: GitRepo) -> None:
     assert repo_of(git).remote_url("nowhere") is None
 
 
+def test_the_remote_url_is_read_after_insteadof_as_git_reads_it(git: GitRepo) -> None:
+    """The service is named after the URL git uses: url.<base>.insteadOf applies, the longest
+    prefix winning (as libgit2 applied it when pygit2 read it)."""
+    git.git("config", "url.https://github.com/.insteadOf", "gh:")
+    git.git("config", "url.https://github.com/acme-mirror/.insteadOf", "gh:acme/")
+    git.git("remote", "add", "short", "gh:acme/api.git")
+    assert repo_of(git).remote_url("short") == "https://github.com/acme-mirror/api.git"
+
+
 def test_the_default_branch_is_what_origin_head_names(git: GitRepo) -> None:
     git.git("checkout", "-q", "-b", "trunk")
     git.git("push", "-q", "origin", "trunk")

@@ -8,11 +8,17 @@ folder. Both skip the test, with the reason, when the tool is absent (`.ci/run` 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
+import os
 import shutil
 import tarfile
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -21,7 +27,7 @@ from git_lift.build import BuildahBuilder, host_platform
 from git_lift.flows.context import Context, load_settings
 from git_lift.flows.image import source_tag
 from git_lift.options import Options
-from git_lift.registry import blob, manifest
+from git_lift.registry import OCI_MANIFEST, blob, manifest
 from git_lift.repo import Repo
 from git_lift.sandbox.local_registry import find_registry_binary
 
@@ -133,3 +139,61 @@ def shipped_tag(
     return source_tag(
         ctx, ctx.target("staging", chosen), commit, dict(build_args or {}), host_platform()
     )
+
+
+def push_random_image(registry: str, repository: str, tag: str, size: int, folder: Path) -> str:
+    """Push an image whose one layer is `size` bytes of random data straight through the
+    registry API (a file streamed in one PUT: no buildah, nothing held in memory); return the
+    manifest's digest."""
+    layer = folder / "layer.bin"
+    hasher = hashlib.sha256()
+    with layer.open("wb") as handle:
+        for start in range(0, size, 1 << 20):
+            chunk = os.urandom(min(1 << 20, size - start))
+            hasher.update(chunk)
+            handle.write(chunk)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {}}).encode()
+    layer_digest, config_digest = f"sha256:{hasher.hexdigest()}", _sha256(config)
+    with layer.open("rb") as handle:
+        _push_blob(registry, repository, layer_digest, handle, size)
+    _push_blob(registry, repository, config_digest, io.BytesIO(config), len(config))
+    manifest_body = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": len(config)},
+            "layers": [{"mediaType": OCI_LAYER, "digest": layer_digest, "size": size}],
+        }
+    ).encode()
+    _put(f"http://{registry}/v2/{repository}/manifests/{tag}", manifest_body, OCI_MANIFEST)
+    return _sha256(manifest_body)
+
+
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _push_blob(registry: str, repository: str, digest: str, data: BinaryIO, size: int) -> None:
+    start = urllib.request.Request(
+        f"http://{registry}/v2/{repository}/blobs/uploads/", method="POST", data=b""
+    )
+    with urllib.request.urlopen(start) as reply:
+        location = urllib.parse.urljoin(reply.url, reply.headers["Location"])
+    joiner = "&" if urllib.parse.urlsplit(location).query else "?"
+    url = f"{location}{joiner}{urllib.parse.urlencode({'digest': digest})}"
+    request = urllib.request.Request(url, method="PUT", data=data)
+    request.add_header("Content-Length", str(size))
+    request.add_header("Content-Type", "application/octet-stream")
+    with urllib.request.urlopen(request) as reply:
+        assert reply.status == 201, reply.status
+
+
+def _put(url: str, body: bytes, content_type: str) -> None:
+    request = urllib.request.Request(url, method="PUT", data=body)
+    request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request) as reply:
+        assert reply.status == 201, reply.status
