@@ -4,6 +4,7 @@ checks pass (HEALTHY) or fail (the LIFT_SANDBOX_UNHEALTHY switch)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import boto3
@@ -116,11 +117,11 @@ def pushed_architecture(registry_address: str, image: str) -> str:
 def test_the_build_follows_cpu_architecture_and_never_reuses_the_other_ones_image(
     shipping: GitRepo, lift: Lift, local_registry: RegistryHandle
 ) -> None:
-    sha = shipping.head()
     runs_on("ARM64")
     arm = lift("ship", "-e", "staging")
     assert arm.returncode == 0, arm.stderr
-    assert f"payments-api:{sha}-arm64 for linux/arm64" in arm.stderr
+    arm_tag = re.search(r"payments-api:(tree-[0-9a-f]{32}) for linux/arm64", arm.stderr)
+    assert arm_tag, arm.stderr
     registered = running_task_definition("staging")
     assert registered["runtimePlatform"]["cpuArchitecture"] == "ARM64"
     image = registered["containerDefinitions"][0]["image"]
@@ -129,6 +130,7 @@ def test_the_build_follows_cpu_architecture_and_never_reuses_the_other_ones_imag
     runs_on("X86_64")
     x86 = lift("ship", "-e", "staging")
     assert x86.returncode == 0, x86.stderr
-    assert f"payments-api:{sha} for linux/amd64" in x86.stderr  # built, not the ARM64 one reused
+    x86_tag = re.search(r"payments-api:(tree-[0-9a-f]{32}) for linux/amd64", x86.stderr)
+    assert x86_tag and x86_tag[1] != arm_tag[1]  # built, not the ARM64 one reused
     image = running_task_definition("staging")["containerDefinitions"][0]["image"]
     assert pushed_architecture(local_registry.address, image) == "amd64"

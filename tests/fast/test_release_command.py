@@ -120,7 +120,7 @@ def test_ctrl_c_during_the_release_command_stops_its_task_and_deploys_nothing(
 def test_rollback_does_not_run_the_release_command(w: World) -> None:
     w.ecs.one_off = lambda command: (0, [])
     ship(w)
-    ship(w)
+    ship(w, force=True)  # the same image and config again: release 2
     runs = len(w.ecs.runs)
     roll_back(w.ctx, w.target, 1, 60.0)
     assert len(w.ecs.runs) == runs
