@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from git_lift.errors import UsageError
 from git_lift.jsoncheck import Checker, kind
 
 # application-autoscaling TargetTrackingScalingPolicyConfiguration: cooldowns are seconds
@@ -183,3 +184,52 @@ def check_with_service(
             "$.autoscaling.requests_per_target",
             "needs http_interface (a worker has no load balancer); use cpu_target or queue",
         )
+
+
+def rescale(
+    doc: dict[str, object],
+    *,
+    desired: int | None,
+    low: int | None,
+    high: int | None,
+    command: str,
+) -> dict[str, object]:
+    """The document with `git lift scale`'s desired count and bounds; UsageError when the
+    numbers contradict each other or the document (`command` is the scale command line, for
+    hints). servicecfg.parse checks the rest as for any edit."""
+    if desired is None and low is None and high is None:
+        raise UsageError(
+            "nothing to change: give the desired count N, --min or --max",
+            hint=f"{command} 3 (or {command} --min 2 --max 10)",
+        )
+    new = dict(doc)
+    found = doc.get("autoscaling")
+    current = dict(found) if isinstance(found, dict) else None
+    if current is None and (low is not None or high is not None):
+        raise UsageError(
+            "--min and --max set autoscaling's bounds, and this service has no autoscaling",
+            hint="add autoscaling with git lift service edit, or give the desired count alone",
+        )
+    count = desired if desired is not None else doc.get("desired_count", 1)
+    if desired is not None:
+        new["desired_count"] = desired
+    if current is None:
+        return new
+    bottom = low if low is not None else current.get("min")
+    top = high if high is not None else current.get("max")
+    if isinstance(bottom, int) and isinstance(top, int):
+        if bottom > top:
+            raise UsageError(
+                f"min {bottom} is greater than max {top}",
+                hint=f"{command} --min {top} (or a --max of {bottom} or more)",
+            )
+        if isinstance(count, int) and not bottom <= count <= top:
+            # Autoscaling would move the count back inside its bounds at once.
+            raise UsageError(
+                f"desired count {count} is outside autoscaling's {bottom}-{top}",
+                hint=f"{command} {min(max(count, bottom), top)}, or widen the bounds: "
+                f"{command} {count} --min {min(count, bottom)} --max {max(count, top)}",
+            )
+    current.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
+    new["autoscaling"] = current
+    return new
