@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from git_lift.errors import UsageError
+from git_lift.scalingcfg import rescale
 from git_lift.servicecfg import (
     Autoscaling,
     CapacityItem,
@@ -133,3 +135,43 @@ def test_capacity_defaults_to_fargate_and_takes_spot_with_a_base() -> None:
 def test_problem_paths(document: object, expected: str) -> None:
     found = problems(document)
     assert any(p.startswith(expected) for p in found), found
+
+
+SCALE = "git lift scale -e staging -s api"
+
+
+def test_rescale_changes_only_the_count_and_bounds_it_is_given() -> None:
+    stored = doc(autoscaling={"min": 1, "max": 4, "memory_target": 70})
+    new = rescale(stored, desired=None, low=None, high=6, command=SCALE)
+    assert new == {**stored, "autoscaling": {"min": 1, "max": 6, "memory_target": 70}}
+    assert stored["autoscaling"] == {"min": 1, "max": 4, "memory_target": 70}  # not changed
+    assert rescale(doc(), desired=3, low=None, high=None, command=SCALE)["desired_count"] == 3
+
+
+@pytest.mark.parametrize(
+    ("autoscaling", "given", "message", "hint"),
+    [
+        (None, (None, None, None), "nothing to change", f"{SCALE} 3"),
+        (None, (None, None, 5), "--min and --max set autoscaling's bounds", "service edit"),
+        ({"min": 1, "max": 4}, (None, 5, None), "min 5 is greater than max 4", f"{SCALE} --min 4"),
+        (
+            {"min": 1, "max": 4},
+            (9, None, None),
+            "desired count 9 is outside autoscaling's 1-4",
+            f"{SCALE} 4, or widen the bounds: {SCALE} 9 --min 1 --max 9",
+        ),
+        ({"min": 1, "max": 4}, (None, 2, None), "desired count 1 is outside", f"{SCALE} 2"),
+    ],
+)
+def test_rescale_refuses_numbers_that_contradict(
+    autoscaling: dict[str, int] | None,
+    given: tuple[int | None, int | None, int | None],
+    message: str,
+    hint: str,
+) -> None:
+    stored = doc(autoscaling=autoscaling) if autoscaling else doc()
+    desired, low, high = given
+    with pytest.raises(UsageError) as info:
+        rescale(stored, desired=desired, low=low, high=high, command=SCALE)
+    assert info.value.message.startswith(message)
+    assert info.value.hint is not None and hint in info.value.hint
