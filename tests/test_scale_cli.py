@@ -95,3 +95,23 @@ def test_contradicting_numbers_are_refused_and_nothing_saved(
     assert negative.returncode == 2
     assert [d["version"] for d in documents("staging", "payments-api")] == [1, 2]
     assert desired_count() == 1
+
+
+def test_capacity_reaches_the_service_stack(aws: Any, lift: Lift, tmp_path: Path) -> None:
+    created(lift)
+    capacity = [{"provider": "FARGATE", "base": 1}, {"provider": "FARGATE_SPOT", "weight": 3}]
+    path = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"capacity": capacity})
+    edited = lift("service", "edit", "-e", "staging", "--yes", "--file", path)
+    assert edited.returncode == 0, edited.stderr
+    # moto's CloudFormation leaves the strategy off the ECS service: the stack holds it.
+    template = json.loads(template_text("lift-staging-payments-api"))
+    assert template["Resources"]["Service"]["Properties"]["CapacityProviderStrategy"] == [
+        {"Base": 1, "CapacityProvider": "FARGATE", "Weight": 1},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
+    ]
+    wrong = [{"provider": "FARGATE", "base": 1}, {"provider": "FARGATE_SPOT", "base": 1}]
+    path = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"capacity": wrong})
+    refused = lift("service", "edit", "-e", "staging", "--yes", "--file", path)
+    assert refused.returncode == 1
+    assert "$.capacity: more than one provider has a base" in refused.stderr
+    assert len(documents("staging", "payments-api")) == 2
