@@ -12,10 +12,15 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from git_lift import containercfg
+from git_lift import containercfg, scalingcfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
+
+# The scaling fields' block (scalingcfg), named here as before.
+from git_lift.scalingcfg import Autoscaling as Autoscaling
+from git_lift.scalingcfg import CapacityItem as CapacityItem
+from git_lift.scalingcfg import QueueTarget as QueueTarget
 from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
@@ -63,13 +68,6 @@ class HttpInterface:
 
 
 @dataclass(frozen=True)
-class Autoscaling:
-    min: int = 1
-    max: int = 4
-    cpu_target: int = 60
-
-
-@dataclass(frozen=True)
 class EfsVolume:
     file_system_id: str
     container_path: str
@@ -103,6 +101,8 @@ class ServiceConfig:
     desired_count: int = 1
     http_interface: HttpInterface | None = None  # None: a background worker, no load balancer
     autoscaling: Autoscaling | None = None
+    # The capacity provider strategy (scalingcfg): FARGATE and FARGATE_SPOT with weights.
+    capacity: tuple[CapacityItem, ...] = scalingcfg.DEFAULT_CAPACITY
     volumes: tuple[EfsVolume, ...] = ()
     logging: Logging = field(default_factory=Logging)
     deployment: Deployment = field(default_factory=Deployment)
@@ -210,7 +210,8 @@ def parse(doc: object) -> ServiceConfig:
         memory=c.integer(obj, "memory", "$", 512, 512, 122880),
         desired_count=c.integer(obj, "desired_count", "$", 1, 0, 1000),
         http_interface=c.optional(obj, "http_interface", _http_interface),
-        autoscaling=c.optional(obj, "autoscaling", _autoscaling),
+        autoscaling=c.optional(obj, "autoscaling", scalingcfg.read_autoscaling),
+        capacity=scalingcfg.read_capacity(c, obj.get("capacity"), "$.capacity"),
         volumes=_volumes(c, obj.get("volumes", []), "$.volumes"),
         logging=_logging(c, obj.get("logging", {}), "$.logging"),
         deployment=_deployment(c, obj.get("deployment", {}), "$.deployment"),
@@ -280,20 +281,6 @@ def _http_interface(c: Checker, value: object, path: str) -> HttpInterface | Non
     if not h.restrict_access_to:
         c.add(f"{path}.restrict_access_to", 'is empty; use ["0.0.0.0/0"] to allow everyone')
     return h
-
-
-def _autoscaling(c: Checker, value: object, path: str) -> Autoscaling | None:
-    obj = c.fields(value, path, _names(Autoscaling), required=("min", "max"))
-    if obj is None:
-        return None
-    a = Autoscaling(
-        min=c.integer(obj, "min", path, 1, 0, 1000),
-        max=c.integer(obj, "max", path, 4, 1, 1000),
-        cpu_target=c.integer(obj, "cpu_target", path, 60, 1, 100),
-    )
-    if a.min > a.max:
-        c.add(f"{path}.min", f"{a.min} is greater than max ({a.max})")
-    return a
 
 
 def _volumes(c: Checker, value: object, path: str) -> tuple[EfsVolume, ...]:
@@ -369,10 +356,9 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
     # Each check is skipped where a field already failed: one mistake reads as one problem.
     if not c.failed("$.cpu", "$.memory"):
         _check_fargate(c, cfg.cpu, cfg.memory)
-    a = cfg.autoscaling
-    checkable = not c.failed("$.desired_count", "$.autoscaling")
-    if a is not None and checkable and not a.min <= cfg.desired_count <= a.max:
-        c.add("$.desired_count", f"{cfg.desired_count} is outside autoscaling {a.min}-{a.max}")
+    scalingcfg.check_with_service(
+        c, cfg.autoscaling, cfg.desired_count, cfg.http_interface is not None
+    )
     h = cfg.http_interface
     if h is not None and rule_condition_values(h) > MAX_RULE_CONDITION_VALUES:
         c.add(

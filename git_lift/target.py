@@ -204,7 +204,11 @@ class Target:
                 ("the execution role", self.role_name("execution"), limits.ROLE_NAME),
                 ("the log group", self.log_group, limits.LOG_GROUP_NAME),
                 ("the config snapshot secret", self.snapshot_secret(99), limits.SECRET_NAME),
-                ("the scaling policy", self.scaling_policy, limits.SCALING_POLICY_NAME),
+                (
+                    "a scaling policy",
+                    self.scaling_policy_for("requests"),
+                    limits.SCALING_POLICY_NAME,
+                ),
                 ("the image repository", self.ecr_repository, limits.REPOSITORY_NAME),
                 ("a parameter's name", self.parameter_name("K"), self.longest_parameter_name),
             ],
@@ -290,7 +294,12 @@ class Target:
 
     @property
     def scaling_policy(self) -> str:
-        return f"{self.env}-{self.name}-cpu"
+        """The longest of the service's policy names (the limits check this one)."""
+        return self.scaling_policy_for("requests")
+
+    def scaling_policy_for(self, metric: str) -> str:
+        """One target-tracking policy per metric: cpu, memory, requests, queue."""
+        return f"{self.env}-{self.name}-{metric}"
 
     # Pinned config
 

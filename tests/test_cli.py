@@ -161,6 +161,7 @@ USES: dict[str, tuple[str, ...]] = {
     "service template": S + AWS,
     "service update": S + AWS + YES,
     "service delete": S + AWS + YES,
+    "scale": S + AWS + YES,
     "setup": S + AWS + YES + OUT,
     "shell": S + AWS,
     "run": S + AWS,

@@ -130,6 +130,7 @@ def test_every_call_of_a_representative_run_is_allowed(
     migrate = '"desired_count": 2, "release_command": ["bin/migrate"]'
     edited.write_text(shown.stdout.replace('"desired_count": 1', migrate))
     run(lift, "service", "edit", "-e", "staging", "--yes", "--file", str(edited))
+    run(lift, "scale", "-e", "staging", "3", "--yes")
     developer_calls = as_actions(aws.request_counts())
 
     # What a CI job does with the ci policy: check the config, ship a new image (its

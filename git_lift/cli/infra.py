@@ -400,6 +400,48 @@ def service_delete(
     return command.delete(context(click_ctx, values), env, purge, timeout)
 
 
+# scaling: `git lift scale`.
+@cli.command("scale")
+@env_option
+@click.argument("desired", metavar="[N]", type=click.IntRange(min=0), required=False)
+@click.option(
+    "--min", "low", type=click.IntRange(min=0), metavar="N", help="Autoscaling's minimum."
+)
+@click.option(
+    "--max", "high", type=click.IntRange(min=1), metavar="N", help="Autoscaling's maximum."
+)
+@stack_timeout_option
+@global_options("service", *AWS, "yes")
+@click.pass_context
+def scale(
+    click_ctx: click.Context,
+    /,
+    env: str,
+    desired: int | None,
+    low: int | None,
+    high: int | None,
+    timeout: float,
+    **values: Any,
+) -> int:
+    """Set the service's desired count N, or autoscaling's --min/--max, in ENV.
+
+    A new service config version, as `service edit` saves one (with who), then the stack is
+    updated. Refused when the numbers contradict: min above max, or N outside min-max while
+    autoscaling is on.
+
+    \b
+    Example:
+      git lift scale -e production 4
+      git lift scale -e production --min 2 --max 12
+    """
+    from git_lift.commands import infra_service as command
+
+    options = command.DeployOptions(image=None, timeout=timeout)
+    return command.scale(
+        context(click_ctx, values), env, options, desired=desired, low=low, high=high
+    )
+
+
 def checked_account(
     click_ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from git_lift import servicecfg, ui
+from git_lift import scalingcfg, servicecfg, ui
 from git_lift.aws.store import ServiceDocument
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows import service_edit as editing
@@ -204,6 +204,27 @@ def edit(
             given = editing.editor_text(current.doc, header(t, current))
         ready = editing.edit_loop(ctx, t, given, resume_command)
     return apply(ctx, t, current, ready, options, resume_command)
+
+
+def scale(
+    ctx: Context,
+    env: str,
+    options: DeployOptions,
+    *,
+    desired: int | None,
+    low: int | None,
+    high: int | None,
+) -> int:
+    """`git lift scale`: the desired count and autoscaling's bounds changed as `service edit`
+    changes any field: version N+1 saved with who, then the stack updated."""
+    t = ctx.target(env)
+    line = f"git lift scale -e {t.env} -s {t.name}"
+    current = require_document(ctx, t)
+    doc = scalingcfg.rescale(current.doc, desired=desired, low=low, high=high, command=line)
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    edited = editing.as_given(t, text, f"fix the service config first: {command(t, 'edit')}")
+    before_editing(ctx, t)
+    return apply(ctx, t, current, edited, options, command(t, "edit", " --resume"))
 
 
 def require_document(ctx: Context, t: Target, version: int | None = None) -> ServiceDocument:

@@ -13,13 +13,11 @@ from troposphere import (
     AWSObject,
     GetAtt,
     ImportValue,
-    Join,
     Output,
     Ref,
     Split,
     Tags,
     Template,
-    applicationautoscaling,
     ec2,
     ecs,
     logs,
@@ -30,14 +28,13 @@ from git_lift import containercfg, limits
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
-    Autoscaling,
     EfsVolume,
     HttpInterface,
     Logging,
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks
+from git_lift.templates import checks, scaling
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -110,11 +107,13 @@ def service_template(
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
     svc = _service(target, cfg, task_def, sg)
+    target_group = listener = None
     if cfg.http_interface is not None:
-        _add_http(t, target, name, cfg.http_interface, svc)
+        target_group, listener = _add_http(t, target, name, cfg.http_interface, svc)
     t.add_resource(svc)
     if cfg.autoscaling is not None:
-        _add_autoscaling(t, target, cfg.autoscaling, svc)
+        # scaling: templates/scaling.py's block.
+        scaling.add_autoscaling(t, target, cfg.autoscaling, svc, target_group, listener)
     _outputs(t, svc, task_def, execution_role, task_role, log_group)
     return t
 
@@ -154,9 +153,7 @@ def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObj
         Cluster=_import(env, envt.CLUSTER_NAME),
         TaskDefinition=Ref(task_def),
         DesiredCount=cfg.desired_count,
-        CapacityProviderStrategy=[
-            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1)
-        ],
+        CapacityProviderStrategy=scaling.capacity_strategy(cfg.capacity),
         DeploymentConfiguration=_deployment(cfg),
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=network),
         EnableExecuteCommand=cfg.ecs_exec,
@@ -321,7 +318,8 @@ def _deployment(cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
 
 def _add_http(
     t: Template, target: Target, container: str, h: HttpInterface, svc: ecs.Service
-) -> None:
+) -> tuple[AWSObject, str]:
+    """Returns the target group and the environment export of the listener its rule is on."""
     env = target.environment_names
     target_group = t.add_resource(
         elb.TargetGroup(
@@ -362,6 +360,7 @@ def _add_http(
     svc.HealthCheckGracePeriodSeconds = h.health_check_grace_period
     # ECS refuses a target group that no listener uses yet.
     svc.DependsOn = [rule.title]
+    return target_group, listener
 
 
 def _conditions(h: HttpInterface) -> list[elb.Condition]:
@@ -387,40 +386,6 @@ def _conditions(h: HttpInterface) -> list[elb.Condition]:
             )
         )
     return conditions
-
-
-def _add_autoscaling(t: Template, target: Target, a: Autoscaling, svc: ecs.Service) -> None:
-    env = target.environment_names
-    scalable = t.add_resource(
-        applicationautoscaling.ScalableTarget(
-            "ScalableTarget",
-            MinCapacity=a.min,
-            MaxCapacity=a.max,
-            ServiceNamespace="ecs",
-            ScalableDimension="ecs:service:DesiredCount",
-            ResourceId=Join("/", ["service", _import(env, envt.CLUSTER_NAME), GetAtt(svc, "Name")]),
-            # The developer policy changes only scalable targets tagged with its environment.
-            Tags=_tags(target),
-        )
-    )
-    tracking = applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
-        PredefinedMetricSpecification=applicationautoscaling.PredefinedMetricSpecification(
-            PredefinedMetricType="ECSServiceAverageCPUUtilization"
-        ),
-        TargetValue=float(a.cpu_target),
-        # Scale out fast, in slowly: a traffic spike should not flap the task count.
-        ScaleOutCooldown=60,
-        ScaleInCooldown=300,
-    )
-    t.add_resource(
-        applicationautoscaling.ScalingPolicy(
-            "CpuScalingPolicy",
-            PolicyName=target.scaling_policy,
-            PolicyType="TargetTrackingScaling",
-            ScalingTargetId=Ref(scalable),
-            TargetTrackingScalingPolicyConfiguration=tracking,
-        )
-    )
 
 
 def _outputs(

@@ -305,6 +305,19 @@ def scalable_targets(r: RoleScope) -> list[Statement]:
             targets,
             Condition={"StringEquals": r.tagged},
         ),
+        # A target-tracking policy's alarms are created and deleted with the caller's rights
+        # (Application Auto Scaling user guide, "Identity-based policy examples": PutScalingPolicy
+        # needs cloudwatch:PutMetricAlarm, DescribeAlarms; DeleteScalingPolicy DeleteAlarms).
+        # Their names are AWS's: TargetTracking-service/<cluster>/<service>-AlarmHigh-<id>.
+        allow(
+            "TargetTrackingAlarms",
+            [
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:PutMetricAlarm",
+            ],
+            r.arn("cloudwatch", f"alarm:TargetTracking-service/{r.env.cluster}/*"),
+        ),
     ]
 
 
@@ -361,6 +374,10 @@ def statements(r: RoleScope) -> list[Statement]:
     return service_roles(r) + resources(r) + network(r)
 
 
+# cloudwatch:DeleteAlarms, DescribeAlarms, PutMetricAlarm (and the other alarm verbs) in the
+# boundary, which caps the stack role alone.
+ALARMS_IN_BOUNDARY = "cloudwatch:*Alarm*"
+
 # The conditions that keep the role's IAM statements from granting privilege, by the name of
 # what they guard; the boundary keeps these and leaves tag bookkeeping to the role's policy.
 GUARDS = {
@@ -385,6 +402,11 @@ def boundary_statements(env: Environment, region: str, account: str) -> list[Sta
     for statement in statements(r):
         actions = statement["Action"]
         if statement["Effect"] == "Deny":
+            continue
+        if statement["Sid"] == "TargetTrackingAlarms":
+            # scaling: one pattern on "*" keeps the boundary under IAM's size quota; the role's
+            # own policy names the three actions on its cluster's alarms.
+            anywhere.add(ALARMS_IN_BOUNDARY)
             continue
         if not actions[0].startswith("iam:"):
             (anywhere if statement["Resource"] == "*" else scoped).update(actions)

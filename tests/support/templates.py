@@ -146,6 +146,30 @@ SERVICES = {
     "app-permissions": dataclasses.replace(
         BASE, permissions=APP_PERMISSIONS, managed_policies=MANAGED_POLICIES
     ),
+    # scaling: every autoscaling target, cooldowns, and FARGATE_SPOT with a FARGATE base.
+    "scaling": dataclasses.replace(
+        BASE,
+        desired_count=2,
+        autoscaling=sc.Autoscaling(
+            min=2,
+            max=20,
+            cpu_target=70,
+            memory_target=80,
+            requests_per_target=500,
+            queue=sc.QueueTarget(f"arn:aws:sqs:{REGION}:{ACCOUNT}:acme-jobs", 20),
+            scale_out_cooldown=30,
+            scale_in_cooldown=600,
+        ),
+        capacity=(sc.CapacityItem("FARGATE", 1, 2), sc.CapacityItem("FARGATE_SPOT", 3, 0)),
+    ),
+    "worker-queue-spot": dataclasses.replace(
+        BASE,
+        http_interface=None,
+        autoscaling=sc.Autoscaling(
+            min=1, max=5, cpu_target=None, queue=sc.QueueTarget("acme-jobs", 10)
+        ),
+        capacity=(sc.CapacityItem("FARGATE_SPOT", 1, 0),),
+    ),
 }
 
 
