@@ -35,6 +35,7 @@ from git_lift.flows.release_steps import (
     parameter_secrets,
 )
 from git_lift.flows.rollout import report
+from git_lift.flows.sidecar_images import pinned_images, saved_sidecars
 from git_lift.plan import secrets_for, task_definition_changes
 from git_lift.target import Target, arn
 
@@ -72,7 +73,9 @@ def plan_ship(
     caller read it (`running`, from what_runs), and diff the revision this release registers
     against it. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
-    new = next_revision(current, target, source.shown, planned_secrets(target, state, [*versions]))
+    sidecar_images = pinned_images(saved_sidecars(ctx, target))
+    secrets = planned_secrets(target, state, [*versions])
+    new = next_revision(current, target, source.shown, secrets, sidecar_images)
     changes = task_definition_changes(current, new) + config_changes(
         running_release(ctx, target, state), versions
     ) or [("change", "(same image, secrets and config: a fresh deployment)")]
@@ -89,7 +92,7 @@ def plan_ship(
         **record,
     )
     image = MakeImage(source, build_args or {}, files)
-    steps = ship_steps(target, image, wait, release_command(ctx, target))
+    steps = ship_steps(target, image, wait, release_command(ctx, target), sidecar_images)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
 
 
@@ -101,13 +104,17 @@ def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any
 
 
 def ship_steps(
-    target: Target, image: MakeImage, wait: bool, command: tuple[str, ...] | None = None
+    target: Target,
+    image: MakeImage,
+    wait: bool,
+    command: tuple[str, ...] | None = None,
+    sidecar_images: dict[str, str] | None = None,
 ) -> tuple[Step, ...]:
     pins = target.environment.pins_config
     return (
         image,
         *([ReadConfig(), SnapshotConfig()] if pins else []),
-        RegisterTaskDefinition(),
+        RegisterTaskDefinition(sidecar_images or {}),
         *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
         *([WaitForService()] if wait else []),
