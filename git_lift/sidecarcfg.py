@@ -100,8 +100,10 @@ def names(s: Sidecars) -> list[str]:
 
 
 def app_dependencies(s: Sidecars) -> tuple[Dependency, ...]:
-    """What the app waits for: its own `depends_on`, and the log router's start (the ECS
-    developer guide: the router must start before the containers whose logs it takes)."""
+    """What the app waits for: its own `depends_on`, and the log router's start. The ECS
+    developer guide (using_firelens): "By default, Amazon ECS adds a START container order
+    dependency between the application container and the FireLens container"; written out
+    here so that the task definition shows it and the circle check sees it."""
     routed = s.log_router is not None and all(d.container != LOG_ROUTER for d in s.depends_on)
     return s.depends_on + ((Dependency(LOG_ROUTER, "START"),) if routed else ())
 
@@ -159,9 +161,10 @@ def _sidecar(c: Checker, value: object, path: str) -> Sidecar | None:
         health_check=None
         if obj.get("health_check") is None
         else containercfg.health_check(c, obj["health_check"], f"{path}.health_check"),
-        # ecs ContainerDefinition.cpu: 0 to 10240 units per container on Fargate (the task's
-        # own bound is checked below).
-        cpu=c.integer(obj, "cpu", path, 0, 0, 10240),
+        # ecs ContainerDefinition.cpu (Fargate): "the total amount of CPU reserved for all
+        # containers within a task be lower than the task-level cpu value" (_check_shares).
+        cpu=c.integer(obj, "cpu", path, 0, 0, 16384),
+        # ecs ContainerDefinition.memory: "don't specify less than 6 MiB".
         memory=None if memory is None else c.integer(obj, "memory", path, 6, 6, 122880),
     )
     if not c.failed(f"{path}.name") and not NAME.match(s.name):
@@ -283,7 +286,8 @@ def _check_cycles(c: Checker, s: Sidecars) -> None:
 
 
 def _check_shares(c: Checker, s: Sidecars, cpu: int, memory: int) -> None:
-    """The sidecars' cpu and memory come out of the task's: the app needs some left."""
+    """The sidecars' cpu and memory come out of the task's (ECS: the containers' total must
+    be lower than the task's): the app needs some left."""
     used_cpu = sum(x.cpu for x in s.sidecars)
     used_memory = sum(x.memory or 0 for x in s.sidecars)
     if used_cpu >= cpu and not c.failed("$.sidecars", "$.cpu"):
