@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from git_lift import servicecfg, ui
+from git_lift import servicecfg, sidecarcfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
@@ -73,7 +73,9 @@ def plan_ship(
     caller read it (`running`, from what_runs), and diff the revision this release registers
     against it. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
-    sidecar_images = pinned_images(saved_sidecars(ctx, target))
+    sidecars = saved_sidecars(ctx, target)
+    sidecarcfg.refuse_unknown(target, sidecars, [*versions])  # env.sample changed since
+    sidecar_images = pinned_images(sidecars)
     secrets = planned_secrets(target, state, [*versions])
     new = next_revision(current, target, source.shown, secrets, sidecar_images)
     changes = task_definition_changes(current, new) + config_changes(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from git_lift.aws.store import ServiceDocument
+from git_lift.errors import ValidationError
 from git_lift.flows.image import ImageSource
 from git_lift.flows.ship_plan import execute, plan_ship
 from git_lift.plan import with_image_and_secrets
@@ -34,10 +35,10 @@ def running_with_proxy(w: World) -> None:
     w.ecs.definitions[OLD] = current
 
 
-def configured(w: World, image: str) -> None:
+def configured(w: World, image: str, secrets: tuple[str, ...] = ()) -> None:
     doc = {
         **default_document(False),
-        "sidecars": [{"name": "proxy", "image": image, "cpu": 64}],
+        "sidecars": [{"name": "proxy", "image": image, "cpu": 64, "secrets": [*secrets]}],
         "depends_on": [{"container": "proxy", "condition": "HEALTHY"}],
     }
     w.store.save_service_document(
@@ -45,9 +46,9 @@ def configured(w: World, image: str) -> None:
     )
 
 
-def planned(w: World) -> Any:
+def planned(w: World, keys: dict[str, int] | None = None) -> Any:
     uri, _, digest = NEW_IMAGE.partition("@")
-    return plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), {})
+    return plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), keys or {})
 
 
 def test_ship_keeps_the_sidecar_and_gives_it_the_configs_pinned_image(tmp_path: Path) -> None:
@@ -84,3 +85,13 @@ def test_a_sidecars_secrets_follow_the_releases_references() -> None:
     assert app["secrets"] == new
     assert proxy["secrets"] == [new[0]]  # its own key only, at this release's reference
     assert current == before  # a copy
+
+
+def test_a_sidecar_secret_env_sample_no_longer_names_stops_the_ship_first(tmp_path: Path) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    running_with_proxy(w)
+    configured(w, PROXY_NEW, secrets=("API_KEY",))
+    with pytest.raises(ValidationError) as refused:
+        planned(w, {"DATABASE_URL": 1})
+    assert "sidecars.proxy.secrets: API_KEY is not in env.sample" in refused.value.message
+    assert w.ecs.deployed == [] and len(w.ecs.definitions) == 1  # nothing registered
