@@ -81,7 +81,7 @@ def save_config(document: dict[str, Any]) -> None:
     store().save_service_document(target(), saved)
 
 
-def runs_with_proxy(proxy_image: str) -> None:
+def runs_with_proxy(proxy_image: str, **proxy_fields: Any) -> None:
     """The running task definition as the service stack renders a config with a proxy
     sidecar the app waits for (the stack's own rendering is tested in test_templates.py)."""
     ecs: Any = boto3.client("ecs", region_name="eu-west-1")
@@ -94,6 +94,7 @@ def runs_with_proxy(proxy_image: str) -> None:
         "cpu": 64,
         "memory": 128,
         "secrets": [{"name": "DATABASE_URL", "valueFrom": PARAMETER}],
+        **proxy_fields,
     }
     arn = ecs.register_task_definition(
         family="staging-payments-api",
@@ -182,3 +183,16 @@ def test_a_sidecar_tag_the_registry_lacks_stops_the_ship_before_anything_runs(
     assert result.returncode == 1, result.stderr
     assert f"error: the registry has no image {local_registry.address}/proxy:v9" in result.stderr
     assert running_task_definition("staging")["taskDefinitionArn"] == before
+
+
+def test_a_sidecars_health_check_is_waited_for_with_the_apps(with_proxy: str, lift: Lift) -> None:
+    check = {"command": ["CMD", "/ready"], "interval": 5, "timeout": 2, "retries": 1}
+    runs_with_proxy(with_proxy, healthCheck={**check, "startPeriod": 0})
+    result = lift("ship", "-e", "staging", "--image", image(1))
+    assert result.returncode == 0, result.stderr
+    assert "1/1 HEALTHY" in result.stderr
+    ecs: Any = boto3.client("ecs", region_name="eu-west-1")
+    arns = ecs.list_tasks(cluster="lift-staging", serviceName="payments-api")["taskArns"]
+    (task,) = ecs.describe_tasks(cluster="lift-staging", tasks=arns)["tasks"]
+    assert task["healthStatus"] == "HEALTHY"
+    assert {c["name"]: c.get("healthStatus") for c in task["containers"]}["proxy"] == "HEALTHY"
