@@ -35,7 +35,7 @@ from git_lift.flows.release_steps import (
     parameter_secrets,
 )
 from git_lift.flows.rollout import report
-from git_lift.flows.sidecar_images import pinned_images, saved_sidecars
+from git_lift.flows.sidecar_images import pinned_images
 from git_lift.plan import secrets_for, task_definition_changes
 from git_lift.target import Target, arn
 
@@ -73,7 +73,8 @@ def plan_ship(
     caller read it (`running`, from what_runs), and diff the revision this release registers
     against it. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
-    sidecars = saved_sidecars(ctx, target)
+    saved = service_config(ctx, target)
+    sidecars = servicecfg.sidecars_of_document(saved) if saved else sidecarcfg.Sidecars()
     sidecarcfg.refuse_unknown(target, sidecars, [*versions])  # env.sample changed since
     sidecar_images = pinned_images(sidecars)
     secrets = planned_secrets(target, state, [*versions])
@@ -94,7 +95,8 @@ def plan_ship(
         **record,
     )
     image = MakeImage(source, build_args or {}, files)
-    steps = ship_steps(target, image, wait, release_command(ctx, target), sidecar_images)
+    command = servicecfg.release_command(saved) if saved else None
+    steps = ship_steps(target, image, wait, command, sidecar_images)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
 
 
@@ -124,10 +126,11 @@ def ship_steps(
     )
 
 
-def release_command(ctx: Context, target: Target) -> tuple[str, ...] | None:
-    """The service config's release_command (its newest saved version), if it has one."""
+def service_config(ctx: Context, target: Target) -> dict[str, Any] | None:
+    """The service config's newest saved version (None: not git lift's stack); a release
+    reads its release_command and its sidecars."""
     document = ctx.aws.table(target.env).service_document(target)
-    return servicecfg.release_command(document.doc) if document else None
+    return document.doc if document else None
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:

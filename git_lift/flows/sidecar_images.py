@@ -4,11 +4,8 @@ runs what was checked, and a moved tag shows as an image change in ship's diff."
 
 from __future__ import annotations
 
-from git_lift import servicecfg, sidecarcfg
-from git_lift.flows.context import Context
 from git_lift.flows.image import given_image
 from git_lift.sidecarcfg import LOG_ROUTER, Sidecars
-from git_lift.target import Target
 
 
 def pinned_images(s: Sidecars) -> dict[str, str]:
@@ -18,9 +15,3 @@ def pinned_images(s: Sidecars) -> dict[str, str]:
     if s.log_router is not None:
         wanted[LOG_ROUTER] = s.log_router.image
     return {name: given_image(image).pinned for name, image in sorted(wanted.items())}
-
-
-def saved_sidecars(ctx: Context, target: Target) -> Sidecars:
-    """The sidecars of the service config's newest saved version (none without one)."""
-    document = ctx.aws.table(target.env).service_document(target)
-    return servicecfg.sidecars_of_document(document.doc) if document else sidecarcfg.Sidecars()
