@@ -11,7 +11,6 @@ import ipaddress
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
 
 from git_lift import containercfg, sidecarcfg
 from git_lift.containercfg import HealthCheck, Ulimit
@@ -226,20 +225,12 @@ def parse(doc: object) -> ServiceConfig:
         release_command=_release_command(c, obj),
         permissions=read_statements(c, obj.get("permissions", []), "$.permissions"),
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
-        **_sidecar_fields(c, obj),
+        **vars(sidecarcfg.read(c, obj)),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
         raise ServiceConfigError(c.problems)
     return cfg
-
-
-def _sidecar_fields(c: Checker, obj: dict[str, object]) -> dict[str, Any]:
-    cpu, memory = obj.get("cpu"), obj.get("memory")
-    found = sidecarcfg.read(
-        c, obj, cpu if isinstance(cpu, int) else 0, memory if isinstance(memory, int) else 0
-    )
-    return {f.name: getattr(found, f.name) for f in fields(sidecarcfg.Sidecars)}
 
 
 def sidecars_of(cfg: ServiceConfig) -> sidecarcfg.Sidecars:
@@ -250,7 +241,7 @@ def sidecars_of_document(doc: dict[str, object]) -> sidecarcfg.Sidecars:
     """A saved document's sidecars alone, as `release_command` reads its field (a ship needs
     only their images; ServiceConfigError if they are wrong)."""
     c = Checker()
-    found = sidecarcfg.Sidecars(**_sidecar_fields(c, doc))
+    found = sidecarcfg.read(c, doc)
     if c.problems:
         raise ServiceConfigError(c.problems)
     return found

@@ -81,7 +81,9 @@ class Sidecars:
     log_router: LogRouter | None = None
 
 
-def read(c: Checker, obj: dict[str, object], cpu: int, memory: int) -> Sidecars:
+def read(c: Checker, obj: dict[str, object]) -> Sidecars:
+    """The sidecar fields of a service config document (its cpu and memory bound theirs)."""
+    cpu, memory = (v if isinstance(v := obj.get(k), int) else 0 for k in ("cpu", "memory"))
     router = c.optional(obj, "log_router", _log_router)
     found = Sidecars(
         sidecars=_sidecars(c, obj.get("sidecars", []), "$.sidecars"),
