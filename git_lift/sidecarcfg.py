@@ -90,7 +90,7 @@ def read(c: Checker, obj: dict[str, object]) -> Sidecars:
         depends_on=_dependencies(c, obj.get("depends_on", []), "$.depends_on"),
         log_router=router,
     )
-    _check_names(c, found)
+    _check_names(c, found, obj.get("health_check") is not None)
     _check_cycles(c, found)
     _check_shares(c, found, cpu, memory)
     return found
@@ -240,7 +240,7 @@ def _log_router(c: Checker, value: object, path: str) -> LogRouter | None:
     return LogRouter(kind_, {str(k): str(v) for k, v in options.items()}, image)
 
 
-def _check_names(c: Checker, s: Sidecars) -> None:
+def _check_names(c: Checker, s: Sidecars, app_checked: bool) -> None:
     seen: set[str] = set()
     for i, x in enumerate(s.sidecars):
         if x.name in (APP, LOG_ROUTER):
@@ -259,6 +259,20 @@ def _check_names(c: Checker, s: Sidecars) -> None:
                 c.add(f"{path}[{j}].container", f"{own!r} cannot wait for itself")
             elif d.container not in known:
                 c.add(f"{path}[{j}].container", f"{d.container!r} is not one of {', '.join(known)}")
+            else:
+                _check_condition(c, f"{path}[{j}].condition", s, d, app_checked)
+
+
+def _check_condition(c: Checker, path: str, s: Sidecars, d: Dependency, app_checked: bool) -> None:
+    """ecs ContainerDependency: HEALTHY "requires that the dependent container has health
+    checks configured"; COMPLETE and SUCCESS "can't be set on an essential container"."""
+    other = {x.name: x for x in s.sidecars}.get(d.container)
+    checked = app_checked if d.container == APP else bool(other and other.health_check)
+    essential = other.essential if other else True  # the app and the router are essential
+    if d.condition == "HEALTHY" and not checked:
+        c.add(path, f"HEALTHY needs a health_check on {d.container!r}")
+    if d.condition in ("COMPLETE", "SUCCESS") and essential:
+        c.add(path, f"{d.condition} needs {d.container!r} not essential (it exits)")
 
 
 def _check_cycles(c: Checker, s: Sidecars) -> None:

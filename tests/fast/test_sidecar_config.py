@@ -115,6 +115,18 @@ def test_a_document_without_sidecars_reads_as_before() -> None:
             {"depends_on": [{"container": "proxy", "condition": "READY"}], "sidecars": [PROXY]},
             "$.depends_on[0].condition: 'READY' is not one of START, COMPLETE, SUCCESS, HEALTHY",
         ),
+        (
+            {"sidecars": [{**PROXY, "health_check": None}], "depends_on": FULL["depends_on"]},
+            "$.depends_on[0].condition: HEALTHY needs a health_check on 'proxy'",
+        ),
+        (
+            {"sidecars": [{**PROXY, "depends_on": [{"container": "app", "condition": "HEALTHY"}]}]},
+            "$.sidecars[0].depends_on[0].condition: HEALTHY needs a health_check on 'app'",
+        ),
+        (
+            {"sidecars": [PROXY], "depends_on": [{"container": "proxy", "condition": "SUCCESS"}]},
+            "$.depends_on[0].condition: SUCCESS needs 'proxy' not essential (it exits)",
+        ),
         ({"log_router": {"type": "vector"}}, "$.log_router.type: 'vector' is not one of"),
         ({"log_router": {"type": "fluentd"}}, "$.log_router.image: required for a fluentd"),
         ({"log_router": {"type": "fluentbit", "options": {"a": 1}}}, "$.log_router.options:"),
@@ -135,12 +147,12 @@ def test_each_mistake_is_named_with_its_path(changes: dict[str, object], expecte
 
 def test_containers_waiting_in_a_circle_are_refused() -> None:
     a = {"name": "a", "image": "a:1", "depends_on": [{"container": "b"}]}
-    b = {"name": "b", "image": "b:1", "depends_on": [{"container": "a", "condition": "HEALTHY"}]}
+    b = {"name": "b", "image": "b:1", "depends_on": [{"container": "a", "condition": "START"}]}
     assert problems(doc(sidecars=[a, b])) == [
         "$.sidecars: containers wait for each other in a circle: a -> b -> a"
     ]
-    # Through the app: the app waits for the proxy, which waits for the app to be healthy.
-    waits = {**PROXY, "depends_on": [{"container": "app", "condition": "HEALTHY"}]}
+    # Through the app: the app waits for the proxy, which waits for the app to start.
+    waits = {**PROXY, "depends_on": [{"container": "app", "condition": "START"}]}
     found = problems(doc(sidecars=[waits], depends_on=[{"container": "proxy"}]))
     assert found == [
         "$.depends_on: containers wait for each other in a circle: app -> proxy -> app"
@@ -155,3 +167,11 @@ def test_the_log_router_starts_before_the_app_and_can_not_wait_for_it() -> None:
     # A sidecar that waits for the app while the router waits for nothing: no circle.
     agent = {"name": "agent", "image": "agent:1", "depends_on": [{"container": "app"}]}
     assert sc.parse(doc(log_router={"type": "fluentbit"}, sidecars=[agent])).sidecars
+
+
+def test_a_one_shot_sidecar_the_app_waits_to_finish() -> None:
+    migrate = {"name": "migrate", "image": "migrate:1", "essential": False}
+    cfg = sc.parse(
+        doc(sidecars=[migrate], depends_on=[{"container": "migrate", "condition": "SUCCESS"}])
+    )
+    assert cfg.depends_on == (Dependency("migrate", "SUCCESS"),)

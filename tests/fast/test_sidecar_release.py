@@ -39,7 +39,7 @@ def configured(w: World, image: str, secrets: tuple[str, ...] = ()) -> None:
     doc = {
         **default_document(False),
         "sidecars": [{"name": "proxy", "image": image, "cpu": 64, "secrets": [*secrets]}],
-        "depends_on": [{"container": "proxy", "condition": "HEALTHY"}],
+        "depends_on": [{"container": "proxy"}],
     }
     w.store.save_service_document(
         w.target, ServiceDocument("staging", "payments-api", 1, doc, "me", 0.0)
