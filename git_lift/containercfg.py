@@ -207,3 +207,8 @@ def check_matcher(c: Checker, path: str, value: str) -> None:
     low, high = MATCHER_CODES
     if not _MATCHER.match(value) or not all(low <= code <= high for code in codes):
         c.add(path, f'{value!r} is not HTTP codes {low}-{high} like "200", "200,202" or "200-399"')
+
+
+# The app's container fields, read the same way for each sidecar (sidecarcfg).
+environment = _environment
+health_check = _health_check

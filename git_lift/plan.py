@@ -133,6 +133,28 @@ def with_image_and_secrets(
     if index < 0:
         raise ValueError(f"no container named {container!r} (have: {', '.join(map(str, names))})")
     containers[index] = {**containers[index], "image": image, "secrets": secrets}
+    # A sidecar's secrets are env.sample keys too: each names this release's reference (a
+    # pinned snapshot's ARN changes with every release).
+    value_of = {s["name"]: s["valueFrom"] for s in secrets}
+    for i, c in enumerate(containers):
+        if i != index and c.get("secrets"):
+            kept = [
+                {**s, "valueFrom": value_of.get(s["name"], s["valueFrom"])} for s in c["secrets"]
+            ]
+            containers[i] = {**c, "secrets": kept}
+    return {**definition, "containerDefinitions": containers}
+
+
+def with_sidecar_images(
+    definition: dict[str, Any], container: str, images: dict[str, str]
+) -> dict[str, Any]:
+    """A copy of a task definition whose other containers (sidecars) named in `images` run
+    those images (pinned by digest at ship); a container `images` does not name is kept."""
+    index = container_index(definition, container)
+    containers = [
+        {**c, "image": images[c["name"]]} if i != index and c.get("name") in images else dict(c)
+        for i, c in enumerate(definition.get("containerDefinitions", []))
+    ]
     return {**definition, "containerDefinitions": containers}
 
 

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from git_lift import containercfg, scalingcfg
+from git_lift import containercfg, scalingcfg, sidecarcfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -21,6 +21,7 @@ from git_lift.jsoncheck import Checker, kind
 from git_lift.scalingcfg import Autoscaling as Autoscaling
 from git_lift.scalingcfg import CapacityItem as CapacityItem
 from git_lift.scalingcfg import QueueTarget as QueueTarget
+from git_lift.sidecarcfg import Dependency, LogRouter, Sidecar
 from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
@@ -122,6 +123,11 @@ class ServiceConfig:
     # policy ARNs (templates/iam_document.py, templates/app_permissions.py).
     permissions: tuple[Statement, ...] = ()
     managed_policies: tuple[str, ...] = ()
+    # Sidecars (sidecarcfg.Sidecars, read by sidecarcfg.read): extra containers, what the app
+    # waits for, FireLens log routing.
+    sidecars: tuple[Sidecar, ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
+    log_router: LogRouter | None = None
 
 
 # Kept in a document even when null, so that the editor shows they exist.
@@ -220,11 +226,26 @@ def parse(doc: object) -> ServiceConfig:
         release_command=_release_command(c, obj),
         permissions=read_statements(c, obj.get("permissions", []), "$.permissions"),
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
+        **vars(sidecarcfg.read(c, obj)),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
         raise ServiceConfigError(c.problems)
     return cfg
+
+
+def sidecars_of(cfg: ServiceConfig) -> sidecarcfg.Sidecars:
+    return sidecarcfg.Sidecars(cfg.sidecars, cfg.depends_on, cfg.log_router)
+
+
+def sidecars_of_document(doc: dict[str, object]) -> sidecarcfg.Sidecars:
+    """A saved document's sidecars alone, as `release_command` reads its field (a ship needs
+    only their images; ServiceConfigError if they are wrong)."""
+    c = Checker()
+    found = sidecarcfg.read(c, doc)
+    if c.problems:
+        raise ServiceConfigError(c.problems)
+    return found
 
 
 def release_command(doc: dict[str, object]) -> tuple[str, ...] | None:

@@ -29,6 +29,7 @@ from git_lift.plan import (
     secrets_for,
     service_container,
     with_image_and_secrets,
+    with_sidecar_images,
 )
 from git_lift.target import Target
 
@@ -103,9 +104,11 @@ class RelabelSnapshot(Step):
 
 @dataclass(frozen=True)
 class RegisterTaskDefinition(Step):
-    """A new revision: the running one with the release's image and secrets. Undone by
-    deregistering it: a revision that never ran is not left behind as a rollback target."""
+    """A new revision: the running one with the release's image and secrets (and the
+    sidecars' images, pinned when the plan was made). Undone by deregistering it: a revision
+    that never ran is not left behind as a rollback target."""
 
+    sidecar_images: dict[str, str] = field(default_factory=dict)
     name = "register task definition"
 
     def run(self, run: Run) -> None:
@@ -115,7 +118,7 @@ class RegisterTaskDefinition(Step):
         else:
             secrets = parameter_secrets(target, run.state, keys)
         assert run.image is not None, "MakeImage comes first"
-        new = next_revision(run.current, target, run.image.pinned, secrets)
+        new = next_revision(run.current, target, run.image.pinned, secrets, self.sidecar_images)
         run.fill(task_definition=ecs_of(run).register(new))
 
     def undo(self, run: Run) -> None:
@@ -267,14 +270,20 @@ def stopped(watch: Watch, arn: str) -> Stopped:
 
 
 def next_revision(
-    current: dict[str, Any], target: Target, image: str, secrets: list[dict[str, str]]
+    current: dict[str, Any],
+    target: Target,
+    image: str,
+    secrets: list[dict[str, str]],
+    sidecar_images: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The revision to register, refused over ECS's task definition size limit, or when a
-    plain variable of the service config has the name of an env.sample key."""
+    plain variable of the service config has the name of an env.sample key. `sidecar_images`:
+    the sidecars' images, pinned (flows/sidecar_images.py)."""
     environment = plain_environment(service_container(current, target.container))
     containercfg.refuse_clashes(target, environment, [s["name"] for s in secrets])
     try:
         new = with_image_and_secrets(current, target.container, image, secrets)
+        new = with_sidecar_images(new, target.container, sidecar_images or {})
     except ValueError as exc:
         raise DeployFailed(
             str(exc), hint="set container in .gitlift to the container's name"

@@ -15,6 +15,7 @@ from git_lift.errors import LiftError
 from git_lift.flows.context import Context
 from git_lift.flows.environment_record import require_record
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
+from git_lift.flows.sidecar_images import pinned_images
 from git_lift.target import Target
 from git_lift.templates.environment_params import CLOUDFORMATION_ROLE
 
@@ -103,6 +104,7 @@ def render(
         region=record.region,
         account_id=record.account,
         kms_key_arn=kms,
+        sidecar_images=pinned_images(servicecfg.sidecars_of(cfg)),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from git_lift import servicecfg, ui
+from git_lift import servicecfg, sidecarcfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
@@ -35,6 +35,7 @@ from git_lift.flows.release_steps import (
     parameter_secrets,
 )
 from git_lift.flows.rollout import report
+from git_lift.flows.sidecar_images import pinned_images
 from git_lift.plan import registration, secrets_for, task_definition_changes
 from git_lift.target import Target, arn
 
@@ -74,7 +75,12 @@ def plan_ship(
     against it; a release that would change nothing is planned as such (`unchanged`), unless
     `force`. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
-    new = next_revision(current, target, source.shown, planned_secrets(target, state, [*versions]))
+    saved = service_config(ctx, target)
+    sidecars = servicecfg.sidecars_of_document(saved) if saved else sidecarcfg.Sidecars()
+    sidecarcfg.refuse_unknown(target, sidecars, [*versions])  # env.sample changed since
+    sidecar_images = pinned_images(sidecars)
+    secrets = planned_secrets(target, state, [*versions])
+    new = next_revision(current, target, source.shown, secrets, sidecar_images)
     released = running_release(ctx, target, state)
     changes = task_definition_changes(current, new) + config_changes(released, versions) or [
         ("change", "(same image, secrets and config: a fresh deployment)")
@@ -93,7 +99,8 @@ def plan_ship(
         **record,
     )
     image = MakeImage(source, build_args or {}, files)
-    steps = ship_steps(target, image, wait, release_command(ctx, target))
+    command = servicecfg.release_command(saved) if saved else None
+    steps = ship_steps(target, image, wait, command, sidecar_images)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
 
 
@@ -139,13 +146,17 @@ def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any
 
 
 def ship_steps(
-    target: Target, image: MakeImage, wait: bool, command: tuple[str, ...] | None = None
+    target: Target,
+    image: MakeImage,
+    wait: bool,
+    command: tuple[str, ...] | None = None,
+    sidecar_images: dict[str, str] | None = None,
 ) -> tuple[Step, ...]:
     pins = target.environment.pins_config
     return (
         image,
         *([ReadConfig(), SnapshotConfig()] if pins else []),
-        RegisterTaskDefinition(),
+        RegisterTaskDefinition(sidecar_images or {}),
         *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
         *([WaitForService()] if wait else []),
@@ -153,10 +164,11 @@ def ship_steps(
     )
 
 
-def release_command(ctx: Context, target: Target) -> tuple[str, ...] | None:
-    """The service config's release_command (its newest saved version), if it has one."""
+def service_config(ctx: Context, target: Target) -> dict[str, Any] | None:
+    """The service config's newest saved version (None: not git lift's stack); a release
+    reads its release_command and its sidecars."""
     document = ctx.aws.table(target.env).service_document(target)
-    return servicecfg.release_command(document.doc) if document else None
+    return document.doc if document else None
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:

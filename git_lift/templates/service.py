@@ -24,7 +24,7 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
-from git_lift import containercfg, limits
+from git_lift import containercfg, limits, servicecfg, sidecarcfg
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
@@ -34,7 +34,7 @@ from git_lift.servicecfg import (
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks, scaling
+from git_lift.templates import checks, scaling, sidecars
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -66,11 +66,15 @@ def service_template(
     region: str,
     account_id: str,
     kms_key_arn: str | None,
+    sidecar_images: dict[str, str] | None = None,
 ) -> Template:
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
-    (not an alias) or None for the AWS managed key, which needs no grant."""
+    (not an alias) or None for the AWS managed key, which needs no grant. `sidecar_images`: each
+    sidecar's (and the log router's) image pinned by digest (default: as the config says)."""
     _check_secrets(target.parameter_prefix_arn(region, account_id), secrets)
     containercfg.refuse_clashes(target, cfg.environment, list(secrets))
+    extra = servicecfg.sidecars_of(cfg)
+    sidecarcfg.refuse_unknown(target, extra, list(secrets))
     name = target.container
     t = Template(Description=f"git lift service {target.name} in environment {target.env}")
     t.set_version("2010-09-09")
@@ -94,7 +98,10 @@ def service_template(
             ),
             ExecutionRoleArn=GetAtt(execution_role, "Arn"),
             TaskRoleArn=GetAtt(task_role, "Arn"),
-            ContainerDefinitions=[_container(name, cfg, image, secrets, log_group, region)],
+            ContainerDefinitions=[
+                _container(name, cfg, image, secrets, log_group, region),
+                *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
+            ],
             Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
             Tags=_tags(target),
         )
@@ -205,15 +212,8 @@ def _container(
     if cfg.http_interface is not None:
         port = cfg.http_interface.container_port
         props["PortMappings"] = [ecs.PortMapping(ContainerPort=port, Protocol="tcp")]
-    if log_group is not None:
-        props["LogConfiguration"] = ecs.LogConfiguration(
-            LogDriver="awslogs",
-            Options={
-                "awslogs-group": Ref(log_group),
-                "awslogs-region": region,
-                "awslogs-stream-prefix": name,
-            },
-        )
+    # What the app waits for, and where its logs go (awslogs, or a FireLens log router).
+    props.update(sidecars.app_props(name, servicecfg.sidecars_of(cfg), log_group, region))
     return ecs.ContainerDefinition(Name=name, Image=image, Essential=True, **props)
 
 
@@ -233,15 +233,8 @@ def _container_fields(cfg: ServiceConfig) -> dict[str, object]:
         props["Ulimits"] = [
             ecs.Ulimit(Name=u.name, SoftLimit=u.soft, HardLimit=u.hard) for u in cfg.ulimits
         ]
-    h = cfg.health_check
-    if h is not None:
-        props["HealthCheck"] = ecs.HealthCheck(
-            Command=list(h.command),
-            Interval=h.interval,
-            Timeout=h.timeout,
-            Retries=h.retries,
-            StartPeriod=h.start_period,
-        )
+    if cfg.health_check is not None:
+        props["HealthCheck"] = sidecars.health_check(cfg.health_check)
     return props
 
 

@@ -98,6 +98,44 @@ APP_PERMISSIONS = (
     },
 )
 MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",)
+# Sidecars (issue 21): a database proxy the app waits for (healthy), a metrics agent that may stop,
+# and FireLens routing the app's logs to CloudWatch through Fluent Bit.
+FLUENT_BIT_PINNED = "public.ecr.aws/aws-observability/aws-for-fluent-bit@sha256:" + "d" * 64
+PROXY_IMAGE = "public.ecr.aws/envoyproxy/envoy@sha256:" + "b" * 64
+SIDECARS_DOC: dict[str, Any] = {
+    "cpu": 512,
+    "memory": 1024,
+    "sidecars": [
+        {
+            "name": "proxy",
+            "image": PROXY_IMAGE,
+            "port_mappings": [{"container_port": 9901}],
+            "environment": {"ENVOY_UID": "0"},
+            "secrets": ["DATABASE_URL"],  # a database proxy
+            "health_check": {"command": ["CMD-SHELL", "curl -f http://localhost:9901/ready"]},
+            "cpu": 128,
+            "memory": 256,
+        },
+        {
+            "name": "metrics",
+            "image": "public.ecr.aws/cloudwatch-agent/cloudwatch-agent@sha256:" + "c" * 64,
+            "essential": False,
+            "depends_on": [{"container": "app", "condition": "START"}],
+            "cpu": 64,
+            "memory": 128,
+        },
+    ],
+    "depends_on": [{"container": "proxy", "condition": "HEALTHY"}],
+    "log_router": {
+        "type": "fluentbit",
+        "options": {
+            "Name": "cloudwatch_logs",
+            "region": REGION,
+            "log_group_name": "/app/api",
+            "log_stream_prefix": "api-",
+        },
+    },
+}
 
 SERVICES = {
     "http-public": BASE,
@@ -170,6 +208,7 @@ SERVICES = {
         ),
         capacity=(sc.CapacityItem("FARGATE_SPOT", 1, 0),),
     ),
+    "sidecars": sc.parse({**sc.default_document(production=False), **SIDECARS_DOC}),
 }
 
 
