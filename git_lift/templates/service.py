@@ -37,7 +37,7 @@ from git_lift.servicecfg import (
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks
+from git_lift.templates import checks, jobs
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -115,6 +115,16 @@ def service_template(
     t.add_resource(svc)
     if cfg.autoscaling is not None:
         _add_autoscaling(t, target, cfg.autoscaling, svc)
+    jobs.add_jobs(
+        t,
+        target,
+        cfg,
+        task_def=task_def,
+        roles=(execution_role, task_role),
+        security_group=sg,
+        region=region,
+        account_id=account_id,
+    )
     _outputs(t, svc, task_def, execution_role, task_role, log_group)
     return t
 
