@@ -24,7 +24,12 @@ from typing import Any
 
 from git_lift.target import Environment, arn
 from git_lift.templates.iam_scope import Statement, allow, claim, request_tag, resource_tag
-from git_lift.templates.task_policies import boundary_arn, service_role_arns, stack_role_arn
+from git_lift.templates.task_policies import (
+    boundary_arn,
+    job_role_arns,
+    service_role_arns,
+    stack_role_arn,
+)
 
 CLOUDFORMATION = "cloudformation.amazonaws.com"
 ELB = "elasticloadbalancing"
@@ -84,52 +89,59 @@ def service_roles(r: RoleScope) -> list[Statement]:
 def service_role_grants(r: RoleScope) -> list[Statement]:
     """Create, change, read and pass the service roles: only under the boundary, only the
     environment's own (tagged)."""
-    bounded = {"iam:PermissionsBoundary": r.boundary}
-    own = r.tagged
     return [
-        allow(
-            "CreateServiceRoles",
-            ["iam:CreateRole"],
-            r.roles,
-            Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
-        ),
-        allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
-        # Inline and managed policies (the service config's `managed_policies`): under the
-        # boundary, which caps them.
-        allow(
-            "ServiceRolePolicies",
-            [
-                "iam:AttachRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:DetachRolePolicy",
-                "iam:PutRolePolicy",
-            ],
-            r.roles,
-            Condition={"StringEquals": bounded},
-        ),
-        allow(
-            "ServiceRoles",
-            ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
-            r.roles,
-            Condition={"StringEquals": own},
-        ),
-        # CloudFormation's AWS::IAM::Role handlers list a role's policies before they delete it.
-        allow(
-            "ReadServiceRoles",
-            [
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListAttachedRolePolicies",
-                "iam:ListRolePolicies",
-            ],
-            r.roles,
-        ),
+        *role_lifecycle(r, r.roles),
         # The task definitions name the roles: registering one passes them to ECS tasks.
         allow(
             "PassServiceRoles",
             ["iam:PassRole"],
             r.roles,
             Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+    ]
+
+
+def role_lifecycle(r: RoleScope, roles: list[str], kind: str = "Service") -> list[Statement]:
+    """Create, change and read `roles`: only under the boundary, only the environment's own."""
+    bounded = {"iam:PermissionsBoundary": r.boundary}
+    own = r.tagged
+    return [
+        allow(
+            f"Create{kind}Roles",
+            ["iam:CreateRole"],
+            roles,
+            Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
+        ),
+        allow(f"TagNew{kind}Roles", ["iam:TagRole"], roles, Condition=r.claim),
+        # Inline and managed policies (the service config's `managed_policies`): under the
+        # boundary, which caps them.
+        allow(
+            f"{kind}RolePolicies",
+            [
+                "iam:AttachRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePolicy",
+            ],
+            roles,
+            Condition={"StringEquals": bounded},
+        ),
+        allow(
+            f"{kind}Roles",
+            ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
+            roles,
+            Condition={"StringEquals": own},
+        ),
+        # CloudFormation's AWS::IAM::Role handlers list a role's policies before they delete it.
+        allow(
+            f"Read{kind}Roles",
+            [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRolePolicies",
+            ],
+            roles,
         ),
     ]
 
@@ -214,6 +226,51 @@ def resources(r: RoleScope) -> list[Statement]:
         + describe(r)
         + service_linked_roles(r)
     )
+
+
+def schedules(r: RoleScope) -> list[Statement]:
+    """Scheduled jobs (templates/jobs.py): each service's schedule group (created tagged with
+    the environment), its schedules, and passing its jobs role to EventBridge Scheduler. The
+    actions are those of the AWS::Scheduler::Schedule and ScheduleGroup handlers (their
+    CloudFormation resource schemas); schedules carry no tags, so they are scoped by their
+    group's name."""
+    groups = r.arn("scheduler", f"schedule-group/{r.env.service_stack_prefix}*")
+    return [
+        *role_lifecycle(r, job_role_arns(r.env, r.region, r.account), "Job"),
+        allow(
+            "CreateScheduleGroups",
+            ["scheduler:CreateScheduleGroup", "scheduler:TagResource"],
+            groups,
+            Condition={"StringEquals": request_tag(r.env.name)},
+        ),
+        allow(
+            "ScheduleGroups",
+            [
+                "scheduler:DeleteScheduleGroup",
+                "scheduler:GetScheduleGroup",
+                "scheduler:ListTagsForResource",
+                "scheduler:TagResource",
+                "scheduler:UntagResource",
+            ],
+            groups,
+        ),
+        allow(
+            "Schedules",
+            [
+                "scheduler:CreateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule",
+            ],
+            r.arn("scheduler", f"schedule/{r.env.service_stack_prefix}*/*"),
+        ),
+        allow(
+            "PassJobRoles",
+            ["iam:PassRole"],
+            job_role_arns(r.env, r.region, r.account),
+            Condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        ),
+    ]
 
 
 def ecs_resources(r: RoleScope) -> list[Statement]:
@@ -358,7 +415,7 @@ def service_linked_roles(r: RoleScope) -> list[Statement]:
 
 def statements(r: RoleScope) -> list[Statement]:
     """The role's own policy: what CloudFormation may do for the environment's service stacks."""
-    return service_roles(r) + resources(r) + network(r)
+    return service_roles(r) + resources(r) + network(r) + schedules(r)
 
 
 # The conditions that keep the role's IAM statements from granting privilege, by the name of
@@ -382,7 +439,9 @@ def boundary_statements(env: Environment, region: str, account: str) -> list[Sta
     folded: dict[str, Statement] = {}
     anywhere: set[str] = set()
     scoped: set[str] = set()
-    for statement in statements(r):
+    # Scheduled jobs' rights (`schedules`) are left out: the boundary has no room for them
+    # (task_policies.job_boundary_statements).
+    for statement in service_roles(r) + resources(r) + network(r):
         actions = statement["Action"]
         if statement["Effect"] == "Deny":
             continue

@@ -81,7 +81,6 @@ def boundary_policy(
         *execution_reads(env, region, account_id),
         *config_key(region, kms_key_arn),
         *app_permissions.boundary_statements(env, region, account_id),
-        *job_boundary_statements(env, region, account_id),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -96,7 +95,12 @@ def job_boundary_statements(
 ) -> list[dict[str, object]]:
     """The most a jobs role may do (templates/jobs.py gives each its own service's part):
     run the environment's task definitions in its cluster, passing the services' task and
-    execution roles to the tasks, and tag the tasks it starts."""
+    execution roles to the tasks, and tag the tasks it starts.
+
+    NOT YET IN THE BOUNDARY: the boundary (one managed policy, 6,144 characters) is full with
+    the CloudFormation role's part (6,097 with the longest names); these and the role's
+    `schedules` rights fit once that part has a policy of its own (see the README's "Scheduled
+    jobs"). tests/test_jobs_iam.py holds the gap as an expected failure."""
     only = {"ArnLike": {"aws:PrincipalArn": job_role_arns(env, region, account_id)}}
     cluster = arn("ecs", region, account_id, f"cluster/{env.cluster}")
     return [
