@@ -15,6 +15,7 @@ from git_lift import servicecfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
+from git_lift.flows import job_schedules
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute as run_plan
@@ -89,7 +90,9 @@ def plan_ship(
         **record,
     )
     image = MakeImage(source, build_args or {}, files)
-    steps = ship_steps(target, image, wait, release_command(ctx, target))
+    steps = ship_steps(
+        target, image, wait, release_command(ctx, target), job_schedules.steps(ctx, target)
+    )
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout)
 
 
@@ -101,8 +104,13 @@ def what_runs(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any
 
 
 def ship_steps(
-    target: Target, image: MakeImage, wait: bool, command: tuple[str, ...] | None = None
+    target: Target,
+    image: MakeImage,
+    wait: bool,
+    command: tuple[str, ...] | None = None,
+    schedules: tuple[Step, ...] = (),
 ) -> tuple[Step, ...]:
+    """`schedules`: job_schedules.steps, after the update (a failed wait undoes them)."""
     pins = target.environment.pins_config
     return (
         image,
@@ -110,6 +118,7 @@ def ship_steps(
         RegisterTaskDefinition(),
         *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
+        *schedules,
         *([WaitForService()] if wait else []),
         RecordRelease(),
     )
