@@ -61,6 +61,8 @@ NO_RESOURCE_LEVEL = {
     "iam:CreateServiceLinkedRole",
     # Service Authorization Reference, AWS CloudFormation: ListStacks has no resource type.
     "cloudformation:ListStacks",
+    # Service Authorization Reference, Amazon EventBridge Scheduler: ListSchedules neither.
+    "scheduler:ListSchedules",
 }
 
 
@@ -214,6 +216,7 @@ def client_calls() -> set[str]:
         "table": "dynamodb",
         "secrets": "secretsmanager",
         "templates_bucket": "s3",
+        "schedules": "scheduler",
     }
     found: set[tuple[str, str]] = set()
     for path in (ROOT / "git_lift").rglob("*.py"):
@@ -910,3 +913,23 @@ def test_the_boundary_lets_jobs_run_and_the_stack_role_make_schedules() -> None:
     assert permits(boundary, "ecs:RunTask", revision, ecs_cluster=cluster, **jobs_role)
     schedule = ACCOUNT.format("scheduler", "schedule/lift-staging-payments-api/nightly-report")
     assert permits(boundary, "scheduler:CreateSchedule", schedule, aws_PrincipalArn=STACK_ROLE)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer"])
+def test_a_release_moves_only_its_services_schedules(audience: str) -> None:
+    """A ship points the service's job schedules at its task definition: UpdateSchedule on
+    its own group only, passing its own jobs role to Scheduler only."""
+    document = policy(audience, SCOPE)
+    schedule = ACCOUNT.format("scheduler", "schedule/lift-staging-payments-api/nightly-report")
+    assert permits(document, "scheduler:UpdateSchedule", schedule)
+    assert not permits(document, "scheduler:UpdateSchedule", schedule.replace("staging", "prod"))
+    other = schedule.replace("payments-api", "billing")
+    assert not permits(document, "scheduler:UpdateSchedule", other)
+    jobs_role = role("lift-staging-payments-api-scheduler")
+    to_scheduler = {"iam_PassedToService": "scheduler.amazonaws.com"}
+    assert permits(document, "iam:PassRole", jobs_role, **to_scheduler)
+    assert not permits(
+        document, "iam:PassRole", role("lift-staging-billing-scheduler"), **to_scheduler
+    )
+    task_role = role("lift-staging-payments-api-task")
+    assert not permits(document, "iam:PassRole", task_role, **to_scheduler)
