@@ -1,5 +1,6 @@
 """Scheduled jobs end to end (issue 21): `git lift ship` moves each job's EventBridge Scheduler
-schedule to the release's task definition, `rollback` moves it back; `run --job` runs one now.
+schedule to the release's task definition, `status` shows it, `rollback` moves it back;
+`run --job` runs one now.
 Real git, buildah, a real registry, `git lift` as a subprocess, moto over HTTP (its Scheduler
 API) and the sandbox's one-off tasks. The schedules are made as the service stack makes them
 (moto's CloudFormation does not make Scheduler resources)."""
@@ -81,6 +82,12 @@ def test_ship_moves_the_schedule_and_rollback_moves_it_back(service: GitRepo, li
     for kept in ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow"):
         assert after[kept] == before[kept]
     assert after["Target"]["Input"] == before["Target"]["Input"]
+    shown = lift("status", "-e", "staging")
+    assert shown.returncode == 0, shown.stderr
+    revision = shipped.rsplit("/", 1)[1]
+    assert f"  job       nightly-report  cron(0 3 * * ? *) Europe/Paris  runs {revision}" in (
+        shown.stdout
+    )
     service.write("app.txt", "v2\n")
     service.commit("v2")
     service.git("push", "-q", "origin", "main")

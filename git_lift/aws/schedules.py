@@ -3,6 +3,7 @@ each pointed at a task definition revision. Takes its client and Target."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from git_lift.aws.clients import translate_errors
@@ -26,15 +27,23 @@ _KEPT = (
 )
 
 
+@dataclass(frozen=True)
+class JobSchedule:
+    expression: str  # cron(...) or rate(...)
+    timezone: str
+    task_definition: str  # the revision it runs
+    state: str = "ENABLED"
+
+
 class Schedules:
     def __init__(self, client: Any, target: Target) -> None:
         self._client = client
         self.group = target.schedule_group
 
-    def task_definitions(self) -> dict[str, str]:
-        """Each job's schedule -> the task definition it runs; none when the group does not
-        exist (a service without jobs, or a stack not updated yet)."""
-        found: dict[str, str] = {}
+    def schedules(self) -> dict[str, JobSchedule]:
+        """Each job's schedule, by job name; none when the group does not exist (a service
+        without jobs, or a stack not updated yet)."""
+        found: dict[str, JobSchedule] = {}
         with translate_errors(f"reading the schedules of {self.group}"):
             try:
                 pages = self._client.get_paginator("list_schedules").paginate(GroupName=self.group)
@@ -44,7 +53,12 @@ class Schedules:
             for name in names:
                 schedule = self._client.get_schedule(GroupName=self.group, Name=name)
                 ecs = schedule.get("Target", {}).get("EcsParameters", {})
-                found[name] = str(ecs.get("TaskDefinitionArn", ""))
+                found[name] = JobSchedule(
+                    str(schedule.get("ScheduleExpression", "")),
+                    str(schedule.get("ScheduleExpressionTimezone") or "UTC"),
+                    str(ecs.get("TaskDefinitionArn", "")),
+                    str(schedule.get("State", "ENABLED")),
+                )
         return found
 
     def point(self, name: str, task_definition: str) -> None:

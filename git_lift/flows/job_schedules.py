@@ -21,6 +21,23 @@ def job_names(ctx: Context, target: Target) -> tuple[str, ...]:
     return tuple(sorted(jobs)) if isinstance(jobs, dict) else ()
 
 
+def shown(ctx: Context, target: Target) -> list[dict[str, str]]:
+    """`status`: each job's schedule and the revision it runs (none without jobs)."""
+    if not job_names(ctx, target):
+        return []
+    found = ctx.aws.schedules(target).schedules()
+    return [
+        {
+            "name": name,
+            "schedule": s.expression,
+            "timezone": s.timezone,
+            "task_definition": s.task_definition,
+            "state": s.state,
+        }
+        for name, s in sorted(found.items())
+    ]
+
+
 def steps(ctx: Context, target: Target) -> tuple[Step, ...]:
     """The release's schedule step, when the service has jobs."""
     return (MoveSchedules(),) if job_names(ctx, target) else ()
@@ -49,8 +66,8 @@ class MoveSchedules(Step):
 def _point(run: Run, task_definition: str) -> list[str]:
     schedules = run.ctx.aws.schedules(run.plan.target)
     moved = []
-    for name, arn in sorted(schedules.task_definitions().items()):
-        if arn != task_definition:
+    for name, schedule in sorted(schedules.schedules().items()):
+        if schedule.task_definition != task_definition:
             schedules.point(name, task_definition)
             moved.append(name)
     return moved

@@ -1,16 +1,21 @@
 """Scheduled jobs follow the release in-process (issue 21): a ship points every job's schedule
 at the task definition it deploys, a release that fails points them back, a rollback moves them
-to the release it brings back, and a service without jobs never asks Scheduler."""
+to the release it brings back; `status` shows each job's schedule and the revision it runs; a
+service without jobs never asks Scheduler."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from git_lift import servicecfg
+from git_lift.aws.schedules import JobSchedule
 from git_lift.aws.store import ServiceDocument
+from git_lift.commands import status
 from git_lift.commands.rollback import roll_back
 from git_lift.errors import DeployFailed
 from tests.support.fakes import NEW, OLD, FakeAws, World, behaves, ship, world
@@ -30,14 +35,23 @@ def with_jobs(tmp_path: Path, tasks: Callable[[str], str]) -> World:
     w.store.save_service_document(
         w.target, ServiceDocument("staging", "payments-api", 1, document, "Dana", 0.0)
     )
-    groups(w)[GROUP] = {"nightly-report": OLD, "sweep": OLD}  # as the service stack made them
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    aws.schedule_groups[GROUP] = {  # as the service stack made them
+        "nightly-report": JobSchedule("cron(0 3 * * ? *)", "Europe/Paris", OLD),
+        "sweep": JobSchedule("rate(15 minutes)", "UTC", OLD),
+    }
     return w
 
 
 def groups(w: World) -> dict[str, dict[str, str]]:
+    """Each group's jobs -> the task definition each runs."""
     aws = w.ctx.aws
     assert isinstance(aws, FakeAws)
-    return aws.schedule_groups
+    return {
+        group: {name: s.task_definition for name, s in jobs.items()}
+        for group, jobs in aws.schedule_groups.items()
+    }
 
 
 def test_a_ship_moves_every_schedule_to_the_new_revision(
@@ -80,3 +94,32 @@ def test_a_service_without_jobs_never_asks_scheduler(tmp_path: Path) -> None:
     assert isinstance(aws, FakeAws)
     aws.schedules = lambda target: pytest.fail("asked Scheduler")  # type: ignore[method-assign]
     assert ship(w) == 0
+
+
+def test_status_shows_each_jobs_schedule_and_the_revision_it_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_jobs(tmp_path, behaves("start"))
+    ship(w)
+    capsys.readouterr()
+    assert status.status(w.ctx, ("staging",)) == 0
+    out = capsys.readouterr().out
+    assert "  job       nightly-report  cron(0 3 * * ? *) Europe/Paris  runs " in out
+    assert "  job       sweep  rate(15 minutes) UTC  runs staging-payments-api:2" in out
+    w.ctx.options = dataclasses.replace(w.ctx.options, output="json")
+    status.status(w.ctx, ("staging",))
+    (row,) = json.loads(capsys.readouterr().out)
+    assert [j["name"] for j in row["jobs"]] == ["nightly-report", "sweep"]
+    assert row["jobs"][1]["task_definition"] == NEW
+
+
+def test_status_of_a_service_without_jobs_never_asks_scheduler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    aws.schedules = lambda target: pytest.fail("asked Scheduler")  # type: ignore[method-assign]
+    ship(w)
+    assert status.status(w.ctx, ("staging",)) == 0
+    assert "  job " not in capsys.readouterr().out

@@ -18,7 +18,7 @@ from git_lift.aws.factory import Aws
 from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import LogEvent, Logs
 from git_lift.aws.network import Network, Subnet
-from git_lift.aws.schedules import Schedules
+from git_lift.aws.schedules import JobSchedule, Schedules
 from git_lift.aws.secrets import Snapshots
 from git_lift.aws.ssm import NamesSeen, ParameterStore
 from git_lift.aws.store import Store
@@ -67,7 +67,7 @@ class FakeAws(Aws):
         self.subnets: dict[str, Subnet] = {}
         # (cluster, ECS service) -> (DescribeServices service, its task definition), for adopt
         self.existing_services: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
-        self.schedule_groups: dict[str, dict[str, str]] = {}  # group -> job -> task definition
+        self.schedule_groups: dict[str, dict[str, JobSchedule]] = {}  # group -> job -> schedule
 
     def clients(self, env: str | None = None) -> Clients:
         raise AssertionError("in-process tests have no boto3 clients: use a fake wrapper")

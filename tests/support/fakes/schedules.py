@@ -1,19 +1,22 @@
-"""EventBridge Scheduler in memory: each schedule group's jobs -> the task definition each runs."""
+"""EventBridge Scheduler in memory: each schedule group's jobs and what each runs."""
 
 from __future__ import annotations
 
-from git_lift.aws.schedules import Schedules
+import dataclasses
+
+from git_lift.aws.schedules import JobSchedule, Schedules
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
 
 class FakeSchedules(Schedules):
-    def __init__(self, groups: dict[str, dict[str, str]], target: Target) -> None:
+    def __init__(self, groups: dict[str, dict[str, JobSchedule]], target: Target) -> None:
         super().__init__(NoClient("scheduler"), target)
-        self.groups = groups  # group -> job -> task definition ARN (the stack makes them)
+        self.groups = groups  # group -> job -> its schedule (the stack makes them)
 
-    def task_definitions(self) -> dict[str, str]:
+    def schedules(self) -> dict[str, JobSchedule]:
         return dict(self.groups.get(self.group, {}))
 
     def point(self, name: str, task_definition: str) -> None:
-        self.groups[self.group][name] = task_definition
+        jobs = self.groups[self.group]
+        jobs[name] = dataclasses.replace(jobs[name], task_definition=task_definition)
