@@ -933,3 +933,15 @@ def test_a_release_moves_only_its_services_schedules(audience: str) -> None:
     )
     task_role = role("lift-staging-payments-api-task")
     assert not permits(document, "iam:PassRole", task_role, **to_scheduler)
+
+
+def test_the_cloudformation_roles_policy_fits_a_roles_inline_policies() -> None:
+    """IAM quotas: a role's inline policies hold at most 10,240 characters, whitespace left
+    out; the longest names, the longest partition and both load balancers make the largest
+    (the scheduled jobs' rights included)."""
+    longest = policy_scope("e" * 20, ("s" * 28,), "us-gov-west-1", "123456789012")
+    scope = stack_role.RoleScope(
+        longest.environment, "us-gov-west-1", "123456789012", VPC, ("x" * 32, "y" * 32)
+    )
+    assert any(s["Sid"] == "Schedules" for s in stack_role.statements(scope))
+    assert len(json.dumps(role_policy(scope), separators=(",", ":"))) <= 10_240

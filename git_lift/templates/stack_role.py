@@ -67,8 +67,18 @@ class RoleScope:
     def boundary(self) -> str:
         return boundary_arn(self.env, self.region, self.account)
 
+    # The services' scheduled-jobs roles (templates/jobs.py) beside their task and execution
+    # roles; the boundary leaves them out (no room: task_policies.job_boundary_statements).
+    jobs: bool = True
+
     @property
     def roles(self) -> list[str]:
+        """The roles a service stack holds."""
+        jobs = job_role_arns(self.env, self.region, self.account) if self.jobs else []
+        return self.task_roles + jobs
+
+    @property
+    def task_roles(self) -> list[str]:
         return service_role_arns(self.env, self.region, self.account)
 
     @property
@@ -89,59 +99,52 @@ def service_roles(r: RoleScope) -> list[Statement]:
 def service_role_grants(r: RoleScope) -> list[Statement]:
     """Create, change, read and pass the service roles: only under the boundary, only the
     environment's own (tagged)."""
-    return [
-        *role_lifecycle(r, r.roles),
-        # The task definitions name the roles: registering one passes them to ECS tasks.
-        allow(
-            "PassServiceRoles",
-            ["iam:PassRole"],
-            r.roles,
-            Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        ),
-    ]
-
-
-def role_lifecycle(r: RoleScope, roles: list[str], kind: str = "Service") -> list[Statement]:
-    """Create, change and read `roles`: only under the boundary, only the environment's own."""
     bounded = {"iam:PermissionsBoundary": r.boundary}
     own = r.tagged
     return [
         allow(
-            f"Create{kind}Roles",
+            "CreateServiceRoles",
             ["iam:CreateRole"],
-            roles,
+            r.roles,
             Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
         ),
-        allow(f"TagNew{kind}Roles", ["iam:TagRole"], roles, Condition=r.claim),
+        allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
         # Inline and managed policies (the service config's `managed_policies`): under the
         # boundary, which caps them.
         allow(
-            f"{kind}RolePolicies",
+            "ServiceRolePolicies",
             [
                 "iam:AttachRolePolicy",
                 "iam:DeleteRolePolicy",
                 "iam:DetachRolePolicy",
                 "iam:PutRolePolicy",
             ],
-            roles,
+            r.roles,
             Condition={"StringEquals": bounded},
         ),
         allow(
-            f"{kind}Roles",
+            "ServiceRoles",
             ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
-            roles,
+            r.roles,
             Condition={"StringEquals": own},
         ),
         # CloudFormation's AWS::IAM::Role handlers list a role's policies before they delete it.
         allow(
-            f"Read{kind}Roles",
+            "ReadServiceRoles",
             [
                 "iam:GetRole",
                 "iam:GetRolePolicy",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListRolePolicies",
             ],
-            roles,
+            r.roles,
+        ),
+        # The task definitions name the roles: registering one passes them to ECS tasks.
+        allow(
+            "PassServiceRoles",
+            ["iam:PassRole"],
+            r.task_roles,
+            Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         ),
     ]
 
@@ -236,7 +239,6 @@ def schedules(r: RoleScope) -> list[Statement]:
     group's name."""
     groups = r.arn("scheduler", f"schedule-group/{r.env.service_stack_prefix}*")
     return [
-        *role_lifecycle(r, job_role_arns(r.env, r.region, r.account), "Job"),
         allow(
             "CreateScheduleGroups",
             ["scheduler:CreateScheduleGroup", "scheduler:TagResource"],
@@ -434,7 +436,7 @@ def boundary_statements(env: Environment, region: str, account: str) -> list[Sta
     their guards (no Deny is needed: what the boundary does not allow, it denies), the rest by
     service within the account and region (the role's policy names the environment's VPC and
     load balancers, which do not exist when the boundary is written)."""
-    r = RoleScope(env, region, account, "*", ("*",))
+    r = RoleScope(env, region, account, "*", ("*",), jobs=False)
     only = {"aws:PrincipalArn": stack_role_arn(env, region, account)}
     folded: dict[str, Statement] = {}
     anywhere: set[str] = set()
