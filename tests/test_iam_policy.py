@@ -945,3 +945,28 @@ def test_the_cloudformation_roles_policy_fits_a_roles_inline_policies() -> None:
     )
     assert any(s["Sid"] == "Schedules" for s in stack_role.statements(scope))
     assert len(json.dumps(role_policy(scope), separators=(",", ":"))) <= 10_240
+
+
+def test_the_jobs_part_of_the_boundary_lets_a_jobs_role_run_the_environments_tasks_only() -> None:
+    """What the boundary will hold for jobs roles once it has room
+    (task_policies.job_boundary_statements): run and tag the environment's tasks in its
+    cluster, pass the services' task and execution roles to ECS tasks; nothing for others."""
+    from git_lift.templates.task_policies import job_boundary_statements
+
+    part = {"Statement": job_boundary_statements(SCOPE.environment, "eu-west-1", "123456789012")}
+    jobs_role = {"aws_PrincipalArn": role("lift-staging-payments-api-scheduler")}
+    revision = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
+    cluster = ACCOUNT.format("ecs", "cluster/lift-staging")
+    assert permits(part, "ecs:RunTask", revision, ecs_cluster=cluster, **jobs_role)
+    production = ACCOUNT.format("ecs", "task-definition/production-payments-api:7")
+    assert not permits(part, "ecs:RunTask", production, ecs_cluster=cluster, **jobs_role)
+    task_role = {"aws_PrincipalArn": role("lift-staging-payments-api-task")}
+    assert not permits(part, "ecs:RunTask", revision, ecs_cluster=cluster, **task_role)
+    to_tasks = {"iam_PassedToService": "ecs-tasks.amazonaws.com"}
+    passed = role("lift-staging-payments-api-execution")
+    assert permits(part, "iam:PassRole", passed, **to_tasks, **jobs_role)
+    assert not permits(
+        part, "iam:PassRole", passed, iam_PassedToService="lambda.amazonaws.com", **jobs_role
+    )
+    task = ACCOUNT.format("ecs", "task/lift-staging/0123456789abcdef")
+    assert permits(part, "ecs:TagResource", task, ecs_CreateAction="RunTask", **jobs_role)

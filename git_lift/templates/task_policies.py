@@ -100,7 +100,7 @@ def job_boundary_statements(
     NOT YET IN THE BOUNDARY: the boundary (one managed policy, 6,144 characters) is full with
     the CloudFormation role's part (6,097 with the longest names); these and the role's
     `schedules` rights fit once that part has a policy of its own (see the README's "Scheduled
-    jobs"). tests/test_jobs_iam.py holds the gap as an expected failure."""
+    jobs"). tests/test_iam_policy.py holds the gap as an expected failure."""
     only = {"ArnLike": {"aws:PrincipalArn": job_role_arns(env, region, account_id)}}
     cluster = arn("ecs", region, account_id, f"cluster/{env.cluster}")
     return [
