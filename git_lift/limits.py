@@ -48,6 +48,7 @@ LOG_GROUP_NAME = 512  # logs LogGroupName max 512
 SECRET_NAME = 512  # secretsmanager NameType max 512
 SCALING_POLICY_NAME = 256  # application-autoscaling PolicyName max 256
 REPOSITORY_NAME = 256  # ecr RepositoryName max 256
+SCHEDULE_NAME = 64  # scheduler Name (schedule and schedule group) max 64, [0-9a-zA-Z-_.]
 # S3 bucket names: 3 to 63 characters (S3 user guide, "General purpose bucket naming rules").
 BUCKET_NAME = 63
 

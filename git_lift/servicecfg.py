@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from git_lift import containercfg, scalingcfg, sidecarcfg
+from git_lift import containercfg, jobcfg, scalingcfg, sidecarcfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -128,10 +128,14 @@ class ServiceConfig:
     sidecars: tuple[Sidecar, ...] = ()
     depends_on: tuple[Dependency, ...] = ()
     log_router: LogRouter | None = None
+    # Scheduled jobs (issue 21; jobcfg.py): name -> command and EventBridge Scheduler schedule.
+    jobs: dict[str, jobcfg.Job] = field(default_factory=dict)
 
 
 # Kept in a document even when null, so that the editor shows they exist.
 SHOWN_WHEN_NULL = ("command", "entrypoint")
+# Left out of a document when empty, so that documents written before them read the same.
+LEFT_OUT_WHEN_EMPTY = ("jobs",)
 
 
 class ServiceConfigError(ValidationError):
@@ -158,7 +162,11 @@ def default_document(production: bool) -> dict[str, object]:
 
 def to_document(cfg: ServiceConfig) -> dict[str, object]:
     # Absent, not null: the document says "no load balancer" by leaving http_interface out.
-    return {k: _plain(v) for k, v in asdict(cfg).items() if v is not None or k in SHOWN_WHEN_NULL}
+    return {
+        k: _plain(v)
+        for k, v in asdict(cfg).items()
+        if (v is not None or k in SHOWN_WHEN_NULL) and (v or k not in LEFT_OUT_WHEN_EMPTY)
+    }
 
 
 def _plain(value: object) -> object:
@@ -227,6 +235,7 @@ def parse(doc: object) -> ServiceConfig:
         permissions=read_statements(c, obj.get("permissions", []), "$.permissions"),
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
         **vars(sidecarcfg.read(c, obj)),
+        jobs=jobcfg.read(c, obj.get("jobs", {})),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -388,15 +397,27 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
             f"{rule_condition_values(h)} values; a load balancer rule takes at most "
             f"{MAX_RULE_CONDITION_VALUES}",
         )
+    _check_job_sizes(c, cfg)
 
 
-def _check_fargate(c: Checker, cpu: int, memory: int) -> None:
+def _check_job_sizes(c: Checker, cfg: ServiceConfig) -> None:
+    """A job's cpu and memory (its own, or the service's where unset) are a Fargate pair:
+    RunTask's overrides take the same pairs as a task definition."""
+    for name, job in cfg.jobs.items():
+        path = f"$.jobs.{name}"
+        if c.failed(f"{path}.cpu", f"{path}.memory") or (job.cpu is None and job.memory is None):
+            continue
+        cpu, memory = job.cpu or cfg.cpu, job.memory or cfg.memory
+        _check_fargate(c, cpu, memory, path)
+
+
+def _check_fargate(c: Checker, cpu: int, memory: int, path: str = "$") -> None:
     if cpu not in FARGATE_MEMORY:
         valid = ", ".join(str(v) for v in FARGATE_MEMORY)
-        c.add("$.cpu", f"{cpu} is not a Fargate cpu value (valid: {valid})")
+        c.add(f"{path}.cpu", f"{cpu} is not a Fargate cpu value (valid: {valid})")
     elif memory not in FARGATE_MEMORY[cpu]:
         c.add(
-            "$.memory",
+            f"{path}.memory",
             f"{memory} is not a valid Fargate memory for cpu {cpu} "
             f"(valid: {fargate_memory_text(cpu)})",
         )

@@ -210,6 +210,7 @@ class Target:
                     limits.SCALING_POLICY_NAME,
                 ),
                 ("the image repository", self.ecr_repository, limits.REPOSITORY_NAME),
+                ("the schedule group", self.schedule_group, limits.SCHEDULE_NAME),
                 ("a parameter's name", self.parameter_name("K"), self.longest_parameter_name),
             ],
             fix="use shorter environment and service names in .gitlift",
@@ -276,6 +277,17 @@ class Target:
     @property
     def ecr_repository(self) -> str:
         return self.name
+
+    # Scheduled jobs (jobcfg.py): one EventBridge Scheduler group per service, a schedule per
+    # job named as the job, its runs an ECS task group of their own.
+
+    @property
+    def schedule_group(self) -> str:
+        return f"{PREFIX}-{self.env}-{self.name}"
+
+    def job_task_group(self, job: str) -> str:
+        """The ECS task group (`group` of DescribeTasks) of the job's runs, scheduled or not."""
+        return f"job:{job}"
 
     # CloudFormation and IAM
 

@@ -50,6 +50,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.containercfg",
         "git_lift.scalingcfg",
         "git_lift.sidecarcfg",
+        "git_lift.jobcfg",
         "git_lift.templates",
         "git_lift.target",
         "git_lift.names",

@@ -167,6 +167,18 @@ def test_lint_is_not_vacuous() -> None:
                 sidecar_images={"log_router": FLUENT_BIT_PINNED},
             ),
         ),
+        (
+            "service-jobs.json",
+            lambda: service_template(
+                target(),
+                SERVICES["jobs"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=None,
+            ),
+        ),
     ],
 )
 def test_golden(name: str, render: Any) -> None:
@@ -671,6 +683,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         "encrypted-logs": SERVICES["encrypted-logs"],
         "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
         "app": SERVICES["app-permissions"],
+        "jobs": SERVICES["jobs"],  # moto skips the Scheduler resources, as the sandbox does
     }
     for service, cfg in configs.items():
         template = service_template(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from git_lift.aws.identity import Identity, Keys
     from git_lift.aws.logs import Logs
     from git_lift.aws.network import Network
+    from git_lift.aws.schedules import Schedules
     from git_lift.aws.secrets import Snapshots
     from git_lift.aws.ssm import NamesSeen, ParameterStore
     from git_lift.aws.store import Store
@@ -139,3 +140,8 @@ class Aws:
         from git_lift.aws.network import Network
 
         return Network(self.clients(env).ec2)
+
+    def schedules(self, target: Target) -> Schedules:
+        from git_lift.aws.schedules import Schedules
+
+        return Schedules(self.clients(target.env).scheduler, target)

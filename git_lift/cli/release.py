@@ -354,8 +354,9 @@ def shell(
 @click.option("--cpu", type=int, help="CPU units for this task (with --memory), e.g. 1024.")
 @click.option("--memory", type=int, help="Memory in MiB for this task (with --cpu), e.g. 2048.")
 @click.option("--detach", is_flag=True, help="Print the task id and return; the task runs on.")
+@click.option("--job", help="Run the service config's scheduled job NAME now (no CMD).")
 @click.argument(
-    "command_args", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD..."
+    "command_args", nargs=-1, required=False, type=click.UNPROCESSED, metavar="[-- CMD...]"
 )
 @global_options("service", *AWS)
 @click.pass_context
@@ -368,22 +369,25 @@ def run(
     cpu: int | None,
     memory: int | None,
     detach: bool,
+    job: str | None,
     command_args: tuple[str, ...],
     **values: Any,
 ) -> int:
     """Run CMD once in a new task of the service: its image, config, network and roles.
 
     The running release's by default; its output is printed as it comes and the exit code
-    is the container's (1 when the task never started). Ctrl-C stops the task.
+    is the container's (1 when the task never started). Ctrl-C stops the task. --job NAME
+    runs a scheduled job now: its command, size and timeout.
 
     \b
     Example:
       git lift run -e staging -- bin/rails db:migrate:status
       git lift run -e production --release 12 -- python manage.py shell -c 'print(1)'
       git lift run -e staging --detach --cpu 1024 --memory 4096 -- bin/backfill
+      git lift run -e production --job nightly-report
     """
     from git_lift.commands import run as command
     from git_lift.flows.one_off import RunRequest
 
-    request = RunRequest(command_args, number, ref, cpu, memory, detach)
+    request = RunRequest(command_args, number, ref, cpu, memory, detach, job)
     return command.run_task(context(click_ctx, values), env, request)

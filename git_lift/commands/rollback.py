@@ -9,7 +9,7 @@ from git_lift import ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
-from git_lift.flows import pinned
+from git_lift.flows import job_schedules, pinned
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute
@@ -98,6 +98,7 @@ def rollback_plan(
         *([RelabelSnapshot(back)] if back.pinned else []),
         UseTaskDefinition(back.task_definition),
         UpdateService(),
+        *job_schedules.steps(ctx, target),
         WaitForService(),
         RecordRelease(),
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
+from git_lift.flows.job_run import job_run
 from git_lift.flows.one_off import RunRequest, run
 from git_lift.servicecfg import FARGATE_MEMORY, fargate_memory_text
 
 
 def run_task(ctx: Context, env: str, request: RunRequest) -> int:
+    """`--job NAME` runs a scheduled job's command at its size (flows/job_run.py)."""
+    target = ctx.target(env)
+    request = job_run(ctx, target, request)
     checked_size(request.cpu, request.memory)
-    return run(ctx, ctx.target(env), request)
+    return run(ctx, target, request)
 
 
 def checked_size(cpu: int | None, memory: int | None) -> None:

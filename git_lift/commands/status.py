@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, field, replace
 from git_lift import proc, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError, NotSetUp, ValidationError
-from git_lift.flows import release_history
+from git_lift.flows import job_schedules, release_history
 from git_lift.flows.context import Context, in_parallel
+from git_lift.flows.deploy import short
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.service_state import drop_lock, held_lock, running_container
@@ -47,6 +48,8 @@ class EnvStatus:
     # The running container's plain variables (service config `environment`), in clear.
     environment: dict[str, str] = field(default_factory=dict)
     head: str | None = None  # --all: whether HEAD has something to release, and what
+    # Each scheduled job's schedule and the revision it runs (flows/job_schedules.shown).
+    jobs: list[dict[str, str]] = field(default_factory=list)
 
 
 def digest(image: str | None) -> str:
@@ -93,6 +96,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
+        jobs = job_schedules.shown(ctx, target)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
@@ -121,6 +125,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         pinned=bool(latest.pinned) if latest else None,
         outcome=latest.outcome if latest else None,
         environment=plain_environment(container),
+        jobs=jobs,
     )
 
 
@@ -197,6 +202,7 @@ def render_status(row: EnvStatus) -> str:
     if row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
     lines += plain_environment_line(row)
+    lines += job_lines(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
     return "\n".join(lines + pending)
@@ -209,6 +215,15 @@ def plain_environment_line(row: EnvStatus) -> list[str]:
         return []
     plain = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(row.environment.items()))
     return [f"  env       {plain}"]
+
+
+def job_lines(row: EnvStatus) -> list[str]:
+    """Each scheduled job: its schedule, timezone and the revision it runs."""
+    return [
+        f"  job       {j['name']}  {j['schedule']} {j['timezone']}  runs "
+        f"{short(j['task_definition'])}" + ("" if j["state"] == "ENABLED" else f" ({j['state']})")
+        for j in row.jobs
+    ]
 
 
 PINNING = {

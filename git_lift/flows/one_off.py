@@ -31,6 +31,8 @@ class RunRequest:
     cpu: int | None = None
     memory: int | None = None
     detach: bool = False
+    job: str | None = None  # a scheduled job of the service config (job_run.py)
+    timeout: float | None = None  # stop the task past it (a job's `timeout`)
 
 
 def run(ctx: Context, target: Target, request: RunRequest) -> int:
@@ -51,12 +53,18 @@ def run(ctx: Context, target: Target, request: RunRequest) -> int:
         ui.info(f"task {task.id} of {short(arn)} started; its output follows")
         try:
             with shield.interruptible():
-                done = watched(ctx, target, task, ui.out)
+                done = watched(ctx, target, task, ui.out, timeout=request.timeout)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"interrupted: task {task.id} stopped",
                 hint=f"see its output: git lift logs -e {target.env}",
             ) from None
+    if not done.task.stopped:
+        raise LiftError(
+            f"task {task.id} did not finish in {done.seconds:.0f}s (the job's timeout): "
+            "it is stopped",
+            hint=f"see its output: git lift logs -e {target.env}",
+        )
     if done.exit_code is None:
         reason = done.task.stopped_reason or done.task.container_reason or "no reason given"
         raise LiftError(

@@ -15,6 +15,7 @@ from git_lift import servicecfg, sidecarcfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
+from git_lift.flows import job_schedules
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute as run_plan
@@ -100,7 +101,8 @@ def plan_ship(
     )
     image = MakeImage(source, build_args or {}, files)
     command = servicecfg.release_command(saved) if saved else None
-    steps = ship_steps(target, image, wait, command, sidecar_images)
+    schedules = job_schedules.steps_for(saved)
+    steps = ship_steps(target, image, wait, command, sidecar_images, schedules)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
 
 
@@ -151,7 +153,9 @@ def ship_steps(
     wait: bool,
     command: tuple[str, ...] | None = None,
     sidecar_images: dict[str, str] | None = None,
+    schedules: tuple[Step, ...] = (),
 ) -> tuple[Step, ...]:
+    """`schedules`: job_schedules.steps, after the update (a failed wait undoes them)."""
     pins = target.environment.pins_config
     return (
         image,
@@ -159,6 +163,7 @@ def ship_steps(
         RegisterTaskDefinition(sidecar_images or {}),
         *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
+        *schedules,
         *([WaitForService()] if wait else []),
         RecordRelease(),
     )

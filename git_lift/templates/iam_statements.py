@@ -41,7 +41,7 @@ from git_lift.target import ENVIRONMENT_RECORDS, TABLE
 from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
 from git_lift.templates.iam_stacks import environment_stack, service_stacks
 from git_lift.templates.stack_role import boundary_statements
-from git_lift.templates.task_policies import boundary_policy, snapshot_arns
+from git_lift.templates.task_policies import JOB_ROLE_KIND, boundary_policy, snapshot_arns
 
 
 def config_names(s: Scope) -> list[Statement]:
@@ -176,6 +176,28 @@ def ship(s: Scope) -> list[Statement]:
             ["iam:PassRole"],
             s.roles,
             Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+        *job_schedules(s),
+    ]
+
+
+def job_schedules(s: Scope) -> list[Statement]:
+    """A release points the service's job schedules at its task definition
+    (flows/job_schedules.py): UpdateSchedule passes the schedule's jobs role to Scheduler.
+    ListSchedules has no resource-level permissions (Service Authorization Reference,
+    Amazon EventBridge Scheduler)."""
+    return [
+        allow("ListSchedules", ["scheduler:ListSchedules"], "*"),
+        allow(
+            "Schedules",
+            ["scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+            s.each("scheduler", lambda t: f"schedule/{t.schedule_group}/*"),
+        ),
+        allow(
+            "PassJobRoles",
+            ["iam:PassRole"],
+            s.each("iam", lambda t: f"role/{t.role_name(JOB_ROLE_KIND)}"),
+            Condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
         ),
     ]
 

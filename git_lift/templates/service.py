@@ -34,7 +34,7 @@ from git_lift.servicecfg import (
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks, scaling, sidecars
+from git_lift.templates import checks, jobs, scaling, sidecars
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -121,6 +121,16 @@ def service_template(
     if cfg.autoscaling is not None:
         # scaling: templates/scaling.py's block.
         scaling.add_autoscaling(t, target, cfg.autoscaling, svc, target_group, listener)
+    jobs.add_jobs(
+        t,
+        target,
+        cfg,
+        task_def=task_def,
+        roles=(execution_role, task_role),
+        security_group=sg,
+        region=region,
+        account_id=account_id,
+    )
     _outputs(t, svc, task_def, execution_role, task_role, log_group)
     return t
 

@@ -24,7 +24,12 @@ from typing import Any
 
 from git_lift.target import Environment, arn
 from git_lift.templates.iam_scope import Statement, allow, claim, request_tag, resource_tag
-from git_lift.templates.task_policies import boundary_arn, service_role_arns, stack_role_arn
+from git_lift.templates.task_policies import (
+    boundary_arn,
+    job_role_arns,
+    service_role_arns,
+    stack_role_arn,
+)
 
 CLOUDFORMATION = "cloudformation.amazonaws.com"
 ELB = "elasticloadbalancing"
@@ -62,8 +67,18 @@ class RoleScope:
     def boundary(self) -> str:
         return boundary_arn(self.env, self.region, self.account)
 
+    # The services' scheduled-jobs roles (templates/jobs.py) beside their task and execution
+    # roles; the boundary leaves them out (no room: task_policies.job_boundary_statements).
+    jobs: bool = True
+
     @property
     def roles(self) -> list[str]:
+        """The roles a service stack holds."""
+        jobs = job_role_arns(self.env, self.region, self.account) if self.jobs else []
+        return self.task_roles + jobs
+
+    @property
+    def task_roles(self) -> list[str]:
         return service_role_arns(self.env, self.region, self.account)
 
     @property
@@ -128,7 +143,7 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
         allow(
             "PassServiceRoles",
             ["iam:PassRole"],
-            r.roles,
+            r.task_roles,
             Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         ),
     ]
@@ -214,6 +229,50 @@ def resources(r: RoleScope) -> list[Statement]:
         + describe(r)
         + service_linked_roles(r)
     )
+
+
+def schedules(r: RoleScope) -> list[Statement]:
+    """Scheduled jobs (templates/jobs.py): each service's schedule group (created tagged with
+    the environment), its schedules, and passing its jobs role to EventBridge Scheduler. The
+    actions are those of the AWS::Scheduler::Schedule and ScheduleGroup handlers (their
+    CloudFormation resource schemas); schedules carry no tags, so they are scoped by their
+    group's name."""
+    groups = r.arn("scheduler", f"schedule-group/{r.env.service_stack_prefix}*")
+    return [
+        allow(
+            "CreateScheduleGroups",
+            ["scheduler:CreateScheduleGroup", "scheduler:TagResource"],
+            groups,
+            Condition={"StringEquals": request_tag(r.env.name)},
+        ),
+        allow(
+            "ScheduleGroups",
+            [
+                "scheduler:DeleteScheduleGroup",
+                "scheduler:GetScheduleGroup",
+                "scheduler:ListTagsForResource",
+                "scheduler:TagResource",
+                "scheduler:UntagResource",
+            ],
+            groups,
+        ),
+        allow(
+            "Schedules",
+            [
+                "scheduler:CreateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule",
+            ],
+            r.arn("scheduler", f"schedule/{r.env.service_stack_prefix}*/*"),
+        ),
+        allow(
+            "PassJobRoles",
+            ["iam:PassRole"],
+            job_role_arns(r.env, r.region, r.account),
+            Condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        ),
+    ]
 
 
 def ecs_resources(r: RoleScope) -> list[Statement]:
@@ -371,7 +430,7 @@ def service_linked_roles(r: RoleScope) -> list[Statement]:
 
 def statements(r: RoleScope) -> list[Statement]:
     """The role's own policy: what CloudFormation may do for the environment's service stacks."""
-    return service_roles(r) + resources(r) + network(r)
+    return service_roles(r) + resources(r) + network(r) + schedules(r)
 
 
 # cloudwatch:DeleteAlarms, DescribeAlarms, PutMetricAlarm (and the other alarm verbs) in the
@@ -394,12 +453,14 @@ def boundary_statements(env: Environment, region: str, account: str) -> list[Sta
     their guards (no Deny is needed: what the boundary does not allow, it denies), the rest by
     service within the account and region (the role's policy names the environment's VPC and
     load balancers, which do not exist when the boundary is written)."""
-    r = RoleScope(env, region, account, "*", ("*",))
+    r = RoleScope(env, region, account, "*", ("*",), jobs=False)
     only = {"aws:PrincipalArn": stack_role_arn(env, region, account)}
     folded: dict[str, Statement] = {}
     anywhere: set[str] = set()
     scoped: set[str] = set()
-    for statement in statements(r):
+    # Scheduled jobs' rights (`schedules`) are left out: the boundary has no room for them
+    # (task_policies.job_boundary_statements).
+    for statement in service_roles(r) + resources(r) + network(r):
         actions = statement["Action"]
         if statement["Effect"] == "Deny":
             continue

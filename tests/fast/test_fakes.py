@@ -17,6 +17,7 @@ from git_lift.aws.factory import Aws
 from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import Logs
 from git_lift.aws.network import Network
+from git_lift.aws.schedules import Schedules
 from git_lift.aws.secrets import Snapshots
 from git_lift.aws.ssm import ParameterStore
 from git_lift.aws.store import Store
@@ -33,6 +34,7 @@ from tests.support.fakes import (
     FakeNetwork,
     FakeParameterStore,
     FakeRegistry,
+    FakeSchedules,
     FakeSnapshots,
     FakeStore,
     FakeTemplatesBucket,
@@ -51,6 +53,7 @@ PAIRS: list[tuple[type, type]] = [
     (FakeKeys, Keys),
     (FakeNetwork, Network),
     (FakeEcsLookup, EcsLookup),
+    (FakeSchedules, Schedules),
     (FakeAws, Aws),
 ]
 REGISTRY_TRANSPORT = ("manifest_digest", "manifest", "blob")  # what FakeRegistry.install swaps

@@ -9,6 +9,7 @@ from typing import Any
 
 from git_lift import servicecfg as sc
 from git_lift.containercfg import HealthCheck, Ulimit
+from git_lift.jobcfg import Job
 from git_lift.templates import to_json
 from git_lift.templates.environment import environment_template
 from git_lift.templates.environment_params import EnvironmentParams
@@ -137,6 +138,17 @@ SIDECARS_DOC: dict[str, Any] = {
     },
 }
 
+JOBS = {
+    "nightly-report": Job(
+        command=("bin/report", "--yesterday"),
+        schedule="cron(0 3 * * ? *)",
+        timezone="Europe/Paris",
+        cpu=512,
+        memory=1024,
+    ),
+    "sweep": Job(command=("bin/sweep",), schedule="rate(15 minutes)"),
+}
+
 SERVICES = {
     "http-public": BASE,
     "http-public-autoscaling": dataclasses.replace(
@@ -209,6 +221,8 @@ SERVICES = {
         capacity=(sc.CapacityItem("FARGATE_SPOT", 1, 0),),
     ),
     "sidecars": sc.parse({**sc.default_document(production=False), **SIDECARS_DOC}),
+    # Scheduled jobs (issue 21): a sized cron job in a timezone, a rate job of the service's size.
+    "jobs": dataclasses.replace(BASE, jobs=JOBS),
 }
 
 

@@ -26,6 +26,7 @@ from tests.support.fakes.ecs import (
 from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, FakeNetwork
 from tests.support.fakes.images import FakeEcr, FakeRegistry
 from tests.support.fakes.logs import FakeLogs
+from tests.support.fakes.schedules import FakeSchedules
 from tests.support.fakes.secrets import FakeSnapshots, Secrets
 from tests.support.fakes.ssm import FakeParameterStore, Parameters
 from tests.support.fakes.table import FakeStore, Head
@@ -68,6 +69,7 @@ __all__ = [
     "FakeParameterStore",
     "FakeRegistry",
     "FakeRepo",
+    "FakeSchedules",
     "FakeSnapshots",
     "FakeStack",
     "FakeStore",

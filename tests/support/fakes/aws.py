@@ -18,6 +18,7 @@ from git_lift.aws.factory import Aws
 from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import LogEvent, Logs
 from git_lift.aws.network import Network, Subnet
+from git_lift.aws.schedules import JobSchedule, Schedules
 from git_lift.aws.secrets import Snapshots
 from git_lift.aws.ssm import NamesSeen, ParameterStore
 from git_lift.aws.store import Store
@@ -30,6 +31,7 @@ from tests.support.fakes.ecs import FakeEcs
 from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, FakeNetwork
 from tests.support.fakes.images import FakeEcr
 from tests.support.fakes.logs import FakeLogs
+from tests.support.fakes.schedules import FakeSchedules
 from tests.support.fakes.secrets import FakeSnapshots, Secrets
 from tests.support.fakes.ssm import FakeParameterStore, Parameters
 from tests.support.fakes.table import FakeStore
@@ -65,6 +67,7 @@ class FakeAws(Aws):
         self.subnets: dict[str, Subnet] = {}
         # (cluster, ECS service) -> (DescribeServices service, its task definition), for adopt
         self.existing_services: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.schedule_groups: dict[str, dict[str, JobSchedule]] = {}  # group -> job -> schedule
 
     def clients(self, env: str | None = None) -> Clients:
         raise AssertionError("in-process tests have no boto3 clients: use a fake wrapper")
@@ -115,3 +118,6 @@ class FakeAws(Aws):
 
     def ecs_lookup(self, env: str) -> EcsLookup:
         return FakeEcsLookup(self.existing_services)
+
+    def schedules(self, target: Target) -> Schedules:
+        return FakeSchedules(self.schedule_groups, target)

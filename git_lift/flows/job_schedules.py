@@ -1,0 +1,83 @@
+"""Scheduled jobs follow the release: a release (ship, promote, rollback) points each job's
+EventBridge Scheduler schedule at the task definition it deploys, and a release that fails
+points them back (templates/jobs.py makes the schedules; jobcfg.py reads `jobs`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from git_lift import ui
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import short
+from git_lift.flows.release_plan import Run, Step
+from git_lift.names import plural
+from git_lift.target import Target
+
+
+def job_names(ctx: Context, target: Target) -> tuple[str, ...]:
+    """The jobs of the service config's newest saved version (none without one)."""
+    document = ctx.aws.table(target.env).service_document(target)
+    return jobs_of(document.doc if document else None)
+
+
+def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
+    """The job names of a service config document."""
+    jobs = document.get("jobs") if document else None
+    return tuple(sorted(jobs)) if isinstance(jobs, dict) else ()
+
+
+def shown(ctx: Context, target: Target) -> list[dict[str, str]]:
+    """`status`: each job's schedule and the revision it runs (none without jobs)."""
+    if not job_names(ctx, target):
+        return []
+    found = ctx.aws.schedules(target).schedules()
+    return [
+        {
+            "name": name,
+            "schedule": s.expression,
+            "timezone": s.timezone,
+            "task_definition": s.task_definition,
+            "state": s.state,
+        }
+        for name, s in sorted(found.items())
+    ]
+
+
+def steps(ctx: Context, target: Target) -> tuple[Step, ...]:
+    """The release's schedule step, when the service has jobs."""
+    return (MoveSchedules(),) if job_names(ctx, target) else ()
+
+
+def steps_for(document: dict[str, object] | None) -> tuple[Step, ...]:
+    """The same, from a service config document already read."""
+    return (MoveSchedules(),) if jobs_of(document) else ()
+
+
+@dataclass(frozen=True)
+class MoveSchedules(Step):
+    """Each schedule of the service's group runs the release's task definition from now on.
+    Undone (the release failed after it) by pointing them at what the service ran before."""
+
+    name = "move schedules"
+
+    def run(self, run: Run) -> None:
+        moved = _point(run, run.arn)
+        if moved:
+            jobs = plural(len(moved), "scheduled job")
+            ui.info(f"{jobs} now run {short(run.arn)}: {', '.join(moved)}")
+
+    def undo(self, run: Run) -> None:
+        back = run.state.task_definition
+        moved = _point(run, back)
+        if moved:
+            ui.info(f"scheduled jobs back on {short(back)}: {', '.join(moved)}")
+
+
+def _point(run: Run, task_definition: str) -> list[str]:
+    schedules = run.ctx.aws.schedules(run.plan.target)
+    moved = []
+    for name, schedule in sorted(schedules.schedules().items()):
+        if schedule.task_definition != task_definition:
+            schedules.point(name, task_definition)
+            moved.append(name)
+    return moved

@@ -1,0 +1,125 @@
+"""Scheduled jobs follow the release in-process (issue 21): a ship points every job's schedule
+at the task definition it deploys, a release that fails points them back, a rollback moves them
+to the release it brings back; `status` shows each job's schedule and the revision it runs; a
+service without jobs never asks Scheduler."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from git_lift import servicecfg
+from git_lift.aws.schedules import JobSchedule
+from git_lift.aws.store import ServiceDocument
+from git_lift.commands import status
+from git_lift.commands.rollback import roll_back
+from git_lift.errors import DeployFailed
+from tests.support.fakes import NEW, OLD, FakeAws, World, behaves, ship, world
+
+pytestmark = pytest.mark.fast
+
+GROUP = "lift-staging-payments-api"
+JOBS = {
+    "nightly-report": {"command": ["bin/report"], "schedule": "cron(0 3 * * ? *)"},
+    "sweep": {"command": ["bin/sweep"], "schedule": "rate(15 minutes)"},
+}
+
+
+def with_jobs(tmp_path: Path, tasks: Callable[[str], str]) -> World:
+    w = world(tmp_path, tasks=tasks)
+    document = {**servicecfg.default_document(False), "jobs": JOBS}
+    w.store.save_service_document(
+        w.target, ServiceDocument("staging", "payments-api", 1, document, "Dana", 0.0)
+    )
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    aws.schedule_groups[GROUP] = {  # as the service stack made them
+        "nightly-report": JobSchedule("cron(0 3 * * ? *)", "Europe/Paris", OLD),
+        "sweep": JobSchedule("rate(15 minutes)", "UTC", OLD),
+    }
+    return w
+
+
+def groups(w: World) -> dict[str, dict[str, str]]:
+    """Each group's jobs -> the task definition each runs."""
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    return {
+        group: {name: s.task_definition for name, s in jobs.items()}
+        for group, jobs in aws.schedule_groups.items()
+    }
+
+
+def test_a_ship_moves_every_schedule_to_the_new_revision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_jobs(tmp_path, behaves("start"))
+    assert ship(w) == 0
+    assert groups(w)[GROUP] == {"nightly-report": NEW, "sweep": NEW}
+    assert "2 scheduled jobs now run staging-payments-api:2: nightly-report, sweep" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_release_that_fails_puts_the_schedules_back(tmp_path: Path) -> None:
+    w = with_jobs(tmp_path, behaves("crash"))
+    with pytest.raises(DeployFailed):
+        ship(w, timeout=120)
+    assert w.ecs.running_definition == OLD
+    assert groups(w)[GROUP] == {"nightly-report": OLD, "sweep": OLD}
+
+
+def test_a_rollback_moves_the_schedules_to_the_release_it_brings_back(tmp_path: Path) -> None:
+    w = with_jobs(tmp_path, behaves("start"))
+    ship(w)
+    assert groups(w)[GROUP]["sweep"] == NEW
+    first = w.store.releases(w.target)[0]
+    ship(w)
+    newest = w.ecs.running_definition
+    roll_back(w.ctx, w.target, first.number, 60.0)
+    assert newest != first.task_definition
+    assert groups(w)[GROUP] == {
+        "nightly-report": first.task_definition,
+        "sweep": first.task_definition,
+    }
+
+
+def test_a_service_without_jobs_never_asks_scheduler(tmp_path: Path) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    aws.schedules = lambda target: pytest.fail("asked Scheduler")  # type: ignore[method-assign]
+    assert ship(w) == 0
+
+
+def test_status_shows_each_jobs_schedule_and_the_revision_it_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_jobs(tmp_path, behaves("start"))
+    ship(w)
+    capsys.readouterr()
+    assert status.status(w.ctx, ("staging",)) == 0
+    out = capsys.readouterr().out
+    assert "  job       nightly-report  cron(0 3 * * ? *) Europe/Paris  runs " in out
+    assert "  job       sweep  rate(15 minutes) UTC  runs staging-payments-api:2" in out
+    w.ctx.options = dataclasses.replace(w.ctx.options, output="json")
+    status.status(w.ctx, ("staging",))
+    (row,) = json.loads(capsys.readouterr().out)
+    assert [j["name"] for j in row["jobs"]] == ["nightly-report", "sweep"]
+    assert row["jobs"][1]["task_definition"] == NEW
+
+
+def test_status_of_a_service_without_jobs_never_asks_scheduler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    aws.schedules = lambda target: pytest.fail("asked Scheduler")  # type: ignore[method-assign]
+    ship(w)
+    assert status.status(w.ctx, ("staging",)) == 0
+    assert "  job " not in capsys.readouterr().out

@@ -1,0 +1,106 @@
+"""Scheduled jobs end to end (issue 21): `git lift ship` moves each job's EventBridge Scheduler
+schedule to the release's task definition, `status` shows it, `rollback` moves it back;
+`run --job` runs one now.
+Real git, buildah, a real registry, `git lift` as a subprocess, moto over HTTP (its Scheduler
+API) and the sandbox's one-off tasks. The schedules are made as the service stack makes them
+(moto's CloudFormation does not make Scheduler resources)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+import pytest
+
+from git_lift.aws.store import ServiceDocument
+from git_lift.sandbox.local_registry import RegistryHandle
+from git_lift.servicecfg import default_document
+from tests.support.ecs import make_shippable, running_task_definition, store, target
+from tests.support.helpers import GitRepo, Lift
+from tests.support.image import needs_buildah, needs_registry
+
+pytestmark = [needs_buildah, needs_registry]
+
+GROUP = "lift-staging-payments-api"
+JOBS = {"nightly-report": {"command": ["bin/report"], "schedule": "cron(0 3 * * ? *)"}}
+
+
+@pytest.fixture
+def service(
+    aws: Any,
+    repo: GitRepo,
+    local_registry: RegistryHandle,
+    buildah_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GitRepo:
+    """Ready to ship, with a job in its config and its schedule on the running revision."""
+    make_shippable(repo, local_registry.address, monkeypatch, runs_tasks=True)
+    repo.git("push", "-q", "origin", "main")
+    document = {**default_document(False), "jobs": JOBS}
+    saved = ServiceDocument("staging", "payments-api", 1, document, "Test Dev", time.time())
+    store().save_service_document(target("staging"), saved)
+    scheduler().create_schedule_group(Name=GROUP)
+    scheduler().create_schedule(
+        Name="nightly-report",
+        GroupName=GROUP,
+        ScheduleExpression="cron(0 3 * * ? *)",
+        ScheduleExpressionTimezone="Europe/Paris",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/lift-staging",
+            "RoleArn": "arn:aws:iam::123456789012:role/lift-staging-payments-api-scheduler",
+            "Input": '{"containerOverrides":[{"name":"payments-api","command":["bin/report"]}]}',
+            "EcsParameters": {
+                "TaskDefinitionArn": running_task_definition("staging")["taskDefinitionArn"],
+                "LaunchType": "FARGATE",
+            },
+        },
+    )
+    return repo
+
+
+def scheduler() -> Any:
+    return boto3.client("scheduler", region_name="eu-west-1")
+
+
+def scheduled() -> dict[str, Any]:
+    return dict(scheduler().get_schedule(GroupName=GROUP, Name="nightly-report"))
+
+
+def test_ship_moves_the_schedule_and_rollback_moves_it_back(service: GitRepo, lift: Lift) -> None:
+    before = scheduled()
+    first = before["Target"]["EcsParameters"]["TaskDefinitionArn"]
+    result = lift("ship", "-e", "staging")
+    assert result.returncode == 0, result.stderr
+    shipped = running_task_definition("staging")["taskDefinitionArn"]
+    assert shipped != first
+    after = scheduled()
+    assert after["Target"]["EcsParameters"]["TaskDefinitionArn"] == shipped
+    assert "1 scheduled job now run" in result.stderr and "nightly-report" in result.stderr
+    # Everything else of the schedule is as it was.
+    for kept in ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow"):
+        assert after[kept] == before[kept]
+    assert after["Target"]["Input"] == before["Target"]["Input"]
+    shown = lift("status", "-e", "staging")
+    assert shown.returncode == 0, shown.stderr
+    revision = shipped.rsplit("/", 1)[1]
+    assert f"  job       nightly-report  cron(0 3 * * ? *) Europe/Paris  runs {revision}" in (
+        shown.stdout
+    )
+    service.write("app.txt", "v2\n")
+    service.commit("v2")
+    service.git("push", "-q", "origin", "main")
+    assert lift("ship", "-e", "staging").returncode == 0
+    back = lift("rollback", "-e", "staging", "--to", "1")
+    assert back.returncode == 0, back.stderr
+    assert scheduled()["Target"]["EcsParameters"]["TaskDefinitionArn"] == shipped
+
+
+def test_run_job_runs_the_jobs_command_now(service: GitRepo, lift: Lift, aws: Any) -> None:
+    result = lift("run", "-e", "staging", "--job", "nightly-report")
+    assert result.returncode == 0, result.stderr
+    assert aws.request_counts().get("ecs.RunTask") == 1
+    refused = lift("run", "-e", "staging", "--job", "weekly")
+    assert refused.returncode == 2
+    assert "has no job 'weekly' (its jobs: nightly-report)" in refused.stderr
