@@ -46,6 +46,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.plan",
         "git_lift.servicecfg",
         "git_lift.containercfg",
+        "git_lift.strategycfg",
         "git_lift.templates",
         "git_lift.target",
         "git_lift.names",

@@ -153,6 +153,18 @@ def test_lint_is_not_vacuous() -> None:
                 kms_key_arn=None,
             ),
         ),
+        (
+            "service-canary.json",
+            lambda: service_template(
+                target(),
+                SERVICES["canary"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=None,
+            ),
+        ),
     ],
 )
 def test_golden(name: str, render: Any) -> None:
