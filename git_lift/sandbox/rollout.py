@@ -56,6 +56,8 @@ Rules
 - CloudFormation-created services are adopted the first time DescribeServices names them;
   their DeploymentConfiguration and LaunchType are read from the stack's template, and a
   stack update that gives the service another task definition starts a deployment.
+- BLUE_GREEN, CANARY and LINEAR deployments shift traffic, bake, and roll back when an alarm
+  fires (switch LIFT_SANDBOX_ALARM) once their tasks run: see sandbox/traffic.py.
 - A deployment's rolloutState, rolloutStateReason, failedTasks, counts and timestamps, the
   service events and the tasks have the shapes of the ECS API (boto3 parses them as usual).
 """
@@ -87,6 +89,7 @@ from git_lift.sandbox.moto_state import (
     stack_task_definition,
 )
 from git_lift.sandbox.one_off import OneOffTasks
+from git_lift.sandbox.traffic import ALARM_SWITCH, TrafficShifts
 
 MIN_FAILED_TASKS = 2
 MAX_FAILED_TASKS = 200
@@ -126,12 +129,14 @@ class RolloutSimulator:
         self._clock = clock
         self._stepped: dict[int, float] = {}  # id(moto service) -> when it last moved
         self.one_offs = OneOffTasks(self.lock)  # RunTask's tasks: sandbox/one_off.py
+        self.traffic = TrafficShifts()  # blue/green, canary, linear: sandbox/traffic.py
 
     def reset(self) -> None:
         with self.lock:
             self._tracked.clear()
             self._stepped.clear()
             self.one_offs.reset()
+            self.traffic.reset()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 
@@ -325,17 +330,23 @@ class RolloutSimulator:
         )
         return int(primary["failedTasks"]) >= threshold
 
-    def _fail(self, tracked: _Tracked, primary: dict[str, Any], log: _EventLog) -> None:
+    def _fail(
+        self, tracked: _Tracked, primary: dict[str, Any], log: _EventLog, alarm: str = ""
+    ) -> None:
+        """The circuit breaker tripped or (`alarm`: ECS's reason) a deployment alarm fired."""
         service = tracked.service
         primary["rolloutState"] = "FAILED"
-        primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        primary["rolloutStateReason"] = (
+            alarm or "ECS deployment circuit breaker: tasks failed to start."
+        )
         primary["updatedAt"] = log.now
-        log.add(f"(deployment {primary['id']}) deployment failed: tasks failed to start.")
-        breaker = tracked.config.get("deploymentCircuitBreaker") or {}
+        why = "an alarm fired" if alarm else "tasks failed to start"
+        log.add(f"(deployment {primary['id']}) deployment failed: {why}.")
+        guard = tracked.config.get("alarms" if alarm else "deploymentCircuitBreaker") or {}
         target = next(
             (d for d in service.deployments[1:] if d["rolloutState"] == "COMPLETED"), None
         )
-        if not breaker.get("rollback") or target is None:
+        if not guard.get("rollback") or target is None:
             return
         primary["status"] = "ACTIVE"
         service.deployments.remove(target)
@@ -349,6 +360,8 @@ class RolloutSimulator:
             ),
             updatedAt=log.now,
         )
+        if alarm:
+            target["rolloutStateReason"] = f"ECS deployment alarms: rolling back to {target['id']}."
         tracked.launched.add(target["_lift_id"])
         service.task_definition = target["taskDefinition"]
         log.add(f"rolling back to deployment {target['id']}.")
@@ -388,6 +401,8 @@ class RolloutSimulator:
         pending = sum(1 for t in mine if t.last_status in ecs_tasks.PENDING_STATES)
         if running < primary["desiredCount"] or pending:
             return
+        if not self._traffic_moved(backend, tracked, primary, log):
+            return
         old_ids = {d["id"] for d in service.deployments[1:]}
         retired = [t for t in tasks if t.started_by in old_ids and t.desired_status == "RUNNING"]
         reason = f"Scaling activity initiated by (deployment {primary['id']})"
@@ -401,6 +416,23 @@ class RolloutSimulator:
         primary["updatedAt"] = log.now
         log.add(f"(deployment {primary['id']}) deployment completed.")
         log.add("has reached a steady state.")
+
+    def _traffic_moved(
+        self, backend: Any, tracked: _Tracked, primary: dict[str, Any], log: _EventLog
+    ) -> bool:
+        """A traffic-shifting deployment moves one minute on (sandbox/traffic.py); a rollback
+        moves all traffic back at once, as ECS does."""
+        if "rolling back" in str(primary.get("rolloutStateReason", "")):
+            return True
+        task_definition = ecs_tasks.find_task_definition(backend, primary["taskDefinition"])
+        definitions = task_definition.container_definitions if task_definition else []
+        alarmed = any(ecs_tasks.switched(d, ALARM_SWITCH) for d in definitions)
+        state, said = self.traffic.advance(tracked.config, primary["id"], alarmed)
+        if state == "alarm":
+            self._fail(tracked, primary, log, alarm=str(said))
+        elif said:
+            log.add(f"(deployment {primary['id']}) {said}")
+        return state == "done"
 
     def _refresh(self, backend: Any, tracked: _Tracked) -> None:
         """Recompute the counts ECS reports from the tasks that exist."""
