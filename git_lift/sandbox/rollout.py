@@ -130,6 +130,7 @@ class RolloutSimulator:
         self._stepped: dict[int, float] = {}  # id(moto service) -> when it last moved
         self.one_offs = OneOffTasks(self.lock)  # RunTask's tasks: sandbox/one_off.py
         self.traffic = TrafficShifts()  # blue/green, canary, linear: sandbox/traffic.py
+        self._service_deployments: dict[str, tuple[Any, str]] = {}  # ARN -> (service, id)
 
     def reset(self) -> None:
         with self.lock:
@@ -137,6 +138,7 @@ class RolloutSimulator:
             self._stepped.clear()
             self.one_offs.reset()
             self.traffic.reset()
+            self._service_deployments.clear()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 
@@ -430,9 +432,69 @@ class RolloutSimulator:
         state, said = self.traffic.advance(tracked.config, primary["id"], alarmed)
         if state == "alarm":
             self._fail(tracked, primary, log, alarm=str(said))
-        elif said:
-            log.add(f"(deployment {primary['id']}) {said}")
         return state == "done"
+
+    def service_deployments(
+        self, account: str, region: str, action: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """ListServiceDeployments (the deployments in progress) and DescribeServiceDeployments
+        (sandbox/traffic.py) for the services the simulator tracks."""
+        backend = ecs_backend(account, region)
+        if action == "ListServiceDeployments":
+            service = find_service(backend, params.get("cluster"), str(params.get("service", "")))
+            wanted = params.get("status") or ["IN_PROGRESS"]
+            found = (
+                []
+                if service is None or "IN_PROGRESS" not in wanted
+                else [d for d in service.deployments if d["rolloutState"] == "IN_PROGRESS"]
+            )
+            briefs = []
+            for deployment in found:
+                arns = self._deployment_arns(account, region, service, deployment)
+                self._service_deployments[arns["deployment"]] = (service, deployment["id"])
+                briefs.append(
+                    {
+                        "serviceDeploymentArn": arns["deployment"],
+                        "serviceArn": arns["service"],
+                        "clusterArn": arns["cluster"],
+                        "targetServiceRevisionArn": deployment["taskDefinition"],
+                        "status": "IN_PROGRESS",
+                    }
+                )
+            return {"serviceDeployments": briefs}
+        described, failures = [], []
+        for arn in params.get("serviceDeploymentArns") or []:
+            service, deployment_id = self._service_deployments.get(arn, (None, ""))
+            deployment = next(
+                (d for d in getattr(service, "deployments", []) if d["id"] == deployment_id), None
+            )
+            tracked = self._tracked.get(
+                (
+                    account,
+                    region,
+                    str(getattr(service, "cluster_name", "")),
+                    str(getattr(service, "name", "")),
+                )
+            )
+            if deployment is None or tracked is None or deployment["rolloutState"] != "IN_PROGRESS":
+                failures.append({"arn": arn, "reason": "MISSING"})
+                continue
+            arns = self._deployment_arns(account, region, service, deployment)
+            described.append(self.traffic.describe(tracked.config, deployment, arns))
+        return {"serviceDeployments": described, "failures": failures}
+
+    @staticmethod
+    def _deployment_arns(
+        account: str, region: str, service: Any, deployment: Mapping[str, Any]
+    ) -> dict[str, str]:
+        cluster, name = str(service.cluster_name), str(service.name)
+        number = str(deployment["id"]).rsplit("/", 1)[-1]
+        base = f"arn:aws:ecs:{region}:{account}"
+        return {
+            "deployment": f"{base}:service-deployment/{cluster}/{name}/{number}",
+            "service": str(service.arn),
+            "cluster": f"{base}:cluster/{cluster}",
+        }
 
     def _refresh(self, backend: Any, tracked: _Tracked) -> None:
         """Recompute the counts ECS reports from the tasks that exist."""

@@ -10,8 +10,11 @@ Rules (rollout.py calls `TrafficShifts.advance` each step once a deployment's ta
   deployment bakes: CANARY `canaryBakeTimeInMinutes` after the canary, LINEAR
   `stepBakeTimeInMinutes` between steps, and `bakeTimeInMinutes` once all traffic has moved;
   then the deployment completes (and the old revision's tasks stop) as a rolling one does.
-- Each step writes a service event saying where the shift is, e.g.
-  "canary 10%: baking 5 min, 2 alarms green".
+- ListServiceDeployments and DescribeServiceDeployments tell where a deployment in progress
+  is, as ECS does: lifecycleStage (SCALE_UP while its tasks start, PRODUCTION_TRAFFIC_SHIFT,
+  BAKE_TIME once all traffic has moved), targetServiceRevision's
+  requestedProductionTrafficWeight, the deployment configuration, and alarms (MONITORING,
+  TRIGGERED with the alarm's name, DISABLED). Only deployments in progress are listed.
 - The alarm switch: when the service's deploymentConfiguration.alarms is enabled and a
   container of the new revision has an `environment` or `secrets` entry named
   LIFT_SANDBOX_ALARM, the first alarm goes into ALARM as soon as the new revision takes
@@ -29,7 +32,6 @@ from typing import Any
 
 ALARM_SWITCH = "LIFT_SANDBOX_ALARM"
 SHIFTING = ("BLUE_GREEN", "CANARY", "LINEAR")
-LABELS = {"BLUE_GREEN": "blue/green", "CANARY": "canary", "LINEAR": "linear"}
 # ECS's defaults (botocore's ecs model: CanaryConfiguration, LinearConfiguration).
 CANARY_DEFAULTS = (5.0, 10)
 LINEAR_DEFAULTS = (10.0, 6)
@@ -83,12 +85,40 @@ class TrafficShifts:
         shift = self._shifts.get(deployment_id)
         return 0.0 if shift is None or shift.index < 0 else shift.plan[shift.index][0]
 
+    def describe(
+        self, config: Mapping[str, Any], deployment: Mapping[str, Any], arns: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """A ServiceDeployment (ecs DescribeServiceDeployments) of a deployment in progress;
+        `arns` holds its own, its service's and its cluster's."""
+        shift = self._shifts.get(str(deployment["id"]))
+        stage = "SCALE_UP"
+        if shift is not None and shift.index >= 0:
+            last = shift.index == len(shift.plan) - 1
+            stage = "BAKE_TIME" if last and shift.baking else "PRODUCTION_TRAFFIC_SHIFT"
+        names = alarm_names(config)
+        return {
+            "serviceDeploymentArn": arns["deployment"],
+            "serviceArn": arns["service"],
+            "clusterArn": arns["cluster"],
+            "status": "IN_PROGRESS",
+            "lifecycleStage": stage,
+            "targetServiceRevision": {
+                "arn": deployment["taskDefinition"],
+                "requestedTaskCount": deployment["desiredCount"],
+                "runningTaskCount": deployment["runningCount"],
+                "pendingTaskCount": deployment["pendingCount"],
+                "requestedProductionTrafficWeight": self.percent(str(deployment["id"])),
+            },
+            "deploymentConfiguration": dict(config),
+            "alarms": {"status": "MONITORING" if names else "DISABLED", "alarmNames": names},
+        }
+
     def advance(
         self, config: Mapping[str, Any], deployment_id: str, alarmed: bool
     ) -> tuple[str, str | None]:
         """One minute of the deployment's shift: ("done", None) when all traffic has moved
-        and baked (or for a rolling update), ("shifting", event) on the way, ("alarm",
-        reason) when an alarm fired."""
+        and baked (or for a rolling update), ("shifting", None) on the way, ("alarm",
+        ECS's reason) when an alarm fired."""
         plan = steps(config)
         if not plan:
             return "done", None
@@ -105,13 +135,4 @@ class TrafficShifts:
         else:
             del self._shifts[deployment_id]
             return "done", None
-        return "shifting", self._say(config, shift, len(names))
-
-    @staticmethod
-    def _say(config: Mapping[str, Any], shift: _Shift, alarms: int) -> str:
-        label = LABELS[str(config.get("strategy"))]
-        percent = f"{shift.plan[shift.index][0]:g}%"
-        watching = f", {alarms} alarm{'s' if alarms != 1 else ''} green" if alarms else ""
-        if shift.baking:
-            return f"{label} {percent}: baking {shift.baking} min{watching}"
-        return f"{label} {percent}: traffic shifted{watching}"
+        return "shifting", None

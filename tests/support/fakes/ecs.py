@@ -25,6 +25,7 @@ from git_lift.aws.ecs import (
     StoppedTask,
     TaskHealth,
     TaskStatus,
+    TrafficShift,
 )
 from git_lift.aws.logs import LogEvent
 from git_lift.errors import LiftError
@@ -97,6 +98,8 @@ class FakeEcs(Ecs):
         self.one_off_tasks: dict[str, TaskStatus] = {}
         self.stopped_by_us: list[tuple[str, str]] = []  # StopTask: (task ARN, reason)
         self.log_groups: dict[str, list[LogEvent]] = {}  # FakeAws shares its own
+        self.shift: TrafficShift | None = None  # what traffic_shift answers
+        self.strategy = "ROLLING"  # deploymentConfiguration.strategy
 
     @property
     def running_definition(self) -> str:
@@ -113,6 +116,7 @@ class FakeEcs(Ecs):
             sum(d.running for d in self.deployments),
             [d.frozen(self.desired) for d in self.deployments],
             [Event("e1", "(service payments-api) has reached a steady state.")],
+            strategy=self.strategy,
         )
 
     def _step(self) -> None:
@@ -141,6 +145,9 @@ class FakeEcs(Ecs):
         new = FakeDeployment(f"ecs-svc/{len(self.deployed) + 10}", task_definition)
         self.deployments.append(new)
         return new.id
+
+    def traffic_shift(self) -> TrafficShift | None:
+        return self.shift
 
     def deploy(self, task_definition_arn: str) -> str | None:
         self.deployed.append(task_definition_arn)
