@@ -171,3 +171,27 @@ def test_a_rolling_update_still_completes_without_shifting(ecs: Any) -> None:
     new = update(ecs, register(ecs, [{"name": "LIFT_SANDBOX_ALARM", "value": "1"}]))
     service, _, stages = settle(ecs)
     assert primary(service)["id"] == new and {stage for stage, *_ in stages} == {"SCALE_UP"}
+
+
+def test_stopping_a_shift_with_rollback_brings_the_last_good_release_back_at_once(
+    ecs: Any,
+) -> None:
+    good = first_release(ecs, CANARY)
+    new = update(ecs, register(ecs, [{"name": "VERSION", "value": "2"}]))
+    while (where(ecs) or ("", 0.0, ""))[1] < 10.0:
+        describe(ecs)
+    (brief,) = ecs.list_service_deployments(
+        cluster=CLUSTER, service=SERVICE, status=["IN_PROGRESS"]
+    )["serviceDeployments"]
+
+    ecs.stop_service_deployment(
+        serviceDeploymentArn=brief["serviceDeploymentArn"], stopType="ROLLBACK"
+    )
+
+    service, events, _ = settle(ecs)
+    assert primary(service)["id"] == good  # back at once: no canary of the good release
+    assert (
+        f"(service {SERVICE}) (deployment {new}) deployment failed: stopped, rolling back."
+        in events
+    )
+    assert f"(service {SERVICE}) rolling back to deployment {good}." in events

@@ -226,19 +226,34 @@ class Ecs:
             strategy=str((raw.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")),
         )
 
+    def _in_progress(self) -> str | None:
+        """The ARN of the service's deployment in progress (ListServiceDeployments)."""
+        listed = self._client.list_service_deployments(
+            cluster=self.cluster, service=self.service, status=["IN_PROGRESS"]
+        ).get("serviceDeployments", [])
+        return str(listed[0]["serviceDeploymentArn"]) if listed else None
+
     def traffic_shift(self) -> TrafficShift | None:
         """The service's deployment in progress, as ECS's service deployments report it
         (ListServiceDeployments, then DescribeServiceDeployments); None when there is none."""
         with translate_errors(f"reading the deployment of {self.service}"):
-            listed = self._client.list_service_deployments(
-                cluster=self.cluster, service=self.service, status=["IN_PROGRESS"]
-            ).get("serviceDeployments", [])
-            if not listed:
+            arn = self._in_progress()
+            if arn is None:
                 return None
-            arn = str(listed[0]["serviceDeploymentArn"])
             found = self._client.describe_service_deployments(serviceDeploymentArns=[arn])
         described = found.get("serviceDeployments", [])
         return parse_shift(dict(described[0])) if described else None
+
+    def stop_shift(self) -> bool:
+        """Roll the deployment in progress back, as ECS does it (StopServiceDeployment,
+        stopType ROLLBACK: traffic goes back to the revision that had it); False when none
+        is in progress."""
+        with translate_errors(f"stopping the deployment of {self.service}"):
+            arn = self._in_progress()
+            if arn is None:
+                return False
+            self._client.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+        return True
 
     def task_definition(self, arn: str) -> dict[str, Any]:
         with translate_errors(f"reading task definition {arn}"):

@@ -89,6 +89,10 @@ def wait_for_previous(ctx: Context, lease: Lease, previous: str, timeout: float)
     watch.fail_fast = 0  # going back: wait for what ran before, as long as it takes
     watch.prime(state)
     following: str | None = None
+    if state.strategy != "ROLLING" and ecs.stop_shift():
+        # Mid-shift, ECS itself moves traffic back to the revision that had it.
+        ui.info(f"stopped the traffic shift: ECS moves traffic back to {short(previous)}")
+        state = ecs.describe()
     if state.primary is not None and state.primary.task_definition == previous:
         ui.info(f"ECS is already going back to {short(previous)}")
         following = state.primary.id

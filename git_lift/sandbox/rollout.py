@@ -333,9 +333,15 @@ class RolloutSimulator:
         return int(primary["failedTasks"]) >= threshold
 
     def _fail(
-        self, tracked: _Tracked, primary: dict[str, Any], log: _EventLog, alarm: str = ""
+        self,
+        tracked: _Tracked,
+        primary: dict[str, Any],
+        log: _EventLog,
+        alarm: str = "",
+        stopped: bool = False,
     ) -> None:
-        """The circuit breaker tripped or (`alarm`: ECS's reason) a deployment alarm fired."""
+        """The circuit breaker tripped, (`alarm`: ECS's reason) a deployment alarm fired, or
+        (`stopped`) StopServiceDeployment asked for a rollback."""
         service = tracked.service
         primary["rolloutState"] = "FAILED"
         primary["rolloutStateReason"] = (
@@ -343,12 +349,14 @@ class RolloutSimulator:
         )
         primary["updatedAt"] = log.now
         why = "an alarm fired" if alarm else "tasks failed to start"
+        if stopped:
+            why = "stopped, rolling back"
         log.add(f"(deployment {primary['id']}) deployment failed: {why}.")
         guard = tracked.config.get("alarms" if alarm else "deploymentCircuitBreaker") or {}
         target = next(
             (d for d in service.deployments[1:] if d["rolloutState"] == "COMPLETED"), None
         )
-        if not guard.get("rollback") or target is None:
+        if not (stopped or guard.get("rollback")) or target is None:
             return
         primary["status"] = "ACTIVE"
         service.deployments.remove(target)
@@ -362,8 +370,11 @@ class RolloutSimulator:
             ),
             updatedAt=log.now,
         )
-        if alarm:
-            target["rolloutStateReason"] = f"ECS deployment alarms: rolling back to {target['id']}."
+        if alarm or stopped:
+            cause = "alarms" if alarm else "stopped"
+            target["rolloutStateReason"] = (
+                f"ECS deployment {cause}: rolling back to {target['id']}."
+            )
         tracked.launched.add(target["_lift_id"])
         service.task_definition = target["taskDefinition"]
         log.add(f"rolling back to deployment {target['id']}.")
@@ -482,6 +493,30 @@ class RolloutSimulator:
             arns = self._deployment_arns(account, region, service, deployment)
             described.append(self.traffic.describe(tracked.config, deployment, arns))
         return {"serviceDeployments": described, "failures": failures}
+
+    def stop_service_deployment(
+        self, account: str, region: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """StopServiceDeployment with stopType ROLLBACK: traffic and tasks go back to the last
+        COMPLETED deployment at once, as for an alarm (sandbox/traffic.py)."""
+        arn = str(params.get("serviceDeploymentArn", ""))
+        service, deployment_id = self._service_deployments.get(arn, (None, ""))
+        key = (
+            account,
+            region,
+            str(getattr(service, "cluster_name", "")),
+            str(getattr(service, "name", "")),
+        )
+        tracked = self._tracked.get(key)
+        primary = service.deployments[0] if service is not None and service.deployments else None
+        if tracked is None or primary is None or primary["id"] != deployment_id:
+            return {}
+        if primary["rolloutState"] == "IN_PROGRESS":
+            log = _EventLog(service)
+            self.traffic.forget(deployment_id)
+            self._fail(tracked, primary, log, stopped=True)
+            log.flush()
+        return {"serviceDeploymentArn": arn}
 
     @staticmethod
     def _deployment_arns(

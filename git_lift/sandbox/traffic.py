@@ -15,6 +15,8 @@ Rules (rollout.py calls `TrafficShifts.advance` each step once a deployment's ta
   BAKE_TIME once all traffic has moved), targetServiceRevision's
   requestedProductionTrafficWeight, the deployment configuration, and alarms (MONITORING,
   TRIGGERED with the alarm's name, DISABLED). Only deployments in progress are listed.
+- StopServiceDeployment (stopType ROLLBACK) of a deployment in progress fails it and brings
+  the last COMPLETED deployment back at once, as an alarm does.
 - The alarm switch: when the service's deploymentConfiguration.alarms is enabled and a
   container of the new revision has an `environment` or `secrets` entry named
   LIFT_SANDBOX_ALARM, the first alarm goes into ALARM as soon as the new revision takes
@@ -79,6 +81,9 @@ class TrafficShifts:
 
     def reset(self) -> None:
         self._shifts.clear()
+
+    def forget(self, deployment_id: str) -> None:
+        self._shifts.pop(deployment_id, None)
 
     def percent(self, deployment_id: str) -> float:
         """The share of production traffic the deployment's target group gets now."""

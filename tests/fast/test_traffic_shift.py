@@ -1,6 +1,7 @@
 """ship tells a blue/green, canary or linear deployment's traffic shift as ECS reports it
 (DescribeServiceDeployments: lifecycle stage, production traffic weight, alarms), on the
-in-memory fakes; a rolling update never asks."""
+in-memory fakes; a rolling update never asks; `cancel` mid-shift has ECS roll it back
+(StopServiceDeployment)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from git_lift.aws.ecs import TrafficShift, parse_shift
+from git_lift.commands import cancel
 from git_lift.flows.deploy import shift_text
-from tests.support.fakes import behaves, ship, world
+from tests.support.fakes import ARN, FakeDeployment, behaves, in_process, ship, world
+from tests.support.records import runs
 
 pytestmark = pytest.mark.fast
 
@@ -89,3 +92,27 @@ def test_a_rolling_update_never_asks_for_service_deployments(
     w.ecs.shift = TrafficShift("CANARY", "BAKE_TIME", 100.0, 1, (), ())
     assert ship(w) == 0
     assert "canary" not in capsys.readouterr().err
+
+
+def test_cancel_mid_shift_has_ecs_move_traffic_back_instead_of_a_new_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = in_process(tmp_path)
+    ecs = box.aws.ecs_of(box.target())
+    old, new = ARN.format(1), ARN.format(2)
+    runs(box, 1, ecs.definitions[old]["containerDefinitions"][0]["image"])
+    ecs.definitions[new] = {**ecs.definitions[old], "taskDefinitionArn": new}
+    ecs.deployments[0].status = "ACTIVE"
+    ecs.deployments.append(FakeDeployment("ecs-svc/2", new))  # a canary at 10%
+    ecs.strategy = "CANARY"
+    head = box.aws.store.head(box.target())
+    head.n, head.owner, head.expires = 2, "ci@runner-7 pid 4242 (git lift ship)", 10**10
+    head.previous, head.deploying = old, new
+
+    assert cancel.cancel(box.ctx, "staging") == 0
+
+    assert ecs.stopped_shifts == 1 and ecs.deployed == []  # no canary of the old revision
+    assert ecs.running_definition == old
+    err = capsys.readouterr().err
+    assert "stopped the traffic shift: ECS moves traffic back to staging-payments-api:1" in err
+    assert box.aws.store.lock(box.target()) is None

@@ -100,6 +100,7 @@ class FakeEcs(Ecs):
         self.log_groups: dict[str, list[LogEvent]] = {}  # FakeAws shares its own
         self.shift: TrafficShift | None = None  # what traffic_shift answers
         self.strategy = "ROLLING"  # deploymentConfiguration.strategy
+        self.stopped_shifts = 0  # StopServiceDeployment calls that rolled back
 
     @property
     def running_definition(self) -> str:
@@ -148,6 +149,18 @@ class FakeEcs(Ecs):
 
     def traffic_shift(self) -> TrafficShift | None:
         return self.shift
+
+    def stop_shift(self) -> bool:
+        """ECS brings the last completed deployment's revision back as a new PRIMARY."""
+        primary = next((d for d in self.deployments if d.status == "PRIMARY"), None)
+        done = [d for d in self.deployments if d.rollout_state == "COMPLETED"]
+        if primary is None or primary.rollout_state != "IN_PROGRESS" or not done:
+            return False
+        primary.status, primary.rollout_state = "ACTIVE", "FAILED"
+        back = FakeDeployment(f"ecs-svc/{len(self.deployments) + 1}", done[-1].task_definition)
+        self.deployments.append(back)
+        self.stopped_shifts += 1
+        return True
 
     def deploy(self, task_definition_arn: str) -> str | None:
         self.deployed.append(task_definition_arn)
