@@ -12,7 +12,15 @@ import pytest
 from git_lift.aws.ecs import TrafficShift, parse_shift
 from git_lift.commands import cancel
 from git_lift.flows.deploy import shift_text
-from tests.support.fakes import ARN, FakeDeployment, behaves, in_process, ship, world
+from tests.support.fakes import (
+    ARN,
+    FakeDeployment,
+    InProcess,
+    behaves,
+    in_process,
+    ship,
+    world,
+)
 from tests.support.records import runs
 
 pytestmark = pytest.mark.fast
@@ -94,9 +102,8 @@ def test_a_rolling_update_never_asks_for_service_deployments(
     assert "canary" not in capsys.readouterr().err
 
 
-def test_cancel_mid_shift_has_ecs_move_traffic_back_instead_of_a_new_deployment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def mid_canary(tmp_path: Path) -> InProcess:
+    """A ship elsewhere has revision 2 at its canary step; revision 1 ran before."""
     box = in_process(tmp_path)
     ecs = box.aws.ecs_of(box.target())
     old, new = ARN.format(1), ARN.format(2)
@@ -108,6 +115,15 @@ def test_cancel_mid_shift_has_ecs_move_traffic_back_instead_of_a_new_deployment(
     head = box.aws.store.head(box.target())
     head.n, head.owner, head.expires = 2, "ci@runner-7 pid 4242 (git lift ship)", 10**10
     head.previous, head.deploying = old, new
+    return box
+
+
+def test_cancel_mid_shift_has_ecs_move_traffic_back_instead_of_a_new_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = mid_canary(tmp_path)
+    ecs = box.aws.ecs_of(box.target())
+    old = ARN.format(1)
 
     assert cancel.cancel(box.ctx, "staging") == 0
 
@@ -115,4 +131,19 @@ def test_cancel_mid_shift_has_ecs_move_traffic_back_instead_of_a_new_deployment(
     assert ecs.running_definition == old
     err = capsys.readouterr().err
     assert "stopped the traffic shift: ECS moves traffic back to staging-payments-api:1" in err
+    assert box.aws.store.lock(box.target()) is None
+
+
+def test_cancel_mid_shift_deploys_what_ran_before_when_ecs_refuses_to_stop_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = mid_canary(tmp_path)
+    ecs = box.aws.ecs_of(box.target())
+    ecs.stop_refused = True
+
+    assert cancel.cancel(box.ctx, "staging") == 0
+
+    assert ecs.deployed == [ARN.format(1)] and ecs.running_definition == ARN.format(1)
+    err = capsys.readouterr().err
+    assert "could not stop the traffic shift (AccessDeniedException" in err
     assert box.aws.store.lock(box.target()) is None

@@ -28,7 +28,7 @@ from git_lift.aws.ecs import (
     TrafficShift,
 )
 from git_lift.aws.logs import LogEvent
-from git_lift.errors import LiftError
+from git_lift.errors import AwsError, LiftError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
@@ -101,6 +101,7 @@ class FakeEcs(Ecs):
         self.shift: TrafficShift | None = None  # what traffic_shift answers
         self.strategy = "ROLLING"  # deploymentConfiguration.strategy
         self.stopped_shifts = 0  # StopServiceDeployment calls that rolled back
+        self.stop_refused = False  # StopServiceDeployment answers AccessDenied
 
     @property
     def running_definition(self) -> str:
@@ -152,6 +153,8 @@ class FakeEcs(Ecs):
 
     def stop_shift(self) -> bool:
         """ECS brings the last completed deployment's revision back as a new PRIMARY."""
+        if self.stop_refused:
+            raise AwsError("AccessDeniedException: not authorized to ecs:StopServiceDeployment")
         primary = next((d for d in self.deployments if d.status == "PRIMARY"), None)
         done = [d for d in self.deployments if d.rollout_state == "COMPLETED"]
         if primary is None or primary.rollout_state != "IN_PROGRESS" or not done:
