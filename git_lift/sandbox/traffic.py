@@ -13,8 +13,9 @@ Rules (rollout.py calls `TrafficShifts.advance` each step once a deployment's ta
 - ListServiceDeployments and DescribeServiceDeployments tell where a deployment in progress
   is, as ECS does: lifecycleStage (SCALE_UP while its tasks start, PRODUCTION_TRAFFIC_SHIFT,
   BAKE_TIME once all traffic has moved), targetServiceRevision's
-  requestedProductionTrafficWeight, the deployment configuration, and alarms (MONITORING,
-  TRIGGERED with the alarm's name, DISABLED). Only deployments in progress are listed.
+  requestedProductionTrafficWeight, the deployment configuration, and alarms (MONITORING, or
+  DISABLED without alarms). Only deployments in progress are listed: one an alarm failed is
+  no longer in progress, and DescribeServices tells why.
 - StopServiceDeployment (stopType ROLLBACK) of a deployment in progress fails it and brings
   the last COMPLETED deployment back at once, as an alarm does.
 - The alarm switch: when the service's deploymentConfiguration.alarms is enabled and a
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 ALARM_SWITCH = "LIFT_SANDBOX_ALARM"
-SHIFTING = ("BLUE_GREEN", "CANARY", "LINEAR")
 # ECS's defaults (botocore's ecs model: CanaryConfiguration, LinearConfiguration).
 CANARY_DEFAULTS = (5.0, 10)
 LINEAR_DEFAULTS = (10.0, 6)
