@@ -669,6 +669,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         "encrypted-logs": SERVICES["encrypted-logs"],
         "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
         "app": SERVICES["app-permissions"],
+        "canary": SERVICES["canary"],  # second target group, traffic role, generated alarms
     }
     for service, cfg in configs.items():
         template = service_template(
