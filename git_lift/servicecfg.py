@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from git_lift import containercfg, jobcfg, scalingcfg, sidecarcfg
+from git_lift import containercfg, jobcfg, scalingcfg, sidecarcfg, strategycfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -22,6 +22,7 @@ from git_lift.scalingcfg import Autoscaling as Autoscaling
 from git_lift.scalingcfg import CapacityItem as CapacityItem
 from git_lift.scalingcfg import QueueTarget as QueueTarget
 from git_lift.sidecarcfg import Dependency, LogRouter, Sidecar
+from git_lift.strategycfg import Canary, Linear
 from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
@@ -92,6 +93,12 @@ class Deployment:
     circuit_breaker_rollback: bool = True
     minimum_healthy_percent: int = 100
     maximum_percent: int = 200
+    # The deployment strategy's fields (strategycfg.Strategy, read by strategycfg.read).
+    strategy: str = "rolling"
+    bake_minutes: int = 0
+    canary: Canary = field(default_factory=Canary)
+    linear: Linear = field(default_factory=Linear)
+    alarms: tuple[str, ...] | str = ()
 
 
 @dataclass(frozen=True)
@@ -371,10 +378,12 @@ def _deployment(c: Checker, value: object, path: str) -> Deployment:
     obj = c.fields(value, path, _names(Deployment))
     if obj is None:
         return Deployment()
+    strategy = strategycfg.read(c, obj, path)
     d = Deployment(
         circuit_breaker_rollback=c.boolean(obj, "circuit_breaker_rollback", path, True),
         minimum_healthy_percent=c.integer(obj, "minimum_healthy_percent", path, 100, 0, 100),
         maximum_percent=c.integer(obj, "maximum_percent", path, 200, 100, 200),
+        **{f.name: getattr(strategy, f.name) for f in fields(strategycfg.Strategy)},
     )
     if d.maximum_percent <= d.minimum_healthy_percent:
         # ECS could neither start a new task nor stop an old one: the deploy would stall.
@@ -390,6 +399,7 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
         c, cfg.autoscaling, cfg.desired_count, cfg.http_interface is not None
     )
     h = cfg.http_interface
+    strategycfg.check_needs_http(c, strategycfg.of(cfg.deployment), h is not None, "$.deployment")
     if h is not None and rule_condition_values(h) > MAX_RULE_CONDITION_VALUES:
         c.add(
             "$.http_interface",

@@ -313,6 +313,13 @@ class Target:
         """One target-tracking policy per metric: cpu, memory, requests, queue."""
         return f"{self.env}-{self.name}-{metric}"
 
+    # Deployment strategies (templates/strategy.py)
+
+    def deployment_alarm(self, kind: str) -> str:
+        """`lift-<env>-<service>-5xx-rate|unhealthy-hosts`: the generated alarms that roll a
+        deployment back (CloudWatch alarm names are 1-255 characters)."""
+        return f"{PREFIX}-{self.env}-{self.name}-{kind}"
+
     # Pinned config
 
     def snapshot_secret(self, part: int = 1) -> str:

@@ -51,6 +51,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.scalingcfg",
         "git_lift.sidecarcfg",
         "git_lift.jobcfg",
+        "git_lift.strategycfg",
         "git_lift.templates",
         "git_lift.target",
         "git_lift.names",

@@ -179,6 +179,18 @@ def test_lint_is_not_vacuous() -> None:
                 kms_key_arn=None,
             ),
         ),
+        (
+            "service-canary.json",
+            lambda: service_template(
+                target(),
+                SERVICES["canary"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=None,
+            ),
+        ),
     ],
 )
 def test_golden(name: str, render: Any) -> None:
@@ -684,6 +696,7 @@ def test_stacks_create_in_moto(moto_aws: None) -> None:
         "worker": dataclasses.replace(SERVICES["worker"], volumes=efs),
         "app": SERVICES["app-permissions"],
         "jobs": SERVICES["jobs"],  # moto skips the Scheduler resources, as the sandbox does
+        "canary": SERVICES["canary"],  # second target group, traffic role, generated alarms
     }
     for service, cfg in configs.items():
         template = service_template(

@@ -42,6 +42,7 @@ class ServiceState:
     running: int
     deployments: list[Deployment]
     events: list[Event] = field(default_factory=list)  # oldest first
+    strategy: str = "ROLLING"  # deploymentConfiguration.strategy
 
     def deployment(self, deployment_id: str) -> Deployment | None:
         return next((d for d in self.deployments if d.id == deployment_id), None)
@@ -49,6 +50,41 @@ class ServiceState:
     @property
     def primary(self) -> Deployment | None:
         return next((d for d in self.deployments if d.status == "PRIMARY"), None)
+
+
+@dataclass(frozen=True)
+class TrafficShift:
+    """Where ECS is in a blue/green, canary or linear deployment (a ServiceDeployment)."""
+
+    strategy: str  # BLUE_GREEN | CANARY | LINEAR
+    stage: str  # lifecycleStage: SCALE_UP, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME...
+    weight: float  # the share of production traffic on the new revision, percent
+    bake_minutes: int  # the bake the stage waits: the canary's or a step's, or the final one
+    alarms: tuple[str, ...]
+    triggered: tuple[str, ...]
+
+
+def parse_shift(raw: dict[str, Any]) -> TrafficShift:
+    config = raw.get("deploymentConfiguration") or {}
+    weight = float(
+        (raw.get("targetServiceRevision") or {}).get("requestedProductionTrafficWeight", 0)
+    )
+    stage = str(raw.get("lifecycleStage", ""))
+    strategy = str(config.get("strategy", "ROLLING"))
+    step_bake = {
+        "CANARY": (config.get("canaryConfiguration") or {}).get("canaryBakeTimeInMinutes", 0),
+        "LINEAR": (config.get("linearConfiguration") or {}).get("stepBakeTimeInMinutes", 0),
+    }.get(strategy, 0)
+    final = stage == "BAKE_TIME" or weight >= 100
+    alarms = raw.get("alarms") or {}
+    return TrafficShift(
+        strategy=strategy,
+        stage=stage,
+        weight=weight,
+        bake_minutes=int(config.get("bakeTimeInMinutes", 0) if final else step_bake),
+        alarms=tuple(alarms.get("alarmNames") or ()) if alarms.get("status") != "DISABLED" else (),
+        triggered=tuple(alarms.get("triggeredAlarmNames") or ()),
+    )
 
 
 @dataclass(frozen=True)
@@ -187,7 +223,37 @@ class Ecs:
                 Event(str(e.get("id", "")), str(e.get("message", "")))
                 for e in reversed(raw.get("events", []))
             ],
+            strategy=str((raw.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")),
         )
+
+    def _in_progress(self) -> str | None:
+        """The ARN of the service's deployment in progress (ListServiceDeployments)."""
+        listed = self._client.list_service_deployments(
+            cluster=self.cluster, service=self.service, status=["IN_PROGRESS"]
+        ).get("serviceDeployments", [])
+        return str(listed[0]["serviceDeploymentArn"]) if listed else None
+
+    def traffic_shift(self) -> TrafficShift | None:
+        """The service's deployment in progress, as ECS's service deployments report it
+        (ListServiceDeployments, then DescribeServiceDeployments); None when there is none."""
+        with translate_errors(f"reading the deployment of {self.service}"):
+            arn = self._in_progress()
+            if arn is None:
+                return None
+            found = self._client.describe_service_deployments(serviceDeploymentArns=[arn])
+        described = found.get("serviceDeployments", [])
+        return parse_shift(dict(described[0])) if described else None
+
+    def stop_shift(self) -> bool:
+        """Roll the deployment in progress back, as ECS does it (StopServiceDeployment,
+        stopType ROLLBACK: traffic goes back to the revision that had it); False when none
+        is in progress."""
+        with translate_errors(f"stopping the deployment of {self.service}"):
+            arn = self._in_progress()
+            if arn is None:
+                return False
+            self._client.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+        return True
 
     def task_definition(self, arn: str) -> dict[str, Any]:
         with translate_errors(f"reading task definition {arn}"):

@@ -13,8 +13,9 @@ import os
 import signal
 
 from git_lift import proc, ui
+from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Lock, Store
-from git_lift.errors import LiftError, ValidationError
+from git_lift.errors import AwsError, LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.interrupts import shielded
@@ -82,6 +83,19 @@ def back_to_previous(ctx: Context, target: Target, previous: str, timeout: float
                 ui.warn(exc.message)
 
 
+def _stopped_shift(ecs: Ecs, previous: str) -> bool:
+    """Mid-shift, ECS itself moves traffic back to the revision that had it; when it may
+    not (StopServiceDeployment refused), cancel deploys what ran before instead."""
+    try:
+        stopped = ecs.stop_shift()
+    except AwsError as exc:
+        ui.warn(f"could not stop the traffic shift ({exc.message}); deploying instead")
+        return False
+    if stopped:
+        ui.info(f"stopped the traffic shift: ECS moves traffic back to {short(previous)}")
+    return stopped
+
+
 def wait_for_previous(ctx: Context, lease: Lease, previous: str, timeout: float) -> None:
     ecs = ctx.aws.ecs(lease.target)
     state = ecs.describe()
@@ -89,6 +103,8 @@ def wait_for_previous(ctx: Context, lease: Lease, previous: str, timeout: float)
     watch.fail_fast = 0  # going back: wait for what ran before, as long as it takes
     watch.prime(state)
     following: str | None = None
+    if state.strategy != "ROLLING" and _stopped_shift(ecs, previous):
+        state = ecs.describe()
     if state.primary is not None and state.primary.task_definition == previous:
         ui.info(f"ECS is already going back to {short(previous)}")
         following = state.primary.id

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_lift import ui
-from git_lift.aws.ecs import Deployment, Ecs, ServiceState, TaskHealth
+from git_lift.aws.ecs import Deployment, Ecs, ServiceState, TaskHealth, TrafficShift
 from git_lift.errors import AwsError, DeployFailed, LiftError
 
 MAX_INTERVAL = 5.0
@@ -51,6 +51,7 @@ class Watch:
     checked: dict[str, bool] = field(default_factory=dict)  # task definition -> health check?
     unhealthy: set[str] = field(default_factory=set)  # tasks told UNHEALTHY
     last_check: str = ""  # the last failing container health check's output
+    last_shift: str = ""  # where a traffic shift was last told
 
     def prime(self, state: ServiceState) -> None:
         """Events from before this deploy are history, not news."""
@@ -194,6 +195,8 @@ class Watch:
                     f"{streak.count} tasks of {short(task_definition)} stopped in a row "
                     f"(failFast); the last one: {self.last_reason or 'no reason given'}"
                 )
+            if state.strategy != "ROLLING" and ours.rollout_state == "IN_PROGRESS":
+                changed = self._told_shift() or changed
             progress = f"{ours.running}/{ours.desired} running, {ours.pending} pending"
             if progress != last_progress:
                 ui.progress(f"  {short(task_definition)}: {progress} ({ours.rollout_state})")
@@ -215,6 +218,38 @@ class Watch:
             polls += 1
             wait = min(FIRST_POLL, interval) if polls == 1 else interval
             self.sleep(min(wait, max(0.0, deadline - self.clock())))
+
+    def _told_shift(self) -> bool:
+        """Where ECS is in a blue/green, canary or linear deployment, told when it moves."""
+        shift = self.ecs.traffic_shift()
+        said = "" if shift is None else shift_text(shift)
+        if not said or said == self.last_shift:
+            return False
+        self.last_shift = said
+        ui.info(f"  {said}")
+        return True
+
+
+SHIFT_LABELS = {"BLUE_GREEN": "blue/green", "CANARY": "canary", "LINEAR": "linear"}
+
+
+def shift_text(shift: TrafficShift) -> str:
+    """`canary 10%: baking 5 min, 2 alarms green`."""
+    label = SHIFT_LABELS.get(shift.strategy, shift.strategy.lower())
+    if shift.stage == "SCALE_UP" or not shift.stage:
+        what = "starting the new revision"
+    elif shift.stage in ("PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME") and shift.bake_minutes:
+        what = f"baking {shift.bake_minutes} min"
+    else:
+        what = shift.stage.lower().replace("_", " ")
+    if shift.triggered:
+        watch = f"alarm {shift.triggered[0]} fired"
+    elif shift.alarms:
+        n = len(shift.alarms)
+        watch = f"{n} alarm{'s' if n != 1 else ''} green"
+    else:
+        watch = "no alarms"
+    return f"{label} {shift.weight:g}%: {what}, {watch}"
 
 
 @dataclass

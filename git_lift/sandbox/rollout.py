@@ -56,6 +56,8 @@ Rules
 - CloudFormation-created services are adopted the first time DescribeServices names them;
   their DeploymentConfiguration and LaunchType are read from the stack's template, and a
   stack update that gives the service another task definition starts a deployment.
+- BLUE_GREEN, CANARY and LINEAR deployments shift traffic, bake, and roll back when an alarm
+  fires (switch LIFT_SANDBOX_ALARM) once their tasks run: see sandbox/traffic.py.
 - A deployment's rolloutState, rolloutStateReason, failedTasks, counts and timestamps, the
   service events and the tasks have the shapes of the ECS API (boto3 parses them as usual).
 """
@@ -87,6 +89,7 @@ from git_lift.sandbox.moto_state import (
     stack_task_definition,
 )
 from git_lift.sandbox.one_off import OneOffTasks
+from git_lift.sandbox.traffic import ALARM_SWITCH, TrafficShifts
 
 MIN_FAILED_TASKS = 2
 MAX_FAILED_TASKS = 200
@@ -126,12 +129,16 @@ class RolloutSimulator:
         self._clock = clock
         self._stepped: dict[int, float] = {}  # id(moto service) -> when it last moved
         self.one_offs = OneOffTasks(self.lock)  # RunTask's tasks: sandbox/one_off.py
+        self.traffic = TrafficShifts()  # blue/green, canary, linear: sandbox/traffic.py
+        self._service_deployments: dict[str, tuple[Any, str]] = {}  # ARN -> (service, id)
 
     def reset(self) -> None:
         with self.lock:
             self._tracked.clear()
             self._stepped.clear()
             self.one_offs.reset()
+            self.traffic.reset()
+            self._service_deployments.clear()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 
@@ -325,17 +332,31 @@ class RolloutSimulator:
         )
         return int(primary["failedTasks"]) >= threshold
 
-    def _fail(self, tracked: _Tracked, primary: dict[str, Any], log: _EventLog) -> None:
+    def _fail(
+        self,
+        tracked: _Tracked,
+        primary: dict[str, Any],
+        log: _EventLog,
+        alarm: str = "",
+        stopped: bool = False,
+    ) -> None:
+        """The circuit breaker tripped, (`alarm`: ECS's reason) a deployment alarm fired, or
+        (`stopped`) StopServiceDeployment asked for a rollback."""
         service = tracked.service
         primary["rolloutState"] = "FAILED"
-        primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        primary["rolloutStateReason"] = (
+            alarm or "ECS deployment circuit breaker: tasks failed to start."
+        )
         primary["updatedAt"] = log.now
-        log.add(f"(deployment {primary['id']}) deployment failed: tasks failed to start.")
-        breaker = tracked.config.get("deploymentCircuitBreaker") or {}
+        why = "an alarm fired" if alarm else "tasks failed to start"
+        if stopped:
+            why = "stopped, rolling back"
+        log.add(f"(deployment {primary['id']}) deployment failed: {why}.")
+        guard = tracked.config.get("alarms" if alarm else "deploymentCircuitBreaker") or {}
         target = next(
             (d for d in service.deployments[1:] if d["rolloutState"] == "COMPLETED"), None
         )
-        if not breaker.get("rollback") or target is None:
+        if not (stopped or guard.get("rollback")) or target is None:
             return
         primary["status"] = "ACTIVE"
         service.deployments.remove(target)
@@ -349,6 +370,11 @@ class RolloutSimulator:
             ),
             updatedAt=log.now,
         )
+        if alarm or stopped:
+            cause = "alarms" if alarm else "stopped"
+            target["rolloutStateReason"] = (
+                f"ECS deployment {cause}: rolling back to {target['id']}."
+            )
         tracked.launched.add(target["_lift_id"])
         service.task_definition = target["taskDefinition"]
         log.add(f"rolling back to deployment {target['id']}.")
@@ -388,6 +414,8 @@ class RolloutSimulator:
         pending = sum(1 for t in mine if t.last_status in ecs_tasks.PENDING_STATES)
         if running < primary["desiredCount"] or pending:
             return
+        if not self._traffic_moved(backend, tracked, primary, log):
+            return
         old_ids = {d["id"] for d in service.deployments[1:]}
         retired = [t for t in tasks if t.started_by in old_ids and t.desired_status == "RUNNING"]
         reason = f"Scaling activity initiated by (deployment {primary['id']})"
@@ -401,6 +429,107 @@ class RolloutSimulator:
         primary["updatedAt"] = log.now
         log.add(f"(deployment {primary['id']}) deployment completed.")
         log.add("has reached a steady state.")
+
+    def _traffic_moved(
+        self, backend: Any, tracked: _Tracked, primary: dict[str, Any], log: _EventLog
+    ) -> bool:
+        """A traffic-shifting deployment moves one minute on (sandbox/traffic.py); a rollback
+        moves all traffic back at once, as ECS does."""
+        if "rolling back" in str(primary.get("rolloutStateReason", "")):
+            return True
+        task_definition = ecs_tasks.find_task_definition(backend, primary["taskDefinition"])
+        definitions = task_definition.container_definitions if task_definition else []
+        alarmed = any(ecs_tasks.switched(d, ALARM_SWITCH) for d in definitions)
+        state, said = self.traffic.advance(tracked.config, primary["id"], alarmed)
+        if state == "alarm":
+            self._fail(tracked, primary, log, alarm=str(said))
+        return state == "done"
+
+    def service_deployments(
+        self, account: str, region: str, action: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """ListServiceDeployments (the deployments in progress) and DescribeServiceDeployments
+        (sandbox/traffic.py) for the services the simulator tracks."""
+        backend = ecs_backend(account, region)
+        if action == "ListServiceDeployments":
+            service = find_service(backend, params.get("cluster"), str(params.get("service", "")))
+            wanted = params.get("status") or ["IN_PROGRESS"]
+            found = (
+                []
+                if service is None or "IN_PROGRESS" not in wanted
+                else [d for d in service.deployments if d["rolloutState"] == "IN_PROGRESS"]
+            )
+            briefs = []
+            for deployment in found:
+                arns = self._deployment_arns(account, region, service, deployment)
+                self._service_deployments[arns["deployment"]] = (service, deployment["id"])
+                briefs.append(
+                    {
+                        "serviceDeploymentArn": arns["deployment"],
+                        "serviceArn": arns["service"],
+                        "clusterArn": arns["cluster"],
+                        "targetServiceRevisionArn": deployment["taskDefinition"],
+                        "status": "IN_PROGRESS",
+                    }
+                )
+            return {"serviceDeployments": briefs}
+        described, failures = [], []
+        for arn in params.get("serviceDeploymentArns") or []:
+            service, deployment_id = self._service_deployments.get(arn, (None, ""))
+            deployment = next(
+                (d for d in getattr(service, "deployments", []) if d["id"] == deployment_id), None
+            )
+            tracked = self._tracked.get(
+                (
+                    account,
+                    region,
+                    str(getattr(service, "cluster_name", "")),
+                    str(getattr(service, "name", "")),
+                )
+            )
+            if deployment is None or tracked is None or deployment["rolloutState"] != "IN_PROGRESS":
+                failures.append({"arn": arn, "reason": "MISSING"})
+                continue
+            arns = self._deployment_arns(account, region, service, deployment)
+            described.append(self.traffic.describe(tracked.config, deployment, arns))
+        return {"serviceDeployments": described, "failures": failures}
+
+    def stop_service_deployment(
+        self, account: str, region: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """StopServiceDeployment with stopType ROLLBACK: traffic and tasks go back to the last
+        COMPLETED deployment at once, as for an alarm (sandbox/traffic.py)."""
+        arn = str(params.get("serviceDeploymentArn", ""))
+        service, deployment_id = self._service_deployments.get(arn, (None, ""))
+        key = (
+            account,
+            region,
+            str(getattr(service, "cluster_name", "")),
+            str(getattr(service, "name", "")),
+        )
+        tracked = self._tracked.get(key)
+        primary = service.deployments[0] if service is not None and service.deployments else None
+        if tracked is None or primary is None or primary["id"] != deployment_id:
+            return {}
+        if primary["rolloutState"] == "IN_PROGRESS":
+            log = _EventLog(service)
+            self.traffic.forget(deployment_id)
+            self._fail(tracked, primary, log, stopped=True)
+            log.flush()
+        return {"serviceDeploymentArn": arn}
+
+    @staticmethod
+    def _deployment_arns(
+        account: str, region: str, service: Any, deployment: Mapping[str, Any]
+    ) -> dict[str, str]:
+        cluster, name = str(service.cluster_name), str(service.name)
+        number = str(deployment["id"]).rsplit("/", 1)[-1]
+        base = f"arn:aws:ecs:{region}:{account}"
+        return {
+            "deployment": f"{base}:service-deployment/{cluster}/{name}/{number}",
+            "service": str(service.arn),
+            "cluster": f"{base}:cluster/{cluster}",
+        }
 
     def _refresh(self, backend: Any, tracked: _Tracked) -> None:
         """Recompute the counts ECS reports from the tasks that exist."""

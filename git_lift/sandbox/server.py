@@ -165,6 +165,13 @@ class LiftApplication:
                 simulator.services_described(account, call.region, params)
             elif call.action == "DescribeTasks":
                 one_offs.described(account, call.region, list(params.get("tasks") or []))
+            elif call.action in ("ListServiceDeployments", "DescribeServiceDeployments"):
+                # moto has neither: the simulator answers (sandbox/traffic.py).
+                answer = simulator.service_deployments(account, call.region, call.action, params)
+                return json_response(start_response, "200 OK", answer)
+            elif call.action == "StopServiceDeployment":
+                answer = simulator.stop_service_deployment(account, call.region, params)
+                return json_response(start_response, "200 OK", answer)
             elif call.action == "RunTask":
                 started = one_offs.run(account, call.region, params)
                 if started is not None:

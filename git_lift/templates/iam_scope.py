@@ -65,6 +65,11 @@ class Scope:
         return self.each("ecs", lambda t: f"service/{t.cluster}/{t.ecs_service}")
 
     @property
+    def service_deployments(self) -> list[str]:
+        """Each service's service deployments (blue/green, canary, linear: issue 21)."""
+        return self.each("ecs", lambda t: f"service-deployment/{t.cluster}/{t.ecs_service}/*")
+
+    @property
     def task_definitions(self) -> list[str]:
         """Every revision of each service's task definition family."""
         return self.each("ecs", lambda t: f"task-definition/{t.task_family}:*")

@@ -157,6 +157,16 @@ def ship(s: Scope) -> list[Statement]:
         allow("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
         allow("Registry", repository, s.each("ecr", lambda t: f"repository/{t.ecr_repository}")),
         allow("Deploy", ["ecs:DescribeServices", "ecs:UpdateService"], s.ecs_services),
+        # Where a traffic shift is (ship) and its rollback (cancel): issue 21.
+        allow(
+            "TrafficShifts",
+            [
+                "ecs:DescribeServiceDeployments",
+                "ecs:ListServiceDeployments",
+                "ecs:StopServiceDeployment",
+            ],
+            s.ecs_services + s.service_deployments,
+        ),
         allow("RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"], s.task_definitions),
         # These have no resource-level permissions.
         allow(

@@ -34,7 +34,7 @@ from git_lift.servicecfg import (
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks, jobs, scaling, sidecars
+from git_lift.templates import checks, jobs, scaling, sidecars, strategy
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -117,6 +117,7 @@ def service_template(
     target_group = listener = None
     if cfg.http_interface is not None:
         target_group, listener = _add_http(t, target, name, cfg.http_interface, svc)
+        _add_strategy(t, target, cfg, svc, region, account_id)
     t.add_resource(svc)
     if cfg.autoscaling is not None:
         # scaling: templates/scaling.py's block.
@@ -171,7 +172,7 @@ def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObj
         TaskDefinition=Ref(task_def),
         DesiredCount=cfg.desired_count,
         CapacityProviderStrategy=scaling.capacity_strategy(cfg.capacity),
-        DeploymentConfiguration=_deployment(cfg),
+        DeploymentConfiguration=_deployment(target, cfg),
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=network),
         EnableExecuteCommand=cfg.ecs_exec,
         EnableECSManagedTags=True,
@@ -308,7 +309,7 @@ def _add_efs_ingress(t: Template, volumes: tuple[EfsVolume, ...], sg: AWSObject)
         )
 
 
-def _deployment(cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
+def _deployment(target: Target, cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
     d = cfg.deployment
     return ecs.DeploymentConfiguration(
         DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(
@@ -316,7 +317,34 @@ def _deployment(cfg: ServiceConfig) -> ecs.DeploymentConfiguration:
         ),
         MinimumHealthyPercent=d.minimum_healthy_percent,
         MaximumPercent=d.maximum_percent,
+        **strategy.configuration(target, d),
     )
+
+
+# Deployment strategies (issue 21): templates/strategy.py --------------------------------
+
+
+def _add_strategy(
+    t: Template, target: Target, cfg: ServiceConfig, svc: ecs.Service, region: str, account: str
+) -> None:
+    """The second target group, rule and role of a traffic-shifting strategy, and the
+    generated alarms; called once _add_http has put the service behind the load balancer."""
+    resources = t.resources
+    primary, rule = resources["TargetGroup"], resources["ListenerRule"]
+    d = cfg.deployment
+    (lb,) = svc.LoadBalancers
+    alternate = strategy.add_traffic_shift(t, target, d, primary, rule, lb, region, account)
+    groups = [primary]
+    if alternate is not None:
+        groups.append(alternate)
+    listener = rule.properties["ListenerArn"]
+    # ECS checks the alarms exist when it takes the deployment configuration; with a traffic
+    # shift, the service's AdvancedConfiguration names the rule already.
+    alarms = strategy.add_generated_alarms(t, target, d, listener, groups)
+    after = alarms if alternate is not None else [rule.title, *alarms]
+    svc.DependsOn = after
+    if not after:
+        del svc.resource["DependsOn"]
 
 
 def _add_http(

@@ -10,6 +10,7 @@ from typing import Any
 from git_lift import servicecfg as sc
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.jobcfg import Job
+from git_lift.strategycfg import GENERATED, Canary, Linear
 from git_lift.templates import to_json
 from git_lift.templates.environment import environment_template
 from git_lift.templates.environment_params import EnvironmentParams
@@ -223,6 +224,21 @@ SERVICES = {
     "sidecars": sc.parse({**sc.default_document(production=False), **SIDECARS_DOC}),
     # Scheduled jobs (issue 21): a sized cron job in a timezone, a rate job of the service's size.
     "jobs": dataclasses.replace(BASE, jobs=JOBS),
+    # Deployment strategies (issue 21): a canary with the generated alarms, blue/green with
+    # named alarms, linear without alarms.
+    "canary": dataclasses.replace(
+        BASE,
+        deployment=sc.Deployment(
+            strategy="canary", bake_minutes=5, canary=Canary(10, 5), alarms=GENERATED
+        ),
+    ),
+    "blue-green": dataclasses.replace(
+        BASE,
+        deployment=sc.Deployment(strategy="blue_green", bake_minutes=15, alarms=("api-p99",)),
+    ),
+    "linear": dataclasses.replace(
+        BASE, deployment=sc.Deployment(strategy="linear", linear=Linear(20, 2))
+    ),
 }
 
 

@@ -25,9 +25,10 @@ from git_lift.aws.ecs import (
     StoppedTask,
     TaskHealth,
     TaskStatus,
+    TrafficShift,
 )
 from git_lift.aws.logs import LogEvent
-from git_lift.errors import LiftError
+from git_lift.errors import AwsError, LiftError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
@@ -97,6 +98,10 @@ class FakeEcs(Ecs):
         self.one_off_tasks: dict[str, TaskStatus] = {}
         self.stopped_by_us: list[tuple[str, str]] = []  # StopTask: (task ARN, reason)
         self.log_groups: dict[str, list[LogEvent]] = {}  # FakeAws shares its own
+        self.shift: TrafficShift | None = None  # what traffic_shift answers
+        self.strategy = "ROLLING"  # deploymentConfiguration.strategy
+        self.stopped_shifts = 0  # StopServiceDeployment calls that rolled back
+        self.stop_refused = False  # StopServiceDeployment answers AccessDenied
 
     @property
     def running_definition(self) -> str:
@@ -113,6 +118,7 @@ class FakeEcs(Ecs):
             sum(d.running for d in self.deployments),
             [d.frozen(self.desired) for d in self.deployments],
             [Event("e1", "(service payments-api) has reached a steady state.")],
+            strategy=self.strategy,
         )
 
     def _step(self) -> None:
@@ -141,6 +147,23 @@ class FakeEcs(Ecs):
         new = FakeDeployment(f"ecs-svc/{len(self.deployed) + 10}", task_definition)
         self.deployments.append(new)
         return new.id
+
+    def traffic_shift(self) -> TrafficShift | None:
+        return self.shift
+
+    def stop_shift(self) -> bool:
+        """ECS brings the last completed deployment's revision back as a new PRIMARY."""
+        if self.stop_refused:
+            raise AwsError("AccessDeniedException: not authorized to ecs:StopServiceDeployment")
+        primary = next((d for d in self.deployments if d.status == "PRIMARY"), None)
+        done = [d for d in self.deployments if d.rollout_state == "COMPLETED"]
+        if primary is None or primary.rollout_state != "IN_PROGRESS" or not done:
+            return False
+        primary.status, primary.rollout_state = "ACTIVE", "FAILED"
+        back = FakeDeployment(f"ecs-svc/{len(self.deployments) + 1}", done[-1].task_definition)
+        self.deployments.append(back)
+        self.stopped_shifts += 1
+        return True
 
     def deploy(self, task_definition_arn: str) -> str | None:
         self.deployed.append(task_definition_arn)
