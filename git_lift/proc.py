@@ -403,8 +403,12 @@ def _zombie(pid: int) -> bool:
         return False
 
 
+KILL_WAIT = 2.0  # seconds a SIGKILLed process may take to be gone
+
+
 def terminate(pid: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> None:
-    """SIGTERM, wait up to `timeout` for the process to go, then SIGKILL."""
+    """SIGTERM, wait up to `timeout` for the process to go, then SIGKILL and wait (briefly:
+    a killed process is gone once the kernel has torn it down) for it to be gone."""
     with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -412,5 +416,24 @@ def terminate(pid: int, timeout: float, sleep: Callable[[float], None] = time.sl
         if time.monotonic() > deadline:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            return
+            break
         sleep(0.05)
+    else:
+        return
+    # Killed: wait without reaping it, so that its parent (maybe us) still reads how it ended.
+    deadline = time.monotonic() + KILL_WAIT
+    while not _ended(pid) and time.monotonic() < deadline:
+        sleep(0.05)
+
+
+def _ended(pid: int) -> bool:
+    """Whether a process has exited, reaped or not; a child of ours is left to its reaper."""
+    with suppress(ChildProcessError):
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _zombie(pid)

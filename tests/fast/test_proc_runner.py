@@ -180,3 +180,19 @@ def test_a_step_that_must_not_stop_halfway_outlives_a_signal_that_reaches_it() -
         ["sh", "-c", "kill -TERM $$; kill -INT $$; kill -HUP $$; echo finished"], own_session=True
     )
     assert (done.returncode, done.stdout) == (0, "finished\n")
+
+
+def test_terminate_returns_once_a_killed_process_is_gone() -> None:
+    # A registry slow to stop was SIGKILLed and terminate returned while it still ran.
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+    proc.terminate(stubborn.pid, timeout=0.3)
+    assert stubborn.poll() == -signal.SIGKILL  # already gone, and its end still readable

@@ -87,11 +87,11 @@ def judge(scenario: str, lift: Lift, told: str) -> dict[str, Any]:
     return row
 
 
-def start_ship(lift: Lift, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_ship(lift: Lift, env: dict[str, str] | None = None, *flags: str) -> subprocess.Popen[str]:
     """`git lift ship -e staging` in the background, returned once it has started deploying
     (its first poll done; it polls once a second from then on)."""
     process = subprocess.Popen(
-        ["git-lift", "ship", "-e", "staging"],
+        ["git-lift", "ship", "-e", "staging", *flags],
         cwd=lift.cwd,
         env={**os.environ, "GIT_LIFT_POLL_INTERVAL": "1", **(env or {})},
         stderr=subprocess.PIPE,
@@ -158,7 +158,7 @@ def test_kill_9_leaves_a_lock_the_next_ship_takes_over_naming_its_dead_holder(
     assert "whose process is gone; what it was deploying is not recorded" in taken.stderr
     row = judge("kill -9", lift, taken.stderr)
     assert (row["release"], row["mismatch"]) == (3, None)
-    again = start_ship(lift)
+    again = start_ship(lift, None, "--force")  # release 3 runs this commit already
     os.killpg(again.pid, signal.SIGKILL)
     finish(again)
     unlocked = lift("unlock", "-e", "staging")  # its process is gone: no --force needed
