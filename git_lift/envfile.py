@@ -8,10 +8,12 @@ import json
 import math
 import re
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import IO, TYPE_CHECKING
 
 from git_lift.errors import ValidationError
@@ -118,24 +120,35 @@ def parse_stream(stream: IO[str]) -> Iterator[Binding]:
     """python-dotenv's parser. Its module alone: importing it the usual way runs the package's
     __init__, which loads the rest of python-dotenv (logging, tempfile...), a tenth of a
     hook's floor that reading an env.sample does not need."""
-    module = sys.modules.get("dotenv.parser")
-    if module is None:
-        package = importlib.util.find_spec("dotenv")
-        folders = package.submodule_search_locations if package else None
-        spec = (
-            importlib.util.spec_from_file_location("dotenv.parser", f"{folders[0]}/parser.py")
-            if folders
-            else None
-        )
-        if spec is None or spec.loader is None:  # not laid out as files: import it as usual
+    with _LOADING:  # threads planning several services at once: one loads it, all wait
+        module = sys.modules.get("dotenv.parser") or _load_parser()
+        if module is None:  # not laid out as files: import it as usual
             from dotenv.parser import parse_stream as parse_dotenv
 
             return parse_dotenv(stream)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["dotenv.parser"] = module  # python-dotenv's own modules find it there
-        spec.loader.exec_module(module)
     found: Iterator[Binding] = module.parse_stream(stream)
     return found
+
+
+_LOADING = threading.Lock()
+
+
+def _load_parser() -> ModuleType | None:
+    """dotenv/parser.py as the module `dotenv.parser`, without the package's __init__; None
+    when python-dotenv is not laid out as files."""
+    package = importlib.util.find_spec("dotenv")
+    folders = package.submodule_search_locations if package else None
+    spec = (
+        importlib.util.spec_from_file_location("dotenv.parser", f"{folders[0]}/parser.py")
+        if folders
+        else None
+    )
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules["dotenv.parser"] = module  # once whole: python-dotenv's own modules use it
+    return module
 
 
 def parse(text: str) -> EnvFile:

@@ -181,3 +181,18 @@ def test_ordinary_examples_are_not_taken_for_credentials(value: str) -> None:
 def test_a_sample_with_syntax_and_credential_problems_orders_them_by_line() -> None:
     sample = "TOKEN=AKIAIOSFODNN7EXAMPLQ\nbroken line\nOK=1\n"
     assert [p.line for p in envfile.lint_sample(sample).problems] == [1, 2]
+
+
+def test_threads_parsing_at_once_all_get_the_parser_whole() -> None:
+    # ship --all plans services in threads: one thread found the parser module registered
+    # before it was loaded ("module 'dotenv.parser' has no attribute 'parse_stream'").
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from git_lift import envfile
+
+    for _ in range(20):
+        sys.modules.pop("dotenv.parser", None)
+        with ThreadPoolExecutor(8) as pool:
+            parsed = list(pool.map(lambda n: envfile.parse(f"K{n}=v\n"), range(8)))
+        assert [[e.key for e in p.entries] for p in parsed] == [[f"K{n}"] for n in range(8)]
