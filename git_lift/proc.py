@@ -8,6 +8,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -220,11 +221,13 @@ def run_lines(
     on_line: Callable[[str], None],
     timeout: float,
     env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> int | None:
     """Run a program (a container), handing each line of its output (stdout and stderr as one
     stream, in the order written) to `on_line` as it comes; return its exit code, or None when
-    `timeout` passed first: then it and everything it started were ended. Values reach it through
-    `env`, never argv. Interrupted, it ends the program too (as run_interactive does)."""
+    `timeout` passed first or `stop` was set: then it and everything it started were ended.
+    Values reach it through `env`, never argv. Interrupted, it ends the program too (as
+    run_interactive does)."""
     with _starting(args):
         child = subprocess.Popen(
             list(args),
@@ -237,7 +240,7 @@ def run_lines(
     assert child.stdout is not None
     deadline = time.monotonic() + timeout
     try:
-        ended = _pump_lines(child.stdout.fileno(), on_line, deadline)
+        ended = _pump_lines(child.stdout.fileno(), on_line, deadline, stop)
         remaining = deadline - time.monotonic()
         if ended and remaining > 0:
             with suppress(subprocess.TimeoutExpired):
@@ -253,15 +256,17 @@ def run_lines(
         child.stdout.close()
 
 
-def _pump_lines(fd: int, on_line: Callable[[str], None], deadline: float) -> bool:
-    """Read `fd` until its end (True) or the deadline (False), one callback per line."""
+def _pump_lines(
+    fd: int, on_line: Callable[[str], None], deadline: float, stop: threading.Event | None
+) -> bool:
+    """Read `fd` until its end (True), the deadline or `stop` (False), a callback per line."""
     pending = b""
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining > 0 and not selector.select(remaining):
-                continue  # woken without data: look at the clock again
+            remaining = 0.0 if stop and stop.is_set() else deadline - time.monotonic()
+            if remaining > 0 and not selector.select(min(remaining, STOP_POLL)):
+                continue  # woken without data: look at the clock (and `stop`) again
             chunk = os.read(fd, 65536) if remaining > 0 else None
             if not chunk:
                 if pending:  # a last line without its newline
@@ -270,6 +275,9 @@ def _pump_lines(fd: int, on_line: Callable[[str], None], deadline: float) -> boo
             *complete, pending = (pending + chunk).split(b"\n")
             for line in complete:
                 on_line(_line(line))
+
+
+STOP_POLL = 0.2  # seconds between looks at run_lines' `stop`
 
 
 def _line(raw: bytes) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -181,6 +182,28 @@ def test_the_deadline_stops_the_container_and_says_so(
     assert not any(b"sleep\x003601" in c for c in cmdlines())  # nothing of it goes on running
     listed = [*BuildahBuilder(buildah_root).global_args(), "containers", "--quiet"]
     assert proc.run([*listed, "--filter", f"ancestor={sleeper_image}"]).stdout.strip() == ""
+
+
+def test_a_stopped_task_ends_its_container_at_once(sleeper_image: str, buildah_root: str) -> None:
+    # Found on a terminal: Ctrl-C on `git lift run` stopped the task, but its container slept on.
+    stop, lines = threading.Event(), []
+
+    def said(line: str) -> None:
+        lines.append(line)
+        stop.set()  # StopTask as soon as the command is under way
+
+    start = time.monotonic()
+    code = run_image(
+        sleeper_image,
+        ["sh", "-c", "echo started; sleep 3602"],
+        {},
+        on_line=said,
+        timeout=300,
+        stop=stop,
+    )
+    assert (code, lines) == (143, ["started"])
+    assert time.monotonic() - start < 60
+    assert not any(b"sleep\x003602" in c for c in cmdlines())
 
 
 def test_an_image_that_cannot_be_pulled_or_run_here_is_left_to_the_simulator(

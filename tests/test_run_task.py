@@ -103,6 +103,7 @@ def test_the_apps_output_and_secrets_reach_the_task(
         *,
         on_line: Callable[[str], None],
         timeout: float,
+        stop: threading.Event | None = None,
     ) -> int | None:
         seen.append((image, command, dict(environment)))
         on_line(f"{len(environment['DATABASE_URL'])} characters")

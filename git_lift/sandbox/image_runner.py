@@ -23,6 +23,7 @@ import platform
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 SHELL = "/bin/sh"
 ENV_FILE = "/run/git-lift/environment"  # where the container sees the environment file
 STOPPED = 137  # what ECS reports for a container stopped by SIGKILL
+STOPPED_BY_SIGTERM = 143  # 128 + SIGTERM: how a container ends on StopTask's signal
 PULL_TIMEOUT = 300.0
 STEP_TIMEOUT = 60.0  # inspect, mount, rm: local bookkeeping
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell can export
@@ -55,11 +57,13 @@ def run_image(
     *,
     on_line: Callable[[str], None],
     timeout: float,
+    stop: threading.Event | None = None,
 ) -> int | None:
     """Run `image`'s entrypoint with `command` (None: the image's CMD) and `environment`;
     each output line goes to on_line as it comes; returns the exit code, or None when the
-    image cannot be run on this machine (then nothing was sent to on_line)."""
-    outcome = _run(image, command, environment, on_line, timeout)
+    image cannot be run on this machine (then nothing was sent to on_line). `stop` set (the
+    task's StopTask) ends the container as ECS does."""
+    outcome = _run(image, command, environment, on_line, timeout, stop)
     if isinstance(outcome, str):
         log.debug("not running %s for real (its task is simulated): %s", image, outcome)
         return None
@@ -72,6 +76,7 @@ def _run(
     environment: Mapping[str, str],
     on_line: Callable[[str], None],
     timeout: float,
+    stop: threading.Event | None = None,
 ) -> int | str:
     """The exit code, or why the image cannot run here."""
     try:
@@ -101,7 +106,11 @@ def _run(
             if env_file is not None:
                 args += ["--volume", f"{env_file}:{ENV_FILE}:ro"]
             args += [container, "--", *(_wrapped(argv, env_file) if has_shell else argv)]
-            code = proc.run_lines(args, on_line=_without_trailer(on_line), timeout=timeout)
+            code = proc.run_lines(
+                args, on_line=_without_trailer(on_line), timeout=timeout, stop=stop
+            )
+        if code is None and stop is not None and stop.is_set():
+            return STOPPED_BY_SIGTERM
         if code is None:
             on_line(
                 f"git lift sandbox: stopped the container after {timeout:g}s (SIGTERM, SIGKILL)"

@@ -34,7 +34,7 @@ from git_lift.sandbox.moto_state import ecs_backend
 EXIT_SWITCH = "LIFT_SANDBOX_EXIT"
 SIMULATED = "(sandbox: simulated; the image was not run)"
 RUN_TIMEOUT = 30 * 60.0
-STOPPED_BY_SIGTERM = 143  # 128 + SIGTERM: how a container ends on StopTask's signal
+STOPPED_BY_SIGTERM = image_runner.STOPPED_BY_SIGTERM  # how a container ends on StopTask
 _EXIT_SWITCH = re.compile(rf"\b{EXIT_SWITCH}=(\d{{1,3}})\b")
 
 
@@ -45,6 +45,7 @@ class _Run:
     thread: threading.Thread | None = None
     exit_code: int | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event = field(default_factory=threading.Event)  # StopTask came
 
 
 class OneOffTasks:
@@ -131,6 +132,8 @@ class OneOffTasks:
         if task is None or not _one_off(task):
             return
         run = self._runs.pop(task.task_arn, None)
+        if run is not None:
+            run.stop.set()  # its container ends, as ECS's does
         ran = run is not None and run.thread is not None
         exit_codes = STOPPED_BY_SIGTERM if ran else None
         reason = task.stopped_reason or "Task stopped by user"
@@ -185,6 +188,7 @@ class OneOffTasks:
                     environment,
                     on_line=write,
                     timeout=RUN_TIMEOUT,
+                    stop=run.stop,
                 )
                 if code is None:
                     write(SIMULATED)
