@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from git_lift import ui
 from git_lift.aws.ecs import Deployment, Ecs, ServiceState, TaskHealth, TrafficShift
@@ -129,11 +130,16 @@ class Watch:
             self.last_reason = "; ".join([task.reason, *task.containers])
 
     def has_health_check(self, task_definition: str) -> bool:
-        """Whether a container of the task definition has a health check (asked once)."""
+        """Whether a container of the task definition has a health check (asked once, unless
+        the release that registered it said: `knows`)."""
         if task_definition not in self.checked:
-            containers = self.ecs.task_definition(task_definition).get("containerDefinitions", [])
-            self.checked[task_definition] = any(c.get("healthCheck") for c in containers)
+            self.knows(task_definition, self.ecs.task_definition(task_definition))
         return self.checked[task_definition]
+
+    def knows(self, task_definition: str, definition: dict[str, Any]) -> None:
+        """What a release registered as `task_definition`: no need to read it back."""
+        containers = definition.get("containerDefinitions", [])
+        self.checked[task_definition] = any(c.get("healthCheck") for c in containers)
 
     def healthy(self, task_definition: str, ours: Deployment) -> bool:
         """With a container health check, done means the desired count of tasks HEALTHY (ECS

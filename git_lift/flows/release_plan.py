@@ -113,6 +113,7 @@ class Run:
     watch: Watch | None = None
     hurry: Callable[[], bool] = lambda: False  # an interrupt came: record with one try
     tagged: bool = False  # the record step made the release's git tag
+    registered: dict[str, Any] | None = None  # the task definition RegisterTaskDefinition sent
 
     @property
     def held(self) -> Lease:

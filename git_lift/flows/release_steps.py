@@ -120,6 +120,7 @@ class RegisterTaskDefinition(Step):
         assert run.image is not None, "MakeImage comes first"
         new = next_revision(run.current, target, run.image.pinned, secrets, self.sidecar_images)
         run.fill(task_definition=ecs_of(run).register(new))
+        run.registered = new
 
     def undo(self, run: Run) -> None:
         ecs_of(run).deregister(run.arn)
@@ -240,6 +241,8 @@ class WaitForService(Step):
     def run(self, run: Run) -> None:
         watch = run.watch
         assert watch is not None, "UpdateService comes first"
+        if run.registered is not None:
+            watch.knows(run.arn, run.registered)
         try:
             watch.until_done(run.arn, run.plan.timeout, run.ours)
         except DeployFailed as failed:

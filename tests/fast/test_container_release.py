@@ -107,6 +107,16 @@ def test_without_a_container_check_the_wait_does_not_ask_for_health(tmp_path: Pa
     assert ship(w) == 0
 
 
+def test_the_wait_reads_back_no_task_definition_the_release_registered(tmp_path: Path) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    running(w, healthCheck=CHECK)
+    read: list[str] = []
+    described = w.ecs.task_definition
+    w.ecs.task_definition = lambda arn: read.append(arn) or described(arn)  # type: ignore[method-assign]
+    assert ship(w) == 0
+    assert read == [OLD]  # the running one, for the plan; the new one it sent itself
+
+
 def test_unhealthy_tasks_fail_the_release_with_the_failing_checks_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
