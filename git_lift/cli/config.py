@@ -363,3 +363,23 @@ def config_exec(
     from git_lift.commands import config as command
 
     return command.run_with_config(context(click_ctx, values), env, command_args)
+
+
+@config.command("compare")
+@click.argument("first", metavar="ENV_A")
+@click.argument("second", metavar="ENV_B")
+@global_options("service", *AWS, "output")
+@click.pass_context
+def config_compare(click_ctx: click.Context, /, first: str, second: str, **values: Any) -> int:
+    """Per key: same, different, only in ENV_A or only in ENV_B. Values are compared by a
+    keyed hash (HMAC, a random key for this run only) computed here; none is shown or kept.
+    Exit 1 when anything differs.
+
+    \b
+    Example:
+      git lift config compare staging production
+      git lift config compare staging production -s worker --output json
+    """
+    from git_lift.commands import config_compare as command
+
+    return command.config_compare(context(click_ctx, values), first, second)
