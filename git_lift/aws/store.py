@@ -44,6 +44,9 @@ class Release:
     gate_skipped: str | None = None  # the reason given with --skip-gate
     promoted_from: str | None = None  # "staging@4": the release whose image this one runs
     release_command: str | None = None  # how its release command ended: "exit 0 in 42s"
+    # A config release (release-config): the keys whose version changed since the release it
+    # followed, space-separated ("-": none, a forced one); never a value.
+    config_changed: str | None = None
 
     @property
     def released(self) -> bool:

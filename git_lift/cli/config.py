@@ -22,6 +22,11 @@ allow_removing_option = click.option(
     is_flag=True,
     help="With --yes: allow removing keys env.sample names, or more than 3 keys at once.",
 )
+release_option = click.option(
+    "--release",
+    is_flag=True,
+    help="Then release the config with the image that runs (as git lift release-config).",
+)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
 )
@@ -45,6 +50,7 @@ def config() -> None:
 @show_values_option
 @tier_option
 @allow_removing_option
+@release_option
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_edit(
@@ -56,6 +62,7 @@ def config_edit(
     show_values: bool,
     tier: str,
     allow_removing_required: bool,
+    release: bool,
     **values: Any,
 ) -> int:
     """Edit config in your git editor, review a masked diff, confirm, apply.
@@ -79,6 +86,7 @@ def config_edit(
         show_values=show_values,
         advanced=tier == "advanced",
         allow_removing_required=allow_removing_required,
+        release=release,
     )
 
 
@@ -121,6 +129,7 @@ def config_get(click_ctx: click.Context, /, env: str, key: str, **values: Any) -
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @tier_option
 @show_values_option
+@release_option
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_set(
@@ -130,6 +139,7 @@ def config_set(
     assignments: tuple[str, ...],
     tier: str,
     show_values: bool,
+    release: bool,
     **values: Any,
 ) -> int:
     """Set keys. A bare KEY prompts for its value without echo; when stdin is not a terminal
@@ -139,6 +149,7 @@ def config_set(
     Example:
       git lift config set -e staging LOG_LEVEL=debug WORKERS=4
       git lift config set -e staging API_TOKEN        # prompts
+      git lift config set -e staging LOG_LEVEL=info --release
     """
     from git_lift.commands import config as command
 
@@ -148,6 +159,7 @@ def config_set(
         assignments,
         advanced=tier == "advanced",
         show_values=show_values,
+        release=release,
     )
 
 
@@ -314,6 +326,7 @@ def config_export(click_ctx: click.Context, /, env: str, fmt: str, **values: Any
 @click.option("--replace", is_flag=True, help="Remove keys the file does not name.")
 @tier_option
 @allow_removing_option
+@release_option
 @global_options("service", *AWS, "yes")
 @click.pass_context
 def config_import(
@@ -325,6 +338,7 @@ def config_import(
     replace: bool,
     tier: str,
     allow_removing_required: bool,
+    release: bool,
     **values: Any,
 ) -> int:
     """Set keys from a dotenv or JSON file, through the same diff and confirmation.
@@ -343,6 +357,7 @@ def config_import(
         replace=replace,
         advanced=tier == "advanced",
         allow_removing_required=allow_removing_required,
+        release=release,
     )
 
 

@@ -391,3 +391,50 @@ def run(
 
     request = RunRequest(command_args, number, ref, cpu, memory, detach, job)
     return command.run_task(context(click_ctx, values), env, request)
+
+
+@cli.command("release-config")
+@env_option
+@click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
+@click.option(
+    "--skip-gate",
+    metavar="REASON",
+    help="Release without the release the environment requires first (recorded).",
+)
+@click.option(
+    "--force", is_flag=True, help="Release even when no key changed since the running release."
+)
+@timeout_option
+@global_options("service", *AWS, "yes", "output")
+@click.pass_context
+def release_config(
+    click_ctx: click.Context,
+    /,
+    env: str,
+    no_wait: bool,
+    skip_gate: str | None,
+    force: bool,
+    timeout: float,
+    **values: Any,
+) -> int:
+    """Release the config as Parameter Store holds it now, with the image that runs.
+
+    A new release of the running release's commit and image digest: a fresh config snapshot
+    where the environment pins its config, a fresh deployment elsewhere; the same plan, gate
+    and confirmation as ship. Its tag's Config-Changed trailer names the keys that changed.
+
+    \b
+    Example:
+      git lift release-config -e staging
+      git lift config set -e staging LOG_LEVEL=debug --release   # the same, after the write
+    """
+    from git_lift.commands import release_config as command
+
+    return command.release_config(
+        context(click_ctx, values),
+        env,
+        skip_gate=skip_gate,
+        force=force,
+        wait=not no_wait,
+        timeout=timeout,
+    )

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
-from git_lift.flows import config_apply, config_check, config_state, pinned, release_history
+from git_lift.flows import (
+    config_apply,
+    config_check,
+    config_release,
+    config_state,
+    pinned,
+    release_history,
+)
 from git_lift.flows.config_check import SampleCheck, sample_keys
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
@@ -83,6 +90,7 @@ def edit(
     show_values: bool,
     advanced: bool,
     allow_removing_required: bool = False,
+    release: bool = False,
 ) -> int:
     t = ctx.target(env)
     editor = editor_for(
@@ -105,7 +113,7 @@ def edit(
         text = editor_text(t, values, missing)
     edited = edit_text(editor, text, f"LIFT_CONFIG_{t.env}_{t.name}.env")
     desired = parse_edited(ctx, t, edited, values)
-    return config_apply.apply(
+    code = config_apply.apply(
         ctx,
         t,
         base,
@@ -116,6 +124,15 @@ def edit(
         resuming=resume,
         keep_refused=True,
     )
+    return then_release(ctx, env, code, release)
+
+
+def then_release(ctx: Context, env: str, code: int, release: bool) -> int:
+    """`--release`: once the write succeeded (or found nothing to change: the store may hold
+    changes no release carries yet), release the config as release-config does."""
+    if code != 0 or not release:
+        return code
+    return config_release.release_config(ctx, env)
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
@@ -146,10 +163,17 @@ def typed_value(key: str) -> str:
 
 
 def set_values(
-    ctx: Context, env: str, assignments: Sequence[str], *, advanced: bool, show_values: bool
+    ctx: Context,
+    env: str,
+    assignments: Sequence[str],
+    *,
+    advanced: bool,
+    show_values: bool,
+    release: bool = False,
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
-    return write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
+    code = write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
+    return then_release(ctx, env, code, release)
 
 
 def write_values(
@@ -210,6 +234,7 @@ def import_values(
     replace: bool,
     advanced: bool,
     allow_removing_required: bool = False,
+    release: bool = False,
 ) -> int:
     incoming = read_import(path, fmt)
     t = writable_target(ctx, env)
@@ -217,9 +242,10 @@ def import_values(
     store = ctx.parameters(t)
     base = store.read() if replace else store.read_keys(incoming)
     desired = incoming if replace else {key: p.value for key, p in base.items()} | incoming
-    return config_apply.apply(
+    code = config_apply.apply(
         ctx, t, base, desired, advanced=advanced, removal=removal(ctx, allow_removing_required)
     )
+    return then_release(ctx, env, code, release)
 
 
 def restore_removed(ctx: Context, env: str) -> int:

@@ -51,6 +51,8 @@ def tag_message(release: Release) -> str:
         trailers.append(trailer("Gate-Skipped", release.gate_skipped))
     if release.release_command is not None:
         trailers.append(trailer("Release-Command", release.release_command))
+    if release.config_changed is not None:
+        trailers.append(trailer("Config-Changed", release.config_changed))
     return (
         f"Release {release.number} of {release.service} to {release.env}\n\n"
         + "\n".join(trailers)

@@ -1,0 +1,112 @@
+"""A config change goes live without a code change: `git lift release-config -e ENV`, and
+`config set/edit/import --release` after their write.
+
+It is a release like a ship's, planned by ship_plan.plan_ship and run by the same executor:
+the running release's commit and image (its digest, given: nothing is built or copied), the
+config as the store holds it now (pinned environments: a fresh snapshot; others: a new
+revision, and so a fresh deployment that reads Parameter Store again), through the
+environment's gate and confirmation. Its record names the keys whose version changed since
+the running release (`Config-Changed:`), never a value. When nothing changed, it says so and
+does nothing, as a ship does.
+"""
+
+from __future__ import annotations
+
+from git_lift import ui
+from git_lift.aws.store import Release
+from git_lift.errors import LiftError
+from git_lift.flows.config_check import require_at_commit
+from git_lift.flows.confirmation import confirm
+from git_lift.flows.context import Context
+from git_lift.flows.gate import gate
+from git_lift.flows.image import ImageSource, given_image
+from git_lift.flows.release_plan import ReleasePlan
+from git_lift.flows.ship_plan import (
+    DEFAULT_TIMEOUT,
+    execute,
+    plan_ship,
+    running_release,
+    show,
+    what_runs,
+)
+
+
+def changed_keys(before: dict[str, int], now: dict[str, int]) -> list[str]:
+    """Keys added, removed or moved to another version since the running release."""
+    return sorted(key for key in set(before) | set(now) if before.get(key) != now.get(key))
+
+
+def plan_config_release(
+    ctx: Context,
+    env: str,
+    *,
+    skip_gate: str | None = None,
+    force: bool = False,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> tuple[ReleasePlan, Release]:
+    """The plan, and the running release whose image it runs again."""
+    ctx.settings.require_release_policy()
+    target = ctx.target(env)
+    running = what_runs(ctx, target)
+    current = running_release(ctx, target, running[0])
+    if current is None or not current.image:
+        raise LiftError(
+            f"{target.ecs_service} does not run a release git lift recorded, so there is no "
+            "image to release the config with; nothing was deployed",
+            hint=f"ship the code with its config: git lift ship{ctx.service_flag(target.name)} "
+            f"-e {target.env}",
+        )
+    gate_skipped = gate(ctx, target, current.commit, skip_gate)
+    versions = require_at_commit(ctx, target, current.commit, "nothing was deployed")
+    image = given_image(current.image)  # by digest: no registry request
+    plan = plan_ship(
+        ctx,
+        target,
+        current.commit,
+        ImageSource("given", image.repository_uri, image.tag, image.digest),
+        versions,
+        wait=wait,
+        timeout=timeout,
+        running=running,
+        force=force,
+        dirty=current.dirty,
+        gate_skipped=gate_skipped,
+        config_changed=" ".join(changed_keys(current.config_versions, versions)) or "-",
+    )
+    return plan, current
+
+
+def release_config(
+    ctx: Context,
+    env: str,
+    *,
+    skip_gate: str | None = None,
+    force: bool = False,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> int:
+    """Plan, show, confirm (as ship does), execute; nothing to release: said, exit 0."""
+    ctx.forget_names()  # a write just before (`config set --release`) moved versions
+    plan, current = plan_config_release(
+        ctx, env, skip_gate=skip_gate, force=force, wait=wait, timeout=timeout
+    )
+    show(plan)
+    if plan.unchanged:
+        return 0
+    target = plan.target
+    changed = plan.record.config_changed
+    what = "no key changed" if changed in (None, "-") else f"changed: {changed}"
+    ui.info(
+        f"About to release the config of {target} ({what}) with the image of release "
+        f"{current.number} ({current.commit[:12]})."
+    )
+    if target.environment.confirm:
+        confirm(
+            ctx,
+            target.env,
+            typed=True,
+            what=f"releasing config to {target.env}",
+            refused="nothing was deployed",
+        )
+    return execute(ctx, plan)
