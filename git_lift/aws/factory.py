@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from git_lift.aws.logs import Logs
     from git_lift.aws.network import Network
     from git_lift.aws.schedules import Schedules
-    from git_lift.aws.secrets import Snapshots
+    from git_lift.aws.secrets import SecretMetadata, Snapshots
     from git_lift.aws.ssm import NamesSeen, ParameterStore
     from git_lift.aws.store import Store
     from git_lift.aws.templates_bucket import TemplatesBucket
@@ -108,6 +108,12 @@ class Aws:
         from git_lift.aws.secrets import Snapshots
 
         return Snapshots(self.clients(target.env).secretsmanager, target)
+
+    def secret_metadata(self, env: str) -> SecretMetadata:
+        """The secrets an environment's config refers to, described in its account."""
+        from git_lift.aws.secrets import SecretMetadata
+
+        return SecretMetadata(self.clients(env).secretsmanager)
 
     def ecr(self, env: str | None = None) -> Ecr:
         from git_lift.aws.ecr import Ecr

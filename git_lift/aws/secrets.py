@@ -142,3 +142,36 @@ class Snapshots:
         with translate_errors(f"reading the config snapshot {arn}"):
             answer = self._client.get_secret_value(SecretId=arn, VersionId=version)
         return {str(k): str(v) for k, v in json.loads(answer["SecretString"]).items()}
+
+
+@dataclass(frozen=True)
+class SecretDates:
+    """What DescribeSecret says of a secret's changes (its value is never read): when
+    Secrets Manager last rotated it and when anything last changed it (a new value moves
+    AWSCURRENT and sets LastChangedDate), as epoch seconds, and the version AWSCURRENT labels."""
+
+    arn: str
+    last_rotated: float | None
+    last_changed: float | None
+    current_version: str | None
+
+
+class SecretMetadata:
+    """Secrets the service's config refers to (secret_refs.py): metadata only."""
+
+    def __init__(self, client: SecretsManagerClient) -> None:
+        self._client = client
+
+    def dates(self, arn: str) -> SecretDates:
+        # DescribeSecret: "does not include the encrypted secret value" (botocore's model).
+        with translate_errors(f"describing the secret {arn}"):
+            answer = self._client.describe_secret(SecretId=arn)
+        stages = answer.get("VersionIdsToStages", {})
+        current = next((v for v, labels in stages.items() if "AWSCURRENT" in labels), None)
+        rotated, changed = answer.get("LastRotatedDate"), answer.get("LastChangedDate")
+        return SecretDates(
+            arn,
+            rotated.timestamp() if rotated else None,
+            changed.timestamp() if changed else None,
+            current,
+        )

@@ -14,6 +14,7 @@ from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
+from git_lift.flows.rotation import rotated_since
 from git_lift.flows.service_state import drop_lock, held_lock, running_container
 from git_lift.flows.ship_many import pending
 from git_lift.names import plural
@@ -50,6 +51,9 @@ class EnvStatus:
     head: str | None = None  # --all: whether HEAD has something to release, and what
     # Each scheduled job's schedule and the revision it runs (flows/job_schedules.shown).
     jobs: list[dict[str, str]] = field(default_factory=list)
+    # Secrets env.sample refers to that rotated since the release (flows/rotation.py).
+    rotated: list[str] = field(default_factory=list)
+    rotated_fix: str | None = None  # the release-config that starts tasks reading them again
 
 
 def digest(image: str | None) -> str:
@@ -97,6 +101,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         primary = state.primary
         names = ctx.parameter_names(target)
         jobs = job_schedules.shown(ctx, target)
+        rotated, unread = rotated_since(ctx, target, latest) if latest else ([], [])
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
@@ -126,6 +131,8 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         outcome=latest.outcome if latest else None,
         environment=plain_environment(container),
         jobs=jobs,
+        rotated=[r.line() for r in rotated] + [f"{k}: secret not described" for k in unread],
+        rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
     )
 
 
@@ -205,6 +212,8 @@ def render_status(row: EnvStatus) -> str:
     lines += job_lines(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
+    if row.rotated:
+        lines.append(f"  drift     {'; '.join(row.rotated)} (new tasks read it: {row.rotated_fix})")
     return "\n".join(lines + pending)
 
 

@@ -6,13 +6,16 @@ the running release's commit and image (its digest, given: nothing is built or c
 config as the store holds it now (pinned environments: a fresh snapshot; others: a new
 revision, and so a fresh deployment that reads Parameter Store again), through the
 environment's gate and confirmation. Its record names the keys whose version changed since
-the running release (`Config-Changed:`), never a value. When nothing changed, it says so and
-does nothing, as a ship does.
+the running release (`Config-Changed:`), never a value, and the Secrets Manager secrets
+env.sample refers to that rotated since (flows/rotation.py: `KEY(rotated)`; new tasks read
+them again). When nothing changed, it says so and does nothing, as a ship does.
 """
 
 from __future__ import annotations
 
-from git_lift import ui
+from dataclasses import replace
+
+from git_lift import names, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError
 from git_lift.flows.config_check import require_at_commit
@@ -21,6 +24,7 @@ from git_lift.flows.context import Context
 from git_lift.flows.gate import gate
 from git_lift.flows.image import ImageSource, given_image
 from git_lift.flows.release_plan import ReleasePlan
+from git_lift.flows.rotation import rotated_since
 from git_lift.flows.ship_plan import (
     DEFAULT_TIMEOUT,
     execute,
@@ -59,6 +63,11 @@ def plan_config_release(
         )
     gate_skipped = gate(ctx, target, current.commit, skip_gate)
     versions = require_at_commit(ctx, target, current.commit, "nothing was deployed")
+    rotated, unread = rotated_since(ctx, target, current)
+    if unread:
+        ui.warn(f"could not describe the secret of {names.listed(unread)}: rotation unknown")
+    changed = changed_keys(current.config_versions, versions)
+    changed += [f"{r.key}(rotated)" for r in rotated if r.key not in changed]
     image = given_image(current.image)  # by digest: no registry request
     plan = plan_ship(
         ctx,
@@ -69,12 +78,13 @@ def plan_config_release(
         wait=wait,
         timeout=timeout,
         running=running,
-        force=force,
+        force=force or bool(rotated),  # new tasks read the rotated secret again
         dirty=current.dirty,
         gate_skipped=gate_skipped,
-        config_changed=" ".join(changed_keys(current.config_versions, versions)) or "-",
+        config_changed=" ".join(changed) or "-",
     )
-    return plan, current
+    seen = [("change", f"~ secret {r.line()}: new tasks read it again") for r in rotated]
+    return replace(plan, changes=plan.changes + seen), current
 
 
 def release_config(

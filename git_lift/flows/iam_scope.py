@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from git_lift import servicecfg, ui
+from git_lift import envfile, secret_refs, servicecfg, ui
 from git_lift.flows.context import Context
 from git_lift.flows.service_stack import stored
 from git_lift.servicecfg import ServiceConfig
+from git_lift.settings import ServiceSettings
 from git_lift.templates.iam_scope import Scope
 
 
@@ -26,7 +27,21 @@ def policy_scope(ctx: Context, env: str, account: str | None, *, one: bool = Fal
         account=account or environment.aws.account or identity.account(),
         kms_key_arn=ctx.aws.keys(environment.name).arn(ctx.settings.kms_key),
         pins_config=environment.pins_config,
+        secret_refs=sample_secret_refs(ctx, services, identity.region),
     )
+
+
+def sample_secret_refs(
+    ctx: Context, services: list[ServiceSettings], region: str
+) -> tuple[str, ...]:
+    """The secrets the services' env.sample files (work tree) name by ARN, in `region`."""
+    found: set[str] = set()
+    for service in services:
+        path = ctx.env_sample_path(service)
+        if path.is_file():
+            refs = secret_refs.from_sample(envfile.read(path, service.env_sample))
+            found.update(secret_refs.for_environment(refs, region).values())
+    return tuple(sorted(found))
 
 
 def caller_before_role(ctx: Context, env: str) -> str:

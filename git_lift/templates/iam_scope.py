@@ -27,6 +27,8 @@ class Scope:
     account: str
     kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
     pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
+    # Secrets Manager ARNs env.sample names (secret_refs.py), described for their rotation.
+    secret_refs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.targets or len({t.env for t in self.targets}) != 1:

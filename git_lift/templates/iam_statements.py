@@ -266,8 +266,18 @@ def no_role_sessions(s: Scope) -> list[Statement]:
     ]
 
 
+def secret_dates(s: Scope) -> list[Statement]:
+    """Rotation (flows/rotation.py): `status`, the pre-push hook and `release-config` describe
+    the secrets env.sample names by ARN, those alone. DescribeSecret returns metadata, never
+    the value (Secrets Manager API reference, DescribeSecret)."""
+    if not s.secret_refs:
+        return []
+    return [allow("ConfigSecretDates", ["secretsmanager:DescribeSecret"], sorted(s.secret_refs))]
+
+
 def statements(audience: str, s: Scope) -> list[Statement]:
     found = config_names(s) + ship(s) + one_off_tasks(s) + store(s, audience)
+    found += secret_dates(s)
     found += pinned_config(s, audience)
     found += no_role_sessions(s)
     if audience in ("developer", "admin"):

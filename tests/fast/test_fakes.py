@@ -18,7 +18,7 @@ from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import Logs
 from git_lift.aws.network import Network
 from git_lift.aws.schedules import Schedules
-from git_lift.aws.secrets import Snapshots
+from git_lift.aws.secrets import SecretMetadata, Snapshots
 from git_lift.aws.ssm import ParameterStore
 from git_lift.aws.store import Store
 from git_lift.aws.templates_bucket import TemplatesBucket
@@ -35,6 +35,7 @@ from tests.support.fakes import (
     FakeParameterStore,
     FakeRegistry,
     FakeSchedules,
+    FakeSecretMetadata,
     FakeSnapshots,
     FakeStore,
     FakeTemplatesBucket,
@@ -43,6 +44,7 @@ from tests.support.fakes import (
 PAIRS: list[tuple[type, type]] = [
     (FakeParameterStore, ParameterStore),
     (FakeSnapshots, Snapshots),
+    (FakeSecretMetadata, SecretMetadata),
     (FakeStore, Store),
     (FakeEcs, Ecs),
     (FakeCloudFormation, CloudFormation),

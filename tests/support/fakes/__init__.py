@@ -27,7 +27,7 @@ from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, 
 from tests.support.fakes.images import FakeEcr, FakeRegistry
 from tests.support.fakes.logs import FakeLogs
 from tests.support.fakes.schedules import FakeSchedules
-from tests.support.fakes.secrets import FakeSnapshots, Secrets
+from tests.support.fakes.secrets import FakeSecretMetadata, FakeSnapshots, Secrets
 from tests.support.fakes.ssm import FakeParameterStore, Parameters
 from tests.support.fakes.table import FakeStore, Head
 from tests.support.fakes.world import (
@@ -70,6 +70,7 @@ __all__ = [
     "FakeRegistry",
     "FakeRepo",
     "FakeSchedules",
+    "FakeSecretMetadata",
     "FakeSnapshots",
     "FakeStack",
     "FakeStore",

@@ -19,7 +19,7 @@ from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import LogEvent, Logs
 from git_lift.aws.network import Network, Subnet
 from git_lift.aws.schedules import JobSchedule, Schedules
-from git_lift.aws.secrets import Snapshots
+from git_lift.aws.secrets import SecretMetadata, Snapshots
 from git_lift.aws.ssm import NamesSeen, ParameterStore
 from git_lift.aws.store import Store
 from git_lift.aws.templates_bucket import TemplatesBucket
@@ -32,7 +32,7 @@ from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, 
 from tests.support.fakes.images import FakeEcr
 from tests.support.fakes.logs import FakeLogs
 from tests.support.fakes.schedules import FakeSchedules
-from tests.support.fakes.secrets import FakeSnapshots, Secrets
+from tests.support.fakes.secrets import FakeSecretMetadata, FakeSnapshots, Secrets
 from tests.support.fakes.ssm import FakeParameterStore, Parameters
 from tests.support.fakes.table import FakeStore
 
@@ -103,6 +103,9 @@ class FakeAws(Aws):
 
     def snapshots(self, target: Target) -> Snapshots:
         return FakeSnapshots(self.secrets, target)
+
+    def secret_metadata(self, env: str) -> SecretMetadata:
+        return FakeSecretMetadata(self.secrets)
 
     def ecr(self, env: str | None = None) -> Ecr:
         return self.ecr_repos

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from git_lift.aws.secrets import LABEL_PREFIX, Pinned, Snapshots, label
+from git_lift.aws.secrets import LABEL_PREFIX, Pinned, SecretDates, SecretMetadata, Snapshots, label
+from git_lift.errors import LiftError
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
@@ -24,6 +25,9 @@ class Secrets:
     """Every secret of the account, by name."""
 
     secrets: dict[str, Secret] = field(default_factory=dict)
+    # Secrets the service's config refers to (secret_refs.py), as DescribeSecret tells them.
+    described: dict[str, SecretDates] = field(default_factory=dict)
+    describes: int = 0  # DescribeSecret calls made for them
 
     def by_arn(self, arn: str) -> Secret:
         return next(s for s in self.secrets.values() if s.arn == arn)
@@ -77,3 +81,16 @@ class FakeSnapshots(Snapshots):
     def delete(self, names: list[str]) -> None:
         for name in names:
             self.data.secrets.pop(name, None)
+
+
+class FakeSecretMetadata(SecretMetadata):
+    def __init__(self, data: Secrets) -> None:
+        super().__init__(NoClient("secretsmanager"))  # type: ignore[arg-type]
+        self.data = data
+
+    def dates(self, arn: str) -> SecretDates:
+        self.data.describes += 1
+        found = self.data.described.get(arn)
+        if found is None:
+            raise LiftError(f"describing the secret {arn}: ResourceNotFoundException")
+        return found

@@ -1,0 +1,75 @@
+"""Rotation made visible: a Secrets Manager secret the config refers to (secret_refs.py) that
+rotated or changed after the running release. Its tasks read the value when they started, so
+they run the old one until a release starts new tasks (`git lift release-config -e ENV`).
+
+Metadata only: DescribeSecret (its dates and the version AWSCURRENT labels), never a value, so
+`status` and the pre-push hook may ask it. One DescribeSecret per referenced secret, in the
+environment's own account and region; nothing is asked when env.sample refers to none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from git_lift import secret_refs
+from git_lift.aws.store import Release
+from git_lift.errors import LiftError
+from git_lift.flows.context import Context
+from git_lift.target import Target
+
+
+@dataclass(frozen=True)
+class Rotated:
+    key: str
+    how: str  # "rotated" (Secrets Manager's rotation) or "changed" (a new value, by anyone)
+    after: float  # seconds after the release started
+    release: int
+
+    def line(self) -> str:
+        return f"{self.key} {self.how} {span(self.after)} after release {self.release}"
+
+
+def span(seconds: float) -> str:
+    """A duration as a person says it: 40 min, 2 h, 3 d."""
+    minutes = max(1, int(seconds // 60))
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
+
+
+def references(ctx: Context, target: Target, commit: str) -> dict[str, str]:
+    """KEY -> ARN of the secrets env.sample refers to at `commit`, in the environment's region."""
+    text = ctx.repo.read_file_at(commit, target.service.env_sample) or ""
+    region = target.environment.aws.region or ctx.settings.region
+    return secret_refs.for_environment(secret_refs.from_sample(text), region)
+
+
+def rotated_since(
+    ctx: Context, target: Target, release: Release
+) -> tuple[list[Rotated], list[str]]:
+    """The referenced secrets that rotated or changed after `release` started, and the keys
+    whose secret could not be described (said, never fatal: it is a notice)."""
+    refs = references(ctx, target, release.commit)
+    if not refs:
+        return [], []
+    metadata = ctx.aws.secret_metadata(target.env)
+    found: list[Rotated] = []
+    unread: list[str] = []
+    for key, arn in sorted(refs.items()):
+        try:
+            dates = metadata.dates(arn)
+        except LiftError:
+            unread.append(key)
+            continue
+        # LastRotatedDate: Secrets Manager's rotation; LastChangedDate: any change, a new value
+        # put by hand among them (DescribeSecret in botocore's secretsmanager model).
+        if dates.last_rotated is not None and dates.last_rotated > release.deployed_at:
+            found.append(
+                Rotated(key, "rotated", dates.last_rotated - release.deployed_at, release.number)
+            )
+        elif dates.last_changed is not None and dates.last_changed > release.deployed_at:
+            found.append(
+                Rotated(key, "changed", dates.last_changed - release.deployed_at, release.number)
+            )
+    return found, unread

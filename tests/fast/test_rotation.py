@@ -1,0 +1,155 @@
+"""Rotation made visible (issue 24): a Secrets Manager secret env.sample refers to (a value
+that is itself a secret's ARN) that rotated or changed after the running release shows in
+`status` as drift, and `release-config` releases for it alone. Metadata only: DescribeSecret,
+once per referenced secret, and nothing asked when env.sample refers to none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from git_lift import secret_refs
+from git_lift.aws.secrets import SecretDates
+from git_lift.commands import release_config, status
+from git_lift.flows import iam_scope
+from git_lift.options import Options
+from git_lift.plan import secrets_for
+from git_lift.templates.iam_statements import policy
+from tests.support.fakes import NEW_IMAGE, InProcess, in_process
+from tests.support.infra import policy_scope
+from tests.support.records import record, runs
+
+DB = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf"
+ELSEWHERE = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"
+SAMPLE = f"DATABASE_URL=postgres://localhost/dev\nDB_PASSWORD={DB}\n"
+PATH = "/staging/payments-api"
+HERE = ("eu-west-1", "123456789012")
+DEPLOYED = 1_700_000_000.0 + 60  # release 1's deployed_at (tests/support/records.py)
+
+
+def box_with_release(tmp_path: Path, sample: str = SAMPLE) -> InProcess:
+    box = in_process(
+        tmp_path,
+        files={"env.sample": sample, "app.txt": "v1\n"},
+        gitlift='[env "staging"]\n\tref = refs/heads/main\n\tregion = eu-west-1\n',
+    )
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://s3cret")
+    box.aws.ssm.put(f"{PATH}/DB_PASSWORD", DB)
+    keys = ["DATABASE_URL", "DB_PASSWORD"]
+    record(box, 1, image=NEW_IMAGE, revision=2, config_versions=dict.fromkeys(keys, 1))
+    arn = runs(box, 2, NEW_IMAGE)
+    container = box.aws.ecs_of(box.target()).definitions[arn]["containerDefinitions"][0]
+    target = box.target()
+    container["secrets"] = secrets_for(
+        keys, {k: target.parameter_arn(k, "eu-west-1", "123456789012") for k in keys}
+    )
+    return box
+
+
+def rotate(box: InProcess, after: float, *, by_rotation: bool = True) -> None:
+    when = DEPLOYED + after
+    box.aws.secrets.described[DB] = SecretDates(DB, when if by_rotation else None, when, "v-after")
+
+
+def test_env_sample_arns_are_references_in_their_own_region() -> None:
+    refs = secret_refs.from_sample(SAMPLE + f"OTHER={ELSEWHERE}\nPLAIN=arn-like-but-not\n")
+    assert refs == {"DB_PASSWORD": DB, "OTHER": ELSEWHERE}
+    assert secret_refs.for_environment(refs, "eu-west-1") == {"DB_PASSWORD": DB}
+    assert secret_refs.for_environment(refs, None) == refs
+
+
+def test_status_shows_a_secret_rotated_after_the_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    rotate(box, 2 * 3600 + 5)
+    assert status.status(box.ctx, ("staging",)) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  drift     DB_PASSWORD rotated 2 h after release 1 "
+        "(new tasks read it: git lift release-config -e staging)" in out
+    )
+    assert box.aws.secrets.describes == 1
+    as_json = box.reload(Options(output="json"))
+    status.status(as_json.ctx, ("staging",))
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["rotated"] == ["DB_PASSWORD rotated 2 h after release 1"]
+
+
+def test_a_secret_changed_before_the_release_is_no_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    rotate(box, -600)
+    status.status(box.ctx, ("staging",))
+    assert "rotated" not in capsys.readouterr().out
+
+
+def test_a_new_value_put_by_hand_is_said_as_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    rotate(box, 3 * 86400, by_rotation=False)
+    status.status(box.ctx, ("staging",))
+    assert "DB_PASSWORD changed 3 d after release 1" in capsys.readouterr().out
+
+
+def test_an_env_sample_without_references_asks_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path, "DATABASE_URL=x\nDB_PASSWORD=y\n")
+    status.status(box.ctx, ("staging",))
+    assert box.aws.secrets.describes == 0
+
+
+def test_a_secret_that_cannot_be_described_is_said_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)  # nothing described: the fake says ResourceNotFound
+    assert status.status(box.ctx, ("staging",)) == 0
+    assert "DB_PASSWORD: secret not described" in capsys.readouterr().out
+
+
+def test_release_config_releases_for_a_rotation_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    assert release_config.release_config(box.ctx, "staging") == 0
+    assert "nothing to release" in capsys.readouterr().err  # nothing rotated yet
+    rotate(box, 90 * 60)
+    box.aws.fake_clock.now = DEPLOYED + 2 * 3600  # released half an hour after the rotation
+    assert release_config.release_config(box.ctx, "staging") == 0
+    said = capsys.readouterr().err
+    assert "~ secret DB_PASSWORD rotated 90 min after release 1: new tasks read it again" in said
+    newest = box.aws.store.releases(box.target())[0]
+    assert newest.number == 2 and newest.config_changed == "DB_PASSWORD(rotated)"
+    tag = box.git.git("tag", "-l", "--format=%(contents)", "lift/staging/payments-api/2").stdout
+    assert "Config-Changed: DB_PASSWORD(rotated)" in tag
+    status.status(box.ctx, ("staging",))
+    out = capsys.readouterr().out
+    assert "release 2" in out and "rotated" not in out  # its tasks read the new value
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_each_audience_describes_the_named_secrets_and_no_other(audience: str) -> None:
+    with_refs = policy(
+        audience, policy_scope("staging", ("payments-api",), *HERE, secret_refs=(DB,))
+    )
+    [grant] = [
+        s
+        for s in with_refs["Statement"]
+        if "secretsmanager:DescribeSecret" in s["Action"] and s["Sid"] == "ConfigSecretDates"
+    ]
+    assert grant["Action"] == ["secretsmanager:DescribeSecret"] and grant["Resource"] == [DB]
+    without = policy(audience, policy_scope("staging", ("payments-api",), *HERE))
+    assert not [s for s in without["Statement"] if s["Sid"] == "ConfigSecretDates"]
+
+
+def test_iam_policy_scopes_the_grant_to_env_sample_arns_in_the_environments_region(
+    tmp_path: Path,
+) -> None:
+    box = box_with_release(tmp_path, SAMPLE + f"OTHER={ELSEWHERE}\n")
+    scope = iam_scope.policy_scope(box.ctx, "staging", None)
+    assert scope.secret_refs == (DB,)
