@@ -4,12 +4,15 @@ production (pinned, confirm) by a fresh snapshot, recorded with the keys that ch
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.support.ecs import running_task_definition
 from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import put_config
 from tests.support.release import gitlift, image, prepare, received
 
 
@@ -75,3 +78,29 @@ def test_newcomer_mistakes(aws: Any, repo: GitRepo, lift: Lift, monkeypatch: Any
     assert never.returncode == 1
     assert "does not run a release git lift recorded" in never.stderr
     assert "hint: ship the code with its config: git lift ship -e staging" in never.stderr
+
+
+def test_a_rotated_secret_shows_in_status_and_release_config_picks_it_up(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = boto3.client("secretsmanager", region_name="eu-west-1")
+    arn = secrets.create_secret(Name="staging/db", SecretString="pw-one-s3cret")["ARN"]
+    prepare(repo, monkeypatch, gitlift(), envs=("staging",))
+    repo.write("env.sample", f"DATABASE_URL=postgres://localhost/dev\nDB_PASSWORD={arn}\n")
+    repo.commit("The database password comes from Secrets Manager")
+    put_config("staging", "payments-api", DB_PASSWORD=arn)
+    assert lift("ship", "-e", "staging", "--image", image(7)).returncode == 0
+    time.sleep(1.1)  # Secrets Manager's dates have a second's precision in moto
+    secrets.put_secret_value(SecretId=arn, SecretString="pw-two-s3cret")
+    shown = lift("status", "-e", "staging")
+    assert shown.returncode == 0, shown.stderr
+    assert "DB_PASSWORD changed 1 min after release 1" in shown.stdout
+    assert "git lift release-config -e staging" in shown.stdout
+    released = lift("release-config", "-e", "staging")
+    assert released.returncode == 0, released.stderr
+    assert "~ secret DB_PASSWORD changed" in released.stderr and "release 2" in released.stderr
+    body = tag_body(repo, "lift/staging/payments-api/2")
+    assert "Config-Changed: DB_PASSWORD(rotated)" in body
+    after = lift("status", "-e", "staging")
+    assert "release 2" in after.stdout and "DB_PASSWORD changed" not in after.stdout
+    assert "s3cret" not in shown.stdout + released.stderr + after.stdout + body

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from git_lift import envfile, names, ui
 from git_lift.errors import FAILED, OK, LiftError
-from git_lift.flows import config_check
+from git_lift.flows import config_check, rotation
 from git_lift.flows.config_check import SampleCheck
 from git_lift.flows.config_report import report_checks
 from git_lift.flows.context import Context
@@ -226,6 +226,14 @@ def pre_push(
         failed |= report(ctx, checks, run_checks(ctx, checks, incremental=False), "push")
     if failed:
         return FAILED
+    rotation.push_notes(
+        ctx,
+        [
+            (ctx.target(env.name, service), commit, env.deploy_on_push)
+            for _, env, commit in targets
+            for service in ctx.settings.services.values()
+        ],
+    )
     releases = [target for target in targets if target[1].deploy_on_push]
     if releases and remote not in (None, RELEASE_REMOTE):
         ui.warn(

@@ -9,13 +9,17 @@ environment's own account and region; nothing is asked when env.sample refers to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from git_lift import secret_refs
-from git_lift.aws.store import Release
+from git_lift import secret_refs, ui
 from git_lift.errors import LiftError
 from git_lift.flows.context import Context
-from git_lift.target import Target
+
+if TYPE_CHECKING:  # a hook with no reference loads no AWS module
+    from git_lift.aws.store import Release
+    from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,29 @@ def rotated_since(
                 Rotated(key, "changed", dates.last_changed - release.deployed_at, release.number)
             )
     return found, unread
+
+
+def push_notes(ctx: Context, pushes: Sequence[tuple[Target, str, bool]]) -> None:
+    """The pre-push hook's notice, per (target, pushed commit, whether the push releases it):
+    the secrets the pushed env.sample names that rotated after the release running there.
+    Nothing is asked of AWS unless the pushed env.sample names a secret by ARN; a failure to
+    ask is a warning, never a refused push."""
+    for target, commit, releases in dict.fromkeys(pushes):
+        if not references(ctx, target, commit):
+            continue
+        from git_lift.flows.release_history import released  # AWS modules: only when asked
+
+        try:
+            running = next(iter(released(ctx, target)), None)
+            rotated, _ = rotated_since(ctx, target, running) if running else ([], [])
+        except LiftError as exc:
+            ui.warn(f"git lift: {target.env}: secrets rotated? unknown: {exc.message}")
+            continue
+        fix = (
+            "this push's release starts tasks that read it"
+            if releases
+            else f"new tasks read it: git lift release-config{ctx.service_flag(target.name)} "
+            f"-e {target.env}"
+        )
+        for found in rotated:
+            ui.warn(f"git lift: {target.env}: {found.line()} ({fix})")

@@ -12,10 +12,12 @@ import pytest
 
 from git_lift import secret_refs
 from git_lift.aws.secrets import SecretDates
-from git_lift.commands import release_config, status
+from git_lift.commands import hook_checks, release_config, status
 from git_lift.flows import iam_scope
+from git_lift.flows.pushed_refs import PushedRef
 from git_lift.options import Options
 from git_lift.plan import secrets_for
+from git_lift.repo import ZERO_SHA
 from git_lift.templates.iam_statements import policy
 from tests.support.fakes import NEW_IMAGE, InProcess, in_process
 from tests.support.infra import policy_scope
@@ -153,3 +155,33 @@ def test_iam_policy_scopes_the_grant_to_env_sample_arns_in_the_environments_regi
     box = box_with_release(tmp_path, SAMPLE + f"OTHER={ELSEWHERE}\n")
     scope = iam_scope.policy_scope(box.ctx, "staging", None)
     assert scope.secret_refs == (DB,)
+
+
+def push_main(box: InProcess) -> int:
+    head = box.ctx.repo.resolve("HEAD")
+    return hook_checks.pre_push(
+        box.ctx, [PushedRef("refs/heads/main", head, "refs/heads/main", ZERO_SHA)]
+    )
+
+
+def test_the_pre_push_hook_says_a_rotation_and_the_command_that_picks_it_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    rotate(box, 3 * 3600)
+    assert push_main(box) == 0  # a notice: the push goes on
+    err = capsys.readouterr().err
+    assert (
+        "warning: git lift: staging: DB_PASSWORD rotated 3 h after release 1 "
+        "(new tasks read it: git lift release-config -e staging)" in err
+    )
+    assert box.aws.secrets.describes == 1
+
+
+def test_the_pre_push_hook_asks_nothing_without_a_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path, "DATABASE_URL=x\nDB_PASSWORD=y\n")
+    assert push_main(box) == 0
+    assert box.aws.secrets.describes == 0
+    assert "rotated" not in capsys.readouterr().err
