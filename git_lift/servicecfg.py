@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from git_lift import containercfg, jobcfg, scalingcfg, sidecarcfg, strategycfg
+from git_lift import containercfg, jobcfg, scalingcfg, secret_refs, sidecarcfg, strategycfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -137,12 +137,15 @@ class ServiceConfig:
     log_router: LogRouter | None = None
     # Scheduled jobs (issue 21; jobcfg.py): name -> command and EventBridge Scheduler schedule.
     jobs: dict[str, jobcfg.Job] = field(default_factory=dict)
+    # Secrets Manager secrets the config refers to in this environment (issue 24, rotation:
+    # secret_refs.py): KEY -> ARN.
+    secret_refs: dict[str, str] = field(default_factory=dict)
 
 
 # Kept in a document even when null, so that the editor shows they exist.
 SHOWN_WHEN_NULL = ("command", "entrypoint")
 # Left out of a document when empty, so that documents written before them read the same.
-LEFT_OUT_WHEN_EMPTY = ("jobs",)
+LEFT_OUT_WHEN_EMPTY = ("jobs", "secret_refs")
 
 
 class ServiceConfigError(ValidationError):
@@ -243,6 +246,7 @@ def parse(doc: object) -> ServiceConfig:
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
         **vars(sidecarcfg.read(c, obj)),
         jobs=jobcfg.read(c, obj.get("jobs", {})),
+        secret_refs=secret_refs.read(c, obj.get("secret_refs")),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -269,6 +273,15 @@ def release_command(doc: dict[str, object]) -> tuple[str, ...] | None:
     a later rule would refuse elsewhere still ships (ServiceConfigError if it is wrong)."""
     c = Checker()
     found = _release_command(c, doc)
+    if c.problems:
+        raise ServiceConfigError(c.problems)
+    return found
+
+
+def secret_refs_of_document(doc: dict[str, object]) -> dict[str, str]:
+    """A saved document's secret_refs alone, as `release_command` reads its field."""
+    c = Checker()
+    found = secret_refs.read(c, doc.get("secret_refs"))
     if c.problems:
         raise ServiceConfigError(c.problems)
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from git_lift import envfile, secret_refs, servicecfg, ui
+from git_lift.errors import LiftError
 from git_lift.flows.context import Context
 from git_lift.flows.service_stack import stored
 from git_lift.servicecfg import ServiceConfig
@@ -27,20 +28,27 @@ def policy_scope(ctx: Context, env: str, account: str | None, *, one: bool = Fal
         account=account or environment.aws.account or identity.account(),
         kms_key_arn=ctx.aws.keys(environment.name).arn(ctx.settings.kms_key),
         pins_config=environment.pins_config,
-        secret_refs=sample_secret_refs(ctx, services, identity.region),
+        secret_refs=sample_secret_refs(ctx, environment.name, services, identity.region),
     )
 
 
 def sample_secret_refs(
-    ctx: Context, services: list[ServiceSettings], region: str
+    ctx: Context, env: str, services: list[ServiceSettings], region: str
 ) -> tuple[str, ...]:
-    """The secrets the services' env.sample files (work tree) name by ARN, in `region`."""
+    """The secrets the services' env.sample files (work tree) name by ARN, in `region`, and
+    those their saved service configs name (`secret_refs`; none before the service exists)."""
     found: set[str] = set()
     for service in services:
         path = ctx.env_sample_path(service)
         if path.is_file():
             refs = secret_refs.from_sample(envfile.read(path, service.env_sample))
             found.update(secret_refs.for_environment(refs, region).values())
+        try:
+            document = stored(ctx, ctx.target(env, service))
+        except LiftError:  # no table yet: the policy is printed before `env create`
+            document = None
+        if document is not None:
+            found.update(servicecfg.secret_refs_of_document(document.doc).values())
     return tuple(sorted(found))
 
 

@@ -42,11 +42,20 @@ def span(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} d"
 
 
-def references(ctx: Context, target: Target, commit: str) -> dict[str, str]:
-    """KEY -> ARN of the secrets env.sample refers to at `commit`, in the environment's region."""
+def references(ctx: Context, target: Target, commit: str, *, stored: bool = True) -> dict[str, str]:
+    """KEY -> ARN of the secrets env.sample refers to at `commit`, in the environment's region,
+    and (`stored`) those the service config saved for this environment names (`secret_refs`,
+    which win for their keys: one DynamoDB read)."""
     text = ctx.repo.read_file_at(commit, target.service.env_sample) or ""
     region = target.environment.aws.region or ctx.settings.region
-    return secret_refs.for_environment(secret_refs.from_sample(text), region)
+    found = secret_refs.for_environment(secret_refs.from_sample(text), region)
+    if stored:
+        from git_lift import servicecfg  # not on a hook's path
+
+        document = ctx.aws.table(target.env).service_document(target)
+        if document is not None:
+            found |= servicecfg.secret_refs_of_document(document.doc)
+    return found
 
 
 def rotated_since(
@@ -85,7 +94,8 @@ def push_notes(ctx: Context, pushes: Sequence[tuple[Target, str, bool]]) -> None
     Nothing is asked of AWS unless the pushed env.sample names a secret by ARN; a failure to
     ask is a warning, never a refused push."""
     for target, commit, releases in dict.fromkeys(pushes):
-        if not references(ctx, target, commit):
+        # env.sample's references only: the service config's would cost a read on every push.
+        if not references(ctx, target, commit, stored=False):
             continue
         from git_lift.flows.release_history import released  # AWS modules: only when asked
 

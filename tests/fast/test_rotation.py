@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from git_lift import secret_refs
+from git_lift import secret_refs, servicecfg
 from git_lift.aws.secrets import SecretDates
+from git_lift.aws.store import ServiceDocument
 from git_lift.commands import hook_checks, release_config, status
 from git_lift.flows import iam_scope
 from git_lift.flows.pushed_refs import PushedRef
@@ -185,3 +186,40 @@ def test_the_pre_push_hook_asks_nothing_without_a_reference(
     assert push_main(box) == 0
     assert box.aws.secrets.describes == 0
     assert "rotated" not in capsys.readouterr().err
+
+
+PROD_DB = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/db-XyZ123"
+
+
+def with_service_config(box: InProcess, refs: object) -> None:
+    doc = servicecfg.default_document(False) | {"secret_refs": refs}
+    saved = ServiceDocument("staging", "payments-api", 1, doc, "Dana Dev", DEPLOYED)
+    box.aws.store.save_service_document(box.target(), saved)
+
+
+def test_the_service_config_names_a_secret_per_environment_and_wins_over_env_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)  # env.sample: DB_PASSWORD=DB
+    with_service_config(box, {"DB_PASSWORD": PROD_DB})
+    box.aws.secrets.described[PROD_DB] = SecretDates(PROD_DB, None, DEPLOYED + 7200, "v2")
+    rotate(box, 3600)  # env.sample's secret, overridden here: not asked
+    status.status(box.ctx, ("staging",))
+    assert "DB_PASSWORD changed 2 h after release 1" in capsys.readouterr().out
+    assert iam_scope.policy_scope(box.ctx, "staging", None).secret_refs == (DB, PROD_DB)
+
+
+def test_secret_refs_in_the_service_config_are_checked_with_their_paths() -> None:
+    doc = servicecfg.default_document(False) | {
+        "secret_refs": {"DB_PASSWORD": "prod/db", "bad-key": DB, "OK": DB}
+    }
+    with pytest.raises(servicecfg.ServiceConfigError) as refused:
+        servicecfg.parse(doc)
+    assert refused.value.problems == [
+        "$.secret_refs.DB_PASSWORD: must be a Secrets Manager secret's ARN "
+        "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf)",
+        "$.secret_refs.bad-key: not a config key name ([A-Za-z_][A-Za-z0-9_]*)",
+    ]
+    fine = servicecfg.parse(servicecfg.default_document(False) | {"secret_refs": {"OK": DB}})
+    assert fine.secret_refs == {"OK": DB}
+    assert "secret_refs" not in servicecfg.default_document(False)  # left out when empty
