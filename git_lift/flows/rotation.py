@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # a hook with no reference loads no AWS module
 class Rotated:
     key: str
     how: str  # "rotated" (Secrets Manager's rotation) or "changed" (a new value, by anyone)
-    after: float  # seconds after the release started
+    after: float  # seconds after the release was recorded
     release: int
 
     def line(self) -> str:
@@ -61,7 +61,7 @@ def references(ctx: Context, target: Target, commit: str, *, stored: bool = True
 def rotated_since(
     ctx: Context, target: Target, release: Release
 ) -> tuple[list[Rotated], list[str]]:
-    """The referenced secrets that rotated or changed after `release` started, and the keys
+    """The referenced secrets that rotated or changed after `release` was recorded, and the keys
     whose secret could not be described (said, never fatal: it is a notice)."""
     refs = references(ctx, target, release.commit)
     if not refs:
