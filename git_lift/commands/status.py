@@ -253,6 +253,8 @@ def history(ctx: Context, env: str) -> int:
         notes = ([] if r.released else [r.outcome]) + ([f"dirty {r.dirty}"] if r.dirty else [])
         if r.rolled_back_from is not None:
             notes.append(f"rollback of {r.rolled_back_from}")
+        if r.config_changed is not None:  # release-config: same image, the config moved
+            notes.append(f"config: {r.config_changed}")
         note = f"  ({', '.join(notes)})" if notes else ""
         ui.out(f"{r.number:>4}  {r.commit[:12]}  {ui.when(r.deployed_at)}  {r.deployed_by}{note}")
     return 0

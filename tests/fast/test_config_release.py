@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from git_lift.commands import config, release_config
+from git_lift.commands import config, release_config, status
 from git_lift.errors import LiftError, UsageError, ValidationError
 from git_lift.options import Options
 from git_lift.plan import secrets_for
@@ -61,6 +61,8 @@ def test_a_changed_key_is_released_with_the_running_image(
     assert "~ config DATABASE_URL: a new value (v1 -> v2)" in said
     assert "with the image of release 1" in said and "release 2" in said
     assert "s3cret" not in said + tag
+    status.history(box.ctx, "staging")
+    assert "(config: DATABASE_URL)" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_nothing_changed_is_said_and_exits_0(
