@@ -137,3 +137,24 @@ def test_config_set_release_writes_then_releases(
     assert newest.number == 2 and newest.config_changed == "API_TOKEN"
     assert box.aws.ssm.values(PATH)["API_TOKEN"] == "tok-new-s3cret"
     assert "s3cret" not in capsys.readouterr().err
+
+
+def test_config_import_release_writes_then_releases_and_a_refused_write_releases_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = in_process(tmp_path)
+    running_release(box)
+    bad = tmp_path / "bad.env"
+    bad.write_text("not a line\n")
+    with pytest.raises(ValidationError):
+        config.import_values(
+            box.ctx, "staging", str(bad), None, replace=False, advanced=False, release=True
+        )
+    assert [r.number for r in box.aws.store.releases(box.target())] == [1]
+    good = tmp_path / "good.env"
+    good.write_text("DATABASE_URL=pg://three-s3cret\n")
+    code = config.import_values(
+        box.ctx, "staging", str(good), None, replace=False, advanced=False, release=True
+    )
+    assert code == 0
+    assert box.aws.store.releases(box.target())[0].config_changed == "DATABASE_URL"
