@@ -47,6 +47,9 @@ class Release:
     # A config release (release-config): the keys whose version changed since the release it
     # followed, space-separated ("-": none, a forced one); never a value.
     config_changed: str | None = None
+    # KEY -> the version id AWSCURRENT labelled, for each Secrets Manager secret the config
+    # refers to (flows/secret_versions.py); rotation compares it with AWSCURRENT now.
+    secret_versions: dict[str, str] = field(default_factory=dict)
 
     @property
     def released(self) -> bool:

@@ -75,6 +75,9 @@ def rotated_since(
         except LiftError:
             unread.append(key)
             continue
+        noted = release.secret_versions.get(key)
+        if noted is not None and noted == dates.current_version:
+            continue  # AWSCURRENT is the version the release's tasks read: a tag moved, at most
         # LastRotatedDate: Secrets Manager's rotation; LastChangedDate: any change, a new value
         # put by hand among them (DescribeSecret in botocore's secretsmanager model).
         if dates.last_rotated is not None and dates.last_rotated > release.deployed_at:

@@ -15,7 +15,7 @@ from git_lift import servicecfg, sidecarcfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
-from git_lift.flows import job_schedules
+from git_lift.flows import job_schedules, secret_versions
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute as run_plan
@@ -103,6 +103,8 @@ def plan_ship(
     command = servicecfg.release_command(saved) if saved else None
     schedules = job_schedules.steps_for(saved)
     steps = ship_steps(target, image, wait, command, sidecar_images, schedules)
+    noted = secret_versions.steps_for(ctx, target, commit, saved)  # rotation (issue 24)
+    steps = (*steps[:1], *noted, *steps[1:])
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
 
 

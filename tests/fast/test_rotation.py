@@ -223,3 +223,22 @@ def test_secret_refs_in_the_service_config_are_checked_with_their_paths() -> Non
     fine = servicecfg.parse(servicecfg.default_document(False) | {"secret_refs": {"OK": DB}})
     assert fine.secret_refs == {"OK": DB}
     assert "secret_refs" not in servicecfg.default_document(False)  # left out when empty
+
+
+def test_a_release_notes_awscurrent_and_a_tag_change_is_then_no_rotation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path)
+    box.aws.secrets.described[DB] = SecretDates(DB, None, DEPLOYED - 60, "v-one")
+    box.aws.fake_clock.now = DEPLOYED + 3600
+    assert release_config.release_config(box.ctx, "staging", force=True) == 0
+    second = box.aws.store.releases(box.target())[0]
+    assert second.number == 2 and second.secret_versions == {"DB_PASSWORD": "v-one"}
+    tagged = second.deployed_at + 600  # a tag added: LastChangedDate moves, AWSCURRENT does not
+    box.aws.secrets.described[DB] = SecretDates(DB, None, tagged, "v-one")
+    capsys.readouterr()
+    status.status(box.ctx, ("staging",))
+    assert "changed" not in capsys.readouterr().out
+    box.aws.secrets.described[DB] = SecretDates(DB, None, tagged, "v-two")  # a new value
+    status.status(box.ctx, ("staging",))
+    assert "DB_PASSWORD changed 10 min after release 2" in capsys.readouterr().out
