@@ -125,6 +125,7 @@ USES: dict[str, tuple[str, ...]] = {
     "cancel": S + AWS,
     "config check": S + AWS + OUT,
     "config diff": S + AWS,
+    "config compare": S + AWS + OUT,
     "config edit": S + AWS + YES,
     "config exec": S + AWS,
     "config export": S + AWS,
@@ -150,6 +151,7 @@ USES: dict[str, tuple[str, ...]] = {
     "init": (*S, "--region"),  # written into .gitlift; init asks AWS nothing
     "logs": S + AWS,
     "promote": S + AWS + YES + OUT,
+    "release-config": S + AWS + YES,
     "rollback": S + AWS + OUT,
     "sandbox env": (),
     "sandbox reset": (),

@@ -405,7 +405,7 @@ def run(
     "--force", is_flag=True, help="Release even when no key changed since the running release."
 )
 @timeout_option
-@global_options("service", *AWS, "yes", "output")
+@global_options("service", *AWS, "yes")
 @click.pass_context
 def release_config(
     click_ctx: click.Context,
