@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from git_lift import limits
@@ -54,6 +54,13 @@ class Release:
     @property
     def released(self) -> bool:
         return self.outcome == "released"
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Release:
+        """A stored record; fields a newer git lift added are left out, so a teammate who
+        upgraded first does not break this version's history and rollback."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in doc.items() if key in known})
 
 
 @dataclass(frozen=True)
@@ -225,7 +232,7 @@ class Store(Table):
                 prefix = target.release_config_prefix(doc["number"])
                 for part in self._partition(target.release_key, prefix):
                     doc["config_versions"].update(part)
-            found.append(Release(**doc))
+            found.append(Release.from_doc(doc))
         return found
 
     def lock(self, target: Target) -> Lock | None:

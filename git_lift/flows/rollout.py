@@ -264,7 +264,7 @@ def record_only(ctx: Context, target: Target) -> int:
     path = pending_path(ctx, target)
     record = read_local(
         path,
-        lambda text: Release(**json_object(text)),
+        lambda text: Release.from_doc(json_object(text)),
         lost=f"check the release history: git lift history -e {target.env}",
     )
     if record is None:

@@ -4,6 +4,7 @@ writes that lose as Conflict / LockHeld / LockLost, and the requests each costs.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -233,6 +234,22 @@ def test_releases_are_listed_newest_first_up_to_the_limit(store: Store) -> None:
     store.finish_release(WORKER, release(1, service="worker"), "alice")
     assert [r.number for r in store.releases(API)] == [5, 4, 3, 2, 1]
     assert [r.number for r in store.releases(API, limit=2)] == [5, 4]
+
+
+def test_a_record_written_by_a_newer_git_lift_is_read_without_its_unknown_fields(
+    dynamodb: tuple[Any, Counter[str]], store: Store
+) -> None:
+    """A teammate on a newer git lift records fields this one does not know: history and
+    rollback still read the record (as this version's new fields must not break older ones)."""
+    client = dynamodb[0]
+    store.put_release(API, release(1))
+    item = client.scan(TableName=TABLE)["Items"]
+    record = next(i for i in item if "doc" in i)
+    doc = json.loads(record["doc"]["S"])
+    doc["field_from_the_future"] = {"anything": 1}
+    record["doc"]["S"] = json.dumps(doc)
+    client.put_item(TableName=TABLE, Item=record)
+    assert [r.number for r in store.releases(API)] == [1]
 
 
 def test_a_record_too_large_for_one_item_is_split_and_read_back_whole(
