@@ -69,6 +69,11 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterolepolicy"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
     ),
+    # admin: an environment's CloudFormation role moves to its own boundary (env update), and
+    # only to it, on that one role.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:putrolepermissionsboundary"): lambda st, s: (
+        exact_resources(st, s) and requires("iam:PermissionsBoundary", "{s.stack_boundary}")(st, s)
+    ),
     # The service config's managed_policies, attached to its task role under the boundary.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
@@ -215,7 +220,7 @@ def denied(document: dict[str, Any], action: str) -> bool:
     return bool(named) and all(st["Effect"] == "Deny" for st in named)
 
 
-@pytest.mark.parametrize("audience", ["ci", "developer", "admin", "boundary"])
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin", "boundary", "stack-boundary"])
 def test_parliament_finds_nothing_unintended(audience: str) -> None:
     problems = {}
     for s in scopes():
@@ -241,7 +246,7 @@ def test_parliament_catches_what_the_audit_found() -> None:
     r, s = stack_role_scopes()[0]
     document = {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
     for statement in document["Statement"]:
-        if statement["Sid"] == "CreateServiceRoles":
+        if statement["Sid"] == "BoundedServiceRoles":
             del statement["Condition"]
         if statement["Sid"] == "Describe":
             statement["Resource"] = [s.arn("ec2", "vpc/*")]

@@ -14,6 +14,7 @@ from git_lift.templates.task_policies import (
     ROLE_KINDS,
     boundary_arn,
     service_role_arns,
+    stack_boundary_arn,
     stack_role_arn,
 )
 
@@ -104,6 +105,11 @@ class Scope:
     @property
     def boundary(self) -> str:
         return boundary_arn(self.environment, self.region, self.account)
+
+    @property
+    def stack_boundary(self) -> str:
+        """The CloudFormation role's own boundary."""
+        return stack_boundary_arn(self.environment, self.region, self.account)
 
     @property
     def env_request_tag(self) -> dict[str, str]:
