@@ -106,5 +106,5 @@ def test_the_jobs_role_is_not_trusted_by_ecs_tasks() -> None:
     """Each kind by its own service: a jobs role ECS tasks could assume is refused too."""
     t = rendered()
     trust(t.resources["JobsRole"])["Principal"] = {"Service": "ecs-tasks.amazonaws.com"}
-    with pytest.raises(TemplateRefused, match="scheduler.amazonaws.com alone"):
+    with pytest.raises(TemplateRefused, match=r"scheduler\.amazonaws\.com alone"):
         check_roles(t, T, REGION, ACCOUNT)
