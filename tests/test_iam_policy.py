@@ -800,6 +800,8 @@ def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audi
     for name in (
         "lift-staging-payments-api-task",
         "lift-staging-payments-api-execution",
+        "lift-staging-payments-api-scheduler",
+        "lift-staging-payments-api-traffic",
         "lift-staging-other-task",
         "lift-staging-cloudformation",
     ):

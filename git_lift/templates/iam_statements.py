@@ -265,7 +265,7 @@ def no_role_sessions(s: Scope) -> list[Statement]:
             "Sid": "NoRoleSessions",
             "Effect": "Deny",
             "Action": ["sts:AssumeRole"],
-            "Resource": sorted([*s.environment_roles, s.stack_role]),
+            "Resource": sorted([*s.every_service_role, s.stack_role]),
         }
     ]
 
