@@ -88,8 +88,8 @@ def boundary_steps(s: Scope, audience: str) -> str:
             f"git lift iam-policy -e {s.env} --for boundary"
         )
     return (
-        f"permissions boundary of every role the service stacks {_where(s)} make (task, "
-        f"execution, scheduled jobs', traffic); create it once:\n"
+        f"permissions boundary of every role the service stacks make {_where(s)}: task, "
+        f"execution, scheduled jobs' and traffic roles; create it once:\n"
         f"  aws iam create-policy --policy-name {env.boundary_policy} "
         "--policy-document file://boundary.json\n"
         f"the CloudFormation role has its own, {env.stack_boundary_policy}: "
