@@ -349,3 +349,32 @@ def test_parliament_knows_the_actions_a_service_config_names() -> None:
     doc = {**servicecfg.default_document(production=False), "permissions": [typo]}
     document = task_policy(servicecfg.parse(doc), "eu-west-1", "123456789012")
     assert known_action_problems(document) == ["UNKNOWN_ACTION: Unknown action s3:GetObjekt"]
+
+
+def test_parliament_knows_every_action_resource_and_condition_of_the_stacks_rights() -> None:
+    """The rights scheduled jobs and deployment strategies added (issue 21), in the
+    CloudFormation role's policy and in both boundaries: each action exists, each resource is
+    of a type the action takes, each condition key applies to its action (parliament's
+    UNKNOWN_* and RESOURCE_MISMATCH findings, whatever their severity)."""
+    wrong = (
+        "UNKNOWN_",
+        "INVALID_ARN",
+        "RESOURCE_MISMATCH",
+        "MISMATCHED_TYPE_OPERATION",
+        "MALFORMED",
+    )
+    problems = {}
+    for r, s in stack_role_scopes():
+        for name, document in (
+            ("role", {"Version": "2012-10-17", "Statement": stack_role.statements(r)}),
+            ("boundary", policy("boundary", s)),
+            ("stack-boundary", policy("stack-boundary", s)),
+        ):
+            found = [
+                f"{f.issue}: {f.detail}" for f in findings(document) if f.issue.startswith(wrong)
+            ]
+            if found:
+                problems[f"{r.region} {name}"] = found
+    assert problems == {}
+    schedules = json.dumps(stack_role.statements(stack_role_scopes()[0][0]))
+    assert "scheduler:CreateSchedule" in schedules and "ecs.amazonaws.com" in schedules
