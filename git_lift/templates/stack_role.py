@@ -96,8 +96,8 @@ class RoleScope:
 
 
 def service_roles(r: RoleScope) -> list[Statement]:
-    """The services' task and execution roles: what the role may do to them, and the denials
-    that keep it from unbounding them or changing itself or the boundary."""
+    """The services' roles (`RoleScope.roles`): what the role may do to them, and the denials
+    that keep it from unbounding them or changing itself or either boundary."""
     return service_role_grants(r) + boundary_guards(r)
 
 
