@@ -959,3 +959,24 @@ def test_the_jobs_part_of_the_boundary_lets_a_jobs_role_run_the_environments_tas
     )
     task = ACCOUNT.format("ecs", "task/lift-staging/0123456789abcdef")
     assert permits(part, "ecs:TagResource", task, ecs_CreateAction="RunTask", **jobs_role)
+
+
+def test_the_admin_moves_the_stack_role_to_its_own_boundary_and_nowhere_else() -> None:
+    """The upgrade's `env update` (README, "IAM policy"): the admin may set the CloudFormation
+    role's boundary to the role's own, never another, and write its policy under either
+    boundary while it moves; no other role."""
+    admin = policy("admin", SCOPE)
+    move = "iam:PutRolePermissionsBoundary"
+    assert permits(admin, move, STACK_ROLE, iam_PermissionsBoundary=STACK_BOUNDARY)
+    for other in (BOUNDARY, "arn:aws:iam::aws:policy/AdministratorAccess"):
+        assert not permits(admin, move, STACK_ROLE, iam_PermissionsBoundary=other)
+    task = role("lift-staging-payments-api-task")
+    assert not permits(admin, move, task, iam_PermissionsBoundary=STACK_BOUNDARY)
+    for boundary in (BOUNDARY, STACK_BOUNDARY):
+        assert permits(admin, "iam:PutRolePolicy", STACK_ROLE, iam_PermissionsBoundary=boundary)
+    assert not permits(admin, "iam:PutRolePolicy", STACK_ROLE)
+    tags = {"aws_RequestTag__lift:environment": "staging"}
+    create = "iam:CreateRole"
+    assert permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=STACK_BOUNDARY, **tags)
+    assert not permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=BOUNDARY, **tags)
+    assert not permits(policy("developer", SCOPE), move, STACK_ROLE)
