@@ -67,6 +67,7 @@ class Environment:
                 ("the environment stack", self.stack, limits.STACK_NAME),
                 ("the cluster", self.cluster, limits.ECS_NAME),
                 ("the boundary policy", self.boundary_policy, limits.POLICY_NAME),
+                ("the stack role's boundary", self.stack_boundary_policy, limits.POLICY_NAME),
                 ("the template bucket", self.template_bucket(*LONGEST_PLACE), limits.BUCKET_NAME),
             ],
             fix="use a shorter environment name in .gitlift",
@@ -109,6 +110,13 @@ class Environment:
         return f"{PREFIX}-{self.name}-boundary"
 
     @property
+    def stack_boundary_policy(self) -> str:
+        """`lift-<env>-boundary-cloudformation`: the permissions boundary of the
+        CloudFormation role alone. Not `...-cloudformation-boundary`: that is environment
+        `<env>-cloudformation`'s `boundary_policy`; no boundary policy name ends like this one."""
+        return f"{PREFIX}-{self.name}-boundary-cloudformation"
+
+    @property
     def cloudformation_role(self) -> str:
         """`lift-<env>-cloudformation`: the role CloudFormation changes the service stacks
         with; it matches no service role (`service_roles`)."""
@@ -148,6 +156,11 @@ class Environment:
     @property
     def access_log_prefix(self) -> str:
         return f"{PREFIX}-{self.name}"
+
+    @property
+    def alarm_prefix(self) -> str:
+        """Every service's generated deployment alarm starts with it (`Target.deployment_alarm`)."""
+        return f"{PREFIX}-{self.name}-"
 
     @property
     def event_rule_prefix(self) -> str:
@@ -318,7 +331,7 @@ class Target:
     def deployment_alarm(self, kind: str) -> str:
         """`lift-<env>-<service>-5xx-rate|unhealthy-hosts`: the generated alarms that roll a
         deployment back (CloudWatch alarm names are 1-255 characters)."""
-        return f"{PREFIX}-{self.env}-{self.name}-{kind}"
+        return f"{self.environment_names.alarm_prefix}{self.name}-{kind}"
 
     # Pinned config
 

@@ -69,6 +69,11 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterolepolicy"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
     ),
+    # admin: an environment's CloudFormation role moves to its own boundary (env update), and
+    # only to it, on that one role.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:putrolepermissionsboundary"): lambda st, s: (
+        exact_resources(st, s) and requires("iam:PermissionsBoundary", "{s.stack_boundary}")(st, s)
+    ),
     # The service config's managed_policies, attached to its task role under the boundary.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy"): requires(
         "iam:PermissionsBoundary", "{s.boundary}"
@@ -215,7 +220,7 @@ def denied(document: dict[str, Any], action: str) -> bool:
     return bool(named) and all(st["Effect"] == "Deny" for st in named)
 
 
-@pytest.mark.parametrize("audience", ["ci", "developer", "admin", "boundary"])
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin", "boundary", "stack-boundary"])
 def test_parliament_finds_nothing_unintended(audience: str) -> None:
     problems = {}
     for s in scopes():
@@ -241,7 +246,7 @@ def test_parliament_catches_what_the_audit_found() -> None:
     r, s = stack_role_scopes()[0]
     document = {"Version": "2012-10-17", "Statement": stack_role.statements(r)}
     for statement in document["Statement"]:
-        if statement["Sid"] == "CreateServiceRoles":
+        if statement["Sid"] == "BoundedServiceRoles":
             del statement["Condition"]
         if statement["Sid"] == "Describe":
             statement["Resource"] = [s.arn("ec2", "vpc/*")]
@@ -344,3 +349,32 @@ def test_parliament_knows_the_actions_a_service_config_names() -> None:
     doc = {**servicecfg.default_document(production=False), "permissions": [typo]}
     document = task_policy(servicecfg.parse(doc), "eu-west-1", "123456789012")
     assert known_action_problems(document) == ["UNKNOWN_ACTION: Unknown action s3:GetObjekt"]
+
+
+def test_parliament_knows_every_action_resource_and_condition_of_the_stacks_rights() -> None:
+    """The rights scheduled jobs and deployment strategies added (issue 21), in the
+    CloudFormation role's policy and in both boundaries: each action exists, each resource is
+    of a type the action takes, each condition key applies to its action (parliament's
+    UNKNOWN_* and RESOURCE_MISMATCH findings, whatever their severity)."""
+    wrong = (
+        "UNKNOWN_",
+        "INVALID_ARN",
+        "RESOURCE_MISMATCH",
+        "MISMATCHED_TYPE_OPERATION",
+        "MALFORMED",
+    )
+    problems = {}
+    for r, s in stack_role_scopes():
+        for name, document in (
+            ("role", {"Version": "2012-10-17", "Statement": stack_role.statements(r)}),
+            ("boundary", policy("boundary", s)),
+            ("stack-boundary", policy("stack-boundary", s)),
+        ):
+            found = [
+                f"{f.issue}: {f.detail}" for f in findings(document) if f.issue.startswith(wrong)
+            ]
+            if found:
+                problems[f"{r.region} {name}"] = found
+    assert problems == {}
+    schedules = json.dumps(stack_role.statements(stack_role_scopes()[0][0]))
+    assert "scheduler:CreateSchedule" in schedules and "ecs.amazonaws.com" in schedules

@@ -20,6 +20,7 @@ import pytest
 from git_lift.templates import stack_role
 from git_lift.templates.iam_statements import policy
 from tests.support.helpers import Lift
+from tests.support.iam_eval import permits
 from tests.support.infra import policy_scope, put_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,56 +337,9 @@ def test_the_command_prints_the_policy_for_the_repos_services(aws: Any, lift: Li
     assert ":210987654321:" in explicit.stdout and ":123456789012:" not in explicit.stdout
 
 
-# --- what a request is allowed: IAM's evaluation, for the operators these policies use ------
-
-
-def _values(value: Any) -> list[str]:
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def _holds(operator: str, key: str, wanted: Any, context: dict[str, Any]) -> bool:
-    if operator == "Null":
-        return (key not in context) == (str(wanted).lower() == "true")
-    if key not in context:
-        # ForAllValues holds on an absent key; every other operator fails.
-        return operator.startswith("ForAllValues:")
-    match = fnmatch.fnmatchcase if operator.endswith("Like") else str.__eq__
-    found = _values(context[key])
-    if operator.startswith("ForAllValues:"):
-        return all(any(match(v, w) for w in _values(wanted)) for v in found)
-    negated = "Not" in operator
-    hit = any(match(v, w) for v in found for w in _values(wanted))
-    return hit != negated
-
-
-def _applies(statement: dict[str, Any], action: str, arn: str, context: dict[str, Any]) -> bool:
-    resources = _values(statement["Resource"])
-    if "NotAction" in statement:  # every action but those named
-        named = not any(fnmatch.fnmatchcase(action, a) for a in _values(statement["NotAction"]))
-    else:
-        named = any(fnmatch.fnmatchcase(action, a) for a in _values(statement["Action"]))
-    return (
-        named
-        and any(fnmatch.fnmatchcase(arn, r) for r in resources)
-        and all(
-            _holds(operator, key, wanted, context)
-            for operator, keys in statement.get("Condition", {}).items()
-            for key, wanted in keys.items()
-        )
-    )
-
-
-def permits(document: dict[str, Any], action: str, arn: str, **context: Any) -> bool:
-    """Allowed by one statement and denied by none (condition keys as IAM names them)."""
-    context = {k.replace("__", "/").replace("_", ":", 1): v for k, v in context.items()}
-    applying = [s for s in document["Statement"] if _applies(s, action, arn, context)]
-    return any(s["Effect"] == "Allow" for s in applying) and not any(
-        s["Effect"] == "Deny" for s in applying
-    )
-
-
 ACCOUNT = "arn:aws:{}:eu-west-1:123456789012:{}"
 BOUNDARY = "arn:aws:iam::123456789012:policy/lift-staging-boundary"
+STACK_BOUNDARY = BOUNDARY + "-cloudformation"
 
 
 def role(name: str) -> str:
@@ -396,7 +350,7 @@ def role(name: str) -> str:
 def test_roles_are_created_only_under_the_environments_boundary(where: str) -> None:
     """What the CloudFormation role may do to service roles, by its own policy and by the
     boundary that caps it (as that role: `aws:PrincipalArn`)."""
-    document = role_policy() if where == "role policy" else policy("boundary", SCOPE)
+    document = role_policy() if where == "role policy" else policy("stack-boundary", SCOPE)
     as_role = {"aws_PrincipalArn": STACK_ROLE}
     task = role("lift-staging-payments-api-task")
     tags = {
@@ -427,10 +381,17 @@ def test_roles_are_created_only_under_the_environments_boundary(where: str) -> N
     assert not permits(
         document, "iam:AttachRolePolicy", task, iam_PermissionsBoundary=admin_boundary, **as_role
     )
-    if where == "boundary":
-        # A task role under the same boundary gets none of it.
-        other = {"aws_PrincipalArn": task}
-        assert not permits(document, "iam:CreateRole", task, **tags, **bounded | other)
+    # The roles the stacks make carry the other boundary, which grants none of it.
+    services = policy("boundary", SCOPE)
+    for kind in ("task", "execution", "scheduler", "traffic"):
+        other = {"aws_PrincipalArn": role(f"lift-staging-payments-api-{kind}")}
+        assert not permits(services, "iam:CreateRole", task, **tags, **bounded | other)
+        assert not permits(services, "iam:PutRolePolicy", task, **bounded | other)
+    if where == "role policy":
+        # A role made without the environment's tag, or under a path, is refused.
+        assert not permits(document, "iam:CreateRole", task, **bounded)
+        pathed = role("lift-staging-x/payments-api-task")
+        assert not permits(document, "iam:CreateRole", pathed, **bounded, **tags)
 
 
 def test_the_cloudformation_role_deletes_only_its_environments_roles() -> None:
@@ -594,25 +555,45 @@ def test_service_roles_carry_the_boundary_that_admins_create() -> None:
             role_policy(), "iam:CreateRole", role(name), iam_PermissionsBoundary=BOUNDARY, **tags
         )
     admin = policy("admin", SCOPE)
-    assert permits(admin, "iam:CreatePolicy", BOUNDARY)
-    for change in ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"):
-        assert not permits(admin, change, BOUNDARY)
-    assert not permits(policy("developer", SCOPE), "iam:CreatePolicy", BOUNDARY)
-    # The boundary grants IAM to the CloudFormation role alone, and nothing outside its
-    # environment.
+    for arn in (BOUNDARY, STACK_BOUNDARY):
+        assert permits(admin, "iam:CreatePolicy", arn)
+        for change in (
+            "iam:CreatePolicyVersion",
+            "iam:DeletePolicy",
+            "iam:SetDefaultPolicyVersion",
+        ):
+            assert not permits(admin, change, arn)
+        assert not permits(policy("developer", SCOPE), "iam:CreatePolicy", arn)
+    # The services' boundary grants no IAM but a jobs role passing the service roles to ECS
+    # tasks, and nothing outside its environment.
     boundary = policy("boundary", SCOPE)
     for statement in boundary["Statement"]:
-        if any(a.startswith("iam:") for a in statement.get("Action", [])):
-            assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": STACK_ROLE}
+        actions = statement.get("Action", [])
+        if any(a.startswith("iam:") for a in ([actions] if isinstance(actions, str) else actions)):
+            assert statement["Sid"] == "JobsPassRoles"
+            assert statement["Condition"]["StringEquals"] == {
+                "iam:PassedToService": "ecs-tasks.amazonaws.com"
+            }
     assert "production" not in json.dumps(boundary)
     assert "parameter/staging/*" in json.dumps(boundary)
 
 
-def test_the_boundary_fits_a_managed_policy() -> None:
-    """IAM quotas: a managed policy holds at most 6,144 characters, whitespace left out; the
-    longest names, the longest partition and a KMS key make the largest boundary."""
+# IAM User Guide, "IAM and AWS STS quotas" (docs.aws.amazon.com/IAM/latest/UserGuide/
+# reference_iam-quotas.html): a managed policy holds at most 6,144 characters, whitespace left
+# out. Each boundary keeps room to spare for what comes next.
+MANAGED_POLICY_SIZE = 6144
+MARGIN = 5500
+
+
+@pytest.mark.parametrize("audience", ["boundary", "stack-boundary"])
+def test_each_boundary_fits_a_managed_policy_with_room_to_spare(audience: str) -> None:
+    """The longest names, the longest partition and a KMS key make the largest boundaries;
+    the services' and the CloudFormation role's are two managed policies, each under IAM's
+    quota with room left (the single boundary was 6,097 of 6,144)."""
     longest = policy_scope("e" * 20, ("s" * 28,), "us-gov-west-1", "123456789012", kms_key_arn=KEY)
-    assert len(json.dumps(policy("boundary", longest), separators=(",", ":"))) <= 6144
+    size = len(json.dumps(policy(audience, longest), separators=(",", ":")))
+    assert size <= MANAGED_POLICY_SIZE
+    assert size < MARGIN, size
 
 
 def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_its_vpc(
@@ -623,6 +604,12 @@ def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_
     assert json.loads(result.stdout) == policy("boundary", SCOPE)
     assert "aws iam create-policy --policy-name lift-staging-boundary" in result.stderr
     assert "aws iam create-policy-version --policy-arn " + BOUNDARY in result.stderr
+    assert "--for stack-boundary" in result.stderr
+    stacks = lift("iam-policy", "-e", "staging", "--for", "stack-boundary")
+    assert stacks.returncode == 0, stacks.stderr
+    assert json.loads(stacks.stdout) == policy("stack-boundary", SCOPE)
+    created = "aws iam create-policy --policy-name lift-staging-boundary-cloudformation"
+    assert created in stacks.stderr
 
     before = lift("iam-policy", "-e", "staging", "--for", "developer")
     assert "lift-staging-cloudformation" in before.stderr
@@ -634,7 +621,7 @@ def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_
     # policy naming the environment's own VPC and load balancer.
     iam = boto3.client("iam", region_name="eu-west-1")
     made = iam.get_role(RoleName="lift-staging-cloudformation")["Role"]
-    assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
+    assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == STACK_BOUNDARY
     assert json.dumps(made["AssumeRolePolicyDocument"]).count("cloudformation.amazonaws.com") == 1
     raw = iam.get_role_policy(RoleName="lift-staging-cloudformation", PolicyName="service-stacks")
     # As IAM returns it: JSON, which boto3 decodes (the sandbox's iam_roles.py).
@@ -813,6 +800,8 @@ def test_no_audience_assumes_the_environments_roles_whatever_else_allows_it(audi
     for name in (
         "lift-staging-payments-api-task",
         "lift-staging-payments-api-execution",
+        "lift-staging-payments-api-scheduler",
+        "lift-staging-payments-api-traffic",
         "lift-staging-other-task",
         "lift-staging-cloudformation",
     ):
@@ -901,19 +890,18 @@ def test_the_cloudformation_role_makes_a_services_scheduled_jobs_in_its_environm
         assert not permits(document, action, schedule.replace("staging", "production"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the boundary (6,144 characters, 6,097 used) has no room for the jobs role and the "
-    "stack role's scheduler rights: the stack role's part needs a policy of its own",
-)
 def test_the_boundary_lets_jobs_run_and_the_stack_role_make_schedules() -> None:
+    """Issue 21 on real AWS: the jobs role runs the environment's tasks under the services'
+    boundary; the CloudFormation role makes schedules under its own."""
     boundary = policy("boundary", SCOPE)
     jobs_role = {"aws_PrincipalArn": role("lift-staging-payments-api-scheduler")}
     revision = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
     cluster = ACCOUNT.format("ecs", "cluster/lift-staging")
     assert permits(boundary, "ecs:RunTask", revision, ecs_cluster=cluster, **jobs_role)
     schedule = ACCOUNT.format("scheduler", "schedule/lift-staging-payments-api/nightly-report")
-    assert permits(boundary, "scheduler:CreateSchedule", schedule, aws_PrincipalArn=STACK_ROLE)
+    stacks = policy("stack-boundary", SCOPE)
+    assert permits(stacks, "scheduler:CreateSchedule", schedule, aws_PrincipalArn=STACK_ROLE)
+    assert not permits(boundary, "scheduler:CreateSchedule", schedule, **jobs_role)
 
 
 @pytest.mark.parametrize("audience", ["ci", "developer"])
@@ -971,3 +959,24 @@ def test_the_jobs_part_of_the_boundary_lets_a_jobs_role_run_the_environments_tas
     )
     task = ACCOUNT.format("ecs", "task/lift-staging/0123456789abcdef")
     assert permits(part, "ecs:TagResource", task, ecs_CreateAction="RunTask", **jobs_role)
+
+
+def test_the_admin_moves_the_stack_role_to_its_own_boundary_and_nowhere_else() -> None:
+    """The upgrade's `env update` (README, "IAM policy"): the admin may set the CloudFormation
+    role's boundary to the role's own, never another, and write its policy under either
+    boundary while it moves; no other role."""
+    admin = policy("admin", SCOPE)
+    move = "iam:PutRolePermissionsBoundary"
+    assert permits(admin, move, STACK_ROLE, iam_PermissionsBoundary=STACK_BOUNDARY)
+    for other in (BOUNDARY, "arn:aws:iam::aws:policy/AdministratorAccess"):
+        assert not permits(admin, move, STACK_ROLE, iam_PermissionsBoundary=other)
+    task = role("lift-staging-payments-api-task")
+    assert not permits(admin, move, task, iam_PermissionsBoundary=STACK_BOUNDARY)
+    for boundary in (BOUNDARY, STACK_BOUNDARY):
+        assert permits(admin, "iam:PutRolePolicy", STACK_ROLE, iam_PermissionsBoundary=boundary)
+    assert not permits(admin, "iam:PutRolePolicy", STACK_ROLE)
+    tags = {"aws_RequestTag__lift:environment": "staging"}
+    create = "iam:CreateRole"
+    assert permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=STACK_BOUNDARY, **tags)
+    assert not permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=BOUNDARY, **tags)
+    assert not permits(policy("developer", SCOPE), move, STACK_ROLE)

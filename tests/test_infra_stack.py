@@ -298,6 +298,37 @@ def test_the_root_cause_is_the_first_failure_not_the_cancellations() -> None:
     assert "continue-update-rollback --stack-name lift-staging" in (stuck.hint or "")
 
 
+@pytest.mark.parametrize(
+    ("policy", "audience"),
+    [
+        ("lift-staging-boundary-cloudformation", "stack-boundary"),
+        ("lift-staging-boundary", "boundary"),
+    ],
+)
+def test_a_boundary_not_created_yet_is_named_with_the_command_that_prints_it(
+    policy: str, audience: str
+) -> None:
+    """A newcomer's `env create` before the account administrator made the boundaries (README,
+    "IAM policy"): IAM's refusal names the policy's ARN; the hint says how to make it."""
+    from git_lift.aws.cfn import Stack
+
+    reason = (
+        f'Resource handler returned message: "Scope ARN: arn:aws:iam::123456789012:policy/'
+        f'{policy} does not exist or is not attachable. (Service: Iam, Status Code: 404)"'
+    )
+    events = [StackEvent("1", "CloudFormationRole", "AWS::IAM::Role", "CREATE_FAILED", reason)]
+    error = failure(Stack("lift-staging", STACK_ID, "ROLLBACK_COMPLETE"), events)
+    assert error.hint is not None
+    assert f"git lift iam-policy -e staging --for {audience} > {audience}.json" in error.hint
+    assert f"aws iam create-policy --policy-name {policy} " in error.hint
+    assert "delete-stack --stack-name lift-staging" in error.hint  # and then again
+    other = failure(
+        Stack("lift-staging", STACK_ID, "ROLLBACK_COMPLETE"),
+        [StackEvent("1", "Vpc", "AWS::EC2::VPC", "CREATE_FAILED", "policy/acme-boundary gone")],
+    )
+    assert "iam-policy" not in (other.hint or "")
+
+
 def test_a_stack_stuck_in_a_failed_rollback_is_refused_with_the_fix(stubbed: Any) -> None:
     cfn, stubber, _ = stubbed
     stubber.add_response("describe_stacks", stack_answer("UPDATE_ROLLBACK_FAILED"))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from git_lift.templates import stack_role
-from git_lift.templates.stack_role import boundary_statements
+from git_lift.templates.stack_boundary import boundary_policy
 from tests.support.infra import policy_scope
 
 pytestmark = pytest.mark.fast
@@ -37,7 +37,7 @@ def test_the_stack_role_manages_its_environments_scaling_alarms_only(action: str
     theirs = ALARM.format("lift-production", "production-api")
     for statements in (
         stack_role.statements(ROLE),
-        boundary_statements(ROLE.env, ROLE.region, ROLE.account),
+        boundary_policy(ROLE.env, ROLE.region, ROLE.account)["Statement"],
     ):
         assert allows(statements, action, own)
     assert not allows(stack_role.statements(ROLE), action, theirs)

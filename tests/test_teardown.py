@@ -191,6 +191,7 @@ def test_env_delete_refuses_while_services_live_then_deletes_stack_and_record(
     assert "- VPC vpc-" in result.stderr and "- ECS cluster lift-staging" in result.stderr
     assert "- the record of staging in the git-lift table" in result.stderr
     assert "= the permissions boundary lift-staging-boundary" in result.stderr
+    assert "lift-staging-boundary-cloudformation (made outside the stack)" in result.stderr
     assert "lift-staging: DELETE_COMPLETE" in result.stderr
     assert stacks() == set()
     shown = lift("env", "show", "-e", "staging")

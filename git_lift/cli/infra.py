@@ -470,12 +470,15 @@ def checked_principals(
 @click.option(
     "--for",
     "audience",
-    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role", "task"]),
+    type=click.Choice(
+        ["developer", "ci", "admin", "boundary", "stack-boundary", "deployer-role", "task"]
+    ),
     default="developer",
     show_default=True,
     help="ci: ship and checks; developer: also config, logs, shell, services (through the "
     "environment's CloudFormation role, no IAM writes); admin: also env create/update; "
-    "boundary: the permissions boundary of task roles and the CloudFormation role; "
+    "boundary: the permissions boundary of every role a service stack makes; "
+    "stack-boundary: the CloudFormation role's own boundary; "
     "deployer-role: the trust policy of ENV's roleArn (who may assume it); "
     "task: what the service's running code may do (its task role, from its service config).",
 )

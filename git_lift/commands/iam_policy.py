@@ -19,7 +19,8 @@ from git_lift import ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.iam_scope import caller_before_role, policy_scope, task_policy
-from git_lift.templates.iam_statements import policy
+from git_lift.templates.iam_scope import Scope
+from git_lift.templates.iam_statements import STACK_BOUNDARY, policy
 from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
 DEPLOYER_ROLE = "deployer-role"
@@ -70,6 +71,40 @@ def print_task_policy(ctx: Context, env: str, account: str | None) -> int:
     return 0
 
 
+BOUNDARIES = ("boundary", STACK_BOUNDARY)
+
+
+def boundary_steps(s: Scope, audience: str) -> str:
+    """What the boundary is and how it is created; an environment made with the CloudFormation
+    role under the services' boundary is upgraded in this order (README, "IAM policy")."""
+    env = s.environment
+    if audience == STACK_BOUNDARY:
+        return (
+            f"permissions boundary of the CloudFormation role {env.cloudformation_role} "
+            f"{_where(s)}; create it once, before env create or env update:\n"
+            f"  aws iam create-policy --policy-name {env.stack_boundary_policy} "
+            "--policy-document file://stack-boundary.json\n"
+            f"the roles its service stacks make carry {env.boundary_policy}: "
+            f"git lift iam-policy -e {s.env} --for boundary"
+        )
+    return (
+        f"permissions boundary of every role the service stacks make {_where(s)}: task, "
+        f"execution, scheduled jobs' and traffic roles; create it once:\n"
+        f"  aws iam create-policy --policy-name {env.boundary_policy} "
+        "--policy-document file://boundary.json\n"
+        f"the CloudFormation role has its own, {env.stack_boundary_policy}: "
+        f"git lift iam-policy -e {s.env} --for stack-boundary\n"
+        "where this boundary exists from an older git lift: create the other first, run "
+        f"git lift env update -e {s.env}, then make this the boundary's version:\n"
+        f"  aws iam create-policy-version --policy-arn {s.boundary} "
+        "--policy-document file://boundary.json --set-as-default"
+    )
+
+
+def _where(s: Scope) -> str:
+    return f"in {s.env} ({s.region}, account {s.account})"
+
+
 def print_policy(
     ctx: Context,
     env: str,
@@ -83,25 +118,18 @@ def print_policy(
         return print_task_policy(ctx, env, account)
     s = policy_scope(ctx, env, account)
     document = policy(audience, s)
-    where = f"in {s.env} ({s.region}, account {s.account})"
-    boundary = s.environment.boundary_policy
-    if audience == "boundary":
-        ui.info(
-            f"permissions boundary of every role {where} (the task and execution roles, and "
-            f"the CloudFormation role of its service stacks); create it once:\n"
-            f"  aws iam create-policy --policy-name {boundary} "
-            "--policy-document file://boundary.json\n"
-            "or, where it exists from before the CloudFormation role, make this its version:\n"
-            f"  aws iam create-policy-version --policy-arn {s.boundary} "
-            "--policy-document file://boundary.json --set-as-default"
-        )
+    where = _where(s)
+    if audience in BOUNDARIES:
+        ui.info(boundary_steps(s, audience))
     else:
         ui.info(f"IAM policy ({audience}) for {', '.join(s.services)} {where}:")
     if audience in ("developer", "admin"):
         ui.info(
             f"service stacks change through the role {s.environment.cloudformation_role}, which "
-            f"env create makes under the permissions boundary {boundary}: "
-            f"git lift iam-policy -e {s.env} --for boundary"
+            f"env create makes under its permissions boundary "
+            f"{s.environment.stack_boundary_policy} (git lift iam-policy -e {s.env} "
+            f"--for stack-boundary); the roles it makes carry {s.environment.boundary_policy} "
+            f"(git lift iam-policy -e {s.env} --for boundary)"
         )
     ui.out(json.dumps(document, indent=2))
     return 0

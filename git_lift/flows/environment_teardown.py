@@ -1,7 +1,7 @@
 """`env delete`: refused while service stacks live in the environment; otherwise the
 environment stack goes (network, cluster, load balancers, the CloudFormation role, the template
 bucket), then its record. What services left (config values, release records, service config
-history, images) and the boundary policy, made outside the stack, stay."""
+history, images) and the boundary policies, made outside the stack, stay."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def delete_environment(ctx: Context, name: str, timeout: float) -> int:
     listing.stays += [
         f"config values under {env.parameter_path}/ in Parameter Store, the services' release "
         "records and service config history in the git-lift table, their ECR images",
-        f"the permissions boundary {env.boundary_policy} (made outside the stack)",
+        f"the permissions boundary {env.boundary_policy} and the CloudFormation role's, "
+        f"{env.stack_boundary_policy} (made outside the stack)",
     ]
     listing.show(f"environment {env.name}" + (f" (stack {env.stack})" if stack else ""))
     if stack is None and record is None:

@@ -3,6 +3,7 @@ stream events until the stack settles -> the failing resource's reason when it f
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.settings import EnvironmentSettings
+from git_lift.target import PREFIX
 
 CHANGE_SET_TIMEOUT = 10 * 60
 DEFAULT_TIMEOUT = 45 * 60
@@ -233,7 +235,26 @@ def failure(stack: Stack, events: list[StackEvent]) -> StackFailed:
         hint = continue_rollback_hint(stack.name)
     else:
         hint = "the stack is back as it was; fix the cause and run the command again"
+    missing = _BOUNDARY.search(cause.reason) if cause else None
+    if missing:
+        hint = f"{boundary_hint(missing['name'], missing['env'], bool(missing['stack']))}; {hint}"
     return StackFailed(message, hint=hint)
+
+
+# A permissions boundary of git lift's (`Environment.boundary_policy`, `stack_boundary_policy`)
+# named in IAM's refusal: it was not created before `env create` (README, "IAM policy").
+_BOUNDARY = re.compile(
+    rf":policy/(?P<name>{PREFIX}-(?P<env>[a-z0-9-]+?)-boundary(?P<stack>-cloudformation)?)\b"
+)
+
+
+def boundary_hint(name: str, env: str, stack_role: bool) -> str:
+    audience = "stack-boundary" if stack_role else "boundary"
+    return (
+        f"create the permissions boundary {name} first (once, as the account administrator): "
+        f"git lift iam-policy -e {env} --for {audience} > {audience}.json, then aws iam "
+        f"create-policy --policy-name {name} --policy-document file://{audience}.json"
+    )
 
 
 def continue_rollback_hint(name: str) -> str:

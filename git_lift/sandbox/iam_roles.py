@@ -3,8 +3,9 @@
 moto's AWS::IAM::Role puts the role's inline policies when a stack creates it (as a Python
 dict, which GetRolePolicy then returns as its repr), but ignores ManagedPolicyArns, and a stack
 update changes only the role's description: a service config's
-`permissions` and `managed_policies` would never reach its task role. `patch_roles` makes a
-create attach the managed policies and an update bring both to what the template says.
+`permissions` and `managed_policies` would never reach its task role, nor an environment's
+CloudFormation role its own boundary. `patch_roles` makes a create attach the managed policies
+and an update bring them and the permissions boundary to what the template says.
 
 moto loads none of AWS's managed policies by default (all of them would slow every account's
 first IAM request); one is made in the account when a role first names it, from moto's own
@@ -70,11 +71,12 @@ def patch_roles() -> None:
 
 
 def _sync(role: Any, properties: dict[str, Any], account: str, region: str) -> None:
-    """The role's inline and managed policies as `properties` name them, and no others."""
+    """The role's inline and managed policies and its boundary as `properties` name them."""
     from moto.iam.models import iam_backends
     from moto.utilities.utils import get_partition
 
     backend = iam_backends[account][get_partition(region)]
+    role.permissions_boundary_arn = properties.get("PermissionsBoundary") or None
     inline = {p["PolicyName"]: p["PolicyDocument"] for p in properties.get("Policies", [])}
     for name in [n for n in role.policies if n not in inline]:
         role.delete_policy(name)

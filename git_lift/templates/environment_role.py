@@ -15,7 +15,7 @@ from troposphere import AWSObject, GetAtt, Sub, Tags, Template, iam
 
 from git_lift.target import Environment
 from git_lift.templates.stack_role import RoleScope, statements, trust_policy
-from git_lift.templates.task_policies import boundary_arn
+from git_lift.templates.task_policies import stack_boundary_arn
 
 # What the policy's strings name that only the stack knows (Fn::Sub variables).
 ACCOUNT = "${AWS::AccountId}"
@@ -39,7 +39,7 @@ def add_stack_role(
             RoleName=env.cloudformation_role,
             Description=f"git lift {env.name}: CloudFormation changes the service stacks with it",
             AssumeRolePolicyDocument=trust_policy(),
-            PermissionsBoundary=_sub(boundary_arn(env, region, ACCOUNT), variables),
+            PermissionsBoundary=_sub(stack_boundary_arn(env, region, ACCOUNT), variables),
             Policies=[
                 iam.Policy(PolicyName="service-stacks", PolicyDocument=_sub(document, variables))
             ],

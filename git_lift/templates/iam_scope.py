@@ -13,8 +13,11 @@ from git_lift.target import TAG_ENV, Environment, Target, arn
 from git_lift.templates.task_policies import (
     ROLE_KINDS,
     boundary_arn,
+    job_role_arns,
     service_role_arns,
+    stack_boundary_arn,
     stack_role_arn,
+    traffic_role_arns,
 )
 
 Statement = dict[str, Any]
@@ -95,8 +98,15 @@ class Scope:
 
     @property
     def environment_roles(self) -> list[str]:
-        """Every service's roles in the environment (`Environment.service_roles`)."""
+        """Every service's task and execution roles in the environment
+        (`Environment.service_roles`)."""
         return service_role_arns(self.environment, self.region, self.account)
+
+    @property
+    def every_service_role(self) -> list[str]:
+        """Also the scheduled jobs' and traffic roles."""
+        place = (self.environment, self.region, self.account)
+        return self.environment_roles + job_role_arns(*place) + traffic_role_arns(*place)
 
     @property
     def stack_role(self) -> str:
@@ -106,6 +116,11 @@ class Scope:
     @property
     def boundary(self) -> str:
         return boundary_arn(self.environment, self.region, self.account)
+
+    @property
+    def stack_boundary(self) -> str:
+        """The CloudFormation role's own boundary."""
+        return stack_boundary_arn(self.environment, self.region, self.account)
 
     @property
     def env_request_tag(self) -> dict[str, str]:

@@ -7,7 +7,8 @@ templates/iam_statements.py and templates/stack_role.py.
 from __future__ import annotations
 
 from git_lift.templates.iam_scope import Scope, Statement, allow
-from git_lift.templates.stack_role import CLOUDFORMATION, ELB
+from git_lift.templates.stack_role import CLOUDFORMATION
+from git_lift.templates.task_policies import ELB
 
 STACK_ACTIONS = [
     "cloudformation:CreateChangeSet",
@@ -74,8 +75,10 @@ def service_stacks(s: Scope) -> list[Statement]:
 
 def stack_role(s: Scope) -> list[Statement]:
     """`env create|update` makes the CloudFormation role in the environment stack: only under
-    the environment's boundary, and never its trust (no `iam:UpdateAssumeRolePolicy`)."""
-    bounded = {"iam:PermissionsBoundary": s.boundary}
+    its own boundary, and never its trust (no `iam:UpdateAssumeRolePolicy`). An environment
+    made when the role carried the services' boundary moves it to its own at `env update`
+    (the AWS::IAM::Role handler's PutRolePermissionsBoundary: its CloudFormation schema)."""
+    bounded = {"iam:PermissionsBoundary": s.stack_boundary}
     return [
         allow(
             "CreateStackRole",
@@ -84,10 +87,18 @@ def stack_role(s: Scope) -> list[Statement]:
             Condition={"StringEquals": {**bounded, **s.env_request_tag}},
         ),
         allow(
+            "StackRoleBoundary",
+            ["iam:PutRolePermissionsBoundary"],
+            [s.stack_role],
+            Condition={"StringEquals": bounded},
+        ),
+        # Its policy, under its own boundary or, until `env update` has moved it, the
+        # services' (which grants that role nothing of the stacks' any more).
+        allow(
             "StackRolePolicy",
             ["iam:DeleteRolePolicy", "iam:PutRolePolicy"],
             [s.stack_role],
-            Condition={"StringEquals": bounded},
+            Condition={"StringEquals": {"iam:PermissionsBoundary": [s.stack_boundary, s.boundary]}},
         ),
         allow(
             "StackRole",
@@ -166,12 +177,12 @@ def environment_stack(s: Scope) -> list[Statement]:
         # The template bucket (templates/template_bucket.py): what CloudFormation's S3 bucket
         # handlers call for the properties it sets.
         allow("EnvironmentTemplateBucket", TEMPLATE_BUCKET_ACTIONS, [template_bucket(s)]),
-        # Created once, never changed by this policy: whoever could change the boundary could
+        # Created once, never changed by this policy: whoever could change a boundary could
         # lift every role of the environment out of it.
         allow(
             "CreateBoundary",
             ["iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion"],
-            [s.boundary],
+            [s.boundary, s.stack_boundary],
         ),
         *stack_role(s),
     ]

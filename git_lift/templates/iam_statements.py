@@ -20,8 +20,10 @@ Audiences (each one includes the one before):
   balancers, the CloudFormation role (only under the boundary, never its trust), the
   environment records, and creating (never changing) the boundary policy, which `--for
   boundary` prints.
-- boundary: the most any role of the environment may do: the task and execution roles, and,
-  granted to that role alone (`aws:PrincipalArn`), the CloudFormation role's service stacks.
+- boundary: the most any role a service stack makes may do: the task, execution, scheduled
+  jobs' and traffic roles (task_policies.boundary_policy).
+- stack-boundary: the most the CloudFormation role may do (templates/stack_boundary.py), a
+  managed policy of its own: both would not fit IAM's 6,144 characters together.
 
 Actions that AWS authorises only on "*" (Describe*, ecr:GetAuthorizationToken...) get "*".
 
@@ -35,13 +37,15 @@ ARN comes from the Scope's Targets and their Environment (git_lift/target.py).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from git_lift.target import ENVIRONMENT_RECORDS, TABLE
 from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
 from git_lift.templates.iam_stacks import environment_stack, service_stacks
-from git_lift.templates.stack_role import boundary_statements
+from git_lift.templates.stack_boundary import boundary_policy as stack_boundary_policy
 from git_lift.templates.task_policies import JOB_ROLE_KIND, boundary_policy, snapshot_arns
+
+STACK_BOUNDARY = "stack-boundary"
 
 
 def config_names(s: Scope) -> list[Statement]:
@@ -261,7 +265,7 @@ def no_role_sessions(s: Scope) -> list[Statement]:
             "Sid": "NoRoleSessions",
             "Effect": "Deny",
             "Action": ["sts:AssumeRole"],
-            "Resource": sorted([*s.environment_roles, s.stack_role]),
+            "Resource": sorted([*s.every_service_role, s.stack_role]),
         }
     ]
 
@@ -289,7 +293,7 @@ def statements(audience: str, s: Scope) -> list[Statement]:
 
 def policy(audience: str, s: Scope) -> dict[str, Any]:
     if audience == "boundary":
-        document = boundary_policy(s.environment, s.region, s.account, s.kms_key_arn)
-        stacks = boundary_statements(s.environment, s.region, s.account)
-        return {**document, "Statement": [*cast(list[Statement], document["Statement"]), *stacks]}
+        return boundary_policy(s.environment, s.region, s.account, s.kms_key_arn)
+    if audience == STACK_BOUNDARY:
+        return stack_boundary_policy(s.environment, s.region, s.account)
     return {"Version": "2012-10-17", "Statement": statements(audience, s)}

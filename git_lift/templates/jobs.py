@@ -4,9 +4,18 @@ command, and the role Scheduler runs them with; pure.
 
 Each schedule runs one Fargate task of the stack's task definition (a release moves it to the
 release's revision: flows/job_schedules.py), in the service's subnets and security group,
-with the job's command and size as RunTask overrides. The ECS templated target takes the
-target's `Input` as the task's overrides, as EventBridge's ECS targets do (EventBridge user
-guide, "Amazon ECS tasks" target specifics: Input holds a TaskOverride).
+with the job's command and size as RunTask overrides in the target's `Input` (ECS's
+TaskOverride: botocore's ecs model, cpu and memory as strings).
+
+NOT CHECKED ON AWS: that Scheduler's ECS templated target reads `Input` as the task's
+overrides. EventBridge rules' ECS targets do (EventBridge user guide, "Amazon ECS tasks"
+target specifics); botocore's scheduler model has no overrides in EcsParameters and documents
+Input only as "the text, or well-formed JSON, passed to the target"; aws/aws-cdk#34129 sets
+Scheduler's ECS target's input to `{"containerOverrides": ...}` as a workaround, while
+hashicorp/terraform-provider-aws#34057 takes the universal target instead. The documented way
+is the universal target `arn:aws:scheduler:::aws-sdk:ecs:runTask`, whose Input is the whole
+RunTask request (Scheduler user guide, "Using universal targets"); moving to it changes what
+a release updates in each schedule (flows/job_schedules.py), so it waits for a run on AWS.
 """
 
 from __future__ import annotations
@@ -113,8 +122,8 @@ def _role(
     target: Target, roles: tuple[AWSObject, AWSObject], region: str, account_id: str
 ) -> iam.Role:
     """What Scheduler does for the jobs: run the service's task definitions in its cluster,
-    passing its two roles to the tasks; under the environment's boundary, which allows the
-    same to every job role of the environment (task_policies.job_boundary_statements)."""
+    passing its two roles to the tasks; under the services' boundary, which allows the same
+    to every jobs role of the environment (task_policies.job_boundary_statements)."""
     family = arn("ecs", region, account_id, f"task-definition/{target.task_family}:*")
     cluster = arn("ecs", region, account_id, f"cluster/{target.cluster}")
     statements = [

@@ -34,7 +34,7 @@ from git_lift.servicecfg import (
     ServiceConfig,
 )
 from git_lift.target import Environment, Target
-from git_lift.templates import checks, jobs, scaling, sidecars, strategy
+from git_lift.templates import checks, jobs, scaling, sidecars, strategy, trust_check
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
 
@@ -133,6 +133,7 @@ def service_template(
         account_id=account_id,
     )
     _outputs(t, svc, task_def, execution_role, task_role, log_group)
+    trust_check.check_roles(t, target, region, account_id)
     return t
 
 

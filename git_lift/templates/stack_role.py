@@ -11,28 +11,30 @@ VPC and load balancers.
 What it may do: everything a service stack makes, in its environment only. Service roles only
 under the environment's permissions boundary and tagged with the environment (their names
 share a prefix with other environments': `lift-qa-*` also matches `lift-qa-1-...`); never a
-trust change, never itself or the boundary. It carries the environment's boundary too, which
-grants these statements to this role alone (`aws:PrincipalArn`): the admin who writes the
-role's policy cannot widen it past the boundary, and no task role gets them.
+trust change, never itself or either boundary. It carries a boundary of its own
+(`Environment.stack_boundary_policy`, stack_boundary.py): the admin who writes the role's
+policy cannot widen it past that boundary, and no role the stacks make gets any of it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from git_lift.target import Environment, arn
 from git_lift.templates.iam_scope import Statement, allow, claim, request_tag, resource_tag
 from git_lift.templates.task_policies import (
+    ELB,
     boundary_arn,
     job_role_arns,
     service_role_arns,
+    stack_boundary_arn,
     stack_role_arn,
+    traffic_role_arns,
 )
 
 CLOUDFORMATION = "cloudformation.amazonaws.com"
-ELB = "elasticloadbalancing"
+ECS = "ecs.amazonaws.com"
 
 
 def trust_policy() -> dict[str, Any]:
@@ -65,17 +67,20 @@ class RoleScope:
 
     @property
     def boundary(self) -> str:
+        """The boundary every role the service stacks make carries."""
         return boundary_arn(self.env, self.region, self.account)
 
-    # The services' scheduled-jobs roles (templates/jobs.py) beside their task and execution
-    # roles; the boundary leaves them out (no room: task_policies.job_boundary_statements).
-    jobs: bool = True
+    @property
+    def own_boundary(self) -> str:
+        """The role's own boundary."""
+        return stack_boundary_arn(self.env, self.region, self.account)
 
     @property
     def roles(self) -> list[str]:
-        """The roles a service stack holds."""
-        jobs = job_role_arns(self.env, self.region, self.account) if self.jobs else []
-        return self.task_roles + jobs
+        """The roles a service stack holds: task and execution, scheduled jobs' (jobs.py),
+        traffic's (strategy.py)."""
+        place = (self.env, self.region, self.account)
+        return self.task_roles + job_role_arns(*place) + traffic_role_arns(*place)
 
     @property
     def task_roles(self) -> list[str]:
@@ -91,8 +96,8 @@ class RoleScope:
 
 
 def service_roles(r: RoleScope) -> list[Statement]:
-    """The services' task and execution roles: what the role may do to them, and the denials
-    that keep it from unbounding them or changing itself or the boundary."""
+    """The services' roles (`RoleScope.roles`): what the role may do to them, and the denials
+    that keep it from unbounding them or changing itself or either boundary."""
     return service_role_grants(r) + boundary_guards(r)
 
 
@@ -102,19 +107,14 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
     bounded = {"iam:PermissionsBoundary": r.boundary}
     own = r.tagged
     return [
+        # Made, and given inline and managed policies (the service config's
+        # `managed_policies`), only under the boundary, which caps them; made tagged with the
+        # environment (`TaggedRolesOnly`).
         allow(
-            "CreateServiceRoles",
-            ["iam:CreateRole"],
-            r.roles,
-            Condition={"StringEquals": {**bounded, **request_tag(r.env.name)}},
-        ),
-        allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
-        # Inline and managed policies (the service config's `managed_policies`): under the
-        # boundary, which caps them.
-        allow(
-            "ServiceRolePolicies",
+            "BoundedServiceRoles",
             [
                 "iam:AttachRolePolicy",
+                "iam:CreateRole",
                 "iam:DeleteRolePolicy",
                 "iam:DetachRolePolicy",
                 "iam:PutRolePolicy",
@@ -122,22 +122,22 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
             r.roles,
             Condition={"StringEquals": bounded},
         ),
+        allow("TagNewServiceRoles", ["iam:TagRole"], r.roles, Condition=r.claim),
+        # Read (CloudFormation's AWS::IAM::Role handlers list a role's policies before they
+        # delete it), retag and delete: the environment's own roles, made tagged.
         allow(
             "ServiceRoles",
-            ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
-            r.roles,
-            Condition={"StringEquals": own},
-        ),
-        # CloudFormation's AWS::IAM::Role handlers list a role's policies before they delete it.
-        allow(
-            "ReadServiceRoles",
             [
+                "iam:DeleteRole",
                 "iam:GetRole",
                 "iam:GetRolePolicy",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListRolePolicies",
+                "iam:TagRole",
+                "iam:UntagRole",
             ],
             r.roles,
+            Condition={"StringEquals": own},
         ),
         # The task definitions name the roles: registering one passes them to ECS tasks.
         allow(
@@ -150,8 +150,25 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
 
 
 def boundary_guards(r: RoleScope) -> list[Statement]:
-    """No role loses the boundary or gets another; the role never changes itself or it."""
+    """No role loses the boundary or gets another; the role never changes itself or either
+    boundary; no role is made under a path (`role/PATH/NAME`, which `role/lift-ENV-*-task`
+    would match: IAM's `*` spans slashes)."""
     return [
+        # A Deny, not a condition of BoundedServiceRoles: the role's inline policies hold at
+        # most 10,240 characters (IAM quotas). IfExists: a role without the tag is refused too.
+        {
+            "Sid": "TaggedRolesOnly",
+            "Effect": "Deny",
+            "Action": ["iam:CreateRole"],
+            "Resource": [r.arn("iam", "role/*")],
+            "Condition": {"StringNotEqualsIfExists": request_tag(r.env.name)},
+        },
+        {
+            "Sid": "NoRolePaths",
+            "Effect": "Deny",
+            "Action": ["iam:CreateRole"],
+            "Resource": [r.arn("iam", "role/*/*")],
+        },
         {
             "Sid": "KeepBoundary",
             "Effect": "Deny",
@@ -179,7 +196,11 @@ def boundary_guards(r: RoleScope) -> list[Statement]:
                 "iam:Untag*",
                 "iam:Update*",
             ],
-            "Resource": [stack_role_arn(r.env, r.region, r.account), r.boundary],
+            "Resource": [
+                stack_role_arn(r.env, r.region, r.account),
+                r.boundary,
+                r.own_boundary,
+            ],
         },
     ]
 
@@ -189,9 +210,10 @@ def network(r: RoleScope) -> list[Statement]:
     tagging them) and rules on its load balancers' listeners."""
     vpc = r.arn("ec2", f"vpc/{r.vpc_id}")
     groups = r.arn("ec2", "security-group/*")
-    # AWS needs the listener form of the load balancer's type (application); the network form
-    # of the same path matches nothing, and is named only because the actions list both forms.
-    forms = [f"{kind}/{lb}/*" for lb in r.load_balancers for kind in ("app", "net")]
+    # `*/NAME/*`: the listener form of the load balancer's type (`app/`; the actions list the
+    # network form too), one pattern per load balancer (the role's inline policies hold 10,240
+    # characters).
+    forms = [f"*/{lb}/*" for lb in r.load_balancers]
     listeners = [r.arn(ELB, f"listener/{form}") for form in forms]
     rules = [r.arn(ELB, f"listener-rule/{form}") for form in forms]
     return [
@@ -276,7 +298,9 @@ def schedules(r: RoleScope) -> list[Statement]:
 
 
 def ecs_resources(r: RoleScope) -> list[Statement]:
-    """The services of the environment's cluster and its task definitions."""
+    """The services of the environment's cluster and its task definitions. The
+    AWS::ECS::Service handlers follow a service's deployments (its CloudFormation resource
+    schema: create and update list and describe them, update may stop one)."""
     env = r.env
     return [
         allow(
@@ -284,11 +308,19 @@ def ecs_resources(r: RoleScope) -> list[Statement]:
             [
                 "ecs:CreateService",
                 "ecs:DeleteService",
+                "ecs:DescribeServiceDeployments",
                 "ecs:DescribeServices",
+                "ecs:ListServiceDeployments",
+                "ecs:ListTagsForResource",
+                "ecs:StopServiceDeployment",
                 "ecs:TagResource",
+                "ecs:UntagResource",
                 "ecs:UpdateService",
             ],
-            r.arn("ecs", f"service/{env.cluster}/*"),
+            [
+                r.arn("ecs", f"service/{env.cluster}/*"),
+                r.arn("ecs", f"service-deployment/{env.cluster}/*"),
+            ],
         ),
         allow(
             "TaskDefinitions",
@@ -369,13 +401,21 @@ def scalable_targets(r: RoleScope) -> list[Statement]:
         # needs cloudwatch:PutMetricAlarm, DescribeAlarms; DeleteScalingPolicy DeleteAlarms).
         # Their names are AWS's: TargetTracking-service/<cluster>/<service>-AlarmHigh-<id>.
         allow(
-            "TargetTrackingAlarms",
+            "Alarms",
             [
                 "cloudwatch:DeleteAlarms",
                 "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
                 "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
             ],
-            r.arn("cloudwatch", f"alarm:TargetTracking-service/{r.env.cluster}/*"),
+            [
+                r.arn("cloudwatch", f"alarm:TargetTracking-service/{r.env.cluster}/*"),
+                # The generated deployment alarms (strategy.py, `Target.deployment_alarm`):
+                # the AWS::CloudWatch::Alarm handlers' actions (its CloudFormation schema).
+                r.arn("cloudwatch", f"alarm:{r.env.alarm_prefix}*"),
+            ],
         ),
     ]
 
@@ -383,7 +423,7 @@ def scalable_targets(r: RoleScope) -> list[Statement]:
 def describe(r: RoleScope) -> list[Statement]:
     """What AWS allows on "*" only: reads, and deregistering a replaced task definition."""
     return [
-        # AWS allows these on "*" only.
+        # AWS allows these on "*" only (no resource-level permissions).
         allow(
             "Describe",
             [
@@ -399,12 +439,11 @@ def describe(r: RoleScope) -> list[Statement]:
                 f"{ELB}:DescribeTargetGroups",
                 f"{ELB}:DescribeTargetGroupAttributes",
                 "logs:DescribeLogGroups",
+                # A replaced task definition's old revision is deregistered.
+                "ecs:DeregisterTaskDefinition",
             ],
             "*",
         ),
-        # A replaced task definition's old revision is deregistered; no resource-level
-        # permissions either.
-        allow("OldTaskDefinitions", ["ecs:DeregisterTaskDefinition"], "*"),
     ]
 
 
@@ -428,68 +467,21 @@ def service_linked_roles(r: RoleScope) -> list[Statement]:
     ]
 
 
+def traffic(r: RoleScope) -> list[Statement]:
+    """Blue/green, canary and linear deployments (templates/strategy.py): passing a service's
+    traffic role to ECS (ECS developer guide, "Amazon ECS infrastructure IAM role for load
+    balancers": iam:PassRole with iam:PassedToService ecs.amazonaws.com). Their alarms are in
+    `scalable_targets`' Alarms, the target group and rules in `target_groups` and `network`."""
+    return [
+        allow(
+            "PassTrafficRoles",
+            ["iam:PassRole"],
+            traffic_role_arns(r.env, r.region, r.account),
+            Condition={"StringEquals": {"iam:PassedToService": ECS}},
+        ),
+    ]
+
+
 def statements(r: RoleScope) -> list[Statement]:
     """The role's own policy: what CloudFormation may do for the environment's service stacks."""
-    return service_roles(r) + resources(r) + network(r) + schedules(r)
-
-
-# cloudwatch:DeleteAlarms, DescribeAlarms, PutMetricAlarm (and the other alarm verbs) in the
-# boundary, which caps the stack role alone.
-ALARMS_IN_BOUNDARY = "cloudwatch:*Alarm*"
-
-# The conditions that keep the role's IAM statements from granting privilege, by the name of
-# what they guard; the boundary keeps these and leaves tag bookkeeping to the role's policy.
-GUARDS = {
-    "iam:AWSServiceName": "ServiceLinkedRoles",
-    "iam:PassedToService": "PassRoles",
-    "iam:PermissionsBoundary": "BoundedRoles",
-}
-
-
-def boundary_statements(env: Environment, region: str, account: str) -> list[Statement]:
-    """The role's part of the environment's boundary, granted to the role alone: it caps what
-    an admin may write into the role's policy. A managed policy holds at most 6,144 characters
-    (IAM quotas, "Managed policy size"), so it is the role's statements folded: IAM ones by
-    their guards (no Deny is needed: what the boundary does not allow, it denies), the rest by
-    service within the account and region (the role's policy names the environment's VPC and
-    load balancers, which do not exist when the boundary is written)."""
-    r = RoleScope(env, region, account, "*", ("*",), jobs=False)
-    only = {"aws:PrincipalArn": stack_role_arn(env, region, account)}
-    folded: dict[str, Statement] = {}
-    anywhere: set[str] = set()
-    scoped: set[str] = set()
-    # Scheduled jobs' rights (`schedules`) are left out: the boundary has no room for them
-    # (task_policies.job_boundary_statements).
-    for statement in service_roles(r) + resources(r) + network(r):
-        actions = statement["Action"]
-        if statement["Effect"] == "Deny":
-            continue
-        if statement["Sid"] == "TargetTrackingAlarms":
-            # scaling: one pattern on "*" keeps the boundary under IAM's size quota; the role's
-            # own policy names the three actions on its cluster's alarms.
-            anywhere.add(ALARMS_IN_BOUNDARY)
-            continue
-        if not actions[0].startswith("iam:"):
-            (anywhere if statement["Resource"] == "*" else scoped).update(actions)
-            continue
-        guards = {
-            op: {k: v for k, v in keys.items() if k in GUARDS}
-            for op, keys in statement.get("Condition", {}).items()
-        }
-        guards = {op: keys for op, keys in guards.items() if keys}
-        key = json.dumps([statement["Resource"], guards], sort_keys=True)
-        if key in folded:
-            folded[key]["Action"] = sorted({*folded[key]["Action"], *actions})
-        else:
-            sid = next((GUARDS[k] for keys in guards.values() for k in keys), "Roles")
-            folded[key] = {**statement, "Sid": sid, "Condition": guards}
-    services = sorted({a.split(":")[0] for a in scoped})
-    found = [
-        *folded.values(),
-        allow("Resources", sorted(scoped), [r.arn(service, "*") for service in services]),
-        allow("Describe", sorted(anywhere), "*"),
-    ]
-    for statement in found:
-        statement["Sid"] = f"Stacks{statement['Sid']}"
-        statement["Condition"] = {**statement.get("Condition", {}), "ArnEquals": only}
-    return found
+    return service_roles(r) + resources(r) + network(r) + schedules(r) + traffic(r)

@@ -7,12 +7,15 @@ of troposphere, shared by the role templates (service_iam.py) and the IAM polici
 from __future__ import annotations
 
 from git_lift.servicecfg import ServiceConfig
-from git_lift.target import Environment, Target, arn, partition
+from git_lift.target import TAG_ENV, Environment, Target, arn, partition
 from git_lift.templates import app_permissions
 
 ROLE_KINDS = ("task", "execution")
 # The role EventBridge Scheduler runs a service's scheduled jobs with (templates/jobs.py).
 JOB_ROLE_KIND = "scheduler"
+# The role ECS moves a blue/green, canary or linear deployment's traffic with (strategy.py).
+TRAFFIC_ROLE_KIND = "traffic"
+ELB = "elasticloadbalancing"
 
 
 def snapshot_arns(target: Target, region: str, account_id: str) -> list[str]:
@@ -63,6 +66,11 @@ def service_role_arns(env: Environment, region: str, account_id: str) -> list[st
     return [arn("iam", region, account_id, f"role/{env.service_roles(k)}") for k in ROLE_KINDS]
 
 
+def stack_boundary_arn(env: Environment, region: str, account_id: str) -> str:
+    """The CloudFormation role's own boundary (templates/stack_boundary.py)."""
+    return arn("iam", region, account_id, f"policy/{env.stack_boundary_policy}")
+
+
 def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
     """The role CloudFormation changes the environment's service stacks with (stack_role.py)."""
     return arn("iam", region, account_id, f"role/{env.cloudformation_role}")
@@ -71,16 +79,18 @@ def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
 def boundary_policy(
     env: Environment, region: str, account_id: str, kms_key_arn: str | None
 ) -> dict[str, object]:
-    """The most any task or execution role of the environment may ever do, whatever policy
-    the role itself is given: its environment's parameters, pinned config and logs, and image
-    pulls (what ECS does with the execution role); a task role also what its service's own
-    statements grant, but never IAM nor git lift's own resources (app_permissions.py). (The
-    boundary document also holds the CloudFormation role's part, granted to that role alone:
-    stack_role.py.)"""
+    """The most any role a service stack makes may ever do, whatever policy the role itself
+    is given: its environment's parameters, pinned config and logs, and image pulls (what ECS
+    does with the execution role); a task role also what its service's own statements grant,
+    but never IAM nor git lift's own resources (app_permissions.py); a jobs role running the
+    environment's tasks; a traffic role moving its target groups' traffic. The CloudFormation
+    role has a boundary of its own (stack_boundary.py): both fit IAM's 6,144 characters."""
     statements = [
         *execution_reads(env, region, account_id),
         *config_key(region, kms_key_arn),
         *app_permissions.boundary_statements(env, region, account_id),
+        *job_boundary_statements(env, region, account_id),
+        *traffic_boundary_statements(env, region, account_id),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -95,12 +105,7 @@ def job_boundary_statements(
 ) -> list[dict[str, object]]:
     """The most a jobs role may do (templates/jobs.py gives each its own service's part):
     run the environment's task definitions in its cluster, passing the services' task and
-    execution roles to the tasks, and tag the tasks it starts.
-
-    NOT YET IN THE BOUNDARY: the boundary (one managed policy, 6,144 characters) is full with
-    the CloudFormation role's part (6,097 with the longest names); these and the role's
-    `schedules` rights fit once that part has a policy of its own (see the README's "Scheduled
-    jobs"). tests/test_iam_policy.py holds the gap as an expected failure."""
+    execution roles to the tasks, and tag the tasks it starts."""
     only = {"ArnLike": {"aws:PrincipalArn": job_role_arns(env, region, account_id)}}
     cluster = arn("ecs", region, account_id, f"cluster/{env.cluster}")
     return [
@@ -129,6 +134,54 @@ def job_boundary_statements(
                 **only,
                 "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"},
             },
+        },
+    ]
+
+
+def traffic_role_arns(env: Environment, region: str, account_id: str) -> list[str]:
+    """Every service's traffic role in the environment (a pattern)."""
+    return [arn("iam", region, account_id, f"role/{env.service_roles(TRAFFIC_ROLE_KIND)}")]
+
+
+def traffic_boundary_statements(
+    env: Environment, region: str, account_id: str
+) -> list[dict[str, object]]:
+    """The most a traffic role may do: what AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers,
+    which strategy.py attaches to it, grants (AWS Managed Policy Reference: read listeners, rules,
+    target groups and their health; register and deregister targets; modify listeners and
+    rules), within the account and region, and targets only of the environment's target groups
+    (the stack role tags them when it creates them). The Describe actions have no
+    resource-level permissions (Service Authorization Reference, Elastic Load Balancing V2)."""
+    only = {"ArnLike": {"aws:PrincipalArn": traffic_role_arns(env, region, account_id)}}
+    return [
+        {
+            "Sid": "TrafficReads",
+            "Effect": "Allow",
+            "Action": [
+                f"{ELB}:DescribeListeners",
+                f"{ELB}:DescribeRules",
+                f"{ELB}:DescribeTargetGroups",
+                f"{ELB}:DescribeTargetHealth",
+            ],
+            "Resource": "*",
+            "Condition": only,
+        },
+        {
+            "Sid": "TrafficRules",
+            "Effect": "Allow",
+            "Action": [f"{ELB}:ModifyListener", f"{ELB}:ModifyRule"],
+            "Resource": [
+                arn(ELB, region, account_id, "listener/*"),
+                arn(ELB, region, account_id, "listener-rule/*"),
+            ],
+            "Condition": only,
+        },
+        {
+            "Sid": "TrafficTargets",
+            "Effect": "Allow",
+            "Action": [f"{ELB}:DeregisterTargets", f"{ELB}:RegisterTargets"],
+            "Resource": arn(ELB, region, account_id, "targetgroup/*"),
+            "Condition": {**only, "StringEquals": {f"aws:ResourceTag/{TAG_ENV}": env.name}},
         },
     ]
 

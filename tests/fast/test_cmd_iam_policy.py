@@ -123,6 +123,22 @@ def test_the_boundary_says_how_to_create_it_and_how_to_update_it(
     )
 
 
+def test_the_stack_roles_boundary_says_how_to_create_it_and_the_upgrade_order(
+    box: InProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two boundaries (issue 21): each printed alone, each saying where the other is; the
+    services' one says in which order an environment of the single boundary upgrades."""
+    on_sts(box, monkeypatch)
+    document, err = printed(box, capsys, "stack-boundary")
+    assert "aws iam create-policy --policy-name lift-staging-boundary-cloudformation" in err
+    assert "lift-staging-cloudformation" in err and "--for boundary" in err
+    assert any("scheduler:CreateSchedule" in s["Action"] for s in document["Statement"])
+    _, services = printed(box, capsys, "boundary")
+    assert "--for stack-boundary" in services
+    first = services.index("create the other first")
+    assert first < services.index("env update") < services.index("create-policy-version")
+
+
 def test_an_account_given_is_used_without_asking_sts(
     box: InProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

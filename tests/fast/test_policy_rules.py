@@ -225,9 +225,8 @@ FAMILY_GAP = pytest.mark.xfail(strict=True, reason="task-definition/qa-* matches
 def test_a_prefix_environments_stack_role_and_boundary_change_nothing_of_the_longer_one(
     which: str, env: str, other: str
 ) -> None:
-    """`lift-qa-*-task` also names qa-1's roles: CloudFormation's role may read them (its
-    ReadServiceRoles, unconditioned) but every statement that changes one checks its tags or
-    boundary."""
+    """`lift-qa-*-task` also names qa-1's roles: every statement of CloudFormation's role
+    that changes one (or, now, reads one) checks its tags or boundary."""
     document = (
         policy("boundary", scope(env, "api")) if which == "boundary" else stack_role_policy(env)
     )
