@@ -15,6 +15,7 @@ from git_lift.flows.deploy import short
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.service_state import drop_lock, held_lock, running_container
+from git_lift.flows.service_url import url_of
 from git_lift.flows.ship_many import pending
 from git_lift.names import plural
 from git_lift.plan import plain_environment
@@ -50,6 +51,7 @@ class EnvStatus:
     head: str | None = None  # --all: whether HEAD has something to release, and what
     # Each scheduled job's schedule and the revision it runs (flows/job_schedules.shown).
     jobs: list[dict[str, str]] = field(default_factory=list)
+    url: str | None = None  # where the service answers (flows/service_url.py)
 
 
 def digest(image: str | None) -> str:
@@ -126,6 +128,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         outcome=latest.outcome if latest else None,
         environment=plain_environment(container),
         jobs=jobs,
+        url=url_of(ctx, target),
     )
 
 
@@ -189,6 +192,7 @@ def render_status(row: EnvStatus) -> str:
         f"  image     {row.image}",
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
+        *([f"  url       {row.url}"] if row.url else []),
     ]
     if row.outcome == "unverified":
         lines.insert(
