@@ -7,13 +7,9 @@ fakes, the webhook over real HTTP."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,50 +20,16 @@ from git_lift.errors import DeployFailed
 from git_lift.flows import notices
 from git_lift.target import Environment
 from tests.support.fakes import OLD_IMAGE, World, behaves, ship, world
+from tests.support.webhook import TOKEN, Hook, serving
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:releases"
-TOKEN = "T000/B000/very-secret-token"
 DNS = "lift-staging-1234.eu-west-1.elb.amazonaws.com"
-
-
-@dataclass
-class Hook:
-    """A webhook on loopback: what it received, and how it answers."""
-
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    status: int = 200
-    delay: float = 0.0
-    port: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/services/{TOKEN}"
 
 
 @pytest.fixture
 def hook() -> Iterator[Hook]:
-    state = Hook()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length))
-            time.sleep(state.delay)
-            state.bodies.append({"path": self.path, "type": self.headers["Content-Type"], **body})
-            self.send_response(state.status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving() as state:
+        yield state
 
 
 @pytest.fixture(autouse=True)
