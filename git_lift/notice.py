@@ -20,7 +20,7 @@ SAID = {
     "superseded": "was superseded by another deployment",
     "interrupted": "was interrupted",
     "cancelled": "was cancelled",
-    "test": "says hello: this is a test of its notices",
+    "test": "",  # title(): a test notice
 }
 
 
@@ -43,15 +43,18 @@ class Notice:
 
     def title(self) -> str:
         """One short line (an SNS subject, an e-mail's)."""
+        if self.event == "test":
+            return f"a test notice from {self.service} in {self.environment}"
         number = f" release {self.release}" if self.release is not None else ""
         return f"{self.service}{number} in {self.environment} {SAID.get(self.event, self.event)}"
 
     def text(self) -> str:
         back = f" (undoing release {self.rolled_back_from})" if self.rolled_back_from else ""
         subject = f' "{self.subject}"' if self.subject else ""
+        commit = f" {self.commit[:12]}" if self.commit else ""
         where = f" {self.url}" if self.url and self.ok else ""
         return (
-            f"{self.title()}{back}:{subject} {self.commit[:12] or '-'} by {self.who}, "
+            f"{self.title()}{back}:{subject}{commit} by {self.who}, "
             f"{duration(self.seconds)}.{where}"
         )
 

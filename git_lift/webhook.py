@@ -6,9 +6,7 @@ timeout. A webhook's URL holds its token: no message here ever says it, only its
 from __future__ import annotations
 
 import ipaddress
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from git_lift import __version__
 from git_lift.errors import LiftError, UsageError
@@ -51,6 +49,9 @@ def loopback(host: str) -> bool:
 
 def post(url: str, body: bytes) -> None:
     """One POST; WebhookFailed saying why (the host, an HTTP status, a timeout)."""
+    import urllib.error  # http.client, ssl: only once there is something to send
+    import urllib.request
+
     host, timeout = host_of(url), TIMEOUT
     request = urllib.request.Request(
         check_url(url),

@@ -96,6 +96,8 @@ def test_a_release_is_told_to_the_webhook_and_the_topic(
 ) -> None:
     in_argv = lift("notify", "set-webhook", "-e", "staging", hook.url)
     assert in_argv.returncode == 2  # never in an argument: it would be in the shell's history
+    assert "error: the webhook URL is never an argument" in in_argv.stderr
+    assert TOKEN not in in_argv.stderr
     kept = lift("notify", "set-webhook", "-e", "staging", input_text=hook.url + "\n")
     assert kept.returncode == 0, kept.stderr
     assert "kept the webhook URL of staging in /lift.notices/staging/webhook" in kept.stderr

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.errors import UsageError
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -22,9 +23,12 @@ def notify() -> None:
 
 @notify.command("set-webhook")
 @env_option
+@click.argument("given", nargs=-1, metavar="")  # caught to refuse it, never echoed
 @global_options(*AWS)
 @click.pass_context
-def notify_set_webhook(click_ctx: click.Context, /, env: str, **values: Any) -> int:
+def notify_set_webhook(
+    click_ctx: click.Context, /, env: str, given: tuple[str, ...], **values: Any
+) -> int:
     """Keep the environment's webhook URL in Parameter Store (typed hidden, or from stdin).
 
     The URL holds the webhook's token: it is kept as a SecureString, never in git, never
@@ -36,6 +40,11 @@ def notify_set_webhook(click_ctx: click.Context, /, env: str, **values: Any) -> 
     """
     from git_lift.commands import notify as command
 
+    if given:  # before anything else: the URL must not reach a message either
+        raise UsageError(
+            "the webhook URL is never an argument (your shell's history would keep its token)",
+            hint=f'pipe it in: printf %s "$WEBHOOK_URL" | git lift notify set-webhook -e {env}',
+        )
     return command.set_webhook(context(click_ctx, values), env)
 
 

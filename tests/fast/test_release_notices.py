@@ -164,4 +164,4 @@ def test_cancel_tells_who_cancelled_which_release(tmp_path: Path, hook: Hook) ->
     notices.tell_cancelled(w.ctx, w.target, 4, 12.0)
     [body] = hook.bodies
     assert body["lift"]["event"] == "cancelled" and body["lift"]["release"] == 4
-    assert body["text"].startswith("payments-api release 4 in staging was cancelled: - by ")
+    assert body["text"].startswith("payments-api release 4 in staging was cancelled: by ")
