@@ -188,3 +188,23 @@ def test_ship_status_and_open_say_where_the_service_answers(
     result = lift("open", "-e", "staging", env={"BROWSER": str(browser)})
     assert result.returncode == 0, result.stderr
     assert opened.read_text() == url
+
+
+def test_promote_into_a_frozen_environment_needs_a_recorded_reason(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = gitlift(production=f"\tfreeze = {window_around_now()}\n")
+    prepare(repo, monkeypatch, policy, envs=("staging", "production"))
+    assert lift("ship", "-e", "staging", "--image", image(7)).returncode == 0
+    promote = ("promote", "--from", "staging", "--to", "production", "--yes")
+    refused = lift(*promote)
+    assert refused.returncode == 1 and "error: production is frozen until" in refused.stderr
+    passed = lift(*promote, "--skip-gate", "incident 42")
+    assert passed.returncode == 0, passed.stderr
+    body = tag_body(repo, "lift/production/payments-api/1")
+    assert "Gate-Skipped: incident 42" in body and "Promoted-From: staging@1" in body
+    again = lift("ship", "-e", "production", "--image", image(8), "--yes", "--skip-gate", "x")
+    assert again.returncode == 0, again.stderr
+    rollback = lift("rollback", "-e", "production")  # how a frozen environment is mended
+    assert rollback.returncode == 0, rollback.stderr
+    assert "rolled back" in rollback.stderr and "frozen" not in rollback.stderr
