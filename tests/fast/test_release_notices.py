@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,8 @@ from git_lift.aws.store import EnvironmentRecord, ServiceDocument
 from git_lift.commands.rollback import roll_back
 from git_lift.errors import DeployFailed
 from git_lift.flows import notices
+from git_lift.flows.service_url import address
+from git_lift.notice import duration
 from git_lift.target import Environment
 from tests.support.fakes import OLD_IMAGE, World, behaves, ship, world
 from tests.support.webhook import TOKEN, Hook, serving
@@ -165,3 +168,52 @@ def test_cancel_tells_who_cancelled_which_release(tmp_path: Path, hook: Hook) ->
     [body] = hook.bodies
     assert body["lift"]["event"] == "cancelled" and body["lift"]["release"] == 4
     assert body["text"].startswith("payments-api release 4 in staging was cancelled: by ")
+
+
+def test_notify_names_the_webhook_or_a_standard_sns_topic() -> None:
+    from git_lift import settings
+    from git_lift.errors import UsageError
+    from git_lift.gitlift import Entry
+
+    def notify(value: str) -> tuple[str, ...]:
+        entries = [Entry("env.staging.ref", "refs/heads/main"), Entry("env.staging.notify", value)]
+        built = settings.build(
+            gitlift=entries, policy=entries, repo_config=[], environ={}, flags={},
+            remote_url=None, top_folder="payments-api", default_branch="main",
+        )  # fmt: skip
+        return built.environment("staging").notify
+
+    assert notify(TOPIC) == (TOPIC,) and notify("webhook") == ("webhook",)
+    for wrong in (
+        "slack",
+        "https://hooks.slack.com/x",
+        TOPIC + ".fifo",
+        TOPIC.replace("sns", "sqs"),
+    ):
+        with pytest.raises(UsageError) as refused:
+            notify(wrong)
+        assert refused.value.message == (
+            f"env.staging.notify = {wrong!r} is neither webhook nor an SNS topic ARN"
+        )
+
+
+@pytest.mark.parametrize(
+    ("http", "https", "url"),
+    [
+        ({}, False, f"http://{DNS}/"),
+        ({"hostnames": ["*.example.com", "API.example.com"]}, True, "https://api.example.com/"),
+        ({"path_patterns": ["/api/*", "/v2"]}, False, f"http://{DNS}/api/"),
+        ({"internal": True}, False, "http://internal.elb/"),
+        (None, False, None),  # a worker
+    ],
+)
+def test_the_url_is_the_first_hostname_else_the_load_balancer_with_the_first_path(
+    http: dict[str, Any] | None, https: bool, url: str | None
+) -> None:
+    doc = {} if http is None else {"http_interface": http}
+    outputs = {"LoadBalancerDns": DNS, "InternalLoadBalancerDns": "internal.elb"}
+    assert address(doc, outputs, https=https) == url
+
+
+def test_durations_read_as_people_say_them() -> None:
+    assert [duration(s) for s in (0.4, 59, 125, 3600 + 180)] == ["0s", "59s", "2m 05s", "1h 03m"]
