@@ -51,9 +51,11 @@ def test_a_frozen_environment_refuses_a_release_unless_a_reason_is_recorded(
     assert refused.returncode == 1
     until = window.split("-")[1]
     assert f"error: staging is frozen until {until} (freeze = {window})" in refused.stderr
-    assert "hint: release after the window, or record why not: --skip-gate REASON" in (
-        refused.stderr
-    )
+    sha = repo.head()[:12]
+    assert (
+        "hint: release after the window, or record why now with --skip-gate REASON "
+        f"(git lift ship -e staging --ref {sha} --skip-gate REASON)"
+    ) in refused.stderr
     assert not repo.git("tag", "-l", "lift/staging/*").stdout
     skipped = lift("ship", "-e", "staging", "--image", image(1), "--skip-gate", "fix for #9")
     assert skipped.returncode == 0, skipped.stderr

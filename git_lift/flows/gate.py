@@ -43,7 +43,7 @@ def gate(ctx: Context, target: Target, sha: str, skip: str | None) -> str | None
     if skip is not None and not skip.strip():
         raise UsageError("--skip-gate needs a reason", hint='--skip-gate "hotfix for #123"')
     refusals = [
-        *frozen(ctx, target),
+        *frozen(ctx, target, sha),
         *([] if required is None else unreleased(ctx, target, required, sha)),
     ]
     if not refusals:
@@ -59,7 +59,7 @@ def gate(ctx: Context, target: Target, sha: str, skip: str | None) -> str | None
 Refusal = tuple[str, str, str]  # why in short, the error, its hint
 
 
-def frozen(ctx: Context, target: Target) -> list[Refusal]:
+def frozen(ctx: Context, target: Target, sha: str) -> list[Refusal]:
     """The freeze window the environment is in now, as a refusal."""
     environment = target.environment
     window = freeze.current(environment.freeze, freeze.at(ctx.aws.wall_clock()))
@@ -69,7 +69,8 @@ def frozen(ctx: Context, target: Target) -> list[Refusal]:
         (
             f"frozen until {window.until()}",
             f"{environment.name} is frozen until {window.until()} (freeze = {window.text})",
-            "release after the window, or record why not: --skip-gate REASON",
+            "release after the window, or record why now with --skip-gate REASON "
+            f"(git lift ship -e {environment.name} --ref {sha[:12]} --skip-gate REASON)",
         )
     ]
 
