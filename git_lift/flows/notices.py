@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from git_lift import ui, webhook
 from git_lift.aws.store import Release
@@ -25,19 +26,29 @@ from git_lift.target import Target
 
 
 def notice_of(
-    ctx: Context, target: Target, record: Release, seconds: float, event: str, url: str | None
+    ctx: Context,
+    target: Target,
+    event: str,
+    record: Release | None,
+    *,
+    who: str,
+    seconds: float = 0.0,
+    url: str | None = None,
+    number: int | None = None,
 ) -> Notice:
+    """The notice of `event` about `record` (None: not on record); `number` when it is not
+    the record's own."""
     return Notice(
         event=event,
         service=target.name,
         environment=target.env,
-        release=record.number or None,
-        commit=record.commit,
-        subject=subject_of(ctx, record.commit),
-        who=record.deployed_by,
+        release=number if number is not None else (record.number or None) if record else None,
+        commit=record.commit if record else "",
+        subject=subject_of(ctx, record.commit) if record else None,
+        who=who,
         seconds=seconds,
         url=url,
-        rolled_back_from=record.rolled_back_from,
+        rolled_back_from=record.rolled_back_from if record else None,
     )
 
 
@@ -54,7 +65,8 @@ def announce(
     (looked up here once, for the notice and for the caller to show)."""
     event = event or event_of(record)
     url = url_of(ctx, target) if event in ("released", "rolled back", "unverified") else None
-    tell(ctx, target, notice_of(ctx, target, record, seconds, event, url))
+    notice = notice_of(ctx, target, event, record, who=record.deployed_by, seconds=seconds, url=url)
+    tell(ctx, target, notice)
     return url
 
 
@@ -109,18 +121,8 @@ def tell_test(ctx: Context, target: Target) -> list[str]:
     """A test notice (event `test`, the release that runs, if any) to every channel; the
     channels it missed."""
     newest = next(iter(ctx.aws.table(target.env).releases(target, limit=1)), None)
-    notice = Notice(
-        event="test",
-        service=target.name,
-        environment=target.env,
-        release=newest.number if newest else None,
-        commit=newest.commit if newest else "",
-        subject=subject_of(ctx, newest.commit) if newest else None,
-        who=deployer(ctx),
-        seconds=0.0,
-        url=url_of(ctx, target),
-    )
-    return tell(ctx, target, notice)
+    url = url_of(ctx, target)
+    return tell(ctx, target, notice_of(ctx, target, "test", newest, who=deployer(ctx), url=url))
 
 
 @contextmanager
@@ -141,15 +143,7 @@ def tell_cancelled(ctx: Context, target: Target, number: int | None, seconds: fl
     except LiftError:
         recent = []
     attempt = next((r for r in recent if r.number == number), None)
-    commit = attempt.commit if attempt else ""
-    notice = Notice(
-        event="cancelled",
-        service=target.name,
-        environment=target.env,
-        release=number,
-        commit=commit,
-        subject=subject_of(ctx, commit),
-        who=deployer(ctx),
-        seconds=seconds,
+    notice = notice_of(
+        ctx, target, "cancelled", attempt, who=deployer(ctx), seconds=seconds, number=number
     )
-    tell(ctx, target, notice)
+    tell(ctx, target, replace(notice, rolled_back_from=None))

@@ -7,6 +7,8 @@ fakes, the webhook over real HTTP."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,13 +18,24 @@ import pytest
 
 from git_lift import servicecfg, webhook
 from git_lift.aws.store import EnvironmentRecord, ServiceDocument
+from git_lift.commands.cancel import cancel
 from git_lift.commands.rollback import roll_back
 from git_lift.errors import DeployFailed
 from git_lift.flows import notices
 from git_lift.flows.service_url import address
 from git_lift.notice import duration
 from git_lift.target import Environment
-from tests.support.fakes import OLD_IMAGE, World, behaves, ship, world
+from tests.support.fakes import (
+    ARN,
+    OLD_IMAGE,
+    FakeDeployment,
+    World,
+    behaves,
+    in_process,
+    ship,
+    world,
+)
+from tests.support.records import runs
 from tests.support.webhook import TOKEN, Hook, serving
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:releases"
@@ -217,3 +230,33 @@ def test_the_url_is_the_first_hostname_else_the_load_balancer_with_the_first_pat
 
 def test_durations_read_as_people_say_them() -> None:
     assert [duration(s) for s in (0.4, 59, 125, 3600 + 180)] == ["0s", "59s", "2m 05s", "1h 03m"]
+
+
+def test_an_interrupted_release_tells_that_it_was_interrupted(tmp_path: Path, hook: Hook) -> None:
+    w = told(tmp_path, hook, "hang")
+    w.ecs.on_poll = lambda polls: os.kill(os.getpid(), signal.SIGINT) if polls == 3 else None
+    with pytest.raises(KeyboardInterrupt):
+        ship(w)
+    [body] = hook.bodies
+    assert body["lift"]["event"] == "interrupted" and body["lift"]["release"] == 1
+    assert body["text"].startswith("payments-api release 1 in staging was interrupted:")
+
+
+def test_git_lift_cancel_tells_the_release_it_cancelled(tmp_path: Path, hook: Hook) -> None:
+    box = in_process(
+        tmp_path, gitlift='[env "staging"]\n\tref = refs/heads/main\n\tnotify = webhook\n'
+    )
+    box.aws.notice_state.urls[Environment(box.target().environment).notify_webhook_parameter] = (
+        hook.url
+    )
+    ecs = box.aws.ecs_of(box.target())
+    old, new = runs(box, 1, OLD_IMAGE), ARN.format(2)
+    ecs.definitions[new] = {**ecs.definitions[old], "taskDefinitionArn": new}
+    ecs.deployments[0].status = "ACTIVE"
+    ecs.deployments.append(FakeDeployment("ecs-svc/2", new))
+    head = box.aws.store.head(box.target())
+    head.n, head.owner, head.expires = 3, "ci@runner pid 1 (git lift ship)", 1e12
+    head.previous, head.deploying = old, new
+    assert cancel(box.ctx, "staging") == 0
+    [body] = hook.bodies
+    assert body["lift"]["event"] == "cancelled" and body["lift"]["release"] == 3
