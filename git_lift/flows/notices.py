@@ -93,12 +93,20 @@ def tell(ctx: Context, target: Target, notice: Notice) -> list[str]:
         except LiftError as failed:
             missed.append(channel)
             ui.warn(f"could not notify {shown(channel)} of {notice.title()}: {failed.message}")
-            if failed.hint:
-                ui.hint(failed.hint)
+            ui.hint(failed.hint or fix_for(channel, target.env))
         except Exception as broken:
             missed.append(channel)  # its type only: a message could hold the webhook's URL
             ui.warn(f"could not notify {shown(channel)}: {type(broken).__name__}")
     return missed
+
+
+def fix_for(channel: str, env: str) -> str:
+    if channel == WEBHOOK:
+        return f"check the webhook, or keep its new URL: git lift notify set-webhook -e {env}"
+    return (
+        f"check that the topic exists in its account and region, and that these credentials "
+        f"may publish to it (git lift iam-policy -e {env}); then: git lift notify test -e {env}"
+    )
 
 
 def shown(channel: str) -> str:
