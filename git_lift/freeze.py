@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from git_lift import names
 from git_lift.errors import UsageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -103,13 +104,16 @@ def _zone(setting: str, value: str, name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         # zoneinfo refuses absolute and `..` keys with ValueError, unknown ones NotFound
-        raise _bad(setting, value, f"names an unknown time zone {name!r}") from None
+        known = {zone.lower(): zone for zone in available_timezones()}
+        meant = known.get(name.lower()) or names.close_spelling(name, known.values())
+        raise _bad(setting, value, f"names an unknown time zone {name!r}", meant) from None
     return name
 
 
-def _bad(setting: str, value: str, why: str) -> UsageError:
+def _bad(setting: str, value: str, why: str, zone: str | None = None) -> UsageError:
+    guess = f"did you mean {zone}? " if zone else ""
     return UsageError(
         f"{setting} = {value!r} {why}",
-        hint=f'write it as "{EXAMPLE}" (days Mon..Sun, 24 h times, an IANA time zone; '
+        hint=f'{guess}write it as "{EXAMPLE}" (days Mon..Sun, 24 h times, an IANA time zone; '
         "UTC when none)",
     )

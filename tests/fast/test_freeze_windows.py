@@ -97,6 +97,19 @@ def test_a_bad_window_is_an_error_naming_the_setting_and_the_form(value: str, sa
     assert refused.value.hint is not None and freeze.EXAMPLE in refused.value.hint
 
 
+@pytest.mark.parametrize(
+    ("zone", "meant"), [("europe/paris", "Europe/Paris"), ("Europe/Pari", "Europe/Paris")]
+)
+def test_a_mistyped_zone_is_refused_with_the_zone_it_most_likely_meant(
+    zone: str, meant: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        freeze.parse(SETTING, f"Fri 16:00-Mon 08:00 {zone}")
+    assert refused.value.hint is not None and refused.value.hint.startswith(
+        f"did you mean {meant}? "
+    )
+
+
 # Properties, against a second way of saying it: inside when the window's start came more
 # recently on the local wall clock than its end.
 
