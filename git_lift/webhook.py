@@ -57,7 +57,7 @@ def post(url: str, body: bytes) -> None:
         check_url(url),
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": f"git-lift/{__version__}"},
+        headers={"Content-Type": "application/json", "User-Agent": "git-lift/" + __version__},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
