@@ -282,8 +282,20 @@ def release_policy(
     trusted = read_sections(policy or []).environments or _default_environments(default_branch)
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
-        merged.setdefault(name, {}).update(values)
+        merged[name] = _own_on_top(merged.get(name, {}), values)
     return _environments(merged)
+
+
+# Keys of the user's own that add to the default branch's rather than replace them (issue
+# 24): one person's git config neither lifts the team's freeze nor silences its channels.
+ADDED_KEYS = {table.FREEZE.key, table.NOTIFY.key}
+
+
+def _own_on_top(
+    base: Mapping[str, list[str]], own: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    mine = {k: [*base.get(k, []), *v] if k in ADDED_KEYS else v for k, v in own.items()}
+    return {**base, **mine}
 
 
 def unknown_policy(default_branch: str | None, policy: object | None) -> tuple[str, str] | None:
@@ -332,7 +344,9 @@ def policy_changes(
     release policy: said as a warning, never acted on. The user's own `lift.env.NAME.*`
     (`own`) holds on both sides, so it is never a change the file makes."""
     keys = read_sections(proposed).environments
-    merged: EnvKeys = {name: {**values, **own.get(name, {})} for name, values in keys.items()}
+    merged: EnvKeys = {
+        name: _own_on_top(values, own.get(name, {})) for name, values in keys.items()
+    }
     changes = []
     for name, env in sorted(_environments(merged).items()):
         now = trusted.get(name)

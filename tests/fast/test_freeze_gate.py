@@ -18,6 +18,7 @@ from tests.support.fakes.world import InProcess, in_process
 SHA = "c0ffee" + "0" * 34
 NIGHT = "Tue 22:00-Wed 06:00"  # holds at the fakes' clock
 LATER = "Thu 22:00-Fri 06:00 Europe/Paris"  # does not
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:releases"
 
 
 def build(policy: list[tuple[str, str]], work_tree: list[tuple[str, str]] | None = None,
@@ -55,6 +56,17 @@ def test_a_branch_can_neither_lift_nor_add_a_freeze() -> None:
 def test_your_own_git_config_may_freeze_an_environment() -> None:
     s = build([], own=[("lift.env.staging.freeze", NIGHT)])
     assert [w.text for w in s.environment("staging").freeze] == [NIGHT]
+
+
+def test_your_own_git_config_adds_to_the_teams_freeze_and_channels_never_drops_them() -> None:
+    team = [("env.production.ref", "refs/tags/v*"), ("env.production.freeze", NIGHT),
+            ("env.production.notify", "webhook")]  # fmt: skip
+    mine = [("lift.env.production.freeze", LATER), ("lift.env.production.notify", TOPIC)]
+    s = build(team, own=mine)
+    production = s.environment("production")
+    assert [w.text for w in production.freeze] == [NIGHT, LATER]
+    assert production.notify == ("webhook", TOPIC)
+    assert s.policy_changes(Entry(k, v) for k, v in team) == []
 
 
 def test_a_bad_window_stops_before_anything_with_the_setting_named() -> None:
