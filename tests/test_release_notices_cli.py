@@ -172,6 +172,8 @@ def test_ship_status_and_open_say_where_the_service_answers(
     repo.write("env.sample", "DATABASE_URL=\n")
     repo.commit("Config")
     assert lift("service", "create", "-e", "staging", "--yes").returncode == 0
+    before = lift("status", "-e", "staging").stdout
+    assert "no release yet" in before and "  url       http://" in before
     shipped = lift("ship", "-e", "staging", "--yes", "--image", image(8))
     assert shipped.returncode == 0, shipped.stderr
     [line] = [ln for ln in shipped.stderr.splitlines() if "answers at" in ln]

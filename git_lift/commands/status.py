@@ -180,6 +180,7 @@ def render_status(row: EnvStatus) -> str:
         return "\n".join(
             [
                 f"{head}\n  no release yet ({row.running}/{row.desired} running)",
+                *([f"  url       {row.url}"] if row.url else []),
                 *warning,
                 *plain_environment_line(row),
                 *pending,
