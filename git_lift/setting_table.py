@@ -12,10 +12,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from git_lift import names
 from git_lift.errors import UsageError
+
+if TYPE_CHECKING:
+    from git_lift.freeze import Window
 
 TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0", ""}
@@ -23,6 +26,11 @@ BUILDERS = ("auto", "docker", "buildah", "podman")
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}")
 ACCOUNT = re.compile(r"[0-9]{12}")
 ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
+# A standard SNS topic: "Topic names must be made up of only uppercase and lowercase ASCII
+# letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long"
+# (SNS API Reference, CreateTopic). FIFO topics (.fifo) need a MessageGroupId: not taken.
+TOPIC_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}")
+WEBHOOK = "webhook"  # env.NAME.notify: the Slack-compatible webhook kept in Parameter Store
 VARIABLE_PREFIX = "GIT_LIFT_"
 
 
@@ -214,6 +222,22 @@ def _parameter_path(name: str, value: str) -> str:
     return parameter_path(value)
 
 
+def _freeze(name: str, value: str) -> Window:
+    from git_lift import freeze  # zoneinfo: only where a window is set
+
+    return freeze.parse(name, value)
+
+
+def _notify(name: str, value: str) -> str:
+    if value == WEBHOOK or TOPIC_ARN.fullmatch(value):
+        return value
+    raise UsageError(
+        f"{name} = {value!r} is neither {WEBHOOK} nor an SNS topic ARN",
+        hint=f"set it to {WEBHOOK} (its URL in Parameter Store: git lift notify-webhook -e ENV) "
+        "or to arn:aws:sns:REGION:ACCOUNT:TOPIC",
+    )
+
+
 BOOL = "true or false"
 REGION_SETTING = Setting(
     "lift.region", _region, "an AWS region", None, ANY,
@@ -274,6 +298,16 @@ REQUIRES = Setting(
     "env.NAME.requires", _environment, "an environment", None, STRICTER,
     "an environment that must have released the commit first",
 )  # fmt: skip
+# Default branch only (issue 24): a commit could otherwise lift a freeze, or send what it
+# releases to a topic of its author's.
+FREEZE = Setting(
+    "env.NAME.freeze", _freeze, "DAY HH:MM-DAY HH:MM [ZONE]; may repeat", None, POLICY,
+    "a weekly window in which releases here are refused (--skip-gate REASON lets one through)",
+)  # fmt: skip
+NOTIFY = Setting(
+    "env.NAME.notify", _notify, f"{WEBHOOK} or an SNS topic ARN; may repeat", None, POLICY,
+    "who hears of each release, rollback, failure and cancel here",
+)  # fmt: skip
 ACCOUNT_ID = Setting(
     "env.NAME.account", _matching(ACCOUNT, "an AWS account id",
     "give the 12 digits of the account the environment lives in"), "12 digits", None, ANY,
@@ -296,7 +330,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     Setting("env.NAME.ref", _text, "a ref or glob; may repeat", None, POLICY,
             "the refs that deploy to the environment",
             shown_default="staging: the default branch; production: refs/tags/v*"),
-    DEPLOY_ON_PUSH, CONFIRM, PIN_CONFIG, REQUIRES, FAIL_FAST,
+    DEPLOY_ON_PUSH, CONFIRM, PIN_CONFIG, REQUIRES, FAIL_FAST, FREEZE, NOTIFY,
     Setting("env.NAME.region", _region, "an AWS region", None, ANY,
             "the environment's region", shown_default="lift.region"),
     ACCOUNT_ID,

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
 
 from git_lift import names
 from git_lift import setting_table as table
@@ -47,6 +48,11 @@ from git_lift.setting_table import (
     unknown_key,
     unknown_variable,
 )
+
+if TYPE_CHECKING:
+    from git_lift.freeze import Window
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ class EnvironmentSettings:
     pin_config: bool | None = None  # None: pinned where `confirm` is on
     requires: str | None = None  # an environment that must have released the commit first
     fail_fast: int | None = None  # None: the settings table's default
+    # Release policy of the default branch only (issue 24): freeze windows, who is told.
+    freeze: tuple[Window, ...] = ()
+    notify: tuple[str, ...] = ()  # "webhook" and/or SNS topic ARNs
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -250,7 +259,14 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         pin_config=table.PIN_CONFIG.given(last, name),
         requires=table.REQUIRES.given(last, name),
         fail_fast=table.FAIL_FAST.given(last, name),
+        freeze=_every(table.FREEZE, values, name),
+        notify=tuple(dict.fromkeys(_every(table.NOTIFY, values, name))),
     )
+
+
+def _every(setting: table.Setting[T], values: Mapping[str, list[str]], name: str) -> tuple[T, ...]:
+    """Each value of a key that may repeat (as `ref`), checked."""
+    return tuple(setting.check(setting.spelled(name), v) for v in values.get(setting.key, []))
 
 
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
@@ -266,8 +282,20 @@ def release_policy(
     trusted = read_sections(policy or []).environments or _default_environments(default_branch)
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
-        merged.setdefault(name, {}).update(values)
+        merged[name] = _own_on_top(merged.get(name, {}), values)
     return _environments(merged)
+
+
+# Keys of the user's own that add to the default branch's rather than replace them (issue
+# 24): one person's git config neither lifts the team's freeze nor silences its channels.
+ADDED_KEYS = {table.FREEZE.key, table.NOTIFY.key}
+
+
+def _own_on_top(
+    base: Mapping[str, list[str]], own: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    mine = {k: [*base.get(k, []), *v] if k in ADDED_KEYS else v for k, v in own.items()}
+    return {**base, **mine}
 
 
 def unknown_policy(default_branch: str | None, policy: object | None) -> tuple[str, str] | None:
@@ -296,7 +324,7 @@ def _with_proposed(
     merged = dict(trusted)
     for name, env in proposed.items():
         if name not in merged:
-            merged[name] = replace(env, refs=(), deploy_on_push=False)
+            merged[name] = replace(env, refs=(), deploy_on_push=False, freeze=(), notify=())
             continue
         now = merged[name]
         merged[name] = replace(
@@ -316,7 +344,9 @@ def policy_changes(
     release policy: said as a warning, never acted on. The user's own `lift.env.NAME.*`
     (`own`) holds on both sides, so it is never a change the file makes."""
     keys = read_sections(proposed).environments
-    merged: EnvKeys = {name: {**values, **own.get(name, {})} for name, values in keys.items()}
+    merged: EnvKeys = {
+        name: _own_on_top(values, own.get(name, {})) for name, values in keys.items()
+    }
     changes = []
     for name, env in sorted(_environments(merged).items()):
         now = trusted.get(name)
@@ -337,6 +367,10 @@ def policy_changes(
             changes.append(f"removes {name}'s requires = {now.requires}")
         if now.pins_config and env.pin_config is False:
             changes.append(f"turns {name}'s pinConfig off")
+        if [w.text for w in env.freeze] != [w.text for w in now.freeze]:
+            changes.append(f"changes {name}'s freeze windows")
+        if env.notify != now.notify:
+            changes.append(f"changes who hears of {name}'s releases (notify)")
     return changes
 
 

@@ -138,6 +138,13 @@ class Environment:
         """`/<env>`: every service's parameters in the environment, without the slash."""
         return f"/{self.name}"
 
+    @property
+    def notify_webhook_parameter(self) -> str:
+        """The SecureString holding the environment's notification webhook URL (issue 24).
+        The dot keeps it out of every `/<env>/<service>` config path: no environment's name
+        has one (names.py)."""
+        return f"/{PREFIX}.notices/{self.name}/webhook"
+
     def template_bucket(self, account: str, region: str) -> str:
         """The S3 bucket of templates over CloudFormation's 51,200-byte TemplateBody: S3's
         names are global, so the account and region make it ours (at most 57 characters)."""

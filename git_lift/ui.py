@@ -183,3 +183,18 @@ def ask(question: str, default: str) -> str:
 def when(timestamp: float) -> str:
     """A moment as every listing shows it: local time to the minute."""
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def can_open_browser() -> bool:
+    """A terminal someone looks at, or a BROWSER the user named (`git lift open`)."""
+    return sys.stdout.isatty() or bool(os.environ.get("BROWSER"))
+
+
+def open_browser(url: str) -> bool:
+    """Open `url` with the user's browser (BROWSER, else the desktop's); False when none."""
+    import webbrowser
+
+    try:
+        return webbrowser.open(url)
+    except webbrowser.Error:
+        return False

@@ -171,6 +171,10 @@ USES: dict[str, tuple[str, ...]] = {
     "status": S + AWS + OUT,
     "trust": YES,
     "unlock": S + AWS,
+    # issue 24: release notices and the service's URL
+    "notify set-webhook": AWS,
+    "notify test": S + AWS,
+    "open": S + AWS,
 }
 GLOBAL_FLAGS = ("-s", "--profile", "--region", "--yes", "--output")
 

@@ -10,6 +10,7 @@ grants it.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import itertools
 import json
@@ -125,6 +126,17 @@ def scopes() -> list[Scope]:
                 pins_config=pins,
             )
         )
+    # Release notices (issue 24): the environment notifies its webhook and a topic.
+    for region, p in REGIONS.items():
+        scope = policy_scope("qa-1", ("payments-api",), region, "123456789012")
+        topic = f"arn:{p}:sns:{region}:123456789012:releases"
+        targets = tuple(
+            dataclasses.replace(
+                t, environment=dataclasses.replace(t.environment, notify=("webhook", topic))
+            )
+            for t in scope.targets
+        )
+        found.append(dataclasses.replace(scope, targets=targets))
     return found
 
 

@@ -229,6 +229,8 @@ def client_calls() -> set[str]:
             found |= {(modules[path.stem], m) for m in re.findall(r"_client\.(\w+)\(", text)}
             paged = re.findall(r"_client\.get_paginator\(\s*\"(\w+)\"", text)
             found |= {(modules[path.stem], m) for m in paged}
+        if path.parent.name == "aws" and path.stem == "notices":  # two clients (issue 24)
+            found |= set(re.findall(r"self\._(ssm|sns)\.(\w+)\(", text))
         for name, service in re.findall(r"(\w+) = ctx\.clients\.(\w+)\b", text):
             found |= {(service, m) for m in re.findall(rf"\b{name}\.(\w+)\(", text)}
     found |= {("sts", "get_caller_identity"), ("kms", "describe_key")}  # aws/identity.py
@@ -245,7 +247,7 @@ def client_calls() -> set[str]:
 def test_every_call_in_the_source_is_allowed_for_admins() -> None:
     calls = client_calls()
     assert {"cloudformation:CreateChangeSet", "ecs:UpdateService", "logs:FilterLogEvents"} <= calls
-    admin = policy("admin", dataclasses.replace(SCOPE, kms_key_arn=KEY))
+    admin = policy("admin", dataclasses.replace(notifying(SCOPE), kms_key_arn=KEY))
     assert {a for a in calls if not allowed(admin, a)} == set()
 
 
@@ -311,8 +313,11 @@ def test_resources_are_scoped_unless_aws_cannot(audience: str) -> None:
                 for r in statement["Resource"]
             ), statement["Sid"]
     parameters = [r for s in document["Statement"] for r in s["Resource"] if ":parameter/" in r]
+    # The environment's notice webhook (issue 24) is its one parameter outside the services'.
+    webhook = "arn:aws:ssm:eu-west-1:123456789012:parameter/lift.notices/staging/webhook"
     assert all(
         r.startswith("arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api")
+        or r == webhook
         for r in parameters
     )
 
@@ -980,3 +985,52 @@ def test_the_admin_moves_the_stack_role_to_its_own_boundary_and_nowhere_else() -
     assert permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=STACK_BOUNDARY, **tags)
     assert not permits(admin, create, STACK_ROLE, iam_PermissionsBoundary=BOUNDARY, **tags)
     assert not permits(policy("developer", SCOPE), move, STACK_ROLE)
+
+
+# Release notices (issue 24): the webhook's URL kept by an admin, read by every release; the
+# environment's SNS topics published to.
+NOTICE_TOPIC = "arn:aws:sns:eu-west-1:123456789012:releases"
+
+
+def notifying(scope: Any) -> Any:
+    """`scope` whose environment notifies the webhook and NOTICE_TOPIC."""
+    return dataclasses.replace(
+        scope,
+        targets=tuple(
+            dataclasses.replace(
+                t, environment=dataclasses.replace(t.environment, notify=("webhook", NOTICE_TOPIC))
+            )
+            for t in scope.targets
+        ),
+    )
+
+
+def test_every_call_of_release_notices_is_allowed(
+    aws: Any, repo: Any, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.release import gitlift, image, prepare
+    from tests.support.webhook import serving
+
+    notify = f"\tnotify = webhook\n\tnotify = {NOTICE_TOPIC}\n"
+    prepare(repo, monkeypatch, gitlift(staging=notify), envs=("staging",))
+    boto3.client("sns", region_name="eu-west-1").create_topic(Name="releases")
+    scope = notifying(SCOPE)
+    with serving() as hook:
+        aws.reset_counts()
+        kept = lift("notify", "set-webhook", "-e", "staging", input_text=hook.url + "\n")
+        assert kept.returncode == 0, kept.stderr
+        admin_calls = as_actions(aws.request_counts())
+        aws.reset_counts()
+        shipped = lift("ship", "-e", "staging", "--image", image(4))
+        assert shipped.returncode == 0, shipped.stderr
+        ci_calls = as_actions(aws.request_counts())
+        assert len(hook.bodies) == 1
+    assert {"ssm:GetParameter", "sns:Publish"} <= ci_calls
+    assert "ssm:PutParameter" in admin_calls
+    assert {a for a in admin_calls if not allowed(policy("admin", scope), a)} == set()
+    assert {a for a in ci_calls if not allowed(policy("ci", scope), a)} == set()
+    webhook = "arn:aws:ssm:eu-west-1:123456789012:parameter/lift.notices/staging/webhook"
+    assert permits(policy("ci", scope), "ssm:GetParameter", webhook)
+    assert not permits(policy("ci", scope), "ssm:PutParameter", webhook)
+    assert permits(policy("ci", scope), "sns:Publish", NOTICE_TOPIC)
+    assert not permits(policy("ci", scope), "sns:Publish", NOTICE_TOPIC + "-other")

@@ -38,6 +38,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.image_copy",
         "git_lift.sandbox",
         "git_lift.crash",
+        "git_lift.webhook",  # issue 24: a notice's POST (urllib)
     ),
     "pure": (
         "git_lift.__init__",  # the package itself: __version__
@@ -62,6 +63,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.options",
         "git_lift.errors",
         "git_lift.ui",
+        "git_lift.freeze",  # issue 24: freeze windows
+        "git_lift.notice",  # issue 24: what a notice says
     ),
 }
 # The one home of each outside library (ruff's TID251 bans them elsewhere, per file; this says

@@ -238,3 +238,22 @@ def test_release_trailers_refuse_a_line_break(forged: dict[str, Any]) -> None:
     assert "Rolled-Back-From" not in tag_message(Release(**fields))
     with pytest.raises(ValidationError, match="is not one line of text"):
         tag_message(Release(**(fields | forged)))
+
+
+def test_a_webhook_url_never_comes_back_out(
+    aws: Any, lift: Lift, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24: the webhook's URL holds its token; neither keeping it, nor a release whose
+    notice cannot reach it, nor a test notice says it or writes it anywhere."""
+    from tests.support.release import gitlift, image, prepare
+
+    prepare(repo, monkeypatch, gitlift(staging="\tnotify = webhook\n"), envs=("staging",))
+    url = f"https://127.0.0.1:1/services/{SENTINEL}"  # nothing listens: the notice fails
+    kept = lift("notify", "set-webhook", "-e", "staging", input_text=url + "\n")
+    assert kept.returncode == 0 and leaks(repo, kept) == []
+    shipped = lift("ship", "-e", "staging", "--image", image(9))
+    assert shipped.returncode == 0, shipped.stderr
+    assert "warning: could not notify the webhook" in shipped.stderr
+    assert leaks(repo, shipped) == []
+    tested = lift("notify", "test", "-e", "staging")
+    assert tested.returncode == 1 and leaks(repo, tested) == []

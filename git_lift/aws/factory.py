@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from git_lift.aws.identity import Identity, Keys
     from git_lift.aws.logs import Logs
     from git_lift.aws.network import Network
+    from git_lift.aws.notices import Notices
     from git_lift.aws.schedules import Schedules
     from git_lift.aws.secrets import SecretMetadata, Snapshots
     from git_lift.aws.ssm import NamesSeen, ParameterStore
@@ -151,3 +152,14 @@ class Aws:
         from git_lift.aws.schedules import Schedules
 
         return Schedules(self.clients(target.env).scheduler, target)
+
+    def notices(self, env: str) -> Notices:
+        """An environment's notice channels, with the hook's short retry budget (10 s in all):
+        a notice is told after the release, and never holds it up for long."""
+        from git_lift.aws.clients import HOOK_CONFIG, Clients
+        from git_lift.aws.notices import Notices
+        from git_lift.target import Environment
+
+        clients = Clients(self._where(env), HOOK_CONFIG, environment=env)
+        parameter = Environment(self.settings.environment(env)).notify_webhook_parameter
+        return Notices(clients.ssm, clients.sns, parameter, self.settings.kms_key)

@@ -32,6 +32,10 @@ def checked_ref(click_ctx: click.Context, param: click.Parameter, value: str | N
     return value
 
 
+SKIP_GATE_HELP = (
+    "Release without the release the environment requires first, or inside its freeze "
+    "window (the reason is recorded)."
+)
 timeout_option = click.option(
     "--timeout",
     type=float,
@@ -63,11 +67,7 @@ def checked_image(
 )
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Build argument.")
 @click.option("--no-wait", is_flag=True, help="Start the deployment and return.")
-@click.option(
-    "--skip-gate",
-    metavar="REASON",
-    help="Release without the release the environment requires first (recorded).",
-)
+@click.option("--skip-gate", metavar="REASON", help=SKIP_GATE_HELP)
 @click.option("--allow-dirty", is_flag=True, help="Build uncommitted changes (never for confirm).")
 @click.option(
     "--force", is_flag=True, help="Release even when nothing changed since the running release."
@@ -148,6 +148,7 @@ def ship(
 @click.option(
     "--force", is_flag=True, help="Release even when that image already runs there, unchanged."
 )
+@click.option("--skip-gate", metavar="REASON", help=SKIP_GATE_HELP)
 @timeout_option
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
@@ -158,6 +159,7 @@ def promote(
     target: str,
     number: int | None,
     force: bool,
+    skip_gate: str | None,
     timeout: float,
     **values: Any,
 ) -> int:
@@ -170,7 +172,9 @@ def promote(
     """
     from git_lift.commands import promote as command
 
-    return command.promote(context(click_ctx, values), source, target, number, timeout, force=force)
+    return command.promote(
+        context(click_ctx, values), source, target, number, timeout, force=force, skip=skip_gate
+    )
 
 
 @cli.command("diff")

@@ -19,6 +19,7 @@ from git_lift.errors import AwsError, LiftError, ValidationError
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.interrupts import shielded
+from git_lift.flows.notices import cancelling
 from git_lift.flows.rollout import Lease, watch_for
 from git_lift.flows.ship_plan import DEFAULT_TIMEOUT
 from git_lift.target import Target
@@ -45,9 +46,10 @@ def cancel(ctx: Context, env: str, timeout: float = DEFAULT_TIMEOUT) -> int:
         f"cancelling {short(held.deploying)} (release {held.number}, {held.owner}); "
         f"going back to {short(held.previous)}"
     )
-    stop_holder(ctx, store, target, held)
-    back_to_previous(ctx, target, held.previous, timeout)
-    ui.info(f"cancelled: {target} runs {short(held.previous)} again; lock released")
+    with cancelling(ctx, target, held.number):
+        stop_holder(ctx, store, target, held)
+        back_to_previous(ctx, target, held.previous, timeout)
+        ui.info(f"cancelled: {target} runs {short(held.previous)} again; lock released")
     return 0
 
 

@@ -26,6 +26,7 @@ def promote(
     timeout: float,
     wait: bool = True,
     force: bool = False,
+    skip: str | None = None,
 ) -> int:
     """Plan the release of `source`'s image to `to`, show it, confirm, execute."""
     ctx.settings.require_release_policy()
@@ -34,7 +35,7 @@ def promote(
     if target.env == origin_target.env:
         raise UsageError("--from and --to name the same environment", hint="git lift promote -h")
     origin = release_of(ctx, origin_target, number)
-    gate(ctx, target, origin.commit, None)
+    gate_skipped = gate(ctx, target, origin.commit, skip)
     versions = require_at_commit(ctx, target, origin.commit, "nothing was promoted")
     plan = plan_ship(
         ctx,
@@ -46,6 +47,7 @@ def promote(
         timeout=timeout,
         force=force,
         promoted_from=f"{origin_target.env}@{origin.number}",
+        gate_skipped=gate_skipped,
     )
     show(plan)
     if plan.unchanged:  # said by show: that image already runs there, as that release

@@ -16,6 +16,7 @@ from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.rotation import rotated_since
 from git_lift.flows.service_state import drop_lock, held_lock, running_container
+from git_lift.flows.service_url import url_of
 from git_lift.flows.ship_many import pending
 from git_lift.names import plural
 from git_lift.plan import plain_environment
@@ -54,6 +55,7 @@ class EnvStatus:
     # Secrets env.sample refers to that rotated since the release (flows/rotation.py).
     rotated: list[str] = field(default_factory=list)
     rotated_fix: str | None = None  # the release-config that starts tasks reading them again
+    url: str | None = None  # where the service answers (flows/service_url.py)
 
 
 def digest(image: str | None) -> str:
@@ -133,6 +135,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         jobs=jobs,
         rotated=[r.line() for r in rotated] + [f"{k}: secret not described" for k in unread],
         rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
+        url=url_of(ctx, target),
     )
 
 
@@ -184,6 +187,7 @@ def render_status(row: EnvStatus) -> str:
         return "\n".join(
             [
                 f"{head}\n  no release yet ({row.running}/{row.desired} running)",
+                *([f"  url       {row.url}"] if row.url else []),
                 *warning,
                 *plain_environment_line(row),
                 *pending,
@@ -196,6 +200,7 @@ def render_status(row: EnvStatus) -> str:
         f"  image     {row.image}",
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
+        *([f"  url       {row.url}"] if row.url else []),
     ]
     if row.outcome == "unverified":
         lines.insert(

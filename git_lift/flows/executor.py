@@ -8,6 +8,9 @@ Ctrl-C, SIGTERM and SIGHUP (interrupts.py) stop a release only during its deploy
 taking the lock, and recording (record, unlock, tag, note), finish first, so that an
 interrupt never leaves the lock held or a release without its tag, and every attempt is in
 `history`.
+
+Each run ends with a notice (flows/notices.py) to the environment's `notify` channels, whatever
+happened once the release had its number, and, when it runs, the service's URL.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from git_lift.errors import DeployFailed
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.interrupts import shielded
+from git_lift.flows.notices import announce
 from git_lift.flows.release_plan import ReleasePlan, Run, Step, StepFailed, start
-from git_lift.flows.rollout import Lease, finished_first, give_up, told_interrupted
+from git_lift.flows.rollout import Lease, finished_first, give_up, outcome_of, told_interrupted
 
 
 def execute(ctx: Context, plan: ReleasePlan) -> Release:
     """Run `plan` and return its record (raises what stopped it, once recorded)."""
     ctx.settings.require_release_policy()
+    began = ctx.aws.clock()
     run = start(ctx, plan)
     for step in plan.phase("prepare"):  # nothing is changed yet: nothing to undo
         step.run(run)
@@ -40,6 +45,7 @@ def execute(ctx: Context, plan: ReleasePlan) -> Release:
                 run_steps(plan.phase("deploy"), run)
         except BaseException as stopped:
             give_up(ctx, lease, drafted(run), stopped)
+            announce(ctx, plan.target, run.record, ctx.aws.clock() - began, ended(run, stopped))
             if isinstance(stopped, KeyboardInterrupt):
                 told_interrupted(lease, stopped, run.arn if run.deploying else "")
             raise
@@ -47,9 +53,19 @@ def execute(ctx: Context, plan: ReleasePlan) -> Release:
         run.hurry = lambda: shield.interrupted
         for step in plan.phase("record"):
             step.run(run)
+        url = announce(ctx, plan.target, run.record, ctx.aws.clock() - began)
+        if url is not None:
+            ui.info(f"{plan.target} answers at {url}")
         if shield.interrupted:
             raise finished_first(plan.target, run.record, tagged=run.tagged)
     return run.record
+
+
+def ended(run: Run, stopped: BaseException) -> str:
+    """How an attempt that did not finish ended, as its notice says it."""
+    if not run.arn and not isinstance(stopped, KeyboardInterrupt):
+        return "failed"  # nothing registered, nothing recorded (give_up)
+    return outcome_of(stopped)
 
 
 def drafted(run: Run) -> Release:

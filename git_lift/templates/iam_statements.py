@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from git_lift.setting_table import WEBHOOK
 from git_lift.target import ENVIRONMENT_RECORDS, TABLE
 from git_lift.templates.iam_scope import Scope, Statement, allow, leading_keys
 from git_lift.templates.iam_stacks import environment_stack, service_stacks
@@ -279,10 +280,33 @@ def secret_dates(s: Scope) -> list[Statement]:
     return [allow("ConfigSecretDates", ["secretsmanager:DescribeSecret"], sorted(s.secret_refs))]
 
 
+def notices(s: Scope, audience: str) -> list[Statement]:
+    """Release notices (flows/notices.py, issue 24): where the environment's `notify` names
+    the webhook, every release reads its URL (one SecureString,
+    `Environment.notify_webhook_parameter`: the one secret CI reads where config is not
+    pinned); it publishes to the SNS topics `notify` names (Publish authorises on the topic:
+    Service Authorization Reference, Amazon SNS). Admins keep the URL (`git lift notify
+    set-webhook`)."""
+    webhook = s.arn("ssm", f"parameter{s.environment.notify_webhook_parameter}")
+    channels = {c for t in s.targets for c in t.environment.notify}
+    reads = WEBHOOK in channels
+    actions = (["ssm:GetParameter"] if reads else []) + (
+        ["ssm:PutParameter"] if audience == "admin" else []
+    )
+    found = [allow("NoticeWebhook", actions, webhook)] if actions else []
+    if reads and s.kms_key_arn and audience == "ci":  # developers decrypt with ConfigKey
+        via = {"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}}
+        found.append(allow("NoticeWebhookKey", ["kms:Decrypt"], s.kms_key_arn, Condition=via))
+    topics = sorted(c for c in channels if c != WEBHOOK)
+    if topics:
+        found.append(allow("NoticeTopics", ["sns:Publish"], topics))
+    return found
+
+
 def statements(audience: str, s: Scope) -> list[Statement]:
     found = config_names(s) + ship(s) + one_off_tasks(s) + store(s, audience)
     found += secret_dates(s)
-    found += pinned_config(s, audience)
+    found += pinned_config(s, audience) + notices(s, audience)
     found += no_role_sessions(s)
     if audience in ("developer", "admin"):
         found += config_values(s) + observe(s) + service_stacks(s) + teardown(s)

@@ -17,6 +17,7 @@ from git_lift.aws.factory import Aws
 from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import Logs
 from git_lift.aws.network import Network
+from git_lift.aws.notices import Notices
 from git_lift.aws.schedules import Schedules
 from git_lift.aws.secrets import SecretMetadata, Snapshots
 from git_lift.aws.ssm import ParameterStore
@@ -40,6 +41,7 @@ from tests.support.fakes import (
     FakeStore,
     FakeTemplatesBucket,
 )
+from tests.support.fakes.notices import FakeNotices
 
 PAIRS: list[tuple[type, type]] = [
     (FakeParameterStore, ParameterStore),
@@ -56,6 +58,7 @@ PAIRS: list[tuple[type, type]] = [
     (FakeNetwork, Network),
     (FakeEcsLookup, EcsLookup),
     (FakeSchedules, Schedules),
+    (FakeNotices, Notices),
     (FakeAws, Aws),
 ]
 REGISTRY_TRANSPORT = ("manifest_digest", "manifest", "blob")  # what FakeRegistry.install swaps

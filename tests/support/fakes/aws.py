@@ -18,6 +18,7 @@ from git_lift.aws.factory import Aws
 from git_lift.aws.identity import Identity, Keys
 from git_lift.aws.logs import LogEvent, Logs
 from git_lift.aws.network import Network, Subnet
+from git_lift.aws.notices import Notices
 from git_lift.aws.schedules import JobSchedule, Schedules
 from git_lift.aws.secrets import SecretMetadata, Snapshots
 from git_lift.aws.ssm import NamesSeen, ParameterStore
@@ -31,6 +32,7 @@ from tests.support.fakes.ecs import FakeEcs
 from tests.support.fakes.identity import FakeEcsLookup, FakeIdentity, FakeKeys, FakeNetwork
 from tests.support.fakes.images import FakeEcr
 from tests.support.fakes.logs import FakeLogs
+from tests.support.fakes.notices import FakeNotices, NoticeState
 from tests.support.fakes.schedules import FakeSchedules
 from tests.support.fakes.secrets import FakeSecretMetadata, FakeSnapshots, Secrets
 from tests.support.fakes.ssm import FakeParameterStore, Parameters
@@ -68,6 +70,7 @@ class FakeAws(Aws):
         # (cluster, ECS service) -> (DescribeServices service, its task definition), for adopt
         self.existing_services: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
         self.schedule_groups: dict[str, dict[str, JobSchedule]] = {}  # group -> job -> schedule
+        self.notice_state = NoticeState()  # webhook URLs and what SNS was sent (issue 24)
 
     def clients(self, env: str | None = None) -> Clients:
         raise AssertionError("in-process tests have no boto3 clients: use a fake wrapper")
@@ -124,3 +127,9 @@ class FakeAws(Aws):
 
     def schedules(self, target: Target) -> Schedules:
         return FakeSchedules(self.schedule_groups, target)
+
+    def notices(self, env: str) -> Notices:
+        from git_lift.target import Environment
+
+        parameter = Environment(self.settings.environment(env)).notify_webhook_parameter
+        return FakeNotices(self.notice_state, parameter)

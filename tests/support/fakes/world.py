@@ -67,10 +67,17 @@ class World:
         self.target = self.ctx.target("staging")
 
 
-def world(tmp_path: Path, *, tasks: Callable[[str], str], breaker: bool = True) -> World:
+def world(
+    tmp_path: Path,
+    *,
+    tasks: Callable[[str], str],
+    breaker: bool = True,
+    policy: tuple[tuple[str, str], ...] = (),  # more of the default branch's .gitlift
+) -> World:
+    entries = [Entry("env.staging.ref", "refs/heads/main"), *(Entry(k, v) for k, v in policy)]
     settings = build(
-        gitlift=[Entry("env.staging.ref", "refs/heads/main")],
-        policy=[Entry("env.staging.ref", "refs/heads/main")],
+        gitlift=entries,
+        policy=entries,
         repo_config=[],
         environ={},
         flags={},

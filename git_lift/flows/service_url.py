@@ -1,0 +1,50 @@
+"""Where a service answers (issue 24): its first hostname (service config `http_interface`),
+else its environment's load balancer's DNS name (the internal one for an internal service),
+with its first path; https when the environment has a certificate. None for a worker (no
+http_interface) or a service git lift does not know the config of. Shown by ship, promote,
+rollback and status, sent with notices, opened by `git lift open`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from git_lift.errors import LiftError
+from git_lift.flows.context import Context
+from git_lift.target import Target
+from git_lift.templates.environment_params import INTERNAL_LOAD_BALANCER_DNS, LOAD_BALANCER_DNS
+
+WILDCARDS = "*?"
+
+
+def url_of(ctx: Context, target: Target) -> str | None:
+    """The service's URL from the environment's record and the service config (two reads);
+    None when either cannot be read: a URL is said in passing, never worth an error."""
+    try:
+        table = ctx.aws.table(target.env)
+        record = table.environment(target.env)
+        document = table.service_document(target)
+    except LiftError:
+        return None
+    if record is None or document is None:
+        return None
+    https = bool(record.params.get("certificate_arn"))
+    return address(document.doc, record.outputs, https=https)
+
+
+def address(doc: Mapping[str, Any], outputs: Mapping[str, str], *, https: bool) -> str | None:
+    """The URL a service config and its environment's stack outputs give (see the module)."""
+    http = doc.get("http_interface")
+    if not isinstance(http, dict):
+        return None
+    hosts = [h for h in http.get("hostnames") or [] if not set(h) & set(WILDCARDS)]
+    dns = outputs.get(INTERNAL_LOAD_BALANCER_DNS if http.get("internal") else LOAD_BALANCER_DNS)
+    host = hosts[0] if hosts else dns
+    if not host:
+        return None
+    patterns = http.get("path_patterns") or ["/"]
+    path = str(patterns[0])
+    cut = min((path.index(c) for c in WILDCARDS if c in path), default=len(path))
+    path = path[:cut]
+    return f"{'https' if https else 'http'}://{host.lower()}{path if path.startswith('/') else '/'}"
