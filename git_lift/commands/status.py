@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from git_lift import proc, ui
 from git_lift.aws.store import Release
@@ -48,8 +49,9 @@ class EnvStatus:
     # The running container's plain variables (service config `environment`), in clear.
     environment: dict[str, str] = field(default_factory=dict)
     head: str | None = None  # --all: whether HEAD has something to release, and what
-    # Each scheduled job's schedule and the revision it runs (flows/job_schedules.shown).
-    jobs: list[dict[str, str]] = field(default_factory=list)
+    # Each scheduled job's schedule, the revision it runs and its last run
+    # (flows/job_schedules.shown).
+    jobs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def digest(image: str | None) -> str:
@@ -218,12 +220,33 @@ def plain_environment_line(row: EnvStatus) -> list[str]:
 
 
 def job_lines(row: EnvStatus) -> list[str]:
-    """Each scheduled job: its schedule, timezone and the revision it runs."""
-    return [
-        f"  job       {j['name']}  {j['schedule']} {j['timezone']}  runs "
-        f"{short(j['task_definition'])}" + ("" if j["state"] == "ENABLED" else f" ({j['state']})")
-        for j in row.jobs
-    ]
+    """Each scheduled job: its schedule, timezone and the revision it runs, then its last
+    run."""
+    lines = []
+    for j in row.jobs:
+        state = "" if j["state"] == "ENABLED" else f" ({j['state']})"
+        lines.append(
+            f"  job       {j['name']}  {j['schedule']} {j['timezone']}  runs "
+            f"{short(j['task_definition'])}{state}"
+        )
+        lines.append(f"            last run  {last_run(j.get('last_run'), row.env)}")
+    return lines
+
+
+def last_run(run: dict[str, Any] | None, env: str) -> str:
+    """A job's last run as ECS's task history has it: when, its exit code and how long."""
+    if run is None:  # ECS keeps a stopped task about an hour (aws/job_runs.py)
+        return (
+            "none in the last hour (ECS keeps stopped tasks about an hour; "
+            f"see its output: git lift logs -e {env} --since 1d)"
+        )
+    started = run["started_at"] or run["created_at"]
+    if run["last_status"] != "STOPPED":
+        return f"{ui.when(started)}, {run['last_status'].lower()} (task {run['task_id']})"
+    if run["exit_code"] is None:
+        return f"{ui.when(started)}, did not start: {run['reason'] or 'no reason given'}"
+    took = run["stopped_at"] - run["started_at"] if run["started_at"] else 0.0
+    return f"{ui.when(started)}, exit {run['exit_code']} in {took:.0f}s"
 
 
 PINNING = {

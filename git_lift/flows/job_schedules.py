@@ -4,7 +4,8 @@ points them back (templates/jobs.py makes the schedules; jobcfg.py reads `jobs`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from git_lift import ui
 from git_lift.flows.context import Context
@@ -26,11 +27,14 @@ def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
     return tuple(sorted(jobs)) if isinstance(jobs, dict) else ()
 
 
-def shown(ctx: Context, target: Target) -> list[dict[str, str]]:
-    """`status`: each job's schedule and the revision it runs (none without jobs)."""
+def shown(ctx: Context, target: Target) -> list[dict[str, Any]]:
+    """`status`: each job's schedule, the revision it runs and its last run (none without
+    jobs). Reads the service config once, Scheduler's schedules, and ECS's task history
+    once for every job (Ecs.job_runs)."""
     if not job_names(ctx, target):
         return []
     found = ctx.aws.schedules(target).schedules()
+    runs = ctx.aws.ecs(target).job_runs(target.container)
     return [
         {
             "name": name,
@@ -38,6 +42,7 @@ def shown(ctx: Context, target: Target) -> list[dict[str, str]]:
             "timezone": s.timezone,
             "task_definition": s.task_definition,
             "state": s.state,
+            "last_run": asdict(runs[name]) if name in runs else None,
         }
         for name, s in sorted(found.items())
     ]
