@@ -40,6 +40,15 @@ refused() {
   printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$(shown "$@")" "$plain"
   if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
 }
+# A step that must exit with a given code, which it shows.
+exits() {
+  local want=$1 code=0
+  shift
+  printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$plain"
+  "$@" || code=$?
+  echo "(exit code $code)"
+  [ "$code" = "$want" ] || { echo "demo: that should have exited $want" >&2; exit 1; }
+}
 
 # Debian's busybox-static: one binary that runs in an image with nothing else (ldd refuses it).
 static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
@@ -201,6 +210,18 @@ run git lift ship -e production --ref v1.0.0 --yes
 run git lift rollback -e production
 run git lift status -e production
 run git lift config restore -e production --release 1 --yes
+
+say "A canary release that an alarm rolls back (the sandbox fires the 5xx alarm on LIFT_SANDBOX_ALARM)"
+git lift service show -e staging > "$work/service.json"
+sed -i -e 's/"strategy": "rolling"/"strategy": "canary"/' -e 's/"percent": 5.0/"percent": 10/' \
+  -e 's/"alarms": \[\]/"alarms": "generated"/' "$work/service.json"
+run git lift service edit -e staging --yes --file "$work/service.json"
+run git lift config set -e staging LIFT_SANDBOX_ALARM=1
+sed -i '/^LIFT_SANDBOX_CRASH=/d' env.sample && echo "LIFT_SANDBOX_ALARM=0" >> env.sample
+echo "payments-api v3" > app.txt
+git add . && git commit -q -m "v3: its errors fire the 5xx alarm" && git push -q origin main
+exits 1 git lift ship -e staging
+run git lift status -e staging
 
 say "What runs where"
 run git lift status
