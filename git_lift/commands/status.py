@@ -225,10 +225,10 @@ def job_lines(row: EnvStatus) -> list[str]:
     lines = []
     for j in row.jobs:
         state = "" if j["state"] == "ENABLED" else f" ({j['state']})"
-        lines.append(
-            f"  job       {j['name']}  {j['schedule']} {j['timezone']}  runs "
-            f"{short(j['task_definition'])}{state}"
-        )
+        runs = f"runs {short(j['task_definition'])}{state}"
+        if j["state"] == job_schedules.UNSCHEDULED:
+            runs = "not scheduled: EventBridge Scheduler has no schedule for it"
+        lines.append(f"  job       {j['name']}  {j['schedule']} {j['timezone']}  {runs}")
         lines.append(f"            last run  {last_run(j.get('last_run'), row.env)}")
     return lines
 

@@ -17,8 +17,12 @@ from git_lift.target import Target
 
 def job_names(ctx: Context, target: Target) -> tuple[str, ...]:
     """The jobs of the service config's newest saved version (none without one)."""
+    return jobs_of(_document(ctx, target))
+
+
+def _document(ctx: Context, target: Target) -> dict[str, object] | None:
     document = ctx.aws.table(target.env).service_document(target)
-    return jobs_of(document.doc if document else None)
+    return document.doc if document else None
 
 
 def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
@@ -27,25 +31,34 @@ def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
     return tuple(sorted(jobs)) if isinstance(jobs, dict) else ()
 
 
+UNSCHEDULED = "UNSCHEDULED"  # a job of the config that Scheduler has no schedule for
+
+
 def shown(ctx: Context, target: Target) -> list[dict[str, Any]]:
     """`status`: each job's schedule, the revision it runs and its last run (none without
     jobs). Reads the service config once, Scheduler's schedules, and ECS's task history
-    once for every job (Ecs.job_runs)."""
-    if not job_names(ctx, target):
+    once for every job (Ecs.job_runs). A job of the config without a schedule (a stack not
+    updated yet; the sandbox, whose CloudFormation makes none) is shown as configured."""
+    document = _document(ctx, target)
+    if not jobs_of(document):
         return []
+    configured: Any = (document or {}).get("jobs")
     found = ctx.aws.schedules(target).schedules()
     runs = ctx.aws.ecs(target).job_runs(target.container)
-    return [
-        {
-            "name": name,
-            "schedule": s.expression,
-            "timezone": s.timezone,
-            "task_definition": s.task_definition,
-            "state": s.state,
-            "last_run": asdict(runs[name]) if name in runs else None,
-        }
-        for name, s in sorted(found.items())
-    ]
+    rows = []
+    for name in sorted(set(configured) | set(found)):
+        job, s = configured.get(name) or {}, found.get(name)
+        rows.append(
+            {
+                "name": name,
+                "schedule": s.expression if s else str(job.get("schedule", "")),
+                "timezone": s.timezone if s else str(job.get("timezone") or "UTC"),
+                "task_definition": s.task_definition if s else "",
+                "state": s.state if s else UNSCHEDULED,
+                "last_run": asdict(runs[name]) if name in runs else None,
+            }
+        )
+    return rows
 
 
 def steps(ctx: Context, target: Target) -> tuple[Step, ...]:

@@ -202,3 +202,28 @@ def test_status_of_a_service_with_three_jobs_reads_each_source_once(
     assert capsys.readouterr().out.count("last run  ") == 3
     assert len(reads) == 1  # the service config, read once for the row
     assert w.ecs.job_runs_calls == 1  # one look at ECS's task history for all three jobs
+
+
+def test_a_job_scheduler_has_no_schedule_for_is_shown_from_the_config_with_its_last_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sandbox's stacks make no schedules (moto's CloudFormation has no Scheduler): the
+    config's jobs are still shown, and a `run --job` is their last run."""
+    w = with_jobs(tmp_path, behaves("start"))
+    aws = w.ctx.aws
+    assert isinstance(aws, FakeAws)
+    del aws.schedule_groups[GROUP]
+    ship(w)
+    assert run_task(w.ctx, "staging", RunRequest((), job="sweep")) == 0
+    capsys.readouterr()
+    assert status.status(w.ctx, ("staging",)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    sweep = lines.index(next(line for line in lines if "job       sweep" in line))
+    assert lines[sweep] == (
+        "  job       sweep  rate(15 minutes) UTC  not scheduled: EventBridge Scheduler has no "
+        "schedule for it"
+    )
+    assert lines[sweep + 1].endswith(", exit 0 in 0s")
+    assert any(
+        "job       nightly-report  cron(0 3 * * ? *) UTC  not scheduled" in line for line in lines
+    )
