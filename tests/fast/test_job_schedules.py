@@ -185,6 +185,18 @@ def test_a_job_ecs_no_longer_knows_and_one_that_never_started_are_said_so(
         "see its output: git lift logs -e staging --since 1d)" in out
     )
     assert f"last run  {when(1000.0)}, did not start: CannotPullContainerError" in out
+    w.ecs.task_history.append(  # a newer run, running now
+        {
+            "taskArn": "arn:aws:ecs:eu-west-1:123456789012:task/lift-staging/" + "c" * 32,
+            "group": "job:sweep",
+            "lastStatus": "RUNNING",
+            "createdAt": 2000.0,
+            "startedAt": 2003.0,
+            "containers": [{"name": "payments-api"}],
+        }
+    )
+    assert status.status(w.ctx, ("staging",)) == 0
+    assert f"last run  {when(2003.0)}, running (task {'c' * 32})" in capsys.readouterr().out
 
 
 def test_status_of_a_service_with_three_jobs_reads_each_source_once(
