@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole git lift story on this machine's sandbox, with real commands and their real output:
 # a service repo with a bare origin, production in its own AWS account, config, a commit
-# refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, status and
-# history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
+# refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, a canary
+# release that an alarm rolls back, status and history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
 # The image part needs an image builder, Debian's docker-registry and a static busybox (the
 # image is busybox in `FROM scratch`, so that its tasks run for real, offline): as root with
 # apt-get the demo installs them, otherwise it says at the start and at the end that it
@@ -222,6 +222,9 @@ echo "payments-api v3" > app.txt
 git add . && git commit -q -m "v3: its errors fire the 5xx alarm" && git push -q origin main
 exits 1 git lift ship -e staging
 run git lift status -e staging
+git revert --no-edit HEAD >/dev/null && git push -q origin main
+echo "demo: the alarm switch off again"
+run git lift config unset -e staging --yes LIFT_SANDBOX_ALARM
 
 say "What runs where"
 run git lift status
