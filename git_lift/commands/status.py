@@ -245,8 +245,7 @@ def last_run(run: dict[str, Any] | None, env: str) -> str:
         return f"{ui.when(started)}, {run['last_status'].lower()} (task {run['task_id']})"
     if run["exit_code"] is None:
         return f"{ui.when(started)}, did not start: {run['reason'] or 'no reason given'}"
-    took = run["stopped_at"] - run["started_at"] if run["started_at"] else 0.0
-    return f"{ui.when(started)}, exit {run['exit_code']} in {took:.0f}s"
+    return f"{ui.when(started)}, exit {run['exit_code']} in {run['seconds'] or 0:.0f}s"
 
 
 PINNING = {

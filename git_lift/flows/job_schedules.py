@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from git_lift import ui
+from git_lift.aws.job_runs import JobRun
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.release_plan import Run, Step
@@ -55,7 +56,7 @@ def shown(ctx: Context, target: Target) -> list[dict[str, Any]]:
                 "timezone": s.timezone if s else str(job.get("timezone") or "UTC"),
                 "task_definition": s.task_definition if s else "",
                 "state": s.state if s else UNSCHEDULED,
-                "last_run": asdict(runs[name]) if name in runs else None,
+                "last_run": _run(runs.get(name)),
             }
         )
     return rows
@@ -99,3 +100,8 @@ def _point(run: Run, task_definition: str) -> list[str]:
             schedules.point(name, task_definition)
             moved.append(name)
     return moved
+
+
+def _run(run: JobRun | None) -> dict[str, Any] | None:
+    """A job's last run as `status` shows it (--output json too), with its duration."""
+    return None if run is None else {**asdict(run), "seconds": run.seconds}

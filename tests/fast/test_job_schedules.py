@@ -160,6 +160,7 @@ def test_status_shows_each_jobs_last_run_exit_code_and_duration(
     (row,) = json.loads(capsys.readouterr().out)
     assert row["jobs"][1]["last_run"]["exit_code"] == 0
     assert row["jobs"][1]["last_run"]["task_id"] == "a" * 32
+    assert row["jobs"][1]["last_run"]["seconds"] == 90.0
 
 
 def test_a_job_ecs_no_longer_knows_and_one_that_never_started_are_said_so(
