@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole git lift story on this machine's sandbox, with real commands and their real output:
 # a service repo with a bare origin, production in its own AWS account, config, a commit
-# refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, status and
-# history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
+# refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, a canary
+# release that an alarm rolls back, status and history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
 # The image part needs an image builder, Debian's docker-registry and a static busybox (the
 # image is busybox in `FROM scratch`, so that its tasks run for real, offline): as root with
 # apt-get the demo installs them, otherwise it says at the start and at the end that it
@@ -39,6 +39,15 @@ run() { printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$plain"; "$@"; }
 refused() {
   printf '%s$ %s%s   (expected to be refused)\n' "$bold" "$(shown "$@")" "$plain"
   if "$@"; then echo "demo: that should have been refused" >&2; exit 1; fi
+}
+# A step that must exit with a given code, which it shows.
+exits() {
+  local want=$1 code=0
+  shift
+  printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$plain"
+  "$@" || code=$?
+  echo "(exit code $code)"
+  [ "$code" = "$want" ] || { echo "demo: that should have exited $want" >&2; exit 1; }
 }
 
 # Debian's busybox-static: one binary that runs in an image with nothing else (ldd refuses it).
@@ -201,6 +210,21 @@ run git lift ship -e production --ref v1.0.0 --yes
 run git lift rollback -e production
 run git lift status -e production
 run git lift config restore -e production --release 1 --yes
+
+say "A canary release that an alarm rolls back (the sandbox fires the 5xx alarm on LIFT_SANDBOX_ALARM)"
+git lift service show -e staging > "$work/service.json"
+sed -i -e 's/"strategy": "rolling"/"strategy": "canary"/' -e 's/"percent": 5.0/"percent": 10/' \
+  -e 's/"alarms": \[\]/"alarms": "generated"/' "$work/service.json"
+run git lift service edit -e staging --yes --file "$work/service.json"
+run git lift config set -e staging LIFT_SANDBOX_ALARM=1
+sed -i '/^LIFT_SANDBOX_CRASH=/d' env.sample && echo "LIFT_SANDBOX_ALARM=0" >> env.sample
+echo "payments-api v3" > app.txt
+git add . && git commit -q -m "v3: its errors fire the 5xx alarm" && git push -q origin main
+exits 1 git lift ship -e staging
+run git lift status -e staging
+git revert --no-edit HEAD >/dev/null && git push -q origin main
+echo "demo: the alarm switch off again"
+run git lift config unset -e staging --yes LIFT_SANDBOX_ALARM
 
 say "What runs where"
 run git lift status

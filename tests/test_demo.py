@@ -47,6 +47,15 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "migrated" in passing and "released payments-api" in passing
     assert "column currency already exists" in failing and "nothing was deployed" in failing
     assert "release command failed" in out.split("git lift history -e staging")[-1]
+    # A canary an alarm rolls back (issue 21): the shift, the alarm, the way back, exit 1.
+    canary = out.partition("# A canary release that an alarm rolls back")[2]
+    canary = canary.partition("# What runs where")[0]
+    assert "canary 10%: baking 10 min, 2 alarms green" in canary
+    assert "ECS deployment alarms: lift-staging-payments-api-5xx-rate in ALARM state." in canary
+    assert "was rolled back: a deployment alarm fired while it took traffic" in canary
+    assert "(exit code 1)" in canary
+    after = canary.partition("$ git lift status -e staging")[2].partition("alarm switch off")[0]
+    assert "rollout COMPLETED" in after and "+LIFT_SANDBOX_ALARM" in after
 
 
 FAILING_APT = """#!/bin/sh

@@ -7,6 +7,7 @@ API) and the sandbox's one-off tasks. The schedules are made as the service stac
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -104,3 +105,44 @@ def test_run_job_runs_the_jobs_command_now(service: GitRepo, lift: Lift, aws: An
     refused = lift("run", "-e", "staging", "--job", "weekly")
     assert refused.returncode == 2
     assert "has no job 'weekly' (its jobs: nightly-report)" in refused.stderr
+
+
+def test_status_shows_the_last_run_of_run_job_and_stays_small(
+    service: GitRepo, lift: Lift, aws: Any
+) -> None:
+    """`run --job` joins the job's task group, so `status` finds it as the job's last run; a
+    service with three jobs costs a few requests, not a few per job."""
+    jobs = {
+        **JOBS,
+        "sweep": {"command": ["bin/sweep"], "schedule": "rate(15 minutes)"},
+        "cleanup": {"command": ["bin/cleanup"], "schedule": "rate(1 day)"},
+    }
+    document = {**default_document(False), "jobs": jobs}
+    saved = ServiceDocument("staging", "payments-api", 2, document, "Test Dev", time.time())
+    store().save_service_document(target("staging"), saved)
+    made = scheduled()
+    for name in ("sweep", "cleanup"):
+        scheduler().create_schedule(
+            Name=name,
+            GroupName=GROUP,
+            ScheduleExpression=jobs[name]["schedule"],
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target=made["Target"],
+        )
+    assert lift("ship", "-e", "staging").returncode == 0
+    ran = lift("run", "-e", "staging", "--job", "nightly-report")
+    assert ran.returncode == 0, ran.stderr
+    aws.reset_counts()
+    shown = lift("status", "-e", "staging")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    report = next(n for n, line in enumerate(lines) if "job       nightly-report" in line)
+    assert lines[report + 1].startswith("            last run  ")
+    assert re.search(r", exit 0 in \d+s$", lines[report + 1]), lines[report + 1]
+    assert shown.stdout.count("last run  none in the last hour") == 2
+    counts = aws.request_counts()
+    assert counts.get("ecs.ListTasks") == 2  # running and stopped, for every job at once
+    assert counts.get("ecs.DescribeTasks") == 1
+    assert counts.get("dynamodb.Query") == 2  # the releases, and the service config once
+    # Scheduler's GetSchedule is the one read per job (ListSchedules has no task definition).
+    assert sum(counts.values()) <= 12, counts

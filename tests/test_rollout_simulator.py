@@ -452,6 +452,19 @@ def test_cloudformation_service_is_adopted_and_follows_stack_updates(
     service, _ = describe_until(ecs, completed)
     assert [t["containers"][0]["image"] for t in tasks(ecs)] == ["registry/api:2"]
 
+    # `git lift service edit` to a canary: CloudFormation updates the service's deployment
+    # configuration, so its next deployment is a canary (moto keeps the old one).
+    properties = template["Resources"]["Service"]["Properties"]
+    properties["DeploymentConfiguration"] |= {
+        "Strategy": "CANARY",
+        "CanaryConfiguration": {"CanaryPercent": 10.0, "CanaryBakeTimeInMinutes": 2},
+    }
+    cloudformation.update_stack(StackName="lift-staging-api", TemplateBody=json.dumps(template))
+    shown = describe(ecs)["deploymentConfiguration"]
+    assert shown["strategy"] == "CANARY"
+    assert shown["canaryConfiguration"] == {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 2}
+    assert shown["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
 
 def test_moto_reset_forgets_services_and_rollouts(
     server: SandboxServer, session: boto3.session.Session, ecs: Any

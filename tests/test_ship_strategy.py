@@ -68,6 +68,18 @@ def test_a_canary_ship_shows_the_shift_and_an_alarm_rolls_it_back(
     assert f"ECS deployment alarms: {ALARM} in ALARM state." in second.stderr
     assert "ECS is rolling back" in second.stderr
     assert "released" not in second.stderr.split("canary 10%")[-1]
+    # Its last word says what happened: an alarm rolled it back (its tasks did start).
+    last = [line for line in second.stderr.splitlines() if line.startswith("error: ")][-1]
+    assert last.endswith(
+        "was rolled back: a deployment alarm fired while it took traffic; payments-api is "
+        f"back on {good.rsplit('/', 1)[1]}"
+    ), last
+    assert "did not start" not in second.stderr
     assert running_task_definition("staging")["taskDefinitionArn"] == good
     history = lift("history", "-e", "staging").stdout.splitlines()
     assert history[0].split()[0] == "2" and history[0].endswith("(failed)")
+    status = lift("status", "-e", "staging")
+    assert status.returncode == 0, status.stderr
+    assert "  release 1  " in status.stdout.splitlines()[0]  # the release before still runs
+    assert "rollout COMPLETED" in status.stdout
+    assert "config changed since the release: +LIFT_SANDBOX_ALARM" in status.stdout

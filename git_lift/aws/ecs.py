@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
+from git_lift.aws.job_runs import JobRun, last_runs
 from git_lift.errors import LiftError, NotSetUp
 from git_lift.plan import registration
 from git_lift.target import Target
@@ -342,9 +343,11 @@ class Ecs:
         *,
         cpu: int | None = None,
         memory: int | None = None,
+        group: str | None = None,
     ) -> str:
         """Start one task of `task_definition_arn` where the service runs its own, with
-        `command` for `container` (None: the task definition's); its ARN."""
+        `command` for `container` (None: the task definition's), in task group `group`
+        (None: ECS's default, `family:FAMILY`); its ARN."""
         service = self._raw_service()
         overrides: Any = {}
         if command is not None:
@@ -360,7 +363,7 @@ class Ecs:
                 count=1,
                 startedBy=STARTED_BY,
                 overrides=overrides,
-                **launch_of(service),
+                **launch_of(service) | ({"group": group} if group else {}),
             )
         tasks, failures = answer.get("tasks", []), answer.get("failures", [])
         if not tasks:
@@ -382,6 +385,30 @@ class Ecs:
                 hint=f"see the service's state: git lift status -e {self.env}",
             )
         return task_status(dict(found[0]), container)
+
+    def job_runs(self, container: str) -> dict[str, JobRun]:
+        """Each scheduled job's newest run ECS still knows (job_runs.py), by job name: the
+        family's running and stopped tasks, the newest 100 of each (ListTasks' page), in at
+        most four requests whatever the number of jobs."""
+        with translate_errors(f"reading the job runs of {self.service}"):
+            arns = [
+                arn
+                for status in ("RUNNING", "STOPPED")
+                for arn in self._client.list_tasks(
+                    cluster=self.cluster,
+                    family=self.target.task_family,
+                    desiredStatus=status,
+                    maxResults=100,
+                ).get("taskArns", [])
+            ]
+            tasks = [
+                task
+                for start in range(0, len(arns), 100)  # DescribeTasks takes up to 100
+                for task in self._client.describe_tasks(
+                    cluster=self.cluster, tasks=arns[start : start + 100]
+                ).get("tasks", [])
+            ]
+        return last_runs([dict(t) for t in tasks], container)
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         with translate_errors(f"stopping task {task_arn}"):

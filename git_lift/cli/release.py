@@ -252,7 +252,8 @@ def cancel(click_ctx: click.Context, /, env: str, timeout: float, **values: Any)
 @global_options("service", *AWS, "output")
 @click.pass_context
 def status(click_ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
-    """What runs where: release, commit, image, tasks, commits not deployed, config drift.
+    """What runs where: release, commit, image, tasks, commits not deployed, config drift,
+    and each scheduled job's last run.
 
     \b
     Example:

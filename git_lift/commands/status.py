@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from git_lift import proc, ui
 from git_lift.aws.store import Release
@@ -50,8 +51,9 @@ class EnvStatus:
     # The running container's plain variables (service config `environment`), in clear.
     environment: dict[str, str] = field(default_factory=dict)
     head: str | None = None  # --all: whether HEAD has something to release, and what
-    # Each scheduled job's schedule and the revision it runs (flows/job_schedules.shown).
-    jobs: list[dict[str, str]] = field(default_factory=list)
+    # Each scheduled job's schedule, the revision it runs and its last run
+    # (flows/job_schedules.shown).
+    jobs: list[dict[str, Any]] = field(default_factory=list)
     # Secrets env.sample refers to that rotated since the release (flows/rotation.py).
     rotated: list[str] = field(default_factory=list)
     rotated_fix: str | None = None  # the release-config that starts tasks reading them again
@@ -232,12 +234,32 @@ def plain_environment_line(row: EnvStatus) -> list[str]:
 
 
 def job_lines(row: EnvStatus) -> list[str]:
-    """Each scheduled job: its schedule, timezone and the revision it runs."""
-    return [
-        f"  job       {j['name']}  {j['schedule']} {j['timezone']}  runs "
-        f"{short(j['task_definition'])}" + ("" if j["state"] == "ENABLED" else f" ({j['state']})")
-        for j in row.jobs
-    ]
+    """Each scheduled job: its schedule, timezone and the revision it runs, then its last
+    run."""
+    lines = []
+    for j in row.jobs:
+        state = "" if j["state"] == "ENABLED" else f" ({j['state']})"
+        runs = f"runs {short(j['task_definition'])}{state}"
+        if j["state"] == job_schedules.UNSCHEDULED:
+            runs = "not scheduled: EventBridge Scheduler has no schedule for it"
+        lines.append(f"  job       {j['name']}  {j['schedule']} {j['timezone']}  {runs}")
+        lines.append(f"            last run  {last_run(j.get('last_run'), row.env)}")
+    return lines
+
+
+def last_run(run: dict[str, Any] | None, env: str) -> str:
+    """A job's last run as ECS's task history has it: when, its exit code and how long."""
+    if run is None:  # ECS keeps a stopped task about an hour (aws/job_runs.py)
+        return (
+            "none in the last hour (ECS keeps stopped tasks about an hour; "
+            f"see its output: git lift logs -e {env} --since 1d)"
+        )
+    started = run["started_at"] or run["created_at"]
+    if run["last_status"] != "STOPPED":
+        return f"{ui.when(started)}, {run['last_status'].lower()} (task {run['task_id']})"
+    if run["exit_code"] is None:
+        return f"{ui.when(started)}, did not start: {run['reason'] or 'no reason given'}"
+    return f"{ui.when(started)}, exit {run['exit_code']} in {run['seconds'] or 0:.0f}s"
 
 
 PINNING = {

@@ -83,13 +83,22 @@ def run_steps(steps: Sequence[Step], run: Run) -> None:
             ui.error(f"deploy failed: {failure.message}")
             for done in reversed(steps[:k]):
                 done.undo(run)  # an undo that fails stops the undoing, and says why
-            raise rolled_back(run) from failure
+            raise rolled_back(run, failure.message) from failure
 
 
-def rolled_back(run: Run) -> DeployFailed:
+def rolled_back(run: Run, why: str = "") -> DeployFailed:
+    """What a release that failed and was undone left: the revision that runs again. ECS
+    fails a deployment whose alarm went into ALARM, its reason naming the alarm (ECS
+    developer guide, "How CloudWatch alarms detect Amazon ECS deployment failures"): its
+    tasks did start, and took traffic."""
     target = run.plan.target
+    what = (
+        "was rolled back: a deployment alarm fired while it took traffic"
+        if "alarm" in why.lower()
+        else "did not start"
+    )
     return DeployFailed(
-        f"{short(run.arn)} did not start; {target.ecs_service} is back on "
+        f"{short(run.arn)} {what}; {target.ecs_service} is back on "
         f"{short(run.state.task_definition)}",
         hint=f"see why above, and the logs: git lift logs -e {target.env}",
     )

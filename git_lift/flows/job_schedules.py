@@ -4,9 +4,11 @@ points them back (templates/jobs.py makes the schedules; jobcfg.py reads `jobs`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from git_lift import ui
+from git_lift.aws.job_runs import JobRun
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.release_plan import Run, Step
@@ -16,8 +18,12 @@ from git_lift.target import Target
 
 def job_names(ctx: Context, target: Target) -> tuple[str, ...]:
     """The jobs of the service config's newest saved version (none without one)."""
+    return jobs_of(_document(ctx, target))
+
+
+def _document(ctx: Context, target: Target) -> dict[str, object] | None:
     document = ctx.aws.table(target.env).service_document(target)
-    return jobs_of(document.doc if document else None)
+    return document.doc if document else None
 
 
 def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
@@ -26,21 +32,34 @@ def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
     return tuple(sorted(jobs)) if isinstance(jobs, dict) else ()
 
 
-def shown(ctx: Context, target: Target) -> list[dict[str, str]]:
-    """`status`: each job's schedule and the revision it runs (none without jobs)."""
-    if not job_names(ctx, target):
+UNSCHEDULED = "UNSCHEDULED"  # a job of the config that Scheduler has no schedule for
+
+
+def shown(ctx: Context, target: Target) -> list[dict[str, Any]]:
+    """`status`: each job's schedule, the revision it runs and its last run (none without
+    jobs). Reads the service config once, Scheduler's schedules, and ECS's task history
+    once for every job (Ecs.job_runs). A job of the config without a schedule (a stack not
+    updated yet; the sandbox, whose CloudFormation makes none) is shown as configured."""
+    document = _document(ctx, target)
+    if not jobs_of(document):
         return []
+    configured: Any = (document or {}).get("jobs")
     found = ctx.aws.schedules(target).schedules()
-    return [
-        {
-            "name": name,
-            "schedule": s.expression,
-            "timezone": s.timezone,
-            "task_definition": s.task_definition,
-            "state": s.state,
-        }
-        for name, s in sorted(found.items())
-    ]
+    runs = ctx.aws.ecs(target).job_runs(target.container)
+    rows = []
+    for name in sorted(set(configured) | set(found)):
+        job, s = configured.get(name) or {}, found.get(name)
+        rows.append(
+            {
+                "name": name,
+                "schedule": s.expression if s else str(job.get("schedule", "")),
+                "timezone": s.timezone if s else str(job.get("timezone") or "UTC"),
+                "task_definition": s.task_definition if s else "",
+                "state": s.state if s else UNSCHEDULED,
+                "last_run": _run(runs.get(name)),
+            }
+        )
+    return rows
 
 
 def steps(ctx: Context, target: Target) -> tuple[Step, ...]:
@@ -81,3 +100,8 @@ def _point(run: Run, task_definition: str) -> list[str]:
             schedules.point(name, task_definition)
             moved.append(name)
     return moved
+
+
+def _run(run: JobRun | None) -> dict[str, Any] | None:
+    """A job's last run as `status` shows it (--output json too), with its duration."""
+    return None if run is None else {**asdict(run), "seconds": run.seconds}

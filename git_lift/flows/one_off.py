@@ -42,8 +42,16 @@ def run(ctx: Context, target: Target, request: RunRequest) -> int:
         raise UsageError("--release and --ref name two things to run", hint="give one of them")
     arn = task_definition(ctx, target, request)
     with shielded() as shield:  # the task's ARN is known before a signal may stop us
+        # A job's run joins its schedule's task group: `status` finds its last run there.
+        group = target.job_task_group(request.job) if request.job else None
         task = start(
-            ctx, target, arn, list(request.command), cpu=request.cpu, memory=request.memory
+            ctx,
+            target,
+            arn,
+            list(request.command),
+            cpu=request.cpu,
+            memory=request.memory,
+            group=group,
         )
         if request.detach:
             ui.info(f"started task {task.id} of {short(arn)}; it runs on its own")

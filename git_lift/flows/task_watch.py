@@ -88,12 +88,14 @@ def start(
     *,
     cpu: int | None = None,
     memory: int | None = None,
+    group: str | None = None,
 ) -> OneOffTask:
-    """RunTask of `task_definition` with `command` (None: its own), as the service runs."""
+    """RunTask of `task_definition` with `command` (None: its own), as the service runs;
+    `group`: its ECS task group (a scheduled job's, `Target.job_task_group`)."""
     ecs = ctx.aws.ecs(target)
     definition = ecs.task_definition(task_definition)
     container = container_of(definition, target)
-    arn = ecs.run_task(task_definition, container, command, cpu=cpu, memory=memory)
+    arn = ecs.run_task(task_definition, container, command, cpu=cpu, memory=memory, group=group)
     return OneOffTask(arn, definition, container, ctx.aws.clock())
 
 

@@ -112,6 +112,7 @@ class _Tracked:
     launched: set[str] = field(default_factory=set)
     from_stack: bool = False  # created by a CloudFormation stack
     stack_task_definition: str | None = None  # what the stack's template named when last seen
+    stack_deployment: dict[str, Any] | None = None  # its DeploymentConfiguration, likewise
 
 
 class RolloutSimulator:
@@ -234,6 +235,12 @@ class RolloutSimulator:
             named = stack_task_definition(account, region, service)
             if named and named != tracked.stack_task_definition:
                 service.task_definition = tracked.stack_task_definition = named
+            # Nor its deployment configuration (a `service edit` to a canary): follow it too.
+            configured = _stack_deployment(account, region, service)
+            if configured != tracked.stack_deployment:
+                tracked.stack_deployment = configured
+                tracked.config = merge(DEFAULT_DEPLOYMENT_CONFIGURATION, configured or {})
+                service.deployment_configuration = copy.deepcopy(tracked.config)
         for deployment in service.deployments:  # forceNewDeployment makes moto rename one
             deployment["id"] = deployment["_lift_id"]
         # moto stores what UpdateService was given ("family:3"); ECS answers with the ARN.
@@ -251,8 +258,9 @@ class RolloutSimulator:
         config = copy.deepcopy(DEFAULT_DEPLOYMENT_CONFIGURATION)
         found = stack_resource(account, region, service)
         template_properties = found[1] if found else {}
-        if isinstance(template_properties.get("DeploymentConfiguration"), dict):
-            config = merge(config, camel_keys(template_properties["DeploymentConfiguration"]))
+        configured = _stack_deployment(account, region, service) if found else None
+        if configured is not None:
+            config = merge(config, configured)
         if isinstance(template_properties.get("LaunchType"), str):
             service.launch_type = template_properties["LaunchType"]
         existing = getattr(service, "deployment_configuration", None)
@@ -262,6 +270,7 @@ class RolloutSimulator:
         tracked = _Tracked(service=service, config=config, from_stack=found is not None)
         if found is not None:
             tracked.stack_task_definition = stack_task_definition(account, region, service)
+            tracked.stack_deployment = configured
         for deployment in service.deployments:
             deployment["id"] = deployment["_lift_id"] = _deployment_id()  # 19 digits, as ECS
             state = "completed" if deployment["rolloutState"] == "COMPLETED" else "in progress"
@@ -593,3 +602,11 @@ def _count_failure(service: Any, task: Any) -> None:
 def _tasks_message(template: str, tasks: list[Any]) -> str:
     listed = " ".join(f"(task {t.id})" for t in tasks)
     return f"{template.format(n=len(tasks))} {listed}."
+
+
+def _stack_deployment(account: str, region: str, service: Any) -> dict[str, Any] | None:
+    """The DeploymentConfiguration the service's stack template gives it, as the ECS API
+    spells it; None when it gives none."""
+    found = stack_resource(account, region, service)
+    configured = found[1].get("DeploymentConfiguration") if found else None
+    return dict(camel_keys(configured)) if isinstance(configured, dict) else None

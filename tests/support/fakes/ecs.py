@@ -27,6 +27,7 @@ from git_lift.aws.ecs import (
     TaskStatus,
     TrafficShift,
 )
+from git_lift.aws.job_runs import JobRun, last_runs
 from git_lift.aws.logs import LogEvent
 from git_lift.errors import AwsError, LiftError
 from git_lift.target import Target
@@ -102,6 +103,10 @@ class FakeEcs(Ecs):
         self.strategy = "ROLLING"  # deploymentConfiguration.strategy
         self.stopped_shifts = 0  # StopServiceDeployment calls that rolled back
         self.stop_refused = False  # StopServiceDeployment answers AccessDenied
+        # Tasks as DescribeTasks answers them that ECS still keeps (scheduled jobs' runs);
+        # RunTask's tasks of a group join them. `job_runs_calls` counts the reads.
+        self.task_history: list[dict[str, Any]] = []
+        self.job_runs_calls = 0
 
     @property
     def running_definition(self) -> str:
@@ -207,12 +212,13 @@ class FakeEcs(Ecs):
         *,
         cpu: int | None = None,
         memory: int | None = None,
+        group: str | None = None,
     ) -> str:
         self.task_definition(task_definition_arn)  # KeyError: a revision never registered
         arn = TASK_ARN.format(len(self.runs) + 1)
         self.runs.append(
             {"task_definition": task_definition_arn, "container": container, "command": command}
-            | {"cpu": cpu, "memory": memory, "arn": arn}
+            | {"cpu": cpu, "memory": memory, "arn": arn, "group": group}
         )
         self.one_off_tasks[arn] = TaskStatus(arn, "PROVISIONING")
         return arn
@@ -239,6 +245,23 @@ class FakeEcs(Ecs):
             later = TaskStatus(task_arn, "STOPPED", "EssentialContainerExited", reason, exit_code)
         self.one_off_tasks[task_arn] = later
         return later
+
+    def job_runs(self, container: str) -> dict[str, JobRun]:
+        self.job_runs_calls += 1
+        started = [
+            {
+                "taskArn": run["arn"],
+                "group": run["group"],
+                "lastStatus": self.one_off_tasks[run["arn"]].last_status,
+                "createdAt": float(n),
+                "containers": [
+                    {"name": run["container"], "exitCode": self.one_off_tasks[run["arn"]].exit_code}
+                ],
+            }
+            for n, run in enumerate(self.runs)
+            if run["group"]
+        ]
+        return last_runs([*self.task_history, *started], container)
 
     def stop_task(self, task_arn: str, reason: str) -> None:
         self.stopped_by_us.append((task_arn, reason))
