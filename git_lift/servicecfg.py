@@ -10,6 +10,7 @@ import difflib
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
 from git_lift import containercfg, jobcfg, scalingcfg, secret_refs, sidecarcfg, strategycfg
@@ -278,7 +279,7 @@ def release_command(doc: dict[str, object]) -> tuple[str, ...] | None:
     return found
 
 
-def secret_refs_of_document(doc: dict[str, object]) -> dict[str, str]:
+def secret_refs_of_document(doc: Mapping[str, object]) -> dict[str, str]:
     """A saved document's secret_refs alone, as `release_command` reads its field."""
     c = Checker()
     found = secret_refs.read(c, doc.get("secret_refs"))

@@ -144,5 +144,6 @@ def test_status_shows_the_last_run_of_run_job_and_stays_small(
     assert counts.get("ecs.ListTasks") == 2  # running and stopped, for every job at once
     assert counts.get("ecs.DescribeTasks") == 1
     assert counts.get("dynamodb.Query") == 2  # the releases, and the service config once
+    assert counts.get("dynamodb.GetItem") == 1  # the environment's record: the service's URL
     # Scheduler's GetSchedule is the one read per job (ListSchedules has no task definition).
-    assert sum(counts.values()) <= 12, counts
+    assert sum(counts.values()) <= 13, counts

@@ -16,7 +16,7 @@ from git_lift.flows.deploy import short
 from git_lift.flows.release_history import undeployed
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.rotation import rotated_since
-from git_lift.flows.service_state import drop_lock, held_lock, running_container
+from git_lift.flows.service_state import drop_lock, held_lock, running_container, saved_config
 from git_lift.flows.service_url import url_of
 from git_lift.flows.ship_many import pending
 from git_lift.names import plural
@@ -104,8 +104,9 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         latest = headline(releases, running)
         primary = state.primary
         names = ctx.parameter_names(target)
-        jobs = job_schedules.shown(ctx, target)
-        rotated, unread = rotated_since(ctx, target, latest) if latest else ([], [])
+        document = saved_config(ctx, target)  # read once for the row
+        jobs = job_schedules.shown(ctx, target, document)
+        rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
@@ -137,7 +138,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         jobs=jobs,
         rotated=[r.line() for r in rotated] + [f"{k}: secret not described" for k in unread],
         rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
-        url=url_of(ctx, target),
+        url=url_of(ctx, target, document),
     )
 
 

@@ -12,18 +12,14 @@ from git_lift.aws.job_runs import JobRun
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.release_plan import Run, Step
+from git_lift.flows.service_state import saved_config
 from git_lift.names import plural
 from git_lift.target import Target
 
 
 def job_names(ctx: Context, target: Target) -> tuple[str, ...]:
     """The jobs of the service config's newest saved version (none without one)."""
-    return jobs_of(_document(ctx, target))
-
-
-def _document(ctx: Context, target: Target) -> dict[str, object] | None:
-    document = ctx.aws.table(target.env).service_document(target)
-    return document.doc if document else None
+    return jobs_of(saved_config(ctx, target))
 
 
 def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
@@ -35,12 +31,12 @@ def jobs_of(document: dict[str, object] | None) -> tuple[str, ...]:
 UNSCHEDULED = "UNSCHEDULED"  # a job of the config that Scheduler has no schedule for
 
 
-def shown(ctx: Context, target: Target) -> list[dict[str, Any]]:
+def shown(ctx: Context, target: Target, document: dict[str, Any] | None) -> list[dict[str, Any]]:
     """`status`: each job's schedule, the revision it runs and its last run (none without
-    jobs). Reads the service config once, Scheduler's schedules, and ECS's task history
-    once for every job (Ecs.job_runs). A job of the config without a schedule (a stack not
-    updated yet; the sandbox, whose CloudFormation makes none) is shown as configured."""
-    document = _document(ctx, target)
+    jobs), from the service config `document` status read, Scheduler's schedules, and ECS's
+    task history once for every job (Ecs.job_runs). A job of the config without a schedule
+    (a stack not updated yet; the sandbox, whose CloudFormation makes none) is shown as
+    configured."""
     if not jobs_of(document):
         return []
     configured: Any = (document or {}).get("jobs")

@@ -9,9 +9,9 @@ environment's own account and region; nothing is asked when env.sample refers to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from git_lift import secret_refs, ui
 from git_lift.errors import LiftError
@@ -42,28 +42,37 @@ def span(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} d"
 
 
-def references(ctx: Context, target: Target, commit: str, *, stored: bool = True) -> dict[str, str]:
+def references(
+    ctx: Context,
+    target: Target,
+    commit: str,
+    *,
+    stored: bool = True,
+    document: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
     """KEY -> ARN of the secrets env.sample refers to at `commit`, in the environment's region,
     and (`stored`) those the service config saved for this environment names (`secret_refs`,
-    which win for their keys: one DynamoDB read)."""
+    which win for their keys: one DynamoDB read, none when the caller read it: `document`)."""
     text = ctx.repo.read_file_at(commit, target.service.env_sample) or ""
     region = target.environment.aws.region or ctx.settings.region
     found = secret_refs.for_environment(secret_refs.from_sample(text), region)
     if stored:
         from git_lift import servicecfg  # not on a hook's path
 
-        document = ctx.aws.table(target.env).service_document(target)
+        if document is None:
+            saved = ctx.aws.table(target.env).service_document(target)
+            document = saved.doc if saved is not None else None
         if document is not None:
-            found |= servicecfg.secret_refs_of_document(document.doc)
+            found |= servicecfg.secret_refs_of_document(document)
     return found
 
 
 def rotated_since(
-    ctx: Context, target: Target, release: Release
+    ctx: Context, target: Target, release: Release, document: Mapping[str, Any] | None = None
 ) -> tuple[list[Rotated], list[str]]:
     """The referenced secrets that rotated or changed after `release` was recorded, and the keys
     whose secret could not be described (said, never fatal: it is a notice)."""
-    refs = references(ctx, target, release.commit)
+    refs = references(ctx, target, release.commit, document=document)
     if not refs:
         return [], []
     metadata = ctx.aws.secret_metadata(target.env)

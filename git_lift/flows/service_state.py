@@ -1,4 +1,5 @@
-"""What runs for a service now, and its deploy lock: what `status` and `unlock` read."""
+"""What runs for a service now, its saved config and its deploy lock: what `status`, `unlock`
+and a release read."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from git_lift.aws.store import Lock
 from git_lift.flows.context import Context
 from git_lift.plan import service_container
 from git_lift.target import Target
+
+
+def saved_config(ctx: Context, target: Target) -> dict[str, Any] | None:
+    """The service config's newest saved version (None: not git lift's stack): one read that
+    a release, and each row of `status`, shares among what needs it."""
+    document = ctx.aws.table(target.env).service_document(target)
+    return document.doc if document else None
 
 
 def running_container(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any]]:

@@ -18,19 +18,22 @@ from git_lift.templates.environment_params import INTERNAL_LOAD_BALANCER_DNS, LO
 WILDCARDS = "*?"
 
 
-def url_of(ctx: Context, target: Target) -> str | None:
-    """The service's URL from the environment's record and the service config (two reads);
-    None when either cannot be read: a URL is said in passing, never worth an error."""
+def url_of(ctx: Context, target: Target, document: Mapping[str, Any] | None = None) -> str | None:
+    """The service's URL from the environment's record and the service config (two reads, one
+    when the caller read the config: `document`); None when either cannot be read: a URL is
+    said in passing, never worth an error."""
     try:
         table = ctx.aws.table(target.env)
         record = table.environment(target.env)
-        document = table.service_document(target)
+        if document is None:
+            saved = table.service_document(target)
+            document = saved.doc if saved is not None else None
     except LiftError:
         return None
     if record is None or document is None:
         return None
     https = bool(record.params.get("certificate_arn"))
-    return address(document.doc, record.outputs, https=https)
+    return address(document, record.outputs, https=https)
 
 
 def address(doc: Mapping[str, Any], outputs: Mapping[str, str], *, https: bool) -> str | None:

@@ -36,6 +36,7 @@ from git_lift.flows.release_steps import (
     parameter_secrets,
 )
 from git_lift.flows.rollout import report
+from git_lift.flows.service_state import saved_config
 from git_lift.flows.sidecar_images import pinned_images
 from git_lift.plan import registration, secrets_for, task_definition_changes
 from git_lift.target import Target, arn
@@ -76,7 +77,7 @@ def plan_ship(
     against it; a release that would change nothing is planned as such (`unchanged`), unless
     `force`. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
-    saved = service_config(ctx, target)
+    saved = saved_config(ctx, target)
     sidecars = servicecfg.sidecars_of_document(saved) if saved else sidecarcfg.Sidecars()
     sidecarcfg.refuse_unknown(target, sidecars, [*versions])  # env.sample changed since
     sidecar_images = pinned_images(sidecars)
@@ -169,13 +170,6 @@ def ship_steps(
         *([WaitForService()] if wait else []),
         RecordRelease(),
     )
-
-
-def service_config(ctx: Context, target: Target) -> dict[str, Any] | None:
-    """The service config's newest saved version (None: not git lift's stack); a release
-    reads its release_command and its sidecars."""
-    document = ctx.aws.table(target.env).service_document(target)
-    return document.doc if document else None
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:
