@@ -10,9 +10,9 @@ import difflib
 import ipaddress
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
-from git_lift import containercfg, jobcfg, scalingcfg, sidecarcfg, strategycfg
+from git_lift import containercfg, jobcfg, processcfg, scalingcfg, sidecarcfg, strategycfg
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -23,6 +23,7 @@ from git_lift.scalingcfg import CapacityItem as CapacityItem
 from git_lift.scalingcfg import QueueTarget as QueueTarget
 from git_lift.sidecarcfg import Dependency, LogRouter, Sidecar
 from git_lift.strategycfg import Canary, Linear
+from git_lift.target import WEB
 from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
@@ -137,12 +138,15 @@ class ServiceConfig:
     log_router: LogRouter | None = None
     # Scheduled jobs (issue 21; jobcfg.py): name -> command and EventBridge Scheduler schedule.
     jobs: dict[str, jobcfg.Job] = field(default_factory=dict)
+    # Processes (issue 21; processcfg.py): workers beside the web process (these fields),
+    # from the same image and config.
+    processes: dict[str, processcfg.Process] = field(default_factory=dict)
 
 
 # Kept in a document even when null, so that the editor shows they exist.
 SHOWN_WHEN_NULL = ("command", "entrypoint")
 # Left out of a document when empty, so that documents written before them read the same.
-LEFT_OUT_WHEN_EMPTY = ("jobs",)
+LEFT_OUT_WHEN_EMPTY = ("jobs", "processes")
 
 
 class ServiceConfigError(ValidationError):
@@ -243,6 +247,7 @@ def parse(doc: object) -> ServiceConfig:
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
         **vars(sidecarcfg.read(c, obj)),
         jobs=jobcfg.read(c, obj.get("jobs", {})),
+        processes=processcfg.read(c, obj.get("processes", {})),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -408,6 +413,37 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
             f"{MAX_RULE_CONDITION_VALUES}",
         )
     _check_job_sizes(c, cfg)
+    for name, process in cfg.processes.items():
+        path = f"$.processes.{name}"
+        if not c.failed(f"{path}.cpu", f"{path}.memory"):
+            _check_fargate(c, process.cpu, process.memory, path)
+
+
+def of_process(cfg: ServiceConfig, name: str) -> ServiceConfig:
+    """The config process `name` runs with: the service's (image, environment, secrets,
+    volumes, sidecars, logging, roles) with the process's command, size, count and scaling;
+    a worker: no load balancer, health check, strategy, release command or jobs."""
+    if name == WEB:
+        return cfg
+    p = cfg.processes[name]
+    d = cfg.deployment
+    return replace(
+        cfg,
+        command=p.command,
+        cpu=p.cpu,
+        memory=p.memory,
+        desired_count=p.desired_count,
+        autoscaling=p.autoscaling,
+        capacity=p.capacity,
+        http_interface=None,
+        health_check=None,
+        deployment=Deployment(
+            d.circuit_breaker_rollback, d.minimum_healthy_percent, d.maximum_percent
+        ),
+        release_command=None,
+        jobs={},
+        processes={},
+    )
 
 
 def _check_job_sizes(c: Checker, cfg: ServiceConfig) -> None:

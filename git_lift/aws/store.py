@@ -44,6 +44,9 @@ class Release:
     gate_skipped: str | None = None  # the reason given with --skip-gate
     promoted_from: str | None = None  # "staging@4": the release whose image this one runs
     release_command: str | None = None  # how its release command ended: "exit 0 in 42s"
+    # The task definition each process other than web ran (processcfg.py); records from
+    # before processes have none.
+    processes: dict[str, str] = field(default_factory=dict)
 
     @property
     def released(self) -> bool:

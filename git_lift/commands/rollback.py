@@ -9,7 +9,7 @@ from git_lift import ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
-from git_lift.flows import job_schedules, pinned
+from git_lift.flows import job_schedules, pinned, process_steps
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute
@@ -94,12 +94,16 @@ def rollback_plan(
         outcome="released",
         release_command=None,  # a rollback runs no release command (README: "Release phase")
     )
+    workers = sorted(back.processes)  # each process its release ran (process_steps)
     steps = (
         *([RelabelSnapshot(back)] if back.pinned else []),
         UseTaskDefinition(back.task_definition),
+        *process_steps.uses(back),
         UpdateService(),
+        *process_steps.updates(workers),
         *job_schedules.steps(ctx, target),
         WaitForService(),
+        *process_steps.waits(workers),
         RecordRelease(),
     )
     return ReleasePlan(target, state, {}, planned, steps, timeout=timeout)

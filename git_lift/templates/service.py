@@ -24,7 +24,7 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
-from git_lift import containercfg, limits, servicecfg, sidecarcfg
+from git_lift import containercfg, limits, processcfg, servicecfg, sidecarcfg
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
@@ -85,32 +85,17 @@ def service_template(
         roles.execution_role(target, image, log_group, region, account_id, kms_key_arn)
     )
     task_role = t.add_resource(roles.task_role(target, cfg, region, account_id))
-    task_def = t.add_resource(
-        ecs.TaskDefinition(
-            "TaskDefinition",
-            Family=target.task_family,
-            Cpu=str(cfg.cpu),
-            Memory=str(cfg.memory),
-            NetworkMode="awsvpc",
-            RequiresCompatibilities=["FARGATE"],
-            RuntimePlatform=ecs.RuntimePlatform(
-                CpuArchitecture=cfg.cpu_architecture, OperatingSystemFamily="LINUX"
-            ),
-            ExecutionRoleArn=GetAtt(execution_role, "Arn"),
-            TaskRoleArn=GetAtt(task_role, "Arn"),
-            ContainerDefinitions=[
-                _container(name, cfg, image, secrets, log_group, region),
-                *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
-            ],
-            Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
-            Tags=_tags(target),
+
+    def task_definition(title: str, at: Target, process: ServiceConfig) -> AWSObject:
+        containers = [
+            _container(name, process, image, secrets, log_group, region),
+            *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
+        ]
+        return t.add_resource(
+            _task_definition(title, at, process, containers, (execution_role, task_role), secrets)
         )
-    )
-    # The template's form of the task definition is about as long as ECS's (the same fields;
-    # tags are RegisterTaskDefinition's own parameter, as in the ship's plan).
-    properties = {k: v for k, v in task_def.to_dict()["Properties"].items() if k != "Tags"}
-    size = limits.json_size(properties)
-    limits.check_task_definition(size, str(target), len(secrets))
+
+    task_def = task_definition("TaskDefinition", target, cfg)
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
     svc = _service(target, cfg, task_def, sg)
@@ -122,6 +107,14 @@ def service_template(
     if cfg.autoscaling is not None:
         # scaling: templates/scaling.py's block.
         scaling.add_autoscaling(t, target, cfg.autoscaling, svc, target_group, listener)
+    # processes (issue 21): each worker an ECS service and task family of its own, beside web.
+    for process in cfg.processes:
+        at, worker = target.for_process(process), servicecfg.of_process(cfg, process)
+        prefix = processcfg.logical_prefix(process)
+        worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
+        worker_svc = t.add_resource(_service(at, worker, worker_def, sg, f"{prefix}Service"))
+        if worker.autoscaling is not None:
+            scaling.add_autoscaling(t, at, worker.autoscaling, worker_svc, None, None, prefix)
     jobs.add_jobs(
         t,
         target,
@@ -158,7 +151,46 @@ def _log_group(target: Target, log: Logging, region: str) -> logs.LogGroup:
     return group
 
 
-def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObject) -> ecs.Service:
+def _task_definition(
+    title: str,
+    target: Target,
+    cfg: ServiceConfig,
+    containers: list[ecs.ContainerDefinition],
+    roles: tuple[AWSObject, AWSObject],
+    secrets: dict[str, str],
+) -> ecs.TaskDefinition:
+    execution_role, task_role = roles
+    task_def = ecs.TaskDefinition(
+        title,
+        Family=target.task_family,
+        Cpu=str(cfg.cpu),
+        Memory=str(cfg.memory),
+        NetworkMode="awsvpc",
+        RequiresCompatibilities=["FARGATE"],
+        RuntimePlatform=ecs.RuntimePlatform(
+            CpuArchitecture=cfg.cpu_architecture, OperatingSystemFamily="LINUX"
+        ),
+        ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+        TaskRoleArn=GetAtt(task_role, "Arn"),
+        ContainerDefinitions=containers,
+        Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
+        Tags=_tags(target),
+    )
+    # The template's form of the task definition is about as long as ECS's (the same fields;
+    # tags are RegisterTaskDefinition's own parameter, as in the ship's plan).
+    properties = {k: v for k, v in task_def.to_dict()["Properties"].items() if k != "Tags"}
+    size = limits.json_size(properties)
+    limits.check_task_definition(size, str(target), len(secrets))
+    return task_def
+
+
+def _service(
+    target: Target,
+    cfg: ServiceConfig,
+    task_def: AWSObject,
+    sg: AWSObject,
+    title: str = "Service",
+) -> ecs.Service:
     env = target.environment_names
     network = ecs.AwsvpcConfiguration(
         Subnets=Split(",", _import(env, envt.TASK_SUBNETS)),
@@ -166,7 +198,7 @@ def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObj
         AssignPublicIp=_import(env, envt.ASSIGN_PUBLIC_IP),
     )
     return ecs.Service(
-        "Service",
+        title,
         ServiceName=target.ecs_service,
         Cluster=_import(env, envt.CLUSTER_NAME),
         TaskDefinition=Ref(task_def),

@@ -150,6 +150,19 @@ JOBS = {
     "sweep": Job(command=("bin/sweep",), schedule="rate(15 minutes)"),
 }
 
+PROCESSES_DOC: dict[str, Any] = {
+    "processes": {
+        "worker": {
+            "command": ["python", "-m", "worker"],
+            "cpu": 512,
+            "memory": 1024,
+            "desired_count": 2,
+            "autoscaling": {"min": 1, "max": 5, "queue": {"name": "jobs"}},
+            "capacity": [{"provider": "FARGATE_SPOT", "weight": 1}],
+        },
+        "mailer": {"command": ["bin/mailer"]},
+    }
+}
 SERVICES = {
     "http-public": BASE,
     "http-public-autoscaling": dataclasses.replace(
@@ -239,6 +252,8 @@ SERVICES = {
     "linear": dataclasses.replace(
         BASE, deployment=sc.Deployment(strategy="linear", linear=Linear(20, 2))
     ),
+    # Processes (issue 21): web with a worker scaled on its queue on spot, and a plain one.
+    "processes": sc.parse({**sc.default_document(production=False), **PROCESSES_DOC}),
 }
 
 

@@ -83,7 +83,9 @@ class FakeEcs(Ecs):
         self.tasks = tasks
         self.breaker = breaker
         self.desired = 2
-        first = ARN.format(1)
+        # A process other than web (Target.for_process) is a service and family of its own.
+        self.arn = ARN.replace("staging-payments-api", target.task_family)
+        first = self.arn.format(1)
         self.definitions: dict[str, dict[str, Any]] = {first: definition(first, OLD_IMAGE)}
         self.deployments = [FakeDeployment("ecs-svc/1", first, "PRIMARY", "COMPLETED", 2)]
         self.deployed: list[str] = []  # task definitions UpdateService was asked to run
@@ -173,7 +175,7 @@ class FakeEcs(Ecs):
         return dict(self.definitions[arn])
 
     def register(self, definition: dict[str, Any]) -> str:
-        arn = ARN.format(len(self.definitions) + 1)
+        arn = self.arn.format(len(self.definitions) + 1)
         self.definitions[arn] = {**definition, "taskDefinitionArn": arn}
         return arn
 
