@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from git_lift import scalingcfg
+from git_lift.errors import UsageError
 from git_lift.jsoncheck import Checker, kind
 from git_lift.scalingcfg import Autoscaling, CapacityItem
 from git_lift.target import WEB
@@ -134,3 +135,31 @@ def _process(c: Checker, value: object, path: str) -> Process | None:
                 "needs a load balancer, and a worker has none; use cpu_target or queue",
             )
     return p
+
+
+def rescale(
+    doc: dict[str, object],
+    process: str,
+    *,
+    desired: int | None,
+    low: int | None,
+    high: int | None,
+    command: str,
+) -> dict[str, object]:
+    """`git lift scale --process P`: scalingcfg.rescale on the process's own fields (web's are
+    the document's top level); UsageError naming the processes there are when P is none."""
+    if process == WEB:
+        return scalingcfg.rescale(doc, desired=desired, low=low, high=high, command=command)
+    found = doc.get("processes")
+    processes = dict(found) if isinstance(found, dict) else {}
+    own = processes.get(process)
+    if not isinstance(own, dict):
+        names = ", ".join([WEB, *sorted(processes)])
+        raise UsageError(
+            f"the service config has no process {process!r} (its processes: {names})",
+            hint="add it under processes with git lift service edit, or scale one of those",
+        )
+    processes[process] = scalingcfg.rescale(
+        own, desired=desired, low=low, high=high, command=command
+    )
+    return {**doc, "processes": processes}

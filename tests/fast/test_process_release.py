@@ -5,12 +5,15 @@ before; the record keeps each process's task definition; a rollback brings each 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from git_lift import servicecfg
 from git_lift.aws.store import Release, ServiceDocument
+from git_lift.commands import status
 from git_lift.commands.rollback import roll_back
 from git_lift.errors import DeployFailed, NotSetUp
 from git_lift.flows.image import ImageSource
@@ -133,3 +136,46 @@ def test_a_process_the_stack_lacks_is_said_before_anything_is_built(tmp_path: Pa
         plan_ship(w.ctx, w.target, SHA, ImageSource("given", uri, "", digest), {})
     assert "process worker" in str(info.value)
     assert "git lift service update -e staging" in (info.value.hint or "")
+
+
+def test_status_and_history_show_each_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_worker(tmp_path)
+    ship(w)
+    capsys.readouterr()
+    assert status.status(w.ctx, ("staging",)) == 0
+    out = capsys.readouterr().out
+    assert "  tasks     2/2 running, rollout COMPLETED" in out
+    assert (
+        "  process   worker  2/2 running, rollout COMPLETED, runs staging-payments-api_worker:2"
+        in out
+    )
+    w.ctx.options = dataclasses.replace(w.ctx.options, output="json")
+    status.status(w.ctx, ("staging",))
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["processes"][0]["service"] == "payments-api_worker"
+    w.ctx.options = dataclasses.replace(w.ctx.options, output="text")
+    status.history(w.ctx, "staging")
+    assert "(web and worker)" in capsys.readouterr().out
+
+
+def test_status_says_when_a_worker_does_not_run_the_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_worker(tmp_path)
+    ship(w)
+    worker_of(w).deploy(WORKER_ARN.format(1))  # someone moved it by hand
+    capsys.readouterr()
+    status.status(w.ctx, ("staging",))
+    assert "(release 1 ran staging-payments-api_worker:2)" in capsys.readouterr().out
+
+
+def test_a_service_without_processes_shows_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    ship(w)
+    assert status.status(w.ctx, ("staging",)) == 0
+    assert "  process " not in capsys.readouterr().out
+    assert w.store.releases(w.target)[0].processes == {}
