@@ -145,3 +145,31 @@ def test_scale_a_process_the_config_lacks_names_those_it_has() -> None:
     with pytest.raises(UsageError) as info:
         rescale(doc({"worker": WORKER}), "worker", desired=20, low=None, high=None, command="x")
     assert "desired count 20 is outside autoscaling's 1-8" in info.value.message
+
+
+def test_the_deployer_may_update_and_register_each_process_of_its_services_only() -> None:
+    """A release updates each process's ECS service and registers its family (`api_worker`,
+    `staging-api_worker`); the policy reaches those of its own services, no other's."""
+    import fnmatch
+
+    from git_lift.settings import EnvironmentSettings, ServiceSettings
+    from git_lift.target import Target
+    from git_lift.templates.iam_scope import Scope
+
+    def target(service: str) -> Target:
+        settings = ServiceSettings(service, ".", "Dockerfile", ".", "env.sample", service)
+        return Target(EnvironmentSettings("staging", ()), settings)
+
+    s = Scope((target("api"),), "eu-west-1", "123456789012")
+    where = "arn:aws:ecs:eu-west-1:123456789012"
+
+    def allowed(arns: list[str], arn: str) -> bool:
+        return any(fnmatch.fnmatchcase(arn, pattern) for pattern in arns)
+
+    worker = target("api").for_process("worker")
+    assert allowed(s.ecs_services, f"{where}:service/lift-staging/{worker.ecs_service}")
+    assert allowed(s.task_definitions, f"{where}:task-definition/{worker.task_family}:3")
+    assert allowed(s.ecs_services, f"{where}:service/lift-staging/api")
+    # Another service's, whose name starts alike, is not the policy's.
+    assert not allowed(s.ecs_services, f"{where}:service/lift-staging/api-admin")
+    assert not allowed(s.task_definitions, f"{where}:task-definition/staging-api-admin:1")
