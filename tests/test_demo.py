@@ -47,6 +47,11 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "migrated" in passing and "released payments-api" in passing
     assert "column currency already exists" in failing and "nothing was deployed" in failing
     assert "release command failed" in out.split("git lift history -e staging")[-1]
+    # Processes (issue 21): a worker and web shipped together, each shown by status.
+    worker = out.partition("# A worker beside web")[2].partition("# What runs where")[0]
+    assert "~ process worker: staging-payments-api_worker:1 -> the same image and config" in worker
+    assert "error: ship --process worker: a release is the whole service" in worker
+    assert re.search(r"process   worker  1/1 running, rollout COMPLETED, runs \S+_worker:2", worker)
 
 
 FAILING_APT = """#!/bin/sh

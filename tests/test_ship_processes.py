@@ -133,3 +133,44 @@ def test_ship_one_process_is_refused(service: GitRepo, lift: Lift) -> None:
     assert "error: ship --process worker: a release is the whole service" in refused.stderr
     assert "hint: git lift ship -e ENV" in refused.stderr
     assert store().releases(target("staging")) == []
+
+
+def test_a_worker_that_fails_to_start_brings_web_back_too(service: GitRepo, lift: Lift) -> None:
+    """Web's new tasks run; the worker's fail to start (a parameter its agent container names
+    is gone: the sandbox fails such a task as ECS does), so the release fails and both go back."""
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    token = "/staging/payments-api/AGENT_TOKEN"
+    ssm.put_parameter(Name=token, Value="t", Type="SecureString")
+    current = runs(WORKER)
+    agent = {
+        "name": "agent",
+        "image": current["containerDefinitions"][0]["image"],
+        "essential": False,
+        "memory": 64,
+        "secrets": [{"name": "AGENT_TOKEN", "valueFrom": token}],
+    }
+    with_agent = ecs().register_task_definition(
+        family="staging-payments-api_worker",
+        containerDefinitions=[*current["containerDefinitions"], agent],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs().update_service(cluster="lift-staging", service=WORKER, taskDefinition=with_agent)
+    for _ in range(10):  # the rollout simulator moves a step per DescribeServices
+        (described,) = ecs().describe_services(cluster="lift-staging", services=[WORKER])[
+            "services"
+        ]
+        if described["deployments"][0]["rolloutState"] == "COMPLETED":
+            break
+    assert len(described["deployments"]) == 1 and described["runningCount"] == 1
+    web = runs()["taskDefinitionArn"]
+    ssm.delete_parameter(Name=token)
+
+    failed = lift("ship", "-e", "staging")
+    assert failed.returncode == 1, failed.stderr
+    assert "deploy failed: worker: " in failed.stderr
+    assert (runs()["taskDefinitionArn"], runs(WORKER)["taskDefinitionArn"]) == (web, with_agent)
+    (record,) = store().releases(target("staging"))
+    assert record.outcome == "failed"
