@@ -29,7 +29,7 @@ from git_lift.aws.ecs import (
 )
 from git_lift.aws.logs import LogEvent
 from git_lift.errors import AwsError, LiftError
-from git_lift.target import Target
+from git_lift.target import PROCESS_SEPARATOR, WEB, Target
 from tests.support.fakes.client import NoClient
 
 BREAKER_AFTER = 2  # failed tasks after which the fake circuit breaker fails a deployment
@@ -83,8 +83,10 @@ class FakeEcs(Ecs):
         self.tasks = tasks
         self.breaker = breaker
         self.desired = 2
-        # A process other than web (Target.for_process) is a service and family of its own.
-        self.arn = ARN.replace("staging-payments-api", target.task_family)
+        # A process other than web is a service and family of its own (Target.for_process);
+        # web's keep ARN's family in every environment, as the tests expect.
+        own = f"payments-api{PROCESS_SEPARATOR}{target.process}:"
+        self.arn = ARN if target.process == WEB else ARN.replace("payments-api:", own)
         first = self.arn.format(1)
         self.definitions: dict[str, dict[str, Any]] = {first: definition(first, OLD_IMAGE)}
         self.deployments = [FakeDeployment("ecs-svc/1", first, "PRIMARY", "COMPLETED", 2)]
