@@ -17,10 +17,11 @@ from git_lift import ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
-from git_lift.flows.deploy import rollback, short
+from git_lift.flows.context import Context
+from git_lift.flows.deploy import Watch, rollback, short
 from git_lift.flows.release_plan import ProcessRun, Run, Step, StepFailed
 from git_lift.flows.release_steps import next_revision, release_secrets, stopped
-from git_lift.flows.rollout import watch_for
+from git_lift.flows.rollout import Lease, watch_for
 
 
 def ecs_for(run: Run, process: str) -> Ecs:
@@ -170,3 +171,24 @@ def names(doc: dict[str, object] | None) -> list[str]:
     """The processes other than web a saved service config names, in order."""
     found = (doc or {}).get("processes")
     return sorted(found) if isinstance(found, dict) else []
+
+
+def back_to_released(ctx: Context, lease: Lease, timeout: float) -> None:
+    """`cancel`: every process other than web back to what the newest release ran (a
+    cancelled ship may have started them all); each deployed, then each waited for."""
+    target = lease.target
+    releases = ctx.aws.table(target.env).releases(target, limit=20)
+    released = next((r for r in releases if r.released), None)
+    following: list[tuple[Watch, str, str | None]] = []
+    for process, arn in sorted(released.processes.items() if released else []):
+        ecs = ctx.aws.ecs(target.for_process(process))
+        state = ecs.describe()
+        if state.task_definition == arn:
+            continue
+        watch = watch_for(ctx, ecs, lease)
+        watch.fail_fast = 0  # going back: as long as it takes
+        watch.prime(state)
+        ui.info(f"cancelling {process} too: going back to {short(arn)}")
+        following.append((watch, arn, ecs.deploy(arn)))
+    for watch, arn, deployment in following:
+        watch.until_done(arn, timeout, deployment)

@@ -13,7 +13,7 @@ import pytest
 
 from git_lift import servicecfg
 from git_lift.aws.store import Release, ServiceDocument
-from git_lift.commands import status
+from git_lift.commands import cancel, status
 from git_lift.commands.rollback import roll_back
 from git_lift.errors import DeployFailed, NotSetUp
 from git_lift.flows.image import ImageSource
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.fast
 SHA = "c0ffee" + "0" * 34
 WORKER_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/staging-payments-api_worker:{}"
 PROCESSES = {"worker": {"command": ["bin/worker"]}}
+ELSEWHERE = "ci@runner-7 pid 4242 (git lift ship)"
 
 
 def with_worker(tmp_path: Path, tasks: dict[str, str] | None = None) -> World:
@@ -179,3 +180,27 @@ def test_a_service_without_processes_shows_none(
     assert status.status(w.ctx, ("staging",)) == 0
     assert "  process " not in capsys.readouterr().out
     assert w.store.releases(w.target)[0].processes == {}
+
+
+def test_cancel_brings_the_workers_back_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ship in flight started web and the worker on revision 3; cancel brings both back to
+    what release 1 ran."""
+    w = with_worker(tmp_path, {"web": "start", "worker": "start"})
+    ship(w)
+    web, worker = w.ecs, worker_of(w)
+    for fake in (web, worker):  # the ship in flight: revision 3, its tasks still starting
+        fake.tasks = lambda arn: "hang" if arn.endswith(":3") else "start"
+        third = fake.register(fake.definitions[fake.arn.format(2)])
+        fake.deploy(third)
+    head = w.store.head(w.target)
+    head.n, head.owner, head.expires = 2, ELSEWHERE, w.clock() + 600
+    head.previous, head.deploying = web.arn.format(2), web.arn.format(3)
+    capsys.readouterr()
+    assert cancel.cancel(w.ctx, "staging") == 0
+    assert web.running_definition == web.arn.format(2)
+    assert worker.running_definition == WORKER_ARN.format(2)
+    assert "cancelling worker too: going back to staging-payments-api_worker:2" in (
+        capsys.readouterr().err
+    )
