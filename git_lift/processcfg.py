@@ -14,7 +14,9 @@ with its JSON path among the others.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from git_lift import scalingcfg
 from git_lift.errors import UsageError
@@ -27,27 +29,24 @@ from git_lift.target import WEB
 # keeps to its lowercase style, short enough to read in `status`.
 PROCESS_MAX = 20
 PROCESS_NAME = re.compile(rf"^[a-z](?:[a-z0-9-]{{0,{PROCESS_MAX - 2}}}[a-z0-9])?$")
-# The web process's fields a worker has no use for: it has no load balancer to check it, and
-# the deployment strategy, release command and jobs are the whole service's.
-WEB_ONLY = (
-    "http_interface",
-    "health_check",
-    "deployment",
-    "release_command",
-    "jobs",
-    "processes",
-)
-FIELDS = ("command", "cpu", "memory", "desired_count", "autoscaling", "capacity")
+# The web process's fields another process has no use for: the container health check is
+# web's command's (a worker's command answers no check of web's), and the deployment
+# strategy, release command and jobs are the whole service's.
+WEB_ONLY = ("health_check", "deployment", "release_command", "jobs", "processes")
+FIELDS = ("command", "cpu", "memory", "desired_count", "autoscaling", "capacity", "http_interface")
+H = TypeVar("H")  # servicecfg.HttpInterface, which servicecfg reads (it imports this module)
+ReadHttp = Callable[[Checker, object, str], H | None]
 
 
 @dataclass(frozen=True)
-class Process:
+class Process(Generic[H]):
     command: tuple[str, ...]
     cpu: int = 256
     memory: int = 512
     desired_count: int = 1
     autoscaling: Autoscaling | None = None
     capacity: tuple[CapacityItem, ...] = scalingcfg.DEFAULT_CAPACITY
+    http_interface: H | None = None  # None: a worker, no load balancer
 
 
 def logical_prefix(name: str) -> str:
@@ -56,12 +55,15 @@ def logical_prefix(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-"))
 
 
-def read(c: Checker, value: object, path: str = "$.processes") -> dict[str, Process]:
+def read(
+    c: Checker, value: object, read_http: ReadHttp[H], path: str = "$.processes"
+) -> dict[str, Process[H]]:
+    """`read_http`: servicecfg's reader of an `http_interface`."""
     if not isinstance(value, dict):
         example = '{"worker": {"command": ["bin/worker"]}}'
         c.add(path, f"expected an object like {example}, got {kind(value)}")
         return {}
-    processes: dict[str, Process] = {}
+    processes: dict[str, Process[H]] = {}
     seen: dict[str, str] = {}
     for name, item in value.items():
         where = f"{path}.{name}"
@@ -84,20 +86,20 @@ def read(c: Checker, value: object, path: str = "$.processes") -> dict[str, Proc
             c.add(where, f"reads as {seen[prefix]!r} in the stack's logical IDs; rename one")
             continue
         seen[prefix] = name
-        found = _process(c, item, where)
+        found = _process(c, item, where, read_http)
         if found is not None:
             processes[str(name)] = found
     return processes
 
 
-def _process(c: Checker, value: object, path: str) -> Process | None:
+def _process(c: Checker, value: object, path: str, read_http: ReadHttp[H]) -> Process[H] | None:
     if isinstance(value, dict):
         for key in WEB_ONLY:
             if key in value:
                 c.add(
                     f"{path}.{key}",
-                    f"a worker has no {key}: it is the web process's (the service config's "
-                    "top level); workers run without a load balancer or health check",
+                    f"a process other than web has no {key}: it is web's (the service "
+                    "config's top level)",
                 )
         value = {k: v for k, v in value.items() if k not in WEB_ONLY}
     obj = c.fields(value, path, FIELDS, required=("command",))
@@ -112,7 +114,7 @@ def _process(c: Checker, value: object, path: str) -> Process | None:
             f'expected a non-empty array of strings like ["bin/worker"], got {kind(command)}',
         )
         command = []
-    autoscaling = obj.get("autoscaling")
+    autoscaling, http = obj.get("autoscaling"), obj.get("http_interface")
     p = Process(
         command=tuple(command or ()),  # type: ignore[arg-type]
         cpu=c.integer(obj, "cpu", path, 256, 256, 16384),
@@ -122,17 +124,18 @@ def _process(c: Checker, value: object, path: str) -> Process | None:
         if autoscaling is None
         else scalingcfg.read_autoscaling(c, autoscaling, f"{path}.autoscaling"),
         capacity=scalingcfg.read_capacity(c, obj.get("capacity"), f"{path}.capacity"),
+        http_interface=None if http is None else read_http(c, http, f"{path}.http_interface"),
     )
     a = p.autoscaling
     if a is not None and not c.failed(f"{path}.autoscaling", f"{path}.desired_count"):
         if not a.min <= p.desired_count <= a.max:
             outside = f"{p.desired_count} is outside autoscaling {a.min}-{a.max}"
             c.add(f"{path}.desired_count", outside)
-        if a.requests_per_target is not None:
+        if a.requests_per_target is not None and p.http_interface is None:
             # ALBRequestCountPerTarget needs a target group, and a worker has none.
             c.add(
                 f"{path}.autoscaling.requests_per_target",
-                "needs a load balancer, and a worker has none; use cpu_target or queue",
+                "needs http_interface (a worker has no load balancer); use cpu_target or queue",
             )
     return p
 

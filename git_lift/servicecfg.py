@@ -140,7 +140,7 @@ class ServiceConfig:
     jobs: dict[str, jobcfg.Job] = field(default_factory=dict)
     # Processes (issue 21; processcfg.py): workers beside the web process (these fields),
     # from the same image and config.
-    processes: dict[str, processcfg.Process] = field(default_factory=dict)
+    processes: dict[str, processcfg.Process[HttpInterface]] = field(default_factory=dict)
 
 
 # Kept in a document even when null, so that the editor shows they exist.
@@ -247,7 +247,7 @@ def parse(doc: object) -> ServiceConfig:
         managed_policies=read_policy_arns(c, obj.get("managed_policies", []), "$.managed_policies"),
         **vars(sidecarcfg.read(c, obj)),
         jobs=jobcfg.read(c, obj.get("jobs", {})),
-        processes=processcfg.read(c, obj.get("processes", {})),
+        processes=processcfg.read(c, obj.get("processes", {}), _http_interface),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -417,6 +417,31 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
         path = f"$.processes.{name}"
         if not c.failed(f"{path}.cpu", f"{path}.memory"):
             _check_fargate(c, process.cpu, process.memory, path)
+        if process.http_interface is not None and not c.failed(f"{path}.http_interface"):
+            _check_process_http(c, process.http_interface, h, f"{path}.http_interface")
+
+
+def _check_process_http(
+    c: Checker, own: HttpInterface, web: HttpInterface | None, path: str
+) -> None:
+    """A process's load balancer rule beside web's: where both would take every request on
+    the same listener, the process names its hosts or paths; a rule's condition count."""
+
+    def catch_all(h: HttpInterface) -> bool:
+        return not (h.hostnames or h.path_patterns)
+
+    if web is not None and web.internal == own.internal and catch_all(web) and catch_all(own):
+        c.add(
+            path,
+            "needs hostnames or path_patterns: on the same load balancer, web's rule takes "
+            'every request (like "path_patterns": ["/hooks/*"])',
+        )
+    if rule_condition_values(own) > MAX_RULE_CONDITION_VALUES:
+        c.add(
+            path,
+            f"hostnames, path_patterns and restrict_access_to hold {rule_condition_values(own)} "
+            f"values; a load balancer rule takes at most {MAX_RULE_CONDITION_VALUES}",
+        )
 
 
 def of_process(cfg: ServiceConfig, name: str) -> ServiceConfig:
@@ -435,7 +460,7 @@ def of_process(cfg: ServiceConfig, name: str) -> ServiceConfig:
         desired_count=p.desired_count,
         autoscaling=p.autoscaling,
         capacity=p.capacity,
-        http_interface=None,
+        http_interface=p.http_interface,
         health_check=None,
         deployment=Deployment(
             d.circuit_breaker_rollback, d.minimum_healthy_percent, d.maximum_percent

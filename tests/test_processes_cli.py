@@ -82,14 +82,58 @@ def test_scale_a_worker_saves_a_version_and_changes_its_count_alone(
     assert len(documents("staging", "payments-api")) == 3
 
 
-def test_a_worker_with_web_fields_is_refused_with_its_path(
+def test_a_worker_with_webs_fields_is_refused_with_its_path(
     aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
     created(lift)
-    bad = {"worker": {"command": ["bin/worker"], "http_interface": {"container_port": 80}}}
+    bad = {"worker": {"command": ["bin/worker"], "health_check": {"command": ["CMD", "true"]}}}
     path = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"processes": bad})
     refused = lift("service", "edit", "-e", "staging", "--yes", "--file", path)
     assert refused.returncode == 1
-    assert "$.processes.worker.http_interface: a worker has no http_interface" in refused.stderr
+    assert "$.processes.worker.health_check: a process other than web has no health_check" in (
+        refused.stderr
+    )
     assert len(documents("staging", "payments-api")) == 1
     assert sorted(services()) == ["payments-api"]
+
+
+def test_a_process_behind_the_load_balancer_gets_its_own_rule(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    created(lift)
+    http = {"container_port": 8080, "path_patterns": ["/hooks/*"]}
+    hooks = {"hooks": {"command": ["bin/hooks"], "http_interface": http}}
+    path = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"processes": hooks})
+    edited = lift("service", "edit", "-e", "staging", "--yes", "--file", path)
+    assert edited.returncode == 0, edited.stderr
+    # moto's CloudFormation leaves loadBalancers off the ECS service: the stack and the load
+    # balancer hold them.
+    made = {
+        r["LogicalResourceId"]: r
+        for r in client("cloudformation").describe_stack_resources(
+            StackName="lift-staging-payments-api"
+        )["StackResources"]
+    }
+    for logical in ("HooksService", "HooksTargetGroup", "HooksListenerRule"):
+        assert made[logical]["ResourceStatus"].endswith("_COMPLETE"), logical
+    assert "payments-api_hooks" in services()
+    elb = client("elbv2")
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    rules = [
+        r
+        for b in balancers
+        for listener in elb.describe_listeners(LoadBalancerArn=b["LoadBalancerArn"])["Listeners"]
+        for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    ]
+    hooks_rule = [
+        r
+        for r in rules
+        if any(
+            (c.get("PathPatternConfig") or {}).get("Values") == ["/hooks/*"]
+            for c in r["Conditions"]
+        )
+        or any(c.get("Values") == ["/hooks/*"] for c in r["Conditions"])
+    ]
+    (rule,) = hooks_rule
+    (forward,) = rule["Actions"]
+    assert forward["TargetGroupArn"] == made["HooksTargetGroup"]["PhysicalResourceId"]

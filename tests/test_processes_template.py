@@ -24,6 +24,7 @@ def test_each_worker_is_a_service_and_task_family_of_its_own() -> None:
         "Service": "api",
         "WorkerService": "api_worker",
         "MailerService": "api_mailer",
+        "HooksService": "api_hooks",
     }
     worker = services["WorkerService"]
     assert worker["DesiredCount"] == 2
@@ -68,3 +69,30 @@ def test_a_config_without_processes_is_todays() -> None:
     assert "processes" not in sc.to_document(sc.parse(doc))
     with_workers = sc.parse({**doc, **PROCESSES_DOC})
     assert sc.parse(json.loads(json.dumps(sc.to_document(with_workers)))) == with_workers
+
+
+def test_a_process_behind_the_load_balancer_gets_its_own_rule_and_target_group() -> None:
+    t = render_service(SERVICES["processes"])["Resources"]
+    hooks = t["HooksService"]["Properties"]
+    (balanced,) = hooks["LoadBalancers"]
+    assert balanced == {
+        "ContainerName": "api",
+        "ContainerPort": 8080,
+        "TargetGroupArn": {"Ref": "HooksTargetGroup"},
+    }
+    assert t["HooksService"]["DependsOn"] == ["HooksListenerRule"]
+    rule, web_rule = t["HooksListenerRule"]["Properties"], t["ListenerRule"]["Properties"]
+    assert rule["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/hooks/*"]}}
+    ]
+    # Before web's catch-all, and never the same priority.
+    assert rule["Priority"] < web_rule["Priority"]
+    assert t["HooksTargetGroup"]["Properties"]["Port"] == 8080
+    # Its port is open to the load balancer by a rule of its own: web's group is unchanged.
+    ingress = t["HooksLoadBalancerIngress"]["Properties"]
+    group = {"Fn::GetAtt": ["SecurityGroup", "GroupId"]}
+    assert (ingress["FromPort"], ingress["GroupId"]) == (8080, group)
+    (app,) = t["HooksTaskDefinition"]["Properties"]["ContainerDefinitions"]
+    assert app["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
+    requests = t["HooksRequestsScalingPolicy"]["Properties"]
+    assert requests["PolicyName"] == "staging-api_hooks-requests"

@@ -112,9 +112,14 @@ def service_template(
         at, worker = target.for_process(process), servicecfg.of_process(cfg, process)
         prefix = processcfg.logical_prefix(process)
         worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
-        worker_svc = t.add_resource(_service(at, worker, worker_def, sg, f"{prefix}Service"))
+        worker_svc = _service(at, worker, worker_def, sg, f"{prefix}Service")
+        group = rule = None
+        if worker.http_interface is not None:
+            group, rule = _add_http(t, at, name, worker.http_interface, worker_svc, prefix)
+            t.add_resource(_ingress(at, worker.http_interface, sg, f"{prefix}LoadBalancerIngress"))
+        t.add_resource(worker_svc)
         if worker.autoscaling is not None:
-            scaling.add_autoscaling(t, at, worker.autoscaling, worker_svc, None, None, prefix)
+            scaling.add_autoscaling(t, at, worker.autoscaling, worker_svc, group, rule, prefix)
     jobs.add_jobs(
         t,
         target,
@@ -300,6 +305,21 @@ def _volume(i: int, v: EfsVolume) -> ecs.Volume:
     )
 
 
+def _ingress(target: Target, h: HttpInterface, sg: AWSObject, title: str) -> AWSObject:
+    """A process's port open to its load balancer on the tasks' security group (a resource of
+    its own: web's group is left as it was)."""
+    lb_sg = envt.INTERNAL_LOAD_BALANCER_SG if h.internal else envt.LOAD_BALANCER_SG
+    return ec2.SecurityGroupIngress(
+        title,
+        GroupId=GetAtt(sg, "GroupId"),
+        IpProtocol="tcp",
+        FromPort=h.container_port,
+        ToPort=h.container_port,
+        SourceSecurityGroupId=_import(target.environment_names, lb_sg),
+        Description=f"the load balancer, to {target.process}",
+    )
+
+
 def _security_group(target: Target, cfg: ServiceConfig) -> ec2.SecurityGroup:
     env = target.environment_names
     ingress = []
@@ -380,13 +400,20 @@ def _add_strategy(
 
 
 def _add_http(
-    t: Template, target: Target, container: str, h: HttpInterface, svc: ecs.Service
+    t: Template,
+    target: Target,
+    container: str,
+    h: HttpInterface,
+    svc: ecs.Service,
+    prefix: str = "",
 ) -> tuple[AWSObject, str]:
-    """Returns the target group and the environment export of the listener its rule is on."""
+    """Returns the target group and the environment export of the listener its rule is on.
+    `prefix` starts the logical IDs of a process other than web (processcfg.logical_prefix);
+    its rule's priority hashes its own ECS service's name, so that it differs from web's."""
     env = target.environment_names
     target_group = t.add_resource(
         elb.TargetGroup(
-            "TargetGroup",
+            f"{prefix}TargetGroup",
             TargetType="ip",
             Protocol="HTTP",
             Port=h.container_port,
@@ -406,9 +433,9 @@ def _add_http(
     listener = envt.INTERNAL_LISTENER if h.internal else envt.LISTENER
     rule = t.add_resource(
         elb.ListenerRule(
-            "ListenerRule",
+            f"{prefix}ListenerRule",
             ListenerArn=_import(env, listener),
-            Priority=listener_priority(target.name, h),
+            Priority=listener_priority(target.ecs_service if prefix else target.name, h),
             Conditions=_conditions(h),
             Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
         )

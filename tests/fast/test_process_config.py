@@ -78,11 +78,19 @@ def test_a_worker_runs_the_services_config_with_its_own_command_and_size() -> No
         ({"worker": {"command": ["x"], "cpus": 1}}, "$.processes.worker.cpus: unknown field"),
         (
             {"worker": {"command": ["x"], "http_interface": {"container_port": 80}}},
-            "$.processes.worker.http_interface: a worker has no http_interface",
+            "$.processes.worker.http_interface: needs hostnames or path_patterns",
+        ),
+        (
+            {"worker": {"command": ["x"], "http_interface": {"container_port": 0}}},
+            "$.processes.worker.http_interface.container_port: 0 is out of range 1-65535",
         ),
         (
             {"worker": {"command": ["x"], "health_check": {"command": ["CMD", "true"]}}},
-            "$.processes.worker.health_check: a worker has no health_check",
+            "$.processes.worker.health_check: a process other than web has no health_check",
+        ),
+        (
+            {"worker": {"command": ["x"], "deployment": {}}},
+            "$.processes.worker.deployment: a process other than web has no deployment",
         ),
         (
             {"worker": {"command": ["x"], "cpu": 256, "memory": 4096}},
@@ -99,7 +107,7 @@ def test_a_worker_runs_the_services_config_with_its_own_command_and_size() -> No
                     "autoscaling": {"min": 1, "max": 4, "requests_per_target": 9},
                 }
             },
-            "$.processes.worker.autoscaling.requests_per_target: needs a load balancer",
+            "$.processes.worker.autoscaling.requests_per_target: needs http_interface",
         ),
         (
             {"worker": {"command": ["x"], "capacity": [{"provider": "SPOT"}]}},
@@ -173,3 +181,19 @@ def test_the_deployer_may_update_and_register_each_process_of_its_services_only(
     # Another service's, whose name starts alike, is not the policy's.
     assert not allowed(s.ecs_services, f"{where}:service/lift-staging/api-admin")
     assert not allowed(s.task_definitions, f"{where}:task-definition/staging-api-admin:1")
+
+
+def test_a_process_behind_the_load_balancer_has_its_own_paths() -> None:
+    http = {"container_port": 8080, "path_patterns": ["/hooks/*"], "health_check_path": "/up"}
+    cfg = sc.parse(doc({"hooks": {"command": ["bin/hooks"], "http_interface": http}}))
+    hooks = sc.of_process(cfg, "hooks")
+    assert hooks.http_interface == sc.HttpInterface(
+        container_port=8080, path_patterns=("/hooks/*",), health_check_path="/up"
+    )
+    # On the internal load balancer, web's public catch-all rule is no other's.
+    inside = {"container_port": 8080, "internal": True}
+    assert sc.parse(doc({"hooks": {"command": ["x"], "http_interface": inside}}))
+    # Where web answers named hosts only, a process may take the rest.
+    named = {**doc({"hooks": {"command": ["x"], "http_interface": {"container_port": 81}}})}
+    named["http_interface"] = {"container_port": 80, "hostnames": ["api.example.com"]}
+    assert sc.parse(named).processes["hooks"].http_interface is not None

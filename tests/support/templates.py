@@ -161,6 +161,11 @@ PROCESSES_DOC: dict[str, Any] = {
             "capacity": [{"provider": "FARGATE_SPOT", "weight": 1}],
         },
         "mailer": {"command": ["bin/mailer"]},
+        "hooks": {
+            "command": ["bin/hooks"],
+            "http_interface": {"container_port": 8080, "path_patterns": ["/hooks/*"]},
+            "autoscaling": {"min": 1, "max": 3, "requests_per_target": 100},
+        },
     }
 }
 SERVICES = {
@@ -252,7 +257,8 @@ SERVICES = {
     "linear": dataclasses.replace(
         BASE, deployment=sc.Deployment(strategy="linear", linear=Linear(20, 2))
     ),
-    # Processes (issue 21): web with a worker scaled on its queue on spot, and a plain one.
+    # Processes (issue 21): web, a worker scaled on its queue on spot, a plain one, and a
+    # process behind the load balancer on its own path, scaled on its requests.
     "processes": sc.parse({**sc.default_document(production=False), **PROCESSES_DOC}),
 }
 
