@@ -23,6 +23,7 @@ from git_lift.flows.release_steps import (
     WaitForService,
 )
 from git_lift.flows.rollout import report
+from git_lift.flows.ship_plan import service_config
 from git_lift.target import Target
 
 
@@ -93,12 +94,15 @@ def rollback_plan(
         rolled_back_from=current.number,
         outcome="released",
         release_command=None,  # a rollback runs no release command (README: "Release phase")
+        processes={},  # each process's, as UseProcess finds it
     )
-    workers = sorted(back.processes)  # each process its release ran (process_steps)
+    # Each process its release ran that the service config still has (process_steps).
+    configured = process_steps.names(service_config(ctx, target))
+    workers = sorted(p for p in back.processes if p in configured)
     steps = (
         *([RelabelSnapshot(back)] if back.pinned else []),
         UseTaskDefinition(back.task_definition),
-        *process_steps.uses(back),
+        *process_steps.uses(back, configured),
         UpdateService(),
         *process_steps.updates(workers),
         *job_schedules.steps(ctx, target),

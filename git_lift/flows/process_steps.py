@@ -153,10 +153,13 @@ def registers(processes: list[str], sidecar_images: dict[str, str]) -> tuple[Ste
     return tuple(RegisterProcess(p, sidecar_images) for p in processes)
 
 
-def uses(back: Release) -> tuple[Step, ...]:
-    """A rollback's: each process its release recorded (one from before processes has
-    none, and leaves the workers as they run)."""
-    return tuple(UseProcess(p, arn) for p, arn in sorted(back.processes.items()))
+def uses(back: Release, configured: list[str]) -> tuple[Step, ...]:
+    """A rollback's: each process its release recorded that the service config still names
+    (`configured`; a dropped one's ECS service went with the stack). A release from before
+    processes has none, and leaves the workers as they run."""
+    for gone in sorted(set(back.processes) - set(configured)):
+        ui.info(f"{gone} is no longer in the service config: left out of the rollback")
+    return tuple(UseProcess(p, arn) for p, arn in sorted(back.processes.items()) if p in configured)
 
 
 def updates(processes: list[str]) -> tuple[Step, ...]:

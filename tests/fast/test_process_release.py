@@ -204,3 +204,23 @@ def test_cancel_brings_the_workers_back_too(
     assert "cancelling worker too: going back to staging-payments-api_worker:2" in (
         capsys.readouterr().err
     )
+
+
+def test_a_rollback_leaves_out_a_process_the_config_no_longer_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Release 1 ran a worker that the service config has since dropped (its ECS service went
+    with the stack update): the rollback brings web back, and says it leaves the worker out."""
+    w = with_worker(tmp_path)
+    ship(w)
+    ship(w, image=NEW_IMAGE.replace("2" * 64, "3" * 64))
+    document = servicecfg.default_document(False)
+    w.store.save_service_document(
+        w.target, ServiceDocument("staging", "payments-api", 2, document, "Dana", 1.0)
+    )
+    worker = worker_of(w)
+    deployed = list(worker.deployed)
+    assert roll_back(w.ctx, w.target, 1, 60.0) == 0
+    assert worker.deployed == deployed  # nothing asked of it
+    assert w.store.releases(w.target)[0].processes == {}
+    assert "worker is no longer in the service config: left out" in capsys.readouterr().err
