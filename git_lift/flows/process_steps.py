@@ -180,10 +180,14 @@ def back_to_released(ctx: Context, lease: Lease, timeout: float) -> None:
     """`cancel`: every process other than web back to what the newest release ran (a
     cancelled ship may have started them all); each deployed, then each waited for."""
     target = lease.target
-    releases = ctx.aws.table(target.env).releases(target, limit=20)
-    released = next((r for r in releases if r.released), None)
+    table = ctx.aws.table(target.env)
+    released = next((r for r in table.releases(target, limit=20) if r.released), None)
+    document = table.service_document(target)
+    configured = names(document.doc if document else None)  # a dropped one has no service
     following: list[tuple[Watch, str, str | None]] = []
     for process, arn in sorted(released.processes.items() if released else []):
+        if process not in configured:
+            continue
         ecs = ctx.aws.ecs(target.for_process(process))
         state = ecs.describe()
         if state.task_definition == arn:
