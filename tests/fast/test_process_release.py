@@ -224,3 +224,25 @@ def test_a_rollback_leaves_out_a_process_the_config_no_longer_has(
     assert worker.deployed == deployed  # nothing asked of it
     assert w.store.releases(w.target)[0].processes == {}
     assert "worker is no longer in the service config: left out" in capsys.readouterr().err
+
+
+def test_cancel_leaves_out_a_process_the_config_no_longer_has(tmp_path: Path) -> None:
+    w = with_worker(tmp_path)
+    ship(w)
+    document = servicecfg.default_document(False)
+    w.store.save_service_document(
+        w.target, ServiceDocument("staging", "payments-api", 2, document, "Dana", 1.0)
+    )
+
+    def gone() -> None:
+        raise NotSetUp("there is no ECS service payments-api_worker in cluster lift-staging")
+
+    worker_of(w).describe = gone  # type: ignore[method-assign,assignment]
+    web = w.ecs
+    web.tasks = lambda arn: "hang" if arn.endswith(":3") else "start"
+    web.deploy(web.register(web.definitions[web.arn.format(2)]))
+    head = w.store.head(w.target)
+    head.n, head.owner, head.expires = 2, ELSEWHERE, w.clock() + 600
+    head.previous, head.deploying = web.arn.format(2), web.arn.format(3)
+    assert cancel.cancel(w.ctx, "staging") == 0
+    assert web.running_definition == web.arn.format(2)
