@@ -246,3 +246,21 @@ def test_cancel_leaves_out_a_process_the_config_no_longer_has(tmp_path: Path) ->
     head.previous, head.deploying = web.arn.format(2), web.arn.format(3)
     assert cancel.cancel(w.ctx, "staging") == 0
     assert web.running_definition == web.arn.format(2)
+
+
+def test_status_says_a_process_the_stack_lacks_is_not_set_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = with_worker(tmp_path)
+    ship(w)
+
+    def missing() -> None:
+        raise NotSetUp("there is no ECS service payments-api_worker in cluster lift-staging")
+
+    worker_of(w).describe = missing  # type: ignore[method-assign,assignment]
+    capsys.readouterr()
+    assert status.status(w.ctx, ("staging",)) == 0
+    assert (
+        "  process   worker  not set up: there is no ECS service payments-api_worker in cluster "
+        "lift-staging"
+    ) in capsys.readouterr().out
