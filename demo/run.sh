@@ -2,7 +2,8 @@
 # The whole git lift story on this machine's sandbox, with real commands and their real output:
 # a service repo with a bare origin, production in its own AWS account, config, a commit
 # refused by the hook and fixed, a ship to staging, a release to production by pushing a tag, a broken release rolled back, a canary
-# release that an alarm rolls back, status and history. Needs git-lift on PATH (`make demo` sees to it); exits 0 when every step behaved.
+# release that an alarm rolls back, status and history, and a worker shipped with web. Needs git-lift on PATH (`make demo` sees to it);
+# exits 0 when every step behaved.
 # The image part needs an image builder, Debian's docker-registry and a static busybox (the
 # image is busybox in `FROM scratch`, so that its tasks run for real, offline): as root with
 # apt-get the demo installs them, otherwise it says at the start and at the end that it
@@ -225,6 +226,14 @@ run git lift status -e staging
 git revert --no-edit HEAD >/dev/null && git push -q origin main
 echo "demo: the alarm switch off again"
 run git lift config unset -e staging --yes LIFT_SANDBOX_ALARM
+
+say "A worker beside web, from the same image and config: one release ships both"
+git lift service show -e staging > "$work/service.json"
+sed -i '1a\  "processes": {"worker": {"command": ["sh", "-c", "while sleep 60; do echo working; done"]}},' "$work/service.json"
+run git lift service edit -e staging --yes --file "$work/service.json"
+run git lift ship -e staging --ref v1.0.0
+refused git lift ship -e staging --process worker
+run git lift status -e staging
 
 say "What runs where"
 run git lift status

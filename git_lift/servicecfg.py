@@ -11,9 +11,17 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
-from git_lift import containercfg, jobcfg, scalingcfg, secret_refs, sidecarcfg, strategycfg
+from git_lift import (
+    containercfg,
+    jobcfg,
+    processcfg,
+    scalingcfg,
+    secret_refs,
+    sidecarcfg,
+    strategycfg,
+)
 from git_lift.containercfg import HealthCheck, Ulimit
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import Checker, kind
@@ -24,6 +32,7 @@ from git_lift.scalingcfg import CapacityItem as CapacityItem
 from git_lift.scalingcfg import QueueTarget as QueueTarget
 from git_lift.sidecarcfg import Dependency, LogRouter, Sidecar
 from git_lift.strategycfg import Canary, Linear
+from git_lift.target import WEB
 from git_lift.templates.iam_document import Statement, read_policy_arns, read_statements
 
 # AWS's table of task-level cpu (units) -> memory (MiB) for Fargate; 8192 and 16384 need
@@ -141,12 +150,15 @@ class ServiceConfig:
     # Secrets Manager secrets the config refers to in this environment (issue 24, rotation:
     # secret_refs.py): KEY -> ARN.
     secret_refs: dict[str, str] = field(default_factory=dict)
+    # Processes (issue 21; processcfg.py): workers beside the web process (these fields),
+    # from the same image and config.
+    processes: dict[str, processcfg.Process[HttpInterface]] = field(default_factory=dict)
 
 
 # Kept in a document even when null, so that the editor shows they exist.
 SHOWN_WHEN_NULL = ("command", "entrypoint")
 # Left out of a document when empty, so that documents written before them read the same.
-LEFT_OUT_WHEN_EMPTY = ("jobs", "secret_refs")
+LEFT_OUT_WHEN_EMPTY = ("jobs", "secret_refs", "processes")
 
 
 class ServiceConfigError(ValidationError):
@@ -248,6 +260,7 @@ def parse(doc: object) -> ServiceConfig:
         **vars(sidecarcfg.read(c, obj)),
         jobs=jobcfg.read(c, obj.get("jobs", {})),
         secret_refs=secret_refs.read(c, obj.get("secret_refs")),
+        processes=processcfg.read(c, obj.get("processes", {}), _http_interface),
     )
     _check_cross_fields(c, cfg)
     if c.problems:
@@ -422,6 +435,62 @@ def _check_cross_fields(c: Checker, cfg: ServiceConfig) -> None:
             f"{MAX_RULE_CONDITION_VALUES}",
         )
     _check_job_sizes(c, cfg)
+    for name, process in cfg.processes.items():
+        path = f"$.processes.{name}"
+        if not c.failed(f"{path}.cpu", f"{path}.memory"):
+            _check_fargate(c, process.cpu, process.memory, path)
+        if process.http_interface is not None and not c.failed(f"{path}.http_interface"):
+            _check_process_http(c, process.http_interface, h, f"{path}.http_interface")
+
+
+def _check_process_http(
+    c: Checker, own: HttpInterface, web: HttpInterface | None, path: str
+) -> None:
+    """A process's load balancer rule beside web's: where both would take every request on
+    the same listener, the process names its hosts or paths; a rule's condition count."""
+
+    def catch_all(h: HttpInterface) -> bool:
+        return not (h.hostnames or h.path_patterns)
+
+    if web is not None and web.internal == own.internal and catch_all(web) and catch_all(own):
+        c.add(
+            path,
+            "needs hostnames or path_patterns: on the same load balancer, web's rule takes "
+            'every request (like "path_patterns": ["/hooks/*"])',
+        )
+    if rule_condition_values(own) > MAX_RULE_CONDITION_VALUES:
+        c.add(
+            path,
+            f"hostnames, path_patterns and restrict_access_to hold {rule_condition_values(own)} "
+            f"values; a load balancer rule takes at most {MAX_RULE_CONDITION_VALUES}",
+        )
+
+
+def of_process(cfg: ServiceConfig, name: str) -> ServiceConfig:
+    """The config process `name` runs with: the service's (image, environment, secrets,
+    volumes, sidecars, logging, roles) with the process's command, size, count and scaling;
+    a worker: no load balancer, health check, strategy, release command or jobs."""
+    if name == WEB:
+        return cfg
+    p = cfg.processes[name]
+    d = cfg.deployment
+    return replace(
+        cfg,
+        command=p.command,
+        cpu=p.cpu,
+        memory=p.memory,
+        desired_count=p.desired_count,
+        autoscaling=p.autoscaling,
+        capacity=p.capacity,
+        http_interface=p.http_interface,
+        health_check=None,
+        deployment=Deployment(
+            d.circuit_breaker_rollback, d.minimum_healthy_percent, d.maximum_percent
+        ),
+        release_command=None,
+        jobs={},
+        processes={},
+    )
 
 
 def _check_job_sizes(c: Checker, cfg: ServiceConfig) -> None:

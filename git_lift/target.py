@@ -11,7 +11,7 @@ named otherwise is a change here alone (tests/test_target.py greps for strays).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from git_lift import limits
 from git_lift.errors import UsageError
@@ -23,6 +23,13 @@ PREFIX = "lift"
 TAG_ENV = "lift:environment"  # the tags every resource git lift makes carries
 TAG_SERVICE = "lift:service"
 LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest region
+# Processes (processcfg.py): `web` is the service's own ECS service and task family; another
+# process's are the web's names, `_` and the process. ECS service names and task families
+# take letters, digits, hyphens and underscores (CreateService serviceName,
+# RegisterTaskDefinition family: "Up to 255 letters, numbers, underscores, and hyphens"), and
+# no git lift service name holds `_` (names.py), so `api_worker` is never another service's.
+WEB = "web"
+PROCESS_SEPARATOR = "_"
 
 
 def role_session_name(user: str) -> str:
@@ -196,6 +203,8 @@ class Target:
     service: ServiceSettings
     # Names of infrastructure git lift did not create (`git lift adopt`); None: the convention.
     overrides: TargetOverrides = field(default_factory=TargetOverrides)
+    # The process of the service this target names (processcfg.py): `web`, or a worker's.
+    process: str = WEB
 
     @property
     def env(self) -> str:
@@ -211,6 +220,14 @@ class Target:
 
     def __str__(self) -> str:
         return f"{self.name} in {self.env}"
+
+    def for_process(self, process: str) -> Target:
+        """The same service's process `process`: its own ECS service, task family and scaling
+        policies; every other name (stack, roles, logs, records) is the service's."""
+        return replace(self, process=process)
+
+    def _of_process(self, name: str) -> str:
+        return name if self.process == WEB else f"{name}{PROCESS_SEPARATOR}{self.process}"
 
     def __post_init__(self) -> None:
         """Every name derived from the service in this environment fits what AWS accepts
@@ -280,11 +297,11 @@ class Target:
 
     @property
     def ecs_service(self) -> str:
-        return self.overrides.ecs_service or self.name
+        return self._of_process(self.overrides.ecs_service or self.name)
 
     @property
     def task_family(self) -> str:
-        return self.overrides.task_family or f"{self.env}-{self.name}"
+        return self._of_process(self.overrides.task_family or f"{self.env}-{self.name}")
 
     @property
     def container(self) -> str:
@@ -331,7 +348,7 @@ class Target:
 
     def scaling_policy_for(self, metric: str) -> str:
         """One target-tracking policy per metric: cpu, memory, requests, queue."""
-        return f"{self.env}-{self.name}-{metric}"
+        return f"{self._of_process(f'{self.env}-{self.name}')}-{metric}"
 
     # Deployment strategies (templates/strategy.py)
 

@@ -56,6 +56,11 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "(exit code 1)" in canary
     after = canary.partition("$ git lift status -e staging")[2].partition("alarm switch off")[0]
     assert "rollout COMPLETED" in after and "+LIFT_SANDBOX_ALARM" in after
+    # Processes (issue 21): a worker and web shipped together, each shown by status.
+    worker = out.partition("# A worker beside web")[2].partition("# What runs where")[0]
+    assert "~ process worker: staging-payments-api_worker:1 -> the same image and config" in worker
+    assert "error: ship --process worker: a release is the whole service" in worker
+    assert re.search(r"process   worker  1/1 running, rollout COMPLETED, runs \S+_worker:2", worker)
 
 
 FAILING_APT = """#!/bin/sh

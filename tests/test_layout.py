@@ -53,6 +53,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.sidecarcfg",
         "git_lift.jobcfg",
         "git_lift.strategycfg",
+        "git_lift.processcfg",
         "git_lift.templates",
         "git_lift.target",
         "git_lift.names",

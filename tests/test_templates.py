@@ -180,6 +180,18 @@ def test_lint_is_not_vacuous() -> None:
             ),
         ),
         (
+            "service-processes.json",
+            lambda: service_template(
+                target(),
+                SERVICES["processes"],
+                image=IMAGE,
+                secrets=secrets_for("api", "DATABASE_URL"),
+                region=REGION,
+                account_id=ACCOUNT,
+                kms_key_arn=None,
+            ),
+        ),
+        (
             "service-canary.json",
             lambda: service_template(
                 target(),

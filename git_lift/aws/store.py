@@ -50,6 +50,9 @@ class Release:
     # KEY -> the version id AWSCURRENT labelled, for each Secrets Manager secret the config
     # refers to (flows/secret_versions.py); rotation compares it with AWSCURRENT now.
     secret_versions: dict[str, str] = field(default_factory=dict)
+    # The task definition each process other than web ran (processcfg.py); records from
+    # before processes have none.
+    processes: dict[str, str] = field(default_factory=dict)
 
     @property
     def released(self) -> bool:

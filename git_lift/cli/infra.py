@@ -410,6 +410,13 @@ def service_delete(
 @click.option(
     "--max", "high", type=click.IntRange(min=1), metavar="N", help="Autoscaling's maximum."
 )
+@click.option(
+    "--process",
+    default="web",
+    show_default=True,
+    metavar="P",
+    help="The process to scale (a worker the service config's processes name).",
+)
 @stack_timeout_option
 @global_options("service", *AWS, "yes")
 @click.pass_context
@@ -420,10 +427,11 @@ def scale(
     desired: int | None,
     low: int | None,
     high: int | None,
+    process: str,
     timeout: float,
     **values: Any,
 ) -> int:
-    """Set the service's desired count N, or autoscaling's --min/--max, in ENV.
+    """Set a process's desired count N, or autoscaling's --min/--max, in ENV.
 
     A new service config version, as `service edit` saves one (with who), then the stack is
     updated. Refused when the numbers contradict: min above max, or N outside min-max while
@@ -433,12 +441,19 @@ def scale(
     Example:
       git lift scale -e production 4
       git lift scale -e production --min 2 --max 12
+      git lift scale -e production --process worker 6
     """
     from git_lift.commands import infra_service as command
 
     options = command.DeployOptions(image=None, timeout=timeout)
     return command.scale(
-        context(click_ctx, values), env, options, desired=desired, low=low, high=high
+        context(click_ctx, values),
+        env,
+        options,
+        desired=desired,
+        low=low,
+        high=high,
+        process=process,
     )
 
 

@@ -57,6 +57,17 @@ def checked_image(
     return value
 
 
+def refuse_process(process: str | None) -> None:
+    """A release is the whole service: its processes run one image and config, together."""
+    if process is not None:
+        raise UsageError(
+            f"ship --process {process}: a release is the whole service; ship deploys every "
+            "process (web and each worker) together, and rolls them back together",
+            hint="git lift ship -e ENV (git lift scale -e ENV --process "
+            f"{process} N changes one process's count)",
+        )
+
+
 @cli.command("ship")
 @click.option("-e", "--env", "env", help="Environment; by default the one the ref maps to.")
 @click.option("--ref", callback=checked_ref, help="Commit, branch or tag to ship (default: HEAD).")
@@ -83,6 +94,8 @@ def checked_image(
     is_flag=True,
     help="Only write the release record an earlier ship could not (it says when).",
 )
+# processes: refused, named, so that a user who tries it learns why (a hidden option).
+@click.option("--process", hidden=True, callback=lambda c, p, v: refuse_process(v))
 @timeout_option
 @global_options("service", *AWS, "yes", "output")
 @click.pass_context
@@ -99,6 +112,7 @@ def ship(
     force: bool,
     every: bool,
     record_only: bool,
+    process: None,
     timeout: float,
     **values: Any,
 ) -> int:

@@ -16,6 +16,7 @@ from git_lift import proc, ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Lock, Store
 from git_lift.errors import AwsError, LiftError, ValidationError
+from git_lift.flows import process_steps
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.interrupts import shielded
@@ -78,6 +79,7 @@ def back_to_previous(ctx: Context, target: Target, previous: str, timeout: float
         try:
             with shield.interruptible():
                 wait_for_previous(ctx, lease, previous, timeout)
+                process_steps.back_to_released(ctx, lease, timeout)  # the workers too
         finally:
             try:
                 lease.drop()

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from git_lift import scalingcfg, servicecfg, ui
+from git_lift import processcfg, servicecfg, ui
 from git_lift.aws.store import ServiceDocument
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows import service_edit as editing
@@ -28,7 +28,7 @@ from git_lift.flows.service_stack import (
 )
 from git_lift.flows.service_teardown import Purge as Purge  # the cli makes them
 from git_lift.flows.service_teardown import delete_service
-from git_lift.target import Target
+from git_lift.target import WEB, Target
 
 
 def command(t: Target, verb: str, extra: str = "") -> str:
@@ -214,13 +214,19 @@ def scale(
     desired: int | None,
     low: int | None,
     high: int | None,
+    process: str = WEB,
 ) -> int:
-    """`git lift scale`: the desired count and autoscaling's bounds changed as `service edit`
-    changes any field: version N+1 saved with who, then the stack updated."""
+    """`git lift scale`: the desired count and autoscaling's bounds (of web, or of another
+    process) changed as `service edit` changes any field: version N+1 saved with who, then
+    the stack updated."""
     t = ctx.target(env)
     line = f"git lift scale -e {t.env} -s {t.name}"
+    if process != WEB:
+        line += f" --process {process}"
     current = require_document(ctx, t)
-    doc = scalingcfg.rescale(current.doc, desired=desired, low=low, high=high, command=line)
+    doc = processcfg.rescale(
+        current.doc, process, desired=desired, low=low, high=high, command=line
+    )
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     edited = editing.as_given(t, text, f"fix the service config first: {command(t, 'edit')}")
     before_editing(ctx, t)

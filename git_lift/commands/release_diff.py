@@ -18,6 +18,7 @@ from git_lift import names, ui
 from git_lift.aws.store import Release
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
+from git_lift.flows.deploy import short
 from git_lift.flows.release_history import (
     commits_between,
     fetch_release_commit,
@@ -55,6 +56,8 @@ class ReleaseDiff:
     environments: list[str | None]  # each side's environment; None: a commit, no release
     # The plain variables (service config `environment`) that differ, name -> [a, b] values.
     environment: dict[str, list[str | None]] = field(default_factory=dict)
+    # Each process other than web each release ran: name -> [a's, b's] task definitions.
+    processes: dict[str, list[str | None]] = field(default_factory=dict)
 
 
 def side(ctx: Context, spec: str) -> Side:
@@ -136,7 +139,14 @@ def compare(ctx: Context, a: Side, b: Side) -> ReleaseDiff:
         secrets_added=sorted(secrets_b - secrets_a),
         secrets_removed=sorted(secrets_a - secrets_b),
         config_versions=config_versions(a.release, b.release),
+        processes=processes(a.release, b.release),
     )
+
+
+def processes(a: Release, b: Release) -> dict[str, list[str | None]]:
+    """The task definition each process other than web ran in each release (None: none)."""
+    pa, pb = a.processes, b.processes
+    return {p: [pa.get(p), pb.get(p)] for p in sorted({*pa, *pb})}
 
 
 def diff(ctx: Context, a: str | None, b: str | None) -> int:
@@ -173,6 +183,10 @@ def released(d: ReleaseDiff) -> list[str]:
         lines = [f"image     - {d.image[0]}", f"          + {d.image[1]}"]
     lines += [f"task      {k}: {old} -> {new}" for k, (old, new) in d.task_definition.items()]
     lines += [f"env       {plain_line(k, o, n)}" for k, (o, n) in d.environment.items()]
+    lines += [
+        f"process   {name}: {short(o) if o else 'none'} -> {short(n) if n else 'none'}"
+        for name, (o, n) in d.processes.items()
+    ]
     lines += [f"secrets   + {k}" for k in d.secrets_added]
     lines += [f"secrets   - {k}" for k in d.secrets_removed]
     lines += [f"config    {config_line(k, o, n)}" for k, (o, n) in d.config_versions.items()]

@@ -9,7 +9,7 @@ from git_lift import ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
-from git_lift.flows import job_schedules, pinned
+from git_lift.flows import job_schedules, pinned, process_steps
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute
@@ -23,6 +23,7 @@ from git_lift.flows.release_steps import (
     WaitForService,
 )
 from git_lift.flows.rollout import report
+from git_lift.flows.service_state import saved_config
 from git_lift.target import Target
 
 
@@ -93,13 +94,20 @@ def rollback_plan(
         rolled_back_from=current.number,
         outcome="released",
         release_command=None,  # a rollback runs no release command (README: "Release phase")
+        processes={},  # each process's, as UseProcess finds it
     )
+    # Each process its release ran that the service config still has (process_steps).
+    configured = process_steps.names(saved_config(ctx, target))
+    workers = sorted(p for p in back.processes if p in configured)
     steps = (
         *([RelabelSnapshot(back)] if back.pinned else []),
         UseTaskDefinition(back.task_definition),
+        *process_steps.uses(back, configured),
         UpdateService(),
+        *process_steps.updates(workers),
         *job_schedules.steps(ctx, target),
         WaitForService(),
+        *process_steps.waits(workers),
         RecordRelease(),
     )
     return ReleasePlan(target, state, {}, planned, steps, timeout=timeout)

@@ -10,7 +10,7 @@ from typing import Any
 from git_lift import proc, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError, NotSetUp, ValidationError
-from git_lift.flows import job_schedules, release_history
+from git_lift.flows import job_schedules, process_status, release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
 from git_lift.flows.release_history import undeployed
@@ -58,6 +58,8 @@ class EnvStatus:
     rotated: list[str] = field(default_factory=list)
     rotated_fix: str | None = None  # the release-config that starts tasks reading them again
     url: str | None = None  # where the service answers (flows/service_url.py)
+    # Each process other than web: its tasks and revision (flows/process_status.shown).
+    processes: list[dict[str, object]] = field(default_factory=list)
 
 
 def digest(image: str | None) -> str:
@@ -107,6 +109,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
         rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])
+        processes = process_status.shown(ctx, target, latest, document)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
@@ -139,6 +142,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         rotated=[r.line() for r in rotated] + [f"{k}: secret not described" for k in unread],
         rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
         url=url_of(ctx, target, document),
+        processes=processes,
     )
 
 
@@ -217,6 +221,7 @@ def render_status(row: EnvStatus) -> str:
     if row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
     lines += plain_environment_line(row)
+    lines += process_lines(row)
     lines += job_lines(row)
     if row.config_drift:
         lines.append(f"  drift     config changed since the release: {' '.join(row.config_drift)}")
@@ -232,6 +237,24 @@ def plain_environment_line(row: EnvStatus) -> list[str]:
         return []
     plain = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(row.environment.items()))
     return [f"  env       {plain}"]
+
+
+def process_lines(row: EnvStatus) -> list[str]:
+    """Each process other than web (the `tasks` line is web's): its tasks and revision, and
+    a warning when it does not run the release's."""
+    lines = []
+    for p in row.processes:
+        if "missing" in p:
+            lines.append(f"  process   {p['name']}  not set up: {p['missing']}")
+            continue
+        lines.append(
+            f"  process   {p['name']}  {p['running']}/{p['desired']} running, rollout "
+            f"{p['rollout']}, runs {p['task_definition']}"
+        )
+        wanted = p["release_task_definition"]
+        if wanted and wanted != p["task_definition"]:
+            lines[-1] += f" (release {row.release} ran {wanted})"
+    return lines
 
 
 def job_lines(row: EnvStatus) -> list[str]:
@@ -283,6 +306,8 @@ def history(ctx: Context, env: str) -> int:
             notes.append(f"rollback of {r.rolled_back_from}")
         if r.config_changed is not None:  # release-config: same image, the config moved
             notes.append(f"config: {r.config_changed}")
+        if r.processes:
+            notes.append(f"web and {', '.join(sorted(r.processes))}")
         note = f"  ({', '.join(notes)})" if notes else ""
         ui.out(f"{r.number:>4}  {r.commit[:12]}  {ui.when(r.deployed_at)}  {r.deployed_by}{note}")
     return 0

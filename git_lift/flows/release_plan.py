@@ -96,6 +96,18 @@ def steps_of(plan: ReleasePlan) -> list[str]:
 
 
 @dataclass
+class ProcessRun:
+    """What a release learned of one process other than web (flows/process_steps.py)."""
+
+    target: Target  # the process's (Target.for_process)
+    state: ServiceState  # its ECS service before the release
+    arn: str = ""  # the task definition the release runs on it
+    registered: dict[str, Any] | None = None  # as registered (None: a rollback's, reused)
+    watch: Watch | None = None
+    ours: str | None = None  # the deployment the release started on it
+
+
+@dataclass
 class Run:
     """One execution of a plan: what its steps learned so far."""
 
@@ -114,6 +126,7 @@ class Run:
     hurry: Callable[[], bool] = lambda: False  # an interrupt came: record with one try
     tagged: bool = False  # the record step made the release's git tag
     registered: dict[str, Any] | None = None  # the task definition RegisterTaskDefinition sent
+    processes: dict[str, ProcessRun] = field(default_factory=dict)  # the workers, by name
 
     @property
     def held(self) -> Lease:

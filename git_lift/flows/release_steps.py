@@ -112,11 +112,7 @@ class RegisterTaskDefinition(Step):
     name = "register task definition"
 
     def run(self, run: Run) -> None:
-        target, keys = run.plan.target, [*run.record.config_versions]
-        if run.references is not None:
-            secrets = secrets_for(keys, run.references)
-        else:
-            secrets = parameter_secrets(target, run.state, keys)
+        target, secrets = run.plan.target, release_secrets(run)
         assert run.image is not None, "MakeImage comes first"
         new = next_revision(run.current, target, run.image.pinned, secrets, self.sidecar_images)
         run.fill(task_definition=ecs_of(run).register(new))
@@ -294,6 +290,15 @@ def next_revision(
     size = limits.json_size(registration(new))
     limits.check_task_definition(size, str(target), len(secrets))
     return new
+
+
+def release_secrets(run: Run) -> list[dict[str, str]]:
+    """The secrets the release's task definitions name: its snapshot's (pinned config) or
+    each key's parameter."""
+    keys = [*run.record.config_versions]
+    if run.references is not None:
+        return secrets_for(keys, run.references)
+    return parameter_secrets(run.plan.target, run.state, keys)
 
 
 def parameter_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:

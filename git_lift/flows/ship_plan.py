@@ -15,7 +15,8 @@ from git_lift import servicecfg, sidecarcfg, ui
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.secrets import value_from
 from git_lift.aws.store import Release
-from git_lift.flows import job_schedules, secret_versions
+from git_lift.errors import NotSetUp
+from git_lift.flows import job_schedules, process_steps, secret_versions
 from git_lift.flows.context import Context
 from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute as run_plan
@@ -88,6 +89,8 @@ def plan_ship(
         ("change", "(same image, secrets and config: a fresh deployment)")
     ]
     unchanged = None if force else nothing_changed(target, current, new, released, versions)
+    if released is not None and sorted(released.processes) != process_steps.names(saved):
+        unchanged = None  # a process added (or removed) since runs no release yet
     planned = Release(
         number=0,
         env=target.env,
@@ -103,7 +106,9 @@ def plan_ship(
     image = MakeImage(source, build_args or {}, files)
     command = servicecfg.release_command(saved) if saved else None
     schedules = job_schedules.steps_for(saved)
-    steps = ship_steps(target, image, wait, command, sidecar_images, schedules)
+    processes = process_steps.names(saved)
+    changes += process_changes(ctx, target, processes)
+    steps = ship_steps(target, image, wait, command, sidecar_images, schedules, processes)
     noted = secret_versions.steps_for(ctx, target, commit, saved)  # rotation (issue 24)
     steps = (*steps[:1], *noted, *steps[1:])
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
@@ -157,19 +162,43 @@ def ship_steps(
     command: tuple[str, ...] | None = None,
     sidecar_images: dict[str, str] | None = None,
     schedules: tuple[Step, ...] = (),
+    processes: list[str] | None = None,
 ) -> tuple[Step, ...]:
-    """`schedules`: job_schedules.steps, after the update (a failed wait undoes them)."""
+    """`schedules`: job_schedules.steps, after the update (a failed wait undoes them).
+    `processes`: the workers beside web (process_steps), registered after web, started
+    right after it, each waited for after it."""
     pins = target.environment.pins_config
+    workers = processes or []
     return (
         image,
         *([ReadConfig(), SnapshotConfig()] if pins else []),
         RegisterTaskDefinition(sidecar_images or {}),
+        *process_steps.registers(workers, sidecar_images or {}),
         *([RunReleaseCommand(command)] if command else []),
         UpdateService(),
+        *process_steps.updates(workers),
         *schedules,
         *([WaitForService()] if wait else []),
+        *(process_steps.waits(workers) if wait else []),
         RecordRelease(),
     )
+
+
+def process_changes(ctx: Context, target: Target, processes: list[str]) -> list[tuple[str, str]]:
+    """A line per process the release moves too; each must have its ECS service, said before
+    anything is built (a config saved while its stack update failed names one it lacks)."""
+    lines = []
+    for process in processes:
+        try:
+            state = ctx.aws.ecs(target.for_process(process)).describe()
+        except NotSetUp as missing:
+            raise NotSetUp(
+                f"{missing.message} (process {process} of the service config)",
+                hint=f"apply the service config: git lift service update -e {target.env}",
+            ) from missing
+        now = short(state.task_definition)
+        lines.append(("change", f"~ process {process}: {now} -> the same image and config"))
+    return lines
 
 
 def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from git_lift.target import TAG_ENV, Environment, Target, arn
+from git_lift.target import TAG_ENV, WEB, Environment, Target, arn
 from git_lift.templates.task_policies import (
     ROLE_KINDS,
     boundary_arn,
@@ -65,19 +65,28 @@ class Scope:
         """Each service's log group (its streams: suffix `:*`)."""
         return self.each("logs", lambda t: f"log-group:{t.log_group}{suffix}")
 
+    def with_processes(self, service: str, resource: Callable[[Target], str]) -> list[str]:
+        """Each service's ARN and its processes' (processcfg.py: `api` and `api_*`; a
+        process's names are the service's, `_` and the process, Target.for_process)."""
+        return [
+            self.arn(service, resource(t.for_process(p))) for t in self.targets for p in (WEB, "*")
+        ]
+
     @property
     def ecs_services(self) -> list[str]:
-        return self.each("ecs", lambda t: f"service/{t.cluster}/{t.ecs_service}")
+        return self.with_processes("ecs", lambda t: f"service/{t.cluster}/{t.ecs_service}")
 
     @property
     def service_deployments(self) -> list[str]:
         """Each service's service deployments (blue/green, canary, linear: issue 21)."""
-        return self.each("ecs", lambda t: f"service-deployment/{t.cluster}/{t.ecs_service}/*")
+        return self.with_processes(
+            "ecs", lambda t: f"service-deployment/{t.cluster}/{t.ecs_service}/*"
+        )
 
     @property
     def task_definitions(self) -> list[str]:
-        """Every revision of each service's task definition family."""
-        return self.each("ecs", lambda t: f"task-definition/{t.task_family}:*")
+        """Every revision of each service's task definition families (its processes')."""
+        return self.with_processes("ecs", lambda t: f"task-definition/{t.task_family}:*")
 
     @property
     def cluster(self) -> str:

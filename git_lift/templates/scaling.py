@@ -43,14 +43,16 @@ def add_autoscaling(
     svc: ecs.Service,
     target_group: AWSObject | None,
     listener_key: str | None,
+    prefix: str = "",
 ) -> None:
     """`target_group` and `listener_key` (the environment's export the service's rule is on)
-    are given for a service behind a load balancer; requests_per_target needs them."""
+    are given for a service behind a load balancer; requests_per_target needs them. `prefix`
+    starts the logical IDs of a process other than web (processcfg.logical_prefix)."""
     env = target.environment_names
     cluster = ImportValue(env.export(envt.CLUSTER_NAME))
     scalable = t.add_resource(
         aas.ScalableTarget(
-            "ScalableTarget",
+            f"{prefix}ScalableTarget",
             MinCapacity=a.min,
             MaxCapacity=a.max,
             ServiceNamespace="ecs",
@@ -82,7 +84,7 @@ def add_autoscaling(
     for logical, kind, tracking in policies:
         t.add_resource(
             aas.ScalingPolicy(
-                f"{logical}ScalingPolicy",
+                f"{prefix}{logical}ScalingPolicy",
                 PolicyName=target.scaling_policy_for(kind),
                 PolicyType="TargetTrackingScaling",
                 ScalingTargetId=Ref(scalable),

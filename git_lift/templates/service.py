@@ -24,7 +24,7 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
-from git_lift import containercfg, limits, servicecfg, sidecarcfg
+from git_lift import containercfg, limits, processcfg, servicecfg, sidecarcfg
 from git_lift.errors import ValidationError
 from git_lift.servicecfg import (
     OPEN_TO_ALL,
@@ -85,32 +85,17 @@ def service_template(
         roles.execution_role(target, image, log_group, region, account_id, kms_key_arn)
     )
     task_role = t.add_resource(roles.task_role(target, cfg, region, account_id))
-    task_def = t.add_resource(
-        ecs.TaskDefinition(
-            "TaskDefinition",
-            Family=target.task_family,
-            Cpu=str(cfg.cpu),
-            Memory=str(cfg.memory),
-            NetworkMode="awsvpc",
-            RequiresCompatibilities=["FARGATE"],
-            RuntimePlatform=ecs.RuntimePlatform(
-                CpuArchitecture=cfg.cpu_architecture, OperatingSystemFamily="LINUX"
-            ),
-            ExecutionRoleArn=GetAtt(execution_role, "Arn"),
-            TaskRoleArn=GetAtt(task_role, "Arn"),
-            ContainerDefinitions=[
-                _container(name, cfg, image, secrets, log_group, region),
-                *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
-            ],
-            Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
-            Tags=_tags(target),
+
+    def task_definition(title: str, at: Target, process: ServiceConfig) -> AWSObject:
+        containers = [
+            _container(name, process, image, secrets, log_group, region),
+            *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
+        ]
+        return t.add_resource(
+            _task_definition(title, at, process, containers, (execution_role, task_role), secrets)
         )
-    )
-    # The template's form of the task definition is about as long as ECS's (the same fields;
-    # tags are RegisterTaskDefinition's own parameter, as in the ship's plan).
-    properties = {k: v for k, v in task_def.to_dict()["Properties"].items() if k != "Tags"}
-    size = limits.json_size(properties)
-    limits.check_task_definition(size, str(target), len(secrets))
+
+    task_def = task_definition("TaskDefinition", target, cfg)
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
     svc = _service(target, cfg, task_def, sg)
@@ -122,6 +107,19 @@ def service_template(
     if cfg.autoscaling is not None:
         # scaling: templates/scaling.py's block.
         scaling.add_autoscaling(t, target, cfg.autoscaling, svc, target_group, listener)
+    # processes (issue 21): each worker an ECS service and task family of its own, beside web.
+    for process in cfg.processes:
+        at, worker = target.for_process(process), servicecfg.of_process(cfg, process)
+        prefix = processcfg.logical_prefix(process)
+        worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
+        worker_svc = _service(at, worker, worker_def, sg, f"{prefix}Service")
+        group = rule = None
+        if worker.http_interface is not None:
+            group, rule = _add_http(t, at, name, worker.http_interface, worker_svc, prefix)
+            t.add_resource(_ingress(at, worker.http_interface, sg, f"{prefix}LoadBalancerIngress"))
+        t.add_resource(worker_svc)
+        if worker.autoscaling is not None:
+            scaling.add_autoscaling(t, at, worker.autoscaling, worker_svc, group, rule, prefix)
     jobs.add_jobs(
         t,
         target,
@@ -159,7 +157,46 @@ def _log_group(target: Target, log: Logging, region: str) -> logs.LogGroup:
     return group
 
 
-def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObject) -> ecs.Service:
+def _task_definition(
+    title: str,
+    target: Target,
+    cfg: ServiceConfig,
+    containers: list[ecs.ContainerDefinition],
+    roles: tuple[AWSObject, AWSObject],
+    secrets: dict[str, str],
+) -> ecs.TaskDefinition:
+    execution_role, task_role = roles
+    task_def = ecs.TaskDefinition(
+        title,
+        Family=target.task_family,
+        Cpu=str(cfg.cpu),
+        Memory=str(cfg.memory),
+        NetworkMode="awsvpc",
+        RequiresCompatibilities=["FARGATE"],
+        RuntimePlatform=ecs.RuntimePlatform(
+            CpuArchitecture=cfg.cpu_architecture, OperatingSystemFamily="LINUX"
+        ),
+        ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+        TaskRoleArn=GetAtt(task_role, "Arn"),
+        ContainerDefinitions=containers,
+        Volumes=[_volume(i, v) for i, v in enumerate(cfg.volumes)],
+        Tags=_tags(target),
+    )
+    # The template's form of the task definition is about as long as ECS's (the same fields;
+    # tags are RegisterTaskDefinition's own parameter, as in the ship's plan).
+    properties = {k: v for k, v in task_def.to_dict()["Properties"].items() if k != "Tags"}
+    size = limits.json_size(properties)
+    limits.check_task_definition(size, str(target), len(secrets))
+    return task_def
+
+
+def _service(
+    target: Target,
+    cfg: ServiceConfig,
+    task_def: AWSObject,
+    sg: AWSObject,
+    title: str = "Service",
+) -> ecs.Service:
     env = target.environment_names
     network = ecs.AwsvpcConfiguration(
         Subnets=Split(",", _import(env, envt.TASK_SUBNETS)),
@@ -167,7 +204,7 @@ def _service(target: Target, cfg: ServiceConfig, task_def: AWSObject, sg: AWSObj
         AssignPublicIp=_import(env, envt.ASSIGN_PUBLIC_IP),
     )
     return ecs.Service(
-        "Service",
+        title,
         ServiceName=target.ecs_service,
         Cluster=_import(env, envt.CLUSTER_NAME),
         TaskDefinition=Ref(task_def),
@@ -269,6 +306,21 @@ def _volume(i: int, v: EfsVolume) -> ecs.Volume:
     )
 
 
+def _ingress(target: Target, h: HttpInterface, sg: AWSObject, title: str) -> AWSObject:
+    """A process's port open to its load balancer on the tasks' security group (a resource of
+    its own: web's group is left as it was)."""
+    lb_sg = envt.INTERNAL_LOAD_BALANCER_SG if h.internal else envt.LOAD_BALANCER_SG
+    return ec2.SecurityGroupIngress(
+        title,
+        GroupId=GetAtt(sg, "GroupId"),
+        IpProtocol="tcp",
+        FromPort=h.container_port,
+        ToPort=h.container_port,
+        SourceSecurityGroupId=_import(target.environment_names, lb_sg),
+        Description=f"the load balancer, to {target.process}",
+    )
+
+
 def _security_group(target: Target, cfg: ServiceConfig) -> ec2.SecurityGroup:
     env = target.environment_names
     ingress = []
@@ -349,13 +401,20 @@ def _add_strategy(
 
 
 def _add_http(
-    t: Template, target: Target, container: str, h: HttpInterface, svc: ecs.Service
+    t: Template,
+    target: Target,
+    container: str,
+    h: HttpInterface,
+    svc: ecs.Service,
+    prefix: str = "",
 ) -> tuple[AWSObject, str]:
-    """Returns the target group and the environment export of the listener its rule is on."""
+    """Returns the target group and the environment export of the listener its rule is on.
+    `prefix` starts the logical IDs of a process other than web (processcfg.logical_prefix);
+    its rule's priority hashes its own ECS service's name, so that it differs from web's."""
     env = target.environment_names
     target_group = t.add_resource(
         elb.TargetGroup(
-            "TargetGroup",
+            f"{prefix}TargetGroup",
             TargetType="ip",
             Protocol="HTTP",
             Port=h.container_port,
@@ -375,9 +434,9 @@ def _add_http(
     listener = envt.INTERNAL_LISTENER if h.internal else envt.LISTENER
     rule = t.add_resource(
         elb.ListenerRule(
-            "ListenerRule",
+            f"{prefix}ListenerRule",
             ListenerArn=_import(env, listener),
-            Priority=listener_priority(target.name, h),
+            Priority=listener_priority(target.ecs_service if prefix else target.name, h),
             Conditions=_conditions(h),
             Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
         )

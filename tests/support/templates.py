@@ -150,6 +150,24 @@ JOBS = {
     "sweep": Job(command=("bin/sweep",), schedule="rate(15 minutes)"),
 }
 
+PROCESSES_DOC: dict[str, Any] = {
+    "processes": {
+        "worker": {
+            "command": ["python", "-m", "worker"],
+            "cpu": 512,
+            "memory": 1024,
+            "desired_count": 2,
+            "autoscaling": {"min": 1, "max": 5, "queue": {"name": "jobs"}},
+            "capacity": [{"provider": "FARGATE_SPOT", "weight": 1}],
+        },
+        "mailer": {"command": ["bin/mailer"]},
+        "hooks": {
+            "command": ["bin/hooks"],
+            "http_interface": {"container_port": 8080, "path_patterns": ["/hooks/*"]},
+            "autoscaling": {"min": 1, "max": 3, "requests_per_target": 100},
+        },
+    }
+}
 SERVICES = {
     "http-public": BASE,
     "http-public-autoscaling": dataclasses.replace(
@@ -239,6 +257,9 @@ SERVICES = {
     "linear": dataclasses.replace(
         BASE, deployment=sc.Deployment(strategy="linear", linear=Linear(20, 2))
     ),
+    # Processes (issue 21): web, a worker scaled on its queue on spot, a plain one, and a
+    # process behind the load balancer on its own path, scaled on its requests.
+    "processes": sc.parse({**sc.default_document(production=False), **PROCESSES_DOC}),
 }
 
 

@@ -82,7 +82,7 @@ class FakeAws(Aws):
         return self.store
 
     def ecs(self, target: Target) -> Ecs:
-        key = (target.env, target.name)
+        key = (target.env, target.ecs_service)  # each process's ECS service is its own
         if key not in self.ecs_services:
             fake = FakeEcs(target, tasks=self.tasks, breaker=self.breaker)
             fake.log_groups = self.log_groups  # one-off tasks write where `logs` reads

@@ -30,7 +30,7 @@ from git_lift.aws.ecs import (
 from git_lift.aws.job_runs import JobRun, last_runs
 from git_lift.aws.logs import LogEvent
 from git_lift.errors import AwsError, LiftError
-from git_lift.target import Target
+from git_lift.target import PROCESS_SEPARATOR, WEB, Target
 from tests.support.fakes.client import NoClient
 
 BREAKER_AFTER = 2  # failed tasks after which the fake circuit breaker fails a deployment
@@ -84,7 +84,11 @@ class FakeEcs(Ecs):
         self.tasks = tasks
         self.breaker = breaker
         self.desired = 2
-        first = ARN.format(1)
+        # A process other than web is a service and family of its own (Target.for_process);
+        # web's keep ARN's family in every environment, as the tests expect.
+        own = f"payments-api{PROCESS_SEPARATOR}{target.process}:"
+        self.arn = ARN if target.process == WEB else ARN.replace("payments-api:", own)
+        first = self.arn.format(1)
         self.definitions: dict[str, dict[str, Any]] = {first: definition(first, OLD_IMAGE)}
         self.deployments = [FakeDeployment("ecs-svc/1", first, "PRIMARY", "COMPLETED", 2)]
         self.deployed: list[str] = []  # task definitions UpdateService was asked to run
@@ -178,7 +182,7 @@ class FakeEcs(Ecs):
         return dict(self.definitions[arn])
 
     def register(self, definition: dict[str, Any]) -> str:
-        arn = ARN.format(len(self.definitions) + 1)
+        arn = self.arn.format(len(self.definitions) + 1)
         self.definitions[arn] = {**definition, "taskDefinitionArn": arn}
         return arn
 
