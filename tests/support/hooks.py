@@ -3,6 +3,8 @@ run as a user would, so that the installed hooks fire."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -63,3 +65,27 @@ PLATFORM_GITLIFT = "".join(
     '[env "staging"]\n\tref = refs/heads/main\n'
     '[env "qa"]\n\tref = refs/heads/main\n\tref = refs/heads/feature/*\n'
 )
+
+
+def git_logged(folder: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `git` writes each of its command lines to a log, then runs the real
+    git: the git processes a hook starts, counted (issue 22: a hook at the process floor)."""
+    real = shutil.which("git")
+    assert real is not None
+    log, shims = folder / "git-calls.log", folder / "git-log-bin"
+    shims.mkdir()
+    (shims / "git").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (shims / "git").chmod(0o755)
+    log.touch()
+    return {"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}, log
+
+
+def git_calls(log: Path) -> list[str]:
+    """The git subcommands the log holds, one a process (`-c NAME=VALUE` left out)."""
+    calls = []
+    for line in log.read_text().splitlines():
+        words = line.split()
+        while words[:1] == ["-c"]:
+            words = words[2:]
+        calls.append(words[0] if words else "")
+    return calls
