@@ -75,8 +75,8 @@ def test_a_commit_without_env_sample_makes_no_request_and_starts_no_python(
 
 
 # What a hook with nothing to ask must not load (issue 22, hooks at the floor): AWS's
-# libraries, pygit2 (with ssl), click, python-dotenv beyond its parser, and dataclasses (with
-# inspect and ast; its classes are made by exec: git_lift/records.py).
+# libraries, pygit2 (with ssl), click, python-dotenv beyond its parser, dataclasses (with
+# inspect and ast; its classes are made by exec: git_lift/records.py) and hashlib (OpenSSL).
 HEAVY = (
     "boto3",
     "botocore",
@@ -86,6 +86,7 @@ HEAVY = (
     "click",
     "dotenv.main",
     "dataclasses",
+    "hashlib",
 )
 
 

@@ -25,12 +25,12 @@ def hooked(repo: GitRepo, lift: Lift) -> GitRepo:
 
 def in_process_hook(repo: GitRepo) -> tuple[str, list[str]]:
     """The pre-commit hook run in one Python: its exit code and the heavy libraries it loaded
-    (AWS's, pygit2, click, python-dotenv beyond its parser, dataclasses: issue 22)."""
+    (AWS's, pygit2, click, python-dotenv beyond its parser, dataclasses, hashlib: issue 22)."""
     code = (
         "import sys\nfrom git_lift.__main__ import main\n"
         "code = main(['hook', 'pre-commit'])\n"
         "heavy = ('boto3', 'botocore', 'troposphere', 'moto', 'pygit2', 'click', 'dotenv.main',"
-        " 'dataclasses')\n"
+        " 'dataclasses', 'hashlib')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = run([sys.executable, "-c", code], repo.path, check=False)
