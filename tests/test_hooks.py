@@ -143,8 +143,8 @@ def test_a_push_with_nothing_to_check_starts_four_git_processes(
     aws: Any, repo: GitRepo, lift: Lift, tmp_path: Path
 ) -> None:
     """Two environments on main, a push of app code, through the installed hook as git runs
-    it: each git process is a whole start of git (issue 22), and what both environments need
-    is read once."""
+    it: each process is a whole start of a program (issue 22). The shim starts none (no cat,
+    no dirname), and git lift reads what both environments need once."""
     repo.write(".gitlift", "".join(f'[env "{e}"]\n\tref = refs/heads/main\n' for e in ENVS))
     repo.commit("Map main to two environments", verify=False)
     repo.git("push", "-q", "--no-verify", "origin", "main")

@@ -59,7 +59,7 @@ def test_a_commit_on_a_cache_hit_starts_four_git_processes(
     aws: Any, hooked: GitRepo, lift: Lift, tmp_path: Path
 ) -> None:
     """The installed hook as git runs it (git puts its own folder first on PATH: the hook is
-    run here with the logging git's): each git process is a whole start of git (issue 22).
+    run here with the logging git's): each process is a whole start of a program (issue 22).
     The shim reads what is staged (env.sample is: .gitlift need not be asked); git lift its
     config with .gitlift, branches, objects and what is staged, each once."""
     hooked.write(".gitlift", '[env "staging"]\n\tref = refs/heads/main\n')
