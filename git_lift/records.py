@@ -59,6 +59,8 @@ def _spec(cls: type) -> _Spec:
                 delattr(cls, name)
             else:
                 setattr(cls, name, value)  # the class attribute is the default, as dataclass's
+        if type(value).__module__ == "dataclasses":  # dataclasses.field: not understood here
+            raise TypeError(f"{cls.__name__}.{name}: use git_lift.records.field in a record")
         if isinstance(value, list | dict | set):
             raise ValueError(f"{cls.__name__}.{name}: a mutable default, use default_factory")
         own.append((name, value, factory, shown))

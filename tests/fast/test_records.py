@@ -95,6 +95,12 @@ def test_a_mutable_default_and_a_required_field_after_a_default_are_refused() ->
         class Bad:
             items: list[str] = []  # noqa: RUF012
 
+    with pytest.raises(TypeError, match=r"records\.field"):
+
+        @record
+        class Mixed:
+            items: list[str] = dataclasses.field(default_factory=list)
+
     with pytest.raises(TypeError, match="follows"):
 
         @record
