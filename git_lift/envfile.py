@@ -11,13 +11,13 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import IO, TYPE_CHECKING
 
 from git_lift.errors import ValidationError
 from git_lift.jsoncheck import kind
+from git_lift.records import record
 
 if TYPE_CHECKING:
     from dotenv.parser import Binding
@@ -44,14 +44,14 @@ HIGH_ENTROPY_MIN_LENGTH = 32
 HIGH_ENTROPY_BITS_PER_CHAR = 4.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     key: str
     value: str
     line: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     line: int
     message: str
@@ -60,7 +60,7 @@ class Problem:
         return f"{filename}:{self.line}: {self.message}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvFile:
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]

@@ -6,10 +6,10 @@ may name and which settings only a trusted source may set come from the settings
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from git_lift import names
 from git_lift.errors import UsageError
+from git_lift.records import field, record
 from git_lift.setting_table import (
     ENV_KEYS,
     ENV_TRUSTED_ONLY,
@@ -21,7 +21,7 @@ from git_lift.setting_table import (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One config entry: `section.subsection.key` as git config names it."""
 
@@ -40,7 +40,7 @@ def split_name(name: str) -> tuple[str, str | None, str]:
     return section, None, rest.lower()
 
 
-@dataclass
+@record
 class Sections:
     """A .gitlift's sections, keys lower-case as git config reports them."""
 

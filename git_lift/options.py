@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from git_lift.records import record
 
 
-@dataclass
+@record
 class Options:
     service: str | None = None
     region: str | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from git_lift.records import field, record
 
 MASK = "********"
 
@@ -34,7 +35,7 @@ def registration(definition: dict[str, Any]) -> dict[str, Any]:
     return {key: definition[key] for key in REGISTER_FIELDS if definition.get(key)}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConfigPlan:
     added: dict[str, str] = field(default_factory=dict)
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -96,7 +97,7 @@ def render_config_plan(plan: ConfigPlan, *, show_values: bool) -> list[tuple[str
     return lines
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyCheck:
     """env.sample against one environment's store: names only."""
 

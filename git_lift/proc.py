@@ -12,15 +12,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift.errors import LiftError
+from git_lift.records import record
 
 Process = subprocess.Popen[bytes]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Result:
     returncode: int
     stdout: str

@@ -27,9 +27,12 @@ class Repo(RemoteRefs, TreeExport):
     pygit2) in repo_base.py."""
 
     @classmethod
-    def discover(cls, start: str | None = None, *, snapshot: bool = False) -> Repo:
+    def discover(
+        cls, start: str | None = None, *, snapshot: bool = False, with_config: str | None = None
+    ) -> Repo:
         """The repository holding `start` (the current folder). `snapshot`: a hook, during
-        which git holds its lock: its config and branches are read once."""
+        which git holds its lock: its config and branches are read once, and the work tree's
+        `with_config` file with its config (repo_read.py)."""
         where = start or os.getcwd()
         found = find(where, hook=snapshot)
         if found is None:
@@ -37,7 +40,7 @@ class Repo(RemoteRefs, TreeExport):
                 f"not a git repository (or any parent): {where}",
                 hint="run git lift inside a clone of your service (or `git init` one)",
             )
-        return cls(found=found, snapshot=snapshot)
+        return cls(found=found, snapshot=snapshot, with_config=with_config)
 
     @property
     def common_dir(self) -> Path:

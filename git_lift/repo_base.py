@@ -12,13 +12,13 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from git_lift import proc
 from git_lift.errors import UsageError
+from git_lift.records import record
 
 if TYPE_CHECKING:
     import pygit2 as pygit2
@@ -44,7 +44,7 @@ def redact_url(url: str) -> str:
     return SCP_PASSWORD.sub("", URL_USERINFO.sub(r"\1", url))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Found:
     """Where a repository is: its git folder and its work tree (None when bare)."""
 

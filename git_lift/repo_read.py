@@ -11,12 +11,12 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from git_lift import envfile, proc
 from git_lift.errors import UsageError, ValidationError
+from git_lift.records import record
 from git_lift.repo_base import Found, RepoBase, pygit2, redact_url
 from git_lift.repo_objects import Objects, tree_entry
 
@@ -38,7 +38,7 @@ LISTINGS = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConfigEntry:
     name: str
     value: str
@@ -47,9 +47,9 @@ class ConfigEntry:
 def parse_config_list(output: str) -> list[ConfigEntry]:
     """`git config --list -z` output: `name\\nvalue` records separated by NUL."""
     entries = []
-    for record in output.split("\0"):
-        if record:
-            name, _, value = record.partition("\n")
+    for item in output.split("\0"):
+        if item:
+            name, _, value = item.partition("\n")
             entries.append(ConfigEntry(name, value))
     return entries
 
@@ -78,7 +78,31 @@ def read_config_file(path: Path) -> list[ConfigEntry]:
         ) from exc
 
 
-@dataclass(frozen=True)
+def folded_listing(path: Path) -> tuple[str, ...]:
+    """`git config --list` with a config file's entries as well, by one git: the file is
+    included from the command line, which git reads after every config file, and each entry
+    says where it comes from (split_folded tells them apart)."""
+    return ("-c", f"include.path={path}", "config", "--list", "-z", "--show-origin")
+
+
+def split_folded(output: str, path: Path) -> tuple[list[ConfigEntry], list[ConfigEntry]] | None:
+    """(the repository's config, the file's entries) from folded_listing's output, as `git
+    config --list` and `git config --file PATH --list` give them: what the file includes in
+    turn is left out, as --file leaves it. None when the output is not what was asked for."""
+    fields = output.split("\0")
+    pairs = [(fields[n], fields[n + 1]) for n in range(0, len(fields) - 1, 2)]
+    included = ("command line:", f"include.path\n{path}")
+    at = max((n for n, pair in enumerate(pairs) if pair == included), default=None)
+    if at is None:
+        return None
+    source = f"file:{path}"
+    theirs = [item for where, item in pairs[at + 1 :] if where == source]
+    return parse_config_list("\0".join(item for _, item in pairs[:at])), parse_config_list(
+        "\0".join(theirs)
+    )
+
+
+@record(frozen=True)
 class Ref:
     commit: str  # what the ref points at, peeled through tags
     symbolic: str | None  # the ref it names, for a symbolic ref (origin/HEAD)
@@ -93,16 +117,25 @@ class GitReads(RepoBase):
         *,
         found: Found | None = None,
         snapshot: bool = False,
+        with_config: str | None = None,
     ) -> None:
+        """`snapshot`: a hook (see the module); `with_config`: a work-tree file in git-config
+        syntax (.gitlift) that the hook lists with the config, by the same git."""
         super().__init__(repository, found=found)
         self._snapshot = snapshot  # a hook: config and branches are read once
         self._kept: dict[str, object] = {}
+        workdir = self._found.workdir
+        self._fold = workdir / with_config if snapshot and workdir and with_config else None
+        if self._fold is not None and not self._fold.is_file():
+            self._fold = None
+        self._folded: list[ConfigEntry] | None = None  # the fold's entries, once listed
+        listings = {**LISTINGS, **({"config": folded_listing(self._fold)} if self._fold else {})}
         # A hook reads them all: started at once, they run side by side.
         self._started = {
             name: proc.start_capture(
                 ["git", *args], cwd=str(self._cwd), env=proc.clean_env(drop_git=True)
             )
-            for name, args in LISTINGS.items()
+            for name, args in listings.items()
             if snapshot
         }
         if snapshot and os.environ.get("GIT_INDEX_FILE"):  # a commit's hook: what it stages
@@ -140,7 +173,16 @@ class GitReads(RepoBase):
     # config
 
     def _config(self) -> list[ConfigEntry]:
-        return self._once("config", lambda: parse_config_list(self._listing("config")))
+        def read() -> list[ConfigEntry]:
+            if self._fold is not None and "config" in self._started:
+                listed = proc.finish(self._started.pop("config"), check=False)
+                split = split_folded(listed.stdout, self._fold) if not listed.returncode else None
+                if split is not None:  # else (a malformed file) each is read on its own
+                    own, self._folded = split
+                    return own
+            return parse_config_list(self._listing("config"))
+
+        return self._once("config", read)
 
     def config_value(self, name: str) -> str | None:
         """The value git uses for `section[.subsection].key` (the last one set), None when
@@ -261,8 +303,13 @@ class GitReads(RepoBase):
         share no history."""
         if one.startswith("-") or other.startswith("-"):
             return None
-        found = self._read("merge-base", one, other, check=False)
-        return (found.stdout.strip() or None) if found.returncode == 0 else None
+
+        def read() -> str | None:
+            found = self._read("merge-base", one, other, check=False)
+            return (found.stdout.strip() or None) if found.returncode == 0 else None
+
+        # A hook asks once for every environment the pushed branch maps to: one git process.
+        return self._once(f"merge-base {one} {other}", read)
 
     # files
 
@@ -330,7 +377,10 @@ class GitReads(RepoBase):
         again (a .gitlift at the default branch's tip usually is the work tree's)."""
         data = path.read_bytes()
         if data not in self._parsed:
-            self._parsed[data] = read_config_file(path)
+            if path == self._fold:
+                self._config()  # lists it
+            folded = self._folded if path == self._fold else None
+            self._parsed[data] = read_config_file(path) if folded is None else folded
         return self._parsed[data]
 
     # the index being committed

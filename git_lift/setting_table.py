@@ -10,12 +10,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from git_lift import names
 from git_lift.errors import UsageError
+from git_lift.records import record
 
 if TYPE_CHECKING:
     from git_lift.freeze import Window
@@ -128,7 +128,7 @@ VARIABLE = "-"  # an environment variable of git lift's, no git config key
 OWN = "no: your own git config only"  # where the release policy is read from
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setting(Generic[T]):
     name: str  # as documented: lift.hooks.cacheTtl, env.NAME.deployOnPush, GIT_LIFT_SKIP_HOOKS
     check: Callable[[str, str], T]  # (the name as set, value) -> the value, or UsageError

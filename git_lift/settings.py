@@ -20,7 +20,6 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
@@ -36,6 +35,7 @@ from git_lift.gitlift import (
     untrusted_entries,
     untrusted_error,
 )
+from git_lift.records import field, record, replace
 from git_lift.setting_table import (
     ENV_KEYS,
     LIFT_KEYS,
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceSettings:
     name: str
     path: str  # relative to the repository's top, "." for the root
@@ -65,7 +65,7 @@ class ServiceSettings:
     container: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvironmentAws:
     """Where an environment's AWS calls go and as whom (None: the defaults of the session)."""
 
@@ -78,7 +78,7 @@ class EnvironmentAws:
     cluster: str | None = None  # an existing ECS cluster (adopted)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TargetOverrides:
     """Names of one service's existing infrastructure in one environment (adopted)."""
 
@@ -89,7 +89,7 @@ class TargetOverrides:
     parameter_path: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvironmentSettings:
     name: str
     refs: tuple[str, ...]
@@ -116,7 +116,7 @@ class EnvironmentSettings:
         return any(fnmatch.fnmatchcase(ref, pattern) for pattern in self.refs)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     region: str | None
     profile: str | None

@@ -11,10 +11,10 @@ named otherwise is a change here alone (tests/test_target.py greps for strays).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 
 from git_lift import limits
 from git_lift.errors import UsageError
+from git_lift.records import field, record, replace
 from git_lift.settings import EnvironmentSettings, ServiceSettings, TargetOverrides
 
 TABLE = "git-lift"  # the DynamoDB table of records, locks and service documents
@@ -52,7 +52,7 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
     return f"arn:{partition(region)}:{service}:{where}:{account}:{resource}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Environment:
     """Names derived from an environment alone."""
 
@@ -195,7 +195,7 @@ class Environment:
         return f"config#{self.name}#{service}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     """One service in one environment."""
 

@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 
 from tests.support.helpers import ENV_SAMPLE, GitRepo, Lift, run
-from tests.support.hooks import STAGING_KEYS, add_keys, commit, push, put, put_all, remote_has
+from tests.support.hooks import (
+    STAGING_KEYS,
+    add_keys,
+    commit,
+    git_calls,
+    git_logged,
+    push,
+    put,
+    put_all,
+    remote_has,
+)
 
 
 @pytest.fixture
@@ -65,8 +75,19 @@ def test_a_commit_without_env_sample_makes_no_request_and_starts_no_python(
 
 
 # What a hook with nothing to ask must not load (issue 22, hooks at the floor): AWS's
-# libraries, pygit2 (with ssl), click, and python-dotenv beyond its parser.
-HEAVY = ("boto3", "botocore", "troposphere", "moto", "pygit2", "click", "dotenv.main")
+# libraries, pygit2 (with ssl), click, python-dotenv beyond its parser, dataclasses (with
+# inspect and ast; its classes are made by exec: git_lift/records.py) and hashlib (OpenSSL).
+HEAVY = (
+    "boto3",
+    "botocore",
+    "troposphere",
+    "moto",
+    "pygit2",
+    "click",
+    "dotenv.main",
+    "dataclasses",
+    "hashlib",
+)
 
 
 @pytest.mark.parametrize(
@@ -116,6 +137,36 @@ def test_the_hook_entry_with_nothing_to_ask_imports_no_heavy_library(
     result = run([sys.executable, "-c", code], repo.path)
     assert result.stdout.strip().splitlines()[-1] == "0 []"
     assert aws.request_counts() == {}
+
+
+def test_a_push_with_nothing_to_check_starts_four_git_processes(
+    aws: Any, repo: GitRepo, lift: Lift, tmp_path: Path
+) -> None:
+    """Two environments on main, a push of app code, through the installed hook as git runs
+    it: each process is a whole start of a program (issue 22). The shim starts none (no cat,
+    no dirname), and git lift reads what both environments need once."""
+    repo.write(".gitlift", "".join(f'[env "{e}"]\n\tref = refs/heads/main\n' for e in ENVS))
+    repo.commit("Map main to two environments", verify=False)
+    repo.git("push", "-q", "--no-verify", "origin", "main")
+    assert lift("hooks", "install").returncode == 0
+    base = repo.head()
+    repo.write("app.txt", "v2\n")
+    repo.commit("Change the app", verify=False)
+    env, log = git_logged(tmp_path)
+    aws.reset_counts()
+    pushed = run(
+        [str(repo.path / ".git" / "hooks" / "pre-push"), "origin", "url"],
+        repo.path,
+        input_text=f"refs/heads/main {repo.head()} refs/heads/main {base}\n",
+        env=env,
+    )
+    assert "goes to qa; checked what it changes since" in pushed.stderr
+    started = git_calls(log)
+    assert sorted(started) == ["cat-file", "config", "for-each-ref", "merge-base"], started
+    assert aws.request_counts() == {}
+
+
+ENVS = ("staging", "qa")
 
 
 def test_the_first_commit_of_a_fresh_repository(aws: Any, tmp_path: Path, lift: Lift) -> None:

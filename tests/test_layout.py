@@ -62,6 +62,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.jsoncheck",
         "git_lift.secret_refs",
         "git_lift.options",
+        "git_lift.records",
         "git_lift.errors",
         "git_lift.ui",
         "git_lift.freeze",  # issue 24: freeze windows

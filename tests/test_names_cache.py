@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.support.helpers import GitRepo, Lift, run
-from tests.support.hooks import add_keys, commit, put_all
+from tests.support.hooks import add_keys, commit, git_calls, git_logged, put_all
 
 SENTINEL = "sentinel-value-7f3a"
 
@@ -24,11 +25,12 @@ def hooked(repo: GitRepo, lift: Lift) -> GitRepo:
 
 def in_process_hook(repo: GitRepo) -> tuple[str, list[str]]:
     """The pre-commit hook run in one Python: its exit code and the heavy libraries it loaded
-    (AWS's, pygit2, click, python-dotenv beyond its parser: issue 22)."""
+    (AWS's, pygit2, click, python-dotenv beyond its parser, dataclasses, hashlib: issue 22)."""
     code = (
         "import sys\nfrom git_lift.__main__ import main\n"
         "code = main(['hook', 'pre-commit'])\n"
-        "heavy = ('boto3', 'botocore', 'troposphere', 'moto', 'pygit2', 'click', 'dotenv.main')\n"
+        "heavy = ('boto3', 'botocore', 'troposphere', 'moto', 'pygit2', 'click', 'dotenv.main',"
+        " 'dataclasses', 'hashlib')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = run([sys.executable, "-c", code], repo.path, check=False)
@@ -51,6 +53,30 @@ def test_a_commit_after_config_set_asks_nothing_and_loads_no_heavy_library(
     assert aws.request_counts() == {}
     cached = (hooked.path / ".git" / "lift" / "names").rglob("*.json")
     assert all(SENTINEL not in path.read_text() for path in cached)  # names, never values
+
+
+def test_a_commit_on_a_cache_hit_starts_four_git_processes(
+    aws: Any, hooked: GitRepo, lift: Lift, tmp_path: Path
+) -> None:
+    """The installed hook as git runs it (git puts its own folder first on PATH: the hook is
+    run here with the logging git's): each process is a whole start of a program (issue 22).
+    The shim reads what is staged (env.sample is: .gitlift need not be asked); git lift its
+    config with .gitlift, branches, objects and what is staged, each once."""
+    hooked.write(".gitlift", '[env "staging"]\n\tref = refs/heads/main\n')
+    hooked.commit("Map main", verify=False)
+    assert lift("config", "set", "-e", "staging", "NEW_KEY=v").returncode == 0
+    add_keys(hooked, "NEW_KEY")
+    env, log = git_logged(tmp_path)
+    aws.reset_counts()
+    index = str(hooked.path / ".git" / "index")
+    hook = [str(hooked.path / ".git" / "hooks" / "pre-commit")]
+    done = run(hook, hooked.path, env={**env, "GIT_INDEX_FILE": index})
+    assert "asking about 0" in done.stderr
+    calls = git_calls(log)
+    assert calls[:1] == ["diff"], calls  # the shim's own
+    started = calls[1:]
+    assert sorted(started) == ["cat-file", "config", "diff-index", "for-each-ref"], started
+    assert aws.request_counts() == {}
 
 
 def test_only_the_keys_the_cache_lacks_are_asked_one_request_per_ten(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import TextIO
 
 from git_lift import envfile, names, ui
@@ -37,6 +36,7 @@ from git_lift.flows.pushed_refs import (
     parse_pushed,
 )
 from git_lift.plan import KeyCheck
+from git_lift.records import replace
 from git_lift.settings import EnvironmentSettings
 
 SKIP_VARIABLE = "GIT_LIFT_SKIP_HOOKS"

@@ -8,17 +8,17 @@ ask, so a hook with nothing to ask never loads boto3.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from git_lift import envfile, names
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context, in_parallel
 from git_lift.plan import KeyCheck, check_keys
+from git_lift.records import record
 from git_lift.settings import ServiceSettings
 from git_lift.target import Target
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SampleCheck:
     """The keys of one env.sample (work tree, staged, or at a pushed commit) against the
     store of one target."""

@@ -7,11 +7,8 @@ never reach AWS never import boto3.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -19,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from git_lift import settings as settings_module
 from git_lift.gitlift import Entry
 from git_lift.options import Options
+from git_lift.records import field, record, replace
 from git_lift.repo import Repo
 from git_lift.settings import EnvironmentSettings, ServiceSettings, Settings
 
@@ -33,7 +31,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass
+@record
 class Context:
     repo: Repo
     settings: Settings
@@ -52,15 +50,15 @@ class Context:
     def in_hook(self) -> Context:
         """This context for a hook's AWS calls: someone waits on git, so AWS gets seconds
         (the hook's retry budget), not minutes."""
-        return dataclasses.replace(self, hook=True)
+        return replace(self, hook=True)
 
     def answered(self, *, service: str | None = None) -> Context:
         """This context for a step whose question was asked already (setup asks once for the
         whole run; a push is its own confirmation): it goes ahead as with --yes, on `service`
         when given."""
         chosen = self.options.service if service is None else service
-        options = dataclasses.replace(self.options, yes=True, service=chosen)
-        return dataclasses.replace(self, options=options)
+        options = replace(self.options, yes=True, service=chosen)
+        return replace(self, options=options)
 
     def on_service(self, service: str, *, answered: bool = False) -> Context:
         """This context on `service` (as `-s service`), for one of several services released
@@ -68,18 +66,16 @@ class Context:
         It opens the repository anew (one per thread) and shares this context's AWS factory,
         whose clients are thread-safe and built once."""
         yes = self.options.yes or answered
-        options = dataclasses.replace(self.options, service=service, yes=yes)
-        one = dataclasses.replace(self, options=options, repo=self.repo.reopened())
+        options = replace(self.options, service=service, yes=yes)
+        one = replace(self, options=options, repo=self.repo.reopened())
         if "aws" in vars(self):
             one.aws = self.aws
         return one
 
     def reloaded(self, *, service: str) -> Context:
         """This context on `service`, with the settings read again (`init` just added it)."""
-        options = dataclasses.replace(self.options, service=service)
-        return dataclasses.replace(
-            self, options=options, settings=load_settings(self.repo, options)
-        )
+        options = replace(self.options, service=service)
+        return replace(self, options=options, settings=load_settings(self.repo, options))
 
     def target(self, env: str, service: ServiceSettings | None = None) -> Target:
         """This service (or `service`) in the environment named `env`."""
@@ -173,6 +169,8 @@ def trust_file(repo: Repo) -> Path:
 
 
 def gitlift_digest(raw: bytes) -> str:
+    import hashlib  # only once a .gitlift was trusted: a push with nothing to check needs none
+
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -201,7 +199,7 @@ def load_settings(repo: Repo, options: Options, *, check_trust: bool = True) -> 
 def load(options: Options, *, check_trust: bool = True, hook: bool = False) -> Context:
     """`hook`: a git hook runs it, while git holds its lock: the repository is read as a
     snapshot (repo.py)."""
-    repo = Repo.discover(snapshot=hook)
+    repo = Repo.discover(snapshot=hook, with_config=GITLIFT_FILE if hook else None)
     settings = load_settings(repo, options, check_trust=check_trust)
     return Context(repo=repo, settings=settings, options=options)
 

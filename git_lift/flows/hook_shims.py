@@ -44,12 +44,18 @@ SHIM = r"""#!/bin/sh
 # Skip it: git @VERB@ --no-verify, or GIT_LIFT_SKIP_HOOKS=1 (CI checkouts).
 hook=@NAME@
 lift_python=@PYTHON@
-previous="$(dirname "$0")/$hook@PREVIOUS@"
+case "$0" in */*) here=${0%/*} ;; *) here=. ;; esac
+previous="$here/$hook@PREVIOUS@"
 
+# Each process the shim starts is time on every commit and push (issue 22): the shell's own
+# words do what they can (no dirname, no cat, no pipe into git lift).
+refs=
 if [ "$hook" = pre-push ]; then
-    refs=$(cat)  # git writes the pushed refs once; every hook in the chain reads them
+    # git writes the pushed refs once; every hook in the chain reads them
+    while IFS= read -r line || [ -n "$line" ]; do refs="${refs:+$refs
+}$line"; done
 fi
-feed() { if [ -n "${refs:-}" ]; then printf '%s\n' "$refs"; fi; }
+feed() { if [ -n "$refs" ]; then printf '%s\n' "$refs"; fi; }
 
 if [ -x "$previous" ]; then
     if [ "$hook" = pre-push ]; then
@@ -63,10 +69,6 @@ case "${GIT_LIFT_SKIP_HOOKS:-}" in 1 | true | yes) exit 0 ;; esac
 
 # True when no staged file can matter (no env.sample, no .gitlift): decided without Python.
 nothing_to_check() {
-    if [ -f .gitlift ] &&
-        git config --file .gitlift --get-regexp '^service\..*\.envsample$' >/dev/null 2>&1; then
-        return 1  # .gitlift names other files as env samples: git lift decides
-    fi
     staged=$(git -c core.quotePath=false diff --cached --name-only --no-renames \
         --diff-filter=d) || return 1
     while IFS= read -r path; do
@@ -74,6 +76,10 @@ nothing_to_check() {
     done <<EOF
 $staged
 EOF
+    if [ -f .gitlift ] &&
+        git config --file .gitlift --get-regexp '^service\..*\.envsample$' >/dev/null 2>&1; then
+        return 1  # .gitlift names other files as env samples: git lift decides
+    fi
 }
 if [ "$hook" = pre-commit ] && nothing_to_check; then
     exit 0
@@ -89,11 +95,12 @@ else
     echo "hint: to go ahead unchecked: git @VERB@ --no-verify (or GIT_LIFT_SKIP_HOOKS=1)" >&2
     exit 1
 fi
-if [ "$hook" = pre-push ]; then
-    feed | "$@"
-else
-    exec "$@"
+if [ -n "$refs" ]; then
+    exec "$@" <<EOF
+$refs
+EOF
 fi
+exec "$@"
 """
 
 

@@ -11,7 +11,6 @@ Pure file I/O: no boto3, no pygit2.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -22,6 +21,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from git_lift.target import Target
+
+# SHA-256 without hashlib, which loads OpenSSL: a seventh of Python's start (callgrind, issue
+# 22), on every commit the hook checks. The same digest: hashlib falls back to these too.
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:  # 3.12 renamed it; another Python: hashlib's
+        try:
+            from _sha2 import sha256
+        except ImportError:
+            from hashlib import sha256
 
 VERSION = 1
 
@@ -35,7 +47,7 @@ def scope(region: str | None, profile: str | None, environ: Mapping[str, str]) -
         environ.get("AWS_ENDPOINT_URL", ""),
         environ.get("AWS_ACCESS_KEY_ID", ""),
     ]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    return sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
 class NamesCache:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from git_lift import ui
 from git_lift.errors import UsageError
+from git_lift.records import record
 from git_lift.repo import ZERO_SHA
 from git_lift.settings import EnvironmentSettings
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PushedRef:
     """One line git gives a pre-push hook: `<local ref> <local sha> <remote ref> <remote sha>`."""
 

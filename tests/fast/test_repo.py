@@ -387,3 +387,39 @@ def test_the_diff_to_head_is_the_uncommitted_change(git: GitRepo) -> None:
     git.write("app.txt", "v2\n")
     diff = repo_of(git).diff_to_head()
     assert "-v1" in diff and "+v2" in diff
+
+
+def test_a_hook_lists_gitlift_with_the_config_as_each_is_read_alone(git: GitRepo) -> None:
+    """One git process for both in a hook (issue 22): the same entries as `git config
+    --list` and `git config --file .gitlift --list`, and what .gitlift includes in turn is
+    left out, as --file leaves it."""
+    other = git.path.parent / "other.cfg"
+    other.write_text('[env "sneaky"]\n\tref = refs/heads/*\n')
+    gitlift = git.write(
+        ".gitlift",
+        f'[env "staging"]\n\tref = refs/heads/main\n[include]\n\tpath = {other}\n'
+        '[service "api"]\n\tpath = "a b"\n',
+    )
+    git.git("config", "lift.hooks.cacheTtl", "60")
+    hook = Repo.discover(str(git.path), snapshot=True, with_config=".gitlift")
+    plain = repo_of(git)
+    assert (
+        hook.config_file(gitlift)
+        == plain.config_file(gitlift)
+        == [
+            ConfigEntry("env.staging.ref", "refs/heads/main"),
+            ConfigEntry("include.path", str(other)),
+            ConfigEntry("service.api.path", "a b"),
+        ]
+    )
+    assert hook.config_entries("") == plain.config_entries("")
+    assert hook.config_value("lift.hooks.cacheTtl") == "60"
+    assert hook.config_entries("env.") == []  # .gitlift's are not the repository's
+
+
+def test_a_hook_still_names_the_line_of_a_malformed_gitlift(git: GitRepo) -> None:
+    gitlift = git.write(".gitlift", '[env "staging"]\n\tref = refs/heads/main\n[broken\n')
+    hook = Repo.discover(str(git.path), snapshot=True, with_config=".gitlift")
+    with pytest.raises(UsageError, match=r"\.gitlift is malformed at line 3"):
+        hook.config_file(gitlift)
+    assert hook.remote_url() is not None  # the repository's config is read all the same

@@ -3,6 +3,8 @@ run as a user would, so that the installed hooks fire."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -63,3 +65,35 @@ PLATFORM_GITLIFT = "".join(
     '[env "staging"]\n\tref = refs/heads/main\n'
     '[env "qa"]\n\tref = refs/heads/main\n\tref = refs/heads/feature/*\n'
 )
+
+
+# What a hook shim could start besides git: each would be a process on every commit or push.
+LOGGED = ("git", "dirname", "basename", "cat", "sed", "head", "tr")
+
+
+def git_logged(folder: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `git` (and LOGGED's other programs) write each command line to a
+    log, then run the real one: the processes a hook starts, counted (issue 22: a hook at the
+    process floor)."""
+    log, shims = folder / "git-calls.log", folder / "git-log-bin"
+    shims.mkdir()
+    for program in LOGGED:
+        real = shutil.which(program)
+        assert real is not None, program
+        logged = f'#!/bin/sh\necho "{program} $*" >> "{log}"\nexec "{real}" "$@"\n'
+        (shims / program).write_text(logged)
+        (shims / program).chmod(0o755)
+    log.touch()
+    return {"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}, log
+
+
+def git_calls(log: Path) -> list[str]:
+    """The processes the log holds, one a line: a git subcommand (`-c NAME=VALUE` left out),
+    or the program's name for any other."""
+    calls = []
+    for line in log.read_text().splitlines():
+        program, *words = line.split()
+        while words[:1] == ["-c"]:
+            words = words[2:]
+        calls.append((words[0] if words else "") if program == "git" else program)
+    return calls
