@@ -10,19 +10,19 @@ environment's own account and region; nothing is asked when env.sample refers to
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from git_lift import secret_refs, ui
 from git_lift.errors import LiftError
 from git_lift.flows.context import Context
+from git_lift.records import record
 
 if TYPE_CHECKING:  # a hook with no reference loads no AWS module
     from git_lift.aws.store import Release
     from git_lift.target import Target
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rotated:
     key: str
     how: str  # "rotated" (Secrets Manager's rotation) or "changed" (a new value, by anyone)
