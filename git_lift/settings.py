@@ -84,6 +84,17 @@ class TargetOverrides:
 
 
 @dataclass(frozen=True)
+class PreviewPolicy:
+    """A preview environment's (issue 23): each branch that maps to it runs as previews of
+    `base`'s services. Release policy: from the trusted .gitlift only."""
+
+    base: str
+    ttl: float  # seconds without a deploy after which `preview prune` deletes a preview
+    max_previews: int
+    domain: str | None = None  # previews answer at `<slug>.<domain>`; None: at `/<slug>/`
+
+
+@dataclass(frozen=True)
 class EnvironmentSettings:
     name: str
     refs: tuple[str, ...]
@@ -92,6 +103,7 @@ class EnvironmentSettings:
     pin_config: bool | None = None  # None: pinned where `confirm` is on
     requires: str | None = None  # an environment that must have released the commit first
     fail_fast: int | None = None  # None: the settings table's default
+    preview: PreviewPolicy | None = None  # a preview environment's policy
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -250,11 +262,58 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         pin_config=table.PIN_CONFIG.given(last, name),
         requires=table.REQUIRES.given(last, name),
         fail_fast=table.FAIL_FAST.given(last, name),
+        preview=_preview(name, last),
+    )
+
+
+def _preview(name: str, last: Mapping[str, str]) -> PreviewPolicy | None:
+    """`preview = true` with its `base`; the other preview keys only with it."""
+    if not table.PREVIEW.value(last, name):
+        stray = (table.PREVIEW_BASE, table.PREVIEW_TTL, table.MAX_PREVIEWS, table.PREVIEW_DOMAIN)
+        given = [s.spelled(name) for s in stray if s.key in last]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} only applies to a preview environment",
+                hint=f"set env.{name}.preview = true in .gitlift (or remove {given[0]})",
+            )
+        return None
+    base = table.PREVIEW_BASE.given(last, name)
+    if base is None:
+        raise UsageError(
+            f"preview environment {name} names no base (whose service config and config its "
+            "previews run)",
+            hint=f"git config -f .gitlift env.{name}.base staging",
+        )
+    return PreviewPolicy(
+        base=base,
+        ttl=table.PREVIEW_TTL.value(last, name),
+        max_previews=table.MAX_PREVIEWS.value(last, name),
+        domain=table.PREVIEW_DOMAIN.given(last, name),
     )
 
 
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
     return {name: _environment(name, values) for name, values in keys.items()}
+
+
+def _check_base(env: EnvironmentSettings, known: Mapping[str, EnvironmentSettings]) -> None:
+    """A preview's base is a declared environment that is no preview itself."""
+    if env.preview is None:
+        return
+    base = known.get(env.preview.base)
+    if base is None or base.preview is not None or base.name == env.name:
+        why = "is not declared" if base is None else "is a preview environment itself"
+        raise UsageError(
+            f"env.{env.name}.base = {env.preview.base} {why}",
+            hint=f"name a declared environment that is no preview: "
+            f"git config -f .gitlift env.{env.name}.base staging",
+        )
+    if env.pins_config:
+        raise UsageError(
+            f"preview environment {env.name} cannot pin config (pinConfig, or confirm): its "
+            f"previews read {base.name}'s parameters as they start",
+            hint=f"remove env.{env.name}.pinConfig and confirm",
+        )
 
 
 def release_policy(
@@ -267,7 +326,10 @@ def release_policy(
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged.setdefault(name, {}).update(values)
-    return _environments(merged)
+    found = _environments(merged)
+    for env in found.values():
+        _check_base(env, found)
+    return found
 
 
 def unknown_policy(default_branch: str | None, policy: object | None) -> tuple[str, str] | None:
@@ -295,8 +357,8 @@ def _with_proposed(
     confirm, pinConfig and requires can only be made stricter."""
     merged = dict(trusted)
     for name, env in proposed.items():
-        if name not in merged:
-            merged[name] = replace(env, refs=(), deploy_on_push=False)
+        if name not in merged:  # maps no ref, releases nothing, previews nothing
+            merged[name] = replace(env, refs=(), deploy_on_push=False, preview=None)
             continue
         now = merged[name]
         merged[name] = replace(
@@ -337,6 +399,9 @@ def policy_changes(
             changes.append(f"removes {name}'s requires = {now.requires}")
         if now.pins_config and env.pin_config is False:
             changes.append(f"turns {name}'s pinConfig off")
+        if env.preview != now.preview:
+            said = f"a preview of {env.preview.base}" if env.preview else "no preview environment"
+            changes.append(f"makes {name} {said}")
     return changes
 
 
