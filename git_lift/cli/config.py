@@ -22,6 +22,11 @@ allow_removing_option = click.option(
     is_flag=True,
     help="With --yes: allow removing keys env.sample names, or more than 3 keys at once.",
 )
+preview_option = click.option(
+    "--preview",
+    metavar="BRANCH",
+    help="In a preview environment: that branch's preview's own overrides.",
+)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
 )
@@ -84,6 +89,7 @@ def config_edit(
 
 @config.command("show")
 @env_option
+@preview_option
 @show_values_option
 @global_options("service", *AWS, "output")
 @click.pass_context
@@ -101,6 +107,7 @@ def config_show(click_ctx: click.Context, /, env: str, show_values: bool, **valu
 
 @config.command("get")
 @env_option
+@preview_option
 @click.argument("key")
 @global_options("service", *AWS)
 @click.pass_context
@@ -118,6 +125,7 @@ def config_get(click_ctx: click.Context, /, env: str, key: str, **values: Any) -
 
 @config.command("set")
 @env_option
+@preview_option
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @tier_option
 @show_values_option
@@ -139,6 +147,7 @@ def config_set(
     Example:
       git lift config set -e staging LOG_LEVEL=debug WORKERS=4
       git lift config set -e staging API_TOKEN        # prompts
+      git lift config set -e preview --preview feature/checkout PAYMENTS_MODE=test
     """
     from git_lift.commands import config as command
 
@@ -153,6 +162,7 @@ def config_set(
 
 @config.command("unset")
 @env_option
+@preview_option
 @click.argument("keys", nargs=-1, required=True)
 @allow_removing_option
 @global_options("service", *AWS, "yes")

@@ -106,9 +106,15 @@ def shared_repository(ctx: Context, t: Target, record: EnvironmentRecord) -> lis
 
 
 def delete_service(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
-    t = ctx.target(env)
+    return delete_target(ctx, ctx.target(env), purge, timeout, again=None)
+
+
+def delete_target(
+    ctx: Context, t: Target, purge: Purge, timeout: float, *, again: str | None
+) -> int:
+    """`again`: the command that runs this deletion again (a preview's is its own)."""
     record = require_record(ctx, t.env)
-    again = command(t, purge)
+    again = again or command(t, purge)
     if purge.images:
         sharing = shared_repository(ctx, t, record)
         if sharing:
@@ -137,7 +143,7 @@ def delete_service(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
             delete_stack(ctx, cfn, stack, resources, role_arn=role, timeout=timeout, again=again)
         purged = purge_leftovers(ctx, t, found, purge, again)
     ui.info(f"{t.name} is deleted from {t.env}" + (f"; {purged}" if purged else ""))
-    if found.config_versions:
+    if found.config_versions and t.preview is None:
         ui.hint(
             f"bring it back with: git lift setup -e {t.env} "
             f"(or: git lift service create -e {t.env} -s {t.name})"
