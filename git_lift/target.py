@@ -30,6 +30,7 @@ LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest r
 # (names.py), so the first `--` splits it back.
 PREVIEW_SEPARATOR = "--"
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+EVERY_PREVIEW = "*"  # the slug of a policy's Target that stands for every preview (IAM wildcard)
 SLUG_HASH = 8  # hex digits of the branch's SHA-256 that keep a changed slug unique
 DNS_LABEL = 63  # a slug is also a host name's first label (RFC 1035 2.3.4: 63 octets)
 
@@ -186,6 +187,13 @@ class Environment:
         """The S3 bucket of templates over CloudFormation's 51,200-byte TemplateBody: S3's
         names are global, so the account and region make it ours (at most 57 characters)."""
         return f"{PREFIX}-{self.name}-cfn-{account}-{region}"
+
+    @property
+    def read_parameter_paths(self) -> list[str]:
+        """Where the environment's tasks read config: its own path, and for a preview
+        environment its base's, whose config the previews run."""
+        base = self.settings.preview.base if self.settings.preview else None
+        return [self.parameter_path] + ([f"/{base}"] if base else [])
 
     @property
     def log_group_prefix(self) -> str:

@@ -470,14 +470,15 @@ def checked_principals(
 @click.option(
     "--for",
     "audience",
-    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role", "task"]),
+    type=click.Choice(["developer", "ci", "admin", "boundary", "deployer-role", "task", "preview"]),
     default="developer",
     show_default=True,
     help="ci: ship and checks; developer: also config, logs, shell, services (through the "
     "environment's CloudFormation role, no IAM writes); admin: also env create/update; "
     "boundary: the permissions boundary of task roles and the CloudFormation role; "
     "deployer-role: the trust policy of ENV's roleArn (who may assume it); "
-    "task: what the service's running code may do (its task role, from its service config).",
+    "task: what the service's running code may do (its task role, from its service config); "
+    "preview: what a push needs for branches' previews in a preview environment.",
 )
 @click.option(
     "--account",

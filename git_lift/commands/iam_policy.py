@@ -24,6 +24,7 @@ from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
 DEPLOYER_ROLE = "deployer-role"
 TASK = "task"
+PREVIEW = "preview"
 
 
 def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> int:
@@ -81,7 +82,7 @@ def print_policy(
         return print_trust_policy(ctx, env, principals)
     if audience == TASK:
         return print_task_policy(ctx, env, account)
-    s = policy_scope(ctx, env, account)
+    s = policy_scope(ctx, env, account, previews=audience == PREVIEW)
     document = policy(audience, s)
     where = f"in {s.env} ({s.region}, account {s.account})"
     boundary = s.environment.boundary_policy
@@ -97,7 +98,13 @@ def print_policy(
         )
     else:
         ui.info(f"IAM policy ({audience}) for {', '.join(s.services)} {where}:")
-    if audience in ("developer", "admin"):
+    if audience == PREVIEW:
+        ui.info(
+            f"previews {', '.join(s.services)} are each branch's; they read the config of "
+            f"{s.environment.settings.preview.base if s.environment.settings.preview else '-'} "
+            "(names and the service config only) and change nothing there"
+        )
+    if audience in ("developer", "admin", PREVIEW):
         ui.info(
             f"service stacks change through the role {s.environment.cloudformation_role}, which "
             f"env create makes under the permissions boundary {boundary}: "

@@ -5,6 +5,7 @@ branches, where they may come from, and the slug and names each branch's preview
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -191,3 +192,55 @@ def test_every_preview_name_fits_aws_limits(part: str, env_length: int, svc_leng
         assert len(f"lift-{env}-{'s' * svc_length}---execution") > limits.ROLE_NAME - 8
         return
     assert len(t.role_name("execution")) <= limits.ROLE_NAME  # Target checks the rest
+
+
+# IAM: the `preview` audience (git lift iam-policy --for preview)
+
+
+def preview_scope() -> Any:
+    from git_lift.target import EVERY_PREVIEW, Preview, Target
+    from git_lift.templates.iam_scope import Scope
+
+    rules = settings.PreviewPolicy("staging", 86400.0, 10)
+    preview = EnvironmentSettings("preview", ("refs/heads/feature/*",), preview=rules)
+    staging = EnvironmentSettings("staging", ("refs/heads/main",))
+    t = Target(preview, service(), preview=Preview(EVERY_PREVIEW, staging))
+    return Scope(targets=(t,), region="eu-west-1", account="123456789012")
+
+
+def test_the_preview_policy_is_confined_to_previews_and_reads_its_base_only() -> None:
+    from git_lift.templates.iam_statements import policy
+
+    document = policy("preview", preview_scope())
+    staging_reads = {"dynamodb:GetItem", "dynamodb:Query", "ssm:GetParameters"}
+    for statement in document["Statement"]:
+        resources = statement["Resource"]
+        named = [resources] if isinstance(resources, str) else resources
+        for resource in named:
+            if "staging" in resource:  # the base: read, never written
+                assert set(statement["Action"]) <= staging_reads, statement["Sid"]
+            elif "payments-api" in resource and statement["Effect"] == "Allow":
+                assert "payments-api--*" in resource or resource.endswith(
+                    ":repository/payments-api"  # the images the service builds
+                ), (statement["Sid"], resource)
+    keys = [
+        k
+        for s in document["Statement"]
+        for k in s.get("Condition", {})
+        .get("ForAllValues:StringLike", {})
+        .get("dynamodb:LeadingKeys", [])
+    ]
+    assert "release#preview#payments-api--*" in keys and "service#staging#payments-api" in keys
+    assert "release#staging#payments-api" not in keys
+    sids = {s["Sid"] for s in document["Statement"]}
+    assert "PurgeImages" not in sids  # deleting a preview never deletes the service's images
+
+
+def test_a_preview_environments_boundary_lets_execution_roles_read_the_base_config() -> None:
+    from git_lift.templates.iam_statements import policy
+
+    scope = preview_scope()
+    boundary = policy("boundary", scope)
+    execution = next(s for s in boundary["Statement"] if s.get("Sid") == "Execution")
+    assert "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/*" in execution["Resource"]
+    assert "arn:aws:ssm:eu-west-1:123456789012:parameter/preview/*" in execution["Resource"]
