@@ -112,8 +112,7 @@ def test_a_previews_tasks_read_its_overrides_and_its_base_config_only() -> None:
 
 
 def test_a_previews_template_is_cfn_lint_clean() -> None:
-    from cfnlint.api import ManualArgs
-    from cfnlint.api import lint
+    from cfnlint.api import ManualArgs, lint
 
     for domain in (None, "preview.example.com"):
         found = lint(to_json_text(render(domain)), config=ManualArgs(regions=[REGION]))
