@@ -47,6 +47,12 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "migrated" in passing and "released payments-api" in passing
     assert "column currency already exists" in failing and "nothing was deployed" in failing
     assert "release command failed" in out.split("git lift history -e staging")[-1]
+    # Previews (issue 23): the feature branch's push makes one, its deletion deletes it.
+    previews = out.partition("# Previews:")[2]
+    assert "git lift: preview payments-api--checkout of feature/checkout (" in previews
+    assert "/checkout/" in previews
+    assert "feature/checkout is deleted: so are its previews payments-api--checkout" in previews
+    assert previews.rstrip().splitlines()[-2].strip() == "no previews"
 
 
 FAILING_APT = """#!/bin/sh

@@ -177,6 +177,11 @@ def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
     branch(previewing, "feature/kept", "kept\n")
     assert push(previewing, "feature/kept").returncode == 0
     previewing.git("push", "-q", "--no-verify", "origin", "--delete", "feature/gone")
+    # Deleting a branch that maps to no preview environment is ignored, as before.
+    previewing.git("push", "-q", "--no-verify", "origin", "main:refs/heads/topic")
+    ignored = push(previewing, "--delete", "topic")
+    assert ignored.returncode == 0, ignored.stderr
+    assert "preview" not in ignored.stderr
     assert "lift-preview-payments-api--gone" in stacks()
     dry = lift("preview", "prune", "--dry-run")
     assert dry.returncode == 0, dry.stderr

@@ -24,7 +24,7 @@ from git_lift.flows.service_teardown import Purge, delete_target
 from git_lift.flows.shipping import ShipRequest, ship
 from git_lift.servicecfg import Deployment, ServiceConfig
 from git_lift.settings import EnvironmentSettings, PreviewPolicy, ServiceSettings
-from git_lift.target import Preview, Target, preview_target, split_preview
+from git_lift.target import Environment, Preview, Target, preview_target, split_preview
 from git_lift.templates.environment_params import (
     HTTPS_LISTENER,
     INTERNAL_LOAD_BALANCER_DNS,
@@ -166,11 +166,11 @@ def deploy(
 
 def existing(ctx: Context, env: EnvironmentSettings) -> list[Target]:
     """Every preview with a stack in the environment, of the services .gitlift names."""
-    prefix = ctx.target(env.name, next(iter(ctx.settings.services.values()))).environment_names
+    prefix = Environment(env).service_stack_prefix
     base = ctx.environment(policy(env).base)
     found = []
-    for stack in ctx.aws.stacks(env.name).stack_names(prefix.service_stack_prefix):
-        parts = split_preview(stack.removeprefix(prefix.service_stack_prefix))
+    for stack in ctx.aws.stacks(env.name).stack_names(prefix):
+        parts = split_preview(stack.removeprefix(prefix))
         if parts is None or parts[0] not in ctx.settings.services:
             continue  # a service's own stack, or another environment's (`<env>-x`)
         service = ctx.settings.services[parts[0]]
