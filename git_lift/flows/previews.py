@@ -63,6 +63,11 @@ def age(seconds: float) -> str:
     return "now"
 
 
+def ago(seconds: float) -> str:
+    shown = age(seconds)
+    return "just now" if shown == "now" else f"{shown} ago"
+
+
 def policy(env: EnvironmentSettings) -> PreviewPolicy:
     if env.preview is None:
         raise UsageError(
@@ -273,7 +278,7 @@ def summary(ctx: Context, env: EnvironmentSettings) -> list[dict[str, object]]:
                 "commit": last.commit[:12] if last else None,
                 "url": address(ctx, found.target),
                 "age": age(now - found.created) if found.created else None,
-                "last_deploy": f"{age(now - last.deployed_at)} ago" if last else None,
+                "last_deploy": ago(now - last.deployed_at) if last else None,
                 "release": last.number if last else None,
             }
         )

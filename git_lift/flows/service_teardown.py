@@ -70,10 +70,18 @@ def listing(t: Target, resources: list[StackResource], found: Leftovers, purge: 
             line if purge.config else f"{line} (--purge-config deletes it)"
         )
     images = f"{names.plural(len(found.images), 'image')} in ECR repository {t.ecr_repository}"
-    (result.goes if purge.images else result.stays).append(
-        images if purge.images else f"{images} (--purge-images deletes them)"
-    )
-    if found.config_versions:
+    if t.preview is not None:  # the service's own images, which a preview only runs
+        result.stays.append(images)
+    else:
+        (result.goes if purge.images else result.stays).append(
+            images if purge.images else f"{images} (--purge-images deletes them)"
+        )
+    if found.config_versions and t.preview is not None:
+        result.stays.append(
+            f"the preview's service config, versions 1-{found.config_versions}: the branch's "
+            "next push makes the preview again from its base's"
+        )
+    elif found.config_versions:
         result.stays.append(
             f"the service config, versions 1-{found.config_versions}: `git lift setup` or "
             f"`git lift service create` brings the service back with version "
