@@ -132,6 +132,17 @@ def base_config(ctx: Context, t: Target) -> ServiceConfig:
     """The base's newest service config, which every push of the preview reads anew."""
     base = t.base
     assert base is not None
+    here, there = require_record(ctx, t.env), require_record(ctx, base.env)
+    if (here.account, here.region) != (there.account, there.region):
+        # Another account's parameters reach a task only once shared through AWS RAM, for
+        # advanced-tier parameters (Parameter Store's cross-account sharing, February 2024),
+        # which git lift does not set up; and a region's parameters are that region's.
+        raise LiftError(
+            f"{t.env} is in account {here.account} ({here.region}) and its base {base.env} in "
+            f"{there.account} ({there.region}): previews read their base's config, so both "
+            "must be in the same account and region",
+            hint=f"set env.{t.env}.account and region as {base.env}'s in .gitlift",
+        )
     document = ctx.aws.table(base.env).service_document(base)
     if document is None:
         raise LiftError(
