@@ -115,6 +115,18 @@ class Context:
         base = self.environment(environment.preview.base)
         return preview_target(environment, base, service, full)
 
+    def preview_named(
+        self, environment: EnvironmentSettings, service: ServiceSettings, slug: str
+    ) -> Target:
+        """The preview `<service>--<slug>` in a preview environment, by its slug (a stack's
+        name, or `*`: every preview, in a policy)."""
+        from git_lift.target import Preview, Target
+
+        if environment.preview is None:
+            raise UsageError(f"{environment.name} is not a preview environment")
+        base = self.environment(environment.preview.base)
+        return Target(environment, service, preview=Preview(slug, base))
+
     def relative_cwd(self) -> str:
         try:
             return self.cwd.resolve().relative_to(self.repo.workdir).as_posix()

@@ -10,7 +10,7 @@ from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.service_stack import stored
 from git_lift.servicecfg import ServiceConfig
-from git_lift.target import EVERY_PREVIEW, Preview, Target
+from git_lift.target import EVERY_PREVIEW
 from git_lift.templates.iam_scope import Scope
 
 
@@ -30,10 +30,9 @@ def policy_scope(
             f"{env} is not a preview environment: the preview policy is for one",
             hint="leave out --for preview, or name one: git lift iam-policy -e ENV --for preview",
         )
-    base = ctx.environment(environment.preview.base) if environment.preview else None
     targets = tuple(
-        Target(environment, service, preview=Preview(EVERY_PREVIEW, base))
-        if previews and base is not None
+        ctx.preview_named(environment, service, EVERY_PREVIEW)
+        if previews
         else ctx.target(environment.name, service)
         for service in services
     )

@@ -24,7 +24,7 @@ from git_lift.flows.service_teardown import Purge, delete_target
 from git_lift.flows.shipping import ShipRequest, ship
 from git_lift.servicecfg import Deployment, ServiceConfig
 from git_lift.settings import EnvironmentSettings, PreviewPolicy, ServiceSettings
-from git_lift.target import Environment, Preview, Target, preview_target, split_preview
+from git_lift.target import Environment, Target, split_preview
 from git_lift.templates.environment_params import (
     HTTPS_LISTENER,
     INTERNAL_LOAD_BALANCER_DNS,
@@ -125,7 +125,8 @@ def with_overrides(ctx: Context, t: Target) -> Target:
 def target_for(
     ctx: Context, env: EnvironmentSettings, service: ServiceSettings, branch: str
 ) -> Target:
-    return preview_target(env, ctx.environment(policy(env).base), service, branch)
+    policy(env)
+    return ctx.preview_target(env, service, branch)
 
 
 def base_config(ctx: Context, t: Target) -> ServiceConfig:
@@ -183,14 +184,13 @@ def deploy(
 def existing(ctx: Context, env: EnvironmentSettings) -> list[Target]:
     """Every preview with a stack in the environment, of the services .gitlift names."""
     prefix = Environment(env).service_stack_prefix
-    base = ctx.environment(policy(env).base)
     found = []
     for stack in ctx.aws.stacks(env.name).stack_names(prefix):
         parts = split_preview(stack.removeprefix(prefix))
         if parts is None or parts[0] not in ctx.settings.services:
             continue  # a service's own stack, or another environment's (`<env>-x`)
         service = ctx.settings.services[parts[0]]
-        found.append(Target(env, service, preview=Preview(parts[1], base)))
+        found.append(ctx.preview_named(env, service, parts[1]))
     return found
 
 
