@@ -169,6 +169,10 @@ USES: dict[str, tuple[str, ...]] = {
     "status": S + AWS + OUT,
     "trust": YES,
     "unlock": S + AWS,
+    # Previews (issue 23): every service's previews of a branch, so no -s.
+    "preview delete": AWS,
+    "preview list": AWS + OUT,
+    "preview prune": AWS,
 }
 GLOBAL_FLAGS = ("-s", "--profile", "--region", "--yes", "--output")
 

@@ -173,7 +173,8 @@ def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
     previewing: GitRepo, lift: Lift
 ) -> None:
     branch(previewing, "feature/gone", "gone\n")
-    assert push(previewing, "feature/gone").returncode == 0
+    gone = push(previewing, "feature/gone")
+    assert gone.returncode == 0, gone.stderr
     branch(previewing, "feature/kept", "kept\n")
     assert push(previewing, "feature/kept").returncode == 0
     previewing.git("push", "-q", "--no-verify", "origin", "--delete", "feature/gone")

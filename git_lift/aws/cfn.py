@@ -95,7 +95,7 @@ class Stack:
     status: str
     reason: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
-    created: float | None = None  # CreationTime, seconds since the epoch
+    created: float | None = field(default=None, compare=False)  # CreationTime (epoch seconds)
 
     @property
     def settled(self) -> bool:

@@ -17,7 +17,7 @@ from git_lift import names, servicecfg, ui
 from git_lift.aws.store import Release, ServiceDocument
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
-from git_lift.flows.environment_record import require_record
+from git_lift.flows.environment_record import find_record, require_record
 from git_lift.flows.release import deployer
 from git_lift.flows.service_stack import DeployOptions, deploy_stack, stack_missing
 from git_lift.flows.service_teardown import Purge, delete_target
@@ -133,8 +133,8 @@ def base_config(ctx: Context, t: Target) -> ServiceConfig:
     """The base's newest service config, which every push of the preview reads anew."""
     base = t.base
     assert base is not None
-    here, there = require_record(ctx, t.env), require_record(ctx, base.env)
-    if (here.account, here.region) != (there.account, there.region):
+    here, there = require_record(ctx, t.env), find_record(ctx, base.env)
+    if there is not None and (here.account, here.region) != (there.account, there.region):
         # Another account's parameters reach a task only once shared through AWS RAM, for
         # advanced-tier parameters (Parameter Store's cross-account sharing, February 2024),
         # which git lift does not set up; and a region's parameters are that region's.
