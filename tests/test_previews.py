@@ -6,6 +6,8 @@ only. Real git, buildah, a real registry, `git lift` as a subprocess, moto's ser
 
 from __future__ import annotations
 
+import fnmatch
+import json
 from typing import Any
 
 import boto3
@@ -169,9 +171,30 @@ def test_two_branches_get_two_previews_updated_by_pushes_and_deleted_with_the_br
     assert history.returncode == 0
 
 
+def not_allowed(policy: dict[str, Any], calls: dict[str, int]) -> set[str]:
+    """The calls (`ssm.GetParameters`: counts of moto's server) no Action of the policy
+    names (sts:GetCallerIdentity: allowed to everyone)."""
+    actions = [a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+    made = {k.replace(".", ":", 1) for k in calls if not k.startswith("unknown.")}
+    # One call that AWS authorises as the item actions it carries.
+    items = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    composite = {"dynamodb:TransactWriteItems": items}
+    return {
+        call
+        for call in made - {"sts:GetCallerIdentity"}
+        if not all(
+            any(fnmatch.fnmatchcase(one, a) for a in actions) for one in composite.get(call, [call])
+        )
+    }
+
+
 def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
-    previewing: GitRepo, lift: Lift
+    previewing: GitRepo, lift: Lift, aws: Any
 ) -> None:
+    printed = lift("iam-policy", "-e", "preview", "--for", "preview")
+    assert printed.returncode == 0, printed.stderr
+    policy = json.loads(printed.stdout)
+    aws.reset_counts()
     branch(previewing, "feature/gone", "gone\n")
     gone = push(previewing, "feature/gone")
     assert gone.returncode == 0, gone.stderr
@@ -196,6 +219,10 @@ def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
     assert "lift-preview-payments-api--kept" in stacks()
     listed = lift("preview", "list")
     assert "payments-api--gone" not in listed.stdout and "feature/kept" in listed.stdout
+    # Every call of those pushes, the prune and the listing is one the preview policy allows.
+    calls = aws.request_counts()
+    assert "cloudformation:DeleteStack" in {k.replace(".", ":", 1) for k in calls}
+    assert not_allowed(policy, calls) == set()
 
 
 def test_a_preview_environment_refuses_a_ship_and_a_preview_over_max_previews(

@@ -48,7 +48,8 @@ def leftovers(ctx: Context, t: Target) -> Leftovers:
     return Leftovers(
         keys=sorted(ctx.aws.parameters(t).names()),
         snapshots=ctx.aws.snapshots(t).existing(),
-        images=ctx.aws.ecr(t.env).image_digests(t),
+        # A preview only runs its service's images, which stay: not even listed.
+        images=ctx.aws.ecr(t.env).image_digests(t) if t.preview is None else [],
         last_release=releases[0].number if releases else None,
         config_versions=documents[0].version if documents else 0,
     )
@@ -71,7 +72,7 @@ def listing(t: Target, resources: list[StackResource], found: Leftovers, purge: 
         )
     images = f"{names.plural(len(found.images), 'image')} in ECR repository {t.ecr_repository}"
     if t.preview is not None:  # the service's own images, which a preview only runs
-        result.stays.append(images)
+        result.stays.append(f"the images of ECR repository {t.ecr_repository} ({t.service.name}'s)")
     else:
         (result.goes if purge.images else result.stays).append(
             images if purge.images else f"{images} (--purge-images deletes them)"
