@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from git_lift import ui
+from git_lift import limits, ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.iam_scope import caller_before_role, policy_scope, task_policy
@@ -87,6 +87,12 @@ def print_policy(
     where = f"in {s.env} ({s.region}, account {s.account})"
     boundary = s.environment.boundary_policy
     if audience == "boundary":
+        limits.check_managed_policy(
+            document,
+            f"the boundary of {s.env}",
+            "use shorter names for the environment"
+            + (" and its base" if s.environment.settings.preview else ""),
+        )
         ui.info(
             f"permissions boundary of every role {where} (the task and execution roles, and "
             f"the CloudFormation role of its service stacks); create it once:\n"

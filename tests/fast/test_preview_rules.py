@@ -244,3 +244,29 @@ def test_a_preview_environments_boundary_lets_execution_roles_read_the_base_conf
     execution = next(s for s in boundary["Statement"] if s.get("Sid") == "Execution")
     assert "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/*" in execution["Resource"]
     assert "arn:aws:ssm:eu-west-1:123456789012:parameter/preview/*" in execution["Resource"]
+
+
+def test_a_preview_boundary_that_would_not_fit_iam_is_refused_before_printing() -> None:
+    """Reading the base's config costs the boundary one ARN: it fits a preview environment of
+    usual names, not the longest names in the longest partition with a KMS key."""
+    import json
+
+    from git_lift.limits import MANAGED_POLICY, check_managed_policy
+    from git_lift.target import Target
+    from git_lift.templates.iam_scope import Scope
+    from git_lift.templates.iam_statements import policy
+
+    key = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def boundary(env: str, base: str) -> Any:
+        rules = settings.PreviewPolicy(base, 86400.0, 10)
+        preview = EnvironmentSettings(env, ("refs/heads/f/*",), preview=rules)
+        scope = Scope((Target(preview, service("s")),), "us-gov-west-1", "123456789012", key)
+        return policy("boundary", scope)
+
+    usual = boundary("preview", "staging")
+    assert len(json.dumps(usual, separators=(",", ":"))) <= MANAGED_POLICY
+    check_managed_policy(usual, "the boundary", "shorter names")
+    with pytest.raises(UsageError) as refused:
+        check_managed_policy(boundary("e" * 20, "b" * 20), "the boundary of x", "shorter names")
+    assert "IAM allows 6144 in a managed policy" in refused.value.message
