@@ -125,7 +125,7 @@ def with_overrides(ctx: Context, t: Target) -> Target:
 def target_for(
     ctx: Context, env: EnvironmentSettings, service: ServiceSettings, branch: str
 ) -> Target:
-    policy(env)
+    policy(env)  # not a preview environment: said as such
     return ctx.preview_target(env, service, branch)
 
 
@@ -172,7 +172,10 @@ def deploy(
         version = (current.version if current else 0) + 1
         saved = ServiceDocument(t.env, t.name, version, doc, deployer(ctx), time.time())
         answered = ctx.answered(service=service.name)  # the push is the confirmation
-        save = lambda: answered.aws.table(t.env).save_service_document(t, saved)  # noqa: E731
+
+        def save() -> None:  # once the change set is confirmed, before it runs
+            answered.aws.table(t.env).save_service_document(t, saved)
+
         deploy_stack(answered, t, cfg, DeployOptions(), save=save, check=False)
     request = ShipRequest(env=env.name, ref=commit, confirmed_by_push=True)
     code = ship(ctx.on_service(service.name, answered=True), request, target=t)
