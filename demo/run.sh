@@ -239,5 +239,28 @@ say "What runs where"
 run git lift status
 run git lift history -e staging
 run git lift history -e production
+
+say "Previews: a feature branch runs as its own copy of the service; deleting the branch deletes it"
+cat >> .gitlift <<'GITLIFT'
+[env "preview"]
+	ref = refs/heads/feature/*
+	preview = true
+	base = staging
+	deployOnPush = true
+GITLIFT
+run git lift trust --yes   # the changed .gitlift still holds production's roleArn
+git add .gitlift && git commit -q -m "Preview every feature branch" && git push -q origin main
+run git lift env create -e preview --yes
+git checkout -q -b feature/checkout
+echo "payments-api: the new checkout" > app.txt
+sed -i '/LIFT_SANDBOX_CRASH/d' env.sample   # the branch fixes the crash of v2
+git commit -q -am "New checkout, without the crash"
+# The preview runs staging's config, but for what it overrides: for itself only.
+run git lift config set -e preview --preview feature/checkout LOG_LEVEL=trace
+run git push origin feature/checkout
+run git lift preview list
+git checkout -q main
+run git push origin --delete feature/checkout
+run git lift preview list
 echo
 echo "demo: done; everything above ran against the local sandbox, not AWS"

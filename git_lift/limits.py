@@ -51,6 +51,9 @@ REPOSITORY_NAME = 256  # ecr RepositoryName max 256
 SCHEDULE_NAME = 64  # scheduler Name (schedule and schedule group) max 64, [0-9a-zA-Z-_.]
 # S3 bucket names: 3 to 63 characters (S3 user guide, "General purpose bucket naming rules").
 BUCKET_NAME = 63
+# IAM: "Managed policy size: 6,144 characters", whitespace not counted (IAM user guide, "IAM
+# and AWS STS quotas"). The boundary is one.
+MANAGED_POLICY = 6144
 
 
 def compact_json(document: Any) -> str:
@@ -88,3 +91,13 @@ def check_task_definition(size: int, what: str, secrets: int) -> None:
         hint="name fewer keys in env.sample: group related values into one key holding JSON "
         "that the app reads (one secret instead of many), or split the service",
     )
+
+
+def check_managed_policy(document: Any, what: str, fix: str) -> None:
+    """Refuse a managed policy IAM would refuse (its size without whitespace)."""
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MANAGED_POLICY:
+        raise UsageError(
+            f"{what} would be {size} characters; IAM allows {MANAGED_POLICY} in a managed policy",
+            hint=fix,
+        )

@@ -12,3 +12,4 @@ class Options:
     profile: str | None = None
     yes: bool = False
     output: str = "text"
+    preview: str | None = None  # a branch: its preview in a preview environment (config --preview)

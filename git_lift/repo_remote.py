@@ -129,6 +129,16 @@ class RemoteRefs(GitReads):
             own_session=True,
         )
 
+    def remote_branches(self, remote: str = "origin") -> list[str]:
+        """The branches the remote has now (`refs/heads/...`, asked with `git ls-remote`, not
+        the remote-tracking refs a fetch last saw); a remote that cannot be read is an error,
+        so nothing is taken for gone because the network was."""
+        found = self.git(
+            "ls-remote", "--heads", remote,
+            env={"GIT_TERMINAL_PROMPT": "0"}, timeout=REMOTE_TIMEOUT,
+        )  # fmt: skip
+        return [line.split("\t", 1)[1] for line in found.stdout.splitlines() if "\t" in line]
+
     def on_a_remote_branch(self, commit_sha: str) -> bool:
         """Whether a remote-tracking branch contains the commit."""
         found = self.git("branch", "-r", "--contains", commit_sha, check=False)

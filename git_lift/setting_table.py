@@ -238,6 +238,37 @@ def _notify(name: str, value: str) -> str:
     )
 
 
+# Preview environments (issue 23): a duration such as `7d`, and a DNS domain.
+DURATION = re.compile(r"([0-9]+)([mhd])")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+DOMAIN = re.compile(r"(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def parse_duration(name: str, value: str) -> float:
+    """`30m`, `12h`, `7d` -> seconds, from one minute to a year."""
+    found = DURATION.fullmatch(value.strip())
+    seconds = int(found.group(1)) * UNIT_SECONDS[found.group(2)] if found else 0
+    if not 60 <= seconds <= 365 * 86400:
+        raise UsageError(
+            f"{name} = {value!r} is not a duration from 1m to 365d",
+            hint=f"set {name} to minutes, hours or days, such as 7d or 12h",
+        )
+    return float(seconds)
+
+
+def _domain(name: str, value: str) -> str:
+    # A preview answers at `<slug>.<domain>`: DNS names are at most 253 characters, labels 63
+    # (RFC 1035 2.3.4); 200 leaves a slug's label room.
+    lowered = value.strip().lower().rstrip(".")
+    if not DOMAIN.fullmatch(lowered):
+        raise UsageError(
+            f"{name} = {value!r} is not a DNS domain",
+            hint=f"set {name} to a domain whose wildcard points at the load balancer, "
+            "such as preview.example.com",
+        )
+    return lowered
+
+
 BOOL = "true or false"
 REGION_SETTING = Setting(
     "lift.region", _region, "an AWS region", None, ANY,
@@ -317,6 +348,28 @@ ROLE = Setting(
     "env.NAME.roleArn", _matching(ROLE_ARN, "an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"),
     "an IAM role ARN", None, TRUSTED, "a role the environment's calls assume",
 )  # fmt: skip
+PREVIEW = Setting(
+    "env.NAME.preview", parse_bool, BOOL, False, POLICY,
+    "each branch that maps here runs as previews `<service>--<slug>` (see Previews)",
+)  # fmt: skip
+PREVIEW_BASE = Setting(
+    "env.NAME.base", _environment, "an environment", None, POLICY,
+    "a preview environment's base: its service config and config run in each preview",
+)  # fmt: skip
+PREVIEW_TTL = Setting(
+    "env.NAME.ttl", parse_duration, "1m to 365d (`7d`, `12h`)", 7 * 86400.0, POLICY,
+    "`git lift preview prune` deletes a preview not deployed for that long",
+    shown_default="7d",
+)  # fmt: skip
+MAX_PREVIEWS = Setting(
+    "env.NAME.maxPreviews", _count(1, 100), "1 to 100", 10, POLICY,
+    "the previews a preview environment may hold; the next is refused",
+)  # fmt: skip
+PREVIEW_DOMAIN = Setting(
+    "env.NAME.domain", _domain, "a DNS domain", None, POLICY,
+    "previews answer at `<slug>.DOMAIN` (a wildcard record to the load balancer)",
+    shown_default="a path: /<slug>/",
+)  # fmt: skip
 PARAMETER_PATH = Setting(
     "target.ENV/NAME.parameterPath", _parameter_path, "a Parameter Store path", None, TRUSTED,
     "where its config lives", shown_default="/ENV/NAME",
@@ -343,6 +396,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
             "the environment's registry", shown_default="lift.registry"),
     Setting("env.NAME.cluster", _text, "an ECS cluster name", None, TRUSTED,
             "an existing cluster (`git lift adopt`)", shown_default="lift-ENV"),
+    PREVIEW, PREVIEW_BASE, PREVIEW_TTL, MAX_PREVIEWS, PREVIEW_DOMAIN,
     Setting("service.NAME.path", inside_repository, "a folder inside the repository", ".",
             ANY, "the service's folder"),
     Setting("service.NAME.dockerfile", inside_repository, "a file inside the repository", None,

@@ -90,6 +90,17 @@ class TargetOverrides:
 
 
 @record(frozen=True)
+class PreviewPolicy:
+    """A preview environment's (issue 23): each branch that maps to it runs as previews of
+    `base`'s services. Release policy: from the trusted .gitlift only."""
+
+    base: str
+    ttl: float  # seconds without a deploy after which `preview prune` deletes a preview
+    max_previews: int
+    domain: str | None = None  # previews answer at `<slug>.<domain>`; None: at `/<slug>/`
+
+
+@record(frozen=True)
 class EnvironmentSettings:
     name: str
     refs: tuple[str, ...]
@@ -101,6 +112,7 @@ class EnvironmentSettings:
     # Release policy of the default branch only (issue 24): freeze windows, who is told.
     freeze: tuple[Window, ...] = ()
     notify: tuple[str, ...] = ()  # "webhook" and/or SNS topic ARNs
+    preview: PreviewPolicy | None = None  # a preview environment's policy
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -261,6 +273,33 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         fail_fast=table.FAIL_FAST.given(last, name),
         freeze=_every(table.FREEZE, values, name),
         notify=tuple(dict.fromkeys(_every(table.NOTIFY, values, name))),
+        preview=_preview(name, last),
+    )
+
+
+def _preview(name: str, last: Mapping[str, str]) -> PreviewPolicy | None:
+    """`preview = true` with its `base`; the other preview keys only with it."""
+    if not table.PREVIEW.value(last, name):
+        stray = (table.PREVIEW_BASE, table.PREVIEW_TTL, table.MAX_PREVIEWS, table.PREVIEW_DOMAIN)
+        given = [s.spelled(name) for s in stray if s.key in last]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} only applies to a preview environment",
+                hint=f"set env.{name}.preview = true in .gitlift (or remove {given[0]})",
+            )
+        return None
+    base = table.PREVIEW_BASE.given(last, name)
+    if base is None:
+        raise UsageError(
+            f"preview environment {name} names no base (whose service config and config its "
+            "previews run)",
+            hint=f"git config -f .gitlift env.{name}.base staging",
+        )
+    return PreviewPolicy(
+        base=base,
+        ttl=table.PREVIEW_TTL.value(last, name),
+        max_previews=table.MAX_PREVIEWS.value(last, name),
+        domain=table.PREVIEW_DOMAIN.given(last, name),
     )
 
 
@@ -273,6 +312,26 @@ def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
     return {name: _environment(name, values) for name, values in keys.items()}
 
 
+def _check_base(env: EnvironmentSettings, known: Mapping[str, EnvironmentSettings]) -> None:
+    """A preview's base is a declared environment that is no preview itself."""
+    if env.preview is None:
+        return
+    base = known.get(env.preview.base)
+    if base is None or base.preview is not None or base.name == env.name:
+        why = "is not declared" if base is None else "is a preview environment itself"
+        raise UsageError(
+            f"env.{env.name}.base = {env.preview.base} {why}",
+            hint=f"name a declared environment that is no preview: "
+            f"git config -f .gitlift env.{env.name}.base staging",
+        )
+    if env.pins_config:
+        raise UsageError(
+            f"preview environment {env.name} cannot pin config (pinConfig, or confirm): its "
+            f"previews read {base.name}'s parameters as they start",
+            hint=f"remove env.{env.name}.pinConfig and confirm",
+        )
+
+
 def release_policy(
     policy: Iterable[Entry] | None, own: EnvKeys, default_branch: str | None
 ) -> dict[str, EnvironmentSettings]:
@@ -283,7 +342,10 @@ def release_policy(
     merged: EnvKeys = {name: dict(values) for name, values in trusted.items()}
     for name, values in own.items():
         merged[name] = _own_on_top(merged.get(name, {}), values)
-    return _environments(merged)
+    found = _environments(merged)
+    for env in found.values():
+        _check_base(env, found)
+    return found
 
 
 # Keys of the user's own that add to the default branch's rather than replace them (issue
@@ -323,8 +385,10 @@ def _with_proposed(
     confirm, pinConfig and requires can only be made stricter."""
     merged = dict(trusted)
     for name, env in proposed.items():
-        if name not in merged:
-            merged[name] = replace(env, refs=(), deploy_on_push=False, freeze=(), notify=())
+        if name not in merged:  # maps no ref, releases nothing, previews nothing
+            merged[name] = replace(
+                env, refs=(), deploy_on_push=False, freeze=(), notify=(), preview=None
+            )
             continue
         now = merged[name]
         merged[name] = replace(
@@ -371,6 +435,9 @@ def policy_changes(
             changes.append(f"changes {name}'s freeze windows")
         if env.notify != now.notify:
             changes.append(f"changes who hears of {name}'s releases (notify)")
+        if env.preview != now.preview:
+            said = f"a preview of {env.preview.base}" if env.preview else "no preview environment"
+            changes.append(f"makes {name} {said}")
     return changes
 
 

@@ -10,6 +10,8 @@ named otherwise is a change here alone (tests/test_target.py greps for strays).
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterable
 
 from git_lift import limits
@@ -30,6 +32,13 @@ LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest r
 # no git lift service name holds `_` (names.py), so `api_worker` is never another service's.
 WEB = "web"
 PROCESS_SEPARATOR = "_"
+# A preview's name is `<service>--<slug>`: service names never hold two hyphens in a row
+# (names.py), so the first `--` splits it back.
+PREVIEW_SEPARATOR = "--"
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+EVERY_PREVIEW = "*"  # the slug of a policy's Target that stands for every preview (IAM wildcard)
+SLUG_HASH = 8  # hex digits of the branch's SHA-256 that keep a changed slug unique
+DNS_LABEL = 63  # a slug is also a host name's first label (RFC 1035 2.3.4: 63 octets)
 
 
 def role_session_name(user: str) -> str:
@@ -50,6 +59,51 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
         return f"arn:{partition(region)}:s3:::{resource}"
     where = "" if service == "iam" else region
     return f"arn:{partition(region)}:{service}:{where}:{account}:{resource}"
+
+
+def preview_slug(branch: str, pattern: str, longest: int) -> str:
+    """The slug of a branch's preview: the part of the ref the environment's glob matched
+    (`refs/heads/feature/*` + `refs/heads/feature/Checkout` -> `Checkout`), as is when it is
+    already a slug of at most `longest` characters, else lower-cased, every run of other
+    characters a hyphen, cut to fit and ended by a hash of the whole ref. So a slug is
+    always valid in every name it goes into, two branches never share one (an unchanged
+    part is its own; a changed one carries the ref's hash), and the same ref always gets
+    the same."""
+    literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    part = branch.removeprefix(literal) if branch.startswith(literal) else branch
+    part = part.removeprefix("refs/heads/")
+    if SLUG.fullmatch(part) and len(part) <= longest and not _hashed(part):
+        return part
+    import hashlib  # a branch of a preview only: OpenSSL stays off the hooks' path
+
+    digest = hashlib.sha256(branch.encode()).hexdigest()[:SLUG_HASH]
+    cleaned = re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-")
+    room = longest - SLUG_HASH - 1
+    cleaned = cleaned[:room].rstrip("-") if room > 0 else ""
+    return f"{cleaned}-{digest}" if cleaned else digest
+
+
+def _hashed(part: str) -> bool:
+    """A part that looks like what preview_slug makes of another ref (ends in a hash, or is
+    one) is hashed itself, so it can never take another branch's slug."""
+    tail = part.rpartition("-")[2]
+    return len(tail) == SLUG_HASH and all(c in "0123456789abcdef" for c in tail)
+
+
+def split_preview(name: str) -> tuple[str, str] | None:
+    """`shop--checkout` -> (`shop`, `checkout`); None for a service's own name."""
+    service, sep, slug = name.partition(PREVIEW_SEPARATOR)
+    return (service, slug) if sep and slug else None
+
+
+@record(frozen=True)
+class Preview:
+    """What makes a Target a branch's preview: its slug, and the environment whose config
+    (Parameter Store) it reads where it has no override of its own."""
+
+    slug: str
+    base: EnvironmentSettings
+    overridden: frozenset[str] = frozenset()  # keys set under the preview's own path
 
 
 @record(frozen=True)
@@ -158,6 +212,13 @@ class Environment:
         return f"{PREFIX}-{self.name}-cfn-{account}-{region}"
 
     @property
+    def read_parameter_paths(self) -> list[str]:
+        """Where the environment's tasks read config: its own path, and for a preview
+        environment its base's, whose config the previews run."""
+        base = self.settings.preview.base if self.settings.preview else None
+        return [self.parameter_path] + ([f"/{base}"] if base else [])
+
+    @property
     def log_group_prefix(self) -> str:
         """Every service's log group in the environment starts with it."""
         return f"/{PREFIX}/{self.name}/"
@@ -205,6 +266,7 @@ class Target:
     overrides: TargetOverrides = field(default_factory=TargetOverrides)
     # The process of the service this target names (processcfg.py): `web`, or a worker's.
     process: str = WEB
+    preview: Preview | None = None  # a branch's preview of the service (issue 23)
 
     @property
     def env(self) -> str:
@@ -212,7 +274,11 @@ class Target:
 
     @property
     def name(self) -> str:
-        return self.service.name
+        """The service's name; a preview's is `<service>--<slug>`, and so are every name
+        derived from it (stack, ECS service, roles, log group, `/<env>/<service>--<slug>/`)."""
+        if self.preview is None:
+            return self.service.name
+        return f"{self.service.name}{PREVIEW_SEPARATOR}{self.preview.slug}"
 
     @property
     def environment_names(self) -> Environment:
@@ -289,6 +355,27 @@ class Target:
         """Every parameter of the service: the ARN prefix a policy ends with `*`."""
         return arn("ssm", region, account, f"parameter{self.parameter_path}/")
 
+    @property
+    def base(self) -> Target | None:
+        """A preview's service in its base environment, whose config it reads."""
+        if self.preview is None:
+            return None
+        return Target(self.preview.base, self.service)
+
+    def config_arn(self, key: str, region: str, account: str) -> str:
+        """The parameter a task reads `key` from: a preview's own override, else its base's
+        (ECS reads it when each task starts, so an edit in the base reaches the next task)."""
+        base = self.base
+        if base is None or self.preview is None or key in self.preview.overridden:
+            return self.parameter_arn(key, region, account)
+        return base.parameter_arn(key, region, account)
+
+    def config_prefix_arns(self, region: str, account: str) -> list[str]:
+        """Where the service's tasks may read config: its own path, and a preview's base's."""
+        own = [self.parameter_prefix_arn(region, account)]
+        base = self.base
+        return own + ([base.parameter_prefix_arn(region, account)] if base else [])
+
     # ECS, logs, images
 
     @property
@@ -313,7 +400,8 @@ class Target:
 
     @property
     def ecr_repository(self) -> str:
-        return self.name
+        """Named after the service alone: its previews run the images it builds."""
+        return self.service.name
 
     # Scheduled jobs (jobcfg.py): one EventBridge Scheduler group per service, a schedule per
     # job named as the job, its runs an ECS task group of their own.
@@ -403,6 +491,28 @@ class Target:
         """The names cache's file of this target (`staging.api.json`): neither name holds a
         dot, so (`a-b`, `c`) and (`a`, `b-c`) never share one."""
         return f"{self.env}.{self.name}.json"
+
+
+def preview_target(
+    environment: EnvironmentSettings,
+    base: EnvironmentSettings,
+    service: ServiceSettings,
+    branch: str,
+    overridden: frozenset[str] = frozenset(),
+) -> Target:
+    """`branch`'s preview of `service` in the preview environment. Its slug is as long as the
+    longest name derived from it allows: the execution role (IAM: 64), within a DNS label."""
+    pattern = next((p for p in environment.refs if fnmatch.fnmatchcase(branch, p)), "")
+    fixed = len(f"{PREFIX}-{environment.name}-{service.name}{PREVIEW_SEPARATOR}-execution")
+    longest = min(limits.ROLE_NAME - fixed, DNS_LABEL)
+    if longest < SLUG_HASH:
+        raise UsageError(
+            f"previews of {service.name} in {environment.name} would have no room for a slug: "
+            f"IAM role names are at most {limits.ROLE_NAME} characters",
+            hint="use shorter environment and service names in .gitlift",
+        )
+    slug = preview_slug(branch, pattern, longest)
+    return Target(environment, service, preview=Preview(slug, base, overridden))
 
 
 def former_private_file(kind: str, env: str, service: str, suffix: str) -> str:

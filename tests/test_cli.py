@@ -175,6 +175,10 @@ USES: dict[str, tuple[str, ...]] = {
     "notify set-webhook": AWS,
     "notify test": S + AWS,
     "open": S + AWS,
+    # Previews (issue 23): every service's previews of a branch, so no -s.
+    "preview delete": AWS,
+    "preview list": AWS + OUT,
+    "preview prune": AWS,
 }
 GLOBAL_FLAGS = ("-s", "--profile", "--region", "--yes", "--output")
 

@@ -61,6 +61,12 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     assert "~ process worker: staging-payments-api_worker:1 -> the same image and config" in worker
     assert "error: ship --process worker: a release is the whole service" in worker
     assert re.search(r"process   worker  1/1 running, rollout COMPLETED, runs \S+_worker:2", worker)
+    # Previews (issue 23): the feature branch's push makes one, its deletion deletes it.
+    previews = out.partition("# Previews:")[2]
+    assert "git lift: preview payments-api--checkout of feature/checkout (" in previews
+    assert "/checkout/" in previews
+    assert "feature/checkout is deleted: so are its previews payments-api--checkout" in previews
+    assert "no previews" in previews.split("git lift preview list")[-1]
 
 
 FAILING_APT = """#!/bin/sh

@@ -95,6 +95,7 @@ class Stack:
     status: str
     reason: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
+    created: float | None = field(default=None, compare=False)  # CreationTime (epoch seconds)
 
     @property
     def settled(self) -> bool:
@@ -184,6 +185,7 @@ class CloudFormation:
             outputs={
                 str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in raw.get("Outputs") or []
             },
+            created=raw["CreationTime"].timestamp() if raw.get("CreationTime") else None,
         )
 
     # Change sets ------------------------------------------------------------------------------

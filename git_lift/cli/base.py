@@ -50,7 +50,7 @@ def global_options(*uses: str) -> Callable[[F], F]:
 
 def merge_options(click_ctx: click.Context, /, values: dict[str, Any]) -> Options:
     options: Options = click_ctx.ensure_object(Options)
-    for name in ("service", "region", "profile", "yes", "output"):
+    for name in ("service", "region", "profile", "yes", "output", "preview"):
         value = values.pop(name, None)
         if value is not None:
             setattr(options, name, value)

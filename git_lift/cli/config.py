@@ -27,6 +27,11 @@ release_option = click.option(
     is_flag=True,
     help="Then release the config with the image that runs (as git lift release-config).",
 )
+preview_option = click.option(
+    "--preview",
+    metavar="BRANCH",
+    help="In a preview environment: that branch's preview's own overrides.",
+)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
 )
@@ -92,6 +97,7 @@ def config_edit(
 
 @config.command("show")
 @env_option
+@preview_option
 @show_values_option
 @global_options("service", *AWS, "output")
 @click.pass_context
@@ -109,6 +115,7 @@ def config_show(click_ctx: click.Context, /, env: str, show_values: bool, **valu
 
 @config.command("get")
 @env_option
+@preview_option
 @click.argument("key")
 @global_options("service", *AWS)
 @click.pass_context
@@ -126,6 +133,7 @@ def config_get(click_ctx: click.Context, /, env: str, key: str, **values: Any) -
 
 @config.command("set")
 @env_option
+@preview_option
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @tier_option
 @show_values_option
@@ -150,6 +158,7 @@ def config_set(
       git lift config set -e staging LOG_LEVEL=debug WORKERS=4
       git lift config set -e staging API_TOKEN        # prompts
       git lift config set -e staging LOG_LEVEL=info --release
+      git lift config set -e preview --preview feature/checkout PAYMENTS_MODE=test
     """
     from git_lift.commands import config as command
 
@@ -165,6 +174,7 @@ def config_set(
 
 @config.command("unset")
 @env_option
+@preview_option
 @click.argument("keys", nargs=-1, required=True)
 @allow_removing_option
 @global_options("service", *AWS, "yes")

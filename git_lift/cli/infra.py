@@ -486,7 +486,16 @@ def checked_principals(
     "--for",
     "audience",
     type=click.Choice(
-        ["developer", "ci", "admin", "boundary", "stack-boundary", "deployer-role", "task"]
+        [
+            "developer",
+            "ci",
+            "admin",
+            "boundary",
+            "stack-boundary",
+            "deployer-role",
+            "task",
+            "preview",
+        ]
     ),
     default="developer",
     show_default=True,
@@ -495,7 +504,8 @@ def checked_principals(
     "boundary: the permissions boundary of every role a service stack makes; "
     "stack-boundary: the CloudFormation role's own boundary; "
     "deployer-role: the trust policy of ENV's roleArn (who may assume it); "
-    "task: what the service's running code may do (its task role, from its service config).",
+    "task: what the service's running code may do (its task role, from its service config); "
+    "preview: what a push needs for branches' previews in a preview environment.",
 )
 @click.option(
     "--account",

@@ -27,6 +27,8 @@ from git_lift.flows.hook_samples import (
     staged_samples,
     warn_policy_changes,
 )
+from git_lift.flows.preview_push import delete_previews, deploy_previews
+from git_lift.flows.preview_refs import config_target, preview_environments
 from git_lift.flows.pushed_refs import (
     RELEASE_REMOTE,
     PushedRef,
@@ -134,7 +136,7 @@ def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
             ui.info(f"git lift: {path} adds {names.listed(added)}; checking {_names(envs)}")
             whole = set(added) == set(parsed.keys)
             checks += [
-                SampleCheck(ctx.target(env.name, service), tuple(added), whole=whole)
+                SampleCheck(config_target(ctx, env, service), tuple(added), whole=whole)
                 for env in envs
             ]
     if checks:
@@ -191,7 +193,7 @@ def push_checks(ctx: Context, targets: Sequence[PushTarget]) -> tuple[list[Sampl
                 added += [f"{path} adds {names.listed(keys)}"] if keys else []
             if keys or (base is None and exists_at(ctx, commit, path)):
                 check = SampleCheck(
-                    ctx.target(env.name, service),
+                    config_target(ctx, env, service),
                     keys,
                     asked_alone=base is not None,
                     whole=not before and not env.deploy_on_push,  # a release needs it all
@@ -213,6 +215,9 @@ def pre_push(
     """Check the config of every environment the pushed refs map to, then release the ones
     with deployOnPush; the push goes on only when all of it succeeded."""
     live = [ref for ref in pushed if not ref.deleted]
+    # Deleted branches that had previews (pushes to origin only, where they were made).
+    to_origin = remote in (None, RELEASE_REMOTE) and not framework
+    deleted = preview_environments(ctx, [r for r in pushed if r.deleted]) if to_origin else []
     warn_policy_changes(ctx, live)
     if live and ctx.settings.policy_unknown is not None:
         message, hint = ctx.settings.policy_unknown
@@ -220,7 +225,7 @@ def pre_push(
         ui.hint(hint)
     targets = push_targets(ctx, live)
     if not targets:
-        return OK
+        return delete_previews(ctx, deleted)
     checks, failed = push_checks(ctx, targets)
     if checks:
         failed |= report(ctx, checks, run_checks(ctx, checks, incremental=False), "push")
@@ -235,13 +240,14 @@ def pre_push(
         ],
     )
     releases = [target for target in targets if target[1].deploy_on_push]
+    previews = [target for target in releases if target[1].preview is not None]
     if releases and remote not in (None, RELEASE_REMOTE):
         ui.warn(
             f"{', '.join(t[0].short for t in releases)} not released: releases happen only on "
             f"pushes to {RELEASE_REMOTE}, where they are recorded (this push goes to {remote})"
         )
         return OK
-    releases = newest_per_environment(releases)
+    releases = newest_per_environment([t for t in releases if t[1].preview is None]) + previews
     if framework:
         from git_lift.flows.hook_shims import own_pre_push_installed  # its own hook's question
 
@@ -252,7 +258,10 @@ def pre_push(
                 "git lift hooks install"
             )
         return OK
-    return release(ctx, releases)
+    ordinary = [target for target in releases if target[1].preview is None]
+    code = release(ctx, ordinary)
+    code = deploy_previews(ctx, previews) if code == OK else code
+    return delete_previews(ctx, deleted) if code == OK else code
 
 
 def pre_push_entry(

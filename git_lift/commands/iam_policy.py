@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from git_lift import ui
+from git_lift import limits, ui
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.iam_scope import caller_before_role, policy_scope, task_policy
@@ -25,6 +25,7 @@ from git_lift.templates.iam_trust import check_role_arn, principal, trust_policy
 
 DEPLOYER_ROLE = "deployer-role"
 TASK = "task"
+PREVIEW = "preview"
 
 
 def print_trust_policy(ctx: Context, env: str, principals: tuple[str, ...]) -> int:
@@ -116,14 +117,27 @@ def print_policy(
         return print_trust_policy(ctx, env, principals)
     if audience == TASK:
         return print_task_policy(ctx, env, account)
-    s = policy_scope(ctx, env, account)
+    s = policy_scope(ctx, env, account, previews=audience == PREVIEW)
     document = policy(audience, s)
     where = _where(s)
+    if audience == "boundary":
+        limits.check_managed_policy(
+            document,
+            f"the boundary of {s.env}",
+            "use shorter names for the environment"
+            + (" and its base" if s.environment.settings.preview else ""),
+        )
     if audience in BOUNDARIES:
         ui.info(boundary_steps(s, audience))
     else:
         ui.info(f"IAM policy ({audience}) for {', '.join(s.services)} {where}:")
-    if audience in ("developer", "admin"):
+    if audience == PREVIEW:
+        ui.info(
+            f"previews {', '.join(s.services)} are each branch's; they read the config of "
+            f"{s.environment.settings.preview.base if s.environment.settings.preview else '-'} "
+            "(names and the service config only) and change nothing there"
+        )
+    if audience in ("developer", "admin", PREVIEW):
         ui.info(
             f"service stacks change through the role {s.environment.cloudformation_role}, which "
             f"env create makes under its permissions boundary "

@@ -70,6 +70,11 @@ def require_at_commit(
     `consequence` says what a refusal stopped (a promotion builds nothing)."""
     text = ctx.repo.read_file_at(sha, target.service.env_sample) or ""
     keys = sample_keys_from_text(target.service, text)
+    if target.preview is not None and target.base is not None:  # its base's, or its own
+        own = [key for key in keys if key in target.preview.overridden]
+        inherited = [key for key in keys if key not in own]
+        versions = require_keys(ctx, target.base, inherited, consequence) if inherited else {}
+        return {**versions, **(require_keys(ctx, target, own, consequence) if own else {})}
     return require_keys(ctx, target, keys, consequence)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from git_lift import settings as settings_module
+from git_lift.errors import UsageError
 from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.records import field, record, replace
@@ -82,8 +83,45 @@ class Context:
         from git_lift.target import Target
 
         environment, chosen = self.environment(env), service or self.service()
+        if self.options.preview is not None:
+            return self.preview_target(environment, chosen, self.options.preview)
         overrides = self.settings.targets.get((environment.name, chosen.name))
         return Target(environment, chosen, overrides) if overrides else Target(environment, chosen)
+
+    def preview_target(
+        self, environment: EnvironmentSettings, service: ServiceSettings, branch: str
+    ) -> Target:
+        """`branch`'s preview of `service` in a preview environment (its overrides unread)."""
+        from git_lift.target import preview_target
+
+        if environment.preview is None:
+            previews = [e.name for e in self.settings.environments.values() if e.preview]
+            raise UsageError(
+                f"{environment.name} is not a preview environment: --preview names a branch's "
+                "preview in one",
+                hint=f"-e {previews[0]}" if previews else "leave out --preview",
+            )
+        full = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+        if not environment.matches(full):
+            raise UsageError(
+                f"{branch} does not map to {environment.name} ({', '.join(environment.refs)})",
+                hint="name a branch that has a preview there: git lift preview list "
+                f"-e {environment.name}",
+            )
+        base = self.environment(environment.preview.base)
+        return preview_target(environment, base, service, full)
+
+    def preview_named(
+        self, environment: EnvironmentSettings, service: ServiceSettings, slug: str
+    ) -> Target:
+        """The preview `<service>--<slug>` in a preview environment, by its slug (a stack's
+        name, or `*`: every preview, in a policy)."""
+        from git_lift.target import Preview, Target
+
+        if environment.preview is None:
+            raise UsageError(f"{environment.name} is not a preview environment")
+        base = self.environment(environment.preview.base)
+        return Target(environment, service, preview=Preview(slug, base))
 
     def relative_cwd(self) -> str:
         try:

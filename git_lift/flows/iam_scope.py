@@ -6,24 +6,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from git_lift import envfile, secret_refs, servicecfg, ui
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.service_stack import stored
 from git_lift.servicecfg import ServiceConfig
 from git_lift.settings import ServiceSettings
+from git_lift.target import EVERY_PREVIEW
 from git_lift.templates.iam_scope import Scope
 
 
-def policy_scope(ctx: Context, env: str, account: str | None, *, one: bool = False) -> Scope:
+def policy_scope(
+    ctx: Context, env: str, account: str | None, *, one: bool = False, previews: bool = False
+) -> Scope:
     """The scope of the policy of one environment: its own account and region (its `account`
     when set, else the one its credentials belong to), -s's service or every service (`one`:
-    the service -s or the folder names)."""
+    the service -s or the folder names); `previews`: every preview of them (a preview
+    environment's `<service>--*`)."""
     environment = ctx.environment(env)
     every = not one and not ctx.options.service
     services = ctx.services(every=True) if every else [ctx.service()]
     identity = ctx.aws.identity(environment.name)
+    if previews and environment.preview is None:
+        raise UsageError(
+            f"{env} is not a preview environment: the preview policy is for one",
+            hint="leave out --for preview, or name one: git lift iam-policy -e ENV --for preview",
+        )
+    targets = tuple(
+        ctx.preview_named(environment, service, EVERY_PREVIEW)
+        if previews
+        else ctx.target(environment.name, service)
+        for service in services
+    )
     return Scope(
-        targets=tuple(ctx.target(environment.name, service) for service in services),
+        targets=targets,
         region=identity.region,  # the environment's own, else the shared one
         account=account or environment.aws.account or identity.account(),
         kms_key_arn=ctx.aws.keys(environment.name).arn(ctx.settings.kms_key),

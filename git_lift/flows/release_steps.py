@@ -304,4 +304,4 @@ def release_secrets(run: Run) -> list[dict[str, str]]:
 def parameter_secrets(target: Target, state: ServiceState, keys: list[str]) -> list[dict[str, str]]:
     """The container's secrets: each key's parameter, in the service's own region and account."""
     region, account = state.arn.split(":")[3:5]
-    return secrets_for(keys, {k: target.parameter_arn(k, region, account) for k in keys})
+    return secrets_for(keys, {k: target.config_arn(k, region, account) for k in keys})

@@ -75,7 +75,7 @@ def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) 
     keys = sample_keys(ctx, t.service)
     if check and keys:
         require_keys(ctx, t, keys, "the service's tasks could not start")
-    return {key: t.parameter_arn(key, record.region, record.account) for key in keys}
+    return {key: t.config_arn(key, record.region, record.account) for key in keys}
 
 
 def render(

@@ -48,7 +48,8 @@ def leftovers(ctx: Context, t: Target) -> Leftovers:
     return Leftovers(
         keys=sorted(ctx.aws.parameters(t).names()),
         snapshots=ctx.aws.snapshots(t).existing(),
-        images=ctx.aws.ecr(t.env).image_digests(t),
+        # A preview only runs its service's images, which stay: not even listed.
+        images=ctx.aws.ecr(t.env).image_digests(t) if t.preview is None else [],
         last_release=releases[0].number if releases else None,
         config_versions=documents[0].version if documents else 0,
     )
@@ -70,10 +71,18 @@ def listing(t: Target, resources: list[StackResource], found: Leftovers, purge: 
             line if purge.config else f"{line} (--purge-config deletes it)"
         )
     images = f"{names.plural(len(found.images), 'image')} in ECR repository {t.ecr_repository}"
-    (result.goes if purge.images else result.stays).append(
-        images if purge.images else f"{images} (--purge-images deletes them)"
-    )
-    if found.config_versions:
+    if t.preview is not None:  # the service's own images, which a preview only runs
+        result.stays.append(f"the images of ECR repository {t.ecr_repository} ({t.service.name}'s)")
+    else:
+        (result.goes if purge.images else result.stays).append(
+            images if purge.images else f"{images} (--purge-images deletes them)"
+        )
+    if found.config_versions and t.preview is not None:
+        result.stays.append(
+            f"the preview's service config, versions 1-{found.config_versions}: the branch's "
+            "next push makes the preview again from its base's"
+        )
+    elif found.config_versions:
         result.stays.append(
             f"the service config, versions 1-{found.config_versions}: `git lift setup` or "
             f"`git lift service create` brings the service back with version "
@@ -106,9 +115,15 @@ def shared_repository(ctx: Context, t: Target, record: EnvironmentRecord) -> lis
 
 
 def delete_service(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
-    t = ctx.target(env)
+    return delete_target(ctx, ctx.target(env), purge, timeout, again=None)
+
+
+def delete_target(
+    ctx: Context, t: Target, purge: Purge, timeout: float, *, again: str | None
+) -> int:
+    """`again`: the command that runs this deletion again (a preview's is its own)."""
     record = require_record(ctx, t.env)
-    again = command(t, purge)
+    again = again or command(t, purge)
     if purge.images:
         sharing = shared_repository(ctx, t, record)
         if sharing:
@@ -137,7 +152,7 @@ def delete_service(ctx: Context, env: str, purge: Purge, timeout: float) -> int:
             delete_stack(ctx, cfn, stack, resources, role_arn=role, timeout=timeout, again=again)
         purged = purge_leftovers(ctx, t, found, purge, again)
     ui.info(f"{t.name} is deleted from {t.env}" + (f"; {purged}" if purged else ""))
-    if found.config_versions:
+    if found.config_versions and t.preview is None:
         ui.hint(
             f"bring it back with: git lift setup -e {t.env} "
             f"(or: git lift service create -e {t.env} -s {t.name})"

@@ -32,6 +32,7 @@ from git_lift.flows.release_plan import ReleasePlan
 from git_lift.flows.ship_plan import DEFAULT_TIMEOUT, execute, plan_ship, show, what_runs
 from git_lift.plan import architecture_of
 from git_lift.settings import EnvironmentSettings
+from git_lift.target import Target
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,17 @@ def commit_files(ctx: Context, sha: str, dirty: str | None) -> Iterator[Path]:
         yield Path(folder) / "tree"
 
 
-def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
-    """The plan of a ship; nothing is written."""
+def resolve(ctx: Context, request: ShipRequest, target: Target | None = None) -> ReleasePlan:
+    """The plan of a ship; nothing is written. `target`: a branch's preview (previews.py),
+    else the service in the environment the request names or its ref maps to."""
     ctx.settings.require_release_policy()
-    service = ctx.service()
     sha = ctx.repo.resolve(request.ref) if request.ref else ctx.repo.head_sha()
-    environment = resolve_environment(ctx, request.env, request.ref)
-    target = ctx.target(environment.name, service)
+    if target is None:
+        service = ctx.service()
+        environment = resolve_environment(ctx, request.env, request.ref)
+        refuse_preview_environment(environment)
+        target = ctx.target(environment.name, service)
+    environment = target.environment
     # Images are built from the commit, so uncommitted changes only matter when you ship the
     # commit you are on: refusing them then keeps you from believing they were shipped.
     ships_head = request.ref is None and not request.image
@@ -174,13 +179,23 @@ def resolve(ctx: Context, request: ShipRequest) -> ReleasePlan:
     )
 
 
+def refuse_preview_environment(environment: EnvironmentSettings) -> None:
+    """A preview environment runs branches' previews, which their pushes deploy."""
+    if environment.preview is not None:
+        raise UsageError(
+            f"{environment.name} is a preview environment: a branch's push deploys its own "
+            f"preview there, nothing ships to it",
+            hint=f"git push origin BRANCH (see: git lift preview list -e {environment.name})",
+        )
+
+
 def image_given(uri: str) -> ImageSource:
     image = given_image(uri)
     return ImageSource("given", image.repository_uri, image.tag, image.digest)
 
 
-def ship(ctx: Context, request: ShipRequest) -> int:
-    plan = resolve(ctx, request)
+def ship(ctx: Context, request: ShipRequest, target: Target | None = None) -> int:
+    plan = resolve(ctx, request, target)
     show(plan)
     if plan.unchanged:  # said by show: no build, no deployment, no release number
         return 0

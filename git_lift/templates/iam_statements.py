@@ -257,6 +257,29 @@ def teardown(s: Scope) -> list[Statement]:
     ]
 
 
+def preview_base(s: Scope) -> list[Statement]:
+    """A preview push reads its base's service config (DynamoDB) and checks that its keys
+    exist there (GetParameters without decryption: names and versions); it writes nothing
+    there. Its tasks read the base's values through their execution role."""
+    bases = [t.base for t in s.targets if t.base is not None]
+    return [
+        # Which previews exist: their stacks' names. ListStacks has no resource-level
+        # permissions (Service Authorization Reference, AWS CloudFormation).
+        allow("PreviewStacks", ["cloudformation:ListStacks"], "*"),
+        allow(
+            "BaseServiceConfig",
+            ["dynamodb:GetItem", "dynamodb:Query"],
+            [s.arn("dynamodb", f"table/{TABLE}")],
+            Condition=leading_keys(*[b.service_key for b in bases]),
+        ),
+        allow(
+            "BaseConfigNames",
+            ["ssm:GetParameters"],
+            [s.arn("ssm", f"parameter{b.parameter_path}/*") for b in bases],
+        ),
+    ]
+
+
 def no_role_sessions(s: Scope) -> list[Statement]:
     """Nobody acts as the environment's roles: a developer may hand CloudFormation a template
     of their own that gives their service's roles a trust naming them; an explicit deny in
@@ -308,8 +331,12 @@ def statements(audience: str, s: Scope) -> list[Statement]:
     found += secret_dates(s)
     found += pinned_config(s, audience) + notices(s, audience)
     found += no_role_sessions(s)
+    if audience in ("developer", "admin", "preview"):
+        found += config_values(s) + observe(s) + service_stacks(s)
     if audience in ("developer", "admin"):
-        found += config_values(s) + observe(s) + service_stacks(s) + teardown(s)
+        found += teardown(s)
+    if audience == "preview":
+        found += preview_base(s)
     if audience == "admin":
         found += environment_stack(s)
     return found

@@ -71,7 +71,7 @@ def service_template(
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
     (not an alias) or None for the AWS managed key, which needs no grant. `sidecar_images`: each
     sidecar's (and the log router's) image pinned by digest (default: as the config says)."""
-    _check_secrets(target.parameter_prefix_arn(region, account_id), secrets)
+    _check_secrets(target.config_prefix_arns(region, account_id), secrets)
     containercfg.refuse_clashes(target, cfg.environment, list(secrets))
     extra = servicecfg.sidecars_of(cfg)
     sidecarcfg.refuse_unknown(target, extra, list(secrets))
@@ -219,14 +219,15 @@ def _service(
     )
 
 
-def _check_secrets(prefix: str, secrets: dict[str, str]) -> None:
+def _check_secrets(prefixes: list[str], secrets: dict[str, str]) -> None:
+    """Each secret is a parameter the execution role may read (`prefixes`)."""
     problems = [
         f"{key}: not an environment variable name" for key in secrets if not _ENV_VAR.match(key)
     ]
     problems += [
-        f"{key}: {arn} is not under {prefix}"
+        f"{key}: {arn} is not under {' or '.join(prefixes)}"
         for key, arn in secrets.items()
-        if not arn.startswith(prefix)
+        if not arn.startswith(tuple(prefixes))
     ]
     if problems:
         raise ValidationError("secrets the task could not read:\n  " + "\n  ".join(problems))

@@ -70,9 +70,13 @@ def execution_role(
     kms_key_arn: str | None,
 ) -> iam.Role:
     """What ECS needs to start the task: pull its image, read its parameters, write its logs."""
-    prefix = target.parameter_prefix_arn(region, account_id)
+    prefixes = [f"{prefix}*" for prefix in target.config_prefix_arns(region, account_id)]
     statements: list[dict[str, object]] = [
-        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"{prefix}*"},
+        {
+            "Effect": "Allow",
+            "Action": "ssm:GetParameters",
+            "Resource": prefixes[0] if len(prefixes) == 1 else prefixes,
+        },
         # A release's pinned config (`pinConfig`): the service's snapshot secret and its
         # parts; AWS appends six random characters to a secret's name in its ARN.
         {

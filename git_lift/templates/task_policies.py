@@ -208,7 +208,10 @@ def execution_reads(env: Environment, region: str, account_id: str) -> list[dict
                 f"arn:{partition(region)}:ecr:*:{account_id}:repository/*",
                 arn("logs", region, account_id, f"log-group:{env.log_group_prefix}*"),
                 arn("secretsmanager", region, account_id, f"secret:{env.snapshot_secret_prefix}*"),
-                arn("ssm", region, account_id, f"parameter{env.parameter_path}/*"),
+                *[
+                    arn("ssm", region, account_id, f"parameter{path}/*")
+                    for path in env.read_parameter_paths
+                ],
             ],
         },
         # AWS allows this on "*" only.

@@ -502,7 +502,7 @@ def test_a_folder_sharing_a_prefix_is_not_inside_the_service() -> None:
         (
             [("env.staging.deploy", "true")],
             "unknown key in [env \"staging\"]: 'deploy'",
-            "known: account, cluster, confirm, deployOnPush",
+            "known: account, base, cluster, confirm, deployOnPush, domain",
         ),
         (
             [("target.staging.ecsservice", "x")],
