@@ -87,7 +87,8 @@ def cell_lines(c: Cell, now: float) -> tuple[str, list[str]]:
     if c.error is not None:
         return "bad", ['<p class="rel">unavailable</p>', f'<p class="why">{e(c.error)}</p>']
     if c.missing is not None:
-        return "idle", ['<p class="rel">not set up</p>', f'<p class="why">{e(c.missing)}</p>']
+        fix = f'<p class="why">set it up: <code>{e(c.set_up_by)}</code></p>'
+        return "idle", ['<p class="rel">not set up</p>', f'<p class="why">{e(c.missing)}</p>', fix]
     tasks = f'<p class="tasks">{c.running}/{c.desired} running &middot; {e(c.rollout)}</p>'
     r = c.release
     if r is None:
@@ -172,11 +173,12 @@ def commits(lines: list[str], what: str) -> str:
 def timeline(view: Overview) -> str:
     head = "".join(f'<th scope="col">{e(env)}</th>' for env in view.environments)
     rows = [event(entry, view.environments, view.generated_at) for entry in view.timeline]
-    empty = f'<tr><td colspan="{len(view.environments) + 2}">no release yet</td></tr>'
+    if not rows:
+        return '<section id="timeline"><h2>Releases</h2><p class="why">none yet</p></section>'
     return (
         f'<section id="timeline"><h2>Releases</h2>{LEGEND}<table class="timeline">'
         f'<thead><tr><th scope="col">when</th><th scope="col">service</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows) or empty}</tbody></table></section>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 

@@ -35,6 +35,7 @@ class Cell:
     mismatch: str | None = None  # ECS runs another image than the release's
     attempt: Release | None = None  # a newer release that did not complete (failed...)
     missing: str | None = None  # never set up: what is missing
+    set_up_by: str | None = None  # and the command that creates it
     error: str | None = None  # could not be read
 
 
@@ -133,8 +134,9 @@ def cell_of(ctx: Context, target: Target) -> tuple[Cell, list[Release]]:
         releases = release_history.releases(ctx, target, limit=RELEASES_READ)
         state, container = running_container(ctx, target)
         names = ctx.parameter_names(target)
-    except NotSetUp as exc:
-        return Cell(env, service, missing=exc.message), []
+    except NotSetUp as exc:  # a state, as `status` says it, with the command that ends it
+        fix = f"git lift setup{ctx.service_flag(service)} -e {env}"
+        return Cell(env, service, missing=exc.message, set_up_by=fix), []
     except LiftError as exc:
         return Cell(env, service, error=exc.message), []
     image = str(container["image"]) if container.get("image") else None
@@ -172,13 +174,20 @@ def cell_with_subject(cell: Cell, subjects: Subjects) -> Cell:
     return replace(cell, subject=subjects.of(cell.release.commit))
 
 
+LACKS = {"error": "could not be read", "missing": "not set up", "": "no release yet"}
+
+
+def unread(cell: Cell) -> str:
+    return "error" if cell.error else "missing" if cell.missing else ""
+
+
 def gap(ctx: Context, path: str, earlier: Cell, later: Cell, subjects: Subjects) -> Gap:
     """The commits between two environments' running releases, touching the service only."""
     found = Gap(later.service, earlier.env, later.env)
     a, b = earlier.release, later.release
     if a is None or b is None:
-        which = earlier.env if a is None else later.env
-        return replace(found, note=f"no release in {which} yet")
+        bare = earlier if a is None else later
+        return replace(found, note=f"{bare.env}: {LACKS[unread(bare)]}")
     lacking = [r.commit[:12] for r in (a, b) if subjects.of(r.commit) is None]
     if lacking:  # git log of a commit this clone lacks would list nothing, as if in step
         note = f"{', '.join(lacking)} not in this clone (git fetch --tags origin)"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_lift.aws.store import Release
+from git_lift.errors import NotSetUp
 from git_lift.flows import overview
 from git_lift.flows.dashboard_page import SHOWN_COMMITS, age, page
 from git_lift.flows.overview import Cell, Entry, Gap, Overview, pairs, promotion_order
@@ -167,3 +168,19 @@ def test_the_timeline_marks_promotions_rollbacks_and_failures_newest_first(box: 
     assert '<tr class="rollback" data-env="staging"' in text
     assert '<tr class="failed" data-env="staging"' in text
     assert "rollback of 2" in text
+
+
+def test_an_environment_never_set_up_names_the_command_and_is_not_compared(
+    box: InProcess,
+) -> None:
+    def missing(polls: int) -> None:
+        raise NotSetUp("there is no ECS service payments-api in cluster lift-production")
+
+    box.aws.ecs_of(box.target("production")).on_poll = missing
+    found = overview.overview(box.ctx)
+    text = page(found)
+    production = text.split('data-env="production">')[1].split("</td>")[0]
+    assert "not set up" in production and "lift-production" in production
+    assert "set it up: <code>git lift setup -e production</code>" in production
+    assert [g.note for g in found.gaps] == ["staging: no release yet"]
+    assert '<h2>Releases</h2><p class="why">none yet</p>' in text
