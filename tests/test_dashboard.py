@@ -122,24 +122,25 @@ class Served:
 
     def __init__(self, cwd: Path) -> None:
         self.process = subprocess.Popen(
-            ["git-lift", "dashboard"],  # git itself dies of a Ctrl-C: see test_logs
+            # -q: the address is printed all the same. git itself dies of a Ctrl-C (test_logs).
+            ["git-lift", "dashboard", "-q"],
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
         )
-        assert self.process.stderr is not None
-        first = self.process.stderr.readline()
-        found = re.search(r"dashboard at (http://127\.0\.0\.1:\d+/) ", first)
-        assert found, first + self.process.stderr.read()
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        found = re.fullmatch(r"dashboard at (http://127\.0\.0\.1:\d+/)\n", first)
+        assert found, first + self.process.communicate()[1]
         self.url = found.group(1)
 
     def stop(self) -> tuple[int, str]:
         """Ctrl-C, as a terminal sends it to the foreground group."""
         os.killpg(self.process.pid, signal.SIGINT)
-        _, said = self.process.communicate(timeout=30)
-        return self.process.returncode, said
+        printed, said = self.process.communicate(timeout=30)
+        return self.process.returncode, printed + said
 
 
 def fetch(url: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str]]:

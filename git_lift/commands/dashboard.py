@@ -26,9 +26,15 @@ def dashboard(ctx: Context, envs: tuple[str, ...], html: Path | None, port: int)
         serve(
             Pages(lambda: page(overview(ctx, envs)), page(view)),
             port,
-            lambda url: ui.info(f"dashboard at {url} (read-only; Ctrl-C stops it)"),
+            ready,
         )
     return 0
+
+
+def ready(url: str) -> None:
+    """The address is what the user asked for: on stdout, even with -q."""
+    ui.out(f"dashboard at {url}")
+    ui.info("read-only, on this machine only; Ctrl-C stops it")
 
 
 def unread(view: Overview) -> int:
