@@ -89,7 +89,8 @@ def cell_lines(c: Cell, now: float) -> tuple[str, list[str]]:
     if c.missing is not None:
         fix = f'<p class="why">set it up: <code>{e(c.set_up_by)}</code></p>'
         return "idle", ['<p class="rel">not set up</p>', f'<p class="why">{e(c.missing)}</p>', fix]
-    tasks = f'<p class="tasks">{c.running}/{c.desired} running &middot; {e(c.rollout)}</p>'
+    rollout = e(c.rollout or "no deployment")
+    tasks = f'<p class="tasks">{c.running}/{c.desired} running &middot; {rollout}</p>'
     r = c.release
     if r is None:
         return "idle", ['<p class="rel">no release yet</p>', tasks]
