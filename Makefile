@@ -38,8 +38,9 @@ demo: $(SANDBOX)
 
 # The Debian packages of the image tests and of the demo's image part: buildah builds and runs
 # images, docker-registry serves them, busybox-static is the one binary of the demo's runnable
-# image. Installed where we can (root with apt-get), else named; .ci/run installs them first.
-PACKAGES := buildah docker-registry busybox-static
+# image, chromium reads the dashboard headless (tests/test_dashboard.py). Installed where we can
+# (root with apt-get), else named; .ci/run installs them first.
+PACKAGES := buildah docker-registry busybox-static chromium
 
 packages:
 	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

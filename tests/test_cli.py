@@ -136,6 +136,7 @@ USES: dict[str, tuple[str, ...]] = {
     "config set": S + AWS + YES,
     "config show": S + AWS + OUT,
     "config unset": S + AWS + YES,
+    "dashboard": S + AWS,
     "diff": S + AWS + OUT,
     "env create": AWS + YES,
     "env list": AWS + OUT,

@@ -149,6 +149,7 @@ def test_every_call_of_a_representative_run_is_allowed(
         "--image",
         "registry.example.com/api@sha256:" + "b" * 64,
     )
+    run(lift, "dashboard", "--html", str(tmp_path / "dashboard.html"))  # CI publishes it
     ci_calls = as_actions(aws.request_counts())
 
     admin = policy("admin", SCOPE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -457,3 +458,56 @@ def release_config(
         wait=not no_wait,
         timeout=timeout,
     )
+
+
+# --- dashboard (issue 24) ---
+
+
+def checked_port(click_ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if not 0 <= value <= 65535:
+        raise UsageError(
+            f"--port {value} is not a TCP port", hint="give 1024 to 65535, or 0 for a free one"
+        )
+    return value
+
+
+@cli.command("dashboard")
+@click.option(
+    "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
+)
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the page to this file (for CI to publish) instead of serving it.",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=0,
+    callback=checked_port,
+    help="Serve on this port of 127.0.0.1 (default: a free one, printed).",
+)
+@global_options("service", *AWS)
+@click.pass_context
+def dashboard(
+    click_ctx: click.Context,
+    /,
+    envs: tuple[str, ...],
+    html: Path | None,
+    port: int,
+    **values: Any,
+) -> int:
+    """One page: what runs where, the releases across environments, the commits between them.
+
+    Served read-only on 127.0.0.1 until Ctrl-C, and read from AWS afresh on each load; with
+    --html, written to a file instead. Every service of the repository unless -s; config
+    keys by name only, never a value.
+
+    \b
+    Example:
+      git lift dashboard
+      git lift dashboard --html public/index.html   # in CI
+    """
+    from git_lift.commands import dashboard as command
+
+    return command.dashboard(context(click_ctx, values), envs, html, port)

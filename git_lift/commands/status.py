@@ -8,12 +8,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from git_lift import proc, ui
-from git_lift.aws.store import Release
 from git_lift.errors import LiftError, NotSetUp, ValidationError
 from git_lift.flows import job_schedules, process_status, release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
-from git_lift.flows.release_history import undeployed
+from git_lift.flows.release_history import drift, headline, undeployed, what_runs
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.rotation import rotated_since
 from git_lift.flows.service_state import drop_lock, held_lock, running_container, saved_config
@@ -60,41 +59,6 @@ class EnvStatus:
     url: str | None = None  # where the service answers (flows/service_url.py)
     # Each process other than web: its tasks and revision (flows/process_status.shown).
     processes: list[dict[str, object]] = field(default_factory=list)
-
-
-def digest(image: str | None) -> str:
-    return (image or "").rpartition("@")[2]
-
-
-def what_runs(releases: list[Release], latest: Release | None, image: str | None) -> str | None:
-    """None when ECS runs the newest release's image; else what it runs, said plainly."""
-    if image is None or (latest is not None and digest(latest.image) == digest(image)):
-        return None
-    match = next((r for r in releases if digest(r.image) == digest(image)), None)
-    if match is not None:
-        newest = f"release {latest.number}'s" if latest else "any release's"
-        return f"running release {match.number}'s image ({match.outcome}), not {newest}: {image}"
-    return f"running an image no release recorded: {image}" if releases else None
-
-
-def headline(releases: list[Release], image: str | None) -> Release | None:
-    """The release that runs: the newest that completed, unless a newer one shipped without
-    waiting (`--no-wait`, recorded unverified) is what ECS runs now."""
-    latest = next((r for r in releases if r.released), None)
-    for release in releases:
-        if release is latest:
-            break
-        if release.outcome == "unverified" and image and digest(release.image) == digest(image):
-            return release
-    return latest
-
-
-def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
-    """Keys added, removed or changed in Parameter Store since the release ran."""
-    changed = [f"~{k}" for k in sorted(recorded) if k in now and now[k] != recorded[k]]
-    added = [f"+{k}" for k in sorted(set(now) - set(recorded))]
-    removed = [f"-{k}" for k in sorted(set(recorded) - set(now))]
-    return changed + added + removed
 
 
 def env_status(ctx: Context, target: Target) -> EnvStatus:

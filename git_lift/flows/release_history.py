@@ -74,6 +74,41 @@ def commits_between(ctx: Context, a: str, b: str, path: str) -> list[str]:
     return ctx.repo.oneline_log(a, b, folder)
 
 
+def digest(image: str | None) -> str:
+    return (image or "").rpartition("@")[2]
+
+
+def what_runs(releases: list[Release], latest: Release | None, image: str | None) -> str | None:
+    """None when ECS runs the newest release's image; else what it runs, said plainly."""
+    if image is None or (latest is not None and digest(latest.image) == digest(image)):
+        return None
+    match = next((r for r in releases if digest(r.image) == digest(image)), None)
+    if match is not None:
+        newest = f"release {latest.number}'s" if latest else "any release's"
+        return f"running release {match.number}'s image ({match.outcome}), not {newest}: {image}"
+    return f"running an image no release recorded: {image}" if releases else None
+
+
+def headline(releases: list[Release], image: str | None) -> Release | None:
+    """The release that runs: the newest that completed, unless a newer one shipped without
+    waiting (`--no-wait`, recorded unverified) is what ECS runs now."""
+    latest = next((r for r in releases if r.released), None)
+    for release in releases:
+        if release is latest:
+            break
+        if release.outcome == "unverified" and image and digest(release.image) == digest(image):
+            return release
+    return latest
+
+
+def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
+    """Keys added, removed or changed in Parameter Store since the release ran."""
+    changed = [f"~{k}" for k in sorted(recorded) if k in now and now[k] != recorded[k]]
+    added = [f"+{k}" for k in sorted(set(now) - set(recorded))]
+    removed = [f"-{k}" for k in sorted(set(recorded) - set(now))]
+    return changed + added + removed
+
+
 def undeployed(ctx: Context, target: Target, commit: str) -> int | None:
     """Commits on the environment's branch that its running release does not have."""
     for pattern in target.environment.refs:
