@@ -79,9 +79,10 @@ def policy(env: EnvironmentSettings) -> PreviewPolicy:
 
 def preview_config(cfg: ServiceConfig, rules: PreviewPolicy, slug: str) -> ServiceConfig:
     """The base's service config made a preview: the web process alone (no workers), one task,
-    no autoscaling, rolling deployments, no scheduled jobs, no release command (it would run against the base's
-    config: its database), and none of the app's own AWS permissions (they are the base
-    environment's); HTTP at `<slug>.<domain>` or, without a domain, under `/<slug>/`."""
+    no autoscaling, rolling deployments, no scheduled jobs, no release command (it would run
+    against the base's config: its database), and none of the app's own AWS permissions (they
+    are the base environment's); HTTP at `<slug>.<domain>` or, without a domain, under
+    `/<slug>/`."""
     http = cfg.http_interface
     if http is not None:
         hostnames = (f"{slug}.{rules.domain}",) if rules.domain else ()
