@@ -246,9 +246,10 @@ def test_a_preview_environments_boundary_lets_execution_roles_read_the_base_conf
     assert "arn:aws:ssm:eu-west-1:123456789012:parameter/preview/*" in execution["Resource"]
 
 
-def test_a_preview_boundary_that_would_not_fit_iam_is_refused_before_printing() -> None:
-    """Reading the base's config costs the boundary one ARN: it fits a preview environment of
-    usual names, not the longest names in the longest partition with a KMS key."""
+def test_a_preview_boundary_fits_at_the_longest_names_and_one_that_did_not_is_refused() -> None:
+    """Reading the base's config costs the boundary one ARN. Since the CloudFormation role's
+    rights have a boundary of their own, it fits even the longest names in the longest
+    partition with a KMS key; a boundary that did not fit would be refused before printing."""
     import json
 
     from git_lift.limits import MANAGED_POLICY, check_managed_policy
@@ -264,9 +265,12 @@ def test_a_preview_boundary_that_would_not_fit_iam_is_refused_before_printing() 
         scope = Scope((Target(preview, service("s")),), "us-gov-west-1", "123456789012", key)
         return policy("boundary", scope)
 
-    usual = boundary("preview", "staging")
-    assert len(json.dumps(usual, separators=(",", ":"))) <= MANAGED_POLICY
-    check_managed_policy(usual, "the boundary", "shorter names")
+    for env, base in (("preview", "staging"), ("e" * 20, "b" * 20)):
+        document = boundary(env, base)
+        assert len(json.dumps(document, separators=(",", ":"))) <= MANAGED_POLICY
+        check_managed_policy(document, "the boundary", "shorter names")
+    padded = boundary("e" * 20, "b" * 20)
+    padded["Statement"].append({"Sid": "x" * MANAGED_POLICY})
     with pytest.raises(UsageError) as refused:
-        check_managed_policy(boundary("e" * 20, "b" * 20), "the boundary of x", "shorter names")
+        check_managed_policy(padded, "the boundary of x", "shorter names")
     assert "IAM allows 6144 in a managed policy" in refused.value.message
