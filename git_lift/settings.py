@@ -92,6 +92,7 @@ class EnvironmentSettings:
     pin_config: bool | None = None  # None: pinned where `confirm` is on
     requires: str | None = None  # an environment that must have released the commit first
     fail_fast: int | None = None  # None: the settings table's default
+    config_lock: bool = False  # releases check the commit's config.ENV.lock (trusted only)
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -250,6 +251,7 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         pin_config=table.PIN_CONFIG.given(last, name),
         requires=table.REQUIRES.given(last, name),
         fail_fast=table.FAIL_FAST.given(last, name),
+        config_lock=table.CONFIG_LOCK.value(last, name),
     )
 
 
@@ -291,12 +293,12 @@ def _with_proposed(
     trusted: dict[str, EnvironmentSettings], proposed: dict[str, EnvironmentSettings]
 ) -> dict[str, EnvironmentSettings]:
     """The work tree's .gitlift may declare environments, ask for confirmation, pinned config
-    or a gate, and tune failFast; which refs release where stays the trusted policy's, and
-    confirm, pinConfig and requires can only be made stricter."""
+    or a gate, and tune failFast; which refs release where and configLock stay the trusted
+    policy's, and confirm, pinConfig and requires can only be made stricter."""
     merged = dict(trusted)
     for name, env in proposed.items():
         if name not in merged:
-            merged[name] = replace(env, refs=(), deploy_on_push=False)
+            merged[name] = replace(env, refs=(), deploy_on_push=False, config_lock=False)
             continue
         now = merged[name]
         merged[name] = replace(
@@ -337,6 +339,8 @@ def policy_changes(
             changes.append(f"removes {name}'s requires = {now.requires}")
         if now.pins_config and env.pin_config is False:
             changes.append(f"turns {name}'s pinConfig off")
+        if env.config_lock != now.config_lock:
+            changes.append(f"sets {name}'s configLock to {str(env.config_lock).lower()}")
     return changes
 
 

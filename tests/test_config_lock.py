@@ -1,0 +1,155 @@
+"""The config lock on the sandbox (issue 24): with `configLock = true` in the default branch's
+.gitlift, config writes record keys, versions and salted hashes (no value) in a committed
+config.ENV.lock; a release is refused when the store differs from the lock of the commit it
+ships (a change made with plain SSM), naming the key; `git revert` of a lock change then
+`config sync` puts the old value back through the masked diff and confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.ecs import running_task_definition
+from tests.support.helpers import GitRepo, Lift
+from tests.support.infra import client, put_config
+from tests.support.release import gitlift, image, prepare
+
+LOCKED = gitlift(staging="\tconfigLock = true\n")
+CONFIRMED = "\tconfigLock = true\n\tconfirm = true\n"
+
+
+def value(key: str) -> str:
+    answer = client("ssm").get_parameter(Name=f"/staging/payments-api/{key}", WithDecryption=True)
+    return str(answer["Parameter"]["Value"])
+
+
+def commit_lock(repo: GitRepo, message: str) -> None:
+    repo.git("add", "config.staging.lock")
+    repo.git("commit", "-q", "-m", message)
+    repo.git("push", "-q", "origin", "main")
+
+
+@pytest.fixture
+def locked(aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """configLock on for staging, the lock of the store committed, and shipped once."""
+    prepare(repo, monkeypatch, LOCKED, envs=("staging",))
+    written = lift("config", "lock", "-e", "staging")
+    assert written.returncode == 0, written.stderr
+    commit_lock(repo, "Lock staging's config")
+    shipped = lift("ship", "-e", "staging", "--image", image(1))
+    assert shipped.returncode == 0, shipped.stderr
+    return repo
+
+
+def test_a_release_without_a_lock_is_refused_with_the_command_that_writes_it(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare(repo, monkeypatch, LOCKED, envs=("staging",))
+    refused = lift("ship", "-e", "staging", "--image", image(1))
+    assert refused.returncode == 1
+    assert "has no config.staging.lock; nothing was released" in refused.stderr
+    assert "hint: write it: git lift config lock -e staging" in refused.stderr
+    written = lift("config", "lock", "-e", "staging")
+    assert written.returncode == 0, written.stderr
+    text = (repo.path / "config.staging.lock").read_text()
+    assert "DATABASE_URL 1 " in text and "postgres" not in text and "salt " in text
+
+
+def test_set_updates_the_lock_and_the_release_ships_once_it_is_committed(
+    locked: GitRepo, lift: Lift
+) -> None:
+    before = (locked.path / "config.staging.lock").read_text()
+    written = lift("config", "set", "-e", "staging", "LOG_LEVEL=debug-s3cret")
+    assert written.returncode == 0, written.stderr
+    assert "config.staging.lock records LOG_LEVEL: commit it" in written.stderr
+    after = (locked.path / "config.staging.lock").read_text()
+    assert "LOG_LEVEL 1 " in after and "s3cret" not in after
+    assert after.split("\n")[3] == before.split("\n")[3]  # the salt stays
+    uncommitted = lift("ship", "-e", "staging", "--image", image(2))
+    assert uncommitted.returncode == 1
+    assert "LOG_LEVEL (added)" in uncommitted.stderr
+    assert "hint: your work tree's config.staging.lock has these changes: commit it" in (
+        uncommitted.stderr
+    )
+    commit_lock(locked, "Debug logs in staging")
+    shipped = lift("ship", "-e", "staging", "--image", image(2))
+    assert shipped.returncode == 0, shipped.stderr
+
+
+def test_a_change_outside_git_lift_is_refused_naming_the_key_then_sync_puts_it_back(
+    locked: GitRepo, lift: Lift
+) -> None:
+    revision = running_task_definition("staging")["revision"]
+    put_config("staging", "payments-api", DATABASE_URL="postgres://sneaky-s3cret")  # plain SSM
+    refused = lift("ship", "-e", "staging", "--image", image(2))
+    assert refused.returncode == 1
+    assert "error: config of payments-api in staging differs from config.staging.lock" in (
+        refused.stderr
+    )
+    assert "DATABASE_URL (changed)" in refused.stderr and "nothing was released" in refused.stderr
+    assert "hint: put back what the lock says: git lift config sync -e staging" in refused.stderr
+    assert "s3cret" not in refused.stdout + refused.stderr
+    assert running_task_definition("staging")["revision"] == revision  # nothing deployed
+    synced = lift("config", "sync", "-e", "staging")
+    assert synced.returncode == 0, synced.stderr
+    assert "DATABASE_URL" in synced.stderr and "s3cret" not in synced.stderr + synced.stdout
+    assert value("DATABASE_URL") == "postgres://staging-one"
+    shipped = lift("ship", "-e", "staging", "--image", image(2))
+    assert shipped.returncode == 0, shipped.stderr
+
+
+def test_git_revert_of_a_lock_change_then_sync_restores_the_old_value(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare(repo, monkeypatch, gitlift(staging=CONFIRMED), envs=("staging",))
+    yes = "--yes"  # staging asks for its name typed: no terminal here, so --yes
+    assert lift("config", "set", "-e", "staging", "LOG_LEVEL=info", yes).returncode == 0
+    commit_lock(repo, "Info logs")
+    assert lift("config", "set", "-e", "staging", "LOG_LEVEL=debug", yes).returncode == 0
+    commit_lock(repo, "Debug logs")
+    assert lift("ship", "-e", "staging", "--image", image(2), yes).returncode == 0
+    repo.git("revert", "--no-edit", "HEAD")
+    repo.git("push", "-q", "origin", "main")
+    refused = lift("ship", "-e", "staging", "--image", image(3), yes)
+    assert refused.returncode == 1 and "LOG_LEVEL (changed)" in refused.stderr
+    unconfirmed = lift("config", "sync", "-e", "staging")
+    assert unconfirmed.returncode == 2 and "needs confirmation" in unconfirmed.stderr
+    assert "~ LOG_LEVEL = ******** -> ********" in unconfirmed.stderr
+    assert value("LOG_LEVEL") == "debug"
+    synced = lift("config", "sync", "-e", "staging", yes)
+    assert synced.returncode == 0, synced.stderr
+    assert "LOG_LEVEL" in synced.stderr and "debug" not in synced.stderr
+    assert value("LOG_LEVEL") == "info"
+    assert repo.git("status", "--porcelain").stdout.strip() == ""  # the lock is not rewritten
+    shipped = lift("ship", "-e", "staging", "--image", image(3), yes)
+    assert shipped.returncode == 0, shipped.stderr
+
+
+def test_off_by_default(aws: Any, repo: GitRepo, lift: Lift, monkeypatch: Any) -> None:
+    prepare(repo, monkeypatch, gitlift(), envs=("staging",))
+    assert lift("config", "set", "-e", "staging", "LOG_LEVEL=debug").returncode == 0
+    assert not (repo.path / "config.staging.lock").exists()
+    put_config("staging", "payments-api", LOG_LEVEL="trace")
+    shipped = lift("ship", "-e", "staging", "--image", image(1))
+    assert shipped.returncode == 0, shipped.stderr
+
+
+def test_a_commits_gitlift_cannot_turn_the_lock_on(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: Any
+) -> None:
+    prepare(repo, monkeypatch, gitlift(), envs=("staging",))
+    repo.write(".gitlift", LOCKED)
+    repo.commit("Lock staging (not pushed: the trusted .gitlift is origin's main)")
+    assert lift("config", "set", "-e", "staging", "LOG_LEVEL=debug").returncode == 0
+    assert not (repo.path / "config.staging.lock").exists()
+    shipped = lift("ship", "-e", "staging", "--image", image(1))
+    assert shipped.returncode == 0, shipped.stderr
+
+
+def test_a_commits_gitlift_cannot_turn_the_lock_off(locked: GitRepo, lift: Lift) -> None:
+    locked.write(".gitlift", gitlift(staging="\tconfigLock = false\n"))
+    locked.commit("Unlock staging (not pushed)")
+    put_config("staging", "payments-api", DATABASE_URL="postgres://outside")
+    refused = lift("ship", "-e", "staging", "--image", image(2))
+    assert refused.returncode == 1 and "DATABASE_URL (changed)" in refused.stderr
