@@ -126,6 +126,19 @@ def test_git_revert_of_a_lock_change_then_sync_restores_the_old_value(
     assert shipped.returncode == 0, shipped.stderr
 
 
+def test_a_damaged_lock_refuses_a_write_before_anything_is_written(
+    locked: GitRepo, lift: Lift
+) -> None:
+    lock = locked.path / "config.staging.lock"
+    lock.write_text(lock.read_text() + "<<<<<<< HEAD\n")  # a merge left half done
+    refused = lift("config", "set", "-e", "staging", "DATABASE_URL=postgres://two")
+    assert refused.returncode == 1
+    assert "config.staging.lock cannot be read: line 6" in refused.stderr
+    assert "nothing was written" in refused.stderr
+    assert "hint: take it back from git (git checkout -- config.staging.lock)" in refused.stderr
+    assert value("DATABASE_URL") == "postgres://staging-one"
+
+
 def test_off_by_default(aws: Any, repo: GitRepo, lift: Lift, monkeypatch: Any) -> None:
     prepare(repo, monkeypatch, gitlift(), envs=("staging",))
     assert lift("config", "set", "-e", "staging", "LOG_LEVEL=debug").returncode == 0

@@ -206,6 +206,8 @@ def apply(
             discard_resume(ctx, target)
         return 0
     target.check_keys(plan.writes)  # bad input: refused, and not kept for --resume
+    if record_lock:
+        config_lock.require_readable(ctx, target)  # a damaged lock: refused before writing
     versions = {key: base[key].version if key in base else 0 for key in plan.touched}
     left = state.Changes(dict(plan.writes), set(plan.removed), versions)
     # Input refused before any write is not an edit in progress: nothing is kept, except an

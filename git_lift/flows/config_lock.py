@@ -53,6 +53,17 @@ def write(ctx: Context, target: Target, lock: Lock) -> str:
     return where(target)
 
 
+def require_readable(ctx: Context, target: Target) -> None:
+    """Before a write: where the lock is on, its file must be readable (not a merge conflict),
+    or the write would land without being recorded."""
+    if not target.environment.config_lock:
+        return
+    try:
+        read_work_tree(ctx, target)
+    except ValidationError as bad:
+        raise ValidationError(f"{bad.message}; nothing was written", hint=bad.hint) from None
+
+
 def record(ctx: Context, target: Target, keys: Iterable[str]) -> None:
     """After a write to the store: the touched keys' new versions and hashes into the lock
     (a key gone from the store leaves it). Without a lock yet, the whole store is recorded."""
