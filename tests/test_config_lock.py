@@ -6,6 +6,7 @@ ships (a change made with plain SSM), naming the key; `git revert` of a lock cha
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -166,3 +167,23 @@ def test_a_commits_gitlift_cannot_turn_the_lock_off(locked: GitRepo, lift: Lift)
     put_config("staging", "payments-api", DATABASE_URL="postgres://outside")
     refused = lift("ship", "-e", "staging", "--image", image(2))
     assert refused.returncode == 1 and "DATABASE_URL (changed)" in refused.stderr
+
+
+def test_each_service_of_a_monorepo_has_its_lock_in_its_folder(aws: Any, tmp_path: Path) -> None:
+    policy = (
+        '[service "api"]\n\tpath = .\n[service "worker"]\n\tpath = worker\n'
+        '[env "staging"]\n\tref = refs/heads/main\n\tconfigLock = true\n'
+    )
+    repo = GitRepo.create(
+        tmp_path / "platform",
+        origin=tmp_path / "remote" / "platform.git",
+        files={".gitlift": policy, "env.sample": "API_DB=x\n", "worker/env.sample": "QUEUE=x\n"},
+    )
+    lift = Lift(repo.path)
+    inside = lift("config", "set", "-e", "staging", "QUEUE=jobs", cwd=repo.path / "worker")
+    assert inside.returncode == 0, inside.stderr
+    assert "worker/config.staging.lock: 1 key of worker in staging" in inside.stderr
+    assert lift("config", "set", "-s", "api", "-e", "staging", "API_DB=db").returncode == 0
+    assert "QUEUE 1 " in (repo.path / "worker" / "config.staging.lock").read_text()
+    top = (repo.path / "config.staging.lock").read_text()
+    assert "API_DB 1 " in top and "QUEUE" not in top
