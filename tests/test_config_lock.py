@@ -17,6 +17,7 @@ from tests.support.infra import client, put_config
 from tests.support.release import gitlift, image, prepare
 
 LOCKED = gitlift(staging="\tconfigLock = true\n")
+BOTH_ENVS = ("staging", "production")
 CONFIRMED = "\tconfigLock = true\n\tconfirm = true\n"
 
 
@@ -187,3 +188,24 @@ def test_each_service_of_a_monorepo_has_its_lock_in_its_folder(aws: Any, tmp_pat
     assert "QUEUE 1 " in (repo.path / "worker" / "config.staging.lock").read_text()
     top = (repo.path / "config.staging.lock").read_text()
     assert "API_DB 1 " in top and "QUEUE" not in top
+
+
+def test_a_promotion_checks_the_lock_of_the_commit_it_promotes(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare(repo, monkeypatch, gitlift(production="\tconfigLock = true\n"), envs=BOTH_ENVS)
+    assert lift("ship", "-e", "staging", "--image", image(1)).returncode == 0
+    unlocked = lift("promote", "--from", "staging", "--to", "production", "--yes")
+    assert unlocked.returncode == 1 and "has no config.production.lock" in unlocked.stderr
+    assert lift("config", "lock", "-e", "production").returncode == 0
+    repo.git("add", "config.production.lock")
+    repo.commit("Lock production's config")
+    repo.git("push", "-q", "origin", "main")
+    assert lift("ship", "-e", "staging", "--image", image(2)).returncode == 0
+    put_config("production", "payments-api", DATABASE_URL="postgres://outside")
+    refused = lift("promote", "--from", "staging", "--to", "production", "--yes")
+    assert refused.returncode == 1 and "DATABASE_URL (changed)" in refused.stderr
+    assert "config sync -e production" in refused.stderr
+    assert lift("config", "sync", "-e", "production", "--yes").returncode == 0
+    promoted = lift("promote", "--from", "staging", "--to", "production", "--yes")
+    assert promoted.returncode == 0, promoted.stderr
