@@ -209,3 +209,17 @@ def test_a_promotion_checks_the_lock_of_the_commit_it_promotes(
     assert lift("config", "sync", "-e", "production", "--yes").returncode == 0
     promoted = lift("promote", "--from", "staging", "--to", "production", "--yes")
     assert promoted.returncode == 0, promoted.stderr
+
+
+def test_a_locked_value_parameter_store_lost_is_named_with_the_fix(
+    locked: GitRepo, lift: Lift
+) -> None:
+    client("ssm").delete_parameter(Name="/staging/payments-api/DATABASE_URL")  # and its history
+    synced = lift("config", "sync", "-e", "staging")
+    assert synced.returncode == 1
+    assert "the values config.staging.lock locks for DATABASE_URL are no longer in" in (
+        synced.stderr
+    )
+    assert "hint: set them again: git lift config set -e staging DATABASE_URL=..." in (
+        synced.stderr
+    )

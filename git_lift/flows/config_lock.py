@@ -130,10 +130,10 @@ def check(ctx: Context, target: Target, commit: str) -> None:
         raise LiftError(
             f"configLock is on for {env} and commit {commit[:12]} has no {path}; "
             "nothing was released",
-            hint=f"write it: git lift config lock -e {env}, commit {path}, then release that "
-            "commit",
+            hint=f"write it: git lift config lock -e {env}{ctx.service_flag(target.name)}, "
+            f"commit {path}, then release that commit",
         )
-    found = outside_review(ctx, target, Lock.parse(text, f"{path} of {commit[:12]}"))
+    found = outside_review(ctx, target, Lock.parse(text, path))
     if not found:
         return
     listed = names.listed([f"{key} ({how})" for key, how in found.items()])
@@ -145,7 +145,7 @@ def check(ctx: Context, target: Target, commit: str) -> None:
 
 
 def fix_hint(ctx: Context, target: Target, found: dict[str, str]) -> str:
-    env, path = target.env, where(target)
+    env, path = f"{target.env}{ctx.service_flag(target.name)}", where(target)
     try:
         ahead = read_work_tree(ctx, target)
     except ValidationError:

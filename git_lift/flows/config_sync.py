@@ -22,7 +22,8 @@ def sync(ctx: Context, target: Target, removal: config_apply.Removal) -> int:
     if lock is None:
         raise LiftError(
             f"there is no {where(target)} to sync {target} to",
-            hint=f"record the store as it is: git lift config lock -e {target.env}",
+            hint="record the store as it is: git lift config lock -e "
+            f"{target.env}{ctx.service_flag(target.name)}",
         )
     store = ctx.parameters(target)
     base = store.read()
@@ -42,8 +43,9 @@ def sync(ctx: Context, target: Target, removal: config_apply.Removal) -> int:
         raise LiftError(
             f"the values {where(target)} locks for {names.listed(lost)} are no longer in "
             f"Parameter Store (deleted, or past its 100 versions); nothing was written",
-            hint=f"set them again: git lift config set -e {target.env} "
-            f"{names.fix_assignments(lost)}, then commit {where(target)}",
+            hint=f"set them again: git lift config set -e {target.env}"
+            f"{ctx.service_flag(target.name)} {names.fix_assignments(lost)}, then commit "
+            f"{where(target)}",
         )
     desired |= old
     return config_apply.apply(ctx, target, base, desired, removal=removal, record_lock=False)
