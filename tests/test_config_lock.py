@@ -215,6 +215,9 @@ def test_a_locked_value_parameter_store_lost_is_named_with_the_fix(
     locked: GitRepo, lift: Lift
 ) -> None:
     client("ssm").delete_parameter(Name="/staging/payments-api/DATABASE_URL")  # and its history
+    put_config("staging", "payments-api", DATABASE_URL="postgres://recreated")  # v1 again
+    refused = lift("ship", "-e", "staging", "--image", image(2))  # the value is judged
+    assert refused.returncode == 1 and "DATABASE_URL (changed)" in refused.stderr
     synced = lift("config", "sync", "-e", "staging")
     assert synced.returncode == 1
     assert "the values config.staging.lock locks for DATABASE_URL are no longer in" in (

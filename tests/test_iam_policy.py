@@ -279,7 +279,7 @@ def test_ci_reads_values_and_writes_its_snapshot_only_where_config_is_pinned() -
 
 
 def test_ci_decrypts_its_values_where_config_is_locked() -> None:
-    """configLock (issue 24): the release's check decrypts keys whose version moved."""
+    """configLock (issue 24): the release's check compares values with the lock's hashes."""
     locking = policy("ci", dataclasses.replace(SCOPE, locks_config=True))
     added = [s for s in locking["Statement"] if s not in policy("ci", SCOPE)["Statement"]]
     assert {a for s in added for a in s["Action"]} >= {"ssm:GetParameters"}

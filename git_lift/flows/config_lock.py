@@ -110,16 +110,21 @@ def lock_store(ctx: Context, target: Target) -> int:
 
 
 def outside_review(ctx: Context, target: Target, lock: Lock) -> dict[str, str]:
-    """KEY -> how the store differs from `lock`. Versions first (DescribeParameters, nothing
-    decrypted); a key whose version moved is decrypted and kept when it holds the locked value
-    again (`config sync` writes it back as a new version)."""
+    """KEY -> how the store differs from `lock`: names from DescribeParameters (`added`,
+    `removed`), then the values of the keys both have (GetParameters, ten a call) against the
+    lock's hashes (`changed`). A value is judged, not its version: one written back by `config
+    sync` is a new version with the locked hash and passes; a parameter deleted and recreated
+    up to its locked version number with another value does not."""
     store = ctx.parameters(target)
-    found = differences(lock, store.names())
-    moved = [key for key, how in found.items() if how == "changed"]
-    for key, parameter in store.read_keys(moved).items():
-        if lock.holds(key, parameter.value):
-            del found[key]
-    return found
+    found = {key: how for key, how in differences(lock, store.names()).items() if how != "changed"}
+    both = [key for key in lock.keys if key not in found]
+    values = store.read_keys(both)
+    for key in both:
+        if key not in values:  # removed between the listing and the read
+            found[key] = "removed"
+        elif not lock.holds(key, values[key].value):
+            found[key] = "changed"
+    return dict(sorted(found.items()))
 
 
 def check(ctx: Context, target: Target, commit: str) -> None:

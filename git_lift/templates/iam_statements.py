@@ -102,7 +102,7 @@ def pinned_config(s: Scope, audience: str) -> list[Statement]:
 
 def ci_config_values(s: Scope, sid: str) -> list[Statement]:
     """CI decrypting its services' values (GetParameters): pinned config's snapshot, and the
-    config lock's check of keys whose version moved."""
+    config lock's check."""
     values = [allow(f"{sid}Values", ["ssm:GetParameters"], s.parameters("/*"))]
     if not s.kms_key_arn:
         return values
@@ -111,8 +111,8 @@ def ci_config_values(s: Scope, sid: str) -> list[Statement]:
 
 
 def locked_config(s: Scope, audience: str) -> list[Statement]:
-    """configLock (issue 24): a release decrypts the keys whose version moved since the lock,
-    to tell a value written back (config sync) from a change. Others have it already."""
+    """configLock (issue 24): a release decrypts its service's values to compare them with the
+    lock's hashes (flows/config_lock.py). Developers have it already, pinned CI too."""
     if audience != "ci" or not s.locks_config or s.pins_config:
         return []
     return ci_config_values(s, "LockedConfig")
