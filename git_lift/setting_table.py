@@ -339,6 +339,10 @@ NOTIFY = Setting(
     "env.NAME.notify", _notify, f"{WEBHOOK} or an SNS topic ARN; may repeat", None, POLICY,
     "who hears of each release, rollback, failure and cancel here",
 )  # fmt: skip
+CONFIG_LOCK = Setting(
+    "env.NAME.configLock", parse_bool, BOOL, False, POLICY,
+    "a release is refused when the store differs from the commit's config lock (config.ENV.lock)",
+)  # fmt: skip
 ACCOUNT_ID = Setting(
     "env.NAME.account", _matching(ACCOUNT, "an AWS account id",
     "give the 12 digits of the account the environment lives in"), "12 digits", None, ANY,
@@ -383,7 +387,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     Setting("env.NAME.ref", _text, "a ref or glob; may repeat", None, POLICY,
             "the refs that deploy to the environment",
             shown_default="staging: the default branch; production: refs/tags/v*"),
-    DEPLOY_ON_PUSH, CONFIRM, PIN_CONFIG, REQUIRES, FAIL_FAST, FREEZE, NOTIFY,
+    DEPLOY_ON_PUSH, CONFIRM, PIN_CONFIG, REQUIRES, FAIL_FAST, FREEZE, NOTIFY, CONFIG_LOCK,
     Setting("env.NAME.region", _region, "an AWS region", None, ANY,
             "the environment's region", shown_default="lift.region"),
     ACCOUNT_ID,

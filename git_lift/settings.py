@@ -113,6 +113,7 @@ class EnvironmentSettings:
     freeze: tuple[Window, ...] = ()
     notify: tuple[str, ...] = ()  # "webhook" and/or SNS topic ARNs
     preview: PreviewPolicy | None = None  # a preview environment's policy
+    config_lock: bool = False  # releases check the commit's config.ENV.lock (trusted only)
     aws: EnvironmentAws = field(default_factory=EnvironmentAws)
 
     @property
@@ -274,6 +275,7 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         freeze=_every(table.FREEZE, values, name),
         notify=tuple(dict.fromkeys(_every(table.NOTIFY, values, name))),
         preview=_preview(name, last),
+        config_lock=table.CONFIG_LOCK.value(last, name),
     )
 
 
@@ -381,13 +383,19 @@ def _with_proposed(
     trusted: dict[str, EnvironmentSettings], proposed: dict[str, EnvironmentSettings]
 ) -> dict[str, EnvironmentSettings]:
     """The work tree's .gitlift may declare environments, ask for confirmation, pinned config
-    or a gate, and tune failFast; which refs release where stays the trusted policy's, and
-    confirm, pinConfig and requires can only be made stricter."""
+    or a gate, and tune failFast; which refs release where and configLock stay the trusted
+    policy's, and confirm, pinConfig and requires can only be made stricter."""
     merged = dict(trusted)
     for name, env in proposed.items():
         if name not in merged:  # maps no ref, releases nothing, previews nothing
             merged[name] = replace(
-                env, refs=(), deploy_on_push=False, freeze=(), notify=(), preview=None
+                env,
+                refs=(),
+                deploy_on_push=False,
+                freeze=(),
+                notify=(),
+                preview=None,
+                config_lock=False,
             )
             continue
         now = merged[name]
@@ -438,6 +446,8 @@ def policy_changes(
         if env.preview != now.preview:
             said = f"a preview of {env.preview.base}" if env.preview else "no preview environment"
             changes.append(f"makes {name} {said}")
+        if env.config_lock != now.config_lock:
+            changes.append(f"sets {name}'s configLock to {str(env.config_lock).lower()}")
     return changes
 
 

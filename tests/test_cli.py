@@ -128,6 +128,8 @@ USES: dict[str, tuple[str, ...]] = {
     "config compare": S + AWS + OUT,
     "config edit": S + AWS + YES,
     "config exec": S + AWS,
+    "config lock": S + AWS,
+    "config sync": S + AWS + YES,
     "config export": S + AWS,
     "config get": S + AWS,
     "config history": S + AWS + OUT,

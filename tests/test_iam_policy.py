@@ -282,6 +282,18 @@ def test_ci_reads_values_and_writes_its_snapshot_only_where_config_is_pinned() -
     assert "secretsmanager:GetSecretValue" not in json.dumps(pinning)
 
 
+def test_ci_decrypts_its_values_where_config_is_locked() -> None:
+    """configLock (issue 24): the release's check compares values with the lock's hashes."""
+    locking = policy("ci", dataclasses.replace(SCOPE, locks_config=True))
+    added = [s for s in locking["Statement"] if s not in policy("ci", SCOPE)["Statement"]]
+    assert {a for s in added for a in s["Action"]} >= {"ssm:GetParameters"}
+    assert {r for s in added for r in s["Resource"] if ":ssm:" in r} == {
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/staging/payments-api/*"
+    }
+    both = dataclasses.replace(SCOPE, locks_config=True, pins_config=True)
+    assert policy("ci", both) == policy("ci", dataclasses.replace(SCOPE, pins_config=True))
+
+
 def test_developers_do_not_change_environments() -> None:
     developer = policy("developer", SCOPE)
     stacks = [

@@ -61,6 +61,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.tree_paths",
         "git_lift.jsoncheck",
         "git_lift.secret_refs",
+        "git_lift.lockfile",
         "git_lift.options",
         "git_lift.records",
         "git_lift.errors",

@@ -65,6 +65,8 @@ def test_the_config_table_runs_as_written(aws: Any, repo: GitRepo, lift: Lift) -
             ["config", "exec", "-e", "staging", "--", "sh", "-c", 'test -n "$API_TOKEN"'],
         ),
         ("config diff", ["config", "diff", "-e", "staging", "-e", "production"]),
+        ("config lock", ["config", "lock", "-e", "staging"]),
+        ("config sync", ["config", "sync", "-e", "staging", "--yes"]),
         (
             "config unset",
             ["config", "unset", "-e", "staging", "API_TOKEN", "--yes", "--allow-removing-required"],

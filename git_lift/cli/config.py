@@ -408,3 +408,45 @@ def config_compare(click_ctx: click.Context, /, first: str, second: str, **value
     from git_lift.commands import config_compare as command
 
     return command.config_compare(context(click_ctx, values), first, second)
+
+
+# configlock (issue 24): the committed config lock.
+@config.command("lock")
+@env_option
+@global_options("service", *AWS)
+@click.pass_context
+def config_lock(click_ctx: click.Context, /, env: str, **values: Any) -> int:
+    """Write the store's keys, versions and salted hashes (no value) into config.ENV.lock in
+    the service's folder, to commit. With configLock on, config writes keep it up to date and
+    a release is refused when the store differs from the lock of the commit it releases.
+
+    \b
+    Example:
+      git lift config lock -e production && git add config.production.lock
+    """
+    from git_lift.commands import config_lock as command
+
+    return command.lock(context(click_ctx, values), env)
+
+
+@config.command("sync")
+@env_option
+@allow_removing_option
+@global_options("service", *AWS, "yes")
+@click.pass_context
+def config_sync(
+    click_ctx: click.Context, /, env: str, allow_removing_required: bool, **values: Any
+) -> int:
+    """Put back what the work tree's config.ENV.lock says (after a `git revert` of a lock
+    change): each key's locked version's value, keys it does not name removed, through the
+    masked diff and confirmation.
+
+    \b
+    Example:
+      git revert HEAD && git lift config sync -e production
+    """
+    from git_lift.commands import config_lock as command
+
+    return command.sync(
+        context(click_ctx, values), env, allow_removing_required=allow_removing_required
+    )

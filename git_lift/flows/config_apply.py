@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from git_lift import envfile, names, proc, ui
 from git_lift.aws.ssm import ADVANCED_LIMIT, STANDARD_LIMIT, Parameter, ParameterStore
 from git_lift.errors import Conflict, LiftError, Unreachable, UsageError, ValidationError
+from git_lift.flows import config_lock
 from git_lift.flows import config_state as state
 from git_lift.flows.config_state import resume_hint
 from git_lift.flows.confirmation import confirm
@@ -193,9 +194,11 @@ def apply(
     removal: Removal = Removal(),
     resuming: bool = False,
     keep_refused: bool = False,
+    record_lock: bool = True,
 ) -> int:
     """Write `desired` over `base` (what was read before the user decided) after a confirm.
-    `resuming`: the change is the pending edit itself, which it replaces or completes."""
+    `resuming`: the change is the pending edit itself, which it replaces or completes.
+    `record_lock`: the written keys go into the config lock (configLock; not `config sync`)."""
     plan = config_plan({key: p.value for key, p in base.items()}, desired)
     if plan.empty:
         ui.info(f"no changes to {target}")
@@ -203,6 +206,8 @@ def apply(
             discard_resume(ctx, target)
         return 0
     target.check_keys(plan.writes)  # bad input: refused, and not kept for --resume
+    if record_lock:
+        config_lock.require_readable(ctx, target)  # a damaged lock: refused before writing
     versions = {key: base[key].version if key in base else 0 for key in plan.touched}
     left = state.Changes(dict(plan.writes), set(plan.removed), versions)
     # Input refused before any write is not an edit in progress: nothing is kept, except an
@@ -235,6 +240,8 @@ def apply(
     else:
         state.forget(ctx, target, plan.touched)
     ui.info(f"{target.env}: {plan.summary()}")
+    if record_lock:
+        config_lock.record(ctx, target, plan.touched)
     return 0
 
 

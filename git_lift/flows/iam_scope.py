@@ -43,6 +43,7 @@ def policy_scope(
         account=account or environment.aws.account or identity.account(),
         kms_key_arn=ctx.aws.keys(environment.name).arn(ctx.settings.kms_key),
         pins_config=environment.pins_config,
+        locks_config=environment.config_lock,
         secret_refs=sample_secret_refs(ctx, environment.name, services, identity.region),
     )
 

@@ -18,7 +18,7 @@ from git_lift import containercfg, limits, ui
 from git_lift.aws.ecs import Ecs, ServiceState
 from git_lift.aws.store import LockLost, Release
 from git_lift.errors import DeployFailed, ReleaseCommandFailed
-from git_lift.flows import pinned, task_watch
+from git_lift.flows import config_lock, pinned, task_watch
 from git_lift.flows.deploy import Watch, rollback, short
 from git_lift.flows.image import ImageSource, make_image
 from git_lift.flows.release_plan import Run, Step, StepFailed
@@ -100,6 +100,18 @@ class RelabelSnapshot(Step):
 
     def run(self, run: Run) -> None:
         pinned.relabel(run.ctx, self.back, run.record.number)
+
+
+@dataclass(frozen=True)
+class CheckConfigLock(Step):
+    """configLock (issue 24): the store still holds what the config lock of the commit says
+    (flows/config_lock.py), else the release stops before anything is built or deployed."""
+
+    phase = "prepare"
+    name = "check config lock"
+
+    def run(self, run: Run) -> None:
+        config_lock.check(run.ctx, run.plan.target, run.record.commit)
 
 
 @dataclass(frozen=True)

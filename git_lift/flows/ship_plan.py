@@ -24,6 +24,7 @@ from git_lift.flows.image import ImageSource
 from git_lift.flows.release import deployer
 from git_lift.flows.release_plan import ReleasePlan, Step, render
 from git_lift.flows.release_steps import (
+    CheckConfigLock,
     Files,
     MakeImage,
     ReadConfig,
@@ -111,6 +112,8 @@ def plan_ship(
     steps = ship_steps(target, image, wait, command, sidecar_images, schedules, processes)
     noted = secret_versions.steps_for(ctx, target, commit, saved)  # rotation (issue 24)
     steps = (*steps[:1], *noted, *steps[1:])
+    if target.environment.config_lock:  # checked first: a refused release builds nothing
+        steps = (CheckConfigLock(), *steps)
     return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
 
 

@@ -30,6 +30,7 @@ class Scope:
     account: str
     kms_key_arn: str | None = None  # None: the AWS managed key of SSM, which needs no grant
     pins_config: bool = False  # the environment pins config (pinConfig): ship copies values
+    locks_config: bool = False  # configLock: a release checks the store against the lock
     # Secrets Manager ARNs env.sample names (secret_refs.py), described for their rotation.
     secret_refs: tuple[str, ...] = ()
 

@@ -101,18 +101,26 @@ def pinned_config(s: Scope, audience: str) -> list[Statement]:
     reads = ["secretsmanager:GetSecretValue"] if audience != "ci" else []
     statements = [allow("ConfigSnapshots", SNAPSHOT_WRITES + reads, snapshot_secrets(s))]
     if audience == "ci":
-        values = s.parameters("/*")
-        statements.append(allow("PinnedConfigValues", ["ssm:GetParameters"], values))
-        if s.kms_key_arn:
-            statements.append(
-                allow(
-                    "PinnedConfigKey",
-                    ["kms:Decrypt"],
-                    s.kms_key_arn,
-                    Condition={"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}},
-                )
-            )
+        statements += ci_config_values(s, "PinnedConfig")
     return statements
+
+
+def ci_config_values(s: Scope, sid: str) -> list[Statement]:
+    """CI decrypting its services' values (GetParameters): pinned config's snapshot, and the
+    config lock's check."""
+    values = [allow(f"{sid}Values", ["ssm:GetParameters"], s.parameters("/*"))]
+    if not s.kms_key_arn:
+        return values
+    via = {"StringEquals": {"kms:ViaService": f"ssm.{s.region}.amazonaws.com"}}
+    return [*values, allow(f"{sid}Key", ["kms:Decrypt"], s.kms_key_arn, Condition=via)]
+
+
+def locked_config(s: Scope, audience: str) -> list[Statement]:
+    """configLock (issue 24): a release decrypts its service's values to compare them with the
+    lock's hashes (flows/config_lock.py). Developers have it already, pinned CI too."""
+    if audience != "ci" or not s.locks_config or s.pins_config:
+        return []
+    return ci_config_values(s, "LockedConfig")
 
 
 def store(s: Scope, audience: str) -> list[Statement]:
@@ -330,6 +338,7 @@ def statements(audience: str, s: Scope) -> list[Statement]:
     found = config_names(s) + ship(s) + one_off_tasks(s) + store(s, audience)
     found += secret_dates(s)
     found += pinned_config(s, audience) + notices(s, audience)
+    found += locked_config(s, audience)
     found += no_role_sessions(s)
     if audience in ("developer", "admin", "preview"):
         found += config_values(s) + observe(s) + service_stacks(s)

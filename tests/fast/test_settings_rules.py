@@ -502,7 +502,7 @@ def test_a_folder_sharing_a_prefix_is_not_inside_the_service() -> None:
         (
             [("env.staging.deploy", "true")],
             "unknown key in [env \"staging\"]: 'deploy'",
-            "known: account, base, cluster, confirm, deployOnPush, domain",
+            "known: account, base, cluster, configLock, confirm, deployOnPush, domain",
         ),
         (
             [("target.staging.ecsservice", "x")],
@@ -651,3 +651,20 @@ def test_config_is_pinned_where_confirm_is_unless_pin_config_says_otherwise(
     gitlift = [("env.qa.ref", "refs/heads/qa"), ("env.qa.confirm", confirm)]
     gitlift += [("env.qa.pinconfig", pin)] if pin is not None else []
     assert build(gitlift).environment("qa").pins_config is pins
+
+
+# configlock (issue 24): configLock is the trusted policy's alone.
+@pytest.mark.parametrize(("trusted", "proposed"), [("true", "false"), ("false", "true")])
+def test_configlock_comes_from_the_default_branch_only(trusted: str, proposed: str) -> None:
+    s = build(
+        [("env.staging.configlock", proposed)],
+        policy=[*POLICY, ("env.staging.configlock", trusted)],
+    )
+    assert s.environment("staging").config_lock is (trusted == "true")
+    proposal = [Entry(k, v) for k, v in POLICY] + [Entry("env.staging.configlock", proposed)]
+    assert s.policy_changes(proposal) == [f"sets staging's configLock to {proposed}"]
+
+
+def test_configlock_is_off_by_default_and_in_an_environment_only_a_commit_declares() -> None:
+    s = build([("env.qa.ref", "refs/heads/qa"), ("env.qa.configlock", "true")], policy=POLICY)
+    assert not s.environment("staging").config_lock and not s.environment("qa").config_lock
