@@ -13,6 +13,7 @@ from git_lift.commands import setup
 from git_lift.errors import UsageError, ValidationError
 from git_lift.options import Options
 from git_lift.settings import EnvironmentSettings
+from git_lift.templates.environment_params import CLOUDFORMATION_ROLE
 from tests.support.fakes import InProcess, in_process
 
 
@@ -114,6 +115,41 @@ def test_without_a_terminal_or_yes_setup_creates_nothing(tmp_path: Path) -> None
     assert nothing_created(box, "production")
 
 
+def test_setup_where_a_push_releases_creates_everything_once_and_names_the_push(
+    box: InProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what the environment stack's template outputs, as CloudFormation would answer
+    role = "arn:aws:iam::123456789012:role/lift-production-cloudformation"
+    box.aws.cfn.outputs["lift-production"] = {CLOUDFORMATION_ROLE: role}
+    assert setup.setup(box.ctx, "production", from_file=values_file(tmp_path)) == 0
+    target = box.target("production")
+    assert box.aws.store.environment("production") is not None
+    assert [d.version for d in box.aws.store.service_documents(target)] == [1]
+    assert box.aws.ssm.values(target.parameter_path) == {
+        "DATABASE_URL": "postgres://db",
+        "API_TOKEN": "t0ken",
+    }
+    assert box.aws.store.releases(target) == []  # the push releases it
+    err = capsys.readouterr().err
+    assert "payments-api is set up in production; it releases when you push a ref it maps to" in (
+        err
+    )
+    assert (
+        "git tag v1.0.0 && git push origin v1.0.0 (or ship now: git lift ship -e production)"
+        in (err)
+    )
+    requests = len(box.aws.cfn.requests)
+    again = setup.plan(box.ctx, "production")
+    assert not again.creates
+    assert again.lines("payments-api")[:3] == [
+        "environment production: exists",
+        "payments-api's service config and stack: exist",
+        "config: complete",
+    ]
+    assert setup.setup(box.ctx, "production", from_file=None) == 0  # no values needed now
+    assert len(box.aws.cfn.requests) == requests
+
+
 @pytest.mark.parametrize(
     ("refs", "push"),
     [
@@ -125,3 +161,14 @@ def test_without_a_terminal_or_yes_setup_creates_nothing(tmp_path: Path) -> None
 )
 def test_the_push_that_releases_is_named_from_the_refs(refs: tuple[str, ...], push: str) -> None:
     assert setup.release_push(EnvironmentSettings("production", refs)) == push
+
+
+def test_a_context_answered_or_in_a_hook_keeps_its_aws_factory(box: InProcess) -> None:
+    """setup's steps after its one question, and a hook's checks, use the clients (and the
+    account check) already made; only a context new to a hook gets the hook's own."""
+    answered = box.ctx.answered()
+    assert answered.options.yes and answered.aws is box.aws
+    hooked = box.ctx.in_hook()
+    assert hooked.hook and hooked.aws is not box.aws  # the hook's shorter retry budget
+    hooked.aws = box.aws
+    assert hooked.in_hook().aws is box.aws
