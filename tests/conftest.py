@@ -48,6 +48,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def botocore_data_read_once() -> Iterator[None]:
+    """Each test has its own AWS_* variables (its own HOME), so git lift's shared_session makes
+    a botocore session per test, and each session would parse the service models and the
+    endpoints JSON anew: seconds of the in-process suite (issue 19). One loader per data path,
+    shared by the sessions of this test process, reads each file once, as the clients of one
+    session share it in git lift; what is loaded stays the same."""
+    import botocore.session
+
+    made: dict[str | None, Any] = {}
+    create_loader = botocore.session.create_loader
+
+    def shared_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in made:
+            made[search_path_string] = create_loader(search_path_string)
+        return made[search_path_string]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(botocore.session, "create_loader", shared_loader)
+    yield
+    patch.undo()
+
+
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

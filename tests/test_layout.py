@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import sources
+
 pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
 PACKAGE = Path(__file__).resolve().parent.parent / "git_lift"
@@ -98,11 +100,11 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def imported(module: str, is_package: bool, tree: ast.Module) -> Iterator[tuple[int, str]]:
-    """(line, module) of every import in the tree; `from a import b` yields a.b, which the
+def imported(module: str, path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) of every import in the file; `from a import b` yields a.b, which the
     layers resolve to a or a.b alike."""
-    here = module.split(".") if is_package else module.split(".")[:-1]
-    for node in ast.walk(tree):
+    here = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    for node in sources.nodes(path):
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -127,7 +129,7 @@ def imports(root: Path) -> dict[str, list[tuple[int, str]]]:
     modules = {module_name(root, p): p for p in sorted(root.rglob("*.py"))}
     graph: dict[str, list[tuple[int, str]]] = {}
     for name, path in modules.items():
-        found = imported(name, path.name == "__init__.py", ast.parse(path.read_text()))
+        found = imported(name, path)
         graph[name] = [
             (line, target if target in modules else target.rpartition(".")[0])
             for line, target in found
@@ -140,7 +142,7 @@ def away_from_home(root: Path) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         module = module_name(root, path)
-        for line, name in imported(module, path.name == "__init__.py", ast.parse(path.read_text())):
+        for line, name in imported(module, path):
             homes = HOMES.get(name.split(".")[0], ())
             if homes and not any(module == h or module.startswith(h + ".") for h in homes):
                 found.append(f"{module}:{line} imports {name}")
@@ -218,7 +220,7 @@ def imports_of_test_modules(root: Path) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         module = module_name(root, path)
-        for line, name in imported(module, path.name == "__init__.py", ast.parse(path.read_text())):
+        for line, name in imported(module, path):
             inside = name.split(".")[0] == root.name
             if inside and name != support and not name.startswith(support + "."):
                 found.append(f"{module}:{line} imports {name}")
@@ -335,7 +337,7 @@ def plain_clients(root: Path) -> list[str]:
         module = module_name(root, path)
         if module == f"{root.name}.aws" or module.startswith(f"{root.name}.aws."):
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in sources.nodes(path):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -382,7 +384,7 @@ def test_click_context_and_git_lift_context_have_different_names() -> None:
     clashing = [
         f"{path.name}:{node.lineno}"
         for path in sorted((PACKAGE / "cli").glob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in sources.nodes(path)
         if isinstance(node, ast.arg) and node.arg == "ctx"
     ]
     assert clashing == [], "click's context is click_ctx in cli/; ctx is git lift's Context"
@@ -418,7 +420,7 @@ def context_copies(root: Path) -> list[str]:
         module = module_name(root, path)
         if module == f"{root.name}.flows.context":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in sources.nodes(path):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func

@@ -11,6 +11,7 @@ import pytest
 
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Environment, Target
+from tests.support.sources import nodes
 
 pytestmark = pytest.mark.fast  # in-process: `make test` times it with tests/fast/
 
@@ -22,7 +23,7 @@ OWNERS = {PACKAGE / "target.py"}
 
 def f_strings(path: Path) -> list[tuple[int, str]]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in nodes(path):
         if isinstance(node, ast.JoinedStr):
             found.append((node.lineno, ast.unparse(node)))
     return found
@@ -45,7 +46,7 @@ def test_no_module_but_target_spells_a_naming_convention() -> None:
 def test_no_function_takes_env_and_service_as_a_pair_of_strings() -> None:
     pairs = []
     for path in sources():
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes(path):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 strings = [
                     a.arg
@@ -90,7 +91,7 @@ def test_every_target_comes_from_the_context() -> None:
         f"{path.relative_to(PACKAGE)}:{node.lineno}"
         for path in sorted(PACKAGE.rglob("*.py"))
         if path not in builders
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in nodes(path)
         if isinstance(node, ast.Call)
         and ast.unparse(node.func) in {"Target", "target.Target", "git_lift.target.Target"}
     ]

@@ -50,8 +50,9 @@ class Context:
 
     def in_hook(self) -> Context:
         """This context for a hook's AWS calls: someone waits on git, so AWS gets seconds
-        (the hook's retry budget), not minutes."""
-        return replace(self, hook=True)
+        (the hook's retry budget), not minutes. A hook's own context keeps its AWS factory."""
+        copy = replace(self, hook=True)
+        return self._sharing_aws(copy) if self.hook else copy
 
     def answered(self, *, service: str | None = None) -> Context:
         """This context for a step whose question was asked already (setup asks once for the
@@ -59,7 +60,7 @@ class Context:
         when given."""
         chosen = self.options.service if service is None else service
         options = replace(self.options, yes=True, service=chosen)
-        return replace(self, options=options)
+        return self._sharing_aws(replace(self, options=options))
 
     def on_service(self, service: str, *, answered: bool = False) -> Context:
         """This context on `service` (as `-s service`), for one of several services released
@@ -68,10 +69,14 @@ class Context:
         whose clients are thread-safe and built once."""
         yes = self.options.yes or answered
         options = replace(self.options, service=service, yes=yes)
-        one = replace(self, options=options, repo=self.repo.reopened())
+        return self._sharing_aws(replace(self, options=options, repo=self.repo.reopened()))
+
+    def _sharing_aws(self, copy: Context) -> Context:
+        """`copy` on this context's AWS factory, once built: its clients (thread-safe) and
+        the account it checked are not made again, and a test's fakes stay in place."""
         if "aws" in vars(self):
-            one.aws = self.aws
-        return one
+            copy.aws = self.aws
+        return copy
 
     def reloaded(self, *, service: str) -> Context:
         """This context on `service`, with the settings read again (`init` just added it)."""

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ENV_SAMPLE = "DATABASE_URL=postgres://localhost/dev\nAPI_TOKEN=example\n"
+# GitRepo.create's first repositories, by files and origin: copied for each test.
+_TEMPLATES: dict[tuple[tuple[tuple[str, str], ...], bool], Path] = {}
+_TEMPLATE_ROOT: list[Path] = []
+
+
+def _template(files: dict[str, str], *, with_origin: bool) -> Path:
+    if not _TEMPLATE_ROOT:
+        _TEMPLATE_ROOT.append(Path(tempfile.mkdtemp(prefix="git-lift-tests-")))
+        atexit.register(shutil.rmtree, _TEMPLATE_ROOT[0], ignore_errors=True)
+    folder = _TEMPLATE_ROOT[0] / str(len(_TEMPLATES))
+    GitRepo._build(folder / "work", files, folder / "origin.git" if with_origin else None)
+    return folder
 
 
 def run(
@@ -45,12 +60,29 @@ class GitRepo:
     def create(
         cls, path: Path, *, origin: Path | None = None, files: dict[str, str] | None = None
     ) -> GitRepo:
+        """`files` (env.sample and app.txt by default) in a first commit on main, pushed to a
+        bare `origin` when given. Built once per process for each set of files, then copied:
+        the six git programs it takes cost the in-process suite seconds (issue 19)."""
+        chosen = files if files is not None else {"env.sample": ENV_SAMPLE, "app.txt": "v1\n"}
+        key = (tuple(sorted(chosen.items())), origin is not None)
+        template = _TEMPLATES.get(key)
+        if template is None:
+            template = _TEMPLATES[key] = _template(chosen, with_origin=origin is not None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(template / "work", path, symlinks=True)
+        if origin is not None:
+            origin.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(template / "origin.git", origin, symlinks=True)
+            config = path / ".git" / "config"
+            config.write_text(config.read_text().replace(str(template / "origin.git"), str(origin)))
+        return cls(path)
+
+    @classmethod
+    def _build(cls, path: Path, files: dict[str, str], origin: Path | None) -> None:
         path.mkdir(parents=True)
         repo = cls(path)
         repo.git("init", "-q", "-b", "main")
-        for name, text in (
-            files if files is not None else {"env.sample": ENV_SAMPLE, "app.txt": "v1\n"}
-        ).items():
+        for name, text in files.items():
             repo.write(name, text)
         repo.commit("Initial commit")
         if origin is not None:
@@ -58,7 +90,6 @@ class GitRepo:
             run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], cwd=path.parent)
             repo.git("remote", "add", "origin", str(origin))
             repo.git("push", "-q", "origin", "main")
-        return repo
 
     def git(
         self,

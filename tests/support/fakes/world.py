@@ -22,7 +22,7 @@ from git_lift.flows.ship_plan import execute, plan_ship, show
 from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.repo import Repo
-from git_lift.settings import build
+from git_lift.settings import Settings, build
 from git_lift.target import Target
 from tests.support.fakes.aws import FakeAws
 from tests.support.fakes.clock import Clock
@@ -161,15 +161,22 @@ def in_process(
         path = trust_file(Repo.discover(str(git.path)))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(gitlift_digest(gitlift.encode()) + "\n")
-    repo = Repo.discover(str(git.path))
-    settings = load_settings(repo, options or Options())
-    return in_process_on(git, FakeAws(settings, tasks=tasks), options or Options())
+    return in_process_on(git, lambda settings: FakeAws(settings, tasks=tasks), options or Options())
 
 
-def in_process_on(git: GitRepo, aws: FakeAws, options: Options) -> InProcess:
+def in_process_on(
+    git: GitRepo, aws: FakeAws | Callable[[Settings], FakeAws], options: Options
+) -> InProcess:
+    """A Context over `git` as `git lift` loads it, on `aws` (or the FakeAws made for its
+    settings). The settings are read as a hook reads them, from one listing of the config and
+    of the branches (repo_read.py): the same settings, for a third of the git programs that
+    are most of the time an in-process test spends (issue 19)."""
     repo = Repo.discover(str(git.path))
-    settings = load_settings(repo, options)
-    aws.settings = settings
+    settings = load_settings(Repo.discover(str(git.path), snapshot=True), options)
+    if isinstance(aws, FakeAws):
+        aws.settings = settings
+    else:
+        aws = aws(settings)
     ctx = Context(repo=repo, settings=settings, options=options, cwd=git.path)
     ctx.aws = aws
     return InProcess(ctx, aws, git)
