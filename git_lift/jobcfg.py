@@ -86,15 +86,7 @@ def _job(c: Checker, value: object, path: str) -> Job | None:
     obj = c.fields(value, path, names, required=("command", "schedule"))
     if obj is None:
         return None
-    command = obj.get("command")
-    if "command" in obj and not (
-        isinstance(command, list) and command and all(isinstance(v, str) for v in command)
-    ):
-        c.add(
-            f"{path}.command",
-            f'expected a non-empty array of strings like ["bin/report"], got {kind(command)}',
-        )
-        command = []
+    command = c.command(obj, path, '["bin/report"]')
     schedule = c.string(obj, "schedule", path, "")
     if "schedule" in obj and not c.failed(f"{path}.schedule"):
         problem = schedule_problem(schedule)
@@ -106,7 +98,7 @@ def _job(c: Checker, value: object, path: str) -> Job | None:
         hint = f" (did you mean {close[0]}?)" if close else ""
         c.add(f"{path}.timezone", f"{timezone!r} is not an IANA timezone name{hint}")
     return Job(
-        command=tuple(command or ()),  # type: ignore[arg-type]
+        command=command,
         schedule=schedule,
         timezone=timezone,
         cpu=None if obj.get("cpu") is None else c.integer(obj, "cpu", path, 256, 256, 16384),

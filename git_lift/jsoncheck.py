@@ -80,6 +80,19 @@ class Checker:
             self.add(f"{path}.{key}[{i}]", f"expected a string, got {kind(value[i])}")
         return default if bad else tuple(value)
 
+    def command(self, obj: dict[str, object], path: str, example: str) -> tuple[str, ...]:
+        """A required `command` (a job's, a process's): a non-empty array of strings; empty
+        when it is missing (`fields` said so) or wrong (said here)."""
+        value = obj.get("command")
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        if "command" in obj:
+            self.add(
+                f"{path}.command",
+                f"expected a non-empty array of strings like {example}, got {kind(value)}",
+            )
+        return ()
+
     def pattern(self, path: str, value: str | None, regex: re.Pattern[str], example: str) -> None:
         if value is not None and not self.failed(path) and not regex.match(value):
             self.add(path, f"{value!r} does not look like {example}")

@@ -105,18 +105,10 @@ def _process(c: Checker, value: object, path: str, read_http: ReadHttp[H]) -> Pr
     obj = c.fields(value, path, FIELDS, required=("command",))
     if obj is None:
         return None
-    command = obj.get("command")
-    if "command" in obj and not (
-        isinstance(command, list) and command and all(isinstance(v, str) for v in command)
-    ):
-        c.add(
-            f"{path}.command",
-            f'expected a non-empty array of strings like ["bin/worker"], got {kind(command)}',
-        )
-        command = []
+    command = c.command(obj, path, '["bin/worker"]')
     autoscaling, http = obj.get("autoscaling"), obj.get("http_interface")
     p = Process(
-        command=tuple(command or ()),  # type: ignore[arg-type]
+        command=command,
         cpu=c.integer(obj, "cpu", path, 256, 256, 16384),
         memory=c.integer(obj, "memory", path, 512, 512, 122880),
         desired_count=c.integer(obj, "desired_count", path, 1, 0, 1000),
