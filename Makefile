@@ -25,7 +25,7 @@ $(SANDBOX): pyproject.toml
 	touch $@
 
 $(BIN)/git-lift: $(SANDBOX)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,code]'
 	touch $@
 
 $(CHECKOV):

@@ -1,0 +1,218 @@
+"""The environment variables a source file reads, found by tree-sitter's parsers (issue 24,
+"Code that names its config"); pure.
+
+Only reads whose name is a string literal count: `os.environ["X"]`, `os.environ.get("X")`,
+`os.getenv("X")` (Python), `process.env.X`, `process.env["X"]`, `const {X} = process.env`
+(JavaScript), `ENV["X"]`, `ENV.fetch("X")` (Ruby), `os.Getenv("X")`, `os.LookupEnv("X")` (Go),
+`System.getenv("X")` (Java). A write (`process.env.X = ...`, `ENV["X"] = ...`) is no read.
+
+The grammars are imported on first use, never by importing this module: a hook whose commit
+stages no source file loads none of them. They are the optional extra `git-lift[code]`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import PurePosixPath
+from typing import Any
+
+from git_lift import names
+
+INSTALL_HINT = "pip install 'git-lift[code]'"
+
+# File name endings -> language. TypeScript is not here: its grammar is not in the extra.
+LANGUAGES = {
+    ".py": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".rb": "ruby",
+    ".go": "go",
+    ".java": "java",
+}
+GRAMMARS = {
+    "python": "tree_sitter_python",
+    "javascript": "tree_sitter_javascript",
+    "ruby": "tree_sitter_ruby",
+    "go": "tree_sitter_go",
+    "java": "tree_sitter_java",
+}
+
+# Names a container has without env.sample. ECS sets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+# ECS_CONTAINER_METADATA_URI(_V4), ECS_AGENT_URI, AWS_EXECUTION_ENV, AWS_REGION and
+# AWS_DEFAULT_REGION (AWS docs, "Amazon ECS environment variables"); the AWS SDKs read other
+# AWS_* names of their own. The OS and the image's shell set the others; PORT is read with a
+# default by web frameworks and servers (gunicorn, Express examples, Rails' puma.rb).
+PLATFORM_PREFIXES = ("AWS_", "ECS_")
+PLATFORM_NAMES = frozenset(
+    {"HOME", "HOSTNAME", "LANG", "LC_ALL", "PATH", "PORT", "PWD", "SHELL", "TERM", "TMPDIR", "USER"}
+)
+
+# Each pattern captures the read (@read) and its name: a string literal (@name) or, for
+# JavaScript's `process.env.X` and destructuring, the identifier itself (@ident).
+QUERIES = {
+    "python": """
+(subscript value: (attribute object: (identifier) @m attribute: (identifier) @a)
+  subscript: (string) @name (#eq? @m "os") (#eq? @a "environ")) @read
+(subscript value: (identifier) @a subscript: (string) @name (#eq? @a "environ")) @read
+(call function: (attribute object: (attribute object: (identifier) @m attribute: (identifier) @a)
+    attribute: (identifier) @f)
+  arguments: (argument_list . (string) @name)
+  (#eq? @m "os") (#eq? @a "environ") (#eq? @f "get")) @read
+(call function: (attribute object: (identifier) @a attribute: (identifier) @f)
+  arguments: (argument_list . (string) @name) (#eq? @a "environ") (#eq? @f "get")) @read
+(call function: (attribute object: (identifier) @m attribute: (identifier) @f)
+  arguments: (argument_list . (string) @name) (#eq? @m "os") (#eq? @f "getenv")) @read
+(call function: (identifier) @f arguments: (argument_list . (string) @name)
+  (#eq? @f "getenv")) @read
+""",
+    "javascript": """
+(member_expression
+  object: (member_expression object: (identifier) @p property: (property_identifier) @e)
+  property: (property_identifier) @ident (#eq? @p "process") (#eq? @e "env")) @read
+(subscript_expression
+  object: (member_expression object: (identifier) @p property: (property_identifier) @e)
+  index: (string) @name (#eq? @p "process") (#eq? @e "env")) @read
+(variable_declarator
+  name: (object_pattern [
+    (shorthand_property_identifier_pattern) @ident
+    (object_assignment_pattern left: (shorthand_property_identifier_pattern) @ident)
+    (pair_pattern key: (property_identifier) @ident)
+  ])
+  value: (member_expression object: (identifier) @p property: (property_identifier) @e)
+  (#eq? @p "process") (#eq? @e "env")) @read
+""",
+    "ruby": """
+(element_reference object: (constant) @c . (string) @name (#eq? @c "ENV")) @read
+(call receiver: (constant) @c method: (identifier) @f arguments: (argument_list . (string) @name)
+  (#eq? @c "ENV") (#eq? @f "fetch")) @read
+""",
+    "go": """
+(call_expression
+  function: (selector_expression operand: (identifier) @m field: (field_identifier) @f)
+  arguments: (argument_list . [(interpreted_string_literal) (raw_string_literal)] @name)
+  (#eq? @m "os") (#any-of? @f "Getenv" "LookupEnv")) @read
+""",
+    "java": """
+(method_invocation object: (identifier) @c name: (identifier) @f
+  arguments: (argument_list . (string_literal) @name) (#eq? @c "System") (#eq? @f "getenv")) @read
+""",
+}
+
+# The one child a plain string literal has (no interpolation, no escape): its text.
+CONTENT = frozenset(
+    {
+        "string_content",
+        "string_fragment",
+        "interpreted_string_literal_content",
+        "raw_string_literal_content",
+    }
+)
+WRITES = frozenset({"assignment", "assignment_expression", "augmented_assignment"})
+
+
+class ParsersMissing(Exception):
+    """tree-sitter or a grammar is not installed (the extra `git-lift[code]`)."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__(module)
+        self.module = module
+
+
+@dataclass(frozen=True, order=True)
+class EnvRead:
+    path: str
+    line: int  # from 1
+    name: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def language_of(path: str) -> str | None:
+    return LANGUAGES.get(PurePosixPath(path).suffix)
+
+
+def sources(paths: Iterable[str]) -> list[str]:
+    """The paths a parser reads, by their ending alone: no grammar is imported."""
+    return [path for path in paths if language_of(path) is not None]
+
+
+def platform_sets(name: str) -> bool:
+    return name in PLATFORM_NAMES or name.startswith(PLATFORM_PREFIXES)
+
+
+def missing_parsers(paths: Iterable[str] = ()) -> str | None:
+    """The first module the languages of `paths` (all, when none given) need and that does
+    not import; None when all do."""
+    languages = {language_of(p) for p in paths} - {None} or set(GRAMMARS)
+    for module in ["tree_sitter", *sorted(GRAMMARS[lang] for lang in languages if lang)]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return module
+    return None
+
+
+@cache
+def _parser(language: str) -> tuple[Any, Any]:
+    """(parser, query) of a language, built once a process. Raises ParsersMissing."""
+    try:
+        import tree_sitter
+
+        grammar = importlib.import_module(GRAMMARS[language])
+    except ImportError as exc:
+        raise ParsersMissing(exc.name or GRAMMARS[language]) from exc
+    lang = tree_sitter.Language(grammar.language())
+    return tree_sitter.Parser(lang), tree_sitter.Query(lang, QUERIES[language])
+
+
+def reads(path: str, source: bytes) -> list[EnvRead]:
+    """Every read of a named variable in one file, in order; [] for a file no parser reads.
+    A file that does not parse cleanly still yields the reads in its well-formed parts."""
+    language = language_of(path)
+    if language is None:
+        return []
+    parser, query = _parser(language)
+    import tree_sitter
+
+    found: set[EnvRead] = set()
+    for _, captures in tree_sitter.QueryCursor(query).matches(parser.parse(source).root_node):
+        read = captures["read"][0]
+        if _written(read):
+            continue
+        for node in captures.get("name", []) + captures.get("ident", []):
+            name = _literal(node) if node.type not in IDENTIFIERS else _text(node)
+            if name and names.KEY_PATTERN.fullmatch(name):
+                found.add(EnvRead(path, node.start_point[0] + 1, name))
+    return sorted(found, key=lambda r: (r.line, r.name))
+
+
+IDENTIFIERS = frozenset(
+    {"property_identifier", "shorthand_property_identifier_pattern", "identifier"}
+)
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text or b"").decode("utf-8", "replace")
+
+
+def _literal(node: Any) -> str | None:
+    """A string literal's text when it is plain (one piece, no interpolation)."""
+    parts = [c for c in node.named_children if c.type not in {"string_start", "string_end"}]
+    if len(parts) != 1 or parts[0].type not in CONTENT:
+        return None
+    return _text(parts[0])
+
+
+def _written(read: Any) -> bool:
+    """`process.env.X = 1`, `ENV["X"] = 1`, `os.environ["X"] = "1"`: the left of an assignment."""
+    parent = read.parent
+    return (
+        parent is not None and parent.type in WRITES and parent.child_by_field_name("left") == read
+    )

@@ -1,0 +1,149 @@
+"""Environment reads in the code against env.sample (issue 24): the pre-commit hook's check
+of the staged source files and `git lift config check --code` over the tree. Names only, no
+AWS request: a process that reads a variable nobody set crashes at start, in a way ECS's
+deployment circuit breaker does not count (aws/containers-roadmap#1206).
+
+Importing this module imports no parser: code_reads loads tree-sitter on the first file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from git_lift import code_reads, names, ui
+from git_lift.code_reads import EnvRead
+from git_lift.errors import ValidationError
+from git_lift.flows.config_check import sample_keys, sample_keys_from_text
+from git_lift.flows.context import Context
+from git_lift.settings import ServiceSettings
+
+
+@dataclass
+class CodeReport:
+    """One service's code against its env.sample."""
+
+    service: ServiceSettings
+    files: int = 0
+    reads: list[EnvRead] = field(default_factory=list)
+    keys: frozenset[str] = frozenset()
+
+    @property
+    def lacking(self) -> dict[str, list[EnvRead]]:
+        """Names read that env.sample lacks and the platform does not set, with their reads."""
+        found: dict[str, list[EnvRead]] = {}
+        for read in sorted(self.reads):
+            if read.name not in self.keys and not code_reads.platform_sets(read.name):
+                found.setdefault(read.name, []).append(read)
+        return found
+
+
+def owner(services: Iterable[ServiceSettings], path: str) -> ServiceSettings | None:
+    """The service whose folder holds `path` (the deepest one: `worker/` before `.`)."""
+    holding = [
+        s
+        for s in services
+        if s.path in (".", "") or PurePosixPath(path).is_relative_to(PurePosixPath(s.path))
+    ]
+    return max(holding, key=lambda s: len(PurePosixPath(s.path).parts), default=None)
+
+
+def _by_service(ctx: Context, paths: Iterable[str]) -> dict[str, tuple[ServiceSettings, list[str]]]:
+    grouped: dict[str, tuple[ServiceSettings, list[str]]] = {}
+    for path in paths:
+        service = owner(ctx.settings.services.values(), path)
+        if service is not None:
+            grouped.setdefault(service.name, (service, []))[1].append(path)
+    return grouped
+
+
+def _reads(path: str, text: str | None) -> list[EnvRead]:
+    return code_reads.reads(path, text.encode("utf-8")) if text is not None else []
+
+
+# the pre-commit hook
+
+
+def pre_commit(ctx: Context, files: Sequence[str]) -> bool:
+    """Warn about (or, under lift.hooks.strict, refuse) names that the staged source files
+    start reading and their service's env.sample lacks. True when the commit is refused.
+    A commit that stages no source file returns at once, having imported nothing."""
+    paths = code_reads.sources(files or ctx.repo.staged_paths())
+    if not paths:
+        return False
+    missing = code_reads.missing_parsers(paths)
+    if missing is not None:
+        ui.info(
+            f"git lift: environment reads in the staged code not checked: {missing} is not "
+            f"installed ({code_reads.INSTALL_HINT})"
+        )
+        return False
+    refused = False
+    for report in staged_reports(ctx, paths):
+        refused |= _say(ctx, report)
+    return refused
+
+
+def staged_reports(ctx: Context, paths: Sequence[str]) -> list[CodeReport]:
+    """Per service, the reads the staged files add (a name the file did not read at HEAD)
+    against the staged env.sample."""
+    head = ctx.repo.head_sha() if ctx.repo.has_commits() else None
+    reports = []
+    for service, owned in _by_service(ctx, paths).values():
+        report = CodeReport(service, files=len(owned))
+        for path in owned:
+            try:
+                now = _reads(path, ctx.repo.read_staged_file(path))
+                then = ctx.repo.read_file_at(head, path) if head else None
+                before = {read.name for read in _reads(path, then)}
+            except ValidationError:  # not text, or too large to be a source file
+                continue
+            report.reads += [read for read in now if read.name not in before]
+        sample = ctx.repo.read_staged_file(service.env_sample) or ""
+        report.keys = frozenset(sample_keys_from_text(service, sample))
+        reports.append(report)
+    return reports
+
+
+def _say(ctx: Context, report: CodeReport) -> bool:
+    lacking = report.lacking
+    if not lacking:
+        return False
+    where = ", ".join(f"{name} ({reads[0].where})" for name, reads in lacking.items())
+    message = f"the staged code reads names {report.service.env_sample} lacks: {where}"
+    hint = (
+        f"add {names.fix_assignments(list(lacking))} to {report.service.env_sample} with example "
+        "values, then set them: git lift config set -e ENV KEY=..."
+    )
+    if ctx.settings.hooks_strict:
+        ui.error(message, hint=f"{hint} (lift.hooks.strict is true: the commit is refused)")
+        return True
+    ui.warn(message)
+    ui.hint(hint)
+    return False
+
+
+# git lift config check --code
+
+
+def tree_reports(ctx: Context, services: Sequence[ServiceSettings]) -> list[CodeReport]:
+    """Per service, every read in the files git tracks in its folder (as the work tree has
+    them) against the work tree's env.sample. Raises ParsersMissing without the extra."""
+    tracked = code_reads.sources(ctx.repo.tracked_paths())
+    missing = code_reads.missing_parsers(tracked)
+    if missing is not None:
+        raise code_reads.ParsersMissing(missing)
+    grouped = _by_service(ctx, tracked)
+    reports = []
+    for service in services:
+        report = CodeReport(service, keys=frozenset(sample_keys(ctx, service)))
+        for path in grouped.get(service.name, (service, []))[1]:
+            try:
+                data = ctx.repo.contained(path).read_bytes()
+            except (OSError, ValidationError):  # deleted from the work tree, or a link out
+                continue
+            report.files += 1
+            report.reads += code_reads.reads(path, data)
+        reports.append(report)
+    return reports
