@@ -62,6 +62,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.options",
         "git_lift.errors",
         "git_lift.ui",
+        "git_lift.code_reads",
     ),
 }
 # The one home of each outside library (ruff's TID251 bans them elsewhere, per file; this says
@@ -80,6 +81,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "subprocess": ("git_lift.proc",),
     "troposphere": ("git_lift.templates",),
     "moto": ("git_lift.sandbox",),
+    "tree_sitter": ("git_lift.code_reads",),
 }
 RANK = {prefix: rank for rank, group in enumerate(reversed(LAYERS.values())) for prefix in group}
 NAMES = dict(zip(range(len(LAYERS)), reversed(LAYERS), strict=True))

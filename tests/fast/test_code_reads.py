@@ -1,0 +1,64 @@
+"""The environment reads tree-sitter finds in one fixture file per language (tests/golden/code):
+literal names only, writes, comments, strings and computed names left out (issue 24)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from git_lift import code_reads
+from git_lift.code_reads import EnvRead
+
+CODE = Path(__file__).resolve().parent.parent / "golden" / "code"
+
+FOUND = {
+    "settings.py": [
+        (6, "DATABASE_URL"),
+        (7, "PY_SECRET"),
+        (8, "PY_FLAG"),
+        (9, "PY_BARE"),
+        (10, "PY_GETENV"),
+        (11, "AWS_REGION"),
+        (12, "HOME"),
+    ],
+    "server.js": [
+        (3, "JS_DESTRUCTURED"),
+        (3, "JS_RENAMED"),
+        (3, "JS_WITH_DEFAULT"),
+        (5, "JS_SESSION_SECRET"),
+        (6, "JS_BRACKET"),
+        (7, "PORT"),
+    ],
+    "config.rb": [(3, "RB_TOKEN"), (4, "RB_HOST"), (5, "RB_POOL")],
+    "main.go": [(10, "GO_ADDR"), (11, "GO_TOKEN"), (12, "AWS_REGION")],
+    "Application.java": [(6, "JAVA_DB_URL"), (8, "HOSTNAME")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_each_language_finds_its_literal_reads_and_nothing_else(name: str) -> None:
+    found = code_reads.reads(name, (CODE / name).read_bytes())
+    assert [(r.line, r.name) for r in found] == FOUND[name]
+    assert all(r.path == name for r in found)
+
+
+def test_a_file_no_parser_reads_yields_nothing_and_imports_nothing() -> None:
+    assert code_reads.sources(["a.ts", "README.md", "env.sample", "x.py", "y/z.go"]) == [
+        "x.py",
+        "y/z.go",
+    ]
+    assert code_reads.reads("notes.txt", b'os.environ["X"]') == []
+
+
+def test_a_file_that_does_not_parse_still_yields_its_well_formed_reads() -> None:
+    broken = b'import os\nA = os.environ["BROKEN_OK"]\ndef f(:\n'
+    assert [r.name for r in code_reads.reads("b.py", broken)] == ["BROKEN_OK"]
+
+
+def test_the_platform_names_are_those_ecs_and_the_os_set() -> None:
+    assert code_reads.platform_sets("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    assert code_reads.platform_sets("ECS_CONTAINER_METADATA_URI_V4")
+    assert code_reads.platform_sets("PORT") and code_reads.platform_sets("PATH")
+    assert not code_reads.platform_sets("DATABASE_URL")
+    assert EnvRead("a.py", 3, "X").where == "a.py:3"
