@@ -112,7 +112,17 @@ CONTENT = frozenset(
         "raw_string_literal_content",
     }
 )
-WRITES = frozenset({"assignment", "assignment_expression", "augmented_assignment"})
+# `X = ...`, `X += ...`, and Ruby's and JavaScript's `X ||= default`, which sets the variable
+# for what runs next (config/boot.rb's `ENV["BUNDLE_GEMFILE"] ||= ...`): no read of config.
+WRITES = frozenset(
+    {
+        "assignment",
+        "assignment_expression",
+        "augmented_assignment",
+        "augmented_assignment_expression",
+        "operator_assignment",
+    }
+)
 
 
 class ParsersMissing(Exception):
@@ -138,9 +148,30 @@ def language_of(path: str) -> str | None:
     return LANGUAGES.get(PurePosixPath(path).suffix)
 
 
+# Tests do not run in the container: what they read is no config the service needs (a test
+# suite setting NODE_ENV or RAILS_ENV was most of what a first measure flagged, README).
+TEST_FOLDERS = frozenset({"test", "tests", "spec", "specs", "__tests__", "testdata", "e2e"})
+TEST_PREFIXES = ("test_",)
+TEST_SUFFIXES = ("_test", "_spec", "Test", "Tests", ".test", ".spec")
+
+
+def is_test(path: str) -> bool:
+    """A test file, by its folder or its name (`tests/`, `test_x.py`, `x_test.go`,
+    `x.test.js`, `x_spec.rb`, `XTest.java`, `conftest.py`)."""
+    pure = PurePosixPath(path)
+    stem = pure.stem
+    return (
+        bool(TEST_FOLDERS.intersection(pure.parts[:-1]))
+        or stem == "conftest"
+        or stem.startswith(TEST_PREFIXES)
+        or stem.endswith(TEST_SUFFIXES)
+    )
+
+
 def sources(paths: Iterable[str]) -> list[str]:
-    """The paths a parser reads, by their ending alone: no grammar is imported."""
-    return [path for path in paths if language_of(path) is not None]
+    """The paths a parser reads, by their name alone (no grammar is imported): source files
+    of the languages above, tests left out."""
+    return [path for path in paths if language_of(path) is not None and not is_test(path)]
 
 
 def platform_sets(name: str) -> bool:

@@ -62,3 +62,30 @@ def test_the_platform_names_are_those_ecs_and_the_os_set() -> None:
     assert code_reads.platform_sets("PORT") and code_reads.platform_sets("PATH")
     assert not code_reads.platform_sets("DATABASE_URL")
     assert EnvRead("a.py", 3, "X").where == "a.py:3"
+
+
+def test_tests_are_no_source_of_config() -> None:
+    tests = [
+        "tests/test_app.py",
+        "app/test_views.py",
+        "conftest.py",
+        "pkg/handler_test.go",
+        "src/app.test.js",
+        "web/__tests__/x.js",
+        "spec/models/user_spec.rb",
+        "src/test/java/com/example/AppTests.java",
+        "internal/testdata/main.go",
+    ]
+    assert code_reads.sources(tests) == []
+    assert code_reads.sources(["latest/app.py", "contest.py", "src/main/App.java"]) == [
+        "latest/app.py",
+        "contest.py",
+        "src/main/App.java",
+    ]
+
+
+def test_setting_a_variable_when_unset_is_no_read() -> None:
+    ruby = b'ENV["BUNDLE_GEMFILE"] ||= "Gemfile"\nENV["RB_READ"] || "x"\n'
+    assert [r.name for r in code_reads.reads("boot.rb", ruby)] == ["RB_READ"]
+    node = b'process.env.JS_SET ||= "x";\nconst a = process.env.JS_READ ?? "y";\n'
+    assert [r.name for r in code_reads.reads("a.js", node)] == ["JS_READ"]
