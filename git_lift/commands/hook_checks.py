@@ -13,7 +13,7 @@ from typing import TextIO
 
 from git_lift import envfile, names, ui
 from git_lift.errors import FAILED, OK, LiftError
-from git_lift.flows import code_check, config_check, rotation
+from git_lift.flows import config_check, rotation
 from git_lift.flows.config_check import SampleCheck
 from git_lift.flows.config_report import report_checks
 from git_lift.flows.context import Context
@@ -117,6 +117,8 @@ def report(
 def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
     """Lint each staged env.sample and ask the store about the keys it adds (names only);
     the staged code's environment reads against env.sample (flows/code_check.py)."""
+    from git_lift.flows import code_check  # the commit hook's alone: the push's skips it
+
     code_refused = code_check.pre_commit(ctx, files)
     staged = staged_samples(ctx, files)
     if not staged:

@@ -89,3 +89,19 @@ def test_setting_a_variable_when_unset_is_no_read() -> None:
     assert [r.name for r in code_reads.reads("boot.rb", ruby)] == ["RB_READ"]
     node = b'process.env.JS_SET ||= "x";\nconst a = process.env.JS_READ ?? "y";\n'
     assert [r.name for r in code_reads.reads("a.js", node)] == ["JS_READ"]
+
+
+def test_a_file_belongs_to_the_deepest_service_folder_that_holds_it() -> None:
+    from git_lift.flows.code_check import owner
+    from git_lift.settings import ServiceSettings
+
+    def service(name: str, path: str) -> ServiceSettings:
+        return ServiceSettings(name, path, "Dockerfile", path, f"{path}/env.sample", name)
+
+    api, worker, web = service("api", "."), service("worker", "worker"), service("web", "apps/web")
+    services = [api, worker, web]
+    assert owner(services, "app.py") == api
+    assert owner(services, "worker/jobs/run.go") == worker
+    assert owner(services, "workers/x.py") == api  # a folder name's prefix is not its folder
+    assert owner(services, "apps/web/server.js") == web
+    assert owner([worker], "app.py") is None
