@@ -120,13 +120,13 @@ def test_a_commit_staging_no_source_file_loads_no_parser(hooked: GitRepo) -> Non
     probe = (
         "import sys\nfrom git_lift.__main__ import main\n"
         "code = main(['hook', 'pre-commit'])\n"
-        "print(code, 'tree_sitter' in sys.modules)\n"
+        "print(code, 'tree_sitter' in sys.modules, 'boto3' in sys.modules)\n"
     )
     result = run([sys.executable, "-c", probe], hooked.path, check=False)
-    assert result.stdout.strip().splitlines()[-1] == "1 False"
+    assert result.stdout.strip().splitlines()[-1] == "1 False False"
     copy_code(hooked, "settings.py")
     result = run([sys.executable, "-c", probe], hooked.path, check=False)
-    assert result.stdout.strip().splitlines()[-1] == "1 True"
+    assert result.stdout.strip().splitlines()[-1] == "1 True False"  # parsers, not AWS
 
 
 def test_without_the_parsers_the_hook_says_so_once_and_lets_the_commit_through(
@@ -180,3 +180,28 @@ def test_config_check_code_mistakes_are_named_with_the_fix(
         "error: cannot look for environment reads: tree_sitter is not installed",
         "hint: pip install 'git-lift[code]'",
     ]
+
+
+def test_each_service_s_code_is_checked_against_its_own_env_sample(
+    hooked: GitRepo, lift: Lift
+) -> None:
+    hooked.write(".gitlift", '[service "api"]\n\tpath = .\n[service "worker"]\n\tpath = worker\n')
+    hooked.write("env.sample", ENV_SAMPLE + "GO_TOKEN=example\n")  # the api's, not the worker's
+    hooked.write("worker/env.sample", "GO_ADDR=:8080\n")
+    hooked.write("worker/Dockerfile", "FROM scratch\n")
+    hooked.commit("Two services", verify=False)
+    shutil.copy(CODE / "main.go", hooked.path / "worker" / "main.go")
+    hooked.git("add", "worker/main.go")
+    done = commit(hooked, "The worker")
+    assert done.returncode == 0
+    assert "warning: the staged code reads names worker/env.sample lacks: GO_TOKEN " in done.stderr
+    assert "GO_ADDR" not in done.stderr
+    checked = lift("config", "check", "--code", "--all")
+    assert checked.returncode == 1
+    assert "api: 0 source files, 0 environment reads: every name is in env.sample" in (
+        checked.stderr
+    )
+    assert (
+        "error: worker: 1 source file, 3 environment reads: 1 name worker/env.sample lacks: "
+        in (checked.stderr)
+    )
