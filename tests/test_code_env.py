@@ -97,7 +97,8 @@ def test_under_strict_hooks_the_commit_is_refused_with_the_fix(hooked: GitRepo) 
         "error: the staged code reads names env.sample lacks: GO_ADDR (main.go:10), "
         "GO_TOKEN (main.go:11)",
         "hint: add GO_ADDR=... GO_TOKEN=... to env.sample with example values, then set them: "
-        "git lift config set -e ENV KEY=... (lift.hooks.strict is true: the commit is refused)",
+        "git lift config set -e staging GO_ADDR=... GO_TOKEN=... (lift.hooks.strict is true: "
+        "the commit is refused)",
     ]
     assert hooked.head() == before
 
@@ -196,6 +197,7 @@ def test_each_service_s_code_is_checked_against_its_own_env_sample(
     assert done.returncode == 0
     assert "warning: the staged code reads names worker/env.sample lacks: GO_TOKEN " in done.stderr
     assert "GO_ADDR" not in done.stderr
+    assert "git lift config set -s worker -e staging GO_TOKEN=..." in done.stderr
     checked = lift("config", "check", "--code", "--all")
     assert checked.returncode == 1
     assert "api: 0 source files, 0 environment reads: every name is in env.sample" in (

@@ -17,6 +17,7 @@ from git_lift.code_reads import EnvRead
 from git_lift.errors import ValidationError
 from git_lift.flows.config_check import sample_keys, sample_keys_from_text
 from git_lift.flows.context import Context
+from git_lift.flows.hook_samples import commit_environments
 from git_lift.settings import ServiceSettings
 
 
@@ -112,9 +113,12 @@ def _say(ctx: Context, report: CodeReport) -> bool:
         return False
     where = ", ".join(f"{name} ({reads[0].where})" for name, reads in lacking.items())
     message = f"the staged code reads names {report.service.env_sample} lacks: {where}"
+    envs = commit_environments(ctx)  # where this commit is headed: its config needs them
+    assignments = names.fix_assignments(list(lacking))
     hint = (
-        f"add {names.fix_assignments(list(lacking))} to {report.service.env_sample} with example "
-        "values, then set them: git lift config set -e ENV KEY=..."
+        f"add {assignments} to {report.service.env_sample} with example values, then set "
+        f"them: git lift config set{ctx.service_flag(report.service.name)} "
+        f"-e {envs[0].name if envs else 'ENV'} {assignments}"
     )
     if ctx.settings.hooks_strict:
         ui.error(message, hint=f"{hint} (lift.hooks.strict is true: the commit is refused)")
