@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from git_lift import names
 
@@ -133,8 +132,7 @@ class ParsersMissing(Exception):
         self.module = module
 
 
-@dataclass(frozen=True, order=True)
-class EnvRead:
+class EnvRead(NamedTuple):  # a NamedTuple, not a dataclass: the commit hook imports this
     path: str
     line: int  # from 1
     name: str

@@ -9,7 +9,6 @@ Importing this module imports no parser: code_reads loads tree-sitter on the fir
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from git_lift import code_reads, names, ui
@@ -21,14 +20,15 @@ from git_lift.flows.hook_samples import commit_environments
 from git_lift.settings import ServiceSettings
 
 
-@dataclass
 class CodeReport:
-    """One service's code against its env.sample."""
+    """One service's code against its env.sample. A plain class: the commit hook imports this
+    module, and a dataclass costs more to make at import."""
 
-    service: ServiceSettings
-    files: int = 0
-    reads: list[EnvRead] = field(default_factory=list)
-    keys: frozenset[str] = frozenset()
+    def __init__(self, service: ServiceSettings, keys: frozenset[str] = frozenset()) -> None:
+        self.service = service
+        self.files = 0
+        self.reads: list[EnvRead] = []
+        self.keys = keys
 
     @property
     def lacking(self) -> dict[str, list[EnvRead]]:
@@ -92,7 +92,8 @@ def staged_reports(ctx: Context, paths: Sequence[str]) -> list[CodeReport]:
     head = ctx.repo.head_sha() if ctx.repo.has_commits() else None
     reports = []
     for service, owned in _by_service(ctx, paths).values():
-        report = CodeReport(service, files=len(owned))
+        report = CodeReport(service)
+        report.files = len(owned)
         for path in owned:
             try:
                 now = _reads(path, ctx.repo.read_staged_file(path))
