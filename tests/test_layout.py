@@ -45,6 +45,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.gitlift",
         "git_lift.setting_table",
         "git_lift.envfile",
+        "git_lift.code_reads",  # issue 24: environment reads in code
         "git_lift.plan",
         "git_lift.servicecfg",
         "git_lift.containercfg",
@@ -62,7 +63,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.options",
         "git_lift.errors",
         "git_lift.ui",
-        "git_lift.code_reads",
     ),
 }
 # The one home of each outside library (ruff's TID251 bans them elsewhere, per file; this says
