@@ -13,6 +13,7 @@ stages no source file loads none of them. They are the optional extra `git-lift[
 from __future__ import annotations
 
 import importlib
+import shlex
 from collections.abc import Iterable
 from functools import cache
 from pathlib import PurePosixPath
@@ -174,6 +175,40 @@ def sources(paths: Iterable[str]) -> list[str]:
 
 def platform_sets(name: str) -> bool:
     return name in PLATFORM_NAMES or name.startswith(PLATFORM_PREFIXES)
+
+
+def image_env(dockerfile: str) -> frozenset[str]:
+    """The names the Dockerfile's last stage sets with ENV: the container has them without
+    env.sample (`ENV NODE_ENV=production`). Both forms of the instruction, `ENV K=v K2=v2`
+    and the legacy `ENV K v`, with continuation lines (Dockerfile reference, "ENV")."""
+    names_set: set[str] = set()
+    for instruction in _instructions(dockerfile):
+        word, _, rest = instruction.partition(" ")
+        if word.upper() == "FROM":
+            names_set = set()  # a new stage: an earlier stage's ENV does not carry over
+        elif word.upper() == "ENV":
+            try:
+                words = shlex.split(rest, comments=False)
+            except ValueError:  # an unclosed quote: the build fails on it anyway
+                continue
+            pairs = [w.partition("=")[0] for w in words] if "=" in (words or [""])[0] else words[:1]
+            names_set.update(n for n in pairs if names.KEY_PATTERN.fullmatch(n))
+    return frozenset(names_set)
+
+
+def _instructions(dockerfile: str) -> list[str]:
+    """Each instruction on one line: comments dropped, `\\` continuations joined."""
+    joined, current = [], ""
+    for raw in dockerfile.splitlines():
+        line = raw.strip()
+        if line.startswith("#") and not current:
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        joined.append((current + line).strip())
+        current = ""
+    return [line for line in [*joined, current.strip()] if line]
 
 
 def missing_parsers(paths: Iterable[str] = ()) -> str | None:

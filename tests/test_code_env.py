@@ -207,3 +207,19 @@ def test_each_service_s_code_is_checked_against_its_own_env_sample(
         "error: worker: 1 source file, 3 environment reads: 1 name worker/env.sample lacks: "
         in (checked.stderr)
     )
+
+
+def test_names_the_dockerfile_sets_are_not_said(hooked: GitRepo, lift: Lift) -> None:
+    hooked.write("Dockerfile", "FROM node:20\nENV JS_BRACKET=x \\\n    JS_RENAMED=y\n")
+    copy_code(hooked, "server.js")
+    hooked.git("add", "Dockerfile")
+    done = commit(hooked, "The server")
+    assert done.returncode == 0
+    assert "JS_SESSION_SECRET (server.js:5)" in done.stderr
+    assert "JS_BRACKET" not in done.stderr and "JS_RENAMED" not in done.stderr
+    checked = lift("config", "check", "--code")
+    assert sorted(line.split()[0] for line in checked.stdout.splitlines()) == [
+        "JS_DESTRUCTURED",
+        "JS_SESSION_SECRET",
+        "JS_WITH_DEFAULT",
+    ]

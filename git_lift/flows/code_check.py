@@ -29,13 +29,18 @@ class CodeReport:
         self.files = 0
         self.reads: list[EnvRead] = []
         self.keys = keys
+        self.image = frozenset[str]()  # the names its Dockerfile's ENV sets
 
     @property
     def lacking(self) -> dict[str, list[EnvRead]]:
         """Names read that env.sample lacks and the platform does not set, with their reads."""
         found: dict[str, list[EnvRead]] = {}
         for read in sorted(self.reads):
-            if read.name not in self.keys and not code_reads.platform_sets(read.name):
+            if not (
+                read.name in self.keys
+                or read.name in self.image
+                or code_reads.platform_sets(read.name)
+            ):
                 found.setdefault(read.name, []).append(read)
         return found
 
@@ -57,6 +62,20 @@ def _by_service(ctx: Context, paths: Iterable[str]) -> dict[str, tuple[ServiceSe
         if service is not None:
             grouped.setdefault(service.name, (service, []))[1].append(path)
     return grouped
+
+
+def _staged_text(ctx: Context, path: str) -> str:
+    try:
+        return ctx.repo.read_staged_file(path) or ""
+    except ValidationError:  # not text: no ENV to read
+        return ""
+
+
+def _work_tree_text(ctx: Context, path: str) -> str:
+    try:
+        return ctx.repo.contained(path).read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValidationError):  # no Dockerfile (yet), or a link out of the repository
+        return ""
 
 
 def _reads(path: str, text: str | None) -> list[EnvRead]:
@@ -104,6 +123,7 @@ def staged_reports(ctx: Context, paths: Sequence[str]) -> list[CodeReport]:
             report.reads += [read for read in now if read.name not in before]
         sample = ctx.repo.read_staged_file(service.env_sample) or ""
         report.keys = frozenset(sample_keys_from_text(service, sample))
+        report.image = code_reads.image_env(_staged_text(ctx, service.dockerfile))
         reports.append(report)
     return reports
 
@@ -143,6 +163,7 @@ def tree_reports(ctx: Context, services: Sequence[ServiceSettings]) -> list[Code
     reports = []
     for service in services:
         report = CodeReport(service, keys=frozenset(sample_keys(ctx, service)))
+        report.image = code_reads.image_env(_work_tree_text(ctx, service.dockerfile))
         for path in grouped.get(service.name, (service, []))[1]:
             try:
                 data = ctx.repo.contained(path).read_bytes()

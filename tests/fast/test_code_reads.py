@@ -105,3 +105,14 @@ def test_a_file_belongs_to_the_deepest_service_folder_that_holds_it() -> None:
     assert owner(services, "workers/x.py") == api  # a folder name's prefix is not its folder
     assert owner(services, "apps/web/server.js") == web
     assert owner([worker], "app.py") is None
+
+
+def test_the_names_the_image_sets_are_those_of_its_last_stage() -> None:
+    dockerfile = (
+        "FROM node:20 AS build\nENV BUILD_ONLY=1\n"
+        "FROM node:20-slim\n# ENV COMMENTED=1\n"
+        'ENV NODE_ENV=production \\\n    APP_HOME="/srv/my app"\n'
+        "ENV LEGACY some value\nARG BUILD_ARG=1\nenv lower=1\nENV BROKEN='unclosed\n"
+    )
+    assert code_reads.image_env(dockerfile) == {"NODE_ENV", "APP_HOME", "LEGACY", "lower"}
+    assert code_reads.image_env("") == frozenset()
