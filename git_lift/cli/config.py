@@ -224,7 +224,8 @@ def config_check(
     With --code: the environment variables the tracked Python, JavaScript, Ruby, Go and Java
     files read (os.environ["X"], process.env.X, ENV.fetch("X"), os.Getenv("X"),
     System.getenv("X")...) against env.sample; a name it lacks fails, unless the platform
-    sets it (AWS_*, ECS_*, PATH, HOME, PORT...). Needs: pip install 'git-lift[code]'.
+    (AWS_*, ECS_*, PATH, HOME, PORT...) or the Dockerfile's ENV sets it. Tests are left out.
+    Needs: pip install 'git-lift[code]'.
 
     \b
     Example:
