@@ -223,3 +223,14 @@ def test_names_the_dockerfile_sets_are_not_said(hooked: GitRepo, lift: Lift) -> 
         "JS_SESSION_SECRET",
         "JS_WITH_DEFAULT",
     ]
+
+
+def test_a_malformed_env_sample_staged_with_code_gets_both_checks(hooked: GitRepo) -> None:
+    hooked.write("env.sample", ENV_SAMPLE + "API_TOKEN=again\nGO_ADDR=:80\n")
+    hooked.git("add", "env.sample")
+    copy_code(hooked, "main.go")
+    refused = commit(hooked, "Go, and a broken env.sample")
+    assert refused.returncode == 1
+    assert "API_TOKEN is defined again" in refused.stderr  # the lint, line by line
+    assert "env.sample lacks: GO_TOKEN (main.go:11)" in refused.stderr
+    assert "internal error" not in refused.stderr

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from git_lift import code_reads, names, ui
+from git_lift import code_reads, envfile, names, ui
 from git_lift.code_reads import EnvRead
 from git_lift.errors import ValidationError
-from git_lift.flows.config_check import sample_keys, sample_keys_from_text
+from git_lift.flows.config_check import sample_keys
 from git_lift.flows.context import Context
 from git_lift.flows.hook_samples import commit_environments
 from git_lift.settings import ServiceSettings
@@ -121,8 +121,8 @@ def staged_reports(ctx: Context, paths: Sequence[str]) -> list[CodeReport]:
             except ValidationError:  # not text, or too large to be a source file
                 continue
             report.reads += [read for read in now if read.name not in before]
-        sample = ctx.repo.read_staged_file(service.env_sample) or ""
-        report.keys = frozenset(sample_keys_from_text(service, sample))
+        # its keys even when malformed: the env.sample lint that follows says what is wrong
+        report.keys = frozenset(envfile.parse(_staged_text(ctx, service.env_sample)).keys)
         report.image = code_reads.image_env(_staged_text(ctx, service.dockerfile))
         reports.append(report)
     return reports
