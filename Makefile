@@ -11,7 +11,8 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 .PHONY: demo deps packages test test-fast lint bench man
 
 # The demo needs only the package and its sandbox extra; test, lint and bench add the test
-# extras (pytest, mypy, stubs, cfn-lint...) to the same venv. The second sentinel is older than
+# extras (pytest, mypy, stubs, cfn-lint...) and the code parsers (the `code` extra) to the
+# same venv. The second sentinel is older than
 # the first right after `make demo`, so make adds the test extras when they are first needed.
 # pip's editable installs skip data files: the man page is linked where man looks for it
 # (`share/man` beside the venv's bin on PATH), so that `git lift --help` finds it.
@@ -25,7 +26,7 @@ $(SANDBOX): pyproject.toml
 	touch $@
 
 $(BIN)/git-lift: $(SANDBOX)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,code]'
 	touch $@
 
 $(CHECKOV):

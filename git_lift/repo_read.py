@@ -407,7 +407,18 @@ class GitReads(RepoBase):
         return envfile.decode(found[2], path) if found and found[1] == "blob" else None
 
     def staged_paths(self) -> list[str]:
-        """Paths whose staged content differs from HEAD (added, modified or renamed)."""
+        """Paths whose staged content differs from HEAD (added, modified or renamed); read
+        once in a hook, where the env.sample and the code checks both ask."""
+        return self._once("staged", self._staged_paths)
+
+    def tracked_paths(self) -> list[str]:
+        """Every path in the index (`git ls-files`): what a check of the whole tree reads."""
+        listed = proc.run(
+            ["git", "ls-files", "--cached", "-z"], cwd=str(self._cwd), env=self._index_env()
+        )
+        return sorted(set(filter(None, listed.stdout.split("\0"))))
+
+    def _staged_paths(self) -> list[str]:
         started = self._started.pop("staged", None)
         if self.has_commits():
             if started is not None:  # the hook started it: HEAD has not moved since

@@ -301,7 +301,8 @@ POLL_INTERVAL = Setting(
 )  # fmt: skip
 HOOKS_STRICT = Setting(
     "lift.hooks.strict", parse_bool, BOOL, False, ANY,
-    "a hook that cannot reach the store refuses the commit or push instead of warning",
+    "a hook that cannot reach the store refuses the commit or push instead of warning; "
+    "so does a commit whose code reads a name env.sample lacks",
 )  # fmt: skip
 HOOKS_CACHE_TTL = Setting(
     "lift.hooks.cacheTtl", _number(0, 86400), "0 to 86400 (seconds)", 900.0, ANY,

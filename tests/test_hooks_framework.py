@@ -96,3 +96,36 @@ def test_framework_hooks_installed_from_this_checkout_stop_a_commit_and_a_push(
     assert allowed_push.returncode == 0, allowed_push.stdout + allowed_push.stderr
     assert "git lift config for the pushed branch" in allowed_push.stdout
     assert allowed_push.stdout.rstrip().endswith("Passed")
+
+
+# issue 24: the code check through the framework (lift-code), with its parsers
+
+
+def test_the_framework_s_lift_code_hook_names_what_env_sample_lacks(
+    tmp_path: Path, hooks_repo: tuple[Path, str], pre_commit_home: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
+    path, rev = hooks_repo
+    config = f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n  - id: lift-code\n"
+    repo = GitRepo.create(
+        tmp_path / "payments-api",
+        files={"env.sample": ENV_SAMPLE, ".pre-commit-config.yaml": config},
+    )
+    run(["pre-commit", "install"], repo.path)
+    repo.write("app.py", 'import os\nDB = os.environ["DATABASE_URL"]\nK = os.getenv("NEW_ONE")\n')
+    repo.git("add", "app.py")
+    done = commit(repo, "App")
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "the staged code reads names env.sample lacks: NEW_ONE (app.py:3)" in output
+    assert "not installed" not in output and "DATABASE_URL (" not in output
+
+
+def test_lift_code_installs_the_parsers_of_the_code_extra() -> None:
+    import tomllib
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert hooks["lift-code"]["additional_dependencies"] == extra["optional-dependencies"]["code"]

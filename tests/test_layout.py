@@ -48,6 +48,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "git_lift.gitlift",
         "git_lift.setting_table",
         "git_lift.envfile",
+        "git_lift.code_reads",  # issue 24: environment reads in code
         "git_lift.plan",
         "git_lift.servicecfg",
         "git_lift.containercfg",
@@ -88,6 +89,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "subprocess": ("git_lift.proc",),
     "troposphere": ("git_lift.templates",),
     "moto": ("git_lift.sandbox",),
+    "tree_sitter": ("git_lift.code_reads",),
 }
 RANK = {prefix: rank for rank, group in enumerate(reversed(LAYERS.values())) for prefix in group}
 NAMES = dict(zip(range(len(LAYERS)), reversed(LAYERS), strict=True))

@@ -208,10 +208,21 @@ def config_unset(
 @click.option(
     "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
 )
+@click.option(
+    "--code",
+    is_flag=True,
+    help="The code's environment reads against env.sample instead (no AWS request).",
+)
 @global_options("service", *AWS, "output")
 @click.pass_context
 def config_check(
-    click_ctx: click.Context, /, envs: tuple[str, ...], strict: bool, every: bool, **values: Any
+    click_ctx: click.Context,
+    /,
+    envs: tuple[str, ...],
+    strict: bool,
+    every: bool,
+    code: bool,
+    **values: Any,
 ) -> int:
     """env.sample against the store: missing keys fail, extra keys warn. Never decrypts.
 
@@ -220,11 +231,30 @@ def config_check(
     several services): one listing each, in parallel.
 
     \b
+    With --code: the environment variables the tracked Python, JavaScript, Ruby, Go and Java
+    files read (os.environ["X"], process.env.X, ENV.fetch("X"), os.Getenv("X"),
+    System.getenv("X")...) against env.sample; a name it lacks fails, unless the platform
+    (AWS_*, ECS_*, PATH, HOME, PORT...) or the Dockerfile's ENV sets it. Tests are left out.
+    Needs: pip install 'git-lift[code]'.
+
+    \b
     Example:
       git lift config check
       git lift config check -e production --output json
       git lift config check --all
+      git lift config check --code
     """
+    if code and (envs or strict):
+        from git_lift.errors import UsageError
+
+        raise UsageError(
+            "--code checks the code against env.sample, not an environment's store",
+            hint="git lift config check --code; then git lift config check -e ENV",
+        )
+    if code:
+        from git_lift.commands import config_code
+
+        return config_code.check_code(context(click_ctx, values), every=every)
     from git_lift.commands import config as command
 
     return command.check(context(click_ctx, values), envs, strict=strict, every=every)

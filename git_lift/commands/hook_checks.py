@@ -117,11 +117,15 @@ def report(
 
 
 def pre_commit(ctx: Context, files: Sequence[str] = ()) -> int:
-    """Lint each staged env.sample and ask the store about the keys it adds (names only)."""
+    """Lint each staged env.sample and ask the store about the keys it adds (names only);
+    the staged code's environment reads against env.sample (flows/code_check.py)."""
+    from git_lift.flows import code_check  # the commit hook's alone: the push's skips it
+
+    code_refused = code_check.pre_commit(ctx, files)
     staged = staged_samples(ctx, files)
     if not staged:
-        return OK
-    failed = False
+        return FAILED if code_refused else OK
+    failed = code_refused
     checks: list[SampleCheck] = []
     envs = commit_environments(ctx)
     for path, service, text in staged:

@@ -25,7 +25,11 @@ def staged_samples(
         PurePosixPath(svc.env_sample).as_posix(): svc for svc in ctx.settings.services.values()
     }
     candidates = (
-        [PurePosixPath(name).as_posix() for name in files]
+        [  # the framework's lift-code hook passes source files: not env samples
+            path
+            for path in (PurePosixPath(name).as_posix() for name in files)
+            if path in by_path or PurePosixPath(path).name == SAMPLE_NAME
+        ]
         if files
         else [
             path

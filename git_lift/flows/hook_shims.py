@@ -18,7 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from git_lift import ui
+from git_lift import code_reads, ui
 from git_lift.errors import LiftError
 from git_lift.repo import Repo
 
@@ -67,12 +67,14 @@ fi
 
 case "${GIT_LIFT_SKIP_HOOKS:-}" in 1 | true | yes) exit 0 ;; esac
 
-# True when no staged file can matter (no env.sample, no .gitlift): decided without Python.
+# True when no staged file can matter (no env.sample, no .gitlift, no source file whose
+# environment reads are checked): decided without Python.
 nothing_to_check() {
     staged=$(git -c core.quotePath=false diff --cached --name-only --no-renames \
         --diff-filter=d) || return 1
     while IFS= read -r path; do
         case "$path" in env.sample | */env.sample | */env.sample\" | .gitlift) return 1 ;; esac
+        case "${path%\"}" in @SOURCES@) return 1 ;; esac
     done <<EOF
 $staged
 EOF
@@ -112,6 +114,7 @@ def shim(name: str, python: str = "") -> str:
         .replace("@PREVIOUS@", PREVIOUS_SUFFIX)
         .replace("@VERB@", "push" if name == "pre-push" else "commit")
         .replace("@PYTHON@", shlex.quote(python) if python else "''")
+        .replace("@SOURCES@", " | ".join(f"*{ending}" for ending in code_reads.LANGUAGES))
     )
 
 
