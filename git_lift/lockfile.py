@@ -23,7 +23,7 @@ from git_lift.errors import ValidationError
 
 SALT_BYTES = 16
 HEADER = (
-    "# git lift config lock of {service} in {env}: each key's Parameter Store version and a\n"
+    "# git lift config lock of {of}: each key's Parameter Store version and a\n"
     "# salted hash of its value (no value). git lift config set/edit/import/unset/restore\n"
     "# update it: commit it with the change, so the change is reviewed like code.\n"
 )
@@ -57,10 +57,11 @@ class Lock:
     def put(self, key: str, version: int, value: str) -> None:
         self.keys[key] = Locked(version, self.digest(key, value))
 
-    def render(self, service: str, env: str) -> str:
+    def render(self, of: str) -> str:
+        """The file's text; `of` names what it locks ("payments-api in staging")."""
         lines = [f"{key} {item.version} {item.digest}" for key, item in sorted(self.keys.items())]
         body = "\n".join([f"salt {self.salt}", *lines])
-        return HEADER.format(service=service, env=env) + body + "\n"
+        return HEADER.format(of=of) + body + "\n"
 
     @classmethod
     def parse(cls, text: str, where: str) -> Lock:

@@ -42,7 +42,7 @@ def write(ctx: Context, target: Target, lock: Lock) -> str:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(lock.render(target.name, target.env))
+            file.write(lock.render(str(target)))
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)  # a committed file, not a private one: it holds no value

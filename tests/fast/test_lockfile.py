@@ -12,7 +12,7 @@ from git_lift.lockfile import Lock, differences, lock_path
 def test_a_lock_holds_versions_and_salted_hashes_never_a_value() -> None:
     lock = Lock()
     lock.put("DATABASE_URL", 3, "postgres://s3cret")
-    text = lock.render("payments-api", "staging")
+    text = lock.render("payments-api in staging")
     assert "s3cret" not in text and "DATABASE_URL 3 " in text
     again = Lock.parse(text, "config.staging.lock")
     assert again == lock
