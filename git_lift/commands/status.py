@@ -110,7 +110,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         running = str(container["image"]) if container.get("image") else None
         latest = headline(releases, running)
         primary = state.primary
-        names = ctx.parameter_names(target)
+        names = previews.config_names(ctx, target)  # a preview's: its base's too
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
         rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])

@@ -252,6 +252,14 @@ def listing(ctx: Context, env: EnvironmentSettings) -> list[Found]:
     return sorted(found, key=lambda f: -(f.last.deployed_at if f.last else 0.0))
 
 
+def config_names(ctx: Context, t: Target) -> dict[str, int]:
+    """The keys a service's tasks read, with versions (names only): a preview's are its
+    base's with its own overrides over them (`status` compares them with its release's)."""
+    if t.base is None:
+        return ctx.parameter_names(t)
+    return {**ctx.parameter_names(t.base), **ctx.parameter_names(t)}
+
+
 def live(
     ctx: Context,
     env: EnvironmentSettings,
