@@ -272,20 +272,17 @@ def _domain(name: str, value: str) -> str:
 def _process_names(name: str, value: str) -> tuple[str, ...]:
     """`worker`, `worker, mailer`: processes of the base's service config besides web
     (previews2). Names only: which exist is the base's service config's, read at deploy."""
-    from git_lift.processcfg import PROCESS_NAME  # only where the key is set
-    from git_lift.target import WEB
-
+    web = "web"  # target.WEB (target imports the settings, which import this table)
     found = tuple(dict.fromkeys(v for v in re.split(r"[\s,]+", value.strip()) if v))
-    wrong = [v for v in found if v == WEB or not PROCESS_NAME.fullmatch(v)]
+    wrong = [v for v in found if v == web or not names.PROCESS_NAME.fullmatch(v)]
     if not found or wrong:
-        said = f"{wrong[0]!r} is" if wrong else "no name is"
-        why = (
-            "web runs in every preview"
-            if wrong == [WEB]
-            else "a process name of the service config"
-        )
+        said = "names no process"
+        if wrong:
+            said = f": {wrong[0]!r} is not a process name (like worker)"
+        if wrong == [web]:
+            said = ": web runs in every preview, name the others only"
         raise UsageError(
-            f"{name} = {value!r}: {said} not a process to add ({why})",
+            f"{name} = {value!r}{said if wrong else ' ' + said}",
             hint=f"name the base's other processes, such as: git config -f .gitlift {name} worker",
         )
     return found

@@ -93,12 +93,13 @@ def test_preview_processes_names_the_bases_other_processes() -> None:
     assert build(PREVIEW).environments["preview"].preview.processes == ()  # type: ignore[union-attr]
     error = refused([*PREVIEW, ("env.preview.previewProcesses", "web")])
     assert error.message == (
-        "env.preview.previewProcesses = 'web': 'web' is not a process to add "
-        "(web runs in every preview)"
+        "env.preview.previewProcesses = 'web': web runs in every preview, name the others only"
     )
     assert "git config -f .gitlift env.preview.previewProcesses worker" in (error.hint or "")
     error = refused([*PREVIEW, ("env.preview.previewProcesses", "Worker")])
-    assert "'Worker' is not a process to add" in error.message
+    assert error.message.endswith(": 'Worker' is not a process name (like worker)")
+    error = refused([*PREVIEW, ("env.preview.previewProcesses", " , ")])
+    assert error.message == "env.preview.previewProcesses = ' , ' names no process"
     error = refused([("env.qa.ref", "refs/heads/qa"), ("env.qa.previewProcesses", "worker")])
     assert error.message == "env.qa.previewProcesses only applies to a preview environment"
 
