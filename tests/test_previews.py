@@ -220,7 +220,13 @@ def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
     assert "lift-preview-payments-api--kept" in stacks()
     listed = lift("preview", "list")
     assert "payments-api--gone" not in listed.stdout and "feature/kept" in listed.stdout
-    # Every call of those pushes, the prune and the listing is one the preview policy allows.
+    shown = lift("status", "-e", "preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "preview: payments-api--kept" in shown.stdout
+    history = lift("history", "-e", "preview", "--preview", "feature/kept")
+    assert history.returncode == 0, history.stderr
+    # Every call of those pushes, the prune, the listing, status and history is one the
+    # preview policy allows.
     calls = aws.request_counts()
     assert "cloudformation:DeleteStack" in {k.replace(".", ":", 1) for k in calls}
     assert not_allowed(policy, calls) == set()

@@ -157,7 +157,7 @@ def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     services = ctx.services(every)  # --all, or the top of a multi-service repo: every one
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
     if ctx.options.preview is not None and not envs:  # --preview: the preview environments'
-        names = [n for n in names if ctx.environment(n).preview is not None]
+        names = [e.name for e in previews.environments(ctx, None)]
     found = status_targets(ctx, services, names)
     targets = [t for t, _ in found]
     rows = in_parallel(targets, lambda target: env_status(ctx, target))

@@ -78,6 +78,23 @@ def policy(env: EnvironmentSettings) -> PreviewPolicy:
     return env.preview
 
 
+def environments(ctx: Context, env: str | None) -> list[EnvironmentSettings]:
+    """The preview environment named, else every one (`preview`'s commands, `status
+    --preview`)."""
+    if env is not None:
+        chosen = ctx.environment(env)
+        policy(chosen)
+        return [chosen]
+    found = [e for e in ctx.settings.environments.values() if e.preview is not None]
+    if not found:
+        raise UsageError(
+            "no environment previews branches",
+            hint='declare one in the default branch\'s .gitlift: [env "preview"] '
+            "ref = refs/heads/feature/*, preview = true, base = staging, deployOnPush = true",
+        )
+    return sorted(found, key=lambda e: e.name)
+
+
 def preview_config(cfg: ServiceConfig, rules: PreviewPolicy, slug: str) -> ServiceConfig:
     """The base's service config made a preview: the web process, and the processes
     `previewProcesses` names that the base has, each one task with no autoscaling; rolling
