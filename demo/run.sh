@@ -247,6 +247,7 @@ cat >> .gitlift <<'GITLIFT'
 	preview = true
 	base = staging
 	deployOnPush = true
+	previewProcesses = worker
 GITLIFT
 run git lift trust --yes   # the changed .gitlift still holds production's roleArn
 git add .gitlift && git commit -q -m "Preview every feature branch" && git push -q origin main
@@ -259,6 +260,7 @@ git commit -q -am "New checkout, without the crash"
 run git lift config set -e preview --preview feature/checkout LOG_LEVEL=trace
 run git push origin feature/checkout
 run git lift preview list
+run git lift status -e preview   # each branch's preview: its web and its worker, one task each
 git checkout -q main
 run git push origin --delete feature/checkout
 run git lift preview list

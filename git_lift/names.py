@@ -21,6 +21,12 @@ _NAME = r"[a-z0-9](?:[a-z0-9-]{{0,{inner}}}[a-z0-9])?"
 ENV_PATTERN = re.compile(_NAME.format(inner=ENV_MAX - 2))
 SERVICE_PATTERN = re.compile(_NAME.format(inner=SERVICE_MAX - 2))
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A process's name ends its ECS service's and task family's names (Target.for_process): ECS
+# takes letters, digits, hyphens and underscores there, up to 255 (CreateService); git lift
+# keeps to its lowercase style, short enough to read in `status`. Here, not in processcfg:
+# the settings check previewProcesses' names too.
+PROCESS_MAX = 20
+PROCESS_NAME = re.compile(rf"^[a-z](?:[a-z0-9-]{{0,{PROCESS_MAX - 2}}}[a-z0-9])?$")
 # A parameter's full name, `/<env>/<service>/<KEY>`, with the ARN before it, is at most 1011
 # characters: the longest key any environment and service allows (Target.check_keys gives
 # the exact limit of one).

@@ -13,7 +13,6 @@ with its JSON path among the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -21,14 +20,10 @@ from typing import Generic, TypeVar
 from git_lift import scalingcfg
 from git_lift.errors import UsageError
 from git_lift.jsoncheck import Checker, kind
+from git_lift.names import PROCESS_MAX, PROCESS_NAME
 from git_lift.scalingcfg import Autoscaling, CapacityItem
 from git_lift.target import WEB
 
-# A process's name ends its ECS service's and task family's names (Target.for_process): ECS
-# takes letters, digits, hyphens and underscores there, up to 255 (CreateService); git lift
-# keeps to its lowercase style, short enough to read in `status`.
-PROCESS_MAX = 20
-PROCESS_NAME = re.compile(rf"^[a-z](?:[a-z0-9-]{{0,{PROCESS_MAX - 2}}}[a-z0-9])?$")
 # The web process's fields another process has no use for: the container health check is
 # web's command's (a worker's command answers no check of web's), and the deployment
 # strategy, release command and jobs are the whole service's.

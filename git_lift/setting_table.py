@@ -269,6 +269,25 @@ def _domain(name: str, value: str) -> str:
     return lowered
 
 
+def _process_names(name: str, value: str) -> tuple[str, ...]:
+    """`worker`, `worker, mailer`: processes of the base's service config besides web
+    (previews2). Names only: which exist is the base's service config's, read at deploy."""
+    web = "web"  # target.WEB (target imports the settings, which import this table)
+    found = tuple(dict.fromkeys(v for v in re.split(r"[\s,]+", value.strip()) if v))
+    wrong = [v for v in found if v == web or not names.PROCESS_NAME.fullmatch(v)]
+    if not found or wrong:
+        said = "names no process"
+        if wrong:
+            said = f": {wrong[0]!r} is not a process name (like worker)"
+        if wrong == [web]:
+            said = ": web runs in every preview, name the others only"
+        raise UsageError(
+            f"{name} = {value!r}{said if wrong else ' ' + said}",
+            hint=f"name the base's other processes, such as: git config -f .gitlift {name} worker",
+        )
+    return found
+
+
 BOOL = "true or false"
 REGION_SETTING = Setting(
     "lift.region", _region, "an AWS region", None, ANY,
@@ -375,6 +394,11 @@ PREVIEW_DOMAIN = Setting(
     "previews answer at `<slug>.DOMAIN` (a wildcard record to the load balancer)",
     shown_default="a path: /<slug>/",
 )  # fmt: skip
+PREVIEW_PROCESSES = Setting(
+    "env.NAME.previewProcesses", _process_names, "process names (`worker mailer`); may repeat",
+    None, POLICY, "the base's processes besides web each preview runs too, one task each",
+    shown_default="web alone",
+)  # fmt: skip
 PARAMETER_PATH = Setting(
     "target.ENV/NAME.parameterPath", _parameter_path, "a Parameter Store path", None, TRUSTED,
     "where its config lives", shown_default="/ENV/NAME",
@@ -401,7 +425,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
             "the environment's registry", shown_default="lift.registry"),
     Setting("env.NAME.cluster", _text, "an ECS cluster name", None, TRUSTED,
             "an existing cluster (`git lift adopt`)", shown_default="lift-ENV"),
-    PREVIEW, PREVIEW_BASE, PREVIEW_TTL, MAX_PREVIEWS, PREVIEW_DOMAIN,
+    PREVIEW, PREVIEW_BASE, PREVIEW_TTL, MAX_PREVIEWS, PREVIEW_DOMAIN, PREVIEW_PROCESSES,
     Setting("service.NAME.path", inside_repository, "a folder inside the repository", ".",
             ANY, "the service's folder"),
     Setting("service.NAME.dockerfile", inside_repository, "a file inside the repository", None,

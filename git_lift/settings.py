@@ -98,6 +98,7 @@ class PreviewPolicy:
     ttl: float  # seconds without a deploy after which `preview prune` deletes a preview
     max_previews: int
     domain: str | None = None  # previews answer at `<slug>.<domain>`; None: at `/<slug>/`
+    processes: tuple[str, ...] = ()  # the base's processes besides web a preview runs too
 
 
 @record(frozen=True)
@@ -274,15 +275,23 @@ def _environment(name: str, values: Mapping[str, list[str]]) -> EnvironmentSetti
         fail_fast=table.FAIL_FAST.given(last, name),
         freeze=_every(table.FREEZE, values, name),
         notify=tuple(dict.fromkeys(_every(table.NOTIFY, values, name))),
-        preview=_preview(name, last),
+        preview=_preview(name, last, values),
         config_lock=table.CONFIG_LOCK.value(last, name),
     )
 
 
-def _preview(name: str, last: Mapping[str, str]) -> PreviewPolicy | None:
+def _preview(
+    name: str, last: Mapping[str, str], values: Mapping[str, list[str]]
+) -> PreviewPolicy | None:
     """`preview = true` with its `base`; the other preview keys only with it."""
     if not table.PREVIEW.value(last, name):
-        stray = (table.PREVIEW_BASE, table.PREVIEW_TTL, table.MAX_PREVIEWS, table.PREVIEW_DOMAIN)
+        stray = (
+            table.PREVIEW_BASE,
+            table.PREVIEW_TTL,
+            table.MAX_PREVIEWS,
+            table.PREVIEW_DOMAIN,
+            table.PREVIEW_PROCESSES,
+        )
         given = [s.spelled(name) for s in stray if s.key in last]
         if given:
             raise UsageError(
@@ -302,6 +311,9 @@ def _preview(name: str, last: Mapping[str, str]) -> PreviewPolicy | None:
         ttl=table.PREVIEW_TTL.value(last, name),
         max_previews=table.MAX_PREVIEWS.value(last, name),
         domain=table.PREVIEW_DOMAIN.given(last, name),
+        processes=tuple(
+            dict.fromkeys(p for v in _every(table.PREVIEW_PROCESSES, values, name) for p in v)
+        ),
     )
 
 
@@ -443,7 +455,10 @@ def policy_changes(
             changes.append(f"changes {name}'s freeze windows")
         if env.notify != now.notify:
             changes.append(f"changes who hears of {name}'s releases (notify)")
-        if env.preview != now.preview:
+        if env.preview and now.preview and env.preview.base == now.preview.base:
+            if env.preview != now.preview:
+                changes.append(f"changes {name}'s preview settings")
+        elif env.preview != now.preview:
             said = f"a preview of {env.preview.base}" if env.preview else "no preview environment"
             changes.append(f"makes {name} {said}")
         if env.config_lock != now.config_lock:

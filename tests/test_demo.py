@@ -65,6 +65,10 @@ def test_demo_tells_the_whole_story_and_exits_0(tmp_path: Path) -> None:
     previews = out.partition("# Previews:")[2]
     assert "git lift: preview payments-api--checkout of feature/checkout (" in previews
     assert "/checkout/" in previews
+    shown = previews.partition("$ git lift status -e preview")[2].partition("$ git push")[0]
+    assert "preview: payments-api--checkout  release 1" in shown
+    assert "  preview   of feature/checkout" in shown
+    assert re.search(r"process   worker  1/1 running, rollout COMPLETED", shown)
     assert "feature/checkout is deleted: so are its previews payments-api--checkout" in previews
     assert "no previews" in previews.split("git lift preview list")[-1]
 

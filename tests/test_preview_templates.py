@@ -50,8 +50,8 @@ STAGING = dataclasses.replace(
 )
 
 
-def render(domain: str | None = None) -> dict[str, Any]:
-    rules = PreviewPolicy("staging", 7 * 86400.0, 10, domain)
+def render(domain: str | None = None, processes: tuple[str, ...] = ()) -> dict[str, Any]:
+    rules = PreviewPolicy("staging", 7 * 86400.0, 10, domain, processes)
     preview = EnvironmentSettings("preview", ("refs/heads/feature/*",), preview=rules)
     staging = EnvironmentSettings("staging", ("refs/heads/main",))
     service = ServiceSettings("api", ".", "Dockerfile", ".", "env.sample", "api")
@@ -115,11 +115,38 @@ def test_a_previews_tasks_read_its_overrides_and_its_base_config_only() -> None:
     ]
 
 
+# previewProcesses (previews2): the base's worker, mailer and hooks (an HTTP process).
+WITH_PROCESSES = ("worker", "mailer", "hooks")
+
+
+def test_a_preview_runs_the_processes_previewprocesses_names_one_task_each() -> None:
+    template = render(processes=("worker", "hooks"))
+    services = {
+        s["Properties"]["ServiceName"]: s["Properties"]
+        for s in of_type(template, "AWS::ECS::Service")
+    }
+    assert sorted(services) == ["api--checkout", "api--checkout_hooks", "api--checkout_worker"]
+    assert {name: s["DesiredCount"] for name, s in services.items()} == dict.fromkeys(services, 1)
+    kinds = {r["Type"] for r in template["Resources"].values()}
+    assert not {k for k in kinds if "ApplicationAutoScaling" in k or "Scheduler" in k}
+    # The hooks process's own paths are the base's: every preview would claim them on the one
+    # load balancer, so it runs reached by no rule; web keeps its own.
+    (rule,) = of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    assert "/hooks" not in json.dumps(rule)
+    assert "LoadBalancers" not in services["api--checkout_hooks"]
+    worker = next(
+        r
+        for r in of_type(template, "AWS::ECS::TaskDefinition")
+        if r["Properties"]["Family"].endswith("_worker")
+    )
+    assert worker["Properties"]["ContainerDefinitions"][0]["Command"] == ["python", "-m", "worker"]
+
+
 def test_a_previews_template_is_cfn_lint_clean() -> None:
     from cfnlint.api import ManualArgs, lint
 
-    for domain in (None, "preview.example.com"):
-        found = lint(to_json_text(render(domain)), config=ManualArgs(regions=[REGION]))
+    for domain, processes in ((None, ()), ("preview.example.com", ()), (None, WITH_PROCESSES)):
+        found = lint(to_json_text(render(domain, processes)), config=ManualArgs(regions=[REGION]))
         assert [str(m) for m in found] == []
 
 
@@ -135,6 +162,7 @@ def test_a_previews_template_passes_checkov(tmp_path: Path) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "preview.json").write_text(to_json_text(render()))
+    (folder / "processes.json").write_text(to_json_text(render(processes=WITH_PROCESSES)))
     args = [CHECKOV, "-d", str(folder), "--framework", "cloudformation", "-o", "json"]
     args += ["--skip-download", "--skip-results-upload"]
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}

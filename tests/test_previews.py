@@ -167,8 +167,9 @@ def test_two_branches_get_two_previews_updated_by_pushes_and_deleted_with_the_br
     assert "lift-preview-payments-api--one" in stacks()
     left = client("ssm").get_parameters_by_path(Path="/preview/payments-api--two")
     assert left["Parameters"] == []
-    history = lift("history", "-e", "preview", "-s", "payments-api")  # records stay
-    assert history.returncode == 0
+    history = lift("history", "-e", "preview", "--preview", "feature/two")  # records stay
+    assert history.returncode == 0, history.stderr
+    assert f"   2  {again[:12]}" in history.stdout and f"   1  {two[:12]}" in history.stdout
 
 
 def not_allowed(policy: dict[str, Any], calls: dict[str, int]) -> set[str]:
@@ -219,7 +220,13 @@ def test_prune_deletes_a_preview_whose_branch_went_behind_git_lifts_back(
     assert "lift-preview-payments-api--kept" in stacks()
     listed = lift("preview", "list")
     assert "payments-api--gone" not in listed.stdout and "feature/kept" in listed.stdout
-    # Every call of those pushes, the prune and the listing is one the preview policy allows.
+    shown = lift("status", "-e", "preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "preview: payments-api--kept" in shown.stdout
+    history = lift("history", "-e", "preview", "--preview", "feature/kept")
+    assert history.returncode == 0, history.stderr
+    # Every call of those pushes, the prune, the listing, status and history is one the
+    # preview policy allows.
     calls = aws.request_counts()
     assert "cloudformation:DeleteStack" in {k.replace(".", ":", 1) for k in calls}
     assert not_allowed(policy, calls) == set()
@@ -247,3 +254,71 @@ def test_a_preview_environment_refuses_a_ship_and_a_preview_over_max_previews(
     assert deleted.returncode == 0, deleted.stderr
     assert "lift-preview-payments-api--first" not in stacks()
     assert push(previewing, "feature/second").returncode == 0
+
+
+def test_a_preview_runs_the_workers_named_and_status_and_history_show_each_preview(
+    previewing: GitRepo, lift: Lift
+) -> None:
+    """previewProcesses and `status`/`history` of previews (previews2): staging's worker runs
+    in each preview, one task; a name staging has not is a warning naming what it has; status
+    of the preview environment lists each branch's preview, `--preview` one of them."""
+    processes = {
+        "worker": {"command": ["bin/worker"], "desired_count": 3},
+        "mailer": {"command": ["bin/mailer"]},
+    }
+    document = {**default_document(False), "processes": processes}
+    saved = ServiceDocument("staging", "payments-api", 2, document, "Dev", 0.0)
+    store().save_service_document(target("staging"), saved)
+    previewing.git("config", "lift.env.preview.previewProcesses", "worker, mailr")
+    one = branch(previewing, "feature/one", "one\n")
+    pushed = push(previewing, "feature/one")
+    assert pushed.returncode == 0, pushed.stderr
+    assert (
+        "warning: env.preview.previewProcesses names mailr, which payments-api's service config "
+        "in staging has not (its processes: web, mailer, worker): the preview "
+        "payments-api--one runs without it" in pushed.stderr
+    )
+    worker = client("ecs").describe_services(
+        cluster="lift-preview", services=["payments-api--one_worker", "payments-api--one_mailer"]
+    )
+    live = {s["serviceName"]: s for s in worker["services"] if s["status"] == "ACTIVE"}
+    assert list(live) == ["payments-api--one_worker"]
+    assert live["payments-api--one_worker"]["desiredCount"] == 1
+    assert running("payments-api--one_worker")["containerDefinitions"][0]["command"] == [
+        "bin/worker"
+    ]
+    two = branch(previewing, "feature/two", "two\n")
+    assert push(previewing, "feature/two").returncode == 0
+
+    shown = lift("status", "-e", "preview")
+    assert shown.returncode == 0, shown.stderr
+    assert f"preview: payments-api--one  release 1  {one[:12]} feature/one: one" in shown.stdout
+    assert f"preview: payments-api--two  release 1  {two[:12]} feature/two: two" in shown.stdout
+    assert "  preview   of feature/one" in shown.stdout
+    assert "/one" in shown.stdout and "/two" in shown.stdout  # each one's URL
+    assert "  process   worker  1/1 running" in shown.stdout
+    assert "drift" not in shown.stdout  # a preview reads its base's keys: none went missing
+    only = lift("status", "-e", "preview", "--preview", "feature/two", "--output", "json")
+    assert only.returncode == 0, only.stderr
+    (row,) = json.loads(only.stdout)
+    assert (row["service"], row["branch"], row["commit"]) == (
+        "payments-api--two",
+        "feature/two",
+        two,
+    )
+    assert row["desired"] == 1 and row["url"].endswith("/two")
+
+    history = lift("history", "-e", "preview", "--preview", "feature/one")
+    assert history.returncode == 0, history.stderr
+    assert f"   1  {one[:12]}" in history.stdout and "web and worker" in history.stdout
+    # A newcomer's mistakes: each says what to type instead.
+    whole = lift("history", "-e", "preview")
+    assert whole.returncode == 2
+    assert "error: preview is a preview environment: its releases are each branch's" in whole.stderr
+    assert "hint: name the branch: git lift history -e preview --preview BRANCH" in whole.stderr
+    unmade = lift("status", "-e", "preview", "--preview", "feature/never")
+    assert unmade.returncode == 0, unmade.stderr
+    assert "set it up: git push origin feature/never" in unmade.stdout
+    wrong = lift("status", "-e", "staging", "--preview", "feature/one")
+    assert wrong.returncode == 2
+    assert "staging is not a preview environment" in wrong.stderr

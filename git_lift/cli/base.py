@@ -76,6 +76,11 @@ def context(
 env_option = click.option("-e", "--env", "env", required=True, help="Environment, e.g. staging.")
 
 
+def preview_option(what: str) -> Callable[[F], F]:
+    """`--preview BRANCH`: in a preview environment, that branch's preview (issue 23)."""
+    return click.option("--preview", metavar="BRANCH", help=f"In a preview environment: {what}.")
+
+
 @click.group(context_settings=CONTEXT_SETTINGS)
 @global_options(*GLOBAL_OPTIONS)
 @click.version_option(package_name="git-lift", message="git lift %(version)s")

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.cli.base import preview_option as base_preview_option
 
 show_values_option = click.option(
     "--show-values", is_flag=True, help="Show values (masked by default)."
@@ -27,11 +28,7 @@ release_option = click.option(
     is_flag=True,
     help="Then release the config with the image that runs (as git lift release-config).",
 )
-preview_option = click.option(
-    "--preview",
-    metavar="BRANCH",
-    help="In a preview environment: that branch's preview's own overrides.",
-)
+preview_option = base_preview_option("that branch's preview's own overrides")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["dotenv", "json"]), default="dotenv"
 )

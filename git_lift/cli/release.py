@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from git_lift.cli.base import AWS, CONTEXT_SETTINGS, cli, context, env_option, global_options
+from git_lift.cli.base import (
+    AWS,
+    CONTEXT_SETTINGS,
+    cli,
+    context,
+    env_option,
+    global_options,
+    preview_option,
+)
 from git_lift.errors import UsageError
 
 # A deployment takes seconds to an hour; 0 or a negative number would time out at once and
@@ -264,17 +272,19 @@ def cancel(click_ctx: click.Context, /, env: str, timeout: float, **values: Any)
 @click.option(
     "--all", "every", is_flag=True, help="Every service of the repository (the default at its top)."
 )
+@preview_option("that branch's preview alone (default: every preview)")
 @global_options("service", *AWS, "output")
 @click.pass_context
 def status(click_ctx: click.Context, /, envs: tuple[str, ...], every: bool, **values: Any) -> int:
     """What runs where: release, commit, image, tasks, commits not deployed, config drift,
-    and each scheduled job's last run.
+    and each scheduled job's last run. A preview environment: each branch's preview.
 
     \b
     Example:
       git lift status
       git lift status -e production --output json
       git lift status --all
+      git lift status -e preview --preview feature/checkout
     """
     from git_lift.commands import status as command
 
@@ -283,6 +293,7 @@ def status(click_ctx: click.Context, /, envs: tuple[str, ...], every: bool, **va
 
 @cli.command("history")
 @env_option
+@preview_option("that branch's preview's releases")
 @global_options("service", *AWS, "output")
 @click.pass_context
 def history(click_ctx: click.Context, /, env: str, **values: Any) -> int:
@@ -291,6 +302,7 @@ def history(click_ctx: click.Context, /, env: str, **values: Any) -> int:
     \b
     Example:
       git lift history -e production
+      git lift history -e preview --preview feature/checkout
     """
     from git_lift.commands import status as command
 

@@ -9,27 +9,10 @@ from git_lift import names, ui
 from git_lift.errors import OK, UsageError
 from git_lift.flows import previews as flow
 from git_lift.flows.context import Context
-from git_lift.settings import EnvironmentSettings
-
-
-def environments(ctx: Context, env: str | None) -> list[EnvironmentSettings]:
-    """The environment named, else every preview environment."""
-    if env is not None:
-        chosen = ctx.environment(env)
-        flow.policy(chosen)
-        return [chosen]
-    found = [e for e in ctx.settings.environments.values() if e.preview is not None]
-    if not found:
-        raise UsageError(
-            "no environment previews branches",
-            hint='declare one in the default branch\'s .gitlift: [env "preview"] '
-            "ref = refs/heads/feature/*, preview = true, base = staging, deployOnPush = true",
-        )
-    return sorted(found, key=lambda e: e.name)
 
 
 def list_previews(ctx: Context, env: str | None) -> int:
-    rows = [row for chosen in environments(ctx, env) for row in flow.summary(ctx, chosen)]
+    rows = [row for chosen in flow.environments(ctx, env) for row in flow.summary(ctx, chosen)]
     if ctx.options.output == "json":
         ui.out(json.dumps(rows, indent=2))
         return OK
@@ -46,7 +29,7 @@ def list_previews(ctx: Context, env: str | None) -> int:
 
 def delete(ctx: Context, env: str | None, branch: str) -> int:
     deleted: list[str] = []
-    for chosen in environments(ctx, env):
+    for chosen in flow.environments(ctx, env):
         deleted += flow.delete_branch(ctx, chosen, branch)
     if not deleted:
         raise UsageError(
@@ -58,7 +41,7 @@ def delete(ctx: Context, env: str | None, branch: str) -> int:
 
 def prune(ctx: Context, env: str | None, dry_run: bool) -> int:
     pruned = 0
-    for chosen in environments(ctx, env):
+    for chosen in flow.environments(ctx, env):
         for found, why in flow.stale(ctx, chosen):
             ui.info(f"{found.target.name} ({found.shown_branch}): {why}")
             if not dry_run:

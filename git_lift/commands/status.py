@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from git_lift import proc, ui
-from git_lift.errors import LiftError, NotSetUp, ValidationError
-from git_lift.flows import job_schedules, process_status, release_history
+from git_lift.errors import LiftError, NotSetUp, UsageError, ValidationError
+from git_lift.flows import job_schedules, previews, process_status, release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
 from git_lift.flows.release_history import drift, headline, undeployed, what_runs
@@ -20,6 +20,7 @@ from git_lift.flows.service_url import url_of
 from git_lift.flows.ship_many import pending
 from git_lift.names import plural
 from git_lift.plan import plain_environment
+from git_lift.settings import ServiceSettings
 from git_lift.target import Target
 
 
@@ -59,6 +60,10 @@ class EnvStatus:
     url: str | None = None  # where the service answers (flows/service_url.py)
     # Each process other than web: its tasks and revision (flows/process_status.shown).
     processes: list[dict[str, object]] = field(default_factory=list)
+    # A branch's preview (issue 23): its branch (`(gone)`: the remote has it no more) and
+    # how long ago its stack was made (`3h`).
+    branch: str | None = None
+    age: str | None = None
 
 
 def env_status(ctx: Context, target: Target) -> EnvStatus:
@@ -69,13 +74,15 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         running = str(container["image"]) if container.get("image") else None
         latest = headline(releases, running)
         primary = state.primary
-        names = ctx.parameter_names(target)
+        names = previews.config_names(ctx, target)  # a preview's: its base's too
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
         rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])
         processes = process_status.shown(ctx, target, latest, document)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = f"git lift setup{ctx.service_flag(target.name)} -e {env}"  # what is missing only
+        if target.preview is not None:  # a preview is made by pushing its branch
+            by = f"git push origin {ctx.options.preview or 'BRANCH'} (hooks installed)"
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)
     except LiftError as exc:
         return EnvStatus(env, target.name, error=exc.message)
@@ -113,8 +120,15 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
 def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     services = ctx.services(every)  # --all, or the top of a multi-service repo: every one
     names = [ctx.environment(e).name for e in envs] or sorted(ctx.settings.environments)
-    targets = [ctx.target(env, service) for service in services for env in names]
+    if ctx.options.preview is not None and not envs:  # --preview: the preview environments'
+        names = [e.name for e in previews.environments(ctx, None)]
+    found = status_targets(ctx, services, names)
+    targets = [t for t, _ in found]
     rows = in_parallel(targets, lambda target: env_status(ctx, target))
+    rows = [
+        replace(row, branch=p[0].shown_branch, age=p[1]) if p else row
+        for row, (_, p) in zip(rows, found, strict=True)
+    ]
     if every or len(services) > 1:
         rows = with_head(ctx, targets, rows)
     if ctx.options.output == "json":
@@ -135,11 +149,41 @@ def status(ctx: Context, envs: tuple[str, ...], *, every: bool = False) -> int:
     return 0
 
 
+Shown = tuple[Target, "tuple[previews.Found, str | None] | None"]
+
+
+def status_targets(ctx: Context, services: list[ServiceSettings], names: list[str]) -> list[Shown]:
+    """Each service in each environment; in a preview environment, each of its live previews
+    (the --preview branch's alone) with its branch and age, and a line when it has none."""
+    live = {}
+    for name in names:
+        env = ctx.environment(name)
+        if env.preview is not None:
+            live[name] = previews.live(ctx, env, services, ctx.options.preview)
+    found: list[Shown] = []
+    for service in services:
+        for name in names:
+            if name not in live:
+                found.append((ctx.target(name, service), None))
+                continue
+            own = [(f, a) for f, a in live[name] if f.target.service.name == service.name]
+            if own:
+                found += [(f.target, (f, a)) for f, a in own]
+            elif ctx.options.preview is not None:  # said as not set up, with its push
+                found.append((ctx.target(name, service), None))
+            else:
+                refs = ", ".join(ctx.environment(name).refs)
+                ui.info(
+                    f"{name}: no previews of {service.name} (pushing a branch of {refs} makes one)"
+                )
+    return found
+
+
 def with_head(ctx: Context, targets: list[Target], rows: list[EnvStatus]) -> list[EnvStatus]:
     """Each readable row with whether HEAD has something to release there (the plan a ship
-    would make, whose narration is held back)."""
+    would make, whose narration is held back); a preview's is its branch's push."""
     pairs = zip(targets, rows, strict=True)
-    readable = [(t, row) for t, row in pairs if row.set_up and not row.error]
+    readable = [(t, row) for t, row in pairs if row.set_up and not row.error and t.preview is None]
     with ui.quiet():
         heads = in_parallel([t for t, _ in readable], lambda target: pending(ctx, target))
     found = {id(row): head for (_, row), head in zip(readable, heads, strict=True)}
@@ -153,6 +197,9 @@ def render_status(row: EnvStatus) -> str:
     if not row.set_up:
         return f"{head}\n  not set up: {row.missing}\n  set it up: {row.set_up_by}"
     warning = [f"  WARNING   {row.mismatch}"] if row.mismatch else []
+    if row.branch is not None:  # a branch's preview: whose it is, since when
+        made = f", made {row.age} ago" if row.age and row.age != "now" else ""
+        warning.insert(0, f"  preview   of {row.branch}{made}")
     pending = [f"  ship      {row.head}"] if row.head else []
     if row.release is None:
         return "\n".join(
@@ -257,6 +304,13 @@ PINNING = {
 
 
 def history(ctx: Context, env: str) -> int:
+    chosen = ctx.environment(env)
+    if chosen.preview is not None and ctx.options.preview is None:
+        raise UsageError(
+            f"{env} is a preview environment: its releases are each branch's preview's",
+            hint=f"name the branch: git lift history -e {env} --preview BRANCH (which have "
+            f"previews: git lift preview list -e {env})",
+        )
     target = ctx.target(env)
     releases = release_history.releases(ctx, target)
     if ctx.options.output == "json":

@@ -22,7 +22,8 @@ from git_lift.flows.release import deployer
 from git_lift.flows.service_stack import DeployOptions, deploy_stack, stack_missing
 from git_lift.flows.service_teardown import Purge, delete_target
 from git_lift.flows.shipping import ShipRequest, ship
-from git_lift.servicecfg import Deployment, ServiceConfig
+from git_lift.processcfg import Process
+from git_lift.servicecfg import Deployment, HttpInterface, ServiceConfig
 from git_lift.settings import EnvironmentSettings, PreviewPolicy, ServiceSettings
 from git_lift.target import Environment, Target, split_preview
 from git_lift.templates.environment_params import (
@@ -77,12 +78,29 @@ def policy(env: EnvironmentSettings) -> PreviewPolicy:
     return env.preview
 
 
+def environments(ctx: Context, env: str | None) -> list[EnvironmentSettings]:
+    """The preview environment named, else every one (`preview`'s commands, `status
+    --preview`)."""
+    if env is not None:
+        chosen = ctx.environment(env)
+        policy(chosen)
+        return [chosen]
+    found = [e for e in ctx.settings.environments.values() if e.preview is not None]
+    if not found:
+        raise UsageError(
+            "no environment previews branches",
+            hint='declare one in the default branch\'s .gitlift: [env "preview"] '
+            "ref = refs/heads/feature/*, preview = true, base = staging, deployOnPush = true",
+        )
+    return sorted(found, key=lambda e: e.name)
+
+
 def preview_config(cfg: ServiceConfig, rules: PreviewPolicy, slug: str) -> ServiceConfig:
-    """The base's service config made a preview: the web process alone (no workers), one task,
-    no autoscaling, rolling deployments, no scheduled jobs, no release command (it would run
-    against the base's config: its database), and none of the app's own AWS permissions (they
-    are the base environment's); HTTP at `<slug>.<domain>` or, without a domain, under
-    `/<slug>/`."""
+    """The base's service config made a preview: the web process, and the processes
+    `previewProcesses` names that the base has, each one task with no autoscaling; rolling
+    deployments, no scheduled jobs, no release command (it would run against the base's
+    config: its database), and none of the app's own AWS permissions (they are the base
+    environment's); HTTP at `<slug>.<domain>` or, without a domain, under `/<slug>/`."""
     http = cfg.http_interface
     if http is not None:
         hostnames = (f"{slug}.{rules.domain}",) if rules.domain else ()
@@ -95,11 +113,29 @@ def preview_config(cfg: ServiceConfig, rules: PreviewPolicy, slug: str) -> Servi
         http_interface=http,
         deployment=Deployment(),
         jobs={},
-        processes={},
+        processes=preview_processes(cfg, rules),
         release_command=None,
         permissions=(),
         managed_policies=(),
     )
+
+
+def preview_processes(
+    cfg: ServiceConfig, rules: PreviewPolicy
+) -> dict[str, Process[HttpInterface]]:
+    """The named processes the base has, one task each without autoscaling. A process's own
+    HTTP interface is left out: its hostnames and paths are the base's, which every preview
+    would claim on the one load balancer; it runs as a worker, reached by no rule."""
+    return {
+        name: replace(cfg.processes[name], desired_count=1, autoscaling=None, http_interface=None)
+        for name in rules.processes
+        if name in cfg.processes
+    }
+
+
+def absent_processes(cfg: ServiceConfig, rules: PreviewPolicy) -> list[str]:
+    """The processes previewProcesses names that the base's service config has not."""
+    return [name for name in rules.processes if name not in cfg.processes]
 
 
 def url(ctx: Context, t: Target, cfg: ServiceConfig) -> str | None:
@@ -163,7 +199,18 @@ def deploy(
     base's service config, then a release of the commit through the ship's plan. Returns the
     preview and its URL."""
     t = with_overrides(ctx, target_for(ctx, env, service, branch))
-    cfg = preview_config(base_config(ctx, t), policy(env), slug(t))
+    base = base_config(ctx, t)
+    absent = absent_processes(base, policy(env))
+    if absent:  # a warning: the push cannot fix the base's service config, nor need to
+        has = ", ".join(["web", *sorted(base.processes)])
+        ui.warn(
+            f"env.{env.name}.previewProcesses names {', '.join(absent)}, which {service.name}'s "
+            f"service config in {policy(env).base} has not (its processes: {has}): the "
+            f"preview {t.name} runs without {'them' if len(absent) > 1 else 'it'} (fix the "
+            f"name in the default branch's .gitlift, or add it: git lift service edit -e "
+            f"{policy(env).base}{ctx.service_flag(service.name)})"
+        )
+    cfg = preview_config(base, policy(env), slug(t))
     doc = servicecfg.to_document(cfg)
     current = ctx.aws.table(t.env).service_document(t)
     missing = stack_missing(ctx, t)
@@ -220,6 +267,33 @@ def listing(ctx: Context, env: EnvironmentSettings) -> list[Found]:
         for t in existing(ctx, env)
     ]
     return sorted(found, key=lambda f: -(f.last.deployed_at if f.last else 0.0))
+
+
+def config_names(ctx: Context, t: Target) -> dict[str, int]:
+    """The keys a service's tasks read, with versions (names only): a preview's are its
+    base's with its own overrides over them (`status` compares them with its release's)."""
+    if t.base is None:
+        return ctx.parameter_names(t)
+    return {**ctx.parameter_names(t.base), **ctx.parameter_names(t)}
+
+
+def live(
+    ctx: Context,
+    env: EnvironmentSettings,
+    services: list[ServiceSettings],
+    branch: str | None = None,
+) -> list[tuple[Found, str | None]]:
+    """`status` of a preview environment: the previews of `services` (`branch`'s alone when
+    given), newest deploy first, each with its age (`3h`) when its stack says when it was
+    made."""
+    now = ctx.aws.wall_clock()
+    wanted = {svc.name for svc in services}
+    slugs = {slug(target_for(ctx, env, svc, branch)) for svc in services} if branch else None
+    return [
+        (found, age(now - found.created) if found.created else None)
+        for found in listing(ctx, env)
+        if found.target.service.name in wanted and (slugs is None or slug(found.target) in slugs)
+    ]
 
 
 def _created(ctx: Context, t: Target) -> float | None:

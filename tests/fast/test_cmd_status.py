@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from git_lift.commands import status
-from git_lift.errors import LiftError, NotSetUp
+from git_lift.errors import LiftError, NotSetUp, UsageError
 from git_lift.flows.rollout import pending_path
 from git_lift.options import Options
 from tests.support.fakes import NEW_IMAGE, OLD_IMAGE, InProcess, in_process
@@ -235,3 +235,18 @@ def test_a_release_whose_record_was_kept_locally_says_how_to_write_it(
         f"running an image no release recorded: {NEW_IMAGE} "
         "(its record was kept: git lift ship --record-only -e staging)"
     ) in out
+
+
+def test_status_of_a_preview_where_no_environment_previews_branches_says_how_to_declare_one(
+    tmp_path: Path,
+) -> None:
+    """--preview without -e looks in the preview environments; with none, it says so and
+    how to declare one, rather than print nothing (previews2)."""
+    box = in_process(tmp_path, options=Options(preview="feature/checkout"))
+    with pytest.raises(UsageError) as refused:
+        status.status(box.ctx, ())
+    assert refused.value.message == "no environment previews branches"
+    assert '[env "preview"]' in (refused.value.hint or "")
+    with pytest.raises(UsageError) as wrong:
+        status.status(box.ctx, ("staging",))
+    assert "staging is not a preview environment" in wrong.value.message

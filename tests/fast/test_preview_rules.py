@@ -78,6 +78,42 @@ def test_bad_preview_settings_are_refused_with_the_fix(
     assert message in error.message and hint in (error.hint or "")
 
 
+def test_preview_processes_names_the_bases_other_processes() -> None:
+    """previewProcesses (previews2): names, by commas or spaces, may repeat; web and what is
+    no process name are refused with the fix; it needs preview = true, as its siblings."""
+    env = build(
+        [
+            *PREVIEW,
+            ("env.preview.previewProcesses", "worker, mailer"),
+            ("env.preview.previewProcesses", "worker queue-consumer"),
+        ]
+    ).environments["preview"]
+    assert env.preview is not None
+    assert env.preview.processes == ("worker", "mailer", "queue-consumer")
+    assert build(PREVIEW).environments["preview"].preview.processes == ()  # type: ignore[union-attr]
+    error = refused([*PREVIEW, ("env.preview.previewProcesses", "web")])
+    assert error.message == (
+        "env.preview.previewProcesses = 'web': web runs in every preview, name the others only"
+    )
+    assert "git config -f .gitlift env.preview.previewProcesses worker" in (error.hint or "")
+    error = refused([*PREVIEW, ("env.preview.previewProcesses", "Worker")])
+    assert error.message.endswith(": 'Worker' is not a process name (like worker)")
+    error = refused([*PREVIEW, ("env.preview.previewProcesses", " , ")])
+    assert error.message == "env.preview.previewProcesses = ' , ' names no process"
+    error = refused([("env.qa.ref", "refs/heads/qa"), ("env.qa.previewProcesses", "worker")])
+    assert error.message == "env.qa.previewProcesses only applies to a preview environment"
+
+
+def test_a_branch_cannot_add_processes_to_previews() -> None:
+    """previewProcesses is release policy: a branch's .gitlift naming more is not acted on."""
+    proposed = [*PREVIEW, ("env.preview.previewProcesses", "worker")]
+    merged = build(proposed, policy=PREVIEW)
+    assert merged.environments["preview"].preview.processes == ()  # type: ignore[union-attr]
+    assert merged.policy_changes([Entry(k, v) for k, v in proposed]) == [
+        "changes preview's preview settings"
+    ]
+
+
 def test_preview_keys_without_preview_true_are_refused() -> None:
     error = refused([("env.qa.ref", "refs/heads/qa"), ("env.qa.base", "staging")])
     assert error.message == "env.qa.base only applies to a preview environment"
