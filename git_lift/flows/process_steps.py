@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from git_lift import servicecfg, ui
+from git_lift import ui
 from git_lift.aws.ecs import Ecs
 from git_lift.aws.store import Release
 from git_lift.errors import DeployFailed
@@ -23,6 +23,7 @@ from git_lift.flows.release_plan import ProcessRun, Run, Step, StepFailed
 from git_lift.flows.release_steps import next_revision, release_secrets, stopped
 from git_lift.flows.rollout import Lease, watch_for
 from git_lift.flows.service_stack import PLACEHOLDER_IMAGE
+from git_lift.flows.service_state import saved_service_config
 
 
 def ecs_for(run: Run, process: str) -> Ecs:
@@ -141,9 +142,7 @@ def first_count(run: Run, p: ProcessRun) -> int | None:
     ecs = ecs_for(run, p.target.process)
     if ecs.image(p.state.task_definition, p.target.container) != PLACEHOLDER_IMAGE:
         return None  # scaled to 0 on purpose: it stays so
-    document = run.ctx.aws.table(p.target.env).service_document(p.target)
-    cfg = servicecfg.parse(document.doc) if document else servicecfg.ServiceConfig()
-    found = cfg.processes.get(p.target.process)
+    found = saved_service_config(run.ctx, p.target).processes.get(p.target.process)
     if found is None:
         return None
     scaling = found.autoscaling
