@@ -135,20 +135,16 @@ class UpdateProcess(Step):
 def first_count(run: Run, p: ProcessRun) -> int | None:
     """The task count a process the stack created before any ship starts at: it waits at 0
     tasks on the placeholder image (templates/service.py, `idle_processes`), so the first
-    release gives it the service config's count (within its autoscaling's bounds). None for
-    a process that runs a release already (its count is its own, or autoscaling's)."""
+    release gives it the service config's count. None for a process that runs a release
+    already (its count is its own, or autoscaling's)."""
     if p.state.desired != 0:
         return None
     ecs = ecs_for(run, p.target.process)
     if ecs.image(p.state.task_definition, p.target.container) != PLACEHOLDER_IMAGE:
         return None  # scaled to 0 on purpose: it stays so
     found = saved_service_config(run.ctx, p.target).processes.get(p.target.process)
-    if found is None:
-        return None
-    scaling = found.autoscaling
-    if scaling is None:
-        return found.desired_count
-    return min(max(found.desired_count, scaling.min), scaling.max)
+    # The config keeps desired_count within its autoscaling's bounds (servicecfg).
+    return found.desired_count if found is not None else None
 
 
 @dataclass(frozen=True)
