@@ -15,9 +15,12 @@ from git_lift import servicecfg
 from git_lift.aws.store import Release, ServiceDocument
 from git_lift.commands import cancel, status
 from git_lift.commands.rollback import roll_back
+from git_lift.commands.run import run_task
 from git_lift.errors import DeployFailed, NotSetUp
 from git_lift.flows.image import ImageSource
+from git_lift.flows.one_off import RunRequest
 from git_lift.flows.release_plan import steps_of
+from git_lift.flows.service_stack import PLACEHOLDER_IMAGE
 from git_lift.flows.ship_plan import plan_ship
 from tests.support.fakes import NEW_IMAGE, OLD, FakeAws, FakeEcs, World, behaves, ship, world
 
@@ -268,8 +271,6 @@ def test_status_says_a_process_the_stack_lacks_is_not_set_up(
 
 def idle_worker(w: World, processes: dict[str, object] | None = None) -> FakeEcs:
     """The worker as a stack made before any ship leaves it: 0 tasks of the placeholder."""
-    from git_lift.flows.service_stack import PLACEHOLDER_IMAGE
-
     if processes is not None:
         document = {**servicecfg.default_document(False), "processes": processes}
         w.store.save_service_document(
@@ -304,3 +305,20 @@ def test_a_failed_first_release_leaves_the_worker_idle_again(tmp_path: Path) -> 
     with pytest.raises(DeployFailed):
         ship(w, timeout=120)
     assert (worker.running_definition, worker.desired) == (WORKER_ARN.format(1), 0)
+
+
+def test_run_process_runs_its_revision_with_its_own_command(tmp_path: Path) -> None:
+    w = with_worker(tmp_path)
+    assert ship(w) == 0
+    worker = worker_of(w)
+    request = RunRequest((), detach=True)
+    assert run_task(w.ctx, "staging", request, process="worker") == 0
+    assert worker.runs[-1]["task_definition"] == WORKER_ARN.format(2)
+    assert worker.runs[-1]["command"] is None  # the worker's own
+    with_command = RunRequest(("bin/once",), release=1, detach=True)
+    assert run_task(w.ctx, "staging", with_command, process="worker") == 0
+    assert (worker.runs[-1]["task_definition"], worker.runs[-1]["command"]) == (
+        WORKER_ARN.format(2),
+        ["bin/once"],
+    )
+    assert w.ecs.runs == []  # nothing of web's
