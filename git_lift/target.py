@@ -32,6 +32,8 @@ LONGEST_PLACE = ("123456789012", "ap-southeast-2")  # an account and a longest r
 # no git lift service name holds `_` (names.py), so `api_worker` is never another service's.
 WEB = "web"
 PROCESS_SEPARATOR = "_"
+# A process other than web logs under `process.NAME/` (Target.log_stream_prefix).
+PROCESS_LOG_PREFIX = "process."
 # A preview's name is `<service>--<slug>`: service names never hold two hyphens in a row
 # (names.py), so the first `--` splits it back.
 PREVIEW_SEPARATOR = "--"
@@ -291,6 +293,21 @@ class Target:
         """The same service's process `process`: its own ECS service, task family and scaling
         policies; every other name (stack, roles, logs, records) is the service's."""
         return replace(self, process=process)
+
+    @property
+    def log_stream_prefix(self) -> str | None:
+        """The awslogs-stream-prefix of every container in the process's task definition:
+        None for web's (each container its own name, as before processes), `process.NAME`
+        for another process's, so that `git lift logs --process NAME` reads its streams alone
+        (ECS names a stream PREFIX/CONTAINER/TASK-ID; no container name holds a `.`: ECS takes
+        letters, digits, hyphens and underscores, RegisterTaskDefinition)."""
+        return None if self.process == WEB else f"{PROCESS_LOG_PREFIX}{self.process}"
+
+    @property
+    def process_streams(self) -> str:
+        """The log stream name prefix of the process's app container (`git lift logs
+        --process`)."""
+        return f"{self.log_stream_prefix or self.container}/{self.container}/"
 
     def _of_process(self, name: str) -> str:
         return name if self.process == WEB else f"{name}{PROCESS_SEPARATOR}{self.process}"

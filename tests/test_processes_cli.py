@@ -14,10 +14,10 @@ from tests.support.infra import client, doc_file, documents, newest_doc, put_con
 WORKER = {"worker": {"command": ["bin/worker"], "cpu": 256, "memory": 512}}
 
 
-def created(lift: Lift) -> None:
+def created(lift: Lift, *options: str) -> None:
     assert lift("env", "create", "-e", "staging", "--yes").returncode == 0
     put_config("staging", "payments-api", DATABASE_URL="postgres://x", API_TOKEN="t")
-    made = lift("service", "create", "-e", "staging", "--yes", env={"GIT_EDITOR": "true"})
+    made = lift("service", "create", "-e", "staging", "--yes", *options, env={"GIT_EDITOR": "true"})
     assert made.returncode == 0, made.stderr
 
 
@@ -61,7 +61,8 @@ def test_adding_a_worker_keeps_web_and_adds_its_service(
 def test_scale_a_worker_saves_a_version_and_changes_its_count_alone(
     aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
-    created(lift)
+    # The app's image, not the placeholder (with it, a worker waits at 0 until a ship).
+    created(lift, "--image", "registry.example.com/payments-api:1")
     path = doc_file(tmp_path, newest_doc("staging", "payments-api"), {"processes": WORKER})
     assert lift("service", "edit", "-e", "staging", "--yes", "--file", path).returncode == 0
     scaled = lift("scale", "-e", "staging", "--process", "worker", "3", "--yes")

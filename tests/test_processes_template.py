@@ -96,3 +96,28 @@ def test_a_process_behind_the_load_balancer_gets_its_own_rule_and_target_group()
     assert app["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
     requests = t["HooksRequestsScalingPolicy"]["Properties"]
     assert requests["PolicyName"] == "staging-api_hooks-requests"
+
+
+def test_each_process_logs_under_a_stream_prefix_of_its_own() -> None:
+    """`git lift logs --process worker` reads the worker's streams alone: each container of a
+    process other than web logs under `process.NAME`, web's keep their own names."""
+    t = render_service(SERVICES["processes"])["Resources"]
+
+    def prefixes(title: str) -> set[str]:
+        containers = t[title]["Properties"]["ContainerDefinitions"]
+        return {c["LogConfiguration"]["Options"]["awslogs-stream-prefix"] for c in containers}
+
+    assert prefixes("TaskDefinition") == {"api"}
+    assert prefixes("WorkerTaskDefinition") == {"process.worker"}
+    assert prefixes("MailerTaskDefinition") == {"process.mailer"}
+
+
+def test_workers_wait_at_zero_tasks_until_the_first_release() -> None:
+    """A stack created before any ship runs the placeholder image: a worker would run it with
+    its own command, fail to start, and hold the stack create on ECS's stabilization. Until a
+    release, each process other than web has no task (the first release sets its count)."""
+    t = render_service(SERVICES["processes"], idle_processes=True)["Resources"]
+    counts = {
+        k: v["Properties"]["DesiredCount"] for k, v in t.items() if v["Type"] == "AWS::ECS::Service"
+    }
+    assert counts == {"Service": 1, "WorkerService": 0, "MailerService": 0, "HooksService": 0}

@@ -271,13 +271,22 @@ class Ecs:
         with translate_errors(f"deregistering {arn}"):
             self._client.deregister_task_definition(taskDefinition=arn)
 
-    def deploy(self, task_definition_arn: str) -> str | None:
-        """Start a deployment of `task_definition_arn`; return the id of the PRIMARY deployment
-        UpdateService reports (the one this call created), None if it reports none."""
+    def deploy(self, task_definition_arn: str, desired_count: int | None = None) -> str | None:
+        """Start a deployment of `task_definition_arn` (at `desired_count` tasks, None: the
+        service's count); return the id of the PRIMARY deployment UpdateService reports (the
+        one this call created), None if it reports none."""
         with translate_errors(f"updating {self.service} in {self.cluster}"):
-            answer = self._client.update_service(
-                cluster=self.cluster, service=self.service, taskDefinition=task_definition_arn
-            )
+            if desired_count is None:
+                answer = self._client.update_service(
+                    cluster=self.cluster, service=self.service, taskDefinition=task_definition_arn
+                )
+            else:
+                answer = self._client.update_service(
+                    cluster=self.cluster,
+                    service=self.service,
+                    taskDefinition=task_definition_arn,
+                    desiredCount=desired_count,
+                )
         deployments = answer.get("service", {}).get("deployments", [])
         primary = [d for d in deployments if d.get("status") == "PRIMARY"]
         return str(primary[0]["id"]) if primary and primary[0].get("id") else None

@@ -29,15 +29,20 @@ class Logs:
         self.group = target.log_group
         self.env = target.env
 
-    def events(self, start_ms: int) -> Iterator[LogEvent]:
-        """Events from `start_ms` on, oldest first, across the group's streams."""
+    def events(self, start_ms: int, streams: str | None = None) -> Iterator[LogEvent]:
+        """Events from `start_ms` on, oldest first, across the group's streams (those whose
+        name starts with `streams` when given: FilterLogEvents' logStreamNamePrefix)."""
+        prefix: dict[str, Any] = {"logStreamNamePrefix": streams} if streams else {}
         pages = self._client.get_paginator("filter_log_events").paginate(
-            logGroupName=self.group, startTime=start_ms
+            logGroupName=self.group, startTime=start_ms, **prefix
         )
         with translate_errors(f"reading {self.group}"):
             try:
                 for page in pages:
                     for raw in page.get("events", []):
+                        # Checked here too: moto's FilterLogEvents ignores the prefix.
+                        if not str(raw.get("logStreamName", "")).startswith(streams or ""):
+                            continue
                         yield LogEvent(
                             int(raw.get("timestamp", 0)),
                             str(raw.get("logStreamName", "")),

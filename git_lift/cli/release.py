@@ -342,19 +342,31 @@ def unlock(click_ctx: click.Context, /, env: str, force: bool, **values: Any) ->
     help="Keep printing new events until Ctrl-C (which ends it, exit 0).",
 )
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
+@click.option("--process", metavar="P", help="Process P's logs alone (web, or a worker).")
 @global_options("service", *AWS)
 @click.pass_context
-def logs(click_ctx: click.Context, /, env: str, follow: bool, since: str, **values: Any) -> int:
+def logs(
+    click_ctx: click.Context,
+    /,
+    env: str,
+    follow: bool,
+    since: str,
+    process: str | None,
+    **values: Any,
+) -> int:
     """The service's container logs from CloudWatch (/lift/ENV/SERVICE).
+
+    Every container of every process, unless --process P names one: its app container's.
 
     \b
     Example:
       git lift logs -e staging --since 1h
       git lift logs -e production -f
+      git lift logs -e production --process worker
     """
     from git_lift.commands import logs as command
 
-    return command.logs(context(click_ctx, values), env, since, follow)
+    return command.logs(context(click_ctx, values), env, since, follow, process)
 
 
 @cli.command("shell", context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
@@ -387,6 +399,9 @@ def shell(
 @click.option("--memory", type=int, help="Memory in MiB for this task (with --cpu), e.g. 2048.")
 @click.option("--detach", is_flag=True, help="Print the task id and return; the task runs on.")
 @click.option("--job", help="Run the service config's scheduled job NAME now (no CMD).")
+@click.option(
+    "--process", metavar="P", help="Run process P's task definition (its command without CMD)."
+)
 @click.argument(
     "command_args", nargs=-1, required=False, type=click.UNPROCESSED, metavar="[-- CMD...]"
 )
@@ -402,6 +417,7 @@ def run(
     memory: int | None,
     detach: bool,
     job: str | None,
+    process: str | None,
     command_args: tuple[str, ...],
     **values: Any,
 ) -> int:
@@ -409,7 +425,8 @@ def run(
 
     The running release's by default; its output is printed as it comes and the exit code
     is the container's (1 when the task never started). Ctrl-C stops the task. --job NAME
-    runs a scheduled job now: its command, size and timeout.
+    runs a scheduled job now: its command, size and timeout. --process P runs process P's
+    task definition (a worker's), its own command unless CMD is given.
 
     \b
     Example:
@@ -417,12 +434,13 @@ def run(
       git lift run -e production --release 12 -- python manage.py shell -c 'print(1)'
       git lift run -e staging --detach --cpu 1024 --memory 4096 -- bin/backfill
       git lift run -e production --job nightly-report
+      git lift run -e staging --process worker -- bin/worker --once
     """
     from git_lift.commands import run as command
     from git_lift.flows.one_off import RunRequest
 
     request = RunRequest(command_args, number, ref, cpu, memory, detach, job)
-    return command.run_task(context(click_ctx, values), env, request)
+    return command.run_task(context(click_ctx, values), env, request, process)
 
 
 @cli.command("release-config")

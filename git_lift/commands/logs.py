@@ -11,6 +11,7 @@ from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.interrupts import ends_quietly
 from git_lift.flows.log_tail import exec_session, print_events
+from git_lift.flows.process_run import process_target
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Further back than a year is a typo (and past what a log group usually keeps); a huge number
@@ -31,18 +32,21 @@ def parse_since(text: str) -> float:
     return seconds
 
 
-def logs(ctx: Context, env: str, since: str, follow: bool) -> int:
+def logs(ctx: Context, env: str, since: str, follow: bool, process: str | None = None) -> int:
     """Events since `since`; with `follow`, new ones every 2 s until Ctrl-C (SIGTERM,
-    SIGHUP), which ends it quietly, as it ends `tail -f`."""
+    SIGHUP), which ends it quietly, as it ends `tail -f`. `process`: that process's app
+    container's alone (Target.process_streams)."""
+    back = parse_since(since)
+    target = ctx.target(env)
+    streams = None
+    if process is not None:
+        target = process_target(ctx, target, process)
+        streams = target.process_streams
     if not follow:
-        return show_events(ctx, env, since, follow)
+        print_events(ctx, target, since, back, follow=follow, streams=streams)
+        return 0
     with ends_quietly():
-        show_events(ctx, env, since, follow)
-    return 0
-
-
-def show_events(ctx: Context, env: str, since: str, follow: bool) -> int:
-    print_events(ctx, ctx.target(env), since, parse_since(since), follow=follow)
+        print_events(ctx, target, since, back, follow=follow, streams=streams)
     return 0
 
 

@@ -7,12 +7,14 @@ from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.job_run import job_run
 from git_lift.flows.one_off import RunRequest, run
+from git_lift.flows.process_run import process_target
 from git_lift.servicecfg import FARGATE_MEMORY, fargate_memory_text
 
 
-def run_task(ctx: Context, env: str, request: RunRequest) -> int:
-    """`--job NAME` runs a scheduled job's command at its size (flows/job_run.py)."""
-    target = ctx.target(env)
+def run_task(ctx: Context, env: str, request: RunRequest, process: str | None = None) -> int:
+    """`--job NAME` runs a scheduled job's command at its size (flows/job_run.py);
+    `--process P` that process's task definition, its own command unless one is given."""
+    target = process_target(ctx, ctx.target(env), process)
     request = job_run(ctx, target, request)
     checked_size(request.cpu, request.memory)
     return run(ctx, target, request)

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from git_lift import servicecfg
 from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.one_off import RunRequest
-from git_lift.target import Target
+from git_lift.flows.service_state import saved_service_config
+from git_lift.target import WEB, Target
 
 
 def job_run(ctx: Context, target: Target, request: RunRequest) -> RunRequest:
     """`git lift run --job NAME`: the job's command and size (its own, else the service's),
     stopped past its timeout, as the schedule runs it (one-off tasks' flow, one_off.run)."""
     name = request.job
+    if name is not None and target.process != WEB:
+        raise UsageError(
+            f"--job {name} runs web's task definition; --process {target.process} was given too",
+            hint=f"git lift run -e {target.env} --job {name} (no --process)",
+        )
     if name is None:
-        if not request.command:
+        if not request.command and target.process == WEB:
             raise UsageError(
                 "give the command to run, or a scheduled job",
                 hint=f"git lift run -e {target.env} -- CMD, or git lift run -e {target.env} "
@@ -29,8 +34,7 @@ def job_run(ctx: Context, target: Target, request: RunRequest) -> RunRequest:
             f"--job {name} runs the job's own command; a command was given too",
             hint=f"git lift run -e {target.env} --job {name} (no -- CMD)",
         )
-    document = ctx.aws.table(target.env).service_document(target)
-    cfg = servicecfg.parse(document.doc) if document else servicecfg.ServiceConfig()
+    cfg = saved_service_config(ctx, target)
     job = cfg.jobs.get(name)
     if job is None:
         known = ", ".join(sorted(cfg.jobs)) or "none"

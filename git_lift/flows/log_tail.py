@@ -12,15 +12,24 @@ from git_lift.target import Target
 POLL_SECONDS = 2.0
 
 
-def print_events(ctx: Context, target: Target, since: str, back: float, *, follow: bool) -> None:
+def print_events(
+    ctx: Context,
+    target: Target,
+    since: str,
+    back: float,
+    *,
+    follow: bool,
+    streams: str | None = None,
+) -> None:
     """Events of the last `back` seconds (`since` as the user wrote it); with `follow`, new
-    ones every 2 s until interrupted. An event is printed once, however often it is read."""
+    ones every 2 s until interrupted. An event is printed once, however often it is read.
+    `streams`: the log stream name prefix to read alone (one process's)."""
     source = ctx.aws.logs(target)
     start = int((ctx.aws.wall_clock() - back) * 1000)
     seen: set[str] = set()
     first = True
     while True:
-        for event in source.events(start):
+        for event in source.events(start, streams):
             if event.event_id in seen:
                 continue
             seen.add(event.event_id)
@@ -28,7 +37,8 @@ def print_events(ctx: Context, target: Target, since: str, back: float, *, follo
             ui.out(f"{stamp} {event.stream.rsplit('/', 1)[-1][:12]} {event.message.rstrip()}")
             start = max(start, event.timestamp)
         if first and not seen:  # an empty stdout alone reads like a broken command
-            ui.info(f"no log events in {source.group} since {ui.when(start / 1000)} ({since} ago)")
+            where = f"{source.group} ({streams}*)" if streams else source.group
+            ui.info(f"no log events in {where} since {ui.when(start / 1000)} ({since} ago)")
         first = False
         if not follow:
             return

@@ -20,7 +20,7 @@ from git_lift.flows.release_steps import next_revision
 from git_lift.flows.shipping import commit_files
 from git_lift.flows.task_watch import container_of, start, watched
 from git_lift.plan import architecture_of
-from git_lift.target import Target
+from git_lift.target import WEB, Target
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def run(ctx: Context, target: Target, request: RunRequest) -> int:
             ctx,
             target,
             arn,
-            list(request.command),
+            list(request.command) or None,  # none: the process's own (`--process P`)
             cpu=request.cpu,
             memory=request.memory,
             group=group,
@@ -91,10 +91,25 @@ def task_definition(ctx: Context, target: Target, request: RunRequest) -> str:
     except NotSetUp as missing:
         raise NotSetUp(missing.message, hint=f"set it up: git lift setup -e {target.env}") from None
     if request.release is not None:
-        return release_of(ctx, target, request.release).task_definition
+        return released(ctx, target, request.release)
     if request.ref is None:
         return state.task_definition
     return with_commit_image(ctx, target, state.task_definition, request.ref)
+
+
+def released(ctx: Context, target: Target, number: int) -> str:
+    """Release `number`'s task definition of the target's process (the record keeps each
+    process's revision: Release.processes)."""
+    release = release_of(ctx, target, number)
+    if target.process == WEB:
+        return release.task_definition
+    found = release.processes.get(target.process)
+    if found is None:
+        raise LiftError(
+            f"release {number} did not run {target.process} (it was not in the service config)",
+            hint=f"run what runs now: git lift run -e {target.env} --process {target.process}",
+        )
+    return found
 
 
 def with_commit_image(ctx: Context, target: Target, running: str, ref: str) -> str:

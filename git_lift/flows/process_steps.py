@@ -22,6 +22,8 @@ from git_lift.flows.deploy import Watch, rollback, short
 from git_lift.flows.release_plan import ProcessRun, Run, Step, StepFailed
 from git_lift.flows.release_steps import next_revision, release_secrets, stopped
 from git_lift.flows.rollout import Lease, watch_for
+from git_lift.flows.service_stack import PLACEHOLDER_IMAGE
+from git_lift.flows.service_state import saved_service_config
 
 
 def ecs_for(run: Run, process: str) -> Ecs:
@@ -98,13 +100,15 @@ class UpdateProcess(Step):
         ecs = ecs_for(run, self.process)
         if p.arn == p.state.task_definition:
             return  # it runs that revision already: nothing to deploy
+        count = first_count(run, p)
+        p.first = count is not None
         if not run.plan.wait:
-            ecs.deploy(p.arn)
+            ecs.deploy(p.arn, count)
             return
         p.watch = watch = watch_for(run.ctx, ecs, run.held)
         watch.prime(p.state)
         try:
-            p.ours = ecs.deploy(p.arn)
+            p.ours = ecs.deploy(p.arn, count)
             watch.last = f"{short(p.arn)} deployment started, no task seen yet"
             ui.info(f"deploying {short(p.arn)} to {ecs.service} ({self.process})")
         except KeyboardInterrupt:
@@ -115,6 +119,9 @@ class UpdateProcess(Step):
         if p is None or p.watch is None:
             return
         previous = p.state.task_definition
+        if p.first:  # back to no task on the placeholder, as the stack made it
+            ecs_for(run, self.process).deploy(previous, 0)
+            return
         try:
             rollback(p.watch, p.ours, previous, run.plan.timeout)
         except DeployFailed as stuck:
@@ -123,6 +130,21 @@ class UpdateProcess(Step):
                 f"{self.process}: going back to {short(previous)} did not finish: {stuck.message}",
                 hint=f"git lift status -e {env}, then git lift rollback -e {env} --to N",
             ) from stuck
+
+
+def first_count(run: Run, p: ProcessRun) -> int | None:
+    """The task count a process the stack created before any ship starts at: it waits at 0
+    tasks on the placeholder image (templates/service.py, `idle_processes`), so the first
+    release gives it the service config's count. None for a process that runs a release
+    already (its count is its own, or autoscaling's)."""
+    if p.state.desired != 0:
+        return None
+    ecs = ecs_for(run, p.target.process)
+    if ecs.image(p.state.task_definition, p.target.container) != PLACEHOLDER_IMAGE:
+        return None  # scaled to 0 on purpose: it stays so
+    found = saved_service_config(run.ctx, p.target).processes.get(p.target.process)
+    # The config keeps desired_count within its autoscaling's bounds (servicecfg).
+    return found.desired_count if found is not None else None
 
 
 @dataclass(frozen=True)

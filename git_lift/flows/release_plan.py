@@ -105,6 +105,7 @@ class ProcessRun:
     registered: dict[str, Any] | None = None  # as registered (None: a rollback's, reused)
     watch: Watch | None = None
     ours: str | None = None  # the deployment the release started on it
+    first: bool = False  # it waited at 0 tasks on the placeholder: this release starts it
 
 
 @dataclass

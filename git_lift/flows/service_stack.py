@@ -95,6 +95,11 @@ def render(
     if chosen is None:
         ui.info(f"{t.name} does not run in {t.env} yet: the stack starts {PLACEHOLDER_IMAGE}")
         chosen = PLACEHOLDER_IMAGE
+    # Before the first release, the processes other than web wait at 0 tasks: the placeholder
+    # with a worker's command fails (process_steps.first_count starts them).
+    idle = chosen == PLACEHOLDER_IMAGE
+    if idle and cfg.processes:
+        ui.info(f"{', '.join(sorted(cfg.processes))}: no task until the first ship")
     kms = ctx.aws.keys(t.env).arn(ctx.settings.kms_key)
     return service_template(
         t,
@@ -105,6 +110,7 @@ def render(
         account_id=record.account,
         kms_key_arn=kms,
         sidecar_images=pinned_images(servicecfg.sidecars_of(cfg)),
+        idle_processes=idle,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from git_lift import servicecfg
 from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import Lock
 from git_lift.flows.context import Context
@@ -17,6 +18,12 @@ def saved_config(ctx: Context, target: Target) -> dict[str, Any] | None:
     a release, and each row of `status`, shares among what needs it."""
     document = ctx.aws.table(target.env).service_document(target)
     return document.doc if document else None
+
+
+def saved_service_config(ctx: Context, target: Target) -> servicecfg.ServiceConfig:
+    """The newest saved service config, parsed (the defaults when none is saved)."""
+    doc = saved_config(ctx, target)
+    return servicecfg.parse(doc) if doc is not None else servicecfg.ServiceConfig()
 
 
 def running_container(ctx: Context, target: Target) -> tuple[ServiceState, dict[str, Any]]:

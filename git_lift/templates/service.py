@@ -8,6 +8,7 @@ the `Target`.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from troposphere import (
     AWSObject,
@@ -67,10 +68,14 @@ def service_template(
     account_id: str,
     kms_key_arn: str | None,
     sidecar_images: dict[str, str] | None = None,
+    idle_processes: bool = False,
 ) -> Template:
     """`secrets` maps an environment variable to its parameter ARN; `kms_key_arn` is a key ARN
     (not an alias) or None for the AWS managed key, which needs no grant. `sidecar_images`: each
-    sidecar's (and the log router's) image pinned by digest (default: as the config says)."""
+    sidecar's (and the log router's) image pinned by digest (default: as the config says).
+    `idle_processes`: the stack has no released image yet (the placeholder), so each process
+    other than web starts with no task; the first release sets its count
+    (process_steps.UpdateProcess)."""
     _check_secrets(target.config_prefix_arns(region, account_id), secrets)
     containercfg.refuse_clashes(target, cfg.environment, list(secrets))
     extra = servicecfg.sidecars_of(cfg)
@@ -87,9 +92,11 @@ def service_template(
     task_role = t.add_resource(roles.task_role(target, cfg, region, account_id))
 
     def task_definition(title: str, at: Target, process: ServiceConfig) -> AWSObject:
+        # Each process's logs under a stream prefix of its own (Target.log_stream_prefix).
+        logs = (log_group, region, at.log_stream_prefix)
         containers = [
-            _container(name, process, image, secrets, log_group, region),
-            *sidecars.containers(name, extra, sidecar_images or {}, secrets, log_group, region),
+            _container(name, process, image, secrets, logs),
+            *sidecars.containers(name, extra, sidecar_images or {}, secrets, *logs),
         ]
         return t.add_resource(
             _task_definition(title, at, process, containers, (execution_role, task_role), secrets)
@@ -112,7 +119,11 @@ def service_template(
         at, worker = target.for_process(process), servicecfg.of_process(cfg, process)
         prefix = processcfg.logical_prefix(process)
         worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
-        worker_svc = _service(at, worker, worker_def, sg, f"{prefix}Service")
+        # The placeholder image with a worker's command fails to start, and ECS's service
+        # stabilization would hold the stack create until CloudFormation gives up.
+        count = 0 if idle_processes else worker.desired_count
+        idle = replace(worker, desired_count=count)
+        worker_svc = _service(at, idle, worker_def, sg, f"{prefix}Service")
         group = rule = None
         if worker.http_interface is not None:
             group, rule = _add_http(t, at, name, worker.http_interface, worker_svc, prefix)
@@ -246,8 +257,7 @@ def _container(
     cfg: ServiceConfig,
     image: str,
     secrets: dict[str, str],
-    log_group: AWSObject | None,
-    region: str,
+    logs: tuple[AWSObject | None, str, str | None],
 ) -> ecs.ContainerDefinition:
     props: dict[str, object] = {
         "Secrets": [ecs.Secret(Name=k, ValueFrom=secrets[k]) for k in sorted(secrets)],
@@ -263,7 +273,7 @@ def _container(
         port = cfg.http_interface.container_port
         props["PortMappings"] = [ecs.PortMapping(ContainerPort=port, Protocol="tcp")]
     # What the app waits for, and where its logs go (awslogs, or a FireLens log router).
-    props.update(sidecars.app_props(name, servicecfg.sidecars_of(cfg), log_group, region))
+    props.update(sidecars.app_props(name, servicecfg.sidecars_of(cfg), *logs))
     return ecs.ContainerDefinition(Name=name, Image=image, Essential=True, **props)
 
 

@@ -21,8 +21,11 @@ def containers(
     secrets: dict[str, str],
     log_group: AWSObject | None,
     region: str,
+    stream_prefix: str | None = None,
 ) -> list[ecs.ContainerDefinition]:
-    """The log router's container first (the others wait for it), then each sidecar's."""
+    """The log router's container first (the others wait for it), then each sidecar's;
+    `stream_prefix`: their awslogs-stream-prefix (None: each its own name;
+    Target.log_stream_prefix)."""
     found = []
     if s.log_router is not None:
         r = s.log_router
@@ -34,7 +37,7 @@ def containers(
                 FirelensConfiguration=ecs.FirelensConfiguration(
                     Type=r.type, Options={"enable-ecs-log-metadata": "true"}
                 ),
-                **_logs(LOG_ROUTER, log_group, region),
+                **_logs(LOG_ROUTER, log_group, region, stream_prefix),
             )
         )
     for x in s.sidecars:
@@ -50,7 +53,7 @@ def containers(
                 for p in x.port_mappings
             ],
             "DependsOn": depends_on(app, x.depends_on),
-            **_logs(x.name, log_group, region),
+            **_logs(x.name, log_group, region, stream_prefix),
         }
         if x.command is not None:
             props["Command"] = list(x.command)
@@ -65,7 +68,13 @@ def containers(
     return found
 
 
-def app_props(app: str, s: Sidecars, log_group: AWSObject | None, region: str) -> dict[str, object]:
+def app_props(
+    app: str,
+    s: Sidecars,
+    log_group: AWSObject | None,
+    region: str,
+    stream_prefix: str | None = None,
+) -> dict[str, object]:
     """The app's DependsOn, and its awsfirelens log configuration when a router takes its logs."""
     props: dict[str, object] = {}
     waits = sidecarcfg.app_dependencies(s)
@@ -76,7 +85,7 @@ def app_props(app: str, s: Sidecars, log_group: AWSObject | None, region: str) -
             LogDriver="awsfirelens", Options=dict(s.log_router.options)
         )
     elif log_group is not None:
-        props.update(_logs(app, log_group, region))
+        props.update(_logs(app, log_group, region, stream_prefix))
     return props
 
 
@@ -99,7 +108,9 @@ def health_check(h: HealthCheck) -> ecs.HealthCheck:
     )
 
 
-def _logs(name: str, log_group: AWSObject | None, region: str) -> dict[str, object]:
+def _logs(
+    name: str, log_group: AWSObject | None, region: str, stream_prefix: str | None
+) -> dict[str, object]:
     if log_group is None:
         return {}
     return {
@@ -108,7 +119,7 @@ def _logs(name: str, log_group: AWSObject | None, region: str) -> dict[str, obje
             Options={
                 "awslogs-group": Ref(log_group),
                 "awslogs-region": region,
-                "awslogs-stream-prefix": name,
+                "awslogs-stream-prefix": stream_prefix or name,
             },
         )
     }

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from git_lift.aws.logs import LogEvent
+from git_lift.aws.store import ServiceDocument
 from git_lift.commands import logs
 from git_lift.errors import LiftError, UsageError
+from git_lift.servicecfg import default_document
 from tests.support.fakes import InProcess, in_process
 
 GROUP = "/lift/staging/payments-api"
@@ -122,3 +124,25 @@ def test_follow_prints_new_events_once_and_ends_quietly_on_ctrl_c(
     ]
     assert polls == [2.0, 2.0, 2.0]  # a read every 2 s until stopped
     assert "error" not in err and "Traceback" not in err
+
+
+def test_process_reads_that_processs_streams_alone(
+    box: InProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = {**default_document(False), "processes": {"worker": {"command": ["bin/w"]}}}
+    saved = ServiceDocument("staging", "payments-api", 1, document, "Dana", 0.0)
+    box.aws.table("staging").save_service_document(box.target(), saved)
+    event(box, 60, "web's line", 1)
+    worker_stream = "process.worker/payments-api/fedcba98765432100000"
+    box.aws.log_groups[GROUP].append(
+        LogEvent(
+            int(box.aws.fake_clock() * 1000) - 30_000, worker_stream, "worker's line", "event-2"
+        )
+    )
+    assert logs.logs(box.ctx, "staging", "1h", follow=False, process="worker") == 0
+    assert capsys.readouterr().out.endswith("fedcba987654 worker's line\n")
+    assert logs.logs(box.ctx, "staging", "1h", follow=False, process="web") == 0
+    assert capsys.readouterr().out.endswith("0123456789ab web's line\n")
+    with pytest.raises(UsageError) as raised:
+        logs.logs(box.ctx, "staging", "1h", follow=False, process="wroker")
+    assert "(its processes: web, worker)" in raised.value.message

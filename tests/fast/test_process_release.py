@@ -15,9 +15,12 @@ from git_lift import servicecfg
 from git_lift.aws.store import Release, ServiceDocument
 from git_lift.commands import cancel, status
 from git_lift.commands.rollback import roll_back
+from git_lift.commands.run import run_task
 from git_lift.errors import DeployFailed, NotSetUp
 from git_lift.flows.image import ImageSource
+from git_lift.flows.one_off import RunRequest
 from git_lift.flows.release_plan import steps_of
+from git_lift.flows.service_stack import PLACEHOLDER_IMAGE
 from git_lift.flows.ship_plan import plan_ship
 from tests.support.fakes import NEW_IMAGE, OLD, FakeAws, FakeEcs, World, behaves, ship, world
 
@@ -264,3 +267,58 @@ def test_status_says_a_process_the_stack_lacks_is_not_set_up(
         "  process   worker  not set up: there is no ECS service payments-api_worker in cluster "
         "lift-staging"
     ) in capsys.readouterr().out
+
+
+def idle_worker(w: World, processes: dict[str, object] | None = None) -> FakeEcs:
+    """The worker as a stack made before any ship leaves it: 0 tasks of the placeholder."""
+    if processes is not None:
+        document = {**servicecfg.default_document(False), "processes": processes}
+        w.store.save_service_document(
+            w.target, ServiceDocument("staging", "payments-api", 2, document, "Dana", 0.0)
+        )
+    worker = worker_of(w)
+    worker.desired = 0
+    first = worker.definitions[WORKER_ARN.format(1)]
+    first["containerDefinitions"][0]["image"] = PLACEHOLDER_IMAGE
+    return worker
+
+
+def test_the_first_release_starts_an_idle_worker_at_its_count(tmp_path: Path) -> None:
+    w = with_worker(tmp_path)
+    scaled = {"command": ["bin/worker"], "desired_count": 3, "autoscaling": {"min": 2, "max": 6}}
+    worker = idle_worker(w, {"worker": scaled})
+    assert ship(w) == 0
+    assert (worker.running_definition, worker.desired) == (WORKER_ARN.format(2), 3)
+
+
+def test_a_worker_scaled_to_zero_on_purpose_stays_at_zero(tmp_path: Path) -> None:
+    w = with_worker(tmp_path)
+    worker = worker_of(w)
+    worker.desired = 0  # `git lift scale --process worker 0`: it runs a release's image
+    assert ship(w) == 0
+    assert (worker.running_definition, worker.desired) == (WORKER_ARN.format(2), 0)
+
+
+def test_a_failed_first_release_leaves_the_worker_idle_again(tmp_path: Path) -> None:
+    w = with_worker(tmp_path, {"worker": "crash"})
+    worker = idle_worker(w)
+    with pytest.raises(DeployFailed):
+        ship(w, timeout=120)
+    assert (worker.running_definition, worker.desired) == (WORKER_ARN.format(1), 0)
+
+
+def test_run_process_runs_its_revision_with_its_own_command(tmp_path: Path) -> None:
+    w = with_worker(tmp_path)
+    assert ship(w) == 0
+    worker = worker_of(w)
+    request = RunRequest((), detach=True)
+    assert run_task(w.ctx, "staging", request, process="worker") == 0
+    assert worker.runs[-1]["task_definition"] == WORKER_ARN.format(2)
+    assert worker.runs[-1]["command"] is None  # the worker's own
+    with_command = RunRequest(("bin/once",), release=1, detach=True)
+    assert run_task(w.ctx, "staging", with_command, process="worker") == 0
+    assert (worker.runs[-1]["task_definition"], worker.runs[-1]["command"]) == (
+        WORKER_ARN.format(2),
+        ["bin/once"],
+    )
+    assert w.ecs.runs == []  # nothing of web's

@@ -174,8 +174,10 @@ class FakeEcs(Ecs):
         self.stopped_shifts += 1
         return True
 
-    def deploy(self, task_definition_arn: str) -> str | None:
+    def deploy(self, task_definition_arn: str, desired_count: int | None = None) -> str | None:
         self.deployed.append(task_definition_arn)
+        if desired_count is not None:
+            self.desired = desired_count
         return self._start(task_definition_arn)
 
     def task_definition(self, arn: str) -> dict[str, Any]:

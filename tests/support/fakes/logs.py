@@ -15,13 +15,17 @@ class FakeLogs(Logs):
         super().__init__(NoClient("logs"), target)  # type: ignore[arg-type]
         self.groups = groups  # a group the service stack made exists, if empty
 
-    def events(self, start_ms: int) -> Iterator[LogEvent]:
+    def events(self, start_ms: int, streams: str | None = None) -> Iterator[LogEvent]:
         if self.group not in self.groups:
             raise LiftError(
                 f"there is no log group {self.group}",
                 hint=f"the service stack creates it: git lift service create -e {self.env}",
             )
-        yield from (e for e in self.groups[self.group] if e.timestamp >= start_ms)
+        yield from (
+            e
+            for e in self.groups[self.group]
+            if e.timestamp >= start_ms and e.stream.startswith(streams or "")
+        )
 
     def stream_events(
         self, group: str, stream: str, token: str | None
