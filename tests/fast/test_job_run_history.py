@@ -93,7 +93,7 @@ def test_a_job_ecs_has_forgotten_shows_its_last_run_from_the_job_runs_log_group(
 
 
 class Recorder:
-    """A CloudWatch Logs client that gives every FilterLogEvents one answer and records each call."""
+    """A CloudWatch Logs client: one answer to every FilterLogEvents, each call recorded."""
 
     def __init__(self, answer: dict[str, Any]) -> None:
         self.answer = answer
