@@ -134,3 +134,25 @@ def test_a_job_that_never_ran_costs_a_bounded_number_of_requests_however_full_th
     )
     windows = [(c["startTime"], c["endTime"]) for c in client.calls[:: logs.PAGES]]
     assert all(newer[0] == older[1] for newer, older in itertools.pairwise(windows))
+
+
+class NotFound(Exception):
+    pass
+
+
+class Missing(Recorder):
+    """A service stack made before the rule: there is no job-runs log group."""
+
+    exceptions = type("Exceptions", (), {"ResourceNotFoundException": NotFound})
+
+    def filter_log_events(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        raise NotFound(kwargs["logGroupName"])
+
+
+def test_a_stack_without_the_job_runs_group_yet_costs_one_request_and_no_error(
+    target: Any,
+) -> None:
+    client = Missing({})
+    assert Logs(client, target).job_runs("payments-api", ["sweep"]) == {}  # type: ignore[arg-type]
+    assert len(client.calls) == 1
