@@ -431,6 +431,21 @@ class Target:
         """The ECS task group (`group` of DescribeTasks) of the job's runs, scheduled or not."""
         return f"job:{job}"
 
+    # Where each job run's stop is kept past ECS's hour of task history (templates/jobs.py):
+    # an EventBridge rule sends the service's "ECS Task State Change" events of stopped job
+    # tasks to a log group of their own, under the environment's log group prefix.
+
+    @property
+    def job_runs_log_group(self) -> str:
+        return f"{self.environment_names.log_group_prefix}{self.name}/job-runs"
+
+    @property
+    def job_runs_rule(self) -> str:
+        """The rule and the log group's resource policy: named as the schedule group (other
+        namespaces), which fits an EventBridge rule's 64 characters (botocore events
+        RuleName max 64) as it does a schedule group's."""
+        return self.schedule_group
+
     # CloudFormation and IAM
 
     @property

@@ -57,6 +57,11 @@ TO_THE_STACK_ROLE = requires("aws:PrincipalArn", "{s.stack_role}")
 ALLOWED: dict[tuple[str, str], Any] = {
     # Pushing and pulling images needs a registry token; AWS grants it on "*" only.
     ("CREDENTIALS_EXPOSURE", "ecr:getauthorizationtoken"): lambda st, s: True,
+    # The job runs' log group policy (templates/jobs.py), an account's kind with no ARN: it
+    # admits AWS service principals only, to CreateLogStream and PutLogEvents only (botocore's
+    # logs model, PutResourcePolicy), so it grants no principal of anyone's anything else.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "logs:putresourcepolicy"): lambda st, s: True,
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "logs:deleteresourcepolicy"): lambda st, s: True,
     # Tasks run with the service's roles, passed to ECS tasks only.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:passrole"): requires("iam:PassedToService"),
     # The CloudFormation role (and the admin, that role) author roles only under the

@@ -5,6 +5,7 @@ parliament and the golden file cover the "jobs" entry of the matrix."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from tests.support.templates import BASE, SERVICES, render_service
 
 pytestmark = pytest.mark.fast
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0000-0000-0000-000000000000"
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -74,3 +76,50 @@ def test_a_service_without_jobs_has_no_schedule_nor_jobs_role() -> None:
     kinds = {r["Type"] for r in t["Resources"].values()}
     assert not {k for k in kinds if k.startswith("AWS::Scheduler::")}
     assert "JobsRole" not in t["Resources"]
+    assert not {"AWS::Events::Rule", "AWS::Logs::ResourcePolicy"} & kinds
+    assert "JobRunsLogGroup" not in t["Resources"]
+
+
+def test_each_stopped_job_run_goes_to_a_log_group_of_its_own_eventbridge_may_write() -> None:
+    """ECS forgets a stopped task after about an hour: the rule keeps each stopped job task's
+    event (the service's family, a job's group, the environment's cluster) in
+    /lift/ENV/SERVICE/job-runs, kept as long as the service's logs."""
+    t = render_service(SERVICES["jobs"])
+    resources = t["Resources"]
+    group = resources["JobRunsLogGroup"]
+    kept = {"LogGroupName": "/lift/staging/api/job-runs", "RetentionInDays": 30}
+    assert group["Properties"] == kept
+    assert group["DeletionPolicy"] == "Delete"
+    group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/lift/staging/api/job-runs"
+    (rule,) = of_type(t, "AWS::Events::Rule").values()
+    assert rule["Targets"] == [{"Arn": group_arn, "Id": "job-runs"}]  # no RoleArn for Logs
+    assert rule["EventPattern"] == {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {
+            "clusterArn": ["arn:aws:ecs:eu-west-1:123456789012:cluster/lift-staging"],
+            "taskDefinitionArn": [
+                {"prefix": "arn:aws:ecs:eu-west-1:123456789012:task-definition/staging-api:"}
+            ],
+            "group": [{"prefix": "job:"}],
+            "lastStatus": ["STOPPED"],
+        },
+    }
+    assert set(resources["JobRunsRule"]["DependsOn"]) == {"JobRunsLogGroup", "JobRunsLogPolicy"}
+    (policy,) = of_type(t, "AWS::Logs::ResourcePolicy").values()
+    (statement,) = json.loads(policy["PolicyDocument"])["Statement"]
+    assert statement["Principal"] == {
+        "Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
+    }
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statement["Resource"] == f"{group_arn}:*"
+
+
+def test_the_job_runs_log_group_takes_the_services_key() -> None:
+    cfg = dataclasses.replace(
+        SERVICES["jobs"],
+        logging=dataclasses.replace(SERVICES["jobs"].logging, kms_key_arn=KEY),
+    )
+    group = render_service(cfg)["Resources"]["JobRunsLogGroup"]
+    assert group["Properties"]["KmsKeyId"] == KEY
+    assert "Metadata" not in group  # no checkov skip: it is keyed

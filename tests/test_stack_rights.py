@@ -47,6 +47,10 @@ NOT_CALLED = {
     "elasticloadbalancing:RemoveTags": "tags never removed",
     "elasticloadbalancing:DescribeTags": "read handler: drift detection only",
     "cognito-idp:DescribeUserPoolClient": "no Cognito authentication on a rule",
+    # The job runs' rule (templates/jobs.py) carries no tags.
+    "events:TagResource": "the rule has no Tags",
+    "events:UntagResource": "the rule has no Tags",
+    "events:ListTagsForResource": "read handler: drift detection only",
 }
 
 
@@ -87,6 +91,8 @@ def arn(service: str, resource: str) -> str:
 JOBS_AND_STRATEGIES = {
     "AWS::CloudWatch::Alarm",
     "AWS::ECS::Service",
+    "AWS::Events::Rule",
+    "AWS::Logs::ResourcePolicy",
     "AWS::ElasticLoadBalancingV2::ListenerRule",
     "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::IAM::Role",
@@ -138,6 +144,23 @@ def test_the_schedules_of_the_template_and_its_jobs_role(what: str) -> None:
     bounded = {"iam_PermissionsBoundary": BOUNDARY}
     assert permits(document, "iam:CreateRole", jobs_role, **bounded, **tagged, **as_role)
     assert permits(document, "iam:PutRolePolicy", jobs_role, **bounded, **as_role)
+
+
+@pytest.mark.parametrize("what", ["the role's policy", "its boundary"])
+def test_the_job_runs_rule_log_group_and_its_resource_policy(what: str) -> None:
+    document = documents()[what]
+    as_role = {"aws_PrincipalArn": STACK_ROLE}
+    (rule,) = names("AWS::Events::Rule").values()
+    rule_arn = arn("events", f"rule/{rule['Name']}")
+    for action in ("events:PutRule", "events:PutTargets", "events:DeleteRule"):
+        assert permits(document, action, rule_arn, **as_role)
+        if what == "the role's policy":
+            theirs = rule_arn.replace("lift-staging-", "lift-production-")
+            assert not permits(document, action, theirs, **as_role)
+    group = names("AWS::Logs::LogGroup")["JobRunsLogGroup"]["LogGroupName"]
+    assert permits(document, "logs:CreateLogGroup", arn("logs", f"log-group:{group}"), **as_role)
+    for action in ("logs:PutResourcePolicy", "logs:DeleteResourcePolicy"):
+        assert permits(document, action, "*", **as_role)
 
 
 @pytest.mark.parametrize("what", ["the role's policy", "its boundary"])

@@ -4,17 +4,23 @@ the newest task of a group is the job's last run. Pure: it reads DescribeTasks' 
 
 ECS keeps a stopped task for about an hour only ("stopped tasks appear in the returned
 results for at least one hour": ECS API reference, ListTasks and DescribeTasks), so a job
-that last ran earlier has no run here.
+that last ran earlier is read from the service's job-runs log group instead
+(`Target.job_runs_log_group`, templates/jobs.py): each message is the "ECS Task State Change"
+event of a stopped job task, whose `detail` is the task as DescribeTasks has it, times as ISO
+strings ("Amazon ECS task state change events", ECS developer guide).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 JOB_GROUP = "job:"  # Target.job_task_group's prefix
+FILTER_PATTERN = 1024  # logs FilterPattern max 1024 (botocore's logs model)
+EVERY_RUN = '{ $.detail.lastStatus = "STOPPED" }'  # all the group holds: every job's stops
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,17 @@ class JobRun:
 
 
 def _seconds(value: Any) -> float | None:
-    """A DescribeTasks time (boto3 gives datetimes; JSON, epoch seconds) as epoch seconds."""
+    """A DescribeTasks time (boto3 gives datetimes; JSON, epoch seconds) or an event's (an
+    ISO string, "2026-12-06T03:00:01.5Z") as epoch seconds."""
     if isinstance(value, datetime.datetime):
         return value.timestamp()
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
     return None
 
 
@@ -73,3 +85,26 @@ def last_runs(tasks: Iterable[dict[str, Any]], container: str) -> dict[str, JobR
         if job not in found or run.created_at > found[job].created_at:
             found[job] = run
     return found
+
+
+def event_tasks(messages: Iterable[str]) -> list[dict[str, Any]]:
+    """The stopped tasks of job-runs log events (each an EventBridge event's JSON); what is
+    not one such event is left out."""
+    tasks = []
+    for message in messages:
+        try:
+            event = json.loads(message)
+        except ValueError:
+            continue
+        detail = event.get("detail") if isinstance(event, dict) else None
+        if isinstance(detail, dict):
+            tasks.append(detail)
+    return tasks
+
+
+def group_pattern(jobs: Iterable[str]) -> str:
+    """A FilterLogEvents JSON pattern matching the events of these jobs' tasks (CloudWatch
+    Logs user guide, "Filter pattern syntax": JSON `||` of `$.field = "value"` terms)."""
+    terms = [f'($.detail.group = "{JOB_GROUP}{job}")' for job in sorted(jobs)]
+    pattern = "{ " + " || ".join(terms) + " }"
+    return pattern if terms and len(pattern) <= FILTER_PATTERN else EVERY_RUN

@@ -1,18 +1,28 @@
-"""CloudWatch Logs: one service's log group (Target.log_group), and one task's stream in it.
-Takes its client and Target."""
+"""CloudWatch Logs: one service's log group (Target.log_group), one task's stream in it, and
+its jobs' runs (Target.job_runs_log_group). Takes its client and Target."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
+from git_lift.aws.job_runs import JobRun, event_tasks, group_pattern, last_runs
 from git_lift.errors import LiftError
 from git_lift.target import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
+
+
+DAY_MS = 24 * 3600 * 1000
+# The job-runs group is read newest first, a window at a time, until every job has a run: a
+# nightly job's last run is in the first. At most PAGES pages of up to 10,000 events each
+# (FilterLogEvents' limit, botocore's logs model) per window bound the requests.
+WINDOW_DAYS = (1, 7, 31, 400)
+PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class Logs:
         self._client = client
         self.group = target.log_group
         self.env = target.env
+        self.job_runs_group = target.job_runs_log_group
 
     def events(self, start_ms: int, streams: str | None = None) -> Iterator[LogEvent]:
         """Events from `start_ms` on, oldest first, across the group's streams (those whose
@@ -78,3 +89,40 @@ class Logs:
             for raw in answer.get("events", [])
         ]
         return events, str(answer.get("nextForwardToken") or "") or token
+
+    def job_runs(self, container: str, jobs: Sequence[str]) -> dict[str, JobRun]:
+        """The newest run of each of `jobs` in the job-runs group, by job name, in at most
+        len(WINDOW_DAYS) * PAGES requests for all of them; none before the stack made it."""
+        found: dict[str, JobRun] = {}
+        end = int(time.time() * 1000) + 60_000  # events stamped a little ahead of our clock
+        with translate_errors(f"reading {self.job_runs_group}"):
+            for days in WINDOW_DAYS:
+                missing = [j for j in jobs if j not in found]
+                if not missing:
+                    break
+                start = int(time.time() * 1000) - days * DAY_MS
+                try:
+                    messages = self._window(group_pattern(missing), start, end)
+                except self._client.exceptions.ResourceNotFoundException:
+                    return found
+                newest = last_runs(event_tasks(messages), container)
+                found.update({j: r for j, r in newest.items() if j in missing})
+                end = start
+        return found
+
+    def _window(self, pattern: str, start: int, end: int) -> list[str]:
+        messages: list[str] = []
+        more: dict[str, Any] = {}
+        for _ in range(PAGES):
+            page = self._client.filter_log_events(
+                logGroupName=self.job_runs_group,
+                startTime=start,
+                endTime=end,
+                filterPattern=pattern,
+                **more,
+            )
+            messages += [str(e.get("message", "")) for e in page.get("events", [])]
+            if not page.get("nextToken"):
+                break
+            more = {"nextToken": page["nextToken"]}
+        return messages

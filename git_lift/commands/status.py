@@ -283,12 +283,10 @@ def job_lines(row: EnvStatus) -> list[str]:
 
 
 def last_run(run: dict[str, Any] | None, env: str) -> str:
-    """A job's last run as ECS's task history has it: when, its exit code and how long."""
-    if run is None:  # ECS keeps a stopped task about an hour (aws/job_runs.py)
-        return (
-            "none in the last hour (ECS keeps stopped tasks about an hour; "
-            f"see its output: git lift logs -e {env} --since 1d)"
-        )
+    """A job's last run as ECS's task history or the job-runs log group has it: when, its
+    exit code and how long."""
+    if run is None:  # neither ECS (an hour) nor the job-runs log group has one (aws/job_runs.py)
+        return f"none recorded (see its output: git lift logs -e {env} --since 1d)"
     started = run["started_at"] or run["created_at"]
     if run["last_status"] != "STOPPED":
         return f"{ui.when(started)}, {run['last_status'].lower()} (task {run['task_id']})"

@@ -33,15 +33,15 @@ UNSCHEDULED = "UNSCHEDULED"  # a job of the config that Scheduler has no schedul
 
 def shown(ctx: Context, target: Target, document: dict[str, Any] | None) -> list[dict[str, Any]]:
     """`status`: each job's schedule, the revision it runs and its last run (none without
-    jobs), from the service config `document` status read, Scheduler's schedules, and ECS's
-    task history once for every job (Ecs.job_runs). A job of the config without a schedule
+    jobs), from the service config `document` status read, Scheduler's schedules, and the
+    jobs' last runs (last_runs). A job of the config without a schedule
     (a stack not updated yet; the sandbox, whose CloudFormation makes none) is shown as
     configured."""
     if not jobs_of(document):
         return []
     configured: Any = (document or {}).get("jobs")
     found = ctx.aws.schedules(target).schedules()
-    runs = ctx.aws.ecs(target).job_runs(target.container)
+    runs = last_runs(ctx, target, sorted(set(configured) | set(found)))
     rows = []
     for name in sorted(set(configured) | set(found)):
         job, s = configured.get(name) or {}, found.get(name)
@@ -56,6 +56,17 @@ def shown(ctx: Context, target: Target, document: dict[str, Any] | None) -> list
             }
         )
     return rows
+
+
+def last_runs(ctx: Context, target: Target, jobs: list[str]) -> dict[str, JobRun]:
+    """Each job's last run: from ECS's task history once for every job (Ecs.job_runs), which
+    keeps stopped tasks about an hour; the jobs it has none of, from the job-runs log group
+    the service stack sends their stops to (Logs.job_runs), once for all of them."""
+    runs = ctx.aws.ecs(target).job_runs(target.container)
+    older = [job for job in jobs if job not in runs]
+    if older:
+        runs.update(ctx.aws.logs(target).job_runs(target.container, older))
+    return runs
 
 
 def steps(ctx: Context, target: Target) -> tuple[Step, ...]:

@@ -14,11 +14,17 @@ cannot be run here, the task is simulated: one line "(sandbox: simulated; the im
 run)" and exit code 0, or N when an argument of its command holds LIFT_SANDBOX_EXIT=N.
 StopTask stops it with stopCode UserInitiated and exit code 143 (SIGTERM), as a container
 that ends on the signal ECS sends it.
+
+moto has no EventBridge delivery to CloudWatch Logs, so when a job's task (group `job:NAME`)
+stops, the sandbox writes its "ECS Task State Change" event into the service's job-runs log
+group itself, as the service stack's rule would (templates/jobs.py): the task's awslogs group
++ "/job-runs" (`Target.job_runs_log_group`), when the stack made that group.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import threading
 import time
@@ -124,7 +130,10 @@ class OneOffTasks:
         for arn in arns:
             task = _find(backend, arn)[1]
             if _one_off(task):
+                was = task.last_status
                 self._step(backend, account, region, task)
+                if was != "STOPPED" and task.last_status == "STOPPED":
+                    _record_job_run(backend, account, region, task)
 
     def stopped(self, account: str, region: str, task_arn: str) -> None:
         """After moto's StopTask: the stop code and exit code ECS gives a task stopped so."""
@@ -138,6 +147,7 @@ class OneOffTasks:
         exit_codes = STOPPED_BY_SIGTERM if ran else None
         reason = task.stopped_reason or "Task stopped by user"
         ecs_tasks.stop(task, _now(), reason, "UserInitiated", exit_codes)
+        _record_job_run(ecs_backend(account, region), account, region, task)
 
     def _step(self, backend: Any, account: str, region: str, task: Any) -> None:
         if task.last_status == "STOPPED":
@@ -294,6 +304,67 @@ def _put_log(account: str, region: str, group: str, stream: str, line: str) -> N
         backend.create_log_stream(group, stream)
     event = {"timestamp": int(time.time() * 1000), "message": line}
     backend.put_log_events(group, stream, [event])
+
+
+JOB_GROUP = "job:"  # Target.job_task_group's prefix
+JOB_RUNS = "/job-runs"  # Target.job_runs_log_group: the service's log group's, plus this
+
+
+def _record_job_run(backend: Any, account: str, region: str, task: Any) -> None:
+    """What the stack's EventBridge rule sends its log group when a job's task stops: the
+    event, its `detail` the task with ISO times (ECS developer guide, "Amazon ECS task state
+    change events")."""
+    if not str(getattr(task, "group", "") or "").startswith(JOB_GROUP):
+        return
+    main = _main(task)
+    container: dict[str, Any] = next(
+        (d for d in _definitions(backend, task) if d.get("name") == main), {}
+    )
+    where = _log_stream(container, task.id)
+    if where is None:
+        return
+    detail = {
+        "clusterArn": getattr(task, "cluster_arn", ""),
+        "taskArn": task.task_arn,
+        "taskDefinitionArn": task.task_definition_arn,
+        "group": task.group,
+        "lastStatus": task.last_status,
+        "stopCode": getattr(task, "stop_code", ""),
+        "stoppedReason": task.stopped_reason or "",
+        "createdAt": _iso(getattr(task, "created_at", None)),
+        "startedAt": _iso(getattr(task, "started_at", None)),
+        "stoppedAt": _iso(getattr(task, "stopped_at", None)),
+        "containers": [
+            {"name": c.name, **({"exitCode": c.exitCode} if _exit(c) is not None else {})}
+            for c in task.containers
+        ],
+    }
+    detail = {k: v for k, v in detail.items() if v is not None}
+    event = {
+        "version": "0",
+        "source": "aws.ecs",
+        "detail-type": "ECS Task State Change",
+        "account": account,
+        "region": region,
+        "resources": [task.task_arn],
+        "detail": detail,
+    }
+    _put_log(account, region, where[0] + JOB_RUNS, task.id, json.dumps(event))
+
+
+def _exit(container: Any) -> int | None:
+    return getattr(container, "exitCode", None)
+
+
+def _iso(value: Any) -> str | None:
+    """A moto task time (a datetime, naive UTC, or epoch seconds) as an event's ISO string."""
+    if isinstance(value, int | float):
+        value = datetime.datetime.fromtimestamp(value, datetime.UTC)
+    if not isinstance(value, datetime.datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return str(value.astimezone(datetime.UTC).isoformat()).replace("+00:00", "Z")
 
 
 def _now() -> datetime.datetime:

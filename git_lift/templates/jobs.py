@@ -1,6 +1,7 @@
 """The service's scheduled jobs (`jobs`, jobcfg.py) in its stack: a schedule group, one
 EventBridge Scheduler schedule per job running the service's task definition with the job's
-command, and the role Scheduler runs them with; pure.
+command, and the role Scheduler runs them with; and the record of their runs past ECS's hour
+of task history (add_job_runs_log); pure.
 
 Each schedule runs one Fargate task of the stack's task definition (a release moves it to the
 release's revision: flows/job_schedules.py), in the service's subnets and security group,
@@ -22,7 +23,19 @@ from __future__ import annotations
 
 import json
 
-from troposphere import AWSObject, GetAtt, ImportValue, Ref, Split, Tags, Template, iam, scheduler
+from troposphere import (
+    AWSObject,
+    GetAtt,
+    ImportValue,
+    Ref,
+    Split,
+    Tags,
+    Template,
+    events,
+    iam,
+    logs,
+    scheduler,
+)
 
 from git_lift.jobcfg import Job
 from git_lift.servicecfg import ServiceConfig
@@ -45,12 +58,15 @@ def add_jobs(
     task_def: AWSObject,
     roles: tuple[AWSObject, AWSObject],
     security_group: AWSObject,
+    log_group: logs.LogGroup,
     region: str,
     account_id: str,
 ) -> None:
-    """`roles`: the task definition's execution and task roles, which the schedules pass."""
+    """`roles`: the task definition's execution and task roles, which the schedules pass;
+    `log_group`: the service's, whose retention and key the job runs' group takes."""
     if not cfg.jobs:
         return
+    add_job_runs_log(t, target, log_group, region, account_id)
     group = t.add_resource(
         scheduler.ScheduleGroup(
             "ScheduleGroup",
@@ -99,6 +115,86 @@ def add_jobs(
                 ),
             )
         )
+
+
+ECS_EVENTS = "aws.ecs"
+TASK_STATE_CHANGE = "ECS Task State Change"
+# Who writes a CloudWatch Logs target's events: EventBridge uses the log group's resource
+# policy, never a role (EventBridge user guide, "Using resource-based policies for Amazon
+# EventBridge", CloudWatch Logs permissions, whose example names both principals).
+LOG_WRITERS = ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
+
+
+def add_job_runs_log(
+    t: Template, target: Target, service_group: logs.LogGroup, region: str, account_id: str
+) -> None:
+    """Each stopped run of the service's jobs, kept as its "ECS Task State Change" event in
+    a log group of its own (`Target.job_runs_log_group`), for `status` to read once ECS has
+    forgotten the task (aws/job_runs.py). The rule matches the events of the environment's
+    cluster whose task is of this service's family and in a job's group (`job:<name>`,
+    Target.job_task_group), once STOPPED; the event's fields are those of "Amazon ECS task
+    state change events" (ECS developer guide: clusterArn, taskDefinitionArn, group,
+    lastStatus, containers[].exitCode, startedAt, stoppedAt, stoppedReason).
+
+    The log group resource policy is the account's kind (AWS::Logs::ResourcePolicy, one per
+    service with jobs): CloudWatch Logs allows 10 of them per account and region (botocore's
+    logs model, PutResourcePolicy), so an account holds at most 10 such services' stacks
+    less what else uses resource policies there."""
+    name = target.job_runs_log_group
+    kept = {k: v for k, v in service_group.properties.items() if k != "LogGroupName"}
+    group = logs.LogGroup(
+        "JobRunsLogGroup",
+        LogGroupName=name,
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        **kept,
+    )
+    metadata = service_group.resource.get("Metadata")
+    if metadata:  # the same checkov skip as the service's, when it has no key
+        group.Metadata = metadata
+    t.add_resource(group)
+    group_arn = arn("logs", region, account_id, f"log-group:{name}")
+    policy = t.add_resource(
+        logs.ResourcePolicy(
+            "JobRunsLogPolicy",
+            PolicyName=target.job_runs_rule,
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOG_WRITERS},
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": f"{group_arn}:*",
+                        }
+                    ],
+                },
+                separators=(",", ":"),
+            ),
+        )
+    )
+    family = arn("ecs", region, account_id, f"task-definition/{target.task_family}:")
+    t.add_resource(
+        events.Rule(
+            "JobRunsRule",
+            Name=target.job_runs_rule,
+            Description=f"git lift: the stopped job runs of {target}",
+            State="ENABLED",
+            EventPattern={
+                "source": [ECS_EVENTS],
+                "detail-type": [TASK_STATE_CHANGE],
+                "detail": {
+                    "clusterArn": [arn("ecs", region, account_id, f"cluster/{target.cluster}")],
+                    "taskDefinitionArn": [{"prefix": family}],
+                    "group": [{"prefix": target.job_task_group("")}],
+                    "lastStatus": ["STOPPED"],
+                },
+            },
+            Targets=[events.Target(Id="job-runs", Arn=group_arn)],
+            DependsOn=[group.title, policy.title],
+        )
+    )
 
 
 def overrides(container: str, job: Job) -> str:

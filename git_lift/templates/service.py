@@ -138,6 +138,7 @@ def service_template(
         task_def=task_def,
         roles=(execution_role, task_role),
         security_group=sg,
+        log_group=log_group,
         region=region,
         account_id=account_id,
     )

@@ -278,6 +278,10 @@ def schedules(r: RoleScope) -> list[Statement]:
             ],
             groups,
         ),
+        # And the rule recording the jobs' runs (templates/jobs.py, add_job_runs_log), named
+        # as the schedule group: the AWS::Events::Rule handlers' Put, Describe, Delete and
+        # ListTargetsByRule, PutTargets and RemoveTargets, as patterns (the role's inline
+        # policy has little room left: test_iam_policy). The rule carries no tags.
         allow(
             "Schedules",
             [
@@ -285,8 +289,13 @@ def schedules(r: RoleScope) -> list[Statement]:
                 "scheduler:DeleteSchedule",
                 "scheduler:GetSchedule",
                 "scheduler:UpdateSchedule",
+                "events:*Rule",
+                "events:*Targets*",
             ],
-            r.arn("scheduler", f"schedule/{r.env.service_stack_prefix}*/*"),
+            [
+                r.arn("scheduler", f"schedule/{r.env.service_stack_prefix}*/*"),
+                r.arn("events", f"rule/{r.env.service_stack_prefix}*"),
+            ],
         ),
         allow(
             "PassJobRoles",
@@ -439,6 +448,11 @@ def describe(r: RoleScope) -> list[Statement]:
                 f"{ELB}:DescribeTargetGroups",
                 f"{ELB}:DescribeTargetGroupAttributes",
                 "logs:DescribeLogGroups",
+                # The jobs' runs log group's resource policy (templates/jobs.py): an account's
+                # log resource policies have no ARN (Service Authorization Reference,
+                # CloudWatch Logs); the AWS::Logs::ResourcePolicy handlers' Put, Describe
+                # and Delete.
+                "logs:*ResourcePolic*",
                 # A replaced task definition's old revision is deregistered.
                 "ecs:DeregisterTaskDefinition",
             ],

@@ -62,6 +62,7 @@ class FakeAws(Aws):
         self.cfn = FakeCloudFormation(tick.sleep, tick)
         self.secrets = Secrets()
         self.log_groups: dict[str, list[LogEvent]] = {}
+        self.job_run_reads: list[str] = []  # each read of a job-runs log group (FakeLogs)
         self.buckets: dict[str, dict[str, str]] = {}
         self.ecr_repos = FakeEcr()
         self.kms_aliases: dict[str, str] = {}  # alias or key id -> key ARN
@@ -102,7 +103,7 @@ class FakeAws(Aws):
         return FakeTemplatesBucket(self.buckets.setdefault(bucket, {}), bucket)
 
     def logs(self, target: Target) -> Logs:
-        return FakeLogs(self.log_groups, target)
+        return FakeLogs(self.log_groups, target, self.job_run_reads)
 
     def snapshots(self, target: Target) -> Snapshots:
         return FakeSnapshots(self.secrets, target)
