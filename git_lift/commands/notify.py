@@ -15,9 +15,15 @@ from git_lift.setting_table import WEBHOOK
 def set_webhook(ctx: Context, env: str) -> int:
     environment = ctx.environment(env)
     typed = ui.prompt_secret("webhook URL")
-    if not typed or not typed.strip():
+    if typed is None or not typed.strip():
+        # None: no line within the wait; "": an empty line or a closed stdin, said at once.
+        what = (
+            f"no webhook URL arrived on stdin within {ui.STDIN_WAIT:.0f}s"
+            if typed is None
+            else "the webhook URL read from stdin is empty"
+        )
         raise UsageError(
-            f"no webhook URL arrived on stdin within {ui.STDIN_WAIT:.0f}s; nothing was written",
+            f"{what}; nothing was written",
             hint=f'pipe it in: printf %s "$WEBHOOK_URL" | git lift notify set-webhook -e {env}',
         )
     parameter, version = keep_webhook(ctx, environment.name, typed)
