@@ -25,6 +25,9 @@ def run(argv: Sequence[str] | None) -> int:
         where = exc.ctx.command_path if exc.ctx else command_path(argv)
         raise UsageError(exc.format_message(), hint=f"see: {where} -h") from None
     except click.exceptions.Abort:
+        # Ctrl-C (or the end of stdin) at a prompt: the cursor is still on the prompt's line,
+        # so end it as click's own Abort does, and `error: interrupted` starts a line.
+        click.echo(err=True)
         raise KeyboardInterrupt from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
