@@ -66,7 +66,11 @@ def open_url(ctx: Context, env: str) -> int:
         raise LiftError(
             f"no URL known for {target}: the environment or the service is not set up, or "
             "the service has no http_interface (a worker)",
-            hint=f"see what runs: git lift status -e {target.env}",
+            hint=(
+                f"each preview's URL: git lift preview list -e {target.env}"
+                if target.environment.preview  # its services are branches'; status has none
+                else f"see what runs: git lift status -e {target.env}"
+            ),
         )
     ui.out(url)
     if ui.can_open_browser() and not ui.open_browser(url):
