@@ -431,8 +431,11 @@ def policy_changes(
     merged: EnvKeys = {
         name: _own_on_top(values, own.get(name, {})) for name, values in keys.items()
     }
+    found = _environments(merged)
+    for env in found.values():  # as it would be read once it is the default branch's
+        _check_base(env, found)
     changes = []
-    for name, env in sorted(_environments(merged).items()):
+    for name, env in sorted(found.items()):
         now = trusted.get(name)
         if now is None:
             if env.refs or env.deploy_on_push:

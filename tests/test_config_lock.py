@@ -54,6 +54,13 @@ def test_a_release_without_a_lock_is_refused_with_the_command_that_writes_it(
     assert "hint: write it: git lift config lock -e staging" in refused.stderr
     written = lift("config", "lock", "-e", "staging")
     assert written.returncode == 0, written.stderr
+    # A new file: what it records is new, not "nothing changed".
+    assert "config.staging.lock: 1 key of payments-api in staging; a new file" in written.stderr
+    assert "nothing changed" not in written.stderr
+    again = lift("config", "lock", "-e", "staging")
+    assert "config.staging.lock: 1 key of payments-api in staging; nothing changed" in (
+        again.stderr
+    )
     text = (repo.path / "config.staging.lock").read_text()
     assert "DATABASE_URL 1 " in text and "postgres" not in text and "salt " in text
 

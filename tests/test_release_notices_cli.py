@@ -163,6 +163,20 @@ def test_newcomer_mistakes_with_notify_are_one_error_and_a_hint(
     )
 
 
+def test_an_empty_webhook_url_on_stdin_says_it_was_empty_not_that_none_came(
+    aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare(repo, monkeypatch, gitlift(), envs=("staging",))
+    for given in ("\n", ""):  # `echo "" |`, and a closed stdin: at once, not after 20 s
+        empty = lift("notify", "set-webhook", "-e", "staging", input_text=given)
+        assert empty.returncode == 2
+        assert "error: the webhook URL read from stdin is empty; nothing was written" in (
+            empty.stderr
+        )
+        assert "within 20s" not in empty.stderr
+        assert 'hint: pipe it in: printf %s "$WEBHOOK_URL"' in empty.stderr
+
+
 def test_ship_status_and_open_say_where_the_service_answers(
     aws: Any, repo: GitRepo, lift: Lift, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

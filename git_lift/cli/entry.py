@@ -3,6 +3,7 @@ __main__.main stays the one place that turns errors into exit codes."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import click
@@ -21,10 +22,26 @@ def run(argv: Sequence[str] | None) -> int:
             standalone_mode=False,
         )
     except click.exceptions.UsageError as exc:
-        where = exc.ctx.command_path + " " if exc.ctx else "git lift "
-        raise UsageError(exc.format_message(), hint=f"see: {where}-h") from None
+        where = exc.ctx.command_path if exc.ctx else command_path(argv)
+        raise UsageError(exc.format_message(), hint=f"see: {where} -h") from None
     except click.exceptions.Abort:
+        # Ctrl-C (or the end of stdin) at a prompt: the cursor is still on the prompt's line,
+        # so end it as click's own Abort does, and `error: interrupted` starts a line.
+        click.echo(err=True)
         raise KeyboardInterrupt from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
     return result if isinstance(result, int) else 0
+
+
+def command_path(argv: Sequence[str] | None) -> str:
+    """The command the words of `argv` name (`git lift config set`): click's parser raises
+    "Option '-e' requires an argument" without the context that knows it."""
+    words = ["git lift"]
+    command: click.Command = cli
+    for word in argv if argv is not None else sys.argv[1:]:
+        sub = command.commands.get(word) if isinstance(command, click.Group) else None
+        if sub is not None:
+            words.append(word)
+            command = sub
+    return " ".join(words)

@@ -29,6 +29,7 @@ from git_lift.flows.environment_record import (
 from git_lift.flows.environment_teardown import delete_environment
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT
 from git_lift.flows.release import deployer
+from git_lift.settings import EnvironmentSettings
 from git_lift.target import Environment
 from git_lift.templates.environment_params import (
     LOAD_BALANCER_DNS,
@@ -201,8 +202,17 @@ def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int
     ui.info(f"environment {env.name} is ready: cluster {env.cluster}")
     if outputs.get(LOAD_BALANCER_DNS):
         ui.info(f"load balancer: {outputs[LOAD_BALANCER_DNS]}")
-    ui.hint(f"next: git lift service create -e {env.name}")
+    ui.hint(next_step(ctx.environment(name)))
     return 0
+
+
+def next_step(settings: EnvironmentSettings) -> str:
+    """After env create: a preview environment's services are made by pushing a branch it
+    previews (the pre-push hook), never by `service create`."""
+    if settings.preview is None:
+        return f"next: git lift service create -e {settings.name}"
+    refs = ", ".join(settings.refs)
+    return f"next: push a branch it previews ({refs}): git push origin BRANCH"
 
 
 def update(ctx: Context, name: str, flags: EnvFlags) -> int:

@@ -15,9 +15,15 @@ from git_lift.setting_table import WEBHOOK
 def set_webhook(ctx: Context, env: str) -> int:
     environment = ctx.environment(env)
     typed = ui.prompt_secret("webhook URL")
-    if not typed or not typed.strip():
+    if typed is None or not typed.strip():
+        # None: no line within the wait; "": an empty line or a closed stdin, said at once.
+        what = (
+            f"no webhook URL arrived on stdin within {ui.STDIN_WAIT:.0f}s"
+            if typed is None
+            else "the webhook URL read from stdin is empty"
+        )
         raise UsageError(
-            f"no webhook URL arrived on stdin within {ui.STDIN_WAIT:.0f}s; nothing was written",
+            f"{what}; nothing was written",
             hint=f'pipe it in: printf %s "$WEBHOOK_URL" | git lift notify set-webhook -e {env}',
         )
     parameter, version = keep_webhook(ctx, environment.name, typed)
@@ -60,7 +66,11 @@ def open_url(ctx: Context, env: str) -> int:
         raise LiftError(
             f"no URL known for {target}: the environment or the service is not set up, or "
             "the service has no http_interface (a worker)",
-            hint=f"see what runs: git lift status -e {target.env}",
+            hint=(
+                f"each preview's URL: git lift preview list -e {target.env}"
+                if target.environment.preview  # its services are branches'; status has none
+                else f"see what runs: git lift status -e {target.env}"
+            ),
         )
     ui.out(url)
     if ui.can_open_browser() and not ui.open_browser(url):

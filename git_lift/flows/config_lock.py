@@ -87,19 +87,24 @@ def record(ctx: Context, target: Target, keys: Iterable[str]) -> None:
 def lock_store(ctx: Context, target: Target) -> int:
     """`config lock -e ENV`: the store as it is into the lock (its salt kept), for review."""
     try:
-        lock = read_work_tree(ctx, target) or Lock()
+        found = read_work_tree(ctx, target)
     except ValidationError:
-        lock = Lock()  # a damaged lock (a merge conflict) is rewritten whole
+        found = None  # a damaged lock (a merge conflict) is rewritten whole
+    lock = Lock() if found is None else found
     before = {key: item.version for key, item in lock.keys.items()}
     lock.keys = {}
     for key, parameter in ctx.parameters(target).read().items():
         lock.put(key, parameter.version, parameter.value)
     changed = differences(lock, before)  # what the file changes, seen from the old file
     path = write(ctx, target, lock)
+    counted = f"{names.plural(len(lock.keys), 'key')} of {target}"
+    if found is None:  # a new file (or a damaged one rewritten): all it says is new
+        what = "a new file"
+    else:
+        what = f"changed: {names.listed(list(changed))}" if changed else "nothing changed"
     ui.info(
-        f"{path}: {names.plural(len(lock.keys), 'key')} of {target}"
-        + (f"; changed: {names.listed(list(changed))}" if changed else "; nothing changed")
-        + ". Commit it: releases compare the store with the lock of the commit they release"
+        f"{path}: {counted}; {what}. Commit it: releases compare the store with the lock of "
+        "the commit they release"
     )
     if not target.environment.config_lock:
         ui.warn(

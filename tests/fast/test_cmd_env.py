@@ -290,3 +290,35 @@ def test_list_shows_every_declared_environment_created_or_not(
     box = box.reload(Options(output="json"))
     infra_env.list_environments(box.ctx)
     assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["staging"]
+
+
+PREVIEWS = """[env "staging"]
+\tref = refs/heads/main
+[env "preview"]
+\tref = refs/heads/feature/*
+\tpreview = true
+\tbase = staging
+\tdeployOnPush = true
+"""
+
+
+def test_a_preview_environment_names_the_push_as_its_next_step_not_service_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = in_process(tmp_path, gitlift=PREVIEWS, options=Options(yes=True))
+    assert infra_env.create(box.ctx, "preview", EnvFlags(), ask=False) == 0
+    err = capsys.readouterr().err
+    assert "service create" not in err  # a preview's services are its branches' pushes
+    assert "hint: next: push a branch it previews (refs/heads/feature/*): git push origin " in err
+
+
+def test_open_in_a_preview_environment_names_preview_list_where_its_urls_are(
+    tmp_path: Path,
+) -> None:
+    from git_lift.commands.notify import open_url
+
+    box = in_process(tmp_path, gitlift=PREVIEWS, options=Options(yes=True))
+    with pytest.raises(LiftError) as err:
+        open_url(box.ctx, "preview")
+    assert "no URL known for payments-api in preview" in err.value.message
+    assert err.value.hint == "each preview's URL: git lift preview list -e preview"

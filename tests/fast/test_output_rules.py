@@ -72,6 +72,23 @@ def test_a_bad_flag_of_a_subcommand_names_that_command_in_the_hint(
     assert "hint: see: git lift config get -h" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["ship", "--skip-gate"], "git lift ship"),  # a flag's value forgotten at the end
+        (["config", "set", "--release", "-e"], "git lift config set"),
+        (["-v", "status", "--output"], "git lift status"),
+    ],
+)
+def test_a_flag_without_its_value_names_its_command_in_the_hint(
+    argv: list[str], command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == errors.USAGE
+    err = capsys.readouterr().err
+    assert "requires an argument" in err
+    assert f"hint: see: {command} -h" in err
+
+
 def test_help_is_data_on_stdout_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == errors.OK
     out, err = capsys.readouterr()

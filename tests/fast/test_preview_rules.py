@@ -143,6 +143,16 @@ def test_a_branch_cannot_make_itself_a_preview_of_production() -> None:
     ]
 
 
+def test_a_proposed_gitlift_whose_preview_base_is_not_declared_is_refused_before_it_lands() -> None:
+    # A commit or push of it to the default branch would make it the policy every command
+    # (and the hooks, even the commit that fixes it) then refuses: say it at once.
+    typo = [*PREVIEW[:3], ("env.preview.base", "stagin"), *PREVIEW[4:]]
+    with pytest.raises(UsageError) as err:
+        build(PREVIEW).policy_changes([Entry(k, v) for k, v in typo])
+    assert err.value.message == "env.preview.base = stagin is not declared"
+    assert err.value.hint is not None and "env.preview.base staging" in err.value.hint
+
+
 # Slugs
 
 

@@ -151,9 +151,11 @@ def run_in_terminal(
     answers: list[tuple[str, str]],
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    enter: bool = True,
 ) -> tuple[int, str]:
-    """Run a command on a real pseudo-terminal, typing each answer once its prompt appears;
-    return the exit code and everything the terminal showed."""
+    """Run a command on a real pseudo-terminal, typing each answer once its prompt appears
+    (then Enter, unless `enter` is False: to type a lone Ctrl-C); return the exit code and
+    everything the terminal showed."""
     import pty
     import select
 
@@ -176,7 +178,9 @@ def run_in_terminal(
         shown += data
         if pending and pending[0][0].encode() in shown[answered_up_to:]:
             answered_up_to = len(shown)
-            os.write(fd, (pending.pop(0)[1] + "\n").encode())
+            if not enter:  # a lone key (Ctrl-C) as a person types it: once input() reads
+                time.sleep(0.3)  # (one sent as the prompt is written races CPython's read)
+            os.write(fd, (pending.pop(0)[1] + ("\n" if enter else "")).encode())
     else:
         os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)

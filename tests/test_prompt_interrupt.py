@@ -1,0 +1,28 @@
+"""Ctrl-C at one of git lift's prompts, on a real terminal: the cursor sits after the prompt,
+so `error: interrupted` starts a line of its own (click's own Abort prints that newline; the
+project turns Abort into an interruption), and the exit code is 130."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.helpers import GitRepo, run_in_terminal
+
+
+def test_ctrl_c_at_the_confirmation_ends_the_line_then_says_interrupted(
+    aws: Any, repo: GitRepo
+) -> None:
+    # git-lift itself: `git lift` ends by the same SIGINT, which a shell reports as 130 too
+    code, shown = run_in_terminal(
+        ["git-lift", "config", "set", "-e", "staging", "API_TOKEN=x"],
+        repo.path,
+        [("Apply to staging? [y/N]:", "\x03")],  # Ctrl-C, as the terminal sends it
+        timeout=60,
+        enter=False,
+    )
+    assert code == 130, shown
+    lines = shown.replace("\r\n", "\n").splitlines()
+    assert "error: interrupted" in lines, shown  # a line of its own, not after the prompt
+    assert not any(
+        line.startswith("Apply to staging? [y/N]:") and "error" in line for line in lines
+    )
