@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.helpers import GitRepo, Lift, editor_script
+from tests.support.helpers import GitRepo, Lift, as_a_shell_starts_it, editor_script
 
 
 def ssm() -> Any:
@@ -105,15 +105,6 @@ def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reap
     assert not resume_file.exists()
 
 
-def as_a_shell_starts_it() -> None:
-    """A shell starts a program with SIGINT at its default and unblocked. A pytest worker may
-    hand down another disposition or mask (the likeliest reading of one loaded full run, where
-    the Ctrl-C never arrived and the editor slept its 30 s out: exit 0), and this test is
-    about git lift's Ctrl-C."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
     aws: Any, lift: Lift, tmp_path: Path
 ) -> None:
@@ -136,6 +127,7 @@ def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
             stdout=subprocess.DEVNULL,
             stderr=stderr_file,
             start_new_session=True,
+            preexec_fn=as_a_shell_starts_it,
         )
     deadline = time.monotonic() + 60
     while not record.exists() and time.monotonic() < deadline:

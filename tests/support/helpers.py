@@ -161,6 +161,7 @@ def run_in_terminal(
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes the command, with the pty as its terminal
+        as_a_shell_starts_it()
         os.chdir(cwd)
         os.execvpe(args[0], args, {**os.environ, **(env or {})})
     shown, answered_up_to, pending = b"", 0, list(answers)
@@ -186,3 +187,14 @@ def run_in_terminal(
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def as_a_shell_starts_it() -> None:
+    """In a child about to exec: SIGINT at its default and unblocked, as a shell starts a
+    program. A pytest worker can hand down another disposition or mask: in two loaded full
+    runs a Ctrl-C test's git lift never saw its SIGINT (exit 0 after the editor's 30 s, or
+    killed at the timeout), while each passed alone; these tests are about git lift's Ctrl-C."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
