@@ -411,7 +411,7 @@ def _zombie(pid: int) -> bool:
         return False
 
 
-KILL_WAIT = 2.0  # seconds a SIGKILLed process may take to be gone
+KILL_WAIT = 10.0  # seconds a SIGKILLed process may take to be gone (on a loaded machine: seconds)
 
 
 def terminate(pid: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> None:
