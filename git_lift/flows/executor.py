@@ -45,7 +45,14 @@ def execute(ctx: Context, plan: ReleasePlan) -> Release:
                 run_steps(plan.phase("deploy"), run)
         except BaseException as stopped:
             give_up(ctx, lease, drafted(run), stopped)
-            announce(ctx, plan.target, run.record, ctx.aws.clock() - began, ended(run, stopped))
+            announce(
+                ctx,
+                plan.target,
+                run.record,
+                ctx.aws.clock() - began,
+                ended(run, stopped),
+                document=plan.service_config,
+            )
             if isinstance(stopped, KeyboardInterrupt):
                 told_interrupted(lease, stopped, run.arn if run.deploying else "")
             raise
@@ -53,7 +60,9 @@ def execute(ctx: Context, plan: ReleasePlan) -> Release:
         run.hurry = lambda: shield.interrupted
         for step in plan.phase("record"):
             step.run(run)
-        url = announce(ctx, plan.target, run.record, ctx.aws.clock() - began)
+        url = announce(
+            ctx, plan.target, run.record, ctx.aws.clock() - began, document=plan.service_config
+        )
         if url is not None:
             ui.info(f"{plan.target} answers at {url}")
         if shield.interrupted:

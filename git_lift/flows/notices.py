@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 from git_lift import ui, webhook
 from git_lift.aws.store import Release
@@ -59,12 +60,23 @@ def event_of(record: Release) -> str:
 
 
 def announce(
-    ctx: Context, target: Target, record: Release, seconds: float, event: str | None = None
+    ctx: Context,
+    target: Target,
+    record: Release,
+    seconds: float,
+    event: str | None = None,
+    *,
+    document: dict[str, Any] | None = None,
 ) -> str | None:
     """Tell the channels (none: no request at all); the service's URL when the release runs
-    (looked up here once, for the notice and for the caller to show)."""
+    (looked up here once, for the notice and for the caller to show; from the service config
+    `document` the plan read, when it read one)."""
     event = event or event_of(record)
-    url = url_of(ctx, target) if event in ("released", "rolled back", "unverified") else None
+    url = (
+        url_of(ctx, target, document)
+        if event in ("released", "rolled back", "unverified")
+        else None
+    )
     notice = notice_of(ctx, target, event, record, who=record.deployed_by, seconds=seconds, url=url)
     tell(ctx, target, notice)
     return url

@@ -73,6 +73,8 @@ class ReleasePlan:
     # Why this release would change nothing (the running release's image digest, task
     # definition and config, all the same): then it is not run, unless forced.
     unchanged: str | None = None
+    # The service config the plan read (None: not read): its URL is told without reading it again.
+    service_config: dict[str, Any] | None = None
 
     def phase(self, phase: Phase) -> list[Step]:
         return [step for step in self.steps if step.phase == phase]

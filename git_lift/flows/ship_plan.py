@@ -114,7 +114,9 @@ def plan_ship(
     steps = (*steps[:1], *noted, *steps[1:])
     if target.environment.config_lock:  # checked first: a refused release builds nothing
         steps = (CheckConfigLock(), *steps)
-    return ReleasePlan(target, state, current, planned, steps, changes, wait, timeout, unchanged)
+    return ReleasePlan(
+        target, state, current, planned, steps, changes, wait, timeout, unchanged, saved
+    )
 
 
 def nothing_changed(

@@ -260,3 +260,16 @@ def test_git_lift_cancel_tells_the_release_it_cancelled(tmp_path: Path, hook: Ho
     assert cancel(box.ctx, "staging") == 0
     [body] = hook.bodies
     assert body["lift"]["event"] == "cancelled" and body["lift"]["release"] == 3
+
+
+def test_a_release_tells_its_url_from_the_service_config_its_plan_read(
+    tmp_path: Path, hook: Hook
+) -> None:
+    """The URL needs the service config: the one the plan read, not a second read of it."""
+    w = told(tmp_path, hook)
+    reads = []
+    newest = w.store.service_document
+    w.store.service_document = lambda *a, **k: reads.append(1) or newest(*a, **k)  # type: ignore[method-assign]
+    assert ship(w) == 0
+    assert hook.bodies[0]["lift"]["url"] == f"http://{DNS}/"
+    assert len(reads) == 1
