@@ -49,6 +49,14 @@ class Table:
                 self._create_table()
                 return self._once(action)
 
+    def _read(self, action: Callable[[], T]) -> T | None:
+        """Run a read; None when the table does not exist (a hook's read creates nothing)."""
+        with translate_errors(f"using DynamoDB table {TABLE}"):
+            try:
+                return action()
+            except self._client.exceptions.ResourceNotFoundException:
+                return None
+
     def _once(self, action: Callable[[], T]) -> T:
         try:
             return action()
@@ -122,7 +130,9 @@ class Table:
                         "ExpressionAttributeNames": names,
                     }
                 }
-                answer = self._call(partial(self._client.batch_get_item, RequestItems=request))
+                answer = self._read(partial(self._client.batch_get_item, RequestItems=request))
+                if answer is None:
+                    return []  # no table yet: nothing was ever saved, and a read creates none
                 responses: dict[str, list[dict[str, Any]]] = dict(answer.get("Responses", {}))
                 found += responses.get(TABLE, [])
                 unread: dict[str, Any] = dict(answer.get("UnprocessedKeys", {}))
