@@ -1,5 +1,6 @@
 """The records in the DynamoDB table `git-lift`: release counters and records, deploy locks,
-environment records, service documents, the config writers' lease.
+environment records, service documents (and beside them the newest one's secret_refs, which
+the pre-push hook reads for many services at once), the config writers' lease.
 
 Keys come from Target; a conditional write that loses says so as Conflict, LockHeld or
 LockLost, from DynamoDB's modelled exceptions (aws/table.py), never from message text.
