@@ -22,6 +22,7 @@ from git_lift.repo import ZERO_SHA
 from git_lift.target import Target
 from git_lift.templates.iam_statements import policy
 from tests.support.fakes import NEW_IMAGE, InProcess, in_process
+from tests.support.iam_eval import permits
 from tests.support.infra import policy_scope
 from tests.support.records import record, runs
 
@@ -319,3 +320,15 @@ def test_a_push_that_asks_aws_nothing_reads_no_saved_config(
 
 def record_of(target: Target, commit: str) -> Release:
     return Release(1, "staging", target.name, commit, NEW_IMAGE, "arn:td", "Dana Dev", DEPLOYED)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_each_audience_batch_reads_its_own_services_saved_configs_and_no_others(
+    audience: str,
+) -> None:
+    document = policy(audience, policy_scope("staging", ("payments-api", "billing"), *HERE))
+    table = "arn:aws:dynamodb:eu-west-1:123456789012:table/git-lift"
+    own = ["service#staging#payments-api", "service#staging#billing"]
+    assert permits(document, "dynamodb:BatchGetItem", table, dynamodb_LeadingKeys=own)
+    theirs = [*own, "service#production#payments-api"]
+    assert not permits(document, "dynamodb:BatchGetItem", table, dynamodb_LeadingKeys=theirs)
