@@ -11,7 +11,6 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from git_lift.aws.clients import translate_errors
@@ -123,14 +122,7 @@ class Table:
             for attempt in range(BATCH_GET_TRIES):
                 if attempt:
                     time.sleep(BATCH_GET_PAUSE * 2 ** (attempt - 1))
-                request: dict[str, Any] = {
-                    TABLE: {
-                        "Keys": asking,
-                        "ProjectionExpression": ", ".join(names),
-                        "ExpressionAttributeNames": names,
-                    }
-                }
-                answer = self._read(partial(self._client.batch_get_item, RequestItems=request))
+                answer = self._batch_get(asking, names)
                 if answer is None:
                     return []  # no table yet: nothing was ever saved, and a read creates none
                 responses: dict[str, list[dict[str, Any]]] = dict(answer.get("Responses", {}))
@@ -146,6 +138,20 @@ class Table:
                     hint="try again in a minute",
                 )
         return found
+
+    def _batch_get(
+        self, keys: list[dict[str, Any]], names: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """One BatchGetItem of `keys`, projected on `names`; None when there is no table."""
+        request: dict[str, Any] = {
+            TABLE: {
+                "Keys": keys,
+                "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names,
+            }
+        }
+        answer = self._read(lambda: self._client.batch_get_item(RequestItems=request))
+        return dict(answer) if answer is not None else None
 
     def _create_table(self) -> None:
         # Someone else may create it at the same moment: that is as good.
