@@ -25,8 +25,10 @@ def test_a_push_adding_keys_asks_one_request_per_ten_added_keys_per_service_and_
     assert result.returncode == 0, result.stderr
     for env in ("staging", "qa"):
         assert f"goes to {env}; checked what it changes since" in result.stderr
-    # 2 environments x 3 services x ceil(12 / 10): the added keys only, never a listing
-    assert aws.request_counts() == {"ssm.GetParameters": 12}
+    # 2 environments x 3 services x ceil(12 / 10): the added keys only, never a listing; and
+    # per environment, its services' saved secret_refs at once (rotation): no table yet, and
+    # the hook creates none
+    assert aws.request_counts() == {"ssm.GetParameters": 12, "dynamodb.BatchGetItem": 2}
 
 
 def test_an_app_only_push_asks_nothing_and_a_new_branch_compares_with_its_merge_base(

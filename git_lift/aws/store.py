@@ -1,5 +1,6 @@
 """The records in the DynamoDB table `git-lift`: release counters and records, deploy locks,
-environment records, service documents, the config writers' lease.
+environment records, service documents (and beside them the newest one's secret_refs, which
+the pre-push hook reads for many services at once), the config writers' lease.
 
 Keys come from Target; a conditional write that loses says so as Conflict, LockHeld or
 LockLost, from DynamoDB's modelled exceptions (aws/table.py), never from message text.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -352,19 +353,48 @@ class Store(Table):
         return ServiceDocument(**json.loads(item["doc"]["S"])) if item else None
 
     def save_service_document(self, target: Target, document: ServiceDocument) -> None:
-        """Write version N+1 only if nobody wrote it first: a concurrent edit is refused."""
+        """Write version N+1 only if nobody wrote it first: a concurrent edit is refused.
+        Its `secret_refs` field goes beside it, into the item `saved_secret_refs` reads, in the
+        same transaction (both items are PutItem to IAM: TransactWriteItems has no action of
+        its own, DynamoDB developer guide, "Using IAM with DynamoDB transactions")."""
         item = {
             "pk": {"S": target.service_key},
             "sk": {"S": _version_sk(document.version)},
             "doc": {"S": limits.compact_json(asdict(document))},
         }
-        put = lambda: self._client.put_item(  # noqa: E731
-            TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        refs = {
+            "pk": {"S": target.service_key},
+            "sk": {"S": SECRET_REFS},
+            "version": {"N": str(document.version)},
+            SECRET_REFS: {"S": limits.compact_json(document.doc.get(SECRET_REFS) or {})},
+        }
+        put = lambda: self._client.transact_write_items(  # noqa: E731
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": TABLE, "Item": refs}},
+            ]
         )
         if self._written(put):
             return
         theirs = self.service_document(target, document.version)
         raise document_conflict(target, document.version, theirs.author if theirs else None)
+
+    def saved_secret_refs(self, targets: Sequence[Target]) -> dict[str, Any]:
+        """Service name -> the `secret_refs` field of its newest saved config (as saved; {}
+        when it has none), for services of one environment: one BatchGetItem for up to 100
+        of them, where reading each config would be a Query each. A service is left out when
+        no config was saved, or none since git lift kept this item (see
+        save_service_document)."""
+        by_key = {t.service_key: t.name for t in targets}
+        keys = [{"pk": {"S": key}, "sk": {"S": SECRET_REFS}} for key in by_key]
+        items = self._batch_items(keys, ("pk", SECRET_REFS)) if keys else []
+        return {by_key[i["pk"]["S"]]: json.loads(i[SECRET_REFS]["S"]) for i in items}
 
     # Config writers' lease ------------------------------------------------------------------
     # Parameter Store has no conditional put: writers of one environment's service config take
@@ -414,6 +444,9 @@ class Store(Table):
 
 
 ENVIRONMENTS = "environment"  # the partition of environment records
+# The sort key, in a service's partition, of the item holding its newest config's secret_refs
+# (no version's sort key, "v" and ten digits, starts with it), and that item's attribute.
+SECRET_REFS = "secret_refs"
 WHILE_WAITING = "while this ship waited; it stops watching, ECS goes on"
 WHILE_HELD = "while this ship held it"
 

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from git_lift.aws.clients import translate_errors
+from git_lift.errors import LiftError
 from git_lift.target import TABLE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
+
+# BatchGetItem reads at most 100 keys a request ("Too many items requested" beyond: KeyList
+# max 100 in botocore's dynamodb model) and may leave some unread (UnprocessedKeys: over 16 MB,
+# throttled), to be asked again with exponential backoff (its documentation, same model).
+BATCH_GET_KEYS = 100
+BATCH_GET_TRIES = 5
+BATCH_GET_PAUSE = 0.05  # seconds before the first retry, doubled each time
 
 
 class ConditionFailed(Exception):
@@ -38,6 +47,14 @@ class Table:
             except self._client.exceptions.ResourceNotFoundException:
                 self._create_table()
                 return self._once(action)
+
+    def _read(self, action: Callable[[], T]) -> T | None:
+        """Run a read; None when the table does not exist (a hook's read creates nothing)."""
+        with translate_errors(f"using DynamoDB table {TABLE}"):
+            try:
+                return action()
+            except self._client.exceptions.ResourceNotFoundException:
+                return None
 
     def _once(self, action: Callable[[], T]) -> T:
         try:
@@ -92,6 +109,49 @@ class Table:
                 yield from page.get("Items", [])
 
         return self._call(lambda: [json.loads(item["doc"]["S"]) for item in pages()])
+
+    def _batch_items(
+        self, keys: Sequence[dict[str, Any]], projection: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The items of `keys` that exist (their `projection` attributes alone), in no order:
+        one BatchGetItem per 100 keys, unread keys asked again after a pause."""
+        names = {f"#a{n}": name for n, name in enumerate(projection)}
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            asking: list[dict[str, Any]] = list(keys[start : start + BATCH_GET_KEYS])
+            for attempt in range(BATCH_GET_TRIES):
+                if attempt:
+                    time.sleep(BATCH_GET_PAUSE * 2 ** (attempt - 1))
+                answer = self._batch_get(asking, names)
+                if answer is None:
+                    return []  # no table yet: nothing was ever saved, and a read creates none
+                responses: dict[str, list[dict[str, Any]]] = dict(answer.get("Responses", {}))
+                found += responses.get(TABLE, [])
+                unread: dict[str, Any] = dict(answer.get("UnprocessedKeys", {}))
+                asking = list(unread.get(TABLE, {}).get("Keys", []))
+                if not asking:
+                    break
+            if asking:
+                raise LiftError(
+                    f"DynamoDB left {len(asking)} of table {TABLE}'s items unread "
+                    f"after {BATCH_GET_TRIES} tries (throttled)",
+                    hint="try again in a minute",
+                )
+        return found
+
+    def _batch_get(
+        self, keys: list[dict[str, Any]], names: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """One BatchGetItem of `keys`, projected on `names`; None when there is no table."""
+        request: dict[str, Any] = {
+            TABLE: {
+                "Keys": keys,
+                "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names,
+            }
+        }
+        answer = self._read(lambda: self._client.batch_get_item(RequestItems=request))
+        return dict(answer) if answer is not None else None
 
     def _create_table(self) -> None:
         # Someone else may create it at the same moment: that is as good.

@@ -231,8 +231,9 @@ def pre_push(
     if not targets:
         return delete_previews(ctx, deleted)
     checks, failed = push_checks(ctx, targets)
+    results = run_checks(ctx, checks, incremental=False) if checks else []
     if checks:
-        failed |= report(ctx, checks, run_checks(ctx, checks, incremental=False), "push")
+        failed |= report(ctx, checks, results, "push")
     if failed:
         return FAILED
     rotation.push_notes(
@@ -242,6 +243,8 @@ def pre_push(
             for _, env, commit in targets
             for service in ctx.settings.services.values()
         ],
+        # Environments whose store answered: their saved configs' secret_refs are read too.
+        asked={c.target.env for c, r in zip(checks, results, strict=True) if not r.error},
     )
     releases = [target for target in targets if target[1].deploy_on_push]
     previews = [target for target in releases if target[1].preview is not None]

@@ -4,12 +4,14 @@ they run the old one until a release starts new tasks (`git lift release-config 
 
 Metadata only: DescribeSecret (its dates and the version AWSCURRENT labels), never a value, so
 `status` and the pre-push hook may ask it. One DescribeSecret per referenced secret, in the
-environment's own account and region; nothing is asked when env.sample refers to none.
+environment's own account and region; none when neither env.sample nor the saved service
+config (`secret_refs`) refers to one. The hook reads the saved configs' references of all of
+an environment's services in one table request (push_notes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from git_lift import secret_refs, ui
@@ -72,7 +74,13 @@ def rotated_since(
 ) -> tuple[list[Rotated], list[str]]:
     """The referenced secrets that rotated or changed after `release` was recorded, and the keys
     whose secret could not be described (said, never fatal: it is a notice)."""
-    refs = references(ctx, target, release.commit, document=document)
+    return rotated(ctx, target, release, references(ctx, target, release.commit, document=document))
+
+
+def rotated(
+    ctx: Context, target: Target, release: Release, refs: Mapping[str, str]
+) -> tuple[list[Rotated], list[str]]:
+    """rotated_since for the references `refs` (KEY -> ARN)."""
     if not refs:
         return [], []
     metadata = ctx.aws.secret_metadata(target.env)
@@ -100,20 +108,50 @@ def rotated_since(
     return found, unread
 
 
-def push_notes(ctx: Context, pushes: Sequence[tuple[Target, str, bool]]) -> None:
+def saved_refs(ctx: Context, targets: Sequence[Target]) -> dict[tuple[str, str], dict[str, str]]:
+    """(environment, service) -> the secret_refs its saved service config names, for targets
+    with one: one table request per environment for all its services (BatchGetItem), where
+    reading each config would be one each. An environment that cannot be read is warned
+    about and left out."""
+    from git_lift import servicecfg  # not on a hook's path until it asks
+
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for env in dict.fromkeys(t.env for t in targets):
+        try:
+            saved = ctx.aws.table(env).saved_secret_refs([t for t in targets if t.env == env])
+            for service, refs in saved.items():
+                found[env, service] = servicecfg.secret_refs_of_document({"secret_refs": refs})
+        except LiftError as exc:
+            ui.warn(f"git lift: {env}: secrets rotated? unknown: {exc.message}")
+    return {key: refs for key, refs in found.items() if refs}
+
+
+def push_notes(
+    ctx: Context, pushes: Sequence[tuple[Target, str, bool]], asked: Collection[str] = ()
+) -> None:
     """The pre-push hook's notice, per (target, pushed commit, whether the push releases it):
-    the secrets the pushed env.sample names that rotated after the release running there.
-    Nothing is asked of AWS unless the pushed env.sample names a secret by ARN; a failure to
-    ask is a warning, never a refused push."""
-    for target, commit, releases in dict.fromkeys(pushes):
-        # env.sample's references only: the service config's would cost a read on every push.
-        if not references(ctx, target, commit, stored=False):
+    the secrets the pushed env.sample names by ARN, or the environment's saved service config
+    names (`secret_refs`), that rotated after the release running there. The saved configs are
+    read only for environments the push asks AWS about anyway (`asked`: their config was
+    checked; or an env.sample names a secret there); then released() and DescribeSecret only
+    for the services that refer to one. A failure to ask is a warning, never a refused push."""
+    unique = list(dict.fromkeys(pushes))
+    sampled = {
+        (target, commit): references(ctx, target, commit, stored=False)
+        for target, commit, _ in unique
+    }
+    reading = set(asked) | {target.env for (target, _), refs in sampled.items() if refs}
+    stored = saved_refs(ctx, [t for t, _, _ in unique if t.env in reading]) if reading else {}
+    for target, commit, releases in unique:
+        saved = stored.get((target.env, target.name), {})
+        if not sampled[target, commit] and not saved:
             continue
         from git_lift.flows.release_history import released  # AWS modules: only when asked
 
         try:
             running = next(iter(released(ctx, target)), None)
-            rotated, _ = rotated_since(ctx, target, running) if running else ([], [])
+            refs = references(ctx, target, running.commit, stored=False) | saved if running else {}
+            found, _ = rotated(ctx, target, running, refs) if running else ([], [])
         except LiftError as exc:
             ui.warn(f"git lift: {target.env}: secrets rotated? unknown: {exc.message}")
             continue
@@ -123,5 +161,5 @@ def push_notes(ctx: Context, pushes: Sequence[tuple[Target, str, bool]]) -> None
             else f"new tasks read it: git lift release-config{ctx.service_flag(target.name)} "
             f"-e {target.env}"
         )
-        for found in rotated:
-            ui.warn(f"git lift: {target.env}: {found.line()} ({fix})")
+        for one in found:
+            ui.warn(f"git lift: {target.env}: {one.line()} ({fix})")

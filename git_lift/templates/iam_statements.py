@@ -139,7 +139,12 @@ def store(s: Scope, audience: str) -> list[Statement]:
         allow("Releases", read + write, table, Condition=leading_keys(*own)),
         allow(
             "ReadRecords",
-            read,
+            # The pre-push hook reads the saved configs' secret_refs of all of an environment's
+            # services at once (aws/store.py saved_secret_refs): dynamodb:BatchGetItem is its
+            # own action, and LeadingKeys holds for each key of the batch (Service
+            # Authorization Reference, DynamoDB; "Using IAM policy conditions for
+            # fine-grained access control", DynamoDB developer guide).
+            [*read, "dynamodb:BatchGetItem"],
             table,
             Condition=leading_keys(ENVIRONMENT_RECORDS, *releases, *documents),
         ),

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from git_lift.aws.store import EnvironmentRecord, LockLost, Release, Store
-from git_lift.errors import AwsError
+from git_lift.errors import AwsError, LiftError
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import TABLE, Target
 
@@ -138,3 +138,72 @@ def test_a_release_lock_whose_condition_fails_is_false_not_an_error(
     stubber.add_client_error("update_item", service_error_code="ConditionalCheckFailedException")
     with stubber:
         assert store.release_lock(API, "alice") is False
+
+
+# The saved configs' secret_refs of many services at once (aws/store.py saved_secret_refs):
+# BatchGetItem takes 100 keys a request and may leave some unread (UnprocessedKeys).
+
+
+def service(name: str) -> Target:
+    return Target(
+        EnvironmentSettings("staging", ("refs/heads/main",)),
+        ServiceSettings(name, name, "Dockerfile", name, "env.sample", "app"),
+    )
+
+
+def refs_item(target: Target, refs: dict[str, str]) -> dict[str, Any]:
+    return {"pk": {"S": target.service_key}, "secret_refs": {"S": json.dumps(refs)}}
+
+
+def batch(keys: list[Target]) -> dict[str, Any]:
+    asked = [{"pk": {"S": t.service_key}, "sk": {"S": "secret_refs"}} for t in keys]
+    projected = {"ProjectionExpression": "#a0, #a1", **NAMES}
+    return {"RequestItems": {TABLE: {"Keys": asked, **projected}}}
+
+
+NAMES = {"ExpressionAttributeNames": {"#a0": "pk", "#a1": "secret_refs"}}
+ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+
+
+def test_150_services_take_two_requests_and_unread_keys_are_asked_again(
+    stubbed: tuple[Store, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, stubber = stubbed
+    pauses: list[float] = []
+    monkeypatch.setattr("git_lift.aws.table.time.sleep", pauses.append)
+    targets = [service(f"svc-{n:03}") for n in range(150)]
+    first, rest = targets[:100], targets[100:]
+    unread = batch([first[99]])["RequestItems"]
+    stubber.add_response(
+        "batch_get_item",
+        {
+            "Responses": {TABLE: [refs_item(first[0], {"DB": ARN}), refs_item(first[1], {})]},
+            "UnprocessedKeys": unread,
+        },
+        batch(first),
+    )
+    stubber.add_response(
+        "batch_get_item",
+        {"Responses": {TABLE: [refs_item(first[99], {"DB": ARN})]}},
+        batch([first[99]]),
+    )
+    stubber.add_response("batch_get_item", {"Responses": {TABLE: []}}, batch(rest))
+    with stubber:
+        found = store.saved_secret_refs(targets)
+    stubber.assert_no_pending_responses()
+    assert found == {"svc-000": {"DB": ARN}, "svc-001": {}, "svc-099": {"DB": ARN}}
+    assert pauses == [0.05]  # one retry, after a pause
+
+
+def test_keys_left_unread_after_five_tries_are_an_error_not_a_silent_gap(
+    stubbed: tuple[Store, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, stubber = stubbed
+    monkeypatch.setattr("git_lift.aws.table.time.sleep", lambda seconds: None)
+    target = service("api")
+    left = batch([target])["RequestItems"]
+    for _ in range(5):
+        stubber.add_response("batch_get_item", {"UnprocessedKeys": left}, batch([target]))
+    with stubber, pytest.raises(LiftError) as failed:
+        store.saved_secret_refs([target])
+    assert "left 1 of table git-lift's items unread after 5 tries" in failed.value.message

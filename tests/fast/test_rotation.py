@@ -12,15 +12,17 @@ import pytest
 
 from git_lift import secret_refs, servicecfg
 from git_lift.aws.secrets import SecretDates
-from git_lift.aws.store import ServiceDocument
+from git_lift.aws.store import Release, ServiceDocument
 from git_lift.commands import hook_checks, release_config, status
 from git_lift.flows import iam_scope
 from git_lift.flows.pushed_refs import PushedRef
 from git_lift.options import Options
 from git_lift.plan import secrets_for
 from git_lift.repo import ZERO_SHA
+from git_lift.target import Target
 from git_lift.templates.iam_statements import policy
 from tests.support.fakes import NEW_IMAGE, InProcess, in_process
+from tests.support.iam_eval import permits
 from tests.support.infra import policy_scope
 from tests.support.records import record, runs
 
@@ -242,3 +244,91 @@ def test_a_release_notes_awscurrent_and_a_tag_change_is_then_no_rotation(
     box.aws.secrets.described[DB] = SecretDates(DB, None, tagged, "v-two")  # a new value
     status.status(box.ctx, ("staging",))
     assert "DB_PASSWORD changed 10 min after release 2" in capsys.readouterr().out
+
+
+# The service config's secret_refs at pre-push (issue 24): read for all of an environment's
+# services in one table request, only where the push asks AWS about that environment anyway.
+
+
+def push_as_hook(box: InProcess, base: str = ZERO_SHA) -> int:
+    """pre_push in the hook's own context, whose config checks use the test's fakes."""
+    hooked = box.ctx.in_hook()
+    hooked.aws = box.aws
+    pushed = PushedRef("refs/heads/main", box.ctx.repo.resolve("HEAD"), "refs/heads/main", base)
+    return hook_checks.pre_push(hooked, [pushed])
+
+
+def test_the_pre_push_hook_says_a_rotation_the_saved_service_config_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path, "DATABASE_URL=x\nDB_PASSWORD=y\n")  # no ARN in env.sample
+    with_service_config(box, {"DB_PASSWORD": PROD_DB})
+    box.aws.secrets.described[PROD_DB] = SecretDates(PROD_DB, DEPLOYED + 7200, None, "v2")
+    assert push_as_hook(box) == 0
+    assert (
+        "warning: git lift: staging: DB_PASSWORD rotated 2 h after release 1 "
+        "(new tasks read it: git lift release-config -e staging)" in capsys.readouterr().err
+    )
+    assert box.aws.store.batch_reads == 1 and box.aws.store.document_reads == 0
+
+
+SERVICES = [f"svc-{n:02}" for n in range(8)]
+
+
+def test_the_saved_configs_of_n_services_cost_one_table_request_not_n(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = in_process(
+        tmp_path,
+        gitlift="".join(f'[service "{s}"]\n\tpath = {s}\n' for s in SERVICES)
+        + '[env "staging"]\n\tref = refs/heads/main\n\tregion = eu-west-1\n',
+        files={f"{s}/env.sample": "DB_PASSWORD=y\n" for s in SERVICES},
+    )
+    head = box.ctx.repo.resolve("HEAD")
+    for n, service in enumerate(SERVICES):
+        target = box.ctx.target("staging", box.ctx.settings.services[service])
+        box.aws.ssm.put(f"/staging/{service}/DB_PASSWORD", "pw")
+        refs = {"DB_PASSWORD": PROD_DB} if n % 4 == 0 else {}  # svc-00 and svc-04 refer to one
+        doc = servicecfg.default_document(False) | {"secret_refs": refs}
+        saved = ServiceDocument("staging", service, 1, doc, "Dana Dev", DEPLOYED)
+        box.aws.store.save_service_document(target, saved)
+        box.aws.store.put_release(target, record_of(target, head))
+    box.aws.secrets.described[PROD_DB] = SecretDates(PROD_DB, DEPLOYED + 600, None, "v2")
+    assert push_as_hook(box) == 0
+    said = capsys.readouterr().err
+    assert said.count("DB_PASSWORD rotated 10 min after release 1") == 2, said
+    assert "git lift release-config -s svc-04 -e staging" in said
+    assert box.aws.store.batch_reads == 1  # one BatchGetItem for the eight services
+    assert box.aws.store.document_reads == 0  # no config read one by one
+    assert box.aws.secrets.describes == 2  # only where a config refers to a secret
+
+
+def test_a_push_that_asks_aws_nothing_reads_no_saved_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = box_with_release(tmp_path, "DATABASE_URL=x\nDB_PASSWORD=y\n")
+    with_service_config(box, {"DB_PASSWORD": PROD_DB})
+    box.aws.secrets.described[PROD_DB] = SecretDates(PROD_DB, DEPLOYED + 7200, None, "v2")
+    push_as_hook(box)
+    box.git.write("app.txt", "v2\n")  # a push of code alone: env.sample unchanged
+    box.git.commit("Change the app")
+    box.aws.store.batch_reads = 0
+    capsys.readouterr()
+    assert push_as_hook(box, base=box.ctx.repo.resolve("HEAD~1")) == 0
+    assert box.aws.store.batch_reads == 0 and "rotated" not in capsys.readouterr().err
+
+
+def record_of(target: Target, commit: str) -> Release:
+    return Release(1, "staging", target.name, commit, NEW_IMAGE, "arn:td", "Dana Dev", DEPLOYED)
+
+
+@pytest.mark.parametrize("audience", ["ci", "developer", "admin"])
+def test_each_audience_batch_reads_its_own_services_saved_configs_and_no_others(
+    audience: str,
+) -> None:
+    document = policy(audience, policy_scope("staging", ("payments-api", "billing"), *HERE))
+    table = "arn:aws:dynamodb:eu-west-1:123456789012:table/git-lift"
+    own = ["service#staging#payments-api", "service#staging#billing"]
+    assert permits(document, "dynamodb:BatchGetItem", table, dynamodb_LeadingKeys=own)
+    theirs = [*own, "service#production#payments-api"]
+    assert not permits(document, "dynamodb:BatchGetItem", table, dynamodb_LeadingKeys=theirs)

@@ -61,10 +61,11 @@ def lint(text: str) -> list[str]:
 
 
 def documents(env: str, service: str) -> list[dict[str, Any]]:
+    """The saved versions (sort keys "v..."; the partition also holds their secret_refs)."""
     items = client("dynamodb").query(
         TableName="git-lift",
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"service#{env}#{service}"}},
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+        ExpressionAttributeValues={":pk": {"S": f"service#{env}#{service}"}, ":v": {"S": "v"}},
     )["Items"]
     return [json.loads(item["doc"]["S"]) for item in items]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from git_lift.aws.store import (
     WHILE_HELD,
@@ -17,6 +18,7 @@ from git_lift.aws.store import (
     lock_held,
     lock_lost,
 )
+from git_lift.aws.table import BATCH_GET_KEYS
 from git_lift.errors import Conflict
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
@@ -44,6 +46,8 @@ class FakeStore(Store):
         self.environment_records: dict[str, EnvironmentRecord] = {}
         self.documents: dict[str, dict[int, ServiceDocument]] = {}
         self.leases: dict[str, tuple[str, float]] = {}  # lease key -> (owner, expires)
+        self.document_reads = 0  # requests a real table would get: a Query each
+        self.batch_reads = 0  # and a BatchGetItem per 100 services (saved_secret_refs)
 
     def head(self, target: Target) -> Head:
         return self.heads.setdefault(target.release_key, Head())
@@ -119,6 +123,7 @@ class FakeStore(Store):
     # Service config documents ---------------------------------------------------------------
 
     def service_documents(self, target: Target, limit: int = 100) -> list[ServiceDocument]:
+        self.document_reads += 1
         found = self.documents.get(target.service_key, {})
         return [found[v] for v in sorted(found, reverse=True)][:limit]
 
@@ -137,6 +142,15 @@ class FakeStore(Store):
             saved[document.version] = document
             return
         raise document_conflict(target, document.version, theirs.author)
+
+    def saved_secret_refs(self, targets: Sequence[Target]) -> dict[str, Any]:
+        self.batch_reads += -(-len(targets) // BATCH_GET_KEYS)
+        newest = {t.name: self.documents.get(t.service_key, {}) for t in targets}
+        return {
+            name: saved[max(saved)].doc.get("secret_refs") or {}
+            for name, saved in newest.items()
+            if saved
+        }
 
     # Config writers' lease ------------------------------------------------------------------
 
