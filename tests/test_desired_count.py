@@ -79,3 +79,13 @@ def test_a_process_keeps_the_count_autoscaling_set(aws: Any, lift: Lift, tmp_pat
     bigger = {"processes": {"worker": {**worker, "cpu": 512, "memory": 1024}}}
     edited(lift, tmp_path, bigger, "--image", IMAGE)
     assert running_count("payments-api_worker") == 6
+
+
+def test_a_waiting_autoscaled_process_is_raised_to_its_min(
+    aws: Any, lift: Lift, tmp_path: Path
+) -> None:
+    """README "Processes", Not yet: on the placeholder a worker's stack count is 0, and its
+    scalable target's registration raises it to min, as RegisterScalableTarget does."""
+    worker = {"command": ["bin/worker"], "autoscaling": {"min": 2, "max": 8, "cpu_target": 60}}
+    created(lift, tmp_path, {"processes": {"worker": {**worker, "desired_count": 2}}})
+    assert running_count("payments-api_worker") == 2
