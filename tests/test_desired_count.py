@@ -26,10 +26,11 @@ def created(lift: Lift, tmp_path: Path, change: dict[str, Any] | None = None) ->
         edited(lift, tmp_path, change)
 
 
-def edited(lift: Lift, tmp_path: Path, change: dict[str, Any], *extra: str) -> None:
+def edited(lift: Lift, tmp_path: Path, change: dict[str, Any], *extra: str) -> str:
     path = doc_file(tmp_path, newest_doc("staging", "payments-api"), change)
     done = lift("service", "edit", "-e", "staging", "--yes", "--file", path, *extra)
     assert done.returncode == 0, done.stderr
+    return done.stderr
 
 
 def running_count(service: str = "payments-api") -> int:
@@ -52,6 +53,10 @@ def test_an_unrelated_edit_keeps_the_count_autoscaling_set(
     autoscaler_sets(12)
     # A stack update that changes the ECS service (a new task definition, another size).
     edited(lift, tmp_path, {"cpu": 512, "memory": 1024, "environment": {"LOG_LEVEL": "debug"}})
+    assert running_count() == 12
+    # A new desired_count changes nothing that runs, and the edit says so.
+    said = edited(lift, tmp_path, {"desired_count": 5})
+    assert "warning: web autoscales (2-20): its desired_count changes no running count" in said
     assert running_count() == 12
     # Raising the floor above the count moves it up at once, as RegisterScalableTarget does.
     raised = lift("scale", "-e", "staging", "--min", "14", "--yes")

@@ -201,3 +201,18 @@ def test_a_process_behind_the_load_balancer_has_its_own_paths() -> None:
     named = {**doc({"hooks": {"command": ["x"], "http_interface": {"container_port": 81}}})}
     named["http_interface"] = {"container_port": 80, "hostnames": ["api.example.com"]}
     assert sc.parse(named).processes["hooks"].http_interface is not None
+
+
+def test_an_edit_of_an_autoscaled_count_is_told_it_changes_nothing_that_runs() -> None:
+    """The stack leaves an autoscaled count alone: a new desired_count there is unheeded."""
+    from git_lift.processcfg import unheeded_counts
+
+    before = doc({"worker": WORKER})
+    worker = {**WORKER, "desired_count": 5}
+    [line] = unheeded_counts(before, {**before, "processes": {"worker": worker}})
+    assert line.startswith("worker autoscales (1-8): its desired_count changes no running count")
+    # New bounds move the count themselves; without autoscaling the count is the config's.
+    bounds = {**worker, "autoscaling": {**WORKER["autoscaling"], "min": 5}}  # type: ignore[dict-item]
+    assert unheeded_counts(before, {**before, "processes": {"worker": bounds}}) == []
+    assert unheeded_counts(before, {**before, "desired_count": 3}) == []
+    assert unheeded_counts(None, before) == []
