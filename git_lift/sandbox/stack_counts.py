@@ -1,8 +1,9 @@
 """Who sets an ECS service's desired count in a stack, as AWS does it, on top of moto 5.2.5.
 
-CloudFormation (the AWS::ECS::Service resource schema, cfn-lint's copy: "For new services, if a
-desired count is not specified, a default value of 1 is used. [...] For existing services, if a
-desired count is not specified, it is omitted from the operation"):
+CloudFormation (AWS::ECS::Service DesiredCount, aws-resource-ecs-service.html and cfn-lint's
+copy of the resource schema: "For new services, if a desired count is not specified, a
+default value of 1 is used. [...] For existing services, if a desired count is not specified,
+it is omitted from the operation"):
 
 - a service the stack creates without DesiredCount starts at 1 (moto: 0);
 - a stack update that changes the service resource sends its DesiredCount when the template
@@ -13,7 +14,9 @@ desired count is not specified, it is omitted from the operation"):
 
 Application Auto Scaling (RegisterScalableTarget, which CloudFormation calls when it creates
 or changes an AWS::ApplicationAutoScaling::ScalableTarget): "it changes the resource's current
-capacity to a value that is inside of this range" (the API reference). moto's CloudFormation
+capacity to a value that is inside of this range" (API_RegisterScalableTarget.html; the user
+guide's "Application Auto Scaling concepts": "anytime [...] the RegisterScalableTarget API is
+called", a capacity outside min-max "is updated to comply"). moto's CloudFormation
 makes no scalable target, so its bounds are read from the template.
 
 `StackCounts.settle` runs after every CloudFormation request and acts only on what changed

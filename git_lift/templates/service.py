@@ -202,13 +202,16 @@ def _task_definition(
 
 def _desired_count(cfg: ServiceConfig) -> int | None:
     """The stack's DesiredCount for a service (web or a process): the config's, or None (left
-    out) with autoscaling, whose count it is. CloudFormation's AWS::ECS::Service schema: "For
-    existing services, if a desired count is not specified, it is omitted from the operation",
-    so a stack update keeps the count autoscaling set, where a DesiredCount would set it back
-    (aws/aws-cdk#13130). A new service starts at 1 ("For new services, if a desired count is
-    not specified, a default value of 1 is used"), then its scalable target moves it inside
-    min-max (RegisterScalableTarget "changes the resource's current capacity to a value that
-    is inside of this range"): it starts at autoscaling.min, or 1 when that is 0."""
+    out) with autoscaling, whose count it is.
+
+    CloudFormation's AWS::ECS::Service DesiredCount (aws-resource-ecs-service.html; the same
+    text in cfn-lint's resource schema): "For existing services, if a desired count is not
+    specified, it is omitted from the operation", so a stack update keeps the count
+    autoscaling set, where a DesiredCount would set it back (aws/aws-cdk#13130). "For new
+    services, if a desired count is not specified, a default value of 1 is used"; then the
+    scalable target moves it inside min-max (API_RegisterScalableTarget.html: "it changes the
+    resource's current capacity to a value that is inside of this range"): a new service
+    starts at autoscaling.min, or 1 when that is 0."""
     return cfg.desired_count if cfg.autoscaling is None else None
 
 
