@@ -153,3 +153,27 @@ def rescale(
         own, desired=desired, low=low, high=high, command=command
     )
     return {**doc, "processes": processes}
+
+
+def unheeded_counts(old: dict[str, object] | None, new: dict[str, object]) -> list[str]:
+    """A line for each process (web first) whose desired_count an edit changes while its
+    autoscaling stays as it was: the stack leaves an autoscaled count alone
+    (templates/service.py), so the new number changes nothing that runs."""
+    before = dict(_each_process(old)) if old is not None else {}
+    lines = []
+    for name, fields in _each_process(new):
+        a, was = fields.get("autoscaling"), before.get(name)
+        if not isinstance(a, dict) or was is None or a != was.get("autoscaling"):
+            continue
+        if fields.get("desired_count") != was.get("desired_count"):
+            lines.append(
+                f"{name} autoscales ({a.get('min')}-{a.get('max')}): its desired_count changes "
+                "no running count; autoscaling.min is the fewest tasks it runs"
+            )
+    return lines
+
+
+def _each_process(doc: dict[str, object]) -> list[tuple[str, dict[str, object]]]:
+    found = doc.get("processes")
+    others = sorted(found.items()) if isinstance(found, dict) else []
+    return [(WEB, doc), *((k, v) for k, v in others if isinstance(v, dict))]

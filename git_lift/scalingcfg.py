@@ -210,7 +210,16 @@ def rescale(
             "--min and --max set autoscaling's bounds, and this service has no autoscaling",
             hint="add autoscaling with git lift service edit, or give the desired count alone",
         )
-    count = desired if desired is not None else doc.get("desired_count", 1)
+    if desired is not None and current is not None:
+        # The template leaves DesiredCount to autoscaling (templates/service.py): a count set
+        # by hand would last until autoscaling's next move; its floor lasts.
+        top = current.get("max")
+        wider = f" --max {desired}" if isinstance(top, int) and desired > top else ""
+        raise UsageError(
+            f"autoscaling sets this count ({current.get('min')}-{top}): --min and --max "
+            "set its bounds, not N",
+            hint=f"{command} --min {desired}{wider} (autoscaling keeps at least that many tasks)",
+        )
     if desired is not None:
         new["desired_count"] = desired
     if current is None:
@@ -223,13 +232,11 @@ def rescale(
                 f"min {bottom} is greater than max {top}",
                 hint=f"{command} --min {top} (or a --max of {bottom} or more)",
             )
+        # desired_count stays inside the bounds (servicecfg checks it): the count a process
+        # waiting for its first release starts at (process_steps.first_count).
+        count = doc.get("desired_count", 1)
         if isinstance(count, int) and not bottom <= count <= top:
-            # Autoscaling would move the count back inside its bounds at once.
-            raise UsageError(
-                f"desired count {count} is outside autoscaling's {bottom}-{top}",
-                hint=f"{command} {min(max(count, bottom), top)}, or widen the bounds: "
-                f"{command} {count} --min {min(count, bottom)} --max {max(count, top)}",
-            )
+            new["desired_count"] = min(max(count, bottom), top)
     current.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
     new["autoscaling"] = current
     return new

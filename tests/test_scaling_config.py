@@ -148,19 +148,38 @@ def test_rescale_changes_only_the_count_and_bounds_it_is_given() -> None:
     assert rescale(doc(), desired=3, low=None, high=None, command=SCALE)["desired_count"] == 3
 
 
+def test_new_bounds_carry_the_desired_count_inside_them() -> None:
+    """desired_count stays valid (inside min-max) as the bounds move past it."""
+    stored = doc(autoscaling={"min": 1, "max": 4})
+    raised = rescale(stored, desired=None, low=3, high=None, command=SCALE)
+    assert (raised["desired_count"], raised["autoscaling"]) == (3, {"min": 3, "max": 4})
+    stored = doc(desired_count=4, autoscaling={"min": 1, "max": 4})
+    lowered = rescale(stored, desired=None, low=None, high=2, command=SCALE)
+    assert lowered["desired_count"] == 2
+    parse(raised)
+    parse(lowered)
+
+
 @pytest.mark.parametrize(
     ("autoscaling", "given", "message", "hint"),
     [
         (None, (None, None, None), "nothing to change", f"{SCALE} 3"),
         (None, (None, None, 5), "--min and --max set autoscaling's bounds", "service edit"),
         ({"min": 1, "max": 4}, (None, 5, None), "min 5 is greater than max 4", f"{SCALE} --min 4"),
+        # With autoscaling the count is autoscaling's (the stack leaves DesiredCount out).
         (
             {"min": 1, "max": 4},
             (9, None, None),
-            "desired count 9 is outside autoscaling's 1-4",
-            f"{SCALE} 4, or widen the bounds: {SCALE} 9 --min 1 --max 9",
+            "autoscaling sets this count (1-4): --min and --max set its bounds, not N",
+            f"{SCALE} --min 9 --max 9 (autoscaling keeps at least that many tasks)",
         ),
-        ({"min": 1, "max": 4}, (None, 2, None), "desired count 1 is outside", f"{SCALE} 2"),
+        (
+            {"min": 1, "max": 4},
+            (3, None, None),
+            "autoscaling sets this count",
+            f"{SCALE} --min 3 (",
+        ),
+        ({"min": 1, "max": 4}, (2, 2, None), "autoscaling sets this count", f"{SCALE} --min 2 ("),
     ],
 )
 def test_rescale_refuses_numbers_that_contradict(

@@ -434,8 +434,8 @@ def scale(
     """Set a process's desired count N, or autoscaling's --min/--max, in ENV.
 
     A new service config version, as `service edit` saves one (with who), then the stack is
-    updated. Refused when the numbers contradict: min above max, or N outside min-max while
-    autoscaling is on.
+    updated. With autoscaling on, the count is autoscaling's: N is refused, and a --min above
+    the running count raises it at once. Refused too when min is above max.
 
     \b
     Example:

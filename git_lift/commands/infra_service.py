@@ -62,6 +62,8 @@ def apply(
     ui.info(f"Changes to {t.name}'s config in {t.env}:")
     diff = servicecfg.render_diff(current.doc if current else None, edited.doc, old_label=old_label)
     ui.diff_lines([(_diff_kind(line), line) for line in diff])
+    for line in processcfg.unheeded_counts(current.doc if current else None, edited.doc):
+        ui.warn(line)
     version = (current.version if current else 0) + 1
     document = ServiceDocument(t.env, t.name, version, edited.doc, deployer(ctx), time.time())
     saved: list[int] = []

@@ -53,6 +53,8 @@ Rules
   defaults to desiredStatus RUNNING, as ECS does (moto ignores both).
 - Scaling (UpdateService desiredCount) starts or stops tasks of the PRIMARY deployment, and
   DeleteService stops the service's tasks.
+- A stack's DesiredCount and scalable targets set a service's count as CloudFormation and
+  Application Auto Scaling do: see sandbox/stack_counts.py.
 - CloudFormation-created services are adopted the first time DescribeServices names them;
   their DeploymentConfiguration and LaunchType are read from the stack's template, and a
   stack update that gives the service another task definition starts a deployment.
@@ -89,6 +91,7 @@ from git_lift.sandbox.moto_state import (
     stack_task_definition,
 )
 from git_lift.sandbox.one_off import OneOffTasks
+from git_lift.sandbox.stack_counts import StackCounts
 from git_lift.sandbox.traffic import ALARM_SWITCH, TrafficShifts
 
 MIN_FAILED_TASKS = 2
@@ -132,6 +135,7 @@ class RolloutSimulator:
         self.one_offs = OneOffTasks(self.lock)  # RunTask's tasks: sandbox/one_off.py
         self.traffic = TrafficShifts()  # blue/green, canary, linear: sandbox/traffic.py
         self._service_deployments: dict[str, tuple[Any, str]] = {}  # ARN -> (service, id)
+        self.stack_counts = StackCounts()  # DesiredCount and scalable targets: stack_counts.py
 
     def reset(self) -> None:
         with self.lock:
@@ -140,6 +144,7 @@ class RolloutSimulator:
             self.one_offs.reset()
             self.traffic.reset()
             self._service_deployments.clear()
+            self.stack_counts.reset()
 
     # Hooks the server calls around ECS requests -----------------------------------------
 
@@ -198,6 +203,7 @@ class RolloutSimulator:
     def stacks_changed(self, account: str, region: str) -> None:
         """After a CloudFormation request (see moto_state.repair_task_definitions)."""
         repair_task_definitions(account, region)
+        self.stack_counts.settle(account, region)
 
     def visible_task_arns(
         self, account: str, region: str, params: Mapping[str, Any], arns: Iterable[str]

@@ -8,7 +8,6 @@ the `Target`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 from troposphere import (
     AWSObject,
@@ -105,7 +104,7 @@ def service_template(
     task_def = task_definition("TaskDefinition", target, cfg)
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
-    svc = _service(target, cfg, task_def, sg)
+    svc = _service(target, cfg, task_def, sg, _desired_count(cfg))
     target_group = listener = None
     if cfg.http_interface is not None:
         target_group, listener = _add_http(t, target, name, cfg.http_interface, svc)
@@ -121,9 +120,8 @@ def service_template(
         worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
         # The placeholder image with a worker's command fails to start, and ECS's service
         # stabilization would hold the stack create until CloudFormation gives up.
-        count = 0 if idle_processes else worker.desired_count
-        idle = replace(worker, desired_count=count)
-        worker_svc = _service(at, idle, worker_def, sg, f"{prefix}Service")
+        count = 0 if idle_processes else _desired_count(worker)
+        worker_svc = _service(at, worker, worker_def, sg, count, f"{prefix}Service")
         group = rule = None
         if worker.http_interface is not None:
             group, rule = _add_http(t, at, name, worker.http_interface, worker_svc, prefix)
@@ -202,11 +200,27 @@ def _task_definition(
     return task_def
 
 
+def _desired_count(cfg: ServiceConfig) -> int | None:
+    """The stack's DesiredCount for a service (web or a process): the config's, or None (left
+    out) with autoscaling, whose count it is.
+
+    CloudFormation's AWS::ECS::Service DesiredCount (aws-resource-ecs-service.html; the same
+    text in cfn-lint's resource schema): "For existing services, if a desired count is not
+    specified, it is omitted from the operation", so a stack update keeps the count
+    autoscaling set, where a DesiredCount would set it back (aws/aws-cdk#13130). "For new
+    services, if a desired count is not specified, a default value of 1 is used"; then the
+    scalable target moves it inside min-max (API_RegisterScalableTarget.html: "it changes the
+    resource's current capacity to a value that is inside of this range"): a new service
+    starts at autoscaling.min, or 1 when that is 0."""
+    return cfg.desired_count if cfg.autoscaling is None else None
+
+
 def _service(
     target: Target,
     cfg: ServiceConfig,
     task_def: AWSObject,
     sg: AWSObject,
+    count: int | None,
     title: str = "Service",
 ) -> ecs.Service:
     env = target.environment_names
@@ -215,12 +229,11 @@ def _service(
         SecurityGroups=[Ref(sg)],
         AssignPublicIp=_import(env, envt.ASSIGN_PUBLIC_IP),
     )
-    return ecs.Service(
+    svc = ecs.Service(
         title,
         ServiceName=target.ecs_service,
         Cluster=_import(env, envt.CLUSTER_NAME),
         TaskDefinition=Ref(task_def),
-        DesiredCount=cfg.desired_count,
         CapacityProviderStrategy=scaling.capacity_strategy(cfg.capacity),
         DeploymentConfiguration=_deployment(target, cfg),
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=network),
@@ -229,6 +242,9 @@ def _service(
         PropagateTags="SERVICE",
         Tags=_tags(target),
     )
+    if count is not None:
+        svc.DesiredCount = count
+    return svc
 
 
 def _check_secrets(prefixes: list[str], secrets: dict[str, str]) -> None:

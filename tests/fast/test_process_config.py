@@ -134,10 +134,11 @@ def test_scale_a_process_changes_its_own_fields_only() -> None:
 
     d = doc({"worker": WORKER})
     line = "git lift scale -e staging --process worker"
-    new = rescale(d, "worker", desired=4, low=None, high=12, command=line)
+    new = rescale(d, "worker", desired=None, low=4, high=12, command=line)
     worker = new["processes"]["worker"]  # type: ignore[index]
-    assert (worker["desired_count"], worker["autoscaling"]["max"]) == (4, 12)
+    assert (worker["autoscaling"]["min"], worker["autoscaling"]["max"]) == (4, 12)
     assert new["desired_count"] == d["desired_count"]  # web's is as it was
+    # Kept inside the new bounds: the count it starts at before its first release.
     assert sc.parse(new).processes["worker"].desired_count == 4
     web = rescale(d, "web", desired=3, low=None, high=None, command="git lift scale")
     assert web["desired_count"] == 3 and web["processes"] == d["processes"]
@@ -152,7 +153,10 @@ def test_scale_a_process_the_config_lacks_names_those_it_has() -> None:
     assert "no process 'wroker' (its processes: web, worker)" in info.value.message
     with pytest.raises(UsageError) as info:
         rescale(doc({"worker": WORKER}), "worker", desired=20, low=None, high=None, command="x")
-    assert "desired count 20 is outside autoscaling's 1-8" in info.value.message
+    assert "autoscaling sets this count (1-8): --min and --max set its bounds" in (
+        info.value.message
+    )
+    assert info.value.hint == "x --min 20 --max 20 (autoscaling keeps at least that many tasks)"
 
 
 def test_the_deployer_may_update_and_register_each_process_of_its_services_only() -> None:
@@ -197,3 +201,18 @@ def test_a_process_behind_the_load_balancer_has_its_own_paths() -> None:
     named = {**doc({"hooks": {"command": ["x"], "http_interface": {"container_port": 81}}})}
     named["http_interface"] = {"container_port": 80, "hostnames": ["api.example.com"]}
     assert sc.parse(named).processes["hooks"].http_interface is not None
+
+
+def test_an_edit_of_an_autoscaled_count_is_told_it_changes_nothing_that_runs() -> None:
+    """The stack leaves an autoscaled count alone: a new desired_count there is unheeded."""
+    from git_lift.processcfg import unheeded_counts
+
+    before = doc({"worker": WORKER})
+    worker = {**WORKER, "desired_count": 5}
+    [line] = unheeded_counts(before, {**before, "processes": {"worker": worker}})
+    assert line.startswith("worker autoscales (1-8): its desired_count changes no running count")
+    # New bounds move the count themselves; without autoscaling the count is the config's.
+    bounds = {**worker, "autoscaling": {**WORKER["autoscaling"], "min": 5}}  # type: ignore[dict-item]
+    assert unheeded_counts(before, {**before, "processes": {"worker": bounds}}) == []
+    assert unheeded_counts(before, {**before, "desired_count": 3}) == []
+    assert unheeded_counts(None, before) == []
