@@ -108,8 +108,12 @@ def _held(signals: Sequence[signal.Signals]) -> Iterator[None]:
     if not signals:
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    # Read first, block inside the try: a signal caught as the block is set raises once the
+    # call returns, and must find the finally that unblocks (else this thread, and every
+    # program it starts later, keeps the three signals blocked).
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
