@@ -11,15 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from git_lift import proc
 from git_lift.flows import interrupts
 from tests.support.helpers import as_a_shell_starts_it
-from tests.support.signal_guard import Signals, left_as_found
+from tests.support.signal_guard import Signals, left_as_found, sigint_in_this_process
 
 # A child that says how it found SIGINT: its handler at start (Python keeps an inherited
 # SIG_IGN, and installs its KeyboardInterrupt handler only over SIG_DFL) and whether blocked.
@@ -27,20 +25,6 @@ REPORT = (
     "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN, "
     "signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
 )
-
-
-@contextmanager
-def worker_with_sigint(*, ignored: bool = False, blocked: bool = False) -> Iterator[None]:
-    """This process with SIGINT ignored and/or blocked, as a backgrounded run has it."""
-    kept = Signals.now()
-    try:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
-        yield
-    finally:
-        kept.restore()
 
 
 def child_sees(**popen: object) -> tuple[str, str]:
@@ -52,7 +36,7 @@ def child_sees(**popen: object) -> tuple[str, str]:
 
 
 def test_a_child_inherits_an_ignored_or_blocked_sigint_unless_started_as_a_shell_would() -> None:
-    with worker_with_sigint(ignored=True, blocked=True):
+    with sigint_in_this_process(ignored=True, blocked=True):
         assert child_sees() == ("True", "True")  # the cause: git-lift deaf to Ctrl-C
         assert child_sees(preexec_fn=as_a_shell_starts_it) == ("False", "False")
     assert child_sees() == ("False", "False")
@@ -86,7 +70,7 @@ def test_the_guard_passes_a_test_that_restores_what_it_changed() -> None:
     said: list[str] = []
     guard = left_as_found(said.append)
     next(guard)
-    with worker_with_sigint(ignored=True, blocked=True):
+    with sigint_in_this_process(ignored=True, blocked=True):
         pass
     with pytest.raises(StopIteration):
         next(guard)

@@ -9,7 +9,8 @@ changed (so that one test's leak fails only that test) and fails it naming the s
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,18 @@ def left_as_found(fail: Callable[[str], Any]) -> Any:
             + " (every later test, and every program it starts, would inherit that: "
             "restore it in a finally)"
         )
+
+
+@contextmanager
+def sigint_in_this_process(*, ignored: bool = False, blocked: bool = False) -> Iterator[None]:
+    """This process with SIGINT ignored and/or blocked (as `make test &` from a script starts
+    pytest ignoring it), put back on the way out."""
+    kept = Signals.now()
+    try:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+        yield
+    finally:
+        kept.restore()
