@@ -11,13 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from git_lift import proc
 from git_lift.flows import interrupts
 from tests.support.helpers import as_a_shell_starts_it
-from tests.support.signal_guard import Signals, left_as_found, sigint_in_this_process
+from tests.support.signal_guard import WATCHED, Signals, left_as_found, sigint_in_this_process
 
 # A child that says how it found SIGINT: its handler at start (Python keeps an inherited
 # SIG_IGN, and installs its KeyboardInterrupt handler only over SIG_DFL) and whether blocked.
@@ -25,6 +27,19 @@ REPORT = (
     "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN, "
     "signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
 )
+
+
+@contextmanager
+def python_defaults() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP as Python sets them up when started from a terminal,
+    whatever this pytest was started with (in the background from a script: SIGINT ignored);
+    what it had is put back on the way out."""
+    with sigint_in_this_process():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, WATCHED)
+        yield
 
 
 def child_sees(**popen: object) -> tuple[str, str]:
@@ -36,10 +51,11 @@ def child_sees(**popen: object) -> tuple[str, str]:
 
 
 def test_a_child_inherits_an_ignored_or_blocked_sigint_unless_started_as_a_shell_would() -> None:
+    as_found = child_sees()  # ("True", ...) too when pytest itself was started so
     with sigint_in_this_process(ignored=True, blocked=True):
         assert child_sees() == ("True", "True")  # the cause: git-lift deaf to Ctrl-C
         assert child_sees(preexec_fn=as_a_shell_starts_it) == ("False", "False")
-    assert child_sees() == ("False", "False")
+    assert child_sees() == as_found
 
 
 @pytest.mark.parametrize(
@@ -54,16 +70,17 @@ def test_a_child_inherits_an_ignored_or_blocked_sigint_unless_started_as_a_shell
 def test_the_guard_fails_a_test_that_leaves_a_signal_changed_and_puts_it_back(
     change: object, named: str
 ) -> None:
-    before = Signals.now()
-    said: list[str] = []
-    guard = left_as_found(said.append)
-    next(guard)
-    change()  # type: ignore[operator]
-    with pytest.raises(StopIteration):
+    with python_defaults():
+        before = Signals.now()
+        said: list[str] = []
+        guard = left_as_found(said.append)
         next(guard)
-    [message] = said
-    assert named in message and "restore it in a finally" in message
-    assert Signals.now() == before
+        change()  # type: ignore[operator]
+        with pytest.raises(StopIteration):
+            next(guard)
+        [message] = said
+        assert named in message and "restore it in a finally" in message
+        assert Signals.now() == before
 
 
 def test_the_guard_passes_a_test_that_restores_what_it_changed() -> None:
@@ -84,9 +101,10 @@ def stopped_quietly() -> None:
 
 def test_a_quiet_stop_in_process_puts_the_handlers_back() -> None:
     """`logs -f` called in-process (a test): a later Ctrl-C interrupts as before."""
-    stopped_quietly()
-    with pytest.raises(KeyboardInterrupt):
-        os.kill(os.getpid(), signal.SIGINT)
+    with python_defaults():
+        stopped_quietly()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def test_a_process_that_ends_with_its_command_holds_the_repeat_back(
