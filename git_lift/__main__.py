@@ -82,6 +82,9 @@ def exit_now(code: int) -> None:
 
 
 def console_main() -> None:
+    from git_lift.flows.interrupts import process_ends_with_the_command
+
+    process_ends_with_the_command()
     try:
         code = main()
     except KeyboardInterrupt:  # a second Ctrl-C while the first was being reported

@@ -108,8 +108,12 @@ def _held(signals: Sequence[signal.Signals]) -> Iterator[None]:
     if not signals:
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    # Read first, block inside the try: a signal caught as the block is set raises once the
+    # call returns, and must find the finally that unblocks (else this thread, and every
+    # program it starts later, keeps the three signals blocked).
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
@@ -404,9 +408,15 @@ def alive(pid: int) -> bool:
 
 def _zombie(pid: int) -> bool:
     """A process that exited and that no one reaped yet (another process's child, which
-    waitpid cannot reap): gone for every purpose but its entry in the process table."""
+    waitpid cannot reap): gone for every purpose but its entry in the process table. Its main
+    thread's state is not enough: a multi-threaded process (docker-registry, any Go program)
+    shows its main thread a zombie while its other threads still exit, holding its sockets
+    and not yet reapable (stop_pid returned so, with the registry still there): only once the
+    main thread is the last one listed (/proc/PID/task) has the process ended."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        threads = {task.name for task in Path(f"/proc/{pid}/task").iterdir()}
+        return state == "Z" and threads <= {str(pid)}
     except (OSError, IndexError):
         return False
 

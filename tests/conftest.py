@@ -20,6 +20,7 @@ from tests.support.helpers import GitRepo, Lift
 from tests.support.hooks import PLATFORM_GITLIFT, PLATFORM_SERVICES
 from tests.support.image import HAVE_BUILDAH, HAVE_REGISTRY
 from tests.support.proxy import FaultProxy
+from tests.support.signal_guard import left_as_found
 
 if TYPE_CHECKING:  # moto's server is imported by the tests that use it: the fast ones never do
     from git_lift.sandbox.server import SandboxServer
@@ -69,6 +70,13 @@ def botocore_data_read_once() -> Iterator[None]:
     patch.setattr(botocore.session, "create_loader", shared_loader)
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def signals_left_as_found() -> Iterator[None]:
+    """Fails the test that leaves SIGINT, SIGTERM or SIGHUP handled, ignored or blocked
+    otherwise than it found them (tests/support/signal_guard.py)."""
+    yield from left_as_found(pytest.fail)
 
 
 FAKE_AWS = {

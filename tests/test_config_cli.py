@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from tests.support.helpers import GitRepo, Lift, as_a_shell_starts_it, editor_script
+from tests.support.signal_guard import sigint_in_this_process
 
 
 def ssm() -> Any:
@@ -105,8 +106,13 @@ def test_concurrent_change_between_read_and_write_writes_nothing_and_resume_reap
     assert not resume_file.exists()
 
 
+# A worker ignoring SIGINT (`make test &` from a script) once handed that to git-lift and its
+# editor: exit 0 after the editor's 30 s. git-lift is started as a shell would, whatever it has.
+@pytest.mark.parametrize(
+    "worker", [{}, {"ignored": True, "blocked": True}], ids=["as-started", "worker-deaf"]
+)
 def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
-    aws: Any, lift: Lift, tmp_path: Path
+    aws: Any, lift: Lift, tmp_path: Path, worker: dict[str, bool]
 ) -> None:
     put("DATABASE_URL", "top-secret")
     record = tmp_path / "record"
@@ -119,7 +125,7 @@ def test_ctrl_c_in_the_editor_removes_the_file_and_exits_130(
     # and it is git-lift's own exit code and cleanup that are under test. Its output goes to
     # a file: a pipe would also wait for the editor, which is not what is measured here.
     errors = tmp_path / "stderr"
-    with errors.open("w") as stderr_file:
+    with errors.open("w") as stderr_file, sigint_in_this_process(**worker):
         process = subprocess.Popen(
             ["git-lift", "config", "edit", "-e", "staging"],
             cwd=lift.cwd,

@@ -34,8 +34,7 @@ def test_logs_prints_recent_events_of_the_service_group(aws: Any, lift: Lift) ->
     assert [line.split(" ", 2)[2] for line in lines] == ["listening on :8080", "GET /health 200"]
 
 
-def test_logs_follow_ends_quietly_at_ctrl_c_as_tail_f_does(aws: Any, lift: Lift) -> None:
-    """Ctrl-C is how `logs -f` ends (issue 18): no `error: interrupted`, exit 0."""
+def one_event_logged() -> None:
     logs = boto3.client("logs", region_name="eu-west-1")
     logs.create_log_group(logGroupName="/lift/staging/payments-api")
     logs.create_log_stream(logGroupName="/lift/staging/payments-api", logStreamName="app/web/a")
@@ -44,6 +43,11 @@ def test_logs_follow_ends_quietly_at_ctrl_c_as_tail_f_does(aws: Any, lift: Lift)
         logStreamName="app/web/a",
         logEvents=[{"timestamp": int(time.time() * 1000), "message": "listening on :8080"}],
     )
+
+
+def test_logs_follow_ends_quietly_at_ctrl_c_as_tail_f_does(aws: Any, lift: Lift) -> None:
+    """Ctrl-C is how `logs -f` ends (issue 18): no `error: interrupted`, exit 0."""
+    one_event_logged()
     following = subprocess.Popen(
         ["git-lift", "logs", "-e", "staging", "-f"],
         cwd=lift.cwd,
@@ -57,6 +61,27 @@ def test_logs_follow_ends_quietly_at_ctrl_c_as_tail_f_does(aws: Any, lift: Lift)
     os.killpg(following.pid, signal.SIGINT)
     _, said = following.communicate(timeout=30)
     assert (following.returncode, said) == (0, "")
+
+
+def test_logs_follow_through_git_ends_quietly_though_git_forwards_the_ctrl_c(
+    aws: Any, lift: Lift
+) -> None:
+    """`git lift logs -f`: the terminal's Ctrl-C reaches git and git-lift, and git forwards it
+    to git-lift again, maybe as git-lift is on its way out: still not a word of error."""
+    one_event_logged()
+    following = subprocess.Popen(
+        ["git", "lift", "logs", "-e", "staging", "-f"],
+        cwd=lift.cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert following.stdout is not None
+    assert following.stdout.readline().endswith("listening on :8080\n")
+    os.killpg(following.pid, signal.SIGINT)
+    _, said = following.communicate(timeout=30)
+    assert said == ""  # git itself ends by the signal (as a shell reports it: 130)
 
 
 def test_logs_without_a_log_group_names_the_fix(aws: Any, lift: Lift) -> None:

@@ -35,10 +35,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def interrupt_on_termination() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt so cleanup code runs for them too."""
-    previous = {
-        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
+    # Read first, set inside the try: a signal landing between two of the sets raises there
+    # and must find the finally that puts both back (proc._held reasons the same way).
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
+        for sig in previous:
+            signal.signal(sig, _raise_interrupt)
         yield
     finally:
         for sig, handler in previous.items():

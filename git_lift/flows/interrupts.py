@@ -75,13 +75,28 @@ def shielded() -> Iterator[Shield]:
                 signal.signal(sig, handler)
 
 
+class _Process:
+    ends_with_the_command = False  # set by the entry point (__main__.console_main) alone
+
+
+def process_ends_with_the_command() -> None:
+    """Said by the entry point of a git-lift process (not by in-process callers: tests, or a
+    command calling another's flow): once its command returns, the process exits."""
+    _Process.ends_with_the_command = True
+
+
 @contextmanager
 def ends_quietly() -> Iterator[None]:
     """For a command that runs until stopped (`logs -f`, as `tail -f`): Ctrl-C, SIGTERM or
-    SIGHUP end the block without an error, and their repeats are held back from then on."""
+    SIGHUP end the block without an error. In a process that ends with the command their
+    repeats are held back from then on (git forwards the terminal's Ctrl-C to the git-lift it
+    runs, `timeout` signals both: one stop often comes twice, the second on the way out);
+    anywhere else the handlers are put back, as after any shielded block: left in place, they
+    held back every later interrupt of an in-process caller (found by tests/support/
+    signal_guard.py)."""
     with shielded() as shield:
         try:
             with shield.interruptible():
                 yield
         except KeyboardInterrupt:
-            shield.keep = True
+            shield.keep = _Process.ends_with_the_command

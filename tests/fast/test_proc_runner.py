@@ -196,3 +196,46 @@ def test_terminate_returns_once_a_killed_process_is_gone() -> None:
     assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
     proc.terminate(stubborn.pid, timeout=0.3)
     assert stubborn.poll() == -signal.SIGKILL  # already gone, and its end still readable
+
+
+def main_thread_gone_first(seconds: float, *, ignore_term: bool = False) -> subprocess.Popen[bytes]:
+    """A process whose main thread has ended while another runs on for `seconds`: what a
+    multi-threaded program (docker-registry, any Go program) is for a moment as it exits. Its
+    main thread shows as a zombie in /proc/PID/stat though the process has not ended."""
+    ignore = "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" if ignore_term else ""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import ctypes, signal, threading, time\n{ignore}"
+            f"threading.Thread(target=time.sleep, args=({seconds},)).start()\n"
+            "print('ready', flush=True)\n"
+            "ctypes.CDLL(None).pthread_exit(None)\n",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 10
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return child
+
+
+def test_a_process_whose_main_thread_ended_is_alive_until_its_last_thread_is() -> None:
+    """The registry test once saw stop_pid return with docker-registry not yet ended:
+    terminate took its main thread's zombie for the end of the process."""
+    child = main_thread_gone_first(1.0)
+    assert proc.alive(child.pid) is True and child.poll() is None
+    assert child.wait(timeout=10) == 0
+    assert proc.alive(child.pid) is False
+
+
+def test_terminate_returns_once_every_thread_of_the_process_is_gone() -> None:
+    child = main_thread_gone_first(30, ignore_term=True)
+    try:
+        proc.terminate(child.pid, timeout=0.3)  # TERM unanswered: KILL, then gone
+        assert child.poll() == -signal.SIGKILL
+    finally:
+        child.kill()
+        child.wait()

@@ -191,9 +191,13 @@ def run_in_terminal(
 
 def as_a_shell_starts_it() -> None:
     """In a child about to exec: SIGINT at its default and unblocked, as a shell starts a
-    program. A pytest worker can hand down another disposition or mask: in two loaded full
-    runs a Ctrl-C test's git lift never saw its SIGINT (exit 0 after the editor's 30 s, or
-    killed at the timeout), while each passed alone; these tests are about git lift's Ctrl-C."""
+    program. A pytest worker can hand down another disposition or mask: started in the
+    background from a script (`make test &`: a shell without job control starts it with SIGINT
+    ignored, and SIG_IGN survives exec), the workers and every git-lift they started ignored
+    Ctrl-C; Python keeps an inherited SIG_IGN, so a git-lift at a prompt or in its editor
+    never stopped (two loaded full runs: exit 0 after the editor's 30 s, or killed at the
+    timeout). The Ctrl-C tests run each of their cases in a worker that ignores or blocks
+    SIGINT too (tests/fast/test_signal_hygiene.py shows the inheritance)."""
     import signal
 
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
