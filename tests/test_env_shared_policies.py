@@ -1,0 +1,125 @@
+"""Two account quotas a team of many services hits on AWS, kept off by the environment stack:
+
+- CloudWatch Logs holds at most 10 resource policies per account and region: the scheduled
+  jobs' runs log groups share ONE policy per environment (not one per service with jobs);
+- a role's inline policies hold at most 10,240 characters: the CloudFormation role's rights
+  on the services' own resources are a managed policy of the environment stack, attached to
+  the role (6,144 characters), and each document keeps room to spare at the longest names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from git_lift.templates import stack_role
+from tests.support.iam_eval import permits
+from tests.support.infra import environment
+from tests.support.templates import (
+    ACCOUNT,
+    ENVIRONMENTS,
+    JOBS,
+    REGION,
+    SERVICES,
+    render_env,
+    render_service,
+)
+
+pytestmark = pytest.mark.fast
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r["Properties"] for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def substituted(value: Any) -> Any:
+    """`value` with each Fn::Sub of the account and region as AWS would resolve it."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        text = value["Fn::Sub"]
+        assert isinstance(text, str), text  # no other variables here
+        return text.replace("${AWS::AccountId}", ACCOUNT).replace("${AWS::Region}", REGION)
+    if isinstance(value, dict):
+        return {k: substituted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substituted(v) for v in value]
+    return value
+
+
+def group_arn(name: str) -> str:
+    return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"
+
+
+def test_one_log_resource_policy_per_environment_lets_eventbridge_write_every_job_runs_group() -> (
+    None
+):
+    t = render_env(ENVIRONMENTS["default-nat"])
+    (policy,) = of_type(t, "AWS::Logs::ResourcePolicy").values()
+    assert policy["PolicyName"] == "lift-staging-job-runs"
+    document = json.loads(substituted(policy["PolicyDocument"]))
+    (statement,) = document["Statement"]
+    assert statement["Principal"] == {
+        "Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
+    }
+    for service in ("api", "billing", "s" * 28):
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            assert permits(document, action, group_arn(f"/lift/staging/{service}/job-runs"))
+    # Nothing else: not the services' own logs, not another environment's job runs.
+    for other in (
+        "/lift/staging/api",
+        "/lift/production/api/job-runs",
+        "/lift/staging-2/api/job-runs",
+        "/aws/events/anything",
+    ):
+        assert not permits(document, "logs:PutLogEvents", group_arn(other)), other
+    assert not permits(document, "logs:DeleteLogGroup", group_arn("/lift/staging/api/job-runs"))
+
+
+def test_a_service_stack_with_jobs_makes_no_log_resource_policy_of_its_own() -> None:
+    t = render_service(dataclasses.replace(SERVICES["canary"], jobs=JOBS))
+    assert of_type(t, "AWS::Logs::ResourcePolicy") == {}
+    assert t["Resources"]["JobRunsRule"]["DependsOn"] == "JobRunsLogGroup"
+
+
+def test_the_stack_role_gets_its_resource_rights_from_a_managed_policy_of_the_stack() -> None:
+    t = render_env(ENVIRONMENTS["default-nat"])
+    role = t["Resources"]["CloudFormationRole"]["Properties"]
+    (managed,) = of_type(t, "AWS::IAM::ManagedPolicy").items()
+    title, policy = managed
+    assert policy["ManagedPolicyName"] == "lift-staging-cloudformation-resources"
+    assert role["ManagedPolicyArns"] == [{"Ref": title}]
+    (inline,) = role["Policies"]
+    # Together the two documents are the role's statements, each once.
+    scope = stack_role.RoleScope(environment(), REGION, ACCOUNT, "vpc-0123", ("lb",))
+    sids = [s["Sid"] for s in stack_role.statements(scope)]
+    held = [
+        s["Sid"]
+        for document in (inline["PolicyDocument"], policy["PolicyDocument"])
+        for s in document["Statement"]
+    ]
+    assert sorted(held) == sorted(sids)
+    assert {s["Sid"] for s in policy["PolicyDocument"]["Statement"]} >= {"Services", "LogGroups"}
+
+
+# IAM User Guide, "IAM and AWS STS quotas" (docs.aws.amazon.com/IAM/latest/UserGuide/
+# reference_iam-quotas.html): a role's inline policies hold at most 10,240 characters, a
+# managed policy 6,144, whitespace left out. Each keeps room for what comes next.
+LIMITS = {"inline": (10_240, 8_000), "managed": (6_144, 5_000)}
+
+
+@pytest.mark.parametrize("part", sorted(LIMITS))
+def test_each_of_the_stack_roles_documents_fits_its_quota_with_room_to_spare(part: str) -> None:
+    """The longest names (a 20-character environment), the longest partition and both load
+    balancers' longest names make the largest documents."""
+    env = environment("e" * 20)
+    scope = stack_role.RoleScope(
+        env, "us-gov-west-1", ACCOUNT, "vpc-0123456789abcdef0", ("x" * 32, "y" * 32)
+    )
+    statements = {"inline": stack_role.inline_statements, "managed": stack_role.managed_statements}
+    document = {"Version": "2012-10-17", "Statement": statements[part](scope)}
+    size = len(json.dumps(document, separators=(",", ":")))
+    quota, margin = LIMITS[part]
+    assert size <= quota
+    assert size < margin, size
