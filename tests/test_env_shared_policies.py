@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from git_lift.templates import stack_role
+from git_lift.templates.iam_statements import policy
+from tests.support.cfn_handlers import handler_actions
 from tests.support.iam_eval import permits
-from tests.support.infra import environment
+from tests.support.infra import environment, policy_scope
 from tests.support.templates import (
     ACCOUNT,
     ENVIRONMENTS,
@@ -123,3 +125,45 @@ def test_each_of_the_stack_roles_documents_fits_its_quota_with_room_to_spare(par
     quota, margin = LIMITS[part]
     assert size <= quota
     assert size < margin, size
+
+
+# What the handlers may call that the environment stack never makes them: its managed policy
+# is attached to the role alone (no group, no user); the role's trust and description never
+# change, nor its boundary but by the move README "IAM policy" describes.
+NOT_CALLED = {
+    "iam:AttachGroupPolicy",
+    "iam:AttachUserPolicy",
+    "iam:DetachGroupPolicy",
+    "iam:DetachUserPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:ListRolePolicies",
+}
+
+
+def test_the_admin_may_make_both_and_only_for_its_environment() -> None:
+    """`env create|update` runs with the admin's own rights: every action of the handlers of
+    the managed policy, the log resource policy and the role's attachment, on what the
+    template names; the managed policy of another environment, or another policy on the role,
+    not."""
+    scope = policy_scope("staging", ("api",), REGION, ACCOUNT)
+    admin = policy("admin", scope)
+    managed = f"arn:aws:iam::{ACCOUNT}:policy/lift-staging-cloudformation-resources"
+    role = f"arn:aws:iam::{ACCOUNT}:role/lift-staging-cloudformation"
+    on_policy = handler_actions("AWS::IAM::ManagedPolicy") - NOT_CALLED
+    for action in sorted(on_policy - {"iam:AttachRolePolicy", "iam:DetachRolePolicy"}):
+        assert permits(admin, action, managed), action
+        assert not permits(admin, action, managed.replace("staging", "production")), action
+    for action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
+        assert permits(admin, action, role, iam_PolicyARN=managed)
+        other = "arn:aws:iam::aws:policy/AdministratorAccess"
+        assert not permits(admin, action, role, iam_PolicyARN=other)
+    assert permits(admin, "iam:ListAttachedRolePolicies", role)
+    for action in handler_actions("AWS::Logs::ResourcePolicy"):
+        assert permits(admin, action, "*"), action
+    # The developer's policy makes neither.
+    developer = policy("developer", scope)
+    assert not permits(developer, "iam:CreatePolicyVersion", managed)
+    assert not permits(developer, "logs:PutResourcePolicy", "*")

@@ -64,6 +64,10 @@ NO_RESOURCE_LEVEL = {
     "cloudformation:ListStacks",
     # Service Authorization Reference, Amazon EventBridge Scheduler: ListSchedules neither.
     "scheduler:ListSchedules",
+    # The account's log resource policies (the environment's job runs policy) have no ARN
+    # (Service Authorization Reference, Amazon CloudWatch Logs).
+    "logs:DeleteResourcePolicy",
+    "logs:PutResourcePolicy",
 }
 
 

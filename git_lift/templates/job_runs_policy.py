@@ -4,13 +4,22 @@ pure.
 
 EventBridge writes a CloudWatch Logs target with the account's log resource policies, never a
 role (EventBridge user guide, "Using resource-based policies for Amazon EventBridge", CloudWatch
-Logs permissions, whose example names both principals and a `log-group:/aws/events/*:*`
-pattern: the log group's ARN and `:*` for its streams, a wildcard for the names). Those
-policies are the account's, not a log group's: at most 10 per account and region (CloudWatch
-Logs quotas, "Resource policies"; botocore's logs model, PutResourcePolicy), so one policy per
+Logs permissions: its example names both principals and lets them CreateLogStream and
+PutLogEvents in "all log groups that have names that start with /aws/events/", a pattern to
+"adjust" to one's own names). An account holds at most 10 such policies per region, of at most
+5,120 characters each (CloudWatch Logs API reference and botocore's logs model,
+PutResourcePolicy: "a maximum of 10 policies without resourceARN"), so one policy per
 environment covers every service's job runs group (`Environment.job_runs_log_groups`), however
-many services have jobs. A service stack made before held one of its own, `lift-ENV-SERVICE`:
-its next update removes it (README, "Scheduled jobs").
+many services have jobs. (A policy on one log group, `resourceArn`, would not count, but
+CloudFormation's AWS::Logs::ResourcePolicy has no such property: cfn-lint's schema.)
+
+NOT CHECKED ON AWS: the documented pattern is a name prefix; this one has its wildcard inside
+the name (`/lift/ENV/*/job-runs`), which IAM's matching allows anywhere in a resource ARN. If
+CloudWatch Logs matched only prefixes, `/lift/ENV/*` is the fallback (wider: the services' own
+log groups too, for these two AWS service principals only).
+
+A service stack made before held a policy of its own, `lift-ENV-SERVICE`: its next update
+removes it (README, "Scheduled jobs").
 """
 
 from __future__ import annotations
@@ -23,9 +32,6 @@ from git_lift.target import Environment, arn
 from git_lift.templates.environment_role import ACCOUNT
 
 LOG_WRITERS = ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
-# CloudWatch Logs resource policies hold at most 5,120 characters (botocore's logs model,
-# PutResourcePolicy policyDocument); this one holds about 300.
-POLICY_SIZE = 5_120
 
 
 def policy_document(env: Environment, region: str) -> str:
