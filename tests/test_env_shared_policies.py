@@ -167,3 +167,58 @@ def test_the_admin_may_make_both_and_only_for_its_environment() -> None:
     developer = policy("developer", scope)
     assert not permits(developer, "iam:CreatePolicyVersion", managed)
     assert not permits(developer, "logs:PutResourcePolicy", "*")
+
+
+STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/lift-staging/1"
+DENIED = (
+    'Resource handler returned message: "User: arn:aws:sts::123456789012:assumed-role/admin/dev'
+    " is not authorized to perform: {action} on resource: {what} because no identity-based"
+    ' policy allows the {action} action (Service: {service}, Status Code: 403)"'
+)
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "kind", "action", "what"),
+    [
+        (
+            "CloudFormationRolePolicy",
+            "AWS::IAM::ManagedPolicy",
+            "iam:CreatePolicy",
+            "policy lift-staging-cloudformation-resources",
+        ),
+        ("JobRunsLogPolicy", "AWS::Logs::ResourcePolicy", "logs:PutResourcePolicy", "*"),
+    ],
+)
+def test_an_upgrade_without_the_new_admin_policy_names_the_command_that_prints_it(
+    logical_id: str, kind: str, action: str, what: str
+) -> None:
+    """The admin runs `env update` with the admin policy of before, which may make neither
+    policy: the stack rolls back as it was, and the hint says what to attach."""
+    from git_lift.aws.cfn import Stack, StackEvent
+    from git_lift.flows.infra_stack import failure
+
+    reason = DENIED.format(action=action, what=what, service=kind.split("::")[1])
+    events = [StackEvent("1", logical_id, kind, "CREATE_FAILED", reason)]
+    error = failure(Stack("lift-staging", STACK_ID, "UPDATE_ROLLBACK_COMPLETE"), events)
+    assert "git lift iam-policy -e staging --for admin > admin.json" in (error.hint or "")
+    assert "back as it was" in (error.hint or "")
+
+
+def test_an_eleventh_log_resource_policy_names_the_way_around() -> None:
+    """10 services with jobs from before each hold a log resource policy: the environment's
+    would be the 11th, which CloudWatch Logs refuses; one service's update frees a place."""
+    from git_lift.aws.cfn import Stack, StackEvent
+    from git_lift.flows.infra_stack import failure
+
+    reason = (
+        'Resource handler returned message: "Resource limit exceeded. (Service: CloudWatchLogs,'
+        ' Status Code: 400)" (HandlerErrorCode: ServiceLimitExceeded)'
+    )
+    events = [
+        StackEvent("1", "JobRunsLogPolicy", "AWS::Logs::ResourcePolicy", "CREATE_FAILED", reason)
+    ]
+    error = failure(Stack("lift-staging", STACK_ID, "UPDATE_ROLLBACK_COMPLETE"), events)
+    hint = error.hint or ""
+    assert "10 log resource policies" in hint
+    assert "git lift service update -e staging -s SERVICE" in hint
+    assert "then git lift env update -e staging" in hint
