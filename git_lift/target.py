@@ -460,9 +460,10 @@ class Target:
 
     @property
     def job_runs_rule(self) -> str:
-        """The rule and the log group's resource policy: named as the schedule group (other
-        namespaces), which fits an EventBridge rule's 64 characters (botocore events
-        RuleName max 64) as it does a schedule group's."""
+        """The rule (and, before the environment held the job runs' log resource policy, the
+        service's own policy): named as the schedule group (other namespaces), which fits an
+        EventBridge rule's 64 characters (botocore events RuleName max 64) as it does a
+        schedule group's."""
         return self.schedule_group
 
     # CloudFormation and IAM

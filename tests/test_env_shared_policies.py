@@ -103,6 +103,13 @@ def test_the_stack_role_gets_its_resource_rights_from_a_managed_policy_of_the_st
     ]
     assert sorted(held) == sorted(sids)
     assert {s["Sid"] for s in policy["PolicyDocument"]["Statement"]} >= {"Services", "LogGroups"}
+    # The role changes neither document of its own.
+    (guard,) = [
+        s for s in inline["PolicyDocument"]["Statement"] if s["Sid"] == "NotItselfNorTheBoundary"
+    ]
+    assert {
+        "Fn::Sub": f"arn:aws:iam::${{AWS::AccountId}}:policy/{policy['ManagedPolicyName']}"
+    } in (guard["Resource"])
 
 
 # IAM User Guide, "IAM and AWS STS quotas" (docs.aws.amazon.com/IAM/latest/UserGuide/
