@@ -131,6 +131,7 @@ class Environment:
                 ("the cluster", self.cluster, limits.ECS_NAME),
                 ("the boundary policy", self.boundary_policy, limits.POLICY_NAME),
                 ("the stack role's boundary", self.stack_boundary_policy, limits.POLICY_NAME),
+                ("the stack role's policy", self.cloudformation_policy, limits.POLICY_NAME),
                 ("the template bucket", self.template_bucket(*LONGEST_PLACE), limits.BUCKET_NAME),
             ],
             fix="use a shorter environment name in .gitlift",
@@ -178,6 +179,24 @@ class Environment:
         CloudFormation role alone. Not `...-cloudformation-boundary`: that is environment
         `<env>-cloudformation`'s `boundary_policy`; no boundary policy name ends like this one."""
         return f"{PREFIX}-{self.name}-boundary-cloudformation"
+
+    @property
+    def cloudformation_policy(self) -> str:
+        """`lift-<env>-cloudformation-resources`: the managed policy of the CloudFormation role's
+        rights on the services' own resources (templates/environment_role.py); no boundary's
+        name (`lift-*-boundary[-cloudformation]`) ends like it."""
+        return f"{self.cloudformation_role}-resources"
+
+    @property
+    def job_runs_policy(self) -> str:
+        """`lift-<env>-job-runs`: the CloudWatch Logs resource policy letting EventBridge write
+        every service's job runs log group (`job_runs_log_groups`, templates/job_runs_policy.py)."""
+        return f"{PREFIX}-{self.name}-job-runs"
+
+    @property
+    def job_runs_log_groups(self) -> str:
+        """The pattern of every service's `Target.job_runs_log_group` in the environment."""
+        return f"{self.log_group_prefix}*/job-runs"
 
     @property
     def cloudformation_role(self) -> str:
@@ -441,9 +460,10 @@ class Target:
 
     @property
     def job_runs_rule(self) -> str:
-        """The rule and the log group's resource policy: named as the schedule group (other
-        namespaces), which fits an EventBridge rule's 64 characters (botocore events
-        RuleName max 64) as it does a schedule group's."""
+        """The rule (and, before the environment held the job runs' log resource policy, the
+        service's own policy): named as the schedule group (other namespaces), which fits an
+        EventBridge rule's 64 characters (botocore events RuleName max 64) as it does a
+        schedule group's."""
         return self.schedule_group
 
     # CloudFormation and IAM

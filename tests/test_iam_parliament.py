@@ -54,6 +54,13 @@ def either(*guards: Any) -> Any:
 TO_THE_STACK_ROLE = requires("aws:PrincipalArn", "{s.stack_role}")
 
 
+# admin: the CloudFormation role's managed policy is attached to that role, and only it.
+def stack_role_policy_only(statement: dict[str, Any], s: Scope) -> bool:
+    return statement["Resource"] == [s.stack_role] and bool(
+        requires("iam:PolicyARN", "{s.stack_role_policy}")(statement, s)
+    )
+
+
 ALLOWED: dict[tuple[str, str], Any] = {
     # Pushing and pulling images needs a registry token; AWS grants it on "*" only.
     ("CREDENTIALS_EXPOSURE", "ecr:getauthorizationtoken"): lambda st, s: True,
@@ -80,13 +87,22 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:putrolepermissionsboundary"): lambda st, s: (
         exact_resources(st, s) and requires("iam:PermissionsBoundary", "{s.stack_boundary}")(st, s)
     ),
-    # The service config's managed_policies, attached to its task role under the boundary.
-    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy"): requires(
-        "iam:PermissionsBoundary", "{s.boundary}"
+    # The service config's managed_policies, attached to its task role under the boundary;
+    # admin: the CloudFormation role's own managed policy, to that role alone.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy"): either(
+        requires("iam:PermissionsBoundary", "{s.boundary}"),
+        stack_role_policy_only,
     ),
-    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:detachrolepolicy"): requires(
-        "iam:PermissionsBoundary", "{s.boundary}"
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:detachrolepolicy"): either(
+        requires("iam:PermissionsBoundary", "{s.boundary}"),
+        stack_role_policy_only,
     ),
+    # admin: the CloudFormation role's managed policy, named exactly, versioned by the
+    # environment stack; that role's own boundary caps whatever a version says.
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deletepolicy"): exact_resources,
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:createpolicyversion"): exact_resources,
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deletepolicyversion"): exact_resources,
+    ("PRIVILEGE_ESCALATION", "iam:createpolicyversion"): exact_resources,
     # No condition key but tags applies: the admin's statement names the CloudFormation role
     # exactly; that role deletes only roles tagged with its environment.
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:deleterole"): either(

@@ -64,6 +64,10 @@ NO_RESOURCE_LEVEL = {
     "cloudformation:ListStacks",
     # Service Authorization Reference, Amazon EventBridge Scheduler: ListSchedules neither.
     "scheduler:ListSchedules",
+    # The account's log resource policies (the environment's job runs policy) have no ARN
+    # (Service Authorization Reference, Amazon CloudWatch Logs).
+    "logs:DeleteResourcePolicy",
+    "logs:PutResourcePolicy",
 }
 
 
@@ -661,11 +665,24 @@ def test_the_command_prints_the_boundary_and_env_create_makes_the_stack_role_in_
     assert not permits(
         document, "elasticloadbalancing:CreateRule", listener.replace("lift-staging", "other")
     )
-    assert document == role_policy(
-        stack_role.RoleScope(
-            SCOPE.environment, "eu-west-1", "123456789012", vpc, (balancer["LoadBalancerName"],)
-        )
+    made_scope = stack_role.RoleScope(
+        SCOPE.environment, "eu-west-1", "123456789012", vpc, (balancer["LoadBalancerName"],)
     )
+    inline = {"Version": "2012-10-17", "Statement": stack_role.inline_statements(made_scope)}
+    assert document == inline
+    # The rest is the managed policy the environment stack made and attached to the role.
+    (attached,) = iam.list_attached_role_policies(RoleName="lift-staging-cloudformation")[
+        "AttachedPolicies"
+    ]
+    managed = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+    assert managed["PolicyName"] == "lift-staging-cloudformation-resources"
+    version = iam.get_policy_version(
+        PolicyArn=attached["PolicyArn"], VersionId=managed["DefaultVersionId"]
+    )["PolicyVersion"]["Document"]
+    held = version if isinstance(version, dict) else json.loads(version)
+    assert held == {"Version": "2012-10-17", "Statement": stack_role.managed_statements(made_scope)}
+    both = {"Statement": document["Statement"] + held["Statement"]}
+    assert both["Statement"] == role_policy(made_scope)["Statement"]
 
 
 class KeyRecorder:
@@ -945,13 +962,16 @@ def test_a_release_moves_only_its_services_schedules(audience: str) -> None:
 def test_the_cloudformation_roles_policy_fits_a_roles_inline_policies() -> None:
     """IAM quotas: a role's inline policies hold at most 10,240 characters, whitespace left
     out; the longest names, the longest partition and both load balancers make the largest
-    (the scheduled jobs' rights included)."""
+    (the scheduled jobs' rights included; the rest is its managed policy, and
+    tests/test_env_shared_policies.py holds both margins)."""
     longest = policy_scope("e" * 20, ("s" * 28,), "us-gov-west-1", "123456789012")
     scope = stack_role.RoleScope(
         longest.environment, "us-gov-west-1", "123456789012", VPC, ("x" * 32, "y" * 32)
     )
-    assert any(s["Sid"] == "Schedules" for s in stack_role.statements(scope))
-    assert len(json.dumps(role_policy(scope), separators=(",", ":"))) <= 10_240
+    inline = stack_role.inline_statements(scope)
+    assert any(s["Sid"] == "Schedules" for s in inline)
+    document = {"Version": "2012-10-17", "Statement": inline}
+    assert len(json.dumps(document, separators=(",", ":"))) <= 10_240
 
 
 def test_the_jobs_part_of_the_boundary_lets_a_jobs_role_run_the_environments_tasks_only() -> None:

@@ -105,14 +105,10 @@ def test_each_stopped_job_run_goes_to_a_log_group_of_its_own_eventbridge_may_wri
             "lastStatus": ["STOPPED"],
         },
     }
-    assert set(resources["JobRunsRule"]["DependsOn"]) == {"JobRunsLogGroup", "JobRunsLogPolicy"}
-    (policy,) = of_type(t, "AWS::Logs::ResourcePolicy").values()
-    (statement,) = json.loads(policy["PolicyDocument"])["Statement"]
-    assert statement["Principal"] == {
-        "Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
-    }
-    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert statement["Resource"] == f"{group_arn}:*"
+    # EventBridge writes there under the environment's one log resource policy
+    # (tests/test_env_shared_policies.py): the service stack makes none of its own.
+    assert resources["JobRunsRule"]["DependsOn"] == "JobRunsLogGroup"
+    assert of_type(t, "AWS::Logs::ResourcePolicy") == {}
 
 
 def test_the_job_runs_log_group_takes_the_services_key() -> None:

@@ -8,16 +8,13 @@ right on the very resource the template names, and not on another environment's.
 from __future__ import annotations
 
 import dataclasses
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import cfnlint
 import pytest
 
 from git_lift.templates import stack_role
 from git_lift.templates.iam_statements import policy
+from tests.support.cfn_handlers import handler_actions
 from tests.support.iam_eval import permits
 from tests.support.infra import policy_scope
 from tests.support.templates import ACCOUNT, JOBS, REGION, SERVICES, render_service
@@ -28,8 +25,6 @@ SCOPE = policy_scope("staging", ("api",), REGION, ACCOUNT)
 ROLE = stack_role.RoleScope(SCOPE.environment, REGION, ACCOUNT, "vpc-0123", ("lift-staging-alb",))
 STACK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/lift-staging-cloudformation"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/lift-staging-boundary"
-# CloudFormation's handler verbs a stack change uses ("list" is resource discovery).
-HANDLERS = ("create", "read", "update", "delete")
 # What the handlers may call that a git lift service stack never makes them, and why.
 NOT_CALLED = {
     # A role's trust and its boundary never change (Security model); no Description or
@@ -52,16 +47,6 @@ NOT_CALLED = {
     "events:UntagResource": "the rule has no Tags",
     "events:ListTagsForResource": "read handler: drift detection only",
 }
-
-
-@cache
-def handler_actions(resource_type: str) -> frozenset[str]:
-    """The actions CloudFormation's handlers of `resource_type` may call (its registry schema)."""
-    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
-    index = json.loads((schemas / "providers" / f"{REGION}.json").read_text())
-    schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
-    handlers = schema["handlers"]
-    return frozenset(a for verb in HANDLERS for a in handlers.get(verb, {}).get("permissions", []))
 
 
 def template() -> dict[str, Any]:
@@ -92,7 +77,6 @@ JOBS_AND_STRATEGIES = {
     "AWS::CloudWatch::Alarm",
     "AWS::ECS::Service",
     "AWS::Events::Rule",
-    "AWS::Logs::ResourcePolicy",
     "AWS::ElasticLoadBalancingV2::ListenerRule",
     "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::IAM::Role",
@@ -147,7 +131,7 @@ def test_the_schedules_of_the_template_and_its_jobs_role(what: str) -> None:
 
 
 @pytest.mark.parametrize("what", ["the role's policy", "its boundary"])
-def test_the_job_runs_rule_log_group_and_its_resource_policy(what: str) -> None:
+def test_the_job_runs_rule_and_log_group_and_the_old_resource_policy_gone(what: str) -> None:
     document = documents()[what]
     as_role = {"aws_PrincipalArn": STACK_ROLE}
     (rule,) = names("AWS::Events::Rule").values()
@@ -159,8 +143,11 @@ def test_the_job_runs_rule_log_group_and_its_resource_policy(what: str) -> None:
             assert not permits(document, action, theirs, **as_role)
     group = names("AWS::Logs::LogGroup")["JobRunsLogGroup"]["LogGroupName"]
     assert permits(document, "logs:CreateLogGroup", arn("logs", f"log-group:{group}"), **as_role)
-    for action in ("logs:PutResourcePolicy", "logs:DeleteResourcePolicy"):
-        assert permits(document, action, "*", **as_role)
+    # The job runs' log resource policy is the environment stack's (one per environment:
+    # CloudWatch Logs holds 10 per account and region); a service stack made before held its
+    # own, which its next update deletes. It never makes one.
+    assert permits(document, "logs:DeleteResourcePolicy", "*", **as_role)
+    assert not permits(document, "logs:PutResourcePolicy", "*", **as_role)
 
 
 @pytest.mark.parametrize("what", ["the role's policy", "its boundary"])

@@ -238,7 +238,36 @@ def failure(stack: Stack, events: list[StackEvent]) -> StackFailed:
     missing = _BOUNDARY.search(cause.reason) if cause else None
     if missing:
         hint = f"{boundary_hint(missing['name'], missing['env'], bool(missing['stack']))}; {hint}"
+    upgrade = _upgrade_hint(cause, stack.name.removeprefix(f"{PREFIX}-")) if cause else None
+    if upgrade:
+        hint = f"{upgrade}; {hint}"
     return StackFailed(message, hint=hint)
+
+
+# The environment stack's policies that an environment made before gets at `env update`
+# (templates/environment_role.py, templates/job_runs_policy.py; README, "Scheduled jobs").
+_ENVIRONMENT_POLICIES = ("AWS::IAM::ManagedPolicy", "AWS::Logs::ResourcePolicy")
+
+
+def _upgrade_hint(cause: StackEvent, env: str) -> str | None:
+    """What to do when `env update` cannot make them: the admin policy of before may make
+    neither; CloudWatch Logs refuses an 11th log resource policy in the account (botocore's
+    logs model, PutResourcePolicy: 10 without resourceARN)."""
+    if cause.resource_type not in _ENVIRONMENT_POLICIES:
+        return None
+    reason = cause.reason.lower()
+    if "not authorized" in reason or "accessdenied" in reason:
+        return (
+            "the admin policy of an older git lift may not make it: attach the new one, "
+            f"git lift iam-policy -e {env} --for admin > admin.json"
+        )
+    if "limit" in reason and cause.resource_type == "AWS::Logs::ResourcePolicy":
+        return (
+            "the account already holds 10 log resource policies (services' own, from an "
+            f"older git lift): free one with git lift service update -e {env} -s SERVICE "
+            f"(a service with jobs), then git lift env update -e {env}"
+        )
+    return None
 
 
 # A permissions boundary of git lift's (`Environment.boundary_policy`, `stack_boundary_policy`)

@@ -39,6 +39,8 @@ KINDS = {
     "AWS::Logs::LogGroup": "log group (and its logs)",
     "AWS::IAM::Role": "IAM role",
     "AWS::IAM::Policy": "IAM policy",
+    "AWS::IAM::ManagedPolicy": "IAM managed policy",
+    "AWS::Logs::ResourcePolicy": "log resource policy",
     "AWS::EC2::SecurityGroup": "security group",
     "AWS::EC2::VPC": "VPC",
     "AWS::EC2::Subnet": "subnet",

@@ -119,3 +119,24 @@ def _delete_route_table(ec2: Any, table: Any) -> None:
     for association in list(table._associations):
         ec2.disassociate_route_table(association)
     ec2.delete_route_table(table.id)
+
+
+def patch_updates() -> None:
+    """moto's stack update deletes a resource the new template leaves out but keeps it among
+    the stack's parsed resources, so a later update that brings the same logical id back
+    finds it "made" and makes nothing (a service's jobs taken out then put back, an
+    environment's job runs policy). Forget each removed resource once the update is done."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    if getattr(ResourceMap.update, "_lift_patched", False):
+        return
+    update = ResourceMap.update
+
+    def updated(self: Any, template: dict[str, Any], parameters: Any = None) -> None:
+        removed = set(self._resource_json_map) - set(template.get("Resources", {}))
+        update(self, template, parameters)
+        for name in removed:
+            self._parsed_resources.pop(name, None)
+
+    updated._lift_patched = True  # type: ignore[attr-defined]
+    setattr(ResourceMap, "update", updated)  # noqa: B010

@@ -5,7 +5,8 @@ dict, which GetRolePolicy then returns as its repr), but ignores ManagedPolicyAr
 update changes only the role's description: a service config's
 `permissions` and `managed_policies` would never reach its task role, nor an environment's
 CloudFormation role its own boundary. `patch_roles` makes a create attach the managed policies
-and an update bring them and the permissions boundary to what the template says.
+and an update bring them and the permissions boundary to what the template says; a delete
+detaches them first, and a stack's AWS::IAM::ManagedPolicy is deleted with it.
 
 moto loads none of AWS's managed policies by default (all of them would slow every account's
 first IAM request); one is made in the account when a role first names it, from moto's own
@@ -65,17 +66,58 @@ def patch_roles() -> None:
         _sync(role, cloudformation_json["Properties"], account_id, region_name)
         return role
 
+    delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def deleted(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        # AWS's role delete handler detaches the managed policies first (its CloudFormation
+        # schema: DetachRolePolicy, ListAttachedRolePolicies); moto's refuses the role instead.
+        backend = _backend(account_id, region_name)
+        role = next((r for r in backend.roles.values() if r.name == resource_name), None)
+        for arn in list(role.managed_policies) if role is not None else []:
+            backend.detach_role_policy(arn, resource_name)
+        delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
     setattr(Role, "create_from_cloudformation_json", classmethod(created))  # noqa: B010
     setattr(Role, "update_from_cloudformation_json", classmethod(updated))  # noqa: B010
+    setattr(Role, "delete_from_cloudformation_json", classmethod(deleted))  # noqa: B010
+    _patch_managed_policies()
     _patched = True
+
+
+def _patch_managed_policies() -> None:
+    """moto's AWS::IAM::ManagedPolicy has no delete: the policy a stack made (the environment's
+    CloudFormation role's, templates/environment_role.py) would outlive the stack, and the
+    role it is attached to could not be deleted. Deleting it detaches it and deletes it, as
+    AWS's handler does (DetachRolePolicy, DeletePolicyVersion, DeletePolicy)."""
+    from moto.iam.models import ManagedPolicy
+
+    def deleted(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        backend = _backend(account_id, region_name)
+        policy = backend.managed_policies.get(resource_name)  # its physical id is its ARN
+        if policy is None:
+            return
+        for role in backend.roles.values():
+            if resource_name in role.managed_policies:
+                backend.detach_role_policy(resource_name, role.name)
+        backend.delete_policy(resource_name)
+
+    setattr(ManagedPolicy, "delete_from_cloudformation_json", classmethod(deleted))  # noqa: B010
+
+
+def _backend(account: str, region: str) -> Any:
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    return iam_backends[account][get_partition(region)]
 
 
 def _sync(role: Any, properties: dict[str, Any], account: str, region: str) -> None:
     """The role's inline and managed policies and its boundary as `properties` name them."""
-    from moto.iam.models import iam_backends
-    from moto.utilities.utils import get_partition
-
-    backend = iam_backends[account][get_partition(region)]
+    backend = _backend(account, region)
     role.permissions_boundary_arn = properties.get("PermissionsBoundary") or None
     inline = {p["PolicyName"]: p["PolicyDocument"] for p in properties.get("Policies", [])}
     for name in [n for n in role.policies if n not in inline]:

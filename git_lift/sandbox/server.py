@@ -256,6 +256,7 @@ class SandboxServer:
             raise LiftError(f"the sandbox server is already serving at {self.url}")
         moto_state.patch_ssm()  # Parameter Store pages and paths as AWS has them
         iam_roles.patch_roles()  # a stack's roles get their policies, on update too
+        cloudformation.patch_updates()  # a resource removed then put back is made again
         app = LiftApplication(
             DomainDispatcherApplication(create_backend_app),
             self.simulator,

@@ -1,5 +1,6 @@
-"""The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer, and
-the role CloudFormation changes the service stacks with (templates/environment_role.py); pure.
+"""The environment stack (`Environment.stack`): network, ECS cluster, shared load balancer, the
+role CloudFormation changes the service stacks with (templates/environment_role.py) and the
+log resource policy of the services' job runs (templates/job_runs_policy.py); pure.
 
 The network is made here (VPC, subnets, internet gateway, routes, NAT), or, with `vpc_id`, an
 existing VPC's subnets are used as they are and nothing of the network is made.
@@ -55,6 +56,7 @@ from git_lift.templates.environment_params import (
     EnvironmentParams,
 )
 from git_lift.templates.environment_role import add_stack_role
+from git_lift.templates.job_runs_policy import add_job_runs_policy
 
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 PROTOCOLS = {80: "HTTP", 443: "HTTPS"}
@@ -115,6 +117,7 @@ def environment_template(env: Environment, params: EnvironmentParams) -> Templat
     balancers = [t.resources[title] for title in titles if title in t.resources]
     role = add_stack_role(t, env, params.region, net.vpc, balancers)
     _export(t, env, CLOUDFORMATION_ROLE, GetAtt(role, "Arn"))
+    add_job_runs_policy(t, env, params.region)
     return t
 
 

@@ -1,4 +1,5 @@
-"""The environment stack's CloudFormation role (templates/stack_role.py), as a resource.
+"""The environment stack's CloudFormation role (templates/stack_role.py), as a resource, with
+its managed policy (`Environment.cloudformation_policy`).
 
 It lives in the environment stack, not a stack of its own made first: the environment stack is
 changed with the admin's own credentials (it makes the VPC and load balancers, which no
@@ -11,10 +12,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from troposphere import AWSObject, GetAtt, Sub, Tags, Template, iam
+from troposphere import AWSObject, GetAtt, Ref, Sub, Tags, Template, iam
 
 from git_lift.target import Environment
-from git_lift.templates.stack_role import RoleScope, statements, trust_policy
+from git_lift.templates.stack_role import (
+    RoleScope,
+    inline_statements,
+    managed_statements,
+    trust_policy,
+)
 from git_lift.templates.task_policies import stack_boundary_arn
 
 # What the policy's strings name that only the stack knows (Fn::Sub variables).
@@ -32,7 +38,20 @@ def add_stack_role(
         variables[lb.title] = GetAtt(lb, "LoadBalancerName")
         names.append(f"${{{lb.title}}}")
     scope = RoleScope(env, region, ACCOUNT, "${VpcId}", tuple(names))
-    document = {"Version": "2012-10-17", "Statement": statements(scope)}
+    document = {"Version": "2012-10-17", "Statement": inline_statements(scope)}
+    # Attached through the role's ManagedPolicyArns, not the policy's Roles: the policy is then
+    # made first, and the role's update attaches it as it narrows its inline policy, so an
+    # environment made before keeps its rights through `env update`.
+    resources = t.add_resource(
+        iam.ManagedPolicy(
+            "CloudFormationRolePolicy",
+            ManagedPolicyName=env.cloudformation_policy,
+            Description=f"git lift {env.name}: the service stacks' resources, for CloudFormation",
+            PolicyDocument=_sub(
+                {"Version": "2012-10-17", "Statement": managed_statements(scope)}, variables
+            ),
+        )
+    )
     return t.add_resource(
         iam.Role(
             "CloudFormationRole",
@@ -43,6 +62,7 @@ def add_stack_role(
             Policies=[
                 iam.Policy(PolicyName="service-stacks", PolicyDocument=_sub(document, variables))
             ],
+            ManagedPolicyArns=[Ref(resources)],
             Tags=Tags(env.tags),
         )
     )

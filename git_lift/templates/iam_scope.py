@@ -16,6 +16,7 @@ from git_lift.templates.task_policies import (
     job_role_arns,
     service_role_arns,
     stack_boundary_arn,
+    stack_policy_arn,
     stack_role_arn,
     traffic_role_arns,
 )
@@ -122,6 +123,11 @@ class Scope:
     def stack_role(self) -> str:
         """The role CloudFormation changes the service stacks with."""
         return stack_role_arn(self.environment, self.region, self.account)
+
+    @property
+    def stack_role_policy(self) -> str:
+        """The CloudFormation role's managed policy, which the environment stack makes."""
+        return stack_policy_arn(self.environment, self.region, self.account)
 
     @property
     def boundary(self) -> str:

@@ -102,8 +102,39 @@ def stack_role(s: Scope) -> list[Statement]:
         ),
         allow(
             "StackRole",
-            ["iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole"],
+            [
+                "iam:DeleteRole",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:TagRole",
+                "iam:UntagRole",
+            ],
             [s.stack_role],
+        ),
+        # Its managed policy (templates/environment_role.py), attached to it alone: the
+        # AWS::IAM::ManagedPolicy handlers' actions for a policy of no group or user, and the
+        # AWS::IAM::Role handlers' attach and detach (their CloudFormation schemas). The role's
+        # boundary caps whatever a version of it says, as it caps the inline policy.
+        allow(
+            "StackRoleManagedPolicy",
+            [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:ListEntitiesForPolicy",
+                "iam:ListPolicyVersions",
+            ],
+            [s.stack_role_policy],
+        ),
+        allow(
+            "StackRoleAttachment",
+            ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            [s.stack_role],
+            Condition={"ArnEquals": {"iam:PolicyARN": s.stack_role_policy}},
         ),
     ]
 
@@ -220,7 +251,8 @@ def environment_network(s: Scope) -> list[Statement]:
 
 
 def environment_cluster(s: Scope) -> list[Statement]:
-    """The ECS cluster and the event rules that carry its services' notifications."""
+    """The ECS cluster, the event rules that carry its services' notifications and the log
+    resource policy that lets EventBridge keep their jobs' runs."""
     rule_prefix = s.environment.event_rule_prefix  # the names CloudFormation gives the rules
     return [
         # CreateCluster is authorised on the cluster's ARN, which its name fixes.
@@ -229,5 +261,18 @@ def environment_cluster(s: Scope) -> list[Statement]:
             "EnvironmentNotifications",
             EVENT_RULE_ACTIONS,
             [s.arn("events", f"rule/{rule_prefix}*")],
+        ),
+        # The services' job runs log resource policy (templates/job_runs_policy.py): the
+        # AWS::Logs::ResourcePolicy handlers' actions (its CloudFormation schema); the
+        # account's log resource policies have no ARN (Service Authorization Reference,
+        # CloudWatch Logs).
+        allow(
+            "JobRunsLogPolicy",
+            [
+                "logs:DeleteResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:PutResourcePolicy",
+            ],
+            "*",
         ),
     ]

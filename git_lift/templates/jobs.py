@@ -119,10 +119,6 @@ def add_jobs(
 
 ECS_EVENTS = "aws.ecs"
 TASK_STATE_CHANGE = "ECS Task State Change"
-# Who writes a CloudWatch Logs target's events: EventBridge uses the log group's resource
-# policy, never a role (EventBridge user guide, "Using resource-based policies for Amazon
-# EventBridge", CloudWatch Logs permissions, whose example names both principals).
-LOG_WRITERS = ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
 
 
 def add_job_runs_log(
@@ -136,10 +132,9 @@ def add_job_runs_log(
     state change events" (ECS developer guide: clusterArn, taskDefinitionArn, group,
     lastStatus, containers[].exitCode, startedAt, stoppedAt, stoppedReason).
 
-    The log group resource policy is the account's kind (AWS::Logs::ResourcePolicy, one per
-    service with jobs): CloudWatch Logs allows 10 of them per account and region (botocore's
-    logs model, PutResourcePolicy), so an account holds at most 10 such services' stacks
-    less what else uses resource policies there."""
+    EventBridge writes there under the environment stack's log resource policy, one for every
+    service's job runs group (templates/job_runs_policy.py): CloudWatch Logs allows 10 such
+    policies per account and region, so the service stacks make none."""
     name = target.job_runs_log_group
     kept = {k: v for k, v in service_group.properties.items() if k != "LogGroupName"}
     group = logs.LogGroup(
@@ -154,26 +149,6 @@ def add_job_runs_log(
         group.Metadata = metadata
     t.add_resource(group)
     group_arn = arn("logs", region, account_id, f"log-group:{name}")
-    policy = t.add_resource(
-        logs.ResourcePolicy(
-            "JobRunsLogPolicy",
-            PolicyName=target.job_runs_rule,
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": LOG_WRITERS},
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": f"{group_arn}:*",
-                        }
-                    ],
-                },
-                separators=(",", ":"),
-            ),
-        )
-    )
     family = arn("ecs", region, account_id, f"task-definition/{target.task_family}:")
     t.add_resource(
         events.Rule(
@@ -192,7 +167,7 @@ def add_job_runs_log(
                 },
             },
             Targets=[events.Target(Id="job-runs", Arn=group_arn)],
-            DependsOn=[group.title, policy.title],
+            DependsOn=group.title,
         )
     )
 

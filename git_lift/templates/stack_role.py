@@ -29,6 +29,7 @@ from git_lift.templates.task_policies import (
     job_role_arns,
     service_role_arns,
     stack_boundary_arn,
+    stack_policy_arn,
     stack_role_arn,
     traffic_role_arns,
 )
@@ -150,9 +151,9 @@ def service_role_grants(r: RoleScope) -> list[Statement]:
 
 
 def boundary_guards(r: RoleScope) -> list[Statement]:
-    """No role loses the boundary or gets another; the role never changes itself or either
-    boundary; no role is made under a path (`role/PATH/NAME`, which `role/lift-ENV-*-task`
-    would match: IAM's `*` spans slashes)."""
+    """No role loses the boundary or gets another; the role never changes itself (nor its
+    managed policy) or either boundary; no role is made under a path (`role/PATH/NAME`,
+    which `role/lift-ENV-*-task` would match: IAM's `*` spans slashes)."""
     return [
         # A Deny, not a condition of BoundedServiceRoles: the role's inline policies hold at
         # most 10,240 characters (IAM quotas). IfExists: a role without the tag is refused too.
@@ -198,6 +199,7 @@ def boundary_guards(r: RoleScope) -> list[Statement]:
             ],
             "Resource": [
                 stack_role_arn(r.env, r.region, r.account),
+                stack_policy_arn(r.env, r.region, r.account),
                 r.boundary,
                 r.own_boundary,
             ],
@@ -448,11 +450,12 @@ def describe(r: RoleScope) -> list[Statement]:
                 f"{ELB}:DescribeTargetGroups",
                 f"{ELB}:DescribeTargetGroupAttributes",
                 "logs:DescribeLogGroups",
-                # The jobs' runs log group's resource policy (templates/jobs.py): an account's
-                # log resource policies have no ARN (Service Authorization Reference,
-                # CloudWatch Logs); the AWS::Logs::ResourcePolicy handlers' Put, Describe
-                # and Delete.
-                "logs:*ResourcePolic*",
+                # A service stack made before the environment held the job runs' log resource
+                # policy (templates/job_runs_policy.py) had one of its own: its next update
+                # deletes it (the AWS::Logs::ResourcePolicy delete handler's one action; the
+                # account's log resource policies have no ARN: Service Authorization
+                # Reference, CloudWatch Logs). It never makes one.
+                "logs:DeleteResourcePolicy",
                 # A replaced task definition's old revision is deregistered.
                 "ecs:DeregisterTaskDefinition",
             ],
@@ -497,5 +500,26 @@ def traffic(r: RoleScope) -> list[Statement]:
 
 
 def statements(r: RoleScope) -> list[Statement]:
-    """The role's own policy: what CloudFormation may do for the environment's service stacks."""
-    return service_roles(r) + resources(r) + network(r) + schedules(r) + traffic(r)
+    """What CloudFormation may do for the environment's service stacks: the role's inline
+    policy and its managed policy together."""
+    return inline_statements(r) + managed_statements(r)
+
+
+# IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): a role's inline policies hold at most
+# 10,240 characters together, a managed policy 6,144, whitespace not counted; a role has at
+# most 10 managed policies attached (20 once raised). All of the role's statements no longer
+# fit inline (10,229 at the longest names), so they are two documents, each with room left
+# (tests/test_env_shared_policies.py holds the margins).
+
+
+def inline_statements(r: RoleScope) -> list[Statement]:
+    """The role's inline policy: the services' roles and the guards on them, the network of
+    the environment (its VPC and load balancers, which only the environment stack names),
+    scheduled jobs and traffic shifting."""
+    return service_roles(r) + network(r) + schedules(r) + traffic(r)
+
+
+def managed_statements(r: RoleScope) -> list[Statement]:
+    """The role's managed policy (`Environment.cloudformation_policy`): the services' own
+    resources, which name the account, region and environment only."""
+    return resources(r)

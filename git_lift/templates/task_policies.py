@@ -71,6 +71,11 @@ def stack_boundary_arn(env: Environment, region: str, account_id: str) -> str:
     return arn("iam", region, account_id, f"policy/{env.stack_boundary_policy}")
 
 
+def stack_policy_arn(env: Environment, region: str, account_id: str) -> str:
+    """The CloudFormation role's managed policy (templates/environment_role.py)."""
+    return arn("iam", region, account_id, f"policy/{env.cloudformation_policy}")
+
+
 def stack_role_arn(env: Environment, region: str, account_id: str) -> str:
     """The role CloudFormation changes the environment's service stacks with (stack_role.py)."""
     return arn("iam", region, account_id, f"role/{env.cloudformation_role}")
