@@ -200,15 +200,11 @@ class Ecs:
                     cluster=self.cluster, services=[self.service]
                 )
             except self._client.exceptions.ClusterNotFoundException as exc:
-                raise NotSetUp(
-                    f"there is no ECS cluster {self.cluster}",
-                    hint=f"create the environment: git lift env create -e {self.env}",
-                ) from exc
+                raise NotSetUp(f"there is no ECS cluster {self.cluster}", self.env) from exc
         found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
         if not found:
             raise NotSetUp(
-                f"there is no ECS service {self.service} in cluster {self.cluster}",
-                hint=f"create it: git lift service create -e {self.env}",
+                f"there is no ECS service {self.service} in cluster {self.cluster}", self.env
             )
         raw: Any = found[0]
         return ServiceState(
@@ -429,8 +425,7 @@ class Ecs:
         found = [s for s in answer.get("services", []) if s.get("status") == "ACTIVE"]
         if not found:
             raise NotSetUp(
-                f"there is no ECS service {self.service} in cluster {self.cluster}",
-                hint=f"set it up: git lift setup -e {self.env}",
+                f"there is no ECS service {self.service} in cluster {self.cluster}", self.env
             )
         return dict(found[0])
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
 from git_lift.aws.job_runs import JobRun, event_tasks, group_pattern, last_runs
-from git_lift.errors import LiftError
+from git_lift.errors import NotSetUp
 from git_lift.target import Target
 
 if TYPE_CHECKING:
@@ -61,10 +61,7 @@ class Logs:
                             str(raw.get("eventId", "")),
                         )
             except self._client.exceptions.ResourceNotFoundException as exc:
-                raise LiftError(
-                    f"there is no log group {self.group}",
-                    hint=f"the service stack creates it: git lift service create -e {self.env}",
-                ) from exc
+                raise NotSetUp(f"there is no log group {self.group}", self.env) from exc
 
     def stream_events(
         self, group: str, stream: str, token: str | None
