@@ -223,7 +223,14 @@ def scale(
         line += f" --process {process}"
     current = require_document(ctx, t)
     doc = processcfg.rescale(
-        current.doc, process, desired=desired, low=low, high=high, command=line
+        current.doc,
+        process,
+        desired=desired,
+        low=low,
+        high=high,
+        command=line,
+        owner=str(t),
+        env=t.env,
     )
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     edited = editing.as_given(t, text, f"fix the service config first: {command(t, 'edit')}")
