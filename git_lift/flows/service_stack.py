@@ -78,13 +78,19 @@ def keep_running(
     stack = cfn.stack(t.stack)
     if stack is None or stack.reviewing or stack.status in DEAD:
         return document
+    # A process that runs the stack's own revision (no release since) needs nothing kept.
+    own = {r.logical_id: r.physical_id for r in cfn.resources(t.stack)}
     running = {}
     for process in [WEB, *cfg.processes]:
+        title = task_definition_title(process)
         try:
             state = ctx.aws.ecs(t.for_process(process)).describe()
         except NotSetUp:  # a process this change adds
             continue
-        running[task_definition_title(process)] = state.task_definition
+        if state.task_definition != own.get(title):
+            running[title] = state.task_definition
+    if not running:
+        return document
     return keep_revisions(document, cfn.template(t.stack), running, t.container)
 
 
