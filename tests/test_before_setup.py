@@ -4,6 +4,7 @@ missing in one `error:` line and names the one command that sets it up, the Quic
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,3 +66,23 @@ def test_compare_with_one_side_set_up_names_the_other(aws: Any, repo: GitRepo, l
     assert result.returncode == 1, result.stderr
     assert errors(result.stderr) == ["error: payments-api has no config in production yet"]
     assert result.stderr.endswith("hint: set it up: git lift setup -e production\n")
+
+
+def test_in_a_repository_of_several_services_the_hint_names_the_service(
+    aws: Any, tmp_path: Path
+) -> None:
+    """`logs` and `release-config` read AWS's answer in aws/ (no settings there): the hint
+    still names `-s worker`, as `status` and `scale` do, or setup would set up another one."""
+    repo = GitRepo.create(
+        tmp_path / "mono",
+        files={
+            ".gitlift": '[service "api"]\n\tpath = api\n[service "worker"]\n\tpath = worker\n',
+            "api/env.sample": "A=x\n",
+            "worker/env.sample": "B=x\n",
+        },
+    )
+    lift = Lift(repo.path)
+    for words in (["logs", "-e", "staging"], ["release-config", "-e", "staging"]):
+        result = lift(*words, "-s", "worker")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.endswith("hint: set it up: git lift setup -e staging -s worker\n")

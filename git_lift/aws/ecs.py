@@ -186,8 +186,9 @@ def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
 
 
 class Ecs:
-    def __init__(self, client: ECSClient, target: Target) -> None:
+    def __init__(self, client: ECSClient, target: Target, service_flag: str = "") -> None:
         self._client = client
+        self.service_flag = service_flag  # ` -s NAME` in "not set up"'s hint, when needed
         self.target = target
         self.cluster = target.cluster
         self.service = target.ecs_service
@@ -200,11 +201,15 @@ class Ecs:
                     cluster=self.cluster, services=[self.service]
                 )
             except self._client.exceptions.ClusterNotFoundException as exc:
-                raise NotSetUp(f"there is no ECS cluster {self.cluster}", self.env) from exc
+                raise NotSetUp(
+                    f"there is no ECS cluster {self.cluster}", self.env, self.service_flag
+                ) from exc
         found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
         if not found:
             raise NotSetUp(
-                f"there is no ECS service {self.service} in cluster {self.cluster}", self.env
+                f"there is no ECS service {self.service} in cluster {self.cluster}",
+                self.env,
+                self.service_flag,
             )
         raw: Any = found[0]
         return ServiceState(
@@ -425,7 +430,9 @@ class Ecs:
         found = [s for s in answer.get("services", []) if s.get("status") == "ACTIVE"]
         if not found:
             raise NotSetUp(
-                f"there is no ECS service {self.service} in cluster {self.cluster}", self.env
+                f"there is no ECS service {self.service} in cluster {self.cluster}",
+                self.env,
+                self.service_flag,
             )
         return dict(found[0])
 

@@ -34,8 +34,11 @@ class LogEvent:
 
 
 class Logs:
-    def __init__(self, client: CloudWatchLogsClient, target: Target) -> None:
+    def __init__(
+        self, client: CloudWatchLogsClient, target: Target, service_flag: str = ""
+    ) -> None:
         self._client = client
+        self.service_flag = service_flag  # ` -s NAME` in "not set up"'s hint, when needed
         self.group = target.log_group
         self.env = target.env
         self.job_runs_group = target.job_runs_log_group
@@ -61,7 +64,9 @@ class Logs:
                             str(raw.get("eventId", "")),
                         )
             except self._client.exceptions.ResourceNotFoundException as exc:
-                raise NotSetUp(f"there is no log group {self.group}", self.env) from exc
+                raise NotSetUp(
+                    f"there is no log group {self.group}", self.env, self.service_flag
+                ) from exc
 
     def stream_events(
         self, group: str, stream: str, token: str | None

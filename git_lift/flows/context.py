@@ -170,7 +170,7 @@ class Context:
 
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
-        return f" -s {service}" if len(self.settings.services) > 1 else ""
+        return self.settings.service_flag(service)
 
     def setup_command(self, env: str, service: str) -> str:
         """What sets `service` up in `env`: every "not set up" says this one command."""

@@ -21,7 +21,7 @@ class FakeLogs(Logs):
 
     def events(self, start_ms: int, streams: str | None = None) -> Iterator[LogEvent]:
         if self.group not in self.groups:
-            raise NotSetUp(f"there is no log group {self.group}", self.env)
+            raise NotSetUp(f"there is no log group {self.group}", self.env, self.service_flag)
         yield from (
             e
             for e in self.groups[self.group]
