@@ -46,7 +46,25 @@ class Unreachable(AwsError):
 
 class NotSetUp(LiftError):
     """What was asked about was never created in AWS (the environment's cluster, the service
-    in it): a state `status` reports, not a failure to read."""
+    in it, its config): a state `status` reports, not a failure to read. Every command says
+    the same fix, the Quick start's `git lift setup` (idempotent: it creates only what is
+    missing), so the hint is made here and nowhere else."""
+
+    def __init__(
+        self,
+        message: str,
+        env: str | None = None,
+        service_flag: str = "",
+        *,
+        hint: str | None = None,
+    ) -> None:
+        fix = f"set it up: {setup_command(env, service_flag)}" if env is not None else None
+        super().__init__(message, hint=hint or fix)
+
+
+def setup_command(env: str, service_flag: str = "") -> str:
+    """The command that sets a service up in `env` (`service_flag`: ` -s NAME`, or "")."""
+    return f"git lift setup -e {env}{service_flag}"
 
 
 class Conflict(LiftError):

@@ -13,7 +13,7 @@ with its JSON path among the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -135,6 +135,8 @@ def rescale(
     low: int | None,
     high: int | None,
     command: str,
+    owner: str = "the service config",
+    env: str | None = None,
 ) -> dict[str, object]:
     """`git lift scale --process P`: scalingcfg.rescale on the process's own fields (web's are
     the document's top level); UsageError naming the processes there are when P is none."""
@@ -144,11 +146,7 @@ def rescale(
     processes = dict(found) if isinstance(found, dict) else {}
     own = processes.get(process)
     if not isinstance(own, dict):
-        names = ", ".join([WEB, *sorted(processes)])
-        raise UsageError(
-            f"the service config has no process {process!r} (its processes: {names})",
-            hint="add it under processes with git lift service edit, or scale one of those",
-        )
+        raise unknown_process(owner, process, processes, env)
     processes[process] = scalingcfg.rescale(
         own, desired=desired, low=low, high=high, command=command
     )
@@ -177,3 +175,14 @@ def _each_process(doc: dict[str, object]) -> list[tuple[str, dict[str, object]]]
     found = doc.get("processes")
     others = sorted(found.items()) if isinstance(found, dict) else []
     return [(WEB, doc), *((k, v) for k, v in others if isinstance(v, dict))]
+
+
+def unknown_process(owner: str, process: str, known: Iterable[str], env: str | None) -> UsageError:
+    """`--process P` naming none of the service config's processes (scale, run, logs): one
+    message, with the processes there are and the command that adds one."""
+    names = ", ".join([WEB, *sorted(known)])
+    edit = f"git lift service edit -e {env}" if env else "git lift service edit"
+    return UsageError(
+        f"{owner} has no process {process!r} (its processes: {names})",
+        hint=f"name one of them, or add it to processes: {edit}",
+    )

@@ -148,6 +148,10 @@ class Settings:
     targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
     policy_unknown: tuple[str, str] | None = None  # why releases are refused: error, hint
 
+    def service_flag(self, service: str) -> str:
+        """` -s NAME` for fix commands, needed only when the repository has several services."""
+        return f" -s {service}" if len(self.services) > 1 else ""
+
     def environment(self, name: str) -> EnvironmentSettings:
         """The environment named on the command line; a mistyped name is refused with the
         environment it most likely meant."""

@@ -242,7 +242,7 @@ def test_a_concurrent_save_is_refused_and_the_edit_kept(
 def test_update_applies_the_stored_config_and_template_prints_yaml(aws: Any, lift: Lift) -> None:
     create_env(lift)
     missing = lift("service", "update", "-e", "staging", "--yes")
-    assert missing.returncode == 1 and "service create -e staging" in missing.stderr
+    assert missing.returncode == 1 and "set it up: git lift setup -e staging" in missing.stderr
     assert create_service(lift).returncode == 0
     same = lift("service", "update", "-e", "staging", "--yes")
     assert same.returncode == 0, same.stderr

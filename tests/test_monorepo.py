@@ -83,7 +83,7 @@ def test_status_all_says_not_set_up_and_exits_0(aws: Any, monorepo: GitRepo) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "could not read" not in result.stderr
     assert "staging: worker\n  not set up" in result.stdout
-    assert "set it up: git lift setup -s worker -e staging" in result.stdout
+    assert "set it up: git lift setup -e staging -s worker" in result.stdout
     assert "staging: api\n  no release yet (0/2 running)" in result.stdout
     rows = json.loads(lift("status", "--all", "-e", "staging", "--output", "json").stdout)
     assert [(r["service"], r["set_up"], r["error"]) for r in rows] == [
@@ -95,7 +95,7 @@ def test_status_all_says_not_set_up_and_exits_0(aws: Any, monorepo: GitRepo) -> 
     assert everywhere.returncode == 0, everywhere.stderr
     assert everywhere.stdout.count("not set up") == 2
     assert "not set up: there is no ECS cluster lift-production" in everywhere.stdout
-    assert "set it up: git lift setup -s api -e production" in everywhere.stdout
+    assert "set it up: git lift setup -e production -s api" in everywhere.stdout
 
 
 def test_a_push_names_each_service_file_it_checked(aws: Any, monorepo: GitRepo) -> None:

@@ -76,10 +76,13 @@ def test_scale_a_worker_saves_a_version_and_changes_its_count_alone(
     )
     wrong = lift("scale", "-e", "staging", "--process", "wroker", "3", "--yes")
     assert wrong.returncode == 2
-    assert "error: the service config has no process 'wroker' (its processes: web, worker)" in (
+    assert (
+        "error: payments-api in staging has no process 'wroker' (its processes: web, worker)"
+        in (wrong.stderr)
+    )
+    assert "hint: name one of them, or add it to processes: git lift service edit -e staging" in (
         wrong.stderr
     )
-    assert "hint: " in wrong.stderr
     assert len(documents("staging", "payments-api")) == 3
 
 

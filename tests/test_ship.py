@@ -485,7 +485,7 @@ def test_a_missing_ecs_service_stops_the_ship_before_any_build(
     result = lift("ship", "-e", "staging")
     assert result.returncode == 1
     assert "there is no ECS service payments-api in cluster lift-staging" in result.stderr
-    assert "git lift service create -e staging" in result.stderr
+    assert "hint: set it up: git lift setup -e staging" in result.stderr
     assert not built(result.stderr)
     assert (
         registry.manifest_digest(

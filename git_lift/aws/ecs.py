@@ -186,8 +186,9 @@ def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
 
 
 class Ecs:
-    def __init__(self, client: ECSClient, target: Target) -> None:
+    def __init__(self, client: ECSClient, target: Target, service_flag: str = "") -> None:
         self._client = client
+        self.service_flag = service_flag  # ` -s NAME` in "not set up"'s hint, when needed
         self.target = target
         self.cluster = target.cluster
         self.service = target.ecs_service
@@ -201,14 +202,14 @@ class Ecs:
                 )
             except self._client.exceptions.ClusterNotFoundException as exc:
                 raise NotSetUp(
-                    f"there is no ECS cluster {self.cluster}",
-                    hint=f"create the environment: git lift env create -e {self.env}",
+                    f"there is no ECS cluster {self.cluster}", self.env, self.service_flag
                 ) from exc
         found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
         if not found:
             raise NotSetUp(
                 f"there is no ECS service {self.service} in cluster {self.cluster}",
-                hint=f"create it: git lift service create -e {self.env}",
+                self.env,
+                self.service_flag,
             )
         raw: Any = found[0]
         return ServiceState(
@@ -430,7 +431,8 @@ class Ecs:
         if not found:
             raise NotSetUp(
                 f"there is no ECS service {self.service} in cluster {self.cluster}",
-                hint=f"set it up: git lift setup -e {self.env}",
+                self.env,
+                self.service_flag,
             )
         return dict(found[0])
 

@@ -88,7 +88,9 @@ class Aws:
     def ecs(self, target: Target) -> Ecs:
         from git_lift.aws.ecs import Ecs
 
-        return Ecs(self.clients(target.env).ecs, target)
+        return Ecs(
+            self.clients(target.env).ecs, target, self.settings.service_flag(target.service.name)
+        )
 
     def stacks(self, env: str | None = None) -> CloudFormation:
         from git_lift.aws.cfn import CloudFormation
@@ -103,7 +105,9 @@ class Aws:
     def logs(self, target: Target) -> Logs:
         from git_lift.aws.logs import Logs
 
-        return Logs(self.clients(target.env).logs, target)
+        return Logs(
+            self.clients(target.env).logs, target, self.settings.service_flag(target.service.name)
+        )
 
     def snapshots(self, target: Target) -> Snapshots:
         from git_lift.aws.secrets import Snapshots

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.clients import translate_errors
 from git_lift.aws.job_runs import JobRun, event_tasks, group_pattern, last_runs
-from git_lift.errors import LiftError
+from git_lift.errors import NotSetUp
 from git_lift.target import Target
 
 if TYPE_CHECKING:
@@ -34,8 +34,11 @@ class LogEvent:
 
 
 class Logs:
-    def __init__(self, client: CloudWatchLogsClient, target: Target) -> None:
+    def __init__(
+        self, client: CloudWatchLogsClient, target: Target, service_flag: str = ""
+    ) -> None:
         self._client = client
+        self.service_flag = service_flag  # ` -s NAME` in "not set up"'s hint, when needed
         self.group = target.log_group
         self.env = target.env
         self.job_runs_group = target.job_runs_log_group
@@ -61,9 +64,8 @@ class Logs:
                             str(raw.get("eventId", "")),
                         )
             except self._client.exceptions.ResourceNotFoundException as exc:
-                raise LiftError(
-                    f"there is no log group {self.group}",
-                    hint=f"the service stack creates it: git lift service create -e {self.env}",
+                raise NotSetUp(
+                    f"there is no log group {self.group}", self.env, self.service_flag
                 ) from exc
 
     def stream_events(

@@ -501,6 +501,18 @@ def checked_port(click_ctx: click.Context, param: click.Parameter, value: int) -
     return value
 
 
+def checked_html(
+    click_ctx: click.Context, param: click.Parameter, value: Path | None
+) -> Path | None:
+    # An empty value (`--html "$PAGE"` with PAGE unset) is Path("."): no file to write.
+    if value is not None and not value.name:
+        raise UsageError(
+            "--html names no file",
+            hint="give the page's file: git lift dashboard --html public/index.html",
+        )
+    return value
+
+
 @cli.command("dashboard")
 @click.option(
     "-e", "--env", "envs", multiple=True, help="Environment (repeatable); all by default."
@@ -508,6 +520,7 @@ def checked_port(click_ctx: click.Context, param: click.Parameter, value: int) -
 @click.option(
     "--html",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=checked_html,
     help="Write the page to this file (for CI to publish) instead of serving it.",
 )
 @click.option(

@@ -196,9 +196,7 @@ def edit(
     ready = without_editor(t, given, resume_command, file) if given is not None else None
     current = stored(ctx, t)
     if current is None and not resume:
-        raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
-        )
+        raise ctx.not_set_up(f"{t.name} has no service config in {t.env}", t)
     before_editing(ctx, t)
     if ready is None:
         if given is None:
@@ -227,7 +225,14 @@ def scale(
         line += f" --process {process}"
     current = require_document(ctx, t)
     doc = processcfg.rescale(
-        current.doc, process, desired=desired, low=low, high=high, command=line
+        current.doc,
+        process,
+        desired=desired,
+        low=low,
+        high=high,
+        command=line,
+        owner=str(t),
+        env=t.env,
     )
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     edited = editing.as_given(t, text, f"fix the service config first: {command(t, 'edit')}")
@@ -243,9 +248,7 @@ def require_document(ctx: Context, t: Target, version: int | None = None) -> Ser
                 f"{t.name} has no config version {version} in {t.env}",
                 hint=f"list them: {command(t, 'history')}",
             )
-        raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
-        )
+        raise ctx.not_set_up(f"{t.name} has no service config in {t.env}", t)
     return found
 
 
@@ -276,9 +279,7 @@ def history(ctx: Context, env: str) -> int:
     t = ctx.target(env)
     documents = every_version(ctx, t)
     if not documents:
-        raise LiftError(
-            f"{t.name} has no service config in {t.env}", hint=f"create it: {command(t, 'create')}"
-        )
+        raise ctx.not_set_up(f"{t.name} has no service config in {t.env}", t)
     if ctx.options.output == "json":
         rows = [{k: v for k, v in asdict(d).items() if k != "doc"} for d in documents]
         ui.out(json.dumps(rows, indent=2, sort_keys=True))

@@ -39,7 +39,7 @@ def finish(ctx: Context, service: ServiceSettings, wrote: bool) -> int:
         ui.warn(f"there is no {service.dockerfile}: `git lift ship` builds from it")
     if wrote:
         ui.hint(f"review and commit them: git add {GITLIFT_FILE} {service.env_sample}")
-    ui.hint(f"then set it up: git lift setup -e staging{ctx.service_flag(service.name)}")
+    ui.hint(f"then set it up: {ctx.setup_command('staging', service.name)}")
     return 0
 
 

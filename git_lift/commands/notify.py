@@ -8,7 +8,7 @@ from git_lift import ui
 from git_lift.errors import LiftError, UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.notices import keep_webhook, tell_test
-from git_lift.flows.service_url import url_of
+from git_lift.flows.service_url import url_of, why_none
 from git_lift.setting_table import WEBHOOK
 
 
@@ -62,16 +62,13 @@ def open_url(ctx: Context, env: str) -> int:
     """Print the service's URL, and open it in a browser where there is one to open."""
     target = ctx.target(env)
     url = url_of(ctx, target)
-    if url is None:
+    if url is None and target.environment.preview:  # its services are branches'
         raise LiftError(
-            f"no URL known for {target}: the environment or the service is not set up, or "
-            "the service has no http_interface (a worker)",
-            hint=(
-                f"each preview's URL: git lift preview list -e {target.env}"
-                if target.environment.preview  # its services are branches'; status has none
-                else f"see what runs: git lift status -e {target.env}"
-            ),
+            f"no URL known for {target}: a preview environment's services are its branches'",
+            hint=f"each preview's URL: git lift preview list -e {target.env}",
         )
+    if url is None:
+        raise why_none(ctx, target)
     ui.out(url)
     if ui.can_open_browser() and not ui.open_browser(url):
         ui.info("no browser to open it here: the URL is above")

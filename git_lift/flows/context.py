@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from git_lift import settings as settings_module
-from git_lift.errors import UsageError
+from git_lift.errors import NotSetUp, UsageError, setup_command
 from git_lift.gitlift import Entry
 from git_lift.options import Options
 from git_lift.records import field, record, replace
@@ -170,7 +170,15 @@ class Context:
 
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
-        return f" -s {service}" if len(self.settings.services) > 1 else ""
+        return self.settings.service_flag(service)
+
+    def setup_command(self, env: str, service: str) -> str:
+        """What sets `service` up in `env`: every "not set up" says this one command."""
+        return setup_command(env, self.service_flag(service))
+
+    def not_set_up(self, message: str, target: Target) -> NotSetUp:
+        """`message` with the one hint for a service not set up in its environment."""
+        return NotSetUp(message, target.env, self.service_flag(target.service.name))
 
     def parameter_names(self, target: Target) -> dict[str, int]:
         """A service's parameter names and versions (never values), listed once per command:

@@ -89,7 +89,7 @@ def task_definition(ctx: Context, target: Target, request: RunRequest) -> str:
     try:
         state = ecs.describe()
     except NotSetUp as missing:
-        raise NotSetUp(missing.message, hint=f"set it up: git lift setup -e {target.env}") from None
+        raise ctx.not_set_up(missing.message, target) from None
     if request.release is not None:
         return released(ctx, target, request.release)
     if request.ref is None:

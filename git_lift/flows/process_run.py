@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from git_lift.errors import UsageError
 from git_lift.flows.context import Context
 from git_lift.flows.service_state import saved_service_config
+from git_lift.processcfg import unknown_process
 from git_lift.target import WEB, Target
 
 
@@ -16,9 +16,5 @@ def process_target(ctx: Context, target: Target, process: str | None) -> Target:
         return target
     known = saved_service_config(ctx, target).processes
     if process not in known:
-        names = ", ".join([WEB, *sorted(known)])
-        raise UsageError(
-            f"{target} has no process {process!r} (its processes: {names})",
-            hint=f"name one of them, or add it to processes: git lift service edit -e {target.env}",
-        )
+        raise unknown_process(str(target), process, known, target.env)
     return target.for_process(process)

@@ -11,13 +11,14 @@ from typing import Any
 from git_lift import servicecfg, ui
 from git_lift.aws.cfn import DEAD, CloudFormation
 from git_lift.aws.store import EnvironmentRecord, ServiceDocument
-from git_lift.errors import LiftError
+from git_lift.errors import LiftError, NotSetUp
 from git_lift.flows.context import Context
 from git_lift.flows.environment_record import require_record
 from git_lift.flows.infra_stack import DEFAULT_TIMEOUT, StackChange, change_stack
 from git_lift.flows.sidecar_images import pinned_images
-from git_lift.target import Target
+from git_lift.target import WEB, Target
 from git_lift.templates.environment_params import CLOUDFORMATION_ROLE
+from git_lift.templates.kept_revisions import keep_revisions, task_definition_title
 
 # What a new service runs until its first `git lift ship`: a small public image that answers
 # HTTP on port 80. Pass --image to start from your own.
@@ -66,6 +67,31 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
             hint="set container in .gitlift to the container's name",
         )
     return str(chosen[0]["image"])
+
+
+def keep_running(
+    ctx: Context, t: Target, cfg: servicecfg.ServiceConfig, document: Any, cfn: CloudFormation
+) -> Any:
+    """`document` with each task definition that only a release's image sets apart from the
+    stack's kept as the stack has it, its users naming the revision that runs
+    (templates/kept_revisions.py says why): a count change registers nothing."""
+    stack = cfn.stack(t.stack)
+    if stack is None or stack.reviewing or stack.status in DEAD:
+        return document
+    # A process that runs the stack's own revision (no release since) needs nothing kept.
+    own = {r.logical_id: r.physical_id for r in cfn.resources(t.stack)}
+    running = {}
+    for process in [WEB, *cfg.processes]:
+        title = task_definition_title(process)
+        try:
+            state = ctx.aws.ecs(t.for_process(process)).describe()
+        except NotSetUp:  # a process this change adds
+            continue
+        if state.task_definition != own.get(title):
+            running[title] = state.task_definition
+    if not running:
+        return document
+    return keep_revisions(document, cfn.template(t.stack), running, t.container)
 
 
 def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
@@ -143,7 +169,10 @@ def deploy_stack(
     cfn = ctx.aws.stacks(t.env)
     role_arn = stack_role(ctx, t)
     template = render(ctx, t, cfg, options.image, check=check, cfn=cfn)
-    body = json.dumps(template.to_dict(), separators=(",", ":"), sort_keys=True)
+    document = template.to_dict()
+    if options.image is None:  # --image asks for that image: registered as asked
+        document = keep_running(ctx, t, cfg, document, cfn)
+    body = json.dumps(document, separators=(",", ":"), sort_keys=True)
     change = StackChange(
         name=t.stack,
         body=body,

@@ -36,6 +36,27 @@ def url_of(ctx: Context, target: Target, document: Mapping[str, Any] | None = No
     return address(document, record.outputs, https=https)
 
 
+def why_none(ctx: Context, target: Target) -> LiftError:
+    """Why `target` has no URL, said for `git lift open`: not set up (the environment's record
+    or the service config missing: what `setup` makes), or a worker. Read again, as only a
+    refusal needs it; a failure to read is itself the answer."""
+    table = ctx.aws.table(target.env)
+    saved = table.service_document(target)
+    if table.environment(target.env) is None or saved is None:
+        return ctx.not_set_up(
+            f"{target.name} is not set up in {target.env}: it has no URL yet", target
+        )
+    if saved.doc.get("http_interface") is None:
+        return LiftError(
+            f"{target} has no URL: its service config has no http_interface (a worker)",
+            hint=f"give it one: git lift service edit -e {target.env}",
+        )
+    return LiftError(
+        f"no URL known for {target}: its environment names no load balancer for it",
+        hint=f"see the environment's load balancer: git lift env show -e {target.env}",
+    )
+
+
 def address(doc: Mapping[str, Any], outputs: Mapping[str, str], *, https: bool) -> str | None:
     """The URL a service config and its environment's stack outputs give (see the module)."""
     http = doc.get("http_interface")

@@ -33,10 +33,11 @@ from git_lift.servicecfg import (
     Logging,
     ServiceConfig,
 )
-from git_lift.target import Environment, Target
+from git_lift.target import WEB, Environment, Target
 from git_lift.templates import checks, jobs, scaling, sidecars, strategy, trust_check
 from git_lift.templates import environment_params as envt
 from git_lift.templates import service_iam as roles
+from git_lift.templates.kept_revisions import task_definition_title
 
 _ENV_VAR = containercfg.ENV_VAR
 NFS_PORT = 2049
@@ -101,7 +102,7 @@ def service_template(
             _task_definition(title, at, process, containers, (execution_role, task_role), secrets)
         )
 
-    task_def = task_definition("TaskDefinition", target, cfg)
+    task_def = task_definition(task_definition_title(WEB), target, cfg)
     sg = t.add_resource(_security_group(target, cfg))
     _add_efs_ingress(t, cfg.volumes, sg)
     svc = _service(target, cfg, task_def, sg, _desired_count(cfg))
@@ -117,7 +118,7 @@ def service_template(
     for process in cfg.processes:
         at, worker = target.for_process(process), servicecfg.of_process(cfg, process)
         prefix = processcfg.logical_prefix(process)
-        worker_def = task_definition(f"{prefix}TaskDefinition", at, worker)
+        worker_def = task_definition(task_definition_title(process), at, worker)
         # The placeholder image with a worker's command fails to start, and ECS's service
         # stabilization would hold the stack create until CloudFormation gives up.
         count = 0 if idle_processes else _desired_count(worker)

@@ -66,7 +66,7 @@ def test_an_environment_never_created_is_not_set_up_and_says_how_to_create_it(
     with pytest.raises(NotSetUp) as raised:
         Ecs(moto_ecs, API).describe()
     assert raised.value.message == f"there is no ECS cluster {CLUSTER}"
-    assert raised.value.hint == "create the environment: git lift env create -e staging"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 def test_a_service_never_created_is_not_set_up_and_says_how_to_create_it(
@@ -76,7 +76,7 @@ def test_a_service_never_created_is_not_set_up_and_says_how_to_create_it(
     with pytest.raises(NotSetUp) as raised:
         Ecs(moto_ecs, API).describe()
     assert raised.value.message == f"there is no ECS service {SERVICE} in cluster {CLUSTER}"
-    assert raised.value.hint == "create it: git lift service create -e staging"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 def test_a_registered_revision_runs_what_the_described_one_ran(moto_ecs: Any) -> None:
@@ -305,7 +305,7 @@ def test_a_missing_log_group_names_the_command_that_creates_it() -> None:
     with stubber, pytest.raises(LiftError) as raised:
         list(Logs(client, API).events(0))
     assert raised.value.message == f"there is no log group {API.log_group}"
-    assert raised.value.hint == "the service stack creates it: git lift service create -e staging"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 # One-off tasks (issue 20): RunTask where the service runs, DescribeTasks, StopTask. The

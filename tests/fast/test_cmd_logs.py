@@ -91,7 +91,7 @@ def test_a_service_without_its_log_group_points_at_service_create(box: InProcess
     with pytest.raises(LiftError) as raised:
         logs.logs(box.ctx, "staging", "10m", follow=False)
     assert raised.value.message == f"there is no log group {GROUP}"
-    assert raised.value.hint == "the service stack creates it: git lift service create -e staging"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 def test_a_bad_since_is_refused_before_aws_is_asked(box: InProcess) -> None:

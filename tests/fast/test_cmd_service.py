@@ -52,7 +52,7 @@ def test_show_of_a_service_without_config_says_how_to_create_it(box: InProcess) 
     with pytest.raises(LiftError) as raised:
         service.show(box.ctx, "staging", None)
     assert raised.value.message == "payments-api has no service config in staging"
-    assert raised.value.hint == "create it: git lift service create -e staging -s payments-api"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 def test_show_of_a_version_that_does_not_exist_says_how_to_list_them(box: InProcess) -> None:
@@ -106,7 +106,7 @@ def test_history_lists_every_version_newest_first(
 def test_history_of_a_service_without_config_says_how_to_create_it(box: InProcess) -> None:
     with pytest.raises(LiftError) as raised:
         service.history(box.ctx, "staging")
-    assert raised.value.hint == "create it: git lift service create -e staging -s payments-api"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
 
 
 def test_file_and_resume_together_are_refused_naming_both_ways(

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from git_lift.aws.job_runs import JobRun, event_tasks, last_runs
 from git_lift.aws.logs import LogEvent, Logs
-from git_lift.errors import LiftError
+from git_lift.errors import NotSetUp
 from git_lift.target import Target
 from tests.support.fakes.client import NoClient
 
@@ -21,10 +21,7 @@ class FakeLogs(Logs):
 
     def events(self, start_ms: int, streams: str | None = None) -> Iterator[LogEvent]:
         if self.group not in self.groups:
-            raise LiftError(
-                f"there is no log group {self.group}",
-                hint=f"the service stack creates it: git lift service create -e {self.env}",
-            )
+            raise NotSetUp(f"there is no log group {self.group}", self.env, self.service_flag)
         yield from (
             e
             for e in self.groups[self.group]
