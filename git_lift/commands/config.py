@@ -151,13 +151,14 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
 
 def typed_value(key: str) -> str:
     """A value typed without echo, or the next line of stdin when it is not a terminal."""
-    typed = ui.prompt_secret(key)
+    pipe = f'printf %s "$VALUE" | git lift config set {key} -e ENV'
+    with ui.prompted("nothing was written", hint=f"run it again, or pipe the value in: {pipe}"):
+        typed = ui.prompt_secret(key)
     if typed is None:
         raise UsageError(
             f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
             "(it is not a terminal); nothing was written",
-            hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
-            " -e ENV  (or give KEY=VALUE)",
+            hint=f"pipe the value in: {pipe}  (or give KEY=VALUE)",
         )
     return typed
 
