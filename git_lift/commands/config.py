@@ -18,7 +18,7 @@ from git_lift.flows import (
     pinned,
     release_history,
 )
-from git_lift.flows.config_check import SampleCheck, sample_keys
+from git_lift.flows.config_check import SampleCheck, sample_keys, warn_unsampled
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
 from git_lift.flows.editor import edit_text, editor_for
@@ -174,6 +174,8 @@ def set_values(
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
     code = write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
+    if code == 0:
+        warn_unsampled(ctx, ctx.target(env), changes)
     return then_release(ctx, env, code, release)
 
 
