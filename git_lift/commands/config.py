@@ -174,7 +174,7 @@ def set_values(
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
     code = write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
-    if code == 0:
+    if code == 0 and not release:  # release-config says it of every such key itself
         warn_unsampled(ctx, ctx.target(env), changes)
     return then_release(ctx, env, code, release)
 
