@@ -57,9 +57,11 @@ class NotSetUp(LiftError):
         service_flag: str = "",
         *,
         hint: str | None = None,
+        fix: str | None = None,
     ) -> None:
-        fix = f"set it up: {setup_command(env, service_flag)}" if env is not None else None
-        super().__init__(message, hint=hint or fix)
+        said = f"set it up: {setup_command(env, service_flag)}" if env is not None else None
+        super().__init__(message, hint=hint or said)
+        self.fix = fix  # the commands that end it, when `setup` alone does not (`status`)
 
 
 def setup_command(env: str, service_flag: str = "") -> str:

@@ -147,6 +147,12 @@ class Settings:
     hooks_cache_ttl: float = 900.0
     targets: dict[tuple[str, str], TargetOverrides] = field(default_factory=dict)
     policy_unknown: tuple[str, str] | None = None  # why releases are refused: error, hint
+    default_branch: str | None = None
+    # Environments the work tree's .gitlift alone makes preview ones, with their base; those
+    # it alone declares are not in `environments` (as plain ones they would be set up and
+    # shipped to wrongly) but in `proposed_only`, against which policy changes are told.
+    untrusted_previews: dict[str, str] = field(default_factory=dict)
+    proposed_only: dict[str, EnvironmentSettings] = field(default_factory=dict)
 
     def service_flag(self, service: str) -> str:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
@@ -154,7 +160,11 @@ class Settings:
 
     def environment(self, name: str) -> EnvironmentSettings:
         """The environment named on the command line; a mistyped name is refused with the
-        environment it most likely meant."""
+        environment it most likely meant, a preview one the work tree alone declares with
+        what makes it one."""
+        refused = self.untrusted_preview(name)
+        if refused is not None and name not in self.environments:
+            raise refused
         meant = names.closest(name, self.environments)
         guess = f"did you mean {meant}?" if meant else None
         try:
@@ -167,6 +177,21 @@ class Settings:
             fix = f"{guess} To add {name} instead: {add}" if guess else f"add it to .gitlift: {add}"
             raise UsageError(f"unknown environment {name!r} (known: {known})", hint=fix) from None
 
+    def untrusted_preview(self, name: str) -> UsageError | None:
+        """Why `name` is no preview environment when the work tree's .gitlift makes it one:
+        the release policy, previews included, is the default branch's (README "Trust").
+        None when the work tree's does not either."""
+        base = self.untrusted_previews.get(name)
+        if base is None:
+            return None
+        branch = self.default_branch or "the default branch"
+        return UsageError(
+            f"the working tree's .gitlift makes {name} a preview environment (of {base}), but "
+            f".gitlift on {branch} does not, and git lift reads the release policy from "
+            f"{branch} as the remote has it",
+            hint=f"commit .gitlift and push it to {branch}",
+        )
+
     def require_release_policy(self) -> None:
         """Refuse to release while the release policy cannot be read (see unknown_policy)."""
         if self.policy_unknown is not None:
@@ -175,7 +200,8 @@ class Settings:
 
     def policy_changes(self, proposed: Iterable[Entry]) -> list[str]:
         """What a proposed .gitlift would change in this release policy (see the function)."""
-        return policy_changes(self.environments, proposed, self.own_policy)
+        known = {**self.environments, **self.proposed_only}
+        return policy_changes(known, proposed, self.own_policy)
 
     def environments_for_ref(self, ref: str) -> list[EnvironmentSettings]:
         return [env for env in self.environments.values() if env.matches(ref)]
@@ -328,6 +354,13 @@ def _every(setting: table.Setting[T], values: Mapping[str, list[str]], name: str
 
 def _environments(keys: EnvKeys) -> dict[str, EnvironmentSettings]:
     return {name: _environment(name, values) for name, values in keys.items()}
+
+
+def proposed_previews(proposed: Iterable[Entry]) -> dict[str, str]:
+    """Each environment a proposed .gitlift (the work tree's) makes a preview environment,
+    with its base: running one as such waits for the default branch's (_with_proposed)."""
+    envs = _environments(read_sections(proposed).environments)
+    return {name: env.preview.base for name, env in envs.items() if env.preview is not None}
 
 
 def _check_base(env: EnvironmentSettings, known: Mapping[str, EnvironmentSettings]) -> None:
@@ -548,6 +581,8 @@ def build(
         environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     )
     shared = {**lift, "region": region} if region else lift
+    every = _environment_settings(trusted_envs, sections.environments, own_envs, flags, shared)
+    untrusted = _untrusted_previews(trusted_envs, sections.environments)
     return Settings(
         region=region,
         profile=table.PROFILE.read(lift),
@@ -557,16 +592,29 @@ def build(
         push_tags=table.PUSH_TAGS.value(lift),
         hooks_strict=table.HOOKS_STRICT.value(lift),
         services=service_settings,
-        environments=_environment_settings(
-            trusted_envs, sections.environments, own_envs, flags, shared
-        ),
+        environments={n: e for n, e in every.items() if n in trusted_envs or n not in untrusted},
+        proposed_only={n: e for n, e in every.items() if n not in trusted_envs and n in untrusted},
         targets=_targets(sections.targets, own_targets),
         lift=lift,
         own_policy=own_envs,
         poll_interval=table.POLL_INTERVAL.value(lift),
         hooks_cache_ttl=table.HOOKS_CACHE_TTL.value(lift),
         policy_unknown=unknown_policy(default_branch, policy),
+        default_branch=default_branch,
+        untrusted_previews=untrusted,
     )
+
+
+def _untrusted_previews(
+    trusted: Mapping[str, EnvironmentSettings], proposed: EnvKeys
+) -> dict[str, str]:
+    """Each environment the work tree's .gitlift makes a preview environment and the trusted
+    policy does not, with its base: it runs as one once the default branch's says so."""
+    return {
+        name: env.preview.base
+        for name, env in _environments(proposed).items()
+        if env.preview is not None and (name not in trusted or trusted[name].preview is None)
+    }
 
 
 def _environment_settings(

@@ -127,6 +127,22 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
+@contextmanager
+def prompted(refused: str, hint: str) -> Iterator[None]:
+    """Around a prompt whose caller knows what Ctrl-C there leaves undone (`refused`:
+    "nothing was written"): said with the fix, exit 130. click turns Ctrl-C (and the end of
+    input) at a prompt into Abort with the cursor still on the prompt's line: end it first."""
+    import click
+
+    from git_lift.errors import Interrupted
+
+    try:
+        yield
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _echo("", err=True)
+        raise Interrupted(f"interrupted at the prompt; {refused}", hint=hint) from None
+
+
 def confirm(question: str) -> bool:
     import click
 

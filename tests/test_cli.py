@@ -113,7 +113,7 @@ def test_usage_error_is_one_line_with_a_hint(tmp_path: Path) -> None:
         ["git", "lift", "config", "show"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == "error: Missing option '-e' / '--env'."
+    assert result.stderr.splitlines()[0] == "error: missing option '-e' / '--env'"
     assert result.stderr.splitlines()[1].startswith("hint: ")
 
 

@@ -234,7 +234,7 @@ def test_diff_between_environments(aws: Any, lift: Lift) -> None:
         (["config", "set", "-e", "staging", "BIG=" + "x" * 4097], 1, "BIG (4097 bytes)"),
         (["config", "set", "-e", "staging", "EMPTY="], 1, "empty value"),
         (["config", "restore", "-e", "staging", "A@one"], 2, "KEY@VERSION"),
-        (["config", "nonsense"], 2, "No such command"),
+        (["config", "nonsense"], 2, "error: no such command 'nonsense'"),
     ],
 )
 def test_bad_input_gets_error_hint_and_exit_code(

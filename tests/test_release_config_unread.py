@@ -27,3 +27,19 @@ def test_a_key_env_sample_does_not_name_is_said_unread(
         "name it, so its tasks never read it\n"
         "hint: add it to env.sample, commit, then: git lift ship -e staging\n"
     ) in result.stderr
+
+
+def test_config_set_of_a_key_env_sample_does_not_name_warns_and_still_sets_it(
+    aws: Any, repo: GitRepo, lift: Lift
+) -> None:
+    result = lift("config", "set", "-e", "staging", "LOG_LEVEL=debug", "API_TOKEN=x")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: LOG_LEVEL: in payments-api's config in staging, but env.sample does not "
+        "name it, so its tasks never read it\n"
+        "hint: add it to env.sample, commit, then: git lift ship -e staging\n"
+    ) in result.stderr
+    assert "API_TOKEN:" not in result.stderr  # env.sample names it
+    assert lift("config", "get", "-e", "staging", "LOG_LEVEL").stdout == "debug\n"
+    named = lift("config", "set", "-e", "staging", "API_TOKEN=y")
+    assert named.returncode == 0 and "warning" not in named.stderr

@@ -3,6 +3,7 @@ tasks. Takes its client and the Target whose cluster and service it acts on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -186,9 +187,18 @@ def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
 
 
 class Ecs:
-    def __init__(self, client: ECSClient, target: Target, service_flag: str = "") -> None:
+    def __init__(
+        self,
+        client: ECSClient,
+        target: Target,
+        service_flag: str = "",
+        stack_left: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._client = client
         self.service_flag = service_flag  # ` -s NAME` in "not set up"'s hint, when needed
+        # Whether the service's stack is there (not being deleted): asked only of a deleted
+        # ECS service, to tell one deleted behind git lift's back from `service delete`'s.
+        self.stack_left = stack_left
         self.target = target
         self.cluster = target.cluster
         self.service = target.ecs_service
@@ -206,11 +216,7 @@ class Ecs:
                 ) from exc
         found = [s for s in answer.get("services", []) if s.get("status") != "INACTIVE"]
         if not found:
-            raise NotSetUp(
-                f"there is no ECS service {self.service} in cluster {self.cluster}",
-                self.env,
-                self.service_flag,
-            )
+            raise self._missing(answer)
         raw: Any = found[0]
         return ServiceState(
             arn=str(raw["serviceArn"]),
@@ -429,12 +435,34 @@ class Ecs:
             answer = self._client.describe_services(cluster=self.cluster, services=[self.service])
         found = [s for s in answer.get("services", []) if s.get("status") == "ACTIVE"]
         if not found:
-            raise NotSetUp(
+            raise self._missing(answer)
+        return dict(found[0])
+
+    def _missing(self, answer: Any) -> NotSetUp:
+        """No active ECS service: never created or deleted with its stack (`setup` creates
+        it), or deleted behind git lift's back while its stack stayed. DescribeServices shows
+        a deleted service DRAINING then INACTIVE until ECS purges it (botocore's ecs model,
+        DeleteService); UpdateService refuses an inactive one (ServiceNotActiveException,
+        "You can't update a service that's inactive"), so no stack update (`service update`,
+        `setup`) brings it back: deleting the stack, then `setup`, does. Tried in the
+        sandbox: `service update` and `setup` stop as ship does; delete then setup works."""
+        gone = [s["status"] for s in answer.get("services", []) if s.get("status") != "ACTIVE"]
+        if not gone or not self.stack_left():
+            return NotSetUp(
                 f"there is no ECS service {self.service} in cluster {self.cluster}",
                 self.env,
                 self.service_flag,
             )
-        return dict(found[0])
+        fix = (
+            f"git lift service delete -e {self.env}{self.service_flag}, then: "
+            f"git lift setup -e {self.env}{self.service_flag}"
+        )
+        return NotSetUp(
+            f"the ECS service {self.service} in cluster {self.cluster} was deleted outside "
+            f"git lift (ECS shows it {gone[0]}), and a stack update cannot bring it back",
+            hint=f"delete its stack, then set it up again: {fix}",
+            fix=fix,
+        )
 
     def exec_session(self, container: str, command: str) -> tuple[dict[str, Any], str]:
         """ECS Exec into the first running task: the session for session-manager-plugin, and

@@ -88,8 +88,15 @@ class Aws:
     def ecs(self, target: Target) -> Ecs:
         from git_lift.aws.ecs import Ecs
 
+        def stack_left() -> bool:
+            found = self.stacks(target.env).stack(target.stack)
+            return found is not None and not found.status.startswith("DELETE")
+
         return Ecs(
-            self.clients(target.env).ecs, target, self.settings.service_flag(target.service.name)
+            self.clients(target.env).ecs,
+            target,
+            self.settings.service_flag(target.service.name),
+            stack_left=stack_left,
         )
 
     def stacks(self, env: str | None = None) -> CloudFormation:

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 import click
 
 from git_lift.cli import cli
-from git_lift.errors import UsageError
+from git_lift.cli.usage import plain
 
 
 def run(argv: Sequence[str] | None) -> int:
-    """A bad flag becomes UsageError, click's Abort (Ctrl-C at a prompt) KeyboardInterrupt;
-    `--help` and `--version` end in click's Exit, whose code is returned."""
+    """A bad flag becomes UsageError (worded by cli/usage.py), click's Abort (Ctrl-C at a
+    prompt) KeyboardInterrupt; `--help` and `--version` end in click's Exit, whose code is
+    returned."""
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,
@@ -23,7 +24,7 @@ def run(argv: Sequence[str] | None) -> int:
         )
     except click.exceptions.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else command_path(argv)
-        raise UsageError(exc.format_message(), hint=f"see: {where} -h") from None
+        raise plain(exc, where) from None
     except click.exceptions.Abort:
         # Ctrl-C (or the end of stdin) at a prompt: the cursor is still on the prompt's line,
         # so end it as click's own Abort does, and `error: interrupted` starts a line.

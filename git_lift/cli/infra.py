@@ -10,6 +10,7 @@ import click
 
 from git_lift.cli.base import AWS, CONTEXT_SETTINGS, F, cli, context, env_option, global_options
 from git_lift.cli.release import checked_image
+from git_lift.cli.usage import Count
 from git_lift.errors import UsageError
 
 if TYPE_CHECKING:
@@ -403,13 +404,9 @@ def service_delete(
 # scaling: `git lift scale`.
 @cli.command("scale")
 @env_option
-@click.argument("desired", metavar="[N]", type=click.IntRange(min=0), required=False)
-@click.option(
-    "--min", "low", type=click.IntRange(min=0), metavar="N", help="Autoscaling's minimum."
-)
-@click.option(
-    "--max", "high", type=click.IntRange(min=1), metavar="N", help="Autoscaling's maximum."
-)
+@click.argument("desired", metavar="[N]", type=Count(0), required=False)
+@click.option("--min", "low", type=Count(0), metavar="N", help="Autoscaling's minimum, 0 or more.")
+@click.option("--max", "high", type=Count(1), metavar="N", help="Autoscaling's maximum, 1 or more.")
 @click.option(
     "--process",
     default="web",

@@ -18,7 +18,7 @@ from git_lift.flows import (
     pinned,
     release_history,
 )
-from git_lift.flows.config_check import SampleCheck, sample_keys
+from git_lift.flows.config_check import SampleCheck, sample_keys, warn_unsampled
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
 from git_lift.flows.editor import edit_text, editor_for
@@ -151,13 +151,14 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
 
 def typed_value(key: str) -> str:
     """A value typed without echo, or the next line of stdin when it is not a terminal."""
-    typed = ui.prompt_secret(key)
+    pipe = f'printf %s "$VALUE" | git lift config set {key} -e ENV'
+    with ui.prompted("nothing was written", hint=f"run it again, or pipe the value in: {pipe}"):
+        typed = ui.prompt_secret(key)
     if typed is None:
         raise UsageError(
             f"no value for {key} arrived on stdin within {ui.STDIN_WAIT:.0f}s "
             "(it is not a terminal); nothing was written",
-            hint=f'pipe the value in: printf %s "$VALUE" | git lift config set {key}'
-            " -e ENV  (or give KEY=VALUE)",
+            hint=f"pipe the value in: {pipe}  (or give KEY=VALUE)",
         )
     return typed
 
@@ -173,6 +174,8 @@ def set_values(
 ) -> int:
     changes = parse_assignments(assignments)  # validated before any AWS call
     code = write_values(ctx, env, changes, advanced=advanced, show_values=show_values)
+    if code == 0 and not release:  # release-config says it of every such key itself
+        warn_unsampled(ctx, ctx.target(env), changes)
     return then_release(ctx, env, code, release)
 
 

@@ -191,7 +191,9 @@ def create(ctx: Context, name: str, flags: EnvFlags, *, ask: bool = True) -> int
     region = require_creatable(ctx, env)
     params = apply_flags(EnvironmentParams(region=region), flags)
     if ask and ui.interactive() and not ctx.options.yes:
-        params = ask_params(params, flags)
+        flagged = "run it again, or give the settings as flags (see: git lift env create -h)"
+        with ui.prompted("nothing was created", hint=flagged):
+            params = ask_params(params, flags)
     check_params(params)
     params = with_existing_vpc(ctx, env, params)
     account = caller_account(ctx, env.name)

@@ -14,7 +14,9 @@ from git_lift.setting_table import WEBHOOK
 
 def set_webhook(ctx: Context, env: str) -> int:
     environment = ctx.environment(env)
-    typed = ui.prompt_secret("webhook URL")
+    pipe = f'printf %s "$WEBHOOK_URL" | git lift notify set-webhook -e {env}'
+    with ui.prompted("nothing was written", hint=f"run it again, or pipe it in: {pipe}"):
+        typed = ui.prompt_secret("webhook URL")
     if typed is None or not typed.strip():
         # None: no line within the wait; "": an empty line or a closed stdin, said at once.
         what = (
@@ -24,7 +26,7 @@ def set_webhook(ctx: Context, env: str) -> int:
         )
         raise UsageError(
             f"{what}; nothing was written",
-            hint=f'pipe it in: printf %s "$WEBHOOK_URL" | git lift notify set-webhook -e {env}',
+            hint=f"pipe it in: {pipe}",
         )
     parameter, version = keep_webhook(ctx, environment.name, typed)
     ui.info(f"kept the webhook URL of {environment.name} in {parameter} (version {version})")

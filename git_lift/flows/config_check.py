@@ -7,9 +7,9 @@ ask, so a hook with nothing to ask never loads boto3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from git_lift import envfile, names
+from git_lift import envfile, names, ui
 from git_lift.errors import LiftError, ValidationError
 from git_lift.flows.context import Context, in_parallel
 from git_lift.plan import KeyCheck, check_keys
@@ -46,6 +46,34 @@ def sample_keys(ctx: Context, service: ServiceSettings) -> list[str]:
     if not path.exists():
         return []
     return sample_keys_from_text(service, envfile.read(path, service.env_sample))
+
+
+def say_unread(ctx: Context, target: Target, keys: Iterable[str], sample: Sequence[str]) -> None:
+    """Warn of `keys` in the target's config that `sample` (an env.sample's keys) does not
+    name: the tasks read env.sample's keys alone, so they never read these (release-config,
+    config set). A warning, never a refusal: the key may be for a release to come."""
+    unread = sorted(set(keys) - set(sample))
+    if not unread:
+        return
+    them = "them" if len(unread) > 1 else "it"
+    ui.warn(
+        f"{names.listed(unread)}: in {target.name}'s config in {target.env}, but "
+        f"{target.service.env_sample} does not name {them}, so its tasks never read {them}"
+    )
+    ui.hint(
+        f"add {them} to {target.service.env_sample}, commit, then: "
+        f"git lift ship{ctx.service_flag(target.name)} -e {target.env}"
+    )
+
+
+def warn_unsampled(ctx: Context, target: Target, keys: Iterable[str]) -> None:
+    """After `config set`: the keys just set that the work tree's env.sample does not name
+    (a malformed env.sample is `config check`'s to report, not a reason to stop here)."""
+    try:
+        sample = sample_keys(ctx, target.service)
+    except ValidationError:
+        return
+    say_unread(ctx, target, keys, sample)
 
 
 def require_keys(ctx: Context, target: Target, keys: list[str], consequence: str) -> dict[str, int]:

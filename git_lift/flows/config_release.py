@@ -18,7 +18,7 @@ from dataclasses import replace
 from git_lift import names, ui
 from git_lift.aws.store import Release
 from git_lift.errors import LiftError
-from git_lift.flows.config_check import require_at_commit, sample_keys_from_text
+from git_lift.flows.config_check import require_at_commit, sample_keys_from_text, say_unread
 from git_lift.flows.confirmation import confirm
 from git_lift.flows.context import Context
 from git_lift.flows.gate import gate
@@ -89,25 +89,15 @@ def plan_config_release(
 
 
 def warn_unread(ctx: Context, target: Target, current: Release) -> None:
-    """Keys the store holds that env.sample (at the running commit) does not name: the tasks
-    read env.sample's keys alone, so a release does nothing for them; said, as `config check`
-    says them, because "nothing to release" right after `config set` reads like a fault."""
+    """Keys the store holds that env.sample (at the running commit) does not name: a release
+    does nothing for them; said because "nothing to release" right after `config set` reads
+    like a fault."""
     if target.preview is not None:  # a preview's store is its base's too
         return
     keys = sample_keys_from_text(
         target.service, ctx.repo.read_file_at(current.commit, target.service.env_sample) or ""
     )
-    unread = sorted(set(ctx.parameter_names(target)) - set(keys))
-    if unread:
-        them = "them" if len(unread) > 1 else "it"
-        ui.warn(
-            f"{names.listed(unread)}: in {target.name}'s config in {target.env}, but "
-            f"{target.service.env_sample} does not name {them}, so its tasks never read {them}"
-        )
-        ui.hint(
-            f"add {them} to {target.service.env_sample}, commit, then: "
-            f"git lift ship{ctx.service_flag(target.name)} -e {target.env}"
-        )
+    say_unread(ctx, target, ctx.parameter_names(target), keys)
 
 
 def release_config(

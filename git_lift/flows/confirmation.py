@@ -37,13 +37,15 @@ def confirm(
                 hint="review what is above, then run the command again with --yes",
             )
         return
-    if typed:
-        confirmed = (
-            ui.confirm_by_typing(service, "service") if service else ui.confirm_by_typing(env)
-        )
-    elif question is not None:
-        confirmed = ui.confirm(question)
-    else:
+    if not typed and question is None:
         return
+    answer = "type the name" if typed else "answer y"
+    with ui.prompted(refused, hint=f"run the command again and {answer}, or add --yes"):
+        if typed:
+            confirmed = (
+                ui.confirm_by_typing(service, "service") if service else ui.confirm_by_typing(env)
+            )
+        else:
+            confirmed = ui.confirm(question or "")
     if not confirmed:
         raise LiftError(f"not confirmed; {refused}")

@@ -101,7 +101,7 @@ class Context:
 
         if environment.preview is None:
             previews = [e.name for e in self.settings.environments.values() if e.preview]
-            raise UsageError(
+            raise self.settings.untrusted_preview(environment.name) or UsageError(
                 f"{environment.name} is not a preview environment: --preview names a branch's "
                 "preview in one",
                 hint=f"-e {previews[0]}" if previews else "leave out --preview",

@@ -78,15 +78,27 @@ def policy(env: EnvironmentSettings) -> PreviewPolicy:
     return env.preview
 
 
+def trusted_policy(ctx: Context, env: EnvironmentSettings) -> PreviewPolicy:
+    """policy(env), saying so when only the work tree's .gitlift makes env a preview one."""
+    refused = ctx.settings.untrusted_preview(env.name)
+    if refused is not None:
+        raise refused
+    return policy(env)
+
+
 def environments(ctx: Context, env: str | None) -> list[EnvironmentSettings]:
     """The preview environment named, else every one (`preview`'s commands, `status
     --preview`)."""
     if env is not None:
         chosen = ctx.environment(env)
-        policy(chosen)
+        trusted_policy(ctx, chosen)
         return [chosen]
     found = [e for e in ctx.settings.environments.values() if e.preview is not None]
     if not found:
+        for proposed in sorted(ctx.settings.untrusted_previews):  # the work tree's alone
+            refused = ctx.settings.untrusted_preview(proposed)
+            if refused is not None:
+                raise refused
         raise UsageError(
             "no environment previews branches",
             hint='declare one in the default branch\'s .gitlift: [env "preview"] '
@@ -163,7 +175,7 @@ def with_overrides(ctx: Context, t: Target) -> Target:
 def target_for(
     ctx: Context, env: EnvironmentSettings, service: ServiceSettings, branch: str
 ) -> Target:
-    policy(env)  # not a preview environment: said as such
+    trusted_policy(ctx, env)  # not a preview environment: said as such
     return ctx.preview_target(env, service, branch)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_lift import containercfg, servicecfg, ui
-from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.errors import Interrupted, LiftError, UsageError, ValidationError
 from git_lift.flows import config_state
 from git_lift.flows.config_check import sample_keys
 from git_lift.flows.context import Context
@@ -145,7 +145,14 @@ def edit_loop(ctx: Context, t: Target, text: str, resume_command: str) -> Edited
             text = with_problems(edited, exc.problems)
             if ui.interactive():
                 ui.error(exc.message)
-                if ui.confirm("Reopen the editor to fix them?"):
+                kept = "nothing was saved, your edit is kept"
+                try:
+                    with ui.prompted(kept, hint=f"fix them with: {resume_command}"):
+                        reopen = ui.confirm("Reopen the editor to fix them?")
+                except Interrupted:
+                    keep(ctx, t, text)  # the edit is not lost to a Ctrl-C
+                    raise
+                if reopen:
                     continue
             keep(ctx, t, text)
             raise ValidationError(

@@ -17,6 +17,7 @@ from moto import mock_aws
 from git_lift.aws.ecs import Ecs, parse_deployment
 from git_lift.aws.logs import Logs
 from git_lift.errors import LiftError, NotSetUp
+from git_lift.records import replace
 from git_lift.settings import EnvironmentSettings, ServiceSettings
 from git_lift.target import Target
 
@@ -76,6 +77,30 @@ def test_a_service_never_created_is_not_set_up_and_says_how_to_create_it(
     with pytest.raises(NotSetUp) as raised:
         Ecs(moto_ecs, API).describe()
     assert raised.value.message == f"there is no ECS service {SERVICE} in cluster {CLUSTER}"
+    assert raised.value.hint == "set it up: git lift setup -e staging"
+
+
+def test_a_service_deleted_behind_git_lifts_back_names_what_brings_it_back(
+    moto_ecs: Any,
+) -> None:
+    # newcomer trial: the stack stayed, so `setup` (and `service update`) found it complete
+    # and stopped as ship did; UpdateService refuses an INACTIVE service
+    gone = Target(API.environment, replace(API.service, name="gone"))
+    moto_ecs.create_cluster(clusterName=CLUSTER)
+    moto_ecs.create_service(cluster=CLUSTER, serviceName=gone.ecs_service, desiredCount=0)
+    moto_ecs.delete_service(cluster=CLUSTER, service=gone.ecs_service, force=True)
+    with pytest.raises(NotSetUp) as raised:
+        Ecs(moto_ecs, gone, stack_left=lambda: True).describe()
+    assert raised.value.message == (
+        f"the ECS service gone in cluster {CLUSTER} was deleted outside git lift (ECS shows "
+        "it INACTIVE), and a stack update cannot bring it back"
+    )
+    fix = "git lift service delete -e staging, then: git lift setup -e staging"
+    assert raised.value.hint == f"delete its stack, then set it up again: {fix}"
+    assert raised.value.fix == fix  # what `status` says after "not set up"
+    # deleted with its stack (`service delete`): setup brings it back
+    with pytest.raises(NotSetUp) as raised:
+        Ecs(moto_ecs, gone, stack_left=lambda: False).describe()
     assert raised.value.hint == "set it up: git lift setup -e staging"
 
 

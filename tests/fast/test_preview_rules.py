@@ -134,7 +134,9 @@ def test_a_branch_cannot_make_itself_a_preview_of_production() -> None:
         ("env.sneaky.deployOnPush", "true"),
     ]
     merged = build(proposed, policy=trusted)
-    assert merged.environments["sneaky"].preview is None
+    # not run as a preview environment, nor as a plain one; named, it says why (newcomer4)
+    assert "sneaky" not in merged.environments
+    assert merged.untrusted_previews == {"sneaky": "production"}
     assert merged.environments_for_ref("refs/heads/x") == []
     assert merged.policy_changes([Entry(k, v) for k, v in proposed]) == [
         "maps sneaky to refs/heads/* (trusted: nothing)",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from git_lift import servicecfg, ui
-from git_lift.errors import LiftError, UsageError, ValidationError
+from git_lift.errors import Interrupted, LiftError, UsageError, ValidationError
 from git_lift.flows import service_edit
 from git_lift.servicecfg import ServiceConfigError
 from git_lift.target import Target
@@ -189,3 +189,23 @@ def test_resuming_with_nothing_kept_says_how_to_start(box: InProcess) -> None:
     service_edit.discard(box.ctx, target)
     service_edit.discard(box.ctx, target)  # twice: nothing left is no error
     assert not service_edit.resume_path(box.ctx, target).exists()
+
+
+def test_ctrl_c_at_reopen_keeps_the_edit_and_says_how_to_go_on(
+    box: InProcess, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(ui, "interactive", lambda: True)
+
+    def interrupted(question: str) -> bool:
+        raise KeyboardInterrupt  # click's Abort comes the same way
+
+    monkeypatch.setattr(ui, "confirm", interrupted)
+    editor(monkeypatch, tmp_path, 'printf \'{"cpu": 100, "memory": 512}\' > "$file"')
+    target = box.target()
+    with pytest.raises(Interrupted) as raised:
+        service_edit.edit_loop(box.ctx, target, start(box), RESUME)
+    assert raised.value.exit_code == 130
+    assert raised.value.message == "interrupted at the prompt; nothing was saved, your edit is kept"
+    assert raised.value.hint == f"fix them with: {RESUME}"
+    kept = service_edit.kept_text(box.ctx, target, RESUME)
+    assert kept.endswith('{"cpu": 100, "memory": 512}')
