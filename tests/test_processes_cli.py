@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.helpers import Lift
-from tests.support.infra import client, doc_file, documents, newest_doc, put_config
+from tests.support.infra import active_services, client, doc_file, documents, newest_doc, put_config
 
 WORKER = {"worker": {"command": ["bin/worker"], "cpu": 256, "memory": 512}}
 
@@ -22,10 +22,7 @@ def created(lift: Lift, *options: str) -> None:
 
 
 def services() -> dict[str, dict[str, Any]]:
-    ecs = client("ecs")
-    arns = ecs.list_services(cluster="lift-staging")["serviceArns"]
-    found = ecs.describe_services(cluster="lift-staging", services=arns)["services"]
-    return {s["serviceName"]: s for s in found if s["status"] == "ACTIVE"}
+    return active_services()
 
 
 def test_adding_a_worker_keeps_web_and_adds_its_service(

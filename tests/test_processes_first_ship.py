@@ -14,7 +14,7 @@ from git_lift.sandbox.local_registry import RegistryHandle
 from git_lift.servicecfg import default_document
 from tests.support.helpers import GitRepo, Lift
 from tests.support.image import needs_buildah, needs_registry
-from tests.support.infra import client, doc_file, put_config
+from tests.support.infra import active_services, client, doc_file, put_config
 
 pytestmark = [needs_buildah, needs_registry]
 
@@ -23,14 +23,7 @@ WORKER = {"worker": {"command": ["bin/worker"], "cpu": 256, "memory": 512, "desi
 
 def counts() -> dict[str, tuple[int, int]]:
     """Each ECS service's (desired, running) tasks."""
-    ecs = client("ecs")
-    arns = ecs.list_services(cluster="lift-staging")["serviceArns"]
-    found = ecs.describe_services(cluster="lift-staging", services=arns)["services"]
-    return {
-        s["serviceName"]: (s["desiredCount"], s["runningCount"])
-        for s in found
-        if s["status"] == "ACTIVE"
-    }
+    return {name: (s["desiredCount"], s["runningCount"]) for name, s in active_services().items()}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.helpers import GitRepo, Lift
-from tests.support.infra import client, doc_file, newest_doc, put_config
+from tests.support.infra import active_services, client, doc_file, newest_doc, put_config
 from tests.support.release import image
 
 WORKER = {"worker": {"command": ["bin/worker"], "cpu": 256, "memory": 512}}
@@ -25,14 +25,7 @@ def families() -> list[str]:
 
 def running() -> dict[str, tuple[str, int]]:
     """Each ECS service's task definition and desired count."""
-    ecs = client("ecs")
-    arns = ecs.list_services(cluster="lift-staging")["serviceArns"]
-    found = ecs.describe_services(cluster="lift-staging", services=arns)["services"]
-    return {
-        s["serviceName"]: (s["taskDefinition"], s["desiredCount"])
-        for s in found
-        if s["status"] == "ACTIVE"
-    }
+    return {name: (s["taskDefinition"], s["desiredCount"]) for name, s in active_services().items()}
 
 
 def edit(lift: Lift, tmp_path: Path, fields: dict[str, Any]) -> None:

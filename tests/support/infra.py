@@ -39,6 +39,14 @@ def client(name: str) -> Any:
     return boto3.client(name, region_name=REGION)
 
 
+def active_services(cluster: str = "lift-staging") -> dict[str, dict[str, Any]]:
+    """The cluster's ACTIVE ECS services (a deleted one stays listed a while), by name."""
+    ecs = client("ecs")
+    arns = ecs.list_services(cluster=cluster)["serviceArns"]
+    found = ecs.describe_services(cluster=cluster, services=arns)["services"]
+    return {s["serviceName"]: s for s in found if s["status"] == "ACTIVE"}
+
+
 def stack(name: str) -> dict[str, Any]:
     found: dict[str, Any] = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
     return found
