@@ -12,7 +12,13 @@ from git_lift.errors import LiftError, NotSetUp, UsageError, ValidationError
 from git_lift.flows import job_schedules, previews, process_status, release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
-from git_lift.flows.release_history import drift, headline, undeployed, what_runs
+from git_lift.flows.release_history import (
+    drift,
+    headline,
+    running_release,
+    undeployed,
+    what_runs,
+)
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.rotation import rotated_since
 from git_lift.flows.service_state import drop_lock, held_lock, running_container, saved_config
@@ -77,7 +83,12 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         names = previews.config_names(ctx, target)  # a preview's: its base's too
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
-        rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])
+        # Tasks a stack update started after the release read the secrets then.
+        now = running_release(releases, state, running)
+        since = now.since if now is not None and now.release is latest else None
+        rotated, unread = (
+            rotated_since(ctx, target, latest, document, since=since) if latest else ([], [])
+        )
         processes = process_status.shown(ctx, target, latest, document)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = ctx.setup_command(env, target.name)  # what is missing only

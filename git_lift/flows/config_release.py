@@ -54,8 +54,9 @@ def plan_config_release(
     ctx.settings.require_release_policy()
     target = ctx.target(env)
     running = what_runs(ctx, target)
-    current = running_release(ctx, target, running[0])
-    if current is None or not current.image:
+    found = running_release(ctx, target, running)  # a stack update since: still the release
+    current = found.release if found else None
+    if found is None or current is None or not current.image:
         raise LiftError(
             f"{target.ecs_service} does not run a release git lift recorded, so there is no "
             "image to release the config with; nothing was deployed",
@@ -64,7 +65,7 @@ def plan_config_release(
         )
     gate_skipped = gate(ctx, target, current.commit, skip_gate)
     versions = require_at_commit(ctx, target, current.commit, "nothing was deployed")
-    rotated, unread = rotated_since(ctx, target, current)
+    rotated, unread = rotated_since(ctx, target, current, since=found.since)
     if unread:
         ui.warn(f"could not describe the secret of {names.listed(unread)}: rotation unknown")
     changed = changed_keys(current.config_versions, versions)

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.store import Release
 from git_lift.errors import ValidationError
 from git_lift.flows.context import Context
 from git_lift.target import Target
+
+if TYPE_CHECKING:
+    from git_lift.aws.ecs import ServiceState
 
 
 def releases(ctx: Context, target: Target, limit: int = 50) -> list[Release]:
@@ -87,6 +92,49 @@ def what_runs(releases: list[Release], latest: Release | None, image: str | None
         newest = f"release {latest.number}'s" if latest else "any release's"
         return f"running release {match.number}'s image ({match.outcome}), not {newest}: {image}"
     return f"running an image no release recorded: {image}" if releases else None
+
+
+@dataclass(frozen=True)
+class Running:
+    """The release a service runs, and since when its tasks run as they do."""
+
+    release: Release
+    # When the running tasks started, and so read their secrets: the release's time, or the
+    # start of the deployment a stack update made since (`edited`).
+    since: float
+    # A stack update (`service edit`: cpu, environment...) registered the revision that runs
+    # after the release, with the release's image: still that release, changed.
+    edited: bool = False
+
+
+def family_revision(arn: str) -> tuple[str, int]:
+    """A task definition ARN's family and revision (arn:...:task-definition/FAMILY:N)."""
+    family, _, number = arn.rpartition("/")[2].rpartition(":")
+    return family, int(number) if number.isdigit() else 0
+
+
+def running_release(
+    releases: Sequence[Release], state: ServiceState, image: str | None
+) -> Running | None:
+    """The release the service runs, newest first `releases`, `image` its running container's:
+    the one decision release-config, status and the rotation notice share. The newest record
+    whose revision runs; else the newest successful one, when what runs is a later revision
+    of its family with its image: the service stack's, which keeps the release's image in
+    what it registers (templates/kept_revisions.py, flows/service_stack.py). Its tasks started
+    with the deployments ECS still runs (the oldest's createdAt: DescribeServices keeps a
+    deployment while it has tasks, ECS API Reference). None: no record runs."""
+    own = next((r for r in releases if r.task_definition == state.task_definition), None)
+    if own is not None:
+        return Running(own, own.deployed_at)
+    newest = next((r for r in releases if r.released), None)
+    if newest is None or image is None or digest(newest.image) != digest(image):
+        return None
+    family, revision = family_revision(state.task_definition)
+    released_family, released_revision = family_revision(newest.task_definition)
+    if released_family != family or released_revision >= revision:
+        return None  # another family, or an older revision: not a stack update since
+    started = min((d.created_at for d in state.deployments if d.created_at), default=0.0)
+    return Running(newest, max(newest.deployed_at, started), edited=True)
 
 
 def headline(releases: list[Release], image: str | None) -> Release | None:

@@ -1,0 +1,139 @@
+"""A release changed by a stack update (a helper's finding), on the fakes: after `service
+edit` registers a later revision of the family with release 1's image, the service still runs
+release 1 for release-config, status and the rotation notice, whose tasks read the secret
+when that revision's deployment started them. One decision: release_history.running_release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from git_lift.aws.ecs import Deployment, ServiceState
+from git_lift.aws.secrets import SecretDates
+from git_lift.aws.store import Release
+from git_lift.commands import hook_checks, release_config, status
+from git_lift.flows.pushed_refs import PushedRef
+from git_lift.flows.release_history import Running, running_release
+from git_lift.plan import secrets_for
+from git_lift.repo import ZERO_SHA
+from tests.support.fakes import ARN, NEW_IMAGE, OLD_IMAGE, InProcess, in_process
+from tests.support.records import record, runs
+
+DB = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf"
+SAMPLE = f"DATABASE_URL=postgres://localhost/dev\nDB_PASSWORD={DB}\n"
+PATH = "/staging/payments-api"
+DEPLOYED = 1_700_000_000.0 + 60  # release 1's deployed_at (tests/support/records.py)
+EDITED = DEPLOYED + 3600  # the stack update's deployment started an hour later
+
+
+def state(arn: str, *started: float) -> ServiceState:
+    deployments = [
+        Deployment(f"d{n}", "PRIMARY", arn, "COMPLETED", "", 1, 1, 0, 0, at)
+        for n, at in enumerate(started)
+    ]
+    return ServiceState("svc", arn, 1, 1, deployments)
+
+
+def release(number: int, revision: int, image: str = NEW_IMAGE, **more: object) -> Release:
+    return Release(
+        number, "staging", "payments-api", "c0ffee", image, ARN.format(revision), "Dana Dev",
+        DEPLOYED + (number - 1) * 60, **more,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_the_running_release_is_the_record_of_the_revision_or_the_stacks_later_one() -> None:
+    one, two = release(1, 2), release(2, 4, OLD_IMAGE)
+    assert running_release([two, one], state(ARN.format(2)), NEW_IMAGE) == Running(one, DEPLOYED)
+    # The stack's revision after release 2, with its image: release 2, since the deployment.
+    edited = running_release([two, one], state(ARN.format(5), EDITED), OLD_IMAGE)
+    assert edited == Running(two, EDITED, edited=True)
+    # Release 1's tasks still run beside the new ones: the oldest deployment's start.
+    rolling = running_release([two, one], state(ARN.format(5), EDITED, DEPLOYED - 30), OLD_IMAGE)
+    assert rolling == Running(two, two.deployed_at, edited=True)
+    assert running_release([two, one], state(ARN.format(5)), NEW_IMAGE) is None  # another image
+    assert running_release([two, one], state(ARN.format(3)), OLD_IMAGE) is None  # older revision
+    other = "arn:aws:ecs:eu-west-1:123456789012:task-definition/someone-else:9"
+    assert running_release([two, one], state(other), OLD_IMAGE) is None  # another family
+    failed = release(3, 6, "other@sha256:ff", outcome="failed")
+    assert running_release([failed, two], state(ARN.format(7)), OLD_IMAGE) == Running(
+        two, DEPLOYED + 60, edited=True
+    )
+
+
+def edited_box(tmp_path: Path, *, changed: float | None = None) -> InProcess:
+    """Release 1 ran revision 2 (NEW_IMAGE); a stack update since runs revision 3, same
+    image, its deployment started at EDITED. The secret changed at `changed`."""
+    box = in_process(
+        tmp_path,
+        files={"env.sample": SAMPLE, "app.txt": "v1\n"},
+        gitlift='[env "staging"]\n\tref = refs/heads/main\n\tregion = eu-west-1\n',
+    )
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://s3cret")
+    box.aws.ssm.put(f"{PATH}/DB_PASSWORD", DB)
+    keys = ["DATABASE_URL", "DB_PASSWORD"]
+    record(box, 1, image=NEW_IMAGE, revision=2, config_versions=dict.fromkeys(keys, 1))
+    target = box.target()
+    ecs = box.aws.ecs_of(target)
+    for revision in (2, 3):
+        arn = runs(box, revision, NEW_IMAGE)
+        ecs.definitions[arn]["containerDefinitions"][0]["secrets"] = secrets_for(
+            keys, {k: target.parameter_arn(k, "eu-west-1", "123456789012") for k in keys}
+        )
+    ecs.deployments[0].created_at = EDITED
+    if changed is not None:
+        box.aws.secrets.described[DB] = SecretDates(DB, None, changed, "v-two")
+    return box
+
+
+def test_release_config_after_an_edit_releases_the_running_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = edited_box(tmp_path, changed=DEPLOYED - 600)
+    assert release_config.release_config(box.ctx, "staging") == 0
+    assert "nothing to release: it runs release 1" in capsys.readouterr().err
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://two-s3cret")
+    assert release_config.release_config(box.ctx, "staging") == 0
+    newest = box.aws.store.releases(box.target())[0]
+    assert newest.number == 2 and newest.image == NEW_IMAGE
+    assert newest.config_changed == "DATABASE_URL"
+    assert box.aws.ecs_of(box.target()).deployed == [ARN.format(4)]
+
+
+def test_status_counts_a_secret_change_from_when_the_edited_tasks_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = edited_box(tmp_path, changed=DEPLOYED + 1800)  # between release 1 and the edit
+    assert status.status(box.ctx, ("staging",)) == 0
+    out = capsys.readouterr().out
+    assert "release 1" in out and "DB_PASSWORD changed" not in out
+    box.aws.secrets.described[DB] = SecretDates(DB, None, EDITED + 600, "v-three")
+    status.status(box.ctx, ("staging",))
+    assert "DB_PASSWORD changed 70 min after release 1" in capsys.readouterr().out
+
+
+def push_main(box: InProcess) -> int:
+    head = box.ctx.repo.resolve("HEAD")
+    return hook_checks.pre_push(
+        box.ctx, [PushedRef("refs/heads/main", head, "refs/heads/main", ZERO_SHA)]
+    )
+
+
+def test_the_pre_push_notice_asks_ecs_only_when_a_secret_changed_after_the_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = edited_box(tmp_path, changed=DEPLOYED - 600)  # before the release: nothing to say
+    ecs = box.aws.ecs_of(box.target())
+    ecs.polls = 0
+    assert push_main(box) == 0
+    assert ecs.polls == 0 and ecs.definition_reads == 0
+    box.aws.secrets.described[DB] = SecretDates(DB, None, DEPLOYED + 1800, "v-two")
+    assert push_main(box) == 0
+    assert "DB_PASSWORD changed" not in capsys.readouterr().err  # the edited tasks read it
+    assert ecs.polls == 1 and ecs.definition_reads == 1  # DescribeServices, its revision
+    box.aws.secrets.described[DB] = SecretDates(DB, None, EDITED + 600, "v-three")
+    assert push_main(box) == 0
+    assert (
+        "warning: git lift: staging: DB_PASSWORD changed 70 min after release 1 "
+        "(new tasks read it: git lift release-config -e staging)" in capsys.readouterr().err
+    )
