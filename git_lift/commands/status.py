@@ -70,6 +70,10 @@ class EnvStatus:
     # how long ago its stack was made (`3h`).
     branch: str | None = None
     age: str | None = None
+    # A stack update (`service edit`) since the release runs a revision of its own with the
+    # release's image (release_history.running_release): which, and when it started.
+    edited: str | None = None
+    edited_at: float | None = None
 
 
 def env_status(ctx: Context, target: Target) -> EnvStatus:
@@ -85,7 +89,8 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         jobs = job_schedules.shown(ctx, target, document)
         # Tasks a stack update started after the release read the secrets then.
         now = running_release(releases, state, running)
-        since = now.since if now is not None and now.release is latest else None
+        ours = now if now is not None and now.release is latest else None
+        since = ours.since if ours else None
         rotated, unread = (
             rotated_since(ctx, target, latest, document, since=since) if latest else ([], [])
         )
@@ -125,6 +130,8 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
         url=url_of(ctx, target, document),
         processes=processes,
+        edited=short(state.task_definition) if ours and ours.edited else None,
+        edited_at=primary.created_at if ours and ours.edited and primary else None,
     )
 
 
@@ -228,6 +235,7 @@ def render_status(row: EnvStatus) -> str:
         *warning,
         f"  image     {row.image}",
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
+        *edited_line(row),
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
         *([f"  url       {row.url}"] if row.url else []),
     ]
@@ -250,6 +258,16 @@ def render_status(row: EnvStatus) -> str:
     if row.rotated:
         lines.append(f"  drift     {'; '.join(row.rotated)} (new tasks read it: {row.rotated_fix})")
     return "\n".join(lines + pending)
+
+
+def edited_line(row: EnvStatus) -> list[str]:
+    """A stack update since the release: still the release (its image), in another revision."""
+    if row.edited is None:
+        return []
+    return [
+        f"  edited    {ui.when(row.edited_at or 0)} by a stack update (git lift service edit): "
+        f"{row.edited}, with the release's image"
+    ]
 
 
 def plain_environment_line(row: EnvStatus) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from git_lift import ui
 from git_lift.aws.ecs import Deployment, ServiceState
 from git_lift.aws.secrets import SecretDates
 from git_lift.aws.store import Release
@@ -107,6 +108,11 @@ def test_status_counts_a_secret_change_from_when_the_edited_tasks_started(
     assert status.status(box.ctx, ("staging",)) == 0
     out = capsys.readouterr().out
     assert "release 1" in out and "DB_PASSWORD changed" not in out
+    assert (
+        f"  edited    {ui.when(EDITED)} by a stack update (git lift service edit): "
+        "staging-payments-api:3, with the release's image" in out
+    )
+    assert "WARNING" not in out
     box.aws.secrets.described[DB] = SecretDates(DB, None, EDITED + 600, "v-three")
     status.status(box.ctx, ("staging",))
     assert "DB_PASSWORD changed 70 min after release 1" in capsys.readouterr().out
