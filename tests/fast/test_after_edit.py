@@ -18,7 +18,18 @@ from git_lift.flows.pushed_refs import PushedRef
 from git_lift.flows.release_history import Running, running_release
 from git_lift.plan import secrets_for
 from git_lift.repo import ZERO_SHA
-from tests.support.fakes import ARN, NEW_IMAGE, OLD_IMAGE, InProcess, in_process
+from tests.support.fakes import (
+    ARN,
+    NEW,
+    NEW_IMAGE,
+    OLD_IMAGE,
+    FakeDeployment,
+    InProcess,
+    behaves,
+    in_process,
+    ship,
+    world,
+)
 from tests.support.records import record, runs
 
 DB = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf"
@@ -143,3 +154,19 @@ def test_the_pre_push_notice_asks_ecs_only_when_a_secret_changed_after_the_relea
         "warning: git lift: staging: DB_PASSWORD changed 70 min after release 1 "
         "(new tasks read it: git lift release-config -e staging)" in capsys.readouterr().err
     )
+
+
+def test_a_ship_of_the_running_commit_after_an_edit_is_nothing_to_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(tmp_path, tasks=behaves("start"))
+    assert ship(w) == 0
+    edited = {**w.ecs.definitions[NEW], "cpu": "512"}  # the stack's revision: same image
+    arn = w.ecs.register(edited)
+    w.ecs.deployments = [FakeDeployment("ecs-svc/edit", arn, "PRIMARY", "COMPLETED", 2)]
+    capsys.readouterr()
+    assert ship(w) == 0  # before: release 2, a deployment of the same task definition
+    assert "nothing to release: it runs release 1" in capsys.readouterr().err
+    assert [r.number for r in w.store.releases(w.target)] == [1]
+    assert ship(w, image=OLD_IMAGE) == 0  # new code: released, from the edited revision
+    assert w.ecs.task_definition(w.ecs.deployed[-1])["cpu"] == "512"
