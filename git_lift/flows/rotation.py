@@ -142,30 +142,23 @@ def changed_after(
 
 def tasks_started(ctx: Context, target: Target, releases: Sequence[Release]) -> float | None:
     """When the service's running tasks started, as release_history.running_release decides
-    it (None: no release runs): one DescribeServices, and DescribeTaskDefinition only when a
-    revision other than the newest release's runs. The hook asks it only when a secret
-    changed after that release."""
+    it; None when no release runs or ECS could not say (the release's time then: the notice
+    stays). One DescribeServices, and DescribeTaskDefinition only when no release's revision
+    runs. The hook asks it only when a secret changed after the release."""
     from git_lift.flows.release_history import running_release
     from git_lift.plan import service_container
 
     ecs = ctx.aws.ecs(target)
-    state = ecs.describe()
-    image = None
-    if not releases or state.task_definition != releases[0].task_definition:
-        definition = ecs.task_definition(state.task_definition)
-        image = service_container(definition, target.container).get("image")
-    else:
-        image = releases[0].image
-    found = running_release(releases, state, str(image) if image else None)
-    return found.since if found else None
-
-
-def started(ctx: Context, target: Target, history: Sequence[Release]) -> float | None:
-    """tasks_started, None when ECS could not say (the release's time then: the notice)."""
     try:
-        return tasks_started(ctx, target, history)
+        state = ecs.describe()
+        image = None  # needless when a release's own revision runs
+        if all(r.task_definition != state.task_definition for r in releases):
+            definition = ecs.task_definition(state.task_definition)
+            image = service_container(definition, target.container).get("image")
     except LiftError:
         return None
+    found = running_release(releases, state, str(image) if image else None)
+    return found.since if found else None
 
 
 def saved_refs(ctx: Context, targets: Sequence[Target]) -> dict[tuple[str, str], dict[str, str]]:
@@ -215,7 +208,7 @@ def push_notes(
             dates, _ = described(ctx, target, refs)
             found = changed_after(running, dates) if running else []
             if running and found:  # tasks a stack update started since read it: no notice
-                found = changed_after(running, dates, started(ctx, target, history))
+                found = changed_after(running, dates, tasks_started(ctx, target, history))
         except LiftError as exc:
             ui.warn(f"git lift: {target.env}: secrets rotated? unknown: {exc.message}")
             continue
