@@ -77,15 +77,25 @@ def shipped(
 
 
 def test_release_config_after_an_edit_releases_the_running_image_with_the_edit(
-    shipped: Lift, repo: GitRepo, tmp_path: Path
+    shipped: Lift, repo: GitRepo, tmp_path: Path, aws: Any
 ) -> None:
     release_one = running_task_definition("staging")
     edit(shipped, tmp_path, {"cpu": 512, "memory": 1024, "environment": {"LOG_LEVEL": "debug"}})
     edited = running_task_definition("staging")
     assert edited["revision"] > release_one["revision"]  # the stack's own revision runs
     assert edited["containerDefinitions"][0]["image"] == image(1)
+    aws.reset_counts()
     nothing = shipped("release-config", "-e", "staging")
     assert nothing.returncode == 0, nothing.stderr
+    # What runs (its service and revision), the releases once, the saved service config
+    # (its secret_refs, then the plan's), the store's names and the secret's dates.
+    assert aws.request_counts() == {
+        "ecs.DescribeServices": 1,
+        "ecs.DescribeTaskDefinition": 1,
+        "dynamodb.Query": 3,
+        "ssm.DescribeParameters": 1,
+        "secretsmanager.DescribeSecret": 1,
+    }
     assert "nothing to release: it runs release 1" in nothing.stderr
     put_config("staging", "payments-api", DATABASE_URL="postgres://two")
     result = shipped("release-config", "-e", "staging")

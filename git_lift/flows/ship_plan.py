@@ -73,13 +73,15 @@ def plan_ship(
     build_args: dict[str, str] | None = None,
     files: Files | None = None,
     running: tuple[ServiceState, dict[str, Any]] | None = None,
+    runs: Running | None = None,
     force: bool = False,
     **record: Any,
 ) -> ReleasePlan:
     """Read what runs (no cluster or service: said before anything is built), unless the
     caller read it (`running`, from what_runs), and diff the revision this release registers
     against it; a release that would change nothing is planned as such (`unchanged`), unless
-    `force`. `record`: the record's dirty, gate_skipped and promoted_from."""
+    `force`. `runs`: the release that runs, when the caller decided it (running_release):
+    not read again. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
     saved = saved_config(ctx, target)
     sidecars = servicecfg.sidecars_of_document(saved) if saved else sidecarcfg.Sidecars()
@@ -87,7 +89,7 @@ def plan_ship(
     sidecar_images = pinned_images(sidecars)
     secrets = planned_secrets(target, state, [*versions])
     new = next_revision(current, target, source.shown, secrets, sidecar_images)
-    found = running_release(ctx, target, (state, current))
+    found = runs or running_release(ctx, target, (state, current))
     released = found.release if found else None
     changes = task_definition_changes(current, new) + config_changes(released, versions) or [
         ("change", "(same image, secrets and config: a fresh deployment)")
