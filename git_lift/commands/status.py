@@ -248,7 +248,12 @@ def render_status(row: EnvStatus) -> str:
     if row.undeployed_commits:
         lines.append(f"  behind    {plural(row.undeployed_commits, 'commit')} not deployed yet")
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
-    if row.pinned and row.config_drift:
+    if row.pinned and row.edited:  # the stack's revision names Parameter Store (service_stack)
+        lines[-1] = (
+            "  config    pinned, but the stack update's revision reads Parameter Store's newest "
+            f"values: {row.rotated_fix} pins them again"
+        )
+    elif row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
     lines += plain_environment_line(row)
     lines += process_lines(row)

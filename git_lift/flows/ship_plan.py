@@ -97,6 +97,8 @@ def plan_ship(
     unchanged = None if force else nothing_changed(target, current, new, released, versions)
     if released is not None and sorted(released.processes) != process_steps.names(saved):
         unchanged = None  # a process added (or removed) since runs no release yet
+    if found is not None and found.edited and target.environment.pins_config:
+        unchanged = None  # the stack's revision names Parameter Store, not the snapshot
     planned = Release(
         number=0,
         env=target.env,

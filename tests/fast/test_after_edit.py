@@ -170,3 +170,34 @@ def test_a_ship_of_the_running_commit_after_an_edit_is_nothing_to_release(
     assert [r.number for r in w.store.releases(w.target)] == [1]
     assert ship(w, image=OLD_IMAGE) == 0  # new code: released, from the edited revision
     assert w.ecs.task_definition(w.ecs.deployed[-1])["cpu"] == "512"
+
+
+def test_in_a_pinned_environment_release_config_after_an_edit_pins_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stack's revision names Parameter Store (flows/service_stack.secrets), not release
+    1's snapshot: its tasks read the newest values, so nothing is not "nothing to release"."""
+    box = in_process(
+        tmp_path,
+        files={"env.sample": "DATABASE_URL=postgres://localhost/dev\n"},
+        gitlift='[env "staging"]\n\tref = refs/heads/main\n\tpinConfig = true\n',
+    )
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://one-s3cret")
+    record(box, 1, image=NEW_IMAGE, revision=2, config_versions={"DATABASE_URL": 1},
+           pinned={"arn:snapshot": "v-one"})  # fmt: skip
+    target = box.target()
+    for revision, value_from in ((2, "arn:snapshot:DATABASE_URL::v-one"), (3, None)):
+        arn = runs(box, revision, NEW_IMAGE)
+        parameter = target.parameter_arn("DATABASE_URL", "eu-west-1", "123456789012")
+        secrets = [{"name": "DATABASE_URL", "valueFrom": value_from or parameter}]
+        box.aws.ecs_of(target).definitions[arn]["containerDefinitions"][0]["secrets"] = secrets
+    status.status(box.ctx, ("staging",))
+    assert (
+        "  config    pinned, but the stack update's revision reads Parameter Store's newest "
+        "values: git lift release-config -e staging pins them again" in capsys.readouterr().out
+    )
+    assert release_config.release_config(box.ctx, "staging") == 0
+    said = capsys.readouterr().err
+    assert "nothing to release" not in said and "release 2" in said
+    newest = box.aws.store.releases(target)[0]
+    assert newest.number == 2 and newest.pinned and newest.image == NEW_IMAGE
