@@ -27,8 +27,8 @@ class Deployment:
     running: int
     pending: int
     failed_tasks: int
-    # When ECS started it (DescribeServices' deployments[].createdAt, ECS API Reference): its
-    # tasks started after, reading their secrets then. 0.0: not said.
+    # When ECS started it (DescribeServices' deployments[].createdAt, botocore's ecs model):
+    # its tasks started after, reading their secrets then. 0.0: not said.
     created_at: float = 0.0
 
 

@@ -1,5 +1,6 @@
 """A service's release history in one environment, as the table records it: what `history`,
-`status`, `diff` and `config` read about past releases."""
+`status`, `diff` and `config` read about past releases, and which of them runs now
+(running_release: release-config, ship's plan, status and the rotation notice ask it)."""
 
 from __future__ import annotations
 
@@ -121,8 +122,9 @@ def running_release(
     whose revision runs; else the newest successful one, when what runs is a later revision
     of its family with its image: the service stack's, which keeps the release's image in
     what it registers (templates/kept_revisions.py, flows/service_stack.py). Its tasks started
-    with the deployments ECS still runs (the oldest's createdAt: DescribeServices keeps a
-    deployment while it has tasks, ECS API Reference). None: no record runs."""
+    with the deployments ECS still runs, the oldest's createdAt (botocore's ecs model:
+    Deployment.createdAt, "when the service deployment was created"; an ACTIVE one "still has
+    running tasks"). None: no record runs."""
     own = next((r for r in releases if r.task_definition == state.task_definition), None)
     if own is not None:
         return Running(own, own.deployed_at)
