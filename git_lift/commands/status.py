@@ -13,7 +13,7 @@ from git_lift.flows import job_schedules, previews, process_status, release_hist
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
 from git_lift.flows.release_history import (
-    drift,
+    config_drift,
     headline,
     running_release,
     undeployed,
@@ -118,7 +118,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         desired=state.desired,
         rollout=primary.rollout_state if primary else None,
         undeployed_commits=undeployed(ctx, target, latest.commit) if latest else None,
-        config_drift=drift(latest.config_versions, names) if latest else [],
+        config_drift=config_drift(ctx, target, latest, names, ours) if latest else [],
         dirty=latest.dirty if latest else None,
         running_image=running,
         mismatch=mismatch,

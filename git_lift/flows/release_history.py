@@ -159,6 +159,28 @@ def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
     return changed + added + removed
 
 
+def config_drift(
+    ctx: Context, target: Target, release: Release, names: dict[str, int], now: Running | None
+) -> list[str]:
+    """drift() as the running tasks see it (`now`: running_release's answer for `release`).
+    Tasks a stack update started (`edited`; its revision names Parameter Store, pinned or not:
+    flows/service_stack.secrets) read each key's version current then: a key last modified
+    before they started is no drift. One DescribeParameters more (its LastModifiedDate), only
+    then, and only when there is drift to check; a preview (its base's keys too) as before."""
+    found = drift(release.config_versions, names)
+    if not found or now is None or not now.edited or target.base is not None:
+        return found
+    listed = ctx.parameters(target).listing()
+    read = {
+        key: item.version
+        for key, item in listed.items()
+        if key in release.config_versions
+        and item.modified is not None
+        and item.modified.timestamp() <= now.since
+    }
+    return drift({**release.config_versions, **read}, names)
+
+
 def undeployed(ctx: Context, target: Target, commit: str) -> int | None:
     """Commits on the environment's branch that its running release does not have."""
     for pattern in target.environment.refs:

@@ -201,3 +201,17 @@ def test_in_a_pinned_environment_release_config_after_an_edit_pins_again(
     assert "nothing to release" not in said and "release 2" in said
     newest = box.aws.store.releases(target)[0]
     assert newest.number == 2 and newest.pinned and newest.image == NEW_IMAGE
+
+
+def test_a_key_changed_before_the_edit_restarted_the_tasks_is_no_config_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = edited_box(tmp_path)
+    box.aws.fake_clock.now = DEPLOYED + 1800  # between release 1 and the edit
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://two-s3cret")
+    status.status(box.ctx, ("staging",))
+    assert "drift     config changed" not in capsys.readouterr().out  # its tasks read v2
+    box.aws.fake_clock.now = EDITED + 600  # after: the running tasks hold v2
+    box.aws.ssm.put(f"{PATH}/DATABASE_URL", "pg://three-s3cret")
+    status.status(box.ctx, ("staging",))
+    assert "drift     config changed since the release: ~DATABASE_URL" in capsys.readouterr().out
