@@ -15,7 +15,6 @@ from git_lift.flows.deploy import short
 from git_lift.flows.release_history import (
     config_drift,
     headline,
-    running_release,
     undeployed,
     what_runs,
 )
@@ -82,14 +81,12 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         releases = release_history.releases(ctx, target, limit=20)
         state, container = running_container(ctx, target)
         running = str(container["image"]) if container.get("image") else None
-        latest = headline(releases, running)
+        latest, ours = headline(releases, state, running)
         primary = state.primary
         names = previews.config_names(ctx, target)  # a preview's: its base's too
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
         # Tasks a stack update started after the release read the secrets then.
-        now = running_release(releases, state, running)
-        ours = now if now is not None and now.release is latest else None
         since = ours.since if ours else None
         rotated, unread = (
             rotated_since(ctx, target, latest, document, since=since) if latest else ([], [])

@@ -139,16 +139,21 @@ def running_release(
     return Running(newest, max(newest.deployed_at, started), edited=True)
 
 
-def headline(releases: list[Release], image: str | None) -> Release | None:
-    """The release that runs: the newest that completed, unless a newer one shipped without
-    waiting (`--no-wait`, recorded unverified) is what ECS runs now."""
+def headline(
+    releases: list[Release], state: ServiceState, image: str | None
+) -> tuple[Release | None, Running | None]:
+    """The release `status` heads its row with, and what running_release says runs: the
+    newest that completed, unless what runs is a newer one shipped without waiting
+    (`--no-wait`, recorded unverified). The second is None when it is not the first (ECS runs
+    another release, said as a mismatch)."""
     latest = next((r for r in releases if r.released), None)
-    for release in releases:
-        if release is latest:
-            break
-        if release.outcome == "unverified" and image and digest(release.image) == digest(image):
-            return release
-    return latest
+    now = running_release(releases, state, image)
+    if now is None:
+        return latest, None
+    newer = latest is None or releases.index(now.release) < releases.index(latest)
+    if now.release is latest or (newer and now.release.outcome == "unverified"):
+        return now.release, now
+    return latest, None
 
 
 def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
