@@ -2,6 +2,9 @@
 rotated or changed after the running release. Its tasks read the value when they started, so
 they run the old one until a release starts new tasks (`git lift release-config -e ENV`).
 
+Tasks a stack update (`service edit`) started after the release read the secret when they
+started (release_history.running_release says when): a change before that is no notice.
+
 Metadata only: DescribeSecret (its dates and the version AWSCURRENT labels), never a value, so
 `status` and the pre-push hook may ask it. One DescribeSecret per referenced secret, in the
 environment's own account and region; none when neither env.sample nor the saved service
@@ -83,18 +86,6 @@ def rotated_since(
     release, and they read the secret then), and the keys whose secret could not be described
     (said, never fatal: it is a notice)."""
     refs = references(ctx, target, release.commit, document=document)
-    return rotated(ctx, target, release, refs, since=since)
-
-
-def rotated(
-    ctx: Context,
-    target: Target,
-    release: Release,
-    refs: Mapping[str, str],
-    *,
-    since: float | None = None,
-) -> tuple[list[Rotated], list[str]]:
-    """rotated_since for the references `refs` (KEY -> ARN)."""
     dates, unread = described(ctx, target, refs)
     return changed_after(release, dates, since), unread
 
