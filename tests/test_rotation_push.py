@@ -57,12 +57,14 @@ def test_a_push_says_a_secret_the_saved_config_names_for_one_request_per_environ
         )
     assert "s3cret" not in pushed.stderr
     # Per environment: the added key (names only), the 20 saved configs' secret_refs at once,
-    # then the one referring service's releases and its secret's dates.
+    # then the one referring service's releases and its secret's dates; its secret changed
+    # after the release, so when its tasks started (a stack update may have restarted them).
     assert aws.request_counts() == {
         "ssm.GetParameters": 3,
         "dynamodb.BatchGetItem": 3,
         "dynamodb.Query": 3,
         "secretsmanager.DescribeSecret": 3,
+        "ecs.DescribeServices": 3,
     }
 
     repo.write("svc-03/app.txt", "v2\n")  # code alone: nothing asked, the saved configs unread

@@ -28,6 +28,9 @@ class Deployment:
     running: int
     pending: int
     failed_tasks: int
+    # When ECS started it (DescribeServices' deployments[].createdAt, botocore's ecs model):
+    # its tasks started after, reading their secrets then. 0.0: not said.
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,13 @@ def parse_deployment(raw: dict[str, Any], alone: bool) -> Deployment:
         running=int(raw.get("runningCount", 0)),
         pending=int(raw.get("pendingCount", 0)),
         failed_tasks=int(raw.get("failedTasks", 0)),
+        created_at=_epoch(raw.get("createdAt")),
     )
+
+
+def _epoch(value: Any) -> float:
+    """botocore's timestamp (a datetime) as seconds since the epoch; 0.0 when absent."""
+    return float(value.timestamp()) if hasattr(value, "timestamp") else float(value or 0.0)
 
 
 class Ecs:

@@ -12,7 +12,12 @@ from git_lift.errors import LiftError, NotSetUp, UsageError, ValidationError
 from git_lift.flows import job_schedules, previews, process_status, release_history
 from git_lift.flows.context import Context, in_parallel
 from git_lift.flows.deploy import short
-from git_lift.flows.release_history import drift, headline, undeployed, what_runs
+from git_lift.flows.release_history import (
+    config_drift,
+    headline,
+    undeployed,
+    what_runs,
+)
 from git_lift.flows.rollout import pending_path
 from git_lift.flows.rotation import rotated_since
 from git_lift.flows.service_state import drop_lock, held_lock, running_container, saved_config
@@ -64,6 +69,10 @@ class EnvStatus:
     # how long ago its stack was made (`3h`).
     branch: str | None = None
     age: str | None = None
+    # A stack update (`service edit`) since the release runs a revision of its own with the
+    # release's image (release_history.running_release): which, and when it started.
+    edited: str | None = None
+    edited_at: float | None = None
 
 
 def env_status(ctx: Context, target: Target) -> EnvStatus:
@@ -72,12 +81,16 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         releases = release_history.releases(ctx, target, limit=20)
         state, container = running_container(ctx, target)
         running = str(container["image"]) if container.get("image") else None
-        latest = headline(releases, running)
+        latest, ours = headline(releases, state, running)
         primary = state.primary
         names = previews.config_names(ctx, target)  # a preview's: its base's too
         document = saved_config(ctx, target)  # read once for the row
         jobs = job_schedules.shown(ctx, target, document)
-        rotated, unread = rotated_since(ctx, target, latest, document) if latest else ([], [])
+        # Tasks a stack update started after the release read the secrets then.
+        since = ours.since if ours else None
+        rotated, unread = (
+            rotated_since(ctx, target, latest, document, since=since) if latest else ([], [])
+        )
         processes = process_status.shown(ctx, target, latest, document)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
         by = exc.fix or ctx.setup_command(env, target.name)  # what is missing only
@@ -102,7 +115,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         desired=state.desired,
         rollout=primary.rollout_state if primary else None,
         undeployed_commits=undeployed(ctx, target, latest.commit) if latest else None,
-        config_drift=drift(latest.config_versions, names) if latest else [],
+        config_drift=config_drift(ctx, target, latest, names, ours) if latest else [],
         dirty=latest.dirty if latest else None,
         running_image=running,
         mismatch=mismatch,
@@ -114,6 +127,8 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         rotated_fix=f"git lift release-config{ctx.service_flag(target.name)} -e {env}",
         url=url_of(ctx, target, document),
         processes=processes,
+        edited=short(state.task_definition) if ours and ours.edited else None,
+        edited_at=primary.created_at if ours and ours.edited and primary else None,
     )
 
 
@@ -217,6 +232,7 @@ def render_status(row: EnvStatus) -> str:
         *warning,
         f"  image     {row.image}",
         f"  deployed  {ui.when(row.deployed_at or 0)} by {row.deployed_by}",
+        *edited_line(row),
         f"  tasks     {row.running}/{row.desired} running, rollout {row.rollout}",
         *([f"  url       {row.url}"] if row.url else []),
     ]
@@ -229,7 +245,12 @@ def render_status(row: EnvStatus) -> str:
     if row.undeployed_commits:
         lines.append(f"  behind    {plural(row.undeployed_commits, 'commit')} not deployed yet")
     lines.append(f"  config    {PINNING[bool(row.pinned)]}")
-    if row.pinned and row.config_drift:
+    if row.pinned and row.edited:  # the stack's revision names Parameter Store (service_stack)
+        lines[-1] = (
+            "  config    pinned, but the stack update's revision reads Parameter Store's newest "
+            f"values: {row.rotated_fix} pins them again"
+        )
+    elif row.pinned and row.config_drift:
         lines[-1] += "; a ship carries the changes below"
     lines += plain_environment_line(row)
     lines += process_lines(row)
@@ -239,6 +260,16 @@ def render_status(row: EnvStatus) -> str:
     if row.rotated:
         lines.append(f"  drift     {'; '.join(row.rotated)} (new tasks read it: {row.rotated_fix})")
     return "\n".join(lines + pending)
+
+
+def edited_line(row: EnvStatus) -> list[str]:
+    """A stack update since the release: still the release (its image), in another revision."""
+    if row.edited is None:
+        return []
+    return [
+        f"  edited    {ui.when(row.edited_at or 0)} by a stack update (git lift service edit): "
+        f"{row.edited}, with the release's image"
+    ]
 
 
 def plain_environment_line(row: EnvStatus) -> list[str]:

@@ -2,7 +2,8 @@
 `config set/edit/import --release` after their write.
 
 It is a release like a ship's, planned by ship_plan.plan_ship and run by the same executor:
-the running release's commit and image (its digest, given: nothing is built or copied), the
+the running release's commit and image (its digest, given: nothing is built or copied; still
+that release after a stack update registered a revision of its own with its image), the
 config as the store holds it now (pinned environments: a fresh snapshot; others: a new
 revision, and so a fresh deployment that reads Parameter Store again), through the
 environment's gate and confirmation. Its record names the keys whose version changed since
@@ -54,17 +55,18 @@ def plan_config_release(
     ctx.settings.require_release_policy()
     target = ctx.target(env)
     running = what_runs(ctx, target)
-    current = running_release(ctx, target, running[0])
-    if current is None or not current.image:
+    found = running_release(ctx, target, running)  # a stack update since: still the release
+    if found is None or not found.release.image:
         raise LiftError(
             f"{target.ecs_service} does not run a release git lift recorded, so there is no "
             "image to release the config with; nothing was deployed",
             hint=f"ship the code with its config: git lift ship{ctx.service_flag(target.name)} "
             f"-e {target.env}",
         )
+    current = found.release
     gate_skipped = gate(ctx, target, current.commit, skip_gate)
     versions = require_at_commit(ctx, target, current.commit, "nothing was deployed")
-    rotated, unread = rotated_since(ctx, target, current)
+    rotated, unread = rotated_since(ctx, target, current, since=found.since)
     if unread:
         ui.warn(f"could not describe the secret of {names.listed(unread)}: rotation unknown")
     changed = changed_keys(current.config_versions, versions)
@@ -79,6 +81,7 @@ def plan_config_release(
         wait=wait,
         timeout=timeout,
         running=running,
+        runs=found,  # its releases read once
         force=force or bool(rotated),  # new tasks read the rotated secret again
         dirty=current.dirty,
         gate_skipped=gate_skipped,

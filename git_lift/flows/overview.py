@@ -140,7 +140,7 @@ def cell_of(ctx: Context, target: Target) -> tuple[Cell, list[Release]]:
     except LiftError as exc:
         return Cell(env, service, error=exc.message), []
     image = str(container["image"]) if container.get("image") else None
-    latest = headline(releases, image)
+    latest, _ = headline(releases, state, image)
     cell = Cell(
         env,
         service,

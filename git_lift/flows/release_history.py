@@ -1,14 +1,20 @@
 """A service's release history in one environment, as the table records it: what `history`,
-`status`, `diff` and `config` read about past releases."""
+`status`, `diff` and `config` read about past releases, and which of them runs now
+(running_release: release-config, ship's plan, status and the rotation notice ask it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from git_lift.aws.store import Release
 from git_lift.errors import ValidationError
 from git_lift.flows.context import Context
 from git_lift.target import Target
+
+if TYPE_CHECKING:
+    from git_lift.aws.ecs import ServiceState
 
 
 def releases(ctx: Context, target: Target, limit: int = 50) -> list[Release]:
@@ -89,16 +95,65 @@ def what_runs(releases: list[Release], latest: Release | None, image: str | None
     return f"running an image no release recorded: {image}" if releases else None
 
 
-def headline(releases: list[Release], image: str | None) -> Release | None:
-    """The release that runs: the newest that completed, unless a newer one shipped without
-    waiting (`--no-wait`, recorded unverified) is what ECS runs now."""
+@dataclass(frozen=True)
+class Running:
+    """The release a service runs, and since when its tasks run as they do."""
+
+    release: Release
+    # When the running tasks started, and so read their secrets: the release's time, or the
+    # start of the deployment a stack update made since (`edited`).
+    since: float
+    # A stack update (`service edit`: cpu, environment...) registered the revision that runs
+    # after the release, with the release's image: still that release, changed.
+    edited: bool = False
+
+
+def family_revision(arn: str) -> tuple[str, int]:
+    """A task definition ARN's family and revision (arn:...:task-definition/FAMILY:N)."""
+    family, _, number = arn.rpartition("/")[2].rpartition(":")
+    return family, int(number) if number.isdigit() else 0
+
+
+def running_release(
+    releases: Sequence[Release], state: ServiceState, image: str | None
+) -> Running | None:
+    """The release the service runs, newest first `releases`, `image` its running container's:
+    the one decision release-config, status and the rotation notice share. The newest record
+    whose revision runs; else the newest successful one, when what runs is a later revision
+    of its family with its image: the service stack's, which keeps the release's image in
+    what it registers (templates/kept_revisions.py, flows/service_stack.py). Its tasks started
+    with the deployments ECS still runs, the oldest's createdAt (botocore's ecs model:
+    Deployment.createdAt, "when the service deployment was created"; an ACTIVE one "still has
+    running tasks"). None: no record runs."""
+    own = next((r for r in releases if r.task_definition == state.task_definition), None)
+    if own is not None:
+        return Running(own, own.deployed_at)
+    newest = next((r for r in releases if r.released), None)
+    if newest is None or image is None or digest(newest.image) != digest(image):
+        return None
+    family, revision = family_revision(state.task_definition)
+    released_family, released_revision = family_revision(newest.task_definition)
+    if released_family != family or released_revision >= revision:
+        return None  # another family, or an older revision: not a stack update since
+    started = min((d.created_at for d in state.deployments if d.created_at), default=0.0)
+    return Running(newest, max(newest.deployed_at, started), edited=True)
+
+
+def headline(
+    releases: list[Release], state: ServiceState, image: str | None
+) -> tuple[Release | None, Running | None]:
+    """The release `status` heads its row with, and what running_release says runs: the
+    newest that completed, unless what runs is a newer one shipped without waiting
+    (`--no-wait`, recorded unverified). The second is None when it is not the first (ECS runs
+    another release, said as a mismatch)."""
     latest = next((r for r in releases if r.released), None)
-    for release in releases:
-        if release is latest:
-            break
-        if release.outcome == "unverified" and image and digest(release.image) == digest(image):
-            return release
-    return latest
+    now = running_release(releases, state, image)
+    if now is None:
+        return latest, None
+    newer = latest is None or releases.index(now.release) < releases.index(latest)
+    if now.release is latest or (newer and now.release.outcome == "unverified"):
+        return now.release, now
+    return latest, None
 
 
 def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
@@ -107,6 +162,28 @@ def drift(recorded: dict[str, int], now: dict[str, int]) -> list[str]:
     added = [f"+{k}" for k in sorted(set(now) - set(recorded))]
     removed = [f"-{k}" for k in sorted(set(recorded) - set(now))]
     return changed + added + removed
+
+
+def config_drift(
+    ctx: Context, target: Target, release: Release, names: dict[str, int], now: Running | None
+) -> list[str]:
+    """drift() as the running tasks see it (`now`: running_release's answer for `release`).
+    Tasks a stack update started (`edited`; its revision names Parameter Store, pinned or not:
+    flows/service_stack.secrets) read each key's version current then: a key last modified
+    before they started is no drift. One DescribeParameters more (its LastModifiedDate), only
+    then, and only when there is drift to check; a preview (its base's keys too) as before."""
+    found = drift(release.config_versions, names)
+    if not found or now is None or not now.edited or target.base is not None:
+        return found
+    listed = ctx.parameters(target).listing()
+    read = {
+        key: item.version
+        for key, item in listed.items()
+        if key in release.config_versions
+        and item.modified is not None
+        and item.modified.timestamp() <= now.since
+    }
+    return drift({**release.config_versions, **read}, names)
 
 
 def undeployed(ctx: Context, target: Target, commit: str) -> int | None:

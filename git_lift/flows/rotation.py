@@ -2,6 +2,9 @@
 rotated or changed after the running release. Its tasks read the value when they started, so
 they run the old one until a release starts new tasks (`git lift release-config -e ENV`).
 
+Tasks a stack update (`service edit`) started after the release read the secret when they
+started (release_history.running_release says when): a change before that is no notice.
+
 Metadata only: DescribeSecret (its dates and the version AWSCURRENT labels), never a value, so
 `status` and the pre-push hook may ask it. One DescribeSecret per referenced secret, in the
 environment's own account and region; none when neither env.sample nor the saved service
@@ -20,6 +23,7 @@ from git_lift.flows.context import Context
 from git_lift.records import record
 
 if TYPE_CHECKING:  # a hook with no reference loads no AWS module
+    from git_lift.aws.secrets import SecretDates
     from git_lift.aws.store import Release
     from git_lift.target import Target
 
@@ -70,42 +74,82 @@ def references(
 
 
 def rotated_since(
-    ctx: Context, target: Target, release: Release, document: Mapping[str, Any] | None = None
+    ctx: Context,
+    target: Target,
+    release: Release,
+    document: Mapping[str, Any] | None = None,
+    *,
+    since: float | None = None,
 ) -> tuple[list[Rotated], list[str]]:
-    """The referenced secrets that rotated or changed after `release` was recorded, and the keys
-    whose secret could not be described (said, never fatal: it is a notice)."""
-    return rotated(ctx, target, release, references(ctx, target, release.commit, document=document))
+    """The referenced secrets that rotated or changed after `release` was recorded, or after
+    `since` (when the running tasks started: a stack update may have started them after the
+    release, and they read the secret then), and the keys whose secret could not be described
+    (said, never fatal: it is a notice)."""
+    refs = references(ctx, target, release.commit, document=document)
+    dates, unread = described(ctx, target, refs)
+    return changed_after(release, dates, since), unread
 
 
-def rotated(
-    ctx: Context, target: Target, release: Release, refs: Mapping[str, str]
-) -> tuple[list[Rotated], list[str]]:
-    """rotated_since for the references `refs` (KEY -> ARN)."""
+def described(
+    ctx: Context, target: Target, refs: Mapping[str, str]
+) -> tuple[dict[str, SecretDates], list[str]]:
+    """KEY -> its secret's dates (one DescribeSecret each), and the keys not described."""
     if not refs:
-        return [], []
+        return {}, []
     metadata = ctx.aws.secret_metadata(target.env)
-    found: list[Rotated] = []
+    found: dict[str, SecretDates] = {}
     unread: list[str] = []
     for key, arn in sorted(refs.items()):
         try:
-            dates = metadata.dates(arn)
+            found[key] = metadata.dates(arn)
         except LiftError:
             unread.append(key)
-            continue
+    return found, unread
+
+
+def changed_after(
+    release: Release, described: Mapping[str, SecretDates], since: float | None = None
+) -> list[Rotated]:
+    """The secrets whose value changed after the running tasks started: `since`, or the
+    release's time (each said as a time after the release)."""
+    start = max(release.deployed_at, since or 0.0)
+    found: list[Rotated] = []
+    for key, dates in sorted(described.items()):
         noted = release.secret_versions.get(key)
         if noted is not None and noted == dates.current_version:
             continue  # AWSCURRENT is the version the release's tasks read: a tag moved, at most
         # LastRotatedDate: Secrets Manager's rotation; LastChangedDate: any change, a new value
         # put by hand among them (DescribeSecret in botocore's secretsmanager model).
-        if dates.last_rotated is not None and dates.last_rotated > release.deployed_at:
+        if dates.last_rotated is not None and dates.last_rotated > start:
             found.append(
                 Rotated(key, "rotated", dates.last_rotated - release.deployed_at, release.number)
             )
-        elif dates.last_changed is not None and dates.last_changed > release.deployed_at:
+        elif dates.last_changed is not None and dates.last_changed > start:
             found.append(
                 Rotated(key, "changed", dates.last_changed - release.deployed_at, release.number)
             )
-    return found, unread
+    return found
+
+
+def tasks_started(ctx: Context, target: Target, releases: Sequence[Release]) -> float | None:
+    """When the service's running tasks started, as release_history.running_release decides
+    it; None when no release runs or ECS could not say (the release's time then: the notice
+    stays). One DescribeServices, and DescribeTaskDefinition only when no release's revision
+    runs. The hook asks it only when a secret changed after the release."""
+    from git_lift.flows.release_history import running_release
+    from git_lift.plan import service_container
+
+    ecs = ctx.aws.ecs(target)
+    try:
+        state = ecs.describe()
+        image = None  # needless when a release's own revision runs
+        if all(r.task_definition != state.task_definition for r in releases):
+            definition = ecs.task_definition(state.task_definition)
+            image = service_container(definition, target.container).get("image")
+    except LiftError:
+        return None
+    found = running_release(releases, state, str(image) if image else None)
+    return found.since if found else None
 
 
 def saved_refs(ctx: Context, targets: Sequence[Target]) -> dict[tuple[str, str], dict[str, str]]:
@@ -149,9 +193,13 @@ def push_notes(
         from git_lift.flows.release_history import released  # AWS modules: only when asked
 
         try:
-            running = next(iter(released(ctx, target)), None)
+            history = released(ctx, target)
+            running = next(iter(history), None)
             refs = references(ctx, target, running.commit, stored=False) | saved if running else {}
-            found, _ = rotated(ctx, target, running, refs) if running else ([], [])
+            dates, _ = described(ctx, target, refs)
+            found = changed_after(running, dates) if running else []
+            if running and found:  # tasks a stack update started since read it: no notice
+                found = changed_after(running, dates, tasks_started(ctx, target, history))
         except LiftError as exc:
             ui.warn(f"git lift: {target.env}: secrets rotated? unknown: {exc.message}")
             continue

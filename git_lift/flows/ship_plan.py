@@ -22,6 +22,8 @@ from git_lift.flows.deploy import short
 from git_lift.flows.executor import execute as run_plan
 from git_lift.flows.image import ImageSource
 from git_lift.flows.release import deployer
+from git_lift.flows.release_history import Running
+from git_lift.flows.release_history import running_release as decide_running
 from git_lift.flows.release_plan import ReleasePlan, Step, render
 from git_lift.flows.release_steps import (
     CheckConfigLock,
@@ -40,7 +42,7 @@ from git_lift.flows.release_steps import (
 from git_lift.flows.rollout import report
 from git_lift.flows.service_state import saved_config
 from git_lift.flows.sidecar_images import pinned_images
-from git_lift.plan import registration, secrets_for, task_definition_changes
+from git_lift.plan import registration, secrets_for, service_container, task_definition_changes
 from git_lift.target import Target, arn
 
 DEFAULT_TIMEOUT = 15 * 60
@@ -71,13 +73,15 @@ def plan_ship(
     build_args: dict[str, str] | None = None,
     files: Files | None = None,
     running: tuple[ServiceState, dict[str, Any]] | None = None,
+    runs: Running | None = None,
     force: bool = False,
     **record: Any,
 ) -> ReleasePlan:
     """Read what runs (no cluster or service: said before anything is built), unless the
     caller read it (`running`, from what_runs), and diff the revision this release registers
     against it; a release that would change nothing is planned as such (`unchanged`), unless
-    `force`. `record`: the record's dirty, gate_skipped and promoted_from."""
+    `force`. `runs`: the release that runs, when the caller decided it (running_release):
+    not read again. `record`: the record's dirty, gate_skipped and promoted_from."""
     state, current = running or what_runs(ctx, target)
     saved = saved_config(ctx, target)
     sidecars = servicecfg.sidecars_of_document(saved) if saved else sidecarcfg.Sidecars()
@@ -85,13 +89,16 @@ def plan_ship(
     sidecar_images = pinned_images(sidecars)
     secrets = planned_secrets(target, state, [*versions])
     new = next_revision(current, target, source.shown, secrets, sidecar_images)
-    released = running_release(ctx, target, state)
+    found = runs or running_release(ctx, target, (state, current))
+    released = found.release if found else None
     changes = task_definition_changes(current, new) + config_changes(released, versions) or [
         ("change", "(same image, secrets and config: a fresh deployment)")
     ]
     unchanged = None if force else nothing_changed(target, current, new, released, versions)
     if released is not None and sorted(released.processes) != process_steps.names(saved):
         unchanged = None  # a process added (or removed) since runs no release yet
+    if found is not None and found.edited and target.environment.pins_config:
+        unchanged = None  # the stack's revision names Parameter Store, not the snapshot
     planned = Release(
         number=0,
         env=target.env,
@@ -206,10 +213,16 @@ def process_changes(ctx: Context, target: Target, processes: list[str]) -> list[
     return lines
 
 
-def running_release(ctx: Context, target: Target, state: ServiceState) -> Release | None:
-    """The record of the release whose task definition the service runs (None: no record)."""
+def running_release(
+    ctx: Context, target: Target, running: tuple[ServiceState, dict[str, Any]]
+) -> Running | None:
+    """The release the service runs (what_runs' answer: its state and task definition),
+    changed by a stack update or not (release_history.running_release decides; None: no
+    record runs)."""
+    state, definition = running
     releases = ctx.aws.table(target.env).releases(target, limit=20)
-    return next((r for r in releases if r.task_definition == state.task_definition), None)
+    image = service_container(definition, target.container).get("image")
+    return decide_running(releases, state, str(image) if image else None)
 
 
 def config_changes(running: Release | None, versions: dict[str, int]) -> list[tuple[str, str]]:

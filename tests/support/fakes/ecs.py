@@ -54,6 +54,7 @@ class FakeDeployment:
     running: int = 0
     failed: int = 0
     reason: str = ""
+    created_at: float = 0.0
 
     def frozen(self, desired: int) -> Deployment:
         return Deployment(
@@ -66,6 +67,7 @@ class FakeDeployment:
             self.running,
             0,
             self.failed,
+            self.created_at,
         )
 
 
@@ -111,6 +113,7 @@ class FakeEcs(Ecs):
         # RunTask's tasks of a group join them. `job_runs_calls` counts the reads.
         self.task_history: list[dict[str, Any]] = []
         self.job_runs_calls = 0
+        self.definition_reads = 0  # DescribeTaskDefinition calls
 
     @property
     def running_definition(self) -> str:
@@ -181,6 +184,7 @@ class FakeEcs(Ecs):
         return self._start(task_definition_arn)
 
     def task_definition(self, arn: str) -> dict[str, Any]:
+        self.definition_reads += 1
         return dict(self.definitions[arn])
 
     def register(self, definition: dict[str, Any]) -> str:
