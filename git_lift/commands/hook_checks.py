@@ -97,7 +97,7 @@ def report(
         if check.whole and result.missing and (check.target.env, check.target.name) in absent:
             env, service = check.target.env, check.target.name
             ui.warn(f"{service} is not set up in {env} yet: its config is checked once it is")
-            ui.hint(ctx.setup_command(env, service))
+            ui.hint(ctx.setup_command(check.target))
             continue
         failed |= bool(
             report_checks(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from git_lift import names, ui
-from git_lift.errors import UsageError
+from git_lift.errors import UsageError, setup_command
 from git_lift.flows.context import GITLIFT_FILE, Context
 from git_lift.flows.hook_shims import install_hooks
 from git_lift.flows.init_files import (
@@ -39,7 +39,7 @@ def finish(ctx: Context, service: ServiceSettings, wrote: bool) -> int:
         ui.warn(f"there is no {service.dockerfile}: `git lift ship` builds from it")
     if wrote:
         ui.hint(f"review and commit them: git add {GITLIFT_FILE} {service.env_sample}")
-    ui.hint(f"then set it up: {ctx.setup_command('staging', service.name)}")
+    ui.hint(f"then set it up: {setup_command('staging', ctx.service_flag(service.name))}")
     return 0
 
 

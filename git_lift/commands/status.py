@@ -93,7 +93,7 @@ def env_status(ctx: Context, target: Target) -> EnvStatus:
         )
         processes = process_status.shown(ctx, target, latest, document)
     except NotSetUp as exc:  # a state, said as one (issue 18): not a failure to read
-        by = exc.fix or ctx.setup_command(env, target.name)  # what is missing only
+        by = exc.fix or ctx.setup_command(target)  # what is missing only
         if target.preview is not None:  # a preview is made by pushing its branch
             by = f"git push origin {ctx.options.preview or 'BRANCH'} (hooks installed)"
         return EnvStatus(env, target.name, set_up=False, missing=exc.message, set_up_by=by)

@@ -172,9 +172,10 @@ class Context:
         """` -s NAME` for fix commands, needed only when the repository has several services."""
         return self.settings.service_flag(service)
 
-    def setup_command(self, env: str, service: str) -> str:
-        """What sets `service` up in `env`: every "not set up" says this one command."""
-        return setup_command(env, self.service_flag(service))
+    def setup_command(self, target: Target) -> str:
+        """What sets the target's service up in its environment: every "not set up" says this
+        one command."""
+        return setup_command(target.env, self.service_flag(target.name))
 
     def not_set_up(self, message: str, target: Target) -> NotSetUp:
         """`message` with the one hint for a service not set up in its environment."""

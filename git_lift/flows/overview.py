@@ -135,7 +135,7 @@ def cell_of(ctx: Context, target: Target) -> tuple[Cell, list[Release]]:
         state, container = running_container(ctx, target)
         names = ctx.parameter_names(target)
     except NotSetUp as exc:  # a state, as `status` says it, with the command that ends it
-        fix = exc.fix or ctx.setup_command(env, service)
+        fix = exc.fix or ctx.setup_command(target)
         return Cell(env, service, missing=exc.message, set_up_by=fix), []
     except LiftError as exc:
         return Cell(env, service, error=exc.message), []

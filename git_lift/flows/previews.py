@@ -198,7 +198,7 @@ def base_config(ctx: Context, t: Target) -> ServiceConfig:
     if document is None:
         raise LiftError(
             f"{base.name} has no service config in {base.env}, whose config its previews run",
-            hint=f"set it up there first: {ctx.setup_command(base.env, base.name)}",
+            hint=f"set it up there first: {ctx.setup_command(base)}",
         )
     return servicecfg.parse(document.doc)
 
