@@ -194,6 +194,21 @@ def shipping(
 
 
 @pytest.fixture
+def shipping_tasks(
+    aws: Any,
+    repo: GitRepo,
+    local_registry: RegistryHandle,
+    buildah_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GitRepo:
+    """As `shipping`, its ECS services placing and logging tasks as the service stack makes
+    them (create_service's runs_tasks): for one-off tasks, release commands and jobs."""
+    make_shippable(repo, local_registry.address, monkeypatch, runs_tasks=True)
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
+@pytest.fixture
 def two_accounts(aws: Any, repo: GitRepo, lift: Lift) -> GitRepo:
     repo.write(".gitlift", GITLIFT)
     repo.commit("Production in its own account")

@@ -17,9 +17,8 @@ import pytest
 
 from git_lift.aws.logs import WINDOW_DAYS
 from git_lift.aws.store import ServiceDocument
-from git_lift.sandbox.local_registry import RegistryHandle
 from git_lift.servicecfg import default_document
-from tests.support.ecs import make_shippable, running_task_definition, store, target
+from tests.support.ecs import running_task_definition, store, target
 from tests.support.helpers import GitRepo, Lift
 from tests.support.image import needs_buildah, needs_registry
 
@@ -31,16 +30,8 @@ JOBS = {"nightly-report": {"command": ["bin/report"], "schedule": "cron(0 3 * * 
 
 
 @pytest.fixture
-def service(
-    aws: Any,
-    repo: GitRepo,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
+def service(shipping_tasks: GitRepo) -> GitRepo:
     """Ready to ship, with a job in its config and its schedule on the running revision."""
-    make_shippable(repo, local_registry.address, monkeypatch, runs_tasks=True)
-    repo.git("push", "-q", "origin", "main")
     document = {**default_document(False), "jobs": JOBS}
     saved = ServiceDocument("staging", "payments-api", 1, document, "Test Dev", time.time())
     store().save_service_document(target("staging"), saved)
@@ -61,7 +52,7 @@ def service(
             },
         },
     )
-    return repo
+    return shipping_tasks
 
 
 def scheduler() -> Any:

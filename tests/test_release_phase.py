@@ -13,9 +13,8 @@ import boto3
 import pytest
 
 from git_lift.aws.store import ServiceDocument
-from git_lift.sandbox.local_registry import RegistryHandle
 from git_lift.servicecfg import default_document
-from tests.support.ecs import make_shippable, running_task_definition, store, target
+from tests.support.ecs import running_task_definition, store, target
 from tests.support.helpers import GitRepo, Lift
 from tests.support.hooks import push, remote_has
 from tests.support.image import BUSYBOX, BUSYBOX_LINES, needs_buildah, needs_busybox, needs_registry
@@ -24,17 +23,9 @@ pytestmark = [needs_buildah, needs_registry]
 
 
 @pytest.fixture
-def service(
-    aws: Any,
-    repo: GitRepo,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
+def service(shipping_tasks: GitRepo) -> GitRepo:
     """Ready to ship, its tasks placed and logging as the service stack makes them."""
-    make_shippable(repo, local_registry.address, monkeypatch, runs_tasks=True)
-    repo.git("push", "-q", "origin", "main")
-    return repo
+    return shipping_tasks
 
 
 def release_command(env: str, command: list[str]) -> None:

@@ -15,9 +15,8 @@ import boto3
 import pytest
 
 from git_lift.aws.store import ServiceDocument
-from git_lift.sandbox.local_registry import RegistryHandle
 from git_lift.servicecfg import default_document
-from tests.support.ecs import make_shippable, running_task_definition, store, target
+from tests.support.ecs import running_task_definition, store, target
 from tests.support.helpers import GitRepo, Lift
 from tests.support.image import needs_buildah, needs_registry
 
@@ -31,16 +30,8 @@ def ecs() -> Any:
 
 
 @pytest.fixture
-def service(
-    aws: Any,
-    repo: GitRepo,
-    local_registry: RegistryHandle,
-    buildah_root: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> GitRepo:
+def service(shipping: GitRepo) -> GitRepo:
     """Ready to ship, with a worker in its config and the worker's ECS service running."""
-    make_shippable(repo, local_registry.address, monkeypatch)
-    repo.git("push", "-q", "origin", "main")
     document = {**default_document(False), "processes": {"worker": {"command": ["bin/worker"]}}}
     saved = ServiceDocument("staging", "payments-api", 1, document, "Test Dev", time.time())
     store().save_service_document(target("staging"), saved)
@@ -61,7 +52,7 @@ def service(
         launchType="FARGATE",
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
     )
-    return repo
+    return shipping
 
 
 def runs(service: str = "payments-api") -> dict[str, Any]:

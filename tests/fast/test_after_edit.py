@@ -14,10 +14,8 @@ from git_lift.aws.ecs import Deployment, ServiceState
 from git_lift.aws.secrets import SecretDates
 from git_lift.aws.store import Release
 from git_lift.commands import hook_checks, release_config, status
-from git_lift.flows.pushed_refs import PushedRef
 from git_lift.flows.release_history import Running, running_release
 from git_lift.plan import secrets_for
-from git_lift.repo import ZERO_SHA
 from tests.support.fakes import (
     ARN,
     NEW,
@@ -130,10 +128,7 @@ def test_status_counts_a_secret_change_from_when_the_edited_tasks_started(
 
 
 def push_main(box: InProcess) -> int:
-    head = box.ctx.repo.resolve("HEAD")
-    return hook_checks.pre_push(
-        box.ctx, [PushedRef("refs/heads/main", head, "refs/heads/main", ZERO_SHA)]
-    )
+    return hook_checks.pre_push(box.ctx, [box.pushed()])
 
 
 def test_the_pre_push_notice_asks_ecs_only_when_a_secret_changed_after_the_release(

@@ -61,11 +61,6 @@ def unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(FakeParameterStore, method, refused)
 
 
-def pushed(box: InProcess, remote_ref: str, *, remote_sha: str = ZERO_SHA) -> PushedRef:
-    local = box.ctx.repo.resolve("HEAD")
-    return PushedRef(remote_ref, local, remote_ref, remote_sha)
-
-
 # pre-commit
 
 
@@ -163,7 +158,7 @@ def test_a_skipped_hook_never_builds_a_context(monkeypatch: pytest.MonkeyPatch) 
 def test_a_branch_no_environment_maps_to_is_not_checked(
     box: InProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert hook_checks.pre_push(box.ctx, [pushed(box, "refs/heads/feature")]) == OK
+    assert hook_checks.pre_push(box.ctx, [box.pushed("refs/heads/feature")]) == OK
     assert box.aws.ssm.counts() == {}
 
 
@@ -179,7 +174,7 @@ def test_a_pushed_commit_adding_a_key_staging_lacks_stops_the_push(
     base = box.ctx.repo.resolve("HEAD")
     box.git.write("env.sample", "DATABASE_URL=x\nAPI_TOKEN=x\nSENTRY_DSN=x\n")
     box.git.commit("Report errors")
-    ref = pushed(box, "refs/heads/main", remote_sha=base)
+    ref = box.pushed("refs/heads/main", remote_sha=base)
     assert hook_checks.pre_push(box.ctx, [ref]) == FAILED
     err = capsys.readouterr().err
     assert f"checked what it changes since {base[:12]}: env.sample adds SENTRY_DSN" in err
@@ -192,7 +187,7 @@ def test_a_push_that_changes_no_env_sample_asks_nothing(
     base = box.ctx.repo.resolve("HEAD")
     box.git.write("app.txt", "v2\n")
     box.git.commit("Faster")
-    assert hook_checks.pre_push(box.ctx, [pushed(box, "refs/heads/main", remote_sha=base)]) == OK
+    assert hook_checks.pre_push(box.ctx, [box.pushed("refs/heads/main", remote_sha=base)]) == OK
     assert "no key added" in capsys.readouterr().err
     assert box.aws.ssm.counts() == {}
 
@@ -201,7 +196,7 @@ def test_a_release_tag_that_cannot_be_verified_is_refused_in_a_confirm_environme
     box: InProcess, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unreachable(monkeypatch)
-    assert hook_checks.pre_push(box.ctx, [pushed(box, "refs/tags/v1.0.0")]) == FAILED
+    assert hook_checks.pre_push(box.ctx, [box.pushed("refs/tags/v1.0.0")]) == FAILED
     err = capsys.readouterr().err
     assert "production has confirm = true: a push that cannot be verified is refused" in err
     assert "(or skip once: git push --no-verify)" in err
@@ -212,7 +207,7 @@ def test_a_release_tag_pushed_to_another_remote_releases_nothing(
     box: InProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(box, "production", "DATABASE_URL", "API_TOKEN")
-    ref = pushed(box, "refs/tags/v1.0.0")
+    ref = box.pushed("refs/tags/v1.0.0")
     assert hook_checks.pre_push(box.ctx, [ref], remote="mirror") == OK
     assert (
         "v1.0.0 not released: releases happen only on pushes to origin, where they are "
@@ -225,7 +220,7 @@ def test_a_release_tag_missing_config_stops_the_push_before_any_release(
     box: InProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(box, "production", "DATABASE_URL")
-    assert hook_checks.pre_push(box.ctx, [pushed(box, "refs/tags/v1.0.0")]) == FAILED
+    assert hook_checks.pre_push(box.ctx, [box.pushed("refs/tags/v1.0.0")]) == FAILED
     err = capsys.readouterr().err
     assert "goes to production; checking its config" in err
     assert "API_TOKEN" in err
@@ -236,7 +231,7 @@ def test_the_frameworks_pre_push_says_releases_need_git_lifts_own_hook(
     box: InProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(box, "production", "DATABASE_URL", "API_TOKEN")
-    ref = pushed(box, "refs/tags/v1.0.0")
+    ref = box.pushed("refs/tags/v1.0.0")
     assert hook_checks.pre_push(box.ctx, [ref], framework=True) == OK
     err = capsys.readouterr().err
     assert "production releases on push, which needs git lift's own pre-push hook" in err

@@ -161,10 +161,7 @@ def test_iam_policy_scopes_the_grant_to_env_sample_arns_in_the_environments_regi
 
 
 def push_main(box: InProcess) -> int:
-    head = box.ctx.repo.resolve("HEAD")
-    return hook_checks.pre_push(
-        box.ctx, [PushedRef("refs/heads/main", head, "refs/heads/main", ZERO_SHA)]
-    )
+    return hook_checks.pre_push(box.ctx, [box.pushed()])
 
 
 def test_the_pre_push_hook_says_a_rotation_and_the_command_that_picks_it_up(

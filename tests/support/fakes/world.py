@@ -18,10 +18,11 @@ import pygit2
 
 from git_lift.flows.context import Context, gitlift_digest, load_settings, trust_file
 from git_lift.flows.image import ImageSource
+from git_lift.flows.pushed_refs import PushedRef
 from git_lift.flows.ship_plan import execute, plan_ship, show
 from git_lift.gitlift import Entry
 from git_lift.options import Options
-from git_lift.repo import Repo
+from git_lift.repo import ZERO_SHA, Repo
 from git_lift.settings import Settings, build
 from git_lift.target import Target
 from tests.support.fakes.aws import FakeAws
@@ -134,6 +135,10 @@ class InProcess:
 
     def target(self, env: str = "staging") -> Target:
         return self.ctx.target(env)
+
+    def pushed(self, remote_ref: str = "refs/heads/main", remote_sha: str = ZERO_SHA) -> PushedRef:
+        """HEAD pushed to `remote_ref` (over `remote_sha`), as the pre-push hook reads it."""
+        return PushedRef(remote_ref, self.ctx.repo.resolve("HEAD"), remote_ref, remote_sha)
 
     def reload(self, options: Options | None = None) -> InProcess:
         """A new Context (after the test changed .gitlift, or for other flags), same AWS."""
