@@ -381,3 +381,39 @@ def test_a_stopped_sandbox_is_named_with_how_to_start_it(tmp_path: Path) -> None
     assert "hint: git lift sandbox --detach" in shown.stderr
     status = Lift(repo.path)("status", "-e", "staging", env=dead)  # per environment, in a row
     assert status.returncode == 1 and said in status.stdout + status.stderr, status.stdout
+
+
+def test_a_json_template_is_read_as_json_and_a_yaml_one_as_yaml(
+    server: SandboxServer, session: boto3.session.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto reads templates with PyYAML's pure-Python loader, and the sandbox reads each
+    stack's after every CloudFormation request: for our JSON templates that was most of a
+    `service create`'s time. JSON is read as JSON now; YAML is still YAML."""
+    import yaml
+
+    loaded: list[str] = []
+    real_load = yaml.load
+    monkeypatch.setattr(
+        yaml, "load", lambda text, Loader: loaded.append(text) or real_load(text, Loader)
+    )
+    cfn = session.client("cloudformation", endpoint_url=server.url)
+    resources = {"Topic": {"Type": "AWS::SNS::Topic"}}
+    outputs = {"Answer": {"Value": "42", "Export": {"Name": "answer"}}}
+    as_json = json.dumps({"Resources": resources, "Outputs": outputs})
+    as_yaml = (
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\nOutputs:\n  Answer:\n    Value: '43'\n"
+    )
+    for name, body in (("from-json", as_json), ("from-yaml", as_yaml)):
+        cfn.create_change_set(
+            StackName=name, ChangeSetName="first", ChangeSetType="CREATE", TemplateBody=body
+        )
+        cfn.execute_change_set(StackName=name, ChangeSetName="first")
+        loaded_by_now = list(loaded)
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        assert [o["OutputValue"] for o in stack["Outputs"]] == [
+            "42" if name == "from-json" else "43"
+        ]
+        if name == "from-json":
+            assert loaded_by_now == []
+    assert loaded and all(text == as_yaml for text in loaded)

@@ -257,6 +257,7 @@ class SandboxServer:
         moto_state.patch_ssm()  # Parameter Store pages and paths as AWS has them
         iam_roles.patch_roles()  # a stack's roles get their policies, on update too
         cloudformation.patch_updates()  # a resource removed then put back is made again
+        cloudformation.read_json_templates_as_json()
         app = LiftApplication(
             DomainDispatcherApplication(create_backend_app),
             self.simulator,
