@@ -6,12 +6,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 
 from git_lift.cli import cli
 from git_lift.cli.manpage import render
+from tests.support.helpers import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +108,21 @@ def test_help_and_a_usage_error_do_not_import_boto3() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_that_asks_aws_loads_botocore_but_not_boto3(aws: Any, repo: GitRepo) -> None:
+    """boto3's resources and S3 transfers are nothing git lift uses: its clients are
+    botocore's, and each command that reaches AWS starts without boto3's imports."""
+    code = (
+        "import sys\nfrom git_lift.__main__ import main\n"
+        "code = main(['config', 'check', '-e', 'staging'])\n"
+        "print(code, [m for m in ('boto3', 'botocore', 's3transfer') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True, check=False
+    )
+    assert "missing from payments-api's config: API_TOKEN, DATABASE_URL" in result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1 ['botocore']"
 
 
 def test_usage_error_is_one_line_with_a_hint(tmp_path: Path) -> None:

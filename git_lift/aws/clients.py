@@ -1,4 +1,7 @@
-"""The one place that builds boto3 clients and turns botocore failures into LiftErrors."""
+"""The one place that builds AWS clients and turns botocore failures into LiftErrors.
+
+Clients are botocore's own: boto3 adds resources and S3 transfers, which git lift does not
+use, and importing it costs every command that reaches AWS a few hundredths of a second."""
 
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from git_lift.errors import AwsError, LiftError, Unreachable
 
@@ -56,7 +59,7 @@ CREDENTIALS_HINT = (
 )
 
 
-_sessions: dict[tuple[object, ...], boto3.session.Session] = {}
+_sessions: dict[tuple[object, ...], botocore.session.Session] = {}
 _sessions_lock = threading.Lock()
 
 
@@ -87,7 +90,16 @@ def require_local_endpoint(url: str | None) -> None:
     )
 
 
-def shared_session(where: EnvironmentAws) -> boto3.session.Session:
+def new_session(profile: str | None, region: str | None) -> botocore.session.Session:
+    """A session of `profile` (None: AWS_PROFILE, else the default), its clients in `region`
+    (None: the profile's or AWS_DEFAULT_REGION), as boto3.session.Session makes them."""
+    session = botocore.session.Session(profile=profile)
+    if region:
+        session.set_config_variable("region", region)
+    return session
+
+
+def shared_session(where: EnvironmentAws) -> botocore.session.Session:
     """One botocore session per environment's profile, region and role, shared by every
     client made for it in this process: the service models and credentials load once."""
     with _sessions_lock:
@@ -96,7 +108,7 @@ def shared_session(where: EnvironmentAws) -> boto3.session.Session:
         key = (where.profile, where.region, where.role_arn, where.external_id, *ambient)
         if key not in _sessions:
             require_local_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
-            session = boto3.session.Session(profile_name=where.profile, region_name=where.region)
+            session = new_session(where.profile, where.region)
             if where.role_arn:
                 session = _assumed(session, where.role_arn, where.external_id, where.region)
             _sessions[key] = session
@@ -114,28 +126,27 @@ def session_name() -> str:
 
 
 def _assumed(
-    base: boto3.session.Session, role_arn: str, external_id: str | None, region: str | None
-) -> boto3.session.Session:
+    base: botocore.session.Session, role_arn: str, external_id: str | None, region: str | None
+) -> botocore.session.Session:
     """A session whose credentials are `role_arn` assumed from `base`'s, refreshed before
     they expire (a ship that waits an hour outlives the role's default session)."""
     import botocore.credentials
-    import botocore.session
 
     extra: dict[str, Any] = {"RoleSessionName": session_name()}
     if external_id:
         extra["ExternalId"] = external_id
     fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
-        client_creator=base._session.create_client,
+        client_creator=base.create_client,
         source_credentials=base.get_credentials(),
         role_arn=role_arn,
         extra_args=extra,
     )
-    assumed = botocore.session.Session()
+    assumed = new_session(None, region)
     # botocore has no public setter for refreshable credentials; this is its own recipe.
     assumed._credentials = botocore.credentials.DeferredRefreshableCredentials(  # type: ignore[attr-defined]
         method="assume-role", refresh_using=fetcher.fetch_credentials
     )
-    return boto3.session.Session(botocore_session=assumed, region_name=region)
+    return assumed
 
 
 # Operations that only read: any other is a write, and an environment with an expected
@@ -165,7 +176,7 @@ class Clients:
             )
             config = config.merge(retry_mode)
         self._config = config
-        self._session: boto3.session.Session | None = None
+        self._session: botocore.session.Session | None = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -175,10 +186,7 @@ class Clients:
                 with translate_errors():
                     if self._session is None:
                         self._session = shared_session(self._where)
-                    client = self._session.client(
-                        service,
-                        config=self._config,  # type: ignore[call-overload]
-                    )
+                    client = self._session.create_client(service, config=self._config)
                     self._watch(client)
                     self._clients[service] = client
             return self._clients[service]

@@ -41,12 +41,12 @@ def test_an_environments_role_acts_in_the_roles_account_as_the_user(moto: None) 
 
 def test_an_external_id_and_the_users_session_name_are_sent_with_the_role(moto: None) -> None:
     sent: list[dict[str, object]] = []
-    base = clients.boto3.session.Session(region_name="eu-west-1")
-    base._session.register(  # the client that assumes the role is made from this session
+    base = clients.new_session(None, "eu-west-1")
+    base.register(  # the client that assumes the role is made from this session
         "before-parameter-build.sts.AssumeRole", lambda params, **_: sent.append(dict(params))
     )
     assumed = clients._assumed(base, ROLE, "shared-secret-id", "eu-west-1")
-    assert assumed.client("sts").get_caller_identity()["Account"] == "111111111111"
+    assert assumed.create_client("sts").get_caller_identity()["Account"] == "111111111111"
     assert [(p["RoleArn"], p["ExternalId"], p["RoleSessionName"]) for p in sent] == [
         (ROLE, "shared-secret-id", "git-lift-alice")
     ]
