@@ -6,6 +6,9 @@ that a refusal writes nothing and never shows a value."""
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +86,24 @@ def test_a_bare_key_whose_value_never_arrives_on_stdin_writes_nothing(
         "nothing was written"
     )
     assert raised.value.hint is not None and "printf %s" in raised.value.hint
+    assert box.aws.ssm.writes() == []
+
+
+def test_a_bare_key_on_a_pipe_nobody_writes_to_gives_up_after_the_wait_and_writes_nothing(
+    box: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI runner's stdin can be a pipe nobody writes to nor closes: the value is awaited
+    STDIN_WAIT seconds (20; a tenth here), not for ever. A real pipe, held open."""
+    read, write = os.pipe()
+    monkeypatch.setattr(ui, "STDIN_WAIT", 0.1)
+    started = time.monotonic()
+    with open(read) as stdin, open(write, "w"):
+        monkeypatch.setattr(sys, "stdin", stdin)
+        with pytest.raises(UsageError) as raised:
+            config.set_values(box.ctx, "staging", ["API_TOKEN"], advanced=False, show_values=False)
+    assert 0.1 <= time.monotonic() - started < 10
+    assert raised.value.message.startswith("no value for API_TOKEN arrived on stdin within 0s")
+    assert raised.value.message.endswith("nothing was written")
     assert box.aws.ssm.writes() == []
 
 
