@@ -417,3 +417,20 @@ def test_a_json_template_is_read_as_json_and_a_yaml_one_as_yaml(
         if name == "from-json":
             assert loaded_by_now == []
     assert loaded and all(text == as_yaml for text in loaded)
+
+
+def test_each_request_finds_its_service_without_listing_motos_modules_again(
+    server: SandboxServer, session: boto3.session.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto listed its ~150 module folders from disk, a stat each, twice a request to find
+    which service a request's host names: a fifth of the sandbox's time (issue 19)."""
+    from moto import backends
+
+    listed: list[int] = []
+    real = backends.list_of_moto_modules
+    monkeypatch.setattr(backends, "list_of_moto_modules", lambda: listed.append(1) or real())
+    ssm = session.client("ssm", endpoint_url=server.url)
+    for n in range(5):
+        ssm.put_parameter(Name=f"/staging/api/K{n}", Value="v", Type="SecureString")
+    assert len(ssm.get_parameters_by_path(Path="/staging/api")["Parameters"]) == 5
+    assert len(listed) <= 1  # the first request to a host not seen before, at most

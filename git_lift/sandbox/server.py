@@ -37,11 +37,7 @@ from git_lift.errors import LiftError
 
 try:
     from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import BaseWSGIServer, make_server
 except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
     raise LiftError(
@@ -49,7 +45,7 @@ except ImportError as exc:  # moto without its [server] extras (flask, werkzeug)
         hint="pip install 'git-lift[sandbox]'",
     ) from exc
 
-from git_lift.sandbox import cloudformation, iam_roles, limits, moto_state
+from git_lift.sandbox import cloudformation, iam_roles, limits, moto_speed, moto_state
 from git_lift.sandbox.rollout import RolloutSimulator
 from git_lift.sandbox.wsgi import (
     AwsCall,
@@ -258,8 +254,9 @@ class SandboxServer:
         iam_roles.patch_roles()  # a stack's roles get their policies, on update too
         cloudformation.patch_updates()  # a resource removed then put back is made again
         cloudformation.read_json_templates_as_json()
+        moto_speed.remember_method_names()
         app = LiftApplication(
-            DomainDispatcherApplication(create_backend_app),
+            moto_speed.Dispatcher(create_backend_app),
             self.simulator,
             self._counter,
             self.reset,
