@@ -24,6 +24,9 @@ def _template(files: dict[str, str], *, with_origin: bool) -> Path:
         atexit.register(shutil.rmtree, _TEMPLATE_ROOT[0], ignore_errors=True)
     folder = _TEMPLATE_ROOT[0] / str(len(_TEMPLATES))
     GitRepo._build(folder / "work", files, folder / "origin.git" if with_origin else None)
+    # git init's thirteen sample hooks are half the files each test copies; git runs none.
+    for sample in folder.glob("**/hooks/*.sample"):
+        sample.unlink()
     return folder
 
 
