@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from git_lift import servicecfg, ui
-from git_lift.aws.cfn import DEAD, CloudFormation
+from git_lift.aws.cfn import DEAD, CloudFormation, Stack
+from git_lift.aws.ecs import ServiceState
 from git_lift.aws.store import EnvironmentRecord, ServiceDocument
 from git_lift.errors import LiftError, NotSetUp
 from git_lift.flows.context import Context
@@ -50,14 +52,33 @@ def stack_missing(ctx: Context, t: Target) -> bool:
     return ctx.aws.stacks(t.env).stack(t.stack) is None
 
 
-def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
+class Running:
+    """The service as it runs, each part read once for a stack update (the image it runs, the
+    revisions to keep): its stack, when live, and each process's ECS service."""
+
+    def __init__(self, ctx: Context, t: Target, cfn: CloudFormation) -> None:
+        self._ctx, self._t, self.cfn = ctx, t, cfn
+        self._states: dict[str, ServiceState] = {}
+
+    @cached_property
+    def stack(self) -> Stack | None:
+        """The service's stack; None before it exists, while it awaits review, or when dead."""
+        found = self.cfn.stack(self._t.stack)
+        return None if found is None or found.reviewing or found.status in DEAD else found
+
+    def state(self, process: str) -> ServiceState:
+        """The process's ECS service (NotSetUp: the stack has not made it)."""
+        if process not in self._states:
+            self._states[process] = self._ctx.aws.ecs(self._t.for_process(process)).describe()
+        return self._states[process]
+
+
+def running_image(ctx: Context, t: Target, running: Running) -> str | None:
     """The image the service runs now (its task definition's container), None before the
     stack has created the service."""
-    stack = cfn.stack(t.stack)
-    if stack is None or stack.reviewing or stack.status in DEAD:
+    if running.stack is None:
         return None
-    ecs = ctx.aws.ecs(t)
-    definition = ecs.task_definition(ecs.describe().task_definition)
+    definition = ctx.aws.ecs(t).task_definition(running.state(WEB).task_definition)
     containers = definition.get("containerDefinitions", [])
     named = [c for c in containers if c.get("name") == t.container]
     chosen = named or (containers if len(containers) == 1 else [])
@@ -69,29 +90,26 @@ def running_image(ctx: Context, t: Target, cfn: CloudFormation) -> str | None:
     return str(chosen[0]["image"])
 
 
-def keep_running(
-    ctx: Context, t: Target, cfg: servicecfg.ServiceConfig, document: Any, cfn: CloudFormation
-) -> Any:
+def keep_running(t: Target, cfg: servicecfg.ServiceConfig, document: Any, running: Running) -> Any:
     """`document` with each task definition that only a release's image sets apart from the
     stack's kept as the stack has it, its users naming the revision that runs
     (templates/kept_revisions.py says why): a count change registers nothing."""
-    stack = cfn.stack(t.stack)
-    if stack is None or stack.reviewing or stack.status in DEAD:
+    if running.stack is None:
         return document
     # A process that runs the stack's own revision (no release since) needs nothing kept.
-    own = {r.logical_id: r.physical_id for r in cfn.resources(t.stack)}
-    running = {}
+    own = {r.logical_id: r.physical_id for r in running.cfn.resources(t.stack)}
+    kept = {}
     for process in [WEB, *cfg.processes]:
         title = task_definition_title(process)
         try:
-            state = ctx.aws.ecs(t.for_process(process)).describe()
+            state = running.state(process)
         except NotSetUp:  # a process this change adds
             continue
         if state.task_definition != own.get(title):
-            running[title] = state.task_definition
-    if not running:
+            kept[title] = state.task_definition
+    if not kept:
         return document
-    return keep_revisions(document, cfn.template(t.stack), running, t.container)
+    return keep_revisions(document, running.cfn.template(t.stack), kept, t.container)
 
 
 def secrets(ctx: Context, t: Target, record: EnvironmentRecord, *, check: bool) -> dict[str, str]:
@@ -111,13 +129,13 @@ def render(
     image: str | None,
     *,
     check: bool,
-    cfn: CloudFormation | None = None,
+    running: Running | None = None,
 ) -> Any:
     """The service's template: the running image (or `image`), env.sample's secrets."""
     from git_lift.templates.service import service_template
 
     record = require_record(ctx, t.env)
-    chosen = image or running_image(ctx, t, cfn or ctx.aws.stacks(t.env))
+    chosen = image or running_image(ctx, t, running or Running(ctx, t, ctx.aws.stacks(t.env)))
     if chosen is None:
         ui.info(f"{t.name} does not run in {t.env} yet: the stack starts {PLACEHOLDER_IMAGE}")
         chosen = PLACEHOLDER_IMAGE
@@ -168,10 +186,11 @@ def deploy_stack(
 
     cfn = ctx.aws.stacks(t.env)
     role_arn = stack_role(ctx, t)
-    template = render(ctx, t, cfg, options.image, check=check, cfn=cfn)
+    running = Running(ctx, t, cfn)
+    template = render(ctx, t, cfg, options.image, check=check, running=running)
     document = template.to_dict()
     if options.image is None:  # --image asks for that image: registered as asked
-        document = keep_running(ctx, t, cfg, document, cfn)
+        document = keep_running(t, cfg, document, running)
     body = json.dumps(document, separators=(",", ":"), sort_keys=True)
     change = StackChange(
         name=t.stack,

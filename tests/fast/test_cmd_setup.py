@@ -172,3 +172,34 @@ def test_a_context_answered_or_in_a_hook_keeps_its_aws_factory(box: InProcess) -
     assert hooked.hook and hooked.aws is not box.aws  # the hook's shorter retry budget
     hooked.aws = box.aws
     assert hooked.in_hook().aws is box.aws
+
+
+def test_a_service_stack_update_reads_the_stack_and_web_s_service_once_before_it_changes(
+    box: InProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image that runs and the revisions to keep come from one read of the service's
+    stack and of web's ECS service (they were read twice: DescribeStacks and
+    DescribeServices). The other read of the stack is the change's own (create or update)."""
+    from git_lift.commands import infra_service
+
+    role = "arn:aws:iam::123456789012:role/lift-production-cloudformation"
+    box.aws.cfn.outputs["lift-production"] = {CLOUDFORMATION_ROLE: role}
+    assert setup.setup(box.ctx, "production", from_file=values_file(tmp_path)) == 0
+    target = box.target("production")
+    reads: list[str] = []
+    stack = box.aws.cfn.stack
+    monkeypatch.setattr(box.aws.cfn, "stack", lambda name: reads.append(name) or stack(name))
+    web = box.aws.ecs_of(target)
+    polls = web.polls
+
+    class ChangeAsked(Exception):
+        pass
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise ChangeAsked
+
+    monkeypatch.setattr(box.aws.cfn, "create_change_set", stop)
+    with pytest.raises(ChangeAsked):
+        infra_service.update(box.ctx, "production", infra_service.DeployOptions(timeout=60.0))
+    assert reads.count(target.stack) == 2
+    assert web.polls - polls == 1
