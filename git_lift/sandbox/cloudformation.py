@@ -20,12 +20,10 @@ second `env create` of a deleted environment needs a fresh sandbox.)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-import yaml
 from moto.cloudformation.models import cloudformation_backends
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
@@ -142,32 +140,3 @@ def patch_updates() -> None:
 
     updated._lift_patched = True  # type: ignore[attr-defined]
     setattr(ResourceMap, "update", updated)  # noqa: B010
-
-
-class _JsonFirstYaml:
-    """PyYAML as moto's CloudFormation modules use it, but a JSON template is read as JSON.
-
-    moto reads every template with PyYAML's pure-Python loader, which takes a tenth of a
-    second for one of our service templates (JSON, which YAML includes), and the sandbox
-    reads every stack's template after each CloudFormation request (`repair`): most of the
-    sandbox's time in a `service create`. CloudFormation reads a JSON template as JSON too."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(yaml, name)
-
-    @staticmethod
-    def load(stream: Any, Loader: Any) -> Any:
-        if isinstance(stream, str | bytes) and stream.lstrip()[:1] in ("{", b"{"):
-            try:
-                return json.loads(stream)
-            except ValueError:  # YAML's flow style also opens with a brace
-                pass
-        return yaml.load(stream, Loader=Loader)
-
-
-def read_json_templates_as_json() -> None:
-    import moto.cloudformation.models as models
-    import moto.cloudformation.responses as responses
-
-    for module in (models, responses):
-        setattr(module, "yaml", _JsonFirstYaml())  # noqa: B010

@@ -253,7 +253,7 @@ class SandboxServer:
         moto_state.patch_ssm()  # Parameter Store pages and paths as AWS has them
         iam_roles.patch_roles()  # a stack's roles get their policies, on update too
         cloudformation.patch_updates()  # a resource removed then put back is made again
-        cloudformation.read_json_templates_as_json()
+        moto_speed.read_json_templates_as_json()
         moto_speed.remember_method_names()
         app = LiftApplication(
             moto_speed.Dispatcher(create_backend_app),
