@@ -108,13 +108,14 @@ def test_missing_credentials_and_region_are_named_with_their_fix(
 ) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
-    client = boto3.client("ssm", region_name="eu-west-1")
+    # A session of its own: boto3's default one keeps the credentials an earlier test had.
+    client = boto3.session.Session().client("ssm", region_name="eu-west-1")
     with pytest.raises(LiftError) as raised, translate_errors("reading X"):
         client.get_parameter(Name="X")
     assert raised.value.message == "no AWS credentials found while reading X"
     assert raised.value.hint == CREDENTIALS_HINT
     with pytest.raises(LiftError) as no_region, translate_errors():
-        boto3.client("ssm")
+        boto3.session.Session().client("ssm")
     assert no_region.value.message == "no AWS region configured"
     assert no_region.value.hint is not None and "lift.region" in no_region.value.hint
 
