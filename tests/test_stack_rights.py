@@ -210,3 +210,27 @@ def test_the_roles_the_template_makes_carry_the_services_boundary_which_lets_the
     assert permits(boundary, "ecs:RunTask", revision, **cluster, **jobs)
     assert not permits(boundary, "ecs:RunTask", revision, **cluster, **traffic)
     assert not permits(boundary, "ecs:RunTask", revision, **cluster, **task)
+
+
+@pytest.mark.parametrize("what", ["the role's policy", "its boundary"])
+def test_task_definitions_are_registered_tagged_with_the_environment_and_no_other(
+    what: str,
+) -> None:
+    """`staging-*` also names environment staging-2's task families: the role registers (and
+    tags, which ECS authorizes with it) a revision only tagged with its own environment, as
+    every task definition of the template is."""
+    document = documents()[what]
+    as_role = {"aws_PrincipalArn": STACK_ROLE}
+    ((title, definition),) = (
+        (k, p) for k, p in names("AWS::ECS::TaskDefinition").items() if k == "TaskDefinition"
+    )
+    assert {"Key": "lift:environment", "Value": "staging"} in definition["Tags"], title
+    ours = arn("ecs", f"task-definition/{definition['Family']}:7")
+    for action in ("ecs:RegisterTaskDefinition", "ecs:TagResource"):
+        tagged = {"aws_RequestTag__lift:environment": "staging"}
+        assert permits(document, action, ours, **tagged, **as_role)
+        if what == "the role's policy":  # the boundary: the account and region
+            theirs = ours.replace(":task-definition/staging-", ":task-definition/staging-2-")
+            other = {"aws_RequestTag__lift:environment": "staging-2"}
+            assert not permits(document, action, theirs, **other, **as_role)
+            assert not permits(document, action, theirs, **as_role)

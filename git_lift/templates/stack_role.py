@@ -333,10 +333,14 @@ def ecs_resources(r: RoleScope) -> list[Statement]:
                 r.arn("ecs", f"service-deployment/{env.cluster}/*"),
             ],
         ),
+        # `qa-*` also names environment qa-1's families: a revision is registered tagged with
+        # the environment (every task definition's Tags, which CloudFormation passes to
+        # RegisterTaskDefinition; ECS also authorizes ecs:TagResource then, on the same tags).
         allow(
             "TaskDefinitions",
             ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
             r.arn("ecs", f"task-definition/{env.task_family_prefix}*:*"),
+            Condition={"StringEquals": request_tag(env.name)},
         ),
     ]
 
