@@ -221,10 +221,15 @@ def test_task_definitions_are_registered_tagged_with_the_environment_and_no_othe
     every task definition of the template is."""
     document = documents()[what]
     as_role = {"aws_PrincipalArn": STACK_ROLE}
-    ((title, definition),) = (
-        (k, p) for k, p in names("AWS::ECS::TaskDefinition").items() if k == "TaskDefinition"
-    )
-    assert {"Key": "lift:environment", "Value": "staging"} in definition["Tags"], title
+    every = [
+        (name, title, resource["Properties"])
+        for name, cfg in SERVICES.items()
+        for title, resource in render_service(cfg)["Resources"].items()
+        if resource["Type"] == "AWS::ECS::TaskDefinition"
+    ]
+    for name, title, properties in every:  # each process's and each strategy's
+        assert {"Key": "lift:environment", "Value": "staging"} in properties["Tags"], (name, title)
+    definition = names("AWS::ECS::TaskDefinition")["TaskDefinition"]
     ours = arn("ecs", f"task-definition/{definition['Family']}:7")
     for action in ("ecs:RegisterTaskDefinition", "ecs:TagResource"):
         tagged = {"aws_RequestTag__lift:environment": "staging"}
