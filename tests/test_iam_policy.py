@@ -535,11 +535,14 @@ def test_one_off_tasks_run_only_the_services_task_definitions_in_its_cluster(
 def test_task_definitions_of_the_stack_can_be_tagged_when_created(who: str) -> None:
     document = role_policy() if who == "stack role" else policy("developer", SCOPE)
     revision = ACCOUNT.format("ecs", "task-definition/staging-payments-api:7")
+    # The stack's task definitions carry the environment's tag (the stack role needs it: a
+    # longer environment's families share its prefix); a ship registers without tags.
+    tags = {"aws_RequestTag__lift:environment": "staging"} if who == "stack role" else {}
     tagged = permits(
-        document, "ecs:TagResource", revision, ecs_CreateAction="RegisterTaskDefinition"
+        document, "ecs:TagResource", revision, ecs_CreateAction="RegisterTaskDefinition", **tags
     )
     assert tagged == (who == "stack role")  # the stack tags it; a ship does not
-    assert permits(document, "ecs:RegisterTaskDefinition", revision)
+    assert permits(document, "ecs:RegisterTaskDefinition", revision, **tags)
     other = ACCOUNT.format("ecs", "task-definition/production-payments-api:7")
     assert not permits(document, "ecs:RegisterTaskDefinition", other)
 
