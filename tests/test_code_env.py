@@ -15,7 +15,7 @@ from tests.support.helpers import ENV_SAMPLE, GitRepo, Lift, run
 from tests.support.hooks import commit
 
 CODE = Path(__file__).resolve().parent / "golden" / "code"
-FILES = sorted(p.name for p in CODE.iterdir())
+FILES = sorted(p.name for p in CODE.iterdir() if p.is_file())  # not a __pycache__
 # What each fixture reads that env.sample (DATABASE_URL, API_TOKEN) lacks, where it reads it.
 LACKING = {
     "PY_SECRET": "settings.py:7",
