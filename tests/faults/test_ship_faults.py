@@ -107,9 +107,16 @@ def start_ship(lift: Lift, env: dict[str, str] | None = None, *flags: str) -> su
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
-    assert process.stderr is not None
-    rest = process.stderr.read()
-    return process.wait(timeout=60), rest
+    """Its exit code and the rest of what it said. A ship that has not ended in two minutes
+    is killed and the test fails: a hang must not hang the suite (one was seen, README "Not
+    yet": the signal's KeyboardInterrupt landed while urllib3's pool held its queue's lock)."""
+    try:
+        _, rest = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, rest = process.communicate()
+        raise AssertionError(f"the ship hung after its signal and was killed: {rest}") from None
+    return process.returncode, rest
 
 
 def second_commit(repo: GitRepo) -> None:
