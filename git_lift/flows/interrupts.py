@@ -11,6 +11,8 @@ exited (issue 18). Child processes are not shielded: a `git push` still ends at 
 
 from __future__ import annotations
 
+import os
+import queue
 import signal
 import threading
 from collections.abc import Iterator
@@ -20,6 +22,10 @@ from types import FrameType
 from git_lift.proc import SHIELDED_SIGNALS
 
 SIGNALS = SHIELDED_SIGNALS
+# The pure-Python halves of the locks libraries hold (Condition.__enter__, Queue's methods):
+# an exception raised there can leave a lock acquired that nothing will release.
+LOCK_WINDOWS = frozenset({threading.__file__, queue.__file__})
+REDELIVERY = 0.01  # seconds
 
 
 class Shield:
@@ -31,6 +37,14 @@ class Shield:
         self._open = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._open and frame is not None and frame.f_code.co_filename in LOCK_WINDOWS:
+            # Between a lock's acquire and the `with` block that releases it: raised here,
+            # the lock stays held and the next request waits on it for ever (a ship hung so,
+            # in urllib3's pool). Delivered again in a moment, out of the window.
+            redeliver = threading.Timer(REDELIVERY, os.kill, (os.getpid(), signum))
+            redeliver.daemon = True
+            redeliver.start()
+            return
         if self._open:
             self._open = False  # first, so that a second signal finds the stretch closed
             raise KeyboardInterrupt

@@ -108,8 +108,8 @@ def start_ship(lift: Lift, env: dict[str, str] | None = None, *flags: str) -> su
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
     """Its exit code and the rest of what it said. A ship that has not ended in two minutes
-    is killed and the test fails: a hang must not hang the suite (one was seen, README "Not
-    yet": the signal's KeyboardInterrupt landed while urllib3's pool held its queue's lock)."""
+    is killed and the test fails: a hang must not hang the suite (one was seen: the signal's
+    KeyboardInterrupt landed while urllib3's pool held its queue's lock, flows/interrupts.py)."""
     try:
         _, rest = process.communicate(timeout=120)
     except subprocess.TimeoutExpired:
