@@ -12,7 +12,6 @@ exited (issue 18). Child processes are not shielded: a `git push` still ends at 
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import threading
 from collections.abc import Iterator
@@ -23,8 +22,11 @@ from git_lift.proc import SHIELDED_SIGNALS
 
 SIGNALS = SHIELDED_SIGNALS
 # The pure-Python halves of the locks libraries hold (Condition.__enter__, Queue's methods):
-# an exception raised there can leave a lock acquired that nothing will release.
-LOCK_WINDOWS = frozenset({threading.__file__, queue.__file__})
+# an exception raised there can leave a lock acquired that nothing will release. queue.py is
+# named, not imported: every git-lift process, a hook's too, loads this module at start.
+LOCK_WINDOWS = frozenset(
+    {threading.__file__, os.path.join(os.path.dirname(threading.__file__), "queue.py")}
+)
 REDELIVERY = 0.01  # seconds
 
 
