@@ -1,5 +1,6 @@
-"""checkov on every template of the matrix in tests/test_templates.py: no failed check, and
-every exception is written in the template itself, on its resource, with its reason.
+"""checkov on every template of the matrix in tests/test_templates.py and on a preview's
+(tests/test_preview_templates.py): no failed check, and every exception is written in the
+template itself, on its resource, with its reason.
 
 checkov pins its own boto3, so it lives in its own venv (`make .venv-checkov/bin/checkov`, which
 `make test` builds). CI (CI=true) fails without it; elsewhere the tests skip and say how to get it.
@@ -20,7 +21,14 @@ from typing import Any
 import pytest
 
 from git_lift.templates import checks
-from tests.support.templates import ENVIRONMENTS, SERVICES, render_env, render_service
+from tests.support.templates import (
+    ENVIRONMENTS,
+    PREVIEW_PROCESSES,
+    SERVICES,
+    render_env,
+    render_preview,
+    render_service,
+)
 
 # Read at import: the autouse fixture in conftest.py rewrites the environment of each test.
 CHECKOV_VARIABLE = "CHECKOV"
@@ -60,6 +68,8 @@ def templates() -> dict[str, dict[str, Any]]:
     rendered: dict[str, dict[str, Any]] = {}
     rendered |= {f"env-{name}.json": render_env(p) for name, p in ENVIRONMENTS.items()}
     rendered |= {f"service-{name}.json": render_service(c) for name, c in SERVICES.items()}
+    rendered["preview.json"] = render_preview()
+    rendered["preview-processes.json"] = render_preview(processes=PREVIEW_PROCESSES)
     for name in ("env-default-nat.json", "env-internal-no-access-logs.json", "service-worker.json"):
         rendered[CONTROL + name] = without_skips(rendered[name])
     return rendered

@@ -1,69 +1,15 @@
 """A preview's stack (issue 23): its base's service config made a preview (one task, no
 autoscaling, no jobs, no release command, none of the app's own permissions, its own listener
-rule) renders a template that cfn-lint and checkov pass, as tests/test_templates.py and
-tests/test_checkov.py check the matrix, and whose roles read the base's config only."""
+rule) renders a template that cfn-lint passes, as tests/test_templates.py checks the matrix (and
+checkov, in tests/test_checkov.py's one run), and whose roles read the base's config only."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from git_lift import servicecfg as sc
-from git_lift.flows.previews import preview_config
-from git_lift.settings import EnvironmentSettings, PreviewPolicy, ServiceSettings
-from git_lift.target import preview_target
-from git_lift.templates import checks, to_json
-from git_lift.templates.service import service_template
-from tests.support.templates import (
-    ACCOUNT,
-    APP_PERMISSIONS,
-    BASE,
-    IMAGE,
-    JOBS,
-    KMS_KEY,
-    MANAGED_POLICIES,
-    PROCESSES_DOC,
-    REGION,
-)
-
-CHECKOV_VENV = Path(__file__).parents[1] / ".venv-checkov" / "bin" / "checkov"
-CHECKOV = os.environ.get("CHECKOV") or (
-    str(CHECKOV_VENV) if CHECKOV_VENV.exists() else shutil.which("checkov")
-)
-# A busy base: autoscaling, jobs, a release command, the app's own permissions, a worker.
-STAGING = dataclasses.replace(
-    BASE,
-    processes=sc.parse({**sc.default_document(production=False), **PROCESSES_DOC}).processes,
-    desired_count=3,
-    autoscaling=sc.Autoscaling(min=3, max=9, cpu_target=60),
-    jobs=JOBS,
-    release_command=("bin/rails", "db:migrate"),
-    permissions=APP_PERMISSIONS,
-    managed_policies=MANAGED_POLICIES,
-)
-
-
-def render(domain: str | None = None, processes: tuple[str, ...] = ()) -> dict[str, Any]:
-    rules = PreviewPolicy("staging", 7 * 86400.0, 10, domain, processes)
-    preview = EnvironmentSettings("preview", ("refs/heads/feature/*",), preview=rules)
-    staging = EnvironmentSettings("staging", ("refs/heads/main",))
-    service = ServiceSettings("api", ".", "Dockerfile", ".", "env.sample", "api")
-    t = preview_target(preview, staging, service, "refs/heads/feature/checkout", frozenset({"B"}))
-    cfg = preview_config(STAGING, rules, "checkout")
-    secrets = {key: t.config_arn(key, REGION, ACCOUNT) for key in ("A", "B")}
-    template = service_template(
-        t, cfg, image=IMAGE, secrets=secrets, region=REGION, account_id=ACCOUNT,
-        kms_key_arn=KMS_KEY,
-    )  # fmt: skip
-    rendered: dict[str, Any] = json.loads(to_json(template))
-    return rendered
+from tests.support.templates import ACCOUNT, PREVIEW_BASE, PREVIEW_PROCESSES, REGION
+from tests.support.templates import render_preview as render
 
 
 def of_type(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -72,7 +18,7 @@ def of_type(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def test_a_preview_runs_one_task_without_scaling_jobs_or_the_apps_permissions() -> None:
     """The web process alone: a preview of a service with workers runs no worker (issue 23)."""
-    assert STAGING.processes
+    assert PREVIEW_BASE.processes
     template = render()
     (service,) = of_type(template, "AWS::ECS::Service")
     assert service["Properties"]["ServiceName"] == "api--checkout"
@@ -115,10 +61,6 @@ def test_a_previews_tasks_read_its_overrides_and_its_base_config_only() -> None:
     ]
 
 
-# previewProcesses (previews2): the base's worker, mailer and hooks (an HTTP process).
-WITH_PROCESSES = ("worker", "mailer", "hooks")
-
-
 def test_a_preview_runs_the_processes_previewprocesses_names_one_task_each() -> None:
     template = render(processes=("worker", "hooks"))
     services = {
@@ -145,35 +87,10 @@ def test_a_preview_runs_the_processes_previewprocesses_names_one_task_each() -> 
 def test_a_previews_template_is_cfn_lint_clean() -> None:
     from cfnlint.api import ManualArgs, lint
 
-    for domain, processes in ((None, ()), ("preview.example.com", ()), (None, WITH_PROCESSES)):
+    for domain, processes in ((None, ()), ("preview.example.com", ()), (None, PREVIEW_PROCESSES)):
         found = lint(to_json_text(render(domain, processes)), config=ManualArgs(regions=[REGION]))
         assert [str(m) for m in found] == []
 
 
 def to_json_text(template: dict[str, Any]) -> str:
     return json.dumps(template, indent=2)
-
-
-def test_a_previews_template_passes_checkov(tmp_path: Path) -> None:
-    if CHECKOV is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("checkov is not installed: make .venv-checkov/bin/checkov")
-        pytest.skip("checkov is not installed: make .venv-checkov/bin/checkov (or set CHECKOV)")
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    (folder / "preview.json").write_text(to_json_text(render()))
-    (folder / "processes.json").write_text(to_json_text(render(processes=WITH_PROCESSES)))
-    args = [CHECKOV, "-d", str(folder), "--framework", "cloudformation", "-o", "json"]
-    args += ["--skip-download", "--skip-results-upload"]
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
-    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode in (0, 1), result.stderr
-    output = json.loads(result.stdout)
-    scans = output if isinstance(output, list) else [output]
-    results = [scan.get("results", {}) for scan in scans]
-    assert [r for scan in results for r in scan.get("parsing_errors", [])] == []
-    failed = [(r["check_id"], r["resource"]) for s in results for r in s.get("failed_checks", [])]
-    assert failed == []
-    assert [r for s in results for r in s.get("passed_checks", [])], "checkov checked nothing"
-    skipped = {r["check_id"] for s in results for r in s.get("skipped_checks", [])}
-    assert skipped <= {checks.LOG_GROUP_KMS, checks.INGRESS_PORT_80_OPEN}

@@ -9,8 +9,11 @@ from typing import Any
 
 from git_lift import servicecfg as sc
 from git_lift.containercfg import HealthCheck, Ulimit
+from git_lift.flows.previews import preview_config
 from git_lift.jobcfg import Job
+from git_lift.settings import EnvironmentSettings, PreviewPolicy, ServiceSettings
 from git_lift.strategycfg import GENERATED, Canary, Linear
+from git_lift.target import preview_target
 from git_lift.templates import to_json
 from git_lift.templates.environment import environment_template
 from git_lift.templates.environment_params import EnvironmentParams
@@ -285,4 +288,37 @@ def render_service(cfg: sc.ServiceConfig, service: str = "api", **overrides: Any
 
 def render_env(params: EnvironmentParams, env: str = "staging") -> dict[str, Any]:
     rendered: dict[str, Any] = json.loads(to_json(environment_template(environment(env), params)))
+    return rendered
+
+
+# A preview's base (issue 23), a busy one: autoscaling, jobs, a release command, the app's own
+# permissions, a worker.
+PREVIEW_BASE = dataclasses.replace(
+    BASE,
+    processes=sc.parse({**sc.default_document(production=False), **PROCESSES_DOC}).processes,
+    desired_count=3,
+    autoscaling=sc.Autoscaling(min=3, max=9, cpu_target=60),
+    jobs=JOBS,
+    release_command=("bin/rails", "db:migrate"),
+    permissions=APP_PERMISSIONS,
+    managed_policies=MANAGED_POLICIES,
+)
+# previewProcesses: the base's worker, mailer and hooks (an HTTP process).
+PREVIEW_PROCESSES = ("worker", "mailer", "hooks")
+
+
+def render_preview(domain: str | None = None, processes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The template of PREVIEW_BASE's preview `checkout`, its listener rule on `domain`'s host."""
+    rules = PreviewPolicy("staging", 7 * 86400.0, 10, domain, processes)
+    preview = EnvironmentSettings("preview", ("refs/heads/feature/*",), preview=rules)
+    staging = EnvironmentSettings("staging", ("refs/heads/main",))
+    service = ServiceSettings("api", ".", "Dockerfile", ".", "env.sample", "api")
+    t = preview_target(preview, staging, service, "refs/heads/feature/checkout", frozenset({"B"}))
+    cfg = preview_config(PREVIEW_BASE, rules, "checkout")
+    secrets = {key: t.config_arn(key, REGION, ACCOUNT) for key in ("A", "B")}
+    template = service_template(
+        t, cfg, image=IMAGE, secrets=secrets, region=REGION, account_id=ACCOUNT,
+        kms_key_arn=KMS_KEY,
+    )  # fmt: skip
+    rendered: dict[str, Any] = json.loads(to_json(template))
     return rendered
