@@ -59,7 +59,7 @@ class Lying(BaseHTTPRequestHandler):
 def lying() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Lying)
     Lying.writes = []
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -28,8 +28,8 @@ def test_a_missing_program_is_an_error_naming_it_not_a_crash() -> None:
 def test_a_program_past_its_deadline_is_stopped_and_named() -> None:
     started = time.monotonic()
     with pytest.raises(LiftError) as late:
-        proc.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.3)
-    assert late.value.message == f"{sys.executable} did not finish within 0.3s"
+        proc.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.1)
+    assert late.value.message == f"{sys.executable} did not finish within 0.1s"
     assert time.monotonic() - started < 15
 
 
@@ -111,7 +111,7 @@ def test_terminate_kills_a_process_that_ignores_sigterm() -> None:
         stdout=subprocess.PIPE,
     )
     assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
-    proc.terminate(stubborn.pid, timeout=0.3)
+    proc.terminate(stubborn.pid, timeout=0.1)
     assert stubborn.wait(timeout=10) == -signal.SIGKILL
 
 
@@ -194,7 +194,7 @@ def test_terminate_returns_once_a_killed_process_is_gone() -> None:
         stdout=subprocess.PIPE,
     )
     assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
-    proc.terminate(stubborn.pid, timeout=0.3)
+    proc.terminate(stubborn.pid, timeout=0.1)
     assert stubborn.poll() == -signal.SIGKILL  # already gone, and its end still readable
 
 
@@ -225,7 +225,7 @@ def main_thread_gone_first(seconds: float, *, ignore_term: bool = False) -> subp
 def test_a_process_whose_main_thread_ended_is_alive_until_its_last_thread_is() -> None:
     """The registry test once saw stop_pid return with docker-registry not yet ended:
     terminate took its main thread's zombie for the end of the process."""
-    child = main_thread_gone_first(1.0)
+    child = main_thread_gone_first(0.5)
     assert proc.alive(child.pid) is True and child.poll() is None
     assert child.wait(timeout=10) == 0
     assert proc.alive(child.pid) is False
@@ -234,7 +234,7 @@ def test_a_process_whose_main_thread_ended_is_alive_until_its_last_thread_is() -
 def test_terminate_returns_once_every_thread_of_the_process_is_gone() -> None:
     child = main_thread_gone_first(30, ignore_term=True)
     try:
-        proc.terminate(child.pid, timeout=0.3)  # TERM unanswered: KILL, then gone
+        proc.terminate(child.pid, timeout=0.1)  # TERM unanswered: KILL, then gone
         assert child.poll() == -signal.SIGKILL
     finally:
         child.kill()

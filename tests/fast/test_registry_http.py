@@ -63,7 +63,7 @@ def serve(script: Script) -> tuple[ThreadingHTTPServer, int]:
         do_PATCH = do_PUT = do_POST
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     return server, int(server.server_address[1])
 
 

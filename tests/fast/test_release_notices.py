@@ -142,13 +142,13 @@ def test_a_webhook_that_refuses_is_a_warning_and_the_release_stands(
 def test_a_webhook_that_never_answers_costs_its_timeout_only(
     tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(webhook, "TIMEOUT", 0.3)
+    monkeypatch.setattr(webhook, "TIMEOUT", 0.1)
     hook.delay = 2.0
     w = told(tmp_path, hook, "start", "webhook")
     began = time.monotonic()
     assert ship(w) == 0
     assert time.monotonic() - began < 1.8
-    assert "cannot reach the webhook at 127.0.0.1: no answer in 0.3s" in capsys.readouterr().err
+    assert "cannot reach the webhook at 127.0.0.1: no answer in 0.1s" in capsys.readouterr().err
 
 
 def test_no_webhook_url_kept_is_a_warning_naming_the_command(

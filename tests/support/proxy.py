@@ -107,7 +107,7 @@ class FaultProxy:
             )
 
     def start(self) -> FaultProxy:
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
         timer = threading.Timer(self._lifetime, self.stop)
         timer.daemon = True
         timer.start()
