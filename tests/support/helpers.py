@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support import warm
+
 ENV_SAMPLE = "DATABASE_URL=postgres://localhost/dev\nAPI_TOKEN=example\n"
 # GitRepo.create's first repositories, by files and origin: copied for each test.
 _TEMPLATES: dict[tuple[tuple[tuple[str, str], ...], bool], Path] = {}
@@ -38,16 +40,20 @@ def run(
     env: dict[str, str] | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        args,
-        cwd=cwd,
-        input=input_text,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-        timeout=300,
-    )
+    environment = {**os.environ, **(env or {})}
+    if args[:2] == ["git", "lift"] and warm.warm_possible(environment):
+        result = warm.run_git_lift(args[2:], cwd, environment, input_text, timeout=300)
+    else:
+        result = subprocess.run(
+            args,
+            cwd=cwd,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+            timeout=300,
+        )
     if check and result.returncode != 0:
         raise AssertionError(
             f"{args} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"

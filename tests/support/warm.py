@@ -1,0 +1,277 @@
+"""`git lift ...` started from a warm process: the end-to-end tests' commands, without the
+quarter second of CPU a new interpreter spends importing botocore, click and git lift.
+
+Each pytest worker keeps one warm process (started at its first command), which imports what
+every command imports and then only forks. A command is a child of a child of it: the waiter in
+between reports its exit code, so commands may run side by side, as racing tests start them.
+The command child is set up as exec would set up `git-lift` as git starts it (argv, working
+folder, environment with git's GIT_EXEC_PATH and PATH, standard streams) and runs the console
+script's entry point, which ends the process with its exit code.
+
+What a new interpreter would set up from the environment at its start (PYTHON* variables, the
+locale) is the warm process's: a command whose environment changes one of them starts anew, as
+does every command when GIT_LIFT_TESTS_FRESH=1 (the whole suite, new interpreters only).
+Hooks fired by git, the demo, the quick start, terminals and the signal tests start theirs anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+FRESH_VARIABLE = "LIFT_TESTS_FRESH"
+# Read by the interpreter as it starts, not when a command runs.
+_AT_START = ("PYTHON", "LANG", "LC_")
+_HEADER = struct.Struct("!I")
+
+
+class _Warm:
+    """This worker's warm process and the environment it started with."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        root = Path(__file__).resolve().parents[2]
+        self.started_with = dict(os.environ)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"from tests.support.warm import serve; serve({theirs.fileno()})",
+            ],
+            cwd=root,
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.socket = ours
+        self.lock = threading.Lock()
+
+    def start(self, request: dict[str, object], streams: list[int]) -> socket.socket:
+        """Hand one command to the warm process; the socket answers its pid, then its code."""
+        answers, theirs = socket.socketpair()
+        payload = json.dumps(request).encode()
+        with self.lock:
+            socket.send_fds(
+                self.socket, [_HEADER.pack(len(payload)) + payload], [*streams, theirs.fileno()]
+            )
+        theirs.close()
+        return answers
+
+
+_warm: list[_Warm] = []
+_warm_lock = threading.Lock()
+
+
+def _exec_path() -> str:
+    return subprocess.run(
+        ["git", "--exec-path"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def warm_possible(env: dict[str, str]) -> bool:
+    """Whether `git lift` in `env` may start warm: the same git-lift as this interpreter's, and
+    nothing the interpreter reads at its start changed."""
+    if env.get(FRESH_VARIABLE) == "1":
+        return False
+    script = shutil.which("git-lift", path=env.get("PATH"))
+    if script is None or Path(script).resolve().parent != Path(sys.executable).parent.resolve():
+        return False
+    started_with = _warm[0].started_with if _warm else dict(os.environ)
+    names = {n for n in (*env, *started_with) if n.startswith(_AT_START)}
+    return all(env.get(n) == started_with.get(n) for n in names)
+
+
+def run_git_lift(
+    args: list[str], cwd: Path, env: dict[str, str], input_text: str | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`git lift *args` as git runs it, from the warm process; like subprocess.run with
+    capture_output=True, text=True."""
+    with _warm_lock:
+        if not _warm or _warm[0].process.poll() is not None:
+            _warm[:] = [_Warm()]
+        warm = _warm[0]
+    exec_path = _exec_path_cached()
+    script = shutil.which("git-lift", path=env.get("PATH"))
+    assert script is not None
+    environment = {**env, "GIT_EXEC_PATH": exec_path}
+    environment["PATH"] = f"{exec_path}:{env.get('PATH', '')}"
+    request = {"argv": [script, *args], "cwd": str(cwd), "env": environment}
+    stdin_read, stdin_write = os.pipe() if input_text is not None else (0, -1)
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    try:
+        answers = warm.start(request, [stdin_read, out_write, err_write])
+    finally:
+        for fd in (out_write, err_write, *([stdin_read] if input_text is not None else [])):
+            os.close(fd)
+    with answers:
+        pid = _read_message(answers, timeout=30)["pid"]
+        outputs = _Pump(out_read, err_read, stdin_write, input_text)
+        try:
+            code = _read_message(answers, timeout=timeout).get("code")
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            code = _read_message(answers, timeout=30).get("code")
+            outputs.finish()
+            raise subprocess.TimeoutExpired(["git", "lift", *args], timeout) from None
+        stdout, stderr = outputs.finish()
+    assert isinstance(code, int)
+    return subprocess.CompletedProcess(["git", "lift", *args], code, stdout, stderr)
+
+
+_exec_paths: list[str] = []
+
+
+def _exec_path_cached() -> str:
+    if not _exec_paths:
+        _exec_paths.append(_exec_path())
+    return _exec_paths[0]
+
+
+class _Pump:
+    """Writes the command's input and reads its two outputs in threads, as communicate does,
+    so that neither side waits on a full pipe."""
+
+    def __init__(self, out: int, err: int, stdin: int, text: str | None) -> None:
+        self.chunks: dict[int, list[bytes]] = {out: [], err: []}
+        self.fds = (out, err)
+        self.threads = [
+            threading.Thread(target=self._read, args=(fd,), daemon=True) for fd in self.fds
+        ]
+        if text is not None:
+            self.threads.append(
+                threading.Thread(target=self._write, args=(stdin, text), daemon=True)
+            )
+        for thread in self.threads:
+            thread.start()
+
+    def _read(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as stream:
+            while chunk := stream.read1(65536):
+                self.chunks[fd].append(chunk)
+
+    @staticmethod
+    def _write(fd: int, text: str) -> None:
+        # BrokenPipeError: the command ended without reading it all, as it may.
+        with contextlib.suppress(BrokenPipeError), os.fdopen(fd, "wb") as stream:
+            stream.write(text.encode())
+
+    def finish(self) -> tuple[str, str]:
+        for thread in self.threads:
+            thread.join(timeout=30)
+        out, err = (b"".join(self.chunks[fd]).decode(errors="replace") for fd in self.fds)
+        return out, err
+
+
+def _read_message(sock: socket.socket, timeout: float) -> dict[str, int]:
+    data = b""
+    while not data.endswith(b"\n"):
+        ready, _, _ = select.select([sock], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError("the warm process ended without answering")
+        data += chunk
+    message: dict[str, int] = json.loads(data)
+    return message
+
+
+def serve(fd: int) -> None:
+    """The warm process: import what every command imports, then fork a waiter per request
+    until the worker closes its end."""
+    import importlib
+    import pkgutil
+
+    import botocore.session  # noqa: F401  # every command that reaches AWS
+
+    import git_lift.__main__
+    import git_lift.cli.entry  # noqa: F401
+    import git_lift.commands
+
+    for module in pkgutil.iter_modules(git_lift.commands.__path__, "git_lift.commands."):
+        importlib.import_module(module.name)
+
+    control = socket.socket(fileno=fd)
+    while True:
+        _reap()
+        ready, _, _ = select.select([control], [], [], 1.0)
+        if not ready:
+            continue
+        message, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
+        if not message:
+            return
+        (size,) = _HEADER.unpack_from(message)
+        payload = message[_HEADER.size :]
+        while len(payload) < size:
+            payload += control.recv(size - len(payload))
+        request = json.loads(payload)
+        if os.fork() == 0:
+            control.close()
+            _wait_for_command(request, fds)
+        for descriptor in fds:
+            os.close(descriptor)
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _wait_for_command(request: dict[str, object], fds: list[int]) -> None:
+    """The waiter: start the command, tell its pid, wait, tell its exit code."""
+    *streams, answer_fd = fds
+    answers = socket.socket(fileno=answer_fd)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            answers.close()
+            _become_the_command(request, streams)
+        for descriptor in streams:
+            os.close(descriptor)
+        answers.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        _, status = os.waitpid(pid, 0)
+        answers.sendall(json.dumps({"code": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+    finally:
+        os._exit(0)
+
+
+def _become_the_command(request: dict[str, object], streams: list[int]) -> None:
+    try:
+        for target, descriptor in enumerate(streams):
+            os.dup2(descriptor, target)
+        for descriptor in set(streams):
+            if descriptor > 2:
+                os.close(descriptor)
+        os.chdir(str(request["cwd"]))
+        environment = request["env"]
+        assert isinstance(environment, dict)
+        os.environ.clear()
+        os.environ.update(environment)
+        argv = request["argv"]
+        assert isinstance(argv, list)
+        sys.argv = [str(a) for a in argv]
+        sys.path[0] = str(Path(sys.argv[0]).parent)  # as the console script's own
+        from git_lift.__main__ import console_main
+
+        console_main()  # ends the process with the command's exit code
+    except SystemExit as exit:
+        os._exit(exit.code if isinstance(exit.code, int) else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    os._exit(1)
