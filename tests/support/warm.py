@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import threading
+from functools import cache
 from pathlib import Path
 
 FRESH_VARIABLE = "LIFT_TESTS_FRESH"
@@ -72,7 +73,9 @@ _warm: list[_Warm] = []
 _warm_lock = threading.Lock()
 
 
+@cache
 def _exec_path() -> str:
+    """git's own folder, which git puts first on PATH (and in GIT_EXEC_PATH) for git-lift."""
     return subprocess.run(
         ["git", "--exec-path"], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -94,18 +97,16 @@ def warm_possible(env: dict[str, str]) -> bool:
 def run_git_lift(
     args: list[str], cwd: Path, env: dict[str, str], input_text: str | None, timeout: float
 ) -> subprocess.CompletedProcess[str]:
-    """`git lift *args` as git runs it, from the warm process; like subprocess.run with
-    capture_output=True, text=True."""
+    """`git lift *args` as git runs it, from the warm process; as subprocess.run does with
+    capture_output=True and text=True (stdin inherited when there is no input)."""
     with _warm_lock:
         if not _warm or _warm[0].process.poll() is not None:
             _warm[:] = [_Warm()]
         warm = _warm[0]
-    exec_path = _exec_path_cached()
     script = shutil.which("git-lift", path=env.get("PATH"))
     assert script is not None
-    environment = {**env, "GIT_EXEC_PATH": exec_path}
-    environment["PATH"] = f"{exec_path}:{env.get('PATH', '')}"
-    request = {"argv": [script, *args], "cwd": str(cwd), "env": environment}
+    environment = {**env, "GIT_EXEC_PATH": _exec_path(), "PATH": f"{_exec_path()}:{env['PATH']}"}
+    request: dict[str, object] = {"argv": [script, *args], "cwd": str(cwd), "env": environment}
     stdin_read, stdin_write = os.pipe() if input_text is not None else (0, -1)
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
@@ -118,24 +119,14 @@ def run_git_lift(
         pid = _read_message(answers, timeout=30)["pid"]
         outputs = _Pump(out_read, err_read, stdin_write, input_text)
         try:
-            code = _read_message(answers, timeout=timeout).get("code")
+            code = _read_message(answers, timeout=timeout)["code"]
         except TimeoutError:
             os.kill(pid, signal.SIGKILL)
-            code = _read_message(answers, timeout=30).get("code")
+            _read_message(answers, timeout=30)
             outputs.finish()
             raise subprocess.TimeoutExpired(["git", "lift", *args], timeout) from None
         stdout, stderr = outputs.finish()
-    assert isinstance(code, int)
     return subprocess.CompletedProcess(["git", "lift", *args], code, stdout, stderr)
-
-
-_exec_paths: list[str] = []
-
-
-def _exec_path_cached() -> str:
-    if not _exec_paths:
-        _exec_paths.append(_exec_path())
-    return _exec_paths[0]
 
 
 class _Pump:
@@ -196,7 +187,7 @@ def serve(fd: int) -> None:
     import botocore.session  # noqa: F401  # every command that reaches AWS
 
     import git_lift.__main__
-    import git_lift.cli.entry  # noqa: F401
+    import git_lift.cli.entry
     import git_lift.commands
 
     for module in pkgutil.iter_modules(git_lift.commands.__path__, "git_lift.commands."):
