@@ -70,3 +70,19 @@ def test_a_command_past_its_timeout_is_killed_and_raises(aws: Any, repo: GitRepo
         with pytest.raises(subprocess.TimeoutExpired):
             warm.run_git_lift(["config", "show", "-e", "staging"], repo.path, env, None, 1)
         assert time.monotonic() - started < 10
+
+
+def test_a_warm_command_creates_files_under_the_callers_umask(repo: GitRepo, lift: Lift) -> None:
+    """`git lift init` writes .gitlift as a new process would: as the umask lets it."""
+    modes = []
+    written = repo.path / ".gitlift"
+    assert lift("--version").returncode == 0  # the warm process starts under the usual umask
+    mask = os.umask(0o077)
+    try:
+        for fresh in ("0", "1"):
+            written.unlink(missing_ok=True)
+            assert lift("init", env={warm.FRESH_VARIABLE: fresh}).returncode == 0
+            modes.append(written.stat().st_mode & 0o777)
+    finally:
+        os.umask(mask)
+    assert modes == [0o600, 0o600]

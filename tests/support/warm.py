@@ -106,7 +106,14 @@ def run_git_lift(
     script = shutil.which("git-lift", path=env.get("PATH"))
     assert script is not None
     environment = {**env, "GIT_EXEC_PATH": _exec_path(), "PATH": f"{_exec_path()}:{env['PATH']}"}
-    request: dict[str, object] = {"argv": [script, *args], "cwd": str(cwd), "env": environment}
+    umask = os.umask(0o022)  # read, as a child would inherit it
+    os.umask(umask)
+    request: dict[str, object] = {
+        "argv": [script, *args],
+        "cwd": str(cwd),
+        "env": environment,
+        "umask": umask,
+    }
     stdin_read, stdin_write = os.pipe() if input_text is not None else (0, -1)
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
@@ -248,6 +255,9 @@ def _become_the_command(request: dict[str, object], streams: list[int]) -> None:
             if descriptor > 2:
                 os.close(descriptor)
         os.chdir(str(request["cwd"]))
+        umask = request["umask"]
+        assert isinstance(umask, int)
+        os.umask(umask)
         environment = request["env"]
         assert isinstance(environment, dict)
         os.environ.clear()
