@@ -34,6 +34,8 @@ FRESH_VARIABLE = "LIFT_TESTS_FRESH"
 # Read by the interpreter as it starts, not when a command runs.
 _AT_START = ("PYTHON", "LANG", "LC_")
 _HEADER = struct.Struct("!I")
+# The signals a test may leave ignored or blocked for what it starts (tests/support/signal_guard).
+_PASSED_DOWN = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class _Warm:
@@ -113,6 +115,9 @@ def run_git_lift(
         "cwd": str(cwd),
         "env": environment,
         "umask": umask,
+        # What exec hands down: ignored signals stay ignored, blocked ones blocked.
+        "ignored": [int(s) for s in _PASSED_DOWN if signal.getsignal(s) == signal.SIG_IGN],
+        "blocked": [int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])],
     }
     stdin_read, stdin_write = os.pipe() if input_text is not None else (0, -1)
     out_read, out_write = os.pipe()
@@ -255,9 +260,13 @@ def _become_the_command(request: dict[str, object], streams: list[int]) -> None:
             if descriptor > 2:
                 os.close(descriptor)
         os.chdir(str(request["cwd"]))
-        umask = request["umask"]
-        assert isinstance(umask, int)
+        umask, ignored, blocked = request["umask"], request["ignored"], request["blocked"]
+        assert isinstance(umask, int) and isinstance(ignored, list) and isinstance(blocked, list)
         os.umask(umask)
+        for passed in _PASSED_DOWN:  # as a new interpreter sets them up from what it inherits
+            started = signal.default_int_handler if passed == signal.SIGINT else signal.SIG_DFL
+            signal.signal(passed, signal.SIG_IGN if passed in ignored else started)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         environment = request["env"]
         assert isinstance(environment, dict)
         os.environ.clear()
