@@ -1,17 +1,18 @@
 """`git lift ...` started from a warm process: the end-to-end tests' commands, without the
 quarter second of CPU a new interpreter spends importing botocore, click and git lift.
 
-Each pytest worker keeps one warm process (started at its first command), which imports what
-every command imports and then only forks. A command is a child of a child of it: the waiter in
-between reports its exit code, so commands may run side by side, as racing tests start them.
-The command child is set up as exec would set up `git-lift` as git starts it (argv, working
-folder, environment with git's GIT_EXEC_PATH and PATH, standard streams) and runs the console
-script's entry point, which ends the process with its exit code.
+Each pytest worker keeps one warm process (started at its first command), which imports
+botocore, click and every git lift command's module, and then only forks. A command is a child
+of a child of it: the waiter in between reports its exit code, so commands may run side by
+side, as racing tests start them. The command child is set up as exec would set up `git-lift`
+as git starts it (argv, working folder, environment with git's GIT_EXEC_PATH and PATH, standard
+streams, umask, ignored and blocked signals) and runs the console script's entry point, which
+ends the process with its exit code.
 
 What a new interpreter would set up from the environment at its start (PYTHON* variables, the
 locale) is the warm process's: a command whose environment changes one of them starts anew, as
-does every command when GIT_LIFT_TESTS_FRESH=1 (the whole suite, new interpreters only).
-Hooks fired by git, the demo, the quick start, terminals and the signal tests start theirs anew.
+does every command when LIFT_TESTS_FRESH=1 (the whole suite, new interpreters only). Hooks
+fired by git, the demo, the quick start, terminals and the signal tests start theirs anew.
 """
 
 from __future__ import annotations
