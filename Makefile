@@ -97,7 +97,9 @@ REWRITTEN := build/.tests-rewritten
 
 $(REWRITTEN): $(TEST_SOURCES) $(BIN)/git-lift
 	@mkdir -p build
-	$(BIN)/python -m pytest -q --collect-only -p no:cacheprovider >/dev/null
+	@# A test file that does not import fails here, with pytest's own report of it.
+	$(BIN)/python -m pytest -q --collect-only -p no:cacheprovider >build/collect.log || \
+		{ cat build/collect.log; exit 1; }
 	@touch $@
 
 test: $(BIN)/git-lift $(CHECKOV) $(REWRITTEN)
