@@ -10,14 +10,7 @@ from pathlib import Path
 
 from git_lift import envfile, names, proc, ui
 from git_lift.errors import LiftError, UsageError, ValidationError
-from git_lift.flows import (
-    config_apply,
-    config_check,
-    config_release,
-    config_state,
-    pinned,
-    release_history,
-)
+from git_lift.flows import config_apply, config_check, config_state, pinned, release_history
 from git_lift.flows.config_check import SampleCheck, sample_keys, warn_unsampled
 from git_lift.flows.config_report import checks_json, report_checks
 from git_lift.flows.context import Context
@@ -132,6 +125,9 @@ def then_release(ctx: Context, env: str, code: int, release: bool) -> int:
     changes no release carries yet), release the config as release-config does."""
     if code != 0 or not release:
         return code
+    # Here only: the release machinery is 49 modules that every other config command skips.
+    from git_lift.flows import config_release
+
     return config_release.release_config(ctx, env)
 
 
