@@ -225,7 +225,7 @@ def main_thread_gone_first(seconds: float, *, ignore_term: bool = False) -> subp
 def test_a_process_whose_main_thread_ended_is_alive_until_its_last_thread_is() -> None:
     """The registry test once saw stop_pid return with docker-registry not yet ended:
     terminate took its main thread's zombie for the end of the process."""
-    child = main_thread_gone_first(0.5)
+    child = main_thread_gone_first(1.0)
     assert proc.alive(child.pid) is True and child.poll() is None
     assert child.wait(timeout=10) == 0
     assert proc.alive(child.pid) is False
