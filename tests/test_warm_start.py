@@ -33,7 +33,7 @@ def both(lift: Lift, *args: str, env: dict[str, str] | None = None, **kwargs: An
 
 
 def test_a_warm_command_answers_as_a_new_process_does(aws: Any, repo: GitRepo, lift: Lift) -> None:
-    assert warm.warm_possible(warm_environment())
+    assert warm.warm_script(warm_environment()) is not None
     warm_run, fresh_run = both(lift, "--version")
     assert warm_run == fresh_run and warm_run[0] == 0 and "git lift" in warm_run[1]
     warm_run, fresh_run = both(lift, "config", "shwo", "-e", "staging")  # a usage error: 2
@@ -57,12 +57,12 @@ def test_a_warm_command_answers_as_a_new_process_does(aws: Any, repo: GitRepo, l
 
 def test_what_a_new_interpreter_reads_at_its_start_makes_it_start_new() -> None:
     env = warm_environment()
-    assert warm.warm_possible(env)
-    assert not warm.warm_possible({**env, "PYTHONIOENCODING": "latin-1"})
-    assert not warm.warm_possible({**env, "LC_ALL": "C"})
-    assert not warm.warm_possible({**env, warm.FRESH_VARIABLE: "1"})
+    assert warm.warm_script(env) is not None
+    assert warm.warm_script({**env, "PYTHONIOENCODING": "latin-1"}) is None
+    assert warm.warm_script({**env, "LC_ALL": "C"}) is None
+    assert warm.warm_script({**env, warm.FRESH_VARIABLE: "1"}) is None
     elsewhere = {**env, "PATH": str(Path(sys.executable).parent.parent)}  # no git-lift there
-    assert not warm.warm_possible(elsewhere)
+    assert warm.warm_script(elsewhere) is None
 
 
 def test_a_command_past_its_timeout_is_killed_and_raises(aws: Any, repo: GitRepo) -> None:
@@ -70,10 +70,13 @@ def test_a_command_past_its_timeout_is_killed_and_raises(aws: Any, repo: GitRepo
     silent.bind(("127.0.0.1", 0))
     silent.listen()
     with silent:
-        env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env = {**warm_environment(), "AWS_ENDPOINT_URL": url}
+        script = warm.warm_script(env)
+        assert script is not None
         started = time.monotonic()
         with pytest.raises(subprocess.TimeoutExpired):
-            warm.run_git_lift(["config", "show", "-e", "staging"], repo.path, env, None, 1)
+            warm.run_git_lift(script, ["config", "show", "-e", "staging"], repo.path, env, None, 1)
         assert time.monotonic() - started < 10
 
 

@@ -41,8 +41,9 @@ def run(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
-    if args[:2] == ["git", "lift"] and warm.warm_possible(environment):
-        result = warm.run_git_lift(args[2:], cwd, environment, input_text, timeout=300)
+    script = warm.warm_script(environment) if args[:2] == ["git", "lift"] else None
+    if script is not None:
+        result = warm.run_git_lift(script, args[2:], cwd, environment, input_text, timeout=300)
     else:
         result = subprocess.run(
             args,

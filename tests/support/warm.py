@@ -84,30 +84,35 @@ def _exec_path() -> str:
     ).stdout.strip()
 
 
-def warm_possible(env: dict[str, str]) -> bool:
-    """Whether `git lift` in `env` may start warm: the same git-lift as this interpreter's, and
-    nothing the interpreter reads at its start changed."""
+def warm_script(env: dict[str, str]) -> str | None:
+    """The git-lift that `git lift` in `env` runs, when it may start warm (None: it starts
+    new): the same git-lift as this interpreter's, and nothing the interpreter reads at its
+    start changed."""
     if env.get(FRESH_VARIABLE) == "1":
-        return False
+        return None
     script = shutil.which("git-lift", path=env.get("PATH"))
     if script is None or Path(script).resolve().parent != Path(sys.executable).parent.resolve():
-        return False
+        return None
     started_with = _warm[0].started_with if _warm else dict(os.environ)
     names = {n for n in (*env, *started_with) if n.startswith(_AT_START)}
-    return all(env.get(n) == started_with.get(n) for n in names)
+    return script if all(env.get(n) == started_with.get(n) for n in names) else None
 
 
 def run_git_lift(
-    args: list[str], cwd: Path, env: dict[str, str], input_text: str | None, timeout: float
+    script: str,
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    input_text: str | None,
+    timeout: float,
 ) -> subprocess.CompletedProcess[str]:
-    """`git lift *args` as git runs it, from the warm process; as subprocess.run does with
-    capture_output=True and text=True (stdin inherited when there is no input)."""
+    """`git lift *args` as git runs it (`script`: warm_script's answer), from the warm
+    process; as subprocess.run does with capture_output=True and text=True (stdin inherited
+    when there is no input)."""
     with _warm_lock:
         if not _warm or _warm[0].process.poll() is not None:
             _warm[:] = [_Warm()]
         warm = _warm[0]
-    script = shutil.which("git-lift", path=env.get("PATH"))
-    assert script is not None
     environment = {**env, "GIT_EXEC_PATH": _exec_path(), "PATH": f"{_exec_path()}:{env['PATH']}"}
     umask = os.umask(0o022)  # read, as a child would inherit it
     os.umask(umask)
